@@ -1,0 +1,141 @@
+"""Drive the shape engine over one file: every module class, then the file's script code.
+
+For each ``nn.Module`` class: ``__init__`` runs on symbolic constructor parameters, ``forward``
+on symbolic inputs (two passes: the first learns each input's layout from its first consumer).
+The file's module-level code and functions run afterwards, so that ``model = Net(10, 20, 5)``,
+``model(x)`` and ``criterion(out, y)`` are followed with concrete sizes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+
+from .dataflow import Dataflow
+from .extract import ClassInfo, FileModel
+from .infer import Env, Interpreter, _Budget
+from .values import UNKNOWN, Tensor, Value
+
+
+@dataclass
+class ModuleShapes:
+    cls: ClassInfo
+    input_names: list[str]
+    inputs: list[Value]
+    output: Value
+    graph: Dataflow
+    note: str | None = None  # why the analysis stopped early, if it did
+
+
+@dataclass
+class FileAnalysis:
+    fm: FileModel
+    modules: list[ModuleShapes] = field(default_factory=list)
+    script: Dataflow = field(default_factory=Dataflow)
+
+    def graphs(self) -> list[Dataflow]:
+        return [m.graph for m in self.modules] + [self.script]
+
+
+def forward_params(cls: ClassInfo, interp: Interpreter, fm: FileModel) -> list[cst.Param]:
+    found = interp._find_method(cls, fm, "forward")
+    if found is None:
+        return []
+    return list(found[0].params.params)[1:]
+
+
+def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
+                   args: Sequence[Value] | None = None, kwargs: dict[str, Value] | None = None,
+                   inputs: Sequence[Value] | None = None) -> ModuleShapes:
+    """Shapes of one module: symbolic unless constructor arguments / inputs are given."""
+    bindings: dict[str, Any] = {}
+    time_names: dict[str, str] = {}
+    result: ModuleShapes | None = None
+    passes = 1 if inputs is not None else 2
+    for _ in range(passes):
+        graph = Dataflow()
+        interp = Interpreter(fm, graph, project)
+        interp.hole_bindings = dict(bindings)
+        interp.time_names = dict(time_names)
+        params = forward_params(cls, interp, fm)
+        names = [p.name.value for p in params]
+        try:
+            a, kw = _constructor_args(interp, cls, fm, args, kwargs)
+            obj = interp.instantiate(cls, fm, a, kw)
+            fwd = interp._find_method(cls, fm, "forward")
+            if fwd is None:
+                return ModuleShapes(cls, [], [], UNKNOWN, graph, "no forward method")
+            ins = list(inputs) if inputs is not None else interp.holes(fwd[0])
+            recorded: list[Value] = []
+            for p, v in zip(params, ins, strict=False):
+                if isinstance(v, Tensor):
+                    v = interp.record("input", p, [], v, label=p.name.value)
+                recorded.append(v)
+            out = interp.run_forward(obj, recorded)
+            result = ModuleShapes(cls, names, recorded, out, graph)
+        except _Budget:
+            result = ModuleShapes(cls, names, [], UNKNOWN, graph, "analysis budget exceeded")
+        except RecursionError:
+            result = ModuleShapes(cls, names, [], UNKNOWN, graph, "code nested too deeply")
+        if interp.hole_bindings == bindings:
+            break
+        bindings = dict(interp.hole_bindings)
+        time_names = dict(interp.time_names)
+    assert result is not None
+    return result
+
+
+def _constructor_args(interp: Interpreter, cls: ClassInfo, fm: FileModel,
+                      args: Sequence[Value] | None,
+                      kwargs: dict[str, Value] | None) -> tuple[list[Value], dict[str, Value]]:
+    if args is not None or kwargs is not None:
+        return list(args or []), dict(kwargs or {})
+    init = interp._find_method(cls, fm, "__init__")
+    if init is None:
+        return [], {}
+    return interp.symbolic_params(init[0], init[1])
+
+
+def analyze_script(fm: FileModel, project: Any = None) -> Dataflow:
+    """Module-level code and top-level functions, where models are built, called and trained."""
+    graph = Dataflow()
+    interp = Interpreter(fm, graph, project)
+    env = Env({})
+    try:
+        interp.exec_block(fm.script, env)
+        for fn in fm.functions.values():
+            if fn.params.params or fn.params.kwonly_params:
+                ok = any(isinstance(n, cst.Call) for n in _calls_of_classes(fn, fm))
+                if not ok:
+                    continue
+            fenv = Env(dict(env.vars))
+            for p in list(fn.params.params) + list(fn.params.kwonly_params):
+                fenv.vars[p.name.value] = UNKNOWN
+            interp.exec_block(fn.body, fenv)
+    except (_Budget, RecursionError):
+        pass
+    return graph
+
+
+def _calls_of_classes(fn: cst.FunctionDef, fm: FileModel) -> list[cst.CSTNode]:
+    """Calls in ``fn`` that build a module class of this file (cheap text test first)."""
+    code = fm.module.code_for_node(fn)
+    if not any(f"{name}(" in code for name in fm.classes):
+        return []
+    return [cst.Call(cst.Name("_"))]
+
+
+def analyze_file(fm: FileModel, project: Any = None) -> FileAnalysis:
+    fa = FileAnalysis(fm)
+    for cls in fm.module_classes():
+        fa.modules.append(analyze_module(fm, cls, project))
+    if fm.module_classes() or _mentions_losses(fm):
+        fa.script = analyze_script(fm, project)
+    return fa
+
+
+def _mentions_losses(fm: FileModel) -> bool:
+    return any(q.startswith("torch") for q in fm.imports.values()) and bool(fm.script)

@@ -1,0 +1,187 @@
+"""Command line: ``lstm-lint [check] PATH...``, ``lstm-lint shapes``, ``lstm-lint rule``.
+
+Exit codes: 0 no findings, 1 findings (or files that could not be read or parsed),
+2 usage or internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .discover import UsageError, discover
+
+COMMANDS = ("check", "shapes", "rule")
+
+
+def _check_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="lstm-lint",
+        description="Static shape checks for PyTorch recurrent models. "
+                    "Subcommands: check (default), shapes, rule.",
+    )
+    p.add_argument("paths", nargs="*", help="files or folders (- for standard input)")
+    p.add_argument("--format", choices=("text", "json", "sarif", "github", "gitlab"),
+                   default="text")
+    p.add_argument("--output-file", "-o", help="write the report here instead of stdout")
+    p.add_argument("--select", help="comma-separated codes or prefixes to enable")
+    p.add_argument("--extend-select", help="codes to enable on top of the configuration")
+    p.add_argument("--ignore", help="comma-separated codes or prefixes to disable")
+    p.add_argument("--config", help="a pyproject.toml to read [tool.lstm-lint] from")
+    p.add_argument("--isolated", action="store_true", help="ignore configuration files")
+    p.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
+    p.add_argument("--statistics", action="store_true", help="count findings per code")
+    p.add_argument("--stdin-filename", help="the name to report for standard input")
+    p.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    p.add_argument("--version", action="version", version=f"lstm-lint {__version__}")
+    return p
+
+
+def _shapes_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lstm-lint shapes",
+                                description="What shape comes out of each module's forward.")
+    p.add_argument("path")
+    p.add_argument("--class", dest="cls", help="only this class")
+    p.add_argument("--args", help="constructor arguments as a JSON list or object")
+    p.add_argument("--input", action="append", default=[],
+                   help="one per forward argument: float32[32,50,10], (spec,spec), none, JSON")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    return p
+
+
+def _rule_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lstm-lint rule", description="Show a rule's docs.")
+    p.add_argument("code", nargs="?")
+    p.add_argument("--all", action="store_true", help="the whole catalogue")
+    return p
+
+
+def _codes(s: str | None) -> list[str] | None:
+    if s is None:
+        return None
+    return [c.strip().upper() for c in s.split(",") if c.strip()]
+
+
+def run_check(argv: Sequence[str]) -> int:
+    from . import report
+    from .config import load_config
+    from .lint import Options, lint_paths
+
+    ns = _check_parser().parse_args(list(argv))
+    if not ns.paths:
+        raise UsageError("no paths given (try: lstm-lint src/)")
+    cfg = load_config(ns.paths, ns.config, ns.isolated)
+    select = _codes(ns.select) if ns.select else cfg.select
+    extend = _codes(ns.extend_select) or []
+    ignore = (_codes(ns.ignore) or []) + ([] if ns.ignore else cfg.ignore)
+    if ns.select is None and cfg.select is not None and extend:
+        select = [*cfg.select, *extend]
+    opts = Options(select=select, ignore=ignore, per_file_ignores=cfg.per_file_ignores,
+                   debug=ns.debug or bool(os.environ.get("LSTM_LINT_DEBUG")))
+    stdin = None
+    if "-" in ns.paths:
+        stdin = (ns.stdin_filename or "<stdin>", sys.stdin.read())
+    files = list(discover(ns.paths, cfg.exclude))
+    results = lint_paths(files, opts, stdin)
+    findings = sorted((f for r in results for f in r.findings),
+                      key=lambda f: (f.path, f.line, f.column, f.code))
+    findings = [f for f in findings if f.code in ("LST000", "LST001")
+                or opts.enabled(f.code, f.path)]
+    out_to_tty = ns.output_file is None and sys.stdout.isatty()
+    sources: dict[str, list[str]] = {}
+    if ns.format == "text" and out_to_tty:
+        for r in results:
+            if r.analysis is not None:
+                sources[r.path] = r.analysis.fm.module.code.splitlines()
+    text = report.render(ns.format, findings, sources, color=out_to_tty)
+    if ns.statistics:
+        text += report.statistics(findings)
+    if ns.output_file:
+        with open(ns.output_file, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)
+    if any(f.code == "LST000" for f in findings):
+        return 2
+    if findings and not ns.exit_zero:
+        return 1
+    return 0
+
+
+def run_shapes(argv: Sequence[str]) -> int:
+    from .lint import load
+    from .project import Project
+    from .rule import Finding
+    from .shapes import as_json, as_text, shapes_for
+
+    ns = _shapes_parser().parse_args(list(argv))
+    if not os.path.exists(ns.path):
+        raise UsageError(f"{ns.path}: no such file or directory")
+    results = []
+    bad = 0
+    files = list(discover([ns.path]))
+    models = []
+    for path in files:
+        loaded = load(path)
+        if isinstance(loaded, Finding):
+            sys.stderr.write(f"{loaded.path}:{loaded.line}:{loaded.column}: {loaded.message}\n")
+            bad += 1
+        elif loaded is not None:
+            models.append(loaded)
+    project = Project(models)
+    for fm in models:
+        results.extend(shapes_for(fm, project, ns.cls, ns.args, ns.input or None))
+    if ns.cls is not None and not results:
+        raise UsageError(f"no nn.Module class named {ns.cls!r} in {ns.path}")
+    if ns.format == "json":
+        sys.stdout.write(json.dumps(as_json(results), indent=2) + "\n")
+    else:
+        sys.stdout.write(as_text(results))
+    return 1 if bad else 0
+
+
+def run_rule(argv: Sequence[str]) -> int:
+    from .rule import all_rules, rule_by_code
+
+    ns = _rule_parser().parse_args(list(argv))
+    if ns.all or not ns.code:
+        if ns.all:
+            sys.stdout.write("\n".join(r.docs() for r in all_rules()))
+        else:
+            for r in all_rules():
+                sys.stdout.write(f"{r.code}  {r.name:34s} {r.severity:8s} {r.summary}\n")
+        return 0
+    r = rule_by_code(ns.code)
+    if r is None:
+        raise UsageError(f"unknown rule {ns.code!r} (lstm-lint rule lists them)")
+    sys.stdout.write(r.docs())
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    cmd = "check"
+    if args and args[0] in COMMANDS:
+        cmd = args.pop(0)
+    try:
+        if cmd == "shapes":
+            return run_shapes(args)
+        if cmd == "rule":
+            return run_rule(args)
+        return run_check(args)
+    except UsageError as exc:
+        sys.stderr.write(f"lstm-lint: error: {exc}\n")
+        return 2
+    except SystemExit as exc:  # argparse
+        return int(exc.code) if isinstance(exc.code, int) else 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def console_main() -> None:
+    sys.exit(main())

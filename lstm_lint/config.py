@@ -1,0 +1,98 @@
+"""`[tool.lstm-lint]` in pyproject.toml, found by walking up from the linted paths."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .discover import UsageError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+KEYS = {"select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude"}
+
+
+@dataclass
+class Config:
+    select: list[str] | None = None
+    ignore: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    exclude: list[str] = field(default_factory=list)
+    path: str | None = None
+
+
+def find_pyproject(paths: Sequence[str]) -> str | None:
+    start = os.path.abspath(paths[0] if paths and paths[0] != "-" else ".")
+    d = start if os.path.isdir(start) else os.path.dirname(start)
+    while True:
+        cand = os.path.join(d, "pyproject.toml")
+        if os.path.isfile(cand):
+            try:
+                with open(cand, "rb") as fh:
+                    data = tomllib.load(fh)
+            except (OSError, tomllib.TOMLDecodeError):
+                data = {}
+            if "lstm-lint" in data.get("tool", {}):
+                return cand
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
+def _codes(v: Any, key: str, path: str) -> list[str]:
+    from .rule import all_rules
+
+    if not isinstance(v, list) or not all(isinstance(c, str) for c in v):
+        raise UsageError(f"{path}: [tool.lstm-lint] {key} must be a list of codes")
+    known = {r.code for r in all_rules()} | {"LST000", "LST001"}
+    out = []
+    for c in v:
+        c = c.strip().upper()
+        if not c.startswith("LST") or not any(k.startswith(c) for k in known):
+            raise UsageError(f"{path}: [tool.lstm-lint] {key}: unknown code {c!r}")
+        out.append(c)
+    return out
+
+
+def load_config(paths: Sequence[str], explicit: str | None, isolated: bool) -> Config:
+    if isolated:
+        return Config()
+    path = explicit or find_pyproject(paths)
+    if path is None:
+        return Config()
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: invalid TOML: {exc}") from None
+    section = data.get("tool", {}).get("lstm-lint", {})
+    unknown = set(section) - KEYS
+    if unknown:
+        raise UsageError(f"{path}: unknown key(s) in [tool.lstm-lint]: {', '.join(sorted(unknown))}")
+    cfg = Config(path=path)
+    if "select" in section:
+        cfg.select = _codes(section["select"], "select", path)
+    if "extend-select" in section:
+        cfg.select = (cfg.select or []) + _codes(section["extend-select"], "extend-select", path) \
+            if cfg.select is not None else None
+    if "ignore" in section:
+        cfg.ignore = _codes(section["ignore"], "ignore", path)
+    pfi = section.get("per-file-ignores", {})
+    if not isinstance(pfi, dict):
+        raise UsageError(f"{path}: [tool.lstm-lint] per-file-ignores must be a table")
+    cfg.per_file_ignores = {k: _codes(v, f"per-file-ignores.{k}", path) for k, v in pfi.items()}
+    for key in ("exclude", "extend-exclude"):
+        v = section.get(key, [])
+        if not isinstance(v, list):
+            raise UsageError(f"{path}: [tool.lstm-lint] {key} must be a list of patterns")
+        cfg.exclude.extend(str(x) for x in v)
+    return cfg

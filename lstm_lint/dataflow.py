@@ -1,0 +1,94 @@
+"""Step 4: the dataflow graph (networkx) that rules query and pictures are drawn from.
+
+Nodes are layer builds, layer calls and tensor operations, keyed by the call context and the
+source node, so that re-running a loop body updates a node instead of adding a copy.  Each node
+carries its operation, a label, the libcst node (for positions), the abstract value it produced
+and the conflicts the shape facts reported there.  Edges carry the value that flowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+
+if TYPE_CHECKING:
+    from .extract import FileModel
+    from .layers import Conflict
+    from .values import Value
+
+
+@dataclass(frozen=True)
+class NodeView:
+    id: int
+    op: str
+    label: str
+    cst: Any
+    path: str
+    attrs: dict[str, Any]
+
+    @property
+    def value(self) -> Value | None:
+        return self.attrs.get("value")  # type: ignore[no-any-return]
+
+
+class Dataflow:
+    def __init__(self) -> None:
+        self.g: nx.DiGraph = nx.DiGraph()
+        self._keys: dict[tuple[tuple[int, ...], int], int] = {}
+        self._by_cst_id: dict[int, int] = {}
+
+    def key(self, context: tuple[int, ...], node: Any) -> int:
+        k = (context, id(node))
+        if k not in self._keys:
+            self._keys[k] = len(self._keys)
+        return self._keys[k]
+
+    def op(self, context: tuple[int, ...], node: Any, op: str, label: str, fm: FileModel,
+           **attrs: Any) -> int:
+        nid = self.key(context, node)
+        if nid in self.g:
+            self.g.nodes[nid].update(attrs)
+            self.g.nodes[nid]["conflicts"] = []
+        else:
+            self.g.add_node(nid, op=op, label=label, cst=node, path=fm.path, fm=fm,
+                            conflicts=[], **attrs)
+        return nid
+
+    def edge(self, src: int, dst: int, value: Value) -> None:
+        if src in self.g and src != dst:
+            self.g.add_edge(src, dst, value=value)
+
+    def set_value(self, nid: int, value: Value) -> None:
+        self.g.nodes[nid]["value"] = value
+
+    def add_conflict(self, nid: int, c: Conflict) -> None:
+        lst = self.g.nodes[nid]["conflicts"]
+        if not any(x.kind == c.kind and x.expected == c.expected and x.received == c.received
+                   for x in lst):
+            lst.append(c)
+
+    # ---- queries for rules --------------------------------------------------------------------
+    def nodes(self, op: str | None = None) -> Iterator[NodeView]:
+        for nid, data in self.g.nodes(data=True):
+            if op is None or data.get("op") == op:
+                yield self.view(nid)
+
+    def view(self, nid: int) -> NodeView:
+        d = self.g.nodes[nid]
+        return NodeView(nid, d.get("op", ""), d.get("label", ""), d.get("cst"), d.get("path", ""),
+                        d)
+
+    def conflicts(self, kind: str | None = None) -> Iterator[tuple[NodeView, Conflict]]:
+        for nid, data in self.g.nodes(data=True):
+            for c in data.get("conflicts", []):
+                if kind is None or c.kind == kind:
+                    yield self.view(nid), c
+
+    def consumers(self, nid: int) -> list[NodeView]:
+        return [self.view(s) for s in self.g.successors(nid)]
+
+    def __len__(self) -> int:
+        return int(self.g.number_of_nodes())

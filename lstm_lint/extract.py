@@ -1,0 +1,190 @@
+"""Step 3: find the ``nn.Module`` classes of a parsed file and what their code refers to.
+
+Only the module's top level is walked (imports, constants, classes, functions, script code):
+method bodies are read later, by the interpreter, when a module is analysed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+TORCH_MODULE = "torch.nn.Module"
+#: outside bases that are modules too (PyTorch Lightning and friends)
+KNOWN_MODULE_BASES = frozenset({
+    "torch.nn.Module", "torch.nn.modules.module.Module", "pytorch_lightning.LightningModule",
+    "lightning.LightningModule", "lightning.pytorch.LightningModule",
+    "pytorch_lightning.core.LightningModule", "torch.jit.ScriptModule",
+})
+
+
+@dataclass
+class ClassInfo:
+    name: str
+    node: cst.ClassDef
+    bases: list[str]  # qualified names where resolvable, else the dotted text
+    methods: dict[str, cst.FunctionDef] = field(default_factory=dict)
+    is_module: bool = False
+    path: str = ""
+
+    @property
+    def forward(self) -> cst.FunctionDef | None:
+        return self.methods.get("forward")
+
+    def builds_layers(self) -> bool:
+        init = self.methods.get("__init__")
+        if init is None:
+            return False
+        code = cst.Module([]).code_for_node(init)
+        return "nn." in code or "LSTM" in code or "Linear" in code
+
+
+@dataclass
+class FileModel:
+    path: str
+    module: cst.Module
+    imports: dict[str, str] = field(default_factory=dict)  # local name -> qualified name
+    constants: dict[str, cst.BaseExpression] = field(default_factory=dict)
+    classes: dict[str, ClassInfo] = field(default_factory=dict)
+    functions: dict[str, cst.FunctionDef] = field(default_factory=dict)
+    script: list[cst.BaseStatement] = field(default_factory=list)
+    package: str = ""  # dotted package of the file, for relative imports
+
+    def module_classes(self) -> list[ClassInfo]:
+        return [c for c in self.classes.values() if c.is_module]
+
+
+def dotted(expr: cst.BaseExpression) -> str | None:
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        head = dotted(expr.value)
+        return None if head is None else f"{head}.{expr.attr.value}"
+    return None
+
+
+def canonical(qual: str) -> str:
+    """``torch.nn.modules.rnn.LSTM`` -> ``torch.nn.LSTM``; ``torch.nn.utils.rnn.x`` kept."""
+    if qual.startswith("torch.nn.modules."):
+        return "torch.nn." + qual.rsplit(".", 1)[-1]
+    if qual.startswith("torch.functional."):
+        return "torch." + qual.rsplit(".", 1)[-1]
+    return qual
+
+
+def _module_name(node: cst.Attribute | cst.Name) -> str:
+    d = dotted(node)
+    return d or ""
+
+
+def resolve_name(fm: FileModel, text: str) -> str:
+    head, _, rest = text.partition(".")
+    if head in fm.imports:
+        q = fm.imports[head]
+        return canonical(f"{q}.{rest}" if rest else q)
+    return text
+
+
+def extract(path: str, module: cst.Module, package: str = "") -> FileModel:
+    fm = FileModel(path=path, module=module, package=package)
+    _walk(fm, module.body, top=True)
+    for c in fm.classes.values():
+        c.path = path
+    mark_modules(fm.classes.values(), {})
+    return fm
+
+
+def _walk(fm: FileModel, body: object, top: bool) -> None:
+    for stmt in body:  # type: ignore[attr-defined]
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Import):
+                    for alias in small.names:
+                        full = _module_name(alias.name)
+                        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                            fm.imports[alias.asname.name.value] = full
+                        else:
+                            first = full.split(".")[0]
+                            fm.imports.setdefault(first, first)
+                elif isinstance(small, cst.ImportFrom):
+                    _import_from(fm, small)
+                elif isinstance(small, cst.Assign) and top:
+                    for t in small.targets:
+                        if isinstance(t.target, cst.Name):
+                            fm.constants[t.target.value] = small.value
+                elif isinstance(small, cst.AnnAssign) and top and small.value is not None:
+                    if isinstance(small.target, cst.Name):
+                        fm.constants[small.target.value] = small.value
+            if top:
+                fm.script.append(stmt)
+        elif isinstance(stmt, cst.ClassDef):
+            bases = []
+            for arg in stmt.bases:
+                d = dotted(arg.value)
+                if d is not None:
+                    bases.append(resolve_name(fm, d))
+            info = ClassInfo(stmt.name.value, stmt, bases)
+            if isinstance(stmt.body, cst.IndentedBlock):
+                for item in stmt.body.body:
+                    if isinstance(item, cst.FunctionDef):
+                        info.methods[item.name.value] = item
+            fm.classes[stmt.name.value] = info
+        elif isinstance(stmt, cst.FunctionDef):
+            if top:
+                fm.functions[stmt.name.value] = stmt
+        elif isinstance(stmt, (cst.If, cst.Try, cst.With)) and top:
+            # imports guarded by try/if still count; `if __name__ == "__main__":` is script
+            inner = stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else []
+            _walk(fm, inner, top=True)
+            if isinstance(stmt, cst.Try):
+                for h in stmt.handlers:
+                    if isinstance(h.body, cst.IndentedBlock):
+                        _walk(fm, h.body.body, top=True)
+        elif top:
+            fm.script.append(stmt)
+
+
+def _import_from(fm: FileModel, node: cst.ImportFrom) -> None:
+    mod = _module_name(node.module) if node.module is not None else ""
+    if node.relative:
+        depth = len(node.relative)
+        parts = fm.package.split(".") if fm.package else []
+        base = parts[: len(parts) - (depth - 1)] if depth > 1 else parts
+        mod = ".".join([p for p in base if p] + ([mod] if mod else []))
+    if isinstance(node.names, cst.ImportStar):
+        return
+    for alias in node.names:
+        name = _module_name(alias.name)
+        local = name
+        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            local = alias.asname.name.value
+        fm.imports[local] = canonical(f"{mod}.{name}" if mod else name)
+
+
+def mark_modules(classes: object, outside: dict[str, ClassInfo]) -> None:
+    """Decide which classes are ``nn.Module``s: by base, transitively, across files."""
+    cls_list = list(classes)  # type: ignore[call-overload]
+    by_name = {c.name: c for c in cls_list}
+    changed = True
+    while changed:
+        changed = False
+        for c in cls_list:
+            if c.is_module:
+                continue
+            for b in c.bases:
+                short = b.rsplit(".", 1)[-1]
+                base = by_name.get(b) or outside.get(b)
+                if b in KNOWN_MODULE_BASES or b.endswith("nn.Module") \
+                        or (base is not None and base.is_module) \
+                        or (short in by_name and by_name[short].is_module and "." not in b):
+                    c.is_module = True
+                    changed = True
+                    break
+    for c in cls_list:
+        if not c.is_module and c.bases and "forward" in c.methods and c.builds_layers():
+            # an outside base we cannot see (pl.LightningModule, FairseqEncoder): a forward and
+            # layers built in __init__ are evidence enough
+            unresolved = [b for b in c.bases if b not in by_name and b not in outside]
+            if unresolved:
+                c.is_module = True

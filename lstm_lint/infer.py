@@ -1,0 +1,1323 @@
+"""Step 5: infer shapes by abstract interpretation of ``__init__`` and ``forward``.
+
+``__init__`` is run with the constructor's parameters as symbols (or with concrete arguments),
+which builds the module's layers; ``forward`` is then run on symbolic inputs.  Inputs start as
+*holes*: the first layer that consumes one tells its layout (``(B, T, input_size)`` for a
+``batch_first`` LSTM), and a second pass runs with those shapes.  Every layer call and tensor
+operation is recorded in the :class:`~lstm_lint.dataflow.Dataflow` graph with its shapes and
+the conflicts the layer facts reported.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+
+from . import layers as L
+from . import ops
+from .dataflow import Dataflow
+from .extract import ClassInfo, FileModel, canonical, dotted, resolve_name
+from .symbolic import Expr, cond, const, sym
+from .values import (
+    UNKNOWN,
+    Const,
+    Flag,
+    Int,
+    Packed,
+    Seq,
+    Shape,
+    Tensor,
+    Value,
+    int_of,
+)
+
+MAX_DEPTH = 8
+MAX_STEPS = 20000
+
+
+class _Budget(Exception):
+    """Raised when an analysis runs past its step budget (huge or pathological code)."""
+
+
+# ---- values that only the interpreter needs -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ref(Value):
+    """A dotted name outside the file: ``torch``, ``torch.nn.LSTM``, ``F.relu``."""
+
+    qual: str
+    node: int | None = None
+
+
+@dataclass
+class Obj(Value):
+    """An instance of a user ``nn.Module`` class."""
+
+    cls: ClassInfo
+    fm: FileModel
+    attrs: dict[str, Value] = field(default_factory=dict)
+    label: str = "self"
+    node: int | None = None
+
+    def describe(self) -> str:
+        return self.cls.name
+
+
+@dataclass(frozen=True)
+class ClassRef(Value):
+    cls: ClassInfo
+    fm: FileModel
+    node: int | None = None
+
+
+@dataclass(frozen=True)
+class FuncRef(Value):
+    fn: cst.FunctionDef
+    fm: FileModel
+    bound: Value | None = None  # the instance for methods
+    node: int | None = None
+
+
+@dataclass(frozen=True)
+class Method(Value):
+    """``x.view`` before it is called."""
+
+    recv: Value
+    name: str
+    node: int | None = None
+
+
+@dataclass(frozen=True)
+class Builtin(Value):
+    name: str
+    node: int | None = None
+
+
+@dataclass(frozen=True)
+class RangeVal(Value):
+    length: Expr | None
+    node: int | None = None
+
+
+BUILTINS = frozenset("""range len int float bool isinstance super print zip enumerate list tuple
+    min max sum getattr hasattr abs round dict set sorted reversed str type iter next any all
+    map filter""".split())
+
+
+# ---- environments ---------------------------------------------------------------------------
+
+
+@dataclass
+class Env:
+    vars: dict[str, Value]
+    returns: list[Value] = field(default_factory=list)
+    dead: bool = False  # after return / raise / break
+
+    def fork(self, selves: list[Obj]) -> tuple[Env, list[dict[str, Value]]]:
+        return Env(dict(self.vars), list(self.returns), self.dead), [dict(o.attrs) for o in selves]
+
+
+class _Break(Exception):
+    pass
+
+
+# ---- joins ----------------------------------------------------------------------------------
+
+
+def join_expr(a: Expr | None, b: Expr | None, flag: Flag | None) -> Expr | None:
+    if a is None or b is None:
+        return None
+    if a == b:
+        return a
+    if flag is not None:
+        t, f = (b, a) if flag.negated else (a, b)
+        return cond(flag.name, t, f)
+    return None
+
+
+def join(a: Value, b: Value, flag: Flag | None = None) -> Value:
+    """The value after an if/else whose branches produced ``a`` (true) and ``b`` (false)."""
+    if a is b:
+        return a
+    if isinstance(a, Int) and isinstance(b, Int):
+        return Int(join_expr(a.expr, b.expr, flag))
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        if a == b:
+            return a
+        if a.shape is None or b.shape is None or a.shape.star != b.shape.star \
+                or len(a.shape.dims) != len(b.shape.dims):
+            return Tensor(None, a.dtype if a.dtype == b.dtype else None)
+        dims = tuple(join_expr(x, y, flag) for x, y in zip(a.shape.dims, b.shape.dims, strict=True))
+        return Tensor(
+            Shape(dims, a.shape.star), a.dtype if a.dtype == b.dtype else None,
+            a.roles if a.roles == b.roles else None, a.rnn if a.rnn == b.rnn else None,
+            a.what if a.what == b.what else None,
+            a.width_note if a.width_note == b.width_note else None,
+            a.head if a.head == b.head else None,
+        )
+    if isinstance(a, Seq) and isinstance(b, Seq) and len(a.items) == len(b.items) \
+            and a.repeated is None and b.repeated is None:
+        return Seq(tuple(join(x, y, flag) for x, y in zip(a.items, b.items, strict=True)), a.is_list)
+    if isinstance(a, Const) and isinstance(b, Const) and a.value == b.value:
+        return a
+    if isinstance(a, Const) and a.value is None and isinstance(b, Tensor):
+        return b
+    if isinstance(b, Const) and b.value is None and isinstance(a, Tensor):
+        return a
+    if isinstance(a, L.Layer) and isinstance(b, L.Layer) and a.kind == b.kind and a.cst is b.cst:
+        return a
+    if type(a) is type(b) and a == b:
+        return a
+    return UNKNOWN
+
+
+# ---- the interpreter ------------------------------------------------------------------------
+
+
+class Interpreter:
+    """Runs one analysis (a module class, or a file's script code) and fills a graph."""
+
+    def __init__(self, fm: FileModel, graph: Dataflow, project: Any = None):
+        self.fm = fm
+        self.graph = graph
+        self.project = project
+        self.depth = 0
+        self.steps = 0
+        self.context: tuple[int, ...] = ()
+        self.current: int | None = None  # node being applied (for Site)
+        self.hole_bindings: dict[str, tuple[Shape, tuple[str | None, ...] | None, str | None]] = {}
+        self.time_names: dict[str, str] = {}
+        self.selves: list[Obj] = []
+        self.globals_cache: dict[str, Value] = {}
+        self.loop_iters: list[Expr | None] = []
+
+    # ---- Site protocol (for layer facts) ------------------------------------------------------
+    @property
+    def node(self) -> int | None:
+        return self.current
+
+    def conflict(self, c: L.Conflict) -> None:
+        if self.current is not None:
+            self.graph.add_conflict(self.current, c)
+
+    def bind_hole(self, t: Tensor, shape: Shape, roles: tuple[str | None, ...] | None,
+                  dtype: str | None) -> None:
+        if t.hole is None:
+            return
+        name, steps = t.hole
+        if name in self.hole_bindings:
+            return
+        dims = list(shape.dims)
+        rl = list(roles) if roles is not None else None
+        for step, val in reversed(steps):
+            if not dims:
+                return
+            if step == "drop_last":
+                dims = dims[:-1]
+                if rl is not None:
+                    rl = rl[:-1]
+                dtype = "int"
+            elif step == "replace_last":
+                dims[-1] = val
+        self.hole_bindings[name] = (Shape(tuple(dims), shape.star), tuple(rl) if rl else None, dtype)
+
+    def batch_symbol(self) -> Expr:
+        return sym("B")
+
+    def time_symbol(self, hole: str) -> Expr:
+        if hole not in self.time_names:
+            self.time_names[hole] = "T" if not self.time_names else f"T_{hole}"
+        return sym(self.time_names[hole])
+
+    # ---- helpers ------------------------------------------------------------------------------
+    def tick(self) -> None:
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise _Budget()
+
+    def record(self, op: str, node: cst.CSTNode, inputs: Sequence[Value], out: Value,
+               label: str = "", **attrs: Any) -> Value:
+        nid = self.graph.op(self.context, node, op, label, self.fm, **attrs)
+        for v in inputs:
+            if isinstance(v, Tensor | Packed) and v.node is not None:
+                self.graph.edge(v.node, nid, v)
+        self.graph.set_value(nid, out)
+        return _with_node(out, nid)
+
+    # ---- entry points -------------------------------------------------------------------------
+    def instantiate(self, cls: ClassInfo, fm: FileModel, args: Sequence[Value],
+                    kwargs: dict[str, Value], label: str = "self") -> Obj:
+        obj = Obj(cls, fm, {}, label)
+        init = self._find_method(cls, fm, "__init__")
+        if init is not None and self.depth < MAX_DEPTH:
+            fn, owner_fm = init
+            self.call_function(fn, owner_fm, args, kwargs, bound=obj)
+        return obj
+
+    def symbolic_params(self, fn: cst.FunctionDef, fm: FileModel) -> tuple[list[Value],
+                                                                            dict[str, Value]]:
+        """Constructor arguments as symbols: sizes become Sym, bool flags become Flag."""
+        kwargs: dict[str, Value] = {}
+        for p in list(fn.params.params)[1:] + list(fn.params.kwonly_params):
+            name = p.name.value
+            kwargs[name] = self._symbolic_param(name, p.default)
+        return [], kwargs
+
+    def _symbolic_param(self, name: str, default: cst.BaseExpression | None) -> Value:
+        if default is None:
+            return Int(sym(name), param=name)
+        if isinstance(default, cst.Name) and default.value in ("True", "False"):
+            return Flag(name)
+        if isinstance(default, cst.Integer):
+            return Int(sym(name), param=name)
+        return UNKNOWN
+
+    def run_forward(self, obj: Obj, inputs: Sequence[Value] | None,
+                    kwargs: dict[str, Value] | None = None) -> Value:
+        found = self._find_method(obj.cls, obj.fm, "forward")
+        if found is None:
+            return UNKNOWN
+        fn, fm = found
+        if inputs is None:
+            inputs = self.holes(fn)
+        return self.call_function(fn, fm, inputs, kwargs or {}, bound=obj)
+
+    def holes(self, fn: cst.FunctionDef) -> list[Value]:
+        out: list[Value] = []
+        for p in list(fn.params.params)[1:]:
+            name = p.name.value
+            if p.default is not None:
+                out.append(self.eval(p.default, Env({})))
+            elif name in self.hole_bindings:
+                shape, roles, dtype = self.hole_bindings[name]
+                out.append(Tensor(shape, dtype, roles))
+            else:
+                out.append(Tensor(None, None, hole=(name, ())))
+        return out
+
+    def _find_method(self, cls: ClassInfo, fm: FileModel, name: str,
+                     seen: int = 0) -> tuple[cst.FunctionDef, FileModel] | None:
+        if name in cls.methods:
+            return cls.methods[name], fm
+        if seen > 10:
+            return None
+        for b in cls.bases:
+            base = self._lookup_class(b, fm)
+            if base is not None:
+                r = self._find_method(base[0], base[1], name, seen + 1)
+                if r is not None:
+                    return r
+        return None
+
+    def _lookup_class(self, qual: str, fm: FileModel) -> tuple[ClassInfo, FileModel] | None:
+        short = qual.rsplit(".", 1)[-1]
+        if qual in fm.classes:
+            return fm.classes[qual], fm
+        if self.project is not None:
+            r = self.project.find_class(qual)
+            if r is not None:
+                return r  # type: ignore[no-any-return]
+        if short in fm.classes and "." not in qual:
+            return fm.classes[short], fm
+        return None
+
+    # ---- functions ----------------------------------------------------------------------------
+    def call_function(self, fn: cst.FunctionDef, fm: FileModel, args: Sequence[Value],
+                      kwargs: dict[str, Value], bound: Value | None = None) -> Value:
+        if self.depth >= MAX_DEPTH:
+            return UNKNOWN
+        env = Env({})
+        params = list(fn.params.params)
+        if bound is not None and params:
+            env.vars[params[0].name.value] = bound
+            params = params[1:]
+        for i, p in enumerate(params):
+            name = p.name.value
+            if i < len(args):
+                env.vars[name] = args[i]
+            elif name in kwargs:
+                env.vars[name] = kwargs[name]
+            elif p.default is not None:
+                env.vars[name] = self.eval(p.default, Env({}))
+            else:
+                env.vars[name] = UNKNOWN
+        for p in fn.params.kwonly_params:
+            name = p.name.value
+            if name in kwargs:
+                env.vars[name] = kwargs[name]
+            elif p.default is not None:
+                env.vars[name] = self.eval(p.default, Env({}))
+            else:
+                env.vars[name] = UNKNOWN
+        if isinstance(fn.params.star_arg, cst.Param):
+            env.vars[fn.params.star_arg.name.value] = Seq(tuple(args[len(params):]))
+        if fn.params.star_kwarg is not None:
+            env.vars[fn.params.star_kwarg.name.value] = UNKNOWN
+        saved_fm, saved_selves = self.fm, self.selves
+        self.fm = fm
+        if isinstance(bound, Obj):
+            self.selves = [*self.selves, bound]
+        self.depth += 1
+        try:
+            self.exec_block(fn.body, env)
+        finally:
+            self.depth -= 1
+            self.fm, self.selves = saved_fm, saved_selves
+        if not env.returns:
+            return Const(None)
+        result = env.returns[0]
+        for r in env.returns[1:]:
+            result = join(result, r)
+        return result
+
+    # ---- statements ---------------------------------------------------------------------------
+    def exec_block(self, block: cst.BaseSuite | Sequence[cst.BaseStatement], env: Env) -> None:
+        if isinstance(block, cst.IndentedBlock):
+            stmts: Sequence[Any] = block.body
+        elif isinstance(block, cst.SimpleStatementSuite):
+            stmts = block.body
+        elif isinstance(block, Sequence):
+            stmts = block
+        else:
+            return
+        for stmt in stmts:
+            if env.dead:
+                return
+            self.exec_stmt(stmt, env)
+
+    def exec_stmt(self, stmt: Any, env: Env) -> None:
+        self.tick()
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if env.dead:
+                    return
+                self.exec_small(small, env)
+        elif isinstance(stmt, cst.BaseSmallStatement):
+            self.exec_small(stmt, env)
+        elif isinstance(stmt, cst.If):
+            self.exec_if(stmt, env)
+        elif isinstance(stmt, cst.For):
+            self.exec_for(stmt, env)
+        elif isinstance(stmt, cst.While):
+            self.exec_loop_body(stmt.body, env, None, lambda e: None)
+        elif isinstance(stmt, cst.With):
+            for item in stmt.items:
+                v = self.eval(item.item, env)
+                if item.asname is not None:
+                    self.assign(item.asname.name, v, env)
+            self.exec_block(stmt.body, env)
+        elif isinstance(stmt, cst.Try):
+            self.exec_try(stmt, env)
+        elif isinstance(stmt, cst.FunctionDef):
+            env.vars[stmt.name.value] = FuncRef(stmt, self.fm)
+        # class definitions inside functions, match statements: ignored
+
+    def exec_small(self, s: cst.BaseSmallStatement, env: Env) -> None:
+        if isinstance(s, cst.Assign):
+            v = self.eval(s.value, env)
+            for t in s.targets:
+                self.assign(t.target, v, env)
+        elif isinstance(s, cst.AnnAssign):
+            if s.value is not None:
+                self.assign(s.target, self.eval(s.value, env), env)
+        elif isinstance(s, cst.AugAssign):
+            cur = self.eval(s.target, env)
+            rhs = self.eval(s.value, env)
+            op = type(s.operator).__name__.replace("Assign", "")
+            self.assign(s.target, self.binop(op, cur, rhs, s), env)
+        elif isinstance(s, cst.Expr):
+            self.eval(s.value, env)
+        elif isinstance(s, cst.Return):
+            env.returns.append(self.eval(s.value, env) if s.value is not None else Const(None))
+            env.dead = True
+        elif isinstance(s, cst.Raise):
+            env.dead = True
+        elif isinstance(s, cst.Break | cst.Continue):
+            if isinstance(s, cst.Break):
+                raise _Break()
+            env.dead = True
+        elif isinstance(s, cst.Import | cst.ImportFrom):
+            pass
+
+    def assign(self, target: cst.BaseExpression, v: Value, env: Env) -> None:
+        if isinstance(target, cst.Name):
+            env.vars[target.value] = v
+        elif isinstance(target, cst.Tuple | cst.List):
+            elems = [e.value for e in target.elements]
+            starred = [i for i, e in enumerate(target.elements) if isinstance(e, cst.StarredElement)]
+            if isinstance(v, Seq) and v.repeated is None and not starred \
+                    and len(v.items) == len(elems):
+                for e, item in zip(elems, v.items, strict=True):
+                    self.assign(e, item, env)
+            elif isinstance(v, Seq) and v.repeated is not None and not starred:
+                for e in elems:
+                    self.assign(e, v.repeated, env)
+            else:
+                for e in elems:
+                    self.assign(e, UNKNOWN, env)
+        elif isinstance(target, cst.Attribute):
+            base = self.eval(target.value, env)
+            if isinstance(base, Obj):
+                if isinstance(v, L.Layer) and v.name is None:
+                    v.name = f"{base.label}.{target.attr.value}"
+                base.attrs[target.attr.value] = v
+        elif isinstance(target, cst.Subscript):
+            base = self.eval(target.value, env)
+            # x[...] = y keeps x's shape; a list slot assignment forgets the list
+            if isinstance(base, Seq) and isinstance(target.value, cst.Name):
+                env.vars[target.value.value] = UNKNOWN
+        elif isinstance(target, cst.StarredElement):
+            self.assign(target.value, UNKNOWN, env)
+
+    def condition(self, expr: cst.BaseExpression, env: Env) -> bool | Flag | None:
+        v = self.eval(expr, env)
+        return truth(v)
+
+    def exec_if(self, stmt: cst.If, env: Env) -> None:
+        c = self.condition(stmt.test, env)
+        orelse = stmt.orelse
+        if c is True:
+            self.exec_block(stmt.body, env)
+            return
+        if c is False:
+            self._exec_else(orelse, env)
+            return
+        flag = c if isinstance(c, Flag) else None
+        t_env, t_attrs = env.fork(self.selves)
+        f_env, f_attrs = env.fork(self.selves)
+        self._restore(t_attrs)
+        self.exec_block(stmt.body, t_env)
+        t_after = [dict(o.attrs) for o in self.selves]
+        self._restore(f_attrs)
+        self._exec_else(orelse, f_env)
+        f_after = [dict(o.attrs) for o in self.selves]
+        self.merge(env, t_env, f_env, t_after, f_after, flag)
+
+    def _exec_else(self, orelse: cst.If | cst.Else | None, env: Env) -> None:
+        if orelse is None:
+            return
+        if isinstance(orelse, cst.If):
+            self.exec_if(orelse, env)
+        else:
+            self.exec_block(orelse.body, env)
+
+    def _restore(self, attrs: list[dict[str, Value]]) -> None:
+        for o, a in zip(self.selves, attrs, strict=False):
+            o.attrs = dict(a)
+
+    def merge(self, env: Env, a: Env, b: Env, a_attrs: list[dict[str, Value]],
+              b_attrs: list[dict[str, Value]], flag: Flag | None) -> None:
+        env.returns = list(dict.fromkeys(a.returns + b.returns, None)) if False else \
+            _uniq(a.returns + b.returns)
+        if a.dead and b.dead:
+            env.dead = True
+            env.vars = a.vars
+            return
+        if a.dead:
+            env.vars = b.vars
+            self._restore(b_attrs)
+            return
+        if b.dead:
+            env.vars = a.vars
+            self._restore(a_attrs)
+            return
+        env.vars = _join_dicts(a.vars, b.vars, flag)
+        for o, x, y in zip(self.selves, a_attrs, b_attrs, strict=False):
+            o.attrs = _join_dicts(x, y, flag)
+
+    def exec_try(self, stmt: cst.Try, env: Env) -> None:
+        self.exec_block(stmt.body, env)
+        if stmt.orelse is not None:
+            self.exec_block(stmt.orelse.body, env)
+        if stmt.finalbody is not None:
+            self.exec_block(stmt.finalbody.body, env)
+
+    def exec_for(self, stmt: cst.For, env: Env) -> None:
+        it = self.eval(stmt.iter, env)
+        count: Expr | None = None
+        element: Value = UNKNOWN
+        if isinstance(it, RangeVal):
+            count, element = it.length, Int(None)
+        elif isinstance(it, Seq):
+            if it.repeated is None:
+                if len(it.items) <= 16:
+                    # unroll a short, known sequence (nn.ModuleList([a, b]), zip of pairs)
+                    for item in it.items:
+                        if env.dead:
+                            break
+                        self.assign(stmt.target, item, env)
+                        try:
+                            self.exec_block(stmt.body, env)
+                        except _Break:
+                            break
+                    env.dead = env.dead and bool(env.returns) and False
+                    return
+                element = UNKNOWN
+            else:
+                count, element = it.length, it.repeated
+        elif isinstance(it, Tensor):
+            element = self.index_value(it, [Int(None)], stmt.iter) if it.shape else Tensor(None)
+        self.exec_loop_body(stmt.body, env, count,
+                            lambda e: self.assign(stmt.target, element, e))
+
+    def exec_loop_body(self, body: cst.BaseSuite, env: Env, count: Expr | None,
+                       bind: Callable[[Env], None]) -> None:
+        """Run a loop body twice (the second time from the joined state) and join."""
+        before = dict(env.vars)
+        attrs_before = [dict(o.attrs) for o in self.selves]
+        state = env
+        self.loop_iters.append(count)
+        try:
+            for _ in range(2):
+                work, _a = state.fork(self.selves)
+                work.dead = False
+                bind(work)
+                try:
+                    self.exec_block(body, work)
+                except _Break:
+                    pass
+                env.returns = _uniq(env.returns + work.returns)
+                attrs_after = [dict(o.attrs) for o in self.selves]
+                joined = _join_loop(before, work.vars, count)
+                state = Env(joined, env.returns)
+                for o, x, y in zip(self.selves, attrs_before, attrs_after, strict=False):
+                    o.attrs = _join_dicts(x, y, None)
+        finally:
+            self.loop_iters.pop()
+        env.vars = state.vars
+
+    # ---- expressions --------------------------------------------------------------------------
+    def eval(self, e: cst.BaseExpression, env: Env) -> Value:
+        self.tick()
+        try:
+            return self._eval(e, env)
+        except (_Budget, _Break):
+            raise
+        except RecursionError:
+            raise
+        except (ZeroDivisionError, OverflowError, ValueError):
+            return UNKNOWN
+
+    def _eval(self, e: cst.BaseExpression, env: Env) -> Value:
+        if isinstance(e, cst.Name):
+            return self.lookup(e.value, env)
+        if isinstance(e, cst.Integer):
+            try:
+                return Int(const(int(e.value.replace("_", ""), 0)))
+            except ValueError:
+                return UNKNOWN
+        if isinstance(e, cst.Float | cst.Imaginary):
+            return Const(0.5)
+        if isinstance(e, cst.SimpleString):
+            try:
+                return Const(e.evaluated_value)
+            except Exception:
+                return UNKNOWN
+        if isinstance(e, cst.ConcatenatedString | cst.FormattedString):
+            return Const("")
+        if isinstance(e, cst.Ellipsis):
+            return Const(Ellipsis)
+        if isinstance(e, cst.Attribute):
+            return self.attribute(self.eval(e.value, env), e.attr.value, e)
+        if isinstance(e, cst.Call):
+            return self.call_expr(e, env)
+        if isinstance(e, cst.Subscript):
+            return self.subscript(e, env)
+        if isinstance(e, cst.BinaryOperation):
+            a = self.eval(e.left, env)
+            b = self.eval(e.right, env)
+            return self.binop(type(e.operator).__name__, a, b, e)
+        if isinstance(e, cst.UnaryOperation):
+            v = self.eval(e.expression, env)
+            op = type(e.operator).__name__
+            if op == "Minus":
+                if isinstance(v, Int):
+                    return Int(None if v.expr is None else -v.expr)
+                return v if isinstance(v, Tensor) else UNKNOWN
+            if op == "Not":
+                t = truth(v)
+                if isinstance(t, bool):
+                    return Const(not t)
+                if isinstance(t, Flag):
+                    return Flag(t.name, not t.negated)
+                return UNKNOWN
+            return v
+        if isinstance(e, cst.Tuple | cst.List):
+            items: list[Value] = []
+            for el in e.elements:
+                if isinstance(el, cst.StarredElement):
+                    v = self.eval(el.value, env)
+                    if isinstance(v, Seq) and v.repeated is None:
+                        items.extend(v.items)
+                        continue
+                    return Seq((), isinstance(e, cst.List), UNKNOWN, None)
+                items.append(self.eval(el.value, env))
+            return Seq(tuple(items), isinstance(e, cst.List))
+        if isinstance(e, cst.IfExp):
+            c = self.condition(e.test, env)
+            if c is True:
+                return self.eval(e.body, env)
+            if c is False:
+                return self.eval(e.orelse, env)
+            return join(self.eval(e.body, env), self.eval(e.orelse, env),
+                        c if isinstance(c, Flag) else None)
+        if isinstance(e, cst.Comparison):
+            return self.compare(e, env)
+        if isinstance(e, cst.BooleanOperation):
+            a = truth(self.eval(e.left, env))
+            if isinstance(e.operator, cst.And):
+                if a is False:
+                    return Const(False)
+                b = truth(self.eval(e.right, env))
+                if a is True:
+                    return _truth_value(b)
+                return Const(False) if b is False else UNKNOWN
+            if a is True:
+                return Const(True)
+            b = truth(self.eval(e.right, env))
+            if a is False:
+                return _truth_value(b)
+            return Const(True) if b is True else UNKNOWN
+        if isinstance(e, cst.ListComp | cst.GeneratorExp):
+            return self.comprehension(e, env)
+        if isinstance(e, cst.NamedExpr):
+            v = self.eval(e.value, env)
+            self.assign(e.target, v, env)
+            return v
+        return UNKNOWN
+
+    def lookup(self, name: str, env: Env) -> Value:
+        if name in env.vars:
+            return env.vars[name]
+        if name in ("True", "False"):
+            return Const(name == "True")
+        if name == "None":
+            return Const(None)
+        return self.global_name(name)
+
+    def global_name(self, name: str) -> Value:
+        fm = self.fm
+        key = f"{fm.path}:{name}"
+        if key in self.globals_cache:
+            return self.globals_cache[key]
+        v: Value = UNKNOWN
+        self.globals_cache[key] = UNKNOWN  # guards recursion through constants
+        if name in fm.imports:
+            q = fm.imports[name]
+            found = self._lookup_class(q, fm) if self.project is not None else None
+            if found is not None:
+                v = ClassRef(found[0], found[1])
+            elif self.project is not None and self.project.find_function(q) is not None:
+                fn, ffm = self.project.find_function(q)
+                v = FuncRef(fn, ffm)
+            else:
+                v = Ref(canonical(q))
+        elif name in fm.classes:
+            v = ClassRef(fm.classes[name], fm)
+        elif name in fm.functions:
+            v = FuncRef(fm.functions[name], fm)
+        elif name in fm.constants:
+            v = self.eval(fm.constants[name], Env({}))
+            if isinstance(v, Tensor | L.Layer | Obj):
+                v = UNKNOWN  # module-level tensors and layers: let script analysis handle them
+        elif name in BUILTINS:
+            v = Builtin(name)
+        elif name == "torch":
+            v = Ref("torch")
+        self.globals_cache[key] = v
+        return v
+
+    def attribute(self, base: Value, attr: str, node: cst.CSTNode) -> Value:
+        if isinstance(base, Ref):
+            return Ref(canonical(f"{base.qual}.{attr}"))
+        if isinstance(base, Obj):
+            if attr in base.attrs:
+                return base.attrs[attr]
+            m = self._find_method(base.cls, base.fm, attr)
+            if m is not None:
+                return FuncRef(m[0], m[1], bound=base)
+            if attr == "training":
+                return UNKNOWN
+            return UNKNOWN
+        if isinstance(base, Tensor):
+            if attr == "shape":
+                return self.size_of(base, None)
+            if attr in ("T", "mT") and base.shape is not None and not base.shape.star \
+                    and len(base.shape.dims) == 2:
+                return ops.transpose(base, const(0), const(1))
+            if attr in ("data", "real"):
+                return base
+            if attr == "ndim":
+                r = base.shape.rank if base.shape is not None else None
+                return Int(const(r) if r is not None else None)
+            if attr in ("dtype", "device", "is_cuda", "requires_grad", "grad"):
+                return UNKNOWN
+            return Method(base, attr)
+        if isinstance(base, Packed):
+            if attr == "data":
+                return Tensor(None, base.data.dtype)
+            return Method(base, attr) if attr in ("to", "cuda", "cpu") else UNKNOWN
+        if isinstance(base, L.Layer):
+            if attr in base.params:
+                return base.params[attr]
+            if attr == "weight" and base.kind == "Embedding":
+                return Tensor(Shape((base.size("num_embeddings"), base.size("embedding_dim"))),
+                              "float")
+            if attr == "weight" and base.kind == "Linear":
+                return Tensor(Shape((base.size("out_features"), base.size("in_features"))),
+                              "float")
+            if attr in ("forward", "__call__"):
+                return base
+            return UNKNOWN
+        if isinstance(base, Int) and base.param:
+            name = f"{base.param}.{attr}"
+            return Int(sym(name), param=name)
+        if isinstance(base, Seq):
+            if attr in ("append", "extend", "insert"):
+                return Method(base, attr)
+            return UNKNOWN
+        if isinstance(base, Int | Const | Flag) and attr in ("item", "__int__"):
+            return Method(base, attr)
+        return UNKNOWN
+
+    def size_of(self, t: Tensor, dim: Value | None) -> Value:
+        if t.shape is None or t.shape.star:
+            if dim is not None and t.shape is not None and int_of(dim) is not None:
+                d = int_of(dim)
+                assert d is not None
+                dc = d.as_int()
+                if dc is not None and dc < 0 and -dc <= len(t.shape.dims):
+                    return _size_int(t.shape.dims[dc], t.role(dc) if t.roles else None)
+            return Int(None) if dim is not None else Seq((), False, Int(None), None)
+        dims = t.shape.dims
+        roles = t.roles or (None,) * len(dims)
+        if dim is None:
+            return Seq(tuple(_size_int(d, r) for d, r in zip(dims, roles, strict=True)))
+        i = int_of(dim)
+        ic = i.as_int() if i is not None else None
+        if ic is None or not -len(dims) <= ic < len(dims):
+            return Int(None)
+        return _size_int(dims[ic], roles[ic])
+
+    # ---- calls --------------------------------------------------------------------------------
+    def call_expr(self, e: cst.Call, env: Env) -> Value:
+        func = self.eval(e.func, env)
+        args: list[Value] = []
+        kwargs: dict[str, Value] = {}
+        for a in e.args:
+            v = self.eval(a.value, env)
+            if a.star == "*":
+                if isinstance(v, Seq) and v.repeated is None:
+                    args.extend(v.items)
+                else:
+                    return self._opaque_call(func, e, args)
+            elif a.star == "**":
+                continue
+            elif a.keyword is not None:
+                kwargs[a.keyword.value] = v
+            else:
+                args.append(v)
+        return self.call(func, args, kwargs, e, env)
+
+    def _opaque_call(self, func: Value, e: cst.Call, args: Sequence[Value]) -> Value:
+        if isinstance(func, L.Layer | Obj):
+            return self.record("call", e, args, Tensor(None), label=func.describe())
+        return UNKNOWN
+
+    def call(self, func: Value, args: list[Value], kwargs: dict[str, Value], e: cst.Call,
+             env: Env) -> Value:
+        if isinstance(func, L.Layer):
+            return self.apply_layer(func, args, e, kwargs)
+        if isinstance(func, Obj):
+            return self.call_module(func, args, kwargs, e)
+        if isinstance(func, ClassRef):
+            if func.cls.is_module:
+                label = _target_label(e)
+                return self.instantiate(func.cls, func.fm, args, kwargs, label or func.cls.name)
+            return UNKNOWN
+        if isinstance(func, FuncRef):
+            saved_ctx = self.context
+            self.context = (*self.context, self.graph.key(self.context, e))
+            try:
+                return self.call_function(func.fn, func.fm, args, kwargs, bound=func.bound)
+            finally:
+                self.context = saved_ctx
+        if isinstance(func, Ref):
+            return self.call_ref(func.qual, args, kwargs, e)
+        if isinstance(func, Method):
+            return self.call_method(func.recv, func.name, args, kwargs, e, env)
+        if isinstance(func, Builtin):
+            return self.call_builtin(func.name, args, kwargs, e, env)
+        return UNKNOWN
+
+    def apply_layer(self, layer: L.Layer, args: list[Value], e: cst.CSTNode,
+                    kwargs: dict[str, Value] | None = None) -> Value:
+        kwargs = kwargs or {}
+        if layer.kind in L.RECURRENT and "hx" in kwargs and len(args) == 1:
+            args = [*args, kwargs["hx"]]
+        if layer.kind == "MultiheadAttention":
+            for k in ("query", "key", "value"):
+                if k in kwargs:
+                    args = [*args, kwargs[k]]
+        nid = self.graph.op(self.context, e, "layer", layer.label(), self.fm, layer=layer)
+        saved = self.current
+        self.current = nid
+        try:
+            out = L.apply_layer(self, layer, args, self._call_child)
+        finally:
+            self.current = saved
+        for v in _tensors_in(args):
+            if v.node is not None:
+                self.graph.edge(v.node, nid, v)
+        self.graph.set_value(nid, out)
+        return _with_node(out, nid)
+
+    def _call_child(self, child: Value, args: Sequence[Value]) -> Value:
+        if isinstance(child, L.Layer):
+            cst_node = child.cst if child.cst is not None else cst.Name("_")
+            return self.apply_layer(child, list(args), cst_node)
+        if isinstance(child, Obj):
+            return self.call_module(child, list(args), {}, child.cls.node)
+        return UNKNOWN
+
+    def call_module(self, obj: Obj, args: list[Value], kwargs: dict[str, Value],
+                    e: cst.CSTNode) -> Value:
+        saved = self.context
+        self.context = (*self.context, self.graph.key(self.context, e))
+        try:
+            out = self.run_forward(obj, args, kwargs)
+        finally:
+            self.context = saved
+        return self.record("module", e, args, out, label=obj.label, cls=obj.cls.name)
+
+    def call_ref(self, qual: str, args: list[Value], kwargs: dict[str, Value],
+                 e: cst.Call) -> Value:
+        qual = canonical(qual)
+        head, _, name = qual.rpartition(".")
+        if head in ("torch.nn", "nn"):
+            if name in ("ModuleList", "ModuleDict", "ParameterList"):
+                v = args[0] if args else kwargs.get("modules", Seq((), True))
+                if isinstance(v, Seq):
+                    return Seq(v.items, True, v.repeated, v.length)
+                return v if name == "ModuleDict" else UNKNOWN
+            if name == "Parameter":
+                return args[0] if args else UNKNOWN
+            params = L.bind_arguments(name, args, kwargs)
+            layer = L.Layer(name, params, e, _target_label(e))
+            if name == "Sequential":
+                layer.children = list(args)
+            nid = self.graph.op(self.context, e, "build", name, self.fm, layer=layer)
+            layer.node = nid
+            for c in L.config_conflicts(layer):
+                self.graph.add_conflict(nid, c)
+            return layer
+        if qual.startswith("torch.nn.init."):
+            return args[0] if args else UNKNOWN
+        from . import torchfns
+
+        return torchfns.call(self, qual, args, kwargs, e)
+
+    def call_method(self, recv: Value, name: str, args: list[Value], kwargs: dict[str, Value],
+                    e: cst.Call, env: Env) -> Value:
+        if isinstance(recv, Seq):
+            if name == "append" and args and isinstance(e.func, cst.Attribute):
+                new = Seq((*recv.items, args[0]), True, recv.repeated, None) \
+                    if recv.repeated is None else Seq((), True, join(recv.repeated, args[0]), None)
+                self._rebind(e.func.value, new, env)
+            elif name in ("extend", "insert") and isinstance(e.func, cst.Attribute):
+                self._rebind(e.func.value, UNKNOWN, env)
+            return Const(None)
+        if isinstance(recv, Int | Const) and name == "item":
+            return recv
+        from . import torchfns
+
+        return torchfns.method(self, recv, name, args, kwargs, e)
+
+    def _rebind(self, target: cst.BaseExpression, v: Value, env: Env) -> None:
+        if isinstance(target, cst.Name):
+            env.vars[target.value] = v
+        elif isinstance(target, cst.Attribute):
+            self.assign(target, v, env)
+
+    def call_builtin(self, name: str, args: list[Value], kwargs: dict[str, Value], e: cst.Call,
+                     env: Env) -> Value:
+        if name == "range":
+            ints = [int_of(a) for a in args]
+            if len(ints) == 1:
+                return RangeVal(ints[0])
+            if len(ints) >= 2 and ints[0] is not None and ints[1] is not None and (
+                    len(ints) == 2 or (ints[2] is not None and ints[2].as_int() == 1)):
+                return RangeVal(ints[1] - ints[0])
+            return RangeVal(None)
+        if name == "len" and args:
+            a = args[0]
+            if isinstance(a, Seq):
+                return Int(const(len(a.items)) if a.repeated is None else a.length)
+            if isinstance(a, Tensor):
+                return self.size_of(a, Int(const(0)))
+            return Int(None)
+        if name in ("int", "abs", "round") and args:
+            a = args[0]
+            if isinstance(a, Int):
+                return a
+            if isinstance(a, Const) and isinstance(a.value, bool):
+                return Int(const(int(a.value)))
+            if isinstance(a, Flag):
+                return Int(cond(a.name, 0 if a.negated else 1, 1 if a.negated else 0))
+            return Int(None)
+        if name == "bool" and args:
+            t = truth(args[0])
+            return _truth_value(t)
+        if name in ("list", "tuple") and args:
+            a = args[0]
+            if isinstance(a, Seq):
+                return Seq(a.items, name == "list", a.repeated, a.length)
+            if isinstance(a, RangeVal):
+                return Seq((), name == "list", Int(None), a.length)
+            return UNKNOWN
+        if name in ("list", "tuple"):
+            return Seq((), name == "list")
+        if name == "super":
+            return UNKNOWN
+        if name == "enumerate" and args:
+            a = args[0]
+            if isinstance(a, Seq):
+                if a.repeated is None:
+                    return Seq(tuple(Seq((Int(const(i)), it)) for i, it in enumerate(a.items)))
+                return Seq((), False, Seq((Int(None), a.repeated)), a.length)
+            return UNKNOWN
+        if name == "zip" and args and all(isinstance(a, Seq) and a.repeated is None for a in args):
+            seqs = [a for a in args if isinstance(a, Seq)]
+            n = min(len(s.items) for s in seqs)
+            return Seq(tuple(Seq(tuple(s.items[i] for s in seqs)) for i in range(n)))
+        if name == "reversed" and args and isinstance(args[0], Seq):
+            a = args[0]
+            return Seq(tuple(reversed(a.items)), a.is_list, a.repeated, a.length)
+        if name in ("min", "max") and len(args) == 2:
+            x, y = int_of(args[0]), int_of(args[1])
+            if x is not None and y is not None and x.as_int() is not None and y.as_int() is not None:
+                xv, yv = x.as_int(), y.as_int()
+                assert xv is not None and yv is not None
+                return Int(const(min(xv, yv) if name == "min" else max(xv, yv)))
+            if x is not None and x == y:
+                return Int(x)
+            return Int(None)
+        if name == "getattr" and len(args) >= 2 and isinstance(args[1], Const) \
+                and isinstance(args[1].value, str):
+            v = self.attribute(args[0], args[1].value, e)
+            if v is UNKNOWN and len(args) == 3:
+                return args[2]
+            return v
+        if name == "print":
+            return Const(None)
+        return UNKNOWN
+
+    def comprehension(self, e: cst.ListComp | cst.GeneratorExp, env: Env) -> Value:
+        comp = e.for_in
+        if comp.inner_for_in is not None or comp.ifs:
+            return Seq((), isinstance(e, cst.ListComp), UNKNOWN, None)
+        it = self.eval(comp.iter, env)
+        inner = Env(dict(env.vars))
+        if isinstance(it, RangeVal):
+            self.assign(comp.target, Int(None), inner)
+            elt = self.eval(e.elt, inner)
+            return Seq((), True, elt, it.length)
+        if isinstance(it, Seq) and it.repeated is None and len(it.items) <= 16:
+            items = []
+            for item in it.items:
+                self.assign(comp.target, item, inner)
+                items.append(self.eval(e.elt, inner))
+            return Seq(tuple(items), True)
+        if isinstance(it, Seq) and it.repeated is not None:
+            self.assign(comp.target, it.repeated, inner)
+            return Seq((), True, self.eval(e.elt, inner), it.length)
+        return Seq((), True, UNKNOWN, None)
+
+    # ---- operators ----------------------------------------------------------------------------
+    def binop(self, op: str, a: Value, b: Value, e: cst.CSTNode) -> Value:
+        if isinstance(a, Int | Const | Flag) and isinstance(b, Int | Const | Flag):
+            x, y = _as_int_expr(a), _as_int_expr(b)
+            if x is None or y is None:
+                if isinstance(a, Const) and isinstance(b, Const) and op == "Add" \
+                        and isinstance(a.value, str) and isinstance(b.value, str):
+                    return Const(a.value + b.value)
+                return Int(None) if isinstance(a, Int) or isinstance(b, Int) else UNKNOWN
+            if op == "Add":
+                return Int(x + y)
+            if op == "Subtract":
+                return Int(x - y)
+            if op == "Multiply":
+                return Int(x * y)
+            if op == "FloorDivide":
+                return Int(x.floordiv(y))
+            if op == "Power" and y.as_int() is not None and 0 <= (y.as_int() or 0) <= 8:
+                return Int(x ** (y.as_int() or 0))
+            if op == "Modulo" and x.as_int() is not None and y.as_int():
+                return Int(const((x.as_int() or 0) % (y.as_int() or 1)))
+            if op == "Divide":
+                return UNKNOWN
+            return Int(None)
+        if isinstance(a, Seq) and isinstance(b, Seq) and op == "Add" \
+                and a.repeated is None and b.repeated is None:
+            return Seq(a.items + b.items, a.is_list)
+        if isinstance(a, Seq) and op == "Multiply" and isinstance(b, Int) and b.expr is not None \
+                and a.repeated is None and len(a.items) == 1:
+            return Seq((), a.is_list, a.items[0], b.expr)
+        if op == "MatrixMultiply" and isinstance(a, Tensor) and isinstance(b, Tensor):
+            return self.record("matmul", e, [a, b], ops.matmul(a, b), label="@")
+        if isinstance(a, Tensor) or isinstance(b, Tensor):
+            out = ops.broadcast(a, b)
+            if isinstance(out, Tensor) and op in ("Divide",) and out.dtype == "int":
+                out = out.with_(dtype="float")
+            if isinstance(out, Tensor) and not (isinstance(a, Tensor) and isinstance(b, Tensor)):
+                return out  # scaling by a number: no node of its own
+            return self.record("arith", e, [a, b], out, label=op)
+        return UNKNOWN
+
+    def compare(self, e: cst.Comparison, env: Env) -> Value:
+        left = self.eval(e.left, env)
+        if len(e.comparisons) != 1:
+            for c in e.comparisons:
+                self.eval(c.comparator, env)
+            return UNKNOWN
+        c = e.comparisons[0]
+        right = self.eval(c.comparator, env)
+        op = type(c.operator).__name__
+        if op in ("Is", "IsNot", "Equal", "NotEqual") and (
+                _is_none(right) or _is_none(left)):
+            other = left if _is_none(right) else right
+            known: bool | None = None
+            if isinstance(other, Const):
+                known = other.value is None
+            elif isinstance(other, Tensor | L.Layer | Obj | Seq | Packed | Int):
+                known = False if not (isinstance(other, Int) and other.expr is None) else None
+            if known is None:
+                return UNKNOWN
+            return Const(known if op in ("Is", "Equal") else not known)
+        if isinstance(left, Tensor) or isinstance(right, Tensor):
+            out = ops.broadcast(left, right)
+            if isinstance(out, Tensor):
+                return self.record("compare", e, [left, right], out.with_(dtype="bool"), label=op)
+            return UNKNOWN
+        x, y = int_of(left), int_of(right)
+        if x is not None and y is not None:
+            d = (x - y).as_int()
+            if d is not None:
+                table = {"Equal": d == 0, "NotEqual": d != 0, "LessThan": d < 0,
+                         "LessThanEqual": d <= 0, "GreaterThan": d > 0, "GreaterThanEqual": d >= 0}
+                if op in table:
+                    return Const(table[op])
+        if isinstance(left, Const) and isinstance(right, Const) and op in ("Equal", "NotEqual"):
+            if isinstance(left.value, str) and isinstance(right.value, str):
+                return Const((left.value == right.value) == (op == "Equal"))
+        if isinstance(left, Const) and isinstance(right, Seq) and op in ("In", "NotIn") \
+                and right.repeated is None and all(isinstance(i, Const) for i in right.items):
+            vals = [i.value for i in right.items if isinstance(i, Const)]
+            return Const((left.value in vals) == (op == "In"))
+        return UNKNOWN
+
+    def subscript(self, e: cst.Subscript, env: Env) -> Value:
+        base = self.eval(e.value, env)
+        items: list[Value] = []
+        for el in e.slice:
+            s = el.slice
+            if isinstance(s, cst.Slice):
+                items.append(ops.SliceVal(
+                    self.eval(s.lower, env) if s.lower is not None else Const(None),
+                    self.eval(s.upper, env) if s.upper is not None else Const(None),
+                    self.eval(s.step, env) if s.step is not None else Const(None),
+                ))
+            else:
+                items.append(self.eval(s.value, env))
+        if isinstance(base, Tensor):
+            return self.index_value(base, items, e)
+        if isinstance(base, Seq):
+            if len(items) == 1:
+                i = int_of(items[0])
+                ic = i.as_int() if i is not None else None
+                if base.repeated is not None:
+                    if isinstance(items[0], ops.SliceVal):
+                        return Seq((), base.is_list, base.repeated, None)
+                    return base.repeated
+                if ic is not None and -len(base.items) <= ic < len(base.items):
+                    return base.items[ic]
+                if isinstance(items[0], ops.SliceVal):
+                    sv = items[0]
+                    lo, hi = int_of(sv.start), int_of(sv.stop)
+                    lo_c = 0 if _is_none(sv.start) else (lo.as_int() if lo is not None else None)
+                    hi_c = len(base.items) if _is_none(sv.stop) else (
+                        hi.as_int() if hi is not None else None)
+                    if lo_c is not None and hi_c is not None and _is_none(sv.step):
+                        return Seq(base.items[lo_c:hi_c], base.is_list)
+            return UNKNOWN
+        if isinstance(base, Int) and base.param and len(items) == 1 \
+                and isinstance(items[0], Const) and isinstance(items[0].value, str):
+            name = f"{base.param}.{items[0].value}"
+            return Int(sym(name), param=name)
+        if isinstance(base, Int) and base.expr is None:
+            return UNKNOWN
+        return UNKNOWN
+
+    def index_value(self, t: Tensor, items: list[Value], e: cst.CSTNode) -> Value:
+        out, events = ops.index(t, items)
+        label = _index_label(items)
+        return self.record("index", e, [t], out, label=label, events=events, source=t)
+
+
+# ---- small helpers ----------------------------------------------------------------------------
+
+
+def _size_int(d: Expr | None, role: str | None) -> Int:
+    return Int(d, role=role)
+
+
+def _with_node(v: Value, nid: int) -> Value:
+    if isinstance(v, Tensor | Packed | Seq):
+        try:
+            return copy.copy(v) if False else _replace_node(v, nid)
+        except Exception:
+            return v
+    return v
+
+
+def _replace_node(v: Value, nid: int) -> Value:
+    from dataclasses import replace
+
+    if isinstance(v, Seq):
+        return replace(v, items=tuple(_replace_node(i, nid) if i.node is None else i
+                                      for i in v.items), node=nid)
+    return replace(v, node=nid)  # type: ignore[type-var]
+
+
+def _tensors_in(args: Sequence[Value]) -> list[Tensor | Packed]:
+    out: list[Tensor | Packed] = []
+    for a in args:
+        if isinstance(a, Tensor | Packed):
+            out.append(a)
+        elif isinstance(a, Seq) and a.repeated is None:
+            out.extend(_tensors_in(a.items))
+    return out
+
+
+def _is_none(v: Value) -> bool:
+    return isinstance(v, Const) and v.value is None
+
+
+def _uniq(vs: list[Value]) -> list[Value]:
+    out: list[Value] = []
+    for v in vs:
+        if not any(v is o for o in out):
+            out.append(v)
+    return out
+
+
+def _as_int_expr(v: Value) -> Expr | None:
+    if isinstance(v, Flag):
+        return cond(v.name, 0 if v.negated else 1, 1 if v.negated else 0)
+    return int_of(v)
+
+
+def truth(v: Value) -> bool | Flag | None:
+    if isinstance(v, Const):
+        if isinstance(v.value, bool | int | float | str) or v.value is None:
+            return bool(v.value)
+        return None
+    if isinstance(v, Flag):
+        return v
+    if isinstance(v, Int):
+        if v.expr is not None and v.expr.as_int() is not None:
+            return bool(v.expr.as_int())
+        p = getattr(v, "param", None)
+        if p is not None:
+            return Flag(p)
+        return None
+    if isinstance(v, L.Layer | Obj):
+        return True
+    if isinstance(v, Seq) and v.repeated is None:
+        return bool(v.items)
+    return None
+
+
+def _truth_value(t: bool | Flag | None) -> Value:
+    if isinstance(t, bool):
+        return Const(t)
+    if isinstance(t, Flag):
+        return t
+    return UNKNOWN
+
+
+def _join_dicts(a: dict[str, Value], b: dict[str, Value], flag: Flag | None) -> dict[str, Value]:
+    out: dict[str, Value] = {}
+    for k in set(a) | set(b):
+        if k in a and k in b:
+            out[k] = join(a[k], b[k], flag)
+        else:
+            out[k] = a.get(k, b.get(k, UNKNOWN)) if False else (
+                a[k] if k in a and isinstance(a[k], L.Layer | Obj) else
+                b[k] if k in b and isinstance(b[k], L.Layer | Obj) else UNKNOWN)
+    return out
+
+
+def _join_loop(before: dict[str, Value], after: dict[str, Value],
+               count: Expr | None) -> dict[str, Value]:
+    out: dict[str, Value] = {}
+    for k in set(before) | set(after):
+        if k not in before:
+            out[k] = after[k]
+            continue
+        if k not in after:
+            out[k] = before[k]
+            continue
+        b, a = before[k], after[k]
+        if isinstance(b, Seq) and isinstance(a, Seq) and b.is_list and b.repeated is None \
+                and not b.items and a.is_list:
+            elem = a.repeated if a.repeated is not None else (
+                a.items[0] if len(a.items) == 1 else None)
+            if elem is not None:
+                out[k] = Seq((), True, elem, count if len(a.items) == 1 else None)
+                continue
+        if isinstance(b, Seq) and isinstance(a, Seq) and b.repeated is not None \
+                and a.repeated is not None:
+            out[k] = Seq((), True, join(b.repeated, a.repeated),
+                         b.length if b.length == a.length else None)
+            continue
+        out[k] = join(b, a)
+    return out
+
+
+def _target_label(e: cst.CSTNode) -> str | None:
+    return None
+
+
+def _index_label(items: list[Value]) -> str:
+    parts = []
+    for it in items:
+        if isinstance(it, ops.SliceVal):
+            lo = "" if _is_none(it.start) else _short(it.start)
+            hi = "" if _is_none(it.stop) else _short(it.stop)
+            parts.append(f"{lo}:{hi}")
+        elif isinstance(it, Const) and it.value is Ellipsis:
+            parts.append("...")
+        elif isinstance(it, Const) and it.value is None:
+            parts.append("None")
+        else:
+            parts.append(_short(it))
+    return "[" + ", ".join(parts) + "]"
+
+
+def _short(v: Value) -> str:
+    if isinstance(v, Int) and v.expr is not None:
+        return str(v.expr)
+    if isinstance(v, Tensor):
+        return "tensor"
+    return "?"
+
+
+def resolve_call_name(fm: FileModel, e: cst.BaseExpression) -> str | None:
+    d = dotted(e)
+    return resolve_name(fm, d) if d else None

@@ -1,0 +1,447 @@
+"""Tensor operations the engine follows: indexing, layout, reductions, factories, algebra.
+
+Every function here takes abstract values and returns an abstract value; anything that cannot
+be followed becomes an unknown shape (never a guess).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .symbolic import Expr, const
+from .values import (
+    BATCH,
+    FEATURE,
+    TIME,
+    UNKNOWN,
+    Const,
+    Int,
+    Packed,
+    Seq,
+    Shape,
+    Tensor,
+    Value,
+    int_of,
+)
+
+
+@dataclass(frozen=True)
+class SliceVal(Value):
+    start: Value
+    stop: Value
+    step: Value
+
+
+@dataclass(frozen=True)
+class IndexEvent:
+    """An integer index applied to one axis (kept for the rules)."""
+
+    axis: int
+    role: str | None
+    index: Expr | None  # the index value, when known
+    size: Expr | None  # the axis' size
+
+
+def _norm_axis(axis: Expr | None, rank: int) -> int | None:
+    if axis is None:
+        return None
+    a = axis.as_int()
+    if a is None:
+        return None
+    if a < 0:
+        a += rank
+    return a if 0 <= a < rank else None
+
+
+def _known(x: Value) -> Tensor | None:
+    if isinstance(x, Tensor) and x.shape is not None and not x.shape.star:
+        return x
+    return None
+
+
+def unknown_like(x: Value, **kw: Any) -> Tensor:
+    if isinstance(x, Tensor):
+        return x.with_(shape=None, roles=None, hole=None, **kw)
+    return Tensor(None, **kw)
+
+
+# ---- indexing ------------------------------------------------------------------------------
+
+
+def index(x: Tensor, items: Sequence[Value]) -> tuple[Value, list[IndexEvent]]:
+    events: list[IndexEvent] = []
+    if x.shape is None:
+        return unknown_like(x), events
+    if x.shape.star:
+        # only trailing-axis selections are safe: x[..., :k] and friends
+        return unknown_like(x), events
+    dims = list(x.shape.dims)
+    roles = list(x.roles) if x.roles is not None else [None] * len(dims)
+    n_real = sum(1 for it in items if not (isinstance(it, Const) and it.value in (None, Ellipsis)))
+    out_dims: list[Expr | None] = []
+    out_roles: list[str | None] = []
+    ax = 0
+    advanced = False
+    for it in items:
+        if isinstance(it, Const) and it.value is Ellipsis:
+            skip = len(dims) - n_real
+            for _ in range(max(skip, 0)):
+                out_dims.append(dims[ax])
+                out_roles.append(roles[ax])
+                ax += 1
+            continue
+        if isinstance(it, Const) and it.value is None:
+            out_dims.append(const(1))
+            out_roles.append(None)
+            continue
+        if ax >= len(dims):
+            return unknown_like(x), events  # too many indices: PyTorch raises
+        if isinstance(it, SliceVal):
+            out_dims.append(_slice_len(dims[ax], it))
+            out_roles.append(roles[ax])
+            ax += 1
+        elif isinstance(it, Int) or (isinstance(it, Const) and isinstance(it.value, int)):
+            events.append(IndexEvent(ax, roles[ax], int_of(it), dims[ax]))
+            ax += 1
+        elif isinstance(it, Tensor):
+            advanced = True
+            ax += 1
+        else:
+            return unknown_like(x), events
+    if advanced:
+        return unknown_like(x), events
+    out_dims.extend(dims[ax:])
+    out_roles.extend(roles[ax:])
+    what = x.what
+    if any(e.role == TIME for e in events):
+        what = "last_step" if any(e.index is not None and e.index.as_int() == -1
+                                  for e in events if e.role == TIME) else "step"
+    return x.with_(shape=Shape(tuple(out_dims)), roles=tuple(out_roles) if x.roles else None,
+                   what=what, hole=None), events
+
+
+def _slice_len(size: Expr | None, s: SliceVal) -> Expr | None:
+    start = int_of(s.start) if not (isinstance(s.start, Const) and s.start.value is None) \
+        else const(0)
+    step = int_of(s.step) if not (isinstance(s.step, Const) and s.step.value is None) else const(1)
+    stop_none = isinstance(s.stop, Const) and s.stop.value is None
+    stop = size if stop_none else int_of(s.stop)
+    if step is None or step.as_int() != 1:
+        if step is not None and step.as_int() == -1 and start == const(0) and stop_none:
+            return size  # x[::-1] keeps the length
+        return None
+    if start is None or stop is None:
+        return None
+    sc, tc = start.as_int(), stop.as_int()
+    if sc is not None and sc < 0:
+        if size is None:
+            return None
+        start = size + sc
+    if tc is not None and tc < 0:
+        if size is None:
+            return None
+        stop = size + tc
+    if start == const(0) and stop_none:
+        return size
+    length = stop - start
+    if size is not None and (length - size).as_int() is not None and (length - size).as_int() > 0:  # type: ignore[operator]
+        return size  # slicing past the end clamps
+    return length
+
+
+# ---- layout ----------------------------------------------------------------------------------
+
+
+def permute(x: Tensor, order: Sequence[Expr | None]) -> Tensor:
+    t = _known(x)
+    if t is None or t.shape is None:
+        return unknown_like(x)
+    rank = len(t.shape.dims)
+    idx = [_norm_axis(o, rank) for o in order]
+    if len(idx) != rank or any(i is None for i in idx) or len(set(idx)) != rank:
+        return unknown_like(x)
+    ii = [i for i in idx if i is not None]
+    dims = tuple(t.shape.dims[i] for i in ii)
+    roles = tuple(t.roles[i] for i in ii) if t.roles else None
+    return t.with_(shape=Shape(dims), roles=roles)
+
+
+def transpose(x: Tensor, a: Expr | None, b: Expr | None) -> Tensor:
+    t = _known(x)
+    if t is None or t.shape is None:
+        return unknown_like(x)
+    rank = len(t.shape.dims)
+    ia, ib = _norm_axis(a, rank), _norm_axis(b, rank)
+    if ia is None or ib is None:
+        return unknown_like(x)
+    order: list[Expr | None] = [const(i) for i in range(rank)]
+    order[ia], order[ib] = order[ib], order[ia]
+    return permute(t, order)
+
+
+def squeeze(x: Tensor, dim: Expr | None, has_dim: bool) -> Tensor:
+    t = _known(x)
+    if t is None or t.shape is None:
+        return unknown_like(x)
+    dims = list(t.shape.dims)
+    roles = list(t.roles) if t.roles else [None] * len(dims)
+    if not has_dim:
+        keep = [i for i, d in enumerate(dims) if not (d is not None and d.as_int() == 1)]
+        if any(d is None or (d.as_int() is None) for d in dims):
+            # a symbolic axis might be 1 at run time; PyTorch would drop it: cannot tell
+            if any(d is None for d in dims):
+                return unknown_like(x)
+        return t.with_(shape=Shape(tuple(dims[i] for i in keep)),
+                       roles=tuple(roles[i] for i in keep) if t.roles else None)
+    i = _norm_axis(dim, len(dims))
+    if i is None:
+        return unknown_like(x)
+    d = dims[i]
+    if d is not None and d.as_int() == 1:
+        del dims[i]
+        del roles[i]
+    elif d is None or d.as_int() is None:
+        return unknown_like(x)
+    return t.with_(shape=Shape(tuple(dims)), roles=tuple(roles) if t.roles else None)
+
+
+def unsqueeze(x: Tensor, dim: Expr | None) -> Tensor:
+    t = _known(x)
+    if t is None or t.shape is None or dim is None or dim.as_int() is None:
+        return unknown_like(x)
+    dims = list(t.shape.dims)
+    roles = list(t.roles) if t.roles else [None] * len(dims)
+    a = dim.as_int()
+    assert a is not None
+    if a < 0:
+        a += len(dims) + 1
+    if not 0 <= a <= len(dims):
+        return unknown_like(x)
+    dims.insert(a, const(1))
+    roles.insert(a, None)
+    return t.with_(shape=Shape(tuple(dims)), roles=tuple(roles) if t.roles else None)
+
+
+def _prod(dims: Sequence[Expr | None]) -> Expr | None:
+    p = const(1)
+    for d in dims:
+        if d is None:
+            return None
+        p = p * d
+    return p
+
+
+def flatten_shape(x: Tensor, start: Expr | None, end: Expr | None) -> Tensor:
+    t = _known(x)
+    if t is None or t.shape is None:
+        return unknown_like(x)
+    rank = len(t.shape.dims)
+    if rank == 0:
+        return t.with_(shape=Shape((const(1),)))
+    s, e = _norm_axis(start, rank), _norm_axis(end, rank)
+    if s is None or e is None or s > e:
+        return unknown_like(x)
+    dims = t.shape.dims
+    merged = _prod(dims[s:e + 1])
+    roles = None
+    if t.roles:
+        r = t.roles[s] if s == e else (FEATURE if t.roles[e] == FEATURE else None)
+        roles = t.roles[:s] + (r,) + t.roles[e + 1:]
+    return t.with_(shape=Shape(dims[:s] + (merged,) + dims[e + 1:]), roles=roles)
+
+
+def reshape(x: Tensor, sizes: Sequence[Expr | None]) -> Tensor:
+    t = _known(x)
+    out = list(sizes)
+    minus = [i for i, d in enumerate(out) if d is not None and d.as_int() == -1]
+    if len(minus) > 1:
+        return unknown_like(x)
+    if minus:
+        total = _prod(t.shape.dims) if t is not None and t.shape is not None else None
+        rest = _prod([d for i, d in enumerate(out) if i != minus[0]])
+        if total is None or rest is None:
+            out[minus[0]] = None
+        else:
+            q = total.floordiv(rest)
+            exact = q * rest == total
+            out[minus[0]] = q if exact else None
+    roles = None
+    if t is not None and t.shape is not None and t.roles:
+        # keep the roles of axes that survive unchanged at the same position from the left
+        rl: list[str | None] = []
+        for i, d in enumerate(out):
+            if i < len(t.shape.dims) and d is not None and d == t.shape.dims[i] \
+                    and all(rl[j] == t.roles[j] for j in range(i)):
+                rl.append(t.roles[i])
+            else:
+                rl.append(None)
+        if len(out) >= 1 and t.shape.dims and out[-1] is not None and out[-1] == t.shape.dims[-1]:
+            rl[-1] = t.roles[-1]
+        roles = tuple(rl)
+    base = x if isinstance(x, Tensor) else Tensor(None)
+    return base.with_(shape=Shape(tuple(out)), roles=roles, hole=None)
+
+
+def reduce(x: Tensor, dim: Value, keepdim: bool) -> Tensor:
+    t = _known(x)
+    if isinstance(dim, Const) and dim.value is None:
+        return (x if isinstance(x, Tensor) else Tensor(None)).with_(
+            shape=Shape(()), roles=(), hole=None, what="scalar")
+    if t is None or t.shape is None:
+        return unknown_like(x)
+    rank = len(t.shape.dims)
+    axes_v = dim.items if isinstance(dim, Seq) else (dim,)
+    axes = [_norm_axis(int_of(a), rank) for a in axes_v]
+    if any(a is None for a in axes):
+        return unknown_like(x)
+    dims = list(t.shape.dims)
+    roles = list(t.roles) if t.roles else [None] * rank
+    what = t.what
+    if any(roles[a] == TIME for a in axes if a is not None):
+        what = "pooled"
+    for a in sorted((a for a in axes if a is not None), reverse=True):
+        if keepdim:
+            dims[a] = const(1)
+            roles[a] = None
+        else:
+            del dims[a]
+            del roles[a]
+    return t.with_(shape=Shape(tuple(dims)), roles=tuple(roles) if t.roles else None, what=what)
+
+
+def cat(items: Sequence[Value], dim: Expr | None, stack: bool = False) -> Tensor:
+    tensors = [i for i in items if isinstance(i, Tensor)]
+    if len(tensors) != len(items) or not tensors:
+        return Tensor(None)
+    first = tensors[0]
+    if any(t.shape is None or t.shape.star for t in tensors):
+        return unknown_like(first, width_note=None)
+    shapes = [t.shape.dims for t in tensors if t.shape is not None]
+    rank = len(shapes[0])
+    if any(len(s) != rank for s in shapes):
+        return unknown_like(first, width_note=None)
+    if stack:
+        a = _norm_axis(dim, rank + 1)
+        if a is None:
+            return unknown_like(first)
+        dims = list(shapes[0])
+        dims.insert(a, const(len(tensors)))
+        roles = list(first.roles) if first.roles else None
+        if roles is not None:
+            roles.insert(a, None)
+        return first.with_(shape=Shape(tuple(dims)), roles=tuple(roles) if roles else None,
+                           hole=None)
+    a = _norm_axis(dim, rank)
+    if a is None:
+        return unknown_like(first)
+    total: Expr | None = const(0)
+    for s in shapes:
+        total = None if total is None or s[a] is None else total + s[a]
+    dims = list(shapes[0])
+    for i in range(rank):
+        if i != a and any(s[i] != dims[i] for s in shapes):
+            dims[i] = dims[i] if all(s[i] is not None for s in shapes) and False else dims[i]
+    dims[a] = total
+    note = None
+    if a == rank - 1:
+        whats = [t.what for t in tensors]
+        if all(t.rnn is not None for t in tensors) and len(tensors) == 2 \
+                and all(w in ("h_n_layer", "h_n_dir", "cell_h") for w in whats):
+            note = "both directions' final states"
+    same_roles = all(t.roles == first.roles for t in tensors)
+    return first.with_(shape=Shape(tuple(dims)), roles=first.roles if same_roles else None,
+                       width_note=note, hole=None, what="summary" if note else first.what)
+
+
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    ta, tb = _known(a), _known(b)
+    if ta is None or tb is None or ta.shape is None or tb.shape is None:
+        return Tensor(None, "float")
+    da, db = ta.shape.dims, tb.shape.dims
+    if len(da) == 1 or len(db) == 1:
+        if len(da) == 1 and len(db) == 1:
+            return Tensor(Shape(()), "float")
+        if len(db) == 1:
+            return ta.with_(shape=Shape(da[:-1]), roles=ta.roles[:-1] if ta.roles else None)
+        return Tensor(Shape(db[:-2] + db[-1:]), "float")
+    batch = broadcast_dims(da[:-2], db[:-2])
+    if batch is None:
+        return Tensor(None, "float")
+    return Tensor(Shape(tuple(batch) + (da[-2], db[-1])), "float")
+
+
+def broadcast_dims(a: Sequence[Expr | None], b: Sequence[Expr | None]) -> list[Expr | None] | None:
+    n = max(len(a), len(b))
+    pa = [const(1)] * (n - len(a)) + list(a)
+    pb = [const(1)] * (n - len(b)) + list(b)
+    out: list[Expr | None] = []
+    for x, y in zip(pa, pb, strict=True):
+        if x is not None and x.as_int() == 1:
+            out.append(y)
+        elif y is not None and y.as_int() == 1:
+            out.append(x)
+        elif x is not None and y is not None and x == y:
+            out.append(x)
+        else:
+            out.append(None)
+    return out
+
+
+def broadcast(a: Value, b: Value) -> Value:
+    """Result of an elementwise binary operation."""
+    if isinstance(a, Tensor) and not isinstance(b, Tensor):
+        return a.with_(hole=None) if a.hole is None else unknown_like(a)
+    if isinstance(b, Tensor) and not isinstance(a, Tensor):
+        return b.with_(hole=None) if b.hole is None else unknown_like(b)
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        if a.shape is None or b.shape is None or a.shape.star or b.shape.star:
+            return unknown_like(a)
+        dims = broadcast_dims(a.shape.dims, b.shape.dims)
+        if dims is None:
+            return unknown_like(a)
+        base = a if len(a.shape.dims) >= len(b.shape.dims) else b
+        roles = base.roles if base.shape is not None and len(base.shape.dims) == len(dims) else None
+        return base.with_(shape=Shape(tuple(dims)), roles=roles, hole=None)
+    return UNKNOWN
+
+
+def factory(sizes: Sequence[Value], dtype: str | None = "float") -> Tensor:
+    """torch.zeros(2, b, h) / torch.zeros((2, b, h)) / torch.zeros(x.size())"""
+    vals: Sequence[Value] = sizes
+    if len(sizes) == 1 and isinstance(sizes[0], Seq):
+        s0 = sizes[0]
+        if s0.repeated is not None:
+            return Tensor(None, dtype)
+        vals = s0.items
+    dims = [int_of(v) for v in vals]
+    roles: list[str | None] = []
+    for v in vals:
+        roles.append(getattr(v, "role", None))
+    return Tensor(Shape(tuple(dims)), dtype, tuple(roles) if any(roles) else None)
+
+
+def pad_packed(p: Value, batch_first: bool | None) -> Value:
+    lengths = Tensor(None, "int")
+    if not isinstance(p, Packed):
+        return Seq((Tensor(None, "float"), lengths))
+    data = p.data
+    if data.shape is not None and not data.shape.star and len(data.shape.dims) == 3 \
+            and p.batch_first is not None and batch_first is not None:
+        if p.batch_first != batch_first:
+            data = transpose(data, const(0), const(1))
+        roles = (BATCH, TIME, FEATURE) if batch_first else (TIME, BATCH, FEATURE)
+        b = data.shape.dims[0 if batch_first else 1] if data.shape else None
+        lengths = Tensor(Shape((b,)), "int")
+        rnn = data.rnn.__class__(**{**data.rnn.__dict__, "padded": True}) if data.rnn else None
+        data = data.with_(roles=roles, rnn=rnn)
+    elif batch_first is None:
+        data = unknown_like(data)
+    return Seq((data, lengths))
+
+
+def pack(x: Value, batch_first: bool | None) -> Value:
+    if not isinstance(x, Tensor):
+        return UNKNOWN
+    return Packed(x, batch_first)

@@ -1,0 +1,62 @@
+"""Step 2: read and parse one file with libcst; failures become one-line diagnostics."""
+
+from __future__ import annotations
+
+import io
+import sys
+import tokenize
+from dataclasses import dataclass
+
+import libcst as cst
+
+
+@dataclass
+class Source:
+    path: str
+    text: str
+
+
+@dataclass
+class ParseFailure:
+    path: str
+    line: int
+    column: int
+    message: str
+
+
+def read(path: str, stdin_text: str | None = None) -> Source | ParseFailure:
+    """Read a file as Python source (honouring a PEP 263 coding cookie)."""
+    if stdin_text is not None:
+        return Source(path, stdin_text)
+    try:
+        if path == "-":
+            data = sys.stdin.buffer.read()
+        else:
+            with open(path, "rb") as fh:
+                data = fh.read()
+    except IsADirectoryError:
+        return ParseFailure(path, 1, 1, "is a directory, not a Python file")
+    except OSError as exc:
+        return ParseFailure(path, 1, 1, f"cannot read file: {exc.strerror or exc}")
+    if b"\x00" in data[:8192]:
+        return ParseFailure(path, 1, 1, "binary file (contains NUL bytes)")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text = data.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError) as exc:
+        return ParseFailure(path, 1, 1, f"cannot decode file: {exc}")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return Source(path, text)
+
+
+def parse(src: Source) -> cst.Module | ParseFailure:
+    try:
+        return cst.parse_module(src.text)
+    except cst.ParserSyntaxError as exc:
+        msg = str(exc.message).splitlines()[0] if exc.message else "invalid syntax"
+        return ParseFailure(src.path, exc.raw_line, exc.raw_column + 1, f"syntax error: {msg}")
+    except RecursionError:
+        return ParseFailure(src.path, 1, 1, "file is nested too deeply to parse")
+    except Exception as exc:  # libcst raises a few other kinds on odd input
+        return ParseFailure(src.path, 1, 1, f"cannot parse file: {type(exc).__name__}: {exc}")

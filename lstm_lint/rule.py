@@ -1,0 +1,189 @@
+"""What a rule is, what it reports, and the catalogue of every rule in ``lstm_lint.rules``.
+
+A rule is one file in ``rules/``: a :class:`Rule` subclass with its code, kebab-case name,
+severity, docs, and ``VALID``/``INVALID`` examples that the test suite runs.  In an invalid
+example, the line the rule must flag ends with the comment ``# <-- LSTnnn``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from .analyze import FileAnalysis
+from .dataflow import Dataflow, NodeView
+from .layers import Conflict
+from .ops import IndexEvent
+from .values import TIME, Tensor, Value
+
+CODE_RE = re.compile(r"^LST\d{3}$")
+NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+@dataclass
+class Related:
+    path: str
+    cst: Any
+    fm: Any
+    message: str
+
+
+@dataclass
+class Finding:
+    code: str
+    name: str
+    severity: str  # "error" | "warning"
+    message: str  # starts with the code
+    path: str
+    cst: Any  # the libcst node at the root cause (None for file-level diagnostics)
+    fm: Any = None  # FileModel owning cst
+    line: int = 1
+    column: int = 1
+    end_line: int = 1
+    end_column: int = 1
+    related: list[Related] = field(default_factory=list)
+    fix: dict[str, Any] | None = None
+    confirmation: dict[str, Any] | None = None
+    chain: list[str] = field(default_factory=list)
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.line, self.column, self.code)
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[str] = "warning"
+    summary: ClassVar[str]  # one line: what it catches
+    what_it_does: ClassVar[str]
+    why_bad: ClassVar[str]
+    example: ClassVar[str]
+    use_instead: ClassVar[str]
+    fix_safety: ClassVar[str] = "No automatic fix is offered."
+    VALID: ClassVar[list[str]] = []
+    INVALID: ClassVar[list[str]] = []
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        raise NotImplementedError
+
+    def docs(self) -> str:
+        return "\n".join([
+            f"# {self.code} {self.name} ({self.severity})", "", self.summary, "",
+            "## What it does", "", self.what_it_does.strip(), "",
+            "## Why is this bad?", "", self.why_bad.strip(), "",
+            "## Example", "", "```python", self.example.strip("\n"), "```", "",
+            "## Use instead", "", "```python", self.use_instead.strip("\n"), "```", "",
+            "## Fix safety", "", self.fix_safety.strip(), "",
+        ])
+
+
+class RuleContext:
+    """What a rule sees of one file: its graphs and helpers to phrase findings."""
+
+    def __init__(self, analysis: FileAnalysis, rule: Rule):
+        self.analysis = analysis
+        self.rule = rule
+        self.path = analysis.fm.path
+
+    def graphs(self) -> list[Dataflow]:
+        return self.analysis.graphs()
+
+    def conflicts(self, kind: str) -> Iterator[tuple[Dataflow, NodeView, Conflict]]:
+        for g in self.graphs():
+            for node, c in g.conflicts(kind):
+                yield g, node, c
+
+    def index_events(self) -> Iterator[tuple[Dataflow, NodeView, Tensor, IndexEvent]]:
+        """Integer indices applied to tensors (``out[:, -1]``), with the tensor indexed."""
+        for g in self.graphs():
+            for node in g.nodes("index"):
+                src = node.attrs.get("source")
+                if not isinstance(src, Tensor):
+                    continue
+                for ev in node.attrs.get("events", []):
+                    yield g, node, src, ev
+
+    def finding(self, at: NodeView | Any, message: str, *, related: Any = None,
+                related_message: str = "", chain: list[str] | None = None) -> Finding:
+        cst_node = at.cst if isinstance(at, NodeView) else at
+        fm = at.attrs.get("fm") if isinstance(at, NodeView) else self.analysis.fm
+        path = at.path if isinstance(at, NodeView) and at.path else self.path
+        f = Finding(self.rule.code, self.rule.name, self.rule.severity,
+                    f"{self.rule.code} {message}", path, cst_node, fm, chain=chain or [])
+        if related is not None:
+            rnode = related.cst if hasattr(related, "cst") else related
+            if rnode is not None:
+                f.related.append(Related(path, rnode, fm, related_message))
+        return f
+
+    def node_of(self, g: Dataflow, v: Value | None) -> NodeView | None:
+        nid = getattr(v, "node", None)
+        if nid is None or nid not in g.g:
+            return None
+        return g.view(nid)
+
+
+def last_step(ev: IndexEvent) -> bool:
+    """``x[:, -1]`` or ``x[:, T - 1]`` on the time axis."""
+    if ev.index is None:
+        return False
+    if ev.index.as_int() == -1:
+        return True
+    return ev.size is not None and ev.index == ev.size - 1 and ev.role == TIME
+
+
+def flows_into_head(g: Dataflow, nid: int, depth: int = 5) -> bool:
+    """Does this value reach a layer (a head) through shape-keeping steps?"""
+    frontier = [nid]
+    seen = {nid}
+    for _ in range(depth):
+        nxt = []
+        for n in frontier:
+            for s in g.g.successors(n):
+                if s in seen:
+                    continue
+                seen.add(s)
+                d = g.g.nodes[s]
+                if d.get("op") in ("layer", "module"):
+                    return True
+                if d.get("op") in ("arith", "reshape", "squeeze", "unsqueeze", "call"):
+                    nxt.append(s)
+        frontier = nxt
+    return False
+
+
+def _load() -> list[Rule]:
+    from . import rules as pkg
+
+    found: list[Rule] = []
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        mod = importlib.import_module(f"{pkg.__name__}.{info.name}")
+        for obj in vars(mod).values():
+            if isinstance(obj, type) and issubclass(obj, Rule) and obj is not Rule \
+                    and obj.__module__ == mod.__name__:
+                found.append(obj())
+    found.sort(key=lambda r: r.code)
+    return found
+
+
+_RULES: list[Rule] | None = None
+
+
+def all_rules() -> list[Rule]:
+    global _RULES
+    if _RULES is None:
+        _RULES = _load()
+    return _RULES
+
+
+def rule_by_code(code: str) -> Rule | None:
+    for r in all_rules():
+        if r.code == code.upper() or r.name == code:
+            return r
+    return None

@@ -1,0 +1,422 @@
+"""Symbolic dimensions: a small exact integer algebra (no sympy on the static path).
+
+A dimension is an :class:`Expr`: a polynomial with integer coefficients over *atoms*.
+Atoms are
+
+* ``Sym(name)``: a positive size, e.g. ``hidden_size``, the batch ``B`` or time ``T``;
+* ``Ind(name)``: the 0/1 indicator of a boolean flag, so ``2 if bidirectional else 1``
+  is ``1 + Ind(bidirectional)``; ``Ind**k == Ind``;
+* ``FloorDiv(num, den)``: ``num // den`` when it cannot be done exactly (convolution lengths).
+
+Polynomials are kept in a canonical form (sorted monomials, no zero coefficients), so two
+expressions are identical exactly when their normal forms are equal.  ``None`` is used by the
+rest of the engine for an unknown dimension; this module never produces it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from math import gcd
+
+__all__ = [
+    "Atom",
+    "Expr",
+    "FloorDiv",
+    "Ind",
+    "Sym",
+    "const",
+    "definitely_different",
+    "definitely_equal",
+    "sym",
+]
+
+
+@dataclass(frozen=True, order=True)
+class Sym:
+    name: str
+
+    @property
+    def key(self) -> str:
+        return "s:" + self.name
+
+    def render(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, order=True)
+class Ind:
+    name: str
+
+    @property
+    def key(self) -> str:
+        return "i:" + self.name
+
+    def render(self) -> str:
+        return f"[{self.name}]"
+
+
+@dataclass(frozen=True)
+class FloorDiv:
+    num: Expr
+    den: Expr
+
+    @property
+    def key(self) -> str:
+        return f"f:({self.num.key})//({self.den.key})"
+
+    def render(self) -> str:
+        return f"({self.num})//{_paren(self.den)}"
+
+
+Atom = Sym | Ind | FloorDiv
+Monomial = tuple[tuple[Atom, int], ...]
+
+
+def _mono_key(m: Monomial) -> tuple[tuple[str, int], ...]:
+    return tuple((a.key, p) for a, p in m)
+
+
+def _paren(e: Expr) -> str:
+    s = str(e)
+    return s if (e.is_const or len(e.terms) == 1 and e.terms[0][1] == 1) and " " not in s else f"({s})"
+
+
+class Expr:
+    """An immutable, hashable polynomial in canonical form."""
+
+    __slots__ = ("terms", "_hash", "_key")
+
+    terms: tuple[tuple[Monomial, int], ...]
+
+    def __init__(self, terms: Mapping[Monomial, int] | Iterable[tuple[Monomial, int]] = ()):
+        acc: dict[tuple[tuple[str, int], ...], tuple[Monomial, int]] = {}
+        items = terms.items() if isinstance(terms, Mapping) else terms
+        for mono, coef in items:
+            k = _mono_key(mono)
+            if k in acc:
+                acc[k] = (mono, acc[k][1] + coef)
+            else:
+                acc[k] = (mono, coef)
+        ordered = sorted((k, mc) for k, mc in acc.items() if mc[1] != 0)
+        self.terms = tuple(mc for _, mc in ordered)
+        self._key = repr([(k, mc[1]) for k, mc in ordered])
+        self._hash = hash(self._key)
+
+    # ---- constructors -------------------------------------------------
+    @staticmethod
+    def atom(a: Atom) -> Expr:
+        return Expr({((a, 1),): 1})
+
+    # ---- inspection ---------------------------------------------------
+    @property
+    def key(self) -> str:
+        return self._key
+
+    @property
+    def is_const(self) -> bool:
+        return all(not m for m, _ in self.terms)
+
+    def as_int(self) -> int | None:
+        if not self.terms:
+            return 0
+        if len(self.terms) == 1 and not self.terms[0][0]:
+            return self.terms[0][1]
+        return None
+
+    def atoms(self) -> set[Atom]:
+        out: set[Atom] = set()
+        for m, _ in self.terms:
+            for a, _p in m:
+                out.add(a)
+                if isinstance(a, FloorDiv):
+                    out |= a.num.atoms() | a.den.atoms()
+        return out
+
+    def symbols(self) -> set[str]:
+        return {a.name for a in self.atoms() if isinstance(a, Sym | Ind)}
+
+    def const_term(self) -> int:
+        for m, c in self.terms:
+            if not m:
+                return c
+        return 0
+
+    # ---- arithmetic ---------------------------------------------------
+    def __add__(self, other: Expr | int) -> Expr:
+        o = _lift(other)
+        return Expr(list(self.terms) + list(o.terms))
+
+    __radd__ = __add__
+
+    def __neg__(self) -> Expr:
+        return Expr([(m, -c) for m, c in self.terms])
+
+    def __sub__(self, other: Expr | int) -> Expr:
+        return self + (-_lift(other))
+
+    def __rsub__(self, other: Expr | int) -> Expr:
+        return _lift(other) - self
+
+    def __mul__(self, other: Expr | int) -> Expr:
+        o = _lift(other)
+        out: list[tuple[Monomial, int]] = []
+        for m1, c1 in self.terms:
+            for m2, c2 in o.terms:
+                out.append((_mono_mul(m1, m2), c1 * c2))
+        return Expr(out)
+
+    __rmul__ = __mul__
+
+    def __pow__(self, k: int) -> Expr:
+        if k < 0:
+            raise ValueError("negative power")
+        r = const(1)
+        for _ in range(k):
+            r = r * self
+        return r
+
+    def floordiv(self, other: Expr | int) -> Expr:
+        o = _lift(other)
+        oc = o.as_int()
+        if oc is not None:
+            if oc == 0:
+                raise ZeroDivisionError("division of a dimension by zero")
+            sc = self.as_int()
+            if sc is not None:
+                return const(sc // oc)
+            if oc == 1:
+                return self
+            if all(c % oc == 0 for _, c in self.terms):
+                return Expr([(m, c // oc) for m, c in self.terms])
+        if self.key == o.key:
+            return const(1)
+        # exact division by a monomial factor common to every term, e.g. (4*h*l)//(2*h)
+        q = _exact_quotient(self, o)
+        if q is not None:
+            return q
+        # reduce by the common integer factor so equal quotients get one normal form
+        g = 0
+        for _, c in self.terms + o.terms:
+            g = gcd(g, c)
+        num, den = self, o
+        if g > 1:
+            num = Expr([(m, c // g) for m, c in self.terms])
+            den = Expr([(m, c // g) for m, c in o.terms])
+        return Expr.atom(FloorDiv(num, den))
+
+    def __floordiv__(self, other: Expr | int) -> Expr:
+        return self.floordiv(other)
+
+    # ---- substitution and evaluation ---------------------------------
+    def subs(self, env: Mapping[str, Expr | int | bool]) -> Expr:
+        """Replace symbols (and indicators, by their flag's name) with values."""
+        return _sum_subs(self, env)
+
+    def evaluate(self, env: Mapping[str, int | bool]) -> int:
+        r = self.subs(env).as_int()
+        if r is None:
+            raise KeyError(f"unbound symbols in {self}: {sorted(self.subs(env).symbols())}")
+        return r
+
+    # ---- comparison and display --------------------------------------
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, int):
+            other = const(other)
+        return isinstance(other, Expr) and other._key == self._key
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __repr__(self) -> str:
+        return f"Expr({self})"
+
+    def __str__(self) -> str:
+        return _render(self)
+
+
+def _sum_subs(e: Expr, env: Mapping[str, Expr | int | bool]) -> Expr:
+    total = const(0)
+    for m, c in e.terms:
+        term = const(c)
+        for a, p in m:
+            term = term * (_subs_atom(a, env) ** p)
+        total = total + term
+    return total
+
+
+def _subs_atom(a: Atom, env: Mapping[str, Expr | int | bool]) -> Expr:
+    if isinstance(a, Sym):
+        v = env.get(a.name)
+        return Expr.atom(a) if v is None else _lift(v)
+    if isinstance(a, Ind):
+        v = env.get(a.name)
+        if v is None:
+            return Expr.atom(a)
+        iv = _lift(v).as_int()
+        if iv is None:
+            return Expr.atom(a)
+        return const(1 if iv else 0)
+    return a.num.subs(env).floordiv(a.den.subs(env))
+
+
+def _lift(v: Expr | int | bool) -> Expr:
+    if isinstance(v, Expr):
+        return v
+    return const(int(v))
+
+
+def _mono_mul(m1: Monomial, m2: Monomial) -> Monomial:
+    powers: dict[str, tuple[Atom, int]] = {}
+    for a, p in m1 + m2:
+        if a.key in powers:
+            powers[a.key] = (a, powers[a.key][1] + p)
+        else:
+            powers[a.key] = (a, p)
+    out = []
+    for k in sorted(powers):
+        a, p = powers[k]
+        if isinstance(a, Ind):
+            p = 1  # an indicator is idempotent
+        out.append((a, p))
+    return tuple(out)
+
+
+def _exact_quotient(num: Expr, den: Expr) -> Expr | None:
+    """num / den when den is a single term dividing every term of num exactly."""
+    if len(den.terms) != 1:
+        return None
+    dm, dc = den.terms[0]
+    dpow = {a.key: p for a, p in dm}
+    if any(isinstance(a, Ind) for a, _ in dm):
+        return None
+    out: list[tuple[Monomial, int]] = []
+    for m, c in num.terms:
+        if c % dc:
+            return None
+        mp = {a.key: (a, p) for a, p in m}
+        for k, p in dpow.items():
+            if k not in mp or mp[k][1] < p:
+                return None
+        rest = tuple(
+            (a, p - dpow.get(k, 0)) for k, (a, p) in sorted(mp.items()) if p - dpow.get(k, 0) > 0
+        )
+        out.append((rest, c // dc))
+    return Expr(out)
+
+
+def const(n: int) -> Expr:
+    return Expr({(): int(n)}) if n else Expr()
+
+
+def sym(name: str) -> Expr:
+    return Expr.atom(Sym(name))
+
+
+def ind(name: str) -> Expr:
+    return Expr.atom(Ind(name))
+
+
+def cond(flag: str, if_true: Expr | int, if_false: Expr | int) -> Expr:
+    """``if_true if flag else if_false`` as ``if_false + (if_true - if_false) * [flag]``."""
+    t, f = _lift(if_true), _lift(if_false)
+    return f + (t - f) * ind(flag)
+
+
+# ---- rendering ---------------------------------------------------------
+
+
+def _render_mono(m: Monomial) -> list[str]:
+    parts = []
+    for a, p in m:
+        s = a.render()
+        if isinstance(a, FloorDiv):
+            s = f"({s})"
+        parts.append(s if p == 1 else f"{s}**{p}")
+    return parts
+
+
+def _render_poly(e: Expr) -> str:
+    if not e.terms:
+        return "0"
+    chunks: list[str] = []
+    ordered = sorted(e.terms, key=lambda mc: (len(mc[0]) == 0, -len(mc[0])))
+    for i, (m, c) in enumerate(ordered):
+        factors = _render_mono(m)
+        mag = abs(c)
+        if not factors:
+            body = str(mag)
+        elif mag == 1:
+            body = "*".join(factors)
+        else:
+            body = f"{mag}*" + "*".join(factors)
+        if i == 0:
+            chunks.append(("-" if c < 0 else "") + body)
+        else:
+            chunks.append((" - " if c < 0 else " + ") + body)
+    return "".join(chunks)
+
+
+def _render(e: Expr) -> str:
+    inds = sorted({a.name for a in e.atoms() if isinstance(a, Ind)})
+    if len(inds) == 1:
+        flag = inds[0]
+        t = e.subs({flag: 1})
+        f = e.subs({flag: 0})
+        tc, fc = t.as_int(), f.as_int()
+        if tc is not None and fc is not None:
+            return f"({tc} if {flag} else {fc})"
+        # factor out a common polynomial: t == k*f, render f*(k if flag else 1)
+        for k in range(2, 9):
+            if t == f * k:
+                return f"{_paren(f)}*({k} if {flag} else 1)"
+            if f == t * k:
+                return f"{_paren(t)}*(1 if {flag} else {k})"
+        return f"({t} if {flag} else {f})"
+    return _render_poly(e)
+
+
+# ---- decisions ---------------------------------------------------------
+
+
+def definitely_equal(a: Expr, b: Expr) -> bool:
+    return a == b
+
+
+def definitely_different(a: Expr, b: Expr, free: Iterable[str] = ("B", "T")) -> bool:
+    """True only when ``a != b`` for every admissible binding of the constructor symbols.
+
+    Sizes are positive.  ``free`` names the input symbols (batch, time) that the model must
+    accept for *any* value: an expression that differs by a term in a free symbol is wrong for
+    some input, so it counts as different.
+    """
+    if a == b:
+        return False
+    d = a - b
+    dc = d.as_int()
+    if dc is not None:
+        return dc != 0
+    # a = k*b (or b = k*a) for a constant k != 1, with positive sizes: e.g. 2*h vs h
+    for x, y in ((a, b), (b, a)):
+        for k in (2, 3, 4, 5, 6, 8):
+            if x == y * k and _strictly_positive(y):
+                return True
+    # a difference that is a nonzero constant plus nothing else is caught above; a difference
+    # that moves with a free input symbol (outside any indicator) is wrong for some input
+    freeset = set(free)
+    for m, _c in d.terms:
+        names = {at.name for at, _ in m if isinstance(at, Sym)}
+        if names & freeset and not any(isinstance(at, Ind | FloorDiv) for at, _ in m):
+            return True
+    return False
+
+
+def _strictly_positive(e: Expr) -> bool:
+    if not e.terms:
+        return False
+    for m, c in e.terms:
+        if c <= 0:
+            return False
+        if any(isinstance(a, Ind | FloorDiv) for a, _ in m):
+            return False
+    return True

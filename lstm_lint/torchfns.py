@@ -1,0 +1,368 @@
+"""Calls of ``torch.*``, ``torch.nn.functional.*``, ``torch.nn.utils.rnn.*`` and tensor methods.
+
+The interpreter hands every such call here; this module maps it to the shape operations in
+:mod:`lstm_lint.ops` and records it in the dataflow graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from . import layers as L
+from . import ops
+from .symbolic import Expr, const
+from .values import UNKNOWN, Const, Int, Packed, Seq, Shape, Tensor, Value, int_of
+
+if TYPE_CHECKING:
+    from .infer import Interpreter
+
+ELEMENTWISE = frozenset("""abs neg exp log log1p sqrt rsqrt sin cos tanh sigmoid relu relu_ gelu
+    silu elu selu leaky_relu softplus hardtanh relu6 mish logsigmoid dropout dropout_ alpha_dropout
+    contiguous float double half bfloat16 long int bool byte cpu cuda to detach clone clamp clamp_
+    clamp_min clamp_max type type_as masked_fill masked_fill_ fill_ zero_ normal_ uniform_ requires_grad_
+    pow mul add sub div mul_ add_ sub_ div_ sign floor ceil round reciprocal square erf
+    normalize sigmoid_ tanh_ exp_ abs_ detach_ pin_memory share_memory_ nan_to_num trunc frac
+    expm1 tril triu dropout1d dropout2d feature_alpha_dropout instance_norm layer_norm
+    softmax log_softmax softmin where lerp maximum minimum fmod remainder""".split())
+REDUCTIONS = frozenset("""mean sum max min amax amin argmax argmin logsumexp std var prod norm
+    median nansum nanmean all any count_nonzero""".split())
+FACTORIES = frozenset({"zeros", "ones", "randn", "rand", "empty", "full", "randint", "normal"})
+LIKE = frozenset({"zeros_like", "ones_like", "randn_like", "rand_like", "empty_like", "full_like"})
+INT_DTYPES = frozenset({"long", "int", "int64", "int32", "bool", "byte", "int16", "int8", "uint8"})
+FLOAT_DTYPES = frozenset({"float32", "float", "float64", "float16", "bfloat16", "double", "half"})
+
+
+def _arg(args: Sequence[Value], kwargs: dict[str, Value], i: int, name: str,
+         default: Value = UNKNOWN) -> Value:
+    if i < len(args):
+        return args[i]
+    return kwargs.get(name, default)
+
+
+def _flag(v: Value) -> bool | None:
+    if isinstance(v, Const) and isinstance(v.value, bool | int):
+        return bool(v.value)
+    if isinstance(v, Int) and v.expr is not None and v.expr.as_int() is not None:
+        return bool(v.expr.as_int())
+    return None
+
+
+def dtype_of(v: Value | None) -> str | None:
+    """``torch.long`` -> "int", ``torch.float32`` -> "float" (None when not a dtype)."""
+    qual = getattr(v, "qual", None)
+    if isinstance(qual, str) and qual.startswith("torch.") and qual.count(".") == 1:
+        name = qual.split(".")[1]
+        if name in INT_DTYPES:
+            return "int"
+        if name in FLOAT_DTYPES:
+            return "float"
+    return None
+
+
+def _dtype(kwargs: dict[str, Value], default: str) -> str:
+    return dtype_of(kwargs.get("dtype")) or default
+
+
+def call(it: Interpreter, qual: str, args: list[Value], kwargs: dict[str, Value],
+         e: cst.Call) -> Value:
+    """``torch.cat(...)``, ``F.relu(...)``, ``pack_padded_sequence(...)`` and friends."""
+    name = qual.rsplit(".", 1)[-1]
+    if qual.startswith("torch.nn.utils.rnn."):
+        if name == "pack_padded_sequence":
+            bf = _flag(_arg(args, kwargs, 2, "batch_first", Const(False)))
+            x = args[0] if args else UNKNOWN
+            return it.record("pack", e, [x], ops.pack(x, bf), label="pack_padded_sequence")
+        if name == "pad_packed_sequence":
+            bf = _flag(_arg(args, kwargs, 1, "batch_first", Const(False)))
+            p = args[0] if args else UNKNOWN
+            out = ops.pad_packed(p, bf)
+            return it.record("unpack", e, [p], out, label="pad_packed_sequence")
+        if name == "pad_sequence":
+            return Tensor(None)
+        return UNKNOWN
+    functional = qual.startswith("torch.nn.functional.")
+    if not (qual.startswith("torch.") or functional):
+        # an unknown library: whatever it returns is unknown
+        return UNKNOWN
+    if name in ("cat", "concat", "concatenate", "stack") and args:
+        seq = args[0]
+        dim = int_of(_arg(args, kwargs, 1, "dim", Int(const(0))))
+        if isinstance(seq, Seq) and seq.repeated is not None:
+            if name == "stack" and seq.length is not None and isinstance(seq.repeated, Tensor):
+                one = seq.repeated
+                out = ops.cat([one], dim, stack=True)
+                if out.shape is not None and not out.shape.star and dim is not None:
+                    a = dim.as_int()
+                    if a is not None:
+                        a = a if a >= 0 else a + len(out.shape.dims)
+                        dims = list(out.shape.dims)
+                        if 0 <= a < len(dims):
+                            dims[a] = seq.length
+                            roles = list(out.roles) if out.roles else None
+                            if roles is not None and one.roles is not None:
+                                roles[a] = "time" if it.loop_iters == [] and "time" not in \
+                                    one.roles else None
+                            out = out.with_(shape=Shape(tuple(dims)),
+                                            roles=tuple(roles) if roles else None)
+                return it.record("stack", e, [one], out, label=name)
+            return it.record(name, e, [], Tensor(None), label=name)
+        items = list(seq.items) if isinstance(seq, Seq) else []
+        out = ops.cat(items, dim, stack=(name == "stack")) if items else Tensor(None)
+        return it.record("cat" if name != "stack" else "stack", e, items, out, label=name)
+    if name in FACTORIES:
+        sizes = args
+        if name == "full":
+            sizes = args[:1]
+        if name == "randint":
+            size_v = kwargs.get("size", args[-1] if args else UNKNOWN)
+            sizes = [size_v]
+            t = ops.factory(sizes, "int")
+        elif name == "normal":
+            return Tensor(None)
+        else:
+            t = ops.factory(sizes, _dtype(kwargs, "float"))
+        return it.record("factory", e, [], t, label=f"torch.{name}")
+    if name in LIKE and args:
+        x = args[0]
+        if isinstance(x, Tensor):
+            return it.record("factory", e, [x], x.with_(hole=None, head=None), label=name)
+        return Tensor(None)
+    if name == "arange":
+        ints = [int_of(a) for a in args]
+        n = ints[0] if len(ints) == 1 else (ints[1] - ints[0] if len(ints) >= 2
+                                              and ints[0] is not None and ints[1] is not None
+                                              and len(ints) == 2 else None)
+        return it.record("factory", e, [], Tensor(Shape((n,)), "int"), label="torch.arange")
+    if name in ("tensor", "as_tensor", "from_numpy", "LongTensor", "FloatTensor", "Tensor"):
+        return Tensor(None)
+    if name in ("matmul", "bmm", "mm") and len(args) >= 2:
+        a, b = args[0], args[1]
+        if isinstance(a, Tensor) and isinstance(b, Tensor):
+            return it.record("matmul", e, [a, b], ops.matmul(a, b), label=name)
+        return Tensor(None)
+    if name in ("cross_entropy", "nll_loss") and len(args) >= 2:
+        kind = "CrossEntropyLoss" if name == "cross_entropy" else "NLLLoss"
+        layer = L.Layer(kind, {}, e, f"F.{name}")
+        return it.apply_layer(layer, args[:2], e)
+    if name in ("mse_loss", "l1_loss", "binary_cross_entropy",
+                "binary_cross_entropy_with_logits", "smooth_l1_loss", "kl_div"):
+        return Tensor(Shape(()), "float", (), what="loss")
+    if args and isinstance(args[0], Tensor):
+        return method(it, args[0], name, list(args[1:]), kwargs, e, functional=True)
+    return UNKNOWN
+
+
+def method(it: Interpreter, recv: Value, name: str, args: list[Value], kwargs: dict[str, Value],
+           e: cst.Call, functional: bool = False) -> Value:
+    """Tensor methods: ``x.view(...)``; also ``torch.f(x, ...)`` forwarded with x first."""
+    if isinstance(recv, Packed):
+        if name in ("to", "cuda", "cpu"):
+            return recv
+        return UNKNOWN
+    if not isinstance(recv, Tensor):
+        return UNKNOWN
+    x = recv
+    rec = it.record
+
+    if name == "size":
+        if not args and "dim" not in kwargs:
+            return it.size_of(x, None)
+        return it.size_of(x, _arg(args, kwargs, 0, "dim"))
+    if name in ("dim", "ndimension"):
+        r = x.shape.rank if x.shape is not None else None
+        return Int(const(r) if r is not None else None)
+    if name in ("numel", "nelement"):
+        return Int(None)
+    if name in ("item", "tolist"):
+        return UNKNOWN
+    if name in ("view", "reshape"):
+        sizes: Sequence[Value] = args
+        if len(args) == 1 and isinstance(args[0], Seq):
+            s0 = args[0]
+            if s0.repeated is not None:
+                return rec("reshape", e, [x], ops.unknown_like(x), label=name)
+            sizes = s0.items
+        if len(args) == 1 and isinstance(args[0], Int) and args[0].expr is None:
+            return rec("reshape", e, [x], ops.unknown_like(x), label=name)
+        dims = [int_of(s) for s in sizes]
+        if any(dtype_of(s) is not None for s in sizes):
+            return rec("reshape", e, [x], ops.unknown_like(x), label=name)
+        return rec("reshape", e, [x], ops.reshape(x, dims), label=f"{name}", sizes=dims)
+    if name in ("view_as", "reshape_as", "expand_as", "type_as") and args:
+        other = args[0]
+        if isinstance(other, Tensor):
+            return rec("reshape", e, [x], x.with_(shape=other.shape, roles=other.roles,
+                                                  hole=None), label=name)
+        return ops.unknown_like(x)
+    if name == "permute":
+        order = args[0].items if len(args) == 1 and isinstance(args[0], Seq) else args
+        return rec("permute", e, [x], ops.permute(x, [int_of(o) for o in order]), label="permute",
+                   order=[int_of(o) for o in order])
+    if name in ("transpose", "swapaxes", "swapdims") and len(args) >= 2:
+        a, b = int_of(args[0]), int_of(args[1])
+        return rec("transpose", e, [x], ops.transpose(x, a, b), label="transpose", axes=(a, b))
+    if name == "t":
+        return rec("transpose", e, [x], ops.transpose(x, const(0), const(1)), label="t")
+    if name == "squeeze":
+        has = bool(args) or "dim" in kwargs
+        d = int_of(_arg(args, kwargs, 0, "dim")) if has else None
+        return rec("squeeze", e, [x], ops.squeeze(x, d, has), label="squeeze")
+    if name == "unsqueeze":
+        d = int_of(_arg(args, kwargs, 0, "dim"))
+        return rec("unsqueeze", e, [x], ops.unsqueeze(x, d), label="unsqueeze")
+    if name == "flatten":
+        s = int_of(_arg(args, kwargs, 0, "start_dim", Int(const(0))))
+        en = int_of(_arg(args, kwargs, 1, "end_dim", Int(const(-1))))
+        return rec("flatten", e, [x], ops.flatten_shape(x, s, en), label="flatten")
+    if name in ("long", "int", "bool", "byte"):
+        return x.with_(dtype="int" if name != "bool" else "bool")
+    if name in ("to", "type"):
+        for a in [*args, kwargs.get("dtype")]:
+            kind = dtype_of(a)
+            if kind is not None:
+                return x.with_(dtype=kind)
+        return x
+    if name in ("float", "double", "half", "bfloat16"):
+        return x.with_(dtype="float")
+    if name in ("softmax", "log_softmax", "softmin") or name in ELEMENTWISE:
+        if name == "where" and functional:
+            return UNKNOWN
+        if name in ("masked_fill", "masked_fill_", "where", "maximum", "minimum", "lerp",
+                    "fmod", "remainder", "pow", "mul", "add", "sub", "div") and args \
+                and isinstance(args[0], Tensor):
+            out = ops.broadcast(x, args[0])
+            if name in ("masked_fill", "masked_fill_"):
+                out = x
+            return rec("arith", e, [x, args[0]], out, label=name)
+        if x.hole is not None:
+            return x
+        return x.with_()
+    if name in REDUCTIONS:
+        dim = _arg(args, kwargs, 0, "dim", Const(None))
+        keep = _flag(_arg(args, kwargs, 1, "keepdim", Const(False))) or False
+        if name in ("max", "min", "median") and isinstance(dim, Tensor):
+            return rec("arith", e, [x, dim], ops.broadcast(x, dim), label=name)
+        out = ops.reduce(x, dim, keep)
+        if name in ("argmax", "argmin"):
+            out = out.with_(dtype="int")
+        if name in ("all", "any"):
+            out = out.with_(dtype="bool")
+        node = rec("reduce", e, [x], out, label=name)
+        if name in ("max", "min", "median") and not (isinstance(dim, Const) and dim.value is None):
+            assert isinstance(node, Tensor)
+            return Seq((node, node.with_(dtype="int")))  # (values, indices)
+        return node
+    if name in ("expand", "repeat", "new_zeros", "new_ones", "new_empty", "new_full",
+                "new_tensor"):
+        if name == "new_tensor":
+            return Tensor(None)
+        sizes = args[0].items if len(args) == 1 and isinstance(args[0], Seq) else args
+        if name == "new_full":
+            sizes = args[0].items if args and isinstance(args[0], Seq) else []
+        dims = [int_of(s) for s in sizes]
+        if name == "expand" and x.shape is not None and not x.shape.star:
+            ex = x.shape.dims
+            off = len(dims) - len(ex)
+            dims = [ex[i - off] if d is not None and d.as_int() == -1 and i >= off else d
+                    for i, d in enumerate(dims)]
+        if name == "repeat":
+            if x.shape is None or x.shape.star or len(dims) < len(x.shape.dims):
+                return rec("reshape", e, [x], ops.unknown_like(x), label=name)
+            ex = x.shape.dims
+            off = len(dims) - len(ex)
+            dims = [d if i < off else (None if d is None or ex[i - off] is None
+                                       else d * ex[i - off])  # type: ignore[operator]
+                    for i, d in enumerate(dims)]
+        return rec("reshape", e, [x], x.with_(shape=Shape(tuple(dims)), roles=None, hole=None),
+                   label=name)
+    if name in ("chunk", "split", "unbind", "split_with_sizes", "tensor_split"):
+        return _split(it, x, name, args, kwargs, e)
+    if name == "narrow" and len(args) >= 3:
+        d = int_of(args[0])
+        length = int_of(args[2])
+        return _set_axis(it, x, d, length, e, "narrow")
+    if name == "select" and len(args) >= 2:
+        return it.index_value(x, _select_items(x, int_of(args[0]), args[1]), e)
+    if name == "index_select" and len(args) >= 2:
+        idx = args[1]
+        n = idx.shape.dims[0] if isinstance(idx, Tensor) and idx.shape and not idx.shape.star \
+            and len(idx.shape.dims) == 1 else None
+        return _set_axis(it, x, int_of(args[0]), n, e, "index_select")
+    if name == "gather" and len(args) >= 2 and isinstance(args[1], Tensor):
+        return rec("gather", e, [x, args[1]], args[1].with_(dtype=x.dtype), label="gather")
+    if name in ("sort", "topk"):
+        return Seq((Tensor(None, x.dtype), Tensor(None, "int")))
+    if name in ("bmm", "matmul", "mm") and args and isinstance(args[0], Tensor):
+        return rec("matmul", e, [x, args[0]], ops.matmul(x, args[0]), label=name)
+    if name in ("eq", "ne", "lt", "gt", "le", "ge") and args:
+        out = ops.broadcast(x, args[0])
+        return out.with_(dtype="bool") if isinstance(out, Tensor) else UNKNOWN
+    if name in ("embedding",):
+        return Tensor(None)
+    if name in ("pad", "interpolate", "one_hot", "unfold", "conv1d", "conv2d", "linear",
+                "max_pool1d", "avg_pool1d", "adaptive_max_pool1d", "adaptive_avg_pool1d",
+                "max_pool2d", "avg_pool2d"):
+        return rec("call", e, [x], ops.unknown_like(x), label=name)
+    return rec("call", e, [x], ops.unknown_like(x), label=name)
+
+
+def _select_items(x: Tensor, dim: Expr | None, idx: Value) -> list[Value]:
+    d = dim.as_int() if dim is not None else None
+    if d is None or x.shape is None or x.shape.star:
+        return [idx]
+    if d < 0:
+        d += len(x.shape.dims)
+    return [ops.SliceVal(Const(None), Const(None), Const(None))] * d + [idx]
+
+
+def _set_axis(it: Interpreter, x: Tensor, dim: Expr | None, n: Expr | None, e: cst.Call,
+              label: str) -> Value:
+    if x.shape is None or x.shape.star or dim is None or dim.as_int() is None:
+        return it.record("reshape", e, [x], ops.unknown_like(x), label=label)
+    d = dim.as_int()
+    assert d is not None
+    rank = len(x.shape.dims)
+    if d < 0:
+        d += rank
+    if not 0 <= d < rank:
+        return ops.unknown_like(x)
+    dims = list(x.shape.dims)
+    dims[d] = n
+    return it.record("reshape", e, [x], x.with_(shape=Shape(tuple(dims))), label=label)
+
+
+def _split(it: Interpreter, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+           e: cst.Call) -> Value:
+    if name == "unbind":
+        dim = int_of(_arg(args, kwargs, 0, "dim", Int(const(0))))
+        if x.shape is None or x.shape.star or dim is None or dim.as_int() is None:
+            return Seq((), False, Tensor(None), None)
+        d = dim.as_int()
+        assert d is not None
+        items = [ops.SliceVal(Const(None), Const(None), Const(None))] * (
+            d if d >= 0 else d + len(x.shape.dims)) + [Int(None)]
+        one = it.index_value(x, list(items), e)
+        return Seq((), False, one, x.shape.dims[d] if -len(x.shape.dims) <= d < len(
+            x.shape.dims) else None)
+    if name == "chunk" and args:
+        n = int_of(args[0])
+        dim = int_of(_arg(args, kwargs, 1, "dim", Int(const(0))))
+        if n is None or n.as_int() is None or x.shape is None or x.shape.star or dim is None \
+                or dim.as_int() is None:
+            return Seq((), False, Tensor(None), None)
+        k = n.as_int()
+        d = dim.as_int()
+        assert k is not None and d is not None
+        if not -len(x.shape.dims) <= d < len(x.shape.dims) or k <= 0 or k > 16:
+            return Seq((), False, Tensor(None), None)
+        size = x.shape.dims[d]
+        part = size.floordiv(k) if size is not None and size.floordiv(k) * k == size else None
+        dims = list(x.shape.dims)
+        dims[d] = part
+        t = it.record("split", e, [x], x.with_(shape=Shape(tuple(dims)), width_note=None),
+                      label="chunk")
+        return Seq(tuple(t for _ in range(k)))
+    return Seq((), False, Tensor(None), None)

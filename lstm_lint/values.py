@@ -1,0 +1,187 @@
+"""The abstract values the shape engine computes with.
+
+A tensor's shape is a tuple of dimensions, each a :class:`~lstm_lint.symbolic.Expr` or
+``None`` (unknown).  ``Shape.star`` marks an unknown number of leading axes (``(*, 64)`` after
+an ``nn.Linear`` whose input rank is unknown).  Every value that the engine cannot follow is
+:data:`UNKNOWN`, and every check downstream of an unknown stays silent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .symbolic import Expr, const
+
+Dim = Expr | None
+
+#: axis roles the rules reason about
+BATCH, TIME, FEATURE, STATE, CLASS = "batch", "time", "feature", "state", "class"
+
+
+@dataclass(frozen=True)
+class Shape:
+    dims: tuple[Dim, ...]
+    star: bool = False  # unknown leading axes before ``dims``
+
+    @property
+    def rank(self) -> int | None:
+        return None if self.star else len(self.dims)
+
+    def render(self) -> str:
+        parts = [dim_str(d) for d in self.dims]
+        if self.star:
+            parts.insert(0, "*")
+        return "(" + ", ".join(parts) + ("," if len(parts) == 1 and not self.star else "") + ")"
+
+    def to_json(self) -> list[int | str | None]:
+        out: list[int | str | None] = ["*"] if self.star else []
+        for d in self.dims:
+            out.append(dim_json(d))
+        return out
+
+
+def dim_str(d: Dim) -> str:
+    return "?" if d is None else str(d)
+
+
+def dim_json(d: Dim) -> int | str | None:
+    if d is None:
+        return None
+    v = d.as_int()
+    return v if v is not None else str(d)
+
+
+def shape_of(*dims: Dim | int) -> Shape:
+    return Shape(tuple(const(d) if isinstance(d, int) else d for d in dims))
+
+
+class Value:
+    """Base of every abstract value."""
+
+    node: int | None = None  # the dataflow-graph node that produced it
+
+    def describe(self) -> str:
+        return type(self).__name__
+
+
+class _Unknown(Value):
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def describe(self) -> str:
+        return "unknown"
+
+
+UNKNOWN: Value = _Unknown()
+
+
+@dataclass(frozen=True)
+class RnnInfo:
+    """What a tensor remembers about the recurrent layer that produced it."""
+
+    layer: str  # e.g. "self.lstm"
+    kind: str  # LSTM, GRU, RNN
+    bidirectional: bool | None
+    batch_first: bool | None
+    num_layers: Expr | None
+    hidden: Expr | None  # H_out
+    node: int | None = None
+    padded: bool = False  # came out of pad_packed_sequence
+
+
+@dataclass(frozen=True)
+class Tensor(Value):
+    shape: Shape | None
+    dtype: str | None = None  # "float", "int", "bool"
+    roles: tuple[str | None, ...] | None = None  # aligned with shape.dims when not star
+    rnn: RnnInfo | None = None  # set on RNN outputs and states, kept through layout ops
+    what: str | None = None  # "output", "h_n", "c_n", "last_step", "summary", ...
+    width_note: str | None = None  # why the last axis has its width
+    head: int | None = None  # node of the first head applied to a per-step tensor
+    hole: tuple[str, tuple[Any, ...]] | None = None  # forward input still to be inferred
+    node: int | None = field(default=None, compare=False)
+
+    def with_(self, **kw: Any) -> Tensor:
+        return replace(self, **kw)
+
+    def describe(self) -> str:
+        return "tensor " + (self.shape.render() if self.shape else "of unknown shape")
+
+    def role(self, axis: int) -> str | None:
+        if self.roles is None or self.shape is None or self.shape.star:
+            return None
+        if -len(self.roles) <= axis < len(self.roles):
+            return self.roles[axis]
+        return None
+
+
+@dataclass(frozen=True)
+class Int(Value):
+    """A Python int (a size, an index); ``expr`` None when unknown."""
+
+    expr: Expr | None
+    param: str | None = None  # a constructor parameter (or its attribute): config.hidden
+    role: str | None = None  # read from an axis of this role: x.size(0) of a batch axis
+    node: int | None = field(default=None, compare=False)
+
+    def describe(self) -> str:
+        return f"int {dim_str(self.expr)}"
+
+
+@dataclass(frozen=True)
+class Const(Value):
+    """Any other Python constant: None, bool, float, str, Ellipsis."""
+
+    value: Any
+    node: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Flag(Value):
+    """A boolean known only symbolically, e.g. the constructor parameter ``bidirectional``."""
+
+    name: str
+    negated: bool = False
+    node: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Seq(Value):
+    """A tuple or list of values; ``length`` set for lists built in loops of known count."""
+
+    items: tuple[Value, ...]
+    is_list: bool = False
+    repeated: Value | None = None  # list of ``length`` copies of one abstract element
+    length: Expr | None = None
+    node: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Packed(Value):
+    """A PackedSequence: the padded tensor it stands for, and its batch layout."""
+
+    data: Tensor
+    batch_first: bool | None
+    node: int | None = field(default=None, compare=False)
+
+
+def int_of(v: Value) -> Expr | None:
+    if isinstance(v, Int):
+        return v.expr
+    if isinstance(v, Const) and isinstance(v.value, bool):
+        return const(int(v.value))
+    if isinstance(v, Const) and isinstance(v.value, int):
+        return const(v.value)
+    return None
+
+
+def ints_of(v: Value) -> list[Expr | None] | None:
+    if isinstance(v, Seq) and v.repeated is None:
+        return [int_of(i) for i in v.items]
+    return None
+
+
+def as_tuple(values: Sequence[Value]) -> Seq:
+    return Seq(tuple(values))

@@ -1,0 +1,1 @@
+"""The rule pack: one rule per file (installed as ``lstm_lint.rules``)."""

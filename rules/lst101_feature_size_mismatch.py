@@ -1,0 +1,116 @@
+"""LST101: the features arriving at a layer differ from what it was built for."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lstm_lint.rule import Finding, Rule, RuleContext
+from lstm_lint.values import Tensor
+
+
+class FeatureSizeMismatch(Rule):
+    code = "LST101"
+    name = "feature-size-mismatch"
+    severity = "error"
+    summary = "A layer receives a feature width it was not built for."
+    what_it_does = """
+Compares the width of the axis a layer reads (the last axis for `nn.Linear`, an RNN's
+`input_size`, a cell, `nn.LayerNorm`; axis 1 for `nn.BatchNorm1d` and convolutions) with the
+size the layer was constructed with, and explains where the arriving width came from: a
+bidirectional RNN doubles it, `proj_size` replaces it, an `nn.Embedding` sets it.
+"""
+    why_bad = """
+PyTorch raises deep inside `F.linear` or the RNN kernel (`mat1 and mat2 shapes cannot be
+multiplied`), pointing at neither the layer's definition nor the line that fed it. The most
+common cause is a head sized `hidden_size` after a bidirectional RNN, which emits
+`2*hidden_size` features.
+"""
+    example = """
+self.lstm = nn.LSTM(emb, hidden, batch_first=True, bidirectional=True)
+self.fc = nn.Linear(hidden, n_classes)        # expects hidden features
+...
+out, _ = self.lstm(x)
+return self.fc(out[:, -1])                    # receives 2*hidden
+"""
+    use_instead = """
+self.fc = nn.Linear(2 * hidden, n_classes)
+"""
+    fix_safety = "No automatic fix yet: resizing a layer changes the model's parameters."
+
+    VALID = [
+        """
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, emb, hidden, n):
+        super().__init__()
+        self.lstm = nn.LSTM(emb, hidden, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(2 * hidden, n)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.fc(out.mean(dim=1))
+""",
+        """
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, vocab, emb, hidden):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, emb)
+        self.rnn = nn.GRU(emb, hidden, batch_first=True)
+
+    def forward(self, tokens):
+        return self.rnn(self.embedding(tokens))[0]
+""",
+    ]
+    INVALID = [
+        """
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, emb, hidden, n):
+        super().__init__()
+        self.lstm = nn.LSTM(emb, hidden, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(hidden, n)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.fc(out.mean(dim=1))  # <-- LST101
+""",
+        """
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embedding = nn.Embedding(1000, 64)
+        self.lstm = nn.LSTM(32, 128, batch_first=True)
+
+    def forward(self, tokens):
+        out, _ = self.lstm(self.embedding(tokens))  # <-- LST101
+        return out
+""",
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for _g, node, c in ctx.conflicts("features"):
+            x = c.detail.get("tensor")
+            what = c.detail.get("what", "features")
+            layer = c.layer
+            label = layer.label() if layer else node.label
+            kind = f"nn.{layer.kind}" if layer else "layer"
+            received = c.received
+            note = x.width_note if isinstance(x, Tensor) else None
+            if note and c.detail.get("axis", -1) == -1:
+                received = f"{received} ({note})"
+            shape = x.shape.render() if isinstance(x, Tensor) and x.shape else "?"
+            noun = {
+                "in_features": "input features", "input_size": "input features (input_size)",
+                "in_channels": "input channels", "num_features": "features on axis 1",
+                "normalized_shape": "features (normalized_shape)", "embed_dim": "features",
+            }.get(what, what)
+            msg = (f"{label} ({kind}) expects {c.expected} {noun} but receives {received}; "
+                   f"the tensor arriving is {shape}")
+            yield ctx.finding(node, msg, related=layer.cst if layer else None,
+                              related_message=f"{label} is built here")

@@ -1,0 +1,107 @@
+"""LST201: an index meant for the last time step selects a sample of the batch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lstm_lint.rule import Finding, Rule, RuleContext
+from lstm_lint.values import BATCH, TIME
+
+
+class WrongTimeAxis(Rule):
+    code = "LST201"
+    name = "wrong-time-axis"
+    severity = "warning"
+    summary = "`out[-1]` on a batch_first RNN output picks the last sample, not the last step."
+    what_it_does = """
+Follows which axis of an RNN output is the batch and which is time (`batch_first=True` gives
+`(B, T, H)`, the default gives `(T, B, H)`) through transposes and permutes, and flags an
+integer index `-1` that lands on the batch axis while the time axis is still there.
+"""
+    why_bad = """
+With `batch_first=True`, `out[-1]` is the whole sequence of the batch's last sample, shape
+`(T, H)`. Nothing crashes when `T` happens to equal the batch size, and otherwise the error
+surfaces at the loss, far from the cause. The time-major mirror image, `out[:, -1]` on a
+`batch_first=False` output, reads the last sample's steps instead of every sample's last step.
+"""
+    example = """
+self.lstm = nn.LSTM(n_in, hidden, batch_first=True)
+...
+out, _ = self.lstm(x)       # (B, T, H)
+last = out[-1]              # (T, H): the last sample
+"""
+    use_instead = """
+last = out[:, -1]           # (B, H): every sample's last step
+"""
+    fix_safety = "No automatic fix yet."
+
+    VALID = [
+        """
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(10, 20, batch_first=True)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return out[:, -1]
+""",
+        """
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(10, 20)
+
+    def forward(self, x):
+        out, (h, c) = self.lstm(x)
+        return out[-1] + h[-1]
+""",
+    ]
+    INVALID = [
+        """
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(10, 20, batch_first=True)
+        self.fc = nn.Linear(20, 3)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.fc(out[-1])  # <-- LST201
+""",
+        """
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(10, 20)
+
+    def forward(self, x):
+        output, _ = self.gru(x)
+        return output[:, -1]  # <-- LST201
+""",
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for _g, node, src, ev in ctx.index_events():
+            if src.rnn is None or src.roles is None or ev.role != BATCH or TIME not in src.roles:
+                continue
+            if ev.index is None or ev.index.as_int() != -1:
+                continue
+            layout = "batch_first=True" if src.rnn.batch_first else "batch_first=False"
+            shape = src.shape.render() if src.shape else "?"
+            if ev.axis == 0:
+                fix = "index the time axis: out[:, -1]"
+            else:
+                fix = "index the time axis: out[-1]"
+            msg = (f"index -1 on axis {ev.axis} of {src.rnn.layer}'s output {shape} "
+                   f"({layout}) selects the last sample of the batch, not the last time step; "
+                   f"{fix}")
+            yield ctx.finding(node, msg)

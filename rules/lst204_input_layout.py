@@ -1,0 +1,105 @@
+"""LST204: a tensor reaches a layer with its axes in another order than the layer reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lstm_lint.rule import Finding, Rule, RuleContext
+from lstm_lint.values import Tensor
+
+
+class InputLayout(Rule):
+    code = "LST204"
+    name = "input-layout"
+    severity = "warning"
+    summary = "Batch-major data into a time-major RNN, or (N, L, C) into a convolution."
+    what_it_does = """
+Uses the axis roles the engine tracks (batch, time, features) to flag a tensor whose layout
+the code itself shows, fed to a layer that reads another layout: the `(B, T, H)` output of a
+`batch_first` RNN into an RNN built with `batch_first=False`, or an RNN output `(N, L, C)`
+into `nn.Conv1d`/`nn.BatchNorm1d`, which read channels on axis 1.
+"""
+    why_bad = """
+A time-major RNN fed batch-major data runs the recurrence across the batch: samples leak into
+each other and the shapes look right, so nothing fails. A convolution fed `(N, L, C)` treats
+time steps as channels and crashes, or silently convolves over features when `L` happens to
+equal the channel count.
+"""
+    example = """
+self.enc = nn.LSTM(n_in, hidden, batch_first=True)
+self.dec = nn.LSTM(hidden, hidden)              # batch_first=False
+...
+h, _ = self.enc(x)                              # (B, T, H)
+y, _ = self.dec(h)                              # reads (T, B, H)
+"""
+    use_instead = """
+self.dec = nn.LSTM(hidden, hidden, batch_first=True)
+# for a convolution: self.conv(out.transpose(1, 2))
+"""
+    fix_safety = "No automatic fix yet."
+
+    VALID = [
+        """
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.GRU(10, 16, batch_first=True)
+        self.conv = nn.Conv1d(16, 8, 3)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.conv(out.transpose(1, 2))
+""",
+    ]
+    INVALID = [
+        """
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.GRU(10, 16, batch_first=True)
+        self.conv = nn.Conv1d(16, 8, 3)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.conv(out)  # <-- LST204
+""",
+        """
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.LSTM(10, 16, batch_first=True)
+        self.dec = nn.LSTM(16, 16)
+
+    def forward(self, x):
+        h, _ = self.enc(x)
+        y, _ = self.dec(h)  # <-- LST204
+        return y
+""",
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for _g, node, c in ctx.conflicts("layout"):
+            x = c.detail.get("tensor")
+            layer = c.layer
+            label = layer.label() if layer else node.label
+            shape = x.shape.render() if isinstance(x, Tensor) and x.shape else c.received
+            target = c.detail.get("target")
+            if target == "rnn":
+                src = x.rnn.layer if isinstance(x, Tensor) and x.rnn else "the input"
+                msg = (f"{label} is built with batch_first={c.detail.get('batch_first')} and "
+                       f"reads {c.expected}, but {src} delivers {shape} with batch and time "
+                       f"the other way round; the recurrence would run across the batch; "
+                       f"build {label} with batch_first={not c.detail.get('batch_first')} or "
+                       "transpose(0, 1) first")
+            else:
+                msg = (f"{label} (nn.{layer.kind if layer else '?'}) reads channels on axis 1 "
+                       f"{c.expected}, but receives {shape} with time on axis 1 and features "
+                       "last; call it on x.transpose(1, 2)")
+            yield ctx.finding(node, msg, related=layer.cst if layer else None,
+                              related_message=f"{label} is built here")

@@ -1,0 +1,119 @@
+"""LST301: an initial hidden or cell state is not laid out as PyTorch expects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lstm_lint.rule import Finding, Rule, RuleContext
+from lstm_lint.values import BATCH, STATE, Tensor
+
+
+class StateLayout(Rule):
+    code = "LST301"
+    name = "state-layout"
+    severity = "error"
+    summary = "`h0`/`c0` must be (num_layers*num_directions, batch, hidden), even with batch_first."
+    what_it_does = """
+Checks initial states passed to `nn.LSTM`, `nn.GRU`, `nn.RNN` and the cells against the shape
+PyTorch requires: `(D*num_layers, N, H_out)` for `h_0` (`H_out = proj_size` when set) and
+`(D*num_layers, N, hidden_size)` for `c_0`. It names what went wrong: the batch placed first
+(as if `batch_first` applied to states; it never does), the direction factor missing, or the
+wrong width.
+"""
+    why_bad = """
+PyTorch raises `Expected hidden size (...)` at the RNN call, which does not say which of the
+three axes is wrong; and when the sizes happen to coincide (batch == num_layers), the model
+runs with states shuffled across samples and layers, silently.
+"""
+    example = """
+self.lstm = nn.LSTM(n_in, hidden, num_layers=2, batch_first=True)
+...
+h0 = torch.zeros(x.size(0), self.num_layers, self.hidden)
+c0 = torch.zeros(x.size(0), self.num_layers, self.hidden)
+out, _ = self.lstm(x, (h0, c0))
+"""
+    use_instead = """
+h0 = torch.zeros(self.num_layers, x.size(0), self.hidden)
+c0 = torch.zeros(self.num_layers, x.size(0), self.hidden)
+"""
+    fix_safety = "No automatic fix yet."
+
+    VALID = [
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, layers):
+        super().__init__()
+        self.hidden, self.layers = hidden, layers
+        self.lstm = nn.LSTM(n_in, hidden, layers, batch_first=True, bidirectional=True)
+
+    def forward(self, x):
+        h0 = torch.zeros(self.layers * 2, x.size(0), self.hidden)
+        c0 = torch.zeros(self.layers * 2, x.size(0), self.hidden)
+        return self.lstm(x, (h0, c0))[0]
+""",
+    ]
+    INVALID = [
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, layers):
+        super().__init__()
+        self.hidden, self.layers = hidden, layers
+        self.lstm = nn.LSTM(n_in, hidden, layers, batch_first=True)
+
+    def forward(self, x):
+        h0 = torch.zeros(x.size(0), self.layers, self.hidden)  # <-- LST301
+        c0 = torch.zeros(self.layers, x.size(0), self.hidden)
+        return self.lstm(x, (h0, c0))[0]
+""",
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, layers):
+        super().__init__()
+        self.hidden, self.layers = hidden, layers
+        self.gru = nn.GRU(n_in, hidden, layers, batch_first=True, bidirectional=True)
+
+    def forward(self, x):
+        h0 = torch.zeros(self.layers, x.size(0), self.hidden)  # <-- LST301
+        return self.gru(x, h0)[0]
+""",
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for g, node, c in ctx.conflicts("state"):
+            x = c.detail.get("tensor")
+            layer = c.layer
+            label = layer.label() if layer else node.label
+            sname = c.detail.get("state", "h_0")
+            why = self._diagnose(x, c.expected, c.detail.get("axis"), layer)
+            msg = (f"initial state {sname} for {label} is {c.received} but PyTorch expects "
+                   f"{c.expected} = (num_layers*num_directions, batch, hidden){why}")
+            src = ctx.node_of(g, x) if isinstance(x, Tensor) else None
+            at = src if src is not None and src.op == "factory" else node
+            yield ctx.finding(at, msg, related=node.cst, related_message=f"passed to {label} here")
+
+    @staticmethod
+    def _diagnose(x: object, expected: str, axis: object, layer: object) -> str:
+        if not isinstance(x, Tensor) or x.roles is None:
+            if axis == 0 and getattr(layer, "flag", None) and layer.flag("bidirectional") is True:  # type: ignore[attr-defined]
+                return "; the first axis lacks the direction factor 2 of a bidirectional RNN"
+            if axis == 2:
+                return "; the last axis has the wrong width"
+            return ""
+        if x.roles and x.roles[0] == BATCH:
+            return "; the batch is on axis 0, but batch_first never applies to states"
+        if axis == 0 and getattr(layer, "flag", None) and layer.flag("bidirectional") is True:  # type: ignore[attr-defined]
+            return "; the first axis lacks the direction factor 2 of a bidirectional RNN"
+        if axis == 2:
+            return "; the last axis has the wrong width"
+        if STATE in (x.roles or ()):
+            return ""
+        return ""

@@ -1,0 +1,94 @@
+"""LST401: a per-step head's output meets a per-sequence target."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lstm_lint.rule import Finding, Rule, RuleContext
+from lstm_lint.values import Tensor
+
+
+class SequenceIntoPerSequenceHead(Rule):
+    code = "LST401"
+    name = "sequence-into-per-sequence-head"
+    severity = "error"
+    summary = "The head runs on every time step, but the loss wants one prediction per sequence."
+    what_it_does = """
+Follows the model from its definition to the training code of the same file. When a head
+(`nn.Linear`) is applied to a full RNN output `(N, L, H)` and the resulting `(N, L, C)` logits
+meet a target with one label per sequence `(N,)` in `nn.CrossEntropyLoss`/`nn.NLLLoss`, the
+head line is flagged: that is where a summary step (`out[:, -1]`, pooling, `h_n[-1]`) is
+missing.
+"""
+    why_bad = """
+PyTorch fails at the loss (`Expected target size [N, C], got [N]`), far from the model, and
+the message suggests the target is wrong. The real mistake is in `forward`.
+"""
+    example = """
+def forward(self, x):
+    out, _ = self.lstm(x)
+    return self.fc(out)             # (N, L, C)
+...
+loss = criterion(model(x), labels)  # labels: (N,)
+"""
+    use_instead = """
+def forward(self, x):
+    out, _ = self.lstm(x)
+    return self.fc(out[:, -1, :])   # (N, C)
+"""
+    fix_safety = "No automatic fix yet."
+
+    VALID = [
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(10, 20, batch_first=True)
+        self.fc = nn.Linear(20, 5)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.fc(out[:, -1, :])
+
+model = Net()
+criterion = nn.CrossEntropyLoss()
+loss = criterion(model(torch.randn(32, 50, 10)), torch.randint(0, 5, (32,)))
+""",
+    ]
+    INVALID = [
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(10, 20, batch_first=True)
+        self.fc = nn.Linear(20, 5)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.fc(out)  # <-- LST401
+
+model = Net()
+criterion = nn.CrossEntropyLoss()
+loss = criterion(model(torch.randn(32, 50, 10)), torch.randint(0, 5, (32,)))
+""",
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for g, node, c in ctx.conflicts("per_sequence_target"):
+            x = c.detail.get("tensor")
+            target = c.detail.get("target")
+            head = c.detail.get("head")
+            shape = x.shape.render() if isinstance(x, Tensor) and x.shape else c.received
+            tshape = target.shape.render() if isinstance(target, Tensor) and target.shape else "?"
+            at = g.view(head) if head is not None and head in g.g else node
+            msg = (f"{at.label if at is not node else 'the logits'} runs on every time step and "
+                   f"gives {shape}, but the loss on line {{related_line}} compares it with one "
+                   f"label per sequence {tshape}; take one step per sequence before the head "
+                   "(out[:, -1], pooling over time, or h_n[-1])")
+            yield ctx.finding(at, msg, related=node.cst, related_message="the loss that fails")

@@ -1,0 +1,61 @@
+"""LST501: RNN dropout with a single layer does nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lstm_lint.rule import Finding, Rule, RuleContext
+
+
+class DropoutSingleLayer(Rule):
+    code = "LST501"
+    name = "dropout-single-layer"
+    severity = "warning"
+    summary = "`dropout` of an RNN applies between layers: with one layer it does nothing."
+    what_it_does = """
+Flags `nn.LSTM`/`nn.GRU`/`nn.RNN` built with `dropout > 0` and `num_layers == 1`.
+"""
+    why_bad = """
+The RNN's `dropout` argument drops the outputs of every layer except the last. With a single
+layer there is nothing to drop: PyTorch only warns once, and the model is not regularised as
+its author believes.
+"""
+    example = """
+self.lstm = nn.LSTM(n_in, hidden, batch_first=True, dropout=0.3)
+"""
+    use_instead = """
+self.lstm = nn.LSTM(n_in, hidden, batch_first=True)
+self.dropout = nn.Dropout(0.3)     # applied to the LSTM's output in forward
+"""
+    fix_safety = "No automatic fix yet."
+
+    VALID = [
+        """
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(10, 20, num_layers=2, dropout=0.3)
+""",
+    ]
+    INVALID = [
+        """
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(10, 20, dropout=0.3)  # <-- LST501
+""",
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for _g, node, c in ctx.conflicts("config"):
+            if c.detail.get("option") != "dropout":
+                continue
+            label = c.layer.label() if c.layer else "the RNN"
+            msg = (f"{label} has dropout={c.detail.get('value')} but num_layers=1: RNN dropout "
+                   "applies between stacked layers, so it does nothing here; use nn.Dropout on "
+                   "the output, or num_layers > 1")
+            yield ctx.finding(node, msg)

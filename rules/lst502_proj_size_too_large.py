@@ -1,0 +1,58 @@
+"""LST502: an LSTM's proj_size must be smaller than its hidden_size."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lstm_lint.rule import Finding, Rule, RuleContext
+
+
+class ProjSizeTooLarge(Rule):
+    code = "LST502"
+    name = "proj-size-too-large"
+    severity = "error"
+    summary = "`nn.LSTM(proj_size=p)` requires 0 < p < hidden_size."
+    what_it_does = """
+Flags an `nn.LSTM` whose `proj_size` is not smaller than its `hidden_size`.
+"""
+    why_bad = """
+PyTorch raises `proj_size has to be smaller than hidden_size` when the model is built: the
+projection exists to shrink the hidden state.
+"""
+    example = """
+self.lstm = nn.LSTM(n_in, 64, proj_size=128)
+"""
+    use_instead = """
+self.lstm = nn.LSTM(n_in, 128, proj_size=64)
+"""
+    fix_safety = "No automatic fix yet."
+
+    VALID = [
+        """
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(10, 64, proj_size=16)
+""",
+    ]
+    INVALID = [
+        """
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, hidden):
+        super().__init__()
+        self.lstm = nn.LSTM(10, hidden, proj_size=hidden)  # <-- LST502
+""",
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for _g, node, c in ctx.conflicts("config"):
+            if c.detail.get("option") != "proj_size":
+                continue
+            label = c.layer.label() if c.layer else "the LSTM"
+            msg = (f"{label} has {c.received}, but PyTorch requires {c.expected} and raises "
+                   "when the model is built")
+            yield ctx.finding(node, msg)

@@ -1,0 +1,25 @@
+"""Speech encoder with a projected LSTM; the head takes proj_size features."""
+import torch
+import torch.nn as nn
+
+
+class ProjectedEncoder(nn.Module):
+    def __init__(self, n_mels, hidden_size, n_tokens):
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.lstm = nn.LSTM(n_mels, hidden_size, num_layers=2, proj_size=8)
+        self.out = nn.Linear(8, n_tokens)
+
+    def forward(self, feats):
+        # feats: (T, B, n_mels)
+        enc, _ = self.lstm(feats)
+        return self.out(enc)
+
+
+EXPECT_ERROR = None
+
+
+def demonstrate():
+    model = ProjectedEncoder(n_mels=11, hidden_size=13, n_tokens=5)
+    logits = model(torch.randn(7, 3, 11))
+    assert logits.shape == (7, 3, 5)

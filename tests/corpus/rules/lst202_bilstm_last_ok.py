@@ -1,0 +1,37 @@
+"""Bidirectional LSTM classifier that summarises with both final states."""
+import torch
+import torch.nn as nn
+
+
+class BiLSTMClassifier(nn.Module):
+    def __init__(self, vocab_size, embed_dim, hidden_dim, num_classes):
+        super().__init__()
+        self.hidden_dim = hidden_dim
+        self.embedding = nn.Embedding(vocab_size, embed_dim)
+        self.lstm = nn.LSTM(embed_dim, hidden_dim, batch_first=True, bidirectional=True)
+        self.classifier = nn.Linear(hidden_dim * 2, num_classes)
+
+    def encode(self, tokens):
+        _, (h_n, _) = self.lstm(self.embedding(tokens))
+        return torch.cat([h_n[-2], h_n[-1]], dim=-1)
+
+    def forward(self, tokens):
+        return self.classifier(self.encode(tokens))
+
+
+EXPECT_ERROR = None
+
+
+def demonstrate():
+    torch.manual_seed(0)
+    model = BiLSTMClassifier(vocab_size=50, embed_dim=11, hidden_dim=13, num_classes=5)
+    tokens = torch.randint(0, 50, (3, 7))
+    summary = model.encode(tokens)
+    assert summary.shape == (3, 26)
+    other = tokens.clone()
+    other[:, :-1] = (other[:, :-1] + 17) % 50
+    changed = model.encode(other)
+    # Both halves now depend on the earlier tokens.
+    assert not torch.allclose(changed[:, 13:], summary[:, 13:])
+    assert not torch.allclose(changed[:, :13], summary[:, :13])
+    assert model(tokens).shape == (3, 5)
