@@ -116,14 +116,12 @@ BUILTINS = frozenset("""range len int float bool isinstance super print zip enum
 class Env:
     vars: dict[str, Value]
     returns: list[Value] = field(default_factory=list)
-    dead: bool = False  # after return / raise / break
+    dead: bool = False  # after return / raise / break / continue
+    broke: bool = False  # a path left the innermost loop with break
 
     def fork(self, selves: list[Obj]) -> tuple[Env, list[dict[str, Value]]]:
-        return Env(dict(self.vars), list(self.returns), self.dead), [dict(o.attrs) for o in selves]
-
-
-class _Break(Exception):
-    pass
+        return (Env(dict(self.vars), list(self.returns), self.dead, self.broke),
+                [dict(o.attrs) for o in selves])
 
 
 # ---- joins ----------------------------------------------------------------------------------
@@ -438,9 +436,8 @@ class Interpreter:
         elif isinstance(s, cst.Raise):
             env.dead = True
         elif isinstance(s, cst.Break | cst.Continue):
-            if isinstance(s, cst.Break):
-                raise _Break()
             env.dead = True
+            env.broke = env.broke or isinstance(s, cst.Break)
         elif isinstance(s, cst.Import | cst.ImportFrom):
             pass
 
@@ -514,9 +511,10 @@ class Interpreter:
               b_attrs: list[dict[str, Value]], flag: Flag | None) -> None:
         env.returns = list(dict.fromkeys(a.returns + b.returns, None)) if False else \
             _uniq(a.returns + b.returns)
+        env.broke = a.broke or b.broke
         if a.dead and b.dead:
             env.dead = True
-            env.vars = a.vars
+            env.vars = _join_dicts(a.vars, b.vars, flag)
             return
         if a.dead:
             env.vars = b.vars
@@ -548,14 +546,12 @@ class Interpreter:
                 if len(it.items) <= 16:
                     # unroll a short, known sequence (nn.ModuleList([a, b]), zip of pairs)
                     for item in it.items:
-                        if env.dead:
-                            break
                         self.assign(stmt.target, item, env)
-                        try:
-                            self.exec_block(stmt.body, env)
-                        except _Break:
+                        self.exec_block(stmt.body, env)
+                        if env.broke or (env.dead and env.returns):
                             break
-                    env.dead = env.dead and bool(env.returns) and False
+                        env.dead = False
+                    env.dead = env.broke = False
                     return
                 element = UNKNOWN
             else:
@@ -567,36 +563,38 @@ class Interpreter:
 
     def exec_loop_body(self, body: cst.BaseSuite, env: Env, count: Expr | None,
                        bind: Callable[[Env], None]) -> None:
-        """Run a loop body twice (the second time from the joined state) and join."""
+        """Run a loop body twice (the second time from the joined state) and join.
+
+        Lists that grow by one element per iteration end with ``count`` more elements.
+        """
         before = dict(env.vars)
         attrs_before = [dict(o.attrs) for o in self.selves]
-        state = env
+        start = env
         self.loop_iters.append(count)
         try:
             for _ in range(2):
-                work, _a = state.fork(self.selves)
-                work.dead = False
+                work, _a = start.fork(self.selves)
+                work.dead = work.broke = False
                 bind(work)
-                try:
-                    self.exec_block(body, work)
-                except _Break:
-                    pass
+                self.exec_block(body, work)
+                if work.broke:
+                    count = None  # the trip count depends on the data
                 env.returns = _uniq(env.returns + work.returns)
                 attrs_after = [dict(o.attrs) for o in self.selves]
-                joined = _join_loop(before, work.vars, count)
-                state = Env(joined, env.returns)
+                joined = _join_loop(before, start.vars, work.vars, count)
+                start = Env(joined, env.returns)
                 for o, x, y in zip(self.selves, attrs_before, attrs_after, strict=False):
                     o.attrs = _join_dicts(x, y, None)
         finally:
             self.loop_iters.pop()
-        env.vars = state.vars
+        env.vars = start.vars
 
     # ---- expressions --------------------------------------------------------------------------
     def eval(self, e: cst.BaseExpression, env: Env) -> Value:
         self.tick()
         try:
             return self._eval(e, env)
-        except (_Budget, _Break):
+        except _Budget:
             raise
         except RecursionError:
             raise
@@ -780,6 +778,8 @@ class Interpreter:
         if isinstance(base, Seq):
             if attr in ("append", "extend", "insert"):
                 return Method(base, attr)
+            if attr in ("values", "indices") and base.repeated is None and len(base.items) == 2:
+                return base.items[0 if attr == "values" else 1]
             return UNKNOWN
         if isinstance(base, Int | Const | Flag) and attr in ("item", "__int__"):
             return Method(base, attr)
@@ -926,8 +926,11 @@ class Interpreter:
                     e: cst.Call, env: Env) -> Value:
         if isinstance(recv, Seq):
             if name == "append" and args and isinstance(e.func, cst.Attribute):
-                new = Seq((*recv.items, args[0]), True, recv.repeated, None) \
-                    if recv.repeated is None else Seq((), True, join(recv.repeated, args[0]), None)
+                if recv.repeated is None:
+                    new = Seq((*recv.items, args[0]), True)
+                else:
+                    new = Seq((), True, join(recv.repeated, args[0]),
+                              recv.length + 1 if recv.length is not None else None)
                 self._rebind(e.func.value, new, env)
             elif name in ("extend", "insert") and isinstance(e.func, cst.Attribute):
                 self._rebind(e.func.value, UNKNOWN, env)
@@ -1263,8 +1266,17 @@ def _join_dicts(a: dict[str, Value], b: dict[str, Value], flag: Flag | None) -> 
     return out
 
 
-def _join_loop(before: dict[str, Value], after: dict[str, Value],
+def _seq_len(v: Seq) -> Expr | None:
+    return const(len(v.items)) if v.repeated is None else v.length
+
+
+def _seq_elems(v: Seq) -> list[Value]:
+    return list(v.items) if v.repeated is None else [v.repeated]
+
+
+def _join_loop(before: dict[str, Value], start: dict[str, Value], after: dict[str, Value],
                count: Expr | None) -> dict[str, Value]:
+    """State after a loop: ``before`` it, and one iteration from ``start`` to ``after``."""
     out: dict[str, Value] = {}
     for k in set(before) | set(after):
         if k not in before:
@@ -1273,19 +1285,23 @@ def _join_loop(before: dict[str, Value], after: dict[str, Value],
         if k not in after:
             out[k] = before[k]
             continue
-        b, a = before[k], after[k]
-        if isinstance(b, Seq) and isinstance(a, Seq) and b.is_list and b.repeated is None \
-                and not b.items and a.is_list:
-            elem = a.repeated if a.repeated is not None else (
-                a.items[0] if len(a.items) == 1 else None)
-            if elem is not None:
-                out[k] = Seq((), True, elem, count if len(a.items) == 1 else None)
+        b, s, a = before[k], start.get(k, before[k]), after[k]
+        if isinstance(b, Seq) and isinstance(s, Seq) and isinstance(a, Seq) and b.is_list:
+            la, ls, lb = _seq_len(a), _seq_len(s), _seq_len(b)
+            per = (la - ls) if la is not None and ls is not None else None
+            elems = _seq_elems(b) + _seq_elems(a)
+            if elems:
+                elem = elems[0]
+                for x in elems[1:]:
+                    elem = join(elem, x)
+                length = None
+                if per is not None and per.as_int() == 1 and count is not None and lb is not None:
+                    length = lb + count
+                elif per is not None and per.as_int() == 0:
+                    out[k] = a if a == b else Seq((), True, elem, lb)
+                    continue
+                out[k] = Seq((), True, elem, length)
                 continue
-        if isinstance(b, Seq) and isinstance(a, Seq) and b.repeated is not None \
-                and a.repeated is not None:
-            out[k] = Seq((), True, join(b.repeated, a.repeated),
-                         b.length if b.length == a.length else None)
-            continue
         out[k] = join(b, a)
     return out
 

@@ -276,7 +276,11 @@ def method(it: Interpreter, recv: Value, name: str, args: list[Value], kwargs: d
             dims = [d if i < off else (None if d is None or ex[i - off] is None
                                        else d * ex[i - off])  # type: ignore[operator]
                     for i, d in enumerate(dims)]
-        return rec("reshape", e, [x], x.with_(shape=Shape(tuple(dims)), roles=None, hole=None),
+        op = "factory" if name.startswith("new_") else "reshape"
+        roles = [getattr(v, "role", None) for v in sizes] if op == "factory" else []
+        return rec(op, e, [x], x.with_(shape=Shape(tuple(dims)),
+                                       roles=tuple(roles) if any(roles) else None, hole=None,
+                                       rnn=None, what=None, head=None, width_note=None),
                    label=name)
     if name in ("chunk", "split", "unbind", "split_with_sizes", "tensor_split"):
         return _split(it, x, name, args, kwargs, e)
