@@ -156,10 +156,10 @@ def run_rule(argv: Sequence[str]) -> int:
             for r in all_rules():
                 sys.stdout.write(f"{r.code}  {r.name:34s} {r.severity:8s} {r.summary}\n")
         return 0
-    r = rule_by_code(ns.code)
-    if r is None:
+    found = rule_by_code(ns.code)
+    if found is None:
         raise UsageError(f"unknown rule {ns.code!r} (lstm-lint rule lists them)")
-    sys.stdout.write(r.docs())
+    sys.stdout.write(found.docs())
     return 0
 
 

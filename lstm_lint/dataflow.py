@@ -31,7 +31,7 @@ class NodeView:
 
     @property
     def value(self) -> Value | None:
-        return self.attrs.get("value")  # type: ignore[no-any-return]
+        return self.attrs.get("value")
 
 
 class Dataflow:

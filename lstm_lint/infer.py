@@ -319,7 +319,7 @@ class Interpreter:
         if self.project is not None:
             r = self.project.find_class(qual)
             if r is not None:
-                return r  # type: ignore[no-any-return]
+                return r
         if short in fm.classes and "." not in qual:
             return fm.classes[short], fm
         return None
@@ -667,20 +667,20 @@ class Interpreter:
         if isinstance(e, cst.Comparison):
             return self.compare(e, env)
         if isinstance(e, cst.BooleanOperation):
-            a = truth(self.eval(e.left, env))
+            lt = truth(self.eval(e.left, env))
             if isinstance(e.operator, cst.And):
-                if a is False:
+                if lt is False:
                     return Const(False)
-                b = truth(self.eval(e.right, env))
-                if a is True:
-                    return _truth_value(b)
-                return Const(False) if b is False else UNKNOWN
-            if a is True:
+                rt = truth(self.eval(e.right, env))
+                if lt is True:
+                    return _truth_value(rt)
+                return Const(False) if rt is False else UNKNOWN
+            if lt is True:
                 return Const(True)
-            b = truth(self.eval(e.right, env))
-            if a is False:
-                return _truth_value(b)
-            return Const(True) if b is True else UNKNOWN
+            rt = truth(self.eval(e.right, env))
+            if lt is False:
+                return _truth_value(rt)
+            return Const(True) if rt is True else UNKNOWN
         if isinstance(e, cst.ListComp | cst.GeneratorExp):
             return self.comprehension(e, env)
         if isinstance(e, cst.NamedExpr):
@@ -1135,7 +1135,7 @@ class Interpreter:
                     self.eval(s.upper, env) if s.upper is not None else Const(None),
                     self.eval(s.step, env) if s.step is not None else Const(None),
                 ))
-            else:
+            elif isinstance(s, cst.Index):
                 items.append(self.eval(s.value, env))
         if isinstance(base, Tensor):
             return self.index_value(base, items, e)

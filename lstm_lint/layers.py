@@ -289,9 +289,9 @@ def apply_recurrent(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
         if isinstance(bf, bool):
             B = site.batch_symbol()
             T = site.time_symbol(tensor.hole[0])
-            dims = (B, T, I) if bf else (T, B, I)
+            layout = (B, T, I) if bf else (T, B, I)
             roles = (BATCH, TIME, FEATURE) if bf else (TIME, BATCH, FEATURE)
-            site.bind_hole(tensor, Shape(dims), roles, "float")
+            site.bind_hole(tensor, Shape(layout), roles, "float")
 
     batch: Expr | None = None
     out_shape: Shape | None = None
@@ -299,7 +299,7 @@ def apply_recurrent(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
     unbatched = False
     if isinstance(tensor, Tensor) and tensor.shape is not None:
         check_features(site, layer, tensor, I, what="input_size")
-        dims = tensor.shape.dims
+        dims: tuple[Expr | None, ...] = tensor.shape.dims
         if not tensor.shape.star and len(dims) == 3:
             b_ax = 0 if bf is True else 1 if bf is False else None
             if b_ax is not None:

@@ -338,11 +338,9 @@ def cat(items: Sequence[Value], dim: Expr | None, stack: bool = False) -> Tensor
         return unknown_like(first)
     total: Expr | None = const(0)
     for s in shapes:
-        total = None if total is None or s[a] is None else total + s[a]
+        part = s[a]
+        total = None if total is None or part is None else total + part
     dims = list(shapes[0])
-    for i in range(rank):
-        if i != a and any(s[i] != dims[i] for s in shapes):
-            dims[i] = dims[i] if all(s[i] is not None for s in shapes) and False else dims[i]
     dims[a] = total
     note = None
     if a == rank - 1:

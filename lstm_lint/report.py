@@ -107,12 +107,12 @@ def sarif(findings: Sequence[Finding]) -> str:
         if f.code in index:
             res["ruleIndex"] = index[f.code]
         related = []
-        for i, r in enumerate(f.related):
-            span = r.__dict__.get("span")
+        for i, rel in enumerate(f.related):
+            span = rel.__dict__.get("span")
             if span is not None:
-                loc = _location(r.path, span.line, span.column, span.end_line, span.end_column)
+                loc = _location(rel.path, span.line, span.column, span.end_line, span.end_column)
                 loc["id"] = i
-                loc["message"] = {"text": r.message}
+                loc["message"] = {"text": rel.message}
                 related.append(loc)
         if related:
             res["relatedLocations"] = related

@@ -157,7 +157,7 @@ def flows_into_head(g: Dataflow, nid: int, depth: int = 5) -> bool:
 
 
 def _load() -> list[Rule]:
-    from . import rules as pkg
+    pkg = importlib.import_module("lstm_lint.rules")
 
     found: list[Rule] = []
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):

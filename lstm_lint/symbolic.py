@@ -106,7 +106,8 @@ class Expr:
     # ---- constructors -------------------------------------------------
     @staticmethod
     def atom(a: Atom) -> Expr:
-        return Expr({((a, 1),): 1})
+        mono: Monomial = ((a, 1),)
+        return Expr([(mono, 1)])
 
     # ---- inspection ---------------------------------------------------
     @property
@@ -306,7 +307,8 @@ def _exact_quotient(num: Expr, den: Expr) -> Expr | None:
 
 
 def const(n: int) -> Expr:
-    return Expr({(): int(n)}) if n else Expr()
+    unit: Monomial = ()
+    return Expr([(unit, int(n))]) if n else Expr()
 
 
 def sym(name: str) -> Expr:

@@ -139,9 +139,9 @@ def call(it: Interpreter, qual: str, args: list[Value], kwargs: dict[str, Value]
     if name in ("tensor", "as_tensor", "from_numpy", "LongTensor", "FloatTensor", "Tensor"):
         return Tensor(None)
     if name in ("matmul", "bmm", "mm") and len(args) >= 2:
-        a, b = args[0], args[1]
-        if isinstance(a, Tensor) and isinstance(b, Tensor):
-            return it.record("matmul", e, [a, b], ops.matmul(a, b), label=name)
+        lhs, rhs = args[0], args[1]
+        if isinstance(lhs, Tensor) and isinstance(rhs, Tensor):
+            return it.record("matmul", e, [lhs, rhs], ops.matmul(lhs, rhs), label=name)
         return Tensor(None)
     if name in ("cross_entropy", "nll_loss") and len(args) >= 2:
         kind = "CrossEntropyLoss" if name == "cross_entropy" else "NLLLoss"
@@ -220,8 +220,8 @@ def method(it: Interpreter, recv: Value, name: str, args: list[Value], kwargs: d
     if name in ("long", "int", "bool", "byte"):
         return x.with_(dtype="int" if name != "bool" else "bool")
     if name in ("to", "type"):
-        for a in [*args, kwargs.get("dtype")]:
-            kind = dtype_of(a)
+        for cand in [*args, kwargs.get("dtype")]:
+            kind = dtype_of(cand)
             if kind is not None:
                 return x.with_(dtype=kind)
         return x
