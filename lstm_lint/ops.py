@@ -343,14 +343,21 @@ def cat(items: Sequence[Value], dim: Expr | None, stack: bool = False) -> Tensor
     dims = list(shapes[0])
     dims[a] = total
     note = None
+    what = first.what
     if a == rank - 1:
-        whats = [t.what for t in tensors]
-        if all(t.rnn is not None for t in tensors) and len(tensors) == 2 \
-                and all(w in ("h_n_layer", "h_n_dir", "cell_h") for w in whats):
-            note = "both directions' final states"
+        rnns = [t.rnn for t in tensors]
+        if all(r is not None and t.what in ("h_n", "c_n") for r, t in zip(rnns, tensors, strict=True)):
+            first_rnn = rnns[0]
+            assert first_rnn is not None
+            both = "both directions of " if first_rnn.bidirectional else ""
+            note = f"{both}{first_rnn.layer}'s final states joined"
+            what = "summary"
+        else:
+            widths = [t.width_note for t in tensors if t.width_note]
+            note = "; ".join(widths) if widths else None
     same_roles = all(t.roles == first.roles for t in tensors)
     return first.with_(shape=Shape(tuple(dims)), roles=first.roles if same_roles else None,
-                       width_note=note, hole=None, what="summary" if note else first.what)
+                       width_note=note, hole=None, what=what)
 
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:
