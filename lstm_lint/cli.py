@@ -146,12 +146,12 @@ def run_shapes(argv: Sequence[str]) -> int:
 
 
 def run_rule(argv: Sequence[str]) -> int:
-    from .rule import all_rules, rule_by_code
+    from .rule import all_rules, catalogue_markdown, rule_by_code
 
     ns = _rule_parser().parse_args(list(argv))
     if ns.all or not ns.code:
         if ns.all:
-            sys.stdout.write("\n".join(r.docs() for r in all_rules()))
+            sys.stdout.write(catalogue_markdown())
         else:
             for r in all_rules():
                 sys.stdout.write(f"{r.code}  {r.name:34s} {r.severity:8s} {r.summary}\n")
@@ -181,6 +181,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code) if isinstance(exc.code, int) else 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # an internal error: one line, the traceback only on request
+        if "--debug" in args or os.environ.get("LSTM_LINT_DEBUG"):
+            raise
+        sys.stderr.write(f"lstm-lint: internal error: {type(exc).__name__}: {exc} "
+                         "(run with --debug for the traceback)\n")
+        return 2
 
 
 def console_main() -> None:

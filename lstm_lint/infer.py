@@ -838,7 +838,7 @@ class Interpreter:
         if isinstance(func, ClassRef):
             if func.cls.is_module:
                 label = _target_label(e)
-                return self.instantiate(func.cls, func.fm, args, kwargs, label or func.cls.name)
+                return self.instantiate(func.cls, func.fm, args, kwargs, label or "self")
             return UNKNOWN
         if isinstance(func, FuncRef):
             saved_ctx = self.context

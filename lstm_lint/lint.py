@@ -30,6 +30,7 @@ class Options:
     ignore: list[str] = field(default_factory=list)
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     debug: bool = False
+    noqa: bool = True  # drop findings on `# noqa` lines (the flake8 plugin leaves it to flake8)
 
     def enabled(self, code: str, path: str = "") -> bool:
         from fnmatch import fnmatch
@@ -109,12 +110,12 @@ def check_file(fm: FileModel, project: Project | None, opts: Options,
                 traceback.print_exc(file=sys.stderr)
             found.append(_diagnostic(fm.path, 1, 1, f"internal error in rule {rule.code}: "
                                      f"{type(exc).__name__}: {exc}"))
-    res.findings = place(found, fm)
+    res.findings = place(found, fm, noqa=opts.noqa)
     return res
 
 
-def place(found: list[Finding], fm: FileModel) -> list[Finding]:
-    """Compute positions (one pass per file), drop duplicates and `# noqa` lines."""
+def place(found: list[Finding], fm: FileModel, noqa: bool = True) -> list[Finding]:
+    """Compute positions (one pass per file), drop duplicates and (``noqa``) `# noqa` lines."""
     by_module: dict[int, tuple[Any, list[Any]]] = {}
     for f in found:
         owner = f.fm or fm
@@ -142,7 +143,7 @@ def place(found: list[Finding], fm: FileModel) -> list[Finding]:
         seen.add(key)
         owner = f.fm or fm
         lines = lines_cache.setdefault(owner.path, owner.module.code.splitlines())
-        if _noqa(lines, f):
+        if noqa and _noqa(lines, f):
             continue
         out.append(f)
     out.sort(key=Finding.sort_key)

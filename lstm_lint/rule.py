@@ -182,6 +182,20 @@ def all_rules() -> list[Rule]:
     return _RULES
 
 
+def catalogue_markdown() -> str:
+    """docs/rules.md, generated from the rule files (``lstm-lint rule --all``)."""
+    head = ["# Rule catalogue", "",
+            "Generated from `rules/` by `lstm-lint rule --all > docs/rules.md`; do not edit.", "",
+            "| code | name | severity | summary |", "|---|---|---|---|"]
+    for r in all_rules():
+        summary = r.summary.replace("|", "\\|")
+        head.append(f"| [{r.code}](#{r.code.lower()}-{r.name}) | {r.name} | {r.severity} | "
+                    f"{summary} |")
+    body = [r.docs().replace(f"# {r.code} {r.name}", f"## {r.code} {r.name}", 1)
+            .replace("\n## ", "\n### ") for r in all_rules()]
+    return "\n".join(head) + "\n\n" + "\n".join(body)
+
+
 def rule_by_code(code: str) -> Rule | None:
     for r in all_rules():
         if r.code == code.upper() or r.name == code:
