@@ -35,6 +35,8 @@ class FileAnalysis:
     fm: FileModel
     modules: list[ModuleShapes] = field(default_factory=list)
     script: Dataflow = field(default_factory=Dataflow)
+    #: module classes built by the file's own code, with their (abstract) arguments
+    instantiations: list[tuple[str, list[Value], dict[str, Value]]] = field(default_factory=list)
 
     def graphs(self) -> list[Dataflow]:
         return [m.graph for m in self.modules] + [self.script]
@@ -99,7 +101,8 @@ def _constructor_args(interp: Interpreter, cls: ClassInfo, fm: FileModel,
     return interp.symbolic_params(init[0], init[1])
 
 
-def analyze_script(fm: FileModel, project: Any = None) -> Dataflow:
+def analyze_script(fm: FileModel, project: Any = None
+                   ) -> tuple[Dataflow, list[tuple[str, list[Value], dict[str, Value]]]]:
     """Module-level code and top-level functions, where models are built, called and trained."""
     graph = Dataflow()
     interp = Interpreter(fm, graph, project)
@@ -117,7 +120,7 @@ def analyze_script(fm: FileModel, project: Any = None) -> Dataflow:
             interp.exec_block(fn.body, fenv)
     except (_Budget, RecursionError):
         pass
-    return graph
+    return graph, interp.instantiations
 
 
 def _calls_of_classes(fn: cst.FunctionDef, fm: FileModel) -> list[cst.CSTNode]:
@@ -133,7 +136,7 @@ def analyze_file(fm: FileModel, project: Any = None) -> FileAnalysis:
     for cls in fm.module_classes():
         fa.modules.append(analyze_module(fm, cls, project))
     if fm.module_classes() or _mentions_losses(fm):
-        fa.script = analyze_script(fm, project)
+        fa.script, fa.instantiations = analyze_script(fm, project)
     return fa
 
 

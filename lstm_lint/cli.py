@@ -38,8 +38,35 @@ def _check_parser() -> argparse.ArgumentParser:
     p.add_argument("--stdin-filename", help="the name to report for standard input")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
     p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    _confirm_flags(p)
     p.add_argument("--version", action="version", version=f"lstm-lint {__version__}")
     return p
+
+
+def _confirm_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--confirm", action="store_true",
+                   help="build and trace the real models (imports torch, runs the user's code "
+                        "in a child process) and mark each finding confirmed/refuted/unconfirmed")
+    p.add_argument("--timeout", type=float, default=60.0,
+                   help="seconds allowed per file under --confirm (default 60)")
+    p.add_argument("--device", help="torch device for --confirm (default: cuda if available)")
+    p.add_argument("--memory-mb", type=int, default=4096,
+                   help="memory limit of the --confirm child process on the CPU (default 4096)")
+
+
+def _require_torch() -> None:
+    from .confirm import torch_available
+
+    if not torch_available():
+        raise UsageError('--confirm needs PyTorch: pip install "lstm-lint[confirm]"')
+
+
+def _progress(done: int, total: int, path: str) -> None:
+    if sys.stderr.isatty():
+        sys.stderr.write(f"\r\x1b[Kconfirming {done}/{total}: {path}")
+        if done == total:
+            sys.stderr.write("\r\x1b[K")
+        sys.stderr.flush()
 
 
 def _shapes_parser() -> argparse.ArgumentParser:
@@ -51,6 +78,7 @@ def _shapes_parser() -> argparse.ArgumentParser:
     p.add_argument("--input", action="append", default=[],
                    help="one per forward argument: float32[32,50,10], (spec,spec), none, JSON")
     p.add_argument("--format", choices=("text", "json"), default="text")
+    _confirm_flags(p)
     return p
 
 
@@ -86,11 +114,26 @@ def run_check(argv: Sequence[str]) -> int:
     stdin = None
     if "-" in ns.paths:
         stdin = (ns.stdin_filename or "<stdin>", sys.stdin.read())
+    if ns.confirm:
+        _require_torch()
     files = list(discover(ns.paths, cfg.exclude))
     results = lint_paths(files, opts, stdin)
+    if ns.confirm:
+        from .confirm import confirm_file
+        from .project import Project
+
+        todo = [r for r in results if r.analysis is not None and r.analysis.fm.module_classes()]
+        project = Project([r.analysis.fm for r in todo if r.analysis is not None])
+        for i, r in enumerate(todo, 1):
+            assert r.analysis is not None
+            _progress(i - 1, len(todo), r.path)
+            _ev, extra = confirm_file(r.analysis, r.findings, project, ns.timeout, ns.device,
+                                      ns.memory_mb)
+            r.findings.extend(extra)
+        _progress(len(todo), len(todo), "")
     findings = sorted((f for r in results for f in r.findings),
                       key=lambda f: (f.path, f.line, f.column, f.code))
-    findings = [f for f in findings if f.code in ("LST000", "LST001")
+    findings = [f for f in findings if f.code in ("LST000", "LST001", "LST900")
                 or opts.enabled(f.code, f.path)]
     out_to_tty = ns.output_file is None and sys.stdout.isatty()
     sources: dict[str, list[str]] = {}
@@ -138,10 +181,24 @@ def run_shapes(argv: Sequence[str]) -> int:
         results.extend(shapes_for(fm, project, ns.cls, ns.args, ns.input or None))
     if ns.cls is not None and not results:
         raise UsageError(f"no nn.Module class named {ns.cls!r} in {ns.path}")
+    observed: dict[tuple[str, str], dict[str, object]] = {}
+    if ns.confirm:
+        _require_torch()
+        from .confirm import observe_shapes
+
+        for i, fm in enumerate(models, 1):
+            _progress(i - 1, len(models), fm.path)
+            observed.update(observe_shapes(fm, project, ns.cls, ns.args, ns.input or None,
+                                           ns.timeout, ns.device, ns.memory_mb))
+        _progress(len(models), len(models), "")
     if ns.format == "json":
-        sys.stdout.write(json.dumps(as_json(results), indent=2) + "\n")
+        doc = as_json(results)
+        if ns.confirm:
+            for entry in doc:
+                entry["observed"] = observed.get((entry["path"], entry["class"]))
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     else:
-        sys.stdout.write(as_text(results))
+        sys.stdout.write(as_text(results, observed if ns.confirm else None))
     return 1 if bad else 0
 
 

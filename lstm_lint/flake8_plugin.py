@@ -41,8 +41,7 @@ class Plugin:
         try:
             results = list(self._findings())
         except Exception as exc:  # never take flake8 down with us
-            msg = f"LST000 internal error: {type(exc).__name__}: {exc}".splitlines()[0]
-            yield 1, 0, msg, type(self)
+            yield 1, 0, _one_line(f"LST000 internal error: {type(exc).__name__}: {exc}"), type(self)
             return
         for line, col, message in results:
             yield line, col, message, type(self)
@@ -67,4 +66,4 @@ class Plugin:
 
 
 def _one_line(message: str) -> str:
-    return " ".join(message.split("\n"))
+    return " ".join(message.splitlines())

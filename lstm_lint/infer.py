@@ -193,6 +193,7 @@ class Interpreter:
         self.selves: list[Obj] = []
         self.globals_cache: dict[str, Value] = {}
         self.loop_iters: list[Expr | None] = []
+        self.instantiations: list[tuple[str, list[Value], dict[str, Value]]] = []
 
     # ---- Site protocol (for layer facts) ------------------------------------------------------
     @property
@@ -837,6 +838,7 @@ class Interpreter:
             return self.call_module(func, args, kwargs, e)
         if isinstance(func, ClassRef):
             if func.cls.is_module:
+                self.instantiations.append((func.cls.name, list(args), dict(kwargs)))
                 label = _target_label(e)
                 return self.instantiate(func.cls, func.fm, args, kwargs, label or "self")
             return UNKNOWN
@@ -963,6 +965,10 @@ class Interpreter:
                 return Int(const(len(a.items)) if a.repeated is None else a.length)
             if isinstance(a, Tensor):
                 return self.size_of(a, Int(const(0)))
+            if isinstance(a, Int) and a.param is not None and a.expr is not None \
+                    and a.expr.as_int() is None:
+                name = f"len({a.param})"
+                return Int(sym(name), param=name)
             return Int(None)
         if name in ("int", "abs", "round") and args:
             a = args[0]

@@ -30,7 +30,7 @@ class Options:
     ignore: list[str] = field(default_factory=list)
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     debug: bool = False
-    noqa: bool = True  # drop findings on `# noqa` lines (the flake8 plugin leaves it to flake8)
+    noqa: bool = True  # honour noqa comments (the flake8 plugin leaves them to flake8)
 
     def enabled(self, code: str, path: str = "") -> bool:
         from fnmatch import fnmatch

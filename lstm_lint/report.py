@@ -28,6 +28,9 @@ def text(findings: Sequence[Finding], source_lines: dict[str, list[str]] | None 
     out: list[str] = []
     for f in findings:
         loc = f"{f.path}:{f.line}:{f.column}:"
+        if f.confirmation is not None:
+            c = f.confirmation
+            f = _with_verdict(f, f" [{c['verdict']}: {c.get('evidence', '')}]")
         if color:
             sev = "\x1b[31m" if f.severity == "error" else "\x1b[33m"
             out.append(f"\x1b[1m{loc}\x1b[0m {sev}{f.code}\x1b[0m{f.message[len(f.code):]}")
@@ -40,6 +43,12 @@ def text(findings: Sequence[Finding], source_lines: dict[str, list[str]] | None 
             out.append(f"    {src}")
             out.append("    " + " " * (f.column - 1) + "^" * max(1, width))
     return "\n".join(out) + ("\n" if out else "")
+
+
+def _with_verdict(f: Finding, suffix: str) -> Finding:
+    from dataclasses import replace
+
+    return replace(f, message=f.message + suffix)
 
 
 def finding_json(f: Finding) -> dict[str, Any]:

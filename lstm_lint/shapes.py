@@ -145,7 +145,8 @@ def as_json(results: list[ShapesResult]) -> list[dict[str, Any]]:
     } for r in results]
 
 
-def as_text(results: list[ShapesResult]) -> str:
+def as_text(results: list[ShapesResult],
+            observed: dict[tuple[str, str], dict[str, Any]] | None = None) -> str:
     lines = []
     for r in results:
         ins = ", ".join(f"{n}: {value_text(v)}"
@@ -154,4 +155,9 @@ def as_text(results: list[ShapesResult]) -> str:
         lines.append(f"    forward({ins}) -> {value_text(r.result.output)}")
         if r.result.note:
             lines.append(f"    note: {r.result.note}")
+        if observed is not None:
+            o = observed.get((r.path, r.cls)) or {}
+            lines.append(f"    confirm: static {o.get('static', '?')}  observed "
+                         f"{o.get('observed', '?')}  [{o.get('verdict', 'unconfirmed')}] "
+                         f"{o.get('detail', '')}".rstrip())
     return "\n".join(lines) + ("\n" if lines else "")

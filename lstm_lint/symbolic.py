@@ -101,7 +101,13 @@ class Expr:
         ordered = sorted((k, mc) for k, mc in acc.items() if mc[1] != 0)
         self.terms = tuple(mc for _, mc in ordered)
         self._key = repr([(k, mc[1]) for k, mc in ordered])
-        self._hash = hash(self._key)
+        # a constant hashes like the int it equals (Expr == int compares by value)
+        if not self.terms:
+            self._hash = hash(0)
+        elif len(self.terms) == 1 and not self.terms[0][0]:
+            self._hash = hash(self.terms[0][1])
+        else:
+            self._hash = hash(self._key)
 
     # ---- constructors -------------------------------------------------
     @staticmethod
@@ -190,6 +196,15 @@ class Expr:
                 return self
             if all(c % oc == 0 for _, c in self.terms):
                 return Expr([(m, c // oc) for m, c in self.terms])
+            if oc > 0:
+                # floor((k*q + r)/k) = q + floor(r/k) for integer q: keep 0 <= r_i < k
+                quot = Expr([(m, c // oc) for m, c in self.terms])
+                rest = Expr([(m, c % oc) for m, c in self.terms])
+                rc = rest.as_int()
+                if rc is not None:
+                    return quot + rc // oc
+                if quot.terms:
+                    return quot + rest.floordiv(oc)
         if self.key == o.key:
             return const(1)
         # exact division by a monomial factor common to every term, e.g. (4*h*l)//(2*h)
@@ -403,14 +418,20 @@ def definitely_different(a: Expr, b: Expr, free: Iterable[str] = ("B", "T")) -> 
         for k in (2, 3, 4, 5, 6, 8):
             if x == y * k and _strictly_positive(y):
                 return True
-    # a difference that is a nonzero constant plus nothing else is caught above; a difference
-    # that moves with a free input symbol (outside any indicator) is wrong for some input
+    # a difference that moves with a free input symbol, whatever the flags, is wrong for some
+    # input (floor divisions could cancel it: then no claim is made)
+    if any(isinstance(at, FloorDiv) for at in d.atoms()):
+        return False
     freeset = set(free)
-    for m, _c in d.terms:
-        names = {at.name for at, _ in m if isinstance(at, Sym)}
-        if names & freeset and not any(isinstance(at, Ind | FloorDiv) for at, _ in m):
-            return True
-    return False
+    flags = sorted(at.name for at in d.atoms() if isinstance(at, Ind))
+    if len(flags) > 4:
+        return False
+    for bits in range(1 << len(flags)):
+        fixed = d.subs({f: (bits >> i) & 1 for i, f in enumerate(flags)})
+        if not any({at.name for at, _ in m if isinstance(at, Sym)} & freeset
+                   for m, _c in fixed.terms):
+            return False
+    return True
 
 
 def _strictly_positive(e: Expr) -> bool:

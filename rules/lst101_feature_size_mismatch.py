@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from lstm_lint.rule import Finding, Rule, RuleContext
+from lstm_lint.rule import Finding, Rule, RuleContext, error_near, ran_clean_at
 from lstm_lint.values import Tensor
 
 
@@ -114,3 +115,6 @@ class Net(nn.Module):
                    f"the tensor arriving is {shape}")
             yield ctx.finding(node, msg, related=layer.cst if layer else None,
                               related_message=f"{label} is built here")
+
+    def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
+        return error_near(finding, evidence) or ran_clean_at(finding, evidence)

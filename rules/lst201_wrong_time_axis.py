@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from lstm_lint.rule import Finding, Rule, RuleContext
+from lstm_lint.rule import Finding, Rule, RuleContext, axis_name, getitems_at, int_index
 from lstm_lint.values import BATCH, TIME
 
 
@@ -105,3 +106,18 @@ class Net(nn.Module):
                    f"({layout}) selects the last sample of the batch, not the last time step; "
                    f"{fix}")
             yield ctx.finding(node, msg)
+
+    def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
+        for ev, op in getitems_at(evidence, finding.line):
+            shape = op["args"][0]
+            for axis, idx in int_index(op):
+                if idx != -1 or axis >= len(shape):
+                    continue
+                size = shape[axis]
+                where = f"index -1 selected axis {axis} of size {size} of {shape}"
+                if size == ev.env["B"] and ev.env["T"] in shape:
+                    return ("confirmed", f"{where}: {axis_name(size, ev.env)}, "
+                            f"not time (B={ev.env['B']}, T={ev.env['T']})")
+                if size == ev.env["T"]:
+                    return ("refuted", f"{where}: that axis is time (T={size})")
+        return None

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from lstm_lint.rule import Finding, Rule, RuleContext, last_step
+from lstm_lint.rule import Finding, Rule, RuleContext, getitems_at, int_index, last_step
 from lstm_lint.values import TIME, Tensor
 
 
@@ -102,3 +103,13 @@ class Net(nn.Module):
                    f"the sequence summary, but its backward half {seen}; use "
                    "torch.cat((h_n[-2], h_n[-1]), dim=1) for both directions' final states")
             yield ctx.finding(node, msg)
+
+    def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
+        for ev, op in getitems_at(evidence, finding.line):
+            shape, out = op["args"][0], op.get("out")
+            for axis, idx in int_index(op):
+                if axis < len(shape) and shape[axis] == ev.env["T"] and idx in (-1, shape[axis] - 1) \
+                        and isinstance(out, list) and out and out[-1] == shape[-1]:
+                    return ("confirmed", f"the last step (axis {axis} of size T={shape[axis]}) of "
+                            f"{shape} was taken with all {shape[-1]} features of both directions")
+        return None

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from lstm_lint.rule import Finding, Rule, RuleContext, last_step
+from lstm_lint.rule import Finding, Rule, RuleContext, getitems_at, last_step
 from lstm_lint.values import TIME
 
 
@@ -75,3 +76,15 @@ class Net(nn.Module):
                    "for every sequence shorter than the longest; use h_n[-1], or gather each "
                    "sequence's step at lengths - 1")
             yield ctx.finding(node, msg)
+
+    def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
+        for _ev, op in getitems_at(evidence, finding.line):
+            rows = op.get("zero_rows")
+            if rows is None:
+                continue
+            zeros = [i for i, z in enumerate(rows) if z]
+            if zeros:
+                return ("confirmed", f"rows {zeros} of the selected step {op.get('out')} are all "
+                        "zeros: padding, not data")
+            return ("refuted", "no row of the selected step is all zeros")
+        return None

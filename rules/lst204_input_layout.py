@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from lstm_lint.rule import Finding, Rule, RuleContext
+from lstm_lint.rule import Finding, Rule, RuleContext, error_near
 from lstm_lint.values import Tensor
 
 
@@ -103,3 +104,16 @@ class Net(nn.Module):
                        "last; call it on x.transpose(1, 2)")
             yield ctx.finding(node, msg, related=layer.cst if layer else None,
                               related_message=f"{label} is built here")
+
+    def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
+        hit = error_near(finding, evidence)
+        if hit is not None:
+            return hit
+        for ev in evidence:
+            for op in ev.ops_at(finding.line, ("LSTM", "GRU", "RNN")):
+                shape = op["args"][0] if op.get("args") else None
+                if isinstance(shape, list) and len(shape) == 3 and shape[0] == ev.env["B"] \
+                        and shape[1] == ev.env["T"]:
+                    return ("confirmed", f"{op['name']} received {shape}: it reads axis 0 "
+                            f"(the batch, B={ev.env['B']}) as time")
+        return None

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from lstm_lint.rule import Finding, Rule, RuleContext
+from lstm_lint.rule import Finding, Rule, RuleContext, error_near
 from lstm_lint.values import BATCH, STATE, Tensor
 
 
@@ -117,3 +118,6 @@ class Net(nn.Module):
         if STATE in (x.roles or ()):
             return ""
         return ""
+
+    def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
+        return error_near(finding, evidence)

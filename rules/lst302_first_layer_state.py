@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from lstm_lint.rule import Finding, Rule, RuleContext, flows_into_head
+from lstm_lint.rule import Finding, Rule, RuleContext, flows_into_head, getitems_at, int_index
 from lstm_lint.values import STATE
 
 
@@ -78,3 +79,12 @@ class Net(nn.Module):
             msg = (f"{src.what}[0] of {src.rnn.layer} ({n} layers) is the first layer's final "
                    f"state; the top layer's is {top}")
             yield ctx.finding(node, msg)
+
+    def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
+        for ev, op in getitems_at(evidence, finding.line):
+            shape = op["args"][0]
+            if (0, 0) in int_index(op) and len(shape) == 3 and shape[1] == ev.env["B"] \
+                    and shape[0] >= 2:
+                return ("confirmed", f"index 0 selected 1 of the {shape[0]} layer-direction "
+                        f"states of {shape}")
+        return None

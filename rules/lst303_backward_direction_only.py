@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from lstm_lint.rule import Finding, Rule, RuleContext, flows_into_head
+from lstm_lint.rule import Finding, Rule, RuleContext, flows_into_head, getitems_at, int_index
 from lstm_lint.values import STATE
 
 
@@ -79,3 +80,12 @@ class Net(nn.Module):
             msg = (f"h_n[-1] of bidirectional {src.rnn.layer} is only the top layer's backward "
                    "direction; join both with torch.cat((h_n[-2], h_n[-1]), dim=1)")
             yield ctx.finding(node, msg)
+
+    def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
+        for ev, op in getitems_at(evidence, finding.line):
+            shape = op["args"][0]
+            if (0, -1) in int_index(op) and len(shape) == 3 and shape[1] == ev.env["B"] \
+                    and shape[0] >= 2:
+                return ("confirmed", f"index -1 selected 1 of the {shape[0]} layer-direction "
+                        f"states of {shape}")
+        return None

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from lstm_lint.rule import Finding, Rule, RuleContext
+from lstm_lint.rule import Finding, Rule, RuleContext, error_near
 from lstm_lint.values import Tensor
 
 
@@ -92,3 +93,16 @@ loss = criterion(model(torch.randn(32, 50, 10)), torch.randint(0, 5, (32,)))
                    f"label per sequence {tshape}; take one step per sequence before the head "
                    "(out[:, -1], pooling over time, or h_n[-1])")
             yield ctx.finding(at, msg, related=node.cst, related_message="the loss that fails")
+
+    def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
+        hit = error_near(finding, evidence)
+        if hit is not None:
+            return hit
+        for ev in evidence:
+            for op in ev.ops_at(finding.line):
+                out = op.get("out")
+                if isinstance(out, list) and len(out) == 3 and out[0] == ev.env["B"] \
+                        and out[1] == ev.env["T"]:
+                    return ("confirmed", f"{op['name']} produced {out}: one prediction per "
+                            f"time step (B={ev.env['B']}, T={ev.env['T']})")
+        return None

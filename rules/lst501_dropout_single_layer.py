@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from lstm_lint.rule import Finding, Rule, RuleContext
 
@@ -59,3 +60,10 @@ class Net(nn.Module):
                    "applies between stacked layers, so it does nothing here; use nn.Dropout on "
                    "the output, or num_layers > 1")
             yield ctx.finding(node, msg)
+
+    def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
+        for ev in evidence:
+            for w in ev.warnings:
+                if "dropout" in w and "num_layers" in w:
+                    return ("confirmed", f"PyTorch warned: {w.splitlines()[0]}")
+        return None
