@@ -436,6 +436,8 @@ class Interpreter:
             env.dead = True
         elif isinstance(s, cst.Raise):
             env.dead = True
+        elif isinstance(s, cst.Assert):
+            self.eval(s.test, env)
         elif isinstance(s, cst.Break | cst.Continue):
             env.dead = True
             env.broke = env.broke or isinstance(s, cst.Break)

@@ -129,6 +129,15 @@ class RuleContext:
                 f.related.append(Related(path, rnode, fm, related_message))
         return f
 
+    def used_as_summary(self, g: Dataflow, nid: int) -> bool:
+        """The value feeds a layer, or is what a module's forward returns."""
+        if flows_into_head(g, nid):
+            return True
+        for m in self.analysis.modules:
+            if m.graph is g and nid in _node_ids(m.output):
+                return True
+        return False
+
     def node_of(self, g: Dataflow, v: Value | None) -> NodeView | None:
         nid = getattr(v, "node", None)
         if nid is None or nid not in g.g:
@@ -227,6 +236,18 @@ def flows_into_head(g: Dataflow, nid: int, depth: int = 5) -> bool:
                     nxt.append(s)
         frontier = nxt
     return False
+
+
+def _node_ids(v: Value) -> set[int]:
+    from .values import Seq
+
+    if isinstance(v, Seq):
+        out: set[int] = set()
+        for i in v.items:
+            out |= _node_ids(i)
+        return out
+    nid = getattr(v, "node", None)
+    return {nid} if nid is not None else set()
 
 
 def _load() -> list[Rule]:

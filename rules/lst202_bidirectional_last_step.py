@@ -92,6 +92,8 @@ class Net(nn.Module):
                 continue
             if out.shape.dims[-1:] != src.shape.dims[-1:]:
                 continue  # only one direction's half is kept: deliberate
+            if not ctx.used_as_summary(g, node.id):
+                continue
             if any(c.op == "index" and isinstance(c.value, Tensor) and c.value.shape
                    and c.value.shape.dims[-1:] != out.shape.dims[-1:]
                    for c in g.consumers(node.id)):
