@@ -238,10 +238,11 @@ def run_child(path: str, plans: list[ClassPlan], timeout: float, device: str | N
             import resource
 
             os.setsid()
-            # CUDA reserves a huge virtual address space: an address-space limit would stop it
-            if memory_mb > 0 and not (device or "").startswith("cuda"):
+            # RLIMIT_DATA, not RLIMIT_AS: CUDA reserves a huge (inaccessible) address range
+            # that an address-space limit would refuse, while heap growth is what runs away
+            if memory_mb > 0:
                 lim = memory_mb * 1024 * 1024
-                resource.setrlimit(resource.RLIMIT_AS, (lim, lim))
+                resource.setrlimit(resource.RLIMIT_DATA, (lim, lim))
 
         env = dict(os.environ, PYTHONUNBUFFERED="1", CUDA_LAUNCH_BLOCKING="0")
         pkg_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -250,8 +250,29 @@ def _node_ids(v: Value) -> set[int]:
     return {nid} if nid is not None else set()
 
 
+def _rules_package() -> Any:
+    """``lstm_lint.rules``: installed from ``rules/``, or read from a source checkout."""
+    try:
+        return importlib.import_module("lstm_lint.rules")
+    except ModuleNotFoundError:
+        import importlib.util
+        import os
+        import sys
+
+        folder = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "rules")
+        spec = importlib.util.spec_from_file_location(
+            "lstm_lint.rules", os.path.join(folder, "__init__.py"),
+            submodule_search_locations=[folder])
+        if spec is None or spec.loader is None:
+            raise
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules["lstm_lint.rules"] = mod
+        spec.loader.exec_module(mod)
+        return mod
+
+
 def _load() -> list[Rule]:
-    pkg = importlib.import_module("lstm_lint.rules")
+    pkg = _rules_package()
 
     found: list[Rule] = []
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
