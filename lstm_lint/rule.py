@@ -255,17 +255,17 @@ def _rules_package() -> Any:
     try:
         return importlib.import_module("lstm_lint.rules")
     except ModuleNotFoundError:
-        import importlib.util
         import os
         import sys
+        from importlib import util
 
         folder = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "rules")
-        spec = importlib.util.spec_from_file_location(
+        spec = util.spec_from_file_location(
             "lstm_lint.rules", os.path.join(folder, "__init__.py"),
             submodule_search_locations=[folder])
         if spec is None or spec.loader is None:
             raise
-        mod = importlib.util.module_from_spec(spec)
+        mod = util.module_from_spec(spec)
         sys.modules["lstm_lint.rules"] = mod
         spec.loader.exec_module(mod)
         return mod

@@ -91,7 +91,7 @@ def test_a_wrong_static_claim_is_refuted(tmp_path):
 ])
 def test_misbehaving_files_are_isolated(capsys, name, reason):
     good = RULES / "lst201_batchfirst_neg1_bug.py"
-    code = main(["--format", "json", "--confirm", "--timeout", "8", "--memory-mb", "1024",
+    code = main(["--format", "json", "--confirm", "--timeout", "20", "--memory-mb", "3072",
                  str(CONFIRM / name), str(good)])
     assert code == 1
     findings = json.loads(capsys.readouterr().out)
