@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from lstm_lint.confirm import plan_class, instantiations_of
+from lstm_lint.confirm import instantiations_of, plan_class
 from lstm_lint.lint import Options, check_file, load
 from lstm_lint.project import Project
 
@@ -31,7 +31,7 @@ def child_timings(path: Path, device: str | None) -> dict[str, object]:
     res = check_file(fm, None, Options())  # type: ignore[arg-type]
     assert res.analysis is not None
     inst = instantiations_of(res.analysis)
-    plans = [plan_class(fm, c, Project([fm]), None, inst) for c in fm.module_classes()]  # type: ignore[union-attr]
+    plans = [plan_class(fm, c, Project(loaded=[fm]), None, inst) for c in fm.module_classes()]  # type: ignore[union-attr]
     req = {"path": str(path), "device": device,
            "classes": [p.request() for p in plans if p.inputs is not None]}
     with tempfile.TemporaryDirectory() as tmp:

@@ -61,7 +61,7 @@ def main() -> int:
                 findings.append(m)
             elif m is not None:
                 models.append(m)
-        project = Project(models)
+        project = Project(loaded=models)
         classes = known_out = 0
         for fm in models:
             try:

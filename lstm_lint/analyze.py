@@ -111,8 +111,7 @@ def analyze_script(fm: FileModel, project: Any = None
         interp.exec_block(fm.script, env)
         for fn in fm.functions.values():
             if fn.params.params or fn.params.kwonly_params:
-                ok = any(isinstance(n, cst.Call) for n in _calls_of_classes(fn, fm))
-                if not ok:
+                if not _builds_own_classes(fm):
                     continue
             fenv = Env(dict(env.vars))
             for p in list(fn.params.params) + list(fn.params.kwonly_params):
@@ -123,12 +122,9 @@ def analyze_script(fm: FileModel, project: Any = None
     return graph, interp.instantiations
 
 
-def _calls_of_classes(fn: cst.FunctionDef, fm: FileModel) -> list[cst.CSTNode]:
-    """Calls in ``fn`` that build a module class of this file (cheap text test first)."""
-    code = fm.module.code_for_node(fn)
-    if not any(f"{name}(" in code for name in fm.classes):
-        return []
-    return [cst.Call(cst.Name("_"))]
+def _builds_own_classes(fm: FileModel) -> bool:
+    """Does the file's text call one of its module classes? (a cheap text test)"""
+    return any(f"{c.name}(" in fm.text for c in fm.module_classes())
 
 
 def analyze_file(fm: FileModel, project: Any = None) -> FileAnalysis:

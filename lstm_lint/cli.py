@@ -36,7 +36,10 @@ def _check_parser() -> argparse.ArgumentParser:
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     p.add_argument("--statistics", action="store_true", help="count findings per code")
     p.add_argument("--stdin-filename", help="the name to report for standard input")
-    p.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    p.add_argument("--no-cache", action="store_true",
+                   help="do not read or write the cache (.lstm_lint_cache/ at the project root)")
+    p.add_argument("--jobs", "-j", type=int, default=0,
+                   help="processes to lint with (default: all cores)")
     p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     _confirm_flags(p)
     p.add_argument("--version", action="version", version=f"lstm-lint {__version__}")
@@ -117,13 +120,21 @@ def run_check(argv: Sequence[str]) -> int:
     if ns.confirm:
         _require_torch()
     files = list(discover(ns.paths, cfg.exclude))
-    results = lint_paths(files, opts, stdin)
+    cache = None
+    if not ns.no_cache and not ns.confirm and not os.environ.get("LSTM_LINT_NO_CACHE"):
+        from .cache import Cache, project_root
+
+        cache = Cache(project_root(ns.paths), opts.signature())
+    jobs = ns.jobs if ns.jobs > 0 else (os.cpu_count() or 1)
+    if sys.stderr.isatty() and len(files) > 200:
+        sys.stderr.write(f"lstm-lint: checking {len(files)} files with {jobs} processes\n")
+    results = lint_paths(files, opts, stdin, jobs=jobs, cache=cache, keep_analysis=ns.confirm)
     if ns.confirm:
         from .confirm import confirm_file
         from .project import Project
 
         todo = [r for r in results if r.analysis is not None and r.analysis.fm.module_classes()]
-        project = Project([r.analysis.fm for r in todo if r.analysis is not None])
+        project = Project(loaded=[r.analysis.fm for r in todo if r.analysis is not None])
         for i, r in enumerate(todo, 1):
             assert r.analysis is not None
             _progress(i - 1, len(todo), r.path)
@@ -138,9 +149,12 @@ def run_check(argv: Sequence[str]) -> int:
     out_to_tty = ns.output_file is None and sys.stdout.isatty()
     sources: dict[str, list[str]] = {}
     if ns.format == "text" and out_to_tty:
-        for r in results:
-            if r.analysis is not None:
-                sources[r.path] = r.analysis.fm.module.code.splitlines()
+        from .parse import Source, read
+
+        for path in sorted({f.path for f in findings}):
+            src = read(path, stdin[1] if stdin is not None and path == stdin[0] else None)
+            if isinstance(src, Source):
+                sources[path] = src.text.splitlines()
     text = report.render(ns.format, findings, sources, color=out_to_tty)
     if ns.statistics:
         text += report.statistics(findings)
@@ -176,9 +190,13 @@ def run_shapes(argv: Sequence[str]) -> int:
             bad += 1
         elif loaded is not None:
             models.append(loaded)
-    project = Project(models)
+    project = Project(loaded=models)
     for fm in models:
-        results.extend(shapes_for(fm, project, ns.cls, ns.args, ns.input or None))
+        try:
+            results.extend(shapes_for(fm, project, ns.cls, ns.args, ns.input or None))
+        except RecursionError:
+            sys.stderr.write(f"{fm.path}:1:1: LST001 code nested too deeply to analyse\n")
+            bad += 1
     if ns.cls is not None and not results:
         raise UsageError(f"no nn.Module class named {ns.cls!r} in {ns.path}")
     observed: dict[tuple[str, str], dict[str, object]] = {}

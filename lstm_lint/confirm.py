@@ -142,8 +142,8 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
     specs: list[Any] = []
     bind = {"B": BATCH_SIZE, "T": TIME_SIZE, **env}
     extra = iter([2 * TIME_SIZE - 1, 17, 19])
-    fwd_params = list(interp._find_method(cls, fm, "forward")[0].params.params)[1:] \
-        if interp._find_method(cls, fm, "forward") else []
+    fwd = interp._find_method(cls, fm, "forward")
+    fwd_params = list(fwd[0].params.params)[1:] if fwd is not None else []
     for p, v in zip(fwd_params, static.inputs or symbolic.inputs, strict=False):
         name = p.name.value
         if isinstance(v, Const) and v.value is None:
@@ -219,7 +219,7 @@ def _loss_functions(fm: FileModel, findings: list[Finding]) -> list[str]:
         if sp is None:
             continue
         for f in wanted:
-            lines = {f.line} | {r.__dict__["span"].line for r in f.related if "span" in r.__dict__}
+            lines = {f.line} | {r.span.line for r in f.related if r.span is not None}
             if any(sp.line <= ln <= sp.end_line for ln in lines) and name not in out:
                 out.append(name)
     return out

@@ -23,7 +23,6 @@ import warnings
 from typing import Any
 
 
-
 def _shape(v: Any) -> Any:
     import torch
 
@@ -72,7 +71,7 @@ def _user_line(path: str) -> int | None:
 def _make_inputs(specs: list[Any], device: Any) -> list[Any]:
     import torch
 
-    out = []
+    out: list[Any] = []
     for s in specs:
         if s is None:
             out.append(None)
@@ -134,8 +133,10 @@ def _trace_fx(model: Any, inputs: list[Any], path: str, device: Any) -> list[dic
             if isinstance(a, fx.Node):
                 args.append(_meta_shape(a.meta.get("tensor_meta")))
             else:
-                args.append(_index_repr(a) if node.target.__class__.__name__ == "builtin_function_or_method" else _plain_arg(a))
-        name = node.target if isinstance(node.target, str) else getattr(node.target, "__name__", str(node.target))
+                builtin = node.target.__class__.__name__ == "builtin_function_or_method"
+                args.append(_index_repr(a) if builtin else _plain_arg(a))
+        target = node.target
+        name = target if isinstance(target, str) else getattr(target, "__name__", str(target))
         ops.append({"line": line, "op": node.op, "name": str(name), "args": args, "out": out})
     return ops
 
@@ -169,7 +170,7 @@ def _trace_eager(model: Any, inputs: list[Any], path: str) -> tuple[list[dict[st
     ops: list[dict[str, Any]] = []
 
     class Recorder(TorchFunctionMode):
-        def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
+        def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
             kwargs = kwargs or {}
             out = func(*args, **kwargs)
             line = _user_line(path)

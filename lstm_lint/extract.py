@@ -33,11 +33,17 @@ class ClassInfo:
         return self.methods.get("forward")
 
     def builds_layers(self) -> bool:
+        """Does ``__init__`` assign a constructed object to ``self``? (no code generation)"""
         init = self.methods.get("__init__")
-        if init is None:
+        if init is None or not isinstance(init.body, cst.IndentedBlock):
             return False
-        code = cst.Module([]).code_for_node(init)
-        return "nn." in code or "LSTM" in code or "Linear" in code
+        for stmt in init.body.body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.Assign) and isinstance(small.value, cst.Call) and any(
+                            isinstance(t.target, cst.Attribute) for t in small.targets):
+                        return True
+        return False
 
 
 @dataclass
@@ -50,6 +56,7 @@ class FileModel:
     functions: dict[str, cst.FunctionDef] = field(default_factory=dict)
     script: list[cst.BaseStatement] = field(default_factory=list)
     package: str = ""  # dotted package of the file, for relative imports
+    text: str = ""  # the source, for cheap text tests
 
     def module_classes(self) -> list[ClassInfo]:
         return [c for c in self.classes.values() if c.is_module]
@@ -86,8 +93,8 @@ def resolve_name(fm: FileModel, text: str) -> str:
     return text
 
 
-def extract(path: str, module: cst.Module, package: str = "") -> FileModel:
-    fm = FileModel(path=path, module=module, package=package)
+def extract(path: str, module: cst.Module, package: str = "", text: str = "") -> FileModel:
+    fm = FileModel(path=path, module=module, package=package, text=text)
     _walk(fm, module.body, top=True)
     for c in fm.classes.values():
         c.path = path

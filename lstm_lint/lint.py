@@ -1,4 +1,9 @@
-"""Step 6: run the rule pack over analysed files and turn results into located findings."""
+"""Step 6: run the rule pack over analysed files and turn results into located findings.
+
+Only the standard library is imported here at start-up: libcst, networkx and the engine are
+imported when a file that can hold a module is actually checked.  Files are checked in
+parallel processes (``jobs``) and results are cached by content (see :mod:`lstm_lint.cache`).
+"""
 
 from __future__ import annotations
 
@@ -8,20 +13,22 @@ import sys
 import traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import parse as parse_step
-from .analyze import FileAnalysis, analyze_file
-from .extract import FileModel, extract
-from .positions import locate
-from .project import Project
-from .rule import Finding, Rule, RuleContext, all_rules
+from .findings import Finding
+
+if TYPE_CHECKING:
+    from .analyze import FileAnalysis
+    from .extract import FileModel
+    from .project import Project
+    from .rule import Rule
 
 NOQA_RE = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?",
                      re.IGNORECASE)
 
-#: a cheap text test: a file that never says "class" defines no module to check
-_MAYBE_RELEVANT = re.compile(r"\bclass\b|\bLSTM|\bGRU|\bRNN|Loss\(|cross_entropy|nll_loss")
+#: a cheap text test: a file that never mentions torch (or nn) cannot build or use a module
+_MAYBE_RELEVANT = re.compile(r"torch|\bnn\b|\bnn\.|Module|LSTM|GRU|RNN")
 
 
 @dataclass
@@ -31,6 +38,11 @@ class Options:
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     debug: bool = False
     noqa: bool = True  # honour noqa comments (the flake8 plugin leaves them to flake8)
+
+    def signature(self) -> str:
+        """What the cache key must include of the configuration."""
+        return repr((self.select, sorted(self.ignore), sorted(self.per_file_ignores.items()),
+                     self.noqa))
 
     def enabled(self, code: str, path: str = "") -> bool:
         from fnmatch import fnmatch
@@ -68,31 +80,40 @@ def load(path: str, text: str | None = None) -> FileModel | Finding | None:
     src = parse_step.read(path, text)
     if isinstance(src, parse_step.ParseFailure):
         return failure_finding(src)
+    bad = parse_step.check_syntax(src)
+    if bad is not None:
+        return failure_finding(bad)
     if not _MAYBE_RELEVANT.search(src.text):
         return None
+    return parse_text(path, src)
+
+
+def parse_text(path: str, src: parse_step.Source) -> FileModel | Finding:
+    from .extract import extract
+    from .project import package_of
+
     mod = parse_step.parse(src)
     if isinstance(mod, parse_step.ParseFailure):
         return failure_finding(mod)
-    return extract(path, mod, package=_package_of(path))
-
-
-def _package_of(path: str) -> str:
-    d = os.path.dirname(os.path.abspath(path))
-    parts: list[str] = []
-    while os.path.isfile(os.path.join(d, "__init__.py")):
-        parts.insert(0, os.path.basename(d))
-        d = os.path.dirname(d)
-    return ".".join(parts)
+    return extract(path, mod, package=package_of(path) if path != "-" else "", text=src.text)
 
 
 def check_file(fm: FileModel, project: Project | None, opts: Options,
                rules: Sequence[Rule] | None = None) -> FileResult:
+    from .analyze import analyze_file
+    from .rule import RuleContext, all_rules
+
     res = FileResult(fm.path)
+    if project is not None:
+        project.begin(fm.path)
+        project.add(fm)
+        project.resolve(fm)
     rules = [r for r in (rules or all_rules()) if opts.enabled(r.code, fm.path)]
     try:
         analysis = analyze_file(fm, project)
     except RecursionError:
-        res.findings.append(_diagnostic(fm.path, 1, 1, "internal error: code nested too deeply"))
+        res.findings.append(Finding("LST001", "unparsable-file", "error",
+                                    "LST001 code nested too deeply to analyse", fm.path, None))
         return res
     except Exception as exc:  # contain engine bugs to this file
         if opts.debug:
@@ -116,6 +137,8 @@ def check_file(fm: FileModel, project: Project | None, opts: Options,
 
 def place(found: list[Finding], fm: FileModel, noqa: bool = True) -> list[Finding]:
     """Compute positions (one pass per file), drop duplicates and (``noqa``) `# noqa` lines."""
+    from .positions import locate
+
     by_module: dict[int, tuple[Any, list[Any]]] = {}
     for f in found:
         owner = f.fm or fm
@@ -135,14 +158,14 @@ def place(found: list[Finding], fm: FileModel, noqa: bool = True) -> list[Findin
         for r in f.related:
             rs = spans.get(id(r.cst))
             if rs is not None:
-                r.__dict__["span"] = rs
+                r.span = rs
                 f.message = f.message.replace("{related_line}", str(rs.line))
         key = (f.path, f.code, f.line, f.column)
         if key in seen:
             continue
         seen.add(key)
         owner = f.fm or fm
-        lines = lines_cache.setdefault(owner.path, owner.module.code.splitlines())
+        lines = lines_cache.setdefault(owner.path, owner.text.splitlines())
         if noqa and _noqa(lines, f):
             continue
         out.append(f)
@@ -162,24 +185,86 @@ def _noqa(lines: list[str], f: Finding) -> bool:
     return any(f.code.startswith(c.upper()) for c in re.split(r"[,\s]+", codes) if c)
 
 
+def _check_one(path: str, text: str | None, project: Project, opts: Options) -> FileResult:
+    loaded = load(path, text)
+    if loaded is None:
+        return FileResult(path)
+    if isinstance(loaded, Finding):
+        return FileResult(loaded.path, [loaded])
+    return check_file(loaded, project, opts)
+
+
+# ---- worker processes ------------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_init(paths: list[str], opts: Options) -> None:
+    from .project import Project
+
+    _WORKER["project"] = Project(paths)
+    _WORKER["opts"] = opts
+
+
+def _worker_run(path: str) -> tuple[str, list[dict[str, Any]], list[str]]:
+    project = _WORKER["project"]
+    try:
+        res = _check_one(path, None, project, _WORKER["opts"])
+    except Exception as exc:  # never lose the other files
+        return path, [_diagnostic(path, 1, 1, f"internal error: {type(exc).__name__}: {exc}")
+                      .to_dict()], []
+    return res.path, [f.to_dict() for f in res.findings], sorted(project.consulted.get(path, ()))
+
+
 def lint_paths(paths: Iterable[str], opts: Options,
-               stdin: tuple[str, str] | None = None) -> list[FileResult]:
-    """Lint files (``stdin`` = (display name, text) for ``-``)."""
+               stdin: tuple[str, str] | None = None, jobs: int = 1,
+               cache: Any = None, keep_analysis: bool = False) -> list[FileResult]:
+    """Lint files (``stdin`` = (display name, text) for ``-``) and return one result per file.
+
+    ``jobs`` > 1 spreads files over processes (results keep a stable order); ``cache`` (a
+    :class:`~lstm_lint.cache.Cache`) skips files whose content and dependencies are unchanged.
+    ``keep_analysis`` keeps the engine's analysis (for ``--confirm``), which forces one process.
+    """
+    from .project import Project
+
+    paths = list(paths)
+    real = [p for p in paths if p != "-"]
     results: list[FileResult] = []
-    models: list[FileModel] = []
-    for path in paths:
-        if path == "-" and stdin is not None:
-            loaded = load(stdin[0], stdin[1])
+    todo: list[str] = []
+    for path in real:
+        hit = cache.get(path) if cache is not None else None
+        if hit is not None:
+            results.append(FileResult(path, hit))
         else:
-            loaded = load(path)
-        if loaded is None:
-            results.append(FileResult(path))
-        elif isinstance(loaded, Finding):
-            results.append(FileResult(loaded.path, [loaded]))
-        else:
-            models.append(loaded)
-    project = Project(models)
-    for fm in models:
-        results.append(check_file(fm, project, opts))
+            todo.append(path)
+    if "-" in paths and stdin is not None:
+        project = Project(real)
+        results.append(_check_one(stdin[0], stdin[1], project, opts))
+    if keep_analysis or jobs <= 1 or len(todo) < 2 * max(jobs, 1):
+        project = Project(real)
+        for path in todo:
+            try:
+                res = _check_one(path, None, project, opts)
+            except Exception as exc:
+                if opts.debug:
+                    raise
+                res = FileResult(path, [_diagnostic(path, 1, 1, f"internal error: "
+                                                    f"{type(exc).__name__}: {exc}")])
+            results.append(res)
+            if cache is not None:
+                cache.put(path, res.findings, sorted(project.consulted.get(path, ())))
+    else:
+        import concurrent.futures as cf
+        import multiprocessing as mp
+
+        ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_worker_init,
+                                    initargs=(real, opts)) as pool:
+            chunk = max(1, min(32, len(todo) // (jobs * 4) or 1))
+            for path, found, deps in pool.map(_worker_run, todo, chunksize=chunk):
+                fs = [Finding.from_dict(d) for d in found]
+                results.append(FileResult(path, fs))
+                if cache is not None:
+                    cache.put(path, fs, deps)
     results.sort(key=lambda r: r.path)
     return results

@@ -7,7 +7,7 @@ be followed becomes an unknown shape (never a guess).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .symbolic import Expr, const
@@ -439,7 +439,7 @@ def pad_packed(p: Value, batch_first: bool | None) -> Value:
         roles = (BATCH, TIME, FEATURE) if batch_first else (TIME, BATCH, FEATURE)
         b = data.shape.dims[0 if batch_first else 1] if data.shape else None
         lengths = Tensor(Shape((b,)), "int")
-        rnn = data.rnn.__class__(**{**data.rnn.__dict__, "padded": True}) if data.rnn else None
+        rnn = replace(data.rnn, padded=True) if data.rnn else None
         data = data.with_(roles=roles, rnn=rnn)
     elif batch_first is None:
         data = unknown_like(data)

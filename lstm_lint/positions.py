@@ -88,7 +88,48 @@ class _State(CodegenState):
 
 
 def locate(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[int, Span]:
-    """Map ``id(node)`` to its span for each requested node of ``module``."""
+    """Map ``id(node)`` to its span for each requested node of ``module``.
+
+    Code generation recurses as deep as the code nests; a file nested deeper than Python's
+    default recursion limit is retried on a thread with a large stack.
+    """
+    nodes = list(nodes)
+    try:
+        return _locate(module, nodes)
+    except RecursionError:
+        return _on_big_stack(lambda: _locate(module, nodes))
+
+
+def _on_big_stack(fn: Any) -> Any:
+    import sys
+    import threading
+
+    out: list[Any] = []
+    err: list[BaseException] = []
+
+    def run() -> None:
+        old = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(old, 60000))
+        try:
+            out.append(fn())
+        except BaseException as exc:  # re-raised in the caller
+            err.append(exc)
+        finally:
+            sys.setrecursionlimit(old)
+
+    prev = threading.stack_size(512 * 1024 * 1024)
+    try:
+        t = threading.Thread(target=run)
+        t.start()
+        t.join()
+    finally:
+        threading.stack_size(prev)
+    if err:
+        raise err[0]
+    return out[0]
+
+
+def _locate(module: cst.Module, nodes: list[cst.CSTNode]) -> dict[int, Span]:
     wanted = {id(n) for n in nodes}
     if not wanted:
         return {}

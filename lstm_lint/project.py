@@ -1,50 +1,120 @@
-"""The files of one run, so that a class can derive from a module class in another file."""
+"""The files of one run, so that a class can derive from a module class in another file.
+
+Files are parsed on demand: only when a class names a base that lives in another file of the
+run is that file loaded.  Every file consulted for a given file is remembered, so that a
+cached result can be invalidated when one of them changes.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-import libcst as cst
+if TYPE_CHECKING:
+    import libcst as cst
 
-from .extract import ClassInfo, FileModel, mark_modules
+    from .extract import ClassInfo, FileModel
+
+
+def package_of(path: str, _cache: dict[str, str] = {}) -> str:  # noqa: B006 - a memo
+    d = os.path.dirname(os.path.abspath(path))
+    if d in _cache:
+        return _cache[d]
+    parts: list[str] = []
+    cur = d
+    while os.path.isfile(os.path.join(cur, "__init__.py")):
+        parts.insert(0, os.path.basename(cur))
+        cur = os.path.dirname(cur)
+    _cache[d] = ".".join(parts)
+    return _cache[d]
+
+
+def module_name(path: str) -> str:
+    base = os.path.splitext(os.path.basename(path))[0]
+    pkg = package_of(path)
+    if base == "__init__":
+        return pkg or base
+    return f"{pkg}.{base}" if pkg else base
 
 
 class Project:
-    def __init__(self, files: Sequence[FileModel]):
-        self.by_module: dict[str, FileModel] = {}
-        self.classes: dict[str, tuple[ClassInfo, FileModel]] = {}
-        for fm in files:
-            name = _module_name(fm)
-            self.by_module[name] = fm
-            for c in fm.classes.values():
-                self.classes[f"{name}.{c.name}"] = (c, fm)
-        outside = {q: c for q, (c, _fm) in self.classes.items()}
-        for fm in files:
-            local = list(fm.classes.values())
-            mark_modules(local, outside)
+    def __init__(self, paths: Iterable[str] = (), loaded: Iterable[FileModel] = ()):
+        self.paths: dict[str, str] = {}  # module name -> path
+        self.files: dict[str, FileModel | None] = {}  # path -> model (None: not loadable)
+        self.consulted: dict[str, set[str]] = {}  # path -> other paths read for it
+        self._current: str | None = None
+        for p in paths:
+            if p != "-":
+                self.paths.setdefault(module_name(p), p)
+        for fm in loaded:
+            self.add(fm)
+
+    def add(self, fm: FileModel) -> None:
+        self.files[fm.path] = fm
+        if fm.path != "-":
+            self.paths.setdefault(module_name(fm.path), fm.path)
+
+    def begin(self, path: str) -> None:
+        """Start recording which files are consulted for ``path``."""
+        self._current = path
+        self.consulted.setdefault(path, set())
+
+    def _load(self, path: str) -> FileModel | None:
+        if path not in self.files:
+            from .lint import load
+
+            loaded = load(path)
+            self.files[path] = loaded if loaded is not None and not hasattr(loaded, "code") \
+                else None
+            fm = self.files[path]
+            if fm is not None:
+                self.resolve(fm)
+        if self._current is not None and path != self._current:
+            self.consulted.setdefault(self._current, set()).add(path)
+        return self.files[path]
+
+    def _path_for(self, module: str) -> str | None:
+        if module in self.paths:
+            return self.paths[module]
+        # a relative import resolved against a package-less layout: match the tail
+        tail = "." + module
+        for name, p in self.paths.items():
+            if name.endswith(tail) or module.endswith("." + name):
+                return p
+        return None
 
     def find_class(self, qual: str) -> tuple[ClassInfo, FileModel] | None:
-        if qual in self.classes:
-            return self.classes[qual]
-        # `from .encoders import Encoder` resolved against a package-less layout
-        short = qual.rsplit(".", 1)
-        if len(short) == 2:
-            for q, v in self.classes.items():
-                if q.endswith("." + short[1]) and q.split(".")[-2] == short[0].split(".")[-1]:
-                    return v
-        return None
+        mod, _, name = qual.rpartition(".")
+        if not mod:
+            return None
+        path = self._path_for(mod)
+        if path is None:
+            return None
+        fm = self._load(path)
+        if fm is None or name not in fm.classes:
+            return None
+        return fm.classes[name], fm
 
     def find_function(self, qual: str) -> tuple[cst.FunctionDef, FileModel] | None:
         mod, _, name = qual.rpartition(".")
-        fm = self.by_module.get(mod)
+        path = self._path_for(mod) if mod else None
+        fm = self._load(path) if path else None
         if fm is not None and name in fm.functions:
             return fm.functions[name], fm
         return None
 
+    def resolve(self, fm: FileModel) -> None:
+        """Mark classes whose base is a module class of another file of the run."""
+        from .extract import KNOWN_MODULE_BASES, mark_modules
 
-def _module_name(fm: FileModel) -> str:
-    base = os.path.splitext(os.path.basename(fm.path))[0]
-    if base == "__init__":
-        return fm.package or base
-    return f"{fm.package}.{base}" if fm.package else base
+        outside: dict[str, ClassInfo] = {}
+        for c in fm.classes.values():
+            for b in c.bases:
+                if b in KNOWN_MODULE_BASES or b in fm.classes or "." not in b:
+                    continue
+                found = self.find_class(b)
+                if found is not None:
+                    outside[b] = found[0]
+        if outside:
+            mark_modules(fm.classes.values(), outside)

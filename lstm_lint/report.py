@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import __version__
-from .rule import Finding, all_rules
+from .findings import Finding
 
 FORMATS = ("text", "json", "sarif", "github", "gitlab")
 
@@ -54,7 +54,7 @@ def _with_verdict(f: Finding, suffix: str) -> Finding:
 def finding_json(f: Finding) -> dict[str, Any]:
     related = []
     for r in f.related:
-        span = r.__dict__.get("span")
+        span = r.span
         if span is not None:
             related.append({"path": r.path, "line": span.line, "column": span.column,
                             "end_line": span.end_line, "end_column": span.end_column,
@@ -94,6 +94,8 @@ def gitlab(findings: Sequence[Finding]) -> str:
 
 
 def sarif(findings: Sequence[Finding]) -> str:
+    from .rule import all_rules
+
     rules = all_rules()
     index = {r.code: i for i, r in enumerate(rules)}
     driver_rules = []
@@ -117,7 +119,7 @@ def sarif(findings: Sequence[Finding]) -> str:
             res["ruleIndex"] = index[f.code]
         related = []
         for i, rel in enumerate(f.related):
-            span = rel.__dict__.get("span")
+            span = rel.span
             if span is not None:
                 loc = _location(rel.path, span.line, span.column, span.end_line, span.end_column)
                 loc["id"] = i

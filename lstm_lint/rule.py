@@ -11,47 +11,17 @@ import importlib
 import pkgutil
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from .analyze import FileAnalysis
 from .dataflow import Dataflow, NodeView
+from .findings import Finding, Related
 from .layers import Conflict
 from .ops import IndexEvent
 from .values import TIME, Tensor, Value
 
 CODE_RE = re.compile(r"^LST\d{3}$")
 NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-
-
-@dataclass
-class Related:
-    path: str
-    cst: Any
-    fm: Any
-    message: str
-
-
-@dataclass
-class Finding:
-    code: str
-    name: str
-    severity: str  # "error" | "warning"
-    message: str  # starts with the code
-    path: str
-    cst: Any  # the libcst node at the root cause (None for file-level diagnostics)
-    fm: Any = None  # FileModel owning cst
-    line: int = 1
-    column: int = 1
-    end_line: int = 1
-    end_column: int = 1
-    related: list[Related] = field(default_factory=list)
-    fix: dict[str, Any] | None = None
-    confirmation: dict[str, Any] | None = None
-    chain: list[str] = field(default_factory=list)
-
-    def sort_key(self) -> tuple[str, int, int, str]:
-        return (self.path, self.line, self.column, self.code)
 
 
 class Rule:
@@ -151,9 +121,8 @@ class RuleContext:
 def _lines_of(f: Finding) -> set[int]:
     lines = {f.line}
     for r in f.related:
-        span = r.__dict__.get("span")
-        if span is not None:
-            lines.add(span.line)
+        if r.span is not None:
+            lines.add(r.span.line)
     return lines
 
 
