@@ -42,6 +42,11 @@ def _check_parser() -> argparse.ArgumentParser:
                    help="processes to lint with (default: all cores)")
     p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     _confirm_flags(p)
+    p.add_argument("--fix", action="store_true", help="apply safe fixes to the files")
+    p.add_argument("--unsafe-fixes", action="store_true",
+                   help="with --fix or --diff, also apply fixes that change behaviour")
+    p.add_argument("--diff", action="store_true",
+                   help="print the fixes as a unified diff and write nothing")
     p.add_argument("--version", action="version", version=f"lstm-lint {__version__}")
     return p
 
@@ -142,6 +147,10 @@ def run_check(argv: Sequence[str]) -> int:
                                       ns.memory_mb)
             r.findings.extend(extra)
         _progress(len(todo), len(todo), "")
+    if ns.fix or ns.diff:
+        results = _apply_fixes(results, opts, ns, files)
+        if ns.diff:
+            return 1 if any(getattr(r, "diff", "") for r in results) else 0
     findings = sorted((f for r in results for f in r.findings),
                       key=lambda f: (f.path, f.line, f.column, f.code))
     findings = [f for f in findings if f.code in ("LST000", "LST001", "LST900")
@@ -168,6 +177,49 @@ def run_check(argv: Sequence[str]) -> int:
     if findings and not ns.exit_zero:
         return 1
     return 0
+
+
+def _apply_fixes(results: list, opts: object, ns: argparse.Namespace,  # type: ignore[type-arg]
+                 files: list[str]) -> list:  # type: ignore[type-arg]
+    """--fix / --diff: rewrite (or show) every file with applicable fixes; re-lint them."""
+    from .fixer import applicable, fix_file, unified_diff, write_atomic
+    from .lint import FileResult, check_file, load
+    from .project import Project
+
+    project = Project(files)
+
+    def lint_text(path: str, text: str) -> list:  # type: ignore[type-arg]
+        loaded = load(path, text)
+        if loaded is None or not hasattr(loaded, "module"):
+            return []
+        return check_file(loaded, project, opts).findings  # type: ignore[arg-type]
+
+    fixed_total = 0
+    out = []
+    for r in results:
+        if not any(applicable(f, ns.unsafe_fixes) for f in r.findings):
+            out.append(r)
+            continue
+        old, new, n, refused = fix_file(r.path, lint_text, ns.unsafe_fixes)
+        if refused is not None:
+            sys.stderr.write(f"{r.path}: not fixed: {refused}\n")
+            out.append(r)
+            continue
+        if ns.diff:
+            sys.stdout.write(unified_diff(r.path, old, new))
+            r.diff = new != old
+            out.append(r)
+            continue
+        if new != old:
+            with open(r.path, "rb") as fh:
+                raw = fh.read()
+            write_atomic(r.path, new, raw)
+            fixed_total += n
+        out.append(FileResult(r.path, lint_text(r.path, new)))
+    if ns.fix:
+        remaining = sum(len(r.findings) for r in out)
+        sys.stderr.write(f"lstm-lint: fixed {fixed_total} finding(s), {remaining} remaining\n")
+    return out
 
 
 def run_shapes(argv: Sequence[str]) -> int:

@@ -31,7 +31,8 @@ class Finding:
     related: list[Related] = field(default_factory=list)
     fix: dict[str, Any] | None = None
     confirmation: dict[str, Any] | None = None
-    chain: list[str] = field(default_factory=list)
+    #: a fix before positions are known: (applicability, message, [(node, new code)])
+    pending_fix: tuple[str, str, list[tuple[Any, str]]] | None = None
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.code)

@@ -367,7 +367,7 @@ def check_state(site: Site, layer: Layer, sname: str, g: Tensor, exp: Shape) -> 
     for ax, (e, d) in enumerate(zip(exp.dims, got.dims, strict=True)):
         if differs(e, d):
             site.conflict(Conflict("state", layer, exp.render(), got.render(),
-                                   {"tensor": g, "state": sname, "axis": ax}))
+                                   {"tensor": g, "state": sname, "axis": ax, "shape": exp}))
             return
 
 

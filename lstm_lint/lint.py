@@ -142,7 +142,8 @@ def place(found: list[Finding], fm: FileModel, noqa: bool = True) -> list[Findin
     by_module: dict[int, tuple[Any, list[Any]]] = {}
     for f in found:
         owner = f.fm or fm
-        for n in [f.cst, *[r.cst for r in f.related]]:
+        fix_nodes = [n for n, _c in f.pending_fix[2]] if f.pending_fix else []
+        for n in [f.cst, *[r.cst for r in f.related], *fix_nodes]:
             if n is not None:
                 by_module.setdefault(id(owner), (owner, []))[1].append(n)
     spans: dict[int, Any] = {}
@@ -155,6 +156,19 @@ def place(found: list[Finding], fm: FileModel, noqa: bool = True) -> list[Findin
         if f.cst is not None and id(f.cst) in spans:
             s = spans[id(f.cst)]
             f.line, f.column, f.end_line, f.end_column = s.line, s.column, s.end_line, s.end_column
+        if f.pending_fix is not None:
+            applicability, message, repl = f.pending_fix
+            edits = []
+            for node, code in repl:
+                sp = spans.get(id(node))
+                if sp is None:
+                    edits = []
+                    break
+                edits.append({"line": sp.line, "column": sp.column, "end_line": sp.end_line,
+                              "end_column": sp.end_column, "content": code})
+            if edits:
+                f.fix = {"applicability": applicability, "message": message, "edits": edits}
+            f.pending_fix = None
         for r in f.related:
             rs = spans.get(id(r.cst))
             if rs is not None:

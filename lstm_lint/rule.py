@@ -87,16 +87,31 @@ class RuleContext:
                     yield g, node, src, ev
 
     def finding(self, at: NodeView | Any, message: str, *, related: Any = None,
-                related_message: str = "", chain: list[str] | None = None) -> Finding:
+                related_message: str = "") -> Finding:
         cst_node = at.cst if isinstance(at, NodeView) else at
         fm = at.attrs.get("fm") if isinstance(at, NodeView) else self.analysis.fm
         path = at.path if isinstance(at, NodeView) and at.path else self.path
         f = Finding(self.rule.code, self.rule.name, self.rule.severity,
-                    f"{self.rule.code} {message}", path, cst_node, fm, chain=chain or [])
+                    f"{self.rule.code} {message}", path, cst_node, fm)
         if related is not None:
             rnode = related.cst if hasattr(related, "cst") else related
             if rnode is not None:
                 f.related.append(Related(path, rnode, fm, related_message))
+        return f
+
+    def with_fix(self, f: Finding, applicability: str, message: str,
+                 replacements: list[tuple[Any, Any]]) -> Finding:
+        """Attach a fix: each (old node, new node or code) becomes a text edit of old's span.
+
+        ``applicability`` is "safe" (behaviour kept) or "unsafe" (behaviour changes, as every
+        bug fix does); see the rule's ``fix_safety``.
+        """
+        fm = f.fm or self.analysis.fm
+        edits = []
+        for old, new in replacements:
+            code = new if isinstance(new, str) else fm.module.code_for_node(new)
+            edits.append((old, code))
+        f.pending_fix = (applicability, message, edits)
         return f
 
     def used_as_summary(self, g: Dataflow, nid: int) -> bool:
@@ -176,6 +191,61 @@ def ran_clean_at(f: Finding, evidence: list[Any]) -> tuple[str, str] | None:
                 return ("refuted", f"the model ran through line {f.line} without error "
                         f"({ops[0]['name']} gave {ops[0]['out']})")
     return None
+
+
+# ---- fix builders ------------------------------------------------------------------------------
+
+
+def move_index(sub: Any, src_axis: int, dst_axis: int) -> Any | None:
+    """``x[-1]`` -> ``x[:, -1]``: move the index at ``src_axis`` to ``dst_axis`` (a bare ``:``).
+
+    Returns a new libcst Subscript, or None when the subscript uses ``...``/``None`` or the
+    target position holds anything but a full slice.
+    """
+    import libcst as cst
+
+    if not isinstance(sub, cst.Subscript):
+        return None
+    elems = list(sub.slice)
+    for el in elems:
+        if isinstance(el.slice, cst.Index) and (
+                isinstance(el.slice.value, cst.Ellipsis)
+                or isinstance(el.slice.value, cst.Name) and el.slice.value.value == "None"):
+            return None
+
+    def full() -> cst.SubscriptElement:
+        return cst.SubscriptElement(cst.Slice(lower=None, upper=None))
+
+    def is_full(el: cst.SubscriptElement) -> bool:
+        return isinstance(el.slice, cst.Slice) and el.slice.lower is None \
+            and el.slice.upper is None and el.slice.step is None
+
+    while len(elems) <= max(src_axis, dst_axis):
+        elems.append(full())
+    if not is_full(elems[dst_axis]):
+        return None
+    elems[src_axis], elems[dst_axis] = elems[dst_axis], elems[src_axis]
+    while len(elems) > 1 and is_full(elems[-1]):
+        elems.pop()
+    out = [e.with_changes(comma=cst.MaybeSentinel.DEFAULT) for e in elems]
+    return sub.with_changes(slice=out)
+
+
+def replace_index(sub: Any, axis: int, value: int) -> Any | None:
+    """``h_n[0]`` -> ``h_n[-1]``: put an integer at ``axis`` of a subscript."""
+    import libcst as cst
+
+    if not isinstance(sub, cst.Subscript) or axis >= len(sub.slice):
+        return None
+    el = sub.slice[axis]
+    if not isinstance(el.slice, cst.Index):
+        return None
+    new_val: cst.BaseExpression = cst.Integer(str(abs(value)))
+    if value < 0:
+        new_val = cst.UnaryOperation(cst.Minus(), new_val)
+    elems = list(sub.slice)
+    elems[axis] = el.with_changes(slice=cst.Index(new_val))
+    return sub.with_changes(slice=elems)
 
 
 def last_step(ev: IndexEvent) -> bool:

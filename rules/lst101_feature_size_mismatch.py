@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import libcst as cst
+
 from lstm_lint.rule import Finding, Rule, RuleContext, error_near, ran_clean_at
 from lstm_lint.values import Tensor
 
@@ -36,7 +38,11 @@ return self.fc(out[:, -1])                    # receives 2*hidden
     use_instead = """
 self.fc = nn.Linear(2 * hidden, n_classes)
 """
-    fix_safety = "No automatic fix yet: resizing a layer changes the model's parameters."
+    fix_safety = """
+Unsafe: when an `nn.Linear` receives exactly k times the features it was built for (a
+bidirectional RNN gives k = 2), its `in_features` argument becomes `k * in_features`. This
+changes the model's parameters (a saved checkpoint no longer loads). Other mismatches get no fix.
+"""
 
     VALID = [
         """
@@ -113,8 +119,34 @@ class Net(nn.Module):
             }.get(what, what)
             msg = (f"{label} ({kind}) expects {c.expected} {noun} but receives {received}; "
                    f"the tensor arriving is {shape}")
-            yield ctx.finding(node, msg, related=layer.cst if layer else None,
-                              related_message=f"{label} is built here")
+            f = ctx.finding(node, msg, related=layer.cst if layer else None,
+                            related_message=f"{label} is built here")
+            self._fix_width(ctx, f, c, x)
+            yield f
+
+    @staticmethod
+    def _fix_width(ctx: RuleContext, f: Finding, c: Any, x: Any) -> None:
+        """nn.Linear(hidden, n) -> nn.Linear(2 * hidden, n) when the input is k times wider."""
+        layer = c.layer
+        if layer is None or layer.kind != "Linear" or not isinstance(x, Tensor) \
+                or x.shape is None or not x.shape.dims:
+            return
+        expected, got = layer.size("in_features"), x.shape.dims[-1]
+        call = layer.cst
+        if expected is None or got is None or not isinstance(call, cst.Call) or not call.args:
+            return
+        arg = next((a for a in call.args if a.keyword is not None
+                    and a.keyword.value == "in_features"), call.args[0])
+        if arg.keyword is not None and arg.keyword.value != "in_features" or arg.star:
+            return
+        for k in (2, 3, 4):
+            if got == expected * k:
+                code = ctx.analysis.fm.module.code_for_node(arg.value)
+                simple = isinstance(arg.value, cst.Name | cst.Attribute | cst.Integer)
+                new = cst.parse_expression(f"{k} * {code}" if simple else f"{k} * ({code})")
+                ctx.with_fix(f, "unsafe", f"build {layer.label()} for {k}x the features",
+                             [(arg.value, new)])
+                return
 
     def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
         return error_near(finding, evidence) or ran_clean_at(finding, evidence)

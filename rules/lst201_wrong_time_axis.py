@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from lstm_lint.rule import Finding, Rule, RuleContext, axis_name, getitems_at, int_index
+from lstm_lint.rule import (
+    Finding,
+    Rule,
+    RuleContext,
+    axis_name,
+    getitems_at,
+    int_index,
+    move_index,
+)
 from lstm_lint.values import BATCH, TIME
 
 
@@ -34,7 +42,10 @@ last = out[-1]              # (T, H): the last sample
     use_instead = """
 last = out[:, -1]           # (B, H): every sample's last step
 """
-    fix_safety = "No automatic fix yet."
+    fix_safety = """
+Unsafe: `out[-1]` becomes `out[:, -1]` (and `out[:, -1]` becomes `out[-1]` for a time-major
+output), which changes what the model computes; review the shapes downstream.
+"""
 
     VALID = [
         """
@@ -105,7 +116,11 @@ class Net(nn.Module):
             msg = (f"index -1 on axis {ev.axis} of {src.rnn.layer}'s output {shape} "
                    f"({layout}) selects the last sample of the batch, not the last time step; "
                    f"{fix}")
-            yield ctx.finding(node, msg)
+            f = ctx.finding(node, msg)
+            fixed = move_index(node.cst, ev.axis, src.roles.index(TIME))
+            if fixed is not None:
+                ctx.with_fix(f, "unsafe", "index the time axis", [(node.cst, fixed)])
+            yield f
 
     def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
         for ev, op in getitems_at(evidence, finding.line):

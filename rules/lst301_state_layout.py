@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import libcst as cst
+
 from lstm_lint.rule import Finding, Rule, RuleContext, error_near
 from lstm_lint.values import BATCH, STATE, Tensor
 
@@ -37,7 +39,10 @@ out, _ = self.lstm(x, (h0, c0))
 h0 = torch.zeros(self.num_layers, x.size(0), self.hidden)
 c0 = torch.zeros(self.num_layers, x.size(0), self.hidden)
 """
-    fix_safety = "No automatic fix yet."
+    fix_safety = """
+Unsafe: when the state was built as `(batch, layers, hidden)`, the first two sizes of the
+factory call are swapped. Other layouts (a missing direction factor, a wrong width) get no fix.
+"""
 
     VALID = [
         """
@@ -99,7 +104,22 @@ class Net(nn.Module):
                    f"{c.expected} = (num_layers*num_directions, batch, hidden){why}")
             src = ctx.node_of(g, x) if isinstance(x, Tensor) else None
             at = src if src is not None and src.op == "factory" else node
-            yield ctx.finding(at, msg, related=node.cst, related_message=f"passed to {label} here")
+            f = ctx.finding(at, msg, related=node.cst, related_message=f"passed to {label} here")
+            exp = c.detail.get("shape")
+            call = at.cst if at is src else None
+            if isinstance(call, cst.Call) and isinstance(x, Tensor) and x.shape is not None \
+                    and exp is not None and len(call.args) == len(exp.dims) == 3 \
+                    and all(a.keyword is None and not a.star for a in call.args):
+                d, e = x.shape.dims, exp.dims
+                if d[0] is not None and d[1] is not None and d[0] == e[1] and d[1] == e[0] \
+                        and d[2] == e[2]:
+                    a0, a1 = call.args[0], call.args[1]
+                    swapped = [a1.value, a0.value]
+                    args = [call.args[0].with_changes(value=swapped[0]),
+                            call.args[1].with_changes(value=swapped[1]), call.args[2]]
+                    ctx.with_fix(f, "unsafe", "put the layers first and the batch second",
+                                 [(call, call.with_changes(args=args))])
+            yield f
 
     @staticmethod
     def _diagnose(x: object, expected: str, axis: object, layer: object) -> str:

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from lstm_lint.rule import Finding, Rule, RuleContext, flows_into_head, getitems_at, int_index
+from lstm_lint.rule import (
+    Finding,
+    Rule,
+    RuleContext,
+    flows_into_head,
+    getitems_at,
+    int_index,
+    replace_index,
+)
 from lstm_lint.values import STATE
 
 
@@ -32,7 +40,10 @@ return self.fc(h_n[0])
     use_instead = """
 return self.fc(h_n[-1])
 """
-    fix_safety = "No automatic fix yet."
+    fix_safety = """
+Unsafe: `h_n[0]` becomes `h_n[-1]` (unidirectional RNNs only), which changes the features the
+head sees. For a bidirectional RNN no fix is offered: join `h_n[-2]` and `h_n[-1]` by hand.
+"""
 
     VALID = [
         """
@@ -78,7 +89,12 @@ class Net(nn.Module):
             top = "torch.cat((h_n[-2], h_n[-1]), dim=1)" if src.rnn.bidirectional else "h_n[-1]"
             msg = (f"{src.what}[0] of {src.rnn.layer} ({n} layers) is the first layer's final "
                    f"state; the top layer's is {top}")
-            yield ctx.finding(node, msg)
+            f = ctx.finding(node, msg)
+            if not src.rnn.bidirectional:
+                fixed = replace_index(node.cst, 0, -1)
+                if fixed is not None:
+                    ctx.with_fix(f, "unsafe", "use the top layer's state", [(node.cst, fixed)])
+            yield f
 
     def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
         for ev, op in getitems_at(evidence, finding.line):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import libcst as cst
+
 from lstm_lint.rule import Finding, Rule, RuleContext
 
 
@@ -29,7 +31,9 @@ loss = criterion(logits, tags)         # tags: (N, L)
 loss = criterion(logits.permute(0, 2, 1), tags)
 # or: criterion(logits.reshape(-1, C), tags.reshape(-1))
 """
-    fix_safety = "No automatic fix yet."
+    fix_safety = """
+Unsafe: the logits argument becomes `logits.permute(0, 2, 1)`, which changes the loss.
+"""
 
     VALID = [
         """
@@ -78,4 +82,15 @@ loss = criterion(logits, torch.randint(0, 5, (4, 9)))  # <-- LST402
             msg = (f"{loss} reads classes from axis 1, but receives per-step logits "
                    f"{c.received} with classes last and a per-step target; pass "
                    "logits.permute(0, 2, 1) (expected " + c.expected + ")")
-            yield ctx.finding(node, msg)
+            f = ctx.finding(node, msg)
+            call = node.cst
+            if isinstance(call, cst.Call) and call.args and call.args[0].keyword is None:
+                first = call.args[0]
+                permuted = cst.parse_expression(
+                    f"({ctx.analysis.fm.module.code_for_node(first.value)}).permute(0, 2, 1)"
+                    if not isinstance(first.value, cst.Name | cst.Attribute | cst.Call)
+                    else f"{ctx.analysis.fm.module.code_for_node(first.value)}.permute(0, 2, 1)")
+                args = [first.with_changes(value=permuted), *call.args[1:]]
+                ctx.with_fix(f, "unsafe", "move the classes to axis 1",
+                             [(call, call.with_changes(args=args))])
+            yield f

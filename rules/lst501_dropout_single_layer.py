@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import libcst as cst
+
 from lstm_lint.rule import Finding, Rule, RuleContext
 
 
@@ -28,7 +30,10 @@ self.lstm = nn.LSTM(n_in, hidden, batch_first=True, dropout=0.3)
 self.lstm = nn.LSTM(n_in, hidden, batch_first=True)
 self.dropout = nn.Dropout(0.3)     # applied to the LSTM's output in forward
 """
-    fix_safety = "No automatic fix yet."
+    fix_safety = """
+Safe: removing `dropout=` from a single-layer RNN keeps what the model computes (PyTorch never
+applied it) and silences PyTorch's warning. A positional dropout argument is left alone.
+"""
 
     VALID = [
         """
@@ -59,7 +64,16 @@ class Net(nn.Module):
             msg = (f"{label} has dropout={c.detail.get('value')} but num_layers=1: RNN dropout "
                    "applies between stacked layers, so it does nothing here; use nn.Dropout on "
                    "the output, or num_layers > 1")
-            yield ctx.finding(node, msg)
+            f = ctx.finding(node, msg)
+            call = node.cst
+            args = getattr(call, "args", None)
+            if args is not None:
+                keep = [a for a in args if not (a.keyword is not None and a.keyword.value == "dropout")]
+                if len(keep) == len(args) - 1 and keep:
+                    keep[-1] = keep[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                    ctx.with_fix(f, "safe", "remove the dropout that does nothing",
+                                 [(call, call.with_changes(args=keep))])
+            yield f
 
     def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
         for ev in evidence:
