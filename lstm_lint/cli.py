@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from . import __version__
 from .discover import UsageError, discover
@@ -179,8 +180,8 @@ def run_check(argv: Sequence[str]) -> int:
     return 0
 
 
-def _apply_fixes(results: list, opts: object, ns: argparse.Namespace,  # type: ignore[type-arg]
-                 files: list[str]) -> list:  # type: ignore[type-arg]
+def _apply_fixes(results: list[Any], opts: Any, ns: argparse.Namespace,
+                 files: list[str]) -> list[Any]:
     """--fix / --diff: rewrite (or show) every file with applicable fixes; re-lint them."""
     from .fixer import applicable, fix_file, unified_diff, write_atomic
     from .lint import FileResult, check_file, load
@@ -188,11 +189,11 @@ def _apply_fixes(results: list, opts: object, ns: argparse.Namespace,  # type: i
 
     project = Project(files)
 
-    def lint_text(path: str, text: str) -> list:  # type: ignore[type-arg]
+    def lint_text(path: str, text: str) -> list[Any]:
         loaded = load(path, text)
         if loaded is None or not hasattr(loaded, "module"):
             return []
-        return check_file(loaded, project, opts).findings  # type: ignore[arg-type]
+        return check_file(loaded, project, opts).findings
 
     fixed_total = 0
     out = []

@@ -158,7 +158,7 @@ def place(found: list[Finding], fm: FileModel, noqa: bool = True) -> list[Findin
             f.line, f.column, f.end_line, f.end_column = s.line, s.column, s.end_line, s.end_column
         if f.pending_fix is not None:
             applicability, message, repl = f.pending_fix
-            edits = []
+            edits: list[dict[str, Any]] = []
             for node, code in repl:
                 sp = spans.get(id(node))
                 if sp is None:
