@@ -190,8 +190,10 @@ def _apply_fixes(results: list[Any], opts: Any, ns: argparse.Namespace,
     project = Project(files)
 
     def lint_text(path: str, text: str) -> list[Any]:
+        from .findings import Finding
+
         loaded = load(path, text)
-        if loaded is None or not hasattr(loaded, "module"):
+        if loaded is None or isinstance(loaded, Finding):
             return []
         return check_file(loaded, project, opts).findings
 
