@@ -98,7 +98,7 @@ def extract(path: str, module: cst.Module, package: str = "", text: str = "") ->
     _walk(fm, module.body, top=True)
     for c in fm.classes.values():
         c.path = path
-    mark_modules(fm.classes.values(), {})
+    mark_modules(fm.classes.values(), {}, fallback=False)
     return fm
 
 
@@ -169,8 +169,13 @@ def _import_from(fm: FileModel, node: cst.ImportFrom) -> None:
         fm.imports[local] = canonical(f"{mod}.{name}" if mod else name)
 
 
-def mark_modules(classes: object, outside: dict[str, ClassInfo]) -> None:
-    """Decide which classes are ``nn.Module``s: by base, transitively, across files."""
+def mark_modules(classes: object, outside: dict[str, ClassInfo], fallback: bool = True) -> None:
+    """Decide which classes are ``nn.Module``s: by base, transitively, across files.
+
+    With ``fallback``, a class whose base cannot be resolved at all (an outside package) is a
+    module when it has a ``forward`` and builds layers in ``__init__``; a base that resolves
+    to a plain class of the run never makes a module.
+    """
     cls_list = list(classes)  # type: ignore[call-overload]
     by_name = {c.name: c for c in cls_list}
     changed = True
@@ -188,6 +193,8 @@ def mark_modules(classes: object, outside: dict[str, ClassInfo]) -> None:
                     c.is_module = True
                     changed = True
                     break
+    if not fallback:
+        return
     for c in cls_list:
         if not c.is_module and c.bases and "forward" in c.methods and c.builds_layers():
             # an outside base we cannot see (pl.LightningModule, FairseqEncoder): a forward and

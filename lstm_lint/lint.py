@@ -75,7 +75,7 @@ def failure_finding(fail: parse_step.ParseFailure) -> Finding:
                    None, None, fail.line, fail.column, fail.line, fail.column)
 
 
-def load(path: str, text: str | None = None) -> FileModel | Finding | None:
+def load(path: str, text: str | None = None, prefilter: bool = True) -> FileModel | Finding | None:
     """Read, pre-filter, parse and extract one file (None: nothing in it to check)."""
     src = parse_step.read(path, text)
     if isinstance(src, parse_step.ParseFailure):
@@ -83,7 +83,7 @@ def load(path: str, text: str | None = None) -> FileModel | Finding | None:
     bad = parse_step.check_syntax(src)
     if bad is not None:
         return failure_finding(bad)
-    if not _MAYBE_RELEVANT.search(src.text):
+    if prefilter and not _MAYBE_RELEVANT.search(src.text):
         return None
     return parse_text(path, src)
 
@@ -101,13 +101,15 @@ def parse_text(path: str, src: parse_step.Source) -> FileModel | Finding:
 def check_file(fm: FileModel, project: Project | None, opts: Options,
                rules: Sequence[Rule] | None = None) -> FileResult:
     from .analyze import analyze_file
+    from .project import Project
     from .rule import RuleContext, all_rules
 
     res = FileResult(fm.path)
-    if project is not None:
-        project.begin(fm.path)
-        project.add(fm)
-        project.resolve(fm)
+    if project is None:
+        project = Project(loaded=[fm])
+    project.begin(fm.path)
+    project.add(fm)
+    project.resolve(fm)
     rules = [r for r in (rules or all_rules()) if opts.enabled(r.code, fm.path)]
     try:
         analysis = analyze_file(fm, project)

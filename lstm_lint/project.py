@@ -44,6 +44,7 @@ class Project:
         self.files: dict[str, FileModel | None] = {}  # path -> model (None: not loadable)
         self.consulted: dict[str, set[str]] = {}  # path -> other paths read for it
         self._current: str | None = None
+        self._resolved: set[str] = set()
         for p in paths:
             if p != "-":
                 self.paths.setdefault(module_name(p), p)
@@ -62,11 +63,11 @@ class Project:
 
     def _load(self, path: str) -> FileModel | None:
         if path not in self.files:
+            from .findings import Finding
             from .lint import load
 
-            loaded = load(path)
-            self.files[path] = loaded if loaded is not None and not hasattr(loaded, "code") \
-                else None
+            loaded = load(path, prefilter=False)
+            self.files[path] = None if loaded is None or isinstance(loaded, Finding) else loaded
             fm = self.files[path]
             if fm is not None:
                 self.resolve(fm)
@@ -108,6 +109,9 @@ class Project:
         """Mark classes whose base is a module class of another file of the run."""
         from .extract import KNOWN_MODULE_BASES, mark_modules
 
+        if fm.path in self._resolved:
+            return
+        self._resolved.add(fm.path)
         outside: dict[str, ClassInfo] = {}
         for c in fm.classes.values():
             for b in c.bases:
@@ -116,5 +120,4 @@ class Project:
                 found = self.find_class(b)
                 if found is not None:
                     outside[b] = found[0]
-        if outside:
-            mark_modules(fm.classes.values(), outside)
+        mark_modules(fm.classes.values(), outside, fallback=True)

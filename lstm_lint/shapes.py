@@ -110,6 +110,8 @@ class ShapesResult:
 
 def shapes_for(fm: FileModel, project: Project, class_name: str | None, args_json: str | None,
                inputs: list[str] | None) -> list[ShapesResult]:
+    project.add(fm)
+    project.resolve(fm)
     classes = fm.module_classes()
     if class_name is not None:
         classes = [c for c in classes if c.name == class_name]
