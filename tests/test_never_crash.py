@@ -34,7 +34,7 @@ FUZZ = settings(max_examples=150, deadline=None, database=None,
                                        HealthCheck.filter_too_much,
                                        HealthCheck.function_scoped_fixture])
 #: hypothesmith's from_node() is ~5x slower to generate than from_grammar()
-FUZZ_NODE = settings(FUZZ, max_examples=60)
+FUZZ_NODE = settings(FUZZ, max_examples=40)
 
 MODEL_TEMPLATE = '''\
 import torch
