@@ -187,7 +187,7 @@ def mark_modules(classes: object, outside: dict[str, ClassInfo], fallback: bool 
             for b in c.bases:
                 short = b.rsplit(".", 1)[-1]
                 base = by_name.get(b) or outside.get(b)
-                if b in KNOWN_MODULE_BASES or b.endswith("nn.Module") \
+                if b in KNOWN_MODULE_BASES or b.endswith(("nn.Module", "nn.modules.module.Module")) \
                         or (base is not None and base.is_module) \
                         or (short in by_name and by_name[short].is_module and "." not in b):
                     c.is_module = True

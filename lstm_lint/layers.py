@@ -320,6 +320,9 @@ def apply_recurrent(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
             out_roles = (TIME, FEATURE)
         elif tensor.shape.star:
             out_shape = Shape(dims[:-1] + (out_w,), star=True)
+    elif isinstance(tensor, Tensor) and tensor.hole is None and out_w is not None:
+        # whatever the input's layout, the output ends with D*H_out features
+        out_shape = Shape((out_w,), star=True)
 
     state_first = _mul(D, L)
     c_width = H if layer.kind == "LSTM" else H_out

@@ -441,7 +441,10 @@ def pad_packed(p: Value, batch_first: bool | None) -> Value:
         lengths = Tensor(Shape((b,)), "int")
         rnn = replace(data.rnn, padded=True) if data.rnn else None
         data = data.with_(roles=roles, rnn=rnn)
-    elif batch_first is None:
+    elif data.shape is not None and data.shape.dims:
+        # layout unknown, but the features stay last
+        data = data.with_(shape=Shape(data.shape.dims[-1:], star=True), roles=None)
+    else:
         data = unknown_like(data)
     return Seq((data, lengths))
 
