@@ -1,0 +1,67 @@
+"""[tool.lstm-lint] in pyproject.toml, and the flags that override it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from lstm_lint.cli import main
+from lstm_lint.rule import rule_by_code
+
+
+def _project(tmp_path: Path, config: str) -> Path:
+    (tmp_path / "pyproject.toml").write_text(config)
+    src = tmp_path / "src"
+    src.mkdir()
+    for code in ("LST201", "LST101", "LST501"):
+        rule = rule_by_code(code)
+        assert rule is not None
+        (src / f"{code.lower()}.py").write_text(rule.INVALID[0].lstrip("\n"))
+    gen = tmp_path / "generated"
+    gen.mkdir()
+    (gen / "g.py").write_text(rule_by_code("LST201").INVALID[0].lstrip("\n"))  # type: ignore[union-attr]
+    return tmp_path
+
+
+def _codes(capsys, *argv: str) -> tuple[int, list[str]]:
+    code = main(["--no-cache", "--format", "json", *argv])
+    return code, sorted(f["code"] for f in json.loads(capsys.readouterr().out))
+
+
+def test_select_ignore_per_file_and_exclude(tmp_path, capsys, monkeypatch):
+    root = _project(tmp_path, """
+[tool.lstm-lint]
+select = ["LST1", "LST2"]
+ignore = ["LST201"]
+per-file-ignores = { "lst101.py" = ["LST101"] }
+exclude = ["generated"]
+""")
+    monkeypatch.chdir(root)
+    assert _codes(capsys, ".") == (0, [])
+    assert _codes(capsys, "--ignore", "LST101", ".") == (1, ["LST201"])
+    assert _codes(capsys, "--select", "LST5", ".") == (1, ["LST501"])
+    assert _codes(capsys, "--isolated", ".") == (1, ["LST101", "LST201", "LST201", "LST501"])
+
+
+def test_extend_select(tmp_path, capsys, monkeypatch):
+    root = _project(tmp_path, '[tool.lstm-lint]\nselect = ["LST1"]\nextend-select = ["LST5"]\n')
+    monkeypatch.chdir(root)
+    assert _codes(capsys, "src") == (1, ["LST101", "LST501"])
+
+
+def test_unknown_key_or_code_is_exit_2(tmp_path, capsys, monkeypatch):
+    root = _project(tmp_path, '[tool.lstm-lint]\nselct = ["LST1"]\n')
+    monkeypatch.chdir(root)
+    assert main(["src"]) == 2
+    assert "unknown key" in capsys.readouterr().err
+    (root / "pyproject.toml").write_text('[tool.lstm-lint]\nignore = ["LST999"]\n')
+    assert main(["src"]) == 2
+    assert "unknown code" in capsys.readouterr().err
+
+
+def test_explicit_config_file(tmp_path, capsys, monkeypatch):
+    root = _project(tmp_path, "")
+    other = tmp_path / "other.toml"
+    other.write_text('[tool.lstm-lint]\nselect = ["LST501"]\n')
+    monkeypatch.chdir(root)
+    assert _codes(capsys, "--config", str(other), "src") == (1, ["LST501"])
