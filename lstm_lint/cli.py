@@ -16,7 +16,7 @@ from typing import Any
 from . import __version__
 from .discover import UsageError, discover
 
-COMMANDS = ("check", "shapes", "rule")
+COMMANDS = ("check", "shapes", "rule", "graph", "server")
 
 
 def _check_parser() -> argparse.ArgumentParser:
@@ -303,6 +303,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_shapes(args)
         if cmd == "rule":
             return run_rule(args)
+        if cmd == "graph":
+            from .render import run_graph
+
+            return run_graph(args)
+        if cmd == "server":
+            from .server import run_server
+
+            return run_server(args)
         return run_check(args)
     except UsageError as exc:
         sys.stderr.write(f"lstm-lint: error: {exc}\n")

@@ -10,9 +10,8 @@ the conflicts the layer facts reported.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import libcst as cst
@@ -245,8 +244,9 @@ class Interpreter:
         for v in inputs:
             if isinstance(v, Tensor | Packed) and v.node is not None:
                 self.graph.edge(v.node, nid, v)
+        out = _with_node(out, nid)
         self.graph.set_value(nid, out)
-        return _with_node(out, nid)
+        return out
 
     # ---- entry points -------------------------------------------------------------------------
     def instantiate(self, cls: ClassInfo, fm: FileModel, args: Sequence[Value],
@@ -512,8 +512,7 @@ class Interpreter:
 
     def merge(self, env: Env, a: Env, b: Env, a_attrs: list[dict[str, Value]],
               b_attrs: list[dict[str, Value]], flag: Flag | None) -> None:
-        env.returns = list(dict.fromkeys(a.returns + b.returns, None)) if False else \
-            _uniq(a.returns + b.returns)
+        env.returns = _uniq(a.returns + b.returns)
         env.broke = a.broke or b.broke
         if a.dead and b.dead:
             env.dead = True
@@ -612,8 +611,13 @@ class Interpreter:
                 return Int(const(int(e.value.replace("_", ""), 0)))
             except ValueError:
                 return UNKNOWN
-        if isinstance(e, cst.Float | cst.Imaginary):
-            return Const(0.5)
+        if isinstance(e, cst.Float):
+            try:
+                return Const(float(e.value.replace("_", "")))
+            except ValueError:
+                return UNKNOWN
+        if isinstance(e, cst.Imaginary):
+            return UNKNOWN
         if isinstance(e, cst.SimpleString):
             try:
                 return Const(e.evaluated_value)
@@ -841,8 +845,7 @@ class Interpreter:
         if isinstance(func, ClassRef):
             if func.cls.is_module:
                 self.instantiations.append((func.cls.name, list(args), dict(kwargs)))
-                label = _target_label(e)
-                return self.instantiate(func.cls, func.fm, args, kwargs, label or "self")
+                return self.instantiate(func.cls, func.fm, args, kwargs, "self")
             return UNKNOWN
         if isinstance(func, FuncRef):
             saved_ctx = self.context
@@ -878,13 +881,20 @@ class Interpreter:
         for v in _tensors_in(args):
             if v.node is not None:
                 self.graph.edge(v.node, nid, v)
+        out = _with_node(out, nid)
         self.graph.set_value(nid, out)
-        return _with_node(out, nid)
+        return out
 
     def _call_child(self, child: Value, args: Sequence[Value]) -> Value:
         if isinstance(child, L.Layer):
             cst_node = child.cst if child.cst is not None else cst.Name("_")
-            return self.apply_layer(child, list(args), cst_node)
+            # a call of a Sequential's child: its own node, not the child's build node
+            saved = self.context
+            self.context = (*self.context, -1)
+            try:
+                return self.apply_layer(child, list(args), cst_node)
+            finally:
+                self.context = saved
         if isinstance(child, Obj):
             return self.call_module(child, list(args), {}, child.cls.node)
         return UNKNOWN
@@ -912,7 +922,7 @@ class Interpreter:
             if name == "Parameter":
                 return args[0] if args else UNKNOWN
             params = L.bind_arguments(name, args, kwargs)
-            layer = L.Layer(name, params, e, _target_label(e))
+            layer = L.Layer(name, params, e)
             if name == "Sequential":
                 layer.children = list(args)
             nid = self.graph.op(self.context, e, "build", name, self.fm, layer=layer)
@@ -1188,21 +1198,13 @@ def _size_int(d: Expr | None, role: str | None) -> Int:
 
 
 def _with_node(v: Value, nid: int) -> Value:
-    if isinstance(v, Tensor | Packed | Seq):
-        try:
-            return copy.copy(v) if False else _replace_node(v, nid)
-        except Exception:
-            return v
-    return v
-
-
-def _replace_node(v: Value, nid: int) -> Value:
-    from dataclasses import replace
-
+    """The value as produced by node ``nid`` (inner values of a tuple keep their own node)."""
     if isinstance(v, Seq):
-        return replace(v, items=tuple(_replace_node(i, nid) if i.node is None else i
+        return replace(v, items=tuple(_with_node(i, nid) if i.node is None else i
                                       for i in v.items), node=nid)
-    return replace(v, node=nid)  # type: ignore[type-var]
+    if isinstance(v, Tensor | Packed):
+        return replace(v, node=nid)
+    return v
 
 
 def _tensors_in(args: Sequence[Value]) -> list[Tensor | Packed]:
@@ -1267,10 +1269,9 @@ def _join_dicts(a: dict[str, Value], b: dict[str, Value], flag: Flag | None) -> 
     for k in set(a) | set(b):
         if k in a and k in b:
             out[k] = join(a[k], b[k], flag)
-        else:
-            out[k] = a.get(k, b.get(k, UNKNOWN)) if False else (
-                a[k] if k in a and isinstance(a[k], L.Layer | Obj) else
-                b[k] if k in b and isinstance(b[k], L.Layer | Obj) else UNKNOWN)
+        else:  # set on one branch only: keep layers and modules, forget the rest
+            one = a.get(k, b.get(k))
+            out[k] = one if isinstance(one, L.Layer | Obj) else UNKNOWN
     return out
 
 
@@ -1312,10 +1313,6 @@ def _join_loop(before: dict[str, Value], start: dict[str, Value], after: dict[st
                 continue
         out[k] = join(b, a)
     return out
-
-
-def _target_label(e: cst.CSTNode) -> str | None:
-    return None
 
 
 def _index_label(items: list[Value]) -> str:

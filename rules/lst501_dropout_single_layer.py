@@ -44,6 +44,14 @@ class Net(nn.Module):
         super().__init__()
         self.lstm = nn.LSTM(10, 20, num_layers=2, dropout=0.3)
 """,
+        """
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(10, 20, dropout=0.0)
+""",
     ]
     INVALID = [
         """
