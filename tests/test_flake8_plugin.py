@@ -8,26 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-BUGGY = '''\
-import torch.nn as nn
-
-
-class Classifier(nn.Module):
-    def __init__(self, vocab_size, emb_dim, hidden_dim, n_classes):
-        super().__init__()
-        self.embedding = nn.Embedding(vocab_size, emb_dim)
-        self.lstm = nn.LSTM(emb_dim, hidden_dim, batch_first=True,
-                            bidirectional=True)
-        self.head = nn.Linear(hidden_dim, n_classes)
-
-    def forward(self, tokens):
-        out, _ = self.lstm(self.embedding(tokens))
-        return self.head(out.mean(dim=1))
-'''
-BUG_LINE = 14  # the line holding ``self.head(...)``
-
-CLEAN = BUGGY.replace("nn.Linear(hidden_dim, n_classes)", "nn.Linear(2 * hidden_dim, n_classes)")
+from fixture_models import BUG_LINE, BUGGY, CLEAN
 
 LOC_RE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+\d+) ", re.M)
 

@@ -10,31 +10,13 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from fixture_models import BUG_COL, BUG_LINE, BUGGY, CLEAN
 
 REPO = Path(__file__).resolve().parents[1]
 SARIF_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "sarif-schema-2.1.0.json"
 
-BUGGY = '''\
-import torch.nn as nn
-
-
-class Classifier(nn.Module):
-    def __init__(self, vocab_size, emb_dim, hidden_dim, n_classes):
-        super().__init__()
-        self.embedding = nn.Embedding(vocab_size, emb_dim)
-        self.lstm = nn.LSTM(emb_dim, hidden_dim, batch_first=True,
-                            bidirectional=True)
-        self.head = nn.Linear(hidden_dim, n_classes)
-
-    def forward(self, tokens):
-        out, _ = self.lstm(self.embedding(tokens))
-        return self.head(out.mean(dim=1))
-'''
-BUG_LINE = 14  # ``return self.head(...)``
-BUG_COL = BUGGY.splitlines()[BUG_LINE - 1].index("self.head(") + 1
 LAYER_LINE = 10  # ``self.head = nn.Linear(...)``
 
-CLEAN = BUGGY.replace("nn.Linear(hidden_dim, n_classes)", "nn.Linear(2 * hidden_dim, n_classes)")
 
 JSON_FIELDS = {"code", "name", "message", "path", "line", "column", "end_line", "end_column",
                "severity", "fix", "confirmation"}
