@@ -226,25 +226,15 @@ def _apply_fixes(results: list[Any], opts: Any, ns: argparse.Namespace,
 
 
 def run_shapes(argv: Sequence[str]) -> int:
-    from .lint import load
+    from .lint import load_models
     from .project import Project
-    from .rule import Finding
     from .shapes import as_json, as_text, shapes_for
 
     ns = _shapes_parser().parse_args(list(argv))
     if not os.path.exists(ns.path):
         raise UsageError(f"{ns.path}: no such file or directory")
     results = []
-    bad = 0
-    files = list(discover([ns.path]))
-    models = []
-    for path in files:
-        loaded = load(path)
-        if isinstance(loaded, Finding):
-            sys.stderr.write(f"{loaded.path}:{loaded.line}:{loaded.column}: {loaded.message}\n")
-            bad += 1
-        elif loaded is not None:
-            models.append(loaded)
+    models, bad = load_models(discover([ns.path]))
     project = Project(loaded=models)
     for fm in models:
         try:

@@ -88,6 +88,20 @@ def load(path: str, text: str | None = None, prefilter: bool = True) -> FileMode
     return parse_text(path, src)
 
 
+def load_models(paths: Iterable[str]) -> tuple[list[FileModel], int]:
+    """Load every file for `shapes`/`graph`; unreadable ones are reported on stderr."""
+    models: list[FileModel] = []
+    bad = 0
+    for path in paths:
+        loaded = load(path)
+        if isinstance(loaded, Finding):
+            sys.stderr.write(f"{loaded.path}:{loaded.line}:{loaded.column}: {loaded.message}\n")
+            bad += 1
+        elif loaded is not None:
+            models.append(loaded)
+    return models, bad
+
+
 def parse_text(path: str, src: parse_step.Source) -> FileModel | Finding:
     from .extract import extract
     from .project import package_of

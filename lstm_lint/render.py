@@ -518,23 +518,14 @@ def diagrams_for(path: str, cls: str | None = None, args_json: str | None = None
                  inputs: list[str] | None = None) -> tuple[list[Diagram], int]:
     """Diagrams of every module class under ``path``; also the number of unreadable files."""
     from .config import load_config
-    from .findings import Finding
-    from .lint import Options, load
+    from .lint import Options, load_models
     from .project import Project
 
     if not os.path.exists(path):
         raise UsageError(f"{path}: no such file or directory")
     cfg = load_config([path], None, False)
     opts = Options(select=cfg.select, ignore=cfg.ignore, per_file_ignores=cfg.per_file_ignores)
-    models: list[FileModel] = []
-    bad = 0
-    for p in discover([path], cfg.exclude):
-        loaded = load(p)
-        if isinstance(loaded, Finding):
-            sys.stderr.write(f"{loaded.path}:{loaded.line}:{loaded.column}: {loaded.message}\n")
-            bad += 1
-        elif loaded is not None:
-            models.append(loaded)
+    models, bad = load_models(discover([path], cfg.exclude))
     project = Project(loaded=models)
     out: list[Diagram] = []
     for fm in models:
