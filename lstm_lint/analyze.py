@@ -127,14 +127,30 @@ def _builds_own_classes(fm: FileModel) -> bool:
     return any(f"{c.name}(" in fm.text for c in fm.module_classes())
 
 
-def analyze_file(fm: FileModel, project: Any = None) -> FileAnalysis:
+def analyze_file(fm: FileModel, project: Any = None, script: bool | None = None) -> FileAnalysis:
+    """Every module class of the file; then (``script``: None = when useful) its script code."""
     fa = FileAnalysis(fm)
     for cls in fm.module_classes():
         fa.modules.append(analyze_module(fm, cls, project))
-    if fm.module_classes() or _mentions_losses(fm):
+    if script is None:
+        script = _builds_a_model(fm)
+    if script:
         fa.script, fa.instantiations = analyze_script(fm, project)
     return fa
 
 
-def _mentions_losses(fm: FileModel) -> bool:
-    return any(q.startswith("torch") for q in fm.imports.values()) and bool(fm.script)
+_LOSS_WORDS = ("Loss(", "cross_entropy", "nll_loss", "mse_loss")
+
+
+def _builds_a_model(fm: FileModel) -> bool:
+    """Cheap text test: does the file's own code build one of its models (or, when it computes
+    a loss, an imported one)?
+
+    Script analysis follows module-level code and functions, where models get concrete sizes
+    and LST401/LST402 are found; it is skipped for files that cannot hold such code.
+    """
+    names = [c.name for c in fm.module_classes()]
+    if any(w in fm.text for w in _LOSS_WORDS):
+        names += [local for local, q in fm.imports.items()
+                  if local[:1].isupper() and not q.startswith("torch")]
+    return any(f"{n}(" in fm.text for n in names)

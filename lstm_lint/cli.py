@@ -119,7 +119,8 @@ def run_check(argv: Sequence[str]) -> int:
     if ns.select is None and cfg.select is not None and extend:
         select = [*cfg.select, *extend]
     opts = Options(select=select, ignore=ignore, per_file_ignores=cfg.per_file_ignores,
-                   debug=ns.debug or bool(os.environ.get("LSTM_LINT_DEBUG")))
+                   debug=ns.debug or bool(os.environ.get("LSTM_LINT_DEBUG")),
+                   script=True if ns.confirm else None)
     stdin = None
     if "-" in ns.paths:
         stdin = (ns.stdin_filename or "<stdin>", sys.stdin.read())

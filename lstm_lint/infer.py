@@ -713,15 +713,8 @@ class Interpreter:
         v: Value = UNKNOWN
         self.globals_cache[key] = UNKNOWN  # guards recursion through constants
         if name in fm.imports:
-            q = fm.imports[name]
-            found = self._lookup_class(q, fm) if self.project is not None else None
-            if found is not None:
-                v = ClassRef(found[0], found[1])
-            elif self.project is not None and self.project.find_function(q) is not None:
-                fn, ffm = self.project.find_function(q)
-                v = FuncRef(fn, ffm)
-            else:
-                v = Ref(canonical(q))
+            # resolved against the other files of the run only when called (see call())
+            v = Ref(canonical(fm.imports[name]))
         elif name in fm.classes:
             v = ClassRef(fm.classes[name], fm)
         elif name in fm.functions:
@@ -855,12 +848,29 @@ class Interpreter:
             finally:
                 self.context = saved_ctx
         if isinstance(func, Ref):
+            local = self._resolve_ref(func.qual)
+            if local is not None:
+                return self.call(local, args, kwargs, e, env)
             return self.call_ref(func.qual, args, kwargs, e)
         if isinstance(func, Method):
             return self.call_method(func.recv, func.name, args, kwargs, e, env)
         if isinstance(func, Builtin):
             return self.call_builtin(func.name, args, kwargs, e, env)
         return UNKNOWN
+
+    def _resolve_ref(self, qual: str) -> Value | None:
+        """A class imported from another file of the run (parsed on demand), if it is one.
+
+        Only CamelCase names outside torch are looked up: functions from other files are not
+        followed, which keeps a run from parsing every module a file imports.
+        """
+        if self.project is None or qual.startswith(("torch.", "numpy.", "typing.")):
+            return None
+        short = qual.rsplit(".", 1)[-1]
+        if not short[:1].isupper():
+            return None
+        found = self._lookup_class(qual, self.fm)
+        return ClassRef(found[0], found[1]) if found is not None else None
 
     def apply_layer(self, layer: L.Layer, args: list[Value], e: cst.CSTNode,
                     kwargs: dict[str, Value] | None = None) -> Value:

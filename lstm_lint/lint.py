@@ -38,11 +38,12 @@ class Options:
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     debug: bool = False
     noqa: bool = True  # honour noqa comments (the flake8 plugin leaves them to flake8)
+    script: bool | None = None  # follow the file's script code: None = when it trains a model
 
     def signature(self) -> str:
         """What the cache key must include of the configuration."""
         return repr((self.select, sorted(self.ignore), sorted(self.per_file_ignores.items()),
-                     self.noqa))
+                     self.noqa, self.script))
 
     def enabled(self, code: str, path: str = "") -> bool:
         from fnmatch import fnmatch
@@ -80,11 +81,10 @@ def load(path: str, text: str | None = None, prefilter: bool = True) -> FileMode
     src = parse_step.read(path, text)
     if isinstance(src, parse_step.ParseFailure):
         return failure_finding(src)
-    bad = parse_step.check_syntax(src)
-    if bad is not None:
-        return failure_finding(bad)
     if prefilter and not _MAYBE_RELEVANT.search(src.text):
-        return None
+        # nothing to analyse, but a syntax error is still worth one line (CPython: ~1 ms)
+        bad = parse_step.check_syntax(src)
+        return failure_finding(bad) if bad is not None else None
     return parse_text(path, src)
 
 
@@ -108,7 +108,8 @@ def parse_text(path: str, src: parse_step.Source) -> FileModel | Finding:
 
     mod = parse_step.parse(src)
     if isinstance(mod, parse_step.ParseFailure):
-        return failure_finding(mod)
+        # CPython's position is the one users know; libcst's can be a line late
+        return failure_finding(parse_step.check_syntax(src) or mod)
     return extract(path, mod, package=package_of(path) if path != "-" else "", text=src.text)
 
 
@@ -126,7 +127,7 @@ def check_file(fm: FileModel, project: Project | None, opts: Options,
     project.resolve(fm)
     rules = [r for r in (rules or all_rules()) if opts.enabled(r.code, fm.path)]
     try:
-        analysis = analyze_file(fm, project)
+        analysis = analyze_file(fm, project, script=opts.script)
     except RecursionError:
         res.findings.append(Finding("LST001", "unparsable-file", "error",
                                     "LST001 code nested too deeply to analyse", fm.path, None))
