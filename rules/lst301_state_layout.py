@@ -8,7 +8,8 @@ from typing import Any
 import libcst as cst
 
 from lstm_lint.rule import Finding, Rule, RuleContext, error_near
-from lstm_lint.values import BATCH, STATE, Tensor
+from lstm_lint.layers import Layer
+from lstm_lint.values import BATCH, Tensor
 
 
 class StateLayout(Rule):
@@ -99,7 +100,7 @@ class Net(nn.Module):
             layer = c.layer
             label = layer.label() if layer else node.label
             sname = c.detail.get("state", "h_0")
-            why = self._diagnose(x, c.expected, c.detail.get("axis"), layer)
+            why = self._diagnose(x, c.detail.get("axis"), layer)
             msg = (f"initial state {sname} for {label} is {c.received} but PyTorch expects "
                    f"{c.expected} = (num_layers*num_directions, batch, hidden){why}")
             src = ctx.node_of(g, x) if isinstance(x, Tensor) else None
@@ -122,21 +123,14 @@ class Net(nn.Module):
             yield f
 
     @staticmethod
-    def _diagnose(x: object, expected: str, axis: object, layer: object) -> str:
-        if not isinstance(x, Tensor) or x.roles is None:
-            if axis == 0 and getattr(layer, "flag", None) and layer.flag("bidirectional") is True:  # type: ignore[attr-defined]
-                return "; the first axis lacks the direction factor 2 of a bidirectional RNN"
-            if axis == 2:
-                return "; the last axis has the wrong width"
-            return ""
-        if x.roles and x.roles[0] == BATCH:
+    def _diagnose(x: object, axis: object, layer: Layer | None) -> str:
+        """Which of the three axes is wrong, in words."""
+        if isinstance(x, Tensor) and x.roles and x.roles[0] == BATCH:
             return "; the batch is on axis 0, but batch_first never applies to states"
-        if axis == 0 and getattr(layer, "flag", None) and layer.flag("bidirectional") is True:  # type: ignore[attr-defined]
+        if axis == 0 and layer is not None and layer.flag("bidirectional") is True:
             return "; the first axis lacks the direction factor 2 of a bidirectional RNN"
         if axis == 2:
             return "; the last axis has the wrong width"
-        if STATE in (x.roles or ()):
-            return ""
         return ""
 
     def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
