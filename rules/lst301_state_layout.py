@@ -7,8 +7,8 @@ from typing import Any
 
 import libcst as cst
 
-from lstm_lint.rule import Finding, Rule, RuleContext, error_near
 from lstm_lint.layers import Layer
+from lstm_lint.rule import Finding, Rule, RuleContext, error_near
 from lstm_lint.values import BATCH, Tensor
 
 
