@@ -10,13 +10,16 @@ lstm-lint finds them), with hyperfine (medians of ``--export-json``):
 a. lstm-lint cold (``--no-cache``) with ``--jobs N`` (default 2) and ``--jobs 1``;
 b. lstm-lint warm (after one run that fills the cache) and warm with one edited file;
 c. the bare libcst parse floor: every file read, decoded and ``libcst.parse_module``-d in a
-   ``multiprocessing`` pool of N processes (``speed.py --parse-only DIR --jobs N``);
+   ``multiprocessing`` pool of N processes (``speed.py --parse-only DIR --jobs N``).
+   a and c run in interleaved rounds (one hyperfine run of each command per round), so that
+   their ratio compares runs made under the same load on a shared machine; a diagnostic run
+   of the same CLI with Python's cyclic GC disabled joins the rounds;
 d. flake8 with TorchFix (``flake8 --select TOR -j N``);
 e. TorchShapeFlow (``tsf check DIR``);
 f. one small file: lstm-lint against ``python -c "import libcst, networkx"`` and flake8;
 g. throughput (files/s) with 1 and N processes, and time against file size: every file is
    linted alone in one process (``lint_paths([f], Options())``, after a warm-up) and parsed
-   alone with libcst (``speed.py --per-file DIR``), then bucketed by size (ms per KiB).
+   alone with libcst (``speed.py --per-file DIR``), then bucketed by size (CPU ms per KiB).
 
 The corpus is fetched with ``benchmarks/fetch_corpus.py`` into ``~/.cache/lstm-lint-corpus/dl``
 unless ``--corpus`` names one (a fetch_corpus destination holding ``src/``, or any folder).
@@ -180,10 +183,8 @@ class Bench:
             pass
         self.doc["load"][label] = entry
 
-    def hyperfine_run(self, key: str, commands: Sequence[tuple[str, Sequence[str]]], *,
-                      runs: int, warmup: int = 0, cwd: Path, prepare: Sequence[str] | None = None,
-                      ok_codes: Sequence[int] = (0, 1)) -> None:
-        """Time ``commands`` (name, argv) with hyperfine and store each under its name."""
+    def _hyperfine(self, key: str, commands: Sequence[tuple[str, Sequence[str]]], *, runs: int,
+                   warmup: int, cwd: Path, prepare: Sequence[str] | None) -> list[Any] | None:
         export = self.tmp / f"{key}.json"
         argv = [self.hyperfine, "-N", "-i", "--style", "basic", "--runs", str(runs),
                 "--warmup", str(warmup), "--export-json", str(export)]
@@ -191,34 +192,95 @@ class Bench:
             argv += ["--prepare", shlex.join(prepare)]
         for name, cmd in commands:
             argv += ["-n", name, shlex.join(cmd)]
+        proc = subprocess.run(argv, cwd=cwd, check=False)
+        if proc.returncode != 0 or not export.is_file():
+            self.note(f"{key}: hyperfine failed (exit {proc.returncode})")
+            return None
+        results: list[Any] = json.loads(export.read_text(encoding="utf-8"))["results"]
+        return results
+
+    def _store(self, name: str, cmd: Sequence[str], cwd: Path, res: dict[str, Any],
+               ok_codes: Sequence[int]) -> None:
+        codes = [c for c in res.get("exit_codes", []) if c is not None]
+        times = res["times"]
+        entry = {
+            "command": shlex.join(cmd), "cwd": str(cwd), "runs": len(times),
+            "median_s": statistics.median(times), "mean_s": statistics.fmean(times),
+            "stddev_s": statistics.stdev(times) if len(times) > 1 else None,
+            "min_s": min(times), "max_s": max(times),
+            "user_s": res.get("user"), "system_s": res.get("system"),
+            "times_s": times, "exit_codes": codes,
+        }
+        entry.update({k: v for k, v in res.items() if k in ("warmup", "prepare", "interleaved",
+                                                            "user_runs_s", "system_runs_s")})
+        bad = sorted({c for c in codes if c not in ok_codes})
+        if bad:
+            entry["error"] = f"unexpected exit code(s) {bad}"
+            self.note(f"{name}: unexpected exit code(s) {bad}: the timing is not valid")
+        self.doc["measurements"][name] = entry
+
+    def hyperfine_run(self, key: str, commands: Sequence[tuple[str, Sequence[str]]], *,
+                      runs: int, warmup: int = 0, cwd: Path, prepare: Sequence[str] | None = None,
+                      ok_codes: Sequence[int] = (0, 1)) -> None:
+        """Time ``commands`` (name, argv) with hyperfine and store each under its name."""
         print(f"\n== {key}: {len(commands)} command(s), {runs} run(s) each"
               f"{f', {warmup} warm-up' if warmup else ''}", flush=True)
         self.load(f"{key}:before")
         t0 = time.perf_counter()
-        proc = subprocess.run(argv, cwd=cwd, check=False)
+        results = self._hyperfine(key, commands, runs=runs, warmup=warmup, cwd=cwd,
+                                  prepare=prepare)
         self.load(f"{key}:after")
-        if proc.returncode != 0 or not export.is_file():
-            self.note(f"{key}: hyperfine failed (exit {proc.returncode})")
-            return
-        data = json.loads(export.read_text(encoding="utf-8"))
-        for (name, cmd), res in zip(commands, data["results"], strict=True):
-            codes = [c for c in res.get("exit_codes", []) if c is not None]
-            entry = {
-                "command": shlex.join(cmd), "cwd": str(cwd), "runs": len(res["times"]),
-                "warmup": warmup, "median_s": res["median"], "mean_s": res["mean"],
-                "stddev_s": res.get("stddev"), "min_s": res["min"], "max_s": res["max"],
-                "user_s": res.get("user"), "system_s": res.get("system"),
-                "times_s": res["times"], "exit_codes": codes,
-            }
+        for (name, cmd), res in zip(commands, results or [], strict=False):
+            res["warmup"] = warmup
             if prepare is not None:
-                entry["prepare"] = shlex.join(prepare)
-            bad = sorted({c for c in codes if c not in ok_codes})
-            if bad:
-                entry["error"] = f"unexpected exit code(s) {bad}"
-                self.note(f"{name}: unexpected exit code(s) {bad}: the timing is not valid")
-            self.doc["measurements"][name] = entry
+                res["prepare"] = shlex.join(prepare)
+            self._store(name, cmd, cwd, res, ok_codes)
         self.doc["meta"].setdefault("section_wall_s", {})[key] = round(time.perf_counter() - t0, 1)
         self.save()
+
+    def hyperfine_rounds(self, key: str, commands: Sequence[tuple[str, Sequence[str]]], *,
+                         rounds: int, cwd: Path, ok_codes: Sequence[int] = (0, 1)) -> None:
+        """Like :meth:`hyperfine_run`, but interleaved: ``rounds`` times one run of each command.
+
+        On a machine shared with other work, the commands then see the same conditions, and
+        the ratio of their run-i times (a paired ratio) is fair.
+        """
+        print(f"\n== {key}: {len(commands)} command(s), {rounds} interleaved round(s)", flush=True)
+        self.load(f"{key}:before")
+        t0 = time.perf_counter()
+        merged: dict[str, dict[str, Any]] = {
+            name: {"times": [], "exit_codes": [], "user_runs_s": [], "system_runs_s": [],
+                   "interleaved": True, "warmup": 0} for name, _cmd in commands}
+        for r in range(rounds):
+            results = self._hyperfine(f"{key}-{r}", commands, runs=1, warmup=0, cwd=cwd,
+                                      prepare=None)
+            for (name, _cmd), res in zip(commands, results or [], strict=False):
+                m = merged[name]
+                m["times"] += res["times"]
+                m["exit_codes"] += res.get("exit_codes", [])
+                m["user_runs_s"].append(res.get("user"))
+                m["system_runs_s"].append(res.get("system"))
+            self.load(f"{key}:after round {r + 1}")
+        for name, cmd in commands:
+            m = merged[name]
+            if not m["times"]:
+                continue
+            users = [u for u in m["user_runs_s"] if u is not None]
+            systems = [x for x in m["system_runs_s"] if x is not None]
+            m["user"] = statistics.fmean(users) if users else None
+            m["system"] = statistics.fmean(systems) if systems else None
+            self._store(name, cmd, cwd, m, ok_codes)
+        self.doc["meta"].setdefault("section_wall_s", {})[key] = round(time.perf_counter() - t0, 1)
+        self.save()
+
+    def paired(self, a: str, b: str) -> float | None:
+        """Median over interleaved rounds of time(a) / time(b)."""
+        ma, mb = self.doc["measurements"].get(a), self.doc["measurements"].get(b)
+        if not ma or not mb or "error" in ma or "error" in mb or not ma.get("interleaved") \
+                or len(ma["times_s"]) != len(mb["times_s"]):
+            return None
+        return round(statistics.median(x / y for x, y in zip(ma["times_s"], mb["times_s"],
+                                                              strict=True)), 3)
 
     def median(self, name: str) -> float | None:
         m = self.doc["measurements"].get(name)
@@ -508,11 +570,20 @@ def run(args: argparse.Namespace) -> int:
     cold_j = f"cold: lstm-lint --no-cache --jobs {jobs}"
     cold_1 = "cold: lstm-lint --no-cache --jobs 1"
     floor_j = f"parse floor: libcst, {jobs} processes"
+    gc_j = f"diagnostic: cold --jobs {jobs}, gc disabled"
     base = [lstm_lint, "--no-cache", d, "--format", "json", "-o", "/dev/null"]
-    bench.hyperfine_run("cold", [(cold_j, [*base, "--jobs", str(jobs)]),
-                                 (cold_1, [*base, "--jobs", "1"])], runs=args.runs, cwd=root)
-    bench.hyperfine_run("parse_floor", [(floor_j, [*me, "--parse-only", d, "--jobs", str(jobs)])],
-                        runs=args.runs, cwd=root)
+    # Interleaved, so that the ratios compare runs made under the same load.  The last
+    # command is a diagnostic, not lstm-lint as shipped: the same CLI with Python's cyclic
+    # garbage collector switched off (gc.disable() before lstm_lint.cli.main; forked workers
+    # inherit it), to show how much of a cold run is the collector.
+    gc_off = [sys.executable, "-c", "import gc, sys; gc.disable(); "
+              "from lstm_lint.cli import main; sys.argv[0] = 'lstm-lint'; sys.exit(main())"]
+    bench.hyperfine_rounds("cold", [
+        (cold_j, [*base, "--jobs", str(jobs)]),
+        (floor_j, [*me, "--parse-only", d, "--jobs", str(jobs)]),
+        (cold_1, [*base, "--jobs", "1"]),
+        (gc_j, [*gc_off, *base[1:], "--jobs", str(jobs)]),
+    ], rounds=args.runs, cwd=root)
 
     # b. warm: fill the cache once (timed, one run), then re-run; then one edited file
     cache = Path(cache_dir)
@@ -590,6 +661,9 @@ def run(args: argparse.Namespace) -> int:
         der[f"KiB/s, cold, {label}"] = round(kib / t, 1) if t else None
     der[f"speedup {jobs} processes over 1"] = ratio(m(cold_1), m(cold_j))
     der[f"cold --jobs {jobs} / parse floor ({jobs} proc)"] = ratio(m(cold_j), m(floor_j))
+    der["  same, paired per interleaved round"] = bench.paired(cold_j, floor_j)
+    der["diagnostic: gc disabled / parse floor"] = ratio(m(gc_j), m(floor_j))
+    der["diagnostic: cold / cold with gc disabled"] = ratio(m(cold_j), m(gc_j))
     der["warm / cold"] = ratio(m(warm), m(cold_j))
     der["warm + 1 edit / warm"] = ratio(m(edit), m(warm))
     der["flake8 TOR / lstm-lint cold (speedup)"] = ratio(m(tor), m(cold_j))
@@ -641,6 +715,11 @@ def run(args: argparse.Namespace) -> int:
     if not tools["flake8"]:
         bench.note("flake8 + TorchFix could not be installed: "
                    f"{bench.doc['tools'].get('torchfix', {}).get('error', 'unknown')}")
+    end_state = git_state()
+    bench.doc["meta"]["repo_end"] = end_state
+    if end_state != bench.doc["meta"]["repo"]:
+        bench.note("lstm-lint's sources changed during the run (see meta.repo and meta.repo_end): "
+                   "the timings may mix two versions")
     bench.load("end")
     bench.save()
     shutil.rmtree(bench.tmp, ignore_errors=True)

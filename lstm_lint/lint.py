@@ -230,14 +230,15 @@ def _check_one(path: str, text: str | None, project: Project, opts: Options) -> 
 _WORKER: dict[str, Any] = {}
 
 
-def relax_gc() -> None:
+def relax_gc() -> tuple[int, int, int]:
     """Parsing allocates millions of short-lived, acyclic nodes that reference counting frees;
     the cyclic collector's default thresholds rescan them over and over (a third of a cold
-    run). Collect generation 0 a hundred times less often."""
+    run). Collect generation 0 a hundred times less often; return the old thresholds."""
     import gc
 
-    gc.freeze()
+    old = gc.get_threshold()
     gc.set_threshold(70_000, 20, 20)
+    return old
 
 
 def _worker_init(paths: list[str], opts: Options) -> None:
@@ -267,9 +268,19 @@ def lint_paths(paths: Iterable[str], opts: Options,
     :class:`~lstm_lint.cache.Cache`) skips files whose content and dependencies are unchanged.
     ``keep_analysis`` keeps the engine's analysis (for ``--confirm``), which forces one process.
     """
+    import gc
+
+    old_gc = relax_gc()
+    try:
+        return _lint_paths(paths, opts, stdin, jobs, cache, keep_analysis)
+    finally:
+        gc.set_threshold(*old_gc)
+
+
+def _lint_paths(paths: Iterable[str], opts: Options, stdin: tuple[str, str] | None, jobs: int,
+                cache: Any, keep_analysis: bool) -> list[FileResult]:
     from .project import Project
 
-    relax_gc()
     paths = list(paths)
     real = [p for p in paths if p != "-"]
     results: list[FileResult] = []

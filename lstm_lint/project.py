@@ -45,6 +45,7 @@ class Project:
         self.consulted: dict[str, set[str]] = {}  # path -> other paths read for it
         self._current: str | None = None
         self._resolved: set[str] = set()
+        self._tails: dict[str, str | None] = {}  # module name -> path found by tail match
         for p in paths:
             if p != "-":
                 self.paths.setdefault(module_name(p), p)
@@ -78,12 +79,17 @@ class Project:
     def _path_for(self, module: str) -> str | None:
         if module in self.paths:
             return self.paths[module]
+        if module in self._tails:
+            return self._tails[module]
         # a relative import resolved against a package-less layout: match the tail
         tail = "." + module
+        found = None
         for name, p in self.paths.items():
             if name.endswith(tail) or module.endswith("." + name):
-                return p
-        return None
+                found = p
+                break
+        self._tails[module] = found
+        return found
 
     def find_class(self, qual: str) -> tuple[ClassInfo, FileModel] | None:
         mod, _, name = qual.rpartition(".")
