@@ -19,7 +19,7 @@ import libcst as cst
 from . import layers as L
 from . import ops
 from .dataflow import Dataflow
-from .extract import ClassInfo, FileModel, canonical, dotted, resolve_name
+from .extract import ClassInfo, FileModel, canonical
 from .symbolic import Expr, cond, const, sym
 from .values import (
     UNKNOWN,
@@ -1348,7 +1348,3 @@ def _short(v: Value) -> str:
         return "tensor"
     return "?"
 
-
-def resolve_call_name(fm: FileModel, e: cst.BaseExpression) -> str | None:
-    d = dotted(e)
-    return resolve_name(fm, d) if d else None

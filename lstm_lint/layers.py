@@ -401,8 +401,6 @@ def apply_cell(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
     return h
 
 
-def _keep_meta(x: Tensor, **kw: Any) -> Tensor:
-    return x.with_(**kw)
 
 
 def apply_linear(site: Site, layer: Layer, args: Sequence[Value]) -> Value:

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    import libcst as cst
 
     from .extract import ClassInfo, FileModel
 
@@ -102,14 +101,6 @@ class Project:
         if fm is None or name not in fm.classes:
             return None
         return fm.classes[name], fm
-
-    def find_function(self, qual: str) -> tuple[cst.FunctionDef, FileModel] | None:
-        mod, _, name = qual.rpartition(".")
-        path = self._path_for(mod) if mod else None
-        fm = self._load(path) if path else None
-        if fm is not None and name in fm.functions:
-            return fm.functions[name], fm
-        return None
 
     def resolve(self, fm: FileModel) -> None:
         """Mark classes whose base is a module class of another file of the run."""

@@ -8,7 +8,6 @@ an ``nn.Linear`` whose input rank is unknown).  Every value that the engine cann
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -176,12 +175,3 @@ def int_of(v: Value) -> Expr | None:
         return const(v.value)
     return None
 
-
-def ints_of(v: Value) -> list[Expr | None] | None:
-    if isinstance(v, Seq) and v.repeated is None:
-        return [int_of(i) for i in v.items]
-    return None
-
-
-def as_tuple(values: Sequence[Value]) -> Seq:
-    return Seq(tuple(values))
