@@ -11,6 +11,9 @@ import queue
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import IO, Any
 
 DEFAULT_TIMEOUT = 30.0
@@ -110,3 +113,18 @@ class Client:
                     and (p.get("version") or 0) >= version:
                 self.seen.remove(msg)
                 return list(p["diagnostics"])
+
+
+@contextmanager
+def running(argv: list[str], cwd: Path, log: Path, env: dict[str, str] | None = None
+            ) -> Iterator[Client]:
+    """Start a language server over stdio; always killed and its log closed afterwards."""
+    with log.open("wb") as fh:
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=fh,
+                                cwd=cwd, env=env)
+        try:
+            yield Client(proc)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)

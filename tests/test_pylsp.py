@@ -8,7 +8,6 @@ diagnostics.  Every wait is bounded, so a server that never answers fails the te
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 
 import pytest
 from fixture_models import BUG_COL, BUG_LINE, BUGGY
-from lsp_client import Client
+from lsp_client import Client, running
 
 TIMEOUT = 30.0
 
@@ -33,17 +32,9 @@ def server(tmp_path: Path) -> Any:
     env = dict(os.environ)
     # the flake8 plugin runs `flake8` from PATH: the one installed beside this Python
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    log = (tmp_path / "pylsp.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "pylsp"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=log, cwd=tmp_path, env=env)
-    client = Client(proc)
-    try:
+    with running([sys.executable, "-m", "pylsp"], tmp_path, tmp_path / "pylsp.log",
+                 env) as client:
         yield client
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
 
 
 def test_flake8_in_pylsp_reports_lst101(tmp_path: Path, server: Client) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lsp_client import Client
+from lsp_client import Client, running
 
 ROOT = Path(__file__).resolve().parent.parent
 FORECASTER = (ROOT / "examples" / "forecaster.py").read_text()
@@ -32,17 +32,9 @@ def _need_pygls() -> None:
 @pytest.fixture
 def server(tmp_path: Path) -> Any:
     _need_pygls()
-    log = (tmp_path / "server.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "lstm_lint", "server"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=log, cwd=tmp_path)
-    client = Client(proc)
-    try:
+    with running([sys.executable, "-m", "lstm_lint", "server"], tmp_path,
+                 tmp_path / "server.log") as client:
         yield client
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
 
 
 def _pos(text: str, needle: str, offset: int = 0) -> dict[str, int]:
