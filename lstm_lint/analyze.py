@@ -29,6 +29,12 @@ class ModuleShapes:
     graph: Dataflow
     note: str | None = None  # why the analysis stopped early, if it did
 
+    @property
+    def constraints(self) -> list[str]:
+        """Size equalities the model needs to run (``T == seq_len``), each with its layer."""
+        return [f"{c.render()} ({c.why})" if c.why else c.render()
+                for c in self.graph.constraints]
+
 
 @dataclass
 class FileAnalysis:

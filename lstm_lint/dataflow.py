@@ -21,6 +21,19 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Constraint:
+    """Sizes the caller picks must agree for the model to run: ``lhs == rhs``."""
+
+    lhs: Any  # symbolic.Expr
+    rhs: Any
+    why: str
+    node: int | None
+
+    def render(self) -> str:
+        return f"{self.lhs} == {self.rhs}"
+
+
+@dataclass(frozen=True)
 class NodeView:
     id: int
     op: str
@@ -39,6 +52,7 @@ class Dataflow:
         self.g: nx.DiGraph = nx.DiGraph()
         self._keys: dict[tuple[tuple[int, ...], int], int] = {}
         self._by_cst_id: dict[int, int] = {}
+        self.constraints: list[Constraint] = []
 
     def key(self, context: tuple[int, ...], node: Any) -> int:
         k = (context, id(node))
@@ -69,6 +83,11 @@ class Dataflow:
         if not any(x.kind == c.kind and x.expected == c.expected and x.received == c.received
                    for x in lst):
             lst.append(c)
+
+    def add_constraint(self, a: Any, b: Any, why: str, node: int | None) -> None:
+        c = Constraint(a, b, why, node)
+        if not any(x.render() == c.render() for x in self.constraints):
+            self.constraints.append(c)
 
     # ---- queries for rules --------------------------------------------------------------------
     def nodes(self, op: str | None = None) -> Iterator[NodeView]:

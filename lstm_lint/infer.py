@@ -203,6 +203,10 @@ class Interpreter:
         if self.current is not None:
             self.graph.add_conflict(self.current, c)
 
+    def constraint(self, a: Expr, b: Expr, why: str) -> None:
+        """A size equality the model needs (``T == seq_len``): shown, never reported."""
+        self.graph.add_constraint(a, b, why, self.current)
+
     def bind_hole(self, t: Tensor, shape: Shape, roles: tuple[str | None, ...] | None,
                   dtype: str | None) -> None:
         if t.hole is None:

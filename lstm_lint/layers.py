@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .symbolic import Expr, cond, const, definitely_different
+from .symbolic import Expr, cond, const, definitely_different, tie
 from .values import (
     BATCH,
     CLASS,
@@ -185,12 +185,36 @@ class Site(Protocol):
 
     def time_symbol(self, hole: str) -> Expr: ...
 
+    def constraint(self, a: Expr, b: Expr, why: str) -> None: ...
+
     @property
     def node(self) -> int | None: ...
 
 
-def differs(a: Expr | None, b: Expr | None) -> bool:
-    return a is not None and b is not None and definitely_different(a, b)
+def differs(a: Expr | None, b: Expr | None, site: Site | None = None, why: str = "") -> bool:
+    """A proven mismatch (different for every choice of sizes).  A difference that vanishes for
+    some sizes is reported to ``site`` as a constraint the model needs (``T == seq_len``)."""
+    if a is None or b is None:
+        return False
+    if definitely_different(a, b):
+        return True
+    if site is not None:
+        t = tie(a, b)
+        if t is not None:
+            site.constraint(t[0], t[1], why)
+    return False
+
+
+#: axis roles that only the caller's data decides: a size read from such an axis cannot stand
+#: where a layer count or a feature width belongs, whatever sizes the caller picks
+_DATA_ROLES = (BATCH, TIME)
+
+
+def role_mismatch(x: Tensor, axis: int, expected_role: str | None) -> bool:
+    """The axis holds the batch or time (by where its size was read) where PyTorch expects
+    something else: a structural proof that does not depend on sizes."""
+    r = x.role(axis)
+    return r in _DATA_ROLES and r != expected_role
 
 
 def check_features(site: Site, layer: Layer, x: Tensor, expected: Expr | None, axis: int = -1,
@@ -203,7 +227,11 @@ def check_features(site: Site, layer: Layer, x: Tensor, expected: Expr | None, a
     if axis >= 0 and (x.shape.star or axis >= len(dims)):
         return
     got = dims[axis]
-    if differs(expected, got):
+    if expected is None or got is None:
+        return
+    proven = differs(expected, got, site, f"{layer.label()} {what}") or (
+        expected != got and role_mismatch(x, axis, FEATURE) and not expected.symbols() & {"B", "T"})
+    if proven:
         site.conflict(Conflict(
             "features", layer, dim_str(expected), dim_str(got),
             {"tensor": x, "axis": axis, "what": what},
@@ -348,7 +376,7 @@ def apply_recurrent(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
         if isinstance(g, Tensor) and g.hole is not None and g.shape is None and exp is not None:
             site.bind_hole(g, exp, state_roles, "float")
         elif isinstance(g, Tensor) and g.shape is not None and exp is not None:
-            check_state(site, layer, sname, g, exp)
+            check_state(site, layer, sname, g, exp, state_roles)
 
     out = Tensor(out_shape, "float", out_roles, info, "output", note)
     h_n = Tensor(h_shape, "float", state_roles, info, "h_n")
@@ -359,7 +387,8 @@ def apply_recurrent(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
     return Seq((result_out, h_n))
 
 
-def check_state(site: Site, layer: Layer, sname: str, g: Tensor, exp: Shape) -> None:
+def check_state(site: Site, layer: Layer, sname: str, g: Tensor, exp: Shape,
+                exp_roles: tuple[str | None, ...] | None = None) -> None:
     assert g.shape is not None
     got = g.shape
     if got.star or len(got.dims) != len(exp.dims):
@@ -367,8 +396,12 @@ def check_state(site: Site, layer: Layer, sname: str, g: Tensor, exp: Shape) -> 
             site.conflict(Conflict("state", layer, exp.render(), got.render(),
                                    {"tensor": g, "state": sname, "axis": None}))
         return
+    if exp_roles is None or len(exp_roles) != len(exp.dims):
+        exp_roles = (None,) * len(exp.dims)
     for ax, (e, d) in enumerate(zip(exp.dims, got.dims, strict=True)):
-        if differs(e, d):
+        if e is None or d is None or e == d:
+            continue
+        if differs(e, d, site, f"{layer.label()} {sname}") or role_mismatch(g, ax, exp_roles[ax]):
             site.conflict(Conflict("state", layer, exp.render(), got.render(),
                                    {"tensor": g, "state": sname, "axis": ax, "shape": exp}))
             return
@@ -393,7 +426,8 @@ def apply_cell(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
     states = list(hx.items) if isinstance(hx, Seq) else [hx]
     for i, g in enumerate(states):
         if isinstance(g, Tensor) and g.shape is not None and not g.shape.star and batch is not None:
-            check_state(site, layer, "hc"[i] if i < 2 else "state", g, exp)
+            check_state(site, layer, "hc"[i] if i < 2 else "state", g, exp,
+                        (BATCH, FEATURE) if batched else (FEATURE,))
     roles = (BATCH, FEATURE) if batched else (FEATURE,)
     h = Tensor(exp if (batch is not None or not batched) else None, "float", roles, None, "cell_h")
     if layer.kind == "LSTMCell":
@@ -476,7 +510,7 @@ def apply_conv(site: Site, layer: Layer, args: Sequence[Value], nd: int) -> Valu
     ch_axis = len(dims) - nd - 1
     # an RNN-style (N, L, C) tensor into a convolution: report the layout, not a width
     if nd == 1 and x.role(ch_axis) == TIME and x.role(-1) == FEATURE:
-        if differs(Cin, dims[ch_axis]):
+        if Cin is not None and dims[ch_axis] is not None and Cin != dims[ch_axis]:
             site.conflict(Conflict("layout", layer, "(N, C_in, L)", x.shape.render(),
                                    {"tensor": x, "target": "conv"}))
         return Tensor(None, "float")
@@ -534,7 +568,7 @@ def apply_batchnorm(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
     if isinstance(x, Tensor) and x.shape is not None and not x.shape.star and len(x.shape.dims) >= 2:
         ax = 1
         if layer.kind == "BatchNorm1d" and len(x.shape.dims) == 3 and x.role(1) == TIME \
-                and x.role(2) == FEATURE and differs(layer.size("num_features"), x.shape.dims[1]):
+                and x.role(2) == FEATURE and x.shape.dims[1] != layer.size("num_features"):
             site.conflict(Conflict("layout", layer, "(N, C, L)", x.shape.render(),
                                    {"tensor": x, "target": "batchnorm"}))
             return x

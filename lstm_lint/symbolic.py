@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from math import gcd
 
 __all__ = [
+    "tie",
     "Atom",
     "Expr",
     "FloorDiv",
@@ -400,12 +401,12 @@ def definitely_equal(a: Expr, b: Expr) -> bool:
     return a == b
 
 
-def definitely_different(a: Expr, b: Expr, free: Iterable[str] = ("B", "T")) -> bool:
-    """True only when ``a != b`` for every admissible binding of the constructor symbols.
+def definitely_different(a: Expr, b: Expr) -> bool:
+    """True only when ``a != b`` for every admissible binding of every symbol.
 
-    Sizes are positive.  ``free`` names the input symbols (batch, time) that the model must
-    accept for *any* value: an expression that differs by a term in a free symbol is wrong for
-    some input, so it counts as different.
+    Sizes are positive and flags are 0/1.  The batch ``B``, the time ``T`` and every size the
+    caller picks are free like the constructor's sizes: a difference that vanishes for *some*
+    of their values is a constraint (see :func:`tie`), never a proven mismatch.
     """
     if a == b:
         return False
@@ -418,28 +419,59 @@ def definitely_different(a: Expr, b: Expr, free: Iterable[str] = ("B", "T")) -> 
         for k in (2, 3, 4, 5, 6, 8):
             if x == y * k and _strictly_positive(y):
                 return True
-    # a difference that moves with a free input symbol, whatever the flags, is wrong for some
-    # input (floor divisions could cancel it: then no claim is made)
-    if any(isinstance(at, FloorDiv) for at in d.atoms()):
-        return False
-    freeset = set(free)
     flags = sorted(at.name for at in d.atoms() if isinstance(at, Ind))
     if len(flags) > 4:
         return False
     for bits in range(1 << len(flags)):
         fixed = d.subs({f: (bits >> i) & 1 for i, f in enumerate(flags)})
-        if not any({at.name for at, _ in m if isinstance(at, Sym)} & freeset
-                   for m, _c in fixed.terms):
+        if not (_strictly_positive(fixed) or _strictly_positive(-fixed)):
             return False
     return True
+
+
+def tie(a: Expr, b: Expr) -> tuple[Expr, Expr] | None:
+    """``(a', b')``: the constraint under which ``a == b`` holds, with common factors divided
+    out (``T*hidden`` vs ``seq_len*hidden`` gives ``(T, seq_len)``); None when the two are
+    equal or can never be."""
+    if a == b or definitely_different(a, b):
+        return None
+    for _ in range(4):
+        common = _common_factor(a, b)
+        if common is None:
+            break
+        qa, qb = _exact_quotient(a, common), _exact_quotient(b, common)
+        if qa is None or qb is None:
+            break
+        a, b = qa, qb
+    return (a, b) if str(a) <= str(b) else (b, a)
+
+
+def _common_factor(a: Expr, b: Expr) -> Expr | None:
+    """One symbol dividing every term of both expressions, if any."""
+    terms = list(a.terms) + list(b.terms)
+    if not terms:
+        return None
+    shared: set[str] | None = None
+    atoms: dict[str, Atom] = {}
+    for m, _c in terms:
+        names = {at.key for at, _p in m if isinstance(at, Sym)}
+        for at, _p in m:
+            atoms[at.key] = at
+        shared = names if shared is None else shared & names
+    if not shared:
+        return None
+    return Expr.atom(atoms[sorted(shared)[0]])
 
 
 def _strictly_positive(e: Expr) -> bool:
+    """Provably > 0: non-negative coefficients over non-negative atoms (sizes are >= 1, flags
+    and floor divisions of sizes >= 0), with a positive constant or a term of sizes alone."""
     if not e.terms:
         return False
+    strict = False
     for m, c in e.terms:
         if c <= 0:
             return False
-        if any(isinstance(a, Ind | FloorDiv) for a, _ in m):
-            return False
-    return True
+        if all(isinstance(a, Sym) for a, _ in m):
+            strict = True
+    return strict

@@ -16,7 +16,16 @@ from typing import Any
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from lstm_lint.symbolic import Expr, cond, const, definitely_different, definitely_equal, ind, sym
+from lstm_lint.symbolic import (
+    Expr,
+    cond,
+    const,
+    definitely_different,
+    definitely_equal,
+    ind,
+    sym,
+    tie,
+)
 
 SYMS = ("B", "T", "h", "n")
 FREE = ("B", "T")
@@ -268,16 +277,24 @@ def test_definitely_different_is_sound(pair, envs):
     if not definitely_different(a, b):
         return
     envs = envs + FIXED_BINDINGS
-    diffs = [shadow(ta, env) != shadow(tb, env) for env in envs]
-    involves_free = bool((a.symbols() | b.symbols()) & set(FREE))
-    if not involves_free:
-        # sizes >= 1: must differ under every binding of the constructor symbols
-        bad = [env for env, d in zip(envs, diffs, strict=True) if not d]
-        assert not bad, (f"definitely_different({a}, {b}) is True but they are equal at "
-                         f"{bad[0]}")
-    else:
-        # it may rely on the free inputs B/T: then they must differ for SOME binding
-        assert any(diffs), f"definitely_different({a}, {b}) is True but they never differ"
+    # B, T and the constructor's sizes are all free: it must differ under every binding
+    bad = [env for env in envs if shadow(ta, env) == shadow(tb, env)]
+    assert not bad, f"definitely_different({a}, {b}) is True but they are equal at {bad[0]}"
+
+
+@PROPS
+@given(_related(trees), st.lists(bindings, min_size=0, max_size=6))
+def test_tie_is_equivalent(pair, envs):
+    """A tie divides out common factors only: a == b exactly where a' == b' (sizes >= 1)."""
+    ta, tb = pair
+    a, b = build(ta), build(tb)
+    t = tie(a, b)
+    if t is None:
+        return
+    x, y = t
+    for env in envs + FIXED_BINDINGS:
+        assert (a.evaluate(env) == b.evaluate(env)) == (x.evaluate(env) == y.evaluate(env)), (
+            f"tie({a}, {b}) = {x} == {y} disagrees at {env}")
 
 
 @PROPS

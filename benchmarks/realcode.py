@@ -1,0 +1,478 @@
+"""The real-code benchmark: lstm-lint on 155 recurrent models from 49 public repositories.
+
+    python benchmarks/realcode.py [--only REPO-OR-ID] [--no-mutants] [--json PATH]
+
+Needs the cut files (``benchmarks/realcode/rebuild.py``) and reads the stored ground truth
+(``benchmarks/results/realcode_truth/``) and proven mutants (``realcode_mutants.json``).  It
+measures, in one process and without torch:
+
+* shapes: every runnable class analysed with its driver's constructor arguments and inputs,
+  compared with what torch produced: exact, unknown (partly or wholly) or **wrong**;
+* classes found as modules, and with a fully known symbolic output (no arguments given);
+* findings on the original files, each classified in ``benchmarks/realcode/verdicts.json``;
+* recall on the proven mutants, per kind: caught with the right code within 2 lines of the
+  mutation, caught with any code, missed;
+* time per file.
+
+Each file is checked as ``lstm-lint FILE`` checks it (one file, its project read on demand);
+mutants as an editor sends them (the mutated text under the original path).  Results go to
+``benchmarks/results/realcode.json`` (summary first) and a table is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE / "realcode"), str(HERE.parent)]
+
+from rc_common import (  # noqa: E402
+    HERE as RC_HERE,
+)
+from rc_common import (
+    MUTANTS,
+    RESULTS,
+    ClassDriver,
+    all_classes,
+    dump_json,
+    load_json,
+    load_truth,
+)
+
+from lstm_lint import lint as lint_step  # noqa: E402
+from lstm_lint.analyze import ModuleShapes, analyze_module  # noqa: E402
+from lstm_lint.extract import FileModel  # noqa: E402
+from lstm_lint.findings import Finding  # noqa: E402
+from lstm_lint.project import Project  # noqa: E402
+from lstm_lint.shapes import from_json, parse_spec  # noqa: E402
+from lstm_lint.values import UNKNOWN, Const, Int, Packed, Seq, Tensor, Value  # noqa: E402
+
+VERDICTS = RC_HERE / "verdicts.json"
+OUT = RESULTS / "realcode.json"
+WINDOW = 2
+
+
+# ---- driver values as the engine's abstract values ------------------------------------------
+
+
+def value_of(v: Any) -> Value:
+    """The value grammar (constructor arguments) as an abstract value."""
+    if isinstance(v, dict):
+        if "ns" in v:
+            return from_json(v["ns"])
+        if "dict" in v:
+            return from_json(v["dict"])
+        if "tuple" in v:
+            return Seq(tuple(value_of(x) for x in v["tuple"]))
+        if "tensor" in v:
+            return input_of(v["tensor"])
+        return UNKNOWN  # {"new": ...}, {"expr": ...}: nothing the CLI can express
+    if isinstance(v, list):
+        return Seq(tuple(value_of(x) for x in v), True)
+    return from_json(v)
+
+
+def input_of(e: Any) -> Value:
+    """The input grammar (forward arguments) as an abstract value."""
+    if isinstance(e, str):
+        return parse_spec(e)
+    if isinstance(e, dict):
+        if "spec" in e:
+            return parse_spec(e["spec"])
+        if "json" in e:
+            return from_json(e["json"])
+        if "tuple" in e or "list" in e:
+            return Seq(tuple(input_of(x) for x in e.get("tuple", e.get("list", []))),
+                       "list" in e)
+        if "dict" in e:
+            return from_json({k: _spec_text(x) for k, x in e["dict"].items()}) \
+                if False else UNKNOWN
+        if "value" in e:
+            return value_of(e["value"])
+    return UNKNOWN
+
+
+def _spec_text(e: Any) -> str:
+    return e if isinstance(e, str) else e.get("spec", "none")
+
+
+# ---- comparison with torch ------------------------------------------------------------------
+
+
+def compare(truth: Any, v: Value, where: str = "output") -> tuple[str, list[str]]:
+    """('exact' | 'unknown' | 'wrong', details) of a static value against torch's tree."""
+    notes: list[str] = []
+    verdict = _cmp(truth, v, where, notes)
+    return verdict, notes
+
+
+def _worst(a: str, b: str) -> str:
+    order = {"exact": 0, "unknown": 1, "wrong": 2}
+    return a if order[a] >= order[b] else b
+
+
+def _cmp(t: Any, v: Value, where: str, notes: list[str]) -> str:
+    if v is UNKNOWN:
+        notes.append(f"{where}: unknown")
+        return "unknown"
+    if t is None:
+        if isinstance(v, Const) and v.value is None:
+            return "exact"
+        notes.append(f"{where}: torch gives None, static {v.describe()}")
+        return "wrong"
+    if "t" in t:
+        if isinstance(v, Packed):
+            v = v.data
+        if not isinstance(v, Tensor):
+            notes.append(f"{where}: torch gives a tensor {t['t']}, static {v.describe()}")
+            return "wrong" if isinstance(v, Const | Seq) else "unknown"
+        if v.shape is None:
+            notes.append(f"{where}: shape unknown")
+            return "unknown"
+        dims = list(v.shape.dims)
+        real = t["t"]
+        if v.shape.star:
+            if len(dims) > len(real):
+                notes.append(f"{where}: rank {len(real)} but static {v.shape.render()}")
+                return "wrong"
+            verdict = "unknown"
+            notes.append(f"{where}: leading axes unknown {v.shape.render()}")
+            real = real[len(real) - len(dims):]
+        else:
+            verdict = "exact"
+            if len(dims) != len(real):
+                notes.append(f"{where}: torch {tuple(t['t'])}, static {v.shape.render()}")
+                return "wrong"
+        for i, (d, r) in enumerate(zip(dims, real, strict=True)):
+            k = d.as_int() if d is not None else None
+            if k is None:
+                verdict = _worst(verdict, "unknown")
+                notes.append(f"{where}[{i}]: {'?' if d is None else d} (torch {r})")
+            elif k != r:
+                notes.append(f"{where}: torch {tuple(t['t'])}, static {v.shape.render()}")
+                return "wrong"
+        return verdict
+    if "packed" in t:
+        return _cmp(t["packed"], v.data if isinstance(v, Packed) else v, where, notes)
+    if "seq" in t:
+        if not isinstance(v, Seq):
+            notes.append(f"{where}: torch gives a sequence, static {v.describe()}")
+            return "wrong" if isinstance(v, Tensor | Const) else "unknown"
+        if v.repeated is not None:
+            verdict = "exact" if v.length is not None and v.length.as_int() == t["len"] \
+                else "unknown"
+            for i, item in enumerate(t["seq"]):
+                verdict = _worst(verdict, _cmp(item, v.repeated, f"{where}[{i}]", notes))
+            return verdict
+        if len(v.items) != t["len"]:
+            notes.append(f"{where}: torch gives {t['len']} items, static {len(v.items)}")
+            return "wrong"
+        verdict = "exact"
+        for i, (item, sv) in enumerate(zip(t["seq"], v.items, strict=False)):
+            verdict = _worst(verdict, _cmp(item, sv, f"{where}[{i}]", notes))
+        return verdict
+    if "py" in t:
+        if isinstance(v, Int) and v.expr is not None and v.expr.as_int() is not None:
+            ok = v.expr.as_int() == t["py"]
+        elif isinstance(v, Const):
+            ok = v.value == t["py"]
+        else:
+            notes.append(f"{where}: value unknown")
+            return "unknown"
+        if not ok:
+            notes.append(f"{where}: torch {t['py']!r}, static {v.describe()}")
+        return "exact" if ok else "wrong"
+    notes.append(f"{where}: {next(iter(t))} not modelled")
+    return "unknown"
+
+
+def fully_known(v: Value) -> bool:
+    if isinstance(v, Tensor):
+        return v.shape is not None and not v.shape.star and all(d is not None
+                                                                 for d in v.shape.dims)
+    if isinstance(v, Packed):
+        return fully_known(v.data)
+    if isinstance(v, Seq):
+        return v.repeated is None and bool(v.items) and all(fully_known(i) for i in v.items)
+    return isinstance(v, Const) and v.value is None
+
+
+# ---- why a result is unknown ----------------------------------------------------------------
+
+
+RECURRENT = {"LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell"}
+
+
+def unknown_reason(fm: FileModel | None, cls_found: bool, ms: ModuleShapes | None) -> str:
+    if fm is None:
+        return "file not parsed"
+    if not cls_found:
+        return "class not recognised as an nn.Module (base outside the file)"
+    assert ms is not None
+    if ms.note:
+        return f"analysis stopped: {ms.note}"
+    g = ms.graph
+    layers = [n for n in g.nodes("layer")]
+    if not any(getattr(n.attrs.get("layer"), "kind", None) in RECURRENT for n in layers):
+        builds = [n for n in g.nodes("build")
+                  if getattr(n.attrs.get("layer"), "kind", None) in RECURRENT]
+        if not builds:
+            return "recurrent layer not built statically (factory, getattr, config, base class)"
+        return "recurrent layer built but its call not followed"
+    for v in ms.inputs:
+        if isinstance(v, Tensor) and v.shape is None:
+            return "forward input shape not inferred"
+    # the first node whose value is unknown although what flowed in was known
+    for nid in sorted(g.g.nodes):
+        n = g.view(nid)
+        val = n.value
+        if val is None or _known_enough(val):
+            continue
+        ins = [d.get("value") for _, _, d in g.g.in_edges(nid, data=True)]
+        if all(i is not None and _known_enough(i) for i in ins):
+            label = n.label or n.op
+            if n.op == "layer":
+                kind = getattr(n.attrs.get("layer"), "kind", "?")
+                return f"layer {kind} gives unknown"
+            if n.op == "module":
+                return "user submodule output unknown"
+            return f"op {n.op} {label.split('(')[0][:30]} gives unknown"
+    return "unknown value outside the dataflow graph (non-tensor code, helper, return join)"
+
+
+def _known_enough(v: Value) -> bool:
+    if isinstance(v, Tensor):
+        return v.shape is not None and not v.shape.star and None not in v.shape.dims
+    if isinstance(v, Seq):
+        return v.repeated is None and all(_known_enough(i) for i in v.items)
+    if isinstance(v, Packed):
+        return _known_enough(v.data)
+    return v is not UNKNOWN
+
+
+# ---- runs -----------------------------------------------------------------------------------
+
+
+def load_file(path: str, text: str | None = None) -> tuple[FileModel | None, Finding | None]:
+    loaded = lint_step.load(path, text, prefilter=False)
+    if isinstance(loaded, Finding):
+        return None, loaded
+    return loaded, None
+
+
+def check(path: str, text: str | None = None) -> tuple[list[Finding], float]:
+    t0 = time.perf_counter()
+    loaded = lint_step.load(path, text)
+    if loaded is None:
+        return [], time.perf_counter() - t0
+    if isinstance(loaded, Finding):
+        return [loaded], time.perf_counter() - t0
+    res = lint_step.check_file(loaded, Project([path]), lint_step.Options())
+    return res.findings, time.perf_counter() - t0
+
+
+def shapes(drv: ClassDriver, concrete: bool) -> tuple[str, FileModel | None, bool,
+                                                      ModuleShapes | None]:
+    path = str(drv.file)
+    fm, _bad = load_file(path)
+    if fm is None:
+        return path, None, False, None
+    project = Project([path])
+    project.add(fm)
+    project.resolve(fm)
+    cls = next((c for c in fm.module_classes() if c.name == drv.cls), None)
+    if cls is None:
+        return path, fm, False, None
+    if not concrete:
+        return path, fm, True, analyze_module(fm, cls, project)
+    spec = drv.spec
+    args = [value_of(a) for a in spec.get("args", [])]
+    kwargs = {k: value_of(a) for k, a in spec.get("kwargs", {}).items()}
+    inputs = [input_of(e) for e in spec.get("inputs", [])]
+    if spec.get("input_kwargs"):
+        from lstm_lint.analyze import forward_params
+        from lstm_lint.dataflow import Dataflow
+        from lstm_lint.infer import Interpreter
+
+        names = [p.name.value for p in forward_params(cls, Interpreter(fm, Dataflow(), project),
+                                                      fm)]
+        for k, e in spec["input_kwargs"].items():
+            if k in names:
+                i = names.index(k)
+                while len(inputs) <= i:
+                    inputs.append(UNKNOWN)
+                inputs[i] = input_of(e)
+    return path, fm, True, analyze_module(fm, cls, project, args, kwargs, inputs)
+
+
+def finding_key(f: Finding, root: Path) -> str:
+    try:
+        rel = str(Path(f.path).resolve().relative_to(root))
+    except ValueError:
+        rel = f.path
+    return f"{rel}:{f.line}:{f.code}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", action="append", default=[])
+    ap.add_argument("--no-mutants", action="store_true")
+    ap.add_argument("--json", type=Path, default=OUT)
+    ap.add_argument("--details", action="store_true", help="print every unknown and wrong")
+    a = ap.parse_args(argv)
+    lint_step.relax_gc()
+    classes = all_classes()
+    if a.only:
+        classes = [c for c in classes if any(o == c.repo or o in c.id for o in a.only)]
+    truth = load_truth()
+    work_root = (RC_HERE / "work").resolve()
+
+    # ---- shapes ----
+    per_class: list[dict[str, Any]] = []
+    for drv in classes:
+        rec: dict[str, Any] = {"id": drv.id, "repo": drv.repo}
+        if not drv.file.is_file():
+            rec["status"] = "missing"
+            per_class.append(rec)
+            continue
+        _p, fm, found, ms = shapes(drv, concrete=False)
+        rec["found"] = found
+        rec["known_symbolic"] = bool(ms is not None and fully_known(ms.output))
+        if not rec["known_symbolic"]:
+            rec["symbolic_reason"] = unknown_reason(fm, found, ms)
+        t = truth.get(drv.id, {})
+        rec["runnable"] = t.get("status") == "ok"
+        if rec["runnable"] and found:
+            _p, fm, found, ms = shapes(drv, concrete=True)
+            assert ms is not None
+            verdict, notes = compare(t["output"], ms.output)
+            rec["concrete"] = verdict
+            rec["concrete_notes"] = notes[:6]
+            if verdict == "unknown":
+                rec["concrete_reason"] = unknown_reason(fm, found, ms)
+        elif rec["runnable"]:
+            rec["concrete"] = "unknown"
+            rec["concrete_reason"] = unknown_reason(fm, found, None)
+        per_class.append(rec)
+
+    # ---- findings on the originals ----
+    verdicts = load_json(VERDICTS, {})
+    files = sorted({str(c.file) for c in classes if c.file.is_file()})
+    originals: list[dict[str, Any]] = []
+    times: list[float] = []
+    for path in files:
+        found_list, secs = check(path)
+        times.append(secs)
+        for f in found_list:
+            key = finding_key(f, work_root)
+            v = verdicts.get(key, {})
+            originals.append({"key": key, "code": f.code, "message": f.message,
+                              "verdict": v.get("verdict", "unclassified"), "why": v.get("why")})
+
+    # ---- mutants ----
+    by_kind: dict[str, dict[str, int]] = {}
+    mutant_rows: list[dict[str, Any]] = []
+    if not a.no_mutants and MUTANTS.is_file():
+        import mutate
+
+        ids = {c.id for c in classes}
+        for m in mutate.load_mutants():
+            if not m.get("proven") or m.get("class") not in ids:
+                continue
+            kind = m["kind"]
+            path = str((work_root / m["repo_slug"] / m["file"]) if "repo_slug" in m
+                       else m["path"])
+            text = mutate.mutant_source(m)
+            fl, secs = check(path, text)
+            lines = m.get("lines") or [m["line"]]
+            near = [f for f in fl if any(abs(f.line - ln) <= WINDOW for ln in lines)]
+            right = any(f.code == m["expected_code"] for f in near)
+            anyc = right or any(f.code == m["expected_code"] for f in fl) or bool(
+                [f for f in fl if f.code not in ("LST000", "LST001")])
+            k = by_kind.setdefault(kind, {"mutants": 0, "caught_right_code": 0, "caught_any": 0})
+            k["mutants"] += 1
+            k["caught_right_code"] += right
+            k["caught_any"] += anyc
+            mutant_rows.append({"id": m["id"], "kind": kind, "right": right, "any": anyc,
+                                "codes": sorted({f"{f.code}@{f.line}" for f in fl})})
+
+    runnable = [r for r in per_class if r.get("runnable")]
+    summary = {
+        "classes": len(per_class),
+        "found": sum(1 for r in per_class if r.get("found")),
+        "known_symbolic": sum(1 for r in per_class if r.get("known_symbolic")),
+        "runnable": len(runnable),
+        "exact": sum(1 for r in runnable if r.get("concrete") == "exact"),
+        "unknown": sum(1 for r in runnable if r.get("concrete") == "unknown"),
+        "wrong": sum(1 for r in runnable if r.get("concrete") == "wrong"),
+        "original_findings": len(originals),
+        "false_positives": sum(1 for o in originals if o["verdict"] == "false_positive"),
+        "unclassified_findings": sum(1 for o in originals if o["verdict"] == "unclassified"),
+        "mutants": sum(k["mutants"] for k in by_kind.values()),
+        "caught_right_code": sum(k["caught_right_code"] for k in by_kind.values()),
+        "caught_any": sum(k["caught_any"] for k in by_kind.values()),
+        "by_kind": dict(sorted(by_kind.items())),
+        "files": len(files),
+        "ms_per_file_median": round(1000 * sorted(times)[len(times) // 2], 1) if times else None,
+        "ms_per_file_max": round(1000 * max(times), 1) if times else None,
+    }
+    reasons = Counter(r.get("concrete_reason") or r.get("symbolic_reason")
+                      for r in per_class if r.get("concrete") == "unknown"
+                      or (not r.get("runnable") and not r.get("known_symbolic")))
+    sym_reasons = Counter(r["symbolic_reason"] for r in per_class if "symbolic_reason" in r)
+    conc_reasons = Counter(r["concrete_reason"] for r in per_class if "concrete_reason" in r)
+    missed = Counter(m["kind"] for m in mutant_rows if not m["right"])
+    result = {"summary": summary,
+              "unknown_reasons_symbolic": sym_reasons.most_common(),
+              "unknown_reasons_concrete": conc_reasons.most_common(),
+              "missed_by_kind": missed.most_common(),
+              "classes": per_class, "original_findings": originals, "mutants": mutant_rows}
+    del reasons
+    dump_json(a.json, result)
+    print_table(summary, sym_reasons, conc_reasons, originals)
+    if a.details:
+        for r in per_class:
+            if r.get("concrete") in ("unknown", "wrong"):
+                print(r["id"], r["concrete"], r.get("concrete_reason"), r.get("concrete_notes"))
+    return 0
+
+
+def print_table(s: dict[str, Any], sym: Counter, conc: Counter,
+                originals: list[dict[str, Any]]) -> None:
+    def pct(n: int, d: int) -> str:
+        return f"{n}/{d} ({100 * n / d:.0f} %)" if d else "0/0"
+
+    print("| measure | value |\n|---|---|")
+    print(f"| classes found as modules | {pct(s['found'], s['classes'])} |")
+    print(f"| fully known symbolic output | {pct(s['known_symbolic'], s['classes'])} |")
+    print(f"| runnable with torch | {pct(s['runnable'], s['classes'])} |")
+    print(f"| exact concrete output | {pct(s['exact'], s['runnable'])} |")
+    print(f"| unknown concrete output | {pct(s['unknown'], s['runnable'])} |")
+    print(f"| **wrong** concrete output | {pct(s['wrong'], s['runnable'])} |")
+    print(f"| findings on original files | {s['original_findings']} "
+          f"({s['false_positives']} false positives, {s['unclassified_findings']} unclassified) |")
+    print(f"| proven mutants caught, right code within {WINDOW} lines | "
+          f"{pct(s['caught_right_code'], s['mutants'])} |")
+    print(f"| proven mutants caught, any code | {pct(s['caught_any'], s['mutants'])} |")
+    print(f"| time per file (median / max) | {s['ms_per_file_median']} / {s['ms_per_file_max']} ms |")
+    if s["by_kind"]:
+        print("\n| kind | mutants | right code | any code |\n|---|---|---|---|")
+        for k, v in s["by_kind"].items():
+            print(f"| {k} | {v['mutants']} | {v['caught_right_code']} | {v['caught_any']} |")
+    print("\nwhy unknown (no arguments):")
+    for reason, n in sym.most_common(10):
+        print(f"  {n:4d}  {reason}")
+    print("why unknown (driver's arguments):")
+    for reason, n in conc.most_common(10):
+        print(f"  {n:4d}  {reason}")
+    for o in originals:
+        print(f"finding [{o['verdict']}] {o['key']}: {o['message'][:150]}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

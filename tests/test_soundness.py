@@ -1,0 +1,87 @@
+"""The house rule: never turn an unknown into a known wrong shape.
+
+``B``, ``T`` and every size the caller picks are free: a mismatch that holds only for some of
+their values is a constraint (shown by ``shapes``), never a finding.  Each model here is also
+run with real torch where it matters, so the claims are checked against PyTorch.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from lstm_lint.analyze import analyze_module
+from lstm_lint.lint import Options, check_file, load
+from lstm_lint.project import Project
+
+FLATTENED = '''
+import torch
+import torch.nn as nn
+
+class Flat(nn.Module):
+    def __init__(self, n_in, hidden, seq_len, n_out, batch_size):
+        super().__init__()
+        self.hidden, self.batch_size = hidden, batch_size
+        self.lstm = nn.LSTM(n_in, hidden, batch_first=True)
+        self.fc = nn.Linear(seq_len * hidden, n_out)
+
+    def forward(self, x):
+        h0 = torch.zeros(1, self.batch_size, self.hidden)
+        c0 = torch.zeros(1, self.batch_size, self.hidden)
+        out, _ = self.lstm(x, (h0, c0))
+        return self.fc(out.reshape(out.size(0), -1))
+'''
+
+
+def _write(tmp_path, text, name="model.py"):
+    p = tmp_path / name
+    p.write_text(textwrap.dedent(text))
+    return str(p)
+
+
+def _analyse(path, cls_name):
+    fm = load(path, prefilter=False)
+    project = Project([path])
+    cls = next(c for c in fm.module_classes() if c.name == cls_name)
+    return fm, analyze_module(fm, cls, project)
+
+
+def test_flattened_seq_len_model_is_silent_with_constraints(tmp_path):
+    path = _write(tmp_path, FLATTENED)
+    fm = load(path)
+    res = check_file(fm, Project([path]), Options())
+    assert [f.code for f in res.findings] == []
+    _fm, ms = _analyse(path, "Flat")
+    assert any(c.startswith("T == seq_len") for c in ms.constraints), ms.constraints
+    assert any(c.startswith("B == batch_size") for c in ms.constraints), ms.constraints
+
+
+def test_flattened_seq_len_model_runs_in_torch_when_constraints_hold(tmp_path):
+    torch = pytest.importorskip("torch")
+    ns: dict = {}
+    exec(FLATTENED, ns)
+    m = ns["Flat"](5, 11, 7, 3, 4)
+    assert tuple(m(torch.randn(4, 7, 5)).shape) == (4, 3)
+    with pytest.raises(RuntimeError):
+        m(torch.randn(4, 6, 5))  # T != seq_len: the constraint, not a bug of the model
+
+
+def test_batch_first_state_is_still_proven_by_roles(tmp_path):
+    path = _write(tmp_path, '''
+    import torch
+    import torch.nn as nn
+
+    class Net(nn.Module):
+        def __init__(self, n_in, hidden, layers):
+            super().__init__()
+            self.hidden, self.layers = hidden, layers
+            self.lstm = nn.LSTM(n_in, hidden, layers, batch_first=True)
+
+        def forward(self, x):
+            h0 = torch.zeros(x.size(0), self.layers, self.hidden)
+            c0 = torch.zeros(self.layers, x.size(0), self.hidden)
+            return self.lstm(x, (h0, c0))[0]
+    ''')
+    res = check_file(load(path), Project([path]), Options())
+    assert [f.code for f in res.findings] == ["LST301"]
