@@ -31,10 +31,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE / "realcode"), str(HERE.parent)]
 
+from rc_common import HERE as RC_HERE  # noqa: E402
 from rc_common import (  # noqa: E402
-    HERE as RC_HERE,
-)
-from rc_common import (
     MUTANTS,
     RESULTS,
     ClassDriver,

@@ -144,6 +144,7 @@ def as_json(results: list[ShapesResult]) -> list[dict[str, Any]]:
         "inputs": [{"name": n, "shape": value_json(v)}
                    for n, v in zip(r.result.input_names, r.result.inputs, strict=False)],
         "output": value_json(r.result.output),
+        "constraints": r.result.constraints,
     } for r in results]
 
 
@@ -155,6 +156,8 @@ def as_text(results: list[ShapesResult],
                         for n, v in zip(r.result.input_names, r.result.inputs, strict=False))
         lines.append(f"{r.path}:{r.line}: {r.cls}")
         lines.append(f"    forward({ins}) -> {value_text(r.result.output)}")
+        for c in r.result.constraints:
+            lines.append(f"    requires {c}")
         if r.result.note:
             lines.append(f"    note: {r.result.note}")
         if observed is not None:
