@@ -162,10 +162,6 @@ def join(a: Value, b: Value, flag: Flag | None = None) -> Value:
         return Seq(tuple(join(x, y, flag) for x, y in zip(a.items, b.items, strict=True)), a.is_list)
     if isinstance(a, Const) and isinstance(b, Const) and a.value == b.value:
         return a
-    if isinstance(a, Const) and a.value is None and isinstance(b, Tensor):
-        return b
-    if isinstance(b, Const) and b.value is None and isinstance(a, Tensor):
-        return a
     if isinstance(a, L.Layer) and isinstance(b, L.Layer) and a.kind == b.kind and a.cst is b.cst:
         return a
     if type(a) is type(b) and a == b:

@@ -145,10 +145,34 @@ def _slice_len(size: Expr | None, s: SliceVal) -> Expr | None:
         stop = size + tc
     if start == const(0) and stop_none:
         return size
-    length = stop - start
-    if size is not None and (length - size).as_int() is not None and (length - size).as_int() > 0:  # type: ignore[operator]
-        return size  # slicing past the end clamps
-    return length
+    if size is None:
+        return None
+    # Python clamps both bounds to [0, size]: the length is stop - start only when
+    # 0 <= start <= stop <= size holds for every choice of sizes
+    if not stop_none and not _nonneg(size - stop):
+        stop_c = (stop - size).as_int()
+        if stop_c is not None and stop_c > 0:
+            stop = size  # past the end by a constant: clamped to the axis
+        else:
+            return None
+    if not _nonneg(stop - start) or not _nonneg(start):
+        return None
+    return stop - start
+
+
+def _nonneg(e: Expr) -> bool:
+    """Provably >= 0 for positive sizes and 0/1 flags."""
+    from .symbolic import Sym
+
+    low = 0  # a lower bound: sizes are >= 1, flags and floor divisions >= 0
+    for m, coef in e.terms:
+        if not m:
+            low += coef
+        elif coef < 0:
+            return False  # a negative term in a size: no bound from below
+        elif all(isinstance(a, Sym) for a, _p in m):
+            low += coef
+    return low >= 0
 
 
 # ---- layout ----------------------------------------------------------------------------------
@@ -189,10 +213,9 @@ def squeeze(x: Tensor, dim: Expr | None, has_dim: bool) -> Tensor:
     roles = list(t.roles) if t.roles else [None] * len(dims)
     if not has_dim:
         keep = [i for i, d in enumerate(dims) if not (d is not None and d.as_int() == 1)]
-        if any(d is None or (d.as_int() is None) for d in dims):
-            # a symbolic axis might be 1 at run time; PyTorch would drop it: cannot tell
-            if any(d is None for d in dims):
-                return unknown_like(x)
+        if any(d is None or d.as_int() is None for d in dims):
+            # a symbolic axis (the batch too) might be 1 at run time and PyTorch would drop it
+            return unknown_like(x)
         return t.with_(shape=Shape(tuple(dims[i] for i in keep)),
                        roles=tuple(roles[i] for i in keep) if t.roles else None)
     i = _norm_axis(dim, len(dims))
@@ -394,11 +417,26 @@ def broadcast_dims(a: Sequence[Expr | None], b: Sequence[Expr | None]) -> list[E
     return out
 
 
+def is_scalar(v: Value) -> bool:
+    """A plain Python number (an int size, a float constant, a flag): broadcasts to nothing."""
+    from .values import Flag
+
+    if isinstance(v, Int | Flag):
+        return True
+    return isinstance(v, Const) and isinstance(v.value, int | float | bool) \
+        and not isinstance(v.value, type(None))
+
+
 def broadcast(a: Value, b: Value) -> Value:
-    """Result of an elementwise binary operation."""
+    """Result of an elementwise binary operation (unknown when an operand is not modelled:
+    an unknown value may be a tensor with more axes)."""
     if isinstance(a, Tensor) and not isinstance(b, Tensor):
+        if not is_scalar(b):
+            return unknown_like(a)
         return a.with_(hole=None) if a.hole is None else unknown_like(a)
     if isinstance(b, Tensor) and not isinstance(a, Tensor):
+        if not is_scalar(a):
+            return unknown_like(b)
         return b.with_(hole=None) if b.hole is None else unknown_like(b)
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         if a.shape is None or b.shape is None or a.shape.star or b.shape.star:

@@ -35,6 +35,49 @@ INT_DTYPES = frozenset({"long", "int", "int64", "int32", "bool", "byte", "int16"
 FLOAT_DTYPES = frozenset({"float32", "float", "float64", "float16", "bfloat16", "double", "half"})
 
 
+#: keywords each handler understands; a call with any other keyword is not modelled (unknown)
+_COMMON = frozenset({"out", "memory_format", "non_blocking", "device", "dtype", "copy",
+                     "requires_grad", "layout", "pin_memory", "generator"})
+_ELEMENTWISE_KW = frozenset("""inplace p training dim min max negative_slope alpha mask value
+    eps beta threshold approximate other lambd weight bias normalized_shape diagonal nan posinf
+    neginf exponent condition end decimals input min_val max_val rounding_mode""".split())
+KEYWORDS: dict[str, frozenset[str]] = {
+    "size": frozenset({"dim"}), "view": frozenset(), "reshape": frozenset({"shape"}),
+    "permute": frozenset({"dims"}), "transpose": frozenset({"dim0", "dim1"}),
+    "swapaxes": frozenset({"axis0", "axis1"}), "swapdims": frozenset({"dim0", "dim1"}),
+    "squeeze": frozenset({"dim"}), "unsqueeze": frozenset({"dim"}),
+    "flatten": frozenset({"start_dim", "end_dim"}),
+    "chunk": frozenset({"chunks", "dim"}), "split": frozenset({"split_size_or_sections",
+                                                               "split_size", "dim"}),
+    "unbind": frozenset({"dim"}), "narrow": frozenset({"dim", "start", "length"}),
+    "select": frozenset({"dim", "index"}), "index_select": frozenset({"dim", "index"}),
+    "gather": frozenset({"dim", "index", "sparse_grad"}),
+    "sort": frozenset({"dim", "descending", "stable"}),
+    "topk": frozenset({"k", "dim", "largest", "sorted"}),
+    "cat": frozenset({"dim", "tensors"}), "stack": frozenset({"dim", "tensors"}),
+    "concat": frozenset({"dim", "tensors"}), "concatenate": frozenset({"dim", "tensors", "axis"}),
+}
+_REDUCTION_KW = frozenset({"dim", "keepdim", "unbiased", "correction", "p"})
+_ALIASES = {"axis": "dim", "keepdims": "keepdim"}
+
+
+def keywords_ok(name: str, kwargs: dict[str, Value]) -> bool:
+    """Does the handler of ``name`` understand every keyword given? (aliases normalised)"""
+    if name in KEYWORDS:
+        allowed = KEYWORDS[name]
+    elif name in REDUCTIONS:
+        allowed = _REDUCTION_KW
+    elif name in ELEMENTWISE or name in ("softmax", "log_softmax", "softmin"):
+        allowed = _ELEMENTWISE_KW
+    else:
+        allowed = frozenset()
+    return all(k in allowed or k in _COMMON for k in kwargs)
+
+
+def normalise_keywords(kwargs: dict[str, Value]) -> dict[str, Value]:
+    return {_ALIASES.get(k, k): v for k, v in kwargs.items()}
+
+
 def _arg(args: Sequence[Value], kwargs: dict[str, Value], i: int, name: str,
          default: Value = UNKNOWN) -> Value:
     if i < len(args):
@@ -87,6 +130,11 @@ def call(it: Interpreter, qual: str, args: list[Value], kwargs: dict[str, Value]
     if not (qual.startswith("torch.") or functional):
         # an unknown library: whatever it returns is unknown
         return UNKNOWN
+    kwargs = normalise_keywords(kwargs)
+    if name in ("cat", "concat", "concatenate", "stack") and "tensors" in kwargs and not args:
+        args = [kwargs["tensors"]]
+    if name in KEYWORDS and not keywords_ok(name, kwargs):
+        return Tensor(None)
     if name in ("cat", "concat", "concatenate", "stack") and args:
         seq = args[0]
         dim = int_of(_arg(args, kwargs, 1, "dim", Int(const(0))))
@@ -113,9 +161,14 @@ def call(it: Interpreter, qual: str, args: list[Value], kwargs: dict[str, Value]
         out = ops.cat(items, dim, stack=(name == "stack")) if items else Tensor(None)
         return it.record("cat" if name != "stack" else "stack", e, items, out, label=name)
     if name in FACTORIES:
+        if any(k not in _COMMON and k not in ("size", "fill_value", "low", "high", "mean", "std")
+               for k in kwargs):
+            return Tensor(None)
         sizes = args
+        if "size" in kwargs and name != "randint":
+            sizes = [kwargs["size"]]
         if name == "full":
-            sizes = args[:1]
+            sizes = args[:1] or ([kwargs["size"]] if "size" in kwargs else [])
         if name == "randint":
             size_v = kwargs.get("size", args[-1] if args else UNKNOWN)
             sizes = [size_v]
@@ -166,6 +219,9 @@ def method(it: Interpreter, recv: Value, name: str, args: list[Value], kwargs: d
         return UNKNOWN
     x = recv
     rec = it.record
+    kwargs = normalise_keywords(kwargs)
+    if not keywords_ok(name, kwargs):
+        return rec("call", e, [x], ops.unknown_like(x), label=name)
 
     if name == "size":
         if not args and "dim" not in kwargs:
@@ -230,13 +286,17 @@ def method(it: Interpreter, recv: Value, name: str, args: list[Value], kwargs: d
     if name in ("softmax", "log_softmax", "softmin") or name in ELEMENTWISE:
         if name == "where" and functional:
             return UNKNOWN
-        if name in ("masked_fill", "masked_fill_", "where", "maximum", "minimum", "lerp",
-                    "fmod", "remainder", "pow", "mul", "add", "sub", "div") and args \
-                and isinstance(args[0], Tensor):
-            out = ops.broadcast(x, args[0])
-            if name in ("masked_fill", "masked_fill_"):
-                out = x
-            return rec("arith", e, [x, args[0]], out, label=name)
+        binary = name in ("masked_fill", "masked_fill_", "where", "maximum", "minimum", "lerp",
+                          "fmod", "remainder", "pow", "mul", "add", "sub", "div", "mul_",
+                          "add_", "sub_", "div_", "type_as")
+        other = args[0] if args else kwargs.get("other")
+        if binary and other is not None and isinstance(other, Tensor):
+            out = ops.broadcast(x, other)
+            if name in ("masked_fill", "masked_fill_", "type_as"):
+                out = x if name != "type_as" else x.with_(dtype=other.dtype)
+            return rec("arith", e, [x, other], out, label=name)
+        if binary and other is not None and not ops.is_scalar(other):
+            return rec("arith", e, [x], ops.unknown_like(x), label=name)
         if x.hole is not None:
             return x
         return x.with_()

@@ -85,3 +85,91 @@ def test_batch_first_state_is_still_proven_by_roles(tmp_path):
     ''')
     res = check_file(load(path), Project([path]), Options())
     assert [f.code for f in res.findings] == ["LST301"]
+
+
+# ---- op handlers never guess ------------------------------------------------------------------
+
+MODEL = '''
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import mystery
+
+class M(nn.Module):
+    def __init__(self, seq_len):
+        super().__init__()
+        self.seq_len = seq_len
+        self.w = nn.Parameter(torch.zeros(16))
+        self.lstm = nn.LSTM(8, 16, batch_first=True)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        y = {expr}
+        return y
+'''
+
+
+def _output(tmp_path, expr, dims=(3, 7, 8)):
+    from lstm_lint.symbolic import const
+    from lstm_lint.values import Shape, Tensor
+
+    path = _write(tmp_path, MODEL.replace("{expr}", expr))
+    fm = load(path, prefilter=False)
+    cls = next(c for c in fm.module_classes() if c.name == "M")
+    x = Tensor(Shape(tuple(const(d) for d in dims)), "float")
+    return analyze_module(fm, cls, Project([path]), inputs=[x]).output
+
+
+def _shape(v):
+    from lstm_lint.values import Tensor
+
+    if not isinstance(v, Tensor) or v.shape is None:
+        return None
+    return ("*",) * v.shape.star + tuple(d.as_int() if d is not None else None
+                                          for d in v.shape.dims)
+
+
+UNKNOWN_CASES = [
+    "out + torch.einsum('btd,de->bte', out, mystery.w)",  # a non-tensor operand in arithmetic
+    "out * mystery.scale(out)",  # an unknown operand
+    "self.w[None, :] * mystery.value",  # an indexed parameter times an unknown
+    "out.mul(mystery.value)",
+    "out.add(other=mystery.value)",
+    "out.mean(keep_dim=True)",  # an unknown keyword: not modelled
+    "torch.sum(out, 1, weird=True)",
+    "out[:, :self.seq_len]",  # a symbolic stop is clamped to the axis at run time
+]
+
+
+@pytest.mark.parametrize("expr", UNKNOWN_CASES)
+def test_unmodelled_operands_and_keywords_give_unknown(tmp_path, expr):
+    v = _output(tmp_path, expr)
+    s = _shape(v)
+    assert s is None or None in s or "*" in s, f"{expr} gave {s}"
+
+
+KNOWN_CASES = [
+    ("torch.mean(out, axis=1)", (3, 16)),  # numpy-style alias that torch accepts
+    ("out.sum(dim=1, keepdims=True)", (3, 1, 16)),
+    ("out[:, -1:, :]", (3, 1, 16)),
+    ("out[:, 2:5]", (3, 3, 16)),
+    ("out * 2.0 + 1", (3, 7, 16)),
+    ("torch.zeros(size=(2, 5))", (2, 5)),
+]
+
+
+@pytest.mark.parametrize("expr,expected", KNOWN_CASES)
+def test_modelled_ops_agree_with_torch(tmp_path, expr, expected):
+    torch = pytest.importorskip("torch")
+    assert _shape(_output(tmp_path, expr)) == expected
+    out = torch.randn(3, 7, 16)
+    real = eval(expr, {"torch": torch, "out": out})
+    assert tuple(real.shape) == expected
+
+
+def test_squeeze_without_dim_on_symbolic_axes_is_unknown(tmp_path):
+    path = _write(tmp_path, MODEL.replace("{expr}", "out.squeeze()"))
+    _fm, ms = _analyse(path, "M")  # symbolic B, T: either might be 1 at run time
+    s = _shape(ms.output)
+    assert s is None or None in s
+    assert _shape(_output(tmp_path, "out[:, -1:].squeeze()")) == (3, 16)
