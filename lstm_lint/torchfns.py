@@ -289,13 +289,13 @@ def method(it: Interpreter, recv: Value, name: str, args: list[Value], kwargs: d
         binary = name in ("masked_fill", "masked_fill_", "where", "maximum", "minimum", "lerp",
                           "fmod", "remainder", "pow", "mul", "add", "sub", "div", "mul_",
                           "add_", "sub_", "div_", "type_as")
-        other = args[0] if args else kwargs.get("other")
-        if binary and other is not None and isinstance(other, Tensor):
-            out = ops.broadcast(x, other)
+        operand = args[0] if args else kwargs.get("other")
+        if binary and isinstance(operand, Tensor):
+            out: Value = ops.broadcast(x, operand)
             if name in ("masked_fill", "masked_fill_", "type_as"):
-                out = x if name != "type_as" else x.with_(dtype=other.dtype)
-            return rec("arith", e, [x, other], out, label=name)
-        if binary and other is not None and not ops.is_scalar(other):
+                out = x if name != "type_as" else x.with_(dtype=operand.dtype)
+            return rec("arith", e, [x, operand], out, label=name)
+        if binary and operand is not None and not ops.is_scalar(operand):
             return rec("arith", e, [x], ops.unknown_like(x), label=name)
         if x.hole is not None:
             return x
