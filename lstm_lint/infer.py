@@ -27,6 +27,7 @@ from .values import (
     Flag,
     Int,
     Packed,
+    Record,
     Seq,
     Shape,
     Tensor,
@@ -88,6 +89,15 @@ class Method(Value):
 
     recv: Value
     name: str
+    node: int | None = None
+
+
+@dataclass(frozen=True)
+class SuperVal(Value):
+    """``super()`` inside a method of ``owner``: attribute lookups start after it in the MRO."""
+
+    obj: Obj
+    owner: ClassInfo
     node: int | None = None
 
 
@@ -186,6 +196,8 @@ class Interpreter:
         self.hole_bindings: dict[str, tuple[Shape, tuple[str | None, ...] | None, str | None]] = {}
         self.time_names: dict[str, str] = {}
         self.selves: list[Obj] = []
+        self.frames: list[tuple[cst.FunctionDef, Value | None]] = []  # running functions
+        self.class_attr_cache: dict[tuple[int, str], Value] = {}
         self.globals_cache: dict[str, Value] = {}
         self.loop_iters: list[Expr | None] = []
         self.instantiations: list[tuple[str, list[Value], dict[str, Value]]] = []
@@ -222,6 +234,11 @@ class Interpreter:
                 dtype = "int"
             elif step == "replace_last":
                 dims[-1] = val
+            elif step in ("transpose", "permute", "unsqueeze", "squeeze"):
+                undone = _undo_layout(step, val, dims, rl)
+                if undone is None:
+                    return
+                dims, rl = undone
         self.hole_bindings[name] = (Shape(tuple(dims), shape.star), tuple(rl) if rl else None, dtype)
 
     def batch_symbol(self) -> Expr:
@@ -268,12 +285,19 @@ class Interpreter:
         return [], kwargs
 
     def _symbolic_param(self, name: str, default: cst.BaseExpression | None) -> Value:
+        """Sizes stay symbols and bool flags stay flags (so every configuration is checked at
+        once); other defaults (a string, a layer class, None, a float) are configuration
+        choices and are taken as written."""
         if default is None:
             return Int(sym(name), param=name)
         if isinstance(default, cst.Name) and default.value in ("True", "False"):
             return Flag(name)
         if isinstance(default, cst.Integer):
             return Int(sym(name), param=name)
+        v = self.eval(default, Env({}))
+        if isinstance(v, Ref) or (isinstance(v, Const) and (
+                v.value is None or isinstance(v.value, str | float))):
+            return v
         return UNKNOWN
 
     def run_forward(self, obj: Obj, inputs: Sequence[Value] | None,
@@ -325,6 +349,61 @@ class Interpreter:
             return fm.classes[short], fm
         return None
 
+    def mro(self, cls: ClassInfo, fm: FileModel) -> list[tuple[ClassInfo, FileModel]]:
+        """The class and its bases found in the project, depth first, left to right."""
+        out: list[tuple[ClassInfo, FileModel]] = []
+        seen: set[int] = set()
+
+        def walk(c: ClassInfo, f: FileModel, depth: int) -> None:
+            if id(c) in seen or depth > 10:
+                return
+            seen.add(id(c))
+            out.append((c, f))
+            for b in c.bases:
+                base = self._lookup_class(b, f)
+                if base is not None:
+                    walk(base[0], base[1], depth + 1)
+
+        walk(cls, fm, 0)
+        return out
+
+    def class_attribute(self, cls: ClassInfo, fm: FileModel, name: str,
+                        after: ClassInfo | None = None) -> Value | None:
+        """A method (unbound) or a class-level assignment found along the MRO."""
+        chain = self.mro(cls, fm)
+        if after is not None:
+            idx = next((i for i, (c, _f) in enumerate(chain) if c is after), None)
+            chain = chain[idx + 1:] if idx is not None else []
+        for c, f in chain:
+            if name in c.methods:
+                return FuncRef(c.methods[name], f)
+            expr = _class_level_value(c, name)
+            if expr is not None:
+                key = (id(expr), name)
+                if key not in self.class_attr_cache:
+                    self.class_attr_cache[key] = UNKNOWN  # guards recursion
+                    saved = self.fm
+                    self.fm = f
+                    try:
+                        self.class_attr_cache[key] = self.eval(expr, Env({}))
+                    finally:
+                        self.fm = saved
+                return self.class_attr_cache[key]
+        return None
+
+    def super_value(self, args: list[Value]) -> Value:
+        """``super()`` / ``super(Cls, self)`` in the running method."""
+        for fn, bound in reversed(self.frames):
+            if not isinstance(bound, Obj):
+                continue
+            if len(args) == 2 and isinstance(args[0], ClassRef):
+                return SuperVal(bound, args[0].cls)
+            for c, _f in self.mro(bound.cls, bound.fm):
+                if c.methods.get(fn.name.value) is fn:
+                    return SuperVal(bound, c)
+            return UNKNOWN
+        return UNKNOWN
+
     # ---- functions ----------------------------------------------------------------------------
     def call_function(self, fn: cst.FunctionDef, fm: FileModel, args: Sequence[Value],
                       kwargs: dict[str, Value], bound: Value | None = None) -> Value:
@@ -361,10 +440,14 @@ class Interpreter:
         self.fm = fm
         if isinstance(bound, Obj):
             self.selves = [*self.selves, bound]
+        elif params and isinstance(env.vars.get(params[0].name.value), Obj):
+            bound = env.vars[params[0].name.value]  # Base.__init__(self, ...): self is bound
         self.depth += 1
+        self.frames.append((fn, bound))
         try:
             self.exec_block(fn.body, env)
         finally:
+            self.frames.pop()
             self.depth -= 1
             self.fm, self.selves = saved_fm, saved_selves
         if not env.returns:
@@ -462,12 +545,23 @@ class Interpreter:
                     self.assign(e, UNKNOWN, env)
         elif isinstance(target, cst.Attribute):
             base = self.eval(target.value, env)
+            if isinstance(base, Record):
+                self._rebind(target.value, base.with_field(target.attr.value, v), env)
+                return
             if isinstance(base, Obj):
                 if isinstance(v, L.Layer) and v.name is None:
                     v.name = f"{base.label}.{target.attr.value}"
                 base.attrs[target.attr.value] = v
         elif isinstance(target, cst.Subscript):
             base = self.eval(target.value, env)
+            key = target.slice[0].slice if len(target.slice) == 1 else None
+            if isinstance(base, Record) and isinstance(key, cst.Index):
+                k = self.eval(key.value, env)
+                if isinstance(k, Const) and isinstance(k.value, str):
+                    self._rebind(target.value, base.with_field(k.value, v), env)
+                else:
+                    self._rebind(target.value, UNKNOWN, env)
+                return
             # x[...] = y keeps x's shape; a list slot assignment forgets the list
             if isinstance(base, Seq) and isinstance(target.value, cst.Name):
                 env.vars[target.value.value] = UNKNOWN
@@ -688,6 +782,8 @@ class Interpreter:
             if lt is False:
                 return _truth_value(rt)
             return Const(True) if rt is True else UNKNOWN
+        if isinstance(e, cst.Dict):
+            return self.dict_literal(e, env)
         if isinstance(e, cst.ListComp | cst.GeneratorExp):
             return self.comprehension(e, env)
         if isinstance(e, cst.NamedExpr):
@@ -695,6 +791,18 @@ class Interpreter:
             self.assign(e.target, v, env)
             return v
         return UNKNOWN
+
+    def dict_literal(self, e: cst.Dict, env: Env) -> Value:
+        """``{"hidden": 64, ...}`` with string keys: a record; anything else: unknown."""
+        fields: list[tuple[str, Value]] = []
+        for el in e.elements:
+            if not isinstance(el, cst.DictElement):
+                return UNKNOWN  # ** splat
+            k = self.eval(el.key, env)
+            if not (isinstance(k, Const) and isinstance(k.value, str)):
+                return UNKNOWN
+            fields.append((k.value, self.eval(el.value, env)))
+        return Record(tuple(fields))
 
     def lookup(self, name: str, env: Env) -> Value:
         if name in env.vars:
@@ -731,17 +839,28 @@ class Interpreter:
         return v
 
     def attribute(self, base: Value, attr: str, node: cst.CSTNode) -> Value:
+        if isinstance(base, Record):
+            got = base.get(attr)
+            if got is not None:
+                return got
+            return Method(base, attr) if attr in ("get", "keys", "items", "values") else UNKNOWN
         if isinstance(base, Ref):
             return Ref(canonical(f"{base.qual}.{attr}"))
         if isinstance(base, Obj):
             if attr in base.attrs:
                 return base.attrs[attr]
-            m = self._find_method(base.cls, base.fm, attr)
-            if m is not None:
-                return FuncRef(m[0], m[1], bound=base)
-            if attr == "training":
-                return UNKNOWN
-            return UNKNOWN
+            found = self.class_attribute(base.cls, base.fm, attr)
+            if isinstance(found, FuncRef):
+                return replace(found, bound=base)
+            return found if found is not None else UNKNOWN
+        if isinstance(base, SuperVal):
+            found = self.class_attribute(base.obj.cls, base.obj.fm, attr, after=base.owner)
+            if isinstance(found, FuncRef):
+                return replace(found, bound=base.obj)
+            return found if found is not None else UNKNOWN
+        if isinstance(base, ClassRef):
+            found = self.class_attribute(base.cls, base.fm, attr)
+            return found if found is not None else UNKNOWN
         if isinstance(base, Tensor):
             if attr == "shape":
                 return self.size_of(base, None)
@@ -942,6 +1061,14 @@ class Interpreter:
             return layer
         if qual.startswith("torch.nn.init."):
             return args[0] if args else UNKNOWN
+        if qual in ("types.SimpleNamespace", "argparse.Namespace", "easydict.EasyDict",
+                    "addict.Dict", "munch.Munch", "dotmap.DotMap"):
+            rec = args[0] if args and isinstance(args[0], Record) else Record(())
+            if args and not isinstance(args[0], Record):
+                return UNKNOWN
+            for k, v in kwargs.items():
+                rec = rec.with_field(k, v)
+            return rec
         from . import torchfns
 
         return torchfns.call(self, qual, args, kwargs, e)
@@ -961,6 +1088,16 @@ class Interpreter:
             return Const(None)
         if isinstance(recv, Int | Const) and name == "item":
             return recv
+        if isinstance(recv, Const) and isinstance(recv.value, str):
+            return _str_method(recv.value, name, args)
+        if isinstance(recv, Record):
+            if name == "get" and args and isinstance(args[0], Const) \
+                    and isinstance(args[0].value, str):
+                got = recv.get(args[0].value)
+                if got is not None:
+                    return got
+                return args[1] if len(args) > 1 else kwargs.get("default", Const(None))
+            return UNKNOWN
         from . import torchfns
 
         return torchfns.method(self, recv, name, args, kwargs, e)
@@ -1014,7 +1151,7 @@ class Interpreter:
         if name in ("list", "tuple"):
             return Seq((), name == "list")
         if name == "super":
-            return UNKNOWN
+            return self.super_value(args)
         if name == "enumerate" and args:
             a = args[0]
             if isinstance(a, Seq):
@@ -1046,6 +1183,13 @@ class Interpreter:
             return v
         if name == "print":
             return Const(None)
+        if name == "dict":
+            base = args[0] if args and isinstance(args[0], Record) else Record(())
+            if args and not isinstance(args[0], Record):
+                return UNKNOWN
+            for k, v in kwargs.items():
+                base = base.with_field(k, v)
+            return base
         return UNKNOWN
 
     def comprehension(self, e: cst.ListComp | cst.GeneratorExp, env: Env) -> Value:
@@ -1146,6 +1290,12 @@ class Interpreter:
         if isinstance(left, Const) and isinstance(right, Const) and op in ("Equal", "NotEqual"):
             if isinstance(left.value, str) and isinstance(right.value, str):
                 return Const((left.value == right.value) == (op == "Equal"))
+        if isinstance(left, Const) and isinstance(right, Const) and op in ("In", "NotIn") \
+                and isinstance(left.value, str) and isinstance(right.value, str):
+            return Const((left.value in right.value) == (op == "In"))
+        if isinstance(left, Const) and isinstance(right, Record) and op in ("In", "NotIn") \
+                and isinstance(left.value, str):
+            return Const((right.get(left.value) is not None) == (op == "In"))
         if isinstance(left, Const) and isinstance(right, Seq) and op in ("In", "NotIn") \
                 and right.repeated is None and all(isinstance(i, Const) for i in right.items):
             vals = [i.value for i in right.items if isinstance(i, Const)]
@@ -1186,6 +1336,10 @@ class Interpreter:
                     if lo_c is not None and hi_c is not None and _is_none(sv.step):
                         return Seq(base.items[lo_c:hi_c], base.is_list)
             return UNKNOWN
+        if isinstance(base, Record) and len(items) == 1 and isinstance(items[0], Const) \
+                and isinstance(items[0].value, str):
+            got = base.get(items[0].value)
+            return got if got is not None else UNKNOWN
         if isinstance(base, Int) and base.param and len(items) == 1 \
                 and isinstance(items[0], Const) and isinstance(items[0].value, str):
             name = f"{base.param}.{items[0].value}"
@@ -1227,6 +1381,77 @@ def _tensors_in(args: Sequence[Value]) -> list[Tensor | Packed]:
     return out
 
 
+_STR_METHODS: dict[str, Callable[[str], str]] = {"lower": str.lower, "upper": str.upper, "strip": str.strip,
+                "capitalize": str.capitalize, "title": str.title, "casefold": str.casefold}
+
+
+def _str_method(text: str, name: str, args: list[Value]) -> Value:
+    if name in _STR_METHODS and not args:
+        return Const(_STR_METHODS[name](text))
+    if name in ("startswith", "endswith") and len(args) == 1 and isinstance(args[0], Const) \
+            and isinstance(args[0].value, str):
+        return Const(getattr(text, name)(args[0].value))
+    return UNKNOWN
+
+
+def _undo_layout(step: str, val: Any, dims: list[Expr | None], roles: list[str | None] | None
+                 ) -> tuple[list[Expr | None], list[str | None] | None] | None:
+    """The input's axes before a layout op, from the axes after it (None: cannot tell)."""
+    n = len(dims)
+    rl = list(roles) if roles is not None else None
+    if step == "transpose":
+        a, b = (v if v >= 0 else v + n for v in val)
+        if not (0 <= a < n and 0 <= b < n):
+            return None
+        dims = list(dims)
+        dims[a], dims[b] = dims[b], dims[a]
+        if rl is not None:
+            rl[a], rl[b] = rl[b], rl[a]
+        return dims, rl
+    if step == "permute":
+        order = [v if v >= 0 else v + n for v in val]
+        if sorted(order) != list(range(n)):
+            return None
+        before: list[Expr | None] = [None] * n
+        before_roles: list[str | None] = [None] * n
+        for i, src in enumerate(order):
+            before[src] = dims[i]
+            if rl is not None:
+                before_roles[src] = rl[i]
+        return before, (before_roles if rl is not None else None)
+    if step == "unsqueeze":
+        d = val if val >= 0 else val + n
+        if not 0 <= d < n:
+            return None
+        return dims[:d] + dims[d + 1:], (rl[:d] + rl[d + 1:] if rl is not None else None)
+    if step == "squeeze":
+        d = val if val >= 0 else val + n + 1
+        if not 0 <= d <= n:
+            return None
+        return dims[:d] + [const(1)] + dims[d:], (rl[:d] + [None] + rl[d:] if rl is not None
+                                                   else None)
+    return None
+
+
+def _class_level_value(c: ClassInfo, name: str) -> cst.BaseExpression | None:
+    """The expression assigned to ``name`` in the class body (``_cell = nn.GRU``)."""
+    body = c.node.body
+    if not isinstance(body, cst.IndentedBlock):
+        return None
+    found = None
+    for stmt in body.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Assign) and any(
+                        isinstance(t.target, cst.Name) and t.target.value == name
+                        for t in small.targets):
+                    found = small.value
+                elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) \
+                        and small.target.value == name and small.value is not None:
+                    found = small.value
+    return found
+
+
 def _is_none(v: Value) -> bool:
     return isinstance(v, Const) and v.value is None
 
@@ -1263,6 +1488,8 @@ def truth(v: Value) -> bool | Flag | None:
         return True
     if isinstance(v, Seq) and v.repeated is None:
         return bool(v.items)
+    if isinstance(v, Record):
+        return True
     return None
 
 

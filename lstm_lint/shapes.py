@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+import libcst as cst
 
 from .analyze import ModuleShapes, analyze_module
 from .discover import UsageError
-from .extract import FileModel
+from .extract import ClassInfo, FileModel
 from .positions import locate
 from .project import Project
 from .symbolic import const
-from .values import UNKNOWN, Const, Int, Packed, Seq, Shape, Tensor, Value
+from .values import UNKNOWN, Const, Int, Packed, Record, Seq, Shape, Tensor, Value
 
 _TENSOR_SPEC = re.compile(r"^\s*([a-z]+[0-9]*)\s*\[([^\]]*)\]\s*$")
 _DTYPES = {"float": "float", "float16": "float", "float32": "float", "float64": "float",
@@ -39,9 +41,12 @@ def parse_spec(spec: str) -> Value:
             if not d.strip():
                 continue
             try:
-                dims.append(const(int(d)))
+                n = int(d)
             except ValueError:
                 raise UsageError(f"input spec {spec!r}: {d.strip()!r} is not an int") from None
+            if n < 0:
+                raise UsageError(f"input spec {spec!r}: a size cannot be negative ({n})")
+            dims.append(const(n))
         return Tensor(Shape(tuple(dims)), dtype)
     try:
         return from_json(json.loads(s))
@@ -73,6 +78,8 @@ def from_json(v: Any) -> Value:
         return Int(const(v))
     if isinstance(v, list):
         return Seq(tuple(from_json(i) for i in v), True)
+    if isinstance(v, dict):  # a configuration object: attribute and key access
+        return Record(tuple((str(k), from_json(x)) for k, x in v.items()))
     return UNKNOWN
 
 
@@ -106,10 +113,154 @@ class ShapesResult:
     cls: str
     line: int
     result: ModuleShapes
+    #: forward parameters that took their default: name -> the default's source (``None``)
+    defaults: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Signature:
+    """A ``def``'s parameters (without ``self``), enough to bind a call the way Python does."""
+
+    title: str  # ``MyLSTM(input_size, hidden_size=20)``
+    positional: list[str]  # positional-only and positional-or-keyword, in order
+    posonly: set[str]
+    kwonly: list[str]
+    defaults: dict[str, str]  # name -> default's source
+    star: bool  # *args
+    starstar: bool  # **kwargs
+
+    @staticmethod
+    def of(fn: cst.FunctionDef, owner: FileModel, name: str) -> Signature:
+        posonly = [p for p in fn.params.posonly_params]
+        plain = [p for p in fn.params.params]
+        pos = (posonly + plain)[1:]  # self
+        kwonly = list(fn.params.kwonly_params)
+        code = owner.module.code_for_node
+        defaults = {p.name.value: code(p.default) for p in pos + kwonly if p.default is not None}
+        star = isinstance(fn.params.star_arg, cst.Param)
+        starstar = fn.params.star_kwarg is not None
+        shown = [p.name.value + (f"={defaults[p.name.value]}" if p.name.value in defaults else "")
+                 for p in pos]
+        if star:
+            shown.append("*" + fn.params.star_arg.name.value)  # type: ignore[union-attr]
+        elif kwonly:
+            shown.append("*")
+        shown += [p.name.value + (f"={defaults[p.name.value]}" if p.name.value in defaults else "")
+                  for p in kwonly]
+        if starstar:
+            shown.append("**" + fn.params.star_kwarg.name.value)  # type: ignore[union-attr]
+        return Signature(f"{name}({', '.join(shown)})", [p.name.value for p in pos],
+                         {p.name.value for p in posonly[1:] if posonly}, [p.name.value for p in kwonly],
+                         defaults, star, starstar)
+
+    def bind(self, n_args: int, keywords: list[str], flag: str, unit: str = "argument") -> None:
+        """Check a call with ``n_args`` positional values and these keywords; a call Python
+        would refuse is a usage error (one line)."""
+        def plural(n: int) -> str:
+            return f"{n} {unit}" + ("" if n == 1 else "s")
+
+        if n_args > len(self.positional) and not self.star:
+            if self.kwonly and unit == "argument":
+                unit = "positional argument"
+            given = f"{n_args} were given" if n_args != 1 else "1 was given"
+            raise UsageError(f"{flag}: {self.title} takes {plural(len(self.positional))} "
+                             f"but {given}")
+        bound = set(self.positional[:n_args])
+        for k in keywords:
+            if k in self.posonly:
+                raise UsageError(f"{flag}: {self.title}: {k!r} is positional-only")
+            if k in bound:
+                raise UsageError(f"{flag}: {self.title} got two values for {k!r}")
+            if k not in self.positional and k not in self.kwonly and not self.starstar:
+                raise UsageError(f"{flag}: {self.title} has no parameter {k!r}")
+            bound.add(k)
+        missing = [p for p in self.positional + self.kwonly
+                   if p not in bound and p not in self.defaults]
+        if missing:
+            raise UsageError(f"{flag}: {self.title} is missing {', '.join(missing)}")
+
+
+def load_project(path: str, exclude: list[str] | None = None
+                 ) -> tuple[list[FileModel], int, Project]:
+    """The files under ``path`` (for ``shapes`` and ``graph``), the number that could not be
+    read (reported on stderr), and a project that also knows the other Python files of the
+    project, so that a class whose base lives in another file is found.
+
+    The project is the folder with ``pyproject.toml``, ``setup.cfg``, ``setup.py`` or ``.git``
+    above ``path``, else ``path``'s own folder; its files are only parsed when a base names
+    them.
+    """
+    import os
+
+    from .cache import find_project_root
+    from .discover import discover
+    from .lint import load_models
+
+    if not os.path.exists(path):
+        raise UsageError(f"{path}: no such file or directory")
+    targets = list(discover([path], exclude or []))
+    models, bad = load_models(targets)
+    # a file that never mentions torch may still derive from a module class in another file
+    from .findings import Finding
+    from .lint import load
+
+    have = {fm.path for fm in models}
+    for t in targets:
+        if t not in have and _subclasses(t):
+            loaded = load(t, prefilter=False)
+            if loaded is not None and not isinstance(loaded, Finding):
+                models.append(loaded)
+    here = path if os.path.isdir(path) else (os.path.dirname(path) or ".")
+    root = find_project_root([path]) or here
+    seen = set(targets)
+    nearby: list[str] = []  # the target's own folder first: a short module name resolves there
+    for folder in dict.fromkeys([here, root]):
+        for f in discover([folder], exclude or []):
+            if len(nearby) >= MAX_PROJECT_FILES:
+                break
+            if f not in seen:
+                seen.add(f)
+                nearby.append(f)
+    return models, bad, Project([*targets, *nearby], loaded=models)
+
+
+_SUBCLASS = re.compile(r"^[ \t]*class\s+\w+\s*\(\s*[A-Za-z_]", re.MULTILINE)
+
+
+def _subclasses(path: str) -> bool:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return _SUBCLASS.search(fh.read()) is not None
+    except OSError:
+        return False
+
+
+#: files of the surrounding project indexed for ``shapes``/``graph`` (names only; parsed lazily)
+MAX_PROJECT_FILES = 20000
+
+
+def _signatures(fm: FileModel, cls: ClassInfo, project: Project
+                ) -> tuple[Signature | None, Signature | None]:
+    """The real ``__init__`` and ``forward`` of a class (inherited ones too)."""
+    from .dataflow import Dataflow
+    from .infer import Interpreter
+
+    interp = Interpreter(fm, Dataflow(), project)
+    out: list[Signature | None] = []
+    for method, title in (("__init__", cls.name), ("forward", f"{cls.name}.forward")):
+        found = interp._find_method(cls, fm, method)
+        out.append(Signature.of(found[0], found[1], title) if found is not None else None)
+    return out[0], out[1]
 
 
 def shapes_for(fm: FileModel, project: Project, class_name: str | None, args_json: str | None,
-               inputs: list[str] | None) -> list[ShapesResult]:
+               inputs: list[str] | None, *, check_signatures: bool = True) -> list[ShapesResult]:
+    """Each module class of ``fm`` (or only ``class_name``), analysed symbolically or with the
+    given constructor arguments (``args_json``) and forward inputs (``inputs``, one spec each).
+
+    ``check_signatures``: bind ``--args``/``--input`` against the real ``__init__`` and
+    ``forward`` first, so that a call Python would refuse is a :class:`UsageError`.
+    """
     project.add(fm)
     project.resolve(fm)
     classes = fm.module_classes()
@@ -132,32 +283,68 @@ def shapes_for(fm: FileModel, project: Project, class_name: str | None, args_jso
     spans = locate(fm.module, [c.node.name for c in classes])
     out = []
     for c in classes:
+        init_sig, fwd_sig = _signatures(fm, c, project)
+        if check_signatures:
+            hint = " (pick one class with --class)" if class_name is None and len(classes) > 1 \
+                else ""
+            try:
+                if args is not None or kwargs is not None:
+                    if init_sig is not None:
+                        init_sig.bind(len(args or []), list(kwargs or {}), "--args")
+                    elif args or kwargs:
+                        raise UsageError(f"--args: {c.name}() takes no arguments")
+                if in_vals is not None and fwd_sig is not None:
+                    fwd_sig.bind(len(in_vals), [], "--input", unit="input")
+            except UsageError as exc:
+                raise UsageError(f"{exc}{hint}") from None
         res = analyze_module(fm, c, project, args, kwargs, in_vals)
         span = spans.get(id(c.node.name))
-        out.append(ShapesResult(fm.path, c.name, span.line if span else 1, res))
+        given = len(in_vals) if in_vals is not None else 0
+        defaults = {}
+        if fwd_sig is not None:
+            defaults = {n: d for n, d in fwd_sig.defaults.items()
+                        if n in fwd_sig.positional[given:]}
+        out.append(ShapesResult(fm.path, c.name, span.line if span else 1, res, defaults))
+    return out
+
+
+def _inputs(r: ShapesResult) -> list[tuple[str, Value | None, str | None]]:
+    """(name, value, default source) per forward parameter; a defaulted one may have no value
+    (not passed under ``--input``)."""
+    values = dict(zip(r.result.input_names, r.result.inputs, strict=False))
+    out: list[tuple[str, Value | None, str | None]] = []
+    for n in r.result.input_names:
+        if n in values or n in r.defaults:
+            out.append((n, values.get(n), r.defaults.get(n)))
     return out
 
 
 def as_json(results: list[ShapesResult]) -> list[dict[str, Any]]:
-    return [{
-        "path": r.path, "class": r.cls, "line": r.line,
-        "inputs": [{"name": n, "shape": value_json(v)}
-                   for n, v in zip(r.result.input_names, r.result.inputs, strict=False)],
-        "output": value_json(r.result.output),
-        "constraints": r.result.constraints,
-    } for r in results]
+    """Dims are ints or strings; ``null`` is an unknown size (or an unknown shape), ``"*"``
+    unknown leading axes.  A parameter left at its default carries ``default`` (its source)."""
+    docs = []
+    for r in results:
+        ins = []
+        for n, v, default in _inputs(r):
+            entry: dict[str, Any] = {"name": n, "shape": value_json(v) if v is not None else None}
+            if default is not None:
+                entry["default"] = default
+            ins.append(entry)
+        docs.append({"path": r.path, "class": r.cls, "line": r.line, "inputs": ins,
+                     "output": value_json(r.result.output)})
+    return docs
 
 
 def as_text(results: list[ShapesResult],
             observed: dict[tuple[str, str], dict[str, Any]] | None = None) -> str:
+    """``forward(x: (B, T, input_size), h0 = None) -> (B, output_size)``: ``?`` an unknown size,
+    ``*`` unknown leading axes, ``unknown`` an unknown shape or value."""
     lines = []
     for r in results:
-        ins = ", ".join(f"{n}: {value_text(v)}"
-                        for n, v in zip(r.result.input_names, r.result.inputs, strict=False))
+        ins = ", ".join(f"{n}: {value_text(v)}" if default is None and v is not None
+                        else f"{n} = {default}" for n, v, default in _inputs(r))
         lines.append(f"{r.path}:{r.line}: {r.cls}")
         lines.append(f"    forward({ins}) -> {value_text(r.result.output)}")
-        for c in r.result.constraints:
-            lines.append(f"    requires {c}")
         if r.result.note:
             lines.append(f"    note: {r.result.note}")
         if observed is not None:

@@ -222,6 +222,10 @@ def method(it: Interpreter, recv: Value, name: str, args: list[Value], kwargs: d
     kwargs = normalise_keywords(kwargs)
     if not keywords_ok(name, kwargs):
         return rec("call", e, [x], ops.unknown_like(x), label=name)
+    if x.hole is not None and x.shape is None:
+        step = _layout_step(name, args, kwargs)
+        if step is not None:  # the input's layout is solved later from its consumer
+            return x.with_(hole=(x.hole[0], x.hole[1] + (step,)))
 
     if name == "size":
         if not args and "dim" not in kwargs:
@@ -371,6 +375,30 @@ def method(it: Interpreter, recv: Value, name: str, args: list[Value], kwargs: d
                 "max_pool2d", "avg_pool2d"):
         return rec("call", e, [x], ops.unknown_like(x), label=name)
     return rec("call", e, [x], ops.unknown_like(x), label=name)
+
+
+def _layout_step(name: str, args: list[Value], kwargs: dict[str, Value]
+                 ) -> tuple[str, object] | None:
+    """A layout op on a forward input of unknown shape, kept to be undone when it is solved."""
+    ints = [int_of(a) for a in args]
+    vals = [i.as_int() if i is not None else None for i in ints]
+    if name in ("transpose", "swapaxes", "swapdims") and len(vals) == 2 and None not in vals:
+        return ("transpose", (vals[0], vals[1]))
+    if name == "t" and not args:
+        return ("transpose", (0, 1))
+    if name == "permute":
+        order = args[0].items if len(args) == 1 and isinstance(args[0], Seq) else args
+        ov = [int_of(o) for o in order]
+        pv = [o.as_int() if o is not None else None for o in ov]
+        if pv and None not in pv:
+            return ("permute", tuple(pv))
+        return None
+    if name in ("unsqueeze", "squeeze") and len(vals) == 1 and vals[0] is not None:
+        return (name, vals[0])
+    if name == "unsqueeze" and "dim" in kwargs:
+        d = int_of(kwargs["dim"])
+        return ("unsqueeze", d.as_int()) if d is not None and d.as_int() is not None else None
+    return None
 
 
 def _select_items(x: Tensor, dim: Expr | None, idx: Value) -> list[Value]:

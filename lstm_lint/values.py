@@ -158,6 +158,30 @@ class Seq(Value):
 
 
 @dataclass(frozen=True)
+class Record(Value):
+    """A configuration object or a dict with known keys: ``cfg.hidden``, ``cfg["hidden"]``.
+
+    Built from a dict literal, ``dict(...)``, ``SimpleNamespace(...)``/``argparse.Namespace``,
+    or a JSON object given with ``shapes --args``.  A key it does not hold is unknown.
+    """
+
+    fields: tuple[tuple[str, Value], ...]
+    node: int | None = field(default=None, compare=False)
+
+    def get(self, key: str) -> Value | None:
+        for k, v in self.fields:
+            if k == key:
+                return v
+        return None
+
+    def with_field(self, key: str, value: Value) -> Record:
+        return Record(tuple((k, v) for k, v in self.fields if k != key) + ((key, value),))
+
+    def describe(self) -> str:
+        return "{" + ", ".join(k for k, _ in self.fields) + "}"
+
+
+@dataclass(frozen=True)
 class Packed(Value):
     """A PackedSequence: the padded tensor it stands for, and its batch layout."""
 
