@@ -36,7 +36,20 @@ def _run(capsys, *argv: str) -> list[dict]:
     return out
 
 
-@pytest.mark.parametrize("path", _bug_files(), ids=lambda p: p.stem)
+#: one bug kind in the quick suite; every kind under the slow marker (.ci/run)
+QUICK_KIND = "LST201"
+
+
+def _bug_params() -> list[object]:
+    out: list[object] = []
+    for p in _bug_files():
+        m = MARK.search(p.read_text())
+        quick = m is not None and m.group(1) == QUICK_KIND
+        out.append(pytest.param(p, id=p.stem, marks=() if quick else pytest.mark.slow))
+    return out
+
+
+@pytest.mark.parametrize("path", _bug_params())
 def test_every_bug_kind_is_confirmed(capsys, path):
     want = MARK.search(path.read_text())
     assert want is not None
@@ -84,9 +97,9 @@ def test_a_wrong_static_claim_is_refuted(tmp_path):
 
 
 @pytest.mark.parametrize(("name", "reason"), [
-    ("sleeps_forever.py", "timed out"),
+    pytest.param("sleeps_forever.py", "timed out", marks=pytest.mark.slow),  # waits for --timeout
     ("exits_hard.py", "exited with code 3"),
-    ("allocates_forever.py", "MemoryError"),
+    pytest.param("allocates_forever.py", "MemoryError", marks=pytest.mark.slow),
     ("raises_on_import.py", "KeyError"),
 ])
 def test_misbehaving_files_are_isolated(capsys, name, reason):

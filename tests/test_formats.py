@@ -13,7 +13,8 @@ import pytest
 from fixture_models import BUG_COL, BUG_LINE, BUGGY, CLEAN
 
 REPO = Path(__file__).resolve().parents[1]
-SARIF_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+#: shipped with the tests (origin in tests/data/README.md): no test reads outside the repository
+SARIF_SCHEMA = Path(__file__).resolve().parent / "data" / "sarif-schema-2.1.0.json"
 
 LAYER_LINE = 10  # ``self.head = nn.Linear(...)``
 
@@ -47,7 +48,7 @@ def clean(tmp_path: Path) -> Path:
 def sarif_validator() -> jsonschema.protocols.Validator:
     """A validator for a whole SARIF log.
 
-    The shared schema keeps the log's own schema under ``definitions/Root`` and has nothing at
+    The schema copy keeps the log's own schema under ``definitions/Root`` and has nothing at
     the top level, so validating against the file as it is would accept anything.
     """
     assert SARIF_SCHEMA.is_file(), f"missing {SARIF_SCHEMA}"

@@ -29,12 +29,15 @@ pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
 CORPUS = Path(__file__).parent / "corpus"
 CORPUS_FILES = sorted([*(CORPUS / "shapes").glob("*.py"), *(CORPUS / "rules").glob("*.py")])
 
+#: the full fuzz sizes run under the slow marker (.ci/run); the quick suite runs a sample
 FUZZ = settings(max_examples=150, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.filter_too_much,
                                        HealthCheck.function_scoped_fixture])
 #: hypothesmith's from_node() is ~5x slower to generate than from_grammar()
 FUZZ_NODE = settings(FUZZ, max_examples=40)
+FUZZ_QUICK = settings(FUZZ, max_examples=25)
+FUZZ_NODE_QUICK = settings(FUZZ, max_examples=8)
 
 MODEL_TEMPLATE = '''\
 import torch
@@ -132,18 +135,35 @@ def fuzz_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("fuzz")
 
 
-@FUZZ
+def check_program(fuzz_dir: Path, src: str) -> None:
+    for name, text in variants(src).items():
+        check_source(fuzz_dir / name, text)
+
+
+@FUZZ_QUICK
 @given(src=hypothesmith.from_grammar())
 def test_grammar_programs_never_crash(fuzz_dir, src):
-    for name, text in variants(src).items():
-        check_source(fuzz_dir / name, text)
+    check_program(fuzz_dir, src)
 
 
-@FUZZ_NODE
+@FUZZ_NODE_QUICK
 @given(src=hypothesmith.from_node())
 def test_node_programs_never_crash(fuzz_dir, src):
-    for name, text in variants(src).items():
-        check_source(fuzz_dir / name, text)
+    check_program(fuzz_dir, src)
+
+
+@pytest.mark.slow
+@FUZZ
+@given(src=hypothesmith.from_grammar())
+def test_grammar_programs_never_crash_full(fuzz_dir, src):
+    check_program(fuzz_dir, src)
+
+
+@pytest.mark.slow
+@FUZZ_NODE
+@given(src=hypothesmith.from_node())
+def test_node_programs_never_crash_full(fuzz_dir, src):
+    check_program(fuzz_dir, src)
 
 
 # --------------------------------------------------------------------------- mutants

@@ -17,6 +17,9 @@ from pathlib import Path
 import pytest
 from fixture_models import BUG_LINE, BUGGY, CLEAN
 
+#: each test builds a pre-commit environment (a virtualenv with lstm-lint installed): .ci/run
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[1]
 
 
