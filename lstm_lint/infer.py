@@ -902,6 +902,8 @@ class Interpreter:
             return UNKNOWN
         if isinstance(base, Int | Const | Flag) and attr in ("item", "__int__"):
             return Method(base, attr)
+        if isinstance(base, Const) and isinstance(base.value, str):
+            return Method(base, attr)
         return UNKNOWN
 
     def size_of(self, t: Tensor, dim: Value | None) -> Value:

@@ -156,6 +156,21 @@ def call(it: Interpreter, qual: str, args: list[Value], kwargs: dict[str, Value]
                             out = out.with_(shape=Shape(tuple(dims)),
                                             roles=tuple(roles) if roles else None)
                 return it.record("stack", e, [one], out, label=name)
+            if name != "stack" and seq.length is not None and isinstance(seq.repeated, Tensor):
+                # n equal parts joined along an axis: that axis is n times as long
+                one = seq.repeated
+                out = ops.cat([one], dim)
+                if out.shape is not None and not out.shape.star and dim is not None \
+                        and dim.as_int() is not None:
+                    a = dim.as_int()
+                    assert a is not None
+                    a = a if a >= 0 else a + len(out.shape.dims)
+                    dims = list(out.shape.dims)
+                    if 0 <= a < len(dims):
+                        part = dims[a]
+                        dims[a] = None if part is None else part * seq.length
+                        out = out.with_(shape=Shape(tuple(dims)), width_note=None)
+                        return it.record("cat", e, [one], out, label=name)
             return it.record(name, e, [], Tensor(None), label=name)
         items = list(seq.items) if isinstance(seq, Seq) else []
         out = ops.cat(items, dim, stack=(name == "stack")) if items else Tensor(None)

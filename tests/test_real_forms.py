@@ -1,0 +1,198 @@
+"""How real code builds recurrent models: each form analysed statically and run with torch.
+
+Every case is a small model written the way real repositories write them (factories, class
+attributes, base classes, configuration objects, layouts solved from the consumer); the
+engine's concrete output must equal torch's, and its symbolic output must be fully known.
+"""
+
+from __future__ import annotations
+
+import textwrap
+import types
+
+import pytest
+
+from lstm_lint.analyze import analyze_module
+from lstm_lint.lint import load
+from lstm_lint.project import Project
+from lstm_lint.shapes import from_json, parse_spec
+from lstm_lint.values import Tensor
+
+CASES = {
+    "getattr_nn_by_name": ('''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, rnn_type="LSTM"):
+        super().__init__()
+        self.rnn = getattr(nn, rnn_type.upper())(n_in, hidden, batch_first=True)
+        self.fc = nn.Linear(hidden, 3)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.fc(out[:, -1])
+''', {"n_in": 5, "hidden": 11, "rnn_type": "gru"}, "float32[3,7,5]"),
+    "class_attribute_table": ('''
+class Net(nn.Module):
+    supported_rnns = {"lstm": nn.LSTM, "gru": nn.GRU}
+
+    def __init__(self, n_in, hidden, rnn_type="lstm", bidirectional=True):
+        super().__init__()
+        cell = self.supported_rnns[rnn_type.lower()]
+        self.rnn = cell(n_in, hidden, batch_first=True, bidirectional=bidirectional)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return out
+''', {"n_in": 5, "hidden": 11, "rnn_type": "GRU", "bidirectional": True}, "float32[3,7,5]"),
+    "class_chosen_by_string": ('''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, rnn_cell="gru"):
+        super().__init__()
+        if rnn_cell.lower() == "lstm":
+            self.rnn_cell = nn.LSTM
+        elif rnn_cell.lower() == "gru":
+            self.rnn_cell = nn.GRU
+        self.rnn = self.rnn_cell(n_in, hidden, 2, batch_first=True)
+
+    def forward(self, x):
+        out, h = self.rnn(x)
+        return h
+''', {"n_in": 5, "hidden": 11, "rnn_cell": "GRU"}, "float32[3,7,5]"),
+    "layer_class_default": ('''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, rnn_type=nn.LSTM):
+        super().__init__()
+        self.rnn = rnn_type(n_in, hidden)
+
+    def forward(self, x):
+        return self.rnn(x)[0]
+''', {"n_in": 5, "hidden": 11}, "float32[7,3,5]"),
+    "super_init_builds_layers": ('''
+class Base(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden, batch_first=True)
+
+class Net(Base):
+    def __init__(self, n_in, hidden, n_out):
+        super(Net, self).__init__(n_in, hidden)
+        self.head = nn.Linear(hidden, n_out)
+
+    def forward(self, x):
+        out, h = self.rnn(x)
+        return self.head(h[-1])
+''', {"n_in": 5, "hidden": 11, "n_out": 4}, "float32[3,7,5]"),
+    "explicit_base_init": ('''
+class Base(nn.Module):
+    def __init__(self, n_in, hidden):
+        nn.Module.__init__(self)
+        self.rnn = nn.LSTM(n_in, hidden, batch_first=True)
+
+class Net(Base):
+    def __init__(self, n_in, hidden):
+        Base.__init__(self, n_in, hidden)
+        self.head = nn.Linear(hidden, 2)
+
+    def forward(self, x):
+        out, (h, c) = self.rnn(x)
+        return self.head(out[:, -1, :])
+''', {"n_in": 5, "hidden": 11}, "float32[3,7,5]"),
+    "config_object": ('''
+class Net(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.config = config
+        self.emb = nn.Embedding(config.vocab, config["embed"])
+        self.rnn = nn.LSTM(config.embed, config.hidden, num_layers=config.layers,
+                           bidirectional=config.bidirectional)
+        self.fc = nn.Linear(config.hidden * config.layers * (1 + config.bidirectional), 4)
+
+    def forward(self, x):
+        out, (h, c) = self.rnn(self.emb(x))
+        feats = torch.cat([h[i, :, :] for i in range(h.shape[0])], dim=1)
+        return self.fc(feats)
+''', {"config": {"vocab": 50, "embed": 13, "hidden": 11, "layers": 2, "bidirectional": True}},
+        {"spec": "int64[7,3]", "high": 50}),
+    "dict_literal_config": ('''
+class Net(nn.Module):
+    def __init__(self, n_in):
+        super().__init__()
+        cfg = dict(hidden=11, layers=2)
+        cfg["layers"] = 3
+        self.rnn = nn.GRU(n_in, cfg["hidden"], cfg.get("layers", 1), batch_first=True)
+
+    def forward(self, x):
+        return self.rnn(x)[1]
+''', {"n_in": 5}, "float32[3,7,5]"),
+    "input_transposed_before_rnn": ('''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.LSTM(n_in, hidden)
+
+    def forward(self, x):
+        out, _ = self.rnn(x.transpose(0, 1))
+        return out[-1]
+''', {"n_in": 5, "hidden": 11}, "float32[3,7,5]"),
+    "channels_first_normalised_then_permuted": ('''
+class Net(nn.Module):
+    def __init__(self, c, hidden):
+        super().__init__()
+        self.norm = nn.BatchNorm1d(c)
+        self.rnn = nn.GRU(c, hidden, batch_first=True)
+
+    def forward(self, x):
+        x = self.norm(x).permute(0, 2, 1)
+        out, h = self.rnn(x)
+        return h[-1]
+''', {"c": 5, "hidden": 11}, "float32[3,5,7]"),
+}
+
+HEADER = "import torch\nimport torch.nn as nn\n"
+
+
+def _torch_value(v):
+    if isinstance(v, dict):
+        ns = types.SimpleNamespace(**{k: _torch_value(x) for k, x in v.items()})
+        ns.__getitem__ = None
+        return _Cfg(**{k: _torch_value(x) for k, x in v.items()})
+    return v
+
+
+class _Cfg(types.SimpleNamespace):
+    def __getitem__(self, k):
+        return getattr(self, k)
+
+
+def _torch_input(torch, spec):
+    if isinstance(spec, dict):
+        dims = [int(d) for d in spec["spec"].split("[")[1].rstrip("]").split(",")]
+        return torch.randint(0, spec["high"], dims)
+    dims = [int(d) for d in spec.split("[")[1].rstrip("]").split(",")]
+    return torch.randn(*dims)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_form_matches_torch(tmp_path, name):
+    torch = pytest.importorskip("torch")
+    src, kwargs, spec = CASES[name]
+    code = HEADER + textwrap.dedent(src)
+    path = tmp_path / f"{name}.py"
+    path.write_text(code)
+    ns: dict = {}
+    exec(compile(code, str(path), "exec"), ns)
+    model = ns["Net"](**{k: _torch_value(v) for k, v in kwargs.items()}).eval()
+    with torch.no_grad():
+        real = model(_torch_input(torch, spec))
+    fm = load(str(path), prefilter=False)
+    cls = next(c for c in fm.module_classes() if c.name == "Net")
+    project = Project([str(path)])
+    ms = analyze_module(fm, cls, project, [], {k: from_json(v) for k, v in kwargs.items()},
+                        [parse_spec(spec["spec"] if isinstance(spec, dict) else spec)])
+    out = ms.output
+    assert isinstance(out, Tensor) and out.shape is not None, f"{name}: {out}"
+    static = tuple(d.as_int() if d is not None else None for d in out.shape.dims)
+    assert not out.shape.star and static == tuple(real.shape), f"{name}: {static} vs {real.shape}"
+    # with no arguments at all, the output is still fully known symbolically
+    sym_out = analyze_module(fm, cls, project).output
+    assert isinstance(sym_out, Tensor) and sym_out.shape is not None \
+        and None not in sym_out.shape.dims, f"{name}: symbolic {sym_out}"
