@@ -34,7 +34,7 @@ def slug(repo: str) -> str:
 
 def git_dir(repo: str, mirror: Path | None = None) -> Path:
     base = (mirror or mirror_dir()) / repo.replace("/", "+")
-    for cand in (base / "repo" / ".git", base / ".git", base):
+    for cand in (base / "repo" / ".git", base / "repo", base / ".git", base):
         if (cand / "HEAD").is_file():
             return cand
     raise FileNotFoundError(f"no snapshot of {repo} under {base} (fetch github:{repo} first)")

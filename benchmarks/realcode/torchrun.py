@@ -129,7 +129,6 @@ def _dtype(name: str) -> Any:
 
 def make_tensor(entry: Any) -> Any:
     import torch
-
     from rc_common import TENSOR_SPEC
 
     spec = entry if isinstance(entry, str) else entry["spec"]
@@ -273,6 +272,10 @@ def run_class(drv: Any, path_override: Path | None = None) -> dict[str, Any]:
             kwargs = {k: make_value(a, ctx) for k, a in spec.get("kwargs", {}).items()}
             model = cls(*args, **kwargs)
             model.train(bool(spec.get("train", False)))
+            if spec.get("setup"):  # optional: code run on the built model (e.g. model.reset(...))
+                stage = "setup"
+                ctx["model"] = model
+                exec(spec["setup"], ctx)  # noqa: S102 - the benchmark's own driver text
             stage = "inputs"
             inputs = [make_input(e, ctx) for e in spec.get("inputs", [])]
             in_kwargs = {k: make_input(e, ctx) for k, e in spec.get("input_kwargs", {}).items()}
