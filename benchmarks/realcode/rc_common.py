@@ -21,6 +21,15 @@ REPOS = HERE / "repos.json"
 TENSOR_SPEC = re.compile(r"^\s*([a-z]+[0-9]*)\s*\[([^\]]*)\]\s*$")
 
 
+def notebook_py(path: str) -> str:
+    """``a/1 - Seq2Seq.ipynb`` -> ``a/nb_1_Seq2Seq.py``: where a notebook's code is extracted."""
+    if not path.endswith(".ipynb"):
+        return path
+    p = Path(path)
+    stem = re.sub(r"\W+", "_", p.stem).strip("_")
+    return str(p.with_name(f"nb_{stem}.py"))
+
+
 def mirror_dir() -> Path:
     env = os.environ.get("LSTM_LINT_MIRROR")
     if env:
@@ -60,7 +69,8 @@ class ClassDriver:
 
     @property
     def file(self) -> Path:
-        return self.workdir / self.path
+        """The analysed Python file (a notebook's extracted definitions for ``.ipynb``)."""
+        return self.workdir / notebook_py(self.path)
 
     @property
     def sys_root(self) -> Path:
@@ -68,7 +78,7 @@ class ClassDriver:
 
     @property
     def module(self) -> str:
-        rel = Path(self.path)
+        rel = Path(notebook_py(self.path))
         if self.root:
             rel = rel.relative_to(self.root)
         parts = list(rel.with_suffix("").parts)

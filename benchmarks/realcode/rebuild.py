@@ -16,9 +16,39 @@ import subprocess
 import sys
 from pathlib import Path, PurePosixPath
 
-from rc_common import WORK, RepoDriver, git_dir, load_drivers, slug
+from rc_common import WORK, RepoDriver, git_dir, load_drivers, notebook_py, slug
 
 MAX_FILES = 1000  # torch_geometric needs ~650
+
+
+def notebook_definitions(raw: bytes) -> str:
+    """The definitions of a notebook's code cells, in order: imports, classes, functions and
+    constant assignments (no training loops, no module-level runs); magics dropped."""
+    import json
+
+    nb = json.loads(raw)
+    chunks: list[str] = []
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        src = "".join(cell.get("source", []))
+        src = "\n".join(line for line in src.splitlines()
+                        if not line.lstrip().startswith(("%", "!")))
+        try:
+            tree = ast.parse(src)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            keep = isinstance(node, ast.Import | ast.ImportFrom | ast.ClassDef | ast.FunctionDef)
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
+                keep = True
+            if keep:
+                seg = ast.get_source_segment(src, node, padded=True)
+                if seg:
+                    block = isinstance(node, ast.ClassDef | ast.FunctionDef)
+                    chunks.append(("\n\n" if block and chunks else "") + seg
+                                  + ("\n\n" if block else ""))
+    return "\n".join(chunks).strip("\n") + "\n"
 
 
 def _git(gd: Path, *args: str) -> bytes:
@@ -92,6 +122,8 @@ def rebuild_repo(rd: RepoDriver, mirror: Path | None) -> list[str]:
         out = dest / p
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)
+        if p.endswith(".ipynb"):
+            (dest / notebook_py(p)).write_text(notebook_definitions(data))
         # the packages on the way down, so that dotted imports work
         parent = PurePosixPath(p).parent
         while str(parent) not in ("", "."):
