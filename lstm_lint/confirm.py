@@ -1,17 +1,29 @@
 """Step 7 (optional): ``--confirm`` proves or refutes findings by running the real model.
 
-The parent never imports torch: it plans each file (constructor arguments, synthetic inputs
-with distinct primes per symbol so axis mix-ups cannot hide), runs
-:mod:`lstm_lint.confirm_child` in a child process with a timeout and a memory limit, and reads
-back the shapes the real model produced.  Each rule decides from that evidence whether its
-finding is ``confirmed``, ``refuted`` or stays ``unconfirmed``.
+The parent never imports torch.  It plans each model class (constructor arguments, forward
+inputs as symbolic shapes, the size constraints the analysis recorded) and hands the file to
+one worker process (:mod:`lstm_lint.confirm_child`) that imports torch once for the whole run
+and forks a process per model, each with the timeout and the memory limit.  Each rule then
+decides from the shapes the real model produced whether its finding is ``confirmed``,
+``refuted`` or stays ``unconfirmed``.
+
+What the run may use is only what the analysis stands behind: constructor values from
+``--args``, from an instantiation in the file (evaluated among the file's definitions, so a
+configuration object or a probability keeps the file's own value), or defaults; a parameter
+the engine knows to be a size may get a prime; anything else is not invented, and the model
+is then not run, with the reason.  Script-style files run their definitions only; when their
+own module-level code crashes, that crash confirms a finding whose line its traceback passes
+through with the kind of error the rule predicts, and is otherwise shown as evidence.
 """
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import json
 import os
+import re
+import select
 import subprocess
 import sys
 import tempfile
@@ -20,16 +32,35 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .analyze import FileAnalysis, ModuleShapes, analyze_module
+from .confirm_defs import instantiation_sources
+from .confirm_sizes import evaluate
 from .dataflow import Dataflow
 from .extract import ClassInfo, FileModel
 from .infer import Interpreter
+from .layers import Layer
 from .rule import Finding, _lines_of, rule_by_code
 from .shapes import value_json
-from .symbolic import Expr, const
-from .values import UNKNOWN, Const, Int, Seq, Tensor, Value
+from .symbolic import Expr, Sym, const
+from .values import UNKNOWN, Const, Int, RnnInfo, Seq, Tensor, Value
 
 BATCH_SIZE, TIME_SIZE = 3, 7
 PRIMES = [5, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47]
+#: layer arguments that are sizes (a constructor parameter flowing into one is a size)
+SIZE_ARGS = {
+    "input_size", "hidden_size", "num_layers", "proj_size", "in_features", "out_features",
+    "in1_features", "in2_features", "num_embeddings", "embedding_dim", "in_channels",
+    "out_channels", "kernel_size", "num_features", "normalized_shape", "embed_dim",
+    "num_heads", "d_model", "nhead", "dim_feedforward", "kdim", "vdim", "output_size",
+    "num_channels", "num_groups", "stride", "padding", "dilation", "num_encoder_layers",
+    "num_decoder_layers", "out_size", "size",
+}
+#: the error a rule predicts when its bug makes a run crash (types, message cue)
+PREDICTED: dict[str, tuple[tuple[str, ...], str]] = {
+    code: (("RuntimeError", "ValueError", "IndexError"),
+           r"shape|size|dimension|mat1|mat2|[Ee]xpected|must match|must be equal|smaller than")
+    for code in ("LST101", "LST204", "LST301", "LST401", "LST402", "LST502")
+}
+SHAPE_ERRORS = ("RuntimeError", "ValueError", "IndexError")
 
 
 class ConfirmUnavailable(Exception):
@@ -46,15 +77,28 @@ class ClassPlan:
     args: list[Any]
     kwargs: dict[str, Any]
     source: str  # where the constructor arguments came from
-    inputs: list[Any] | None  # input specs, None when they cannot be synthesised
+    inputs: list[Any] | None  # input specs (dims: ints or size expressions), None: build only
     why_no_inputs: str = ""
     static: ModuleShapes | None = None
-    env: dict[str, int] = field(default_factory=dict)
+    env: dict[str, Any] = field(default_factory=dict)
     losses: list[dict[str, Any]] = field(default_factory=list)
+    #: the file's own call ``Cls(...)`` to evaluate among its definitions: (line, source)
+    call: tuple[int, str] | None = None
+    #: why the model cannot be built at all (a constructor value nobody stands behind)
+    why_not_built: str = ""
+    #: a value was invented (a prime for a size): a crash is then no finding
+    invented: bool = False
+    constraints: list[str] = field(default_factory=list)
 
     def request(self) -> dict[str, Any]:
-        return {"class": self.cls.name, "args": self.args, "kwargs": self.kwargs,
-                "inputs": self.inputs or [], "losses": self.losses}
+        req: dict[str, Any] = {"class": self.cls.name, "args": self.args, "kwargs": self.kwargs,
+                               "inputs": self.inputs, "losses": self.losses,
+                               "env": {k: v for k, v in self.env.items()
+                                       if isinstance(v, int | bool)},
+                               "constraints": self.constraints}
+        if self.call is not None:
+            req["call_line"], req["call"] = self.call
+        return req
 
 
 @dataclass
@@ -70,6 +114,11 @@ class Evidence:
     output: Any
     env: dict[str, int]
     note: str = ""
+    why: str = ""  # why it was not (fully) run
+    invented: bool = False
+    constraints_broken: list[str] = field(default_factory=list)
+    #: the constructor's plain arguments as the model was built (defaults included)
+    constructor: dict[str, Any] = field(default_factory=dict)
 
     def ops_at(self, line: int, names: Sequence[str] = ()) -> list[dict[str, Any]]:
         return [o for o in self.ops if o.get("line") == line
@@ -102,12 +151,89 @@ def _literal_default(p: Any) -> Any:
     return UNKNOWN
 
 
+# ---- which constructor parameters the analysis knows to be sizes --------------------------
+
+
+def _sym_names(e: Expr | None) -> set[str]:
+    return {a.name for a in e.atoms() if isinstance(a, Sym)} if e is not None else set()
+
+
+def size_symbols(ms: ModuleShapes | None) -> set[str]:
+    """Symbols the analysis used as sizes: tensor dimensions and layers' size arguments."""
+    out: set[str] = set()
+    if ms is None:
+        return out
+    seen: set[int] = set()
+
+    def walk(v: Any) -> None:
+        if id(v) in seen:
+            return
+        seen.add(id(v))
+        if isinstance(v, Tensor):
+            if v.shape is not None:
+                for d in v.shape.dims:
+                    out.update(_sym_names(d))
+            if v.rnn is not None:
+                walk(v.rnn)
+        elif isinstance(v, RnnInfo):
+            out.update(_sym_names(v.hidden) | _sym_names(v.num_layers))
+        elif isinstance(v, Layer):
+            for k, p in v.params.items():
+                if k in SIZE_ARGS and isinstance(p, Int):
+                    out.update(_sym_names(p.expr))
+            for c in v.children:
+                walk(c)
+        elif isinstance(v, Seq):
+            for i in v.items:
+                walk(i)
+            if v.repeated is not None:
+                walk(v.repeated)
+        elif isinstance(v, list | tuple):
+            for i in v:
+                walk(i)
+
+    for _nid, data in ms.graph.g.nodes(data=True):
+        for key in ("value", "layer", "source"):
+            if key in data:
+                walk(data[key])
+    for v in ms.inputs:
+        walk(v)
+    walk(ms.output)
+    return out
+
+
+def _dim(d: Expr | None) -> int | str | None:
+    if d is None:
+        return None
+    v = d.as_int()
+    return v if v is not None else str(d)
+
+
 def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
-               instantiations: dict[str, tuple[list[Any], dict[str, Any]]]) -> ClassPlan:
+               instantiations: dict[str, tuple[list[Any], dict[str, Any]]],
+               constraints: Sequence[str] | None = None) -> ClassPlan:
+    """Constructor arguments and forward inputs for one class, from what the analysis knows.
+
+    ``constraints``: those recorded on the class's findings; None when it has none, and then
+    the ones the engine recorded for the class's shapes are used.  A class with findings does
+    not use the latter: a shape constraint can be the very mismatch a finding reports
+    (``B == num_layers`` for an ``h0`` laid out batch-first), and sizes chosen to satisfy it
+    would hide the bug.
+    """
+    from .shapes import from_json
+
     interp = Interpreter(fm, Dataflow(), project)
     init = interp._find_method(cls, fm, "__init__")
-    params = list(init[0].params.params)[1:] if init else []
-    env: dict[str, int] = {}
+    params = list(init[0].params.params)[1:] + list(init[0].params.kwonly_params) \
+        if init else []
+    symbolic = analyze_module(fm, cls, project)
+    sizes = size_symbols(symbolic)
+    env: dict[str, Any] = {}
+    call: tuple[int, str] | None = None
+    why_not_built = ""
+    invented = False
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
     if user_args is not None:
         args, kwargs = (list(user_args), {}) if isinstance(user_args, list) else ([], dict(user_args))
         source = "--args"
@@ -115,37 +241,60 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
         args, kwargs = instantiations[cls.name]
         source = "an instantiation in the file"
     else:
-        args, kwargs = [], {}
+        calls = [c for c in instantiation_sources(fm.text, cls.name) if c["module_level"]]
+        if calls:
+            c = calls[0]
+            call = (int(c["line"]), str(c["call"]))
+            source = f"the file's own call at line {c['line']}"
+        else:
+            source = "defaults"
         primes = iter(PRIMES)
         for p in params:
             name = p.name.value
             if p.default is not None:
                 d = _literal_default(p)
-                if isinstance(d, int) and not isinstance(d, bool):
+                if isinstance(d, bool | int) and not isinstance(d, float):
                     env[name] = d
                 continue
-            guess = 2 if "layer" in name else next(primes, 53)
-            kwargs[name] = guess
-        source = "defaults, and distinct primes for the required sizes"
+            if name in sizes:
+                kwargs[name] = 2 if "layer" in name else next(primes, 53)
+                invented = True
+                continue
+            if not why_not_built:
+                what = "a configuration object" if any(s.startswith(name + ".") for s in sizes) \
+                    else "not known to be a size"
+                why_not_built = (f"no value for constructor parameter {name!r} ({what}): give "
+                                 "--args or build the model in the file")
+        if invented:
+            source += ", and distinct primes for the required sizes"
+        if call is None and why_not_built:
+            kwargs = {}
     for p, a in zip(params, args, strict=False):
-        if isinstance(a, int) and not isinstance(a, bool):
+        if isinstance(a, bool | int) and not isinstance(a, float):
             env[p.name.value] = a
     for k, a in kwargs.items():
-        if isinstance(a, int) and not isinstance(a, bool):
+        if isinstance(a, bool | int) and not isinstance(a, float):
             env[k] = a
-    from .shapes import from_json
-
-    static = analyze_module(fm, cls, project, [from_json(a) for a in args],
-                            {k: from_json(v) for k, v in kwargs.items()})
-    symbolic = analyze_module(fm, cls, project)
-    plan = ClassPlan(cls, args, kwargs, source, None, static=static, env=env)
+    static = symbolic
+    if call is None and not why_not_built:
+        static = analyze_module(fm, cls, project, [from_json(a) for a in args],
+                                {k: from_json(v) for k, v in kwargs.items()})
+    # the constraints the engine recorded for the class's shapes and for its findings (not
+    # the dataflow graph's own, which also hold the very mismatches the rules report)
+    cons = [str(c) for c in getattr(symbolic, "constraints", None) or []] \
+        if constraints is None else list(constraints)
+    plan = ClassPlan(cls, args, kwargs, source, None, static=static, env=env, call=call,
+                     why_not_built=why_not_built, invented=invented, constraints=cons)
+    if why_not_built and call is None:
+        return plan
     specs: list[Any] = []
-    bind = {"B": BATCH_SIZE, "T": TIME_SIZE, **env}
-    extra = iter([2 * TIME_SIZE - 1, 17, 19])
     fwd = interp._find_method(cls, fm, "forward")
     fwd_params = list(fwd[0].params.params)[1:] if fwd is not None else []
-    for p, v in zip(fwd_params, static.inputs or symbolic.inputs, strict=False):
+    for i, p in enumerate(fwd_params):
         name = p.name.value
+        v = symbolic.inputs[i] if i < len(symbolic.inputs) else UNKNOWN
+        if not _known_tensor(v) and i < len(static.inputs):
+            v = static.inputs[i]
         if isinstance(v, Const) and v.value is None:
             specs.append(None)
             continue
@@ -155,41 +304,27 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
                              else None)
                 continue
             if "len" in name and specs:
-                specs.append({"tensor": [BATCH_SIZE], "dtype": "int", "lengths": TIME_SIZE})
+                specs.append({"tensor": ["B"], "dtype": "int", "lengths": "T"})
                 continue
             plan.why_no_inputs = f"the shape of forward argument {name!r} is unknown"
             return plan
-        dims = []
-        for d in v.shape.dims:
-            val = _bind(d, bind, extra)
-            if val is None:
-                plan.why_no_inputs = f"cannot choose a size for {d} in {name!r}"
-                return plan
-            dims.append(val)
+        dims = [_dim(d) for d in v.shape.dims]
+        if None in dims:
+            plan.why_no_inputs = f"a size of forward argument {name!r} is unknown"
+            return plan
         spec: dict[str, Any] = {"tensor": dims, "dtype": "int" if v.dtype == "int" else "float"}
         if v.dtype == "int":
-            spec["high"] = 2
+            spec["high"] = 2  # token ids 0 and 1: inside any vocabulary the model builds
             if "len" in name:
-                spec["lengths"] = TIME_SIZE
+                spec["lengths"] = "T"
         specs.append(spec)
     plan.inputs = specs
     return plan
 
 
-def _bind(d: Expr | None, env: dict[str, int], extra: Any) -> int | None:
-    if d is None:
-        return None
-    for s in d.symbols():
-        if s not in env:
-            if s.startswith("T_"):
-                env[s] = next(extra, 23)
-            else:
-                return None
-    try:
-        v = d.evaluate(env)
-    except (KeyError, ZeroDivisionError):
-        return None
-    return v if v > 0 else None
+def _known_tensor(v: Value) -> bool:
+    return isinstance(v, Tensor) and v.shape is not None and not v.shape.star \
+        and None not in v.shape.dims
 
 
 def instantiations_of(fa: FileAnalysis) -> dict[str, tuple[list[Any], dict[str, Any]]]:
@@ -225,51 +360,211 @@ def _loss_functions(fm: FileModel, findings: list[Finding]) -> list[str]:
     return out
 
 
-def run_child(path: str, plans: list[ClassPlan], timeout: float, device: str | None,
-              memory_mb: int, calls: Sequence[str] = ()) -> dict[str, Any]:
-    req = {"path": os.path.abspath(path), "device": device,
-           "classes": [p.request() for p in plans if p.inputs is not None], "calls": list(calls)}
-    with tempfile.TemporaryDirectory(prefix="lstm-lint-confirm-") as tmp:
-        rq, rs = os.path.join(tmp, "request.json"), os.path.join(tmp, "result.json")
-        with open(rq, "w") as fh:
-            json.dump(req, fh)
+# ---- the worker: torch imported once per run ----------------------------------------------
 
-        def limit() -> None:  # pragma: no cover - runs in the child
-            import resource
 
-            os.setsid()
-            # RLIMIT_DATA, not RLIMIT_AS: CUDA reserves a huge (inaccessible) address range
-            # that an address-space limit would refuse, while heap growth is what runs away
-            if memory_mb > 0:
-                lim = memory_mb * 1024 * 1024
-                resource.setrlimit(resource.RLIMIT_DATA, (lim, lim))
+class Worker:
+    """One ``confirm_child --serve`` process: imports torch once and serves every file."""
 
-        env = dict(os.environ, PYTHONUNBUFFERED="1", CUDA_LAUNCH_BLOCKING="0")
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.tmp = tempfile.mkdtemp(prefix="lstm-lint-confirm-")
+        self.torch_import_s: float | None = None
+        self.starts = 0
+        self.served = 0
+        self.log = os.path.join(self.tmp, "worker.log")
+
+    def _start(self) -> str | None:
+        env = dict(os.environ, PYTHONUNBUFFERED="1", CUDA_LAUNCH_BLOCKING="0",
+                   PYTORCH_NVML_BASED_CUDA_CHECK="1")
         pkg_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         env["PYTHONPATH"] = pkg_root + os.pathsep + env.get("PYTHONPATH", "")
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "lstm_lint.confirm_child", "--serve"], cwd=self.tmp,
+                env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
+                start_new_session=True)
+        self.starts += 1
+        msg = self._read(120.0)
+        if msg is None or not msg.get("ready"):
+            self.close()
+            return "the confirm worker did not start" + self._log_tail()
+        self.torch_import_s = msg.get("torch_import_s")
+        return None
+
+    def _log_tail(self) -> str:
         try:
-            proc = subprocess.run(
-                [sys.executable, "-m", "lstm_lint.confirm_child", rq, rs],
-                cwd=os.path.dirname(os.path.abspath(path)), env=env, timeout=timeout,
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                preexec_fn=limit,
-            )
-        except subprocess.TimeoutExpired:
-            return {"failed": f"timed out after {timeout:g} s"}
-        if not os.path.exists(rs):
-            tail = (proc.stderr or b"").decode("utf-8", "replace").strip().splitlines()[-1:]
-            if proc.returncode < 0:
-                why = f"the child process was killed by signal {-proc.returncode}"
-            else:
-                why = f"the child process exited with code {proc.returncode} before reporting"
-            if tail:
-                why += f" ({tail[0][:200]})"
-            return {"failed": why}
+            with open(self.log, errors="replace") as fh:
+                lines = [ln for ln in fh.read().splitlines() if ln.strip()]
+            return f" ({lines[-1][:200]})" if lines else ""
+        except OSError:
+            return ""
+
+    def _read(self, timeout: float) -> dict[str, Any] | None:
+        assert self.proc is not None and self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        ready, _, _ = select.select([fd], [], [], timeout)
+        if not ready:
+            return None
+        line = self.proc.stdout.readline()
+        if not line:
+            return None
+        try:
+            msg: dict[str, Any] = json.loads(line)
+        except ValueError:
+            return None
+        return msg
+
+    def run(self, req: dict[str, Any], budget: float) -> dict[str, Any]:
+        if self.proc is None or self.proc.poll() is not None:
+            why = self._start()
+            if why is not None:
+                return {"failed": why}
+        assert self.proc is not None and self.proc.stdin is not None
+        self.served += 1
+        n = self.served
+        rq = os.path.join(self.tmp, f"request{n}.json")
+        rs = os.path.join(self.tmp, f"result{n}.json")
+        with open(rq, "w") as fh:
+            json.dump(req, fh)
+        try:
+            self.proc.stdin.write((json.dumps({"request": rq, "result": rs}) + "\n").encode())
+            self.proc.stdin.flush()
+        except OSError:
+            self.close()
+            return {"failed": "the confirm worker stopped" + self._log_tail()}
+        msg = self._read(budget)
+        if msg is None or msg.get("done") != rs or not os.path.exists(rs):
+            self.close()  # a worker that cannot answer is replaced for the next file
+            return {"failed": "the confirm worker stopped answering" + self._log_tail()}
         with open(rs) as fh:
             result: dict[str, Any] = json.load(fh)
-        if proc.returncode != 0 and not result.get("classes"):
-            result.setdefault("failed", f"the child process exited with code {proc.returncode}")
+        for name in os.listdir(self.tmp):
+            if name.startswith((f"request{n}.", f"result{n}.")):
+                os.unlink(os.path.join(self.tmp, name))
         return result
+
+    def close(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        try:
+            if proc.stdin is not None:
+                proc.stdin.write(b'{"quit": true}\n')
+                proc.stdin.close()
+            proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            proc.kill()
+            proc.wait()
+
+
+_WORKER: Worker | None = None
+
+
+def worker() -> Worker:
+    global _WORKER
+    if _WORKER is None:
+        _WORKER = Worker()
+        atexit.register(_close_worker)
+    return _WORKER
+
+
+def _close_worker() -> None:
+    global _WORKER
+    if _WORKER is not None:
+        _WORKER.close()
+        import shutil
+
+        shutil.rmtree(_WORKER.tmp, ignore_errors=True)
+        _WORKER = None
+
+
+def run_child(path: str, plans: list[ClassPlan], timeout: float, device: str | None,
+              memory_mb: int, calls: Sequence[str] = (), script: bool = False) -> dict[str, Any]:
+    """One file's jobs in the worker: a class job per buildable plan, the script job if asked."""
+    classes = []
+    for p in plans:
+        if p.why_not_built and p.call is None:
+            continue
+        r = p.request()
+        r["fallback"] = not p.why_not_built
+        r["why_not_built"] = p.why_not_built
+        classes.append(r)
+    req = {"path": os.path.abspath(path), "device": device, "timeout": timeout,
+           "memory_mb": memory_mb, "classes": classes, "calls": list(calls), "script": script}
+    jobs = len(classes) + (1 if script else 0)
+    if not jobs:
+        return {"classes": []}
+    return worker().run(req, budget=jobs * (timeout + 10) + 30)
+
+
+# ---- verdicts ---------------------------------------------------------------------------------
+
+
+def _class_spans(fm: FileModel) -> dict[str, tuple[int, int]]:
+    from .positions import locate
+
+    classes = fm.module_classes()
+    spans = locate(fm.module, [c.node for c in classes])
+    out = {}
+    for c in classes:
+        sp = spans.get(id(c.node))
+        if sp is not None:
+            out[c.name] = (sp.line, sp.end_line)
+    return out
+
+
+def _class_of(f: Finding, spans: dict[str, tuple[int, int]]) -> str | None:
+    for name, (a, b) in spans.items():
+        if a <= f.line <= b:
+            return name
+    return None
+
+
+def _near(lines: Sequence[int], targets: set[int]) -> int | None:
+    for ln in lines:
+        if any(abs(ln - t) <= 1 for t in targets):
+            return ln
+    return None
+
+
+def script_verdict(f: Finding, script: dict[str, Any] | None) -> tuple[str | None, str]:
+    """The file's own module-level run: ("confirmed", evidence) when its crash passes through
+    the finding's line (or related line) with the kind of error the rule predicts; otherwise
+    (None, what it showed) -- evidence, not a verdict."""
+    if not script:
+        return None, ""
+    if script.get("failed"):
+        return None, f"the file's own module-level run: {script['failed']}"
+    err = script.get("error")
+    if err is None:
+        return None, "the file's own module-level run finished without error"
+    where = f" at line {err['line']}" if err.get("line") else ""
+    said = f"the file's own module-level run raised {err['type']}{where}: {err['message']}"
+    through = _near(err.get("frames") or [], _lines_of(f))
+    kinds = PREDICTED.get(f.code)
+    if through is not None and kinds is not None and err["type"] in kinds[0] \
+            and re.search(kinds[1], err["message"]):
+        via = f" (its traceback passes through line {through})" if through != err.get("line") \
+            else ""
+        return "confirmed", said + via
+    return None, said
+
+
+def _constraints_of(f: Finding) -> list[str]:
+    cons = getattr(f, "constraints", None)
+    return [str(c) for c in cons] if cons else []
+
+
+def _broken(constraints: Sequence[str], env: dict[str, Any]) -> list[str]:
+    bad = []
+    for c in constraints:
+        try:
+            if not evaluate(c, env):
+                bad.append(c)
+        except Exception:
+            bad.append(c)
+    return bad
 
 
 def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeout: float,
@@ -278,59 +573,142 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
     """Attach verdicts to ``findings`` (in place); return the evidence and new LST900 findings."""
     fm = fa.fm
     inst = instantiations_of(fa)
-    plans = [plan_class(fm, c, project, user_args, inst) for c in fm.module_classes()]
-    evidence: list[Evidence] = []
-    failed = None
-    calls = _loss_functions(fm, findings)
-    if any(p.inputs is not None for p in plans) or calls:
-        result = run_child(fm.path, plans, timeout, device, memory_mb, calls)
-        failed = result.get("failed")
-        if failed is None and result.get("error"):
-            err = result["error"]
-            failed = f"importing the file raised {err['type']}: {err['message']}"
-        dev = result.get("device", device or "cpu")
-        envs = {p.cls.name: p.env for p in plans}
-        for c in result.get("classes", []):
-            name = c.get("class", "?")
-            evidence.append(Evidence(name, c.get("ops", []), c.get("error"),
-                                     c.get("warnings", []), c.get("method"), dev,
-                                     c.get("output"),
-                                     {"B": BATCH_SIZE, "T": TIME_SIZE, **envs.get(name, {})},
-                                     c.get("fx_error", "")))
-    extra: list[Finding] = []
+    spans = _class_spans(fm)
+    own: dict[str, list[str]] = {}
     for f in findings:
-        if f.code in ("LST000", "LST001"):
-            continue
-        if failed is not None:
+        name = _class_of(f, spans)
+        if name is not None and f.code not in ("LST000", "LST001"):
+            mine = own.setdefault(name, [])
+            mine += [c for c in _constraints_of(f) if c not in mine]
+    plans = [plan_class(fm, c, project, user_args, inst, own.get(c.name))
+             for c in fm.module_classes()]
+    by_name = {p.cls.name: p for p in plans}
+    judged = [f for f in findings if f.code not in ("LST000", "LST001")]
+    result = run_child(fm.path, plans, timeout, device, memory_mb)
+    evidence, failed, why = _evidence(result, by_name)
+    verdicts: dict[int, tuple[str, str] | None] = {}
+    for f in judged:
+        verdicts[id(f)] = None if failed else _verdict(f, evidence, spans, by_name)
+    script: dict[str, Any] | None = None
+    calls = _loss_functions(fm, [f for f in judged if verdicts[id(f)] is None])
+    if not failed and any(v is None for v in verdicts.values()) \
+            and (result.get("skipped_lines") or calls):
+        more = run_child(fm.path, [], timeout, device, memory_mb, calls, script=True)
+        script = more.get("script") or ({"failed": more["failed"]} if more.get("failed")
+                                        else None)
+        if script and script.get("calls"):
+            extra_ev, _f, _w = _evidence({"classes": script["calls"],
+                                          "device": more.get("device")}, by_name)
+            evidence += extra_ev
+            for f in judged:
+                if verdicts[id(f)] is None:
+                    verdicts[id(f)] = _verdict(f, evidence, spans, by_name)
+    method = ", ".join(sorted({e.method for e in evidence if e.method}))
+    dev = evidence[0].device if evidence else None
+    for f in judged:
+        verdict = verdicts[id(f)]
+        s_verdict, s_said = script_verdict(f, script)
+        if failed:
             f.confirmation = {"verdict": "unconfirmed", "evidence": failed}
             continue
-        rule = rule_by_code(f.code)
-        verdict = rule.confirm(f, evidence) if rule is not None else None
+        if s_verdict == "confirmed" and (verdict is None or verdict[0] != "confirmed"):
+            verdict = ("confirmed", s_said)
+            s_said = ""
         if verdict is None:
-            why = "; ".join(p.why_no_inputs for p in plans if p.why_no_inputs) or \
-                "the run shows nothing at this line"
-            verdict = ("unconfirmed", why)
-        f.confirmation = {"verdict": verdict[0], "evidence": verdict[1],
-                          "method": ", ".join(sorted({e.method for e in evidence if e.method})),
-                          "device": evidence[0].device if evidence else None}
-    if failed is None:
-        for ev in evidence:
-            err = ev.error
-            if err is None or err.get("line") is None:
-                continue
-            line = err["line"]
-            if any(f.confirmation and f.confirmation["verdict"] == "confirmed"
-                   and any(abs(ln - line) <= 1 for ln in _lines_of(f)) for f in findings):
-                continue
-            if any(f.line == line and f.code == "LST900" for f in extra):
-                continue
-            extra.append(Finding(
-                "LST900", "runtime-shape-error", "error",
-                f"LST900 running {ev.cls} with synthetic inputs raised {err['type']}: "
-                f"{err['message']}", fm.path, None, fm, line, 1, line, 1,
-                confirmation={"verdict": "confirmed", "evidence": f"{err['type']}: {err['message']}",
-                              "method": ev.method, "device": ev.device}))
+            verdict = ("unconfirmed", why.get(_class_of(f, spans) or "", "")
+                       or "; ".join(sorted(set(why.values())))
+                       or "the run shows nothing at this line")
+        f.confirmation = {"verdict": verdict[0], "evidence": verdict[1], "method": method,
+                          "device": dev}
+        if s_said:
+            f.confirmation["script"] = s_said
+    extra = [] if failed else _unexplained_crashes(fm, findings, evidence)
     return evidence, extra
+
+
+def _evidence(result: dict[str, Any], plans: dict[str, ClassPlan]
+              ) -> tuple[list[Evidence], str | None, dict[str, str]]:
+    """Evidence per class run, the reason the whole file failed, why each class was not run."""
+    failed = result.get("failed")
+    if failed is None and result.get("error"):
+        err = result["error"]
+        where = f" (line {err['line']})" if err.get("line") else ""
+        failed = f"running the file's definitions raised {err['type']}{where}: {err['message']}"
+    dev = result.get("device") or "cpu"
+    why: dict[str, str] = {}
+    for name, p in plans.items():
+        if p.why_not_built and p.call is None:
+            why[name] = f"{name} not run: {p.why_not_built}"
+        elif p.inputs is None and p.why_no_inputs:
+            why[name] = f"{name} built only: {p.why_no_inputs}"
+    evidence = []
+    for c in result.get("classes", []):
+        name = c.get("class", "?")
+        plan = plans.get(name)
+        if c.get("failed"):
+            why[name] = f"running {name}: {c['failed']}"
+            continue
+        if c.get("not_run"):
+            why[name] = f"{name}: {c['not_run']}"
+        err = c.get("error")
+        if err is not None and name in plans:
+            where = f" at line {err['line']}" if err.get("line") else ""
+            stage = {"construct": "building", "forward": "running"}.get(err.get("stage"),
+                                                                         "running")
+            why[name] = f"{stage} {name} raised {err['type']}{where}: {err['message']}"
+        invented = bool(plan and plan.invented and c.get("ctor_source") != "call")
+        evidence.append(Evidence(name, c.get("ops", []), err, c.get("warnings", []),
+                                 c.get("method"), dev, c.get("output"),
+                                 {"B": BATCH_SIZE, "T": TIME_SIZE, **(c.get("env") or {})},
+                                 c.get("fx_error", ""), why.get(name, ""), invented,
+                                 list(c.get("constraints_broken") or []),
+                                 dict(c.get("constructor") or {})))
+    return evidence, failed, why
+
+
+def _verdict(f: Finding, evidence: list[Evidence], spans: dict[str, tuple[int, int]],
+             plans: dict[str, ClassPlan]) -> tuple[str, str] | None:
+    rule = rule_by_code(f.code)
+    if rule is None:
+        return None
+    verdict = rule.confirm(f, evidence)
+    if verdict is None or verdict[0] not in ("confirmed", "refuted"):
+        return verdict
+    # a run counts only if its sizes satisfy every constraint recorded for the finding
+    home = _class_of(f, spans)
+    runs = [e for e in evidence if e.cls == home] or evidence
+    cons = _constraints_of(f)
+    for e in runs:
+        bad = _broken(cons, e.env) if cons else []
+        if bad:
+            return ("unconfirmed", f"the run of {e.cls} used sizes that break "
+                    f"{', '.join(bad)} ({', '.join(f'{k}={v}' for k, v in sorted(e.env.items()))})"
+                    f"; it would have said: {verdict[0]}: {verdict[1]}")
+    return verdict
+
+
+def _unexplained_crashes(fm: FileModel, findings: list[Finding],
+                         evidence: list[Evidence]) -> list[Finding]:
+    """LST900: a shape error that the file's own construction and analysed inputs produce."""
+    extra: list[Finding] = []
+    for ev in evidence:
+        err = ev.error
+        if err is None or err.get("line") is None or ev.invented or ev.cls.endswith("()"):
+            continue
+        if err.get("type") not in SHAPE_ERRORS or err.get("stage") not in ("construct", "forward"):
+            continue
+        line = err["line"]
+        if any(any(abs(ln - line) <= 1 for ln in _lines_of(f)) for f in findings):
+            continue
+        if any(f.line == line for f in extra):
+            continue
+        extra.append(Finding(
+            "LST900", "runtime-shape-error", "error",
+            f"LST900 running {ev.cls} raised {err['type']}: {err['message']}", fm.path, None, fm,
+            line, 1, line, 1,
+            confirmation={"verdict": "confirmed", "evidence": f"{err['type']}: {err['message']}",
+                          "method": ev.method, "device": ev.device}))
+    return extra
 
 
 def observe_shapes(fm: FileModel, project: Any, cls_name: str | None, args_json: str | None,
@@ -355,10 +733,12 @@ def observe_shapes(fm: FileModel, project: Any, cls_name: str | None, args_json:
     result = run_child(fm.path, plans, timeout, device, memory_mb)
     by_name = {c.get("class"): c for c in result.get("classes", [])}
     for p in plans:
-        static = shape_str(_bound(static_output(p.static), p.env))
         c = by_name.get(p.cls.name)
-        if c is None:
-            why = result.get("failed") or p.why_no_inputs or "not run"
+        env = {**p.env, **((c or {}).get("env") or {})}
+        static = shape_str(_bound(static_output(p.static), env))
+        if c is None or c.get("failed") or c.get("not_run") or p.inputs is None:
+            why = result.get("failed") or (c or {}).get("failed") or (c or {}).get("not_run") \
+                or p.why_not_built or p.why_no_inputs or "not run"
             out[(fm.path, p.cls.name)] = {"static": static, "observed": None,
                                            "verdict": "unconfirmed", "detail": why,
                                            "source": p.source}
@@ -395,6 +775,12 @@ def _spec_json(v: Value) -> Any:
 def _bound(shape: Any, env: dict[str, int]) -> Any:
     """Put B=3, T=7 and the chosen sizes into a static shape for comparison."""
     full = {"B": BATCH_SIZE, "T": TIME_SIZE, **env}
+    if isinstance(shape, str) and shape not in full:
+        try:
+            v = evaluate(shape, full)
+            return v if isinstance(v, int) and not isinstance(v, bool) else shape
+        except Exception:
+            return shape
     if isinstance(shape, list):
         return [_bound(d, env) for d in shape]
     if isinstance(shape, str) and shape in full:

@@ -1,26 +1,48 @@
-"""The child process of ``--confirm``: build the user's model, trace it, record real shapes.
+"""The ``--confirm`` worker: the only place where lstm-lint imports torch or runs user code.
 
-Run as ``python -m lstm_lint.confirm_child REQUEST.json RESULT.json``.  This is the only
-place where lstm-lint imports torch or executes user code.  The user's file is imported under
-a private module name (so ``if __name__ == "__main__":`` blocks do not run), its prints go to
-stderr, and the result is written to a file so nothing the user prints can corrupt it.
+``python -m lstm_lint.confirm_child --serve`` imports torch once and then serves requests, one
+file each, read as JSON lines on stdin (``{"request": REQ.json, "result": RES.json}``); it
+answers one line per request on its original stdout.  Every job of a file (one per model
+class, and the file's own module-level run when asked for) is run in a forked process with
+its own timeout, memory limit and process group, so one model's crash, hang or memory
+blow-up cannot take the worker or the other models down.  CUDA is initialised only inside a
+job (after the fork); the worker itself never touches the device.
 
-For every requested class: construct it, synthesise inputs, trace ``forward`` with torch.fx
-(stack traces recorded, so each node maps to a source line) and propagate shapes with
-ShapeProp on the chosen device; when fx cannot trace the model, run it eagerly under a
-TorchFunctionMode that records every op issued from the user's file with its shapes.
+``python -m lstm_lint.confirm_child REQ.json RES.json`` serves one request and exits (one
+torch start per file, the old way; kept for the benchmark).
+
+A class job runs the file's *definitions* only (see :mod:`lstm_lint.confirm_defs`), builds the
+model from the constructor arguments the parent planned (or from the file's own
+instantiation, evaluated among those definitions), picks sizes that satisfy the recorded
+constraints (:mod:`lstm_lint.confirm_sizes`), traces ``forward`` with torch.fx (each node
+mapped to a source line) and propagates shapes; when fx cannot trace the model it runs it
+eagerly under a TorchFunctionMode that records every op issued from the user's file.  With no
+forward input known, the model is built only (enough for construction-time rules).
+
+The script job imports the whole file under a private module name (so ``if __name__ ==
+"__main__":`` blocks do not run), records the crash of its module-level code with the lines
+of the user's file in the traceback, then calls the argument-free functions the parent named.
+User prints go to stderr; results are written to files, never to a pipe the user can reach.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import ast
+import inspect
 import json
 import os
+import signal
 import sys
 import time
 import traceback
+import types
 import warnings
 from typing import Any
+
+from .confirm_defs import definitions
+from .confirm_sizes import evaluate, solve, symbols
+
+PRIVATE = "lstm_lint_confirm_target"
 
 
 def _shape(v: Any) -> Any:
@@ -213,36 +235,198 @@ def _trace_eager(model: Any, inputs: list[Any], path: str) -> tuple[list[dict[st
     return ops, result
 
 
+
+
+# ---- the file's definitions, the model's constructor arguments and sizes --------------------
+
+
+def _new_module(path: str) -> types.ModuleType:
+    mod = types.ModuleType(PRIVATE)
+    mod.__file__ = path
+    sys.modules[PRIVATE] = mod
+    return mod
+
+
+def load_definitions(path: str) -> tuple[types.ModuleType, dict[str, Any] | None, list[int]]:
+    """Run the file's definitions only; return the module, the error that stopped them (if
+    any) and the lines of the module-level statements left out."""
+    import __future__
+
+    mod = _new_module(path)
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        src = fh.read()
+    try:
+        kept, skipped = definitions(src, path)
+    except SyntaxError as exc:
+        return mod, {"type": "SyntaxError", "message": str(exc), "line": exc.lineno,
+                     "stage": "definitions", "frames": []}, []
+    flags = 0
+    for m in kept:
+        st = m.body[0]
+        if isinstance(st, ast.ImportFrom) and st.module == "__future__":
+            for a in st.names:
+                feat = getattr(__future__, a.name, None)
+                flags |= getattr(feat, "compiler_flag", 0)
+        try:
+            exec(compile(m, path, "exec", flags=flags, dont_inherit=True), mod.__dict__)  # noqa: S102
+        except SystemExit as exc:
+            return mod, {"type": "SystemExit", "message": f"sys.exit({exc.code})",
+                         "line": st.lineno, "stage": "definitions", "frames": [st.lineno]}, skipped
+        except BaseException as exc:
+            return mod, _error(exc, path, "definitions"), skipped
+    return mod, None, skipped
+
+
+def _params(cls: Any, args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The constructor's parameters as the call binds them, defaults included."""
+    try:
+        bound = inspect.signature(cls).bind(*args, **kwargs)
+        bound.apply_defaults()
+    except (TypeError, ValueError):
+        return dict(kwargs)
+    out: dict[str, Any] = {}
+    for k, v in bound.arguments.items():
+        if isinstance(v, dict) and inspect.signature(cls).parameters[k].kind \
+                == inspect.Parameter.VAR_KEYWORD:
+            out.update(v)
+        else:
+            out[k] = v
+    return out
+
+
+def _resolve(name: str, params: dict[str, Any], fixed: dict[str, Any]) -> Any:
+    parts = name.split(".")
+    if parts[0] in params:
+        v = params[parts[0]]
+        for p in parts[1:]:
+            if isinstance(v, dict):
+                v = v.get(p)
+            else:
+                v = getattr(v, p, None)
+        if isinstance(v, bool | int) and not (isinstance(v, int) and not isinstance(v, bool)
+                                              and v <= 0):
+            return v
+        return None
+    return fixed.get(name)
+
+
+def _int_env(env: dict[str, Any]) -> dict[str, int]:
+    return {k: v for k, v in env.items() if isinstance(v, int) and not isinstance(v, bool)}
+
+
+class _BuildRecorder:
+    """Records each recurrent layer built from the user's file: its line and configuration."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.builds: list[dict[str, Any]] = []
+        self._orig: Any = None
+
+    def __enter__(self) -> _BuildRecorder:
+        from torch.nn.modules.rnn import RNNBase
+
+        orig = RNNBase.__init__
+        rec = self
+
+        def init(mod: Any, *a: Any, **k: Any) -> None:
+            orig(mod, *a, **k)
+            line = _user_line(rec.path)
+            if line is not None:
+                rec.builds.append({"line": line, "op": "build", "name": type(mod).__name__,
+                                   "config": {n: getattr(mod, n, None) for n in (
+                                       "input_size", "hidden_size", "num_layers", "dropout",
+                                       "bidirectional", "batch_first", "proj_size")}})
+
+        self._orig = orig
+        RNNBase.__init__ = init  # type: ignore[method-assign, assignment]
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        from torch.nn.modules.rnn import RNNBase
+
+        RNNBase.__init__ = self._orig  # type: ignore[method-assign]
+
+
 def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dict[str, Any]:
     import torch
 
-    out: dict[str, Any] = {"class": req["class"], "warnings": [], "ops": [], "error": None,
-                           "method": None, "output": None}
-    cls = getattr(mod, req["class"], None)
+    name = req["class"]
+    out: dict[str, Any] = {"class": name, "warnings": [], "ops": [], "error": None,
+                           "method": None, "output": None, "env": {}, "built": False}
+    cls = getattr(mod, name, None)
     if cls is None:
-        out["error"] = {"type": "LookupError", "message": f"class {req['class']} not found",
-                        "line": None}
+        out["not_run"] = f"class {name} is not defined once the file's definitions have run"
         return out
+    args, kwargs = list(req.get("args", [])), dict(req.get("kwargs", {}))
+    if req.get("call"):
+        capture = {"__lstm_lint_args__": lambda *a, **k: (a, k)}
+        try:
+            a, k = eval(req["call"], {**mod.__dict__, **capture})  # noqa: S307
+            args, kwargs = list(a), dict(k)
+            out["ctor_source"] = "call"
+        except BaseException as exc:
+            msg = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+            why = (f"the arguments of {name}(...) at line {req.get('call_line')} cannot be "
+                   f"evaluated from the file's definitions ({type(exc).__name__}: {msg})")
+            if not req.get("fallback"):
+                out["not_run"] = why + (f"; {req['why_not_built']}"
+                                        if req.get("why_not_built") else "")
+                return out
+            out["ctor_note"] = why
+            out["ctor_source"] = "plan"
+    else:
+        out["ctor_source"] = "plan"
+    params = _params(cls, args, kwargs)
+    out["constructor"] = {k: v for k, v in params.items()
+                          if v is None or isinstance(v, bool | int | float | str)}
     device = torch.device(device_name)
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, _BuildRecorder(path) as rec:
         warnings.simplefilter("always")
         try:
-            model = cls(*req.get("args", []), **req.get("kwargs", {}))
+            model = cls(*args, **kwargs)
         except Exception as exc:
             out["error"] = _error(exc, path, "construct")
             out["warnings"] = [str(w.message) for w in caught]
+            out["ops"] = rec.builds
             return out
+    out["built"] = True
     out["warnings"] = [str(w.message) for w in caught]
+    builds = rec.builds
+    out["ops"] = list(builds)
+    specs = req.get("inputs")
+    if specs is None:
+        out["method"] = "build"
+        return out
+    needed: set[str] = set()
+    for s in _tensor_specs(specs):
+        for d in s["tensor"]:
+            if isinstance(d, str):
+                needed |= symbols(d)
+        if isinstance(s.get("lengths"), str):
+            needed |= symbols(s["lengths"])
+    fixed = dict(req.get("env", {}))
+    env, broken = solve(needed, req.get("constraints", []),
+                        lambda n: _resolve(n, params, fixed))
+    out["env"] = _int_env(env)
+    out["constraints_broken"] = broken
+    try:
+        bound = _bind_specs(specs, {**params, **env})
+    except KeyError as exc:
+        out["not_run"] = f"no value the analysis stands behind for the size {exc.args[0]}"
+        return out
+    except ValueError as exc:
+        out["not_run"] = str(exc)
+        return out
     model = model.to(device).eval()
     try:
-        inputs = _make_inputs(req.get("inputs", []), device)
+        inputs = _make_inputs(bound, device)
     except Exception as exc:
         out["error"] = _error(exc, path, "inputs")
         return out
     t0 = time.perf_counter()
     with torch.no_grad():
         try:
-            out["ops"] = _trace_fx(model, inputs, path, device)
+            out["ops"] = builds + _trace_fx(model, inputs, path, device)
             out["method"] = "fx"
             final = [o for o in out["ops"] if o["op"] == "output"]
             out["output"] = final[-1]["args"][0] if final else None
@@ -256,79 +440,262 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
                 out["output"] = _shape(result)
             except Exception as exc:
                 out["error"] = _error(exc, path, "forward")
-                ops = ops or []
-            out["ops"] = ops
+            out["ops"] = builds + ops
     out["seconds"] = round(time.perf_counter() - t0, 4)
+    if device.type == "cuda":
+        out["device_name"] = torch.cuda.get_device_name(device)
+    return out
+
+
+def _tensor_specs(specs: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for s in specs or []:
+        if isinstance(s, dict) and "tensor" in s:
+            out.append(s)
+        elif isinstance(s, dict) and "tuple" in s:
+            out += _tensor_specs(s["tuple"])
+    return out
+
+
+def _bind_specs(specs: Any, env: dict[str, Any]) -> Any:
+    out = []
+    for s in specs:
+        if isinstance(s, dict) and "tuple" in s:
+            out.append({"tuple": _bind_specs(s["tuple"], env)})
+        elif isinstance(s, dict) and "tensor" in s:
+            dims = []
+            for d in s["tensor"]:
+                v = evaluate(d, env)
+                if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
+                    raise ValueError(f"the size {d} is {v!r} with the constructor's values")
+                dims.append(v)
+            b = dict(s, tensor=dims)
+            if isinstance(s.get("lengths"), str):
+                b["lengths"] = evaluate(s["lengths"], env)
+            out.append(b)
+        else:
+            out.append(s)
     return out
 
 
 def _error(exc: BaseException, path: str, stage: str) -> dict[str, Any]:
     target = os.path.realpath(path)
-    line = None
+    frames = []
     for fr in traceback.extract_tb(exc.__traceback__):
-        if os.path.realpath(fr.filename) == target:
-            line = fr.lineno
+        if os.path.realpath(fr.filename) == target and fr.lineno is not None:
+            frames.append(fr.lineno)
     msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return {"type": type(exc).__name__, "message": msg[:500], "line": line, "stage": stage}
+    return {"type": type(exc).__name__, "message": msg[:500],
+            "line": frames[-1] if frames else None, "frames": frames, "stage": stage}
+
+
+def run_script(path: str, calls: list[str]) -> dict[str, Any]:
+    """The file's own module-level code (not ``__main__``), then the named functions."""
+    mod = _new_module(path)
+    sys.argv = [path]
+    out: dict[str, Any] = {"error": None, "calls": []}
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        src = fh.read()
+    t0 = time.perf_counter()
+    try:
+        exec(compile(src, path, "exec", dont_inherit=True), mod.__dict__)  # noqa: S102
+    except SystemExit as exc:
+        out["error"] = {"type": "SystemExit", "message": f"module called sys.exit({exc.code})",
+                        "line": None, "frames": [], "stage": "script"}
+    except BaseException as exc:
+        out["error"] = _error(exc, path, "script")
+    out["seconds"] = round(time.perf_counter() - t0, 4)
+    if out["error"] is not None:
+        return out
+    for name in calls:
+        entry: dict[str, Any] = {"class": f"{name}()", "error": None, "ops": [], "warnings": [],
+                                 "method": "call"}
+        fn = getattr(mod, name, None)
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                fn()  # type: ignore[misc]
+            entry["warnings"] = [str(w.message) for w in caught]
+        except SystemExit as exc:
+            entry["error"] = {"type": "SystemExit", "message": f"sys.exit({exc.code})",
+                              "line": None, "frames": []}
+        except Exception as exc:
+            entry["error"] = _error(exc, path, "call")
+        out["calls"].append(entry)
+    return out
+
+
+# ---- isolation: one forked process per job ----------------------------------------------------
+
+
+def _forked(fn: Any, path: str, out_path: str, timeout: float, memory_mb: int) -> dict[str, Any]:
+    """Run ``fn()`` in a forked process (own session, memory limit, timeout); its result."""
+    err_path = out_path + ".err"
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the job process
+        code = 0
+        try:
+            os.setsid()
+            null = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(null, 0)  # the worker's stdin carries its requests
+            fd = os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.dup2(fd, 1)
+            os.dup2(fd, 2)
+            if memory_mb > 0:
+                import resource
+
+                # RLIMIT_DATA, not RLIMIT_AS: CUDA reserves a huge (inaccessible) address
+                # range that an address-space limit would refuse
+                lim = memory_mb * 1024 * 1024
+                resource.setrlimit(resource.RLIMIT_DATA, (lim, lim))
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.chdir(os.path.dirname(os.path.abspath(path)))
+            sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+            res = fn()
+            with open(out_path, "w") as fh:
+                json.dump(res, fh, default=repr)
+        except BaseException:
+            traceback.print_exc()
+            code = 70
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    deadline = time.monotonic() + timeout
+    pause = 0.002
+    status = 0
+    while True:
+        wpid, status = os.waitpid(pid, os.WNOHANG)
+        if wpid:
+            break
+        if time.monotonic() > deadline:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.waitpid(pid, 0)
+            return {"failed": f"timed out after {timeout:g} s"}
+        time.sleep(pause)
+        pause = min(pause * 1.5, 0.05)
+    try:
+        os.killpg(pid, signal.SIGKILL)  # whatever the job left running
+    except (ProcessLookupError, PermissionError):
+        pass
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and os.path.exists(out_path):
+        with open(out_path) as fh:
+            result: dict[str, Any] = json.load(fh)
+        return result
+    tail = ""
+    try:
+        with open(err_path, errors="replace") as fh:
+            lines = [ln.strip() for ln in fh.read().splitlines() if ln.strip()]
+        tail = lines[-1][:200] if lines else ""
+    except OSError:
+        pass
+    if os.WIFSIGNALED(status):
+        why = f"the process was killed by signal {os.WTERMSIG(status)}"
+    else:
+        why = f"the process exited with code {os.WEXITSTATUS(status)} before reporting"
+    return {"failed": why + (f" ({tail})" if tail else "")}
+
+
+def run_request(req: dict[str, Any], res_path: str) -> dict[str, Any]:
+    """Every job of one file, each in its own forked process."""
+    path = req["path"]
+    timeout = float(req.get("timeout", 60))
+    memory_mb = int(req.get("memory_mb", 4096))
+    device = req.get("device") or _default_device()
+    result: dict[str, Any] = {"path": path, "device": device, "classes": [], "error": None,
+                              "script": None, "skipped_lines": None}
+    for i, creq in enumerate(req.get("classes", [])):
+        def job(creq: dict[str, Any] = creq) -> dict[str, Any]:
+            import torch
+
+            torch.manual_seed(0)
+            mod, err, skipped = load_definitions(path)
+            if err is not None:
+                return {"class": creq["class"], "defs_error": err, "skipped_lines": skipped}
+            r = run_class(mod, creq, path, device)
+            r["skipped_lines"] = skipped
+            return r
+
+        t0 = time.perf_counter()
+        r = _forked(job, path, f"{res_path}.{i}", timeout, memory_mb)
+        r.setdefault("class", creq["class"])
+        r["wall_s"] = round(time.perf_counter() - t0, 4)
+        if r.get("defs_error") is not None:
+            result["error"] = r["defs_error"]
+            result["skipped_lines"] = r.get("skipped_lines")
+            break
+        if result["skipped_lines"] is None:
+            result["skipped_lines"] = r.pop("skipped_lines", None)
+        r.pop("skipped_lines", None)
+        if r.get("device_name"):
+            result["device_name"] = r["device_name"]
+        result["classes"].append(r)
+    if req.get("script"):
+        calls = list(req.get("calls", []))
+
+        def script() -> dict[str, Any]:
+            import torch
+
+            torch.manual_seed(0)
+            return run_script(path, calls)
+
+        t0 = time.perf_counter()
+        result["script"] = _forked(script, path, f"{res_path}.script", timeout, memory_mb)
+        result["script"]["wall_s"] = round(time.perf_counter() - t0, 4)
+    return result
+
+
+def _default_device() -> str:
+    import torch
+
+    # NVML-based check (set before torch is imported): tells whether CUDA is there without
+    # initialising it, so that forked jobs can still initialise it themselves
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _serve_one(req_path: str, res_path: str) -> None:
+    with open(req_path) as fh:
+        req = json.load(fh)
+    try:
+        result = run_request(req, res_path)
+    except BaseException as exc:  # the worker itself must survive and answer
+        result = {"path": req.get("path"), "classes": [], "error": None,
+                  "failed": f"the confirm worker failed: {type(exc).__name__}: {exc}"}
+    with open(res_path, "w") as fh:
+        json.dump(result, fh, default=repr)
 
 
 def main(argv: list[str]) -> int:
-    req_path, res_path = argv[0], argv[1]
-    with open(req_path) as fh:
-        req = json.load(fh)
-    path = req["path"]
-    real_stdout = sys.stdout
-    sys.stdout = sys.stderr  # user prints must not reach the parent's protocol
-    result: dict[str, Any] = {"path": path, "classes": [], "error": None}
-    try:
-        import torch
+    os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")
+    proto = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)  # user prints (and torch's) never reach the protocol
+    t0 = time.perf_counter()
+    import torch  # noqa: F401  (once, for every file and job)
 
-        device = req.get("device") or ("cuda" if torch.cuda.is_available() else "cpu")
-        result["device"] = device
-        if device.startswith("cuda"):
-            result["device_name"] = torch.cuda.get_device_name(0)
-        torch.manual_seed(0)
-        sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
-        spec = importlib.util.spec_from_file_location("lstm_lint_confirm_target", path)
-        assert spec is not None and spec.loader is not None
-        mod = importlib.util.module_from_spec(spec)
-        t0 = time.perf_counter()
-        try:
-            spec.loader.exec_module(mod)
-        except SystemExit as exc:
-            result["error"] = {"type": "SystemExit", "message": f"module called sys.exit({exc.code})",
-                               "line": None, "stage": "import"}
-        except BaseException as exc:
-            result["error"] = _error(exc, path, "import")
-        result["import_seconds"] = round(time.perf_counter() - t0, 4)
-        if result["error"] is None:
-            for creq in req["classes"]:
-                try:
-                    result["classes"].append(run_class(mod, creq, path, device))
-                except SystemExit as exc:
-                    result["classes"].append({"class": creq["class"], "error": {
-                        "type": "SystemExit", "message": f"sys.exit({exc.code})", "line": None}})
-            for name in req.get("calls", []):
-                entry: dict[str, Any] = {"class": f"{name}()", "error": None, "ops": [],
-                                         "warnings": []}
-                fn = getattr(mod, name, None)
-                try:
-                    with warnings.catch_warnings(record=True) as caught:
-                        warnings.simplefilter("always")
-                        fn()  # type: ignore[misc]
-                    entry["warnings"] = [str(w.message) for w in caught]
-                    entry["method"] = "call"
-                except SystemExit as exc:
-                    entry["error"] = {"type": "SystemExit", "message": f"sys.exit({exc.code})",
-                                      "line": None}
-                except Exception as exc:
-                    entry["error"] = _error(exc, path, "call")
-                    entry["method"] = "call"
-                result["classes"].append(entry)
-    finally:
-        sys.stdout = real_stdout
-        with open(res_path, "w") as fh:
-            json.dump(result, fh)
+    torch_s = round(time.perf_counter() - t0, 4)
+    if argv and argv[0] == "--serve":
+        proto.write(json.dumps({"ready": True, "torch_import_s": torch_s}) + "\n")
+        proto.flush()
+        for line in sys.stdin:
+            msg = json.loads(line)
+            if msg.get("quit"):
+                break
+            _serve_one(msg["request"], msg["result"])
+            proto.write(json.dumps({"done": msg["result"]}) + "\n")
+            proto.flush()
+        return 0
+    _serve_one(argv[0], argv[1])
+    with open(argv[1]) as fh:
+        res = json.load(fh)
+    res["torch_import_s"] = torch_s
+    with open(argv[1], "w") as fh:
+        json.dump(res, fh)
     return 0
 
 

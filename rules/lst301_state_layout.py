@@ -8,7 +8,7 @@ from typing import Any
 import libcst as cst
 
 from lstm_lint.layers import Layer
-from lstm_lint.rule import Finding, Rule, RuleContext, error_near
+from lstm_lint.rule import Finding, Rule, RuleContext, _lines_of, error_near
 from lstm_lint.values import BATCH, Tensor
 
 
@@ -134,4 +134,17 @@ class Net(nn.Module):
         return ""
 
     def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
-        return error_near(finding, evidence)
+        hit = error_near(finding, evidence)
+        if hit is not None:
+            return hit
+        # a wrong state makes the RNN raise: a run that went through the state's line or the
+        # RNN call it is passed to without any error refutes the claim
+        for ev in evidence:
+            if ev.error is not None or ev.method not in ("fx", "eager"):
+                continue
+            for line in sorted(_lines_of(finding)):
+                ops = [op for op in ev.ops_at(line) if op.get("out") is not None]
+                if ops:
+                    return ("refuted", f"the model ran through line {line} without error "
+                            f"({ops[0]['name']} gave {ops[0]['out']})")
+        return None

@@ -84,8 +84,19 @@ class Net(nn.Module):
             yield f
 
     def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
+        """Decided by building the model: no forward input is needed."""
         for ev in evidence:
             for w in ev.warnings:
                 if "dropout" in w and "num_layers" in w:
                     return ("confirmed", f"PyTorch warned: {w.splitlines()[0]}")
+        for ev in evidence:
+            for op in ev.ops_at(finding.line):
+                cfg = op.get("config") if op.get("op") == "build" else None
+                if not cfg:
+                    continue
+                built = (f"the {op['name']} built at line {finding.line} has "
+                         f"dropout={cfg['dropout']} and num_layers={cfg['num_layers']}")
+                if cfg["dropout"] and cfg["num_layers"] == 1:
+                    return ("confirmed", built + ": no layer follows to drop into")
+                return ("refuted", built)
         return None

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from lstm_lint.rule import Finding, Rule, RuleContext
+from lstm_lint.rule import Finding, Rule, RuleContext, error_near
 
 
 class ProjSizeTooLarge(Rule):
@@ -56,3 +57,16 @@ class Net(nn.Module):
             msg = (f"{label} has {c.received}, but PyTorch requires {c.expected} and raises "
                    "when the model is built")
             yield ctx.finding(node, msg)
+
+    def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
+        """Decided by building the model: no forward input is needed."""
+        hit = error_near(finding, evidence)
+        if hit is not None:
+            return hit
+        for ev in evidence:
+            for op in ev.ops_at(finding.line):
+                cfg = op.get("config") if op.get("op") == "build" else None
+                if cfg and cfg["proj_size"] < cfg["hidden_size"]:
+                    return ("refuted", f"the {op['name']} built at line {finding.line} has "
+                            f"proj_size={cfg['proj_size']} < hidden_size={cfg['hidden_size']}")
+        return None

@@ -1,0 +1,137 @@
+"""--confirm builds models only from values the analysis stands behind, with agreed sizes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lstm_lint.confirm import Evidence, _unexplained_crashes, confirm_file
+from lstm_lint.confirm_sizes import solve
+from lstm_lint.findings import Finding, Related
+from lstm_lint.lint import Options, check_file, load
+from lstm_lint.positions import Span
+
+VALUES = Path(__file__).resolve().parent / "corpus" / "confirm" / "values"
+
+
+def _confirm(name: str, forced: list[Finding] | None = None,
+             ) -> tuple[list[Finding], list[Evidence], list[Finding], object]:
+    path = VALUES / name
+    fm = load(str(path))
+    assert fm is not None and not isinstance(fm, Finding)
+    res = check_file(fm, None, Options())
+    assert res.analysis is not None
+    findings = res.findings if forced is None else forced
+    ev, extra = confirm_file(res.analysis, findings, None, 60, "cpu")
+    return findings, ev, extra, fm
+
+
+def _line(name: str, needle: str) -> int:
+    lines = (VALUES / name).read_text().splitlines()
+    return next(i + 1 for i, t in enumerate(lines) if needle in t)
+
+
+def test_probability_flag_and_configuration_come_from_the_files_own_call():
+    findings, ev, extra, _fm = _confirm("own_values.py")
+    assert [f.code for f in findings] == ["LST201"] and not extra
+    assert findings[0].confirmation is not None
+    assert findings[0].confirmation["verdict"] == "confirmed", findings[0].confirmation
+    [net] = ev
+    assert net.constructor == {"n_in": 8, "hidden": 16, "n_out": 3, "dropout_p": 0.25,
+                               "bidirectional": True}
+    assert net.ops[0]["config"]["num_layers"] == 2  # from the file's EncoderConfig(num_layers=2)
+    assert not net.invented
+
+
+def test_defaults_are_used_and_only_sizes_get_primes():
+    findings, ev, extra, _fm = _confirm("defaults.py")
+    assert findings[0].confirmation is not None
+    assert findings[0].confirmation["verdict"] == "confirmed" and not extra
+    [net] = ev
+    assert net.constructor == {"n_in": 5, "hidden": 11, "n_out": 13, "dropout_p": 0.1,
+                               "bidirectional": False}
+    assert net.invented
+
+
+def test_nothing_is_invented_for_a_probability_a_flag_or_a_configuration():
+    findings, ev, extra, _fm = _confirm("no_values.py")
+    assert ev == [] and extra == []  # not run: no LST900 from invented values
+    [f] = findings
+    assert f.confirmation == {
+        "verdict": "unconfirmed", "method": "", "device": None,
+        "evidence": "Net not run: no value for constructor parameter 'dropout_p' (not known "
+                    "to be a size): give --args or build the model in the file"}
+
+
+def test_a_one_layer_rnn_with_dropout_is_confirmed_by_building_it_alone():
+    findings, ev, _extra, _fm = _confirm("rnn_dropout_no_input.py")
+    [f] = findings
+    assert f.code == "LST501" and f.confirmation is not None
+    assert f.confirmation["verdict"] == "confirmed", f.confirmation
+    assert f.confirmation["method"] == "build"
+    [net] = ev
+    assert net.ops == [{"line": 8, "op": "build", "name": "RNN", "config": {
+        "input_size": 5, "hidden_size": 11, "num_layers": 1, "dropout": 0.2,
+        "bidirectional": False, "batch_first": False, "proj_size": 0}}]
+
+
+def test_a_crash_under_invented_values_is_never_a_finding():
+    err = {"type": "RuntimeError", "message": "boom", "line": 9, "stage": "forward"}
+
+    def ev(invented: bool) -> Evidence:
+        return Evidence("Net", [], err, [], "eager", "cpu", None, {"B": 3, "T": 7},
+                        invented=invented)
+
+    fm = load(str(VALUES / "no_values.py"))
+    assert fm is not None and not isinstance(fm, Finding)
+    assert _unexplained_crashes(fm, [], [ev(True)]) == []
+    [f] = _unexplained_crashes(fm, [], [ev(False)])
+    assert f.code == "LST900" and f.line == 9
+
+
+def _forced(name: str, code: str, needle: str, constraints: list[str] | None,
+            related: str | None = None) -> Finding:
+    fm = load(str(VALUES / name))
+    line = _line(name, needle)
+    f = Finding(code, "forced", "error", f"{code} (forced)", str(VALUES / name), None, fm,
+                line, 1, line, 2)
+    if related is not None:
+        r = _line(name, related)
+        f.related.append(Related(f.path, None, fm, "here", Span(r, 1, r, 2)))
+    if constraints is not None:
+        f.constraints = constraints  # type: ignore[attr-defined]
+    return f
+
+
+def test_seq_len_times_hidden_is_refuted_by_a_run_with_t_equal_to_seq_len():
+    f = _forced("seq_len_hidden.py", "LST101", "self.fc(out", ["T == seq_len"])
+    _findings, [net], extra, _fm = _confirm("seq_len_hidden.py", [f])
+    assert not extra
+    assert f.confirmation is not None and f.confirmation["verdict"] == "refuted", f.confirmation
+    assert net.env["T"] == net.env["seq_len"]
+
+
+def test_constructor_batch_size_is_refuted_by_a_run_with_b_equal_to_batch_size():
+    f = _forced("ctor_batch_size.py", "LST301", "h0 = torch", ["B == batch_size"],
+                related="self.gru(x, h0)")
+    _findings, [net], extra, _fm = _confirm("ctor_batch_size.py", [f])
+    assert not extra
+    assert f.confirmation is not None and f.confirmation["verdict"] == "refuted", f.confirmation
+    assert net.env["B"] == net.env["batch_size"]
+
+
+def test_a_verdict_from_sizes_that_break_a_constraint_does_not_count():
+    f = _forced("seq_len_hidden.py", "LST101", "self.fc(out", ["2 * T == seq_len"])
+    _confirm("seq_len_hidden.py", [f])
+    assert f.confirmation is not None and f.confirmation["verdict"] == "unconfirmed"
+    assert "break 2 * T == seq_len" in f.confirmation["evidence"]
+
+
+def test_sizes_satisfy_the_constraints_or_report_them():
+    env, bad = solve({"B", "T", "n_in"}, ["T == seq_len", "B == batch_size"],
+                     {"n_in": 5, "seq_len": 13}.get)
+    assert env == {"B": 3, "T": 13, "n_in": 5, "seq_len": 13, "batch_size": 3} and bad == []
+    env, bad = solve({"T"}, ["T == cfg.max_len (self.fc in_features)"],
+                     {"cfg.max_len": 29}.get)
+    assert env["T"] == 29 and bad == []
+    env, bad = solve({"T_x", "B"}, ["hidden == 2 * n"], {"hidden": 10, "n": 7}.get)
+    assert env["T_x"] == 13 and bad == ["hidden == 2 * n"]
