@@ -1,10 +1,14 @@
 """Results cached by file content, lstm-lint's version and the effective configuration.
 
-Entries live in ``.lstm_lint_cache/`` at the project root (the folder holding
-``pyproject.toml``, else the current directory), one JSON file per key, written atomically
-(temporary file and rename) so that concurrent runs never read half an entry.  An entry also
-records the content hashes of the other files that were consulted (base classes in other
-files); a change to any of them invalidates it.
+Where the cache lives (see :func:`cache_dir`): ``--cache-dir`` or ``$LSTM_LINT_CACHE_DIR`` when
+given; else ``.lstm_lint_cache/`` at the project root (the nearest folder above the first
+linted path holding ``pyproject.toml``, ``setup.cfg``, ``setup.py`` or ``.git``); else, when
+there is no project, the user cache folder ``$XDG_CACHE_HOME/lstm-lint`` (by default
+``~/.cache/lstm-lint``), never the linted folder itself.  Entries are keyed by the file's
+absolute path and content, one JSON file per key, written atomically (temporary file and
+rename) so that concurrent runs never read half an entry.  An entry also records the content
+hashes of the other files that were consulted (base classes in other files); a change to any
+of them invalidates it.
 """
 
 from __future__ import annotations
@@ -30,21 +34,49 @@ def _digest(path: str) -> str | None:
         return None
 
 
-def project_root(paths: Sequence[str]) -> str:
+ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
+
+
+def find_project_root(paths: Sequence[str]) -> str | None:
+    """The nearest folder above the first path that holds a project marker, or None."""
     start = os.path.abspath(next((p for p in paths if p != "-"), "."))
     d = start if os.path.isdir(start) else os.path.dirname(start)
     while True:
-        if os.path.isfile(os.path.join(d, "pyproject.toml")) or os.path.isdir(os.path.join(d, ".git")):
+        if any(os.path.exists(os.path.join(d, m)) for m in ROOT_MARKERS):
             return d
         parent = os.path.dirname(d)
         if parent == d:
-            return os.getcwd()
+            return None
         d = parent
 
 
+def project_root(paths: Sequence[str]) -> str:
+    """The project root, else the current directory (kept for the benchmarks' callers)."""
+    return find_project_root(paths) or os.getcwd()
+
+
+def user_cache_dir() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "lstm-lint")
+
+
+def cache_dir(paths: Sequence[str], explicit: str | None = None) -> str:
+    """Where results are cached: ``explicit`` (``--cache-dir``), ``$LSTM_LINT_CACHE_DIR``, the
+    project root's ``.lstm_lint_cache/``, else the user cache folder."""
+    chosen = explicit or os.environ.get("LSTM_LINT_CACHE_DIR")
+    if chosen:
+        return os.path.abspath(os.path.expanduser(chosen))
+    root = find_project_root(paths)
+    return os.path.join(root, CACHE_DIR) if root is not None else user_cache_dir()
+
+
 class Cache:
-    def __init__(self, root: str, signature: str):
-        self.dir = os.path.join(root, CACHE_DIR)
+    def __init__(self, root: str | None, signature: str, directory: str | None = None):
+        """Entries under ``directory``, or under ``root``'s ``.lstm_lint_cache/``."""
+        if directory is None:
+            assert root is not None, "a cache needs a root or a directory"
+            directory = os.path.join(root, CACHE_DIR)
+        self.dir = directory
         self.signature = signature
         self.hits = 0
         self.misses = 0

@@ -16,38 +16,65 @@ from typing import Any
 from . import __version__
 from .discover import UsageError, discover
 
-COMMANDS = ("check", "shapes", "rule", "graph", "server")
+#: every subcommand with its one-line summary (``lstm-lint --help`` lists them)
+COMMAND_HELP = {
+    "check": "check files for shape bugs (the default: `lstm-lint PATH...` is `lstm-lint check PATH...`)",
+    "shapes": "print the shape that comes out of each module's forward",
+    "rule": "list the rules, or print one rule's docs",
+    "graph": "draw each module's forward dataflow with the shape on every edge",
+    "server": "run the language server (LSP over stdio) for editors",
+}
+COMMANDS = tuple(COMMAND_HELP)
 
 
-def _check_parser() -> argparse.ArgumentParser:
+def _check_parser(prog: str = "lstm-lint") -> argparse.ArgumentParser:
+    commands = "\n".join(f"  {name:8s}{text}" for name, text in COMMAND_HELP.items())
     p = argparse.ArgumentParser(
-        prog="lstm-lint",
-        description="Static shape checks for PyTorch recurrent models. "
-                    "Subcommands: check (default), shapes, rule.",
+        prog=prog,
+        usage=f"{prog} [check] [OPTIONS] PATH...\n       lstm-lint COMMAND [OPTIONS] ...",
+        description="Static shape checks for PyTorch recurrent models.",
+        epilog=f"commands:\n{commands}\n\n`lstm-lint COMMAND --help` shows a command's options.\n"
+               "Exit codes: 0 no findings, 1 findings (or a file that cannot be read or parsed), "
+               "2 usage or internal error.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("paths", nargs="*", help="files or folders (- for standard input)")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="files or folders to check (- for standard input)")
     p.add_argument("--format", choices=("text", "json", "sarif", "github", "gitlab"),
-                   default="text")
-    p.add_argument("--output-file", "-o", help="write the report here instead of stdout")
-    p.add_argument("--select", help="comma-separated codes or prefixes to enable")
-    p.add_argument("--extend-select", help="codes to enable on top of the configuration")
-    p.add_argument("--ignore", help="comma-separated codes or prefixes to disable")
-    p.add_argument("--config", help="a pyproject.toml to read [tool.lstm-lint] from")
+                   default="text", help="output format (default: text)")
+    p.add_argument("--output-file", "-o", metavar="FILE",
+                   help="write the report here instead of stdout")
+    p.add_argument("--select", metavar="CODES",
+                   help="comma-separated codes or prefixes to enable (replaces the configuration's)")
+    p.add_argument("--extend-select", metavar="CODES",
+                   help="comma-separated codes or prefixes to enable on top of the selection")
+    p.add_argument("--ignore", metavar="CODES",
+                   help="comma-separated codes or prefixes to disable")
+    p.add_argument("--per-file-ignores", metavar="PATTERN:CODES", action="append",
+                   help="codes to disable in files matching a pattern, e.g. 'tests/*:LST2,LST5' "
+                        "(repeatable; replaces the configuration's)")
+    p.add_argument("--config", metavar="FILE",
+                   help="a pyproject.toml to read [tool.lstm-lint] from")
     p.add_argument("--isolated", action="store_true", help="ignore configuration files")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     p.add_argument("--statistics", action="store_true", help="count findings per code")
-    p.add_argument("--stdin-filename", help="the name to report for standard input")
-    p.add_argument("--no-cache", action="store_true",
-                   help="do not read or write the cache (.lstm_lint_cache/ at the project root)")
-    p.add_argument("--jobs", "-j", type=int, default=0,
+    p.add_argument("--stdin-filename", metavar="NAME",
+                   help="the name to report for standard input")
+    p.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    p.add_argument("--cache-dir", metavar="DIR",
+                   help="where to cache results (default: $LSTM_LINT_CACHE_DIR, else "
+                        ".lstm_lint_cache/ at the project root, else $XDG_CACHE_HOME/lstm-lint)")
+    p.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
                    help="processes to lint with (default: all cores)")
     p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     _confirm_flags(p)
-    p.add_argument("--fix", action="store_true", help="apply safe fixes to the files")
+    p.add_argument("--fix", action="store_true",
+                   help="apply safe fixes to the files, then report what remains")
     p.add_argument("--unsafe-fixes", action="store_true",
                    help="with --fix or --diff, also apply fixes that change behaviour")
     p.add_argument("--diff", action="store_true",
-                   help="print the fixes as a unified diff and write nothing")
+                   help="print what --fix would change as a unified diff and write nothing "
+                        "(exit 1 when there is a diff)")
     p.add_argument("--version", action="version", version=f"lstm-lint {__version__}")
     return p
 
@@ -79,29 +106,65 @@ def _progress(done: int, total: int, path: str) -> None:
 
 
 def _shapes_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="lstm-lint shapes",
-                                description="What shape comes out of each module's forward.")
-    p.add_argument("path")
-    p.add_argument("--class", dest="cls", help="only this class")
-    p.add_argument("--args", help="constructor arguments as a JSON list or object")
-    p.add_argument("--input", action="append", default=[],
-                   help="one per forward argument: float32[32,50,10], (spec,spec), none, JSON")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p = argparse.ArgumentParser(
+        prog="lstm-lint shapes",
+        description="Print the shape that comes out of each module's forward: symbolic, or "
+                    "concrete for the given constructor arguments and inputs.")
+    p.add_argument("path", metavar="PATH", help="a file or a folder")
+    p.add_argument("--class", dest="cls", metavar="NAME", help="only this class")
+    p.add_argument("--args", metavar="JSON",
+                   help="constructor arguments as a JSON list or object, e.g. '[10, 20, 5]' or "
+                        "'{\"hidden_size\": 20}'")
+    p.add_argument("--input", action="append", default=[], metavar="SPEC",
+                   help="one per forward argument, in order: a tensor float32[32,50,10], a tuple "
+                        "(spec,spec), none, or a JSON literal")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="output format (default: text)")
     _confirm_flags(p)
     return p
 
 
 def _rule_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="lstm-lint rule", description="Show a rule's docs.")
-    p.add_argument("code", nargs="?")
-    p.add_argument("--all", action="store_true", help="the whole catalogue")
+    p = argparse.ArgumentParser(prog="lstm-lint rule",
+                                description="List the rules, or print one rule's docs.")
+    p.add_argument("code", nargs="?", metavar="CODE",
+                   help="the rule to document, e.g. LST101 (without it: one line per rule)")
+    p.add_argument("--all", action="store_true",
+                   help="the whole catalogue as Markdown (docs/rules.md)")
     return p
 
 
-def _codes(s: str | None) -> list[str] | None:
+def _codes(s: str | None, flag: str) -> list[str] | None:
+    """A comma-separated list of codes or prefixes; an unknown one is a usage error."""
+    from .config import check_codes
+
     if s is None:
         return None
-    return [c.strip().upper() for c in s.split(",") if c.strip()]
+    return check_codes([c for c in s.split(",") if c.strip()], flag)
+
+
+def _per_file_ignores(values: list[str] | None) -> dict[str, list[str]] | None:
+    """``PATTERN:CODE[,CODE...]`` items, comma-separated and repeatable, as in ruff:
+    ``tests/*:LST2,LST5,docs/*:LST1``."""
+    from .config import check_codes
+
+    if values is None:
+        return None
+    out: dict[str, list[str]] = {}
+    for value in values:
+        pattern: str | None = None
+        for item in (i.strip() for i in value.split(",")):
+            if not item:
+                continue
+            if ":" in item:
+                pattern, _, item = item.rpartition(":")
+                pattern = pattern.strip()
+                if not pattern:
+                    raise UsageError(f"--per-file-ignores: {value!r} has an empty pattern")
+            if pattern is None:
+                raise UsageError(f"--per-file-ignores: expected PATTERN:CODES, got {value!r}")
+            out.setdefault(pattern, []).extend(check_codes([item], "--per-file-ignores"))
+    return out
 
 
 def run_check(argv: Sequence[str]) -> int:
@@ -112,13 +175,17 @@ def run_check(argv: Sequence[str]) -> int:
     ns = _check_parser().parse_args(list(argv))
     if not ns.paths:
         raise UsageError("no paths given (try: lstm-lint src/)")
+    select_cli = _codes(ns.select, "--select")
+    extend = _codes(ns.extend_select, "--extend-select") or []
+    ignore_cli = _codes(ns.ignore, "--ignore")
+    pfi_cli = _per_file_ignores(ns.per_file_ignores)
     cfg = load_config(ns.paths, ns.config, ns.isolated)
-    select = _codes(ns.select) if ns.select else cfg.select
-    extend = _codes(ns.extend_select) or []
-    ignore = (_codes(ns.ignore) or []) + ([] if ns.ignore else cfg.ignore)
-    if ns.select is None and cfg.select is not None and extend:
-        select = [*cfg.select, *extend]
-    opts = Options(select=select, ignore=ignore, per_file_ignores=cfg.per_file_ignores,
+    select = select_cli if select_cli is not None else cfg.select
+    if select is not None and extend:
+        select = [*select, *extend]
+    ignore = (ignore_cli or []) + ([] if ignore_cli is not None else cfg.ignore)
+    opts = Options(select=select, ignore=ignore,
+                   per_file_ignores=pfi_cli if pfi_cli is not None else cfg.per_file_ignores,
                    debug=ns.debug or bool(os.environ.get("LSTM_LINT_DEBUG")),
                    script=True if ns.confirm else None)
     stdin = None
@@ -129,9 +196,9 @@ def run_check(argv: Sequence[str]) -> int:
     files = list(discover(ns.paths, cfg.exclude))
     cache = None
     if not ns.no_cache and not ns.confirm and not os.environ.get("LSTM_LINT_NO_CACHE"):
-        from .cache import Cache, project_root
+        from .cache import Cache, cache_dir
 
-        cache = Cache(project_root(ns.paths), opts.signature())
+        cache = Cache(None, opts.signature(), cache_dir(ns.paths, ns.cache_dir))
     jobs = ns.jobs if ns.jobs > 0 else (os.cpu_count() or 1)
     if sys.stderr.isatty() and len(files) > 200:
         sys.stderr.write(f"lstm-lint: checking {len(files)} files with {jobs} processes\n")
@@ -149,14 +216,22 @@ def run_check(argv: Sequence[str]) -> int:
                                       ns.memory_mb)
             r.findings.extend(extra)
         _progress(len(todo), len(todo), "")
-    if ns.fix or ns.diff:
-        results = _apply_fixes(results, opts, ns, files)
-        if ns.diff:
-            return 1 if any(getattr(r, "diff", "") for r in results) else 0
-    findings = sorted((f for r in results for f in r.findings),
-                      key=lambda f: (f.path, f.line, f.column, f.code))
-    findings = [f for f in findings if f.code in ("LST000", "LST001", "LST900")
+
+    def shown(results: list[Any]) -> list[Any]:
+        found = sorted((f for r in results for f in r.findings),
+                       key=lambda f: (f.path, f.line, f.column, f.code))
+        return [f for f in found if f.code in ("LST000", "LST001", "LST900")
                 or opts.enabled(f.code, f.path)]
+
+    if ns.diff:  # with or without --fix: show what --fix would do, write nothing
+        diffs, would_fix = _apply_fixes(results, opts, ns, files, write=False)
+        hidden = 0 if ns.unsafe_fixes else report.hidden_fixes(shown(results))
+        sys.stderr.write(report.diff_summary(would_fix, hidden))
+        return 1 if diffs else 0
+    fixed = 0
+    if ns.fix:
+        results, fixed = _apply_fixes(results, opts, ns, files, write=True)
+    findings = shown(results)
     out_to_tty = ns.output_file is None and sys.stdout.isatty()
     sources: dict[str, list[str]] = {}
     if ns.format == "text" and out_to_tty:
@@ -169,6 +244,8 @@ def run_check(argv: Sequence[str]) -> int:
     text = report.render(ns.format, findings, sources, color=out_to_tty)
     if ns.statistics:
         text += report.statistics(findings)
+    if ns.format == "text":
+        text += report.summary(findings, fixed if ns.fix else None, ns.unsafe_fixes)
     if ns.output_file:
         with open(ns.output_file, "w", encoding="utf-8") as fh:
             fh.write(text)
@@ -181,9 +258,13 @@ def run_check(argv: Sequence[str]) -> int:
     return 0
 
 
-def _apply_fixes(results: list[Any], opts: Any, ns: argparse.Namespace,
-                 files: list[str]) -> list[Any]:
-    """--fix / --diff: rewrite (or show) every file with applicable fixes; re-lint them."""
+def _apply_fixes(results: list[Any], opts: Any, ns: argparse.Namespace, files: list[str],
+                 write: bool) -> tuple[list[Any], int]:
+    """Fix every file with applicable fixes in memory.
+
+    ``write``: write the files and return (the re-linted results, fixes applied); else print
+    each file's unified diff and return (the files that would change, fixes that would apply).
+    """
     from .fixer import applicable, fix_file, unified_diff, write_atomic
     from .lint import FileResult, check_file, load
     from .project import Project
@@ -198,10 +279,12 @@ def _apply_fixes(results: list[Any], opts: Any, ns: argparse.Namespace,
             return []
         return check_file(loaded, project, opts).findings
 
-    fixed_total = 0
+    total = 0
     out = []
+    changed = []
     for r in results:
-        if not any(applicable(f, ns.unsafe_fixes) for f in r.findings):
+        if not any(applicable(f, ns.unsafe_fixes) and opts.enabled(f.code, f.path)
+                   for f in r.findings):
             out.append(r)
             continue
         old, new, n, refused = fix_file(r.path, lint_text, ns.unsafe_fixes)
@@ -209,34 +292,27 @@ def _apply_fixes(results: list[Any], opts: Any, ns: argparse.Namespace,
             sys.stderr.write(f"{r.path}: not fixed: {refused}\n")
             out.append(r)
             continue
-        if ns.diff:
-            sys.stdout.write(unified_diff(r.path, old, new))
-            r.diff = new != old
+        if new == old:
             out.append(r)
             continue
-        if new != old:
-            with open(r.path, "rb") as fh:
-                raw = fh.read()
-            write_atomic(r.path, new, raw)
-            fixed_total += n
+        total += n
+        changed.append(r)
+        if not write:
+            sys.stdout.write(unified_diff(r.path, old, new))
+            continue
+        with open(r.path, "rb") as fh:
+            raw = fh.read()
+        write_atomic(r.path, new, raw)
         out.append(FileResult(r.path, lint_text(r.path, new)))
-    if ns.fix:
-        remaining = sum(len(r.findings) for r in out)
-        sys.stderr.write(f"lstm-lint: fixed {fixed_total} finding(s), {remaining} remaining\n")
-    return out
+    return (out if write else changed), total
 
 
 def run_shapes(argv: Sequence[str]) -> int:
-    from .lint import load_models
-    from .project import Project
-    from .shapes import as_json, as_text, shapes_for
+    from .shapes import as_json, as_text, load_project, shapes_for
 
     ns = _shapes_parser().parse_args(list(argv))
-    if not os.path.exists(ns.path):
-        raise UsageError(f"{ns.path}: no such file or directory")
     results = []
-    models, bad = load_models(discover([ns.path]))
-    project = Project(loaded=models)
+    models, bad, project = load_project(ns.path)
     for fm in models:
         try:
             results.extend(shapes_for(fm, project, ns.cls, ns.args, ns.input or None))
@@ -245,6 +321,8 @@ def run_shapes(argv: Sequence[str]) -> int:
             bad += 1
     if ns.cls is not None and not results:
         raise UsageError(f"no nn.Module class named {ns.cls!r} in {ns.path}")
+    if not results and not bad:
+        no_modules_note(ns.path)
     observed: dict[tuple[str, str], dict[str, object]] = {}
     if ns.confirm:
         _require_torch()
@@ -264,6 +342,11 @@ def run_shapes(argv: Sequence[str]) -> int:
     else:
         sys.stdout.write(as_text(results, observed if ns.confirm else None))
     return 1 if bad else 0
+
+
+def no_modules_note(path: str) -> None:
+    """``shapes`` and ``graph`` on files without modules: one line on stderr, exit 0."""
+    sys.stderr.write(f"lstm-lint: note: no nn.Module class with a forward in {path}\n")
 
 
 def run_rule(argv: Sequence[str]) -> int:

@@ -46,19 +46,31 @@ def find_pyproject(paths: Sequence[str]) -> str | None:
         d = parent
 
 
-def _codes(v: Any, key: str, path: str) -> list[str]:
+#: codes that no rule file defines: internal error, unreadable file, --confirm crash
+BUILTIN_CODES = ("LST000", "LST001", "LST900")
+
+
+def check_codes(codes: Sequence[str], where: str) -> list[str]:
+    """Upper-cased codes; a code or prefix that matches no known code is a usage error (as in
+    ruff, a prefix such as ``LST2`` selects every code it starts)."""
     from .rule import all_rules
 
-    if not isinstance(v, list) or not all(isinstance(c, str) for c in v):
-        raise UsageError(f"{path}: [tool.lstm-lint] {key} must be a list of codes")
-    known = {r.code for r in all_rules()} | {"LST000", "LST001"}
+    known = {r.code for r in all_rules()} | set(BUILTIN_CODES)
     out = []
-    for c in v:
-        c = c.strip().upper()
+    for raw in codes:
+        c = raw.strip().upper()
         if not c.startswith("LST") or not any(k.startswith(c) for k in known):
-            raise UsageError(f"{path}: [tool.lstm-lint] {key}: unknown code {c!r}")
+            raise UsageError(f"{where}: unknown code {raw.strip()!r} "
+                             "(a code such as LST101 or a prefix such as LST2; `lstm-lint rule` "
+                             "lists them)")
         out.append(c)
     return out
+
+
+def _codes(v: Any, key: str, path: str) -> list[str]:
+    if not isinstance(v, list) or not all(isinstance(c, str) for c in v):
+        raise UsageError(f"{path}: [tool.lstm-lint] {key} must be a list of codes")
+    return check_codes(v, f"{path}: [tool.lstm-lint] {key}")
 
 
 def load_config(paths: Sequence[str], explicit: str | None, isolated: bool) -> Config:

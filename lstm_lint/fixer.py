@@ -104,7 +104,21 @@ def fix_file(path: str, lint_text: Any, unsafe: bool) -> tuple[str, str, int, st
     return original, text, total, None
 
 
+def diff_name(path: str) -> str:
+    """The path as diff headers show it: relative to the current folder when inside it
+    (``./forecaster.py`` -> ``forecaster.py``), with forward slashes."""
+    norm = os.path.normpath(path)
+    try:
+        rel = os.path.relpath(norm)
+    except ValueError:  # another drive
+        rel = norm
+    name = norm if rel.startswith("..") else rel
+    return name.replace(os.sep, "/").lstrip("/")
+
+
 def unified_diff(path: str, old: str, new: str) -> str:
+    """``--- a/forecaster.py`` / ``+++ b/forecaster.py``, as git and ruff write them."""
+    name = diff_name(path)
     return "".join(difflib.unified_diff(old.splitlines(keepends=True),
                                         new.splitlines(keepends=True),
-                                        fromfile=f"a/{path.lstrip('/')}", tofile=f"b/{path.lstrip('/')}"))
+                                        fromfile=f"a/{name}", tofile=f"b/{name}"))

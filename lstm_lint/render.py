@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .discover import UsageError, discover
+from .discover import UsageError
 
 if TYPE_CHECKING:
     from .analyze import ModuleShapes
@@ -518,17 +518,18 @@ def diagrams_for(path: str, cls: str | None = None, args_json: str | None = None
                  inputs: list[str] | None = None) -> tuple[list[Diagram], int]:
     """Diagrams of every module class under ``path``; also the number of unreadable files."""
     from .config import load_config
-    from .lint import Options, load_models
-    from .project import Project
+    from .lint import Options
+    from .shapes import load_project
 
     if not os.path.exists(path):
         raise UsageError(f"{path}: no such file or directory")
     cfg = load_config([path], None, False)
     opts = Options(select=cfg.select, ignore=cfg.ignore, per_file_ignores=cfg.per_file_ignores)
-    models, bad = load_models(discover([path], cfg.exclude))
-    project = Project(loaded=models)
+    models, bad, project = load_project(path, cfg.exclude)
     out: list[Diagram] = []
     for fm in models:
+        project.add(fm)
+        project.resolve(fm)  # bases in other files of the project make module classes too
         classes = [c for c in fm.module_classes() if cls is None or c.name == cls]
         if not classes:
             continue
@@ -574,7 +575,10 @@ def run_graph(argv: Sequence[str]) -> int:
     if not diagrams:
         if bad:
             return 1  # the files that could not be read were reported
-        raise UsageError(f"no nn.Module class with a forward found in {ns.path}")
+        from .cli import no_modules_note
+
+        no_modules_note(ns.path)  # as `shapes` does: a note, exit 0
+        return 0
     if ns.format == "mermaid":
         text = to_mermaid(diagrams)
     else:

@@ -23,6 +23,70 @@ def _rel(path: str) -> str:
     return path if rel.startswith("..") else rel
 
 
+def sentence(f: Finding) -> str:
+    """The message without its leading code: JSON, SARIF and annotations give the code its own
+    field (DESIGN.md section 3)."""
+    prefix = f.code + " "
+    return f.message[len(prefix):] if f.message.startswith(prefix) else f.message
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def hidden_fixes(findings: Sequence[Finding]) -> int:
+    """Fixes that only ``--unsafe-fixes`` would apply."""
+    return sum(1 for f in findings if f.fix is not None and f.fix.get("applicability") != "safe")
+
+
+def _fix_hint(findings: Sequence[Finding], unsafe: bool) -> str:
+    fixable = sum(1 for f in findings if f.fix is not None
+                  and (unsafe or f.fix.get("applicability") == "safe"))
+    hidden = 0 if unsafe else hidden_fixes(findings)
+    more = (f" ({_plural(hidden, 'hidden fix', 'hidden fixes')} can be enabled with the "
+            "`--unsafe-fixes` option)") if hidden else ""
+    flag = "`--fix --unsafe-fixes`" if unsafe and any(
+        f.fix is not None and f.fix.get("applicability") != "safe" for f in findings) else "`--fix`"
+    if fixable:
+        return f"[*] {fixable} fixable with the {flag} option{more}.\n"
+    if hidden:
+        return f"No fixes available{more}.\n"
+    return ""
+
+
+def summary(findings: Sequence[Finding], fixed: int | None = None, unsafe: bool = False) -> str:
+    """The closing lines of text output, as ruff prints them.
+
+    ``Found 4 findings in 3 files.`` (or ``All checks passed.``); under ``--fix`` (``fixed`` not
+    None) ``Found 5 findings (1 fixed, 4 remaining).``; then how many findings ``--fix`` (and
+    ``--unsafe-fixes``) would fix.
+    """
+    n = len(findings)
+    if fixed:
+        head = f"Found {_plural(n + fixed, 'finding')} ({fixed} fixed, {n} remaining).\n"
+    elif n == 0:
+        return "All checks passed.\n"
+    elif fixed is not None:
+        head = f"Found {_plural(n, 'finding')} (0 fixed, {n} remaining).\n"
+    else:
+        files = len({f.path for f in findings})
+        head = f"Found {_plural(n, 'finding')} in {_plural(files, 'file')}.\n"
+    return head + _fix_hint(findings, unsafe)
+
+
+def diff_summary(would_fix: int, hidden: int) -> str:
+    """``--diff``'s line on stderr: how many findings the diff fixes, and what more
+    ``--unsafe-fixes`` would fix."""
+    more = ""
+    if hidden:
+        more = f" ({_plural(hidden, 'additional fix', 'additional fixes')} available with " \
+               "`--unsafe-fixes`)" if would_fix else \
+               f" ({_plural(hidden, 'fix', 'fixes')} available with `--unsafe-fixes`)"
+    if would_fix:
+        return f"Would fix {_plural(would_fix, 'finding')}{more}.\n"
+    return f"No findings would be fixed{more}.\n"
+
+
 def text(findings: Sequence[Finding], source_lines: dict[str, list[str]] | None = None,
          color: bool = False) -> str:
     out: list[str] = []
@@ -33,7 +97,7 @@ def text(findings: Sequence[Finding], source_lines: dict[str, list[str]] | None 
             f = _with_verdict(f, f" [{c['verdict']}: {c.get('evidence', '')}]")
         if color:
             sev = "\x1b[31m" if f.severity == "error" else "\x1b[33m"
-            out.append(f"\x1b[1m{loc}\x1b[0m {sev}{f.code}\x1b[0m{f.message[len(f.code):]}")
+            out.append(f"\x1b[1m{loc}\x1b[0m {sev}{f.code}\x1b[0m {sentence(f)}")
         else:
             out.append(f"{loc} {f.message}")
         lines = (source_lines or {}).get(f.path)
@@ -60,7 +124,7 @@ def finding_json(f: Finding) -> dict[str, Any]:
                             "end_line": span.end_line, "end_column": span.end_column,
                             "message": r.message})
     return {
-        "code": f.code, "name": f.name, "message": f.message, "severity": f.severity,
+        "code": f.code, "name": f.name, "message": sentence(f), "severity": f.severity,
         "path": f.path, "line": f.line, "column": f.column, "end_line": f.end_line,
         "end_column": f.end_column, "related": related, "fix": f.fix,
         "confirmation": f.confirmation,
@@ -75,7 +139,7 @@ def github(findings: Sequence[Finding]) -> str:
     lines = []
     for f in findings:
         level = "error" if f.severity == "error" else "warning"
-        msg = f.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        msg = sentence(f).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         lines.append(f"::{level} file={f.path},line={f.line},col={f.column},"
                      f"endLine={f.end_line},endColumn={f.end_column},title={f.code}::{msg}")
     return "\n".join(lines) + ("\n" if lines else "")
@@ -112,7 +176,7 @@ def sarif(findings: Sequence[Finding]) -> str:
         res: dict[str, Any] = {
             "ruleId": f.code,
             "level": "error" if f.severity == "error" else "warning",
-            "message": {"text": f.message},
+            "message": {"text": sentence(f)},
             "locations": [_location(f.path, f.line, f.column, f.end_line, f.end_column)],
         }
         if f.code in index:

@@ -117,7 +117,8 @@ class Net(nn.Module):
                 "in_channels": "input channels", "num_features": "features on axis 1",
                 "normalized_shape": "features (normalized_shape)", "embed_dim": "features",
             }.get(what, what)
-            msg = (f"{label} ({kind}) expects {c.expected} {noun} but receives {received}; "
+            named = label if label == kind else f"{label} ({kind})"  # no "nn.Conv1d (nn.Conv1d)"
+            msg = (f"{named} expects {c.expected} {noun} but receives {received}; "
                    f"the tensor arriving is {shape}")
             f = ctx.finding(node, msg, related=layer.cst if layer else None,
                             related_message=f"{label} is built here")

@@ -29,6 +29,7 @@ def _run(capsys, *argv: str) -> list[dict]:
 def test_same_findings_with_jobs_and_cache(tmp_path, capsys, monkeypatch):
     d = _tree(tmp_path)
     monkeypatch.chdir(d)
+    monkeypatch.delenv("LSTM_LINT_CACHE_DIR", raising=False)  # the default place: the root
     serial = _run(capsys, "--no-cache", "--jobs", "1", ".")
     assert serial, "the corpus has findings"
     assert _run(capsys, "--no-cache", "--jobs", "2", ".") == serial
