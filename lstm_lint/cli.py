@@ -18,7 +18,7 @@ from .discover import UsageError, discover
 
 #: every subcommand with its one-line summary (``lstm-lint --help`` lists them)
 COMMAND_HELP = {
-    "check": "check files for shape bugs (the default: `lstm-lint PATH...` is `lstm-lint check PATH...`)",
+    "check": "check files for shape bugs (the default command: `lstm-lint PATH...`)",
     "shapes": "print the shape that comes out of each module's forward",
     "rule": "list the rules, or print one rule's docs",
     "graph": "draw each module's forward dataflow with the shape on every edge",
@@ -32,9 +32,11 @@ def _check_parser(prog: str = "lstm-lint") -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog=prog,
         usage=f"{prog} [check] [OPTIONS] PATH...\n       lstm-lint COMMAND [OPTIONS] ...",
-        description="Static shape checks for PyTorch recurrent models.",
-        epilog=f"commands:\n{commands}\n\n`lstm-lint COMMAND --help` shows a command's options.\n"
-               "Exit codes: 0 no findings, 1 findings (or a file that cannot be read or parsed), "
+        description="Static shape checks for PyTorch recurrent models.\n\n"
+                    f"commands:\n{commands}\n\n"
+                    "`lstm-lint COMMAND --help` shows a command's options; the options below are "
+                    "check's.",
+        epilog="exit codes: 0 no findings, 1 findings (or a file that cannot be read or parsed), "
                "2 usage or internal error.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

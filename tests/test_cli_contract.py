@@ -212,6 +212,37 @@ def test_fix_modes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         assert err == ""
 
 
+def test_fix_modes_with_a_safe_and_an_unsafe_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    text = (EX / "forecaster.py").read_text()
+    mixed = text.replace("hidden_size, num_layers, batch_first=True, dropout=0.1",
+                         "hidden_size, batch_first=True, dropout=0.1")  # + LST501 (safe fix)
+    assert mixed != text
+    p = tmp_path / "mixed.py"
+    p.write_text(mixed)
+    monkeypatch.chdir(tmp_path)
+    rc, out, _ = run(capsys, "--no-cache", "mixed.py")
+    assert rc == 1 and out.splitlines()[-2:] == [
+        "Found 2 findings in 1 file.",
+        "[*] 1 fixable with the `--fix` option (1 hidden fix can be enabled with the "
+        "`--unsafe-fixes` option)."]
+    rc, out, err = run(capsys, "--no-cache", "--diff", "mixed.py")
+    assert rc == 1 and "-        self.lstm = nn.LSTM(n_features, hidden_size, batch_first=True, " \
+        "dropout=0.1)" in out and "out[:, -1]" not in out
+    assert err == "Would fix 1 finding (1 additional fix available with `--unsafe-fixes`).\n"
+    rc, out, err = run(capsys, "--no-cache", "--diff", "--unsafe-fixes", "mixed.py")
+    assert rc == 1 and "out[:, -1]" in out and err == "Would fix 2 findings.\n"
+    assert p.read_text() == mixed
+    rc, out, _ = run(capsys, "--no-cache", "--fix", "mixed.py")
+    assert rc == 1 and out.splitlines()[-2:] == [
+        "Found 2 findings (1 fixed, 1 remaining).",
+        "No fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option)."]
+    assert "dropout" not in p.read_text() and "out[-1]" in p.read_text()
+    p.write_text(mixed)
+    rc, out, _ = run(capsys, "--no-cache", "--fix", "--unsafe-fixes", "mixed.py")
+    assert (rc, out) == (0, "Found 2 findings (2 fixed, 0 remaining).\n")
+
+
 def test_fix_then_nothing_left(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     p = tmp_path / "forecaster.py"
     shutil.copy(EX / "forecaster.py", p)
