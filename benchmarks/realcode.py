@@ -222,24 +222,27 @@ def unknown_reason(fm: FileModel | None, cls_found: bool, ms: ModuleShapes | Non
         if not builds:
             return "recurrent layer not built statically (factory, getattr, config, base class)"
         return "recurrent layer built but its call not followed"
-    for v in ms.inputs:
-        if isinstance(v, Tensor) and v.shape is None:
-            return "forward input shape not inferred"
-    # the first node whose value is unknown although what flowed in was known
+    # the first node whose value is unknown although what flowed in was known (or an input
+    # whose shape is still to be solved: then that node is where solving it stopped)
     for nid in sorted(g.g.nodes):
         n = g.view(nid)
         val = n.value
-        if val is None or _known_enough(val):
+        if val is None or _known_enough(val) or n.op == "input":
             continue
         ins = [d.get("value") for _, _, d in g.g.in_edges(nid, data=True)]
-        if all(i is not None and _known_enough(i) for i in ins):
-            label = n.label or n.op
+        holes = [i for i in ins if isinstance(i, Tensor) and i.hole is not None]
+        if all(i is not None and (_known_enough(i) or i in holes) for i in ins):
+            label = (n.label or n.op).split("(")[0][:30]
             if n.op == "layer":
-                kind = getattr(n.attrs.get("layer"), "kind", "?")
-                return f"layer {kind} gives unknown"
-            if n.op == "module":
-                return "user submodule output unknown"
-            return f"op {n.op} {label.split('(')[0][:30]} gives unknown"
+                label = getattr(n.attrs.get("layer"), "kind", "?")
+            elif n.op == "module":
+                label = "user submodule"
+            if holes:
+                return f"forward input not solved by its first use: {n.op} {label}"
+            return f"{n.op} {label} gives unknown"
+    for v in ms.inputs:
+        if isinstance(v, Tensor) and v.shape is None:
+            return "forward input never used by a layer that tells its shape"
     return "unknown value outside the dataflow graph (non-tensor code, helper, return join)"
 
 

