@@ -1114,7 +1114,11 @@ class Interpreter:
             return UNKNOWN
         from . import torchfns
 
-        return torchfns.method(self, recv, name, args, kwargs, e)
+        out = torchfns.method(self, recv, name, args, kwargs, e)
+        if name in _INPLACE_LAYOUT and isinstance(e.func, cst.Attribute):
+            # x.transpose_(1, 2) changes x itself: later reads of x see the new layout
+            self._rebind(e.func.value, out if isinstance(out, Tensor) else UNKNOWN, env)
+        return out
 
     def _rebind(self, target: cst.BaseExpression, v: Value, env: Env) -> None:
         if isinstance(target, cst.Name):
@@ -1394,6 +1398,9 @@ def _tensors_in(args: Sequence[Value]) -> list[Tensor | Packed]:
             out.extend(_tensors_in(a.items))
     return out
 
+
+_INPLACE_LAYOUT = frozenset({"transpose_", "t_", "unsqueeze_", "squeeze_", "swapaxes_",
+                             "swapdims_", "resize_", "resize_as_", "as_strided_"})
 
 _STR_METHODS: dict[str, Callable[[str], str]] = {"lower": str.lower, "upper": str.upper, "strip": str.strip,
                 "capitalize": str.capitalize, "title": str.title, "casefold": str.casefold}

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .symbolic import Expr, cond, const, definitely_different, tie
+from .symbolic import Expr, cond, const, definitely_different, nonnegative, tie
 from .values import (
     BATCH,
     CLASS,
@@ -229,8 +229,9 @@ def check_features(site: Site, layer: Layer, x: Tensor, expected: Expr | None, a
     got = dims[axis]
     if expected is None or got is None:
         return
-    proven = differs(expected, got, site, f"{layer.label()} {what}") or (
-        expected != got and role_mismatch(x, axis, FEATURE) and not expected.symbols() & {"B", "T"})
+    proven = (expected != got and role_mismatch(x, axis, FEATURE)
+              and not expected.symbols() & {"B", "T"}) \
+        or differs(expected, got, site, f"{layer.label()} {what}")
     if proven:
         site.conflict(Conflict(
             "features", layer, dim_str(expected), dim_str(got),
@@ -377,6 +378,13 @@ def apply_recurrent(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
             site.bind_hole(g, exp, state_roles, "float")
         elif isinstance(g, Tensor) and g.shape is not None and exp is not None:
             check_state(site, layer, sname, g, exp, state_roles)
+        elif isinstance(g, Tensor) and g.shape is not None and not g.shape.star \
+                and len(g.shape.dims) == 3 and not unbatched:
+            # the input's batch is unknown, but a 3-d state is batched: its first and last
+            # axes are still fixed by the layer alone (an encoder's h_n into a decoder)
+            width = H_out if sname == "h_0" else c_width
+            check_state(site, layer, sname, g, Shape((state_first, None, width)),
+                        (STATE, BATCH, FEATURE))
 
     out = Tensor(out_shape, "float", out_roles, info, "output", note)
     h_n = Tensor(h_shape, "float", state_roles, info, "h_n")
@@ -401,7 +409,7 @@ def check_state(site: Site, layer: Layer, sname: str, g: Tensor, exp: Shape,
     for ax, (e, d) in enumerate(zip(exp.dims, got.dims, strict=True)):
         if e is None or d is None or e == d:
             continue
-        if differs(e, d, site, f"{layer.label()} {sname}") or role_mismatch(g, ax, exp_roles[ax]):
+        if role_mismatch(g, ax, exp_roles[ax]) or differs(e, d, site, f"{layer.label()} {sname}"):
             site.conflict(Conflict("state", layer, exp.render(), got.render(),
                                    {"tensor": g, "state": sname, "axis": ax, "shape": exp}))
             return
@@ -469,6 +477,8 @@ def apply_embedding(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
                        width_note=note)
     if isinstance(x, Tensor) and x.shape is not None:
         roles = x.roles + (FEATURE,) if x.roles is not None else None
+        if roles is None and not x.shape.star:
+            roles = (None,) * len(x.shape.dims) + (FEATURE,)  # features last, whatever came in
         return x.with_(shape=Shape(x.shape.dims + (E,), x.shape.star), dtype="float", roles=roles,
                        width_note=note, rnn=None)
     return Tensor(Shape((E,), star=True), "float", width_note=note)
@@ -493,6 +503,17 @@ def conv_length(L: Expr | None, k: Expr | None, s: Expr | None, p: Expr | None,
     return (L + 2 * p - d * (k - 1) - 1).floordiv(s) + 1
 
 
+def features_last(x: Tensor, ch_axis: int, channels: Expr | None) -> bool:
+    """``(N, L, C)`` where ``(N, C, L)`` is read: time on the channel axis and features last,
+    or features last of exactly the layer's channel count (an embedding's output)."""
+    if x.role(-1) != FEATURE or x.role(ch_axis) == FEATURE:
+        return False
+    if x.role(ch_axis) == TIME:
+        return True
+    last = x.shape.dims[-1] if x.shape is not None and x.shape.dims else None
+    return channels is not None and last is not None and last == channels
+
+
 def apply_conv(site: Site, layer: Layer, args: Sequence[Value], nd: int) -> Value:
     x = args[0] if args else UNKNOWN
     Cin = layer.size("in_channels")
@@ -509,7 +530,7 @@ def apply_conv(site: Site, layer: Layer, args: Sequence[Value], nd: int) -> Valu
         return Tensor(None, "float")
     ch_axis = len(dims) - nd - 1
     # an RNN-style (N, L, C) tensor into a convolution: report the layout, not a width
-    if nd == 1 and x.role(ch_axis) == TIME and x.role(-1) == FEATURE:
+    if nd == 1 and features_last(x, ch_axis, Cin):
         if Cin is not None and dims[ch_axis] is not None and Cin != dims[ch_axis]:
             site.conflict(Conflict("layout", layer, "(N, C_in, L)", x.shape.render(),
                                    {"tensor": x, "target": "conv"}))
@@ -544,7 +565,8 @@ def apply_pool(site: Site, layer: Layer, args: Sequence[Value], nd: int) -> Valu
     else:
         k = _tuple_param(layer, "kernel_size", nd)
         sv = layer.p("stride")
-        s = k if isinstance(sv, Const) and sv.value is None else _tuple_param(layer, "stride", nd)
+        default_stride = "stride" not in layer.params or (isinstance(sv, Const) and sv.value is None)
+        s = k if default_stride else _tuple_param(layer, "stride", nd)
         p = _tuple_param(layer, "padding", nd)
         dil = _tuple_param(layer, "dilation", nd) if "Max" in layer.kind else [const(1)] * nd
         out = [conv_length(spatial[i], k[i], s[i], p[i], dil[i]) for i in range(nd)]
@@ -567,8 +589,9 @@ def apply_batchnorm(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
     x = args[0] if args else UNKNOWN
     if isinstance(x, Tensor) and x.shape is not None and not x.shape.star and len(x.shape.dims) >= 2:
         ax = 1
-        if layer.kind == "BatchNorm1d" and len(x.shape.dims) == 3 and x.role(1) == TIME \
-                and x.role(2) == FEATURE and x.shape.dims[1] != layer.size("num_features"):
+        if layer.kind == "BatchNorm1d" and len(x.shape.dims) == 3 \
+                and features_last(x, 1, layer.size("num_features")) \
+                and x.shape.dims[1] != layer.size("num_features"):
             site.conflict(Conflict("layout", layer, "(N, C, L)", x.shape.render(),
                                    {"tensor": x, "target": "batchnorm"}))
             return x
@@ -610,6 +633,9 @@ def apply_loss(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
     if len(args) < 2:
         return scalar
     inp, target = args[0], args[1]
+    if layer.kind in REGRESSION_LOSSES:
+        _regression_target(site, layer, inp, target)
+        return scalar
     if layer.kind not in ("CrossEntropyLoss", "NLLLoss"):
         return scalar
     if not isinstance(inp, Tensor) or not isinstance(target, Tensor):
@@ -631,6 +657,33 @@ def apply_loss(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
                 inp.shape.render(), {"tensor": inp, "target": target},
             ))
     return scalar
+
+
+REGRESSION_LOSSES = ("MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss")
+
+
+def _regression_target(site: Site, layer: Layer, inp: Value, target: Value) -> None:
+    """A per-step prediction ``(B, T, 1)`` against one target per sequence ``(B,)``: torch
+    only warns and broadcasts the error to ``(B, T, B)``."""
+    if not isinstance(inp, Tensor) or not isinstance(target, Tensor) or inp.shape is None \
+            or target.shape is None or inp.shape.star or target.shape.star:
+        return
+    idims, tdims = inp.shape.dims, target.shape.dims
+    if len(idims) != 3 or len(tdims) != 1:
+        return
+    t_ax = 1 if inp.role(1) == TIME else 0 if inp.role(0) == TIME else None
+    if t_ax is None or inp.role(1 - t_ax) != BATCH:
+        return
+    b, k = idims[1 - t_ax], idims[2]
+    if b is None or tdims[0] is None or k is None or differs(b, tdims[0]):
+        return
+    if k.as_int() != 1 and k != tdims[0]:
+        return  # not broadcastable: torch raises (another finding's business)
+    site.conflict(Conflict(
+        "per_sequence_target", layer, f"({dim_str(b)},) predictions", inp.shape.render(),
+        {"tensor": inp, "target": target, "head": inp.head, "loss": "regression",
+         "broadcast": Shape(idims[:2] + (tdims[0],))},
+    ))
 
 
 def apply_sequential(site: Site, layer: Layer, args: Sequence[Value],
@@ -704,7 +757,8 @@ def config_conflicts(layer: Layer) -> list[Conflict]:
         if proj is not None and H is not None and proj.as_int() != 0:
             d = proj - H
             dc = d.as_int()
-            if (dc is not None and dc >= 0) or proj == H:
+            # proj_size >= hidden_size for every choice of sizes: 2*hidden vs hidden
+            if (dc is not None and dc >= 0) or proj == H or nonnegative(d):
                 out.append(Conflict("config", layer, f"proj_size < hidden_size ({H})",
                                     f"proj_size={proj}", {"option": "proj_size"}))
     return out
@@ -714,3 +768,7 @@ __all__ = [
     "CELLS", "CLASS", "Conflict", "Layer", "LOSSES", "RECURRENT", "SIGNATURES", "Site",
     "apply_layer", "bind_arguments", "config_conflicts", "rnn_info",
 ]
+
+#: for rules: D and H_out of a recurrent layer, from its configuration alone
+directions = _directions
+h_out = _h_out

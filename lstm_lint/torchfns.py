@@ -26,7 +26,9 @@ ELEMENTWISE = frozenset("""abs neg exp log log1p sqrt rsqrt sin cos tanh sigmoid
     pow mul add sub div mul_ add_ sub_ div_ sign floor ceil round reciprocal square erf
     normalize sigmoid_ tanh_ exp_ abs_ detach_ pin_memory share_memory_ nan_to_num trunc frac
     expm1 tril triu dropout1d dropout2d feature_alpha_dropout instance_norm layer_norm
-    softmax log_softmax softmin where lerp maximum minimum fmod remainder""".split())
+    softmax log_softmax softmin where lerp maximum minimum fmod remainder bernoulli_ bernoulli
+    gumbel_softmax hardsigmoid hardswish sigmoid_ logit relu6_ elu_ selu_ celu celu_
+    leaky_relu_ hardtanh_ softsign tanhshrink threshold threshold_ rrelu rrelu_ prelu""".split())
 REDUCTIONS = frozenset("""mean sum max min amax amin argmax argmin logsumexp std var prod norm
     median nansum nanmean all any count_nonzero""".split())
 FACTORIES = frozenset({"zeros", "ones", "randn", "rand", "empty", "full", "randint", "normal"})
@@ -39,6 +41,7 @@ FLOAT_DTYPES = frozenset({"float32", "float", "float64", "float16", "bfloat16", 
 _COMMON = frozenset({"out", "memory_format", "non_blocking", "device", "dtype", "copy",
                      "requires_grad", "layout", "pin_memory", "generator"})
 _ELEMENTWISE_KW = frozenset("""inplace p training dim min max negative_slope alpha mask value
+    tau hard lower upper
     eps beta threshold approximate other lambd weight bias normalized_shape diagonal nan posinf
     neginf exponent condition end decimals input min_val max_val rounding_mode""".split())
 KEYWORDS: dict[str, frozenset[str]] = {
@@ -204,8 +207,18 @@ def call(it: Interpreter, qual: str, args: list[Value], kwargs: dict[str, Value]
                                               and ints[0] is not None and ints[1] is not None
                                               and len(ints) == 2 else None)
         return it.record("factory", e, [], Tensor(Shape((n,)), "int"), label="torch.arange")
-    if name in ("tensor", "as_tensor", "from_numpy", "LongTensor", "FloatTensor", "Tensor"):
+    if name in ("Tensor", "FloatTensor", "LongTensor", "DoubleTensor", "ByteTensor",
+                "BoolTensor", "IntTensor") and args and not kwargs \
+            and all(isinstance(a, Int) for a in args):
+        # the legacy constructors with sizes: torch.Tensor(layers, hidden) is uninitialised
+        dt = "int" if name in ("LongTensor", "ByteTensor", "IntTensor") else (
+            "bool" if name == "BoolTensor" else "float")
+        return it.record("factory", e, [], ops.factory(args, dt), label=f"torch.{name}")
+    if name in ("tensor", "as_tensor", "from_numpy", "LongTensor", "FloatTensor", "Tensor",
+                "DoubleTensor", "ByteTensor", "BoolTensor", "IntTensor"):
         return Tensor(None)
+    if qual == "torch.autograd.Variable" or (name == "Variable" and qual.startswith("torch.")):
+        return args[0] if args and isinstance(args[0], Tensor) else UNKNOWN
     if name in ("matmul", "bmm", "mm") and len(args) >= 2:
         lhs, rhs = args[0], args[1]
         if isinstance(lhs, Tensor) and isinstance(rhs, Tensor):
@@ -215,6 +228,23 @@ def call(it: Interpreter, qual: str, args: list[Value], kwargs: dict[str, Value]
         kind = "CrossEntropyLoss" if name == "cross_entropy" else "NLLLoss"
         layer = L.Layer(kind, {}, e, f"F.{name}")
         return it.apply_layer(layer, args[:2], e)
+    if name in _REGRESSION and len(args) >= 2:
+        layer = L.Layer(_REGRESSION[name], {}, e, f"F.{name}")
+        return it.apply_layer(layer, args[:2], e)
+    pools = {"max_pool1d": "MaxPool1d", "max_pool2d": "MaxPool2d", "avg_pool1d": "AvgPool1d",
+             "avg_pool2d": "AvgPool2d", "adaptive_avg_pool1d": "AdaptiveAvgPool1d",
+             "adaptive_max_pool1d": "AdaptiveMaxPool1d"}
+    if functional and name in pools and args and isinstance(args[0], Tensor) \
+            and not kwargs.get("return_indices") and pools[name] in L.SIGNATURES \
+            and all(k in {p for p, _d in L.SIGNATURES[pools[name]]} | {"ceil_mode",
+                                                                         "count_include_pad"}
+                    for k in kwargs):
+        if any(k in kwargs and not (isinstance(kwargs[k], Const) and not kwargs[k].value)
+               for k in ("ceil_mode",)):
+            return Tensor(None)
+        layer = L.Layer(pools[name], L.bind_arguments(pools[name], args[1:], kwargs), e,
+                        f"F.{name}")
+        return it.apply_layer(layer, args[:1], e)
     if name in ("mse_loss", "l1_loss", "binary_cross_entropy",
                 "binary_cross_entropy_with_logits", "smooth_l1_loss", "kl_div"):
         return Tensor(Shape(()), "float", (), what="loss")
@@ -279,8 +309,15 @@ def method(it: Interpreter, recv: Value, name: str, args: list[Value], kwargs: d
     if name in ("transpose", "swapaxes", "swapdims") and len(args) >= 2:
         a, b = int_of(args[0]), int_of(args[1])
         return rec("transpose", e, [x], ops.transpose(x, a, b), label="transpose", axes=(a, b))
-    if name == "t":
+    if name in ("t", "t_"):
         return rec("transpose", e, [x], ops.transpose(x, const(0), const(1)), label="t")
+    if name in ("transpose_", "swapaxes_", "swapdims_") and len(args) >= 2:
+        a, b = int_of(args[0]), int_of(args[1])
+        return rec("transpose", e, [x], ops.transpose(x, a, b), label=name, axes=(a, b))
+    if name in ("unsqueeze_", "squeeze_"):
+        return method(it, x, name[:-1], args, kwargs, e)
+    if name == "new" and args and all(isinstance(a, Int) for a in args):
+        return rec("factory", e, [x], ops.factory(args, x.dtype), label="new")
     if name == "squeeze":
         has = bool(args) or "dim" in kwargs
         d = int_of(_arg(args, kwargs, 0, "dim")) if has else None
@@ -369,6 +406,8 @@ def method(it: Interpreter, recv: Value, name: str, args: list[Value], kwargs: d
         return _set_axis(it, x, d, length, e, "narrow")
     if name == "select" and len(args) >= 2:
         return it.index_value(x, _select_items(x, int_of(args[0]), args[1]), e)
+    if name in ("index_select", "gather") and not args and "dim" in kwargs and "index" in kwargs:
+        args = [kwargs.pop("dim"), kwargs.pop("index")]
     if name == "index_select" and len(args) >= 2:
         idx = args[1]
         n = idx.shape.dims[0] if isinstance(idx, Tensor) and idx.shape and not idx.shape.star \
@@ -473,3 +512,9 @@ def _split(it: Interpreter, x: Tensor, name: str, args: list[Value], kwargs: dic
                       label="chunk")
         return Seq(tuple(t for _ in range(k)))
     return Seq((), False, Tensor(None), None)
+
+
+#: functional regression losses, checked like their modules (per-step predictions vs one
+#: target per sequence)
+_REGRESSION = {"mse_loss": "MSELoss", "l1_loss": "L1Loss", "smooth_l1_loss": "SmoothL1Loss",
+               "huber_loss": "HuberLoss"}

@@ -210,3 +210,36 @@ def test_stack_of_layers_built_differently_is_not_a_finding(tmp_path):
     _fm, ms = _analyse(path, "Stack")
     assert _shape(ms.output) is not None and _shape(ms.output)[-1] is None or \
         str(ms.output.shape.dims[-1]) == "hidden_size"
+
+
+def test_in_place_layout_ops_rebind_and_functional_pooling(tmp_path):
+    """``out.transpose_(1, 2)`` changes ``out`` for later reads; F.max_pool1d over time."""
+    torch = pytest.importorskip("torch")
+    code = '''
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+class M(nn.Module):
+    def __init__(self, hidden):
+        super().__init__()
+        self.rnn = nn.LSTM(5, hidden, batch_first=True)
+        self.init_h = nn.Parameter(torch.Tensor(1, hidden))
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        y = F.max_pool1d(out.transpose_(1, 2), out.shape[2]).squeeze(2)
+        z = self.init_h.unsqueeze(1).expand(1, x.size(0), self.init_h.size(1))
+        return y, z, torch.autograd.Variable(y)
+'''
+    from lstm_lint.shapes import from_json, parse_spec
+
+    path = _write(tmp_path, code)
+    fm = load(path, prefilter=False)
+    cls = next(c for c in fm.module_classes() if c.name == "M")
+    out = analyze_module(fm, cls, Project([path]), [from_json(11)], {},
+                         [parse_spec("float32[3,7,5]")]).output
+    ns: dict = {}
+    exec(code, ns)
+    real = ns["M"](11)(torch.randn(3, 7, 5))
+    assert [_shape(v) for v in out.items] == [tuple(t.shape) for t in real]
