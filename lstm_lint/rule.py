@@ -355,3 +355,33 @@ def rule_by_code(code: str) -> Rule | None:
         if r.code == code.upper() or r.name == code:
             return r
     return None
+
+
+def lower_bound(e: Any) -> int | None:
+    """The least value ``e`` (a symbolic size) can take when every size is >= 1 and flags are
+    0/1: ``2*num_layers`` is at least 2.  None when a negative term makes it undecidable."""
+    from .symbolic import Sym
+
+    if e is None:
+        return None
+    low = 0
+    for m, c in e.terms:
+        if not m:
+            low += c
+            continue
+        if c < 0:
+            return None
+        if all(isinstance(a, Sym) for a, _p in m):
+            low += c
+    return low
+
+
+def contains(root: Any, node: Any) -> bool:
+    """Is ``node`` (a libcst node) ``root`` or inside it?"""
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        if n is node:
+            return True
+        stack.extend(getattr(n, "children", ()))
+    return False

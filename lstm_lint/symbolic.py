@@ -475,3 +475,19 @@ def _strictly_positive(e: Expr) -> bool:
         if all(isinstance(a, Sym) for a, _ in m):
             strict = True
     return strict
+
+
+def nonnegative(e: Expr) -> bool:
+    """Provably >= 0 for every admissible binding (sizes >= 1, flags 0/1): ``hidden`` or
+    ``2*hidden - hidden``; ``hidden - 1`` too (a size is at least 1)."""
+    if _strictly_positive(e):
+        return True
+    low = 0
+    for m, c in e.terms:
+        if not m:
+            low += c
+        elif c < 0:
+            return False
+        elif all(isinstance(a, Sym) for a, _p in m):
+            low += c
+    return low >= 0

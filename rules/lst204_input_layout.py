@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from lstm_lint.rule import Finding, Rule, RuleContext, error_near
+import libcst as cst
+
+from lstm_lint.rule import Finding, Rule, RuleContext, contains, error_near
 from lstm_lint.values import Tensor
 
 
@@ -37,7 +39,12 @@ y, _ = self.dec(h)                              # reads (T, B, H)
 self.dec = nn.LSTM(hidden, hidden, batch_first=True)
 # for a convolution: self.conv(out.transpose(1, 2))
 """
-    fix_safety = "No automatic fix yet."
+    fix_safety = """
+Unsafe: for a convolution or `nn.BatchNorm1d`, the argument `x` becomes `x.transpose(1, 2)`;
+the layer's output is then `(N, C, L)`, and code after it that expects `(N, L, C)` needs a
+transpose back. A batch-major tensor into a time-major RNN gets no fix (building the RNN with
+`batch_first=True` or transposing are both reasonable).
+"""
 
     VALID = [
         """
@@ -85,6 +92,7 @@ class Net(nn.Module):
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        flagged = [node.cst for _g, node, _c in ctx.conflicts("layout")]
         for _g, node, c in ctx.conflicts("layout"):
             x = c.detail.get("tensor")
             layer = c.layer
@@ -99,11 +107,27 @@ class Net(nn.Module):
                        f"build {label} with batch_first={not c.detail.get('batch_first')} or "
                        "transpose(0, 1) first")
             else:
-                msg = (f"{label} (nn.{layer.kind if layer else '?'}) reads channels on axis 1 "
-                       f"{c.expected}, but receives {shape} with time on axis 1 and features "
-                       "last; call it on x.transpose(1, 2)")
-            yield ctx.finding(node, msg, related=layer.cst if layer else None,
-                              related_message=f"{label} is built here")
+                kind = f"nn.{layer.kind}" if layer else "the layer"
+                named = label if label == kind else f"{label} ({kind})"
+                arg = _first_arg(node.cst)
+                code = ctx.analysis.fm.module.code_for_node(arg) if arg is not None else "x"
+                if arg is not None and not isinstance(arg, cst.Name | cst.Attribute | cst.Call
+                                                      | cst.Subscript):
+                    code = f"({code})"
+                msg = (f"{named} reads channels on axis 1 {c.expected}, but receives {shape} "
+                       f"with time on axis 1 and features last; call it on "
+                       f"{code}.transpose(1, 2)")
+            f = ctx.finding(node, msg, related=layer.cst if layer else None,
+                            related_message=f"{label} is built here")
+            arg = _first_arg(node.cst) if target != "rnn" else None
+            # an argument that is itself a flagged call gets its own fix first
+            if arg is not None and not any(contains(arg, other) for other in flagged):
+                code = ctx.analysis.fm.module.code_for_node(arg)
+                if not isinstance(arg, cst.Name | cst.Attribute | cst.Call | cst.Subscript):
+                    code = f"({code})"
+                ctx.with_fix(f, "unsafe", "put the channels on axis 1",
+                             [(arg, cst.parse_expression(f"{code}.transpose(1, 2)"))])
+            yield f
 
     def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
         hit = error_near(finding, evidence)
@@ -117,3 +141,10 @@ class Net(nn.Module):
                     return ("confirmed", f"{op['name']} received {shape}: it reads axis 0 "
                             f"(the batch, B={ev.env['B']}) as time")
         return None
+
+
+def _first_arg(call: object) -> cst.BaseExpression | None:
+    if isinstance(call, cst.Call) and len(call.args) == 1 and call.args[0].keyword is None \
+            and not call.args[0].star:
+        return call.args[0].value
+    return None

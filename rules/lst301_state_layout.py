@@ -98,6 +98,10 @@ class Net(nn.Module):
         for g, node, c in ctx.conflicts("state"):
             x = c.detail.get("tensor")
             layer = c.layer
+            if isinstance(x, Tensor) and x.rnn is not None and x.what in ("h_n", "c_n") \
+                    and layer is not None and x.rnn.node != layer.node \
+                    and c.detail.get("axis") in (0, 2):
+                continue  # another RNN's final state: LST306 names both RNNs
             label = layer.label() if layer else node.label
             sname = c.detail.get("state", "h_0")
             why = self._diagnose(x, c.detail.get("axis"), layer)

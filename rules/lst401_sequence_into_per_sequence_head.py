@@ -19,11 +19,16 @@ Follows the model from its definition to the training code of the same file. Whe
 (`nn.Linear`) is applied to a full RNN output `(N, L, H)` and the resulting `(N, L, C)` logits
 meet a target with one label per sequence `(N,)` in `nn.CrossEntropyLoss`/`nn.NLLLoss`, the
 head line is flagged: that is where a summary step (`out[:, -1]`, pooling, `h_n[-1]`) is
-missing.
+missing. Regression losses (`nn.MSELoss`, `nn.L1Loss`, `nn.SmoothL1Loss`, `nn.HuberLoss` and
+`F.mse_loss`, `F.l1_loss`, `F.smooth_l1_loss`, `F.huber_loss`) are checked too: per-step
+predictions `(N, L, 1)` against one target per sequence `(N,)`.
 """
     why_bad = """
 PyTorch fails at the loss (`Expected target size [N, C], got [N]`), far from the model, and
-the message suggests the target is wrong. The real mistake is in `forward`.
+the message suggests the target is wrong. The real mistake is in `forward`. A regression
+loss does not even fail: `(N, L, 1)` against `(N,)` broadcasts to `(N, L, N)` with only a
+`UserWarning`, and the model trains every step of every sample against every other sample's
+target.
 """
     example = """
 def forward(self, x):
@@ -78,6 +83,23 @@ model = Net()
 criterion = nn.CrossEntropyLoss()
 loss = criterion(model(torch.randn(32, 50, 10)), torch.randint(0, 5, (32,)))
 """,
+        """
+import torch
+import torch.nn as nn
+
+class Regressor(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(4, 16, batch_first=True)
+        self.head = nn.Linear(16, 1)
+
+    def forward(self, x):
+        out, _ = self.gru(x)
+        return self.head(out)  # <-- LST401
+
+model = Regressor()
+loss = nn.MSELoss()(model(torch.randn(8, 30, 4)), torch.randn(8))
+""",
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
@@ -88,6 +110,19 @@ loss = criterion(model(torch.randn(32, 50, 10)), torch.randint(0, 5, (32,)))
             shape = x.shape.render() if isinstance(x, Tensor) and x.shape else c.received
             tshape = target.shape.render() if isinstance(target, Tensor) and target.shape else "?"
             at = g.view(head) if head is not None and head in g.g else node
+            if c.detail.get("loss") == "regression":
+                loss = c.layer.label() if c.layer else "the loss"
+                wide = c.detail.get("broadcast")
+                wide_s = wide.render() if wide is not None else "a (B, T, B) error"
+                who = at.label if at is not node else "the prediction"
+                msg = (f"{who} runs on every time step and gives {shape}, but {loss} on line "
+                       f"{{related_line}} compares it with one target per sequence {tshape}: "
+                       f"torch only warns, broadcasts the error to {wide_s} and trains every "
+                       "step against every sample's target; take one step per sequence before "
+                       "the head (out[:, -1], pooling over time, or h_n[-1])")
+                yield ctx.finding(at, msg, related=node.cst,
+                                  related_message="the loss that broadcasts")
+                continue
             msg = (f"{at.label if at is not node else 'the logits'} runs on every time step and "
                    f"gives {shape}, but the loss on line {{related_line}} compares it with one "
                    f"label per sequence {tshape}; take one step per sequence before the head "

@@ -1,0 +1,175 @@
+"""LST205: the last step of a padded batch read while forward ignores the lengths it receives."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import libcst as cst
+
+from lstm_lint.rule import Finding, Rule, RuleContext, flows_into_head, last_step
+from lstm_lint.values import STATE, TIME, Packed, Tensor
+
+#: forward parameters that carry per-sequence lengths (not ``seq_len``/``max_len``: sizes)
+_LENGTHS = re.compile(r"^(?:\w+_)?(?:lengths?|lens|len)$")
+_NOT_LENGTHS = frozenset({"seq_len", "seq_length", "max_len", "max_length", "sequence_length",
+                          "len", "length", "pad_len", "window_len"})
+
+
+class UnusedLengthsLastStep(Rule):
+    code = "LST205"
+    name = "unused-lengths-last-step"
+    severity = "warning"
+    summary = ("`out[:, -1]` of a padded batch that was never packed, while `forward` receives "
+               "the lengths and ignores them.")
+    what_it_does = """
+Flags reading the last time step of an RNN output (`out[:, -1]`, `out[-1]` time-major, or the
+final state `h_n[-1]`) in a `forward` that takes the sequences' lengths as an argument and never
+uses them, when the RNN's input was not packed: the batch is padded to the longest sequence and
+the RNN ran over the padding.
+"""
+    why_bad = """
+For every sequence shorter than the longest, the last position is padding: the RNN has read
+`max_len - length` pad vectors after the real data, and its "final" state summarises them.
+The model trains, and learns to depend on how much padding each sample got. The lengths that
+would fix it are right there in the signature.
+"""
+    example = """
+def forward(self, x, lengths):                # x padded to the longest sequence
+    out, _ = self.lstm(x)
+    return self.fc(out[:, -1])                # padding for every shorter sequence
+"""
+    use_instead = """
+def forward(self, x, lengths):
+    packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+    _, (h_n, _) = self.lstm(packed)
+    return self.fc(h_n[-1])                   # each sequence's own last step
+# or: out[torch.arange(out.size(0)), lengths - 1]
+"""
+    fix_safety = """
+No automatic fix: packing changes the call and the sorting contract, gathering at
+`lengths - 1` needs the lengths on the right device.
+"""
+
+    VALID = [
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(10, 20, batch_first=True)
+
+    def forward(self, x, lengths):
+        out, _ = self.lstm(x)
+        return out[torch.arange(out.size(0)), lengths - 1]
+""",
+        """
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(10, 20, batch_first=True)
+        self.fc = nn.Linear(20, 2)
+
+    def forward(self, x, seq_len):
+        out, _ = self.lstm(x)
+        return self.fc(out[:, -1])
+""",
+    ]
+    INVALID = [
+        """
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(10, 20, batch_first=True)
+        self.fc = nn.Linear(20, 2)
+
+    def forward(self, x, lengths):
+        out, _ = self.lstm(x)
+        return self.fc(out[:, -1])  # <-- LST205
+""",
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for m in ctx.analysis.modules:
+            fwd = m.cls.forward
+            if fwd is None:
+                continue
+            unused = [n for n in _length_params(fwd) if not _uses(fwd, n)]
+            if not unused:
+                continue
+            g = m.graph
+            reported: set[int] = set()
+            for node in g.nodes("index"):
+                if node.id in reported or not contains_node(fwd, node.cst):
+                    continue
+                src = node.attrs.get("source")
+                if not isinstance(src, Tensor) or src.rnn is None or src.rnn.padded:
+                    continue
+                if _rnn_input_packed(g, src.rnn.node):
+                    continue
+                for ev in node.attrs.get("events", []):
+                    step = src.what == "output" and ev.role == TIME and last_step(ev)
+                    state = src.what == "h_n" and ev.role == STATE and ev.axis == 0 \
+                        and ev.index is not None and ev.index.as_int() in (-1, -2)
+                    if not (step or state) or not flows_into_head(g, node.id) \
+                            and not ctx.used_as_summary(g, node.id):
+                        continue
+                    reported.add(node.id)
+                    read = (f"the last time step of {src.rnn.layer}'s output" if step
+                            else f"the final state h_n of {src.rnn.layer}")
+                    msg = (f"{read} is taken from a padded batch "
+                           f"that was never packed, while forward receives {unused[0]} and "
+                           f"never uses it: for every shorter sequence the RNN has run over "
+                           f"padding; pack with pack_padded_sequence(x, {unused[0]}.cpu(), ...) "
+                           f"and use h_n[-1], or gather out at {unused[0]} - 1")
+                    yield ctx.finding(node, msg)
+                    break
+
+
+def _length_params(fn: cst.FunctionDef) -> list[str]:
+    out = []
+    for p in list(fn.params.params)[1:] + list(fn.params.kwonly_params):
+        name = p.name.value
+        if name in _NOT_LENGTHS or not _LENGTHS.match(name):
+            continue
+        out.append(name)
+    return out
+
+
+def _uses(fn: cst.FunctionDef, name: str) -> bool:
+    """Is ``name`` read anywhere in the body (also by a nested function, ``locals()``...)?"""
+    found = False
+
+    class V(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            nonlocal found
+            if node.value in (name, "locals", "vars"):
+                found = True
+
+    fn.body.visit(V())
+    return found
+
+
+def contains_node(root: Any, node: Any) -> bool:
+    from lstm_lint.rule import contains
+
+    return contains(root, node)
+
+
+def _rnn_input_packed(g: Any, build: int | None) -> bool:
+    """Was any call of this RNN given a PackedSequence?"""
+    for node in g.nodes("layer"):
+        layer = node.attrs.get("layer")
+        if layer is None or layer.node != build:
+            continue
+        for p in g.g.predecessors(node.id):
+            if isinstance(g.g.edges[p, node.id].get("value"), Packed):
+                return True
+    return False

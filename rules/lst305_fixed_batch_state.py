@@ -1,0 +1,216 @@
+"""LST305: an initial state sized for a fixed batch instead of the input's batch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import libcst as cst
+
+from lstm_lint.dataflow import Constraint, Dataflow, NodeView
+from lstm_lint.rule import Finding, Rule, RuleContext, contains
+from lstm_lint.symbolic import Expr
+from lstm_lint.values import Tensor
+
+_STATE_NAMES = ("h_0", "c_0", " h", " c")
+
+
+class FixedBatchState(Rule):
+    code = "LST305"
+    name = "fixed-batch-state"
+    severity = "warning"
+    summary = "`h0` built for a constant or configured batch size, not the input's batch."
+    what_it_does = """
+Flags an initial state (`h0`/`c0` of an RNN, `h`/`c` of a cell) whose batch axis is a
+constant or a size from the constructor or a configuration (`self.batch_size`,
+`args.batch_size`, `32`) while the input's batch is read from the data: the state and the
+input agree only when every batch has exactly that size.
+"""
+    why_bad = """
+The last batch of an epoch is usually smaller (`len(dataset) % batch_size`), and so is any
+batch at evaluation or inference time: there PyTorch raises `Expected hidden[0] size (1, 32,
+64), got [1, 7, 64]`, after a whole epoch of training. Tests with the training batch size
+pass.
+"""
+    example = """
+def forward(self, x):                         # x: (B, T, F)
+    h0 = torch.zeros(self.num_layers, self.batch_size, self.hidden)
+    out, _ = self.gru(x, h0)
+"""
+    use_instead = """
+def forward(self, x):
+    h0 = torch.zeros(self.num_layers, x.size(0), self.hidden)
+    out, _ = self.gru(x, h0)
+"""
+    fix_safety = """
+Unsafe: the batch-size argument of the state's factory call becomes the input's batch
+(`x.size(0)` for `batch_first=True`, `x.size(1)` otherwise). Offered only when the state is
+built in the same function that calls the RNN on a plain variable; it changes the model only
+for batches of another size, which then run instead of raising.
+"""
+
+    VALID = [
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, hidden, batch_size):
+        super().__init__()
+        self.hidden, self.batch_size = hidden, batch_size
+        self.gru = nn.GRU(10, hidden, batch_first=True)
+
+    def forward(self, x):
+        h0 = torch.zeros(1, x.size(0), self.hidden)
+        return self.gru(x, h0)[0]
+""",
+    ]
+    INVALID = [
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, hidden, batch_size):
+        super().__init__()
+        self.hidden, self.batch_size = hidden, batch_size
+        self.gru = nn.GRU(10, hidden, batch_first=True)
+
+    def forward(self, x):
+        h0 = torch.zeros(1, self.batch_size, self.hidden)  # <-- LST305
+        return self.gru(x, h0)[0]
+""",
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, hidden):
+        super().__init__()
+        self.hidden = hidden
+        self.lstm = nn.LSTM(10, hidden)
+
+    def forward(self, x):
+        h0 = torch.zeros(1, x.size(1), self.hidden)
+        c0 = torch.zeros(1, 64, self.hidden)  # <-- LST305
+        return self.lstm(x, (h0, c0))[0]
+""",
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        seen: set[int] = set()
+        for g in ctx.graphs():
+            # a size passed to forward is the caller's to pick: model(x, batch_size=x.size(0))
+            callers = {n for m in ctx.analysis.modules if m.graph is g for n in m.input_names}
+            for c in g.constraints:
+                fixed = _fixed_batch(c)
+                if fixed is None or c.node is None or c.node not in g.g \
+                        or fixed.symbols() & callers:
+                    continue
+                call = g.view(c.node)
+                for src, state, axis in _state_factories(g, c.node, fixed):
+                    if id(src.cst) in seen:
+                        continue
+                    seen.add(id(src.cst))
+                    yield self._finding(ctx, g, src, call, state, axis, fixed, c)
+
+    def _finding(self, ctx: RuleContext, g: Dataflow, src: NodeView, call: NodeView,
+                 state: Tensor, axis: int, fixed: Expr, c: Constraint) -> Finding:
+        label = call.label
+        sname = c.why.rsplit(" ", 1)[-1]
+        rnn_in = _input_code(ctx, call)
+        bf = _batch_first(call)
+        batch_expr = None
+        if rnn_in is not None and bf is not None:
+            batch_expr = f"{rnn_in}.size({0 if bf else 1})"
+        elif rnn_in is not None and axis == 0:  # a cell: (B, F)
+            batch_expr = f"{rnn_in}.size(0)"
+        use = batch_expr or "the input's batch (x.size(0) for batch-first data)"
+        shape = state.shape.render() if state.shape else "?"
+        msg = (f"initial state {sname} for {label} is built as {shape} with a fixed batch of "
+               f"{fixed}, but the input's batch is read from the data: the model fails on any "
+               f"batch of another size (the last, smaller batch of an epoch); size it from {use}")
+        f = ctx.finding(src, msg, related=call.cst, related_message=f"passed to {label} here")
+        fcall = src.cst
+        if batch_expr is None or not isinstance(fcall, cst.Call):
+            return f
+        pos = [a for a in fcall.args if a.keyword is None and not a.star]
+        if len(pos) <= axis or len(pos) != len([a for a in fcall.args if a.keyword is None]):
+            return f
+        fn = _enclosing_function(ctx, call.cst)
+        if fn is None or not contains(fn, fcall):
+            return f
+        arg = pos[axis]
+        ctx.with_fix(f, "unsafe", "size the state from the input's batch",
+                     [(arg.value, cst.parse_expression(batch_expr))])
+        return f
+
+    def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
+        # the child runs the model with a batch B of its choosing: a state of another batch
+        # raises at the RNN call (error_near), one that matches is refuted only when B varies
+        from lstm_lint.rule import error_near
+
+        hit = error_near(finding, evidence)
+        if hit is not None and "hidden" in hit[1].lower():
+            return hit
+        return None
+
+
+def _fixed_batch(c: Constraint) -> Expr | None:
+    """``B == batch_size`` on a state: the side that is not the input's batch."""
+    if not any(c.why.endswith(s) for s in _STATE_NAMES):
+        return None
+    for a, b in ((c.lhs, c.rhs), (c.rhs, c.lhs)):
+        if str(a) == "B" and not (b.symbols() & {"B", "T"}) and not str(b).startswith("T"):
+            return b
+    return None
+
+
+def _state_factories(g: Dataflow, call: int, fixed: Expr) -> Iterator[tuple[NodeView, Tensor,
+                                                                            int]]:
+    """Factory nodes feeding the RNN call whose batch axis holds ``fixed``."""
+    frontier, seen = [call], {call}
+    for _ in range(4):
+        nxt = []
+        for n in frontier:
+            for p in g.g.predecessors(n):
+                if p in seen:
+                    continue
+                seen.add(p)
+                view = g.view(p)
+                v = view.value
+                if view.op == "factory" and isinstance(v, Tensor) and v.shape is not None \
+                        and not v.shape.star and len(v.shape.dims) in (2, 3):
+                    axis = 1 if len(v.shape.dims) == 3 else 0
+                    if v.shape.dims[axis] == fixed:
+                        yield view, v, axis
+                        continue
+                if view.op not in ("layer", "module", "input"):
+                    nxt.append(p)
+        frontier = nxt
+
+
+def _input_code(ctx: RuleContext, call: NodeView) -> str | None:
+    c = call.cst
+    if isinstance(c, cst.Call) and c.args and c.args[0].keyword is None \
+            and isinstance(c.args[0].value, cst.Name):
+        return c.args[0].value.value
+    return None
+
+
+def _batch_first(call: NodeView) -> bool | None:
+    v = call.value
+    from lstm_lint.values import Seq
+
+    out = v.items[0] if isinstance(v, Seq) and v.items else None
+    if isinstance(out, Tensor) and out.rnn is not None:
+        return out.rnn.batch_first
+    return None
+
+
+def _enclosing_function(ctx: RuleContext, node: Any) -> cst.FunctionDef | None:
+    for cls in ctx.analysis.fm.classes.values():
+        for fn in cls.methods.values():
+            if contains(fn, node):
+                return fn
+    return None
