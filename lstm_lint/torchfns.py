@@ -239,8 +239,8 @@ def call(it: Interpreter, qual: str, args: list[Value], kwargs: dict[str, Value]
             and all(k in {p for p, _d in L.SIGNATURES[pools[name]]} | {"ceil_mode",
                                                                          "count_include_pad"}
                     for k in kwargs):
-        if any(k in kwargs and not (isinstance(kwargs[k], Const) and not kwargs[k].value)
-               for k in ("ceil_mode",)):
+        ceil = kwargs.get("ceil_mode", Const(False))
+        if not (isinstance(ceil, Const) and not ceil.value):
             return Tensor(None)
         layer = L.Layer(pools[name], L.bind_arguments(pools[name], args[1:], kwargs), e,
                         f"F.{name}")
