@@ -127,8 +127,8 @@ class Net(nn.Module):
                     msg = (f"{read} is taken from a padded batch "
                            f"that was never packed, while forward receives {unused[0]} and "
                            f"never uses it: for every shorter sequence the RNN has run over "
-                           f"padding; pack with pack_padded_sequence(x, {unused[0]}.cpu(), ...) "
-                           f"and use h_n[-1], or gather out at {unused[0]} - 1")
+                           f"padding; pack the input with pack_padded_sequence(..., {unused[0]}.cpu(), "
+                           f"enforce_sorted=False) and use h_n[-1], or gather out at {unused[0]} - 1")
                     yield ctx.finding(node, msg)
                     break
 

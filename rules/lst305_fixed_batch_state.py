@@ -117,7 +117,6 @@ class Net(nn.Module):
     def _finding(self, ctx: RuleContext, g: Dataflow, src: NodeView, call: NodeView,
                  state: Tensor, axis: int, fixed: Expr, c: Constraint) -> Finding:
         label = call.label
-        sname = c.why.rsplit(" ", 1)[-1]
         rnn_in = _input_code(ctx, call)
         bf = _batch_first(call)
         batch_expr = None
@@ -125,9 +124,10 @@ class Net(nn.Module):
             batch_expr = f"{rnn_in}.size({0 if bf else 1})"
         elif rnn_in is not None and axis == 0:  # a cell: (B, F)
             batch_expr = f"{rnn_in}.size(0)"
-        use = batch_expr or "the input's batch (x.size(0) for batch-first data)"
+        use = batch_expr or (f"the input's batch (axis {0 if bf else 1} of what {label} reads)"
+                             if bf is not None else "the input's batch")
         shape = state.shape.render() if state.shape else "?"
-        msg = (f"initial state {sname} for {label} is built as {shape} with a fixed batch of "
+        msg = (f"this initial state for {label} is built as {shape} with a fixed batch of "
                f"{fixed}, but the input's batch is read from the data: the model fails on any "
                f"batch of another size (the last, smaller batch of an epoch); size it from {use}")
         f = ctx.finding(src, msg, related=call.cst, related_message=f"passed to {label} here")

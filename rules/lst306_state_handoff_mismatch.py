@@ -92,7 +92,8 @@ class Net(nn.Module):
                     continue
                 if not _has_state_argument(node.cst):
                     continue
-                for state in _handed_states(g, node, layer):
+                states = sorted(_handed_states(g, node, layer), key=lambda t: t.what != "h_n")
+                for state in states:
                     assert state.rnn is not None
                     key = (id(node.cst), state.rnn.node or -1)
                     if key in seen:
@@ -114,18 +115,24 @@ class Net(nn.Module):
         src_desc = _describe(src_layer, src.kind)
         dst_desc = _describe(layer, layer.kind)
         what = state.what or "h_n"
+        if src.kind == "LSTM" and layer.kind == "LSTM":
+            what = "h_n" if what == "h_n" else "c_n"
+        named = "the final state (h_n, c_n)" if src.kind == "LSTM" else "h_n"
         exp = f"({dim_str(dst_rows)}, B, {dim_str(dst_w)})"
         fixes = []
         L = src.num_layers
         if src.bidirectional and src_rows != dst_rows:
-            fixes.append(f"join its directions ({what}.view({dim_str(L)}, 2, B, "
+            fixes.append(f"join its directions (h_n.view({dim_str(L)}, 2, B, "
                          f"{dim_str(src_w)}).sum(1), or cat them and a nn.Linear bridge)")
         elif src_rows != dst_rows:
-            fixes.append(f"pass the top {dim_str(dst_rows)} layers ({what}[-{dim_str(dst_rows)}:])")
+            n = dim_str(dst_rows)
+            top = "the top layer" if n == "1" else f"the top {n} layers"
+            fixes.append(f"pass {top} only (h_n[-{n}:]" + (f", c_n[-{n}:])" if named != "h_n"
+                                                              else ")"))
         if src_w is not None and dst_w is not None and src_w != dst_w:
             fixes.append(f"map its width {dim_str(src_w)} to {dim_str(dst_w)} with a nn.Linear "
                          "bridge")
-        msg = (f"{what} of {src_name} ({src_desc}) is {state.shape.render()}, but it is passed "
+        msg = (f"{named} of {src_name} ({src_desc}) is {state.shape.render()}, but it is passed "
                f"as the initial state of {dst_name} ({dst_desc}), which expects {exp}; "
                + " and ".join(fixes))
         related = src_layer.cst if src_layer is not None else None
