@@ -145,9 +145,6 @@ def analyze_file(fm: FileModel, project: Any = None, script: bool | None = None)
     return fa
 
 
-_LOSS_WORDS = ("Loss(", "cross_entropy", "nll_loss", "mse_loss")
-
-
 def _builds_a_model(fm: FileModel) -> bool:
     """Cheap text test: does the file's own code build one of its models (or, when it computes
     a loss, an imported one)?
@@ -155,8 +152,6 @@ def _builds_a_model(fm: FileModel) -> bool:
     Script analysis follows module-level code and functions, where models get concrete sizes
     and LST401/LST402 are found; it is skipped for files that cannot hold such code.
     """
-    names = [c.name for c in fm.module_classes()]
-    if any(w in fm.text for w in _LOSS_WORDS):
-        names += [local for local, q in fm.imports.items()
-                  if local[:1].isupper() and not q.startswith("torch")]
-    return any(f"{n}(" in fm.text for n in names)
+    from .index import builds_a_model  # the same test decides what the project index parses
+
+    return builds_a_model(fm.text, [c.name for c in fm.module_classes()], fm.imports)

@@ -17,6 +17,26 @@ KNOWN_MODULE_BASES = frozenset({
     "lightning.LightningModule", "lightning.pytorch.LightningModule",
     "pytorch_lightning.core.LightningModule", "torch.jit.ScriptModule",
 })
+#: (top package, class name) of outside module bases, under whatever path they are re-exported
+#: (``fastai.vision.all.Module``, ``nemo.core.NeuralModule``, ``lightning.pytorch.LightningModule``)
+KNOWN_OUTSIDE_MODULES = frozenset({
+    ("pytorch_lightning", "LightningModule"), ("lightning", "LightningModule"),
+    ("fastai", "Module"), ("nemo", "NeuralModule"), ("nemo", "ModelPT"),
+    ("fairseq", "FairseqEncoder"), ("fairseq", "FairseqDecoder"),
+    ("fairseq", "FairseqIncrementalDecoder"), ("fairseq", "BaseFairseqModel"),
+    ("fairseq", "FairseqEncoderDecoderModel"), ("allennlp", "Model"),
+    ("allennlp", "Seq2SeqEncoder"), ("allennlp", "Seq2VecEncoder"),
+    ("allennlp", "TokenEmbedder"), ("speechbrain", "Sequential"), ("torchvision", "VisionTransformer"),
+    ("transformers", "PreTrainedModel"), ("timm", "VisionTransformer"),
+})
+
+
+def known_module_base(qual: str) -> bool:
+    """Is ``qual`` a module base we know without reading it (torch's, or a framework's)?"""
+    if qual in KNOWN_MODULE_BASES or qual.endswith(("nn.Module", "nn.modules.module.Module")):
+        return True
+    head = qual.split(".", 1)[0]
+    return "." in qual and (head, qual.rsplit(".", 1)[-1]) in KNOWN_OUTSIDE_MODULES
 
 
 @dataclass
@@ -27,6 +47,7 @@ class ClassInfo:
     methods: dict[str, cst.FunctionDef] = field(default_factory=dict)
     is_module: bool = False
     path: str = ""
+    raw_bases: list[str] = field(default_factory=list)  # the bases' dotted text as written
 
     @property
     def forward(self) -> cst.FunctionDef | None:
@@ -57,6 +78,7 @@ class FileModel:
     script: list[cst.BaseStatement] = field(default_factory=list)
     package: str = ""  # dotted package of the file, for relative imports
     text: str = ""  # the source, for cheap text tests
+    stars: list[str] = field(default_factory=list)  # modules imported with ``import *``
 
     def module_classes(self) -> list[ClassInfo]:
         return [c for c in self.classes.values() if c.is_module]
@@ -126,12 +148,10 @@ def _walk(fm: FileModel, body: object, top: bool) -> None:
             if top:
                 fm.script.append(stmt)
         elif isinstance(stmt, cst.ClassDef):
-            bases = []
-            for arg in stmt.bases:
-                d = dotted(arg.value)
-                if d is not None:
-                    bases.append(resolve_name(fm, d))
-            info = ClassInfo(stmt.name.value, stmt, bases)
+            raw = [d for d in (dotted(arg.value) for arg in stmt.bases if arg.keyword is None)
+                   if d is not None]
+            info = ClassInfo(stmt.name.value, stmt, [resolve_name(fm, d) for d in raw],
+                             raw_bases=raw)
             if isinstance(stmt.body, cst.IndentedBlock):
                 for item in stmt.body.body:
                     if isinstance(item, cst.FunctionDef):
@@ -153,13 +173,14 @@ def _walk(fm: FileModel, body: object, top: bool) -> None:
 
 
 def _import_from(fm: FileModel, node: cst.ImportFrom) -> None:
+    from .index import absolute
+
     mod = _module_name(node.module) if node.module is not None else ""
     if node.relative:
-        depth = len(node.relative)
-        parts = fm.package.split(".") if fm.package else []
-        base = parts[: len(parts) - (depth - 1)] if depth > 1 else parts
-        mod = ".".join([p for p in base if p] + ([mod] if mod else []))
+        mod = absolute(fm.package, len(node.relative), mod, fm.path)
     if isinstance(node.names, cst.ImportStar):
+        if mod not in fm.stars:
+            fm.stars.append(mod)
         return
     for alias in node.names:
         name = _module_name(alias.name)
@@ -169,7 +190,8 @@ def _import_from(fm: FileModel, node: cst.ImportFrom) -> None:
         fm.imports[local] = canonical(f"{mod}.{name}" if mod else name)
 
 
-def mark_modules(classes: object, outside: dict[str, ClassInfo], fallback: bool = True) -> None:
+def mark_modules(classes: object, outside: dict[str, ClassInfo], fallback: bool = True,
+                 plain: set[str] | frozenset[str] = frozenset()) -> None:
     """Decide which classes are ``nn.Module``s: by base, transitively, across files.
 
     With ``fallback``, a class whose base cannot be resolved at all (an outside package) is a
@@ -178,6 +200,25 @@ def mark_modules(classes: object, outside: dict[str, ClassInfo], fallback: bool 
     """
     cls_list = list(classes)  # type: ignore[call-overload]
     by_name = {c.name: c for c in cls_list}
+    while True:
+        _mark_by_base(cls_list, by_name, outside)
+        if not fallback:
+            return
+        marked = False
+        for c in cls_list:
+            if not c.is_module and c.bases and "forward" in c.methods and c.builds_layers():
+                # an outside base we cannot see (pl.LightningModule, FairseqEncoder): a forward
+                # and layers built in __init__ are evidence enough
+                unresolved = [b for b in c.bases
+                              if b not in by_name and b not in outside and b not in plain]
+                if unresolved:
+                    c.is_module = marked = True
+        if not marked:  # else: subclasses of the classes just marked are modules too
+            return
+
+
+def _mark_by_base(cls_list: list[ClassInfo], by_name: dict[str, ClassInfo],
+                  outside: dict[str, ClassInfo]) -> None:
     changed = True
     while changed:
         changed = False
@@ -187,18 +228,8 @@ def mark_modules(classes: object, outside: dict[str, ClassInfo], fallback: bool 
             for b in c.bases:
                 short = b.rsplit(".", 1)[-1]
                 base = by_name.get(b) or outside.get(b)
-                if b in KNOWN_MODULE_BASES or b.endswith(("nn.Module", "nn.modules.module.Module")) \
-                        or (base is not None and base.is_module) \
+                if known_module_base(b) or (base is not None and base.is_module) \
                         or (short in by_name and by_name[short].is_module and "." not in b):
                     c.is_module = True
                     changed = True
                     break
-    if not fallback:
-        return
-    for c in cls_list:
-        if not c.is_module and c.bases and "forward" in c.methods and c.builds_layers():
-            # an outside base we cannot see (pl.LightningModule, FairseqEncoder): a forward and
-            # layers built in __init__ are evidence enough
-            unresolved = [b for b in c.bases if b not in by_name and b not in outside]
-            if unresolved:
-                c.is_module = True

@@ -27,8 +27,10 @@ if TYPE_CHECKING:
 NOQA_RE = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?",
                      re.IGNORECASE)
 
-#: a cheap text test: a file that never mentions torch (or nn) cannot build or use a module
-_MAYBE_RELEVANT = re.compile(r"torch|\bnn\b|\bnn\.|Module|LSTM|GRU|RNN")
+#: a cheap text test: a file that never mentions torch, nn, a module or a recurrent layer (in
+#: any case), and defines no class with a base, cannot build or use a module
+_MAYBE_RELEVANT = re.compile(r"torch|\bnn\b|module|lstm|gru|rnn", re.IGNORECASE)
+_CLASS_WITH_BASE = re.compile(r"^[ \t]*class\s+\w+\s*\(\s*[A-Za-z_]", re.MULTILINE)
 
 
 @dataclass
@@ -76,16 +78,32 @@ def failure_finding(fail: parse_step.ParseFailure) -> Finding:
                    None, None, fail.line, fail.column, fail.line, fail.column)
 
 
-def load(path: str, text: str | None = None, prefilter: bool = True) -> FileModel | Finding | None:
-    """Read, pre-filter, parse and extract one file (None: nothing in it to check)."""
+def load(path: str, text: str | None = None, prefilter: bool = True,
+         project: Project | None = None, script: bool | None = None
+         ) -> FileModel | Finding | None:
+    """Read, pre-filter, parse and extract one file (None: nothing in it to check).
+
+    The pre-filter is a text test, then the project index (:func:`lstm_lint.index.needs_parse`,
+    Python's ``ast``): only a file with a class that may be an ``nn.Module`` (its bases
+    followed into other files of the project) or script code that builds a model is parsed
+    with libcst.  ``script``: as :attr:`Options.script`.
+    """
     src = parse_step.read(path, text)
     if isinstance(src, parse_step.ParseFailure):
         return failure_finding(src)
-    if prefilter and not _MAYBE_RELEVANT.search(src.text):
+    if prefilter and not _needs_parse(path, src.text, project, script):
         # nothing to analyse, but a syntax error is still worth one line (CPython: ~1 ms)
         bad = parse_step.check_syntax(src)
         return failure_finding(bad) if bad is not None else None
     return parse_text(path, src)
+
+
+def _needs_parse(path: str, text: str, project: Project | None, script: bool | None) -> bool:
+    if not _MAYBE_RELEVANT.search(text) and not _CLASS_WITH_BASE.search(text) and not script:
+        return False
+    from .index import Index, needs_parse
+
+    return needs_parse(project.index if project is not None else Index(), path, text, script)
 
 
 def load_models(paths: Iterable[str]) -> tuple[list[FileModel], int]:
@@ -222,7 +240,8 @@ def _noqa(lines: list[str], f: Finding) -> bool:
 
 
 def _check_one(path: str, text: str | None, project: Project, opts: Options) -> FileResult:
-    loaded = load(path, text)
+    project.begin(path)  # what the pre-filter reads of other files is a dependency too
+    loaded = load(path, text, project=project, script=opts.script)
     if loaded is None:
         return FileResult(path)
     if isinstance(loaded, Finding):
@@ -261,7 +280,7 @@ def _worker_run(path: str) -> tuple[str, list[dict[str, Any]], list[str]]:
     except Exception as exc:  # never lose the other files
         return path, [_diagnostic(path, 1, 1, f"internal error: {type(exc).__name__}: {exc}")
                       .to_dict()], []
-    return res.path, [f.to_dict() for f in res.findings], sorted(project.consulted.get(path, ()))
+    return res.path, [f.to_dict() for f in res.findings], project.deps(path)
 
 
 def lint_paths(paths: Iterable[str], opts: Options,
@@ -311,7 +330,7 @@ def _lint_paths(paths: Iterable[str], opts: Options, stdin: tuple[str, str] | No
                                                     f"{type(exc).__name__}: {exc}")])
             results.append(res)
             if cache is not None:
-                cache.put(path, res.findings, sorted(project.consulted.get(path, ())))
+                cache.put(path, res.findings, project.deps(path))
     else:
         import concurrent.futures as cf
         import multiprocessing as mp

@@ -1,50 +1,35 @@
-"""The files of one run, so that a class can derive from a module class in another file.
+"""The project around the files of a run: bases, factories and imported names in other files.
 
-Files are parsed on demand: only when a class names a base that lives in another file of the
-run is that file loaded.  Every file consulted for a given file is remembered, so that a
-cached result can be invalidated when one of them changes.
+Names are resolved from the file system by the project index (:mod:`lstm_lint.index`), never
+from the files on the command line, so that ``lstm-lint model.py`` answers as ``lstm-lint .``
+does.  A file is parsed with libcst only when something the analysis needs lives in it: a
+base class, an imported module class that is instantiated, a factory function that is called.
+Every file consulted for a given file is remembered, so that a cached result can be
+invalidated when one of them changes.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from .index import Index, module_name, package_of  # noqa: F401 - re-exported
+
 if TYPE_CHECKING:
+    import libcst as cst
 
     from .extract import ClassInfo, FileModel
 
 
-def package_of(path: str, _cache: dict[str, str] = {}) -> str:  # noqa: B006 - a memo
-    d = os.path.dirname(os.path.abspath(path))
-    if d in _cache:
-        return _cache[d]
-    parts: list[str] = []
-    cur = d
-    while os.path.isfile(os.path.join(cur, "__init__.py")):
-        parts.insert(0, os.path.basename(cur))
-        cur = os.path.dirname(cur)
-    _cache[d] = ".".join(parts)
-    return _cache[d]
-
-
-def module_name(path: str) -> str:
-    base = os.path.splitext(os.path.basename(path))[0]
-    pkg = package_of(path)
-    if base == "__init__":
-        return pkg or base
-    return f"{pkg}.{base}" if pkg else base
-
-
 class Project:
     def __init__(self, paths: Iterable[str] = (), loaded: Iterable[FileModel] = ()):
-        self.paths: dict[str, str] = {}  # module name -> path
+        #: the files of the run (kept for callers; resolution never depends on them)
+        self.paths: dict[str, str] = {}
         self.files: dict[str, FileModel | None] = {}  # path -> model (None: not loadable)
         self.consulted: dict[str, set[str]] = {}  # path -> other paths read for it
+        self.index = Index()
         self._current: str | None = None
         self._resolved: set[str] = set()
-        self._tails: dict[str, str | None] = {}  # module name -> path found by tail match
         for p in paths:
             if p != "-":
                 self.paths.setdefault(module_name(p), p)
@@ -55,66 +40,120 @@ class Project:
         self.files[fm.path] = fm
         if fm.path != "-":
             self.paths.setdefault(module_name(fm.path), fm.path)
+            if fm.text:
+                self.index.texts[fm.path] = fm.text  # an editor's unsaved buffer wins
 
     def begin(self, path: str) -> None:
         """Start recording which files are consulted for ``path``."""
+        self._flush()
         self._current = path
         self.consulted.setdefault(path, set())
+        self.index.touched = set()
+
+    def _flush(self) -> None:
+        if self._current is not None:
+            self.consulted.setdefault(self._current, set()).update(
+                p for p in self.index.touched if p != self._current)
+        self.index.touched = set()
+
+    def deps(self, path: str) -> list[str]:
+        """The other files read for ``path`` (for the cache)."""
+        if path == self._current:
+            self._flush()
+        return sorted(self.consulted.get(path, ()))
 
     def _load(self, path: str) -> FileModel | None:
         if path not in self.files:
             from .findings import Finding
             from .lint import load
 
-            loaded = load(path, prefilter=False)
+            text = self.index.texts.get(path)
+            loaded = load(path, text, prefilter=False)
             self.files[path] = None if loaded is None or isinstance(loaded, Finding) else loaded
             fm = self.files[path]
             if fm is not None:
                 self.resolve(fm)
         if self._current is not None and path != self._current:
-            self.consulted.setdefault(self._current, set()).add(path)
+            self.index.touched.add(path)
         return self.files[path]
 
-    def _path_for(self, module: str) -> str | None:
-        if module in self.paths:
-            return self.paths[module]
-        if module in self._tails:
-            return self._tails[module]
-        # a relative import resolved against a package-less layout: match the tail
-        tail = "." + module
-        found = None
-        for name, p in self.paths.items():
-            if name.endswith(tail) or module.endswith("." + name):
-                found = p
-                break
-        self._tails[module] = found
-        return found
+    # ---- lookups for the interpreter --------------------------------------------------------
+    def find_class(self, qual: str, fm: FileModel | None = None
+                   ) -> tuple[ClassInfo, FileModel] | None:
+        """The class a dotted name denotes, in whatever project file holds it (parsed now)."""
+        found = self.lookup(qual, fm, kinds=("class",))
+        if found is None:
+            return None
+        return found[1], found[2]  # type: ignore[return-value]
 
-    def find_class(self, qual: str) -> tuple[ClassInfo, FileModel] | None:
-        mod, _, name = qual.rpartition(".")
-        if not mod:
-            return None
-        path = self._path_for(mod)
-        if path is None:
-            return None
-        fm = self._load(path)
-        if fm is None or name not in fm.classes:
-            return None
-        return fm.classes[name], fm
+    def lookup(self, qual: str, fm: FileModel | None = None,
+               kinds: tuple[str, ...] = ("class", "function"), modules_only: bool = False
+               ) -> tuple[str, ClassInfo | cst.FunctionDef, FileModel] | None:
+        """A class or function of another project file: ("class" | "function", it, its file).
 
+        ``modules_only``: a class only when it is an ``nn.Module`` (or may be one), a function
+        only when it may build one (its text mentions torch, ``nn``, a recurrent layer or
+        ``getattr``); the index decides without parsing, so nothing else is parsed.
+        """
+        importer = fm.path if fm is not None else (self._current or ".")
+        loc = self.index.locate(qual, importer)
+        if loc is None or loc.kind not in kinds:
+            return None
+        if modules_only:
+            if loc.kind == "class" and self.index.is_module(loc.path, loc.name) is False:
+                return None  # a plain class: instantiating it gives nothing to follow
+            if loc.kind == "function":
+                s = self.index.summary(loc.path)
+                if s is None or not s.functions.get(loc.name):
+                    return None
+        target = self._load(loc.path)
+        if target is None:
+            return None
+        if loc.kind == "class" and loc.name in target.classes:
+            return "class", target.classes[loc.name], target
+        if loc.kind == "function" and loc.name in target.functions:
+            return "function", target.functions[loc.name], target
+        return None
+
+    # ---- a file's names and module classes --------------------------------------------------
     def resolve(self, fm: FileModel) -> None:
-        """Mark classes whose base is a module class of another file of the run."""
-        from .extract import KNOWN_MODULE_BASES, mark_modules
+        """Bring in star-imported names, then mark the classes whose bases are modules."""
+        from .extract import mark_modules, resolve_name
 
         if fm.path in self._resolved:
             return
         self._resolved.add(fm.path)
+        if fm.path != "-" and fm.text:
+            self.index.texts.setdefault(fm.path, fm.text)
+        if fm.stars and fm.path != "-":
+            local = set(fm.classes) | set(fm.functions) | set(fm.constants)
+            for name, q in self.index.star_names(fm.stars, fm.path).items():
+                if name not in local:
+                    fm.imports.setdefault(name, q)
+            for c in fm.classes.values():
+                if c.raw_bases:
+                    c.bases = [resolve_name(fm, r) for r in c.raw_bases]
+        mark_modules(fm.classes.values(), {}, fallback=False)
         outside: dict[str, ClassInfo] = {}
+        plain: set[str] = set()
         for c in fm.classes.values():
+            if c.is_module:
+                continue
             for b in c.bases:
-                if b in KNOWN_MODULE_BASES or b in fm.classes or "." not in b:
+                if b in fm.classes or b in outside or b in plain or "." not in b:
                     continue
-                found = self.find_class(b)
-                if found is not None:
-                    outside[b] = found[0]
-        mark_modules(fm.classes.values(), outside, fallback=True)
+                kind = self.index.qual_kind(b, fm.path) if fm.path != "-" else "unknown"
+                if kind == "module":
+                    outside[b] = _Marker(b)  # type: ignore[assignment]
+                elif kind == "plain":
+                    plain.add(b)
+        mark_modules(fm.classes.values(), outside, fallback=True, plain=plain)
+
+
+class _Marker:
+    """A base found by the index to be a module class (its file is parsed only if needed)."""
+
+    is_module = True
+
+    def __init__(self, qual: str):
+        self.name = qual

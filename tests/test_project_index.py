@@ -1,0 +1,365 @@
+"""The project index: a model whose base or factory lives in another file of the project is
+checked alike by ``lstm-lint model.py``, ``flake8 model.py``, pre-commit with only
+``model.py`` staged, and ``lstm-lint .`` on the whole tree; one case per import form.
+
+Each case's ``model.py`` holds a buggy class (a feature-size mismatch that only the other
+file's layers reveal: LST101) and a correct twin, whose static output shape is checked
+against real torch.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lstm_lint.lint import Options, lint_paths
+
+REPO = Path(__file__).resolve().parents[1]
+
+BASE = '''\
+import torch.nn as nn
+
+
+class Base(nn.Module):
+    def __init__(self, emb_dim, hidden_dim):
+        super().__init__()
+        self.enc = nn.LSTM(emb_dim, hidden_dim, batch_first=True, bidirectional=True)
+'''
+
+FACTORY = '''\
+import torch.nn as nn
+
+
+def make_rnn(input_size, hidden_size):
+    rnn = nn.LSTM(input_size, hidden_size, batch_first=True, bidirectional=True)
+    return rnn, True
+'''
+
+#: the subclass: its head reads the base's bidirectional output (2 * hidden)
+SUBCLASS = '''\
+{imports}
+
+
+class Buggy({base}):
+    def __init__(self, emb_dim, hidden_dim, n_classes):
+        super().__init__(emb_dim, hidden_dim)
+        self.head = {nn}.Linear(hidden_dim, n_classes)
+
+    def forward(self, x):
+        out, _ = self.enc(x)
+        return self.head(out.mean(dim=1))
+
+
+class Good({base}):
+    def __init__(self, emb_dim, hidden_dim, n_classes):
+        super().__init__(emb_dim, hidden_dim)
+        self.head = {nn}.Linear(2 * hidden_dim, n_classes)
+
+    def forward(self, x):
+        out, _ = self.enc(x)
+        return self.head(out.mean(dim=1))
+'''
+
+#: a model that never names torch: its base builds every layer (the text pre-filter case)
+NO_TORCH_BASE = '''\
+import torch.nn as nn
+
+
+class Tagger(nn.Module):
+    def __init__(self, emb_dim, hidden_dim, n_tags, head_in):
+        super().__init__()
+        self.enc = nn.LSTM(emb_dim, hidden_dim, batch_first=True, bidirectional=True)
+        self.out = nn.Linear(head_in, n_tags)
+'''
+NO_TORCH_MODEL = '''\
+from tagger import Tagger
+
+
+class Buggy(Tagger):
+    def __init__(self, emb_dim, hidden_dim, n_tags):
+        super().__init__(emb_dim, hidden_dim, n_tags, hidden_dim)
+
+    def forward(self, x):
+        seq, _ = self.enc(x)
+        return self.out(seq)
+
+
+class Good(Tagger):
+    def __init__(self, emb_dim, hidden_dim, n_tags):
+        super().__init__(emb_dim, hidden_dim, n_tags, 2 * hidden_dim)
+
+    def forward(self, x):
+        seq, _ = self.enc(x)
+        return self.out(seq)
+'''
+
+FACTORY_MODEL = '''\
+import torch.nn as nn
+{imports}
+
+
+class Buggy(nn.Module):
+    def __init__(self, emb_dim, hidden_dim, n_classes):
+        super().__init__()
+        self.enc, _ = make_rnn(emb_dim, hidden_dim)
+        self.head = nn.Linear(hidden_dim, n_classes)
+
+    def forward(self, x):
+        out, _ = self.enc(x)
+        return self.head(out.mean(dim=1))
+
+
+class Good(nn.Module):
+    def __init__(self, emb_dim, hidden_dim, n_classes):
+        super().__init__()
+        self.enc, _ = make_rnn(emb_dim, hidden_dim)
+        self.head = nn.Linear(2 * hidden_dim, n_classes)
+
+    def forward(self, x):
+        out, _ = self.enc(x)
+        return self.head(out.mean(dim=1))
+'''
+
+
+def _sub(imports: str, base: str = "Base", nn: str = "nn") -> str:
+    return SUBCLASS.format(imports=imports, base=base, nn=nn)
+
+
+#: case -> (files, the model file, what to put on sys.path to import it in torch)
+CASES: dict[str, tuple[dict[str, str], str, str]] = {
+    "absolute": ({
+        "pyproject.toml": "[project]\nname = 'p'\n",
+        "pkg/__init__.py": "",
+        "pkg/base.py": BASE,
+        "pkg/model.py": _sub("import torch.nn as nn\nfrom pkg.base import Base"),
+    }, "pkg/model.py", ""),
+    "relative": ({
+        "pkg/__init__.py": "",
+        "pkg/nets/__init__.py": "",
+        "pkg/nets/base.py": BASE,
+        "pkg/nets/model.py": _sub("from torch import nn\nfrom .base import Base"),
+    }, "pkg/nets/model.py", ""),
+    "star": ({
+        "setup.py": "from setuptools import setup\nsetup(name='p')\n",
+        "lib/__init__.py": "",
+        "lib/imports.py": "import torch\nimport torch.nn as nn\nfrom .layers.base import *\n",
+        "lib/layers/__init__.py": "",
+        "lib/layers/base.py": BASE,
+        "lib/models/__init__.py": "",
+        "lib/models/model.py": _sub("from ..imports import *"),
+    }, "lib/models/model.py", ""),
+    "neighbour": ({
+        "tagger.py": NO_TORCH_BASE,
+        "model.py": NO_TORCH_MODEL,
+    }, "model.py", "."),
+    "src_layout": ({
+        "pyproject.toml": "[project]\nname = 'p'\n[tool.setuptools.packages.find]\n"
+                          "where = [\"src\"]\n",
+        "src/mypkg/__init__.py": "",
+        "src/mypkg/base.py": BASE,
+        "scripts/model.py": _sub("import torch.nn as nn\nfrom mypkg.base import Base"),
+    }, "scripts/model.py", "src"),
+    "reexport": ({
+        "setup.cfg": "[metadata]\nname = p\n",
+        "nets/__init__.py": "from .blocks import Base as Base\n",
+        "nets/blocks.py": BASE,
+        "model.py": _sub("import torch\nimport nets", base="nets.Base", nn="torch.nn"),
+    }, "model.py", "."),
+    "factory": ({
+        "pyproject.toml": "",
+        "onmt/__init__.py": "",
+        "onmt/utils/__init__.py": "",
+        "onmt/utils/rnn_factory.py": FACTORY,
+        "onmt/encoders/__init__.py": "",
+        "onmt/encoders/model.py": FACTORY_MODEL.format(
+            imports="from onmt.utils.rnn_factory import make_rnn"),
+    }, "onmt/encoders/model.py", ""),
+}
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        p = root / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("index")
+    for case, (files, _model, _syspath) in CASES.items():
+        write(root / case, files)
+    return root
+
+
+def keys(findings: list[object], root: Path) -> list[tuple[str, int, int, str]]:
+    out = []
+    for f in findings:
+        rel = os.path.relpath(os.path.abspath(f.path), root)  # type: ignore[attr-defined]
+        out.append((rel, f.line, f.column, f.code))  # type: ignore[attr-defined]
+    return sorted(out)
+
+
+def whole_tree(root: Path, model: str) -> list[tuple[str, int, int, str]]:
+    from lstm_lint.discover import discover
+
+    res = lint_paths(list(discover([str(root)])), Options())
+    return [k for r in res for k in keys(r.findings, root) if k[0] == model]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_one_file_answers_as_the_whole_tree(tree: Path, case: str) -> None:
+    root = tree / case
+    model = CASES[case][1]
+    alone = [k for r in lint_paths([str(root / model)], Options()) for k in keys(r.findings, root)]
+    assert [k[3] for k in alone] == ["LST101"], alone
+    assert alone == whole_tree(root, model)
+    # and the buggy line is the buggy class's head call
+    line = (root / model).read_text().splitlines()[alone[0][1] - 1]
+    assert "self.head(" in line or "self.out(" in line
+
+
+LOC = re.compile(r"^(?P<path>[^\s:]+):(?P<line>\d+):(?P<col>\d+): (?P<code>LST\d+) ", re.M)
+
+
+def _locs(out: str, prefix: str = "") -> list[tuple[str, int, int, str]]:
+    return sorted((os.path.normpath(prefix + m["path"]), int(m["line"]), int(m["col"]), m["code"])
+                  for m in LOC.finditer(out))
+
+
+def test_cli_and_flake8_on_model_py_alone(tree: Path) -> None:
+    """``lstm-lint model.py`` and ``flake8 model.py``, run from the model's folder."""
+    for case, (_files, model, _sp) in sorted(CASES.items()):
+        root = tree / case
+        folder = (root / model).parent
+        name = os.path.basename(model)
+        expected = whole_tree(root, model)
+        prefix = os.path.dirname(model) + "/" if os.path.dirname(model) else ""
+        cli = subprocess.run([sys.executable, "-m", "lstm_lint", "--no-cache", name],
+                             cwd=folder, capture_output=True, text=True, timeout=120)
+        assert _locs(cli.stdout, prefix) == expected, (case, cli.stdout, cli.stderr)
+        fl = subprocess.run([sys.executable, "-m", "flake8", "--isolated", "--select", "LST",
+                             name], cwd=folder, capture_output=True, text=True, timeout=120)
+        assert _locs(fl.stdout, prefix) == expected, (case, fl.stdout, fl.stderr)
+
+
+def test_editor_buffer_and_stdin(tree: Path) -> None:
+    """The language server and ``flake8 -`` send the text: the project still resolves."""
+    from lstm_lint.server import analyse
+
+    root = tree / "relative"
+    model = root / CASES["relative"][1]
+    doc = analyse(str(model), model.read_text())
+    assert [f.code for f in doc.findings] == ["LST101"]
+    # an unsaved edit that fixes the bug is what is checked, not the file on disk
+    fixed = model.read_text().replace("nn.Linear(hidden_dim, n_classes)",
+                                      "nn.Linear(2 * hidden_dim, n_classes)")
+    assert analyse(str(model), fixed).findings == []
+
+
+def _torch_output(root: Path, model: str, syspath: str) -> tuple[int, ...]:
+    torch = pytest.importorskip("torch")
+    mod_name = model[:-3].replace("/", ".")
+    extra = str(root / syspath) if syspath else str(root)
+    if syspath == ".":
+        extra = str((root / model).parent)
+        mod_name = os.path.basename(model)[:-3]
+    elif syspath == "src":
+        extra = str(root / "src")
+        spec = importlib.util.spec_from_file_location("model_under_test", root / model)
+        assert spec is not None and spec.loader is not None
+        sys.path.insert(0, extra)
+        try:
+            mod = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(mod)
+        finally:
+            sys.path.remove(extra)
+        net = mod.Good(5, 7, 3)
+        return tuple(net(torch.randn(2, 4, 5)).shape)
+    sys.path.insert(0, extra)
+    try:
+        for k in [k for k in sys.modules if k.split(".")[0] in
+                  ("pkg", "lib", "nets", "onmt", "model", "tagger", "mypkg")]:
+            del sys.modules[k]
+        mod = importlib.import_module(mod_name)
+        net = mod.Good(5, 7, 3)
+        return tuple(net(torch.randn(2, 4, 5)).shape)
+    finally:
+        sys.path.remove(extra)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_shapes_match_torch(tree: Path, case: str) -> None:
+    from lstm_lint.analyze import analyze_module
+    from lstm_lint.lint import load
+    from lstm_lint.project import Project
+    from lstm_lint.shapes import parse_spec
+    from lstm_lint.values import Tensor
+
+    root = tree / case
+    files, model, syspath = CASES[case]
+    real = _torch_output(root, model, syspath)
+    fm = load(str(root / model))
+    assert fm is not None and not isinstance(fm, Exception) and hasattr(fm, "classes")
+    project = Project([str(root / model)], loaded=[fm])  # type: ignore[list-item]
+    project.resolve(fm)  # type: ignore[arg-type]
+    cls = fm.classes["Good"]  # type: ignore[union-attr]
+    assert cls.is_module
+    ms = analyze_module(fm, cls, project, [_int(5), _int(7), _int(3)], {},  # type: ignore[arg-type]
+                        [parse_spec("float32[2,4,5]")])
+    out = ms.output
+    assert isinstance(out, Tensor) and out.shape is not None
+    assert tuple(d.as_int() for d in out.shape.dims) == real  # type: ignore[union-attr]
+
+
+def _int(n: int) -> object:
+    from lstm_lint.symbolic import const
+    from lstm_lint.values import Int
+
+    return Int(const(n))
+
+
+# ---- pre-commit, one shared repository ------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_precommit_with_only_model_py_staged(tree: Path, tmp_path: Path) -> None:
+    """One repository holding every case; only the ``model.py`` files are staged."""
+    assert shutil.which("git")
+    repo = tmp_path / "repo"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(PRE_COMMIT_HOME=str(tmp_path / "pc-home"), PRE_COMMIT_COLOR="never",
+               GIT_CONFIG_NOSYSTEM="1", GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
+               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
+    repo.mkdir()
+    for args in (["init", "-q"], ["config", "commit.gpgsign", "false"]):
+        subprocess.run(["git", *args], cwd=repo, check=True, env=env)
+    models = []
+    for case, (files, model, _sp) in CASES.items():
+        # inside one repository, each case keeps its own project marker (or none)
+        write(repo / case, {k: v for k, v in files.items() if k != model})
+        models.append(f"{case}/{model}")
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True, env=env)
+    subprocess.run(["git", "commit", "-q", "-m", "bases"], cwd=repo, check=True, env=env)
+    for case, (files, model, _sp) in CASES.items():
+        write(repo / case, {model: files[model]})
+    subprocess.run(["git", "add", *models], cwd=repo, check=True, env=env)
+    staged = subprocess.run(["git", "diff", "--cached", "--name-only"], cwd=repo, env=env,
+                            capture_output=True, text=True, check=True).stdout.split()
+    assert sorted(staged) == sorted(models)
+    res = subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(REPO),
+                          "lstm-lint"], cwd=repo, env=env, capture_output=True, text=True,
+                         timeout=600)
+    out = res.stdout + res.stderr
+    assert res.returncode == 1, out
+    got = _locs(out)
+    for case, (_files, model, _sp) in CASES.items():
+        expected = [(os.path.join(case, k[0]), *k[1:]) for k in whole_tree(tree / case, model)]
+        assert [g for g in got if g[0].startswith(case + "/")] == expected, (case, out)
