@@ -108,15 +108,19 @@ class Net(nn.Module):
                         or fixed.symbols() & callers:
                     continue
                 call = g.view(c.node)
-                for src, state, axis in _state_factories(g, c.node, fixed):
-                    if id(src.cst) in seen:
-                        continue
-                    seen.add(id(src.cst))
-                    yield self._finding(ctx, g, src, call, state, axis, fixed, c)
+                found = [(src, state, axis) for src, state, axis
+                         in _state_factories(g, c.node, fixed) if id(src.cst) not in seen]
+                if not found:
+                    continue
+                found.sort(key=lambda t: t[0].id)
+                seen.update(id(src.cst) for src, _s, _a in found)
+                yield self._finding(ctx, call, found, fixed)
 
-    def _finding(self, ctx: RuleContext, g: Dataflow, src: NodeView, call: NodeView,
-                 state: Tensor, axis: int, fixed: Expr, c: Constraint) -> Finding:
+    def _finding(self, ctx: RuleContext, call: NodeView,
+                 found: list[tuple[NodeView, Tensor, int]], fixed: Expr) -> Finding:
+        """One finding per RNN call, at its first fixed-batch state, fixing every one."""
         label = call.label
+        src, state, axis = found[0]
         rnn_in = _input_code(ctx, call)
         bf = _batch_first(call)
         batch_expr = None
@@ -127,22 +131,25 @@ class Net(nn.Module):
         use = batch_expr or (f"the input's batch (axis {0 if bf else 1} of what {label} reads)"
                              if bf is not None else "the input's batch")
         shape = state.shape.render() if state.shape else "?"
-        msg = (f"this initial state for {label} is built as {shape} with a fixed batch of "
-               f"{fixed}, but the input's batch is read from the data: the model fails on any "
-               f"batch of another size (the last, smaller batch of an epoch); size it from {use}")
+        what = "this initial state" if len(found) == 1 else f"these {len(found)} initial states"
+        verb = "is" if len(found) == 1 else "are"
+        msg = (f"{what} for {label} {verb} built as {shape} with a fixed batch of {fixed}, but the "
+               "input's batch is read from the data: the model fails on any batch of another "
+               f"size (the last, smaller batch of an epoch); size it from {use}")
         f = ctx.finding(src, msg, related=call.cst, related_message=f"passed to {label} here")
-        fcall = src.cst
-        if batch_expr is None or not isinstance(fcall, cst.Call):
-            return f
-        pos = [a for a in fcall.args if a.keyword is None and not a.star]
-        if len(pos) <= axis or len(pos) != len([a for a in fcall.args if a.keyword is None]):
+        if batch_expr is None:
             return f
         fn = _enclosing_function(ctx, call.cst)
-        if fn is None or not contains(fn, fcall):
-            return f
-        arg = pos[axis]
-        ctx.with_fix(f, "unsafe", "size the state from the input's batch",
-                     [(arg.value, cst.parse_expression(batch_expr))])
+        edits: list[tuple[Any, Any]] = []
+        for s_node, _state, ax in found:
+            fcall = s_node.cst
+            if fn is None or not isinstance(fcall, cst.Call) or not contains(fn, fcall):
+                return f
+            pos = [a for a in fcall.args if a.keyword is None and not a.star]
+            if len(pos) <= ax or len(pos) != len([a for a in fcall.args if a.keyword is None]):
+                return f
+            edits.append((pos[ax].value, cst.parse_expression(batch_expr)))
+        ctx.with_fix(f, "unsafe", "size the state from the input's batch", edits)
         return f
 
     def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
