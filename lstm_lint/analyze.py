@@ -8,6 +8,7 @@ The file's module-level code and functions run afterwards, so that ``model = Net
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,7 @@ import libcst as cst
 
 from .dataflow import Dataflow
 from .extract import ClassInfo, FileModel
-from .infer import Env, Interpreter, _Budget
+from .infer import Env, Instantiation, Interpreter, _Budget
 from .values import UNKNOWN, Tensor, Value
 
 
@@ -42,7 +43,7 @@ class FileAnalysis:
     modules: list[ModuleShapes] = field(default_factory=list)
     script: Dataflow = field(default_factory=Dataflow)
     #: module classes built by the file's own code, with their (abstract) arguments
-    instantiations: list[tuple[str, list[Value], dict[str, Value]]] = field(default_factory=list)
+    instantiations: list[Instantiation] = field(default_factory=list)
 
     def graphs(self) -> list[Dataflow]:
         return [m.graph for m in self.modules] + [self.script]
@@ -108,7 +109,7 @@ def _constructor_args(interp: Interpreter, cls: ClassInfo, fm: FileModel,
 
 
 def analyze_script(fm: FileModel, project: Any = None
-                   ) -> tuple[Dataflow, list[tuple[str, list[Value], dict[str, Value]]]]:
+                   ) -> tuple[Dataflow, list[Instantiation]]:
     """Module-level code and top-level functions, where models are built, called and trained."""
     graph = Dataflow()
     interp = Interpreter(fm, graph, project)
@@ -131,6 +132,83 @@ def analyze_script(fm: FileModel, project: Any = None
 def _builds_own_classes(fm: FileModel) -> bool:
     """Does the file's text call one of its module classes? (a cheap text test)"""
     return any(f"{c.name}(" in fm.text for c in fm.module_classes())
+
+
+@dataclass
+class Context:
+    """One concrete configuration a class is built with, and its analysis under it."""
+
+    label: str  # "with the defaults num_layers=2", "as built at train.py:42"
+    analysis: FileAnalysis
+
+
+MAX_CONFIGURATIONS = 3
+
+
+def configurations(fa: FileAnalysis, project: Any = None) -> list[Context]:
+    """Each module class of the file analysed under the configurations the code gives it:
+    its literal defaults (sizes and flags fixed, the rest symbolic) and the instantiations of
+    the file's own code (scripts, ``__main__`` blocks, training functions)."""
+    from .positions import locate
+
+    fm = fa.fm
+    out: list[Context] = []
+    insts = [i for i in fa.instantiations if i.fm is fm]
+    spans = locate(fm.module, [i.node for i in insts]) if insts else {}
+    for ms in fa.modules:
+        cls = ms.cls
+        found: list[tuple[str, list[Value] | None, dict[str, Value] | None]] = []
+        defaults = _default_configuration(cls, fm, project)
+        if defaults is not None:
+            found.append(defaults)
+        for inst in insts:
+            if inst.cls is not cls or len(found) >= MAX_CONFIGURATIONS:
+                continue
+            if not any(v is not UNKNOWN for v in [*inst.args, *inst.kwargs.values()]):
+                continue
+            span = spans.get(id(inst.node))
+            where = f"{os.path.basename(fm.path)}:{span.line}" if span else os.path.basename(fm.path)
+            found.append((f"as built at {where}", inst.args, inst.kwargs))
+        for label, args, kwargs in found:
+            try:
+                sub = analyze_module(fm, cls, project, args, kwargs)
+            except (_Budget, RecursionError):
+                continue
+            sub_fa = FileAnalysis(fm, [sub])
+            out.append(Context(label, sub_fa))
+    return out
+
+
+def _default_configuration(cls: ClassInfo, fm: FileModel, project: Any
+                           ) -> tuple[str, list[Value], dict[str, Value]] | None:
+    """Constructor parameters with int or bool literal defaults fixed to them (the others stay
+    symbols); None when the class has no such default."""
+    from .symbolic import const
+    from .values import Const, Int
+
+    interp = Interpreter(fm, Dataflow(), project)
+    init = interp._find_method(cls, fm, "__init__")
+    if init is None:
+        return None
+    fn, owner = init
+    _args, kwargs = interp.symbolic_params(fn, owner)
+    fixed: list[str] = []
+    for p in list(fn.params.params)[1:] + list(fn.params.kwonly_params):
+        d = p.default
+        name = p.name.value
+        if isinstance(d, cst.Integer):
+            try:
+                n = int(d.value.replace("_", ""), 0)
+            except ValueError:
+                continue
+            kwargs[name] = Int(const(n))
+            fixed.append(f"{name}={n}")
+        elif isinstance(d, cst.Name) and d.value in ("True", "False"):
+            kwargs[name] = Const(d.value == "True")
+            fixed.append(f"{name}={d.value}")
+    if not fixed:
+        return None
+    return "with the defaults " + ", ".join(fixed), [], kwargs
 
 
 def analyze_file(fm: FileModel, project: Any = None, script: bool | None = None) -> FileAnalysis:

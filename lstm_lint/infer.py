@@ -19,7 +19,7 @@ import libcst as cst
 from . import layers as L
 from . import ops
 from .dataflow import Dataflow
-from .extract import ClassInfo, FileModel, canonical
+from .extract import ClassInfo, FileModel, canonical, dotted
 from .symbolic import Expr, cond, const, sym
 from .values import (
     UNKNOWN,
@@ -90,6 +90,25 @@ class Method(Value):
     recv: Value
     name: str
     node: int | None = None
+
+
+@dataclass
+class Instantiation:
+    """A module class built by the analysed code: where, and with which arguments."""
+
+    cls: ClassInfo
+    fm: FileModel
+    args: list[Value]
+    kwargs: dict[str, Value]
+    node: cst.CSTNode
+    at: FileModel  # the file whose code builds it
+
+    @property
+    def name(self) -> str:
+        return self.cls.name
+
+    def __iter__(self) -> Any:  # (name, args, kwargs), as the confirm plan reads it
+        return iter((self.name, self.args, self.kwargs))
 
 
 @dataclass(frozen=True)
@@ -206,7 +225,7 @@ class Interpreter:
         self.class_attr_cache: dict[tuple[int, str], Value] = {}
         self.globals_cache: dict[str, Value] = {}
         self.loop_iters: list[Expr | None] = []
-        self.instantiations: list[tuple[str, list[Value], dict[str, Value]]] = []
+        self.instantiations: list[Instantiation] = []
 
     # ---- Site protocol (for layer facts) ------------------------------------------------------
     @property
@@ -280,6 +299,29 @@ class Interpreter:
             fn, owner_fm = init
             self.call_function(fn, owner_fm, args, kwargs, bound=obj)
         return obj
+
+    def instantiate_plain(self, cls: ClassInfo, fm: FileModel, args: Sequence[Value],
+                          kwargs: dict[str, Value]) -> Value:
+        """A configuration class: ``Config()`` (class attributes), a dataclass or NamedTuple
+        (fields bound to the arguments), or a class whose ``__init__`` sets attributes."""
+        fields = _record_fields(cls)
+        if fields is not None and "__init__" not in cls.methods:
+            obj = Obj(cls, fm, {}, "config")
+            rest = list(args)
+            for name, default in fields:
+                if rest:
+                    obj.attrs[name] = rest.pop(0)
+                elif name in kwargs:
+                    obj.attrs[name] = kwargs[name]
+                elif default is not None:
+                    saved = self.fm
+                    self.fm = fm
+                    try:
+                        obj.attrs[name] = self.eval(default, Env({}))
+                    finally:
+                        self.fm = saved
+            return obj
+        return self.instantiate(cls, fm, args, kwargs, "config")
 
     def symbolic_params(self, fn: cst.FunctionDef, fm: FileModel) -> tuple[list[Value],
                                                                             dict[str, Value]]:
@@ -900,6 +942,10 @@ class Interpreter:
                               "float")
             if attr in ("forward", "__call__"):
                 return base
+            if base.kind in ("Sequential", "ModuleList", "ModuleDict") and attr in (
+                    "add_module", "append", "extend", "insert", "register_module", "update",
+                    "pop"):
+                return Method(base, attr)
             return UNKNOWN
         if isinstance(base, Int) and base.param:
             name = f"{base.param}.{attr}"
@@ -968,9 +1014,10 @@ class Interpreter:
             return self.call_module(func, args, kwargs, e)
         if isinstance(func, ClassRef):
             if func.cls.is_module:
-                self.instantiations.append((func.cls.name, list(args), dict(kwargs)))
+                self.instantiations.append(Instantiation(func.cls, func.fm, list(args),
+                                                         dict(kwargs), e, self.fm))
                 return self.instantiate(func.cls, func.fm, args, kwargs, "self")
-            return UNKNOWN
+            return self.instantiate_plain(func.cls, func.fm, args, kwargs)
         if isinstance(func, FuncRef):
             saved_ctx = self.context
             self.context = (*self.context, self.graph.key(self.context, e))
@@ -1104,6 +1151,19 @@ class Interpreter:
             return recv
         if isinstance(recv, Const) and isinstance(recv.value, str):
             return _str_method(recv.value, name, args)
+        if isinstance(recv, L.Layer) and recv.kind in ("Sequential", "ModuleList", "ModuleDict"):
+            # a container filled after it was built: follow add_module/append, or stop
+            # knowing what it runs
+            if name == "add_module" and len(args) >= 2 and recv.kind == "Sequential":
+                recv.children.append(args[1])
+                return Const(None)
+            if name == "append" and args and recv.kind == "Sequential":
+                recv.children.append(args[0])
+                return recv
+            if name in ("add_module", "append", "extend", "insert", "register_module",
+                        "update", "pop", "__setitem__", "__delitem__"):
+                recv.children.append(UNKNOWN)
+                return Const(None)
         if isinstance(recv, Record):
             if name == "get" and args and isinstance(args[0], Const) \
                     and isinstance(args[0].value, str):
@@ -1452,6 +1512,31 @@ def _undo_layout(step: str, val: Any, dims: list[Expr | None], roles: list[str |
         return dims[:d] + [const(1)] + dims[d:], (rl[:d] + [None] + rl[d:] if rl is not None
                                                    else None)
     return None
+
+
+def _record_fields(c: ClassInfo) -> list[tuple[str, cst.BaseExpression | None]] | None:
+    """The fields of a dataclass or NamedTuple, in order, with their default expressions."""
+    deco = [dotted(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator)
+            for d in c.node.decorators]
+    is_dc = any(d is not None and d.rsplit(".", 1)[-1] == "dataclass" for d in deco)
+    is_nt = any(b.rsplit(".", 1)[-1] == "NamedTuple" for b in c.bases)
+    if not (is_dc or is_nt) or not isinstance(c.node.body, cst.IndentedBlock):
+        return None
+    out: list[tuple[str, cst.BaseExpression | None]] = []
+    for stmt in c.node.body.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                    ann = dotted(small.annotation.annotation) or ""
+                    if ann.rsplit(".", 1)[-1] == "ClassVar":
+                        continue
+                    default = small.value
+                    if isinstance(default, cst.Call) and (dotted(default.func) or "").rsplit(
+                            ".", 1)[-1] == "field":
+                        default = next((a.value for a in default.args if a.keyword is not None
+                                        and a.keyword.value == "default"), None)
+                    out.append((small.target.value, default))
+    return out
 
 
 def _class_level_value(c: ClassInfo, name: str) -> cst.BaseExpression | None:

@@ -166,8 +166,34 @@ def check_file(fm: FileModel, project: Project | None, opts: Options,
                 traceback.print_exc(file=sys.stderr)
             found.append(_diagnostic(fm.path, 1, 1, f"internal error in rule {rule.code}: "
                                      f"{type(exc).__name__}: {exc}"))
+    found.extend(_context_findings(analysis, project, rules, opts))
     res.findings = place(found, fm, noqa=opts.noqa)
     return res
+
+
+def _context_findings(analysis: FileAnalysis, project: Project, rules: Sequence[Rule],
+                      opts: Options) -> list[Finding]:
+    """Findings that hold under a configuration the code builds its classes with (its literal
+    defaults, its own instantiations), each naming that configuration.  Findings already
+    reported without the configuration are dropped when placed (same code and position)."""
+    from .analyze import configurations
+    from .rule import RuleContext
+
+    out: list[Finding] = []
+    try:
+        contexts = configurations(analysis, project)
+    except RecursionError:
+        return out
+    for ctx in contexts:
+        for rule in rules:
+            try:
+                for f in rule.check(RuleContext(ctx.analysis, rule)):
+                    f.message = f"{f.message} ({ctx.label})"
+                    out.append(f)
+            except Exception:
+                if opts.debug:
+                    traceback.print_exc(file=sys.stderr)
+    return out
 
 
 def place(found: list[Finding], fm: FileModel, noqa: bool = True) -> list[Finding]:

@@ -243,3 +243,30 @@ class M(nn.Module):
     exec(code, ns)
     real = ns["M"](11)(torch.randn(3, 7, 5))
     assert [_shape(v) for v in out.items] == [tuple(t.shape) for t in real]
+
+
+def test_sequential_filled_by_add_module(tmp_path):
+    """Found on real code (qlib ALSTM): ``nn.Sequential()`` filled with add_module later."""
+    torch = pytest.importorskip("torch")
+    code = '''
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, d_feat=6, hidden_size=64):
+        super().__init__()
+        self.net = nn.Sequential()
+        self.net.add_module("fc_in", nn.Linear(d_feat, hidden_size))
+        self.net.add_module("act", nn.Tanh())
+        self.rnn = nn.GRU(hidden_size, hidden_size, batch_first=True)
+
+    def forward(self, inputs):
+        rnn_out, _ = self.rnn(self.net(inputs))
+        return rnn_out[:, -1, :]
+'''
+    path = _write(tmp_path, code)
+    assert check_file(load(path), Project([path]), Options()).findings == []
+    _fm, ms = _analyse(path, "Net")
+    assert str(ms.output.shape.render()) == "(B, hidden_size)"
+    ns: dict = {}
+    exec(code, ns)
+    assert tuple(ns["Net"]()(torch.randn(3, 7, 6)).shape) == (3, 64)
