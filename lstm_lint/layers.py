@@ -689,6 +689,10 @@ def _regression_target(site: Site, layer: Layer, inp: Value, target: Value) -> N
 def apply_sequential(site: Site, layer: Layer, args: Sequence[Value],
                      call: Callable[[Value, Sequence[Value]], Value]) -> Value:
     x: Value = args[0] if args else UNKNOWN
+    if not layer.children:
+        # nn.Sequential() filled later by add_module (or from a list the engine cannot see):
+        # not an identity the engine can vouch for
+        return Tensor(None) if isinstance(x, Tensor) else UNKNOWN
     for child in layer.children:
         x = call(child, [x])
     return x
