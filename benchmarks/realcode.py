@@ -206,7 +206,15 @@ def fully_known(v: Value) -> bool:
 RECURRENT = {"LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell"}
 
 
-def unknown_reason(fm: FileModel | None, cls_found: bool, ms: ModuleShapes | None) -> str:
+def unknown_reason(fm: FileModel | None, cls_found: bool, ms: ModuleShapes | None
+                   ) -> tuple[str, str | None]:
+    """Why a class's output is not fully known, and the source line where it stopped."""
+    r = _reason(fm, cls_found, ms)
+    return r if isinstance(r, tuple) else (r, None)
+
+
+def _reason(fm: FileModel | None, cls_found: bool, ms: ModuleShapes | None
+            ) -> str | tuple[str, str]:
     if fm is None:
         return "file not parsed"
     if not cls_found:
@@ -238,12 +246,29 @@ def unknown_reason(fm: FileModel | None, cls_found: bool, ms: ModuleShapes | Non
             elif n.op == "module":
                 label = "user submodule"
             if holes:
-                return f"forward input not solved by its first use: {n.op} {label}"
-            return f"{n.op} {label} gives unknown"
+                return f"forward input not solved by its first use: {n.op} {label}", \
+                    _source_line(n)
+            return f"{n.op} {label} gives unknown", _source_line(n)
     for v in ms.inputs:
         if isinstance(v, Tensor) and v.shape is None:
             return "forward input never used by a layer that tells its shape"
     return "unknown value outside the dataflow graph (non-tensor code, helper, return join)"
+
+
+def _source_line(n: Any) -> str:
+    fm = n.attrs.get("fm")
+    if fm is None or n.cst is None:
+        return "?"
+    try:
+        from lstm_lint.positions import locate
+
+        span = locate(fm.module, [n.cst]).get(id(n.cst))
+    except Exception:  # noqa: BLE001 - only for the report
+        return "?"
+    if span is None:
+        return "?"
+    lines = fm.text.splitlines()
+    return f"{span.line}: {lines[span.line - 1].strip()[:100]}" if span.line <= len(lines) else "?"
 
 
 def _known_enough(v: Value) -> bool:
@@ -345,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
         rec["found"] = found
         rec["known_symbolic"] = bool(ms is not None and fully_known(ms.output))
         if not rec["known_symbolic"]:
-            rec["symbolic_reason"] = unknown_reason(fm, found, ms)
+            rec["symbolic_reason"], rec["symbolic_where"] = unknown_reason(fm, found, ms)
         t = truth.get(drv.id, {})
         rec["runnable"] = t.get("status") == "ok"
         if rec["runnable"] and found:
@@ -355,10 +380,10 @@ def main(argv: list[str] | None = None) -> int:
             rec["concrete"] = verdict
             rec["concrete_notes"] = notes[:6]
             if verdict == "unknown":
-                rec["concrete_reason"] = unknown_reason(fm, found, ms)
+                rec["concrete_reason"], rec["concrete_where"] = unknown_reason(fm, found, ms)
         elif rec["runnable"]:
             rec["concrete"] = "unknown"
-            rec["concrete_reason"] = unknown_reason(fm, found, None)
+            rec["concrete_reason"], rec["concrete_where"] = unknown_reason(fm, found, None)
         per_class.append(rec)
 
     # ---- findings on the originals ----
@@ -439,7 +464,8 @@ def main(argv: list[str] | None = None) -> int:
     if a.details:
         for r in per_class:
             if r.get("concrete") in ("unknown", "wrong"):
-                print(r["id"], r["concrete"], r.get("concrete_reason"), r.get("concrete_notes"))
+                print(r["id"], r["concrete"], r.get("concrete_reason"), r.get("concrete_where"),
+                      r.get("concrete_notes", [])[:2])
     return 0
 
 
