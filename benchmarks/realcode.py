@@ -40,6 +40,7 @@ from rc_common import (  # noqa: E402
     dump_json,
     load_json,
     load_truth,
+    slug,
 )
 
 from lstm_lint import lint as lint_step  # noqa: E402
@@ -407,19 +408,21 @@ def main(argv: list[str] | None = None) -> int:
         import mutate
 
         ids = {c.id for c in classes}
-        for m in mutate.load_mutants():
-            if not m.get("proven") or m.get("class") not in ids:
+        original_codes: dict[str, set[tuple[str, int]]] = {}
+        for m in mutate.load_mutants(proven_only=True):
+            if m.get("class_id") not in ids:
                 continue
             kind = m["kind"]
-            path = str((work_root / m["repo_slug"] / m["file"]) if "repo_slug" in m
-                       else m["path"])
+            path = str(work_root / slug(m["repo"]) / m["path"])
             text = mutate.mutant_source(m)
             fl, secs = check(path, text)
-            lines = m.get("lines") or [m["line"]]
-            near = [f for f in fl if any(abs(f.line - ln) <= WINDOW for ln in lines)]
+            lines = m.get("mutated_lines") or [m["line"]]
+            base = original_codes.setdefault(path, {(f.code, f.line) for f in check(path)[0]})
+            new = [f for f in fl if (f.code, f.line) not in base
+                   and f.code not in ("LST000", "LST001")]
+            near = [f for f in new if any(abs(f.line - ln) <= WINDOW for ln in lines)]
             right = any(f.code == m["expected_code"] for f in near)
-            anyc = right or any(f.code == m["expected_code"] for f in fl) or bool(
-                [f for f in fl if f.code not in ("LST000", "LST001")])
+            anyc = bool(new)  # a finding the original file does not have, any code, anywhere
             k = by_kind.setdefault(kind, {"mutants": 0, "caught_right_code": 0, "caught_any": 0})
             k["mutants"] += 1
             k["caught_right_code"] += right
