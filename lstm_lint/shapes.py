@@ -183,45 +183,26 @@ class Signature:
 def load_project(path: str, exclude: list[str] | None = None
                  ) -> tuple[list[FileModel], int, Project]:
     """The files under ``path`` (for ``shapes`` and ``graph``), the number that could not be
-    read (reported on stderr), and a project that also knows the other Python files of the
-    project, so that a class whose base lives in another file is found.
-
-    The project is the folder with ``pyproject.toml``, ``setup.cfg``, ``setup.py`` or ``.git``
-    above ``path``, else ``path``'s own folder; its files are only parsed when a base names
-    them.
-    """
+    read (reported on stderr), and the project they belong to, whose index finds a base class
+    in another file (see :mod:`lstm_lint.project`)."""
     import os
 
-    from .cache import find_project_root
     from .discover import discover
-    from .lint import load_models
+    from .findings import Finding
+    from .lint import load, load_models
 
     if not os.path.exists(path):
         raise UsageError(f"{path}: no such file or directory")
     targets = list(discover([path], exclude or []))
     models, bad = load_models(targets)
     # a file that never mentions torch may still derive from a module class in another file
-    from .findings import Finding
-    from .lint import load
-
     have = {fm.path for fm in models}
     for t in targets:
         if t not in have and _subclasses(t):
             loaded = load(t, prefilter=False)
             if loaded is not None and not isinstance(loaded, Finding):
                 models.append(loaded)
-    here = path if os.path.isdir(path) else (os.path.dirname(path) or ".")
-    root = find_project_root([path]) or here
-    seen = set(targets)
-    nearby: list[str] = []  # the target's own folder first: a short module name resolves there
-    for folder in dict.fromkeys([here, root]):
-        for f in discover([folder], exclude or []):
-            if len(nearby) >= MAX_PROJECT_FILES:
-                break
-            if f not in seen:
-                seen.add(f)
-                nearby.append(f)
-    return models, bad, Project([*targets, *nearby], loaded=models)
+    return models, bad, Project(targets, loaded=models)
 
 
 _SUBCLASS = re.compile(r"^[ \t]*class\s+\w+\s*\(\s*[A-Za-z_]", re.MULTILINE)
@@ -233,10 +214,6 @@ def _subclasses(path: str) -> bool:
             return _SUBCLASS.search(fh.read()) is not None
     except OSError:
         return False
-
-
-#: files of the surrounding project indexed for ``shapes``/``graph`` (names only; parsed lazily)
-MAX_PROJECT_FILES = 20000
 
 
 def _signatures(fm: FileModel, cls: ClassInfo, project: Project
