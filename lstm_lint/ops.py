@@ -80,6 +80,17 @@ def index(x: Tensor, items: Sequence[Value]) -> tuple[Value, list[IndexEvent]]:
     dims = list(x.shape.dims)
     roles = list(x.roles) if x.roles is not None else [None] * len(dims)
     n_real = sum(1 for it in items if not (isinstance(it, Const) and it.value in (None, Ellipsis)))
+    if len(items) == 1 and isinstance(items[0], Tensor) and items[0].dtype == "int" \
+            and items[0].shape is not None and not items[0].shape.star and dims:
+        # x[idx] with an integer index tensor: idx's axes replace the first axis
+        # (sort-and-restore orders, gathers of rows)
+        idx = items[0]
+        assert idx.shape is not None
+        new_dims = tuple(idx.shape.dims) + tuple(dims[1:])
+        new_roles = ((roles[0],) if len(idx.shape.dims) == 1 else (None,) * len(idx.shape.dims)) \
+            + tuple(roles[1:])
+        return x.with_(shape=Shape(new_dims), roles=new_roles if x.roles else None,
+                       hole=None), events
     out_dims: list[Expr | None] = []
     out_roles: list[str | None] = []
     ax = 0

@@ -308,7 +308,8 @@ def as_json(results: list[ShapesResult]) -> list[dict[str, Any]]:
                 entry["default"] = default
             ins.append(entry)
         docs.append({"path": r.path, "class": r.cls, "line": r.line, "inputs": ins,
-                     "output": value_json(r.result.output)})
+                     "output": value_json(r.result.output),
+                     "constraints": r.result.constraints})
     return docs
 
 
@@ -322,6 +323,8 @@ def as_text(results: list[ShapesResult],
                         else f"{n} = {default}" for n, v, default in _inputs(r))
         lines.append(f"{r.path}:{r.line}: {r.cls}")
         lines.append(f"    forward({ins}) -> {value_text(r.result.output)}")
+        for c in r.result.constraints:
+            lines.append(f"    requires {c}")
         if r.result.note:
             lines.append(f"    note: {r.result.note}")
         if observed is not None:

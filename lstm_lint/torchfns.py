@@ -125,6 +125,8 @@ def call(it: Interpreter, qual: str, args: list[Value], kwargs: dict[str, Value]
             bf = _flag(_arg(args, kwargs, 1, "batch_first", Const(False)))
             p = args[0] if args else UNKNOWN
             out = ops.pad_packed(p, bf)
+            total = _arg(args, kwargs, 3, "total_length", Const(None))
+            out = _padded_length(it, out, bf, total)
             return it.record("unpack", e, [p], out, label="pad_packed_sequence")
         if name == "pad_sequence":
             return Tensor(None)
@@ -415,8 +417,8 @@ def method(it: Interpreter, recv: Value, name: str, args: list[Value], kwargs: d
         return _set_axis(it, x, int_of(args[0]), n, e, "index_select")
     if name == "gather" and len(args) >= 2 and isinstance(args[1], Tensor):
         return rec("gather", e, [x, args[1]], args[1].with_(dtype=x.dtype), label="gather")
-    if name in ("sort", "topk"):
-        return Seq((Tensor(None, x.dtype), Tensor(None, "int")))
+    if name in ("sort", "argsort", "topk"):
+        return _sort(it, x, name, args, kwargs, e)
     if name in ("bmm", "matmul", "mm") and args and isinstance(args[0], Tensor):
         return rec("matmul", e, [x, args[0]], ops.matmul(x, args[0]), label=name)
     if name in ("eq", "ne", "lt", "gt", "le", "ge") and args:
@@ -453,6 +455,55 @@ def _layout_step(name: str, args: list[Value], kwargs: dict[str, Value]
         d = int_of(kwargs["dim"])
         return ("unsqueeze", d.as_int()) if d is not None and d.as_int() is not None else None
     return None
+
+
+def _padded_length(it: Interpreter, out: Value, batch_first: bool | None, total: Value) -> Value:
+    """pad_packed_sequence pads to ``total_length`` when given, else to the longest length:
+    the packed input's time axis only when the batch was padded to its longest sequence (a
+    constraint the model needs, shown by ``shapes``)."""
+    if not (isinstance(out, Seq) and out.items and isinstance(out.items[0], Tensor)):
+        return out
+    data = out.items[0]
+    if data.shape is None or data.shape.star or len(data.shape.dims) != 3 or batch_first is None:
+        return out
+    t_ax = 1 if batch_first else 0
+    dims = list(data.shape.dims)
+    n = int_of(total) if not (isinstance(total, Const) and total.value is None) else None
+    if n is not None:
+        dims[t_ax] = n
+    elif dims[t_ax] is not None:
+        from .symbolic import sym
+
+        it.constraint(dims[t_ax], sym("max(lengths)"), "pad_packed_sequence pads to the longest")
+    else:
+        return out
+    return Seq((data.with_(shape=Shape(tuple(dims))), *out.items[1:]), out.is_list)
+
+
+def _sort(it: Interpreter, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+          e: cst.Call) -> Value:
+    """``sort``/``argsort`` keep the shape; ``topk(k, dim)`` sets that axis to k."""
+    out: Tensor = x.with_(hole=None, rnn=None, what=None, head=None, width_note=None)
+    if name == "topk":
+        k = int_of(_arg(args, kwargs, 0, "k"))
+        dim = int_of(_arg(args, kwargs, 1, "dim", Int(const(-1))))
+        if k is None or dim is None or dim.as_int() is None or x.shape is None \
+                or x.shape.star:
+            out = ops.unknown_like(x)
+        else:
+            d = dim.as_int()
+            assert d is not None
+            if not -len(x.shape.dims) <= d < len(x.shape.dims):
+                out = ops.unknown_like(x)
+            else:
+                dims = list(x.shape.dims)
+                dims[d] = k
+                out = out.with_(shape=Shape(tuple(dims)))
+    values = it.record("sort", e, [x], out, label=name)
+    assert isinstance(values, Tensor)
+    if name == "argsort":
+        return values.with_(dtype="int")
+    return Seq((values, values.with_(dtype="int")))
 
 
 def _select_items(x: Tensor, dim: Expr | None, idx: Value) -> list[Value]:

@@ -270,3 +270,17 @@ class Net(nn.Module):
     ns: dict = {}
     exec(code, ns)
     assert tuple(ns["Net"]()(torch.randn(3, 7, 6)).shape) == (3, 64)
+
+
+def test_shapes_shows_constraints_in_text_and_json(tmp_path, capsys):
+    import json
+
+    from lstm_lint.cli import main
+
+    path = _write(tmp_path, FLATTENED)
+    assert main(["shapes", path]) == 0
+    text = capsys.readouterr().out
+    assert "requires T == seq_len (self.fc in_features)" in text
+    assert main(["shapes", path, "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert any(c.startswith("B == batch_size") for c in doc[0]["constraints"])
