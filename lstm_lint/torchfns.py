@@ -471,12 +471,13 @@ def _padded_length(it: Interpreter, out: Value, batch_first: bool | None, total:
     n = int_of(total) if not (isinstance(total, Const) and total.value is None) else None
     if n is not None:
         dims[t_ax] = n
-    elif dims[t_ax] is not None:
+    else:
+        t = dims[t_ax]
+        if t is None:
+            return out
         from .symbolic import sym
 
-        it.constraint(dims[t_ax], sym("max(lengths)"), "pad_packed_sequence pads to the longest")
-    else:
-        return out
+        it.constraint(t, sym("max(lengths)"), "pad_packed_sequence pads to the longest")
     return Seq((data.with_(shape=Shape(tuple(dims))), *out.items[1:]), out.is_list)
 
 
