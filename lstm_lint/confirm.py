@@ -82,8 +82,8 @@ class ClassPlan:
     static: ModuleShapes | None = None
     env: dict[str, Any] = field(default_factory=dict)
     losses: list[dict[str, Any]] = field(default_factory=list)
-    #: the file's own call ``Cls(...)`` to evaluate among its definitions: (line, source)
-    call: tuple[int, str] | None = None
+    #: the file's own calls ``Cls(...)`` to evaluate among its definitions, first that works
+    calls: list[dict[str, Any]] = field(default_factory=list)
     #: why the model cannot be built at all (a constructor value nobody stands behind)
     why_not_built: str = ""
     #: a value was invented (a prime for a size): a crash is then no finding
@@ -96,9 +96,13 @@ class ClassPlan:
                                "env": {k: v for k, v in self.env.items()
                                        if isinstance(v, int | bool)},
                                "constraints": self.constraints}
-        if self.call is not None:
-            req["call_line"], req["call"] = self.call
+        if self.calls:
+            req["calls"] = self.calls
         return req
+
+    @property
+    def call(self) -> dict[str, Any] | None:
+        return self.calls[0] if self.calls else None
 
 
 @dataclass
@@ -229,7 +233,7 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
     symbolic = analyze_module(fm, cls, project)
     sizes = size_symbols(symbolic)
     env: dict[str, Any] = {}
-    call: tuple[int, str] | None = None
+    calls: list[dict[str, Any]] = []
     why_not_built = ""
     invented = False
     args: list[Any] = []
@@ -241,13 +245,8 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
         args, kwargs = instantiations[cls.name]
         source = "an instantiation in the file"
     else:
-        calls = [c for c in instantiation_sources(fm.text, cls.name) if c["module_level"]]
-        if calls:
-            c = calls[0]
-            call = (int(c["line"]), str(c["call"]))
-            source = f"the file's own call at line {c['line']}"
-        else:
-            source = "defaults"
+        calls = instantiation_sources(fm.text, cls.name)[:5]
+        source = f"the file's own call at line {calls[0]['line']}" if calls else "defaults"
         primes = iter(PRIMES)
         for p in params:
             name = p.name.value
@@ -267,7 +266,7 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
                                  "--args or build the model in the file")
         if invented:
             source += ", and distinct primes for the required sizes"
-        if call is None and why_not_built:
+        if not calls and why_not_built:
             kwargs = {}
     for p, a in zip(params, args, strict=False):
         if isinstance(a, bool | int) and not isinstance(a, float):
@@ -276,16 +275,16 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
         if isinstance(a, bool | int) and not isinstance(a, float):
             env[k] = a
     static = symbolic
-    if call is None and not why_not_built:
+    if not calls and not why_not_built:
         static = analyze_module(fm, cls, project, [from_json(a) for a in args],
                                 {k: from_json(v) for k, v in kwargs.items()})
     # the constraints the engine recorded for the class's shapes and for its findings (not
     # the dataflow graph's own, which also hold the very mismatches the rules report)
     cons = [str(c) for c in getattr(symbolic, "constraints", None) or []] \
         if constraints is None else list(constraints)
-    plan = ClassPlan(cls, args, kwargs, source, None, static=static, env=env, call=call,
+    plan = ClassPlan(cls, args, kwargs, source, None, static=static, env=env, calls=calls,
                      why_not_built=why_not_built, invented=invented, constraints=cons)
-    if why_not_built and call is None:
+    if why_not_built and not calls:
         return plan
     specs: list[Any] = []
     fwd = interp._find_method(cls, fm, "forward")
@@ -591,7 +590,10 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
         verdicts[id(f)] = None if failed else _verdict(f, evidence, spans, by_name)
     script: dict[str, Any] | None = None
     calls = _loss_functions(fm, [f for f in judged if verdicts[id(f)] is None])
-    if not failed and any(v is None for v in verdicts.values()) \
+    # the file's own module-level run: when some finding is still open and the file has
+    # module-level code beyond its definitions (even when those definitions failed: a name
+    # they need may be bound by that code)
+    if not result.get("failed") and any(v is None for v in verdicts.values()) \
             and (result.get("skipped_lines") or calls):
         more = run_child(fm.path, [], timeout, device, memory_mb, calls, script=True)
         script = more.get("script") or ({"failed": more["failed"]} if more.get("failed")
@@ -608,8 +610,10 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
     for f in judged:
         verdict = verdicts[id(f)]
         s_verdict, s_said = script_verdict(f, script)
-        if failed:
+        if failed and s_verdict != "confirmed":
             f.confirmation = {"verdict": "unconfirmed", "evidence": failed}
+            if s_said:
+                f.confirmation["script"] = s_said
             continue
         if s_verdict == "confirmed" and (verdict is None or verdict[0] != "confirmed"):
             verdict = ("confirmed", s_said)

@@ -159,7 +159,13 @@ def _trace_fx(model: Any, inputs: list[Any], path: str, device: Any) -> list[dic
                 args.append(_index_repr(a) if builtin else _plain_arg(a))
         target = node.target
         name = target if isinstance(target, str) else getattr(target, "__name__", str(target))
-        ops.append({"line": line, "op": node.op, "name": str(name), "args": args, "out": out})
+        entry = {"line": line, "op": node.op, "name": str(name), "args": args, "out": out}
+        if node.op == "call_module":
+            try:
+                entry["module"] = type(gm.get_submodule(str(target))).__name__
+            except AttributeError:
+                pass
+        ops.append(entry)
     return ops
 
 
@@ -221,6 +227,7 @@ def _trace_eager(model: Any, inputs: list[Any], path: str) -> tuple[list[dict[st
         line = _user_line(path)
         if line is not None:
             ops.append({"line": line, "op": "call_module", "name": type(mod).__name__,
+                        "module": type(mod).__name__,
                         "args": [_shape(i) for i in inp], "out": _shape(out)})
 
     for m in model.modules():
@@ -358,24 +365,27 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
         out["not_run"] = f"class {name} is not defined once the file's definitions have run"
         return out
     args, kwargs = list(req.get("args", [])), dict(req.get("kwargs", {}))
-    if req.get("call"):
-        capture = {"__lstm_lint_args__": lambda *a, **k: (a, k)}
+    out["ctor_source"] = "plan"
+    tried: list[str] = []
+    for call in req.get("calls") or []:
         try:
-            a, k = eval(req["call"], {**mod.__dict__, **capture})  # noqa: S307
-            args, kwargs = list(a), dict(k)
-            out["ctor_source"] = "call"
+            a, k = _eval_call(call, mod.__dict__)
         except BaseException as exc:
             msg = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
-            why = (f"the arguments of {name}(...) at line {req.get('call_line')} cannot be "
-                   f"evaluated from the file's definitions ({type(exc).__name__}: {msg})")
-            if not req.get("fallback"):
-                out["not_run"] = why + (f"; {req['why_not_built']}"
-                                        if req.get("why_not_built") else "")
-                return out
-            out["ctor_note"] = why
-            out["ctor_source"] = "plan"
+            tried.append(f"the arguments of {name}(...) at line {call.get('line')} cannot be "
+                         f"evaluated from the file's definitions ({type(exc).__name__}: {msg})")
+            continue
+        args, kwargs = list(a), dict(k)
+        out["ctor_source"] = "call"
+        out["ctor_line"] = call.get("line")
+        break
     else:
-        out["ctor_source"] = "plan"
+        if tried and not req.get("fallback"):
+            out["not_run"] = tried[0] + (f"; {req['why_not_built']}"
+                                         if req.get("why_not_built") else "")
+            return out
+        if tried:
+            out["ctor_note"] = tried[0]
     params = _params(cls, args, kwargs)
     out["constructor"] = {k: v for k, v in params.items()
                           if v is None or isinstance(v, bool | int | float | str)}
@@ -445,6 +455,28 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
     if device.type == "cuda":
         out["device_name"] = torch.cuda.get_device_name(device)
     return out
+
+
+def _eval_call(call: dict[str, Any], ns: dict[str, Any]) -> tuple[Any, Any]:
+    """The arguments of the file's own call, evaluated among its definitions; names the call
+    needs from the function around it are evaluated from that function's assignments."""
+    glob = {**ns, "__lstm_lint_args__": lambda *a, **k: (a, k)}
+    prelude: dict[str, str] = call.get("prelude") or {}
+    local: dict[str, Any] = {}
+
+    def ev(src: str, depth: int) -> Any:
+        for _ in range(len(prelude) + 1):
+            try:
+                return eval(src, glob, local)  # noqa: S307
+            except NameError as exc:
+                missing = exc.name
+                if missing is None or missing in local or missing not in prelude or depth > 8:
+                    raise
+                local[missing] = ev(prelude[missing], depth + 1)
+        return eval(src, glob, local)  # noqa: S307
+
+    result: tuple[Any, Any] = ev(call["call"], 0)
+    return result
 
 
 def _tensor_specs(specs: Any) -> list[dict[str, Any]]:
@@ -538,6 +570,8 @@ def _forked(fn: Any, path: str, out_path: str, timeout: float, memory_mb: int) -
         code = 0
         try:
             os.setsid()
+            if _PROTOCOL_FD is not None:
+                os.close(_PROTOCOL_FD)  # only the worker answers its parent
             null = os.open(os.devnull, os.O_RDONLY)
             os.dup2(null, 0)  # the worker's stdin carries its requests
             fd = os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -552,6 +586,7 @@ def _forked(fn: Any, path: str, out_path: str, timeout: float, memory_mb: int) -
                 resource.setrlimit(resource.RLIMIT_DATA, (lim, lim))
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            sys.argv = [path]  # a parser the file runs sees no options: its defaults
             os.chdir(os.path.dirname(os.path.abspath(path)))
             sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
             res = fn()
@@ -671,9 +706,14 @@ def _serve_one(req_path: str, res_path: str) -> None:
         json.dump(result, fh, default=repr)
 
 
+_PROTOCOL_FD: int | None = None
+
+
 def main(argv: list[str]) -> int:
+    global _PROTOCOL_FD
     os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")
-    proto = os.fdopen(os.dup(1), "w")
+    _PROTOCOL_FD = os.dup(1)
+    proto = os.fdopen(_PROTOCOL_FD, "w")
     os.dup2(2, 1)  # user prints (and torch's) never reach the protocol
     t0 = time.perf_counter()
     import torch  # noqa: F401  (once, for every file and job)

@@ -210,6 +210,19 @@ def instantiation_sources(source: str, class_name: str) -> list[dict[str, Any]]:
         return []
     module_level = {id(n) for st in tree.body if not isinstance(
         st, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) for n in ast.walk(st)}
+    # in a top-level function, the simple assignments before the call's statement: the call's
+    # arguments may name them (``args = build_parser().parse_args([])``)
+    prelude: dict[int, dict[str, str]] = {}
+    for fn in tree.body:
+        if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        seen: dict[str, str] = {}
+        for st in fn.body:
+            for n in ast.walk(st):
+                prelude[id(n)] = dict(seen)
+            if isinstance(st, ast.Assign) and len(st.targets) == 1 \
+                    and isinstance(st.targets[0], ast.Name):
+                seen[st.targets[0].id] = ast.unparse(st.value)
     out: list[dict[str, Any]] = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
@@ -221,5 +234,5 @@ def instantiation_sources(source: str, class_name: str) -> list[dict[str, Any]]:
         args = ast.Call(func=ast.Name(id="__lstm_lint_args__", ctx=ast.Load()),
                         args=node.args, keywords=node.keywords)
         out.append({"line": node.lineno, "module_level": id(node) in module_level,
-                    "call": ast.unparse(args)})
+                    "call": ast.unparse(args), "prelude": prelude.get(id(node), {})})
     return sorted(out, key=lambda e: (not e["module_level"], e["line"]))

@@ -134,7 +134,9 @@ class Net(nn.Module):
         if hit is not None:
             return hit
         for ev in evidence:
-            for op in ev.ops_at(finding.line, ("LSTM", "GRU", "RNN")):
+            for op in ev.ops_at(finding.line):
+                if op.get("module", op.get("name")) not in ("LSTM", "GRU", "RNN"):
+                    continue
                 shape = op["args"][0] if op.get("args") else None
                 if isinstance(shape, list) and len(shape) == 3 and shape[0] == ev.env["B"] \
                         and shape[1] == ev.env["T"]:

@@ -19,7 +19,7 @@ SCRIPTS = Path(__file__).resolve().parent / "corpus" / "confirm" / "script"
 CONFIRM = SCRIPTS.parent
 MARK = re.compile(r"#\s*expect:\s*(LST\d{3})")
 BUGGY = ["bidir_head.py", "h0_batch_first.py", "out_last_batch_first.py", "per_step_head.py",
-         "first_layer_state.py", "config_crash.py"]
+         "first_layer_state.py", "config_crash.py", "needs_module_data.py"]
 
 
 def _expected(path: Path) -> tuple[str, int]:
@@ -52,6 +52,9 @@ def test_script_style_findings_are_all_confirmed_with_their_evidence(capsys):
     # the file's own run crashes through the finding's line, with the error LST101 predicts
     assert by_name["config_crash.py"].startswith("the file's own module-level run raised "
                                                  "RuntimeError at line 29: mat1 and mat2")
+    # the class body needs a vocabulary the module builds: the definitions cannot run alone
+    assert by_name["needs_module_data.py"].startswith(
+        "the file's own module-level run raised RuntimeError at line 25: mat1 and mat2")
 
 
 def test_correct_script_is_traced_without_running_its_module_level_code(tmp_path, capsys):
@@ -166,3 +169,13 @@ def test_module_level_misbehaviour_is_not_run_for_definitions(name):
     src = (CONFIRM / name).read_text()
     kept, skipped = definitions(src, name)
     assert skipped and all("while" in src.splitlines()[ln - 1] for ln in skipped)
+
+
+def test_an_rnn_fed_the_wrong_layout_is_confirmed_from_an_fx_trace(capsys):
+    path = CONFIRM.parent / "rules" / "lst204_stacked_rnn_layout_bug.py"
+    code = main(["--format", "json", "--confirm", str(path)])
+    assert code == 1
+    [f] = json.loads(capsys.readouterr().out)
+    assert f["confirmation"]["method"] == "fx"
+    assert f["confirmation"]["evidence"] == ("stage2 received [3, 7, 13]: it reads axis 0 "
+                                             "(the batch, B=3) as time")

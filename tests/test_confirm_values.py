@@ -135,3 +135,13 @@ def test_sizes_satisfy_the_constraints_or_report_them():
     assert env["T"] == 29 and bad == []
     env, bad = solve({"T_x", "B"}, ["hidden == 2 * n"], {"hidden": 10, "n": 7}.get)
     assert env["T_x"] == 13 and bad == ["hidden == 2 * n"]
+
+
+def test_a_configuration_built_in_a_function_is_taken_from_the_file():
+    findings, [net], extra, _fm = _confirm("function_config.py")
+    [f] = findings
+    assert f.confirmation is not None and f.confirmation["verdict"] == "confirmed", f.confirmation
+    assert not extra and not net.invented
+    assert net.ops[0]["config"] == {"input_size": 6, "hidden_size": 20, "num_layers": 2,
+                                    "dropout": 0.3, "bidirectional": False,
+                                    "batch_first": True, "proj_size": 0}
