@@ -8,7 +8,15 @@ from typing import Any
 
 import libcst as cst
 
-from lstm_lint.rule import Finding, Rule, RuleContext, flows_into_head, last_step
+from lstm_lint.rule import (
+    Finding,
+    Rule,
+    RuleContext,
+    flows_into_head,
+    getitems_at,
+    int_index,
+    last_step,
+)
 from lstm_lint.values import STATE, TIME, Packed, Tensor
 
 #: forward parameters that carry per-sequence lengths (not ``seq_len``/``max_len``: sizes)
@@ -131,6 +139,26 @@ class Net(nn.Module):
                            f"enforce_sorted=False) and use h_n[-1], or gather out at {unused[0]} - 1")
                     yield ctx.finding(node, msg)
                     break
+
+
+    def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
+        """The child passes lengths shorter than T: reading step T-1 (or the state after it)
+        of an input that was never packed reads past every shorter sequence's end."""
+        for ev, op in getitems_at(evidence, finding.line):
+            if any("pack_padded" in str(o.get("name", "")) for o in ev.ops):
+                return ("refuted", "the model packed its input with pack_padded_sequence")
+            shape = op["args"][0]
+            T = ev.env.get("T")
+            for axis, idx in int_index(op):
+                if axis < len(shape) and shape[axis] == T and idx in (-1, T - 1):
+                    return ("confirmed", f"the model read step {T - 1} (the last of T={T}) of "
+                            f"{shape} for every sequence, though it was given shorter lengths "
+                            "and never packed its input")
+                if axis == 0 and idx == -1 and len(shape) == 3 and shape[1] == ev.env.get("B"):
+                    return ("confirmed", f"the model read h_n[-1] of {shape}, the state after "
+                            f"all T={T} steps, though it was given shorter lengths and never "
+                            "packed its input")
+        return None
 
 
 def _length_params(fn: cst.FunctionDef) -> list[str]:

@@ -8,7 +8,7 @@ from typing import Any
 import libcst as cst
 
 from lstm_lint.dataflow import Constraint, Dataflow, NodeView
-from lstm_lint.rule import Finding, Rule, RuleContext, contains
+from lstm_lint.rule import Finding, Rule, RuleContext, contains, error_near
 from lstm_lint.symbolic import Expr
 from lstm_lint.values import Tensor
 
@@ -153,13 +153,21 @@ class Net(nn.Module):
         return f
 
     def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
-        # the child runs the model with a batch B of its choosing: a state of another batch
-        # raises at the RNN call (error_near), one that matches is refuted only when B varies
-        from lstm_lint.rule import error_near
-
+        """Confirmed when the RNN raised on the state, or when the state was built for another
+        batch than the input's; left open when the child's batch happens to match."""
         hit = error_near(finding, evidence)
         if hit is not None and "hidden" in hit[1].lower():
             return hit
+        for ev in evidence:
+            B = ev.env.get("B")
+            for op in ev.ops_at(finding.line):
+                out = op.get("out")
+                if not isinstance(out, list) or len(out) not in (2, 3) or B is None:
+                    continue
+                n = out[1] if len(out) == 3 else out[0]
+                if isinstance(n, int) and n != B:
+                    return ("confirmed", f"{op['name']} built the state {out} for a batch of "
+                            f"{n} while the input's batch was B={B}")
         return None
 
 
