@@ -367,6 +367,14 @@ class Interpreter:
             elif name in self.hole_bindings:
                 shape, roles, dtype = self.hole_bindings[name]
                 out.append(Tensor(shape, dtype, roles))
+            elif any(k.startswith(name + "[") for k in self.hole_bindings):
+                fields = []
+                for k, (shape, roles, dtype) in self.hole_bindings.items():
+                    if k.startswith(name + "[") and k.endswith("]"):
+                        key = k[len(name) + 1:-1]
+                        if len(key) >= 2 and key[0] == key[-1] and key[0] in "'\"":
+                            fields.append((key[1:-1], Tensor(shape, dtype, roles)))
+                out.append(Record(tuple(fields)))
             else:
                 out.append(Tensor(None, None, hole=(name, ())))
         return out
@@ -1393,6 +1401,11 @@ class Interpreter:
                 ))
             elif isinstance(s, cst.Index):
                 items.append(self.eval(s.value, env))
+        if isinstance(base, Tensor) and base.hole is not None and base.shape is None \
+                and not base.hole[1] and len(items) == 1 and isinstance(items[0], Const) \
+                and isinstance(items[0].value, str):
+            # a dict batch: each key is an input of its own, solved from its consumers
+            return Tensor(None, hole=(f"{base.hole[0]}[{items[0].value!r}]", ()))
         if isinstance(base, Tensor):
             return self.index_value(base, items, e)
         if isinstance(base, Seq):

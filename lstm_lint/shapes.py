@@ -90,6 +90,8 @@ def value_json(v: Value) -> Any:
         return value_json(v.data)
     if isinstance(v, Seq) and v.repeated is None:
         return [value_json(i) for i in v.items]
+    if isinstance(v, Record):
+        return {k: value_json(x) for k, x in v.fields}
     return None
 
 
@@ -104,6 +106,8 @@ def value_text(v: Value) -> str:
         return repr(v.value)
     if isinstance(v, Int):
         return f"int {v.expr}" if v.expr is not None else "int"
+    if isinstance(v, Record):
+        return "{" + ", ".join(f"{k!r}: {value_text(x)}" for k, x in v.fields) + "}"
     return "unknown"
 
 

@@ -196,3 +196,32 @@ def test_form_matches_torch(tmp_path, name):
     sym_out = analyze_module(fm, cls, project).output
     assert isinstance(sym_out, Tensor) and sym_out.shape is not None \
         and None not in sym_out.shape.dims, f"{name}: symbolic {sym_out}"
+
+
+def test_dict_batch_keys_are_inputs_of_their_own(tmp_path):
+    """``batch["tokens"]`` into an embedding: the key is solved as an input (B, T)."""
+    torch = pytest.importorskip("torch")
+    code = HEADER + textwrap.dedent('''
+    class Tagger(nn.Module):
+        def __init__(self, vocab, emb, hidden):
+            super().__init__()
+            self.emb = nn.Embedding(vocab, emb)
+            self.rnn = nn.GRU(emb, hidden, batch_first=True)
+
+        def forward(self, batch):
+            out, h = self.rnn(self.emb(batch["tokens"]))
+            return out
+    ''')
+    path = tmp_path / "tagger.py"
+    path.write_text(code)
+    fm = load(str(path), prefilter=False)
+    ms = analyze_module(fm, fm.classes["Tagger"], Project([str(path)]))
+    assert ms.output.shape.render() == "(B, T, hidden)"
+    batch = ms.inputs[0]
+    from lstm_lint.values import Record
+
+    assert isinstance(batch, Record) and batch.get("tokens").shape.render() == "(B, T)"
+    ns: dict = {}
+    exec(code, ns)
+    real = ns["Tagger"](50, 13, 11)({"tokens": torch.randint(0, 50, (3, 7))})
+    assert tuple(real.shape) == (3, 7, 11)
