@@ -49,7 +49,7 @@ from lstm_lint.extract import FileModel  # noqa: E402
 from lstm_lint.findings import Finding  # noqa: E402
 from lstm_lint.project import Project  # noqa: E402
 from lstm_lint.shapes import from_json, parse_spec  # noqa: E402
-from lstm_lint.values import UNKNOWN, Const, Int, Packed, Seq, Tensor, Value  # noqa: E402
+from lstm_lint.values import UNKNOWN, Const, Int, Packed, Record, Seq, Tensor, Value  # noqa: E402
 
 VERDICTS = RC_HERE / "verdicts.json"
 OUT = RESULTS / "realcode.json"
@@ -89,15 +89,10 @@ def input_of(e: Any) -> Value:
             return Seq(tuple(input_of(x) for x in e.get("tuple", e.get("list", []))),
                        "list" in e)
         if "dict" in e:
-            return from_json({k: _spec_text(x) for k, x in e["dict"].items()}) \
-                if False else UNKNOWN
+            return Record(tuple((str(k), input_of(x)) for k, x in e["dict"].items()))
         if "value" in e:
             return value_of(e["value"])
     return UNKNOWN
-
-
-def _spec_text(e: Any) -> str:
-    return e if isinstance(e, str) else e.get("spec", "none")
 
 
 # ---- comparison with torch ------------------------------------------------------------------
