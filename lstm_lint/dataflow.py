@@ -53,6 +53,9 @@ class Dataflow:
         self._keys: dict[tuple[tuple[int, ...], int], int] = {}
         self._by_cst_id: dict[int, int] = {}
         self.constraints: list[Constraint] = []
+        #: the chain of module calls the interpreter is inside (``self.encoder``): nodes made
+        #: there remember it, so findings in a child's code can name how the parent reached it
+        self.via: tuple[str, ...] = ()
 
     def key(self, context: tuple[int, ...], node: Any) -> int:
         k = (context, id(node))
@@ -67,6 +70,8 @@ class Dataflow:
             self.g.nodes[nid].update(attrs)
             self.g.nodes[nid]["conflicts"] = []
         else:
+            if self.via:
+                attrs.setdefault("via", self.via)
             self.g.add_node(nid, op=op, label=label, cst=node, path=fm.path, fm=fm,
                             conflicts=[], **attrs)
         return nid

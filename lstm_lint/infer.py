@@ -1099,12 +1099,15 @@ class Interpreter:
 
     def call_module(self, obj: Obj, args: list[Value], kwargs: dict[str, Value],
                     e: cst.CSTNode) -> Value:
-        saved = self.context
+        saved, saved_via = self.context, self.graph.via
         self.context = (*self.context, self.graph.key(self.context, e))
+        if isinstance(e, cst.Call):
+            callee = dotted(e.func) or obj.cls.name
+            self.graph.via = (*saved_via, f"{callee} ({obj.cls.name})")
         try:
             out = self.run_forward(obj, args, kwargs)
         finally:
-            self.context = saved
+            self.context, self.graph.via = saved, saved_via
         return self.record("module", e, args, out, label=obj.label, cls=obj.cls.name)
 
     def call_ref(self, qual: str, args: list[Value], kwargs: dict[str, Value],

@@ -91,6 +91,9 @@ class RuleContext:
         cst_node = at.cst if isinstance(at, NodeView) else at
         fm = at.attrs.get("fm") if isinstance(at, NodeView) else self.analysis.fm
         path = at.path if isinstance(at, NodeView) and at.path else self.path
+        via = at.attrs.get("via") if isinstance(at, NodeView) else None
+        if via:  # found in a child's code as the parent builds and calls it
+            message = f"{message} (when called through {' -> '.join(via)})"
         f = Finding(self.rule.code, self.rule.name, self.rule.severity,
                     f"{self.rule.code} {message}", path, cst_node, fm)
         if related is not None:

@@ -284,3 +284,48 @@ def test_shapes_shows_constraints_in_text_and_json(tmp_path, capsys):
     assert main(["shapes", path, "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert any(c.startswith("B == batch_size") for c in doc[0]["constraints"])
+
+
+def test_finding_in_a_child_names_the_parent_call(tmp_path):
+    """A bidirectional encoder's state into a one-direction decoder, both built by a parent:
+    the finding is at the decoder's line and says how the parent reached it (torch agrees)."""
+    torch = pytest.importorskip("torch")
+    code = '''
+import torch.nn as nn
+
+class Encoder(nn.Module):
+    def __init__(self, vocab, emb, hidden):
+        super().__init__()
+        self.emb = nn.Embedding(vocab, emb)
+        self.rnn = nn.GRU(emb, hidden, bidirectional=True)
+
+    def forward(self, src):
+        return self.rnn(self.emb(src))
+
+class Decoder(nn.Module):
+    def __init__(self, vocab, emb, hidden):
+        super().__init__()
+        self.emb = nn.Embedding(vocab, emb)
+        self.rnn = nn.GRU(emb, hidden)
+
+    def forward(self, tok, h):
+        return self.rnn(self.emb(tok), h)
+
+class Seq2Seq(nn.Module):
+    def __init__(self, vocab=50, emb=16, hidden=32):
+        super().__init__()
+        self.encoder = Encoder(vocab, emb, hidden)
+        self.decoder = Decoder(vocab, emb, hidden)
+
+    def forward(self, src, tgt):
+        _, h = self.encoder(src)
+        return self.decoder(tgt, h)[0]
+'''
+    path = _write(tmp_path, code)
+    found = check_file(load(path), Project([path]), Options()).findings
+    hits = [f for f in found if f.line == 20]
+    assert hits and "self.decoder (Decoder)" in hits[0].message, [f.message for f in found]
+    ns: dict = {}
+    exec(code, ns)
+    with pytest.raises(RuntimeError, match="Expected hidden size"):
+        ns["Seq2Seq"]()(torch.randint(0, 50, (7, 3)), torch.randint(0, 50, (5, 3)))
