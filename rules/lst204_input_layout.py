@@ -60,6 +60,18 @@ class Net(nn.Module):
         out, _ = self.rnn(x)
         return self.conv(out.transpose(1, 2))
 """,
+        """
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, vocab, emb):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, emb)
+        self.conv = nn.Conv1d(emb, 32, 3)
+
+    def forward(self, tokens):
+        return self.conv(self.embedding(tokens).permute(0, 2, 1))
+""",
     ]
     INVALID = [
         """

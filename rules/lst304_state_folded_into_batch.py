@@ -77,6 +77,21 @@ class Net(nn.Module):
         _, h_n = self.gru(x)
         return self.fc(h_n.view(-1, self.hidden))
 """,
+        """
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, hidden, layers):
+        super().__init__()
+        self.hidden, self.layers = hidden, layers
+        self.lstm = nn.LSTM(10, hidden, num_layers=layers, bidirectional=True)
+        self.fc = nn.Linear(2 * hidden, 3)
+
+    def forward(self, x):
+        _, (h_n, _) = self.lstm(x)
+        top = h_n.view(self.layers, 2, x.size(1), self.hidden)[-1]
+        return self.fc(top.transpose(0, 1).reshape(x.size(1), -1))
+""",
     ]
     INVALID = [
         """

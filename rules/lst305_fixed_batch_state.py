@@ -64,6 +64,21 @@ class Net(nn.Module):
         h0 = torch.zeros(1, x.size(0), self.hidden)
         return self.gru(x, h0)[0]
 """,
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, hidden):
+        super().__init__()
+        self.hidden = hidden
+        self.gru = nn.GRU(10, hidden)
+
+    def forward(self, x, batch_size):
+        # the caller passes the batch it feeds: model(x, x.size(1))
+        h0 = torch.zeros(1, batch_size, self.hidden)
+        return self.gru(x, h0)[0]
+""",
     ]
     INVALID = [
         """

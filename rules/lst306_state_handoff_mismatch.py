@@ -65,6 +65,22 @@ class Net(nn.Module):
         h_n = h_n.view(self.layers, 2, src.size(1), self.hidden).sum(1)
         return self.decoder(tgt, h_n)[0]
 """,
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, emb, hidden):
+        super().__init__()
+        self.encoder = nn.GRU(emb, hidden, bidirectional=True)
+        self.bridge = nn.Linear(2 * hidden, hidden)
+        self.decoder = nn.GRU(emb, hidden)
+
+    def forward(self, src, tgt):
+        _, h_n = self.encoder(src)
+        h0 = torch.tanh(self.bridge(torch.cat((h_n[-2], h_n[-1]), dim=1))).unsqueeze(0)
+        return self.decoder(tgt, h0)[0]
+""",
     ]
     INVALID = [
         """

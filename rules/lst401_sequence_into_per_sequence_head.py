@@ -63,6 +63,23 @@ model = Net()
 criterion = nn.CrossEntropyLoss()
 loss = criterion(model(torch.randn(32, 50, 10)), torch.randint(0, 5, (32,)))
 """,
+        """
+import torch
+import torch.nn as nn
+
+class Regressor(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(4, 16, batch_first=True)
+        self.head = nn.Linear(16, 1)
+
+    def forward(self, x):
+        out, _ = self.gru(x)
+        return self.head(out)
+
+model = Regressor()
+loss = nn.MSELoss()(model(torch.randn(8, 30, 4)), torch.randn(8, 30, 1))
+""",
     ]
     INVALID = [
         """
