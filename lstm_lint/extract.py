@@ -148,8 +148,10 @@ def _walk(fm: FileModel, body: object, top: bool) -> None:
             if top:
                 fm.script.append(stmt)
         elif isinstance(stmt, cst.ClassDef):
-            raw = [d for d in (dotted(arg.value) for arg in stmt.bases if arg.keyword is None)
-                   if d is not None]
+            # ``Base[T]`` (a generic base) is the class subscripted
+            raw = [d for d in (dotted(arg.value.value if isinstance(arg.value, cst.Subscript)
+                                      else arg.value)
+                               for arg in stmt.bases if arg.keyword is None) if d is not None]
             info = ClassInfo(stmt.name.value, stmt, [resolve_name(fm, d) for d in raw],
                              raw_bases=raw)
             if isinstance(stmt.body, cst.IndentedBlock):

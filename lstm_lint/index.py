@@ -335,6 +335,27 @@ def _decode(data: bytes) -> str | None:
 
 # ---- resolution ----------------------------------------------------------------------------
 
+def _ancestors(importer: str, rs: tuple[str, ...]) -> list[str]:
+    """Last resort: the folders above the importer, nearest first, up to the project root (at
+    most 4 without one): code run from a repository's top folder imports its namespace
+    packages (``from models.generator import G`` in ``models/`` without ``__init__.py``)."""
+    if importer == "-":
+        return []
+    d = os.path.dirname(os.path.abspath(importer))
+    stop = project_root(d)
+    out: list[str] = []
+    for _ in range(8 if stop else 4):
+        parent = os.path.dirname(d)
+        if parent == d:
+            break
+        d = parent
+        if d not in rs:
+            out.append(d)
+        if d == stop:
+            break
+    return out
+
+
 def module_path(module: str, importer: str,
                 memo: dict[tuple[str, tuple[str, ...]], str | None] | None = None) -> str | None:
     """The file of ``module`` as ``importer`` would import it, or None (not in the project).
@@ -350,7 +371,7 @@ def module_path(module: str, importer: str,
         return memo[key]
     rel = module.replace(".", os.sep)
     found = None
-    for r in rs:
+    for r in (*rs, *_ancestors(importer, rs)):
         cand = os.path.join(r, rel)
         if os.path.isfile(cand + ".py"):
             found = cand + ".py"

@@ -10,6 +10,7 @@ invalidated when one of them changes.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -64,13 +65,7 @@ class Project:
 
     def _load(self, path: str) -> FileModel | None:
         if path not in self.files:
-            from .findings import Finding
-            from .lint import load
-
-            text = self.index.texts.get(path)
-            loaded = load(path, text, prefilter=False)
-            self.files[path] = None if loaded is None or isinstance(loaded, Finding) else loaded
-            fm = self.files[path]
+            self.files[path] = fm = _parse_dependency(path, self.index.texts.get(path))
             if fm is not None:
                 self.resolve(fm)
         if self._current is not None and path != self._current:
@@ -148,6 +143,36 @@ class Project:
                 elif kind == "plain":
                     plain.add(b)
         mark_modules(fm.classes.values(), outside, fallback=True, plain=plain)
+
+
+#: libcst trees of other files read for a file, by content: a process that checks many files
+#: one Project at a time (flake8, the language server, ``--jobs`` workers) parses a shared base
+#: once.  libcst trees are immutable; the FileModel around one is rebuilt for each Project.
+_TREES: OrderedDict[tuple[str, str], cst.Module] = OrderedDict()
+MAX_TREES = 48
+
+
+def _parse_dependency(path: str, text: str | None) -> FileModel | None:
+    import hashlib
+
+    from . import parse as parse_step
+    from .extract import extract
+
+    src = parse_step.read(path, text)
+    if isinstance(src, parse_step.ParseFailure):
+        return None
+    key = (path, hashlib.sha1(src.text.encode("utf-8", "surrogatepass")).hexdigest())
+    module = _TREES.get(key)
+    if module is None:
+        parsed = parse_step.parse(src)
+        if isinstance(parsed, parse_step.ParseFailure):
+            return None
+        module = _TREES[key] = parsed
+        while len(_TREES) > MAX_TREES:
+            _TREES.popitem(last=False)
+    else:
+        _TREES.move_to_end(key)
+    return extract(path, module, package=package_of(path), text=src.text)
 
 
 class _Marker:

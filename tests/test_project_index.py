@@ -234,20 +234,28 @@ def _locs(out: str, prefix: str = "") -> list[tuple[str, int, int, str]]:
                   for m in LOC.finditer(out))
 
 
-def test_cli_and_flake8_on_model_py_alone(tree: Path) -> None:
-    """``lstm-lint model.py`` and ``flake8 model.py``, run from the model's folder."""
+def test_cli_and_flake8_on_model_py_alone(tree: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """``lstm-lint model.py`` run from the model's folder (in this process: the CLI's own
+    entry point), and the real ``flake8`` given the model files only."""
+    from lstm_lint.cli import main
+
+    expected_all = []
     for case, (_files, model, _sp) in sorted(CASES.items()):
         root = tree / case
         folder = (root / model).parent
-        name = os.path.basename(model)
         expected = whole_tree(root, model)
+        expected_all += [(os.path.join(case, k[0]), *k[1:]) for k in expected]
         prefix = os.path.dirname(model) + "/" if os.path.dirname(model) else ""
-        cli = subprocess.run([sys.executable, "-m", "lstm_lint", "--no-cache", name],
-                             cwd=folder, capture_output=True, text=True, timeout=120)
-        assert _locs(cli.stdout, prefix) == expected, (case, cli.stdout, cli.stderr)
-        fl = subprocess.run([sys.executable, "-m", "flake8", "--isolated", "--select", "LST",
-                             name], cwd=folder, capture_output=True, text=True, timeout=120)
-        assert _locs(fl.stdout, prefix) == expected, (case, fl.stdout, fl.stderr)
+        monkeypatch.chdir(folder)
+        capsys.readouterr()
+        assert main(["--no-cache", os.path.basename(model)]) == 1
+        out = capsys.readouterr().out
+        assert _locs(out, prefix) == expected, (case, out)
+    models = [os.path.join(case, model) for case, (_f, model, _sp) in sorted(CASES.items())]
+    fl = subprocess.run([sys.executable, "-m", "flake8", "--isolated", "--select", "LST",
+                         *models], cwd=tree, capture_output=True, text=True, timeout=120)
+    assert _locs(fl.stdout) == sorted(expected_all), (fl.stdout, fl.stderr)
 
 
 def test_editor_buffer_and_stdin(tree: Path) -> None:
@@ -363,3 +371,79 @@ def test_precommit_with_only_model_py_staged(tree: Path, tmp_path: Path) -> None
     for case, (_files, model, _sp) in CASES.items():
         expected = [(os.path.join(case, k[0]), *k[1:]) for k in whole_tree(tree / case, model)]
         assert [g for g in got if g[0].startswith(case + "/")] == expected, (case, out)
+
+
+# ---- more forms, what is parsed, and the cache ---------------------------------------------
+
+
+def _alone(path: Path) -> list[str]:
+    return [f.code for r in lint_paths([str(path)], Options()) for f in r.findings]
+
+
+def test_generic_base_and_namespace_package(tmp_path: Path) -> None:
+    """``class M(Base[T])`` and ``from models.base import Base`` inside ``models/`` without
+    ``__init__.py`` (code run from the repository's top folder)."""
+    write(tmp_path, {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "models/base.py": BASE.replace("class Base(nn.Module):",
+                                       "from typing import Generic, TypeVar\nT = TypeVar('T')"
+                                       "\n\n\nclass Base(nn.Module, Generic[T]):"),
+        "models/model.py": _sub("import torch.nn as nn\nfrom models.base import Base",
+                                base="Base[int]"),
+    })
+    assert _alone(tmp_path / "models/model.py") == ["LST101"]
+
+
+def test_only_files_with_a_module_are_parsed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                             ) -> None:
+    """libcst parses the model and its base, not a torch helper without a module class."""
+    from lstm_lint import parse as parse_step
+
+    write(tmp_path, {
+        "base.py": BASE,
+        "helpers.py": "import torch\n\n\ndef seed():\n    torch.manual_seed(0)\n\n\n"
+                      "class Config:\n    hidden = 7\n",
+        "model.py": _sub("import torch.nn as nn\nfrom base import Base\nfrom helpers import seed"),
+    })
+    parsed: list[str] = []
+    real = parse_step.parse
+
+    def spy(src: parse_step.Source) -> object:
+        parsed.append(os.path.basename(src.path))
+        return real(src)
+
+    monkeypatch.setattr(parse_step, "parse", spy)
+    from lstm_lint.discover import discover
+
+    res = lint_paths(list(discover([str(tmp_path)])), Options())
+    assert [f.code for r in res for f in r.findings] == ["LST101"]
+    assert sorted(set(parsed)) == ["base.py", "model.py"]
+
+
+def test_prefilter_reads_a_class_whose_base_is_an_imported_model(tmp_path: Path) -> None:
+    """Neither torch nor nn nor a layer named (in any case) in the file: the index sees that its
+    class derives from a module of another file."""
+    text = NO_TORCH_MODEL.replace("self.enc", "self.body")
+    write(tmp_path, {"tagger.py": NO_TORCH_BASE.replace("self.enc", "self.body"),
+                     "model.py": text})
+    assert not re.search(r"torch|\bnn\b|module|lstm|gru|rnn", text, re.IGNORECASE)
+    assert _alone(tmp_path / "model.py") == ["LST101"]
+
+
+def test_a_changed_base_invalidates_the_single_file_cache(tmp_path: Path) -> None:
+    from lstm_lint.cache import Cache
+
+    write(tmp_path, {"pyproject.toml": "", "base.py": BASE,
+                     "model.py": _sub("import torch.nn as nn\nfrom base import Base")})
+    opts = Options()
+    model = str(tmp_path / "model.py")
+    res = lint_paths([model], opts, cache=Cache(str(tmp_path / "c"), opts.signature()))
+    assert [f.code for r in res for f in r.findings] == ["LST101"]
+    # the base now builds a one-directional LSTM: the head is right, the cache must not answer
+    (tmp_path / "base.py").write_text(BASE.replace(", bidirectional=True", ""))
+    cache = Cache(str(tmp_path / "c"), opts.signature())
+    res = lint_paths([model], opts, cache=cache)
+    assert cache.hits == 0
+    assert [f.code for r in res for f in r.findings] == ["LST101"]  # now Good's 2*hidden is wrong
+    line = (tmp_path / "model.py").read_text().splitlines()[res[0].findings[0].line - 1]
+    assert "self.head(" in line
