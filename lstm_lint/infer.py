@@ -36,6 +36,8 @@ from .values import (
 )
 
 MAX_DEPTH = 8
+#: the key under which a call records a ``**kwargs`` of unknown content
+SPLAT = "**"
 MAX_STEPS = 20000
 
 
@@ -330,6 +332,8 @@ class Interpreter:
         for p in list(fn.params.params)[1:] + list(fn.params.kwonly_params):
             name = p.name.value
             kwargs[name] = self._symbolic_param(name, p.default)
+        if fn.params.star_kwarg is not None:
+            kwargs[SPLAT] = UNKNOWN  # whatever a caller forwards through **kwargs
         return [], kwargs
 
     def _symbolic_param(self, name: str, default: cst.BaseExpression | None) -> Value:
@@ -470,28 +474,34 @@ class Interpreter:
         if bound is not None and params:
             env.vars[params[0].name.value] = bound
             params = params[1:]
+        splat = SPLAT in kwargs  # **something unknown: any parameter may have been set
+        bound_names: set[str] = set()
         for i, p in enumerate(params):
             name = p.name.value
+            bound_names.add(name)
             if i < len(args):
                 env.vars[name] = args[i]
             elif name in kwargs:
                 env.vars[name] = kwargs[name]
-            elif p.default is not None:
+            elif p.default is not None and not splat:
                 env.vars[name] = self.eval(p.default, Env({}))
             else:
                 env.vars[name] = UNKNOWN
         for p in fn.params.kwonly_params:
             name = p.name.value
+            bound_names.add(name)
             if name in kwargs:
                 env.vars[name] = kwargs[name]
-            elif p.default is not None:
+            elif p.default is not None and not splat:
                 env.vars[name] = self.eval(p.default, Env({}))
             else:
                 env.vars[name] = UNKNOWN
         if isinstance(fn.params.star_arg, cst.Param):
             env.vars[fn.params.star_arg.name.value] = Seq(tuple(args[len(params):]))
         if fn.params.star_kwarg is not None:
-            env.vars[fn.params.star_kwarg.name.value] = UNKNOWN
+            rest = {k: v for k, v in kwargs.items() if k not in bound_names}
+            env.vars[fn.params.star_kwarg.name.value] = UNKNOWN if splat else Record(
+                tuple(rest.items()))
         saved_fm, saved_selves = self.fm, self.selves
         self.fm = fm
         if isinstance(bound, Obj):
@@ -1002,7 +1012,10 @@ class Interpreter:
                 else:
                     return self._opaque_call(func, e, args)
             elif a.star == "**":
-                continue
+                if isinstance(v, Record):
+                    kwargs.update(v.fields)  # **cfg with known keys: forwarded one by one
+                else:
+                    kwargs[SPLAT] = UNKNOWN  # unknown keywords: defaults cannot be trusted
             elif a.keyword is not None:
                 kwargs[a.keyword.value] = v
             else:

@@ -152,9 +152,10 @@ def bind_arguments(kind: str, args: Sequence[Value], kwargs: dict[str, Value]) -
         params[pname] = v
     if len(args) > len(sig):
         params["*extra"] = Seq(tuple(args[len(sig):]))
-    params.update(kwargs)
+    splat = "**" in kwargs  # unknown keywords were forwarded: no default can be trusted
+    params.update({k: v for k, v in kwargs.items() if k != "**"})
     for pname, default in sig:
-        if pname not in params and default is not None:
+        if pname not in params and default is not None and not splat:
             params[pname] = Int(const(default)) if type(default) is int else Const(default)
     return params
 

@@ -116,6 +116,8 @@ def call(it: Interpreter, qual: str, args: list[Value], kwargs: dict[str, Value]
          e: cst.Call) -> Value:
     """``torch.cat(...)``, ``F.relu(...)``, ``pack_padded_sequence(...)`` and friends."""
     name = qual.rsplit(".", 1)[-1]
+    if "**" in kwargs:  # keywords of unknown content
+        return Tensor(None) if qual.startswith("torch") else UNKNOWN
     if qual.startswith("torch.nn.utils.rnn."):
         if name == "pack_padded_sequence":
             bf = _flag(_arg(args, kwargs, 2, "batch_first", Const(False)))

@@ -225,3 +225,45 @@ def test_dict_batch_keys_are_inputs_of_their_own(tmp_path):
     exec(code, ns)
     real = ns["Tagger"](50, 13, 11)({"tokens": torch.randint(0, 50, (3, 7))})
     assert tuple(real.shape) == (3, 7, 11)
+
+
+KWARGS_FACTORY = HEADER + '''
+def make_rnn(input_size, hidden_size, **kwargs):
+    return nn.LSTM(input_size, hidden_size, **kwargs)
+
+class Open(nn.Module):
+    def __init__(self, n_in, hidden, **kwargs):
+        super().__init__()
+        self.rnn = make_rnn(n_in, hidden, **kwargs)
+
+    def forward(self, x):
+        return self.rnn(x)[1][0]
+
+class Closed(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = make_rnn(n_in, hidden, batch_first=True, num_layers=2)
+
+    def forward(self, x):
+        return self.rnn(x)[1][0]
+'''
+
+
+def test_kwargs_forwarding(tmp_path):
+    """Keywords forwarded through **kwargs reach the layer; unknown ones make its defaults
+    untrustworthy (Open may be built with batch_first=True), so nothing is guessed."""
+    torch = pytest.importorskip("torch")
+    path = tmp_path / "kw.py"
+    path.write_text(KWARGS_FACTORY)
+    fm = load(str(path), prefilter=False)
+    project = Project([str(path)])
+    closed = analyze_module(fm, fm.classes["Closed"], project).output
+    assert closed.shape.render() == "(2, B, hidden)"
+    opened = analyze_module(fm, fm.classes["Open"], project).output
+    assert not isinstance(opened, Tensor) or opened.shape is None
+    ns: dict = {}
+    exec(KWARGS_FACTORY, ns)
+    assert tuple(ns["Closed"](5, 11)(torch.randn(3, 7, 5)).shape) == (2, 3, 11)
+    # the same Open class gives another layout with batch_first=True: no single answer
+    assert tuple(ns["Open"](5, 11, batch_first=True)(torch.randn(3, 7, 5)).shape) == (1, 3, 11)
+    assert tuple(ns["Open"](5, 11)(torch.randn(3, 7, 5)).shape) == (1, 7, 11)
