@@ -215,7 +215,8 @@ def _dim(d: Expr | None) -> int | str | None:
 
 def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
                instantiations: dict[str, tuple[list[Any], dict[str, Any]]],
-               constraints: Sequence[str] | None = None) -> ClassPlan:
+               constraints: Sequence[str] | None = None,
+               raw: tuple[list[Value], dict[str, Value]] | None = None) -> ClassPlan:
     """Constructor arguments and forward inputs for one class, from what the analysis knows.
 
     ``constraints``: those recorded on the class's findings; None when it has none, and then
@@ -275,7 +276,10 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
         if isinstance(a, bool | int) and not isinstance(a, float):
             env[k] = a
     static = symbolic
-    if not calls and not why_not_built:
+    if calls and raw is not None:
+        # the engine's view of the file's own call (a configuration dict or object it follows)
+        static = analyze_module(fm, cls, project, raw[0], raw[1])
+    elif not calls and not why_not_built:
         static = analyze_module(fm, cls, project, [from_json(a) for a in args],
                                 {k: from_json(v) for k, v in kwargs.items()})
     # the constraints the engine recorded for the class's shapes and for its findings (not
@@ -288,7 +292,10 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
         return plan
     specs: list[Any] = []
     fwd = interp._find_method(cls, fm, "forward")
-    fwd_params = list(fwd[0].params.params)[1:] if fwd is not None else []
+    if fwd is None:
+        plan.why_no_inputs = "it has no forward method (a base class?)"
+        return plan
+    fwd_params = list(fwd[0].params.params)[1:]
     for i, p in enumerate(fwd_params):
         name = p.name.value
         v = symbolic.inputs[i] if i < len(symbolic.inputs) else UNKNOWN
@@ -324,6 +331,14 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
 def _known_tensor(v: Value) -> bool:
     return isinstance(v, Tensor) and v.shape is not None and not v.shape.star \
         and None not in v.shape.dims
+
+
+def raw_instantiations(fa: FileAnalysis) -> dict[str, tuple[list[Value], dict[str, Value]]]:
+    """The engine's abstract constructor arguments of each class the file builds (first)."""
+    out: dict[str, tuple[list[Value], dict[str, Value]]] = {}
+    for name, args, kwargs in fa.instantiations:
+        out.setdefault(name, (list(args), dict(kwargs)))
+    return out
 
 
 def instantiations_of(fa: FileAnalysis) -> dict[str, tuple[list[Any], dict[str, Any]]]:
@@ -579,7 +594,8 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
         if name is not None and f.code not in ("LST000", "LST001"):
             mine = own.setdefault(name, [])
             mine += [c for c in _constraints_of(f) if c not in mine]
-    plans = [plan_class(fm, c, project, user_args, inst, own.get(c.name))
+    raw = raw_instantiations(fa)
+    plans = [plan_class(fm, c, project, user_args, inst, own.get(c.name), raw.get(c.name))
              for c in fm.module_classes()]
     by_name = {p.cls.name: p for p in plans}
     judged = [f for f in findings if f.code not in ("LST000", "LST001")]
@@ -598,6 +614,8 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
         more = run_child(fm.path, [], timeout, device, memory_mb, calls, script=True)
         script = more.get("script") or ({"failed": more["failed"]} if more.get("failed")
                                         else None)
+        if script is not None:
+            script.setdefault("device", more.get("device"))
         if script and script.get("calls"):
             extra_ev, _f, _w = _evidence({"classes": script["calls"],
                                           "device": more.get("device")}, by_name)
@@ -610,20 +628,26 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
     for f in judged:
         verdict = verdicts[id(f)]
         s_verdict, s_said = script_verdict(f, script)
-        if failed and s_verdict != "confirmed":
+        if failed and s_verdict == "confirmed":
+            f.confirmation = {"verdict": "confirmed", "evidence": s_said, "method": "script",
+                              "device": (script or {}).get("device")}
+            continue
+        if failed:
             f.confirmation = {"verdict": "unconfirmed", "evidence": failed}
             if s_said:
                 f.confirmation["script"] = s_said
             continue
+        run_method = method
         if s_verdict == "confirmed" and (verdict is None or verdict[0] != "confirmed"):
             verdict = ("confirmed", s_said)
             s_said = ""
+            run_method = "script"
         if verdict is None:
             verdict = ("unconfirmed", why.get(_class_of(f, spans) or "", "")
                        or "; ".join(sorted(set(why.values())))
                        or "the run shows nothing at this line")
-        f.confirmation = {"verdict": verdict[0], "evidence": verdict[1], "method": method,
-                          "device": dev}
+        f.confirmation = {"verdict": verdict[0], "evidence": verdict[1], "method": run_method,
+                          "device": dev or (script or {}).get("device")}
         if s_said:
             f.confirmation["script"] = s_said
     extra = [] if failed else _unexplained_crashes(fm, findings, evidence)

@@ -247,9 +247,25 @@ def _trace_eager(model: Any, inputs: list[Any], path: str) -> tuple[list[dict[st
 # ---- the file's definitions, the model's constructor arguments and sizes --------------------
 
 
+def package_of(path: str) -> tuple[str, str]:
+    """The folder to import the file's package from, and the package's dotted name ("" when
+    the file is in no package): so that its relative imports work."""
+    folder = os.path.dirname(os.path.abspath(path))
+    parts: list[str] = []
+    while os.path.exists(os.path.join(folder, "__init__.py")) and len(parts) < 16:
+        parts.insert(0, os.path.basename(folder))
+        folder = os.path.dirname(folder)
+    return folder, ".".join(parts)
+
+
 def _new_module(path: str) -> types.ModuleType:
     mod = types.ModuleType(PRIVATE)
     mod.__file__ = path
+    root, pkg = package_of(path)
+    if pkg:
+        mod.__package__ = pkg
+        if root not in sys.path:
+            sys.path.insert(1, root)
     sys.modules[PRIVATE] = mod
     return mod
 
@@ -565,10 +581,12 @@ def _forked(fn: Any, path: str, out_path: str, timeout: float, memory_mb: int) -
     err_path = out_path + ".err"
     sys.stdout.flush()
     sys.stderr.flush()
+    worker_pid = os.getpid()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the job process
         code = 0
         try:
+            _die_with(worker_pid)
             os.setsid()
             if _PROTOCOL_FD is not None:
                 os.close(_PROTOCOL_FD)  # only the worker answers its parent
@@ -635,6 +653,20 @@ def _forked(fn: Any, path: str, out_path: str, timeout: float, memory_mb: int) -
     else:
         why = f"the process exited with code {os.WEXITSTATUS(status)} before reporting"
     return {"failed": why + (f" ({tail})" if tail else "")}
+
+
+def _die_with(parent: int) -> None:
+    """Linux: the job is killed when the worker dies (a job in its own session would
+    otherwise outlive an interrupted run)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def run_request(req: dict[str, Any], res_path: str) -> dict[str, Any]:

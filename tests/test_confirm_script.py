@@ -179,3 +179,11 @@ def test_an_rnn_fed_the_wrong_layout_is_confirmed_from_an_fx_trace(capsys):
     assert f["confirmation"]["method"] == "fx"
     assert f["confirmation"]["evidence"] == ("stage2 received [3, 7, 13]: it reads axis 0 "
                                              "(the batch, B=3) as time")
+
+
+def test_a_file_in_a_package_runs_its_relative_imports(capsys):
+    path = CONFIRM / "pkg" / "model" / "net.py"
+    assert main(["--format", "json", "--confirm", str(path)]) == 1
+    [f] = json.loads(capsys.readouterr().out)
+    assert f["confirmation"]["verdict"] == "confirmed", f
+    assert "[3, 7, 12]" in f["confirmation"]["evidence"]  # HIDDEN = 12 from .util

@@ -1,0 +1,2 @@
+"""Sizes shared by the package."""
+HIDDEN = 12
