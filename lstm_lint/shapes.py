@@ -119,6 +119,8 @@ class ShapesResult:
     result: ModuleShapes
     #: forward parameters that took their default: name -> the default's source (``None``)
     defaults: dict[str, str] = field(default_factory=dict)
+    #: what the path to the output crosses that PyTorch rejects: (line, sentence)
+    conflicts: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -285,7 +287,8 @@ def shapes_for(fm: FileModel, project: Project, class_name: str | None, args_jso
         if fwd_sig is not None:
             defaults = {n: d for n, d in fwd_sig.defaults.items()
                         if n in fwd_sig.positional[given:]}
-        out.append(ShapesResult(fm.path, c.name, span.line if span else 1, res, defaults))
+        out.append(ShapesResult(fm.path, c.name, span.line if span else 1, res, defaults,
+                                _conflicts(res)))
     return out
 
 
@@ -313,8 +316,34 @@ def as_json(results: list[ShapesResult]) -> list[dict[str, Any]]:
             ins.append(entry)
         docs.append({"path": r.path, "class": r.cls, "line": r.line, "inputs": ins,
                      "output": value_json(r.result.output),
-                     "constraints": r.result.constraints})
+                     "constraints": r.result.constraints,
+                     "conflicts": [{"line": ln, "message": m} for ln, m in r.conflicts]})
     return docs
+
+
+def _conflicts(res: ModuleShapes) -> list[tuple[int, str]]:
+    """Each proven mismatch on the module's dataflow, located: an answer that crosses one is
+    what the code would compute if PyTorch let it through, and must say so."""
+    found = list(res.graph.conflicts())
+    if not found:
+        return []
+    owners: dict[int, Any] = {}
+    for node, _c in found:
+        fm = node.attrs.get("fm")
+        if fm is not None and node.cst is not None:
+            owners.setdefault(id(fm), (fm, []))[1].append(node.cst)
+    spans: dict[int, Any] = {}
+    for fm, nodes in owners.values():
+        spans.update(locate(fm.module, nodes))
+    out = []
+    for node, c in found:
+        sp = spans.get(id(node.cst))
+        who = c.layer.label() if c.layer is not None else node.label
+        verb = "raises" if c.kind in ("features", "state", "config") else "misreads"
+        what = {"features": " features", "state": " as its state"}.get(c.kind, "")
+        out.append((sp.line if sp else 0,
+                    f"{verb}: {who} expects {c.expected}{what} but receives {c.received}"))
+    return sorted(set(out))
 
 
 def as_text(results: list[ShapesResult],
@@ -329,6 +358,8 @@ def as_text(results: list[ShapesResult],
         lines.append(f"    forward({ins}) -> {value_text(r.result.output)}")
         for c in r.result.constraints:
             lines.append(f"    requires {c}")
+        for line, sentence in r.conflicts:
+            lines.append(f"    but line {line} {sentence}")
         if r.result.note:
             lines.append(f"    note: {r.result.note}")
         if observed is not None:

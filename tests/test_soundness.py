@@ -329,3 +329,16 @@ class Seq2Seq(nn.Module):
     exec(code, ns)
     with pytest.raises(RuntimeError, match="Expected hidden size"):
         ns["Seq2Seq"]()(torch.randint(0, 50, (7, 3)), torch.randint(0, 50, (5, 3)))
+
+
+def test_shapes_says_when_the_answer_crosses_a_conflict(capsys):
+    """A bidirectional LSTM into Linear(hidden): torch raises, so (4, 3) is not an answer."""
+    from pathlib import Path
+
+    from lstm_lint.cli import main
+
+    example = str(Path(__file__).resolve().parents[1] / "examples" / "bidirectional_classifier.py")
+    assert main(["shapes", example, "--args", "[50, 8, 16, 3]", "--input", "int64[4,9]"]) == 0
+    text = capsys.readouterr().out
+    assert "-> (4, 3)" in text
+    assert "but line 19 raises: self.head expects 16 features but receives 32" in text
