@@ -113,6 +113,37 @@ class Instantiation:
         return iter((self.name, self.args, self.kwargs))
 
 
+@dataclass(eq=False)
+class ArgParser(Value):
+    """An ``argparse.ArgumentParser`` being filled: each option's destination and default."""
+
+    options: dict[str, Value] = field(default_factory=dict)
+    node: int | None = None
+
+    def add(self, args: list[Value], kwargs: dict[str, Value]) -> None:
+        names = [a.value for a in args if isinstance(a, Const) and isinstance(a.value, str)]
+        dest = kwargs.get("dest")
+        if isinstance(dest, Const) and isinstance(dest.value, str):
+            key = dest.value
+        else:
+            longs = [n for n in names if n.startswith("--")]
+            pick = longs[0] if longs else (names[0] if names else "")
+            key = pick.lstrip("-").replace("-", "_")
+        if not key:
+            return
+        action = kwargs.get("action")
+        if "default" in kwargs:
+            self.options[key] = kwargs["default"]
+        elif isinstance(action, Const) and action.value in ("store_true", "store_false"):
+            self.options[key] = Const(action.value == "store_false")
+        else:
+            self.options[key] = Const(None)
+
+    def parsed(self) -> Record:
+        """``parse_args()`` with no command line: every option at its default."""
+        return Record(tuple(self.options.items()))
+
+
 @dataclass(frozen=True)
 class SuperVal(Value):
     """``super()`` inside a method of ``owner``: attribute lookups start after it in the MRO."""
@@ -914,6 +945,8 @@ class Interpreter:
             if got is not None:
                 return got
             return Method(base, attr) if attr in ("get", "keys", "items", "values") else UNKNOWN
+        if isinstance(base, ArgParser):
+            return Method(base, attr)
         if isinstance(base, Ref):
             return Ref(canonical(f"{base.qual}.{attr}"))
         if isinstance(base, Obj):
@@ -1146,6 +1179,8 @@ class Interpreter:
             return layer
         if qual.startswith("torch.nn.init."):
             return args[0] if args else UNKNOWN
+        if qual == "argparse.ArgumentParser":
+            return ArgParser()
         if qual in ("types.SimpleNamespace", "argparse.Namespace", "easydict.EasyDict",
                     "addict.Dict", "munch.Munch", "dotmap.DotMap"):
             rec = args[0] if args and isinstance(args[0], Record) else Record(())
@@ -1188,6 +1223,20 @@ class Interpreter:
                         "update", "pop", "__setitem__", "__delitem__"):
                 recv.children.append(UNKNOWN)
                 return Const(None)
+        if isinstance(recv, ArgParser):
+            if name == "add_argument":
+                recv.add(args, kwargs)
+                return Const(None)
+            if name in ("add_argument_group", "add_mutually_exclusive_group"):
+                return recv
+            if name == "set_defaults":
+                recv.options.update(kwargs)
+                return Const(None)
+            if name == "parse_args":
+                return recv.parsed()
+            if name == "parse_known_args":
+                return Seq((recv.parsed(), Seq((), True)))
+            return UNKNOWN
         if isinstance(recv, Record):
             if name == "get" and args and isinstance(args[0], Const) \
                     and isinstance(args[0].value, str):

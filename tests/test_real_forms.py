@@ -267,3 +267,45 @@ def test_kwargs_forwarding(tmp_path):
     # the same Open class gives another layout with batch_first=True: no single answer
     assert tuple(ns["Open"](5, 11, batch_first=True)(torch.randn(3, 7, 5)).shape) == (1, 3, 11)
     assert tuple(ns["Open"](5, 11)(torch.randn(3, 7, 5)).shape) == (1, 7, 11)
+
+
+ARGPARSE_SCRIPT = HEADER + '''import argparse
+
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, layers, dropout):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden, layers, dropout=dropout, batch_first=True)
+        self.fc = nn.Linear(hidden, 3)
+
+    def forward(self, x):
+        out, h = self.rnn(x)
+        return self.fc(h[0])
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n-in", type=int, default=10)
+    parser.add_argument("--hidden", type=int, default=32)
+    parser.add_argument("--layers", type=int, default=2)
+    parser.add_argument("--dropout", type=float, default=0.2)
+    args = parser.parse_args([])
+    model = Net(args.n_in, args.hidden, args.layers, args.dropout)
+    return model(torch.randn(4, 7, args.n_in))
+'''
+
+
+def test_argparse_defaults_build_the_model(tmp_path):
+    """The script's argparse defaults give num_layers=2: h[0] is the first layer's state."""
+    torch = pytest.importorskip("torch")
+    from lstm_lint.lint import Options, check_file
+
+    path = tmp_path / "train.py"
+    path.write_text(ARGPARSE_SCRIPT)
+    found = check_file(load(str(path)), Project([str(path)]), Options()).findings
+    assert [f.code for f in found] == ["LST302"], [f.message for f in found]
+    ns: dict = {}
+    exec(ARGPARSE_SCRIPT, ns)
+    torch.manual_seed(0)
+    model = ns["Net"](10, 32, 2, 0.2).eval()
+    x = torch.randn(4, 7, 10)
+    out, h = model.rnn(x)
+    assert torch.allclose(out[:, -1], h[-1]) and not torch.allclose(out[:, -1], h[0])
