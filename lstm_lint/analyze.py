@@ -17,7 +17,8 @@ import libcst as cst
 
 from .dataflow import Dataflow
 from .extract import ClassInfo, FileModel
-from .infer import Env, Instantiation, Interpreter, _Budget
+from .infer import TORCH_LAYER, Env, Instantiation, Interpreter, _Budget
+from .layers import Layer
 from .values import UNKNOWN, Tensor, Value
 
 
@@ -75,6 +76,23 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
             a, kw = _constructor_args(interp, cls, fm, args, kwargs)
             obj = interp.instantiate(cls, fm, a, kw)
             fwd = interp._find_method(cls, fm, "forward")
+            if fwd is None and isinstance(obj.attrs.get(TORCH_LAYER), Layer):
+                # a subclass of a torch layer that keeps torch's forward(input, hx)
+                names = ["input"]
+                if inputs is not None:
+                    x = list(inputs)[:1]
+                elif "input" in interp.hole_bindings:
+                    shape, roles, dtype = interp.hole_bindings["input"]
+                    x = [Tensor(shape, dtype, roles)]
+                else:
+                    x = [Tensor(None, None, hole=("input", ()))]
+                out = interp.run_forward(obj, x)
+                result = ModuleShapes(cls, names, x, out, graph)
+                if interp.hole_bindings == bindings:
+                    break
+                bindings = dict(interp.hole_bindings)
+                time_names = dict(interp.time_names)
+                continue
             if fwd is None:
                 return ModuleShapes(cls, [], [], UNKNOWN, graph, "no forward method")
             ins = list(inputs) if inputs is not None else interp.holes(fwd[0])

@@ -35,6 +35,8 @@ def known_module_base(qual: str) -> bool:
     """Is ``qual`` a module base we know without reading it (torch's, or a framework's)?"""
     if qual in KNOWN_MODULE_BASES or qual.endswith(("nn.Module", "nn.modules.module.Module")):
         return True
+    if qual.startswith("torch.nn.") and qual.count(".") == 2 and qual[9:10].isupper():
+        return True  # a torch layer (class LSTM(nn.LSTM)) is a module too
     head = qual.split(".", 1)[0]
     return "." in qual and (head, qual.rsplit(".", 1)[-1]) in KNOWN_OUTSIDE_MODULES
 

@@ -145,6 +145,19 @@ class ArgParser(Value):
 
 
 @dataclass(frozen=True)
+class TorchBase(Value):
+    """``super().__init__`` / ``super().forward`` of a class that extends a torch layer."""
+
+    obj: Obj
+    kind: str
+    method: str
+    node: int | None = None
+
+
+TORCH_LAYER = "__torch_layer__"  # where an Obj keeps the torch layer its class extends
+
+
+@dataclass(frozen=True)
 class SuperVal(Value):
     """``super()`` inside a method of ``owner``: attribute lookups start after it in the MRO."""
 
@@ -387,6 +400,9 @@ class Interpreter:
                     kwargs: dict[str, Value] | None = None) -> Value:
         found = self._find_method(obj.cls, obj.fm, "forward")
         if found is None:
+            layer = obj.attrs.get(TORCH_LAYER)
+            if isinstance(layer, L.Layer) and inputs is not None:  # torch's own forward
+                return L.apply_layer(self, layer, list(inputs), self._call_child)
             return UNKNOWN
         fn, fm = found
         if inputs is None:
@@ -480,6 +496,15 @@ class Interpreter:
                     finally:
                         self.fm = saved
                 return self.class_attr_cache[key]
+        return None
+
+    def torch_base(self, cls: ClassInfo, fm: FileModel) -> str | None:
+        """The torch layer a user class derives from (``class LSTM(RNN, nn.LSTM)``), if any."""
+        for c, _f in self.mro(cls, fm):
+            for b in c.bases:
+                q = canonical(b)
+                if q.startswith("torch.nn.") and q.rsplit(".", 1)[-1] in L.SIGNATURES:
+                    return q.rsplit(".", 1)[-1]
         return None
 
     def super_value(self, args: list[Value]) -> Value:
@@ -648,6 +673,9 @@ class Interpreter:
             if isinstance(base, Obj):
                 if isinstance(v, L.Layer) and v.name is None:
                     v.name = f"{base.label}.{target.attr.value}"
+                tl = v.attrs.get(TORCH_LAYER) if isinstance(v, Obj) else None
+                if isinstance(tl, L.Layer) and tl.name in (None, "self", "config"):
+                    tl.name = f"{base.label}.{target.attr.value}"
                 base.attrs[target.attr.value] = v
         elif isinstance(target, cst.Subscript):
             base = self.eval(target.value, env)
@@ -952,6 +980,9 @@ class Interpreter:
         if isinstance(base, Obj):
             if attr in base.attrs:
                 return base.attrs[attr]
+            tl = base.attrs.get(TORCH_LAYER)
+            if isinstance(tl, L.Layer) and attr in tl.params:
+                return tl.params[attr]
             found = self.class_attribute(base.cls, base.fm, attr)
             if isinstance(found, FuncRef):
                 return replace(found, bound=base)
@@ -960,6 +991,10 @@ class Interpreter:
             found = self.class_attribute(base.obj.cls, base.obj.fm, attr, after=base.owner)
             if isinstance(found, FuncRef):
                 return replace(found, bound=base.obj)
+            if found is None and attr in ("__init__", "forward"):
+                kind = self.torch_base(base.obj.cls, base.obj.fm)
+                if kind is not None:  # the torch layer the class extends
+                    return TorchBase(base.obj, kind, attr)
             return found if found is not None else UNKNOWN
         if isinstance(base, ClassRef):
             found = self.class_attribute(base.cls, base.fm, attr)
@@ -1084,6 +1119,19 @@ class Interpreter:
             if local is not None:
                 return self.call(local, args, kwargs, e, env)
             return self.call_ref(func.qual, args, kwargs, e)
+        if isinstance(func, TorchBase):
+            if func.method == "__init__":
+                layer = L.Layer(func.kind, L.bind_arguments(func.kind, args, kwargs), e,
+                                func.obj.label)
+                nid = self.graph.op(self.context, e, "build", func.kind, self.fm, layer=layer)
+                layer.node = nid
+                for c in L.config_conflicts(layer):
+                    self.graph.add_conflict(nid, c)
+                func.obj.attrs[TORCH_LAYER] = layer
+                return Const(None)
+            layer = func.obj.attrs.get(TORCH_LAYER)
+            return self.apply_layer(layer, args, e, kwargs) if isinstance(layer, L.Layer) \
+                else UNKNOWN
         if isinstance(func, Method):
             return self.call_method(func.recv, func.name, args, kwargs, e, env)
         if isinstance(func, Builtin):

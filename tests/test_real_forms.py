@@ -309,3 +309,47 @@ def test_argparse_defaults_build_the_model(tmp_path):
     x = torch.randn(4, 7, 10)
     out, h = model.rnn(x)
     assert torch.allclose(out[:, -1], h[-1]) and not torch.allclose(out[:, -1], h[0])
+
+
+SUBCLASS = HEADER + '''
+class MyLSTM(nn.LSTM):
+    def __init__(self, n_in, hidden):
+        super().__init__(n_in, hidden, batch_first=True, bidirectional=True)
+
+class Wrapped(nn.GRU):
+    def __init__(self, n_in, hidden):
+        super(Wrapped, self).__init__(n_in, hidden, num_layers=2)
+
+    def forward(self, x):
+        out, h = super().forward(x)
+        return h[-1]
+
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = MyLSTM(n_in, hidden)
+        self.fc = nn.Linear(2 * hidden, 3)
+
+    def forward(self, x):
+        out, (h, c) = self.rnn(x)
+        return self.fc(torch.cat((h[-2], h[-1]), dim=1))
+'''
+
+
+def test_subclasses_of_torch_layers(tmp_path):
+    torch = pytest.importorskip("torch")
+    path = tmp_path / "sub.py"
+    path.write_text(SUBCLASS)
+    fm = load(str(path), prefilter=False)
+    project = Project([str(path)])
+    ns: dict = {}
+    exec(SUBCLASS, ns)
+    x = torch.randn(3, 7, 5)
+    for name, real in (("MyLSTM", ns["MyLSTM"](5, 11)(x)[0]), ("Wrapped", ns["Wrapped"](5, 11)(x)),
+                       ("Net", ns["Net"](5, 11)(x))):
+        out = analyze_module(fm, fm.classes[name], project, [], {"n_in": from_json(5),
+                                                                 "hidden": from_json(11)},
+                             [parse_spec("float32[3,7,5]")]).output
+        if name == "MyLSTM":
+            out = out.items[0]
+        assert tuple(d.as_int() for d in out.shape.dims) == tuple(real.shape), name
