@@ -1129,9 +1129,9 @@ class Interpreter:
                     self.graph.add_conflict(nid, c)
                 func.obj.attrs[TORCH_LAYER] = layer
                 return Const(None)
-            layer = func.obj.attrs.get(TORCH_LAYER)
-            return self.apply_layer(layer, args, e, kwargs) if isinstance(layer, L.Layer) \
-                else UNKNOWN
+            base_layer = func.obj.attrs.get(TORCH_LAYER)
+            return self.apply_layer(base_layer, args, e, kwargs) \
+                if isinstance(base_layer, L.Layer) else UNKNOWN
         if isinstance(func, Method):
             return self.call_method(func.recv, func.name, args, kwargs, e, env)
         if isinstance(func, Builtin):
