@@ -1,0 +1,148 @@
+"""The real-code benchmark's own logic, on the team's models (no snapshot, no fetch).
+
+The benchmark compares lstm-lint's answer with what torch produced; these tests run that
+comparison end to end on a tiny corpus laid out like the real one (a driver, a cut file, a
+ground truth made by the same torch runner), and check that no third-party code can be
+committed (the working folder is git-ignored).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT / "benchmarks" / "realcode")]
+
+import rc_common  # noqa: E402
+import realcode  # noqa: E402
+
+from lstm_lint.shapes import parse_spec  # noqa: E402
+from lstm_lint.symbolic import const, sym  # noqa: E402
+from lstm_lint.values import UNKNOWN, Const, Seq, Shape, Tensor  # noqa: E402
+
+
+def _t(*dims):
+    return Tensor(Shape(tuple(const(d) if isinstance(d, int) else d for d in dims)))
+
+
+def test_compare_exact_unknown_wrong():
+    assert realcode.compare({"t": [3, 5]}, _t(3, 5))[0] == "exact"
+    assert realcode.compare({"t": [3, 5]}, _t(3, sym("n_out")))[0] == "unknown"
+    assert realcode.compare({"t": [3, 5]}, _t(3, None))[0] == "unknown"
+    assert realcode.compare({"t": [3, 5]}, Tensor(Shape((const(5),), star=True)))[0] == "unknown"
+    assert realcode.compare({"t": [3, 5]}, _t(3, 4))[0] == "wrong"
+    assert realcode.compare({"t": [3, 5]}, _t(3, 5, 1))[0] == "wrong"
+    assert realcode.compare({"t": [3, 5]}, UNKNOWN)[0] == "unknown"
+    pair = {"seq": [{"t": [3, 5]}, None], "len": 2}
+    assert realcode.compare(pair, Seq((_t(3, 5), Const(None))))[0] == "exact"
+    assert realcode.compare(pair, Seq((_t(3, 5), _t(3, 5))))[0] == "wrong"
+    assert realcode.compare(pair, Seq((_t(3, 5),)))[0] == "wrong"
+    # a tensor where torch returns None is a wrong claim, not an unknown
+    assert realcode.compare(None, Tensor(None))[0] == "wrong"
+
+
+def test_driver_values_become_abstract_values():
+    cfg = realcode.value_of({"ns": {"hidden": 11, "bidirectional": True}})
+    assert cfg.get("hidden").expr == const(11)
+    assert realcode.value_of({"new": "Encoder"}) is UNKNOWN
+    x = realcode.input_of({"spec": "int64[3,7]", "high": 50})
+    assert x == parse_spec("int64[3,7]")
+    batch = realcode.input_of({"dict": {"y": "float32[3,7,1]"}})
+    assert batch.get("y").shape.render() == "(3, 7, 1)"
+
+
+def _mini_corpus(tmp_path, monkeypatch):
+    """One 'repository' holding a copy of the seed model, driven like a real class."""
+    work = tmp_path / "work"
+    repo = work / "team__seed"
+    repo.mkdir(parents=True)
+    shutil.copy(ROOT / "examples" / "seed_last_step.py", repo / "model.py")
+    monkeypatch.setattr(rc_common, "WORK", work)
+    spec = {"path": "model.py", "class": "MyLSTM", "args": [5, 11, 3],
+            "inputs": ["float32[3,7,5]"]}
+    return rc_common.ClassDriver("team/seed", "0" * 40, "model.py", "MyLSTM", spec)
+
+
+def test_shapes_against_torch_on_a_team_model(tmp_path, monkeypatch):
+    pytest.importorskip("torch")
+    drv = _mini_corpus(tmp_path, monkeypatch)
+    import torchrun
+
+    truth = torchrun.run_class(drv)
+    assert truth["status"] == "ok" and truth["output"]["t"] == [3, 3]
+    assert truth["rnn_calls"][0]["config"]["batch_first"] is True
+    _p, _fm, found, ms = realcode.shapes(drv, concrete=True)
+    assert found
+    assert realcode.compare(truth["output"], ms.output)[0] == "exact"
+    _p, _fm, found, sym_ms = realcode.shapes(drv, concrete=False)
+    assert realcode.fully_known(sym_ms.output)
+
+
+def test_a_mutant_is_caught_at_its_line(tmp_path, monkeypatch):
+    """The benchmark's recall check: the mutated text linted under the original path."""
+    drv = _mini_corpus(tmp_path, monkeypatch)
+    path = str(drv.file)
+    clean, _secs = realcode.check(path)
+    assert clean == []
+    text = drv.file.read_text().replace("out[:, -1, :]", "out[-1, :, :]")
+    assert text != drv.file.read_text()
+    found, _secs = realcode.check(path, text)
+    line = next(n for n, s in enumerate(text.splitlines(), 1) if "out[-1, :, :]" in s)
+    assert any(f.code == "LST201" and abs(f.line - line) <= realcode.WINDOW for f in found)
+
+
+def test_unknown_reasons_name_where_the_analysis_stopped(tmp_path):
+    code = """
+import torch.nn as nn
+import mystery
+
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = mystery.make_rnn(n_in, hidden)
+
+    def forward(self, x):
+        return self.rnn(x)
+"""
+    p = tmp_path / "net.py"
+    p.write_text(code)
+    from lstm_lint.analyze import analyze_module
+    from lstm_lint.lint import load
+    from lstm_lint.project import Project
+
+    fm = load(str(p), prefilter=False)
+    ms = analyze_module(fm, fm.classes["Net"], Project([str(p)]))
+    reason, _where = realcode.unknown_reason(fm, True, ms)
+    assert "not built statically" in reason
+
+
+def test_working_folder_is_git_ignored_and_holds_no_tracked_file():
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    probe = "benchmarks/realcode/work/some__repo/model.py"
+    r = subprocess.run(["git", "check-ignore", "-q", probe], cwd=ROOT)
+    assert r.returncode == 0, "benchmarks/realcode/work/ must be git-ignored"
+    tracked = subprocess.run(["git", "ls-files", "benchmarks/realcode/work"], cwd=ROOT,
+                             capture_output=True, text=True).stdout
+    assert tracked == ""
+
+
+def test_every_listed_class_has_a_driver_and_the_results_are_consistent():
+    """The committed drivers cover the committed list, and the summary's keys exist."""
+    listed = {(r["repo"], f["path"], c) for r in json.loads(rc_common.REPOS.read_text())
+              for f in r["files"] for c in f["classes"]}
+    driven = {(c.repo, c.path, c.cls) for c in rc_common.all_classes()}
+    assert listed == driven
+    results = ROOT / "benchmarks" / "results" / "realcode.json"
+    if results.is_file():
+        summary = json.loads(results.read_text())["summary"]
+        for key in ("classes", "known_symbolic", "runnable", "exact", "unknown", "wrong",
+                    "original_findings", "false_positives", "mutants", "caught_right_code",
+                    "caught_any", "by_kind"):
+            assert key in summary
