@@ -677,8 +677,20 @@ class Interpreter:
                 if isinstance(tl, L.Layer) and tl.name in (None, "self", "config"):
                     tl.name = f"{base.label}.{target.attr.value}"
                 base.attrs[target.attr.value] = v
+            elif isinstance(base, L.Layer):
+                # a built layer changed afterwards (self.rnn.batch_first = True): the layer
+                # now holds that value (known or not)
+                base.params[target.attr.value] = v
         elif isinstance(target, cst.Subscript):
             base = self.eval(target.value, env)
+            if isinstance(base, L.Layer) and base.kind in ("Sequential", "ModuleList",
+                                                            "ModuleDict"):
+                # self.head[-1] = nn.Linear(...): which child runs is no longer known
+                base.children = [UNKNOWN]
+                return
+            if isinstance(base, Seq) and isinstance(target.value, cst.Attribute):
+                self.assign(target.value, UNKNOWN, env)  # self.layers[0] = ...: forget it
+                return
             key = target.slice[0].slice if len(target.slice) == 1 else None
             if isinstance(base, Record) and isinstance(key, cst.Index):
                 k = self.eval(key.value, env)
@@ -972,7 +984,9 @@ class Interpreter:
             got = base.get(attr)
             if got is not None:
                 return got
-            return Method(base, attr) if attr in ("get", "keys", "items", "values") else UNKNOWN
+            return Method(base, attr) if attr in ("get", "keys", "items", "values", "update",
+                                                  "setdefault", "pop", "clear", "copy") \
+                else UNKNOWN
         if isinstance(base, ArgParser):
             return Method(base, attr)
         if isinstance(base, Ref):
@@ -1285,6 +1299,30 @@ class Interpreter:
             if name == "parse_known_args":
                 return Seq((recv.parsed(), Seq((), True)))
             return UNKNOWN
+        if isinstance(recv, Record) and name in ("update", "setdefault", "pop", "clear", "copy"):
+            # a configuration dict changed in place: follow it, or stop knowing it
+            target = e.func.value if isinstance(e.func, cst.Attribute) else None
+            new: Value = UNKNOWN
+            if name == "copy":
+                return recv
+            if name == "update" and (not args or isinstance(args[0], Record)) and len(args) <= 1:
+                new = recv
+                for k, v in [*(args[0].fields if args else ()), *kwargs.items()]:
+                    new = new.with_field(k, v)
+            elif name == "setdefault" and args and isinstance(args[0], Const) \
+                    and isinstance(args[0].value, str):
+                key = args[0].value
+                got = recv.get(key)
+                val = args[1] if len(args) > 1 else Const(None)
+                new = recv if got is not None else recv.with_field(key, val)
+                if target is not None:
+                    self._rebind(target, new, env)
+                return got if got is not None else val
+            elif name == "clear":
+                new = Record(())
+            if target is not None:
+                self._rebind(target, new, env)
+            return UNKNOWN if name == "pop" else Const(None)
         if isinstance(recv, Record):
             if name == "get" and args and isinstance(args[0], Const) \
                     and isinstance(args[0].value, str):
