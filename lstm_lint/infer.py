@@ -180,7 +180,7 @@ class RangeVal(Value):
 
 BUILTINS = frozenset("""range len int float bool isinstance super print zip enumerate list tuple
     min max sum getattr hasattr abs round dict set sorted reversed str type iter next any all
-    map filter""".split())
+    map filter setattr vars delattr""".split())
 
 
 # ---- environments ---------------------------------------------------------------------------
@@ -1300,29 +1300,7 @@ class Interpreter:
                 return Seq((recv.parsed(), Seq((), True)))
             return UNKNOWN
         if isinstance(recv, Record) and name in ("update", "setdefault", "pop", "clear", "copy"):
-            # a configuration dict changed in place: follow it, or stop knowing it
-            target = e.func.value if isinstance(e.func, cst.Attribute) else None
-            new: Value = UNKNOWN
-            if name == "copy":
-                return recv
-            if name == "update" and (not args or isinstance(args[0], Record)) and len(args) <= 1:
-                new = recv
-                for k, v in [*(args[0].fields if args else ()), *kwargs.items()]:
-                    new = new.with_field(k, v)
-            elif name == "setdefault" and args and isinstance(args[0], Const) \
-                    and isinstance(args[0].value, str):
-                key = args[0].value
-                got = recv.get(key)
-                val = args[1] if len(args) > 1 else Const(None)
-                new = recv if got is not None else recv.with_field(key, val)
-                if target is not None:
-                    self._rebind(target, new, env)
-                return got if got is not None else val
-            elif name == "clear":
-                new = Record(())
-            if target is not None:
-                self._rebind(target, new, env)
-            return UNKNOWN if name == "pop" else Const(None)
+            return self._record_method(recv, name, args, kwargs, e, env)
         if isinstance(recv, Record):
             if name == "get" and args and isinstance(args[0], Const) \
                     and isinstance(args[0].value, str):
@@ -1338,6 +1316,34 @@ class Interpreter:
             # x.transpose_(1, 2) changes x itself: later reads of x see the new layout
             self._rebind(e.func.value, out if isinstance(out, Tensor) else UNKNOWN, env)
         return out
+
+    def _record_method(self, recv: Record, name: str, args: list[Value],
+                       kwargs: dict[str, Value], e: cst.Call, env: Env) -> Value:
+        """A configuration dict changed in place: follow it, or stop knowing it."""
+        target = e.func.value if isinstance(e.func, cst.Attribute) else None
+        if name == "copy":
+            return recv
+        changed: Value = UNKNOWN
+        result: Value = Const(None)
+        first = args[0] if args else None
+        if name == "update" and len(args) <= 1 and (first is None or isinstance(first, Record)):
+            rec = recv
+            extra = first.fields if isinstance(first, Record) else ()
+            for k, v in [*extra, *kwargs.items()]:
+                rec = rec.with_field(k, v)
+            changed = rec
+        elif name == "setdefault" and isinstance(first, Const) and isinstance(first.value, str):
+            got = recv.get(first.value)
+            val = args[1] if len(args) > 1 else Const(None)
+            changed = recv if got is not None else recv.with_field(first.value, val)
+            result = got if got is not None else val
+        elif name == "clear":
+            changed = Record(())
+        elif name == "pop":
+            result = UNKNOWN
+        if target is not None:
+            self._rebind(target, changed, env)
+        return result
 
     def _rebind(self, target: cst.BaseExpression, v: Value, env: Env) -> None:
         if isinstance(target, cst.Name):
@@ -1420,6 +1426,17 @@ class Interpreter:
             return v
         if name == "print":
             return Const(None)
+        if name == "setattr" and len(args) == 3 and isinstance(args[1], Const) \
+                and isinstance(args[1].value, str) and args[1].value.isidentifier() and e.args:
+            # setattr(cfg, "batch_first", True) is cfg.batch_first = True
+            self.assign(cst.Attribute(value=e.args[0].value, attr=cst.Name(args[1].value)),
+                        args[2], env)
+            return Const(None)
+        if name in ("setattr", "vars", "delattr") and e.args:
+            # vars(cfg) can change cfg through its __dict__: cfg is no longer known
+            if isinstance(args[0], Record):
+                self._rebind(e.args[0].value, UNKNOWN, env)
+            return UNKNOWN
         if name == "dict":
             base = args[0] if args and isinstance(args[0], Record) else Record(())
             if args and not isinstance(args[0], Record):

@@ -442,11 +442,6 @@ _DICT = ('{"hidden": 32, "batch_first": False}', 'cfg["batch_first"]')
 _NS = ("SimpleNamespace(hidden=32, batch_first=False)", "cfg.batch_first")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "LST201 false positive: a configuration record changed in place is read with its old "
-    "value. lstm_lint/infer.py: dict.update on a Record is UNKNOWN in Interpreter.attribute and "
-    "its call rebinds nothing; setattr is not in BUILTINS (its call is ignored); vars(cfg) is "
-    "not the record, so its update is ignored too"))
 @pytest.mark.parametrize("how,form", [("cfg.update(batch_first=True)", _DICT),
                                       ('setattr(cfg, "batch_first", True)', _NS),
                                       ("vars(cfg).update(batch_first=True)", _NS)])
