@@ -17,7 +17,7 @@ import libcst as cst
 
 from .dataflow import Dataflow
 from .extract import ClassInfo, FileModel
-from .infer import TORCH_LAYER, Env, Instantiation, Interpreter, _Budget
+from .infer import TORCH_LAYER, Budget, Env, Instantiation, Interpreter
 from .layers import Layer
 from .values import UNKNOWN, Tensor, Value
 
@@ -51,7 +51,7 @@ class FileAnalysis:
 
 
 def forward_params(cls: ClassInfo, interp: Interpreter, fm: FileModel) -> list[cst.Param]:
-    found = interp._find_method(cls, fm, "forward")
+    found = interp.find_method(cls, fm, "forward")
     if found is None:
         return []
     return list(found[0].params.params)[1:]
@@ -75,7 +75,7 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
         try:
             a, kw = _constructor_args(interp, cls, fm, args, kwargs)
             obj = interp.instantiate(cls, fm, a, kw)
-            fwd = interp._find_method(cls, fm, "forward")
+            fwd = interp.find_method(cls, fm, "forward")
             if fwd is None and isinstance(obj.attrs.get(TORCH_LAYER), Layer):
                 # a subclass of a torch layer that keeps torch's forward(input, hx)
                 names = ["input"]
@@ -103,7 +103,7 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
                 recorded.append(v)
             out = interp.run_forward(obj, recorded)
             result = ModuleShapes(cls, names, recorded, out, graph)
-        except _Budget:
+        except Budget:
             result = ModuleShapes(cls, names, [], UNKNOWN, graph, "analysis budget exceeded")
         except RecursionError:
             result = ModuleShapes(cls, names, [], UNKNOWN, graph, "code nested too deeply")
@@ -120,7 +120,7 @@ def _constructor_args(interp: Interpreter, cls: ClassInfo, fm: FileModel,
                       kwargs: dict[str, Value] | None) -> tuple[list[Value], dict[str, Value]]:
     if args is not None or kwargs is not None:
         return list(args or []), dict(kwargs or {})
-    init = interp._find_method(cls, fm, "__init__")
+    init = interp.find_method(cls, fm, "__init__")
     if init is None:
         return [], {}
     return interp.symbolic_params(init[0], init[1])
@@ -142,7 +142,7 @@ def analyze_script(fm: FileModel, project: Any = None
             for p in list(fn.params.params) + list(fn.params.kwonly_params):
                 fenv.vars[p.name.value] = UNKNOWN
             interp.exec_block(fn.body, fenv)
-    except (_Budget, RecursionError):
+    except (Budget, RecursionError):
         pass
     return graph, interp.instantiations
 
@@ -190,7 +190,7 @@ def configurations(fa: FileAnalysis, project: Any = None) -> list[Context]:
         for label, args, kwargs in found:
             try:
                 sub = analyze_module(fm, cls, project, args, kwargs)
-            except (_Budget, RecursionError):
+            except (Budget, RecursionError):
                 continue
             sub_fa = FileAnalysis(fm, [sub])
             out.append(Context(label, sub_fa))
@@ -205,7 +205,7 @@ def _default_configuration(cls: ClassInfo, fm: FileModel, project: Any
     from .values import Const, Int
 
     interp = Interpreter(fm, Dataflow(), project)
-    init = interp._find_method(cls, fm, "__init__")
+    init = interp.find_method(cls, fm, "__init__")
     if init is None:
         return None
     fn, owner = init

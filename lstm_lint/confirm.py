@@ -38,7 +38,7 @@ from .dataflow import Dataflow
 from .extract import ClassInfo, FileModel
 from .infer import Interpreter
 from .layers import Layer
-from .rule import Finding, _lines_of, rule_by_code
+from .rule import Finding, lines_of, rule_by_code
 from .shapes import value_json
 from .symbolic import Expr, Sym, const
 from .values import UNKNOWN, Const, Int, RnnInfo, Seq, Tensor, Value
@@ -228,7 +228,7 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
     from .shapes import from_json
 
     interp = Interpreter(fm, Dataflow(), project)
-    init = interp._find_method(cls, fm, "__init__")
+    init = interp.find_method(cls, fm, "__init__")
     params = list(init[0].params.params)[1:] + list(init[0].params.kwonly_params) \
         if init else []
     symbolic = analyze_module(fm, cls, project)
@@ -291,7 +291,7 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
     if why_not_built and not calls:
         return plan
     specs: list[Any] = []
-    fwd = interp._find_method(cls, fm, "forward")
+    fwd = interp.find_method(cls, fm, "forward")
     if fwd is None:
         plan.why_no_inputs = "it has no forward method (a base class?)"
         return plan
@@ -555,7 +555,7 @@ def script_verdict(f: Finding, script: dict[str, Any] | None) -> tuple[str | Non
         return None, "the file's own module-level run finished without error"
     where = f" at line {err['line']}" if err.get("line") else ""
     said = f"the file's own module-level run raised {err['type']}{where}: {err['message']}"
-    through = _near(err.get("frames") or [], _lines_of(f))
+    through = _near(err.get("frames") or [], lines_of(f))
     kinds = PREDICTED.get(f.code)
     if through is not None and kinds is not None and err["type"] in kinds[0] \
             and re.search(kinds[1], err["message"]):
@@ -726,7 +726,7 @@ def _unexplained_crashes(fm: FileModel, findings: list[Finding],
         if err.get("type") not in SHAPE_ERRORS or err.get("stage") not in ("construct", "forward"):
             continue
         line = err["line"]
-        if any(any(abs(ln - line) <= 1 for ln in _lines_of(f)) for f in findings):
+        if any(any(abs(ln - line) <= 1 for ln in lines_of(f)) for f in findings):
             continue
         if any(f.line == line for f in extra):
             continue

@@ -41,7 +41,7 @@ SPLAT = "**"
 MAX_STEPS = 20000
 
 
-class _Budget(Exception):
+class Budget(Exception):
     """Raised when an analysis runs past its step budget (huge or pathological code)."""
 
 
@@ -324,7 +324,7 @@ class Interpreter:
     def tick(self) -> None:
         self.steps += 1
         if self.steps > MAX_STEPS:
-            raise _Budget()
+            raise Budget()
 
     def record(self, op: str, node: cst.CSTNode, inputs: Sequence[Value], out: Value,
                label: str = "", **attrs: Any) -> Value:
@@ -340,7 +340,7 @@ class Interpreter:
     def instantiate(self, cls: ClassInfo, fm: FileModel, args: Sequence[Value],
                     kwargs: dict[str, Value], label: str = "self") -> Obj:
         obj = Obj(cls, fm, {}, label)
-        init = self._find_method(cls, fm, "__init__")
+        init = self.find_method(cls, fm, "__init__")
         if init is not None and self.depth < MAX_DEPTH:
             fn, owner_fm = init
             self.call_function(fn, owner_fm, args, kwargs, bound=obj)
@@ -398,7 +398,7 @@ class Interpreter:
 
     def run_forward(self, obj: Obj, inputs: Sequence[Value] | None,
                     kwargs: dict[str, Value] | None = None) -> Value:
-        found = self._find_method(obj.cls, obj.fm, "forward")
+        found = self.find_method(obj.cls, obj.fm, "forward")
         if found is None:
             layer = obj.attrs.get(TORCH_LAYER)
             if isinstance(layer, L.Layer) and inputs is not None:  # torch's own forward
@@ -430,7 +430,7 @@ class Interpreter:
                 out.append(Tensor(None, None, hole=(name, ())))
         return out
 
-    def _find_method(self, cls: ClassInfo, fm: FileModel, name: str,
+    def find_method(self, cls: ClassInfo, fm: FileModel, name: str,
                      seen: int = 0) -> tuple[cst.FunctionDef, FileModel] | None:
         if name in cls.methods:
             return cls.methods[name], fm
@@ -439,7 +439,7 @@ class Interpreter:
         for b in cls.bases:
             base = self._lookup_class(b, fm)
             if base is not None:
-                r = self._find_method(base[0], base[1], name, seen + 1)
+                r = self.find_method(base[0], base[1], name, seen + 1)
                 if r is not None:
                     return r
         return None
@@ -831,7 +831,7 @@ class Interpreter:
         self.tick()
         try:
             return self._eval(e, env)
-        except _Budget:
+        except Budget:
             raise
         except RecursionError:
             raise

@@ -136,7 +136,7 @@ class RuleContext:
 # ---- evidence helpers for Rule.confirm (plain data from the child process) ------------------
 
 
-def _lines_of(f: Finding) -> set[int]:
+def lines_of(f: Finding) -> set[int]:
     lines = {f.line}
     for r in f.related:
         if r.span is not None:
@@ -148,7 +148,7 @@ def error_near(f: Finding, evidence: list[Any]) -> tuple[str, str] | None:
     for ev in evidence:
         err = ev.error
         if err and err.get("line") is not None and any(abs(err["line"] - ln) <= 1
-                                                       for ln in _lines_of(f)):
+                                                       for ln in lines_of(f)):
             return ("confirmed", f"PyTorch raised {err['type']} at line {err['line']}: "
                     f"{err['message']}")
     return None

@@ -231,7 +231,7 @@ def _signatures(fm: FileModel, cls: ClassInfo, project: Project
     interp = Interpreter(fm, Dataflow(), project)
     out: list[Signature | None] = []
     for method, title in (("__init__", cls.name), ("forward", f"{cls.name}.forward")):
-        found = interp._find_method(cls, fm, method)
+        found = interp.find_method(cls, fm, method)
         out.append(Signature.of(found[0], found[1], title) if found is not None else None)
     return out[0], out[1]
 

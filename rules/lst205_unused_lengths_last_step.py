@@ -8,6 +8,7 @@ from typing import Any
 
 import libcst as cst
 
+from lstm_lint.layers import RECURRENT
 from lstm_lint.rule import (
     Finding,
     Rule,
@@ -16,6 +17,7 @@ from lstm_lint.rule import (
     getitems_at,
     int_index,
     last_step,
+    lines_of,
 )
 from lstm_lint.values import STATE, TIME, Packed, Tensor
 
@@ -29,13 +31,14 @@ class UnusedLengthsLastStep(Rule):
     code = "LST205"
     name = "unused-lengths-last-step"
     severity = "warning"
-    summary = ("`out[:, -1]` of a padded batch that was never packed, while `forward` receives "
-               "the lengths and ignores them.")
+    summary = ("An RNN run over a padded batch that was never packed, while `forward` receives "
+               "the lengths: its last step, final state or backward half reads padding.")
     what_it_does = """
-Flags reading the last time step of an RNN output (`out[:, -1]`, `out[-1]` time-major, or the
-final state `h_n[-1]`) in a `forward` that takes the sequences' lengths as an argument and never
-uses them, when the RNN's input was not packed: the batch is padded to the longest sequence and
-the RNN ran over the padding.
+Flags the call of an RNN whose input was never packed, in a `forward` that takes the
+sequences' lengths as an argument (`lengths`, `text_lengths`, `x_lens`...), when the padding
+reaches the model: the last time step (`out[:, -1]`, `out[-1]` time-major) or the final state
+(`h_n[-1]`) is read as the summary, or the RNN is bidirectional (its backward direction starts
+in the padding, at every step). A class that packs anywhere is left alone.
 """
     why_bad = """
 For every sequence shorter than the longest, the last position is padding: the RNN has read
@@ -99,8 +102,8 @@ class Net(nn.Module):
         self.fc = nn.Linear(20, 2)
 
     def forward(self, x, lengths):
-        out, _ = self.lstm(x)
-        return self.fc(out[:, -1])  # <-- LST205
+        out, _ = self.lstm(x)  # <-- LST205
+        return self.fc(out[:, -1])
 """,
     ]
 
@@ -109,42 +112,39 @@ class Net(nn.Module):
             fwd = m.cls.forward
             if fwd is None:
                 continue
-            unused = [n for n in _length_params(fwd) if not _uses(fwd, n)]
-            if not unused:
+            params = _length_params(fwd)
+            if not params or _packs(m.cls.node):
                 continue
+            unused = [n for n in params if not _uses(fwd, n)]
             g = m.graph
-            reported: set[int] = set()
-            for node in g.nodes("index"):
-                if node.id in reported or not contains_node(fwd, node.cst):
+            seen: set[int] = set()
+            for call in g.nodes("layer"):
+                layer = call.attrs.get("layer")
+                if layer is None or layer.kind not in RECURRENT or layer.node in seen \
+                        or _rnn_input_packed(g, layer.node):
                     continue
-                src = node.attrs.get("source")
-                if not isinstance(src, Tensor) or src.rnn is None or src.rnn.padded:
+                read = _padding_read(ctx, g, layer)
+                if read is None:
                     continue
-                if _rnn_input_packed(g, src.rnn.node):
-                    continue
-                for ev in node.attrs.get("events", []):
-                    step = src.what == "output" and ev.role == TIME and last_step(ev)
-                    state = src.what == "h_n" and ev.role == STATE and ev.axis == 0 \
-                        and ev.index is not None and ev.index.as_int() in (-1, -2)
-                    if not (step or state) or not flows_into_head(g, node.id) \
-                            and not ctx.used_as_summary(g, node.id):
-                        continue
-                    reported.add(node.id)
-                    read = (f"the last time step of {src.rnn.layer}'s output" if step
-                            else f"the final state h_n of {src.rnn.layer}")
-                    msg = (f"{read} is taken from a padded batch "
-                           f"that was never packed, while forward receives {unused[0]} and "
-                           f"never uses it: for every shorter sequence the RNN has run over "
-                           f"padding; pack the input with pack_padded_sequence(..., {unused[0]}.cpu(), "
-                           f"enforce_sorted=False) and use h_n[-1], or gather out at {unused[0]} - 1")
-                    yield ctx.finding(node, msg)
-                    break
-
+                seen.add(layer.node)
+                what, at = read
+                lengths = (unused or params)[0]
+                given = (f"forward receives {lengths} and never uses it" if unused else
+                         f"forward receives {lengths} but never packs {call.label}'s input "
+                         "with it")
+                msg = (f"{call.label} runs over the whole padded batch, and {what}: for every "
+                       f"sequence shorter than the longest that reads padding, while {given}; "
+                       f"pack the input with pack_padded_sequence(..., {lengths}.cpu(), "
+                       "batch_first=..., enforce_sorted=False) and use h_n[-1], or gather out at "
+                       f"{lengths} - 1")
+                yield ctx.finding(call, msg, related=at.cst if at is not None else None,
+                                  related_message="the read that sees padding")
 
     def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
         """The child passes lengths shorter than T: reading step T-1 (or the state after it)
         of an input that was never packed reads past every shorter sequence's end."""
-        for ev, op in getitems_at(evidence, finding.line):
+        for ev, op in [hit for ln in sorted(lines_of(finding))
+                       for hit in getitems_at(evidence, ln)]:
             if any("pack_padded" in str(o.get("name", "")) for o in ev.ops):
                 return ("refuted", "the model packed its input with pack_padded_sequence")
             shape = op["args"][0]
@@ -201,3 +201,40 @@ def _rnn_input_packed(g: Any, build: int | None) -> bool:
             if isinstance(g.g.edges[p, node.id].get("value"), Packed):
                 return True
     return False
+
+
+def _packs(cls_node: Any) -> bool:
+    """Does the class pack anything (pack_padded_sequence, pack_sequence)?  Then its RNNs
+    are taken as handled even where the engine lost the PackedSequence."""
+    found = False
+
+    class V(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            nonlocal found
+            if node.value.startswith("pack_") or node.value == "PackedSequence":
+                found = True
+
+    cls_node.visit(V())
+    return found
+
+
+def _padding_read(ctx: RuleContext, g: Any, layer: Any) -> tuple[str, Any] | None:
+    """How the padding reaches the model: the last step or the final state read as a summary,
+    or (bidirectional) any step of the output, whose backward half starts in the padding."""
+    for node in g.nodes("index"):
+        src = node.attrs.get("source")
+        if not isinstance(src, Tensor) or src.rnn is None or src.rnn.node != layer.node \
+                or src.rnn.padded:
+            continue
+        for ev in node.attrs.get("events", []):
+            step = src.what == "output" and ev.role == TIME and last_step(ev)
+            state = src.what in ("h_n", "c_n") and ev.role == STATE and ev.axis == 0 \
+                and ev.index is not None and ev.index.as_int() in (-1, -2)
+            if (step or state) and (flows_into_head(g, node.id)
+                                    or ctx.used_as_summary(g, node.id)):
+                return ("its last time step is read" if step
+                        else "its final state h_n is read", node)
+    if layer.flag("bidirectional") is True:
+        # its backward direction starts in the padding: every step and both final states
+        return ("its backward direction starts in the padding (every step, and h_n)", None)
+    return None

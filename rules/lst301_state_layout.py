@@ -8,7 +8,7 @@ from typing import Any
 import libcst as cst
 
 from lstm_lint.layers import Layer
-from lstm_lint.rule import Finding, Rule, RuleContext, _lines_of, error_near
+from lstm_lint.rule import Finding, Rule, RuleContext, error_near, lines_of
 from lstm_lint.values import BATCH, Tensor
 
 
@@ -146,7 +146,7 @@ class Net(nn.Module):
         for ev in evidence:
             if ev.error is not None or ev.method not in ("fx", "eager"):
                 continue
-            for line in sorted(_lines_of(finding)):
+            for line in sorted(lines_of(finding)):
                 ops = [op for op in ev.ops_at(line) if op.get("out") is not None]
                 if ops:
                     return ("refuted", f"the model ran through line {line} without error "
