@@ -397,44 +397,57 @@ class Index:
     def __init__(self) -> None:
         self.texts: dict[str, str] = {}  # unsaved contents (the file being edited)
         self.touched: set[str] = set()
-        self._exports: dict[str, dict[str, str]] = {}
+        self._exports: dict[tuple[str, str], dict[str, str]] = {}
         self._verdict: dict[tuple[str, str], bool | None] = {}
-        self._deps: dict[tuple[str, str], set[str]] = {}  # files a verdict was read from
+        #: the files a verdict (path, class) or an export list (path, module name) was read from
+        self._deps: dict[tuple[str, str], set[str]] = {}
         self._paths: dict[tuple[str, tuple[str, ...]], str | None] = {}
+        self._summaries: dict[str, Summary | None] = {}
+        self._located: dict[tuple[str, str], tuple[Located | None, set[str]]] = {}
 
     def module_path(self, module: str, importer: str) -> str | None:
         return module_path(module, importer, self._paths)
 
     def summary(self, path: str) -> Summary | None:
         self.touched.add(path)
-        return summary_of(path, self.texts.get(path))
+        if path not in self._summaries:
+            self._summaries[path] = summary_of(path, self.texts.get(path))
+        return self._summaries[path]
 
-    def exports(self, path: str, _seen: frozenset[str] = frozenset()) -> dict[str, str]:
-        """Names a ``from <module> import *`` of this file brings in: name -> qualified."""
-        if path in self._exports:
-            self.touched |= self._deps.get((path, "*"), {path})
-            return self._exports[path]
+    def set_text(self, path: str, text: str) -> None:
+        """``path``'s content for this run (an editor's unsaved buffer, a file already read)."""
+        if self.texts.get(path) != text:
+            self.texts[path] = text
+            self._summaries.pop(path, None)
+
+    def exports(self, path: str, modname: str | None = None,
+                _seen: frozenset[str] = frozenset()) -> dict[str, str]:
+        """Names a ``from <modname> import *`` of this file brings in: name -> qualified name
+        (what the file defines is named through ``modname``, as the importer reaches it)."""
+        key = (path, modname or module_name(path))
+        if key in self._exports:
+            self.touched |= self._deps.get((path, "*" + key[1]), {path})
+            return self._exports[key]
         if path in _seen:
             return {}
         outer, self.touched = self.touched, set()
         try:
-            out = self._compute_exports(path, _seen)
+            out = self._compute_exports(path, key[1], _seen)
         finally:
-            self._deps[(path, "*")] = self.touched
+            self._deps[(path, "*" + key[1])] = self.touched
             self.touched = outer | self.touched
-        self._exports[path] = out
+        self._exports[key] = out
         return out
 
-    def _compute_exports(self, path: str, _seen: frozenset[str]) -> dict[str, str]:
+    def _compute_exports(self, path: str, mod: str, _seen: frozenset[str]) -> dict[str, str]:
         s = self.summary(path)
         out: dict[str, str] = {}
         if s is None:
             return out
-        mod = module_name(path)
         for star in s.stars:
             sp = self.module_path(star, path)
             if sp is not None:
-                out.update(self.exports(sp, _seen | {path}))
+                out.update(self.exports(sp, star, _seen | {path}))
         for local, q in s.imports.items():
             out[local] = q
         for name in [*s.names, *s.functions, *s.classes]:
@@ -450,11 +463,26 @@ class Index:
         for star in stars:
             sp = self.module_path(star, importer)
             if sp is not None:
-                out.update(self.exports(sp))
+                out.update(self.exports(sp, star))
         return out
 
     def locate(self, qual: str, importer: str, depth: int = 0) -> Located | None:
         """The class or function a dotted name denotes, through re-exports and star imports."""
+        key = (qual, os.path.dirname(importer))
+        if depth == 0 and key in self._located:
+            found, deps = self._located[key]
+            self.touched |= deps
+            return found
+        outer, self.touched = self.touched, set()
+        try:
+            found = self._locate(qual, importer, depth)
+        finally:
+            deps, self.touched = self.touched, outer | self.touched
+        if depth == 0:
+            self._located[key] = (found, deps)
+        return found
+
+    def _locate(self, qual: str, importer: str, depth: int) -> Located | None:
         mod, _, name = qual.rpartition(".")
         if not mod or depth > MAX_CHAIN:
             return None
@@ -571,7 +599,7 @@ def needs_parse(index: Index, path: str, text: str, script: bool | None = None) 
     """
     if path == "-":
         return True
-    index.texts[path] = text
+    index.set_text(path, text)
     s = index.summary(path)
     if s is None or script:
         return True

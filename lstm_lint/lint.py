@@ -91,19 +91,27 @@ def load(path: str, text: str | None = None, prefilter: bool = True,
     src = parse_step.read(path, text)
     if isinstance(src, parse_step.ParseFailure):
         return failure_finding(src)
-    if prefilter and not _needs_parse(path, src.text, project, script):
-        # nothing to analyse, but a syntax error is still worth one line (CPython: ~1 ms)
-        bad = parse_step.check_syntax(src)
-        return failure_finding(bad) if bad is not None else None
+    if prefilter:
+        need = _needs_parse(path, src.text, project, script)
+        if need is None:
+            return None  # the index read it with Python's parser: no syntax error either
+        if not need:
+            # nothing to analyse, but a syntax error is still worth one line (CPython: ~1 ms)
+            bad = parse_step.check_syntax(src)
+            return failure_finding(bad) if bad is not None else None
     return parse_text(path, src)
 
 
-def _needs_parse(path: str, text: str, project: Project | None, script: bool | None) -> bool:
+def _needs_parse(path: str, text: str, project: Project | None,
+                 script: bool | None) -> bool | None:
+    """True: parse it; False: skip it (unchecked); None: skip it, CPython parsed it."""
     if not _MAYBE_RELEVANT.search(text) and not _CLASS_WITH_BASE.search(text) and not script:
         return False
     from .index import Index, needs_parse
 
-    return needs_parse(project.index if project is not None else Index(), path, text, script)
+    if needs_parse(project.index if project is not None else Index(), path, text, script):
+        return True
+    return None
 
 
 def load_models(paths: Iterable[str]) -> tuple[list[FileModel], int]:

@@ -42,7 +42,7 @@ class Project:
         if fm.path != "-":
             self.paths.setdefault(module_name(fm.path), fm.path)
             if fm.text:
-                self.index.texts[fm.path] = fm.text  # an editor's unsaved buffer wins
+                self.index.set_text(fm.path, fm.text)  # an editor's unsaved buffer wins
 
     def begin(self, path: str) -> None:
         """Start recording which files are consulted for ``path``."""
@@ -118,8 +118,8 @@ class Project:
         if fm.path in self._resolved:
             return
         self._resolved.add(fm.path)
-        if fm.path != "-" and fm.text:
-            self.index.texts.setdefault(fm.path, fm.text)
+        if fm.path != "-" and fm.text and fm.path not in self.index.texts:
+            self.index.set_text(fm.path, fm.text)
         if fm.stars and fm.path != "-":
             local = set(fm.classes) | set(fm.functions) | set(fm.constants)
             for name, q in self.index.star_names(fm.stars, fm.path).items():
