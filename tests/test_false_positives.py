@@ -454,3 +454,30 @@ def test_config_record_mutated(tmp_path, how, form):
     exec(HEADER + textwrap.dedent(code), ns)
     assert ns["Net"]().rnn.batch_first is True
     _clean(tmp_path, code)
+
+
+STATE_EXPANDED_OVER_LAYERS = '''
+class Net(nn.Module):
+    def __init__(self, n_in=6, hidden=16, layers=2):
+        super().__init__()
+        self.layers = layers
+        self.rnn = nn.GRU(n_in, hidden, layers, batch_first=True)
+        self.fc = nn.Linear(hidden, 3)
+
+    def forward(self, x, h):            # h: (B, hidden), a state from another model
+        h0 = h.expand(self.layers, -1, -1).contiguous()
+        out, _ = self.rnn(x, h0)
+        return self.fc(out[:, -1])
+'''
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "LST301 false positive (and a 'line 13 raises' in shapes): lstm_lint/torchfns.py, the "
+    "tensor-method branch for expand/repeat/new_*: when the tensor's shape is unknown "
+    "(x.shape is None or starred), expand's -1 sizes are kept as the literal size -1, so "
+    "h.expand(layers, -1, -1) becomes (layers, -1, -1) instead of (layers, ?, ?) and the state "
+    "check proves a mismatch; -1 must become unknown there"))
+def test_state_expanded_over_layers(tmp_path):
+    out = _run(STATE_EXPANDED_OVER_LAYERS, "Net()", "torch.randn(3, 7, 6)", "torch.randn(3, 16)")
+    assert tuple(out.shape) == (3, 3)
+    _clean(tmp_path, STATE_EXPANDED_OVER_LAYERS)
