@@ -172,6 +172,12 @@ CASES: dict[str, tuple[dict[str, str], str, str]] = {
         "nets/blocks.py": BASE,
         "model.py": _sub("import torch\nimport nets", base="nets.Base", nn="torch.nn"),
     }, "model.py", "."),
+    "namespace_star": ({
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "nslib/imports.py": "import torch\nimport torch.nn as nn\nfrom .blocks import *\n",
+        "nslib/blocks.py": BASE,
+        "nslib/models/model.py": _sub("from ..imports import *"),
+    }, "nslib/models/model.py", ""),
     "factory": ({
         "pyproject.toml": "",
         "onmt/__init__.py": "",
@@ -294,7 +300,8 @@ def _torch_output(root: Path, model: str, syspath: str) -> tuple[int, ...]:
     sys.path.insert(0, extra)
     try:
         for k in [k for k in sys.modules if k.split(".")[0] in
-                  ("pkg", "lib", "nets", "onmt", "model", "tagger", "mypkg")]:
+                  ("pkg", "lib", "nets", "onmt", "model", "tagger", "mypkg",
+                                            "nslib")]:
             del sys.modules[k]
         mod = importlib.import_module(mod_name)
         net = mod.Good(5, 7, 3)
@@ -352,7 +359,8 @@ def test_precommit_with_only_model_py_staged(tree: Path, tmp_path: Path) -> None
     models = []
     for case, (files, model, _sp) in CASES.items():
         # inside one repository, each case keeps its own project marker (or none)
-        write(repo / case, {k: v for k, v in files.items() if k != model})
+        write(repo / case, {k: v for k, v in files.items()
+                            if k != model and not k.startswith(".git/")})
         models.append(f"{case}/{model}")
     subprocess.run(["git", "add", "-A"], cwd=repo, check=True, env=env)
     subprocess.run(["git", "commit", "-q", "-m", "bases"], cwd=repo, check=True, env=env)
