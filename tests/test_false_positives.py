@@ -465,7 +465,7 @@ class Net(nn.Module):
         self.fc = nn.Linear(hidden, 3)
 
     def forward(self, x, h):            # h: (B, hidden), a state from another model
-        h0 = h.expand(self.layers, -1, -1).contiguous()
+        h0 = {expand}.contiguous()
         out, _ = self.rnn(x, h0)
         return self.fc(out[:, -1])
 '''
@@ -477,7 +477,11 @@ class Net(nn.Module):
     "(x.shape is None or starred), expand's -1 sizes are kept as the literal size -1, so "
     "h.expand(layers, -1, -1) becomes (layers, -1, -1) instead of (layers, ?, ?) and the state "
     "check proves a mismatch; -1 must become unknown there"))
-def test_state_expanded_over_layers(tmp_path):
-    out = _run(STATE_EXPANDED_OVER_LAYERS, "Net()", "torch.randn(3, 7, 6)", "torch.randn(3, 16)")
+@pytest.mark.parametrize("expand", ["h.expand(self.layers, -1, -1)",
+                                    "h.unsqueeze(0).expand(self.layers, -1, -1)",
+                                    "h.expand(self.layers, x.size(0), -1)"])
+def test_state_expanded_over_layers(tmp_path, expand):
+    code = STATE_EXPANDED_OVER_LAYERS.replace("{expand}", expand)
+    out = _run(code, "Net()", "torch.randn(3, 7, 6)", "torch.randn(3, 16)")
     assert tuple(out.shape) == (3, 3)
-    _clean(tmp_path, STATE_EXPANDED_OVER_LAYERS)
+    _clean(tmp_path, code)
