@@ -386,7 +386,8 @@ class Scanner(cst.CSTVisitor):
         if n in RNN_TYPES | CELL_TYPES:
             typ = n
         elif (
-            built is not None
+            n != "getattr"
+            and built is not None
             and r[0] in self.lines_built
             and n not in ("ModuleList", "Sequential", "append", "ModuleDict")
             and node.args
@@ -831,6 +832,12 @@ class Scanner(cst.CSTVisitor):
             return
         a, b = sizes[0], sizes[1]
         ca, cb = self.code(a), self.code(b)
+        # a state is fed to a layer wherever the file calls one: those lines, and what follows
+        r = self.rng(node)
+        calls = {
+            ln for attr, c in self.attr_ctor.items() if c.type in RNN_TYPES for ln in self.layer_uses(attr)
+        }
+        focus = sorted(calls | {ln for ln in self.func_lines() if ln >= r[0]} | set(range(r[0], r[2] + 1)))
         if ca != cb:
             ra, rb = self.rng(a), self.rng(b)
             self.add(
@@ -842,6 +849,7 @@ class Scanner(cst.CSTVisitor):
                 ],
                 facts={"builder": self.code(node.func)},
                 reach=self.reach_on(node),
+                focus=focus,
             )
         for s in sizes:
             if self.is_batch_expr(s):
@@ -851,6 +859,7 @@ class Scanner(cst.CSTVisitor):
                     [Edit("replace", type(s).__name__, self.rng(s), self.code(s), FIXED_BATCH)],
                     facts={"builder": self.code(node.func), "batch_expr": self.code(s)},
                     reach=self.reach_on(node),
+                    focus=focus,
                 )
                 break
 
@@ -1375,6 +1384,8 @@ def silent_proof(
         pat = site.facts.get("pattern")
         a_o, a_m = (1, 0) if pat == "T1" else (0, 1)
         bs, ts = batch_time(br.get("rnn_trace", []))
+        if not ts:  # step-by-step decoders: the time length is among the driver's input sizes
+            ts = set(br.get("_input_sizes", [])) - bs
         if mut["shape"] != _drop(s, a_m) or orig["shape"] != _drop(s, a_o):
             return None, f"shapes {orig['shape']} -> {mut['shape']} from {s}"
         if s[a_m] == s[a_o]:
@@ -1401,6 +1412,8 @@ def silent_proof(
         if not (orig and mut and "shape" in orig and "shape" in mut):
             return None, "the value is not a tensor"
         bs, ts = batch_time(br.get("rnn_trace", []))
+        if not ts:  # step-by-step decoders: the time length is among the driver's input sizes
+            ts = set(br.get("_input_sizes", [])) - bs
         if len(mut["shape"]) != len(orig["shape"]) + 1 or not (set(mut["shape"]) & ts):
             return None, f"shapes {orig['shape']} -> {mut['shape']}"
         if mr.get("status") == "ok" and mr.get("output") != br.get("output"):
@@ -1512,6 +1525,8 @@ def silent_proof(
                     "output_before": before[0].get("output"),
                     "output_after": after[0].get("output"),
                 }, ""
+            if "packed" in (before[0].get("input") or {}):
+                return None, "the layer reads a PackedSequence: batch_first changes nothing"
             return None, f"input {sb} -> {sa}"
         return None, "the layer was not called in both runs"
     if code == "LST205":
@@ -1564,9 +1579,39 @@ def outcome(proof: dict[str, Any], br: dict[str, Any], mr: dict[str, Any]) -> di
 PROBE_ONLY = {"LST201", "LST202", "LST203", "LST302", "LST304"}
 
 
+def input_sizes(drv: ClassDriver | None) -> set[int]:
+    """Every size in the driver's input specs (the time length among them)."""
+    from rc_common import TENSOR_SPEC
+
+    out: set[int] = set()
+
+    def walk(v: Any) -> None:
+        if isinstance(v, str):
+            m = TENSOR_SPEC.match(v)
+            if m:
+                out.update(int(d) for d in m.group(2).split(",") if d.strip())
+        elif isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+
+    if drv is not None:
+        walk(drv.spec.get("inputs", []))
+        walk(drv.spec.get("input_kwargs", {}))
+    return out
+
+
 def prove(
-    site: Site, key: int, br: dict[str, Any], pr: dict[str, Any], mr: dict[str, Any]
+    site: Site,
+    key: int,
+    br: dict[str, Any],
+    pr: dict[str, Any],
+    mr: dict[str, Any],
+    drv: ClassDriver | None = None,
 ) -> tuple[dict[str, Any] | None, str]:
+    br = {**br, "_input_sizes": sorted(input_sizes(drv))}
     proof, why = silent_proof(site, key, br, pr, mr)
     if proof is not None:
         return proof, ""
@@ -1623,6 +1668,47 @@ def _ok_classes(only: list[str]) -> list[ClassDriver]:
     return out
 
 
+class RunCache:
+    """Runs keyed by (class, driver, the text torch ran): a rerun after a change of the proof
+    logic runs only what changed.  Kept in a git-ignored file (``--cache``)."""
+
+    def __init__(self, path: Path | None):
+        import threading
+
+        self.path = path
+        self.data: dict[str, Any] = load_json(path, {}) if path else {}
+        self.data = {k: v for k, v in self.data.items() if v.get("stage") != "import"}
+        self.lock = threading.Lock()
+        self.new = 0
+
+    def run(self, drv: ClassDriver, source: str | None, timeout: float) -> dict[str, Any]:
+        import hashlib
+        import json
+
+        import proofs
+
+        text = source if source is not None else drv.file.read_text()
+        blob = json.dumps([drv.id, drv.spec, text, source is None], sort_keys=True)
+        key = hashlib.sha256(blob.encode()).hexdigest()
+        with self.lock:
+            if key in self.data:
+                return self.data[key]
+        res = proofs.run(drv, source, timeout)
+        if res.get("stage") in ("timeout", "child"):  # the machine's load, not the code: not kept
+            return res
+        with self.lock:
+            self.data[key] = res
+            self.new += 1
+            if self.path and self.new % 25 == 0:
+                dump_json(self.path, self.data)
+        return res
+
+    def save(self) -> None:
+        if self.path:
+            with self.lock:
+                dump_json(self.path, self.data)
+
+
 def run_all(
     classes: list[ClassDriver],
     kinds: list[str],
@@ -1631,6 +1717,27 @@ def run_all(
     timeout: float,
     list_only: bool = False,
     log: Any = sys.stderr,
+    cache: RunCache | None = None,
+) -> dict[str, Any]:
+    import proofs
+
+    cache = cache or RunCache(None)
+    proofs.use_servers(max(1, jobs))
+    try:
+        return _run_all(classes, kinds, limit, jobs, timeout, list_only, log, cache)
+    finally:
+        proofs.close_servers()
+
+
+def _run_all(
+    classes: list[ClassDriver],
+    kinds: list[str],
+    limit: int | None,
+    jobs: int,
+    timeout: float,
+    list_only: bool,
+    log: Any,
+    cache: RunCache,
 ) -> dict[str, Any]:
     import proofs
 
@@ -1641,7 +1748,7 @@ def run_all(
     pool = ThreadPoolExecutor(max(1, jobs))
     # 1. every class as cut, with the recurrent layers' trace
     base = dict(
-        zip([c.id for c in classes], pool.map(lambda c: proofs.run(c, None, timeout), classes), strict=True)
+        zip([c.id for c in classes], pool.map(lambda c: cache.run(c, None, timeout), classes), strict=True)
     )
     skipped = {
         cid: r.get("error", {}).get("message", r.get("status"))
@@ -1689,7 +1796,7 @@ def run_all(
             text = original_with_probes(src, sites, b)
             for c in cls:
                 probe_jobs.append((pi, tuple(b), c, text))
-    probe_res = list(pool.map(lambda j: proofs.run(j[2], j[3], timeout), probe_jobs))
+    probe_res = list(pool.map(lambda j: cache.run(j[2], j[3], timeout), probe_jobs))
     reached: dict[tuple[int, int], list[tuple[ClassDriver, dict[str, Any]]]] = defaultdict(list)
     for (pi, b, c, _), r in zip(probe_jobs, probe_res, strict=True):
         for k in b:
@@ -1732,8 +1839,8 @@ def run_all(
         except Exception as exc:  # noqa: BLE001
             rec["reason"] = f"recipe does not apply: {exc!r}"[:200]
             return
-        mr = proofs.run(c, text, timeout)
-        proof, why = prove(s, k, base[c.id], pr, mr)
+        mr = cache.run(c, text, timeout)
+        proof, why = prove(s, k, base[c.id], pr, mr, c)
         rec["proven"] = proof is not None
         rec["proof"] = proof
         rec["reason"] = None if proof else why
@@ -1755,6 +1862,7 @@ def run_all(
 
     list(pool.map(one, tasks))
     pool.shutdown()
+    cache.save()
     proofs.cleanup(classes)
     return {
         "records": records,
@@ -1773,6 +1881,18 @@ def prove_sites(
     import proofs
 
     source = drv.file.read_text() if source is None else source
+    proofs.use_servers(1)
+    try:
+        return _prove_sites(drv, sites, source, timeout)
+    finally:
+        proofs.close_servers()
+
+
+def _prove_sites(
+    drv: ClassDriver, sites: list[Site], source: str, timeout: float
+) -> list[tuple[dict[str, Any] | None, str]]:
+    import proofs
+
     br = proofs.run(drv, None, timeout)
     if br.get("status") != "ok":
         return [(None, f"the original does not run: {br.get('error')}")] * len(sites)
@@ -1787,7 +1907,7 @@ def prove_sites(
             out.append((None, "not reached by the driver"))
             continue
         mr = proofs.run(drv, apply_edits(source, s.edits, probed=True), timeout)
-        out.append(prove(s, k, br, pr, mr))
+        out.append(prove(s, k, br, pr, mr, drv))
     return out
 
 
@@ -1848,11 +1968,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--list", action="store_true", help="list the sites, run nothing")
     ap.add_argument("--write", action="store_true", help="write the results even when filtered")
     ap.add_argument("--out", type=Path, default=MUTANTS)
+    ap.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="reuse the runs stored in this JSON file (e.g. benchmarks/realcode/work/.mutate_runs.json)",
+    )
     a = ap.parse_args(argv)
     names = {v: k for k, v in KINDS.items()}
     kinds = [names.get(k, k) for k in a.kind]
     classes = _ok_classes(a.only)
-    res = run_all(classes, kinds, a.limit, a.jobs, a.timeout, a.list)
+    res = run_all(classes, kinds, a.limit, a.jobs, a.timeout, a.list, cache=RunCache(a.cache))
     if a.list:
         return 0
     records = sorted(res["records"], key=lambda r: r["id"])

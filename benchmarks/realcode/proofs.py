@@ -105,6 +105,22 @@ def _install_trace(workdir: str, trace: list[dict[str, Any]], built: list[dict[s
         base.__init__ = init  # type: ignore[method-assign]
 
 
+class _MutantFinder:
+    def __init__(self, name: str, path: str, original: str):
+        self.name, self.path, self.original = name, path, original
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        import importlib.util
+
+        if fullname != self.name:
+            return None
+        if os.path.basename(self.original) == "__init__.py":
+            return importlib.util.spec_from_file_location(
+                fullname, self.path, submodule_search_locations=[os.path.dirname(self.original)]
+            )
+        return importlib.util.spec_from_file_location(fullname, self.path)
+
+
 def child(spec_path: str, out_path: str) -> None:
     import rc_probe
     import torchrun
@@ -114,8 +130,11 @@ def child(spec_path: str, out_path: str) -> None:
     trace: list[dict[str, Any]] = []
     built: list[dict[str, Any]] = []
     _install_trace(os.path.realpath(drv.workdir), trace, built)
-    mutant = Path(s["mutant"]) if s.get("mutant") else None
-    res = torchrun.run_class(drv, mutant)
+    if s.get("mutant"):
+        # the mutated file answers the driven module's import wherever it comes from (its
+        # package's __init__ included), so packages that import their own modules still load
+        sys.meta_path.insert(0, _MutantFinder(drv.module, s["mutant"], str(drv.file)))
+    res = torchrun.run_class(drv, None)
     res["probes"] = rc_probe.RECORDS
     res["rnn_trace"] = trace
     res["rnn_built"] = built
@@ -181,26 +200,41 @@ def run(drv: ClassDriver, source: str | None = None, timeout: float = 120) -> di
             out = Path(td) / "out.json"
             sp.write_text(json.dumps(spec))
             t0 = time.perf_counter()
-            try:
-                p = subprocess.run(
-                    [sys.executable, str(Path(__file__).resolve()), "--child", str(sp), str(out)],
-                    capture_output=True,
-                    text=True,
-                    timeout=timeout,
-                    cwd=str(ld.file.parent),
-                    env=_env(),
-                )
-            except subprocess.TimeoutExpired:
-                return {
-                    "status": "error",
-                    "stage": "timeout",
-                    "error": {"type": "Timeout", "message": f"over {timeout:.0f} s"},
-                }
+            srv = _take_server()
+            if srv is not None:
+                try:
+                    done = srv.run(str(sp), str(out), str(ld.file.parent), timeout)
+                finally:
+                    _give_server(srv)
+                if done == "timeout":
+                    return {
+                        "status": "error",
+                        "stage": "timeout",
+                        "error": {"type": "Timeout", "message": f"over {timeout:.0f} s"},
+                    }
+                stderr = done
+            else:
+                try:
+                    p = subprocess.run(
+                        [sys.executable, str(Path(__file__).resolve()), "--child", str(sp), str(out)],
+                        capture_output=True,
+                        text=True,
+                        timeout=timeout,
+                        cwd=str(ld.file.parent),
+                        env=_env(),
+                    )
+                except subprocess.TimeoutExpired:
+                    return {
+                        "status": "error",
+                        "stage": "timeout",
+                        "error": {"type": "Timeout", "message": f"over {timeout:.0f} s"},
+                    }
+                stderr = p.stderr or ""
             if not out.is_file():
                 return {
                     "status": "error",
                     "stage": "child",
-                    "error": {"type": "ChildDied", "message": (p.stderr or "")[-600:]},
+                    "error": {"type": "ChildDied", "message": stderr[-600:]},
                 }
             res = json.loads(out.read_text())
             res["seconds"] = round(time.perf_counter() - t0, 2)
@@ -212,6 +246,113 @@ def run(drv: ClassDriver, source: str | None = None, timeout: float = 120) -> di
     return res
 
 
+# ---- a fork server: torch is imported once, each run is a fork of it ------------------------
+
+
+class ForkServer:
+    """``proofs.py --server``: imports torch, then forks one child per request (the child
+    runs exactly what ``--child`` runs).  Saves the import of torch on every run."""
+
+    def __init__(self) -> None:
+        self.p = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--server"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=_env(),
+            cwd=str(HERE),
+        )
+
+    def run(self, spec: str, out: str, cwd: str, timeout: float) -> str:
+        assert self.p.stdin is not None and self.p.stdout is not None
+        self.p.stdin.write(json.dumps({"spec": spec, "out": out, "cwd": cwd, "timeout": timeout}) + "\n")
+        self.p.stdin.flush()
+        line = self.p.stdout.readline()
+        if not line:
+            raise RuntimeError("the fork server died")
+        return str(json.loads(line)["result"])
+
+    def close(self) -> None:
+        if self.p.stdin:
+            self.p.stdin.close()
+        self.p.wait(timeout=30)
+
+
+_SERVERS: list[ForkServer] = []
+_IDLE: list[ForkServer] = []
+_MAX_SERVERS = 0
+
+
+def use_servers(n: int) -> None:
+    """Run through up to ``n`` fork servers from now on (0: a fresh interpreter per run)."""
+    global _MAX_SERVERS
+    _MAX_SERVERS = n
+
+
+def _take_server() -> ForkServer | None:
+    with _LOCK:
+        if _IDLE:
+            return _IDLE.pop()
+        if len(_SERVERS) < _MAX_SERVERS:
+            srv = ForkServer()
+            _SERVERS.append(srv)
+            return srv
+    return None
+
+
+def _give_server(srv: ForkServer) -> None:
+    with _LOCK:
+        if srv.p.poll() is None:
+            _IDLE.append(srv)
+        else:
+            _SERVERS.remove(srv)
+
+
+def close_servers() -> None:
+    with _LOCK:
+        for srv in _SERVERS:
+            srv.close()
+        _SERVERS.clear()
+        _IDLE.clear()
+
+
+def server() -> None:
+    import signal
+
+    import torch  # noqa: F401 - imported once, before the forks
+    import torch.nn  # noqa: F401
+    import torch.nn.utils.rnn  # noqa: F401
+
+    for line in sys.stdin:
+        req = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                fd = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(fd, 1)
+                os.dup2(fd, 2)
+                os.chdir(req["cwd"])
+                child(req["spec"], req["out"])
+                code = 0
+            finally:
+                os._exit(code)
+        deadline = time.monotonic() + float(req["timeout"])
+        result = "done"
+        while True:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                result = "timeout"
+                break
+            time.sleep(0.02)
+        sys.stdout.write(json.dumps({"result": result}) + "\n")
+        sys.stdout.flush()
+
+
 def cleanup(drivers: list[ClassDriver]) -> None:
     """Remove the (empty) mutant folders left in the working folders."""
     for d in {str(local(x).workdir) if not isinstance(x, LocalDriver) else str(x.workdir) for x in drivers}:
@@ -219,6 +360,9 @@ def cleanup(drivers: list[ClassDriver]) -> None:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) == 2 and sys.argv[1] == "--server":
+        server()
+        sys.exit(0)
     if len(sys.argv) == 4 and sys.argv[1] == "--child":
         child(sys.argv[2], sys.argv[3])
         sys.exit(0)
