@@ -384,6 +384,25 @@ def module_path(module: str, importer: str,
     return found
 
 
+#: what a star import of an outside package brings in, for the packages that re-export torch
+_FASTAI_STAR = {"torch": "torch", "nn": "torch.nn", "F": "torch.nn.functional",
+                "Module": "fastai.torch_core.Module", "Tensor": "torch.Tensor"}
+
+
+def outside_star(module: str) -> dict[str, str]:
+    """Names of ``from <module> import *`` for a module outside the project that we know:
+    ``torch.nn`` (its layer classes) and fastai's star-import entry points."""
+    if module in ("torch.nn", "torch.nn.modules"):
+        from .layers import SIGNATURES
+
+        names = [*SIGNATURES, "Module", "ModuleList", "ModuleDict", "Sequential", "Parameter",
+                 "ParameterList"]
+        return {n: f"torch.nn.{n}" for n in names if n[:1].isupper()}
+    if module == "fastai" or module.startswith("fastai."):
+        return dict(_FASTAI_STAR)
+    return {}
+
+
 @dataclass(frozen=True)
 class Located:
     path: str
@@ -464,6 +483,8 @@ class Index:
             sp = self.module_path(star, importer)
             if sp is not None:
                 out.update(self.exports(sp, star))
+            else:
+                out.update(outside_star(star))
         return out
 
     def locate(self, qual: str, importer: str, depth: int = 0) -> Located | None:

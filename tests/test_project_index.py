@@ -455,3 +455,27 @@ def test_a_changed_base_invalidates_the_single_file_cache(tmp_path: Path) -> Non
     assert [f.code for r in res for f in r.findings] == ["LST101"]  # now Good's 2*hidden is wrong
     line = (tmp_path / "model.py").read_text().splitlines()[res[0].findings[0].line - 1]
     assert "self.head(" in line
+
+
+def test_star_imports_of_torch_nn_and_fastai(tmp_path: Path) -> None:
+    """``from torch.nn import *`` brings the layer classes; fastai's ``from fastai.vision.all
+    import *`` brings ``nn`` and its ``Module`` (an ``nn.Module``), though fastai is not read."""
+    body = '''
+
+class Net({base}):
+    def __init__(self):
+        {sup}self.enc = {lstm}(5, 7, batch_first=True, bidirectional=True)
+        self.head = {lin}(7, 3)
+
+    def forward(self, x):
+        out, _ = self.enc(x)
+        return self.head(out)
+'''
+    write(tmp_path, {
+        "a.py": "from torch.nn import *" + body.format(base="Module", sup="super().__init__()\n"
+                                                        "        ", lstm="LSTM", lin="Linear"),
+        "b.py": "from fastai.vision.all import *" + body.format(base="Module", sup="",
+                                                                lstm="nn.LSTM", lin="nn.Linear"),
+    })
+    assert _alone(tmp_path / "a.py") == ["LST101"]
+    assert _alone(tmp_path / "b.py") == ["LST101"]
