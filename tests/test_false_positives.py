@@ -485,3 +485,88 @@ def test_state_expanded_over_layers(tmp_path, expand):
     out = _run(code, "Net()", "torch.randn(3, 7, 6)", "torch.randn(3, 16)")
     assert tuple(out.shape) == (3, 3)
     _clean(tmp_path, code)
+
+
+CHILD_PACKS_ITS_RNN = '''
+from extractors import Extractor  # a module lstm-lint does not see (the repository's own)
+
+
+class BNReluRNN(nn.Module):
+    """kospeech's DeepSpeech2 layer: packs its (time-major) input with the lengths."""
+
+    def __init__(self, input_size, hidden_state_dim=16, bidirectional=True):
+        super().__init__()
+        self.rnn = nn.GRU(input_size, hidden_state_dim, batch_first=True,
+                          bidirectional=bidirectional)
+
+    def forward(self, inputs, input_lengths):      # inputs: (T, B, D)
+        total_length = inputs.size(0)
+        outputs = nn.utils.rnn.pack_padded_sequence(inputs, input_lengths.cpu())
+        outputs, hidden_states = self.rnn(outputs)
+        outputs, _ = nn.utils.rnn.pad_packed_sequence(outputs, total_length=total_length)
+        return outputs
+
+
+class DeepSpeech2(nn.Module):
+    def __init__(self, input_dim=8, num_rnn_layers=2, rnn_hidden_dim=16, bidirectional=True):
+        super().__init__()
+        self.conv = Extractor(input_dim)
+        out_dim = rnn_hidden_dim << 1 if bidirectional else rnn_hidden_dim
+        self.rnn_layers = nn.ModuleList()
+        for i in range(num_rnn_layers):
+            self.rnn_layers.append(
+                BNReluRNN(input_dim if i == 0 else out_dim, rnn_hidden_dim, bidirectional))
+        self.fc = nn.Linear(out_dim, 5)
+
+    def forward(self, inputs, input_lengths):      # inputs: (B, T, D)
+        outputs, output_lengths = self.conv(inputs, input_lengths)
+        outputs = outputs.permute(1, 0, 2).contiguous()
+        for rnn_layer in self.rnn_layers:
+            outputs = rnn_layer(outputs, output_lengths)
+        return self.fc(outputs.transpose(0, 1)), output_lengths
+'''
+
+EXTRACTOR = '''
+import torch.nn as nn
+
+
+class Extractor(nn.Module):
+    def __init__(self, input_dim):
+        super().__init__()
+        self.conv = nn.Conv1d(input_dim, input_dim, 1)  # pointwise: no step sees another
+
+    def forward(self, inputs, input_lengths):
+        return self.conv(inputs.transpose(1, 2)).transpose(1, 2), input_lengths
+'''
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "LST205 false positive on real code (kospeech): rules/lst205_unused_lengths_last_step.py "
+    "check() takes the class analysed (the parent, DeepSpeech2) for _packs(m.cls.node), not the "
+    "class whose forward calls the RNN (BNReluRNN, which packs); _rnn_input_packed misses the "
+    "packing because lstm_lint/ops.py pack() returns UNKNOWN, not a Packed, when its input is "
+    "unknown (the extractor is not seen); _padding_read then reports any bidirectional RNN"))
+def test_child_packs_its_rnn(tmp_path, monkeypatch):
+    """Real code (kospeech deepspeech2/model.py:79, las/encoder.py:102): LST205 'backward
+    direction starts in the padding' on a bidirectional RNN whose input is packed, reported
+    through the parent (DeepSpeech2, ListenAttendSpell) whose forward receives the lengths."""
+    import sys
+    import types
+
+    torch = pytest.importorskip("torch")
+    mod = types.ModuleType("extractors")
+    exec(EXTRACTOR, mod.__dict__)
+    monkeypatch.setitem(sys.modules, "extractors", mod)
+    ns: dict = {}
+    exec(HEADER + CHILD_PACKS_ITS_RNN, ns)
+    torch.manual_seed(0)
+    model = ns["DeepSpeech2"]().eval()
+    x, lengths = torch.randn(3, 7, 8), torch.tensor([7, 5, 2])
+    noisy = x.clone()
+    noisy[1, 5:], noisy[2, 2:] = 100.0, -100.0  # change only the padding
+    with torch.no_grad():
+        y, _ = model(x, lengths)
+        y2, _ = model(noisy, lengths)
+    # the padding is never read: every real step is unchanged, in both directions
+    assert torch.allclose(y[1, :5], y2[1, :5]) and torch.allclose(y[2, :2], y2[2, :2])
+    _clean(tmp_path, CHILD_PACKS_ITS_RNN)
