@@ -121,7 +121,7 @@ class Net(nn.Module):
             for call in g.nodes("layer"):
                 layer = call.attrs.get("layer")
                 if layer is None or layer.kind not in RECURRENT or layer.node in seen \
-                        or _rnn_input_packed(g, layer.node):
+                        or _rnn_input_packed(g, layer.node) or _packs_around(ctx, call.cst):
                     continue
                 read = _padding_read(ctx, g, layer)
                 if read is None:
@@ -238,3 +238,14 @@ def _padding_read(ctx: RuleContext, g: Any, layer: Any) -> tuple[str, Any] | Non
         # its backward direction starts in the padding: every step and both final states
         return ("its backward direction starts in the padding (every step, and h_n)", None)
     return None
+
+
+def _packs_around(ctx: RuleContext, call: Any) -> bool:
+    """Does the class whose code calls the RNN pack anything?  (a child module's RNN run from
+    its parent's analysis: the child packs, the parent does not)"""
+    from lstm_lint.rule import contains
+
+    for cls in ctx.analysis.fm.classes.values():
+        if contains(cls.node, call):
+            return _packs(cls.node)
+    return True  # the call is in another file: its packing is not visible here

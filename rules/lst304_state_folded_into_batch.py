@@ -143,7 +143,7 @@ class Net(nn.Module):
                     mode = "mix"
                 else:
                     continue
-                if not flows_into_head(g, node.id) and not ctx.used_as_summary(g, node.id):
+                if not _feeds_model(ctx, g, node.id):
                     continue
                 yield self._finding(ctx, node, src, out, mode)
 
@@ -224,3 +224,12 @@ def _source(g: Any, nid: int) -> Tensor | None:
                 and v.roles is not None and v.roles[:2] == (STATE, BATCH):
             return v
     return None
+
+
+def _feeds_model(ctx: RuleContext, g: Any, nid: int) -> bool:
+    """The folded state reaches a layer or the module's output, also through a cat/stack."""
+    if flows_into_head(g, nid) or ctx.used_as_summary(g, nid):
+        return True
+    return any(g.g.nodes[s].get("op") in ("cat", "stack")
+               and (flows_into_head(g, s) or ctx.used_as_summary(g, s))
+               for s in g.g.successors(nid))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -130,6 +131,35 @@ class Net(nn.Module):
                 found.sort(key=lambda t: t[0].id)
                 seen.update(id(src.cst) for src, _s, _a in found)
                 yield self._finding(ctx, call, found, fixed)
+        yield from self._state_methods(ctx, seen)
+
+    def _state_methods(self, ctx: RuleContext, seen: set[int]) -> Iterator[Finding]:
+        """``def init_hidden(self, bsz): return torch.zeros(L, 32, H)``: a state method that is
+        given the batch size and builds the state for another one (not followed by the engine
+        when only the training code calls it)."""
+        for cls in ctx.analysis.fm.module_classes():
+            text = ctx.analysis.fm.module.code_for_node(cls.node)
+            if not any(k in text for k in ("LSTM", "GRU", "RNN")):
+                continue
+            for name, fn in cls.methods.items():
+                if name == "forward" or not any(w in name.lower() for w in _STATE_METHODS):
+                    continue
+                batch = [p.name.value for p in fn.params.params[1:]
+                         if _BATCH_PARAM.match(p.name.value)]
+                if not batch:
+                    continue
+                for call, arg in _factories(fn, batch[0]):
+                    if id(call) in seen or _mentions(arg, batch[0]):
+                        continue
+                    code = ctx.analysis.fm.module.code_for_node(arg)
+                    seen.add(id(call))
+                    msg = (f"{name}() receives the batch size {batch[0]} but builds this state "
+                           f"for a batch of {code}: the RNN raises (or mixes samples) for every "
+                           f"batch of another size; build it with {batch[0]}")
+                    f = ctx.finding(call, msg)
+                    ctx.with_fix(f, "unsafe", "size the state from the batch it is given",
+                                 [(arg, cst.parse_expression(batch[0]))])
+                    yield f
 
     def _finding(self, ctx: RuleContext, call: NodeView,
                  found: list[tuple[NodeView, Tensor, int]], fixed: Expr) -> Finding:
@@ -244,3 +274,50 @@ def _enclosing_function(ctx: RuleContext, node: Any) -> cst.FunctionDef | None:
             if contains(fn, node):
                 return fn
     return None
+
+
+_STATE_METHODS = ("hidden", "state", "init_h", "zero_h")
+_BATCH_PARAM = re.compile(r"^(?:b|bs|bsz|nbatch|n_batch|batch|batch_?size|batch_sz|batchsize|"
+                          r"num_batch|batch_len)$")
+_FACTORIES = frozenset({"zeros", "ones", "randn", "rand", "empty", "new", "new_zeros",
+                        "new_ones", "new_empty", "FloatTensor", "Tensor"})
+
+
+def _factories(fn: cst.FunctionDef, batch: str
+               ) -> Iterator[tuple[cst.Call, cst.BaseExpression]]:
+    """Factory calls with three plain sizes whose batch (the middle one) is a constant other
+    than 1 (``zeros(L, 1, H).expand(...)`` is fine) or a ``self.`` attribute."""
+    out: list[tuple[cst.Call, cst.BaseExpression]] = []
+
+    class V(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            f = node.func
+            name = f.attr.value if isinstance(f, cst.Attribute) else \
+                f.value if isinstance(f, cst.Name) else None
+            if name not in _FACTORIES:
+                return
+            sizes = [a.value for a in node.args if a.keyword is None and not a.star]
+            if len(sizes) == 1 and isinstance(sizes[0], cst.Tuple | cst.List):
+                sizes = [e.value for e in sizes[0].elements]
+            if len(sizes) != 3 or any(_mentions(x, batch) for x in sizes):
+                return  # the batch it was given sits on another axis: not an RNN state
+            mid = sizes[1]
+            if isinstance(mid, cst.Integer) and mid.value not in ("0", "1") or (
+                    isinstance(mid, cst.Attribute) and isinstance(mid.value, cst.Name)
+                    and mid.value.value == "self"):
+                out.append((node, mid))
+
+    fn.body.visit(V())
+    yield from out
+
+
+def _mentions(node: cst.CSTNode, name: str) -> bool:
+    found = False
+
+    class V(cst.CSTVisitor):
+        def visit_Name(self, n: cst.Name) -> None:
+            nonlocal found
+            found = found or n.value == name
+
+    node.visit(V())
+    return found
