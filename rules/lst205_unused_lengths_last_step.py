@@ -105,6 +105,20 @@ class Net(nn.Module):
         out, _ = self.lstm(x)  # <-- LST205
         return self.fc(out[:, -1])
 """,
+        """
+import torch.nn as nn
+
+class Tagger(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(10, 20, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(40, 5)
+
+    def forward(self, x, x_lens):
+        mask = x_lens  # used, but never to pack
+        out, _ = self.lstm(x)  # <-- LST205
+        return self.fc(out), mask
+""",
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:

@@ -80,6 +80,19 @@ class Net(nn.Module):
         h0 = torch.zeros(1, batch_size, self.hidden)
         return self.gru(x, h0)[0]
 """,
+        """
+import torch
+import torch.nn as nn
+
+class LanguageModel(nn.Module):
+    def __init__(self, vocab, hidden, layers):
+        super().__init__()
+        self.hidden, self.layers = hidden, layers
+        self.rnn = nn.GRU(hidden, hidden, layers)
+
+    def init_hidden(self, bsz):
+        return torch.zeros(self.layers, 1, self.hidden).expand(-1, bsz, -1).contiguous()
+""",
     ]
     INVALID = [
         """
@@ -110,6 +123,20 @@ class Net(nn.Module):
         h0 = torch.zeros(1, x.size(1), self.hidden)
         c0 = torch.zeros(1, 64, self.hidden)  # <-- LST305
         return self.lstm(x, (h0, c0))[0]
+""",
+        """
+import torch
+import torch.nn as nn
+
+class LanguageModel(nn.Module):
+    def __init__(self, vocab, hidden, layers):
+        super().__init__()
+        self.hidden, self.layers = hidden, layers
+        self.rnn = nn.LSTM(hidden, hidden, layers)
+
+    def init_hidden(self, bsz):
+        return (torch.zeros(self.layers, 32, self.hidden),  # <-- LST305
+                torch.zeros(self.layers, bsz, self.hidden))
 """,
     ]
 
