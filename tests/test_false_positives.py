@@ -540,12 +540,6 @@ class Extractor(nn.Module):
 '''
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "LST205 false positive on real code (kospeech): rules/lst205_unused_lengths_last_step.py "
-    "check() takes the class analysed (the parent, DeepSpeech2) for _packs(m.cls.node), not the "
-    "class whose forward calls the RNN (BNReluRNN, which packs); _rnn_input_packed misses the "
-    "packing because lstm_lint/ops.py pack() returns UNKNOWN, not a Packed, when its input is "
-    "unknown (the extractor is not seen); _padding_read then reports any bidirectional RNN"))
 def test_child_packs_its_rnn(tmp_path, monkeypatch):
     """Real code (kospeech deepspeech2/model.py:79, las/encoder.py:102): LST205 'backward
     direction starts in the padding' on a bidirectional RNN whose input is packed, reported
@@ -570,3 +564,99 @@ def test_child_packs_its_rnn(tmp_path, monkeypatch):
     # the padding is never read: every real step is unchanged, in both directions
     assert torch.allclose(y[1, :5], y2[1, :5]) and torch.allclose(y[2, :2], y2[2, :2])
     _clean(tmp_path, CHILD_PACKS_ITS_RNN)
+
+
+CRF_ENCODER = '''
+import torch
+import torch.nn as nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+
+class BiLSTMEncoder(nn.Module):
+    def __init__(self, label_size, input_dim, hidden_dim, num_lstm_layers=1):
+        super().__init__()
+        self.lstm = nn.LSTM(input_dim, hidden_dim // 2, num_layers=num_lstm_layers,
+                            batch_first=True, bidirectional=True)
+        self.hidden2tag = nn.Linear(hidden_dim, label_size)
+
+    def forward(self, word_rep, word_seq_lens):
+        sorted_seq_len, perm_idx = word_seq_lens.sort(0, descending=True)
+        _, recover_idx = perm_idx.sort(0, descending=False)
+        packed_words = pack_padded_sequence(word_rep[perm_idx], sorted_seq_len.cpu(), True)
+        lstm_out, _ = self.lstm(packed_words, None)
+        lstm_out, _ = pad_packed_sequence(lstm_out, batch_first=True)
+        return self.hidden2tag(lstm_out)[recover_idx]
+'''
+
+CRF_MODEL = '''
+import torch.nn as nn
+
+from fpcrf.embedder import WordEmbedder
+from fpcrf.module.bilstm_encoder import BiLSTMEncoder
+
+
+class NNCRF(nn.Module):
+    def __init__(self, label_size=5, hidden_dim=16):
+        super().__init__()
+        self.embedder = WordEmbedder()
+        self.encoder = BiLSTMEncoder(label_size, self.embedder.get_output_dim(), hidden_dim)
+
+    def forward(self, words, word_seq_lens):
+        word_rep = self.embedder(words, word_seq_lens)
+        return self.encoder(word_rep, word_seq_lens.cpu())
+'''
+
+CRF_EMBEDDER = '''
+import torch.nn as nn
+
+
+class WordEmbedder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(20, 8)
+
+    def get_output_dim(self):
+        return 8
+
+    def forward(self, words, lengths):
+        return self.emb(words)
+'''
+
+
+def test_child_in_another_file_packs_its_rnn(tmp_path, monkeypatch):
+    """Real code (allanj/pytorch_neural_crf bilstm_encoder.py:52): LST205 in the child's file,
+    found through NNCRF's self.encoder, on a BiLSTM whose input is sorted and packed."""
+    import importlib
+    import sys
+    import types
+
+    torch = pytest.importorskip("torch")
+    pkg = tmp_path / "fpcrf"
+    (pkg / "module").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "module" / "__init__.py").write_text("")
+    (pkg / "module" / "bilstm_encoder.py").write_text(CRF_ENCODER)
+    (pkg / "model.py").write_text(CRF_MODEL)
+    # torch run: the embedder the linter does not see comes from a module given here
+    emb = types.ModuleType("fpcrf.embedder")
+    exec(CRF_EMBEDDER, emb.__dict__)
+    monkeypatch.setitem(sys.modules, "fpcrf.embedder", emb)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in ("fpcrf", "fpcrf.module", "fpcrf.module.bilstm_encoder", "fpcrf.model"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    torch.manual_seed(0)
+    model = importlib.import_module("fpcrf.model").NNCRF().eval()
+    words, lengths = torch.randint(1, 20, (3, 7)), torch.tensor([7, 5, 2])
+    noisy = words.clone()
+    noisy[1, 5:], noisy[2, 2:] = 3, 11  # change only the padding
+    with torch.no_grad():
+        y, y2 = model(words, lengths), model(noisy, lengths)
+    assert tuple(y.shape) == (3, 7, 5)
+    assert torch.allclose(y[1, :5], y2[1, :5]) and torch.allclose(y[2, :2], y2[2, :2])
+    from lstm_lint.project import Project
+
+    path = str(pkg / "model.py")
+    fm = load(path)
+    assert fm is not None and not isinstance(fm, Finding), fm
+    found = check_file(fm, Project([path]), Options()).findings
+    assert not found, [f"{f.path}:{f.line}: {f.message}" for f in found]
