@@ -344,9 +344,8 @@ class Scanner(cst.CSTVisitor):
         )
         if s.reach is None and s.edits[0].probe_before:
             s.reach = s.edits[0]
-        if not s.focus:
-            start = s.line
-            s.focus = sorted(set(s.lines) | {ln for ln in self.func_lines() if ln >= start})
+        if not s.focus:  # the function the value flows through (a loop brings it back above)
+            s.focus = sorted(set(s.lines) | set(self.func_lines()))
         self.sites.append(s)
 
     # -- pass 1 (done before the walk): constructors and attributes
@@ -386,7 +385,8 @@ class Scanner(cst.CSTVisitor):
         if n in RNN_TYPES | CELL_TYPES:
             typ = n
         elif (
-            n != "getattr"
+            (isinstance(node.func, cst.Call) or bool(n and re.search(r"rnn|lstm|gru|cell|recur", n, re.I)))
+            and n != "getattr"
             and built is not None
             and r[0] in self.lines_built
             and n not in ("ModuleList", "Sequential", "append", "ModuleDict")
@@ -1270,8 +1270,9 @@ SHAPE_MSG = (
 CRASH_MSG: dict[str, str] = {
     "LST101": r"mat1 and mat2|size mismatch|input\.size\(-1\) must be equal to input_size|normalized_shape"
     r"|[Ee]xpected .*(channels|size|shape)|cannot be multiplied|must match|running_mean",
-    "LST301": r"[Ee]xpected hidden|hidden size|hx|[Ee]xpected .*size|size mismatch|must match",
-    "LST305": r"[Ee]xpected hidden|hidden size|hx|[Ee]xpected .*size|size mismatch|must match",
+    "LST301": r"[Ee]xpected hidden|hidden size|hx|[Ee]xpected .*size|size mismatch|must match|match hidden",
+    "LST305": r"[Ee]xpected hidden|hidden size|hx|[Ee]xpected .*size|size mismatch|must match|match hidden",
+    "LST401": SHAPE_MSG + r"|matrix|number of dimensions|running_mean|should contain",
     "LST502": r"proj_size has to be smaller than hidden_size",
     "LST402": r"[Tt]arget|batch_size|[Ee]xpected input|size|shape|dimension",
 }
