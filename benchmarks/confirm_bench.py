@@ -61,7 +61,7 @@ def targets(ns: argparse.Namespace) -> list[Path]:
             base = work / drv.stem
             for c in d.get("classes", []):
                 p = base / c["path"]
-                if p.exists() and p not in seen:
+                if p.exists() and p.suffix == ".py" and p not in seen:
                     seen.add(p)
                     out.append(p)
     return out
