@@ -25,6 +25,8 @@ from lstm_lint.values import STATE, TIME, Packed, Tensor
 _LENGTHS = re.compile(r"^(?:\w+_)?(?:lengths?|lens|len)$")
 _NOT_LENGTHS = frozenset({"seq_len", "seq_length", "max_len", "max_length", "sequence_length",
                           "len", "length", "pad_len", "window_len"})
+#: lengths of the targets or outputs (CTC labels, a decoder's side), not of an RNN's input
+_TARGET_SIDE = re.compile(r"^(?:tgt|trg|targets?|labels?|y|dec|decoder|out|outputs?)_")
 
 
 class UnusedLengthsLastStep(Rule):
@@ -179,7 +181,7 @@ def _length_params(fn: cst.FunctionDef) -> list[str]:
     out = []
     for p in list(fn.params.params)[1:] + list(fn.params.kwonly_params):
         name = p.name.value
-        if name in _NOT_LENGTHS or not _LENGTHS.match(name):
+        if name in _NOT_LENGTHS or not _LENGTHS.match(name) or _TARGET_SIDE.match(name):
             continue
         out.append(name)
     return out

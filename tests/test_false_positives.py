@@ -660,3 +660,54 @@ def test_child_in_another_file_packs_its_rnn(tmp_path, monkeypatch):
     assert fm is not None and not isinstance(fm, Finding), fm
     found = check_file(fm, Project([path]), Options()).findings
     assert not found, [f"{f.path}:{f.line}: {f.message}" for f in found]
+
+
+TARGET_LENGTHS = '''
+class CRNN(nn.Module):
+    """Images of one size: the BiLSTM runs over image columns, nothing is padded; the lengths
+    forward receives are the CTC labels'."""
+
+    def __init__(self, n_classes=11, hidden=32):
+        super().__init__()
+        self.cnn = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d((32, 1)))
+        self.rnn = nn.LSTM(16, hidden, bidirectional=True)
+        self.fc = nn.Linear(2 * hidden, n_classes)
+
+    def forward(self, images, targets, target_lengths):
+        f = self.cnn(images).squeeze(2).permute(2, 0, 1)      # (W, B, 16)
+        out, _ = self.rnn(f)
+        log_probs = F.log_softmax(self.fc(out), dim=2)       # (W, B, C)
+        input_lengths = torch.full((images.size(0),), log_probs.size(0), dtype=torch.long)
+        return F.ctc_loss(log_probs, targets, input_lengths, target_lengths)
+
+
+class Tagger(nn.Module):
+    """A bidirectional encoder over a fixed window; the lengths are the targets'."""
+
+    def __init__(self, n_in=6, hidden=16, vocab=9):
+        super().__init__()
+        self.enc = nn.GRU(n_in, hidden, batch_first=True, bidirectional=True)
+        self.out = nn.Linear(2 * hidden, vocab)
+
+    def forward(self, window, tgt, tgt_lengths):
+        enc, _ = self.enc(window)
+        logits = self.out(enc.mean(1)).unsqueeze(1).expand(-1, tgt.size(1), -1)
+        mask = torch.arange(tgt.size(1))[None] < tgt_lengths[:, None]
+        return F.cross_entropy(logits[mask], tgt[mask])
+'''
+
+
+def test_lengths_of_the_targets(tmp_path):
+    """LST205 (bidirectional branch, 721c44a) took target_lengths/tgt_lengths for the lengths
+    of the RNN's input; fixed in rules/lst205 (_TARGET_SIDE names are not input lengths)."""
+    loss = _run(TARGET_LENGTHS, "CRNN()", "torch.randn(3, 1, 32, 20)",
+                "torch.randint(1, 11, (3, 5))", "torch.tensor([5, 3, 4])")
+    assert loss.dim() == 0 and torch_finite(loss)
+    loss = _run(TARGET_LENGTHS, "Tagger()", "torch.randn(3, 7, 6)", "torch.randint(0, 9, (3, 4))",
+                "torch.tensor([4, 2, 3])")
+    assert loss.dim() == 0 and torch_finite(loss)
+    _clean(tmp_path, TARGET_LENGTHS)
+
+
+def torch_finite(t) -> bool:
+    return bool(t.isfinite().all())
