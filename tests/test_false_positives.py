@@ -715,8 +715,9 @@ def torch_finite(t) -> bool:
 
 STATE_BRIDGE = '''
 class Encoder(nn.Module):
-    """OpenNMT-py's RNNEncoder bridge (_bottle_hidden): a Linear applied to every layer's
-    final state by folding the layers into the batch and unfolding right after."""
+    """A per-layer bridge: one Linear applied to every layer's final state by folding the
+    layers into the batch and unfolding right after (OpenNMT-py's _bottle_hidden shape; its
+    3.5.1 release bridges (B, layers*H) rows instead, after a permute, which stays clean)."""
 
     def __init__(self, n_in=6, hidden=16, layers=2):
         super().__init__()
@@ -756,7 +757,7 @@ class Bridged(nn.Module):
     "LST304 false positive: rules/lst304_state_folded_into_batch.py check() reports any "
     "reshape of h_n (n, B, H) to (n*B, H) that flows into a head (flows_into_head/"
     "used_as_summary), though a row-wise head (nn.Linear, an activation) followed by a "
-    "reshape back to (n, B, .) keeps every layer's row apart: OpenNMT's bridge folds and "
+    "reshape back to (n, B, .) keeps every layer's row apart: a per-layer bridge folds and "
     "unfolds; the rule must follow the value past the head and stay silent when it is "
     "unfolded to (n, B, .) (or reaches another RNN as its state)"))
 def test_state_bridge_folds_and_unfolds(tmp_path):
