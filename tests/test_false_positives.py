@@ -814,6 +814,20 @@ class State(nn.Module):
     def forward(self, x):
         out, _ = self.rnn(x, self.init_hidden(x.size(0)))
         return out
+
+
+class Directions(nn.Module):
+    """The old conditional idiom ``bidirectional and 2 or 1``."""
+
+    def __init__(self, n_in=8, hidden=16, bidirectional=True):
+        super().__init__()
+        num_directions = bidirectional and 2 or 1
+        self.rnn = nn.GRU(n_in, hidden, batch_first=True, bidirectional=bidirectional)
+        self.fc = nn.Linear(hidden * num_directions, 3)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.fc(out.mean(1))
 '''
 
 
@@ -822,10 +836,12 @@ class State(nn.Module):
     "lstm_lint/infer.py Interpreter.eval, cst.BooleanOperation branch, gives the truth value "
     "(Const(True), _truth_value(right)) instead of the operand: `head_size or hidden_size` "
     "with head_size=None becomes True (size 1) instead of hidden_size, and `bsz or "
-    "self.batch_size` with bsz = B (provably >= 1) becomes True instead of B; `a or b` must "
+    "self.batch_size` with bsz = B (provably >= 1) becomes True instead of B, and "
+    "`bidirectional and 2 or 1` becomes True (1 direction); `a or b` must "
     "give a when a is truthy and b when a is falsy (`and` the other way round)"))
 def test_sizes_defaulted_with_or(tmp_path):
     assert tuple(_run(OR_DEFAULTS, "Head()", "torch.randn(3, 7, 8)").shape) == (3, 3)
     assert tuple(_run(OR_DEFAULTS, "Head(8, 32, 12)", "torch.randn(3, 7, 8)").shape) == (3, 3)
     assert tuple(_run(OR_DEFAULTS, "State()", "torch.randn(3, 7, 6)").shape) == (3, 7, 16)
+    assert tuple(_run(OR_DEFAULTS, "Directions()", "torch.randn(3, 7, 8)").shape) == (3, 3)
     _clean(tmp_path, OR_DEFAULTS)
