@@ -7,7 +7,7 @@ from typing import Any
 
 import libcst as cst
 
-from lstm_lint.rule import Finding, Rule, RuleContext
+from lstm_lint.rule import Finding, Rule, RuleContext, lines_of
 
 
 class DropoutSingleLayer(Rule):
@@ -72,7 +72,10 @@ class Net(nn.Module):
             msg = (f"{label} has dropout={c.detail.get('value')} but num_layers=1: RNN dropout "
                    "applies between stacked layers, so it does nothing here; use nn.Dropout on "
                    "the output, or num_layers > 1")
-            f = ctx.finding(node, msg)
+            at = next((a for a in getattr(node.cst, "args", ()) if a.keyword is not None
+                       and a.keyword.value == "dropout"), None)
+            f = ctx.finding(at, msg, related=node.cst, related_message=f"{label} is built here") \
+                if at is not None else ctx.finding(node, msg)
             call = node.cst
             args = getattr(call, "args", None)
             if args is not None:
@@ -90,11 +93,11 @@ class Net(nn.Module):
                 if "dropout" in w and "num_layers" in w:
                     return ("confirmed", f"PyTorch warned: {w.splitlines()[0]}")
         for ev in evidence:
-            for op in ev.ops_at(finding.line):
+            for op in [o for ln in sorted(lines_of(finding)) for o in ev.ops_at(ln)]:
                 cfg = op.get("config") if op.get("op") == "build" else None
                 if not cfg:
                     continue
-                built = (f"the {op['name']} built at line {finding.line} has "
+                built = (f"the {op['name']} built at line {op['line']} has "
                          f"dropout={cfg['dropout']} and num_layers={cfg['num_layers']}")
                 if cfg["dropout"] and cfg["num_layers"] == 1:
                     return ("confirmed", built + ": no layer follows to drop into")

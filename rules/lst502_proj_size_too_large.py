@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from lstm_lint.rule import Finding, Rule, RuleContext, error_near
+from lstm_lint.rule import Finding, Rule, RuleContext, error_near, lines_of
 
 
 class ProjSizeTooLarge(Rule):
@@ -56,7 +56,11 @@ class Net(nn.Module):
             label = c.layer.label() if c.layer else "the LSTM"
             msg = (f"{label} has {c.received}, but PyTorch requires {c.expected} and raises "
                    "when the model is built")
-            yield ctx.finding(node, msg)
+            at = _keyword(node.cst, "proj_size")
+            if at is None:
+                yield ctx.finding(node, msg)
+            else:  # at the value, with the layer's constructor as the related location
+                yield ctx.finding(at, msg, related=node.cst, related_message=f"{label} is built here")
 
     def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
         """Decided by building the model: no forward input is needed."""
@@ -64,9 +68,17 @@ class Net(nn.Module):
         if hit is not None:
             return hit
         for ev in evidence:
-            for op in ev.ops_at(finding.line):
+            for op in [o for ln in sorted(lines_of(finding)) for o in ev.ops_at(ln)]:
                 cfg = op.get("config") if op.get("op") == "build" else None
                 if cfg and cfg["proj_size"] < cfg["hidden_size"]:
-                    return ("refuted", f"the {op['name']} built at line {finding.line} has "
+                    return ("refuted", f"the {op['name']} built at line {op['line']} has "
                             f"proj_size={cfg['proj_size']} < hidden_size={cfg['hidden_size']}")
         return None
+
+
+def _keyword(call: Any, name: str) -> Any:
+    """The ``name=`` argument of a call (where the bad value is written), if any."""
+    for a in getattr(call, "args", ()):
+        if a.keyword is not None and a.keyword.value == name:
+            return a
+    return None
