@@ -266,6 +266,16 @@ def _new_module(path: str) -> types.ModuleType:
         mod.__package__ = pkg
         if root not in sys.path:
             sys.path.insert(1, root)
+    # the project's own absolute imports (``from kospeech.models import ...`` in a namespace
+    # package): the folders above the file, after everything installed, so they shadow nothing
+    folder = os.path.dirname(os.path.abspath(path))
+    for _ in range(6):
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+        if folder not in sys.path:
+            sys.path.append(folder)
     sys.modules[PRIVATE] = mod
     return mod
 
