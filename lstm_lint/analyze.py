@@ -173,6 +173,17 @@ def configurations(fa: FileAnalysis, project: Any = None) -> list[Context]:
     out: list[Context] = []
     insts = [i for i in fa.instantiations if i.fm is fm]
     spans = locate(fm.module, [i.node for i in insts]) if insts else {}
+    # scripts beside the file that build its classes (train.py: model = Net(args.hidden, ...))
+    if project is not None and fa.modules and hasattr(project, "builders"):
+        for other in project.builders(fm, [m.cls.name for m in fa.modules]):
+            try:
+                _g, built = analyze_script(other, project)
+            except (Budget, RecursionError):
+                continue
+            mine = [i for i in built if i.fm is fm]
+            if mine:
+                insts.extend(mine)
+                spans.update(locate(other.module, [i.node for i in mine]))
     for ms in fa.modules:
         cls = ms.cls
         found: list[tuple[str, list[Value] | None, dict[str, Value] | None]] = []
@@ -185,7 +196,8 @@ def configurations(fa: FileAnalysis, project: Any = None) -> list[Context]:
             if not any(v is not UNKNOWN for v in [*inst.args, *inst.kwargs.values()]):
                 continue
             span = spans.get(id(inst.node))
-            where = f"{os.path.basename(fm.path)}:{span.line}" if span else os.path.basename(fm.path)
+            file = os.path.basename(inst.at.path)
+            where = f"{file}:{span.line}" if span else file
             found.append((f"as built at {where}", inst.args, inst.kwargs))
         for label, args, kwargs in found:
             try:

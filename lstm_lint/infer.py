@@ -10,6 +10,7 @@ the conflicts the layer facts reported.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -36,6 +37,8 @@ from .values import (
 )
 
 MAX_DEPTH = 8
+#: names of plain classes that carry a model's configuration
+_CONFIG_NAME = re.compile(r"Config|Conf$|Args|Opt|Param|Settings|Hyper", re.IGNORECASE)
 #: the key under which a call records a ``**kwargs`` of unknown content
 SPLAT = "**"
 MAX_STEPS = 20000
@@ -909,20 +912,22 @@ class Interpreter:
         if isinstance(e, cst.Comparison):
             return self.compare(e, env)
         if isinstance(e, cst.BooleanOperation):
-            lt = truth(self.eval(e.left, env))
-            if isinstance(e.operator, cst.And):
-                if lt is False:
-                    return Const(False)
-                rt = truth(self.eval(e.right, env))
-                if lt is True:
-                    return _truth_value(rt)
-                return Const(False) if rt is False else UNKNOWN
-            if lt is True:
-                return Const(True)
-            rt = truth(self.eval(e.right, env))
-            if lt is False:
-                return _truth_value(rt)
-            return Const(True) if rt is True else UNKNOWN
+            # `a or b` is a when a is truthy, else b (`and` the other way round): the operand,
+            # not a truth value (`head_size or hidden_size` is a size)
+            is_and = isinstance(e.operator, cst.And)
+            lv = self.eval(e.left, env)
+            lt = truth(lv)
+            if lt is (not is_and):
+                return lv
+            rv = self.eval(e.right, env)
+            if isinstance(lt, bool):
+                return rv
+            if not (_boolish(lv) and _boolish(rv)):
+                return UNKNOWN
+            rt = truth(rv)
+            if is_and:
+                return Const(False) if rt is False else (lv if rt is True else UNKNOWN)
+            return Const(True) if rt is True else (lv if rt is False else UNKNOWN)
         if isinstance(e, cst.Dict):
             return self.dict_literal(e, env)
         if isinstance(e, cst.ListComp | cst.GeneratorExp):
@@ -1163,6 +1168,10 @@ class Interpreter:
         if qual in self.fm.classes:
             return ClassRef(self.fm.classes[qual], self.fm)
         found = self.project.lookup(qual, self.fm, modules_only=True)
+        if found is None and (not self.selves or _CONFIG_NAME.search(qual.rsplit(".", 1)[-1])):
+            # a plain class that carries configuration (Config(), HParams()): worth reading
+            # where a model is built (script code) or when its name says so
+            found = self.project.lookup(qual, self.fm, kinds=("class",))
         if found is None:
             return None
         kind, obj, f = found
@@ -1778,6 +1787,10 @@ def truth(v: Value) -> bool | Flag | None:
     if isinstance(v, Record):
         return True
     return None
+
+
+def _boolish(v: Value) -> bool:
+    return isinstance(v, Flag) or (isinstance(v, Const) and isinstance(v.value, bool))
 
 
 def _truth_value(t: bool | Flag | None) -> Value:

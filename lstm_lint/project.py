@@ -10,6 +10,8 @@ invalidated when one of them changes.
 
 from __future__ import annotations
 
+import os
+import re
 from collections import OrderedDict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -71,6 +73,46 @@ class Project:
         if self._current is not None and path != self._current:
             self.index.touched.add(path)
         return self.files[path]
+
+    def builders(self, fm: FileModel, names: list[str], limit: int = 4) -> list[FileModel]:
+        """Scripts near ``fm`` that build one of its classes (``model = Net(...)`` in a
+        ``train.py`` beside it or at the top of its package): parsed only when their text
+        calls one of ``names`` and names ``fm``'s module.  A bounded look, no tree walk."""
+        if fm.path == "-" or not names:
+            return []
+        here = os.path.dirname(os.path.abspath(fm.path))
+        folders = [here]
+        cur = here
+        while os.path.isfile(os.path.join(cur, "__init__.py")) and len(folders) < 4:
+            cur = os.path.dirname(cur)
+            folders.append(cur)
+        mod = os.path.splitext(os.path.basename(fm.path))[0]
+        alts = "|".join(re.escape(n) for n in names)
+        calls = re.compile(rf"\b(?:{alts})\s*\(")
+        out: list[FileModel] = []
+        for folder in folders:
+            try:
+                entries = sorted(os.listdir(folder))
+            except OSError:
+                continue
+            for name in entries:
+                path = os.path.join(folder, name)
+                if not name.endswith(".py") or os.path.abspath(path) == os.path.abspath(
+                        fm.path) or not os.path.isfile(path):
+                    continue
+                try:
+                    with open(path, encoding="utf-8", errors="replace") as fh:
+                        text = fh.read(200_000)
+                except OSError:
+                    continue
+                if mod not in text or not calls.search(text):
+                    continue
+                other = self._load(path)
+                if other is not None:
+                    out.append(other)
+                if len(out) >= limit:
+                    return out
+        return out
 
     # ---- lookups for the interpreter --------------------------------------------------------
     def find_class(self, qual: str, fm: FileModel | None = None

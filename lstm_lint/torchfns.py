@@ -388,6 +388,8 @@ def method(it: Interpreter, recv: Value, name: str, args: list[Value], kwargs: d
             off = len(dims) - len(ex)
             dims = [ex[i - off] if d is not None and d.as_int() == -1 and i >= off else d
                     for i, d in enumerate(dims)]
+        if name == "expand":  # -1 keeps an axis whose size is not known here
+            dims = [None if d is not None and d.as_int() == -1 else d for d in dims]
         if name == "repeat":
             if x.shape is None or x.shape.star or len(dims) < len(x.shape.dims):
                 return rec("reshape", e, [x], ops.unknown_like(x), label=name)

@@ -471,12 +471,6 @@ class Net(nn.Module):
 '''
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "LST301 false positive (and a 'line 13 raises' in shapes): lstm_lint/torchfns.py, the "
-    "tensor-method branch for expand/repeat/new_*: when the tensor's shape is unknown "
-    "(x.shape is None or starred), expand's -1 sizes are kept as the literal size -1, so "
-    "h.expand(layers, -1, -1) becomes (layers, -1, -1) instead of (layers, ?, ?) and the state "
-    "check proves a mismatch; -1 must become unknown there"))
 @pytest.mark.parametrize("expand", ["h.expand(self.layers, -1, -1)",
                                     "h.unsqueeze(0).expand(self.layers, -1, -1)",
                                     "h.expand(self.layers, x.size(0), -1)"])
@@ -831,14 +825,6 @@ class Directions(nn.Module):
 '''
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "LST101 (Head, with the defaults) and LST305 (State: 'a fixed batch of 1') false positives: "
-    "lstm_lint/infer.py Interpreter.eval, cst.BooleanOperation branch, gives the truth value "
-    "(Const(True), _truth_value(right)) instead of the operand: `head_size or hidden_size` "
-    "with head_size=None becomes True (size 1) instead of hidden_size, and `bsz or "
-    "self.batch_size` with bsz = B (provably >= 1) becomes True instead of B, and "
-    "`bidirectional and 2 or 1` becomes True (1 direction); `a or b` must "
-    "give a when a is truthy and b when a is falsy (`and` the other way round)"))
 def test_sizes_defaulted_with_or(tmp_path):
     assert tuple(_run(OR_DEFAULTS, "Head()", "torch.randn(3, 7, 8)").shape) == (3, 3)
     assert tuple(_run(OR_DEFAULTS, "Head(8, 32, 12)", "torch.randn(3, 7, 8)").shape) == (3, 3)
