@@ -83,13 +83,14 @@ def _check_parser(prog: str = "lstm-lint") -> argparse.ArgumentParser:
 
 def _confirm_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--confirm", action="store_true",
-                   help="build and trace the real models (imports torch, runs the user's code "
-                        "in a child process) and mark each finding confirmed/refuted/unconfirmed")
+                   help="build and trace the real models (imports torch once in a worker, runs "
+                        "the file's definitions in a forked process per model) and mark each "
+                        "finding confirmed/refuted/unconfirmed")
     p.add_argument("--timeout", type=float, default=60.0,
-                   help="seconds allowed per file under --confirm (default 60)")
+                   help="seconds allowed per model under --confirm (default 60)")
     p.add_argument("--device", help="torch device for --confirm (default: cuda if available)")
     p.add_argument("--memory-mb", type=int, default=4096,
-                   help="memory limit of the --confirm child process on the CPU (default 4096)")
+                   help="memory limit of each --confirm model process on the CPU (default 4096)")
 
 
 def _require_torch() -> None:

@@ -56,12 +56,14 @@ def test_pre_commit_hook_never_runs_the_file(tmp_path):
     assert not marker.exists()
 
 
-def test_confirm_runs_module_code_but_not_main(tmp_path):
+def test_confirm_runs_definitions_only(tmp_path):
+    """--confirm runs the file's definitions (imports, classes, functions, constants), never its
+    module-level calls nor its ``__main__`` block."""
     path, marker = _trap(tmp_path)
     main_marker = tmp_path / "MAIN"
     path.write_text(path.read_text() + f"\nif __name__ == '__main__':\n"
                     f"    import pathlib\n    pathlib.Path({str(main_marker)!r}).write_text('x')\n")
     proc = _run("-m", "lstm_lint", "--confirm", "--timeout", "60", str(path), cwd=tmp_path)
     assert "[confirmed" in proc.stdout, proc.stdout + proc.stderr
-    assert marker.exists()  # --confirm imports the file, as documented
+    assert not marker.exists()  # a module-level call: not a definition, never run
     assert not main_marker.exists()
