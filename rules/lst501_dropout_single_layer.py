@@ -72,10 +72,7 @@ class Net(nn.Module):
             msg = (f"{label} has dropout={c.detail.get('value')} but num_layers=1: RNN dropout "
                    "applies between stacked layers, so it does nothing here; use nn.Dropout on "
                    "the output, or num_layers > 1")
-            at = next((a for a in getattr(node.cst, "args", ()) if a.keyword is not None
-                       and a.keyword.value == "dropout"), None)
-            f = ctx.finding(at, msg, related=node.cst, related_message=f"{label} is built here") \
-                if at is not None else ctx.finding(node, msg)
+            f = ctx.finding(node, msg)
             call = node.cst
             args = getattr(call, "args", None)
             if args is not None:

@@ -56,11 +56,7 @@ class Net(nn.Module):
             label = c.layer.label() if c.layer else "the LSTM"
             msg = (f"{label} has {c.received}, but PyTorch requires {c.expected} and raises "
                    "when the model is built")
-            at = _keyword(node.cst, "proj_size")
-            if at is None:
-                yield ctx.finding(node, msg)
-            else:  # at the value, with the layer's constructor as the related location
-                yield ctx.finding(at, msg, related=node.cst, related_message=f"{label} is built here")
+            yield ctx.finding(node, msg)
 
     def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
         """Decided by building the model: no forward input is needed."""
@@ -75,10 +71,3 @@ class Net(nn.Module):
                             f"proj_size={cfg['proj_size']} < hidden_size={cfg['hidden_size']}")
         return None
 
-
-def _keyword(call: Any, name: str) -> Any:
-    """The ``name=`` argument of a call (where the bad value is written), if any."""
-    for a in getattr(call, "args", ()):
-        if a.keyword is not None and a.keyword.value == name:
-            return a
-    return None
