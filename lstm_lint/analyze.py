@@ -180,7 +180,7 @@ def configurations(fa: FileAnalysis, project: Any = None) -> list[Context]:
                 _g, built = analyze_script(other, project)
             except (Budget, RecursionError):
                 continue
-            mine = [i for i in built if i.fm is fm]
+            mine = [i for i in built if _same_file(i.fm, fm)]
             if mine:
                 insts.extend(mine)
                 spans.update(locate(other.module, [i.node for i in mine]))
@@ -191,7 +191,8 @@ def configurations(fa: FileAnalysis, project: Any = None) -> list[Context]:
         if defaults is not None:
             found.append(defaults)
         for inst in insts:
-            if inst.cls is not cls or len(found) >= MAX_CONFIGURATIONS:
+            if inst.cls.name != cls.name or not _same_file(inst.fm, fm) \
+                    or len(found) >= MAX_CONFIGURATIONS:
                 continue
             if not any(v is not UNKNOWN for v in [*inst.args, *inst.kwargs.values()]):
                 continue
@@ -207,6 +208,10 @@ def configurations(fa: FileAnalysis, project: Any = None) -> list[Context]:
             sub_fa = FileAnalysis(fm, [sub])
             out.append(Context(label, sub_fa))
     return out
+
+
+def _same_file(a: FileModel, b: FileModel) -> bool:
+    return a is b or os.path.abspath(a.path) == os.path.abspath(b.path)
 
 
 def _default_configuration(cls: ClassInfo, fm: FileModel, project: Any

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import ast
-import shutil
+import re
 import subprocess
 import sys
 from pathlib import Path, PurePosixPath
@@ -105,13 +105,11 @@ def rebuild_repo(rd: RepoDriver, mirror: Path | None) -> list[str]:
         return [f"{rd.repo}: commit {rd.commit} is not in the snapshot {gd}"]
     tree = set(_git(gd, "ls-tree", "-r", "--name-only", rd.commit).decode().splitlines())
     dest = WORK / slug(rd.repo)
-    if dest.exists():
-        shutil.rmtree(dest)
     wanted = list(dict.fromkeys(rd.files + rd.extra_files))
     for p in wanted:
         if p not in tree:
             errors.append(f"{rd.repo}: {p} is not in the tree at {rd.commit[:12]}")
-    todo = [p for p in wanted if p in tree]
+    todo = [p for p in wanted if p in tree] + _builders(gd, rd, tree)
     done: set[str] = set()
     while todo and len(done) < MAX_FILES:
         p = todo.pop()
@@ -119,11 +117,10 @@ def rebuild_repo(rd: RepoDriver, mirror: Path | None) -> list[str]:
             continue
         done.add(p)
         data = b"" if p in rd.empty_inits else _git(gd, "show", f"{rd.commit}:{p}")
-        out = dest / p
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(data)
+        _write(dest / p, data)
         if p.endswith(".ipynb"):
-            (dest / notebook_py(p)).write_text(notebook_definitions(data))
+            _write(dest / notebook_py(p), notebook_definitions(data).encode())
+            done.add(notebook_py(p))
         # the packages on the way down, so that dotted imports work
         parent = PurePosixPath(p).parent
         while str(parent) not in ("", "."):
@@ -139,7 +136,47 @@ def rebuild_repo(rd: RepoDriver, mirror: Path | None) -> list[str]:
                 if cand in tree and cand not in done:
                     todo.append(cand)
     (dest / ".commit").write_text(rd.commit + "\n")
+    # files of an earlier cut that this one does not hold (written in place, so that a run
+    # reading the folder never sees it empty)
+    for f in dest.rglob("*"):
+        rel = f.relative_to(dest).as_posix()
+        if f.is_file() and rel not in done and not rel.startswith(".") \
+                and "__pycache__" not in rel:
+            f.unlink()
     return errors
+
+
+def _write(path: Path, data: bytes) -> None:
+    if path.is_file() and path.read_bytes() == data:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def _builders(gd: Path, rd: RepoDriver, tree: set[str], limit: int = 12) -> list[str]:
+    """Scripts beside a driven file or at the top of the repository that build one of its
+    classes (``model = Net(...)`` in ``train.py``): lstm-lint reads them for the configurations
+    a model is built with, as it would in the repository itself."""
+    names = {c.cls for c in rd.classes}
+    folders = {str(PurePosixPath(c.path).parent) for c in rd.classes} | {".", ""}
+    alts = "|".join(re.escape(n) for n in sorted(names))
+    calls = re.compile(rf"\b(?:{alts})\s*\(")
+    out: list[str] = []
+    for p in sorted(tree):
+        folder = str(PurePosixPath(p).parent)
+        if not p.endswith(".py") or folder not in folders or p in rd.files:
+            continue
+        try:
+            text = _git(gd, "show", f"{rd.commit}:{p}").decode("utf-8", "replace")
+        except subprocess.CalledProcessError:
+            continue
+        if calls.search(text):
+            out.append(p)
+            if len(out) >= limit:
+                break
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
