@@ -99,6 +99,10 @@ def load(path: str, text: str | None = None, prefilter: bool = True,
             # nothing to analyse, but a syntax error is still worth one line (CPython: ~1 ms)
             bad = parse_step.check_syntax(src)
             return failure_finding(bad) if bad is not None else None
+    if project is not None and text is None:
+        earlier = project.files.get(path)
+        if earlier is not None and earlier.text == src.text:
+            return earlier  # parsed already, for a file that needed something of it
     return parse_text(path, src)
 
 
