@@ -11,7 +11,8 @@ measures, in one process and without torch:
 * classes found as modules, and with a fully known symbolic output (no arguments given);
 * findings on the original files, each classified in ``benchmarks/realcode/verdicts.json``;
 * recall on the proven mutants, per kind: caught with the right code within 2 lines of the
-  mutation, caught with any code, missed;
+  mutation (the finding's line or its related location, e.g. the layer definition behind a
+  call), caught with any code, missed;
 * time per file.
 
 Each file is checked as ``lstm-lint FILE`` checks it (one file, its project read on demand);
@@ -332,6 +333,12 @@ def shapes(drv: ClassDriver, concrete: bool) -> tuple[str, FileModel | None, boo
     return path, fm, True, analyze_module(fm, cls, project, args, kwargs, inputs)
 
 
+def _finding_lines(f: Finding) -> list[int]:
+    """The finding's line and its related locations' (a call site and the layer definition
+    behind it: both are shown to the user)."""
+    return [f.line] + [r.span.line for r in f.related if r.span is not None]
+
+
 def finding_key(f: Finding, root: Path) -> str:
     try:
         rel = str(Path(f.path).resolve().relative_to(root))
@@ -344,6 +351,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", action="append", default=[])
     ap.add_argument("--no-mutants", action="store_true")
+    ap.add_argument("--mutants", type=Path, default=MUTANTS,
+                    help="the proven mutants (default: benchmarks/results/realcode_mutants.json)")
     ap.add_argument("--json", type=Path, default=OUT)
     ap.add_argument("--details", action="store_true", help="print every unknown and wrong")
     a = ap.parse_args(argv)
@@ -399,23 +408,29 @@ def main(argv: list[str] | None = None) -> int:
     # ---- mutants ----
     by_kind: dict[str, dict[str, int]] = {}
     mutant_rows: list[dict[str, Any]] = []
-    if not a.no_mutants and MUTANTS.is_file():
+    stale: list[str] = []
+    if not a.no_mutants and a.mutants.is_file():
         import mutate
 
         ids = {c.id for c in classes}
         original_codes: dict[str, set[tuple[str, int]]] = {}
-        for m in mutate.load_mutants(proven_only=True):
+        for m in mutate.load_mutants(a.mutants, proven_only=True):
             if m.get("class_id") not in ids:
                 continue
             kind = m["kind"]
             path = str(work_root / slug(m["repo"]) / m["path"])
-            text = mutate.mutant_source(m)
+            try:
+                text = mutate.mutant_source(m)
+            except (ValueError, OSError) as exc:  # the cut file is not the recipe's
+                stale.append(f"{m['id']}: {exc}")
+                continue
             fl, secs = check(path, text)
             lines = m.get("mutated_lines") or [m["line"]]
             base = original_codes.setdefault(path, {(f.code, f.line) for f in check(path)[0]})
             new = [f for f in fl if (f.code, f.line) not in base
                    and f.code not in ("LST000", "LST001")]
-            near = [f for f in new if any(abs(f.line - ln) <= WINDOW for ln in lines)]
+            near = [f for f in new if any(abs(fl_ - ln) <= WINDOW for ln in lines
+                                          for fl_ in _finding_lines(f))]
             right = any(f.code == m["expected_code"] for f in near)
             anyc = bool(new)  # a finding the original file does not have, any code, anywhere
             k = by_kind.setdefault(kind, {"mutants": 0, "caught_right_code": 0, "caught_any": 0})
@@ -441,6 +456,7 @@ def main(argv: list[str] | None = None) -> int:
         "caught_right_code": sum(k["caught_right_code"] for k in by_kind.values()),
         "caught_any": sum(k["caught_any"] for k in by_kind.values()),
         "by_kind": dict(sorted(by_kind.items())),
+        "stale_mutants": len(stale),
         "files": len(files),
         "ms_per_file_median": round(1000 * sorted(times)[len(times) // 2], 1) if times else None,
         "ms_per_file_max": round(1000 * max(times), 1) if times else None,
