@@ -19,7 +19,7 @@ from .dataflow import Dataflow
 from .extract import ClassInfo, FileModel
 from .infer import TORCH_LAYER, Budget, Env, Instantiation, Interpreter
 from .layers import Layer
-from .values import UNKNOWN, Tensor, Value
+from .values import UNKNOWN, Const, Int, Tensor, Value
 
 
 @dataclass
@@ -171,6 +171,8 @@ def configurations(fa: FileAnalysis, project: Any = None) -> list[Context]:
 
     fm = fa.fm
     out: list[Context] = []
+    if not any(_open_configuration(m) for m in fa.modules):
+        return out  # every check was already decided symbolically
     insts = [i for i in fa.instantiations if i.fm is fm]
     spans = locate(fm.module, [i.node for i in insts]) if insts else {}
     # scripts beside the file that build its classes (train.py: model = Net(args.hidden, ...))
@@ -186,6 +188,8 @@ def configurations(fa: FileAnalysis, project: Any = None) -> list[Context]:
                 spans.update(locate(other.module, [i.node for i in mine]))
     for ms in fa.modules:
         cls = ms.cls
+        if not _open_configuration(ms):
+            continue
         found: list[tuple[str, list[Value] | None, dict[str, Value] | None]] = []
         defaults = _default_configuration(cls, fm, project)
         if defaults is not None:
@@ -210,6 +214,30 @@ def configurations(fa: FileAnalysis, project: Any = None) -> list[Context]:
     return out
 
 
+_CONFIG_PARAMS = ("num_layers", "dropout", "bidirectional", "proj_size", "batch_first",
+                  "hidden_size", "input_size", "in_features")
+
+
+def _open_configuration(ms: ModuleShapes) -> bool:
+    """Could a concrete configuration decide more than the symbolic run did?  Yes when a size
+    equality was left as a constraint, or a layer's configuration is not a known constant."""
+    if ms.graph.constraints:
+        return True
+    for n in ms.graph.nodes("build"):
+        layer = n.attrs.get("layer")
+        params = getattr(layer, "params", {})
+        for k in _CONFIG_PARAMS:
+            v = params.get(k)
+            if v is None:
+                continue
+            if isinstance(v, Int) and v.expr is not None and v.expr.as_int() is not None:
+                continue
+            if isinstance(v, Const):
+                continue
+            return True
+    return False
+
+
 def _same_file(a: FileModel, b: FileModel) -> bool:
     return a is b or os.path.abspath(a.path) == os.path.abspath(b.path)
 
@@ -219,7 +247,6 @@ def _default_configuration(cls: ClassInfo, fm: FileModel, project: Any
     """Constructor parameters with int or bool literal defaults fixed to them (the others stay
     symbols); None when the class has no such default."""
     from .symbolic import const
-    from .values import Const, Int
 
     interp = Interpreter(fm, Dataflow(), project)
     init = interp.find_method(cls, fm, "__init__")

@@ -350,8 +350,11 @@ def apply_recurrent(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
             out_roles = (TIME, FEATURE)
         elif tensor.shape.star:
             out_shape = Shape(dims[:-1] + (out_w,), star=True)
-    elif isinstance(tensor, Tensor) and tensor.hole is None and out_w is not None:
-        # whatever the input's layout, the output ends with D*H_out features
+    elif not packed and (isinstance(tensor, Tensor) and tensor.hole is None
+                         or tensor is UNKNOWN) and out_w is not None:
+        # whatever the input (its layout, even whether it is known at all), the output ends
+        # with D*H_out features; a packed input gives a PackedSequence, which only
+        # pad_packed_sequence reads (and that gives unknown for a plain tensor)
         out_shape = Shape((out_w,), star=True)
 
     state_first = _mul(D, L)
