@@ -25,13 +25,14 @@ filter (``--only``, ``--kind``, ``--limit``) prints and writes nothing unless ``
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -92,10 +93,29 @@ class Edit:
     op: str  # replace | remove_arg | add_arg | set_arg
     node: str  # the libcst node type at the range
     range: list[int]  # [line, col, end_line, end_col] (lines 1-based, columns 0-based)
-    before: str
+    before: str | None  # the text replaced (None in stored records: only its hash is kept)
     after: str = ""
     probe_before: str | None = None  # the same expression with inline probes (proof runs only)
     probe_after: str | None = None
+    before_sha1: str | None = None  # checks a stored recipe against the cut file
+
+    def recipe(self) -> dict[str, Any]:
+        """What a stored record keeps: positions, node type, the new text, and a hash of the old
+        text (never the repository's text itself)."""
+        return {
+            "op": self.op,
+            "node": self.node,
+            "range": self.range,
+            "after": self.after,
+            "before": None,
+            "before_sha1": sha1(self.before) if self.before is not None else self.before_sha1,
+        }
+
+
+def sha1(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha1(text.encode()).hexdigest()
 
 
 @dataclass
@@ -1191,8 +1211,10 @@ def apply_edits(source: str, edits: list[Edit], probed: bool = False) -> str:
         text = wrapper.module.code_for_node(node)
         if e.op in ("remove_arg", "set_arg"):
             text = f"{node.keyword.value}={wrapper.module.code_for_node(node.value)}"  # type: ignore[attr-defined]
-        if text != e.before:
-            raise ValueError(f"{e.range}: expected {e.before!r}, found {text!r}")
+        if (e.before is not None and text != e.before) or (
+            e.before is None and e.before_sha1 is not None and sha1(text) != e.before_sha1
+        ):
+            raise ValueError(f"{e.range}: the {e.node} there is not the one the recipe was made from")
     t = _Apply(edits, probed)
     out = wrapper.visit(t)
     if len(t.done) != len(edits):
@@ -1222,7 +1244,7 @@ def mutant_source(record: dict[str, Any], source: str | None = None) -> str:
     if source is None:
         from rc_common import WORK, slug
 
-        source = (WORK / slug(record["repo"]) / record["path"]).read_text()
+        source = (WORK / slug(record["repo"]) / record["path"]).read_text()  # the analysed file
     return apply_edits(source, site_from_record(record).edits)
 
 
@@ -1415,18 +1437,25 @@ def silent_proof(
         bs, ts = batch_time(br.get("rnn_trace", []))
         if not ts:  # step-by-step decoders: the time length is among the driver's input sizes
             ts = set(br.get("_input_sizes", [])) - bs
-        if len(mut["shape"]) != len(orig["shape"]) + 1 or not (set(mut["shape"]) & ts):
-            return None, f"shapes {orig['shape']} -> {mut['shape']}"
-        if mr.get("status") == "ok" and mr.get("output") != br.get("output"):
-            return {
-                "type": "silent",
-                "what": "the whole sequence reaches the head: the output gains the time axis",
-                "original": orig["shape"],
-                "mutant": mut["shape"],
-                "output_before": br.get("output"),
-                "output_after": mr.get("output"),
-            }, ""
-        return None, "the output did not change" if mr.get("status") == "ok" else "crashed elsewhere"
+        o, m = orig["shape"], mut["shape"]
+        axis = 0 if site.facts.get("pattern") == "T0" else 1
+        if len(m) != len(o) + 1 or _drop(m, axis) != o:
+            return None, f"shapes {o} -> {m}"
+        t = m[axis]
+        if t <= 1 or t in bs or (ts and t not in ts):
+            return None, f"the axis kept ({t}) is not the time axis (batch {sorted(bs)}, time {sorted(ts)})"
+        if mr.get("status") == "ok" and mr.get("output") == br.get("output"):
+            return None, "no effect: the output is unchanged"
+        proof = {
+            "type": "silent",
+            "what": "the whole sequence reaches the head: a time axis is kept",
+            "original": o,
+            "mutant": m,
+            "time": t,
+        }
+        if mr.get("status") == "ok":
+            proof.update({"output_before": br.get("output"), "output_after": mr.get("output")})
+        return outcome(proof, br, mr), ""
     if code == "LST302":
         if not (orig and mut and "shape" in orig and "shape" in mut):
             return None, "the state is not a tensor"
@@ -1577,7 +1606,7 @@ def outcome(proof: dict[str, Any], br: dict[str, Any], mr: dict[str, Any]) -> di
     return proof
 
 
-PROBE_ONLY = {"LST201", "LST202", "LST203", "LST302", "LST304"}
+PROBE_ONLY = {"LST201", "LST202", "LST203", "LST302", "LST304", "LST401"}
 
 
 def input_sizes(drv: ClassDriver | None) -> set[int]:
@@ -1630,11 +1659,16 @@ def prove(
 # ---- the run ------------------------------------------------------------------------------------
 
 
+STORED_FACTS = {"layer_config", "pattern", "bf", "k", "layer_type", "layer"}  # no repository text
+
+
 def record_of(site: Site, drv: ClassDriver | None, repo: str) -> dict[str, Any]:
     return {
         "id": site.id,
         "repo": repo,
+        "commit": drv.commit if drv else None,
         "class_id": drv.id if drv else None,
+        "driver_path": drv.path if drv else site.path,
         "path": site.path,
         "kind": site.kind,
         "code": site.code,
@@ -1647,10 +1681,10 @@ def record_of(site: Site, drv: ClassDriver | None, repo: str) -> dict[str, Any]:
             "class": site.cls,
             "function": site.func,
             "layer": site.layer,
-            "edits": [asdict(e) for e in site.edits],
+            "edits": [e.recipe() for e in site.edits],
             "ctor_lines": site.ctor_lines,
             "focus": site.focus,
-            "facts": site.facts,
+            "facts": {k: v for k, v in site.facts.items() if k in STORED_FACTS},
         },
         "proven": False,
         "proof": None,
@@ -1679,6 +1713,8 @@ class RunCache:
         self.path = path
         self.data: dict[str, Any] = load_json(path, {}) if path else {}
         self.data = {k: v for k, v in self.data.items() if v.get("stage") != "import"}
+        # runs stored before notebooks' mutants were named after their extracted .py
+        self.data = {k: v for k, v in self.data.items() if ".ipynb" not in json.dumps(v)}
         self.lock = threading.Lock()
         self.new = 0
 
@@ -1745,7 +1781,7 @@ def _run_all(
     t0 = time.time()
     by_file: dict[tuple[str, str], list[ClassDriver]] = defaultdict(list)
     for c in classes:
-        by_file[(c.repo, c.path)].append(c)
+        by_file[(c.repo, proofs.analysed_path(c))].append(c)
     pool = ThreadPoolExecutor(max(1, jobs))
     # 1. every class as cut, with the recurrent layers' trace
     base = dict(
@@ -1953,6 +1989,13 @@ def _reason_class(why: str | None) -> str:
         ("not the batch", "axes are not batch/time"),
         ("recipe", "recipe error"),
         ("not called", "layer not called"),
+        ("axis kept", "kept axis is not time"),
+        ("PackedSequence", "packed input: batch_first has no effect"),
+        ("shapes", "shape change not of the kind"),
+        ("input [", "input read the same way"),
+        ("did not read more", "no padding read"),
+        ("no packed call", "no packed call in the original"),
+        ("mutant crashed", "crash (a silent kind)"),
     ]:
         if pat in why:
             return name

@@ -44,6 +44,12 @@ class LocalDriver(ClassDriver):
         return Path(self.base) if self.base else WORK / slug(self.repo)
 
 
+def analysed_path(drv: ClassDriver) -> str:
+    """The driven file as torch and tracebacks see it, relative to the working folder (for a
+    notebook, the Python file its definitions were extracted to)."""
+    return os.path.relpath(os.path.realpath(drv.file), os.path.realpath(drv.workdir))
+
+
 def local(drv: ClassDriver, base: Path | None = None) -> LocalDriver:
     return LocalDriver(
         drv.repo,
@@ -191,7 +197,7 @@ def run(drv: ClassDriver, source: str | None = None, timeout: float = 120) -> di
         }
         if source is not None:
             mdir.mkdir(parents=True, exist_ok=True)
-            mfile = mdir / Path(ld.path).name
+            mfile = mdir / ld.file.name  # the analysed file's name (a notebook's extracted .py)
             mfile.write_text(source)
             spec["mutant"] = str(mfile)
             rel_mut = os.path.relpath(os.path.realpath(mfile), os.path.realpath(ld.workdir))
@@ -242,7 +248,7 @@ def run(drv: ClassDriver, source: str | None = None, timeout: float = 120) -> di
         if mdir.exists():
             shutil.rmtree(mdir, ignore_errors=True)
     if rel_mut:
-        _unmap(res, rel_mut, ld.path)
+        _unmap(res, rel_mut, analysed_path(ld))
     return res
 
 
