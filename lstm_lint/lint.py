@@ -173,6 +173,8 @@ def check_file(fm: FileModel, project: Project | None, opts: Options,
     for rule in rules:
         try:
             found.extend(rule.check(RuleContext(analysis, rule)))
+        except RecursionError:
+            continue  # code nested past the stack (a 400-deep expression): the rule gives up
         except Exception as exc:
             if opts.debug:
                 traceback.print_exc(file=sys.stderr)
@@ -383,4 +385,23 @@ def _lint_paths(paths: Iterable[str], opts: Options, stdin: tuple[str, str] | No
                 if cache is not None:
                     cache.put(path, fs, deps)
     results.sort(key=lambda r: r.path)
+    _one_report_per_place(results, real)
     return results
+
+
+def _one_report_per_place(results: list[FileResult], given: list[str]) -> None:
+    """A finding in another file's code (a class as a script builds it) is reported once,
+    under the path the user gave for that file when it is one of the run's."""
+    names = {os.path.abspath(p): p for p in given}
+    seen: set[tuple[str, str, int, int]] = set()
+    for res in results:
+        keep = []
+        for f in res.findings:
+            absolute = os.path.abspath(f.path) if f.path != "-" else f.path
+            f.path = names.get(absolute, f.path)
+            key = (absolute, f.code, f.line, f.column)
+            if key in seen:
+                continue
+            seen.add(key)
+            keep.append(f)
+        res.findings = keep
