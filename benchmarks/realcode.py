@@ -1,6 +1,8 @@
 """The real-code benchmark: lstm-lint on 155 recurrent models from 49 public repositories.
 
     python benchmarks/realcode.py [--only REPO-OR-ID] [--no-mutants] [--json PATH]
+    python benchmarks/realcode.py --engine /tmp/base --json results/realcode_baseline.json
+        (the baseline: `git worktree add /tmp/base 86c69be`, the engine before this benchmark)
 
 Needs the cut files (``benchmarks/realcode/rebuild.py``) and reads the stored ground truth
 (``benchmarks/results/realcode_truth/``) and proven mutants (``realcode_mutants.json``).  It
@@ -31,6 +33,13 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE / "realcode"), str(HERE.parent)]
+if "--engine" in sys.argv:
+    # another checkout's lstm_lint (e.g. a `git worktree` at an older commit), for baselines:
+    # it must win over an editable install of this one
+    _engine = sys.argv[sys.argv.index("--engine") + 1]
+    sys.path.insert(0, _engine)
+    sys.meta_path[:] = [f for f in sys.meta_path if "ditable" not in type(f).__name__
+                        and "ditable" not in getattr(f, "__name__", "")]
 
 from rc_common import HERE as RC_HERE  # noqa: E402
 from rc_common import (  # noqa: E402
@@ -50,7 +59,12 @@ from lstm_lint.extract import FileModel  # noqa: E402
 from lstm_lint.findings import Finding  # noqa: E402
 from lstm_lint.project import Project  # noqa: E402
 from lstm_lint.shapes import from_json, parse_spec  # noqa: E402
-from lstm_lint.values import UNKNOWN, Const, Int, Packed, Record, Seq, Tensor, Value  # noqa: E402
+from lstm_lint.values import UNKNOWN, Const, Int, Packed, Seq, Tensor, Value  # noqa: E402
+
+try:
+    from lstm_lint.values import Record  # noqa: E402
+except ImportError:  # an engine older than configuration records
+    Record = None  # type: ignore[assignment,misc]
 
 VERDICTS = RC_HERE / "verdicts.json"
 OUT = RESULTS / "realcode.json"
@@ -90,6 +104,8 @@ def input_of(e: Any) -> Value:
             return Seq(tuple(input_of(x) for x in e.get("tuple", e.get("list", []))),
                        "list" in e)
         if "dict" in e:
+            if Record is None:
+                return UNKNOWN
             return Record(tuple((str(k), input_of(x)) for k, x in e["dict"].items()))
         if "value" in e:
             return value_of(e["value"])
@@ -355,6 +371,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="the proven mutants (default: benchmarks/results/realcode_mutants.json)")
     ap.add_argument("--json", type=Path, default=OUT)
     ap.add_argument("--details", action="store_true", help="print every unknown and wrong")
+    ap.add_argument("--engine", help="measure the lstm_lint of another checkout (a baseline)")
     a = ap.parse_args(argv)
     lint_step.relax_gc()
     classes = all_classes()
