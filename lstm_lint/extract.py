@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from .index import canonical  # one spelling of torch's names, shared with the index
+
 TORCH_MODULE = "torch.nn.Module"
 #: outside bases that are modules too (PyTorch Lightning and friends)
 KNOWN_MODULE_BASES = frozenset({
@@ -95,13 +97,6 @@ def dotted(expr: cst.BaseExpression) -> str | None:
     return None
 
 
-def canonical(qual: str) -> str:
-    """``torch.nn.modules.rnn.LSTM`` -> ``torch.nn.LSTM``; ``torch.nn.utils.rnn.x`` kept."""
-    if qual.startswith("torch.nn.modules."):
-        return "torch.nn." + qual.rsplit(".", 1)[-1]
-    if qual.startswith("torch.functional."):
-        return "torch." + qual.rsplit(".", 1)[-1]
-    return qual
 
 
 def _module_name(node: cst.Attribute | cst.Name) -> str:

@@ -44,7 +44,7 @@ _STDLIB = frozenset(getattr(__import__("sys"), "stdlib_module_names", ())) - {"t
 
 
 def canonical(qual: str) -> str:
-    """``torch.nn.modules.rnn.LSTM`` -> ``torch.nn.LSTM`` (as :func:`extract.canonical`)."""
+    """``torch.nn.modules.rnn.LSTM`` -> ``torch.nn.LSTM``; ``torch.nn.utils.rnn.x`` kept."""
     if qual.startswith("torch.nn.modules."):
         return "torch.nn." + qual.rsplit(".", 1)[-1]
     if qual.startswith("torch.functional."):
