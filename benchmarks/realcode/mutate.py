@@ -138,11 +138,12 @@ class Site:
 
     @property
     def line(self) -> int:
-        return min(e.range[0] for e in self.edits)
+        """The line of the mutation's main edit (the first: a pack call, not the unpack after it)."""
+        return self.edits[0].range[0]
 
     @property
     def col(self) -> int:
-        return min((e.range[1] for e in self.edits if e.range[0] == self.line), default=0)
+        return self.edits[0].range[1]
 
     @property
     def lines(self) -> list[int]:
