@@ -90,7 +90,9 @@ def test_readme_commands_pass_in_a_fresh_clone() -> None:
                               text=True, timeout=SECOND_TIMEOUT)
         assert proc.returncode == 0, _tail(proc)
         summary = proc.stdout.strip().splitlines()[-1]
-        assert re.search(r"\d+ passed", summary) and "failed" not in summary, _tail(proc)
+        # ("1 xfailed" is an expected failure, not a failure)
+        assert re.search(r"\d+ passed", summary) \
+            and not re.search(r"\b\d+ failed", summary), _tail(proc)
         assert "Failed to initialize NumPy" not in proc.stdout + proc.stderr, _tail(proc)
     finally:
         shutil.rmtree(work, ignore_errors=True)
