@@ -478,9 +478,6 @@ def main(argv: list[str] | None = None) -> int:
         "ms_per_file_median": round(1000 * sorted(times)[len(times) // 2], 1) if times else None,
         "ms_per_file_max": round(1000 * max(times), 1) if times else None,
     }
-    reasons = Counter(r.get("concrete_reason") or r.get("symbolic_reason")
-                      for r in per_class if r.get("concrete") == "unknown"
-                      or (not r.get("runnable") and not r.get("known_symbolic")))
     sym_reasons = Counter(r["symbolic_reason"] for r in per_class if "symbolic_reason" in r)
     conc_reasons = Counter(r["concrete_reason"] for r in per_class if "concrete_reason" in r)
     missed = Counter(m["kind"] for m in mutant_rows if not m["right"])
@@ -489,7 +486,6 @@ def main(argv: list[str] | None = None) -> int:
               "unknown_reasons_concrete": conc_reasons.most_common(),
               "missed_by_kind": missed.most_common(),
               "classes": per_class, "original_findings": originals, "mutants": mutant_rows}
-    del reasons
     dump_json(a.json, result)
     print_table(summary, sym_reasons, conc_reasons, originals)
     if a.details:
