@@ -17,7 +17,7 @@ from .symbolic import Expr, const
 from .values import UNKNOWN, Const, Int, Packed, Seq, Shape, Tensor, Value, int_of
 
 if TYPE_CHECKING:
-    from .infer import Interpreter
+    from .interp.core import Core
 
 ELEMENTWISE = frozenset("""abs neg exp log log1p sqrt rsqrt sin cos tanh sigmoid relu relu_ gelu
     silu elu selu leaky_relu softplus hardtanh relu6 mish logsigmoid dropout dropout_ alpha_dropout
@@ -112,7 +112,7 @@ def _dtype(kwargs: dict[str, Value], default: str) -> str:
     return dtype_of(kwargs.get("dtype")) or default
 
 
-def call(it: Interpreter, qual: str, args: list[Value], kwargs: dict[str, Value],
+def call(it: Core, qual: str, args: list[Value], kwargs: dict[str, Value],
          e: cst.Call) -> Value:
     """``torch.cat(...)``, ``F.relu(...)``, ``pack_padded_sequence(...)`` and friends."""
     name = qual.rsplit(".", 1)[-1]
@@ -257,7 +257,7 @@ def call(it: Interpreter, qual: str, args: list[Value], kwargs: dict[str, Value]
     return UNKNOWN
 
 
-def method(it: Interpreter, recv: Value, name: str, args: list[Value], kwargs: dict[str, Value],
+def method(it: Core, recv: Value, name: str, args: list[Value], kwargs: dict[str, Value],
            e: cst.Call, functional: bool = False) -> Value:
     """Tensor methods: ``x.view(...)``; also ``torch.f(x, ...)`` forwarded with x first."""
     if isinstance(recv, Packed):
@@ -461,7 +461,7 @@ def _layout_step(name: str, args: list[Value], kwargs: dict[str, Value]
     return None
 
 
-def _padded_length(it: Interpreter, out: Value, batch_first: bool | None, total: Value) -> Value:
+def _padded_length(it: Core, out: Value, batch_first: bool | None, total: Value) -> Value:
     """pad_packed_sequence pads to ``total_length`` when given, else to the longest length:
     the packed input's time axis only when the batch was padded to its longest sequence (a
     constraint the model needs, shown by ``shapes``)."""
@@ -485,7 +485,7 @@ def _padded_length(it: Interpreter, out: Value, batch_first: bool | None, total:
     return Seq((data.with_(shape=Shape(tuple(dims))), *out.items[1:]), out.is_list)
 
 
-def _sort(it: Interpreter, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+def _sort(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
           e: cst.Call) -> Value:
     """``sort``/``argsort`` keep the shape; ``topk(k, dim)`` sets that axis to k."""
     out: Tensor = x.with_(hole=None, rnn=None, what=None, head=None, width_note=None)
@@ -520,7 +520,7 @@ def _select_items(x: Tensor, dim: Expr | None, idx: Value) -> list[Value]:
     return [ops.SliceVal(Const(None), Const(None), Const(None))] * d + [idx]
 
 
-def _set_axis(it: Interpreter, x: Tensor, dim: Expr | None, n: Expr | None, e: cst.Call,
+def _set_axis(it: Core, x: Tensor, dim: Expr | None, n: Expr | None, e: cst.Call,
               label: str) -> Value:
     if x.shape is None or x.shape.star or dim is None or dim.as_int() is None:
         return it.record("reshape", e, [x], ops.unknown_like(x), label=label)
@@ -536,7 +536,7 @@ def _set_axis(it: Interpreter, x: Tensor, dim: Expr | None, n: Expr | None, e: c
     return it.record("reshape", e, [x], x.with_(shape=Shape(tuple(dims))), label=label)
 
 
-def _split(it: Interpreter, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+def _split(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
            e: cst.Call) -> Value:
     if name == "unbind":
         dim = int_of(_arg(args, kwargs, 0, "dim", Int(const(0))))

@@ -1,0 +1,15 @@
+"""The abstract interpreter behind :mod:`lstm_lint.infer`, one module per job.
+
+:class:`~lstm_lint.infer.Interpreter` is composed of one mixin per job over a shared
+:class:`~lstm_lint.interp.core.Core`:
+
+- ``objects``: the values only the interpreter makes (names, classes, objects, ``super()``) and
+  the environment;
+- ``joins``: joining values where branches and loops meet, and truth of a value;
+- ``core``: state, step budget, recording in the dataflow graph, the layer-facts site;
+- ``statements``, ``expressions``, ``operators``: the statement and expression interpreter;
+- ``calls``: calls of layers, user modules, functions, methods and torch;
+- ``builtins``: Python's builtins;
+- ``classes``: user classes, their instances, the MRO;
+- ``config``: configuration values (config classes, dicts, argparse, constructor parameters).
+"""

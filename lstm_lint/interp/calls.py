@@ -1,0 +1,327 @@
+"""Calls: call expressions and their arguments, calls into layers (``self.rnn(x)``), user modules,
+functions and methods, ``torch.nn`` constructors, and the hand-off to :mod:`lstm_lint.torchfns`
+for torch functions and tensor methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+
+from .. import layers as L
+from ..extract import FileModel, canonical, dotted
+from ..values import (
+    UNKNOWN,
+    Const,
+    Int,
+    Packed,
+    Record,
+    Seq,
+    Tensor,
+    Value,
+)
+from .builtins import str_method
+from .config import CONFIG_NAME, config_call
+from .core import MAX_DEPTH, Core, with_node
+from .joins import join
+from .objects import (
+    SPLAT,
+    TORCH_LAYER,
+    ArgParser,
+    Builtin,
+    ClassRef,
+    Env,
+    FuncRef,
+    Instantiation,
+    Method,
+    Obj,
+    Ref,
+    TorchBase,
+)
+
+
+class Calls(Core):
+    """Calls: of layers, user modules, functions and methods, torch."""
+
+    def call_expr(self, e: cst.Call, env: Env) -> Value:
+        func = self.eval(e.func, env)
+        args: list[Value] = []
+        kwargs: dict[str, Value] = {}
+        for a in e.args:
+            v = self.eval(a.value, env)
+            if a.star == "*":
+                if isinstance(v, Seq) and v.repeated is None:
+                    args.extend(v.items)
+                else:
+                    return self._opaque_call(func, e, args)
+            elif a.star == "**":
+                if isinstance(v, Record):
+                    kwargs.update(v.fields)  # **cfg with known keys: forwarded one by one
+                else:
+                    kwargs[SPLAT] = UNKNOWN  # unknown keywords: defaults cannot be trusted
+            elif a.keyword is not None:
+                kwargs[a.keyword.value] = v
+            else:
+                args.append(v)
+        return self.call(func, args, kwargs, e, env)
+
+    def _opaque_call(self, func: Value, e: cst.Call, args: Sequence[Value]) -> Value:
+        if isinstance(func, L.Layer | Obj):
+            return self.record("call", e, args, Tensor(None), label=func.describe())
+        return UNKNOWN
+
+    def call(self, func: Value, args: list[Value], kwargs: dict[str, Value], e: cst.Call,
+             env: Env) -> Value:
+        if isinstance(func, L.Layer):
+            return self.apply_layer(func, args, e, kwargs)
+        if isinstance(func, Obj):
+            return self.call_module(func, args, kwargs, e)
+        if isinstance(func, ClassRef):
+            if func.cls.is_module:
+                self.instantiations.append(Instantiation(func.cls, func.fm, list(args),
+                                                         dict(kwargs), e, self.fm))
+                return self.instantiate(func.cls, func.fm, args, kwargs, "self")
+            return self.instantiate_plain(func.cls, func.fm, args, kwargs)
+        if isinstance(func, FuncRef):
+            saved_ctx = self.context
+            self.context = (*self.context, self.graph.key(self.context, e))
+            try:
+                return self.call_function(func.fn, func.fm, args, kwargs, bound=func.bound)
+            finally:
+                self.context = saved_ctx
+        if isinstance(func, Ref):
+            local = self._resolve_ref(func.qual)
+            if local is not None:
+                return self.call(local, args, kwargs, e, env)
+            return self.call_ref(func.qual, args, kwargs, e)
+        if isinstance(func, TorchBase):
+            if func.method == "__init__":
+                layer = L.Layer(func.kind, L.bind_arguments(func.kind, args, kwargs), e,
+                                func.obj.label)
+                nid = self.graph.op(self.context, e, "build", func.kind, self.fm, layer=layer)
+                layer.node = nid
+                for c in L.config_conflicts(layer):
+                    self.graph.add_conflict(nid, c)
+                func.obj.attrs[TORCH_LAYER] = layer
+                return Const(None)
+            base_layer = func.obj.attrs.get(TORCH_LAYER)
+            return self.apply_layer(base_layer, args, e, kwargs) \
+                if isinstance(base_layer, L.Layer) else UNKNOWN
+        if isinstance(func, Method):
+            return self.call_method(func.recv, func.name, args, kwargs, e, env)
+        if isinstance(func, Builtin):
+            return self.call_builtin(func.name, args, kwargs, e, env)
+        return UNKNOWN
+
+    def _resolve_ref(self, qual: str) -> Value | None:
+        """A module class or a factory function of another project file, if it is one.
+
+        The project index decides from its cheap summaries: only a class that may be a module
+        or a function that may build one is parsed (see :meth:`Project.lookup`).
+        """
+        if self.project is None or qual.startswith(("torch.", "numpy.", "typing.")):
+            return None
+        if qual in self.fm.classes:
+            return ClassRef(self.fm.classes[qual], self.fm)
+        found = self.project.lookup(qual, self.fm, modules_only=True)
+        if found is None and (not self.selves or CONFIG_NAME.search(qual.rsplit(".", 1)[-1])):
+            # a plain class that carries configuration (Config(), HParams()): worth reading
+            # where a model is built (script code) or when its name says so
+            found = self.project.lookup(qual, self.fm, kinds=("class",))
+        if found is None:
+            return None
+        kind, obj, f = found
+        return ClassRef(obj, f) if kind == "class" else FuncRef(obj, f)
+
+    def call_function(self, fn: cst.FunctionDef, fm: FileModel, args: Sequence[Value],
+                      kwargs: dict[str, Value], bound: Value | None = None) -> Value:
+        if self.depth >= MAX_DEPTH:
+            return UNKNOWN
+        env = Env({})
+        params = list(fn.params.params)
+        if bound is not None and params:
+            env.vars[params[0].name.value] = bound
+            params = params[1:]
+        splat = SPLAT in kwargs  # **something unknown: any parameter may have been set
+        bound_names: set[str] = set()
+        for i, p in enumerate(params):
+            name = p.name.value
+            bound_names.add(name)
+            if i < len(args):
+                env.vars[name] = args[i]
+            elif name in kwargs:
+                env.vars[name] = kwargs[name]
+            elif p.default is not None and not splat:
+                env.vars[name] = self.eval(p.default, Env({}))
+            else:
+                env.vars[name] = UNKNOWN
+        for p in fn.params.kwonly_params:
+            name = p.name.value
+            bound_names.add(name)
+            if name in kwargs:
+                env.vars[name] = kwargs[name]
+            elif p.default is not None and not splat:
+                env.vars[name] = self.eval(p.default, Env({}))
+            else:
+                env.vars[name] = UNKNOWN
+        if isinstance(fn.params.star_arg, cst.Param):
+            env.vars[fn.params.star_arg.name.value] = Seq(tuple(args[len(params):]))
+        if fn.params.star_kwarg is not None:
+            rest = {k: v for k, v in kwargs.items() if k not in bound_names}
+            env.vars[fn.params.star_kwarg.name.value] = UNKNOWN if splat else Record(
+                tuple(rest.items()))
+        saved_fm, saved_selves = self.fm, self.selves
+        self.fm = fm
+        if isinstance(bound, Obj):
+            self.selves = [*self.selves, bound]
+        elif params and isinstance(env.vars.get(params[0].name.value), Obj):
+            bound = env.vars[params[0].name.value]  # Base.__init__(self, ...): self is bound
+        self.depth += 1
+        self.frames.append((fn, bound))
+        try:
+            self.exec_block(fn.body, env)
+        finally:
+            self.frames.pop()
+            self.depth -= 1
+            self.fm, self.selves = saved_fm, saved_selves
+        if not env.returns:
+            return Const(None)
+        result = env.returns[0]
+        for r in env.returns[1:]:
+            result = join(result, r)
+        return result
+
+    def apply_layer(self, layer: L.Layer, args: list[Value], e: cst.CSTNode,
+                    kwargs: dict[str, Value] | None = None) -> Value:
+        kwargs = kwargs or {}
+        if layer.kind in L.RECURRENT and "hx" in kwargs and len(args) == 1:
+            args = [*args, kwargs["hx"]]
+        if layer.kind == "MultiheadAttention":
+            for k in ("query", "key", "value"):
+                if k in kwargs:
+                    args = [*args, kwargs[k]]
+        nid = self.graph.op(self.context, e, "layer", layer.label(), self.fm, layer=layer)
+        saved = self.current
+        self.current = nid
+        try:
+            out = L.apply_layer(self, layer, args, self.call_child)
+        finally:
+            self.current = saved
+        for v in _tensors_in(args):
+            if v.node is not None:
+                self.graph.edge(v.node, nid, v)
+        out = with_node(out, nid)
+        self.graph.set_value(nid, out)
+        return out
+
+    def call_child(self, child: Value, args: Sequence[Value]) -> Value:
+        if isinstance(child, L.Layer):
+            cst_node = child.cst if child.cst is not None else cst.Name("_")
+            # a call of a Sequential's child: its own node, not the child's build node
+            saved = self.context
+            self.context = (*self.context, -1)
+            try:
+                return self.apply_layer(child, list(args), cst_node)
+            finally:
+                self.context = saved
+        if isinstance(child, Obj):
+            return self.call_module(child, list(args), {}, child.cls.node)
+        return UNKNOWN
+
+    def call_module(self, obj: Obj, args: list[Value], kwargs: dict[str, Value],
+                    e: cst.CSTNode) -> Value:
+        saved, saved_via = self.context, self.graph.via
+        self.context = (*self.context, self.graph.key(self.context, e))
+        if isinstance(e, cst.Call):
+            callee = dotted(e.func) or obj.cls.name
+            self.graph.via = (*saved_via, f"{callee} ({obj.cls.name})")
+        try:
+            out = self.run_forward(obj, args, kwargs)
+        finally:
+            self.context, self.graph.via = saved, saved_via
+        return self.record("module", e, args, out, label=obj.label, cls=obj.cls.name)
+
+    def call_ref(self, qual: str, args: list[Value], kwargs: dict[str, Value],
+                 e: cst.Call) -> Value:
+        qual = canonical(qual)
+        head, _, name = qual.rpartition(".")
+        if head in ("torch.nn", "nn"):
+            if name in ("ModuleList", "ModuleDict", "ParameterList"):
+                v = args[0] if args else kwargs.get("modules", Seq((), True))
+                if isinstance(v, Seq):
+                    return Seq(v.items, True, v.repeated, v.length)
+                return v if name == "ModuleDict" else UNKNOWN
+            if name == "Parameter":
+                return args[0] if args else UNKNOWN
+            params = L.bind_arguments(name, args, kwargs)
+            layer = L.Layer(name, params, e)
+            if name == "Sequential":
+                layer.children = list(args)
+            nid = self.graph.op(self.context, e, "build", name, self.fm, layer=layer)
+            layer.node = nid
+            for c in L.config_conflicts(layer):
+                self.graph.add_conflict(nid, c)
+            return layer
+        if qual.startswith("torch.nn.init."):
+            return args[0] if args else UNKNOWN
+        made = config_call(qual, args, kwargs)
+        if made is not None:
+            return made
+        from .. import torchfns
+
+        return torchfns.call(self, qual, args, kwargs, e)
+
+    def call_method(self, recv: Value, name: str, args: list[Value], kwargs: dict[str, Value],
+                    e: cst.Call, env: Env) -> Value:
+        if isinstance(recv, Seq):
+            if name == "append" and args and isinstance(e.func, cst.Attribute):
+                if recv.repeated is None:
+                    new = Seq((*recv.items, args[0]), True)
+                else:
+                    new = Seq((), True, join(recv.repeated, args[0]),
+                              recv.length + 1 if recv.length is not None else None)
+                self.rebind(e.func.value, new, env)
+            elif name in ("extend", "insert") and isinstance(e.func, cst.Attribute):
+                self.rebind(e.func.value, UNKNOWN, env)
+            return Const(None)
+        if isinstance(recv, Int | Const) and name == "item":
+            return recv
+        if isinstance(recv, Const) and isinstance(recv.value, str):
+            return str_method(recv.value, name, args)
+        if isinstance(recv, L.Layer) and recv.kind in ("Sequential", "ModuleList", "ModuleDict"):
+            # a container filled after it was built: follow add_module/append, or stop
+            # knowing what it runs
+            if name == "add_module" and len(args) >= 2 and recv.kind == "Sequential":
+                recv.children.append(args[1])
+                return Const(None)
+            if name == "append" and args and recv.kind == "Sequential":
+                recv.children.append(args[0])
+                return recv
+            if name in ("add_module", "append", "extend", "insert", "register_module",
+                        "update", "pop", "__setitem__", "__delitem__"):
+                recv.children.append(UNKNOWN)
+                return Const(None)
+        if isinstance(recv, ArgParser | Record):
+            return self.config_method(recv, name, args, kwargs, e, env)
+        from .. import torchfns
+
+        out = torchfns.method(self, recv, name, args, kwargs, e)
+        if name in _INPLACE_LAYOUT and isinstance(e.func, cst.Attribute):
+            # x.transpose_(1, 2) changes x itself: later reads of x see the new layout
+            self.rebind(e.func.value, out if isinstance(out, Tensor) else UNKNOWN, env)
+        return out
+
+
+def _tensors_in(args: Sequence[Value]) -> list[Tensor | Packed]:
+    out: list[Tensor | Packed] = []
+    for a in args:
+        if isinstance(a, Tensor | Packed):
+            out.append(a)
+        elif isinstance(a, Seq) and a.repeated is None:
+            out.extend(_tensors_in(a.items))
+    return out
+
+
+_INPLACE_LAYOUT = frozenset({"transpose_", "t_", "unsqueeze_", "squeeze_", "swapaxes_",
+                             "swapdims_", "resize_", "resize_as_", "as_strided_"})

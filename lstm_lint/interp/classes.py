@@ -1,0 +1,176 @@
+"""User classes and their objects: building an instance (``__init__``), running its
+``forward``, method and class-attribute lookup along the MRO, ``super()``, torch base layers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+
+from .. import layers as L
+from ..extract import ClassInfo, FileModel, canonical
+from ..values import (
+    UNKNOWN,
+    Record,
+    Tensor,
+    Value,
+)
+from .core import MAX_DEPTH, Core
+from .objects import TORCH_LAYER, ClassRef, Env, FuncRef, Obj, SuperVal
+
+
+class Classes(Core):
+    """User classes: instances, methods, class attributes, the MRO."""
+
+    def instantiate(self, cls: ClassInfo, fm: FileModel, args: Sequence[Value],
+                    kwargs: dict[str, Value], label: str = "self") -> Obj:
+        obj = Obj(cls, fm, {}, label)
+        init = self.find_method(cls, fm, "__init__")
+        if init is not None and self.depth < MAX_DEPTH:
+            fn, owner_fm = init
+            self.call_function(fn, owner_fm, args, kwargs, bound=obj)
+        return obj
+
+    def run_forward(self, obj: Obj, inputs: Sequence[Value] | None,
+                    kwargs: dict[str, Value] | None = None) -> Value:
+        found = self.find_method(obj.cls, obj.fm, "forward")
+        if found is None:
+            layer = obj.attrs.get(TORCH_LAYER)
+            if isinstance(layer, L.Layer) and inputs is not None:  # torch's own forward
+                return L.apply_layer(self, layer, list(inputs), self.call_child)
+            return UNKNOWN
+        fn, fm = found
+        if inputs is None:
+            inputs = self.holes(fn)
+        return self.call_function(fn, fm, inputs, kwargs or {}, bound=obj)
+
+    def holes(self, fn: cst.FunctionDef) -> list[Value]:
+        out: list[Value] = []
+        for p in list(fn.params.params)[1:]:
+            name = p.name.value
+            if p.default is not None:
+                out.append(self.eval(p.default, Env({})))
+            elif name in self.hole_bindings:
+                shape, roles, dtype = self.hole_bindings[name]
+                out.append(Tensor(shape, dtype, roles))
+            elif any(k.startswith(name + "[") for k in self.hole_bindings):
+                fields = []
+                for k, (shape, roles, dtype) in self.hole_bindings.items():
+                    if k.startswith(name + "[") and k.endswith("]"):
+                        key = k[len(name) + 1:-1]
+                        if len(key) >= 2 and key[0] == key[-1] and key[0] in "'\"":
+                            fields.append((key[1:-1], Tensor(shape, dtype, roles)))
+                out.append(Record(tuple(fields)))
+            else:
+                out.append(Tensor(None, None, hole=(name, ())))
+        return out
+
+    def find_method(self, cls: ClassInfo, fm: FileModel, name: str,
+                     seen: int = 0) -> tuple[cst.FunctionDef, FileModel] | None:
+        if name in cls.methods:
+            return cls.methods[name], fm
+        if seen > 10:
+            return None
+        for b in cls.bases:
+            base = self._lookup_class(b, fm)
+            if base is not None:
+                r = self.find_method(base[0], base[1], name, seen + 1)
+                if r is not None:
+                    return r
+        return None
+
+    def _lookup_class(self, qual: str, fm: FileModel) -> tuple[ClassInfo, FileModel] | None:
+        short = qual.rsplit(".", 1)[-1]
+        if qual in fm.classes:
+            return fm.classes[qual], fm
+        if self.project is not None:
+            r = self.project.find_class(qual, fm)
+            if r is not None:
+                return r
+        if short in fm.classes and "." not in qual:
+            return fm.classes[short], fm
+        return None
+
+    def mro(self, cls: ClassInfo, fm: FileModel) -> list[tuple[ClassInfo, FileModel]]:
+        """The class and its bases found in the project, depth first, left to right."""
+        out: list[tuple[ClassInfo, FileModel]] = []
+        seen: set[int] = set()
+
+        def walk(c: ClassInfo, f: FileModel, depth: int) -> None:
+            if id(c) in seen or depth > 10:
+                return
+            seen.add(id(c))
+            out.append((c, f))
+            for b in c.bases:
+                base = self._lookup_class(b, f)
+                if base is not None:
+                    walk(base[0], base[1], depth + 1)
+
+        walk(cls, fm, 0)
+        return out
+
+    def class_attribute(self, cls: ClassInfo, fm: FileModel, name: str,
+                        after: ClassInfo | None = None) -> Value | None:
+        """A method (unbound) or a class-level assignment found along the MRO."""
+        chain = self.mro(cls, fm)
+        if after is not None:
+            idx = next((i for i, (c, _f) in enumerate(chain) if c is after), None)
+            chain = chain[idx + 1:] if idx is not None else []
+        for c, f in chain:
+            if name in c.methods:
+                return FuncRef(c.methods[name], f)
+            expr = _class_level_value(c, name)
+            if expr is not None:
+                key = (id(expr), name)
+                if key not in self.class_attr_cache:
+                    self.class_attr_cache[key] = UNKNOWN  # guards recursion
+                    saved = self.fm
+                    self.fm = f
+                    try:
+                        self.class_attr_cache[key] = self.eval(expr, Env({}))
+                    finally:
+                        self.fm = saved
+                return self.class_attr_cache[key]
+        return None
+
+    def torch_base(self, cls: ClassInfo, fm: FileModel) -> str | None:
+        """The torch layer a user class derives from (``class LSTM(RNN, nn.LSTM)``), if any."""
+        for c, _f in self.mro(cls, fm):
+            for b in c.bases:
+                q = canonical(b)
+                if q.startswith("torch.nn.") and q.rsplit(".", 1)[-1] in L.SIGNATURES:
+                    return q.rsplit(".", 1)[-1]
+        return None
+
+    def super_value(self, args: list[Value]) -> Value:
+        """``super()`` / ``super(Cls, self)`` in the running method."""
+        for fn, bound in reversed(self.frames):
+            if not isinstance(bound, Obj):
+                continue
+            if len(args) == 2 and isinstance(args[0], ClassRef):
+                return SuperVal(bound, args[0].cls)
+            for c, _f in self.mro(bound.cls, bound.fm):
+                if c.methods.get(fn.name.value) is fn:
+                    return SuperVal(bound, c)
+            return UNKNOWN
+        return UNKNOWN
+
+
+def _class_level_value(c: ClassInfo, name: str) -> cst.BaseExpression | None:
+    """The expression assigned to ``name`` in the class body (``_cell = nn.GRU``)."""
+    body = c.node.body
+    if not isinstance(body, cst.IndentedBlock):
+        return None
+    found = None
+    for stmt in body.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Assign) and any(
+                        isinstance(t.target, cst.Name) and t.target.value == name
+                        for t in small.targets):
+                    found = small.value
+                elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) \
+                        and small.target.value == name and small.value is not None:
+                    found = small.value
+    return found

@@ -1,0 +1,253 @@
+"""The interpreter's state and what every job shares: the step budget, recording operations in
+the dataflow graph, and the :class:`~lstm_lint.layers.Site` protocol the layer facts report to.
+
+:class:`Core` also declares the interface between the jobs (each implemented by one mixin of
+:class:`~lstm_lint.infer.Interpreter`), so that each module can call the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+import libcst as cst
+
+from .. import layers as L
+from ..dataflow import Dataflow
+from ..extract import ClassInfo, FileModel
+from ..symbolic import Expr, const, sym
+from ..values import (
+    Flag,
+    Packed,
+    Record,
+    Seq,
+    Shape,
+    Tensor,
+    Value,
+)
+from .objects import ArgParser, Env, Instantiation, Obj
+
+MAX_DEPTH = 8
+MAX_STEPS = 20000
+
+
+class Budget(Exception):
+    """Raised when an analysis runs past its step budget (huge or pathological code)."""
+
+
+class Core:
+    """State of one analysis (a module class, or a file's script code) and the graph it fills."""
+
+    def __init__(self, fm: FileModel, graph: Dataflow, project: Any = None):
+        self.fm = fm
+        self.graph = graph
+        self.project = project
+        self.depth = 0
+        self.steps = 0
+        self.context: tuple[int, ...] = ()
+        self.current: int | None = None  # node being applied (for Site)
+        self.hole_bindings: dict[str, tuple[Shape, tuple[str | None, ...] | None, str | None]] = {}
+        self.time_names: dict[str, str] = {}
+        self.selves: list[Obj] = []
+        self.frames: list[tuple[cst.FunctionDef, Value | None]] = []  # running functions
+        self.class_attr_cache: dict[tuple[int, str], Value] = {}
+        self.globals_cache: dict[str, Value] = {}
+        self.loop_iters: list[Expr | None] = []
+        self.instantiations: list[Instantiation] = []
+
+    # ---- Site protocol (for layer facts) ------------------------------------------------------
+    @property
+    def node(self) -> int | None:
+        return self.current
+
+    def conflict(self, c: L.Conflict) -> None:
+        if self.current is not None:
+            self.graph.add_conflict(self.current, c)
+
+    def constraint(self, a: Expr, b: Expr, why: str) -> None:
+        """A size equality the model needs (``T == seq_len``): shown, never reported."""
+        self.graph.add_constraint(a, b, why, self.current)
+
+    def bind_hole(self, t: Tensor, shape: Shape, roles: tuple[str | None, ...] | None,
+                  dtype: str | None) -> None:
+        if t.hole is None:
+            return
+        name, steps = t.hole
+        if name in self.hole_bindings:
+            return
+        dims = list(shape.dims)
+        rl = list(roles) if roles is not None else None
+        for step, val in reversed(steps):
+            if not dims:
+                return
+            if step == "drop_last":
+                dims = dims[:-1]
+                if rl is not None:
+                    rl = rl[:-1]
+                dtype = "int"
+            elif step == "replace_last":
+                dims[-1] = val
+            elif step in ("transpose", "permute", "unsqueeze", "squeeze"):
+                undone = _undo_layout(step, val, dims, rl)
+                if undone is None:
+                    return
+                dims, rl = undone
+        self.hole_bindings[name] = (Shape(tuple(dims), shape.star), tuple(rl) if rl else None, dtype)
+
+    def batch_symbol(self) -> Expr:
+        return sym("B")
+
+    def time_symbol(self, hole: str) -> Expr:
+        if hole not in self.time_names:
+            self.time_names[hole] = "T" if not self.time_names else f"T_{hole}"
+        return sym(self.time_names[hole])
+
+    # ---- helpers ------------------------------------------------------------------------------
+    def tick(self) -> None:
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise Budget()
+
+    def record(self, op: str, node: cst.CSTNode, inputs: Sequence[Value], out: Value,
+               label: str = "", **attrs: Any) -> Value:
+        nid = self.graph.op(self.context, node, op, label, self.fm, **attrs)
+        for v in inputs:
+            if isinstance(v, Tensor | Packed) and v.node is not None:
+                self.graph.edge(v.node, nid, v)
+        out = with_node(out, nid)
+        self.graph.set_value(nid, out)
+        return out
+
+    # ---- the interface between the jobs (implemented by the mixins) ---------------------------
+    # statements
+    def exec_block(self, block: cst.BaseSuite | Sequence[cst.BaseStatement], env: Env) -> None:
+        raise NotImplementedError
+
+    def assign(self, target: cst.BaseExpression, v: Value, env: Env) -> None:
+        raise NotImplementedError
+
+    def rebind(self, target: cst.BaseExpression, v: Value, env: Env) -> None:
+        raise NotImplementedError
+
+    def condition(self, expr: cst.BaseExpression, env: Env) -> bool | Flag | None:
+        raise NotImplementedError
+
+    # expressions
+    def eval(self, e: cst.BaseExpression, env: Env) -> Value:
+        raise NotImplementedError
+
+    def attribute(self, base: Value, attr: str, node: cst.CSTNode) -> Value:
+        raise NotImplementedError
+
+    def size_of(self, t: Tensor, dim: Value | None) -> Value:
+        raise NotImplementedError
+
+    def index_value(self, t: Tensor, items: list[Value], e: cst.CSTNode) -> Value:
+        raise NotImplementedError
+
+    def dict_literal(self, e: cst.Dict, env: Env) -> Value:
+        raise NotImplementedError
+
+    # operators
+    def binop(self, op: str, a: Value, b: Value, e: cst.CSTNode) -> Value:
+        raise NotImplementedError
+
+    def compare(self, e: cst.Comparison, env: Env) -> Value:
+        raise NotImplementedError
+
+    # calls
+    def call_expr(self, e: cst.Call, env: Env) -> Value:
+        raise NotImplementedError
+
+    def call_function(self, fn: cst.FunctionDef, fm: FileModel, args: Sequence[Value],
+                      kwargs: dict[str, Value], bound: Value | None = None) -> Value:
+        raise NotImplementedError
+
+    def apply_layer(self, layer: L.Layer, args: list[Value], e: cst.CSTNode,
+                    kwargs: dict[str, Value] | None = None) -> Value:
+        raise NotImplementedError
+
+    def call_child(self, child: Value, args: Sequence[Value]) -> Value:
+        raise NotImplementedError
+
+    # builtins
+    def call_builtin(self, name: str, args: list[Value], kwargs: dict[str, Value], e: cst.Call,
+                     env: Env) -> Value:
+        raise NotImplementedError
+
+    # classes
+    def instantiate(self, cls: ClassInfo, fm: FileModel, args: Sequence[Value],
+                    kwargs: dict[str, Value], label: str = "self") -> Obj:
+        raise NotImplementedError
+
+    def run_forward(self, obj: Obj, inputs: Sequence[Value] | None,
+                    kwargs: dict[str, Value] | None = None) -> Value:
+        raise NotImplementedError
+
+    def class_attribute(self, cls: ClassInfo, fm: FileModel, name: str,
+                        after: ClassInfo | None = None) -> Value | None:
+        raise NotImplementedError
+
+    def torch_base(self, cls: ClassInfo, fm: FileModel) -> str | None:
+        raise NotImplementedError
+
+    def super_value(self, args: list[Value]) -> Value:
+        raise NotImplementedError
+
+    # config
+    def instantiate_plain(self, cls: ClassInfo, fm: FileModel, args: Sequence[Value],
+                          kwargs: dict[str, Value]) -> Value:
+        raise NotImplementedError
+
+    def config_method(self, recv: ArgParser | Record, name: str, args: list[Value],
+                      kwargs: dict[str, Value], e: cst.Call, env: Env) -> Value:
+        raise NotImplementedError
+
+def with_node(v: Value, nid: int) -> Value:
+    """The value as produced by node ``nid`` (inner values of a tuple keep their own node)."""
+    if isinstance(v, Seq):
+        return replace(v, items=tuple(with_node(i, nid) if i.node is None else i
+                                      for i in v.items), node=nid)
+    if isinstance(v, Tensor | Packed):
+        return replace(v, node=nid)
+    return v
+
+
+def _undo_layout(step: str, val: Any, dims: list[Expr | None], roles: list[str | None] | None
+                 ) -> tuple[list[Expr | None], list[str | None] | None] | None:
+    """The input's axes before a layout op, from the axes after it (None: cannot tell)."""
+    n = len(dims)
+    rl = list(roles) if roles is not None else None
+    if step == "transpose":
+        a, b = (v if v >= 0 else v + n for v in val)
+        if not (0 <= a < n and 0 <= b < n):
+            return None
+        dims = list(dims)
+        dims[a], dims[b] = dims[b], dims[a]
+        if rl is not None:
+            rl[a], rl[b] = rl[b], rl[a]
+        return dims, rl
+    if step == "permute":
+        order = [v if v >= 0 else v + n for v in val]
+        if sorted(order) != list(range(n)):
+            return None
+        before: list[Expr | None] = [None] * n
+        before_roles: list[str | None] = [None] * n
+        for i, src in enumerate(order):
+            before[src] = dims[i]
+            if rl is not None:
+                before_roles[src] = rl[i]
+        return before, (before_roles if rl is not None else None)
+    if step == "unsqueeze":
+        d = val if val >= 0 else val + n
+        if not 0 <= d < n:
+            return None
+        return dims[:d] + dims[d + 1:], (rl[:d] + rl[d + 1:] if rl is not None else None)
+    if step == "squeeze":
+        d = val if val >= 0 else val + n + 1
+        if not 0 <= d <= n:
+            return None
+        return dims[:d] + [const(1)] + dims[d:], (rl[:d] + [None] + rl[d:] if rl is not None
+                                                   else None)
+    return None

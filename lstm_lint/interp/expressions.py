@@ -1,0 +1,397 @@
+"""Expressions: names and globals, literals, attributes, subscripts and indexing,
+conditional and boolean expressions, comprehensions, ``x.shape`` / ``x.size()``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import libcst as cst
+
+from .. import layers as L
+from .. import ops
+from ..extract import canonical
+from ..symbolic import Expr, const, sym
+from ..values import (
+    UNKNOWN,
+    Const,
+    Flag,
+    Int,
+    Packed,
+    Record,
+    Seq,
+    Shape,
+    Tensor,
+    Value,
+    int_of,
+)
+from .core import Budget, Core
+from .joins import boolish, is_none, join, truth
+from .objects import (
+    BUILTINS,
+    TORCH_LAYER,
+    ArgParser,
+    Builtin,
+    ClassRef,
+    Env,
+    FuncRef,
+    Method,
+    Obj,
+    RangeVal,
+    Ref,
+    SuperVal,
+    TorchBase,
+)
+
+
+class Expressions(Core):
+    """Evaluates expressions to abstract values."""
+
+    def eval(self, e: cst.BaseExpression, env: Env) -> Value:
+        self.tick()
+        try:
+            return self._eval(e, env)
+        except Budget:
+            raise
+        except RecursionError:
+            raise
+        except (ZeroDivisionError, OverflowError, ValueError):
+            return UNKNOWN
+
+    def _eval(self, e: cst.BaseExpression, env: Env) -> Value:
+        if isinstance(e, cst.Name):
+            return self.lookup(e.value, env)
+        if isinstance(e, cst.Integer):
+            try:
+                return Int(const(int(e.value.replace("_", ""), 0)))
+            except ValueError:
+                return UNKNOWN
+        if isinstance(e, cst.Float):
+            try:
+                return Const(float(e.value.replace("_", "")))
+            except ValueError:
+                return UNKNOWN
+        if isinstance(e, cst.Imaginary):
+            return UNKNOWN
+        if isinstance(e, cst.SimpleString):
+            try:
+                return Const(e.evaluated_value)
+            except Exception:
+                return UNKNOWN
+        if isinstance(e, cst.ConcatenatedString | cst.FormattedString):
+            return Const("")
+        if isinstance(e, cst.Ellipsis):
+            return Const(Ellipsis)
+        if isinstance(e, cst.Attribute):
+            return self.attribute(self.eval(e.value, env), e.attr.value, e)
+        if isinstance(e, cst.Call):
+            return self.call_expr(e, env)
+        if isinstance(e, cst.Subscript):
+            return self.subscript(e, env)
+        if isinstance(e, cst.BinaryOperation):
+            a = self.eval(e.left, env)
+            b = self.eval(e.right, env)
+            return self.binop(type(e.operator).__name__, a, b, e)
+        if isinstance(e, cst.UnaryOperation):
+            v = self.eval(e.expression, env)
+            op = type(e.operator).__name__
+            if op == "Minus":
+                if isinstance(v, Int):
+                    return Int(None if v.expr is None else -v.expr)
+                return v if isinstance(v, Tensor) else UNKNOWN
+            if op == "Not":
+                t = truth(v)
+                if isinstance(t, bool):
+                    return Const(not t)
+                if isinstance(t, Flag):
+                    return Flag(t.name, not t.negated)
+                return UNKNOWN
+            return v
+        if isinstance(e, cst.Tuple | cst.List):
+            items: list[Value] = []
+            for el in e.elements:
+                if isinstance(el, cst.StarredElement):
+                    v = self.eval(el.value, env)
+                    if isinstance(v, Seq) and v.repeated is None:
+                        items.extend(v.items)
+                        continue
+                    return Seq((), isinstance(e, cst.List), UNKNOWN, None)
+                items.append(self.eval(el.value, env))
+            return Seq(tuple(items), isinstance(e, cst.List))
+        if isinstance(e, cst.IfExp):
+            c = self.condition(e.test, env)
+            if c is True:
+                return self.eval(e.body, env)
+            if c is False:
+                return self.eval(e.orelse, env)
+            return join(self.eval(e.body, env), self.eval(e.orelse, env),
+                        c if isinstance(c, Flag) else None)
+        if isinstance(e, cst.Comparison):
+            return self.compare(e, env)
+        if isinstance(e, cst.BooleanOperation):
+            # `a or b` is a when a is truthy, else b (`and` the other way round): the operand,
+            # not a truth value (`head_size or hidden_size` is a size)
+            is_and = isinstance(e.operator, cst.And)
+            lv = self.eval(e.left, env)
+            lt = truth(lv)
+            if lt is (not is_and):
+                return lv
+            rv = self.eval(e.right, env)
+            if isinstance(lt, bool):
+                return rv
+            if not (boolish(lv) and boolish(rv)):
+                return UNKNOWN
+            rt = truth(rv)
+            if is_and:
+                return Const(False) if rt is False else (lv if rt is True else UNKNOWN)
+            return Const(True) if rt is True else (lv if rt is False else UNKNOWN)
+        if isinstance(e, cst.Dict):
+            return self.dict_literal(e, env)
+        if isinstance(e, cst.ListComp | cst.GeneratorExp):
+            return self.comprehension(e, env)
+        if isinstance(e, cst.NamedExpr):
+            v = self.eval(e.value, env)
+            self.assign(e.target, v, env)
+            return v
+        return UNKNOWN
+
+    def lookup(self, name: str, env: Env) -> Value:
+        if name in env.vars:
+            return env.vars[name]
+        if name in ("True", "False"):
+            return Const(name == "True")
+        if name == "None":
+            return Const(None)
+        return self.global_name(name)
+
+    def global_name(self, name: str) -> Value:
+        fm = self.fm
+        key = f"{fm.path}:{name}"
+        if key in self.globals_cache:
+            return self.globals_cache[key]
+        v: Value = UNKNOWN
+        self.globals_cache[key] = UNKNOWN  # guards recursion through constants
+        if name in fm.imports:
+            # resolved against the other files of the run only when called (see call())
+            v = Ref(canonical(fm.imports[name]))
+        elif name in fm.classes:
+            v = ClassRef(fm.classes[name], fm)
+        elif name in fm.functions:
+            v = FuncRef(fm.functions[name], fm)
+        elif name in fm.constants:
+            v = self.eval(fm.constants[name], Env({}))
+            if isinstance(v, Tensor | L.Layer | Obj):
+                v = UNKNOWN  # module-level tensors and layers: let script analysis handle them
+        elif name in BUILTINS:
+            v = Builtin(name)
+        elif name == "torch":
+            v = Ref("torch")
+        self.globals_cache[key] = v
+        return v
+
+    def attribute(self, base: Value, attr: str, node: cst.CSTNode) -> Value:
+        if isinstance(base, Record):
+            got = base.get(attr)
+            if got is not None:
+                return got
+            return Method(base, attr) if attr in ("get", "keys", "items", "values", "update",
+                                                  "setdefault", "pop", "clear", "copy") \
+                else UNKNOWN
+        if isinstance(base, ArgParser):
+            return Method(base, attr)
+        if isinstance(base, Ref):
+            return Ref(canonical(f"{base.qual}.{attr}"))
+        if isinstance(base, Obj):
+            if attr in base.attrs:
+                return base.attrs[attr]
+            tl = base.attrs.get(TORCH_LAYER)
+            if isinstance(tl, L.Layer) and attr in tl.params:
+                return tl.params[attr]
+            found = self.class_attribute(base.cls, base.fm, attr)
+            if isinstance(found, FuncRef):
+                return replace(found, bound=base)
+            return found if found is not None else UNKNOWN
+        if isinstance(base, SuperVal):
+            found = self.class_attribute(base.obj.cls, base.obj.fm, attr, after=base.owner)
+            if isinstance(found, FuncRef):
+                return replace(found, bound=base.obj)
+            if found is None and attr in ("__init__", "forward"):
+                kind = self.torch_base(base.obj.cls, base.obj.fm)
+                if kind is not None:  # the torch layer the class extends
+                    return TorchBase(base.obj, kind, attr)
+            return found if found is not None else UNKNOWN
+        if isinstance(base, ClassRef):
+            found = self.class_attribute(base.cls, base.fm, attr)
+            return found if found is not None else UNKNOWN
+        if isinstance(base, Tensor):
+            if attr == "shape":
+                return self.size_of(base, None)
+            if attr in ("T", "mT") and base.shape is not None and not base.shape.star \
+                    and len(base.shape.dims) == 2:
+                return ops.transpose(base, const(0), const(1))
+            if attr in ("data", "real"):
+                return base
+            if attr == "ndim":
+                r = base.shape.rank if base.shape is not None else None
+                return Int(const(r) if r is not None else None)
+            if attr in ("dtype", "device", "is_cuda", "requires_grad", "grad"):
+                return UNKNOWN
+            return Method(base, attr)
+        if isinstance(base, Packed):
+            if attr == "data":
+                return Tensor(None, base.data.dtype)
+            return Method(base, attr) if attr in ("to", "cuda", "cpu") else UNKNOWN
+        if isinstance(base, L.Layer):
+            if attr in base.params:
+                return base.params[attr]
+            if attr == "weight" and base.kind == "Embedding":
+                return Tensor(Shape((base.size("num_embeddings"), base.size("embedding_dim"))),
+                              "float")
+            if attr == "weight" and base.kind == "Linear":
+                return Tensor(Shape((base.size("out_features"), base.size("in_features"))),
+                              "float")
+            if attr in ("forward", "__call__"):
+                return base
+            if base.kind in ("Sequential", "ModuleList", "ModuleDict") and attr in (
+                    "add_module", "append", "extend", "insert", "register_module", "update",
+                    "pop"):
+                return Method(base, attr)
+            return UNKNOWN
+        if isinstance(base, Int) and base.param:
+            name = f"{base.param}.{attr}"
+            return Int(sym(name), param=name)
+        if isinstance(base, Seq):
+            if attr in ("append", "extend", "insert"):
+                return Method(base, attr)
+            if attr in ("values", "indices") and base.repeated is None and len(base.items) == 2:
+                return base.items[0 if attr == "values" else 1]
+            return UNKNOWN
+        if isinstance(base, Int | Const | Flag) and attr in ("item", "__int__"):
+            return Method(base, attr)
+        if isinstance(base, Const) and isinstance(base.value, str):
+            return Method(base, attr)
+        return UNKNOWN
+
+    def size_of(self, t: Tensor, dim: Value | None) -> Value:
+        if t.shape is None or t.shape.star:
+            if dim is not None and t.shape is not None and int_of(dim) is not None:
+                d = int_of(dim)
+                assert d is not None
+                dc = d.as_int()
+                if dc is not None and dc < 0 and -dc <= len(t.shape.dims):
+                    return _size_int(t.shape.dims[dc], t.role(dc) if t.roles else None)
+            return Int(None) if dim is not None else Seq((), False, Int(None), None)
+        dims = t.shape.dims
+        roles = t.roles or (None,) * len(dims)
+        if dim is None:
+            return Seq(tuple(_size_int(d, r) for d, r in zip(dims, roles, strict=True)))
+        i = int_of(dim)
+        ic = i.as_int() if i is not None else None
+        if ic is None or not -len(dims) <= ic < len(dims):
+            return Int(None)
+        return _size_int(dims[ic], roles[ic])
+
+    def subscript(self, e: cst.Subscript, env: Env) -> Value:
+        base = self.eval(e.value, env)
+        items: list[Value] = []
+        for el in e.slice:
+            s = el.slice
+            if isinstance(s, cst.Slice):
+                items.append(ops.SliceVal(
+                    self.eval(s.lower, env) if s.lower is not None else Const(None),
+                    self.eval(s.upper, env) if s.upper is not None else Const(None),
+                    self.eval(s.step, env) if s.step is not None else Const(None),
+                ))
+            elif isinstance(s, cst.Index):
+                items.append(self.eval(s.value, env))
+        if isinstance(base, Tensor) and base.hole is not None and base.shape is None \
+                and not base.hole[1] and len(items) == 1 and isinstance(items[0], Const) \
+                and isinstance(items[0].value, str):
+            # a dict batch: each key is an input of its own, solved from its consumers
+            return Tensor(None, hole=(f"{base.hole[0]}[{items[0].value!r}]", ()))
+        if isinstance(base, Tensor):
+            return self.index_value(base, items, e)
+        if isinstance(base, Seq):
+            if len(items) == 1:
+                i = int_of(items[0])
+                ic = i.as_int() if i is not None else None
+                if base.repeated is not None:
+                    if isinstance(items[0], ops.SliceVal):
+                        return Seq((), base.is_list, base.repeated, None)
+                    return base.repeated
+                if ic is not None and -len(base.items) <= ic < len(base.items):
+                    return base.items[ic]
+                if isinstance(items[0], ops.SliceVal):
+                    sv = items[0]
+                    lo, hi = int_of(sv.start), int_of(sv.stop)
+                    lo_c = 0 if is_none(sv.start) else (lo.as_int() if lo is not None else None)
+                    hi_c = len(base.items) if is_none(sv.stop) else (
+                        hi.as_int() if hi is not None else None)
+                    if lo_c is not None and hi_c is not None and is_none(sv.step):
+                        return Seq(base.items[lo_c:hi_c], base.is_list)
+            return UNKNOWN
+        if isinstance(base, Record) and len(items) == 1 and isinstance(items[0], Const) \
+                and isinstance(items[0].value, str):
+            got = base.get(items[0].value)
+            return got if got is not None else UNKNOWN
+        if isinstance(base, Int) and base.param and len(items) == 1 \
+                and isinstance(items[0], Const) and isinstance(items[0].value, str):
+            name = f"{base.param}.{items[0].value}"
+            return Int(sym(name), param=name)
+        if isinstance(base, Int) and base.expr is None:
+            return UNKNOWN
+        return UNKNOWN
+
+    def index_value(self, t: Tensor, items: list[Value], e: cst.CSTNode) -> Value:
+        out, events = ops.index(t, items)
+        label = _index_label(items)
+        return self.record("index", e, [t], out, label=label, events=events, source=t)
+
+    def comprehension(self, e: cst.ListComp | cst.GeneratorExp, env: Env) -> Value:
+        comp = e.for_in
+        if comp.inner_for_in is not None or comp.ifs:
+            return Seq((), isinstance(e, cst.ListComp), UNKNOWN, None)
+        it = self.eval(comp.iter, env)
+        inner = Env(dict(env.vars))
+        if isinstance(it, RangeVal):
+            self.assign(comp.target, Int(None), inner)
+            elt = self.eval(e.elt, inner)
+            return Seq((), True, elt, it.length)
+        if isinstance(it, Seq) and it.repeated is None and len(it.items) <= 16:
+            items = []
+            for item in it.items:
+                self.assign(comp.target, item, inner)
+                items.append(self.eval(e.elt, inner))
+            return Seq(tuple(items), True)
+        if isinstance(it, Seq) and it.repeated is not None:
+            self.assign(comp.target, it.repeated, inner)
+            return Seq((), True, self.eval(e.elt, inner), it.length)
+        return Seq((), True, UNKNOWN, None)
+
+
+def _size_int(d: Expr | None, role: str | None) -> Int:
+    return Int(d, role=role)
+
+
+def _index_label(items: list[Value]) -> str:
+    parts = []
+    for it in items:
+        if isinstance(it, ops.SliceVal):
+            lo = "" if is_none(it.start) else _short(it.start)
+            hi = "" if is_none(it.stop) else _short(it.stop)
+            parts.append(f"{lo}:{hi}")
+        elif isinstance(it, Const) and it.value is Ellipsis:
+            parts.append("...")
+        elif isinstance(it, Const) and it.value is None:
+            parts.append("None")
+        else:
+            parts.append(_short(it))
+    return "[" + ", ".join(parts) + "]"
+
+
+def _short(v: Value) -> str:
+    if isinstance(v, Int) and v.expr is not None:
+        return str(v.expr)
+    if isinstance(v, Tensor):
+        return "tensor"
+    return "?"

@@ -1,0 +1,167 @@
+"""Joining values where control flow meets (after an ``if``, around a loop), and the truth of a
+value as a condition.
+"""
+
+from __future__ import annotations
+
+from .. import layers as L
+from ..symbolic import Expr, cond, const
+from ..values import (
+    UNKNOWN,
+    Const,
+    Flag,
+    Int,
+    Record,
+    Seq,
+    Shape,
+    Tensor,
+    Value,
+)
+from .objects import Obj
+
+
+def join_expr(a: Expr | None, b: Expr | None, flag: Flag | None) -> Expr | None:
+    if a is None or b is None:
+        return None
+    if a == b:
+        return a
+    if flag is not None:
+        t, f = (b, a) if flag.negated else (a, b)
+        return cond(flag.name, t, f)
+    return None
+
+
+def join(a: Value, b: Value, flag: Flag | None = None) -> Value:
+    """The value after an if/else whose branches produced ``a`` (true) and ``b`` (false)."""
+    if a is b:
+        return a
+    if isinstance(a, Int) and isinstance(b, Int):
+        return Int(join_expr(a.expr, b.expr, flag))
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        if a == b:
+            return a
+        if a.shape is None or b.shape is None or a.shape.star != b.shape.star \
+                or len(a.shape.dims) != len(b.shape.dims):
+            return Tensor(None, a.dtype if a.dtype == b.dtype else None)
+        dims = tuple(join_expr(x, y, flag) for x, y in zip(a.shape.dims, b.shape.dims, strict=True))
+        return Tensor(
+            Shape(dims, a.shape.star), a.dtype if a.dtype == b.dtype else None,
+            a.roles if a.roles == b.roles else None, a.rnn if a.rnn == b.rnn else None,
+            a.what if a.what == b.what else None,
+            a.width_note if a.width_note == b.width_note else None,
+            a.head if a.head == b.head else None,
+        )
+    if isinstance(a, Seq) and isinstance(b, Seq) and len(a.items) == len(b.items) \
+            and a.repeated is None and b.repeated is None:
+        return Seq(tuple(join(x, y, flag) for x, y in zip(a.items, b.items, strict=True)), a.is_list)
+    if isinstance(a, Const) and isinstance(b, Const) and a.value == b.value:
+        return a
+    if isinstance(a, L.Layer) and isinstance(b, L.Layer) and a.kind == b.kind:
+        if a.cst is b.cst and a.params == b.params:
+            return a
+        # layers of one kind built in different places (the first cell of a stack and the
+        # rest): what they agree on is known, the rest unknown
+        params = {k: join(a.p(k), b.p(k), flag) for k in {*a.params, *b.params}}
+        return L.Layer(a.kind, params, a.cst, a.name if a.name == b.name else None,
+                       node=a.node)
+    if type(a) is type(b) and a == b:
+        return a
+    return UNKNOWN
+
+
+def join_dicts(a: dict[str, Value], b: dict[str, Value], flag: Flag | None) -> dict[str, Value]:
+    out: dict[str, Value] = {}
+    for k in set(a) | set(b):
+        if k in a and k in b:
+            out[k] = join(a[k], b[k], flag)
+        else:  # set on one branch only: keep layers and modules, forget the rest
+            one = a.get(k, b.get(k))
+            out[k] = one if isinstance(one, L.Layer | Obj) else UNKNOWN
+    return out
+
+
+def _seq_len(v: Seq) -> Expr | None:
+    return const(len(v.items)) if v.repeated is None else v.length
+
+
+def _seq_elems(v: Seq) -> list[Value]:
+    return list(v.items) if v.repeated is None else [v.repeated]
+
+
+def join_loop(before: dict[str, Value], start: dict[str, Value], after: dict[str, Value],
+               count: Expr | None) -> dict[str, Value]:
+    """State after a loop: ``before`` it, and one iteration from ``start`` to ``after``."""
+    out: dict[str, Value] = {}
+    for k in set(before) | set(after):
+        if k not in before:
+            out[k] = after[k]
+            continue
+        if k not in after:
+            out[k] = before[k]
+            continue
+        b, s, a = before[k], start.get(k, before[k]), after[k]
+        if isinstance(b, Seq) and isinstance(s, Seq) and isinstance(a, Seq) and b.is_list:
+            la, ls, lb = _seq_len(a), _seq_len(s), _seq_len(b)
+            per = (la - ls) if la is not None and ls is not None else None
+            elems = _seq_elems(b) + _seq_elems(a)
+            if elems:
+                elem = elems[0]
+                for x in elems[1:]:
+                    elem = join(elem, x)
+                length = None
+                if per is not None and per.as_int() == 1 and count is not None and lb is not None:
+                    length = lb + count
+                elif per is not None and per.as_int() == 0:
+                    out[k] = a if a == b else Seq((), True, elem, lb)
+                    continue
+                out[k] = Seq((), True, elem, length)
+                continue
+        out[k] = join(b, a)
+    return out
+
+
+def truth(v: Value) -> bool | Flag | None:
+    if isinstance(v, Const):
+        if isinstance(v.value, bool | int | float | str) or v.value is None:
+            return bool(v.value)
+        return None
+    if isinstance(v, Flag):
+        return v
+    if isinstance(v, Int):
+        if v.expr is not None and v.expr.as_int() is not None:
+            return bool(v.expr.as_int())
+        p = getattr(v, "param", None)
+        if p is not None:
+            return Flag(p)
+        return None
+    if isinstance(v, L.Layer | Obj):
+        return True
+    if isinstance(v, Seq) and v.repeated is None:
+        return bool(v.items)
+    if isinstance(v, Record):
+        return True
+    return None
+
+
+def boolish(v: Value) -> bool:
+    return isinstance(v, Flag) or (isinstance(v, Const) and isinstance(v.value, bool))
+
+
+def truth_value(t: bool | Flag | None) -> Value:
+    if isinstance(t, bool):
+        return Const(t)
+    if isinstance(t, Flag):
+        return t
+    return UNKNOWN
+
+
+def is_none(v: Value) -> bool:
+    return isinstance(v, Const) and v.value is None
+
+
+def uniq(vs: list[Value]) -> list[Value]:
+    out: list[Value] = []
+    for v in vs:
+        if not any(v is o for o in out):
+            out.append(v)
+    return out

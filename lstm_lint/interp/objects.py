@@ -1,0 +1,168 @@
+"""The values that only the interpreter makes: references to names, user classes, functions
+and objects, bound methods, ``super()``, argparse parsers, ranges; and the environment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+
+from ..extract import ClassInfo, FileModel
+from ..symbolic import Expr
+from ..values import (
+    Const,
+    Record,
+    Value,
+)
+
+#: the key under which a call records a ``**kwargs`` of unknown content
+SPLAT = "**"
+
+
+@dataclass(frozen=True)
+class Ref(Value):
+    """A dotted name outside the file: ``torch``, ``torch.nn.LSTM``, ``F.relu``."""
+
+    qual: str
+    node: int | None = None
+
+
+@dataclass
+class Obj(Value):
+    """An instance of a user ``nn.Module`` class."""
+
+    cls: ClassInfo
+    fm: FileModel
+    attrs: dict[str, Value] = field(default_factory=dict)
+    label: str = "self"
+    node: int | None = None
+
+    def describe(self) -> str:
+        return self.cls.name
+
+
+@dataclass(frozen=True)
+class ClassRef(Value):
+    cls: ClassInfo
+    fm: FileModel
+    node: int | None = None
+
+
+@dataclass(frozen=True)
+class FuncRef(Value):
+    fn: cst.FunctionDef
+    fm: FileModel
+    bound: Value | None = None  # the instance for methods
+    node: int | None = None
+
+
+@dataclass(frozen=True)
+class Method(Value):
+    """``x.view`` before it is called."""
+
+    recv: Value
+    name: str
+    node: int | None = None
+
+
+@dataclass
+class Instantiation:
+    """A module class built by the analysed code: where, and with which arguments."""
+
+    cls: ClassInfo
+    fm: FileModel
+    args: list[Value]
+    kwargs: dict[str, Value]
+    node: cst.CSTNode
+    at: FileModel  # the file whose code builds it
+
+    @property
+    def name(self) -> str:
+        return self.cls.name
+
+    def __iter__(self) -> Any:  # (name, args, kwargs), as the confirm plan reads it
+        return iter((self.name, self.args, self.kwargs))
+
+
+@dataclass(eq=False)
+class ArgParser(Value):
+    """An ``argparse.ArgumentParser`` being filled: each option's destination and default."""
+
+    options: dict[str, Value] = field(default_factory=dict)
+    node: int | None = None
+
+    def add(self, args: list[Value], kwargs: dict[str, Value]) -> None:
+        names = [a.value for a in args if isinstance(a, Const) and isinstance(a.value, str)]
+        dest = kwargs.get("dest")
+        if isinstance(dest, Const) and isinstance(dest.value, str):
+            key = dest.value
+        else:
+            longs = [n for n in names if n.startswith("--")]
+            pick = longs[0] if longs else (names[0] if names else "")
+            key = pick.lstrip("-").replace("-", "_")
+        if not key:
+            return
+        action = kwargs.get("action")
+        if "default" in kwargs:
+            self.options[key] = kwargs["default"]
+        elif isinstance(action, Const) and action.value in ("store_true", "store_false"):
+            self.options[key] = Const(action.value == "store_false")
+        else:
+            self.options[key] = Const(None)
+
+    def parsed(self) -> Record:
+        """``parse_args()`` with no command line: every option at its default."""
+        return Record(tuple(self.options.items()))
+
+
+@dataclass(frozen=True)
+class TorchBase(Value):
+    """``super().__init__`` / ``super().forward`` of a class that extends a torch layer."""
+
+    obj: Obj
+    kind: str
+    method: str
+    node: int | None = None
+
+
+TORCH_LAYER = "__torch_layer__"  # where an Obj keeps the torch layer its class extends
+
+
+@dataclass(frozen=True)
+class SuperVal(Value):
+    """``super()`` inside a method of ``owner``: attribute lookups start after it in the MRO."""
+
+    obj: Obj
+    owner: ClassInfo
+    node: int | None = None
+
+
+@dataclass(frozen=True)
+class Builtin(Value):
+    name: str
+    node: int | None = None
+
+
+@dataclass(frozen=True)
+class RangeVal(Value):
+    length: Expr | None
+    node: int | None = None
+
+
+BUILTINS = frozenset("""range len int float bool isinstance super print zip enumerate list tuple
+    min max sum getattr hasattr abs round dict set sorted reversed str type iter next any all
+    map filter setattr vars delattr""".split())
+
+
+@dataclass
+class Env:
+    vars: dict[str, Value]
+    returns: list[Value] = field(default_factory=list)
+    dead: bool = False  # after return / raise / break / continue
+    broke: bool = False  # a path left the innermost loop with break
+
+    def fork(self, selves: list[Obj]) -> tuple[Env, list[dict[str, Value]]]:
+        return (Env(dict(self.vars), list(self.returns), self.dead, self.broke),
+                [dict(o.attrs) for o in selves])

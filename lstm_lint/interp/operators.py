@@ -1,0 +1,123 @@
+"""Operators: arithmetic on sizes and tensors (broadcasting, ``@``) and comparisons.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from .. import layers as L
+from .. import ops
+from ..symbolic import Expr, cond, const
+from ..values import (
+    UNKNOWN,
+    Const,
+    Flag,
+    Int,
+    Packed,
+    Record,
+    Seq,
+    Tensor,
+    Value,
+    int_of,
+)
+from .core import Core
+from .joins import is_none
+from .objects import Env, Obj
+
+
+class Operators(Core):
+    """Binary operators and comparisons."""
+
+    def binop(self, op: str, a: Value, b: Value, e: cst.CSTNode) -> Value:
+        if isinstance(a, Int | Const | Flag) and isinstance(b, Int | Const | Flag):
+            x, y = _as_int_expr(a), _as_int_expr(b)
+            if x is None or y is None:
+                if isinstance(a, Const) and isinstance(b, Const) and op == "Add" \
+                        and isinstance(a.value, str) and isinstance(b.value, str):
+                    return Const(a.value + b.value)
+                return Int(None) if isinstance(a, Int) or isinstance(b, Int) else UNKNOWN
+            if op == "Add":
+                return Int(x + y)
+            if op == "Subtract":
+                return Int(x - y)
+            if op == "Multiply":
+                return Int(x * y)
+            if op == "FloorDivide":
+                return Int(x.floordiv(y))
+            if op == "Power" and y.as_int() is not None and 0 <= (y.as_int() or 0) <= 8:
+                return Int(x ** (y.as_int() or 0))
+            if op == "Modulo" and x.as_int() is not None and y.as_int():
+                return Int(const((x.as_int() or 0) % (y.as_int() or 1)))
+            if op == "Divide":
+                return UNKNOWN
+            return Int(None)
+        if isinstance(a, Seq) and isinstance(b, Seq) and op == "Add" \
+                and a.repeated is None and b.repeated is None:
+            return Seq(a.items + b.items, a.is_list)
+        if isinstance(a, Seq) and op == "Multiply" and isinstance(b, Int) and b.expr is not None \
+                and a.repeated is None and len(a.items) == 1:
+            return Seq((), a.is_list, a.items[0], b.expr)
+        if op == "MatrixMultiply" and isinstance(a, Tensor) and isinstance(b, Tensor):
+            return self.record("matmul", e, [a, b], ops.matmul(a, b), label="@")
+        if isinstance(a, Tensor) or isinstance(b, Tensor):
+            out = ops.broadcast(a, b)
+            if isinstance(out, Tensor) and op in ("Divide",) and out.dtype == "int":
+                out = out.with_(dtype="float")
+            if isinstance(out, Tensor) and not (isinstance(a, Tensor) and isinstance(b, Tensor)):
+                return out  # scaling by a number: no node of its own
+            return self.record("arith", e, [a, b], out, label=op)
+        return UNKNOWN
+
+    def compare(self, e: cst.Comparison, env: Env) -> Value:
+        left = self.eval(e.left, env)
+        if len(e.comparisons) != 1:
+            for c in e.comparisons:
+                self.eval(c.comparator, env)
+            return UNKNOWN
+        c = e.comparisons[0]
+        right = self.eval(c.comparator, env)
+        op = type(c.operator).__name__
+        if op in ("Is", "IsNot", "Equal", "NotEqual") and (
+                is_none(right) or is_none(left)):
+            other = left if is_none(right) else right
+            known: bool | None = None
+            if isinstance(other, Const):
+                known = other.value is None
+            elif isinstance(other, Tensor | L.Layer | Obj | Seq | Packed | Int):
+                known = False if not (isinstance(other, Int) and other.expr is None) else None
+            if known is None:
+                return UNKNOWN
+            return Const(known if op in ("Is", "Equal") else not known)
+        if isinstance(left, Tensor) or isinstance(right, Tensor):
+            out = ops.broadcast(left, right)
+            if isinstance(out, Tensor):
+                return self.record("compare", e, [left, right], out.with_(dtype="bool"), label=op)
+            return UNKNOWN
+        x, y = int_of(left), int_of(right)
+        if x is not None and y is not None:
+            d = (x - y).as_int()
+            if d is not None:
+                table = {"Equal": d == 0, "NotEqual": d != 0, "LessThan": d < 0,
+                         "LessThanEqual": d <= 0, "GreaterThan": d > 0, "GreaterThanEqual": d >= 0}
+                if op in table:
+                    return Const(table[op])
+        if isinstance(left, Const) and isinstance(right, Const) and op in ("Equal", "NotEqual"):
+            if isinstance(left.value, str) and isinstance(right.value, str):
+                return Const((left.value == right.value) == (op == "Equal"))
+        if isinstance(left, Const) and isinstance(right, Const) and op in ("In", "NotIn") \
+                and isinstance(left.value, str) and isinstance(right.value, str):
+            return Const((left.value in right.value) == (op == "In"))
+        if isinstance(left, Const) and isinstance(right, Record) and op in ("In", "NotIn") \
+                and isinstance(left.value, str):
+            return Const((right.get(left.value) is not None) == (op == "In"))
+        if isinstance(left, Const) and isinstance(right, Seq) and op in ("In", "NotIn") \
+                and right.repeated is None and all(isinstance(i, Const) for i in right.items):
+            vals = [i.value for i in right.items if isinstance(i, Const)]
+            return Const((left.value in vals) == (op == "In"))
+        return UNKNOWN
+
+
+def _as_int_expr(v: Value) -> Expr | None:
+    if isinstance(v, Flag):
+        return cond(v.name, 0 if v.negated else 1, 1 if v.negated else 0)
+    return int_of(v)

@@ -1,0 +1,282 @@
+"""Statements: assignments and their targets, ``if`` / ``for`` / ``while`` / ``with`` /
+``try``, ``return`` and ``break``, and the joins of program state where branches and loops meet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import libcst as cst
+
+from .. import layers as L
+from ..symbolic import Expr
+from ..values import (
+    UNKNOWN,
+    Const,
+    Flag,
+    Int,
+    Record,
+    Seq,
+    Tensor,
+    Value,
+)
+from .core import Core
+from .joins import join_dicts, join_loop, truth, uniq
+from .objects import TORCH_LAYER, Env, FuncRef, Obj, RangeVal
+
+
+class Statements(Core):
+    """Runs statements on an environment."""
+
+    def exec_block(self, block: cst.BaseSuite | Sequence[cst.BaseStatement], env: Env) -> None:
+        if isinstance(block, cst.IndentedBlock):
+            stmts: Sequence[Any] = block.body
+        elif isinstance(block, cst.SimpleStatementSuite):
+            stmts = block.body
+        elif isinstance(block, Sequence):
+            stmts = block
+        else:
+            return
+        for stmt in stmts:
+            if env.dead:
+                return
+            self.exec_stmt(stmt, env)
+
+    def exec_stmt(self, stmt: Any, env: Env) -> None:
+        self.tick()
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if env.dead:
+                    return
+                self.exec_small(small, env)
+        elif isinstance(stmt, cst.BaseSmallStatement):
+            self.exec_small(stmt, env)
+        elif isinstance(stmt, cst.If):
+            self.exec_if(stmt, env)
+        elif isinstance(stmt, cst.For):
+            self.exec_for(stmt, env)
+        elif isinstance(stmt, cst.While):
+            self.exec_loop_body(stmt.body, env, None, lambda e: None)
+        elif isinstance(stmt, cst.With):
+            for item in stmt.items:
+                v = self.eval(item.item, env)
+                if item.asname is not None:
+                    self.assign(item.asname.name, v, env)
+            self.exec_block(stmt.body, env)
+        elif isinstance(stmt, cst.Try):
+            self.exec_try(stmt, env)
+        elif isinstance(stmt, cst.FunctionDef):
+            env.vars[stmt.name.value] = FuncRef(stmt, self.fm)
+        # class definitions inside functions, match statements: ignored
+
+    def exec_small(self, s: cst.BaseSmallStatement, env: Env) -> None:
+        if isinstance(s, cst.Assign):
+            v = self.eval(s.value, env)
+            for t in s.targets:
+                self.assign(t.target, v, env)
+        elif isinstance(s, cst.AnnAssign):
+            if s.value is not None:
+                self.assign(s.target, self.eval(s.value, env), env)
+        elif isinstance(s, cst.AugAssign):
+            cur = self.eval(s.target, env)
+            rhs = self.eval(s.value, env)
+            op = type(s.operator).__name__.replace("Assign", "")
+            self.assign(s.target, self.binop(op, cur, rhs, s), env)
+        elif isinstance(s, cst.Expr):
+            self.eval(s.value, env)
+        elif isinstance(s, cst.Return):
+            env.returns.append(self.eval(s.value, env) if s.value is not None else Const(None))
+            env.dead = True
+        elif isinstance(s, cst.Raise):
+            env.dead = True
+        elif isinstance(s, cst.Assert):
+            self.eval(s.test, env)
+        elif isinstance(s, cst.Break | cst.Continue):
+            env.dead = True
+            env.broke = env.broke or isinstance(s, cst.Break)
+        elif isinstance(s, cst.Import | cst.ImportFrom):
+            pass
+
+    def assign(self, target: cst.BaseExpression, v: Value, env: Env) -> None:
+        if isinstance(target, cst.Name):
+            env.vars[target.value] = v
+        elif isinstance(target, cst.Tuple | cst.List):
+            elems = [e.value for e in target.elements]
+            starred = [i for i, e in enumerate(target.elements) if isinstance(e, cst.StarredElement)]
+            if isinstance(v, Seq) and v.repeated is None and not starred \
+                    and len(v.items) == len(elems):
+                for e, item in zip(elems, v.items, strict=True):
+                    self.assign(e, item, env)
+            elif isinstance(v, Seq) and v.repeated is not None and not starred:
+                for e in elems:
+                    self.assign(e, v.repeated, env)
+            else:
+                for e in elems:
+                    self.assign(e, UNKNOWN, env)
+        elif isinstance(target, cst.Attribute):
+            base = self.eval(target.value, env)
+            if isinstance(base, Record):
+                self.rebind(target.value, base.with_field(target.attr.value, v), env)
+                return
+            if isinstance(base, Obj):
+                if isinstance(v, L.Layer) and v.name is None:
+                    v.name = f"{base.label}.{target.attr.value}"
+                tl = v.attrs.get(TORCH_LAYER) if isinstance(v, Obj) else None
+                if isinstance(tl, L.Layer) and tl.name in (None, "self", "config"):
+                    tl.name = f"{base.label}.{target.attr.value}"
+                base.attrs[target.attr.value] = v
+            elif isinstance(base, L.Layer):
+                # a built layer changed afterwards (self.rnn.batch_first = True): the layer
+                # now holds that value (known or not)
+                base.params[target.attr.value] = v
+        elif isinstance(target, cst.Subscript):
+            base = self.eval(target.value, env)
+            if isinstance(base, L.Layer) and base.kind in ("Sequential", "ModuleList",
+                                                            "ModuleDict"):
+                # self.head[-1] = nn.Linear(...): which child runs is no longer known
+                base.children = [UNKNOWN]
+                return
+            if isinstance(base, Seq) and isinstance(target.value, cst.Attribute):
+                self.assign(target.value, UNKNOWN, env)  # self.layers[0] = ...: forget it
+                return
+            key = target.slice[0].slice if len(target.slice) == 1 else None
+            if isinstance(base, Record) and isinstance(key, cst.Index):
+                k = self.eval(key.value, env)
+                if isinstance(k, Const) and isinstance(k.value, str):
+                    self.rebind(target.value, base.with_field(k.value, v), env)
+                else:
+                    self.rebind(target.value, UNKNOWN, env)
+                return
+            # x[...] = y keeps x's shape; a list slot assignment forgets the list
+            if isinstance(base, Seq) and isinstance(target.value, cst.Name):
+                env.vars[target.value.value] = UNKNOWN
+        elif isinstance(target, cst.StarredElement):
+            self.assign(target.value, UNKNOWN, env)
+
+    def rebind(self, target: cst.BaseExpression, v: Value, env: Env) -> None:
+        if isinstance(target, cst.Name):
+            env.vars[target.value] = v
+        elif isinstance(target, cst.Attribute):
+            self.assign(target, v, env)
+
+    def condition(self, expr: cst.BaseExpression, env: Env) -> bool | Flag | None:
+        v = self.eval(expr, env)
+        return truth(v)
+
+    def exec_if(self, stmt: cst.If, env: Env) -> None:
+        c = self.condition(stmt.test, env)
+        orelse = stmt.orelse
+        if c is True:
+            self.exec_block(stmt.body, env)
+            return
+        if c is False:
+            self._exec_else(orelse, env)
+            return
+        flag = c if isinstance(c, Flag) else None
+        t_env, t_attrs = env.fork(self.selves)
+        f_env, f_attrs = env.fork(self.selves)
+        self._restore(t_attrs)
+        self.exec_block(stmt.body, t_env)
+        t_after = [dict(o.attrs) for o in self.selves]
+        self._restore(f_attrs)
+        self._exec_else(orelse, f_env)
+        f_after = [dict(o.attrs) for o in self.selves]
+        self.merge(env, t_env, f_env, t_after, f_after, flag)
+
+    def _exec_else(self, orelse: cst.If | cst.Else | None, env: Env) -> None:
+        if orelse is None:
+            return
+        if isinstance(orelse, cst.If):
+            self.exec_if(orelse, env)
+        else:
+            self.exec_block(orelse.body, env)
+
+    def _restore(self, attrs: list[dict[str, Value]]) -> None:
+        for o, a in zip(self.selves, attrs, strict=False):
+            o.attrs = dict(a)
+
+    def merge(self, env: Env, a: Env, b: Env, a_attrs: list[dict[str, Value]],
+              b_attrs: list[dict[str, Value]], flag: Flag | None) -> None:
+        env.returns = uniq(a.returns + b.returns)
+        env.broke = a.broke or b.broke
+        if a.dead and b.dead:
+            env.dead = True
+            env.vars = join_dicts(a.vars, b.vars, flag)
+            return
+        if a.dead:
+            env.vars = b.vars
+            self._restore(b_attrs)
+            return
+        if b.dead:
+            env.vars = a.vars
+            self._restore(a_attrs)
+            return
+        env.vars = join_dicts(a.vars, b.vars, flag)
+        for o, x, y in zip(self.selves, a_attrs, b_attrs, strict=False):
+            o.attrs = join_dicts(x, y, flag)
+
+    def exec_try(self, stmt: cst.Try, env: Env) -> None:
+        self.exec_block(stmt.body, env)
+        if stmt.orelse is not None:
+            self.exec_block(stmt.orelse.body, env)
+        if stmt.finalbody is not None:
+            self.exec_block(stmt.finalbody.body, env)
+
+    def exec_for(self, stmt: cst.For, env: Env) -> None:
+        it = self.eval(stmt.iter, env)
+        count: Expr | None = None
+        element: Value = UNKNOWN
+        if isinstance(it, RangeVal):
+            count, element = it.length, Int(None)
+        elif isinstance(it, Seq):
+            if it.repeated is None:
+                if len(it.items) <= 16:
+                    # unroll a short, known sequence (nn.ModuleList([a, b]), zip of pairs)
+                    for item in it.items:
+                        self.assign(stmt.target, item, env)
+                        self.exec_block(stmt.body, env)
+                        if env.broke or (env.dead and env.returns):
+                            break
+                        env.dead = False
+                    env.dead = env.broke = False
+                    return
+                element = UNKNOWN
+            else:
+                count, element = it.length, it.repeated
+        elif isinstance(it, Tensor):
+            element = self.index_value(it, [Int(None)], stmt.iter) if it.shape else Tensor(None)
+        self.exec_loop_body(stmt.body, env, count,
+                            lambda e: self.assign(stmt.target, element, e))
+
+    def exec_loop_body(self, body: cst.BaseSuite, env: Env, count: Expr | None,
+                       bind: Callable[[Env], None]) -> None:
+        """Run a loop body twice (the second time from the joined state) and join.
+
+        Lists that grow by one element per iteration end with ``count`` more elements.
+        """
+        before = dict(env.vars)
+        attrs_before = [dict(o.attrs) for o in self.selves]
+        attrs_start = [dict(a) for a in attrs_before]
+        start = env
+        self.loop_iters.append(count)
+        try:
+            for _ in range(2):
+                work, _a = start.fork(self.selves)
+                work.dead = work.broke = False
+                bind(work)
+                self.exec_block(body, work)
+                if work.broke:
+                    count = None  # the trip count depends on the data
+                env.returns = uniq(env.returns + work.returns)
+                attrs_after = [dict(o.attrs) for o in self.selves]
+                joined = join_loop(before, start.vars, work.vars, count)
+                start = Env(joined, env.returns)
+                # attributes too: a ModuleList grown by append in the loop has `count` more
+                for o, x, st, y in zip(self.selves, attrs_before, attrs_start, attrs_after,
+                                       strict=False):
+                    o.attrs = join_loop(x, st, y, count)
+                attrs_start = [dict(o.attrs) for o in self.selves]
+        finally:
+            self.loop_iters.pop()
+        env.vars = start.vars
