@@ -6,7 +6,7 @@ The interpreter hands every such call here; this module maps it to the shape ope
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -18,6 +18,11 @@ from .values import UNKNOWN, Const, Int, Packed, Seq, Shape, Tensor, Value, int_
 
 if TYPE_CHECKING:
     from .interp.core import Core
+
+    #: a tensor method's handler: (interpreter, tensor, name, args, keywords, call, called as
+    #: ``torch.f(x, ...)``) -> the result, or None when it does not model this call
+    MethodHandler = Callable[[Core, Tensor, str, list[Value], dict[str, Value], cst.Call, bool],
+                             Value | None]
 
 ELEMENTWISE = frozenset("""abs neg exp log log1p sqrt rsqrt sin cos tanh sigmoid relu relu_ gelu
     silu elu selu leaky_relu softplus hardtanh relu6 mish logsigmoid dropout dropout_ alpha_dropout
@@ -259,7 +264,11 @@ def call(it: Core, qual: str, args: list[Value], kwargs: dict[str, Value],
 
 def method(it: Core, recv: Value, name: str, args: list[Value], kwargs: dict[str, Value],
            e: cst.Call, functional: bool = False) -> Value:
-    """Tensor methods: ``x.view(...)``; also ``torch.f(x, ...)`` forwarded with x first."""
+    """Tensor methods: ``x.view(...)``; also ``torch.f(x, ...)`` forwarded with x first.
+
+    Each method has its handler in :data:`METHODS`; a method without one, or one its handler
+    does not model (the handler answers None), gives a tensor of unknown shape.
+    """
     if isinstance(recv, Packed):
         if name in ("to", "cuda", "cpu"):
             return recv
@@ -267,174 +276,347 @@ def method(it: Core, recv: Value, name: str, args: list[Value], kwargs: dict[str
     if not isinstance(recv, Tensor):
         return UNKNOWN
     x = recv
-    rec = it.record
     kwargs = normalise_keywords(kwargs)
     if not keywords_ok(name, kwargs):
-        return rec("call", e, [x], ops.unknown_like(x), label=name)
+        return it.record("call", e, [x], ops.unknown_like(x), label=name)
     if x.hole is not None and x.shape is None:
         step = _layout_step(name, args, kwargs)
         if step is not None:  # the input's layout is solved later from its consumer
             return x.with_(hole=(x.hole[0], x.hole[1] + (step,)))
+    handler = METHODS.get(name)
+    out = handler(it, x, name, args, kwargs, e, functional) if handler is not None else None
+    if out is not None:
+        return out
+    return it.record("call", e, [x], ops.unknown_like(x), label=name)
 
-    if name == "size":
-        if not args and "dim" not in kwargs:
-            return it.size_of(x, None)
-        return it.size_of(x, _arg(args, kwargs, 0, "dim"))
-    if name in ("dim", "ndimension"):
-        r = x.shape.rank if x.shape is not None else None
-        return Int(const(r) if r is not None else None)
-    if name in ("numel", "nelement"):
-        return Int(None)
-    if name in ("item", "tolist"):
+
+# ---- tensor method handlers: (it, x, name, args, kwargs, e, functional) -> Value | None ------
+
+
+def _size(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+          e: cst.Call, functional: bool) -> Value | None:
+    if not args and "dim" not in kwargs:
+        return it.size_of(x, None)
+    return it.size_of(x, _arg(args, kwargs, 0, "dim"))
+
+
+def _rank(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+          e: cst.Call, functional: bool) -> Value | None:
+    r = x.shape.rank if x.shape is not None else None
+    return Int(const(r) if r is not None else None)
+
+
+def _count(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+           e: cst.Call, functional: bool) -> Value | None:
+    return Int(None)
+
+
+def _python_value(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+                  e: cst.Call, functional: bool) -> Value | None:
+    return UNKNOWN
+
+
+def _view(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+          e: cst.Call, functional: bool) -> Value | None:
+    rec = it.record
+    sizes: Sequence[Value] = args
+    if len(args) == 1 and isinstance(args[0], Seq):
+        s0 = args[0]
+        if s0.repeated is not None:
+            return rec("reshape", e, [x], ops.unknown_like(x), label=name)
+        sizes = s0.items
+    if len(args) == 1 and isinstance(args[0], Int) and args[0].expr is None:
+        return rec("reshape", e, [x], ops.unknown_like(x), label=name)
+    dims = [int_of(s) for s in sizes]
+    if any(dtype_of(s) is not None for s in sizes):
+        return rec("reshape", e, [x], ops.unknown_like(x), label=name)
+    return rec("reshape", e, [x], ops.reshape(x, dims), label=f"{name}", sizes=dims)
+
+
+def _like_other(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+                e: cst.Call, functional: bool) -> Value | None:
+    if not args:
+        return None
+    other = args[0]
+    if isinstance(other, Tensor):
+        return it.record("reshape", e, [x], x.with_(shape=other.shape, roles=other.roles,
+                                                    hole=None), label=name)
+    return ops.unknown_like(x)
+
+
+def _permute(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+             e: cst.Call, functional: bool) -> Value | None:
+    order = args[0].items if len(args) == 1 and isinstance(args[0], Seq) else args
+    return it.record("permute", e, [x], ops.permute(x, [int_of(o) for o in order]),
+                     label="permute", order=[int_of(o) for o in order])
+
+
+def _transpose(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+               e: cst.Call, functional: bool) -> Value | None:
+    if len(args) < 2:
+        return None
+    a, b = int_of(args[0]), int_of(args[1])
+    label = name if name.endswith("_") else "transpose"
+    return it.record("transpose", e, [x], ops.transpose(x, a, b), label=label, axes=(a, b))
+
+
+def _t(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+       e: cst.Call, functional: bool) -> Value | None:
+    return it.record("transpose", e, [x], ops.transpose(x, const(0), const(1)), label="t")
+
+
+def _in_place(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+              e: cst.Call, functional: bool) -> Value | None:
+    """``x.unsqueeze_(d)`` is ``x.unsqueeze(d)`` (the caller rebinds ``x``)."""
+    return method(it, x, name[:-1], args, kwargs, e)
+
+
+def _new(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+         e: cst.Call, functional: bool) -> Value | None:
+    if not (args and all(isinstance(a, Int) for a in args)):
+        return None
+    return it.record("factory", e, [x], ops.factory(args, x.dtype), label="new")
+
+
+def _squeeze(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+             e: cst.Call, functional: bool) -> Value | None:
+    has = bool(args) or "dim" in kwargs
+    d = int_of(_arg(args, kwargs, 0, "dim")) if has else None
+    return it.record("squeeze", e, [x], ops.squeeze(x, d, has), label="squeeze")
+
+
+def _unsqueeze(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+               e: cst.Call, functional: bool) -> Value | None:
+    d = int_of(_arg(args, kwargs, 0, "dim"))
+    return it.record("unsqueeze", e, [x], ops.unsqueeze(x, d), label="unsqueeze")
+
+
+def _flatten(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+             e: cst.Call, functional: bool) -> Value | None:
+    s = int_of(_arg(args, kwargs, 0, "start_dim", Int(const(0))))
+    en = int_of(_arg(args, kwargs, 1, "end_dim", Int(const(-1))))
+    return it.record("flatten", e, [x], ops.flatten_shape(x, s, en), label="flatten")
+
+
+def _int_dtype(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+               e: cst.Call, functional: bool) -> Value | None:
+    return x.with_(dtype="int" if name != "bool" else "bool")
+
+
+def _to(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+        e: cst.Call, functional: bool) -> Value | None:
+    for cand in [*args, kwargs.get("dtype")]:
+        kind = dtype_of(cand)
+        if kind is not None:
+            return x.with_(dtype=kind)
+    return x
+
+
+def _float_dtype(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+                 e: cst.Call, functional: bool) -> Value | None:
+    return x.with_(dtype="float")
+
+
+_BINARY = frozenset({"masked_fill", "masked_fill_", "where", "maximum", "minimum", "lerp", "fmod",
+                     "remainder", "pow", "mul", "add", "sub", "div", "mul_", "add_", "sub_",
+                     "div_", "type_as"})
+
+
+def _elementwise(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+                 e: cst.Call, functional: bool) -> Value | None:
+    if name == "where" and functional:
         return UNKNOWN
-    if name in ("view", "reshape"):
-        sizes: Sequence[Value] = args
-        if len(args) == 1 and isinstance(args[0], Seq):
-            s0 = args[0]
-            if s0.repeated is not None:
-                return rec("reshape", e, [x], ops.unknown_like(x), label=name)
-            sizes = s0.items
-        if len(args) == 1 and isinstance(args[0], Int) and args[0].expr is None:
-            return rec("reshape", e, [x], ops.unknown_like(x), label=name)
-        dims = [int_of(s) for s in sizes]
-        if any(dtype_of(s) is not None for s in sizes):
-            return rec("reshape", e, [x], ops.unknown_like(x), label=name)
-        return rec("reshape", e, [x], ops.reshape(x, dims), label=f"{name}", sizes=dims)
-    if name in ("view_as", "reshape_as", "expand_as", "type_as") and args:
-        other = args[0]
-        if isinstance(other, Tensor):
-            return rec("reshape", e, [x], x.with_(shape=other.shape, roles=other.roles,
-                                                  hole=None), label=name)
-        return ops.unknown_like(x)
-    if name == "permute":
-        order = args[0].items if len(args) == 1 and isinstance(args[0], Seq) else args
-        return rec("permute", e, [x], ops.permute(x, [int_of(o) for o in order]), label="permute",
-                   order=[int_of(o) for o in order])
-    if name in ("transpose", "swapaxes", "swapdims") and len(args) >= 2:
-        a, b = int_of(args[0]), int_of(args[1])
-        return rec("transpose", e, [x], ops.transpose(x, a, b), label="transpose", axes=(a, b))
-    if name in ("t", "t_"):
-        return rec("transpose", e, [x], ops.transpose(x, const(0), const(1)), label="t")
-    if name in ("transpose_", "swapaxes_", "swapdims_") and len(args) >= 2:
-        a, b = int_of(args[0]), int_of(args[1])
-        return rec("transpose", e, [x], ops.transpose(x, a, b), label=name, axes=(a, b))
-    if name in ("unsqueeze_", "squeeze_"):
-        return method(it, x, name[:-1], args, kwargs, e)
-    if name == "new" and args and all(isinstance(a, Int) for a in args):
-        return rec("factory", e, [x], ops.factory(args, x.dtype), label="new")
-    if name == "squeeze":
-        has = bool(args) or "dim" in kwargs
-        d = int_of(_arg(args, kwargs, 0, "dim")) if has else None
-        return rec("squeeze", e, [x], ops.squeeze(x, d, has), label="squeeze")
-    if name == "unsqueeze":
-        d = int_of(_arg(args, kwargs, 0, "dim"))
-        return rec("unsqueeze", e, [x], ops.unsqueeze(x, d), label="unsqueeze")
-    if name == "flatten":
-        s = int_of(_arg(args, kwargs, 0, "start_dim", Int(const(0))))
-        en = int_of(_arg(args, kwargs, 1, "end_dim", Int(const(-1))))
-        return rec("flatten", e, [x], ops.flatten_shape(x, s, en), label="flatten")
-    if name in ("long", "int", "bool", "byte"):
-        return x.with_(dtype="int" if name != "bool" else "bool")
-    if name in ("to", "type"):
-        for cand in [*args, kwargs.get("dtype")]:
-            kind = dtype_of(cand)
-            if kind is not None:
-                return x.with_(dtype=kind)
+    binary = name in _BINARY
+    operand = args[0] if args else kwargs.get("other")
+    if binary and isinstance(operand, Tensor):
+        out: Value = ops.broadcast(x, operand)
+        if name in ("masked_fill", "masked_fill_", "type_as"):
+            out = x if name != "type_as" else x.with_(dtype=operand.dtype)
+        return it.record("arith", e, [x, operand], out, label=name)
+    if binary and operand is not None and not ops.is_scalar(operand):
+        return it.record("arith", e, [x], ops.unknown_like(x), label=name)
+    if x.hole is not None:
         return x
-    if name in ("float", "double", "half", "bfloat16"):
-        return x.with_(dtype="float")
-    if name in ("softmax", "log_softmax", "softmin") or name in ELEMENTWISE:
-        if name == "where" and functional:
-            return UNKNOWN
-        binary = name in ("masked_fill", "masked_fill_", "where", "maximum", "minimum", "lerp",
-                          "fmod", "remainder", "pow", "mul", "add", "sub", "div", "mul_",
-                          "add_", "sub_", "div_", "type_as")
-        operand = args[0] if args else kwargs.get("other")
-        if binary and isinstance(operand, Tensor):
-            out: Value = ops.broadcast(x, operand)
-            if name in ("masked_fill", "masked_fill_", "type_as"):
-                out = x if name != "type_as" else x.with_(dtype=operand.dtype)
-            return rec("arith", e, [x, operand], out, label=name)
-        if binary and operand is not None and not ops.is_scalar(operand):
-            return rec("arith", e, [x], ops.unknown_like(x), label=name)
-        if x.hole is not None:
-            return x
-        return x.with_()
-    if name in REDUCTIONS:
-        dim = _arg(args, kwargs, 0, "dim", Const(None))
-        keep = _flag(_arg(args, kwargs, 1, "keepdim", Const(False))) or False
-        if name in ("max", "min", "median") and isinstance(dim, Tensor):
-            return rec("arith", e, [x, dim], ops.broadcast(x, dim), label=name)
-        out = ops.reduce(x, dim, keep)
-        if name in ("argmax", "argmin"):
-            out = out.with_(dtype="int")
-        if name in ("all", "any"):
-            out = out.with_(dtype="bool")
-        node = rec("reduce", e, [x], out, label=name)
-        if name in ("max", "min", "median") and not (isinstance(dim, Const) and dim.value is None):
-            assert isinstance(node, Tensor)
-            return Seq((node, node.with_(dtype="int")))  # (values, indices)
-        return node
-    if name in ("expand", "repeat", "new_zeros", "new_ones", "new_empty", "new_full",
-                "new_tensor"):
-        if name == "new_tensor":
-            return Tensor(None)
-        sizes = args[0].items if len(args) == 1 and isinstance(args[0], Seq) else args
-        if name == "new_full":
-            sizes = args[0].items if args and isinstance(args[0], Seq) else []
-        dims = [int_of(s) for s in sizes]
-        if name == "expand" and x.shape is not None and not x.shape.star:
-            ex = x.shape.dims
-            off = len(dims) - len(ex)
-            dims = [ex[i - off] if d is not None and d.as_int() == -1 and i >= off else d
-                    for i, d in enumerate(dims)]
-        if name == "expand":  # -1 keeps an axis whose size is not known here
-            dims = [None if d is not None and d.as_int() == -1 else d for d in dims]
-        if name == "repeat":
-            if x.shape is None or x.shape.star or len(dims) < len(x.shape.dims):
-                return rec("reshape", e, [x], ops.unknown_like(x), label=name)
-            ex = x.shape.dims
-            off = len(dims) - len(ex)
-            dims = [d if i < off else (None if d is None or ex[i - off] is None
-                                       else d * ex[i - off])  # type: ignore[operator]
-                    for i, d in enumerate(dims)]
-        op = "factory" if name.startswith("new_") else "reshape"
-        roles = [getattr(v, "role", None) for v in sizes] if op == "factory" else []
-        return rec(op, e, [x], x.with_(shape=Shape(tuple(dims)),
-                                       roles=tuple(roles) if any(roles) else None, hole=None,
-                                       rnn=None, what=None, head=None, width_note=None),
-                   label=name)
-    if name in ("chunk", "split", "unbind", "split_with_sizes", "tensor_split"):
-        return _split(it, x, name, args, kwargs, e)
-    if name == "narrow" and len(args) >= 3:
-        d = int_of(args[0])
-        length = int_of(args[2])
-        return _set_axis(it, x, d, length, e, "narrow")
-    if name == "select" and len(args) >= 2:
-        return it.index_value(x, _select_items(x, int_of(args[0]), args[1]), e)
-    if name in ("index_select", "gather") and not args and "dim" in kwargs and "index" in kwargs:
-        args = [kwargs.pop("dim"), kwargs.pop("index")]
-    if name == "index_select" and len(args) >= 2:
-        idx = args[1]
-        n = idx.shape.dims[0] if isinstance(idx, Tensor) and idx.shape and not idx.shape.star \
-            and len(idx.shape.dims) == 1 else None
-        return _set_axis(it, x, int_of(args[0]), n, e, "index_select")
-    if name == "gather" and len(args) >= 2 and isinstance(args[1], Tensor):
-        return rec("gather", e, [x, args[1]], args[1].with_(dtype=x.dtype), label="gather")
-    if name in ("sort", "argsort", "topk"):
-        return _sort(it, x, name, args, kwargs, e)
-    if name in ("bmm", "matmul", "mm") and args and isinstance(args[0], Tensor):
-        return rec("matmul", e, [x, args[0]], ops.matmul(x, args[0]), label=name)
-    if name in ("eq", "ne", "lt", "gt", "le", "ge") and args:
-        out = ops.broadcast(x, args[0])
-        return out.with_(dtype="bool") if isinstance(out, Tensor) else UNKNOWN
-    if name in ("embedding",):
+    return x.with_()
+
+
+def _reduce(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+            e: cst.Call, functional: bool) -> Value | None:
+    dim = _arg(args, kwargs, 0, "dim", Const(None))
+    keep = _flag(_arg(args, kwargs, 1, "keepdim", Const(False))) or False
+    if name in ("max", "min", "median") and isinstance(dim, Tensor):
+        return it.record("arith", e, [x, dim], ops.broadcast(x, dim), label=name)
+    out = ops.reduce(x, dim, keep)
+    if name in ("argmax", "argmin"):
+        out = out.with_(dtype="int")
+    if name in ("all", "any"):
+        out = out.with_(dtype="bool")
+    node = it.record("reduce", e, [x], out, label=name)
+    if name in ("max", "min", "median") and not (isinstance(dim, Const) and dim.value is None):
+        assert isinstance(node, Tensor)
+        return Seq((node, node.with_(dtype="int")))  # (values, indices)
+    return node
+
+
+def _sized(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+           e: cst.Call, functional: bool) -> Value | None:
+    """``expand``, ``repeat`` and ``new_zeros``/``new_full``...: the sizes given."""
+    if name == "new_tensor":
         return Tensor(None)
-    if name in ("pad", "interpolate", "one_hot", "unfold", "conv1d", "conv2d", "linear",
-                "max_pool1d", "avg_pool1d", "adaptive_max_pool1d", "adaptive_avg_pool1d",
-                "max_pool2d", "avg_pool2d"):
-        return rec("call", e, [x], ops.unknown_like(x), label=name)
-    return rec("call", e, [x], ops.unknown_like(x), label=name)
+    sizes = args[0].items if len(args) == 1 and isinstance(args[0], Seq) else args
+    if name == "new_full":
+        sizes = args[0].items if args and isinstance(args[0], Seq) else []
+    dims = [int_of(s) for s in sizes]
+    if name == "expand" and x.shape is not None and not x.shape.star:
+        ex = x.shape.dims
+        off = len(dims) - len(ex)
+        dims = [ex[i - off] if d is not None and d.as_int() == -1 and i >= off else d
+                for i, d in enumerate(dims)]
+    if name == "expand":  # -1 keeps an axis whose size is not known here
+        dims = [None if d is not None and d.as_int() == -1 else d for d in dims]
+    if name == "repeat":
+        if x.shape is None or x.shape.star or len(dims) < len(x.shape.dims):
+            return it.record("reshape", e, [x], ops.unknown_like(x), label=name)
+        ex = x.shape.dims
+        off = len(dims) - len(ex)
+        dims = [d if i < off else (None if d is None or ex[i - off] is None
+                                   else d * ex[i - off])  # type: ignore[operator]
+                for i, d in enumerate(dims)]
+    op = "factory" if name.startswith("new_") else "reshape"
+    roles = [getattr(v, "role", None) for v in sizes] if op == "factory" else []
+    return it.record(op, e, [x], x.with_(shape=Shape(tuple(dims)),
+                                         roles=tuple(roles) if any(roles) else None, hole=None,
+                                         rnn=None, what=None, head=None, width_note=None),
+                     label=name)
+
+
+def _split_method(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+                  e: cst.Call, functional: bool) -> Value | None:
+    return _split(it, x, name, args, kwargs, e)
+
+
+def _narrow(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+            e: cst.Call, functional: bool) -> Value | None:
+    if len(args) < 3:
+        return None
+    return _set_axis(it, x, int_of(args[0]), int_of(args[2]), e, "narrow")
+
+
+def _select(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+            e: cst.Call, functional: bool) -> Value | None:
+    if len(args) < 2:
+        return None
+    return it.index_value(x, _select_items(x, int_of(args[0]), args[1]), e)
+
+
+def _dim_index(args: list[Value], kwargs: dict[str, Value]) -> list[Value]:
+    """``(dim, index)`` given positionally or both by keyword."""
+    if not args and "dim" in kwargs and "index" in kwargs:
+        return [kwargs["dim"], kwargs["index"]]
+    return args
+
+
+def _index_select(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+                  e: cst.Call, functional: bool) -> Value | None:
+    args = _dim_index(args, kwargs)
+    if len(args) < 2:
+        return None
+    idx = args[1]
+    n = idx.shape.dims[0] if isinstance(idx, Tensor) and idx.shape and not idx.shape.star \
+        and len(idx.shape.dims) == 1 else None
+    return _set_axis(it, x, int_of(args[0]), n, e, "index_select")
+
+
+def _gather(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+            e: cst.Call, functional: bool) -> Value | None:
+    args = _dim_index(args, kwargs)
+    if not (len(args) >= 2 and isinstance(args[1], Tensor)):
+        return None
+    return it.record("gather", e, [x, args[1]], args[1].with_(dtype=x.dtype), label="gather")
+
+
+def _sort_method(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+                 e: cst.Call, functional: bool) -> Value | None:
+    return _sort(it, x, name, args, kwargs, e)
+
+
+def _matmul(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+            e: cst.Call, functional: bool) -> Value | None:
+    if not (args and isinstance(args[0], Tensor)):
+        return None
+    return it.record("matmul", e, [x, args[0]], ops.matmul(x, args[0]), label=name)
+
+
+def _compare(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+             e: cst.Call, functional: bool) -> Value | None:
+    if not args:
+        return None
+    out = ops.broadcast(x, args[0])
+    return out.with_(dtype="bool") if isinstance(out, Tensor) else UNKNOWN
+
+
+def _embedding(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+               e: cst.Call, functional: bool) -> Value | None:
+    return Tensor(None)
+
+
+def _opaque(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+            e: cst.Call, functional: bool) -> Value | None:
+    """Known, but not modelled: a tensor of unknown shape."""
+    return it.record("call", e, [x], ops.unknown_like(x), label=name)
+
+
+def _first(*handlers: MethodHandler) -> MethodHandler:
+    """The first of ``handlers`` that models the call."""
+    def run(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+            e: cst.Call, functional: bool) -> Value | None:
+        for h in handlers:
+            out = h(it, x, name, args, kwargs, e, functional)
+            if out is not None:
+                return out
+        return None
+    return run
+
+
+#: the handler of each tensor method; later entries win over the families spread first
+METHODS: dict[str, MethodHandler] = {
+    **dict.fromkeys(ELEMENTWISE | {"softmax", "log_softmax", "softmin"}, _elementwise),
+    **dict.fromkeys(REDUCTIONS, _reduce),
+    **dict.fromkeys(("pad", "interpolate", "one_hot", "unfold", "conv1d", "conv2d", "linear",
+                     "max_pool1d", "avg_pool1d", "adaptive_max_pool1d", "adaptive_avg_pool1d",
+                     "max_pool2d", "avg_pool2d"), _opaque),
+    "size": _size,
+    **dict.fromkeys(("dim", "ndimension"), _rank),
+    **dict.fromkeys(("numel", "nelement"), _count),
+    **dict.fromkeys(("item", "tolist"), _python_value),
+    **dict.fromkeys(("view", "reshape"), _view),
+    **dict.fromkeys(("view_as", "reshape_as", "expand_as"), _like_other),
+    "type_as": _first(_like_other, _elementwise),
+    "permute": _permute,
+    **dict.fromkeys(("transpose", "swapaxes", "swapdims", "transpose_", "swapaxes_", "swapdims_"),
+                    _transpose),
+    **dict.fromkeys(("t", "t_"), _t),
+    **dict.fromkeys(("unsqueeze_", "squeeze_"), _in_place),
+    "new": _new,
+    "squeeze": _squeeze,
+    "unsqueeze": _unsqueeze,
+    "flatten": _flatten,
+    **dict.fromkeys(("long", "int", "bool", "byte"), _int_dtype),
+    **dict.fromkeys(("to", "type"), _to),
+    **dict.fromkeys(("float", "double", "half", "bfloat16"), _float_dtype),
+    **dict.fromkeys(("expand", "repeat", "new_zeros", "new_ones", "new_empty", "new_full",
+                     "new_tensor"), _sized),
+    **dict.fromkeys(("chunk", "split", "unbind", "split_with_sizes", "tensor_split"),
+                    _split_method),
+    "narrow": _narrow,
+    "select": _select,
+    "index_select": _index_select,
+    "gather": _gather,
+    **dict.fromkeys(("sort", "argsort", "topk"), _sort_method),
+    **dict.fromkeys(("bmm", "matmul", "mm"), _matmul),
+    **dict.fromkeys(("eq", "ne", "lt", "gt", "le", "ge"), _compare),
+    "embedding": _embedding,
+}
 
 
 def _layout_step(name: str, args: list[Value], kwargs: dict[str, Value]
