@@ -165,13 +165,59 @@ def bind_arguments(kind: str, args: Sequence[Value], kwargs: dict[str, Value]) -
 
 @dataclass
 class Conflict:
-    """A fact a layer or an op established: what it expected and what arrived."""
+    """A fact a layer or an op established: what it expected and what arrived.
+
+    Besides the two sides as text, each kind carries the facts its rules word a finding from;
+    a field a kind does not use keeps its default.
+    """
 
     kind: str  # features | state | layout | loss_layout | per_sequence_target | config
     layer: Layer | None
     expected: str
     received: str
-    detail: dict[str, Any] = field(default_factory=dict)
+    #: the value that arrived (every kind but ``config``)
+    tensor: Tensor | None = None
+    #: ``features``, ``state``: the axis that differs (``state``: None when the rank differs)
+    axis: int | None = None
+    #: ``features``: the size the axis is checked against (``in_features``, ``in_channels``...)
+    what: str = "features"
+    #: ``layout``: the layer that reads the input (``"rnn"``, ``"conv"``, ``"batchnorm"``) and,
+    #: for an RNN, its ``batch_first``
+    reader: str | None = None
+    batch_first: bool | None = None
+    #: ``state``: which state (``h_0``, ``c_0``) and the shape the layer expects
+    state: str = "h_0"
+    shape: Shape | None = None
+    #: ``loss_layout``, ``per_sequence_target``: the loss's target, the node of the head that
+    #: made the input, ``"regression"`` for a regression loss and the shape it broadcasts to
+    target: Value | None = None
+    head: int | None = None
+    loss: str | None = None
+    broadcast: Shape | None = None
+    #: ``config``: the constructor option at fault and its value
+    option: str | None = None
+    value: int | float | None = None
+
+    @property
+    def detail(self) -> dict[str, Any]:
+        """The facts as the string-keyed dict rules read before they were typed (only set ones;
+        ``reader`` under its old key ``target``).  Kept until every rule reads the fields."""
+        d: dict[str, Any] = {}
+        for k in ("tensor", "axis", "batch_first", "shape", "head", "loss", "broadcast",
+                  "option", "value"):
+            v = getattr(self, k)
+            if v is not None:
+                d[k] = v
+        if self.kind == "features":
+            d["what"] = self.what
+        if self.kind == "state":
+            d["state"] = self.state
+            d.setdefault("axis", None)
+        if self.reader is not None:
+            d["target"] = self.reader
+        elif self.target is not None:
+            d["target"] = self.target
+        return d
 
 
 class Site(Protocol):
@@ -236,7 +282,7 @@ def check_features(site: Site, layer: Layer, x: Tensor, expected: Expr | None, a
     if proven:
         site.conflict(Conflict(
             "features", layer, dim_str(expected), dim_str(got),
-            {"tensor": x, "axis": axis, "what": what},
+            tensor=x, axis=axis, what=what,
         ))
 
 
@@ -341,7 +387,7 @@ def apply_recurrent(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
                         "layout", layer,
                         "(B, T, F)" if bf else "(T, B, F)",
                         tensor.shape.render(),
-                        {"tensor": tensor, "batch_first": bf, "target": "rnn"},
+                        tensor=tensor, batch_first=bf is True, reader="rnn",
                     ))
             out_shape = Shape(dims[:-1] + (out_w,))
         elif not tensor.shape.star and len(dims) == 2:
@@ -359,6 +405,29 @@ def apply_recurrent(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
 
     state_first = _mul(D, L)
     c_width = H if layer.kind == "LSTM" else H_out
+    if batch is None and not unbatched:
+        # the input does not tell its batch: a 3-d initial state does (PyTorch requires a
+        # batched input for a batched state, and the same batch in both)
+        given_states = list(hx.items) if isinstance(hx, Seq) else [hx]
+        for g in given_states:
+            if isinstance(g, Tensor) and g.shape is not None and not g.shape.star \
+                    and len(g.shape.dims) == 3 and g.shape.dims[1] is not None:
+                batch = g.shape.dims[1]
+                break
+        if batch is not None and isinstance(bf, bool):
+            b_ax = 0 if bf else 1
+            if out_shape is not None and not out_shape.star and len(out_shape.dims) == 3:
+                dims3 = list(out_shape.dims)
+                if dims3[b_ax] is None:
+                    dims3[b_ax] = batch
+                out_shape = Shape(tuple(dims3))
+            elif isinstance(tensor, Tensor) and (tensor.shape is None or tensor.shape.star) \
+                    and out_w is not None:
+                # a batched state: the input is 3-d, its time axis unknown here
+                dims3 = [None, None, out_w]
+                dims3[b_ax] = batch
+                out_shape = Shape(tuple(dims3))
+                out_roles = (BATCH, TIME, FEATURE) if bf else (TIME, BATCH, FEATURE)
     if unbatched:
         h_shape: Shape | None = Shape((state_first, H_out))
         c_shape: Shape | None = Shape((state_first, c_width))
@@ -406,7 +475,7 @@ def check_state(site: Site, layer: Layer, sname: str, g: Tensor, exp: Shape,
     if got.star or len(got.dims) != len(exp.dims):
         if not got.star:
             site.conflict(Conflict("state", layer, exp.render(), got.render(),
-                                   {"tensor": g, "state": sname, "axis": None}))
+                                   tensor=g, state=sname, axis=None))
         return
     if exp_roles is None or len(exp_roles) != len(exp.dims):
         exp_roles = (None,) * len(exp.dims)
@@ -415,7 +484,7 @@ def check_state(site: Site, layer: Layer, sname: str, g: Tensor, exp: Shape,
             continue
         if role_mismatch(g, ax, exp_roles[ax]) or differs(e, d, site, f"{layer.label()} {sname}"):
             site.conflict(Conflict("state", layer, exp.render(), got.render(),
-                                   {"tensor": g, "state": sname, "axis": ax, "shape": exp}))
+                                   tensor=g, state=sname, axis=ax, shape=exp))
             return
 
 
@@ -433,9 +502,19 @@ def apply_cell(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
             batch = x.shape.dims[0]
         elif not x.shape.star and len(x.shape.dims) == 1:
             batched = False
-    exp = Shape((batch, H)) if batched else Shape((H,))
     hx = args[1] if len(args) > 1 else Const(None)
     states = list(hx.items) if isinstance(hx, Seq) else [hx]
+    if batch is None and batched:
+        # the input does not tell its batch: a 2-d state does (PyTorch requires a batched
+        # input for a batched state, with the same batch)
+        for g in states:
+            if isinstance(g, Tensor) and g.shape is not None and not g.shape.star \
+                    and len(g.shape.dims) == 2 and g.shape.dims[0] is not None \
+                    and not (isinstance(x, Tensor) and x.shape is not None and not x.shape.star
+                             and len(x.shape.dims) != 2):
+                batch = g.shape.dims[0]
+                break
+    exp = Shape((batch, H)) if batched else Shape((H,))
     for i, g in enumerate(states):
         if isinstance(g, Tensor) and g.shape is not None and not g.shape.star and batch is not None:
             check_state(site, layer, "hc"[i] if i < 2 else "state", g, exp,
@@ -537,7 +616,7 @@ def apply_conv(site: Site, layer: Layer, args: Sequence[Value], nd: int) -> Valu
     if nd == 1 and features_last(x, ch_axis, Cin):
         if Cin is not None and dims[ch_axis] is not None and Cin != dims[ch_axis]:
             site.conflict(Conflict("layout", layer, "(N, C_in, L)", x.shape.render(),
-                                   {"tensor": x, "target": "conv"}))
+                                   tensor=x, reader="conv"))
         return Tensor(None, "float")
     check_features(site, layer, x, Cin, axis=ch_axis, what="in_channels")
     k = _tuple_param(layer, "kernel_size", nd)
@@ -597,7 +676,7 @@ def apply_batchnorm(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
                 and features_last(x, 1, layer.size("num_features")) \
                 and x.shape.dims[1] != layer.size("num_features"):
             site.conflict(Conflict("layout", layer, "(N, C, L)", x.shape.render(),
-                                   {"tensor": x, "target": "batchnorm"}))
+                                   tensor=x, reader="batchnorm"))
             return x
         check_features(site, layer, x, layer.size("num_features"), axis=ax, what="num_features")
     return x
@@ -651,14 +730,14 @@ def apply_loss(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
         if len(tdims) == 1 and not differs(idims[0], tdims[0]):
             site.conflict(Conflict(
                 "per_sequence_target", layer, f"({dim_str(idims[0])}, C) logits",
-                inp.shape.render(), {"tensor": inp, "target": target, "head": inp.head},
+                inp.shape.render(), tensor=inp, target=target, head=inp.head,
             ))
         elif len(tdims) == 2 and not differs(idims[0], tdims[0]) and not differs(idims[1], tdims[1]) \
                 and differs(idims[1], idims[2]):
             site.conflict(Conflict(
                 "loss_layout", layer,
                 f"({dim_str(idims[0])}, {dim_str(idims[2])}, {dim_str(idims[1])})",
-                inp.shape.render(), {"tensor": inp, "target": target},
+                inp.shape.render(), tensor=inp, target=target,
             ))
     return scalar
 
@@ -685,8 +764,8 @@ def _regression_target(site: Site, layer: Layer, inp: Value, target: Value) -> N
         return  # not broadcastable: torch raises (another finding's business)
     site.conflict(Conflict(
         "per_sequence_target", layer, f"({dim_str(b)},) predictions", inp.shape.render(),
-        {"tensor": inp, "target": target, "head": inp.head, "loss": "regression",
-         "broadcast": Shape(idims[:2] + (tdims[0],))},
+        tensor=inp, target=target, head=inp.head, loss="regression",
+        broadcast=Shape(idims[:2] + (tdims[0],)),
     ))
 
 
@@ -759,7 +838,7 @@ def config_conflicts(layer: Layer) -> list[Conflict]:
     L = layer.size("num_layers")
     if isinstance(dv, (int, float)) and dv > 0 and L is not None and L.as_int() == 1:
         out.append(Conflict("config", layer, "num_layers > 1", "num_layers=1",
-                            {"option": "dropout", "value": dv}))
+                            option="dropout", value=dv))
     if layer.kind == "LSTM":
         proj, H = layer.size("proj_size"), layer.size("hidden_size")
         if proj is not None and H is not None and proj.as_int() != 0:
@@ -768,7 +847,7 @@ def config_conflicts(layer: Layer) -> list[Conflict]:
             # proj_size >= hidden_size for every choice of sizes: 2*hidden vs hidden
             if (dc is not None and dc >= 0) or proj == H or nonnegative(d):
                 out.append(Conflict("config", layer, f"proj_size < hidden_size ({H})",
-                                    f"proj_size={proj}", {"option": "proj_size"}))
+                                    f"proj_size={proj}", option="proj_size"))
     return out
 
 
