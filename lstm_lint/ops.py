@@ -258,6 +258,11 @@ def unsqueeze(x: Tensor, dim: Expr | None) -> Tensor:
     return t.with_(shape=Shape(tuple(dims)), roles=tuple(roles) if t.roles else None)
 
 
+def product(dims: Sequence[Expr | None]) -> Expr | None:
+    """The number of elements of a shape (None when an axis is unknown)."""
+    return _prod(dims)
+
+
 def _prod(dims: Sequence[Expr | None]) -> Expr | None:
     p = const(1)
     for d in dims:
@@ -345,36 +350,96 @@ def reduce(x: Tensor, dim: Value, keepdim: bool) -> Tensor:
     return t.with_(shape=Shape(tuple(dims)), roles=tuple(roles) if t.roles else None, what=what)
 
 
+def _aligned_parts(tensors: Sequence[Tensor]) -> tuple[int, bool, list[list[Expr | None]]] | None:
+    """The parts of a cat/stack as dims lists of one common rank (right-aligned).
+
+    Every part of a cat or a stack has the same rank, so a part whose rank is known gives it to
+    the others: a part of unknown shape becomes all-unknown axes, a part with unknown leading
+    axes keeps its trailing ones.  Returns ``(rank, star, dims per part)``; ``star`` when no
+    part tells the rank (then ``rank`` is the fewest trailing axes known).  None when the
+    known ranks disagree (a legacy empty 1-D part, or a call PyTorch refuses).
+    """
+    ranks = {len(t.shape.dims) for t in tensors if t.shape is not None and not t.shape.star}
+    if len(ranks) > 1:
+        return None
+    if ranks:
+        rank = ranks.pop()
+        star = False
+    else:
+        known = [len(t.shape.dims) for t in tensors if t.shape is not None]
+        if not known:
+            return None
+        rank = min(known)
+        star = True
+    parts: list[list[Expr | None]] = []
+    for t in tensors:
+        if t.shape is None:
+            parts.append([None for _ in range(rank)])
+            continue
+        dims = list(t.shape.dims)
+        if len(dims) > rank:
+            if not star:
+                return None  # more trailing axes than the rank: PyTorch refuses
+            dims = dims[len(dims) - rank:]
+        pad: list[Expr | None] = [None] * (rank - len(dims))
+        parts.append(pad + dims)
+    return rank, star, parts
+
+
+def _first_known(column: Sequence[Expr | None]) -> Expr | None:
+    return next((d for d in column if d is not None), None)
+
+
 def cat(items: Sequence[Value], dim: Expr | None, stack: bool = False) -> Tensor:
-    tensors = [i for i in items if isinstance(i, Tensor)]
+    """torch.cat / torch.stack.  Every axis but the joined one is equal in all parts (PyTorch
+    checks it), so a part that does not tell an axis takes it from a part that does; the
+    joined axis is the sum of the parts' and unknown when one part's is."""
+    # a part PyTorch accepts is a tensor: an unknown value stands for one of unknown shape
+    tensors = [i if isinstance(i, Tensor) else Tensor(None) for i in items if
+               isinstance(i, Tensor) or i is UNKNOWN]
     if len(tensors) != len(items) or not tensors:
         return Tensor(None)
     first = tensors[0]
-    if any(t.shape is None or t.shape.star for t in tensors):
+    aligned = _aligned_parts(tensors)
+    if aligned is None:
         return unknown_like(first, width_note=None)
-    shapes = [t.shape.dims for t in tensors if t.shape is not None]
-    rank = len(shapes[0])
-    if any(len(s) != rank for s in shapes):
+    rank, star, parts = aligned
+    a_int = dim.as_int() if dim is not None else None
+    if a_int is None:
         return unknown_like(first, width_note=None)
+    all_known = not star and all(t.shape is not None and not t.shape.star for t in tensors)
+    same_roles = all_known and all(t.roles == first.roles for t in tensors)
     if stack:
-        a = _norm_axis(dim, rank + 1)
-        if a is None:
-            return unknown_like(first)
-        dims = list(shapes[0])
+        if star:
+            if a_int >= 0 or -a_int > rank + 1:
+                return unknown_like(first)
+            a = rank + 1 + a_int  # the new axis, counted among the trailing axes known
+        else:
+            a_norm = _norm_axis(dim, rank + 1)
+            if a_norm is None:
+                return unknown_like(first)
+            a = a_norm
+        dims = [_first_known([p[i] for p in parts]) for i in range(rank)]
         dims.insert(a, const(len(tensors)))
-        roles = list(first.roles) if first.roles else None
+        roles = list(first.roles) if same_roles and first.roles else None
         if roles is not None:
             roles.insert(a, None)
-        return first.with_(shape=Shape(tuple(dims)), roles=tuple(roles) if roles else None,
+        return first.with_(shape=Shape(tuple(dims), star), roles=tuple(roles) if roles else None,
                            hole=None)
-    a = _norm_axis(dim, rank)
-    if a is None:
-        return unknown_like(first)
+    if star:
+        if a_int >= 0 or -a_int > rank:
+            return unknown_like(first, width_note=None)
+        a = rank + a_int
+    else:
+        a_norm = _norm_axis(dim, rank)
+        if a_norm is None:
+            return unknown_like(first)
+        a = a_norm
     total: Expr | None = const(0)
-    for s in shapes:
-        part = s[a]
+    for p in parts:
+        part = p[a]
         total = None if total is None or part is None else total + part
-    dims = list(shapes[0])
+    dims = [_first_known([p[i] for p in parts]) for i in range(rank)]
     dims[a] = total
     note = None
     what = first.what
@@ -389,8 +454,7 @@ def cat(items: Sequence[Value], dim: Expr | None, stack: bool = False) -> Tensor
         else:
             widths = [t.width_note for t in tensors if t.width_note]
             note = "; ".join(widths) if widths else None
-    same_roles = all(t.roles == first.roles for t in tensors)
-    return first.with_(shape=Shape(tuple(dims)), roles=first.roles if same_roles else None,
+    return first.with_(shape=Shape(tuple(dims), star), roles=first.roles if same_roles else None,
                        width_note=note, hole=None, what=what)
 
 

@@ -1,0 +1,209 @@
+"""Engine facts met on real code, each checked against real torch.
+
+Each case is a small model written the way the real-code benchmark's repositories write it.
+The engine's output under the given constructor arguments and inputs must agree with torch's
+on every axis it claims (never a wrong size), and be exactly torch's where the fact makes it
+known.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from lstm_lint.analyze import analyze_module
+from lstm_lint.lint import load
+from lstm_lint.project import Project
+from lstm_lint.shapes import from_json, parse_spec
+from lstm_lint.values import Packed, Seq, Tensor
+
+HEADER = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
+
+
+def _split(spec: str) -> list[str]:
+    parts, depth, cur = [], 0, ""
+    for ch in spec:
+        if ch == "," and depth == 0:
+            parts.append(cur)
+            cur = ""
+            continue
+        depth += ch in "[("
+        depth -= ch in "])"
+        cur += ch
+    parts.append(cur)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _torch_input(torch, spec: str):
+    spec = spec.strip()
+    if spec.startswith("("):
+        return tuple(_torch_input(torch, s) for s in _split(spec[1:-1]))
+    dtype, dims_s = spec.split("[")
+    dims = [int(d) for d in dims_s.rstrip("]").split(",") if d.strip()]
+    if dtype.startswith("int"):
+        return torch.randint(0, 5, dims)
+    return torch.randn(*dims)
+
+
+def _torch_tree(torch, v):
+    if isinstance(v, torch.Tensor):
+        return tuple(v.shape)
+    if isinstance(v, tuple | list):
+        return [_torch_tree(torch, x) for x in v]
+    return v
+
+
+def _static_tree(v):
+    if isinstance(v, Packed):
+        v = v.data
+    if isinstance(v, Tensor):
+        if v.shape is None:
+            return None
+        dims = tuple(d.as_int() if d is not None else None for d in v.shape.dims)
+        return ("*",) + dims if v.shape.star else dims
+    if isinstance(v, Seq) and v.repeated is None:
+        return [_static_tree(x) for x in v.items]
+    return None
+
+
+def _agrees(static, real) -> bool:
+    """No axis the engine claims differs from torch's."""
+    if static is None:
+        return True
+    if isinstance(real, list):
+        return isinstance(static, list) and len(static) == len(real) and all(
+            _agrees(s, r) for s, r in zip(static, real, strict=True))
+    if not isinstance(real, tuple) or not isinstance(static, tuple):
+        return False
+    if static and static[0] == "*":
+        tail = static[1:]
+        return len(tail) <= len(real) and all(
+            s is None or s == r for s, r in zip(tail, real[len(real) - len(tail):], strict=True))
+    return len(static) == len(real) and all(s is None or s == r
+                                            for s, r in zip(static, real, strict=True))
+
+
+def run_both(tmp_path, src: str, kwargs: dict, specs: list[str], cls: str = "Net"):
+    """(engine's output tree, torch's output tree) of ``cls`` built with ``kwargs``."""
+    torch = pytest.importorskip("torch")
+    code = HEADER + textwrap.dedent(src)
+    path = tmp_path / "model.py"
+    path.write_text(code)
+    ns: dict = {}
+    exec(compile(code, str(path), "exec"), ns)
+    torch.manual_seed(0)
+    model = ns[cls](**kwargs).eval()
+    with torch.no_grad():
+        real = _torch_tree(torch, model(*[_torch_input(torch, s) for s in specs]))
+    fm = load(str(path), prefilter=False)
+    c = next(c for c in fm.module_classes() if c.name == cls)
+    ms = analyze_module(fm, c, Project([str(path)]), [],
+                        {k: from_json(v) for k, v in kwargs.items()},
+                        [parse_spec(s) for s in specs])
+    static = _static_tree(ms.output)
+    assert _agrees(static, real), f"engine {static} but torch {real}"
+    return static, real
+
+
+# ---- cat and stack: the parts agree on every axis but the joined one -------------------------
+
+
+def test_cat_takes_the_other_axes_from_the_part_that_knows_them(tmp_path):
+    # one part comes out of an op the engine does not model (its shape unknown): the batch is
+    # the other part's, the joined axis unknown, and the head after it is exact
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, n_extra):
+        super().__init__()
+        self.rnn = nn.LSTM(n_in, hidden, batch_first=True)
+        self.fc = nn.Linear(hidden + n_extra, 2)
+
+    def forward(self, x, extra):
+        out, _ = self.rnn(x)
+        feats = torch.cat([out[:, -1], extra.cumsum(1)], dim=1)
+        return feats, self.fc(feats)
+''', {"n_in": 5, "hidden": 11, "n_extra": 4}, ["float32[3,7,5]", "float32[3,4]"])
+    assert static == [(3, None), (3, 2)] and real == [(3, 15), (3, 2)]
+
+
+def test_cat_of_a_part_with_unknown_leading_axes(tmp_path):
+    # a Linear fed an unknown-rank tensor gives (*, k); the other part tells the rank
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.proj = nn.Linear(n_in, 6)
+        self.rnn = nn.GRU(n_in + 6, hidden, batch_first=True)
+
+    def forward(self, x):
+        z = self.proj(x.cumsum(1))
+        out, h = self.rnn(torch.cat([x, z], dim=-1))
+        return out
+''', {"n_in": 5, "hidden": 11}, ["float32[3,7,5]"])
+    assert static == (3, 7, 11) == real
+
+
+def test_stack_takes_its_shape_from_any_known_part(tmp_path):
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.cell1 = nn.LSTMCell(n_in, hidden)
+        self.cell2 = nn.GRUCell(n_in, hidden)
+
+    def forward(self, x):
+        h1, c1 = self.cell1(x)
+        h2 = self.cell2(x).cumsum(1)
+        return torch.stack([h1, h2])
+''', {"n_in": 5, "hidden": 11}, ["float32[3,5]"])
+    assert static == (2, 3, 11) == real
+
+
+# ---- recurrent layers: a batched state tells the batch the input does not ------------------
+
+
+def test_rnn_batch_from_its_initial_state(tmp_path):
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.LSTM(n_in, hidden, num_layers=2)
+
+    def forward(self, x, h0, c0):
+        out, (h, c) = self.rnn(x.cumsum(0), (h0, c0))
+        return out, h, c
+''', {"n_in": 5, "hidden": 11}, ["float32[7,3,5]", "float32[2,3,11]", "float32[2,3,11]"])
+    assert static == [(None, 3, 11), (2, 3, 11), (2, 3, 11)]
+    assert real == [(7, 3, 11), (2, 3, 11), (2, 3, 11)]
+
+
+def test_rnn_batch_from_state_when_the_input_batch_axis_is_unknown(tmp_path):
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden, batch_first=True, bidirectional=True)
+
+    def forward(self, x, keep, h0):
+        # the rows kept are known only at run time (here all of them)
+        x = x.index_select(0, (keep >= 0).nonzero().squeeze(1))
+        out, h = self.rnn(x, h0)
+        return out
+''', {"n_in": 5, "hidden": 11}, ["float32[3,7,5]", "int64[3]", "float32[2,3,11]"])
+    assert static == (3, 7, 22) == real
+
+
+def test_cell_batch_from_its_state(tmp_path):
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.cell = nn.LSTMCell(n_in, hidden)
+
+    def forward(self, x, h0, c0):
+        h, c = self.cell(x.cumsum(1), (h0, c0))
+        return h, c
+''', {"n_in": 5, "hidden": 11}, ["float32[3,5]", "float32[3,11]", "float32[3,11]"])
+    assert static == [(3, 11), (3, 11)] == real
+
