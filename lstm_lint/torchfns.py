@@ -62,6 +62,7 @@ KEYWORDS: dict[str, frozenset[str]] = {
     "gather": frozenset({"dim", "index", "sparse_grad"}),
     "sort": frozenset({"dim", "descending", "stable"}),
     "topk": frozenset({"k", "dim", "largest", "sorted"}),
+    "glu": frozenset({"dim", "input"}), "eye": frozenset({"n", "m"}),
     "cat": frozenset({"dim", "tensors"}), "stack": frozenset({"dim", "tensors"}),
     "concat": frozenset({"dim", "tensors"}), "concatenate": frozenset({"dim", "tensors", "axis"}),
 }
@@ -183,6 +184,22 @@ def call(it: Core, qual: str, args: list[Value], kwargs: dict[str, Value],
                         dims[a] = None if part is None else part * seq.length
                         out = out.with_(shape=Shape(tuple(dims)), width_note=None)
                         return it.record("cat", e, [one], out, label=name)
+            if isinstance(seq.repeated, Tensor) and seq.length is None:
+                # a list grown in a loop of unknown count: every axis but the joined one is
+                # each element's; the joined one is unknown
+                one = seq.repeated
+                out = ops.cat([one], dim, stack=(name == "stack"))
+                axis = dim.as_int() if dim is not None else None
+                oshape = out.shape
+                if oshape is not None and axis is not None:
+                    rank = len(oshape.dims)
+                    if oshape.star and axis >= 0 or not -rank <= axis < rank:
+                        out = ops.unknown_like(out)
+                    else:
+                        joined: list[Expr | None] = list(oshape.dims)
+                        joined[axis] = None
+                        out = out.with_(shape=Shape(tuple(joined), oshape.star), width_note=None)
+                return it.record("stack" if name == "stack" else "cat", e, [one], out, label=name)
             return it.record(name, e, [], Tensor(None), label=name)
         items = list(seq.items) if isinstance(seq, Seq) else []
         out = ops.cat(items, dim, stack=(name == "stack")) if items else Tensor(None)
@@ -223,6 +240,19 @@ def call(it: Core, qual: str, args: list[Value], kwargs: dict[str, Value],
         dt = "int" if name in ("LongTensor", "ByteTensor", "IntTensor") else (
             "bool" if name == "BoolTensor" else "float")
         return it.record("factory", e, [], ops.factory(args, dt), label=f"torch.{name}")
+    if name in ("tensor", "as_tensor") and len(args) == 1 and isinstance(args[0], Tensor) \
+            and all(k in _COMMON for k in kwargs):
+        # a tensor made from a tensor: the same shape (a copy for torch.tensor)
+        x = args[0]
+        return x.with_(dtype=_dtype(kwargs, x.dtype or "float") if "dtype" in kwargs else x.dtype,
+                       hole=None) if x.hole is None else x
+    if name == "eye":
+        n_v = _arg(args, kwargs, 0, "n")
+        m_v = _arg(args, kwargs, 1, "m", Const(None))
+        rows = int_of(n_v)
+        cols = rows if isinstance(m_v, Const) and m_v.value is None else int_of(m_v)
+        return it.record("factory", e, [], Tensor(Shape((rows, cols)), _dtype(kwargs, "float")),
+                         label="torch.eye")
     if name in ("tensor", "as_tensor", "from_numpy", "LongTensor", "FloatTensor", "Tensor",
                 "DoubleTensor", "ByteTensor", "BoolTensor", "IntTensor"):
         return Tensor(None)
@@ -308,7 +338,17 @@ def _rank(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, V
 
 def _count(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
            e: cst.Call, functional: bool) -> Value | None:
-    return Int(None)
+    if x.shape is None or x.shape.star:
+        return Int(None)
+    return Int(ops.product(x.shape.dims))
+
+
+def _glu_method(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+                e: cst.Call, functional: bool) -> Value | None:
+    if not functional:
+        return None  # F.glu only: a tensor has no glu method
+    dim = int_of(_arg(args, kwargs, 0, "dim", Int(const(-1))))
+    return it.record("call", e, [x], _glu(x, dim), label="glu")
 
 
 def _python_value(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
@@ -616,7 +656,26 @@ METHODS: dict[str, MethodHandler] = {
     **dict.fromkeys(("bmm", "matmul", "mm"), _matmul),
     **dict.fromkeys(("eq", "ne", "lt", "gt", "le", "ge"), _compare),
     "embedding": _embedding,
+    "glu": _glu_method,
 }
+
+
+def _glu(x: Tensor, dim: Expr | None) -> Tensor:
+    """``F.glu(x, dim)``: the axis ``dim`` (even) is halved."""
+    if x.shape is None or dim is None or dim.as_int() is None:
+        return ops.unknown_like(x)
+    d = dim.as_int()
+    assert d is not None
+    n = len(x.shape.dims)
+    if x.shape.star and d >= 0 or not -n <= d < n:
+        return ops.unknown_like(x)
+    dims = list(x.shape.dims)
+    size = dims[d]
+    half = size.floordiv(2) if size is not None else None
+    dims[d] = half if half is not None and size is not None and half * 2 == size else None
+    roles = x.roles
+    return x.with_(shape=Shape(tuple(dims), x.shape.star), roles=roles, hole=None,
+                   rnn=None, what=None, width_note=None)
 
 
 def _layout_step(name: str, args: list[Value], kwargs: dict[str, Value]

@@ -160,6 +160,30 @@ class Net(nn.Module):
     assert static == (2, 3, 11) == real
 
 
+def test_cat_of_a_list_grown_in_a_loop_of_unknown_count(tmp_path):
+    # the loop may stop early (break): the joined axis is unknown, the others are each step's
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.cell = nn.GRUCell(n_in, hidden)
+        self.hidden = hidden
+
+    def forward(self, x):
+        h = x.new_zeros(x.size(0), self.hidden)
+        outs = []
+        for step in x.unbind(1):
+            h = self.cell(step, h)
+            outs.append(h.unsqueeze(1))
+            if h.abs().sum() > 1e9:
+                break
+        seq = torch.cat(outs, dim=1)
+        return seq, seq.sum(1), torch.stack(outs, dim=-1).mean(-1)
+''', {"n_in": 5, "hidden": 11}, ["float32[3,7,5]"])
+    assert static == [(3, None, 11), (3, 11), (3, 1, 11)]
+    assert real == [(3, 7, 11), (3, 11), (3, 1, 11)]
+
+
 # ---- recurrent layers: a batched state tells the batch the input does not ------------------
 
 
@@ -207,3 +231,82 @@ class Net(nn.Module):
 ''', {"n_in": 5, "hidden": 11}, ["float32[3,5]", "float32[3,11]", "float32[3,11]"])
     assert static == [(3, 11), (3, 11)] == real
 
+
+# ---- torch functions and tensor methods -----------------------------------------------------
+
+
+def test_as_tensor_of_a_tensor_keeps_its_shape(tmp_path):
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, n_act):
+        super().__init__()
+        self.nn = nn.LSTM(n_in, hidden, batch_first=True)
+        self.fc2 = nn.Linear(hidden + n_act, 1)
+
+    def forward(self, obs, act):
+        obs = torch.as_tensor(obs, device="cpu", dtype=torch.float32)
+        obs, (hidden, cell) = self.nn(obs)
+        act = torch.tensor(act, dtype=torch.float32)
+        return self.fc2(torch.cat([obs[:, -1], act], dim=1)), hidden
+''', {"n_in": 5, "hidden": 11, "n_act": 2}, ["float32[3,7,5]", "float32[3,2]"])
+    assert static == [(3, 1), (1, 3, 11)] == real
+
+
+def test_eye(tmp_path):
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, layers):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden, layers)
+        self.layers = layers
+
+    def forward(self, x):
+        out, h = self.rnn(x)
+        mask = torch.cat(2 * [torch.eye(self.layers).bool()])
+        return out @ torch.eye(out.size(-1)), torch.eye(self.layers, 4), mask
+''', {"n_in": 5, "hidden": 11, "layers": 3}, ["float32[7,2,5]"])
+    assert real == [(7, 2, 11), (3, 4), (6, 3)]
+    assert static[:2] == [(7, 2, 11), (3, 4)]
+
+
+def test_numel_is_the_product_of_the_axes(tmp_path):
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_feat, hidden):
+        super().__init__()
+        self.cell = nn.LSTMCell(n_feat, hidden)
+
+    def forward(self, att_feats, h, c):
+        att_size = att_feats.numel() // att_feats.size(0) // att_feats.size(-1)
+        pooled = att_feats.view(-1, att_size, att_feats.size(-1)).mean(1)
+        h, c = self.cell(pooled, (h, c))
+        return att_feats.view(-1, att_size * att_feats.size(-1)), h
+''', {"n_feat": 6, "hidden": 11}, ["float32[3,4,6]", "float32[3,11]", "float32[3,11]"])
+    assert static == [(3, 24), (3, 11)] == real
+
+
+def test_glu_halves_its_axis(tmp_path):
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.LSTM(n_in, hidden, batch_first=True)
+        self.lin = nn.Linear(hidden, 2 * hidden)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return F.glu(self.lin(out)), F.glu(out, dim=1), F.glu(self.lin(out), -1)
+''', {"n_in": 5, "hidden": 11}, ["float32[3,8,5]"])
+    assert static == [(3, 8, 11), (3, 4, 11), (3, 8, 11)] == real
+
+
+def test_glu_of_an_odd_axis_is_not_guessed(tmp_path):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.glu(torch.randn(3, 7), dim=1)
+    from lstm_lint.symbolic import const
+    from lstm_lint.torchfns import _glu
+    from lstm_lint.values import Shape
+
+    out = _glu(Tensor(Shape((const(3), const(7)))), const(1))
+    assert out.shape is not None and out.shape.dims[1] is None
