@@ -310,3 +310,113 @@ def test_glu_of_an_odd_axis_is_not_guessed(tmp_path):
 
     out = _glu(Tensor(Shape((const(3), const(7)))), const(1))
     assert out.shape is not None and out.shape.dims[1] is None
+
+
+# ---- Python the models are written in -------------------------------------------------------
+
+
+def test_a_loop_over_a_tensor_runs_once_per_row(tmp_path):
+    # for g in x / enumerate(x): as many passes as axis 0 is long, so the list stacks exactly
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, feats, hidden):
+        super().__init__()
+        self.lstm = nn.LSTM(feats, hidden)
+        self.fcn = nn.Linear(hidden, feats)
+
+    def forward(self, x):
+        hidden = (torch.zeros(1, 1, self.lstm.hidden_size), torch.zeros(1, 1, self.lstm.hidden_size))
+        outputs, firsts = [], []
+        for i, g in enumerate(x):
+            out, hidden = self.lstm(g.view(1, 1, -1), hidden)
+            outputs.append(2 * self.fcn(out.view(-1)))
+        for g in x:
+            firsts.append(g[:2])
+        return torch.stack(outputs), torch.stack(firsts, dim=1)
+''', {"feats": 5, "hidden": 11}, ["float32[7,5]"])
+    assert static == [(7, 5), (2, 7)] == real
+
+
+def test_a_comprehension_over_a_tensor(tmp_path):
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.lstm = nn.LSTM(n_in, hidden, batch_first=True, bidirectional=True)
+
+    def forward(self, x):
+        out, (h, c) = self.lstm(x)
+        merged = torch.cat([s for s in h], 1)
+        return merged, torch.stack([row.sum(0) for row in out])
+''', {"n_in": 5, "hidden": 11}, ["float32[3,7,5]"])
+    assert static == [(3, 22), (3, 22)] == real
+
+
+def test_isinstance_of_a_tensor_and_of_a_state_tuple(tmp_path):
+    # an encoder written for both GRU (h_n a tensor) and LSTM (a tuple (h_n, c_n))
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, cell):
+        super().__init__()
+        rnn = nn.GRU if cell == "gru" else nn.LSTM
+        self.rnn = rnn(n_in, hidden, batch_first=True, bidirectional=True)
+
+    def forward(self, x):
+        output, hidden = self.rnn(x)
+        if isinstance(hidden, tuple):
+            hidden, memory_cell = hidden
+        assert isinstance(hidden, torch.Tensor)
+        layers = hidden.view(1, 2, x.size(0), self.rnn.hidden_size)
+        return torch.cat([layers[-1:, 0], layers[-1:, 1]], dim=2).squeeze(0)
+'''
+    for cell in ("gru", "lstm"):
+        static, real = run_both(tmp_path, src, {"n_in": 5, "hidden": 11, "cell": cell},
+                                ["float32[3,7,5]"])
+        assert static == (3, 22) == real, cell
+
+
+def test_sizes_from_filtered_comprehensions_and_sum(tmp_path):
+    # exogenous-feature lists left at None: every derived size is 0, so the optional
+    # branches that would cat them are not taken
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, hist_exog_list=None, cat_exog_list=None):
+        super().__init__()
+        self.hist_exog_list = list(hist_exog_list) if hist_exog_list is not None else []
+        self.cat_exog_list = list(cat_exog_list) if cat_exog_list is not None else []
+        self.hist_cat = [c for c in self.cat_exog_list if c in self.hist_exog_list]
+        self.hist_exog_size = (len(self.hist_exog_list) - len(self.hist_cat)
+                               + sum(4 for c in self.hist_cat))
+        self.rnn = nn.GRU(n_in + self.hist_exog_size, hidden, batch_first=True)
+
+    def forward(self, y, hist_exog):
+        if self.hist_exog_size > 0:
+            y = torch.cat([y, hist_exog], dim=2)
+        out, _ = self.rnn(y)
+        return out
+''', {"n_in": 1, "hidden": 11}, ["float32[3,7,1]", "float32[3,7,2]"])
+    assert static == (3, 7, 11) == real
+
+
+def test_isinstance_answers_only_what_the_value_decides():
+    torch = pytest.importorskip("torch")
+    from lstm_lint.interp.builtins import isinstance_of
+    from lstm_lint.interp.objects import Builtin, Ref
+    from lstm_lint.values import UNKNOWN, Const, Int
+
+    packed = torch.nn.utils.rnn.pack_padded_sequence(torch.randn(3, 2, 4), [3, 2])
+    assert isinstance(packed, tuple) and not isinstance(packed, torch.Tensor)
+    t, p = Tensor(None), Packed(Tensor(None), False)
+    tup, lst = Builtin("tuple"), Builtin("list")
+    tensor_t, packed_t = Ref("torch.Tensor"), Ref("torch.nn.utils.rnn.PackedSequence")
+    assert isinstance_of(t, tup) == Const(False) and isinstance_of(t, tensor_t) == Const(True)
+    assert isinstance_of(p, tup) == Const(True) and isinstance_of(p, tensor_t) == Const(False)
+    assert isinstance_of(p, packed_t) == Const(True)
+    assert isinstance_of(Const(None), tensor_t) == Const(False)
+    assert isinstance_of(Seq((t, t)), tup) == Const(True)
+    assert isinstance_of(Seq((t,), True), tup) == Const(False)
+    assert isinstance_of(t, Seq((tup, lst))) == Const(False)
+    # what the engine cannot tell stays unknown
+    assert isinstance_of(UNKNOWN, tup) is UNKNOWN
+    assert isinstance_of(Int(None), Builtin("int")) is UNKNOWN
+    assert isinstance_of(t, Ref("torch.nn.Module")) is UNKNOWN

@@ -14,6 +14,7 @@ from ..values import (
     Const,
     Flag,
     Int,
+    Packed,
     Record,
     Seq,
     Tensor,
@@ -23,7 +24,7 @@ from ..values import (
 from .config import namespace_record
 from .core import Core
 from .joins import truth, truth_value
-from .objects import Env, RangeVal
+from .objects import Builtin, Env, RangeVal, Ref
 
 
 class Builtins(Core):
@@ -79,6 +80,24 @@ class Builtins(Core):
                 if a.repeated is None:
                     return Seq(tuple(Seq((Int(const(i)), it)) for i, it in enumerate(a.items)))
                 return Seq((), False, Seq((Int(None), a.repeated)), a.length)
+            rows = tensor_rows(self, a, e)
+            if rows is not None:
+                return Seq((), False, Seq((Int(None), rows.repeated or UNKNOWN)), rows.length)
+            return UNKNOWN
+        if name == "isinstance" and len(args) == 2:
+            return isinstance_of(args[0], args[1])
+        if name == "sum" and len(args) == 1 and not kwargs and isinstance(args[0], Seq) \
+                and args[0].repeated is None:
+            items = args[0].items
+            if not items:
+                return Int(const(0))
+            ints = [int_of(i) if isinstance(i, Int) else None for i in items]
+            if all(i is not None for i in ints):
+                total = const(0)
+                for i in ints:
+                    assert i is not None
+                    total = total + i
+                return Int(total)
             return UNKNOWN
         if name == "zip" and args and all(isinstance(a, Seq) and a.repeated is None for a in args):
             seqs = [a for a in args if isinstance(a, Seq)]
@@ -118,6 +137,54 @@ class Builtins(Core):
         if name == "dict":
             return namespace_record(args, kwargs)
         return UNKNOWN
+
+
+def tensor_rows(it: Core, x: Value, node: cst.CSTNode) -> Seq | None:
+    """Iterating a tensor gives its rows ``x[i]``, as many as its first axis is long (None
+    when its shape is not known well enough to say)."""
+    if not isinstance(x, Tensor) or x.shape is None or x.shape.star or not x.shape.dims:
+        return None
+    return Seq((), False, it.index_value(x, [Int(None)], node), x.shape.dims[0])
+
+
+#: the Python types ``isinstance`` is decided for, on values the engine knows the kind of
+_PY_TYPES = frozenset({"tuple", "list", "int", "float", "str", "dict", "bool", "set"})
+
+
+def isinstance_of(v: Value, t: Value) -> Value:
+    """``isinstance(v, t)`` when the kind of ``v`` decides it (a tensor is not a tuple), else
+    unknown."""
+    if isinstance(t, Seq) and t.repeated is None and t.items:
+        answers = [isinstance_of(v, x) for x in t.items]
+        if any(isinstance(a, Const) and a.value is True for a in answers):
+            return Const(True)
+        if all(isinstance(a, Const) and a.value is False for a in answers):
+            return Const(False)
+        return UNKNOWN
+    py = t.name if isinstance(t, Builtin) and t.name in _PY_TYPES else None
+    qual = t.qual if isinstance(t, Ref) else None
+    if isinstance(v, Tensor):
+        if py is not None or qual == "torch.nn.utils.rnn.PackedSequence":
+            return Const(False)
+        if qual == "torch.Tensor":
+            return Const(True)
+        return UNKNOWN
+    if isinstance(v, Packed):
+        if qual == "torch.nn.utils.rnn.PackedSequence" or py == "tuple":
+            return Const(True)  # a PackedSequence is a named tuple
+        if qual == "torch.Tensor" or py in ("list", "int", "float", "str", "dict", "bool", "set"):
+            return Const(False)
+        return UNKNOWN
+    if isinstance(v, Const) and v.value is None:
+        return Const(False) if py is not None or qual in (
+            "torch.Tensor", "torch.nn.utils.rnn.PackedSequence") else UNKNOWN
+    if isinstance(v, Seq):
+        if py in ("tuple", "list"):
+            return Const(v.is_list == (py == "list"))
+        if py is not None or qual in ("torch.Tensor", "torch.nn.utils.rnn.PackedSequence"):
+            return Const(False) if py != "tuple" else UNKNOWN
+        return UNKNOWN
+    return UNKNOWN
 
 
 _STR_METHODS: dict[str, Callable[[str], str]] = {"lower": str.lower, "upper": str.upper, "strip": str.strip,

@@ -25,6 +25,7 @@ from ..values import (
     Value,
     int_of,
 )
+from .builtins import tensor_rows
 from .core import Budget, Core
 from .joins import boolish, is_none, join, truth
 from .objects import (
@@ -349,10 +350,27 @@ class Expressions(Core):
 
     def comprehension(self, e: cst.ListComp | cst.GeneratorExp, env: Env) -> Value:
         comp = e.for_in
-        if comp.inner_for_in is not None or comp.ifs:
+        if comp.inner_for_in is not None:
             return Seq((), isinstance(e, cst.ListComp), UNKNOWN, None)
         it = self.eval(comp.iter, env)
         inner = Env(dict(env.vars))
+        if comp.ifs:
+            # filtered: the elements are known only when every condition is decided
+            if isinstance(it, Seq) and it.repeated is None and len(it.items) <= 16:
+                kept = []
+                for item in it.items:
+                    self.assign(comp.target, item, inner)
+                    verdicts = [truth(self.eval(c.test, inner)) for c in comp.ifs]
+                    if any(v is False for v in verdicts):
+                        continue
+                    if not all(v is True for v in verdicts):
+                        return Seq((), isinstance(e, cst.ListComp), UNKNOWN, None)
+                    kept.append(self.eval(e.elt, inner))
+                return Seq(tuple(kept), True)
+            return Seq((), isinstance(e, cst.ListComp), UNKNOWN, None)
+        rows = tensor_rows(self, it, comp.iter)
+        if rows is not None:
+            it = rows
         if isinstance(it, RangeVal):
             self.assign(comp.target, Int(None), inner)
             elt = self.eval(e.elt, inner)

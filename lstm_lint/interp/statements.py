@@ -21,6 +21,7 @@ from ..values import (
     Tensor,
     Value,
 )
+from .builtins import tensor_rows
 from .core import Core
 from .joins import join_dicts, join_loop, truth, uniq
 from .objects import TORCH_LAYER, Env, FuncRef, Obj, RangeVal
@@ -245,7 +246,12 @@ class Statements(Core):
             else:
                 count, element = it.length, it.repeated
         elif isinstance(it, Tensor):
-            element = self.index_value(it, [Int(None)], stmt.iter) if it.shape else Tensor(None)
+            rows = tensor_rows(self, it, stmt.iter)
+            if rows is not None and rows.repeated is not None:
+                count, element = rows.length, rows.repeated  # one pass per row of axis 0
+            else:
+                element = self.index_value(it, [Int(None)], stmt.iter) if it.shape \
+                    else Tensor(None)
         self.exec_loop_body(stmt.body, env, count,
                             lambda e: self.assign(stmt.target, element, e))
 
