@@ -67,8 +67,9 @@ class Dataflow:
            **attrs: Any) -> int:
         nid = self.key(context, node)
         if nid in self.g:
+            # revisited (a loop body's second pass from the joined state): what the first pass
+            # found with the values the loop starts from stays a finding
             self.g.nodes[nid].update(attrs)
-            self.g.nodes[nid]["conflicts"] = []
         else:
             if self.via:
                 attrs.setdefault("via", self.via)

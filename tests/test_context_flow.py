@@ -1,0 +1,223 @@
+"""Shapes that reach a model from around it: the training loop's states, the parent that builds
+and calls a child, a script in another file that builds the class with real sizes, an input
+cast with ``.long()`` or sorted for packing.  Each case is checked against real torch: the bug
+variant crashes (or the correct one runs) with the shapes lstm-lint states.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from lstm_lint.analyze import analyze_module
+from lstm_lint.lint import Options, lint_paths, load
+from lstm_lint.project import Project
+from lstm_lint.shapes import parse_spec
+
+HEADER = "import torch\nimport torch.nn as nn\n"
+
+TAGGER = HEADER + '''
+
+class Tagger(nn.Module):
+    def __init__(self, vocab, emb, hidden, layers=2):
+        super().__init__()
+        self.hidden = hidden
+        self.layers = layers
+        self.emb = nn.Embedding(vocab, emb)
+        self.rnn = nn.LSTM(emb, hidden, layers, batch_first=True)
+        self.fc = nn.Linear(hidden, 5)
+
+    def init_hidden(self, batch):
+        return (torch.zeros(STATE), torch.zeros(STATE))
+
+    def forward(self, x, hidden):
+        out, hidden = self.rnn(self.emb(x.long()), hidden)
+        return self.fc(out), hidden
+
+
+def train(steps=2):
+    model = Tagger(50, 13, 11)
+    x = torch.randint(0, 50, (4, 7))
+    hidden = model.init_hidden(4)
+    for _ in range(steps):
+        y, hidden = model(x, hidden)
+    return y
+'''
+
+GOOD_STATE = "self.layers, batch, self.hidden"
+BAD_STATE = "batch, self.layers, self.hidden"
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def _findings(*paths: Path) -> list:
+    return [f for r in lint_paths([str(p) for p in paths], Options()) for f in r.findings]
+
+
+def _run(text: str, fn: str, *args):
+    ns: dict = {}
+    exec(compile(text, "<case>", "exec"), ns)
+    return ns[fn](*args)
+
+
+def test_init_hidden_state_from_the_training_loop(tmp_path):
+    """``hidden = model.init_hidden(4)`` before the loop, ``model(x, hidden)`` inside it: the
+    first iteration runs with the state init_hidden made, so a batch-first state is LST301."""
+    pytest.importorskip("torch")
+    good = TAGGER.replace("STATE", GOOD_STATE)
+    bad = TAGGER.replace("STATE", BAD_STATE)
+    assert _findings(_write(tmp_path, "good.py", good)) == []
+    found = _findings(_write(tmp_path, "bad.py", bad))
+    assert [f.code for f in found] == ["LST301"], [f.message for f in found]
+    assert "(4, 2, 11)" in found[0].message and "(2, 4, 11)" in found[0].message
+    assert tuple(_run(good, "train").shape) == (4, 7, 5)
+    with pytest.raises(RuntimeError, match=r"Expected hidden\[0\] size \(2, 4, 11\), got \[4, 2, 11\]"):
+        _run(bad, "train")
+
+
+def test_long_cast_then_embedding_solves_the_input(tmp_path):
+    """``self.emb(x.long())``: the input is (B, T) of any dtype, the output (B, T, 5)."""
+    torch = pytest.importorskip("torch")
+    text = TAGGER.replace("STATE", GOOD_STATE)
+    path = _write(tmp_path, "tagger.py", text)
+    fm = load(str(path), prefilter=False)
+    ms = analyze_module(fm, fm.classes["Tagger"], Project([str(path)]))
+    assert ms.inputs[0].shape.render() == "(B, T)"
+    assert ms.output.items[0].shape.render() == "(B, T, 5)"
+    ns: dict = {}
+    exec(text, ns)
+    model = ns["Tagger"](50, 13, 11)
+    y, _ = model(torch.randint(0, 50, (3, 7)).float(), model.init_hidden(3))
+    assert tuple(y.shape) == (3, 7, 5)
+
+
+PACKED = HEADER + '''from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+
+class Encoder(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden, batch_first=True, bidirectional=True)
+
+    def forward(self, x, lengths):
+        lengths, order = lengths.sort(descending=True)
+        x = x.index_select(0, order)
+        packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True)
+        out, h = self.rnn(packed)
+        out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.size(1))
+        _, undo = order.sort()
+        return out.index_select(0, undo)
+'''
+
+
+def test_sorted_and_packed_batch(tmp_path):
+    torch = pytest.importorskip("torch")
+    path = _write(tmp_path, "packed.py", PACKED)
+    fm = load(str(path), prefilter=False)
+    project = Project([str(path)])
+    cls = fm.classes["Encoder"]
+    from lstm_lint.shapes import from_json
+
+    ms = analyze_module(fm, cls, project, [], {"n_in": from_json(5), "hidden": from_json(11)},
+                        [parse_spec("float32[3,7,5]"), parse_spec("int64[3]")])
+    static = tuple(d.as_int() for d in ms.output.shape.dims)
+    ns: dict = {}
+    exec(PACKED, ns)
+    real = ns["Encoder"](5, 11)(torch.randn(3, 7, 5), torch.tensor([7, 3, 5]))
+    assert static == tuple(real.shape) == (3, 7, 22)
+    assert _findings(path) == []
+
+
+PARENT = HEADER + '''
+
+class Encoder(nn.Module):
+    def __init__(self, n_in, hidden, bidirectional):
+        super().__init__()
+        self.rnn = nn.LSTM(n_in, hidden, batch_first=True, bidirectional=bidirectional)
+        self.fc = nn.Linear(hidden, 3)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.fc(out[:, -1])
+
+
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = Encoder(5, 11, BIDIR)
+
+    def forward(self, x):
+        return self.encoder(x)
+'''
+
+
+def test_child_built_by_its_parent_with_concrete_arguments(tmp_path):
+    """Encoder alone is fine for bidirectional=False; its parent builds it bidirectional, so the
+    head gets 2*11 features: the finding is at the child's line and names the parent's call."""
+    torch = pytest.importorskip("torch")
+    good = PARENT.replace("BIDIR", "False")
+    bad = PARENT.replace("BIDIR", "True")
+    assert _findings(_write(tmp_path, "good.py", good)) == []
+    found = _findings(_write(tmp_path, "bad.py", bad))
+    # the head is too narrow (LST101), and out[:, -1] of the bidirectional LSTM has seen one
+    # token backwards (LST202): both are the parent's doing and both say so
+    assert [f.code for f in found] == ["LST101", "LST202"], [f.message for f in found]
+    assert all("(when called through self.encoder (Encoder))" in f.message for f in found)
+    f = found[0]
+    assert "receives 22" in f.message and "expects 11" in f.message
+    assert f.line == PARENT.splitlines().index("        return self.fc(out[:, -1])") + 1
+    assert tuple(_run(good, "Classifier")(torch.randn(3, 7, 5)).shape) == (3, 3)
+    with pytest.raises(RuntimeError, match="3x22 and 11x3"):
+        _run(bad, "Classifier")(torch.randn(3, 7, 5))
+
+
+MODEL_FILE = HEADER + '''
+
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, layers, dropout):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden, layers, dropout=dropout, batch_first=True)
+        self.fc = nn.Linear(hidden, 2)
+
+    def forward(self, x):
+        out, h = self.rnn(x)
+        return self.fc(h[-1])
+'''
+
+TRAIN_FILE = '''import torch
+from model import Net
+
+model = Net(8, 16, LAYERS, 0.3)
+out = model(torch.randn(4, 9, 8))
+'''
+
+
+@pytest.mark.parametrize("layers, codes", [(2, []), (1, ["LST501"])])
+def test_class_built_with_concrete_sizes_in_a_script_of_another_file(tmp_path, layers, codes):
+    """train.py builds Net(8, 16, layers, 0.3): the model file alone says which configuration
+    its finding holds under, and the single-file run answers as the whole-tree run does."""
+    torch = pytest.importorskip("torch")
+    model = _write(tmp_path, "model.py", MODEL_FILE)
+    train = _write(tmp_path, "train.py", TRAIN_FILE.replace("LAYERS", str(layers)))
+    alone = _findings(model)
+    whole = _findings(model, train)
+    assert [f.code for f in alone] == codes, [f.message for f in alone]
+    assert [(f.code, f.line, f.message) for f in alone] == \
+        [(f.code, f.line, f.message) for f in whole]
+    if codes:
+        assert "as built at train.py:4" in alone[0].message
+    import warnings
+
+    ns: dict = {}
+    exec(MODEL_FILE, ns)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        net = ns["Net"](8, 16, layers, 0.3)
+    assert tuple(net(torch.randn(4, 9, 8)).shape) == (4, 2)
+    assert any("dropout" in str(w.message) for w in caught) == bool(codes)
