@@ -158,6 +158,12 @@ class Context:
 
     label: str  # "with the defaults num_layers=2", "as built at train.py:42"
     analysis: FileAnalysis
+    #: what ``--confirm`` needs to build the class in this configuration: ``kind``
+    #: ("defaults" or "call"), ``label``, ``class``, and for a call its file and line
+    meta: dict[str, Any] = field(default_factory=dict)
+    #: the configuration's constructor arguments, as the engine sees them
+    args: list[Value] = field(default_factory=list)
+    kwargs: dict[str, Value] = field(default_factory=dict)
 
 
 MAX_CONFIGURATIONS = 3
@@ -190,10 +196,11 @@ def configurations(fa: FileAnalysis, project: Any = None) -> list[Context]:
         cls = ms.cls
         if not _open_configuration(ms):
             continue
-        found: list[tuple[str, list[Value] | None, dict[str, Value] | None]] = []
+        found: list[tuple[str, list[Value] | None, dict[str, Value] | None,
+                          dict[str, Any]]] = []
         defaults = _default_configuration(cls, fm, project)
         if defaults is not None:
-            found.append(defaults)
+            found.append((*defaults, {"kind": "defaults"}))
         for inst in insts:
             if inst.cls.name != cls.name or not _same_file(inst.fm, fm) \
                     or len(found) >= MAX_CONFIGURATIONS:
@@ -203,14 +210,17 @@ def configurations(fa: FileAnalysis, project: Any = None) -> list[Context]:
             span = spans.get(id(inst.node))
             file = os.path.basename(inst.at.path)
             where = f"{file}:{span.line}" if span else file
-            found.append((f"as built at {where}", inst.args, inst.kwargs))
-        for label, args, kwargs in found:
+            found.append((f"as built at {where}", inst.args, inst.kwargs,
+                          {"kind": "call", "path": inst.at.path,
+                           "line": span.line if span else None}))
+        for label, args, kwargs, meta in found:
             try:
                 sub = analyze_module(fm, cls, project, args, kwargs)
             except (Budget, RecursionError):
                 continue
             sub_fa = FileAnalysis(fm, [sub])
-            out.append(Context(label, sub_fa))
+            out.append(Context(label, sub_fa, {**meta, "label": label, "class": cls.name},
+                               list(args or []), dict(kwargs or {})))
     return out
 
 

@@ -10,8 +10,13 @@ decides from the shapes the real model produced whether its finding is ``confirm
 What the run may use is only what the analysis stands behind: constructor values from
 ``--args``, from an instantiation in the file (evaluated among the file's definitions, so a
 configuration object or a probability keeps the file's own value), or defaults; a parameter
-the engine knows to be a size may get a prime; anything else is not invented, and the model
-is then not run, with the reason.  Script-style files run their definitions only; when their
+the engine knows to be a size may get a prime; anything else is not invented: the child
+passes a placeholder that stops the run at its first use, with the reason.  A finding reported
+in a context (found in a child's code through its parent, or under a configuration: the
+defaults, a script's call) is judged by the run in that context.  Which rules are decided by
+building alone, which error each predicts and which are judged at the loss are attributes of
+the rules (``Rule.confirm_at_build``, ``confirm_error``, ``confirm_at_loss``).  Script-style files
+run their definitions only; when their
 own module-level code crashes, that crash confirms a finding whose line its traceback passes
 through with the kind of error the rule predicts, and is otherwise shown as evidence.
 """
@@ -38,7 +43,7 @@ from .dataflow import Dataflow
 from .extract import ClassInfo, FileModel
 from .infer import Interpreter
 from .layers import Layer
-from .rule import Finding, lines_of, rule_by_code
+from .rule import SHAPE_ERROR, Finding, all_rules, lines_of, rule_by_code
 from .shapes import value_json
 from .symbolic import Expr, Sym, const
 from .values import UNKNOWN, Const, Int, RnnInfo, Seq, Tensor, Value
@@ -54,13 +59,8 @@ SIZE_ARGS = {
     "num_channels", "num_groups", "stride", "padding", "dilation", "num_encoder_layers",
     "num_decoder_layers", "out_size", "size",
 }
-#: the error a rule predicts when its bug makes a run crash (types, message cue)
-PREDICTED: dict[str, tuple[tuple[str, ...], str]] = {
-    code: (("RuntimeError", "ValueError", "IndexError"),
-           r"shape|size|dimension|mat1|mat2|[Ee]xpected|must match|must be equal|smaller than")
-    for code in ("LST101", "LST204", "LST301", "LST401", "LST402", "LST502")
-}
-SHAPE_ERRORS = ("RuntimeError", "ValueError", "IndexError")
+#: the errors an unexplained crash must be to become an LST900 finding
+SHAPE_ERRORS = SHAPE_ERROR[0]
 
 
 class ConfirmUnavailable(Exception):
@@ -89,9 +89,23 @@ class ClassPlan:
     #: a value was invented (a prime for a size): a crash is then no finding
     invented: bool = False
     constraints: list[str] = field(default_factory=list)
+    #: per constructor parameter without a default: a prime (a size) or a placeholder
+    fill: dict[str, Any] = field(default_factory=dict)
+    #: the parameters that get a placeholder, and what they are
+    missing: dict[str, str] = field(default_factory=dict)
+    #: the configuration this plan builds the class in (None: the class's own plan)
+    context: dict[str, Any] | None = None
+
+    @property
+    def key(self) -> str:
+        """The class and its context: one job each."""
+        if self.context is None:
+            return self.cls.name
+        return _context_key({**self.context, "class": self.cls.name})
 
     def request(self) -> dict[str, Any]:
         req: dict[str, Any] = {"class": self.cls.name, "args": self.args, "kwargs": self.kwargs,
+                               "key": self.key, "fill": self.fill,
                                "inputs": self.inputs, "losses": self.losses,
                                "env": {k: v for k, v in self.env.items()
                                        if isinstance(v, int | bool)},
@@ -123,6 +137,17 @@ class Evidence:
     constraints_broken: list[str] = field(default_factory=list)
     #: the constructor's plain arguments as the model was built (defaults included)
     constructor: dict[str, Any] = field(default_factory=dict)
+    #: wall time of the model's job (fork, the file's definitions, build, trace)
+    seconds: float | None = None
+    #: the plan the run followed (the class, or the class in a configuration)
+    key: str = ""
+    #: constructor parameters given a placeholder (no value lstm-lint stands behind)
+    no_value: list[str] = field(default_factory=list)
+    #: ``.cuda()`` calls made no-ops (no CUDA device)
+    cuda_on_cpu: int = 0
+
+    def __post_init__(self) -> None:
+        self.key = self.key or self.cls
 
     def ops_at(self, line: int, names: Sequence[str] = ()) -> list[dict[str, Any]]:
         return [o for o in self.ops if o.get("line") == line
@@ -213,10 +238,24 @@ def _dim(d: Expr | None) -> int | str | None:
     return v if v is not None else str(d)
 
 
+NO_VALUE = "lstm_lint_no_value"
+
+
+def no_value(name: str) -> dict[str, str]:
+    """A constructor value nobody stands behind: the child passes a placeholder that fails on
+    any use (see ``confirm_child.LstmLintNoValue``)."""
+    return {NO_VALUE: name}
+
+
+def _is_no_value(v: Any) -> bool:
+    return isinstance(v, dict) and NO_VALUE in v
+
+
 def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
                instantiations: dict[str, tuple[list[Any], dict[str, Any]]],
                constraints: Sequence[str] | None = None,
-               raw: tuple[list[Value], dict[str, Value]] | None = None) -> ClassPlan:
+               raw: tuple[list[Value], dict[str, Value]] | None = None,
+               context: dict[str, Any] | None = None) -> ClassPlan:
     """Constructor arguments and forward inputs for one class, from what the analysis knows.
 
     ``constraints``: those recorded on the class's findings; None when it has none, and then
@@ -224,9 +263,12 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
     not use the latter: a shape constraint can be the very mismatch a finding reports
     (``B == num_layers`` for an ``h0`` laid out batch-first), and sizes chosen to satisfy it
     would hide the bug.
-    """
-    from .shapes import from_json
 
+    ``context``: the configuration a finding was reported under (``Finding.configuration``):
+    ``{"kind": "defaults"}`` builds the class from its constructor's defaults,
+    ``{"kind": "call", "path": P, "line": N}`` from the call at line N of file P (the file
+    itself or a script beside it); ``raw`` is then the engine's view of that configuration.
+    """
     interp = Interpreter(fm, Dataflow(), project)
     init = interp.find_method(cls, fm, "__init__")
     params = list(init[0].params.params)[1:] + list(init[0].params.kwonly_params) \
@@ -239,36 +281,56 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
     invented = False
     args: list[Any] = []
     kwargs: dict[str, Any] = {}
-    if user_args is not None:
+    # what a parameter without a value gets: a prime when it is a size, else a placeholder
+    fill: dict[str, Any] = {}
+    missing: dict[str, str] = {}
+    primes = iter(PRIMES)
+    for p in params:
+        name = p.name.value
+        d = _literal_default(p) if p.default is not None else UNKNOWN
+        if p.default is not None and not (name in sizes and (d is None or d == 0)):
+            if isinstance(d, bool | int) and not isinstance(d, float):
+                env[name] = d
+            continue
+        # a size without a default, or whose default (0, None) is no size at all
+        if name in sizes:
+            fill[name] = 2 if "layer" in name else next(primes, 53)
+            continue
+        what = "a configuration object" if any(s.startswith(name + ".") for s in sizes) \
+            else "not known to be a size"
+        missing[name] = what
+        fill[name] = no_value(name)
+    kind = (context or {}).get("kind")
+    if user_args is not None and kind is None:
         args, kwargs = (list(user_args), {}) if isinstance(user_args, list) else ([], dict(user_args))
         source = "--args"
-    elif cls.name in instantiations:
+    elif kind is None and cls.name in instantiations:
         args, kwargs = instantiations[cls.name]
         source = "an instantiation in the file"
     else:
-        calls = instantiation_sources(fm.text, cls.name)[:5]
-        source = f"the file's own call at line {calls[0]['line']}" if calls else "defaults"
-        primes = iter(PRIMES)
-        for p in params:
-            name = p.name.value
-            if p.default is not None:
-                d = _literal_default(p)
-                if isinstance(d, bool | int) and not isinstance(d, float):
-                    env[name] = d
-                continue
-            if name in sizes:
-                kwargs[name] = 2 if "layer" in name else next(primes, 53)
-                invented = True
-                continue
-            if not why_not_built:
-                what = "a configuration object" if any(s.startswith(name + ".") for s in sizes) \
-                    else "not known to be a size"
-                why_not_built = (f"no value for constructor parameter {name!r} ({what}): give "
-                                 "--args or build the model in the file")
+        if kind == "call":
+            assert context is not None
+            where = context["path"]
+            text = fm.text if os.path.abspath(where) == os.path.abspath(fm.path) \
+                else _read(where)
+            calls = [dict(c, path=os.path.abspath(where))
+                     for c in instantiation_sources(text, cls.name)
+                     if c["line"] == context["line"]]
+            file = os.path.basename(where)
+            source = f"the call at {file}:{context['line']}" if calls else "defaults"
+        elif kind is None:
+            calls = instantiation_sources(fm.text, cls.name)[:5]
+            source = f"the file's own call at line {calls[0]['line']}" if calls else "defaults"
+        else:
+            source = "the constructor's defaults"
+        kwargs = dict(fill)
+        invented = any(not _is_no_value(v) for v in fill.values())
         if invented:
             source += ", and distinct primes for the required sizes"
-        if not calls and why_not_built:
-            kwargs = {}
+        if missing:
+            name, what = next(iter(missing.items()))
+            why_not_built = (f"no value for constructor parameter {name!r} ({what}): give "
+                             "--args or build the model in the file")
     for p, a in zip(params, args, strict=False):
         if isinstance(a, bool | int) and not isinstance(a, float):
             env[p.name.value] = a
@@ -279,17 +341,18 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
     if calls and raw is not None:
         # the engine's view of the file's own call (a configuration dict or object it follows)
         static = analyze_module(fm, cls, project, raw[0], raw[1])
-    elif not calls and not why_not_built:
-        static = analyze_module(fm, cls, project, [from_json(a) for a in args],
-                                {k: from_json(v) for k, v in kwargs.items()})
+    elif not calls:
+        static = analyze_module(fm, cls, project, [_value(a) for a in args],
+                                {k: _value(v) for k, v in kwargs.items()})
     # the constraints the engine recorded for the class's shapes and for its findings (not
     # the dataflow graph's own, which also hold the very mismatches the rules report)
     cons = [str(c) for c in getattr(symbolic, "constraints", None) or []] \
         if constraints is None else list(constraints)
     plan = ClassPlan(cls, args, kwargs, source, None, static=static, env=env, calls=calls,
-                     why_not_built=why_not_built, invented=invented, constraints=cons)
-    if why_not_built and not calls:
-        return plan
+                     why_not_built=why_not_built, invented=invented, constraints=cons,
+                     fill=fill, missing=missing)
+    if context is not None:
+        plan.context = dict(context)
     specs: list[Any] = []
     fwd = interp.find_method(cls, fm, "forward")
     if fwd is None:
@@ -328,6 +391,20 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
     return plan
 
 
+def _value(v: Any) -> Value:
+    from .shapes import from_json
+
+    return UNKNOWN if _is_no_value(v) else from_json(v)
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.read()
+    except OSError:
+        return ""
+
+
 def _known_tensor(v: Value) -> bool:
     return isinstance(v, Tensor) and v.shape is not None and not v.shape.star \
         and None not in v.shape.dims
@@ -353,10 +430,11 @@ def instantiations_of(fa: FileAnalysis) -> dict[str, tuple[list[Any], dict[str, 
 
 
 def _loss_functions(fm: FileModel, findings: list[Finding]) -> list[str]:
-    """Argument-free top-level functions holding the loss of an LST401/LST402 finding."""
+    """Argument-free top-level functions holding a finding of a rule judged at the loss."""
     from .positions import locate
 
-    wanted = [f for f in findings if f.code in ("LST401", "LST402")]
+    at_loss = {r.code for r in all_rules() if r.confirm_at_loss}
+    wanted = [f for f in findings if f.code in at_loss]
     if not wanted:
         return []
     fns = {name: fn for name, fn in fm.functions.items()
@@ -498,10 +576,9 @@ def run_child(path: str, plans: list[ClassPlan], timeout: float, device: str | N
     """One file's jobs in the worker: a class job per buildable plan, the script job if asked."""
     classes = []
     for p in plans:
-        if p.why_not_built and p.call is None:
-            continue
         r = p.request()
-        r["fallback"] = not p.why_not_built
+        # a configuration's own call that cannot be evaluated does not fall back to another
+        r["fallback"] = p.context is None or p.context.get("kind") != "call"
         r["why_not_built"] = p.why_not_built
         classes.append(r)
     req = {"path": os.path.abspath(path), "device": device, "timeout": timeout,
@@ -556,7 +633,8 @@ def script_verdict(f: Finding, script: dict[str, Any] | None) -> tuple[str | Non
     where = f" at line {err['line']}" if err.get("line") else ""
     said = f"the file's own module-level run raised {err['type']}{where}: {err['message']}"
     through = _near(err.get("frames") or [], lines_of(f))
-    kinds = PREDICTED.get(f.code)
+    rule = rule_by_code(f.code)
+    kinds = rule.confirm_error if rule is not None else None
     if through is not None and kinds is not None and err["type"] in kinds[0] \
             and re.search(kinds[1], err["message"]):
         via = f" (its traceback passes through line {through})" if through != err.get("line") \
@@ -581,29 +659,65 @@ def _broken(constraints: Sequence[str], env: dict[str, Any]) -> list[str]:
     return bad
 
 
+def _home(f: Finding, spans: dict[str, tuple[int, int]]) -> str:
+    """The plan whose run judges ``f``: its configuration's, its owner's when it was found in a
+    child's code as the owner calls it, else the class around its line."""
+    conf = f.configuration
+    if conf and conf.get("kind") in ("defaults", "call") and conf.get("class"):
+        return _context_key(conf)
+    if f.via and f.owner:
+        return f.owner
+    return _class_of(f, spans) or ""
+
+
+def _context_key(conf: dict[str, Any]) -> str:
+    path = os.path.abspath(conf["path"]) if conf.get("path") else ""
+    return f"{conf['class']}@{conf['kind']}:{path}:{conf.get('line') or ''}"
+
+
 def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeout: float,
                  device: str | None, memory_mb: int = 4096,
                  user_args: Any = None) -> tuple[list[Evidence], list[Finding]]:
-    """Attach verdicts to ``findings`` (in place); return the evidence and new LST900 findings."""
+    """Attach verdicts to ``findings`` (in place); return the evidence and new LST900 findings.
+
+    A finding reported in a context is judged by a run in that context: one found in a
+    child's code as its parent calls it (``when called through self.decoder``) by the
+    parent's run; one found under a configuration (``with the defaults ...``, ``as built at
+    train.py:27``) by a run of the class built that way.
+    """
     fm = fa.fm
     inst = instantiations_of(fa)
     spans = _class_spans(fm)
+    judged = [f for f in findings if f.code not in ("LST000", "LST001")]
     own: dict[str, list[str]] = {}
-    for f in findings:
-        name = _class_of(f, spans)
-        if name is not None and f.code not in ("LST000", "LST001"):
+    for f in judged:
+        name = _home(f, spans)
+        if name:
             mine = own.setdefault(name, [])
             mine += [c for c in _constraints_of(f) if c not in mine]
     raw = raw_instantiations(fa)
+    classes = {c.name: c for c in fm.module_classes()}
     plans = [plan_class(fm, c, project, user_args, inst, own.get(c.name), raw.get(c.name))
-             for c in fm.module_classes()]
-    by_name = {p.cls.name: p for p in plans}
-    judged = [f for f in findings if f.code not in ("LST000", "LST001")]
+             for c in classes.values()]
+    by_key = {p.key: p for p in plans}
+    for f in judged:
+        conf = f.configuration
+        key = _home(f, spans)
+        if not conf or key in by_key or conf.get("class") not in classes:
+            continue
+        if conf["kind"] == "call" and not conf.get("line"):
+            continue
+        ctx = {"kind": conf["kind"], "path": conf.get("path"), "line": conf.get("line")}
+        plan = plan_class(fm, classes[conf["class"]], project, None, inst, own.get(key),
+                          (conf.get("args") or [], conf.get("kwargs") or {}), ctx)
+        plan.context = dict(ctx, label=conf.get("label", ""))
+        by_key[key] = plan
+        plans.append(plan)
     result = run_child(fm.path, plans, timeout, device, memory_mb)
-    evidence, failed, why = _evidence(result, by_name)
+    evidence, failed, why = _evidence(result, by_key)
     verdicts: dict[int, tuple[str, str] | None] = {}
     for f in judged:
-        verdicts[id(f)] = None if failed else _verdict(f, evidence, spans, by_name)
+        verdicts[id(f)] = None if failed else _verdict(f, evidence, spans, by_key)
     script: dict[str, Any] | None = None
     calls = _loss_functions(fm, [f for f in judged if verdicts[id(f)] is None])
     # the file's own module-level run: when some finding is still open and the file has
@@ -618,12 +732,11 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
             script.setdefault("device", more.get("device"))
         if script and script.get("calls"):
             extra_ev, _f, _w = _evidence({"classes": script["calls"],
-                                          "device": more.get("device")}, by_name)
+                                          "device": more.get("device")}, by_key)
             evidence += extra_ev
             for f in judged:
                 if verdicts[id(f)] is None:
-                    verdicts[id(f)] = _verdict(f, evidence, spans, by_name)
-    method = ", ".join(sorted({e.method for e in evidence if e.method}))
+                    verdicts[id(f)] = _verdict(f, evidence, spans, by_key)
     dev = evidence[0].device if evidence else None
     for f in judged:
         verdict = verdicts[id(f)]
@@ -637,26 +750,86 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
             if s_said:
                 f.confirmation["script"] = s_said
             continue
-        run_method = method
+        home = _home(f, spans)
+        runs = [e for e in evidence if e.key == home]
+        run_method = ", ".join(sorted({e.method for e in (runs or evidence) if e.method}))
         if s_verdict == "confirmed" and (verdict is None or verdict[0] != "confirmed"):
             verdict = ("confirmed", s_said)
             s_said = ""
             run_method = "script"
         if verdict is None:
-            verdict = ("unconfirmed", why.get(_class_of(f, spans) or "", "")
+            verdict = ("unconfirmed", why.get(home, "")
                        or "; ".join(sorted(set(why.values())))
                        or "the run shows nothing at this line")
+        elif run_method != "script":
+            verdict = (verdict[0], verdict[1] + _notes(runs))
         f.confirmation = {"verdict": verdict[0], "evidence": verdict[1], "method": run_method,
                           "device": dev or (script or {}).get("device")}
+        if home in by_key and by_key[home].context is not None:
+            f.confirmation["context"] = by_key[home].source
+        elif f.via and f.owner:
+            f.confirmation["context"] = f"{f.owner}, which calls {' -> '.join(f.via)}"
         if s_said:
             f.confirmation["script"] = s_said
     extra = [] if failed else _unexplained_crashes(fm, findings, evidence)
+    if extra:
+        extra = _crashes_for_any_batch_and_length(fm.path, extra, evidence, by_key, timeout,
+                                                  device, memory_mb)
     return evidence, extra
+
+
+#: the batch and length of the second run that an LST900 crash must survive
+OTHER_BATCH_TIME = {"B": 5, "T": 29}
+
+
+def _crashes_for_any_batch_and_length(path: str, extra: list[Finding], evidence: list[Evidence],
+                                      plans: dict[str, ClassPlan], timeout: float,
+                                      device: str | None, memory_mb: int) -> list[Finding]:
+    """Keep the LST900 crashes that a second run, with another batch size and length, repeats
+    (same error, same line): B and T are the caller's to choose, and a crash that only some
+    of their values produce (a kernel longer than a short sequence) is no finding."""
+    keep: list[Finding] = []
+    for f in extra:
+        ev = next((e for e in evidence if e.error and e.error.get("line") == f.line
+                   and not e.invented), None)
+        plan = plans.get(ev.key) if ev is not None else None
+        if ev is None or plan is None:
+            continue
+        if ev.error is not None and ev.error.get("stage") == "construct":
+            keep.append(f)  # nothing of the inputs is involved
+            continue
+        req = plan.request()
+        req["batch_time"] = OTHER_BATCH_TIME
+        req["fallback"] = plan.context is None or plan.context.get("kind") != "call"
+        more = worker().run({"path": os.path.abspath(path), "device": device,
+                             "timeout": timeout, "memory_mb": memory_mb, "classes": [req],
+                             "calls": [], "script": False}, budget=timeout + 40)
+        again = (more.get("classes") or [{}])[0].get("error") or {}
+        first = ev.error or {}
+        if again.get("line") == f.line and again.get("type") == first.get("type"):
+            if f.confirmation is not None:
+                f.confirmation["evidence"] += (f" (again with B={OTHER_BATCH_TIME['B']}, "
+                                               f"T={OTHER_BATCH_TIME['T']})")
+            keep.append(f)
+    return keep
+
+
+def _notes(runs: list[Evidence]) -> str:
+    """What the evidence owes to lstm-lint's stand-ins (said with every verdict)."""
+    notes = []
+    placeholders = sorted({n for e in runs for n in e.no_value})
+    if placeholders:
+        notes.append("built with a placeholder for " + ", ".join(repr(n) for n in placeholders)
+                     + " (no value lstm-lint stands behind: any use of it stops the run)")
+    if any(e.cuda_on_cpu for e in runs):
+        notes.append("the model's .cuda() calls ran on the CPU (no CUDA device here)")
+    return "".join(f"; {n}" for n in notes)
 
 
 def _evidence(result: dict[str, Any], plans: dict[str, ClassPlan]
               ) -> tuple[list[Evidence], str | None, dict[str, str]]:
-    """Evidence per class run, the reason the whole file failed, why each class was not run."""
+    """Evidence per class run, the reason the whole file failed, why each class was not run
+    (by plan key)."""
     failed = result.get("failed")
     if failed is None and result.get("error"):
         err = result["error"]
@@ -664,33 +837,43 @@ def _evidence(result: dict[str, Any], plans: dict[str, ClassPlan]
         failed = f"running the file's definitions raised {err['type']}{where}: {err['message']}"
     dev = result.get("device") or "cpu"
     why: dict[str, str] = {}
-    for name, p in plans.items():
-        if p.why_not_built and p.call is None:
-            why[name] = f"{name} not run: {p.why_not_built}"
-        elif p.inputs is None and p.why_no_inputs:
-            why[name] = f"{name} built only: {p.why_no_inputs}"
+    for key, p in plans.items():
+        if p.inputs is None and p.why_no_inputs:
+            why[key] = f"{p.cls.name} built only: {p.why_no_inputs}"
     evidence = []
     for c in result.get("classes", []):
         name = c.get("class", "?")
-        plan = plans.get(name)
+        key = c.get("key") or name
+        plan = plans.get(key)
         if c.get("failed"):
-            why[name] = f"running {name}: {c['failed']}"
+            why[key] = f"running {name}: {c['failed']}"
             continue
         if c.get("not_run"):
-            why[name] = f"{name}: {c['not_run']}"
+            why[key] = f"{name}: {c['not_run']}"
+        used = c.get("no_value_used")
+        if used and plan is not None:
+            what = plan.missing.get(used["name"], "not known to be a size")
+            at = f" at line {used['line']}" if used.get("line") else ""
+            stage = {"construct": "building it", "forward": "running it",
+                     "inputs": "its inputs"}.get(used.get("stage"), "the run")
+            why[key] = (f"{name} not run: no value for constructor parameter {used['name']!r} "
+                        f"({what}), which {stage} uses{at}: give --args or build the model "
+                        "in the file")
         err = c.get("error")
-        if err is not None and name in plans:
+        if err is not None and plan is not None:
             where = f" at line {err['line']}" if err.get("line") else ""
             stage = {"construct": "building", "forward": "running"}.get(err.get("stage"),
                                                                          "running")
-            why[name] = f"{stage} {name} raised {err['type']}{where}: {err['message']}"
-        invented = bool(plan and plan.invented and c.get("ctor_source") != "call")
+            why[key] = f"{stage} {name} raised {err['type']}{where}: {err['message']}"
+        invented = bool(plan and (plan.invented or c.get("no_value") or c.get("ctor_filled"))
+                        and (c.get("ctor_source") != "call" or c.get("ctor_filled")))
         evidence.append(Evidence(name, c.get("ops", []), err, c.get("warnings", []),
                                  c.get("method"), dev, c.get("output"),
                                  {"B": BATCH_SIZE, "T": TIME_SIZE, **(c.get("env") or {})},
-                                 c.get("fx_error", ""), why.get(name, ""), invented,
+                                 c.get("fx_error", ""), why.get(key, ""), invented,
                                  list(c.get("constraints_broken") or []),
-                                 dict(c.get("constructor") or {})))
+                                 dict(c.get("constructor") or {}), c.get("wall_s"), key,
+                                 list(c.get("no_value") or []), int(c.get("cuda_on_cpu") or 0)))
     return evidence, failed, why
 
 
@@ -699,12 +882,16 @@ def _verdict(f: Finding, evidence: list[Evidence], spans: dict[str, tuple[int, i
     rule = rule_by_code(f.code)
     if rule is None:
         return None
-    verdict = rule.confirm(f, evidence)
+    home = _home(f, spans)
+    in_context = bool(f.via and f.owner) or home in plans and plans[home].context is not None
+    # a finding reported in a context is judged by the run in that context only
+    pool = [e for e in evidence if e.key == home or e.cls.endswith("()")] if in_context \
+        else evidence
+    verdict = rule.confirm(f, pool)
     if verdict is None or verdict[0] not in ("confirmed", "refuted"):
         return verdict
     # a run counts only if its sizes satisfy every constraint recorded for the finding
-    home = _class_of(f, spans)
-    runs = [e for e in evidence if e.cls == home] or evidence
+    runs = [e for e in pool if e.key == home] or pool
     cons = _constraints_of(f)
     for e in runs:
         bad = _broken(cons, e.env) if cons else []

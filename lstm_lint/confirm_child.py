@@ -244,6 +244,95 @@ def _trace_eager(model: Any, inputs: list[Any], path: str) -> tuple[list[dict[st
 
 
 
+# ---- no value: a constructor parameter nothing stands behind -----------------------------
+
+
+class NoValueUsed(Exception):
+    """The model used a constructor parameter that ``--confirm`` has no value for."""
+
+
+def _no_value(self: Any, *_a: Any, **_k: Any) -> Any:
+    raise NoValueUsed(object.__getattribute__(self, "_lstm_lint_name"))
+
+
+class LstmLintNoValue:
+    """Stands in for a constructor parameter with no value lstm-lint stands behind (not a size,
+    no default, not given by ``--args`` or the file's own call): any use of it (an attribute,
+    arithmetic, a comparison, truth, iteration, a call) raises :class:`NoValueUsed`.  A model
+    built without touching it did not depend on it; one that touches it is not run further
+    and says which value it needed."""
+
+    __slots__ = ("_lstm_lint_name",)
+
+    def __init__(self, name: str) -> None:
+        object.__setattr__(self, "_lstm_lint_name", name)
+
+    def __getattribute__(self, name: str) -> Any:
+        if name == "__class__":  # isinstance() checks (nn.Module.__setattr__ makes them)
+            return LstmLintNoValue
+        _no_value(self)
+
+    def __repr__(self) -> str:
+        return f"<no value for {object.__getattribute__(self, '_lstm_lint_name')}>"
+
+    __hash__ = __setattr__ = __getitem__ = __setitem__ = __call__ = __iter__ = __len__ = _no_value
+    __bool__ = __int__ = __index__ = __float__ = __format__ = __contains__ = _no_value
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _no_value
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _no_value
+    __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = _no_value
+    __pow__ = __rpow__ = __neg__ = __pos__ = __abs__ = __matmul__ = __rmatmul__ = _no_value
+
+
+def _placeholder_error(exc: BaseException) -> str | None:
+    """The parameter a crash needed a value for, when the crash comes from a placeholder."""
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, NoValueUsed):
+            return str(e.args[0]) if e.args else "?"
+        e = e.__cause__ or e.__context__
+    return "?" if "LstmLintNoValue" in str(exc) else None
+
+
+# ---- ``.cuda()`` on a machine without CUDA --------------------------------------------------
+
+
+class _CudaOnCpu:
+    """``Tensor.cuda``/``Module.cuda`` as no-ops while a model without a CUDA device is built
+    and run (models that call ``.cuda()`` unconditionally); counts the calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self._saved: list[tuple[Any, str, Any]] = []
+
+    def __enter__(self) -> _CudaOnCpu:
+        import torch
+
+        if torch.cuda.is_available():
+            return self
+        me = self
+
+        def tensor_cuda(t: Any, *_a: Any, **_k: Any) -> Any:
+            me.calls += 1
+            return t
+
+        def module_cuda(m: Any, *_a: Any, **_k: Any) -> Any:
+            me.calls += 1
+            return m
+
+        for owner, name, fn in ((torch.Tensor, "cuda", tensor_cuda),
+                                (torch.nn.Module, "cuda", module_cuda)):
+            self._saved.append((owner, name, getattr(owner, name)))
+            setattr(owner, name, fn)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for owner, name, fn in self._saved:
+            setattr(owner, name, fn)
+        self._saved = []
+
+
 # ---- the file's definitions, the model's constructor arguments and sizes --------------------
 
 
@@ -258,8 +347,8 @@ def package_of(path: str) -> tuple[str, str]:
     return folder, ".".join(parts)
 
 
-def _new_module(path: str) -> types.ModuleType:
-    mod = types.ModuleType(PRIVATE)
+def _new_module(path: str, name: str = PRIVATE) -> types.ModuleType:
+    mod = types.ModuleType(name)
     mod.__file__ = path
     root, pkg = package_of(path)
     if pkg:
@@ -276,16 +365,17 @@ def _new_module(path: str) -> types.ModuleType:
         folder = parent
         if folder not in sys.path:
             sys.path.append(folder)
-    sys.modules[PRIVATE] = mod
+    sys.modules[name] = mod
     return mod
 
 
-def load_definitions(path: str) -> tuple[types.ModuleType, dict[str, Any] | None, list[int]]:
+def load_definitions(path: str, name: str = PRIVATE
+                     ) -> tuple[types.ModuleType, dict[str, Any] | None, list[int]]:
     """Run the file's definitions only; return the module, the error that stopped them (if
     any) and the lines of the module-level statements left out."""
     import __future__
 
-    mod = _new_module(path)
+    mod = _new_module(path, name)
     with open(path, encoding="utf-8", errors="replace") as fh:
         src = fh.read()
     try:
@@ -332,10 +422,14 @@ def _resolve(name: str, params: dict[str, Any], fixed: dict[str, Any]) -> Any:
     if parts[0] in params:
         v = params[parts[0]]
         for p in parts[1:]:
+            if isinstance(v, LstmLintNoValue):
+                return None
             if isinstance(v, dict):
                 v = v.get(p)
             else:
                 v = getattr(v, p, None)
+        if isinstance(v, LstmLintNoValue):
+            return None
         if isinstance(v, bool | int) and not (isinstance(v, int) and not isinstance(v, bool)
                                               and v <= 0):
             return v
@@ -390,42 +484,74 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
     if cls is None:
         out["not_run"] = f"class {name} is not defined once the file's definitions have run"
         return out
-    args, kwargs = list(req.get("args", [])), dict(req.get("kwargs", {}))
+    fill = dict(req.get("fill") or {})
+    args = [_arg(a) for a in req.get("args", [])]
+    kwargs = {k: _arg(v) for k, v in (req.get("kwargs") or {}).items()}
     out["ctor_source"] = "plan"
     tried: list[str] = []
+    found = False
     for call in req.get("calls") or []:
+        ns, where, why = _call_namespace(call, mod, path)
+        if ns is None:
+            tried.append(why)
+            continue
         try:
-            a, k = _eval_call(call, mod.__dict__)
+            a, k = _eval_call(call, ns)
         except BaseException as exc:
             msg = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
-            tried.append(f"the arguments of {name}(...) at line {call.get('line')} cannot be "
-                         f"evaluated from the file's definitions ({type(exc).__name__}: {msg})")
+            tried.append(f"the arguments of {name}(...) at {where} cannot be evaluated from "
+                         f"the file's definitions ({type(exc).__name__}: {msg})")
             continue
         args, kwargs = list(a), dict(k)
+        cls = _call_class(call, ns, cls)
         out["ctor_source"] = "call"
         out["ctor_line"] = call.get("line")
+        found = True
         break
-    else:
-        if tried and not req.get("fallback"):
+    if not found:
+        # the first call argument by argument: each one the definitions give, the others as
+        # a parameter without a value gets them (a prime for a size, else a placeholder)
+        # (not a call inside a class: its arguments are the enclosing method's parameters)
+        for call in [c for c in req.get("calls") or [] if not c.get("in_class")][:1]:
+            ns, where, _why = _call_namespace(call, mod, path)
+            parts = _eval_parts(call, ns, cls, fill) if ns is not None else None
+            if parts is None or ns is None:
+                continue
+            args, kwargs, filled = parts
+            cls = _call_class(call, ns, cls)
+            out["ctor_source"] = "call"
+            out["ctor_line"] = call.get("line")
+            out["ctor_filled"] = filled
+            found = True
+        if not found and tried and not req.get("fallback"):
             out["not_run"] = tried[0] + (f"; {req['why_not_built']}"
                                          if req.get("why_not_built") else "")
             return out
-        if tried:
+        if not found and tried:
             out["ctor_note"] = tried[0]
     params = _params(cls, args, kwargs)
     out["constructor"] = {k: v for k, v in params.items()
                           if v is None or isinstance(v, bool | int | float | str)}
+    out["no_value"] = sorted(k for k, v in params.items() if isinstance(v, LstmLintNoValue))
     device = torch.device(device_name)
-    with warnings.catch_warnings(record=True) as caught, _BuildRecorder(path) as rec:
+    with warnings.catch_warnings(record=True) as caught, _BuildRecorder(path) as rec, \
+            _CudaOnCpu() as cuda:
         warnings.simplefilter("always")
         try:
             model = cls(*args, **kwargs)
         except Exception as exc:
-            out["error"] = _error(exc, path, "construct")
             out["warnings"] = [str(w.message) for w in caught]
             out["ops"] = rec.builds
+            out["cuda_on_cpu"] = cuda.calls
+            used = _placeholder_error(exc)
+            if used is not None:
+                out["no_value_used"] = {"name": used, "stage": "construct",
+                                        "line": _error(exc, path, "construct")["line"]}
+            else:
+                out["error"] = _error(exc, path, "construct")
             return out
     out["built"] = True
+    out["cuda_on_cpu"] = cuda.calls
     out["warnings"] = [str(w.message) for w in caught]
     builds = rec.builds
     out["ops"] = list(builds)
@@ -442,7 +568,7 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
             needed |= symbols(s["lengths"])
     fixed = dict(req.get("env", {}))
     env, broken = solve(needed, req.get("constraints", []),
-                        lambda n: _resolve(n, params, fixed))
+                        lambda n: _resolve(n, params, fixed), req.get("batch_time"))
     out["env"] = _int_env(env)
     out["constraints_broken"] = broken
     try:
@@ -453,6 +579,9 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
     except ValueError as exc:
         out["not_run"] = str(exc)
         return out
+    except NoValueUsed as exc:
+        out["no_value_used"] = {"name": str(exc.args[0]), "stage": "inputs", "line": None}
+        return out
     model = model.to(device).eval()
     try:
         inputs = _make_inputs(bound, device)
@@ -460,7 +589,7 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
         out["error"] = _error(exc, path, "inputs")
         return out
     t0 = time.perf_counter()
-    with torch.no_grad():
+    with torch.no_grad(), _CudaOnCpu() as cuda_fwd:
         try:
             out["ops"] = builds + _trace_fx(model, inputs, path, device)
             out["method"] = "fx"
@@ -475,12 +604,88 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
                 ops, result = _trace_eager(model, inputs, path)
                 out["output"] = _shape(result)
             except Exception as exc:
-                out["error"] = _error(exc, path, "forward")
+                used = _placeholder_error(exc)
+                if used is not None:
+                    out["no_value_used"] = {"name": used, "stage": "forward",
+                                            "line": _error(exc, path, "forward")["line"]}
+                else:
+                    out["error"] = _error(exc, path, "forward")
             out["ops"] = builds + ops
+    out["cuda_on_cpu"] = out.get("cuda_on_cpu", 0) + cuda_fwd.calls
     out["seconds"] = round(time.perf_counter() - t0, 4)
     if device.type == "cuda":
         out["device_name"] = torch.cuda.get_device_name(device)
     return out
+
+
+def _arg(v: Any) -> Any:
+    """A planned constructor value: a placeholder where the plan has none."""
+    if isinstance(v, dict) and "lstm_lint_no_value" in v:
+        return LstmLintNoValue(str(v["lstm_lint_no_value"]))
+    return v
+
+
+def _call_namespace(call: dict[str, Any], mod: Any, path: str
+                    ) -> tuple[dict[str, Any] | None, str, str]:
+    """Where a call's arguments are evaluated: the file's definitions or, for a call in a
+    script beside it (``train.py``), that script's definitions."""
+    other = call.get("path")
+    line = call.get("line")
+    if not other or os.path.realpath(other) == os.path.realpath(path):
+        return mod.__dict__, f"line {line}", ""
+    where = f"{os.path.basename(other)}:{line}"
+    folder = os.path.dirname(os.path.abspath(other))
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    bmod, err, _skipped = load_definitions(other, PRIVATE + "_builder")
+    if err is not None:
+        return None, where, (f"the definitions of {os.path.basename(other)} raised "
+                             f"{err['type']}: {err['message']}")
+    return bmod.__dict__, where, ""
+
+
+def _call_class(call: dict[str, Any], ns: dict[str, Any], default: Any) -> Any:
+    """The class the call builds, as its file names it (``models.Net`` from ``train.py``)."""
+    func = call.get("func")
+    if not func:
+        return default
+    try:
+        cls = eval(func, dict(ns))  # noqa: S307
+    except Exception:
+        return default
+    return cls if isinstance(cls, type) else default
+
+
+def _eval_parts(call: dict[str, Any], ns: dict[str, Any], cls: Any, fill: dict[str, Any]
+                ) -> tuple[list[Any], dict[str, Any], list[str]] | None:
+    """The call's arguments one by one; those that cannot be evaluated are bound as the plan
+    binds a parameter without a value.  None when the call cannot be split that way."""
+    parts = call.get("parts") or {}
+    if not parts:
+        return None
+    cls = _call_class(call, ns, cls)
+    try:
+        names = [p.name for p in inspect.signature(cls).parameters.values()
+                 if p.kind in (inspect.Parameter.POSITIONAL_ONLY,
+                               inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return None
+    filled: list[str] = []
+
+    def one(src: str, pname: str | None) -> Any:
+        try:
+            a, _k = _eval_call(dict(call, call=f"__lstm_lint_args__({src})"), ns)
+            return a[0]
+        except BaseException:
+            filled.append(pname or "?")
+            if pname is not None and pname in fill:
+                return _arg(fill[pname])
+            return LstmLintNoValue(pname or "?")
+
+    args = [one(src, names[i] if i < len(names) else None)
+            for i, src in enumerate(parts.get("args", []))]
+    kwargs = {k: one(src, k) for k, src in (parts.get("kwargs") or {}).items()}
+    return args, kwargs, filled
 
 
 def _eval_call(call: dict[str, Any], ns: dict[str, Any]) -> tuple[Any, Any]:
@@ -702,6 +907,7 @@ def run_request(req: dict[str, Any], res_path: str) -> dict[str, Any]:
         t0 = time.perf_counter()
         r = _forked(job, path, f"{res_path}.{i}", timeout, memory_mb)
         r.setdefault("class", creq["class"])
+        r["key"] = creq.get("key") or creq["class"]
         r["wall_s"] = round(time.perf_counter() - t0, 4)
         if r.get("defs_error") is not None:
             result["error"] = r["defs_error"]

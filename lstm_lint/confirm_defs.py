@@ -208,21 +208,35 @@ def instantiation_sources(source: str, class_name: str) -> list[dict[str, Any]]:
         tree = ast.parse(source)
     except SyntaxError:
         return []
+    in_class = {id(n) for st in tree.body if isinstance(st, ast.ClassDef) for n in ast.walk(st)}
     module_level = {id(n) for st in tree.body if not isinstance(
         st, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) for n in ast.walk(st)}
-    # in a top-level function, the simple assignments before the call's statement: the call's
-    # arguments may name them (``args = build_parser().parse_args([])``)
+    # the simple assignments before the call's statement, in the same top-level function or,
+    # for a call in module-level code, at module level and in the blocks around it (``if
+    # __name__ == "__main__":``): the call's arguments may name them (``config = Config()``)
     prelude: dict[int, dict[str, str]] = {}
-    for fn in tree.body:
-        if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
-            continue
-        seen: dict[str, str] = {}
-        for st in fn.body:
+
+    def block(body: list[ast.stmt], seen: dict[str, str]) -> None:
+        for st in body:
             for n in ast.walk(st):
                 prelude[id(n)] = dict(seen)
+            if isinstance(st, ast.FunctionDef | ast.AsyncFunctionDef):
+                if st in tree.body:
+                    block(st.body, {})
+                continue
+            if isinstance(st, ast.ClassDef):
+                continue
+            for inner in ("body", "orelse", "finalbody"):
+                sub = getattr(st, inner, None)
+                if isinstance(sub, list) and sub and isinstance(sub[0], ast.stmt):
+                    block(sub, seen)
+            for h in getattr(st, "handlers", []) or []:
+                block(h.body, seen)
             if isinstance(st, ast.Assign) and len(st.targets) == 1 \
                     and isinstance(st.targets[0], ast.Name):
                 seen[st.targets[0].id] = ast.unparse(st.value)
+
+    block(tree.body, {})
     out: list[dict[str, Any]] = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
@@ -233,6 +247,15 @@ def instantiation_sources(source: str, class_name: str) -> list[dict[str, Any]]:
             continue
         args = ast.Call(func=ast.Name(id="__lstm_lint_args__", ctx=ast.Load()),
                         args=node.args, keywords=node.keywords)
+        parts = {"args": [None if isinstance(a, ast.Starred) else ast.unparse(a)
+                          for a in node.args],
+                 "kwargs": {k.arg: ast.unparse(k.value) for k in node.keywords
+                            if k.arg is not None}}
+        if any(isinstance(a, ast.Starred) for a in node.args) \
+                or any(k.arg is None for k in node.keywords):
+            parts = {}
         out.append({"line": node.lineno, "module_level": id(node) in module_level,
-                    "call": ast.unparse(args), "prelude": prelude.get(id(node), {})})
+                    "in_class": id(node) in in_class,
+                    "call": ast.unparse(args), "func": ast.unparse(node.func),
+                    "parts": parts, "prelude": prelude.get(id(node), {})})
     return sorted(out, key=lambda e: (not e["module_level"], e["line"]))

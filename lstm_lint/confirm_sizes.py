@@ -107,13 +107,15 @@ def split(constraint: str) -> tuple[str, str] | None:
 
 
 def solve(needed: Iterable[str], constraints: Iterable[str],
-          known: Callable[[str], Any]) -> tuple[dict[str, Any], list[str]]:
+          known: Callable[[str], Any], defaults: dict[str, int] | None = None
+          ) -> tuple[dict[str, Any], list[str]]:
     """Bind ``needed`` symbols; return the sizes and the constraints the sizes do not satisfy.
 
     ``known(name)`` gives a real value (constructor argument, configuration attribute) or
     None.  Unbound symbols other than ``B``, ``T`` and ``T_*`` stay unbound (the caller says
     why the model cannot be run).
     """
+    base = dict(defaults or DEFAULTS)
     cons = [c for c in constraints if split(c) is not None]
     names = set(needed)
     for c in cons:
@@ -171,13 +173,13 @@ def solve(needed: Iterable[str], constraints: Iterable[str],
                     continue
                 for d in ("B", "T"):
                     if d in members:
-                        bind_group(d, DEFAULTS[d])
+                        bind_group(d, base[d])
                         changed = True
                         break
     extra = iter(v for v in EXTRA_TIMES if v not in env.values())
     for n in sorted(names):
-        if n not in env and (n.startswith("T_") or n in DEFAULTS):
-            bind_group(n, DEFAULTS.get(n) or next(extra, 41))
+        if n not in env and (n.startswith("T_") or n in base):
+            bind_group(n, base.get(n) or next(extra, 41))
     bad = []
     for c, p in zip(cons, pairs, strict=True):
         assert p is not None

@@ -33,6 +33,13 @@ class Finding:
     confirmation: dict[str, Any] | None = None
     #: a fix before positions are known: (applicability, message, [(node, new code)])
     pending_fix: tuple[str, str, list[tuple[Any, str]]] | None = None
+    #: the context the finding holds in, for ``--confirm``: the module class whose analysis
+    #: found it (``owner``), the chain of calls from it into the code at fault (``via``:
+    #: ``("self.decoder (Decoder)",)``), and the configuration it was built with
+    #: (``{"kind": "defaults" | "call", "label": ..., "path": ..., "line": ...}``)
+    owner: str | None = None
+    via: tuple[str, ...] = ()
+    configuration: dict[str, Any] | None = None
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.code)

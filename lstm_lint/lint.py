@@ -203,6 +203,7 @@ def _context_findings(analysis: FileAnalysis, project: Project, rules: Sequence[
             try:
                 for f in rule.check(RuleContext(ctx.analysis, rule)):
                     f.message = f"{f.message} ({ctx.label})"
+                    f.configuration = {**ctx.meta, "args": ctx.args, "kwargs": ctx.kwargs}
                     out.append(f)
             except Exception:
                 if opts.debug:

@@ -21,6 +21,9 @@ from .ops import IndexEvent
 from .values import TIME, Tensor, Value
 
 CODE_RE = re.compile(r"^LST\d{3}$")
+#: ``Rule.confirm_error`` of the rules whose bug crashes a run with a shape error
+SHAPE_ERROR = (("RuntimeError", "ValueError", "IndexError"),
+               r"shape|size|dimension|mat1|mat2|[Ee]xpected|must match|must be equal|smaller than")
 NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
@@ -36,6 +39,16 @@ class Rule:
     fix_safety: ClassVar[str] = "No automatic fix is offered."
     VALID: ClassVar[list[str]] = []
     INVALID: ClassVar[list[str]] = []
+    #: ``--confirm``: the bug shows when the model is built (its layers' configuration), so
+    #: building the model decides the finding, with no forward input
+    confirm_at_build: ClassVar[bool] = False
+    #: ``--confirm``: the error a run crashes with when the bug is real, as (exception type
+    #: names, message pattern); None for a bug that runs silently.  The file's own crash
+    #: confirms a finding only with this error.
+    confirm_error: ClassVar[tuple[tuple[str, ...], str] | None] = None
+    #: ``--confirm``: the bug shows where the loss is computed: the file's argument-free
+    #: functions holding the finding are called
+    confirm_at_loss: ClassVar[bool] = False
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         raise NotImplementedError
@@ -96,11 +109,22 @@ class RuleContext:
             message = f"{message} (when called through {' -> '.join(via)})"
         f = Finding(self.rule.code, self.rule.name, self.rule.severity,
                     f"{self.rule.code} {message}", path, cst_node, fm)
+        if isinstance(at, NodeView):
+            f.via = tuple(via or ())
+            f.owner = self._owner(at)
         if related is not None:
             rnode = related.cst if hasattr(related, "cst") else related
             if rnode is not None:
                 f.related.append(Related(path, rnode, fm, related_message))
         return f
+
+    def _owner(self, at: NodeView) -> str | None:
+        """The module class whose analysis holds the node (None: the file's script code)."""
+        for m in self.analysis.modules:
+            d = m.graph.g.nodes.get(at.id) if at.id in m.graph.g else None
+            if d is at.attrs:
+                return m.cls.name
+        return None
 
     def with_fix(self, f: Finding, applicability: str, message: str,
                  replacements: list[tuple[Any, Any]]) -> Finding:

@@ -7,7 +7,7 @@ from typing import Any
 
 import libcst as cst
 
-from lstm_lint.rule import Finding, Rule, RuleContext, error_near, ran_clean_at
+from lstm_lint.rule import SHAPE_ERROR, Finding, Rule, RuleContext, error_near, ran_clean_at
 from lstm_lint.values import Tensor
 
 
@@ -15,6 +15,7 @@ class FeatureSizeMismatch(Rule):
     code = "LST101"
     name = "feature-size-mismatch"
     severity = "error"
+    confirm_error = SHAPE_ERROR
     summary = "A layer receives a feature width it was not built for."
     what_it_does = """
 Compares the width of the axis a layer reads (the last axis for `nn.Linear`, an RNN's

@@ -7,7 +7,7 @@ from typing import Any
 
 import libcst as cst
 
-from lstm_lint.rule import Finding, Rule, RuleContext, contains, error_near
+from lstm_lint.rule import SHAPE_ERROR, Finding, Rule, RuleContext, contains, error_near
 from lstm_lint.values import Tensor
 
 
@@ -15,6 +15,7 @@ class InputLayout(Rule):
     code = "LST204"
     name = "input-layout"
     severity = "warning"
+    confirm_error = SHAPE_ERROR
     summary = "Batch-major data into a time-major RNN, or (N, L, C) into a convolution."
     what_it_does = """
 Uses the axis roles the engine tracks (batch, time, features) to flag a tensor whose layout

@@ -8,7 +8,7 @@ from typing import Any
 import libcst as cst
 
 from lstm_lint.layers import Layer
-from lstm_lint.rule import Finding, Rule, RuleContext, error_near, lines_of
+from lstm_lint.rule import SHAPE_ERROR, Finding, Rule, RuleContext, error_near, lines_of
 from lstm_lint.values import BATCH, Tensor
 
 
@@ -16,6 +16,7 @@ class StateLayout(Rule):
     code = "LST301"
     name = "state-layout"
     severity = "error"
+    confirm_error = SHAPE_ERROR
     summary = "`h0`/`c0` must be (num_layers*num_directions, batch, hidden), even with batch_first."
     what_it_does = """
 Checks initial states passed to `nn.LSTM`, `nn.GRU`, `nn.RNN` and the cells against the shape

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from lstm_lint.rule import Finding, Rule, RuleContext, error_near
+from lstm_lint.rule import SHAPE_ERROR, Finding, Rule, RuleContext, error_near
 from lstm_lint.values import Tensor
 
 
@@ -13,6 +13,8 @@ class SequenceIntoPerSequenceHead(Rule):
     code = "LST401"
     name = "sequence-into-per-sequence-head"
     severity = "error"
+    confirm_error = SHAPE_ERROR
+    confirm_at_loss = True
     summary = "The head runs on every time step, but the loss wants one prediction per sequence."
     what_it_does = """
 Follows the model from its definition to the training code of the same file. When a head

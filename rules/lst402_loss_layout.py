@@ -6,13 +6,15 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from lstm_lint.rule import Finding, Rule, RuleContext
+from lstm_lint.rule import SHAPE_ERROR, Finding, Rule, RuleContext
 
 
 class LossLayout(Rule):
     code = "LST402"
     name = "loss-layout"
     severity = "error"
+    confirm_error = SHAPE_ERROR
+    confirm_at_loss = True
     summary = "CrossEntropyLoss/NLLLoss want classes on axis 1: (N, C, L), not (N, L, C)."
     what_it_does = """
 Flags a `CrossEntropyLoss`/`NLLLoss` call (module or functional) whose input holds per-step

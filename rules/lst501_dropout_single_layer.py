@@ -14,6 +14,7 @@ class DropoutSingleLayer(Rule):
     code = "LST501"
     name = "dropout-single-layer"
     severity = "warning"
+    confirm_at_build = True
     summary = "`dropout` of an RNN applies between layers: with one layer it does nothing."
     what_it_does = """
 Flags `nn.LSTM`/`nn.GRU`/`nn.RNN` built with `dropout > 0` and `num_layers == 1`.

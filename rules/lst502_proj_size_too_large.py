@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from lstm_lint.rule import Finding, Rule, RuleContext, error_near, lines_of
+from lstm_lint.rule import SHAPE_ERROR, Finding, Rule, RuleContext, error_near, lines_of
 
 
 class ProjSizeTooLarge(Rule):
     code = "LST502"
     name = "proj-size-too-large"
     severity = "error"
+    confirm_error = SHAPE_ERROR
+    confirm_at_build = True
     summary = "`nn.LSTM(proj_size=p)` requires 0 < p < hidden_size."
     what_it_does = """
 Flags an `nn.LSTM` whose `proj_size` is not smaller than its `hidden_size`.

@@ -48,10 +48,11 @@ def test_script_style_findings_are_all_confirmed_with_their_evidence(capsys):
     # built from the file's own sizes; the head's crash is observed on the finding's line
     assert "mat1 and mat2" in by_name["bidir_head.py"]
     assert "index 0 selected 1 of the 2 layer-direction states" in by_name["first_layer_state.py"]
-    # the model cannot be built from definitions alone (its data is loaded at module level):
-    # the file's own run crashes through the finding's line, with the error LST101 predicts
-    assert by_name["config_crash.py"].startswith("the file's own module-level run raised "
-                                                 "RuntimeError at line 29: mat1 and mat2")
+    # the file's call Net(data.vocab_size, cfg) taken argument by argument: cfg is the file's
+    # own Config (hidden 14), the vocabulary loaded at module level is a size (a prime)
+    assert by_name["config_crash.py"].startswith("PyTorch raised RuntimeError at line 29: "
+                                                 "mat1 and mat2 shapes cannot be multiplied "
+                                                 "(3x28 and 14x3)")
     # the class body needs a vocabulary the module builds: the definitions cannot run alone
     assert by_name["needs_module_data.py"].startswith(
         "the file's own module-level run raised RuntimeError at line 25: mat1 and mat2")

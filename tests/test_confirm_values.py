@@ -53,13 +53,17 @@ def test_defaults_are_used_and_only_sizes_get_primes():
 
 
 def test_nothing_is_invented_for_a_probability_a_flag_or_a_configuration():
-    findings, ev, extra, _fm = _confirm("no_values.py")
-    assert ev == [] and extra == []  # not run: no LST900 from invented values
+    findings, [net], extra, _fm = _confirm("no_values.py")
+    assert extra == []  # no LST900 from a model that needed a value nobody gave
+    # built with placeholders for what has no value: the first use of one stops the model
+    assert net.no_value == ["bidirectional", "cfg", "dropout_p"] and net.invented
+    assert net.error is None and net.ops == []
     [f] = findings
     assert f.confirmation == {
-        "verdict": "unconfirmed", "method": "", "device": None,
-        "evidence": "Net not run: no value for constructor parameter 'dropout_p' (not known "
-                    "to be a size): give --args or build the model in the file"}
+        "verdict": "unconfirmed", "method": "", "device": "cpu",
+        "evidence": "Net not run: no value for constructor parameter 'cfg' (a configuration "
+                    "object), which building it uses at line 8: give --args or build the model "
+                    "in the file"}
 
 
 def test_a_one_layer_rnn_with_dropout_is_confirmed_by_building_it_alone():

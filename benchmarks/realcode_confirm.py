@@ -1,0 +1,288 @@
+"""``--confirm`` on the real-code benchmark: every finding confirmed, refuted or unconfirmed.
+
+    python benchmarks/realcode_confirm.py [--only REPO-OR-ID] [--no-mutants] [--no-originals]
+                                          [--timeout S] [--json PATH]
+
+Needs the cut files (``benchmarks/realcode/rebuild.py``) and the proven mutants
+(``benchmarks/results/realcode_mutants.json``).  One worker process imports torch once for the
+whole run (the run fails if it had to start twice); each model is a job forked from it.
+
+* originals: every driven file is checked as ``lstm-lint --confirm FILE`` checks it (its
+  project read on demand, the file's own script code analysed) and its findings are given to
+  ``--confirm``; every class of the file is built and run, so an ``LST900`` (a crash no rule
+  explains) on correct code would show here too.
+* mutants: each proven mutant that lstm-lint catches (a finding the original file does not
+  have) is written into a copy of its repository's cut folder, under the original file's name
+  (so that its relative imports and the scripts beside it work), checked and confirmed there;
+  the copy is restored afterwards.  The originals in ``benchmarks/realcode/work`` are never
+  written.
+
+For every finding: its verdict, the evidence (or the reason it stays unconfirmed), and the
+time of each model's job; per file the wall time of ``--confirm``; for the run the total and
+torch's one import.  Results: ``benchmarks/results/realcode_confirm.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE / "realcode"), str(HERE.parent)]
+
+from rc_common import MUTANTS, RESULTS, WORK, all_classes, dump_json, slug  # noqa: E402
+
+from lstm_lint import lint as lint_step  # noqa: E402
+from lstm_lint.confirm import confirm_file, worker  # noqa: E402
+from lstm_lint.findings import Finding  # noqa: E402
+from lstm_lint.project import Project  # noqa: E402
+
+OUT = RESULTS / "realcode_confirm.json"
+SKIP = ("LST000", "LST001")
+
+
+def stub_missing_packages(folder: Path) -> list[str]:
+    """The third-party packages the drivers stub for the ground truth (``"stubs"``), made
+    importable for the confirm worker when they are not installed: a ``sitecustomize`` on the
+    worker's PYTHONPATH puts ``torchrun``'s permissive stubs in front of the import system for
+    exactly those names.  Nothing of lstm-lint changes; without it a model whose file imports
+    ``pandas`` is unconfirmed here for a package this machine lacks."""
+    import importlib.util
+    import json
+
+    wanted: set[str] = set()
+    for p in sorted((HERE / "realcode" / "drivers").glob("*.json")):
+        d = json.loads(p.read_text())
+        for c in d.get("classes", []):
+            wanted |= set(c.get("stubs", []))
+    missing = []
+    for name in sorted(wanted):
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):
+            found = False
+        if "." in name or not found:
+            missing.append(name)
+    (folder / "sitecustomize.py").write_text(
+        "import sys\n"
+        f"sys.path.append({str(HERE / 'realcode')!r})\n"
+        "import torchrun\n"
+        f"torchrun.install_stubs({missing!r})\n")
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [str(folder), *filter(None, [os.environ.get("PYTHONPATH")])])
+    return missing
+
+
+def check(path: str) -> tuple[Any, list[Finding], Project | None]:
+    loaded = lint_step.load(path)
+    if loaded is None or isinstance(loaded, Finding):
+        return None, [loaded] if isinstance(loaded, Finding) else [], None
+    project = Project([path])
+    res = lint_step.check_file(loaded, project, lint_step.Options(script=True))
+    return res.analysis, res.findings, project
+
+
+def confirm(path: str, root: Path, timeout: float, memory_mb: int,
+            exclude: set[tuple[str, int]] | None = None) -> dict[str, Any]:
+    """Check and confirm one file; ``exclude``: (code, line) of findings not to report (the
+    original file's, for a mutant)."""
+    t0 = time.perf_counter()
+    analysis, findings, project = check(path)
+    t_check = time.perf_counter() - t0
+    row: dict[str, Any] = {"path": os.path.relpath(path, root), "check_s": round(t_check, 3)}
+    if analysis is None:
+        row["error"] = "not analysed: " + "; ".join(f.message for f in findings)
+        return row
+    judged = [f for f in findings if f.code not in SKIP]
+    if exclude is not None:
+        judged = [f for f in judged if (f.code, f.line) not in exclude]
+    t1 = time.perf_counter()
+    evidence, extra = confirm_file(analysis, [f for f in findings if f.code not in SKIP],
+                                   project, timeout, "cpu", memory_mb)
+    row["confirm_s"] = round(time.perf_counter() - t1, 3)
+    row["models"] = {e.cls: {"seconds": e.seconds, "method": e.method,
+                             "why": e.why or None} for e in evidence}
+    row["findings"] = [_finding(f, root) for f in judged + extra]
+    row["other_findings"] = len(findings) - len(judged)
+    return row
+
+
+def _finding(f: Finding, root: Path) -> dict[str, Any]:
+    c = f.confirmation or {}
+    try:
+        rel = str(Path(f.path).resolve().relative_to(root))
+    except ValueError:
+        rel = f.path
+    out = {"key": f"{rel}:{f.line}:{f.code}", "code": f.code, "line": f.line,
+           "message": f.message, "verdict": c.get("verdict", "none"),
+           "evidence": c.get("evidence", ""), "method": c.get("method")}
+    if c.get("script"):
+        out["script"] = c["script"]
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", action="append", default=[])
+    ap.add_argument("--no-mutants", action="store_true")
+    ap.add_argument("--no-originals", action="store_true")
+    ap.add_argument("--mutants", type=Path, default=MUTANTS)
+    ap.add_argument("--timeout", type=float, default=60)
+    ap.add_argument("--memory-mb", type=int, default=4096)
+    ap.add_argument("--json", type=Path, default=OUT)
+    ap.add_argument("--no-stubs", action="store_true",
+                    help="do not stub the third-party packages the drivers stub")
+    a = ap.parse_args(argv)
+    stub_dir = tempfile.mkdtemp(prefix="rc-confirm-stubs-")
+    stubbed = [] if a.no_stubs else stub_missing_packages(Path(stub_dir))
+    lint_step.relax_gc()
+    classes = all_classes()
+    if a.only:
+        classes = [c for c in classes if any(o == c.repo or o in c.id for o in a.only)]
+    work = WORK.resolve()
+    t_run = time.perf_counter()
+
+    originals: list[dict[str, Any]] = []
+    if not a.no_originals:
+        files = sorted({str(c.file) for c in classes if c.file.is_file()})
+        for i, path in enumerate(files, 1):
+            print(f"[{i}/{len(files)}] {os.path.relpath(path, work)}", file=sys.stderr,
+                  flush=True)
+            originals.append(confirm(path, work, a.timeout, a.memory_mb))
+
+    mutants: list[dict[str, Any]] = []
+    if not a.no_mutants and a.mutants.is_file():
+        import mutate
+
+        ids = {c.id for c in classes}
+        recs = [m for m in mutate.load_mutants(a.mutants, proven_only=True)
+                if m.get("class_id") in ids]
+        by_repo: dict[str, list[dict[str, Any]]] = {}
+        for m in recs:
+            by_repo.setdefault(m["repo"], []).append(m)
+        base_findings: dict[str, set[tuple[str, int]]] = {}
+        n = 0
+        for repo, ms in sorted(by_repo.items()):
+            with tempfile.TemporaryDirectory(prefix="rc-confirm-") as td:
+                copy = Path(td) / slug(repo)
+                shutil.copytree(work / slug(repo), copy, symlinks=True)
+                for m in ms:
+                    n += 1
+                    rel = m["path"]
+                    target = copy / rel
+                    original = (work / slug(repo) / rel).read_text()
+                    try:
+                        text = mutate.mutant_source(m, original)
+                    except (ValueError, OSError) as exc:
+                        mutants.append({"id": m["id"], "kind": m["kind"], "stale": str(exc)})
+                        continue
+                    key = f"{repo}:{rel}"
+                    if key not in base_findings:
+                        _an, fl, _p = check(str(work / slug(repo) / rel))
+                        base_findings[key] = {(f.code, f.line) for f in fl}
+                    target.write_text(text)
+                    try:
+                        _an, fl, _p = check(str(target))
+                        new = [f for f in fl if f.code not in SKIP
+                               and (f.code, f.line) not in base_findings[key]]
+                        row: dict[str, Any] = {"id": m["id"], "kind": m["kind"],
+                                               "expected_code": m["expected_code"]}
+                        if new:
+                            print(f"[mutant {n}/{len(recs)}] {m['id']}", file=sys.stderr,
+                                  flush=True)
+                            row.update(confirm(str(target), copy.parent, a.timeout,
+                                               a.memory_mb, exclude=base_findings[key]))
+                        else:
+                            row["findings"] = []
+                        mutants.append(row)
+                    finally:
+                        target.write_text(original)
+    total = time.perf_counter() - t_run
+
+    w = worker()
+    summary = _summary(originals, mutants, total, w)
+    summary["stubbed_packages"] = stubbed
+    summary["command"] = " ".join(["python", "benchmarks/realcode_confirm.py",
+                                   *(argv if argv is not None else sys.argv[1:])])
+    shutil.rmtree(stub_dir, ignore_errors=True)
+    dump_json(a.json, {"summary": summary, "originals": originals, "mutants": mutants})
+    _print(summary)
+    return 0 if w.starts <= 1 else 1
+
+
+def _verdicts(rows: list[dict[str, Any]]) -> tuple[Counter, Counter, list[dict[str, Any]]]:
+    v: Counter = Counter()
+    reasons: Counter = Counter()
+    unconfirmed = []
+    for r in rows:
+        for f in r.get("findings", []):
+            v[f["verdict"]] += 1
+            if f["verdict"] == "unconfirmed":
+                reasons[_reason_kind(f["evidence"])] += 1
+                unconfirmed.append({"where": r.get("id") or r["path"], "key": f["key"],
+                                    "why": f["evidence"]})
+    return v, reasons, unconfirmed
+
+
+def _reason_kind(why: str) -> str:
+    """The reason without the specifics (class names, values), for the tally."""
+    for cue in ("No module named", "not run: no value", "built only", "timed out",
+                "cannot be evaluated", "raised", "break", "shows nothing"):
+        if cue in why:
+            return cue
+    return why[:60]
+
+
+def _stats(xs: list[float]) -> dict[str, float | int | None]:
+    xs = sorted(x for x in xs if x is not None)
+    if not xs:
+        return {"n": 0, "median": None, "mean": None, "max": None}
+    return {"n": len(xs), "median": round(xs[len(xs) // 2], 3),
+            "mean": round(sum(xs) / len(xs), 3), "max": round(xs[-1], 3)}
+
+
+def _summary(originals: list[dict[str, Any]], mutants: list[dict[str, Any]], total: float,
+             w: Any) -> dict[str, Any]:
+    ov, oreasons, ounc = _verdicts(originals)
+    caught = [m for m in mutants if m.get("findings")]
+    mv, mreasons, munc = _verdicts(caught)
+    models = [m["seconds"] for r in originals + caught for m in r.get("models", {}).values()]
+    return {
+        "torch_starts": w.starts, "torch_import_s": w.torch_import_s,
+        "whole_run_s": round(total, 1),
+        "per_model_s": _stats(models),
+        "per_file_confirm_s": _stats([r["confirm_s"] for r in originals + caught
+                                      if "confirm_s" in r]),
+        "originals": {"files": len(originals),
+                      "findings": sum(ov.values()), "verdicts": dict(ov),
+                      "lst900": sum(1 for r in originals for f in r.get("findings", [])
+                                    if f["code"] == "LST900"),
+                      "unconfirmed_reasons": dict(oreasons), "unconfirmed": ounc},
+        "mutants": {"proven": len(mutants), "caught": len(caught),
+                    "stale": sum(1 for m in mutants if "stale" in m),
+                    "findings": sum(mv.values()), "verdicts": dict(mv),
+                    "unconfirmed_reasons": dict(mreasons), "unconfirmed": munc},
+    }
+
+
+def _print(s: dict[str, Any]) -> None:
+    print(f"torch started {s['torch_starts']} time(s) (import {s['torch_import_s']} s); "
+          f"whole run {s['whole_run_s']} s; per model {s['per_model_s']}")
+    for part in ("originals", "mutants"):
+        p = s[part]
+        print(f"{part}: {p['findings']} findings: {p['verdicts']}")
+        for why, n in sorted(p["unconfirmed_reasons"].items(), key=lambda x: -x[1]):
+            print(f"  {n:4d}  {why}")
+        for u in p["unconfirmed"][:40]:
+            print(f"    {u['key']}: {u['why'][:200]}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
