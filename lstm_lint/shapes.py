@@ -9,7 +9,7 @@ from typing import Any
 
 import libcst as cst
 
-from .analyze import ModuleShapes, analyze_module
+from .analyze import FileAnalysis, ModuleShapes, analyze_module, analyze_script, configurations
 from .discover import UsageError
 from .extract import ClassInfo, FileModel
 from .positions import locate
@@ -121,6 +121,9 @@ class ShapesResult:
     defaults: dict[str, str] = field(default_factory=dict)
     #: what the path to the output crosses that PyTorch rejects: (line, sentence)
     conflicts: list[tuple[int, str]] = field(default_factory=list)
+    #: the concrete configurations the code builds the class with (its literal defaults, the
+    #: instantiations of this file and of scripts beside it): (label, analysis under it)
+    configurations: list[tuple[str, ModuleShapes]] = field(default_factory=list)
 
 
 @dataclass
@@ -289,7 +292,25 @@ def shapes_for(fm: FileModel, project: Project, class_name: str | None, args_jso
                         if n in fwd_sig.positional[given:]}
         out.append(ShapesResult(fm.path, c.name, span.line if span else 1, res, defaults,
                                 _conflicts(res)))
+    if args is None and kwargs is None and in_vals is None:
+        _add_configurations(fm, project, out)
     return out
+
+
+def _add_configurations(fm: FileModel, project: Project, results: list[ShapesResult]) -> None:
+    """Attach the configurations the code builds each class with (what a symbolic answer
+    leaves open: sizes, layer counts, flags), each analysed, as ``check`` analyses them."""
+    from .index import builds_a_model
+
+    fa = FileAnalysis(fm, [r.result for r in results])
+    if builds_a_model(fm.text, [c.name for c in fm.module_classes()], fm.imports):
+        fa.script, fa.instantiations = analyze_script(fm, project)
+    by_class = {r.cls: r for r in results}
+    for ctx in configurations(fa, project):
+        for ms in ctx.analysis.modules:
+            r = by_class.get(ms.cls.name)
+            if r is not None:
+                r.configurations.append((ctx.label, ms))
 
 
 def _inputs(r: ShapesResult) -> list[tuple[str, Value | None, str | None]]:
@@ -317,7 +338,12 @@ def as_json(results: list[ShapesResult]) -> list[dict[str, Any]]:
         docs.append({"path": r.path, "class": r.cls, "line": r.line, "inputs": ins,
                      "output": value_json(r.result.output),
                      "constraints": r.result.constraints,
-                     "conflicts": [{"line": ln, "message": m} for ln, m in r.conflicts]})
+                     "conflicts": [{"line": ln, "message": m} for ln, m in r.conflicts],
+                     "configurations": [
+                         {"label": label, "inputs": [value_json(v) for v in ms.inputs],
+                          "output": value_json(ms.output), "constraints": ms.constraints,
+                          "conflicts": [{"line": ln, "message": m} for ln, m in _conflicts(ms)]}
+                         for label, ms in r.configurations]})
     return docs
 
 
@@ -341,6 +367,8 @@ def _conflicts(res: ModuleShapes) -> list[tuple[int, str]]:
         who = c.layer.label() if c.layer is not None else node.label
         verb = "raises" if c.kind in ("features", "state", "config") else "misreads"
         what = {"features": " features", "state": " as its state"}.get(c.kind, "")
+        if c.kind == "config" and c.option == "dropout":  # torch builds it and warns
+            verb, what = "warns", f" for dropout={c.value}"
         out.append((sp.line if sp else 0,
                     f"{verb}: {who} expects {c.expected}{what} but receives {c.received}"))
     return sorted(set(out))
@@ -362,6 +390,12 @@ def as_text(results: list[ShapesResult],
             lines.append(f"    but line {line} {sentence}")
         if r.result.note:
             lines.append(f"    note: {r.result.note}")
+        for label, ms in r.configurations:
+            names = ", ".join(f"{n}: {value_text(v)}"
+                              for n, v in zip(ms.input_names, ms.inputs, strict=False))
+            lines.append(f"    {label}: forward({names}) -> {value_text(ms.output)}")
+            lines.extend(f"        requires {c}" for c in ms.constraints)
+            lines.extend(f"        but line {ln} {m}" for ln, m in _conflicts(ms))
         if observed is not None:
             o = observed.get((r.path, r.cls)) or {}
             lines.append(f"    confirm: static {o.get('static', '?')}  observed "

@@ -221,3 +221,28 @@ def test_class_built_with_concrete_sizes_in_a_script_of_another_file(tmp_path, l
         net = ns["Net"](8, 16, layers, 0.3)
     assert tuple(net(torch.randn(4, 9, 8)).shape) == (4, 2)
     assert any("dropout" in str(w.message) for w in caught) == bool(codes)
+
+
+def test_shapes_lists_the_configurations_it_used(tmp_path):
+    """``lstm-lint shapes model.py`` answers symbolically, then under each configuration the
+    code builds the class with, in text and JSON, with what crosses a conflict there."""
+    import json
+    import subprocess
+    import sys
+
+    _write(tmp_path, "model.py", MODEL_FILE)
+    _write(tmp_path, "train.py", TRAIN_FILE.replace("LAYERS", "1"))
+    cmd = [sys.executable, "-m", "lstm_lint", "shapes", "model.py"]
+    text = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+    assert text.splitlines()[1:] == [
+        "    forward(x: (B, T, n_in)) -> (B, 2)",
+        "    as built at train.py:4: forward(x: (B, T, 8)) -> (B, 2)",
+        "        but line 8 warns: self.rnn expects num_layers > 1 for dropout=0.3 but receives "
+        "num_layers=1",
+    ]
+    doc = json.loads(subprocess.run([*cmd, "--format", "json"], cwd=tmp_path, capture_output=True,
+                                    text=True, check=True).stdout)
+    (config,) = doc[0]["configurations"]
+    assert config["label"] == "as built at train.py:4"
+    assert config["inputs"] == [["B", "T", 8]] and config["output"] == ["B", 2]
+    assert config["conflicts"][0]["line"] == 8
