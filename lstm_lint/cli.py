@@ -353,7 +353,7 @@ def no_modules_note(path: str) -> None:
 
 
 def run_rule(argv: Sequence[str]) -> int:
-    from .rule import all_rules, catalogue_markdown, rule_by_code
+    from .catalogue import all_rules, catalogue_markdown, rule_by_code
 
     ns = _rule_parser().parse_args(list(argv))
     if ns.all or not ns.code:

@@ -53,7 +53,7 @@ BUILTIN_CODES = ("LST000", "LST001", "LST900")
 def check_codes(codes: Sequence[str], where: str) -> list[str]:
     """Upper-cased codes; a code or prefix that matches no known code is a usage error (as in
     ruff, a prefix such as ``LST2`` selects every code it starts)."""
-    from .rule import all_rules
+    from .catalogue import all_rules
 
     known = {r.code for r in all_rules()} | set(BUILTIN_CODES)
     out = []

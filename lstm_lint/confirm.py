@@ -33,17 +33,19 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .analyze import FileAnalysis, ModuleShapes, analyze_module
+from .catalogue import all_rules, rule_by_code
 from .confirm_defs import instantiation_sources
 from .confirm_sizes import evaluate
 from .dataflow import Dataflow
+from .evidence import lines_of
 from .extract import ClassInfo, FileModel
 from .infer import Interpreter
 from .layers import Layer
-from .rule import SHAPE_ERROR, Finding, all_rules, lines_of, rule_by_code
+from .rule import SHAPE_ERROR, Finding
 from .shapes import value_json
 from .symbolic import Expr, Sym, const
 from .values import UNKNOWN, Const, Int, RnnInfo, Seq, Tensor, Value
@@ -572,7 +574,8 @@ def _close_worker() -> None:
 
 
 def run_child(path: str, plans: list[ClassPlan], timeout: float, device: str | None,
-              memory_mb: int, calls: Sequence[str] = (), script: bool = False) -> dict[str, Any]:
+              memory_mb: int, calls: Sequence[str] = (), script: bool = False,
+              also: Sequence[str] = ()) -> dict[str, Any]:
     """One file's jobs in the worker: a class job per buildable plan, the script job if asked."""
     classes = []
     for p in plans:
@@ -582,7 +585,8 @@ def run_child(path: str, plans: list[ClassPlan], timeout: float, device: str | N
         r["why_not_built"] = p.why_not_built
         classes.append(r)
     req = {"path": os.path.abspath(path), "device": device, "timeout": timeout,
-           "memory_mb": memory_mb, "classes": classes, "calls": list(calls), "script": script}
+           "memory_mb": memory_mb, "classes": classes, "calls": list(calls), "script": script,
+           "also": list(also)}
     jobs = len(classes) + (1 if script else 0)
     if not jobs:
         return {"classes": []}
@@ -713,11 +717,15 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
         plan.context = dict(ctx, label=conf.get("label", ""))
         by_key[key] = plan
         plans.append(plan)
-    result = run_child(fm.path, plans, timeout, device, memory_mb)
+    # findings in another file's code (a child module the file's class builds): the runs
+    # also place their ops at that file's lines
+    also = sorted({os.path.realpath(f.path) for f in judged
+                   if os.path.realpath(f.path) != os.path.realpath(fm.path)})
+    result = run_child(fm.path, plans, timeout, device, memory_mb, also=also)
     evidence, failed, why = _evidence(result, by_key)
     verdicts: dict[int, tuple[str, str] | None] = {}
     for f in judged:
-        verdicts[id(f)] = None if failed else _verdict(f, evidence, spans, by_key)
+        verdicts[id(f)] = None if failed else _verdict(f, evidence, spans, by_key, fm.path)
     script: dict[str, Any] | None = None
     calls = _loss_functions(fm, [f for f in judged if verdicts[id(f)] is None])
     # the file's own module-level run: when some finding is still open and the file has
@@ -736,7 +744,7 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
             evidence += extra_ev
             for f in judged:
                 if verdicts[id(f)] is None:
-                    verdicts[id(f)] = _verdict(f, evidence, spans, by_key)
+                    verdicts[id(f)] = _verdict(f, evidence, spans, by_key, fm.path)
     dev = evidence[0].device if evidence else None
     for f in judged:
         verdict = verdicts[id(f)]
@@ -878,7 +886,9 @@ def _evidence(result: dict[str, Any], plans: dict[str, ClassPlan]
 
 
 def _verdict(f: Finding, evidence: list[Evidence], spans: dict[str, tuple[int, int]],
-             plans: dict[str, ClassPlan]) -> tuple[str, str] | None:
+             plans: dict[str, ClassPlan], main: str = "") -> tuple[str, str] | None:
+    """``main``: the analysed file (a finding in another file's code is judged at that
+    file's lines)."""
     rule = rule_by_code(f.code)
     if rule is None:
         return None
@@ -887,6 +897,8 @@ def _verdict(f: Finding, evidence: list[Evidence], spans: dict[str, tuple[int, i
     # a finding reported in a context is judged by the run in that context only
     pool = [e for e in evidence if e.key == home or e.cls.endswith("()")] if in_context \
         else evidence
+    if main and os.path.realpath(f.path) != os.path.realpath(main):
+        pool = [_in_file(e, os.path.realpath(f.path)) for e in pool]
     verdict = rule.confirm(f, pool)
     if verdict is None or verdict[0] not in ("confirmed", "refuted"):
         return verdict
@@ -900,6 +912,19 @@ def _verdict(f: Finding, evidence: list[Evidence], spans: dict[str, tuple[int, i
                     f"{', '.join(bad)} ({', '.join(f'{k}={v}' for k, v in sorted(e.env.items()))})"
                     f"; it would have said: {verdict[0]}: {verdict[1]}")
     return verdict
+
+
+def _in_file(e: Evidence, path: str) -> Evidence:
+    """The run as seen from another file's lines: its ops placed there (``op["at"]``), its
+    error at that file's innermost line of the traceback (none when the crash did not pass
+    through it: the run then did not run clean there either)."""
+    ops = [dict(o, line=o["at"][1]) for o in e.ops if o.get("at") and o["at"][0] == path]
+    err = None
+    if e.error is not None:
+        err = dict(e.error, line=(e.error.get("at") or {}).get(path),
+                   frames=[(e.error.get("at") or {}).get(path)] if (e.error.get("at") or {})
+                   .get(path) else [])
+    return replace(e, ops=ops, error=err)
 
 
 def _unexplained_crashes(fm: FileModel, findings: list[Finding],

@@ -146,8 +146,9 @@ def parse_text(path: str, src: parse_step.Source) -> FileModel | Finding:
 def check_file(fm: FileModel, project: Project | None, opts: Options,
                rules: Sequence[Rule] | None = None) -> FileResult:
     from .analyze import analyze_file
+    from .catalogue import all_rules
     from .project import Project
-    from .rule import RuleContext, all_rules
+    from .rule import RuleContext
 
     res = FileResult(fm.path)
     if project is None:

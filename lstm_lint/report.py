@@ -158,7 +158,7 @@ def gitlab(findings: Sequence[Finding]) -> str:
 
 
 def sarif(findings: Sequence[Finding]) -> str:
-    from .rule import all_rules
+    from .catalogue import all_rules
 
     rules = all_rules()
     index = {r.code: i for i, r in enumerate(rules)}

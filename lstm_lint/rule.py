@@ -1,14 +1,16 @@
-"""What a rule is, what it reports, and the catalogue of every rule in ``lstm_lint.rules``.
+"""The rule API: what a rule is, what it sees of a file, and the helpers rules share.
 
 A rule is one file in ``rules/``: a :class:`Rule` subclass with its code, kebab-case name,
 severity, docs, and ``VALID``/``INVALID`` examples that the test suite runs.  In an invalid
 example, the line the rule must flag ends with the comment ``# <-- LSTnnn``.
+
+The helpers for ``Rule.confirm`` live in :mod:`lstm_lint.evidence`, the fix builders in
+:mod:`lstm_lint.fixes`, and the loaded rules in :mod:`lstm_lint.catalogue`; their names are
+importable from here too, as rules have always imported them.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import re
 from collections.abc import Iterator
 from typing import Any, ClassVar
@@ -157,124 +159,6 @@ class RuleContext:
         return g.view(nid)
 
 
-# ---- evidence helpers for Rule.confirm (plain data from the child process) ------------------
-
-
-def lines_of(f: Finding) -> set[int]:
-    lines = {f.line}
-    for r in f.related:
-        if r.span is not None:
-            lines.add(r.span.line)
-    return lines
-
-
-def error_near(f: Finding, evidence: list[Any]) -> tuple[str, str] | None:
-    for ev in evidence:
-        err = ev.error
-        if err and err.get("line") is not None and any(abs(err["line"] - ln) <= 1
-                                                       for ln in lines_of(f)):
-            return ("confirmed", f"PyTorch raised {err['type']} at line {err['line']}: "
-                    f"{err['message']}")
-    return None
-
-
-def getitems_at(evidence: list[Any], line: int) -> list[tuple[Any, dict[str, Any]]]:
-    """``x[...]`` operations observed at ``line``: (evidence, op)."""
-    out = []
-    for ev in evidence:
-        for op in ev.ops:
-            if op.get("line") == line and op.get("name") in ("getitem", "__getitem__") \
-                    and op.get("args") and isinstance(op["args"][0], list):
-                out.append((ev, op))
-    return out
-
-
-def int_index(op: dict[str, Any]) -> list[tuple[int, int]]:
-    """(axis, index) pairs of the integer indices in an observed ``x[...]``."""
-    idx = op["args"][1] if len(op["args"]) > 1 else None
-    items = idx if isinstance(idx, list) else [idx]
-    out = []
-    for axis, it in enumerate(items):
-        if isinstance(it, int) and not isinstance(it, bool):
-            out.append((axis, it))
-    return out
-
-
-def axis_name(size: int, env: dict[str, int]) -> str:
-    names = [k for k, v in env.items() if v == size and k in ("B", "T")]
-    if names == ["B"]:
-        return f"the batch (B={size})"
-    if names == ["T"]:
-        return f"time (T={size})"
-    return str(size)
-
-
-def ran_clean_at(f: Finding, evidence: list[Any]) -> tuple[str, str] | None:
-    """The real model ran through the finding's line without error: the claim is refuted."""
-    for ev in evidence:
-        if ev.error is None and any(op.get("line") == f.line for op in ev.ops):
-            ops = [op for op in ev.ops if op.get("line") == f.line and op.get("out") is not None]
-            if ops:
-                return ("refuted", f"the model ran through line {f.line} without error "
-                        f"({ops[0]['name']} gave {ops[0]['out']})")
-    return None
-
-
-# ---- fix builders ------------------------------------------------------------------------------
-
-
-def move_index(sub: Any, src_axis: int, dst_axis: int) -> Any | None:
-    """``x[-1]`` -> ``x[:, -1]``: move the index at ``src_axis`` to ``dst_axis`` (a bare ``:``).
-
-    Returns a new libcst Subscript, or None when the subscript uses ``...``/``None`` or the
-    target position holds anything but a full slice.
-    """
-    import libcst as cst
-
-    if not isinstance(sub, cst.Subscript):
-        return None
-    elems = list(sub.slice)
-    for el in elems:
-        if isinstance(el.slice, cst.Index) and (
-                isinstance(el.slice.value, cst.Ellipsis)
-                or isinstance(el.slice.value, cst.Name) and el.slice.value.value == "None"):
-            return None
-
-    def full() -> cst.SubscriptElement:
-        return cst.SubscriptElement(cst.Slice(lower=None, upper=None))
-
-    def is_full(el: cst.SubscriptElement) -> bool:
-        return isinstance(el.slice, cst.Slice) and el.slice.lower is None \
-            and el.slice.upper is None and el.slice.step is None
-
-    while len(elems) <= max(src_axis, dst_axis):
-        elems.append(full())
-    if not is_full(elems[dst_axis]):
-        return None
-    elems[src_axis], elems[dst_axis] = elems[dst_axis], elems[src_axis]
-    while len(elems) > 1 and is_full(elems[-1]):
-        elems.pop()
-    out = [e.with_changes(comma=cst.MaybeSentinel.DEFAULT) for e in elems]
-    return sub.with_changes(slice=out)
-
-
-def replace_index(sub: Any, axis: int, value: int) -> Any | None:
-    """``h_n[0]`` -> ``h_n[-1]``: put an integer at ``axis`` of a subscript."""
-    import libcst as cst
-
-    if not isinstance(sub, cst.Subscript) or axis >= len(sub.slice):
-        return None
-    el = sub.slice[axis]
-    if not isinstance(el.slice, cst.Index):
-        return None
-    new_val: cst.BaseExpression = cst.Integer(str(abs(value)))
-    if value < 0:
-        new_val = cst.UnaryOperation(cst.Minus(), new_val)
-    elems = list(sub.slice)
-    elems[axis] = el.with_changes(slice=cst.Index(new_val))
-    return sub.with_changes(slice=elems)
-
-
 def last_step(ev: IndexEvent) -> bool:
     """``x[:, -1]`` or ``x[:, T - 1]`` on the time axis."""
     if ev.index is None:
@@ -316,74 +200,6 @@ def _node_ids(v: Value) -> set[int]:
     return {nid} if nid is not None else set()
 
 
-def _rules_package() -> Any:
-    """``lstm_lint.rules``: installed from ``rules/``, or read from a source checkout."""
-    try:
-        return importlib.import_module("lstm_lint.rules")
-    except ModuleNotFoundError:
-        import os
-        import sys
-        from importlib import util
-
-        folder = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "rules")
-        spec = util.spec_from_file_location(
-            "lstm_lint.rules", os.path.join(folder, "__init__.py"),
-            submodule_search_locations=[folder])
-        if spec is None or spec.loader is None:
-            raise
-        mod = util.module_from_spec(spec)
-        sys.modules["lstm_lint.rules"] = mod
-        spec.loader.exec_module(mod)
-        return mod
-
-
-def _load() -> list[Rule]:
-    pkg = _rules_package()
-
-    found: list[Rule] = []
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        mod = importlib.import_module(f"{pkg.__name__}.{info.name}")
-        for obj in vars(mod).values():
-            if isinstance(obj, type) and issubclass(obj, Rule) and obj is not Rule \
-                    and obj.__module__ == mod.__name__:
-                found.append(obj())
-    found.sort(key=lambda r: r.code)
-    return found
-
-
-_RULES: list[Rule] | None = None
-
-
-def all_rules() -> list[Rule]:
-    global _RULES
-    if _RULES is None:
-        _RULES = _load()
-    return _RULES
-
-
-def catalogue_markdown() -> str:
-    """docs/rules.md, generated from the rule files (``lstm-lint rule --all``)."""
-    head = ["# Rule catalogue", "",
-            "Generated from `rules/` by `lstm-lint rule --all > docs/rules.md`; do not edit.", "",
-            "| code | name | severity | summary |", "|---|---|---|---|"]
-    for r in all_rules():
-        summary = r.summary.replace("|", "\\|")
-        head.append(f"| [{r.code}](#{r.code.lower()}-{r.name}) | {r.name} | {r.severity} | "
-                    f"{summary} |")
-    body = [r.docs().replace(f"# {r.code} {r.name}", f"## {r.code} {r.name}", 1)
-            .replace("\n## ", "\n### ") for r in all_rules()]
-    return "\n".join(head) + "\n\n" + "\n".join(body)
-
-
-def rule_by_code(code: str) -> Rule | None:
-    for r in all_rules():
-        if r.code == code.upper() or r.name == code:
-            return r
-    return None
-
-
 def lower_bound(e: Any) -> int | None:
     """The least value ``e`` (a symbolic size) can take when every size is >= 1 and flags are
     0/1: ``2*num_layers`` is at least 2.  None when a negative term makes it undecidable."""
@@ -412,3 +228,24 @@ def contains(root: Any, node: Any) -> bool:
             return True
         stack.extend(getattr(n, "children", ()))
     return False
+
+
+# the names rules (and older callers) import from here; catalogue imports Rule lazily, so this
+# import at the end, once Rule is defined, is not circular
+from .catalogue import all_rules, catalogue_markdown, rule_by_code  # noqa: E402
+from .evidence import (  # noqa: E402
+    axis_name,
+    error_near,
+    getitems_at,
+    int_index,
+    lines_of,
+    ran_clean_at,
+)
+from .fixes import move_index, replace_index  # noqa: E402
+
+__all__ = [
+    "CODE_RE", "NAME_RE", "SHAPE_ERROR", "Finding", "Related", "Rule", "RuleContext",
+    "all_rules", "axis_name", "catalogue_markdown", "contains", "error_near", "flows_into_head",
+    "getitems_at", "int_index", "last_step", "lines_of", "lower_bound", "move_index",
+    "ran_clean_at", "replace_index", "rule_by_code",
+]
