@@ -26,6 +26,31 @@ from .findings import Finding
 CACHE_DIR = ".lstm_lint_cache"
 
 
+def engine_stamp() -> str:
+    """lstm-lint's version and the size and modification time of each of its own source files:
+    an engine changed in place (an editable install, a checkout under development) never reads
+    results the old code cached.  One ``stat`` per file, no reading."""
+    from importlib.util import find_spec
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    spec = find_spec("lstm_lint.rules")  # the rule pack: rules/ in a checkout
+    rules = os.path.dirname(spec.origin) if spec is not None and spec.origin else here
+    parts = [__version__]
+    for folder in (here, os.path.join(here, "interp"), rules):
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        for e in entries:
+            if e.name.endswith(".py"):
+                try:
+                    st = e.stat()
+                except OSError:
+                    continue
+                parts.append(f"{e.name}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
+
+
 def _digest(path: str) -> str | None:
     try:
         with open(path, "rb") as fh:
@@ -81,6 +106,7 @@ class Cache:
         self.hits = 0
         self.misses = 0
         self._digests: dict[str, str | None] = {}
+        self._stamp: str | None = None
 
     def _ensure(self) -> bool:
         try:
@@ -102,7 +128,9 @@ class Cache:
         d = self.digest(path)
         if d is None:
             return None
-        raw = f"{__version__}\0{self.signature}\0{os.path.abspath(path)}\0{d}"
+        if self._stamp is None:
+            self._stamp = engine_stamp()
+        raw = f"{self._stamp}\0{self.signature}\0{os.path.abspath(path)}\0{d}"
         return hashlib.sha256(raw.encode()).hexdigest()
 
     def _entry(self, key: str) -> str:

@@ -87,3 +87,25 @@ def test_a_change_in_a_base_class_file_invalidates_its_subclasses(tmp_path):
     res = lint_paths(files, opts, cache=cache)
     assert cache.hits == 0
     assert [f.code for r in res for f in r.findings] == []
+
+
+def test_an_engine_changed_in_place_never_reads_old_entries(tmp_path, monkeypatch):
+    """A checkout under development (an editable install) keeps its version while its code
+    changes: entries are keyed by the engine's own files too."""
+    import lstm_lint.cache as cache_mod
+
+    d = tmp_path / "proj"
+    (d / "models").mkdir(parents=True)
+    shutil.copy(ROOT / "examples" / "seed_last_step.py", d / "models" / "m.py")
+    files = [str(d / "models" / "m.py")]
+    opts = Options()
+    stamp = cache_mod.engine_stamp()
+    assert stamp == cache_mod.engine_stamp() and len(stamp) == 16
+    lint_paths(files, opts, cache=Cache(str(d), opts.signature()))
+    warm = Cache(str(d), opts.signature())
+    lint_paths(files, opts, cache=warm)
+    assert warm.hits == 1
+    monkeypatch.setattr(cache_mod, "engine_stamp", lambda: stamp + "-edited")
+    changed = Cache(str(d), opts.signature())
+    lint_paths(files, opts, cache=changed)
+    assert changed.hits == 0 and changed.misses == 1

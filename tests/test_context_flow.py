@@ -76,6 +76,8 @@ def test_init_hidden_state_from_the_training_loop(tmp_path):
     found = _findings(_write(tmp_path, "bad.py", bad))
     assert [f.code for f in found] == ["LST301"], [f.message for f in found]
     assert "(4, 2, 11)" in found[0].message and "(2, 4, 11)" in found[0].message
+    # the sizes come from the training code: the finding says how it got there
+    assert found[0].message.endswith("(when called through model.init_hidden (Tagger))")
     assert tuple(_run(good, "train").shape) == (4, 7, 5)
     with pytest.raises(RuntimeError, match=r"Expected hidden\[0\] size \(2, 4, 11\), got \[4, 2, 11\]"):
         _run(bad, "train")

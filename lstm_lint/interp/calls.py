@@ -84,12 +84,18 @@ class Calls(Core):
                 return self.instantiate(func.cls, func.fm, args, kwargs, "self")
             return self.instantiate_plain(func.cls, func.fm, args, kwargs)
         if isinstance(func, FuncRef):
-            saved_ctx = self.context
+            saved_ctx, saved_via = self.context, self.graph.via
             self.context = (*self.context, self.graph.key(self.context, e))
+            bound = func.bound
+            if isinstance(bound, Obj) and not any(bound is s for s in self.selves):
+                # another object's method (a script's model.init_hidden(4), a parent's
+                # self.encoder.init_state(x)): what it builds is found in that context
+                callee = dotted(e.func) or f"{bound.cls.name}.{func.fn.name.value}"
+                self.graph.via = (*saved_via, f"{callee} ({bound.cls.name})")
             try:
                 return self.call_function(func.fn, func.fm, args, kwargs, bound=func.bound)
             finally:
-                self.context = saved_ctx
+                self.context, self.graph.via = saved_ctx, saved_via
         if isinstance(func, Ref):
             local = self._resolve_ref(func.qual)
             if local is not None:
