@@ -839,15 +839,20 @@ def config_conflicts(layer: Layer) -> list[Conflict]:
     if isinstance(dv, (int, float)) and dv > 0 and L is not None and L.as_int() == 1:
         out.append(Conflict("config", layer, "num_layers > 1", "num_layers=1",
                             option="dropout", value=dv))
-    if layer.kind == "LSTM":
-        proj, H = layer.size("proj_size"), layer.size("hidden_size")
-        if proj is not None and H is not None and proj.as_int() != 0:
-            d = proj - H
-            dc = d.as_int()
-            # proj_size >= hidden_size for every choice of sizes: 2*hidden vs hidden
-            if (dc is not None and dc >= 0) or proj == H or nonnegative(d):
-                out.append(Conflict("config", layer, f"proj_size < hidden_size ({H})",
-                                    f"proj_size={proj}", option="proj_size"))
+    proj, H = layer.size("proj_size"), layer.size("hidden_size")
+    if proj is not None and H is not None and proj.as_int() != 0:
+        d = proj - H
+        dc = d.as_int()
+        # proj_size >= hidden_size for every choice of sizes (2*hidden vs hidden): an LSTM
+        # refuses it; a GRU or an RNN refuses any projection, and this one is at least
+        # hidden_size >= 1 (a literal > 0 too)
+        too_large = (dc is not None and dc >= 0) or proj == H or nonnegative(d)
+        if layer.kind == "LSTM" and too_large:
+            out.append(Conflict("config", layer, f"proj_size < hidden_size ({H})",
+                                f"proj_size={proj}", option="proj_size"))
+        elif layer.kind in ("GRU", "RNN") and (too_large or (proj.as_int() or 0) > 0):
+            out.append(Conflict("config", layer, "no proj_size (only nn.LSTM projects)",
+                                f"proj_size={proj}", option="proj_size"))
     return out
 
 

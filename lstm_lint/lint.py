@@ -252,10 +252,12 @@ def place(found: list[Finding], fm: FileModel, noqa: bool = True) -> list[Findin
                 r.span = rs
                 f.message = f.message.replace("{related_line}", str(rs.line))
         # a related location inside the finding's own (an inline ``nn.Conv1d(...)(x)``) adds
-        # nothing
+        # nothing, unless it is on a later line of it (the ``dropout=`` argument of a
+        # constructor call written over several lines)
         f.related = [r for r in f.related if r.span is None or r.path != f.path
                      or (r.span.line, r.span.column) < (f.line, f.column)
-                     or (r.span.end_line, r.span.end_column) > (f.end_line, f.end_column)]
+                     or (r.span.end_line, r.span.end_column) > (f.end_line, f.end_column)
+                     or r.span.line > f.line]
         key = (f.path, f.code, f.line, f.column)
         if key in seen:
             continue

@@ -219,6 +219,14 @@ def lower_bound(e: Any) -> int | None:
     return low
 
 
+def keyword_arg(call: Any, name: str) -> Any | None:
+    """The ``name=...`` argument of a libcst call (the node to point at), or None."""
+    for a in getattr(call, "args", ()) or ():
+        if a.keyword is not None and a.keyword.value == name:
+            return a
+    return None
+
+
 def contains(root: Any, node: Any) -> bool:
     """Is ``node`` (a libcst node) ``root`` or inside it?"""
     stack = [root]
@@ -246,6 +254,6 @@ from .fixes import move_index, replace_index  # noqa: E402
 __all__ = [
     "CODE_RE", "NAME_RE", "SHAPE_ERROR", "Finding", "Related", "Rule", "RuleContext",
     "all_rules", "axis_name", "catalogue_markdown", "contains", "error_near", "flows_into_head",
-    "getitems_at", "int_index", "last_step", "lines_of", "lower_bound", "move_index",
+    "getitems_at", "int_index", "keyword_arg", "last_step", "lines_of", "lower_bound", "move_index",
     "ran_clean_at", "replace_index", "rule_by_code",
 ]

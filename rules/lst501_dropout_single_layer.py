@@ -7,7 +7,7 @@ from typing import Any
 
 import libcst as cst
 
-from lstm_lint.rule import Finding, Rule, RuleContext, lines_of
+from lstm_lint.rule import Finding, Rule, RuleContext, keyword_arg, lines_of
 
 
 class DropoutSingleLayer(Rule):
@@ -17,7 +17,8 @@ class DropoutSingleLayer(Rule):
     confirm_at_build = True
     summary = "`dropout` of an RNN applies between layers: with one layer it does nothing."
     what_it_does = """
-Flags `nn.LSTM`/`nn.GRU`/`nn.RNN` built with `dropout > 0` and `num_layers == 1`.
+Flags `nn.LSTM`/`nn.GRU`/`nn.RNN` built with `dropout > 0` and `num_layers == 1`. The finding
+is on the constructor call and points at the `dropout=` argument.
 """
     why_bad = """
 The RNN's `dropout` argument drops the outputs of every layer except the last. With a single
@@ -73,7 +74,9 @@ class Net(nn.Module):
             msg = (f"{label} has dropout={c.detail.get('value')} but num_layers=1: RNN dropout "
                    "applies between stacked layers, so it does nothing here; use nn.Dropout on "
                    "the output, or num_layers > 1")
-            f = ctx.finding(node, msg)
+            arg = keyword_arg(node.cst, "dropout")
+            f = ctx.finding(node, msg, related=arg,
+                            related_message="dropout is set here" if arg is not None else "")
             call = node.cst
             args = getattr(call, "args", None)
             if args is not None:

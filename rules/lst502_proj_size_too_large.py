@@ -1,11 +1,19 @@
-"""LST502: an LSTM's proj_size must be smaller than its hidden_size."""
+"""LST502: an LSTM's proj_size must be smaller than its hidden_size (and only an LSTM has one)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
-from lstm_lint.rule import SHAPE_ERROR, Finding, Rule, RuleContext, error_near, lines_of
+from lstm_lint.rule import (
+    SHAPE_ERROR,
+    Finding,
+    Rule,
+    RuleContext,
+    error_near,
+    keyword_arg,
+    lines_of,
+)
 
 
 class ProjSizeTooLarge(Rule):
@@ -14,13 +22,19 @@ class ProjSizeTooLarge(Rule):
     severity = "error"
     confirm_error = SHAPE_ERROR
     confirm_at_build = True
-    summary = "`nn.LSTM(proj_size=p)` requires 0 < p < hidden_size."
+    summary = "`nn.LSTM(proj_size=p)` requires 0 < p < hidden_size; `nn.GRU`/`nn.RNN` take none."
     what_it_does = """
-Flags an `nn.LSTM` whose `proj_size` is not smaller than its `hidden_size`.
+Flags an `nn.LSTM` whose `proj_size` is not smaller than its `hidden_size` for every choice of
+the sizes (`proj_size=hidden`, `proj_size=2 * hidden`), and an `nn.GRU` or `nn.RNN` given a
+projection at all (a positive literal, or one at least `hidden_size`). The finding is on the
+constructor call and points at the `proj_size=` argument.
 """
     why_bad = """
 PyTorch raises `proj_size has to be smaller than hidden_size` when the model is built: the
-projection exists to shrink the hidden state.
+projection exists to shrink the hidden state. A GRU or a plain RNN has no projection and
+raises `proj_size argument is only supported for LSTM, not RNN or GRU`: this happens when the
+layer class is picked from a configuration (`nn.GRU if cell == "gru" else nn.LSTM`) and the
+projection was written for the LSTM case only.
 """
     example = """
 self.lstm = nn.LSTM(n_in, 64, proj_size=128)
@@ -39,6 +53,16 @@ class Net(nn.Module):
         super().__init__()
         self.lstm = nn.LSTM(10, 64, proj_size=16)
 """,
+        """
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, hidden, proj=0, cell="gru"):
+        super().__init__()
+        rnn = nn.GRU if cell == "gru" else nn.LSTM
+        extra = {"proj_size": proj} if cell == "lstm" else {}
+        self.rnn = rnn(10, hidden, batch_first=True, **extra)
+""",
     ]
     INVALID = [
         """
@@ -49,16 +73,35 @@ class Net(nn.Module):
         super().__init__()
         self.lstm = nn.LSTM(10, hidden, proj_size=hidden)  # <-- LST502
 """,
+        """
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, hidden, cell="gru"):
+        super().__init__()
+        rnn = nn.GRU if cell == "gru" else nn.LSTM
+        self.rnn = rnn(  # <-- LST502
+            10, hidden, batch_first=True,
+            proj_size=hidden)
+""",
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         for _g, node, c in ctx.conflicts("config"):
             if c.detail.get("option") != "proj_size":
                 continue
-            label = c.layer.label() if c.layer else "the LSTM"
-            msg = (f"{label} has {c.received}, but PyTorch requires {c.expected} and raises "
-                   "when the model is built")
-            yield ctx.finding(node, msg)
+            layer = c.layer
+            label = layer.label() if layer else "the LSTM"
+            if layer is not None and layer.kind != "LSTM":
+                msg = (f"{label} is an nn.{layer.kind} built with {c.received}, but only nn.LSTM "
+                       f"has a projection: PyTorch raises ValueError when the model is built; "
+                       f"drop proj_size, or build an nn.LSTM")
+            else:
+                msg = (f"{label} has {c.received}, but PyTorch requires {c.expected} and raises "
+                       "when the model is built; make proj_size smaller than hidden_size")
+            arg = keyword_arg(node.cst, "proj_size")
+            yield ctx.finding(node, msg, related=arg,
+                              related_message="proj_size is set here" if arg is not None else "")
 
     def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
         """Decided by building the model: no forward input is needed."""
