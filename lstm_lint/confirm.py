@@ -715,6 +715,11 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
         plan = plan_class(fm, classes[conf["class"]], project, None, inst, own.get(key),
                           (conf.get("args") or [], conf.get("kwargs") or {}), ctx)
         plan.context = dict(ctx, label=conf.get("label", ""))
+        its = [g for g in judged if _home(g, spans) == key]
+        if all((r := rule_by_code(g.code)) is not None and r.confirm_at_build for g in its):
+            # the configuration's findings are decided by building the model: no forward run
+            plan.inputs = None
+            plan.why_no_inputs = "its findings in this configuration are decided by building it"
         by_key[key] = plan
         plans.append(plan)
     # findings in another file's code (a child module the file's class builds): the runs
@@ -938,7 +943,13 @@ def _unexplained_crashes(fm: FileModel, findings: list[Finding],
         if err.get("type") not in SHAPE_ERRORS or err.get("stage") not in ("construct", "forward"):
             continue
         line = err["line"]
-        if any(any(abs(ln - line) <= 1 for ln in lines_of(f)) for f in findings):
+        if any(any(abs(ln - line) <= 1 for ln in lines_of(f)) for f in findings
+               if os.path.realpath(f.path) == os.path.realpath(fm.path)):
+            continue
+        # a crash through a finding in another file's code (a child module) is explained
+        at = err.get("at") or {}
+        if any(any(abs(ln - at[os.path.realpath(f.path)]) <= 1 for ln in lines_of(f))
+               for f in findings if os.path.realpath(f.path) in at):
             continue
         if any(f.line == line for f in extra):
             continue

@@ -82,12 +82,44 @@ def _plain(v: Any) -> Any:
 
 def _user_line(path: str) -> int | None:
     f = sys._getframe(2)
-    target = os.path.realpath(path)
+    target = _real(path)
     while f is not None:
-        if os.path.realpath(f.f_code.co_filename) == target:
+        if _real(f.f_code.co_filename) == target:
             return f.f_lineno
         f = f.f_back  # type: ignore[assignment]
     return None
+
+
+_REAL: dict[str, str] = {}
+#: other files whose lines the ops are also placed at (the files of findings made in another
+#: file's code, e.g. a child module's): ``op["at"] = [file, line]``, the innermost such frame
+ALSO: set[str] = set()
+
+
+def _real(name: str) -> str:
+    r = _REAL.get(name)
+    if r is None:
+        r = _REAL[name] = os.path.realpath(name)
+    return r
+
+
+def _also_at(depth: int) -> list[Any] | None:
+    if not ALSO:
+        return None
+    f = sys._getframe(depth + 1)
+    while f is not None:
+        r = _real(f.f_code.co_filename)
+        if r in ALSO:
+            return [r, f.f_lineno]
+        f = f.f_back  # type: ignore[assignment]
+    return None
+
+
+def _place(entry: dict[str, Any], depth: int) -> dict[str, Any]:
+    at = _also_at(depth + 1)
+    if at is not None:
+        entry["at"] = at
+    return entry
 
 
 def _make_inputs(specs: list[Any], device: Any) -> list[Any]:
@@ -135,10 +167,13 @@ def _trace_fx(model: Any, inputs: list[Any], path: str, device: Any) -> list[dic
             proxy = super().create_proxy(*args, **kwargs)
             f = sys._getframe(1)
             while f is not None:
-                if os.path.realpath(f.f_code.co_filename) == target_file:
+                if _real(f.f_code.co_filename) == target_file:
                     proxy.node.meta["lstm_lint_line"] = f.f_lineno
                     break
                 f = f.f_back  # type: ignore[assignment]
+            at = _also_at(1)
+            if at is not None:
+                proxy.node.meta["lstm_lint_at"] = at
             return proxy
 
     tracer = Tracer()
@@ -160,6 +195,8 @@ def _trace_fx(model: Any, inputs: list[Any], path: str, device: Any) -> list[dic
         target = node.target
         name = target if isinstance(target, str) else getattr(target, "__name__", str(target))
         entry = {"line": line, "op": node.op, "name": str(name), "args": args, "out": out}
+        if node.meta.get("lstm_lint_at"):
+            entry["at"] = node.meta["lstm_lint_at"]
         if node.op == "call_module":
             try:
                 entry["module"] = type(gm.get_submodule(str(target))).__name__
@@ -218,7 +255,7 @@ def _trace_eager(model: Any, inputs: list[Any], path: str) -> tuple[list[dict[st
                 if name == "__getitem__" and isinstance(out, torch.Tensor) and out.dim() >= 1 \
                         and out.numel() <= 4096:
                     entry["zero_rows"] = [bool((r == 0).all()) for r in out.reshape(out.shape[0], -1)]
-                ops.append(entry)
+                ops.append(_place(entry, 1))
             return out
 
     hooks = []
@@ -226,9 +263,9 @@ def _trace_eager(model: Any, inputs: list[Any], path: str) -> tuple[list[dict[st
     def hook(mod: Any, inp: Any, out: Any) -> None:
         line = _user_line(path)
         if line is not None:
-            ops.append({"line": line, "op": "call_module", "name": type(mod).__name__,
-                        "module": type(mod).__name__,
-                        "args": [_shape(i) for i in inp], "out": _shape(out)})
+            ops.append(_place({"line": line, "op": "call_module", "name": type(mod).__name__,
+                               "module": type(mod).__name__,
+                               "args": [_shape(i) for i in inp], "out": _shape(out)}, 1))
 
     for m in model.modules():
         if m is not model:
@@ -459,10 +496,11 @@ class _BuildRecorder:
             orig(mod, *a, **k)
             line = _user_line(rec.path)
             if line is not None:
-                rec.builds.append({"line": line, "op": "build", "name": type(mod).__name__,
-                                   "config": {n: getattr(mod, n, None) for n in (
-                                       "input_size", "hidden_size", "num_layers", "dropout",
-                                       "bidirectional", "batch_first", "proj_size")}})
+                rec.builds.append(_place({
+                    "line": line, "op": "build", "name": type(mod).__name__,
+                    "config": {n: getattr(mod, n, None) for n in (
+                        "input_size", "hidden_size", "num_layers", "dropout",
+                        "bidirectional", "batch_first", "proj_size")}}, 1))
 
         self._orig = orig
         RNNBase.__init__ = init  # type: ignore[method-assign, assignment]
@@ -742,14 +780,24 @@ def _bind_specs(specs: Any, env: dict[str, Any]) -> Any:
 
 
 def _error(exc: BaseException, path: str, stage: str) -> dict[str, Any]:
-    target = os.path.realpath(path)
+    target = _real(path)
     frames = []
+    at: dict[str, int] = {}
     for fr in traceback.extract_tb(exc.__traceback__):
-        if os.path.realpath(fr.filename) == target and fr.lineno is not None:
+        if fr.lineno is None:
+            continue
+        r = _real(fr.filename)
+        if r == target:
             frames.append(fr.lineno)
+        elif r in ALSO:
+            at[r] = fr.lineno
     msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return {"type": type(exc).__name__, "message": msg[:500],
-            "line": frames[-1] if frames else None, "frames": frames, "stage": stage}
+    out: dict[str, Any] = {"type": type(exc).__name__, "message": msg[:500],
+                           "line": frames[-1] if frames else None, "frames": frames,
+                           "stage": stage}
+    if at:
+        out["at"] = at
+    return out
 
 
 def run_script(path: str, calls: list[str]) -> dict[str, Any]:
@@ -897,6 +945,7 @@ def run_request(req: dict[str, Any], res_path: str) -> dict[str, Any]:
             import torch
 
             torch.manual_seed(0)
+            ALSO.update(_real(p) for p in req.get("also") or [])
             mod, err, skipped = load_definitions(path)
             if err is not None:
                 return {"class": creq["class"], "defs_error": err, "skipped_lines": skipped}

@@ -96,3 +96,19 @@ def test_cuda_calls_run_on_the_cpu_without_a_cuda_device(tmp_path, capsys):
     assert c["verdict"] == "confirmed", c
     assert c["evidence"].endswith("; the model's .cuda() calls ran on the CPU (no CUDA device "
                                   "here)")
+
+
+def test_a_finding_in_another_files_child_is_judged_at_that_files_lines(capsys):
+    path = CONTEXT / "child_elsewhere" / "tagger.py"
+    assert main(["--format", "json", "--confirm", str(path)]) == 1
+    findings = json.loads(capsys.readouterr().out)
+    # the crash passes through heads.py:11 (the finding) from tagger.py:15 (the call): it is
+    # the finding's evidence, not an LST900 of its own
+    assert [f["code"] for f in findings] == ["LST101", "LST202"]
+    [f] = [f for f in findings if f["code"] == "LST101"]
+    assert f["path"].endswith("heads.py") and f["line"] == 11
+    c = f["confirmation"]
+    assert c["verdict"] == "confirmed", c
+    assert c["evidence"] == ("PyTorch raised RuntimeError at line 11: mat1 and mat2 shapes "
+                             "cannot be multiplied (3x22 and 11x3)")
+    assert c["context"] == "Tagger, which calls self.head (Head)"
