@@ -92,6 +92,22 @@ class Net(nn.Module):
         top = h_n.view(self.layers, 2, x.size(1), self.hidden)[-1]
         return self.fc(top.transpose(0, 1).reshape(x.size(1), -1))
 """,
+        """
+import torch
+import torch.nn as nn
+class Bridge(nn.Module):
+    def __init__(self, hidden, dec_hidden):
+        super().__init__()
+        self.enc = nn.GRU(10, hidden, num_layers=2, batch_first=True)
+        self.proj = nn.Linear(hidden, dec_hidden)
+        self.dec = nn.GRU(10, dec_hidden, num_layers=2, batch_first=True)
+    def forward(self, x, y):
+        _, h = self.enc(x)
+        L, B, H = h.shape
+        # each layer's row through the same Linear, then back to (layers, B, .): nothing mixed
+        h = torch.tanh(self.proj(h.reshape(L * B, H))).reshape(L, B, -1)
+        return self.dec(y, h)[0]
+""",
     ]
     INVALID = [
         """
@@ -145,6 +161,8 @@ class Net(nn.Module):
                     continue
                 if not _feeds_model(ctx, g, node.id):
                     continue
+                if mode == "fold" and _unfolded_later(g, node.id, n, b):
+                    continue  # a per-layer bridge: row-wise ops, then back to (n, B, .)
                 yield self._finding(ctx, node, src, out, mode)
 
     def _finding(self, ctx: RuleContext, node: Any, src: Tensor, out: Tensor,
@@ -224,6 +242,32 @@ def _source(g: Any, nid: int) -> Tensor | None:
                 and v.roles is not None and v.roles[:2] == (STATE, BATCH):
             return v
     return None
+
+
+def _unfolded_later(g: Any, nid: int, n: Any, b: Any, depth: int = 6) -> bool:
+    """Do the folded rows go, through row-wise steps only (a layer applied to each row, an
+    activation, arithmetic), into a reshape back to ``(n, B, ...)``?  Then every layer's row was
+    kept apart (a bridge that maps each layer's state on its own), and nothing is mixed."""
+    frontier, seen = [nid], {nid}
+    for _ in range(depth):
+        nxt = []
+        for p in frontier:
+            for s in g.g.successors(p):
+                if s in seen:
+                    continue
+                seen.add(s)
+                d = g.g.nodes[s]
+                v = d.get("value")
+                if d.get("op") == "reshape":
+                    if isinstance(v, Tensor) and v.shape is not None and not v.shape.star \
+                            and len(v.shape.dims) >= 3 and v.shape.dims[0] == n \
+                            and v.shape.dims[1] == b:
+                        return True
+                    continue
+                if d.get("op") in ("layer", "arith", "call"):
+                    nxt.append(s)
+        frontier = nxt
+    return False
 
 
 def _feeds_model(ctx: RuleContext, g: Any, nid: int) -> bool:

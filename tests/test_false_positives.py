@@ -747,13 +747,6 @@ class Bridged(nn.Module):
 '''
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "LST304 false positive: rules/lst304_state_folded_into_batch.py check() reports any "
-    "reshape of h_n (n, B, H) to (n*B, H) that flows into a head (flows_into_head/"
-    "used_as_summary), though a row-wise head (nn.Linear, an activation) followed by a "
-    "reshape back to (n, B, .) keeps every layer's row apart: a per-layer bridge folds and "
-    "unfolds; the rule must follow the value past the head and stay silent when it is "
-    "unfolded to (n, B, .) (or reaches another RNN as its state)"))
 def test_state_bridge_folds_and_unfolds(tmp_path):
     torch = pytest.importorskip("torch")
     ns: dict = {}
