@@ -486,6 +486,19 @@ def check_state(site: Site, layer: Layer, sname: str, g: Tensor, exp: Shape,
             site.conflict(Conflict("state", layer, exp.render(), got.render(),
                                    tensor=g, state=sname, axis=ax, shape=exp))
             return
+    # the state differs between the branches of an if the analysis cannot decide: a branch
+    # that puts the batch (or time) where the layers are, whatever the sizes, is wrong on the
+    # path through it (sizes alone are not enough there: the branches may follow the layer)
+    for alt in g.alts:
+        a = alt.shape
+        if a is None or a.star or len(a.dims) != len(exp.dims):
+            continue
+        for ax, (e, d) in enumerate(zip(exp.dims, a.dims, strict=True)):
+            if e is not None and d is not None and e != d and role_mismatch(alt, ax,
+                                                                            exp_roles[ax]):
+                site.conflict(Conflict("state", layer, exp.render(), a.render(),
+                                       tensor=alt, state=sname, axis=ax, shape=exp))
+                break
 
 
 def apply_cell(site: Site, layer: Layer, args: Sequence[Value]) -> Value:

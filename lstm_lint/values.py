@@ -101,8 +101,13 @@ class Tensor(Value):
     head: int | None = None  # node of the first head applied to a per-step tensor
     hole: tuple[str, tuple[Any, ...]] | None = None  # forward input still to be inferred
     node: int | None = field(default=None, compare=False)
+    #: after an ``if`` whose condition is not known: what each branch produced, when the
+    #: branches disagree (the joined value keeps only what they agree on); a tensor made from
+    #: this one by any op (``with_``) is no longer any of them and drops them
+    alts: tuple[Tensor, ...] = field(default=(), compare=False)
 
     def with_(self, **kw: Any) -> Tensor:
+        kw.setdefault("alts", ())
         return replace(self, **kw)
 
     def describe(self) -> str:

@@ -19,6 +19,9 @@ from ..values import (
 )
 from .objects import Obj
 
+#: branches remembered for one joined tensor (an if/elif chain)
+MAX_ALTS = 4
+
 
 def join_expr(a: Expr | None, b: Expr | None, flag: Flag | None) -> Expr | None:
     if a is None or b is None:
@@ -44,12 +47,16 @@ def join(a: Value, b: Value, flag: Flag | None = None) -> Value:
                 or len(a.shape.dims) != len(b.shape.dims):
             return Tensor(None, a.dtype if a.dtype == b.dtype else None)
         dims = tuple(join_expr(x, y, flag) for x, y in zip(a.shape.dims, b.shape.dims, strict=True))
+        # an unknown condition: the branches stay known one by one, for facts that hold on
+        # every path whichever branch ran (a state with the batch on axis 0)
+        alts = () if flag is not None else (a.alts or (a,)) + (b.alts or (b,))
         return Tensor(
             Shape(dims, a.shape.star), a.dtype if a.dtype == b.dtype else None,
             a.roles if a.roles == b.roles else None, a.rnn if a.rnn == b.rnn else None,
             a.what if a.what == b.what else None,
             a.width_note if a.width_note == b.width_note else None,
             a.head if a.head == b.head else None,
+            alts=alts[:MAX_ALTS],
         )
     if isinstance(a, Seq) and isinstance(b, Seq) and len(a.items) == len(b.items) \
             and a.repeated is None and b.repeated is None:
