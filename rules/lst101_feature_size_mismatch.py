@@ -103,14 +103,14 @@ class Net(nn.Module):
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         for _g, node, c in ctx.conflicts("features"):
-            x = c.detail.get("tensor")
-            what = c.detail.get("what", "features")
+            x = c.tensor
+            what = c.what
             layer = c.layer
             label = layer.label() if layer else node.label
             kind = f"nn.{layer.kind}" if layer else "layer"
             received = c.received
             note = x.width_note if isinstance(x, Tensor) else None
-            if note and c.detail.get("axis", -1) == -1:
+            if note and c.axis == -1:
                 received = f"{received} ({note})"
             shape = x.shape.render() if isinstance(x, Tensor) and x.shape else "?"
             noun = {

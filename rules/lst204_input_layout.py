@@ -107,17 +107,16 @@ class Net(nn.Module):
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         flagged = [node.cst for _g, node, _c in ctx.conflicts("layout")]
         for _g, node, c in ctx.conflicts("layout"):
-            x = c.detail.get("tensor")
+            x = c.tensor
             layer = c.layer
             label = layer.label() if layer else node.label
             shape = x.shape.render() if isinstance(x, Tensor) and x.shape else c.received
-            target = c.detail.get("target")
-            if target == "rnn":
+            if c.reader == "rnn":
                 src = x.rnn.layer if isinstance(x, Tensor) and x.rnn else "the input"
-                msg = (f"{label} is built with batch_first={c.detail.get('batch_first')} and "
+                msg = (f"{label} is built with batch_first={c.batch_first} and "
                        f"reads {c.expected}, but {src} delivers {shape} with batch and time "
                        f"the other way round; the recurrence would run across the batch; "
-                       f"build {label} with batch_first={not c.detail.get('batch_first')} or "
+                       f"build {label} with batch_first={not c.batch_first} or "
                        "transpose(0, 1) first")
             else:
                 kind = f"nn.{layer.kind}" if layer else "the layer"
@@ -132,7 +131,7 @@ class Net(nn.Module):
                        f"{code}.transpose(1, 2)")
             f = ctx.finding(node, msg, related=layer.cst if layer else None,
                             related_message=f"{label} is built here")
-            arg = _first_arg(node.cst) if target != "rnn" else None
+            arg = _first_arg(node.cst) if c.reader != "rnn" else None
             # an argument that is itself a flagged call gets its own fix first
             if arg is not None and not any(contains(arg, other) for other in flagged):
                 code = ctx.analysis.fm.module.code_for_node(arg)

@@ -97,21 +97,21 @@ class Net(nn.Module):
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         for g, node, c in ctx.conflicts("state"):
-            x = c.detail.get("tensor")
+            x = c.tensor
             layer = c.layer
             if isinstance(x, Tensor) and x.rnn is not None and x.what in ("h_n", "c_n") \
                     and layer is not None and x.rnn.node != layer.node \
-                    and c.detail.get("axis") in (0, 2):
+                    and c.axis in (0, 2):
                 continue  # another RNN's final state: LST306 names both RNNs
             label = layer.label() if layer else node.label
-            sname = c.detail.get("state", "h_0")
-            why = self._diagnose(x, c.detail.get("axis"), layer)
+            sname = c.state
+            why = self._diagnose(x, c.axis, layer)
             msg = (f"initial state {sname} for {label} is {c.received} but PyTorch expects "
                    f"{c.expected} = (num_layers*num_directions, batch, hidden){why}")
             src = ctx.node_of(g, x) if isinstance(x, Tensor) else None
             at = src if src is not None and src.op == "factory" else node
             f = ctx.finding(at, msg, related=node.cst, related_message=f"passed to {label} here")
-            exp = c.detail.get("shape")
+            exp = c.shape
             call = at.cst if at is src else None
             if isinstance(call, cst.Call) and isinstance(x, Tensor) and x.shape is not None \
                     and exp is not None and len(call.args) == len(exp.dims) == 3 \

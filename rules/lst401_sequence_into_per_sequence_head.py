@@ -123,15 +123,15 @@ loss = nn.MSELoss()(model(torch.randn(8, 30, 4)), torch.randn(8))
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         for g, node, c in ctx.conflicts("per_sequence_target"):
-            x = c.detail.get("tensor")
-            target = c.detail.get("target")
-            head = c.detail.get("head")
+            x = c.tensor
+            target = c.target
+            head = c.head
             shape = x.shape.render() if isinstance(x, Tensor) and x.shape else c.received
             tshape = target.shape.render() if isinstance(target, Tensor) and target.shape else "?"
             at = g.view(head) if head is not None and head in g.g else node
-            if c.detail.get("loss") == "regression":
+            if c.loss == "regression":
                 loss = c.layer.label() if c.layer else "the loss"
-                wide = c.detail.get("broadcast")
+                wide = c.broadcast
                 wide_s = wide.render() if wide is not None else "a (B, T, B) error"
                 who = at.label if at is not node else "the prediction"
                 msg = (f"{who} runs on every time step and gives {shape}, but {loss} on line "
