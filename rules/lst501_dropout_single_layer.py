@@ -68,10 +68,10 @@ class Net(nn.Module):
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         for _g, node, c in ctx.conflicts("config"):
-            if c.detail.get("option") != "dropout":
+            if c.option != "dropout":
                 continue
             label = c.layer.label() if c.layer else "the RNN"
-            msg = (f"{label} has dropout={c.detail.get('value')} but num_layers=1: RNN dropout "
+            msg = (f"{label} has dropout={c.value} but num_layers=1: RNN dropout "
                    "applies between stacked layers, so it does nothing here; use nn.Dropout on "
                    "the output, or num_layers > 1")
             arg = keyword_arg(node.cst, "dropout")

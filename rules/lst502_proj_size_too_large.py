@@ -88,7 +88,7 @@ class Net(nn.Module):
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         for _g, node, c in ctx.conflicts("config"):
-            if c.detail.get("option") != "proj_size":
+            if c.option != "proj_size":
                 continue
             layer = c.layer
             label = layer.label() if layer else "the LSTM"
