@@ -216,7 +216,7 @@ def fully_known(v: Value) -> bool:
 # ---- why a result is unknown ----------------------------------------------------------------
 
 
-RECURRENT = {"LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell"}
+RECURRENT = {"LSTM", "GRU", "RNN", "RNNBase", "LSTMCell", "GRUCell", "RNNCell"}
 
 
 def unknown_reason(fm: FileModel | None, cls_found: bool, ms: ModuleShapes | None

@@ -48,6 +48,13 @@ SIGNATURES: dict[str, list[tuple[str, Any]]] = {
         ("input_size", None), ("hidden_size", None), ("num_layers", 1), ("nonlinearity", "tanh"),
         ("bias", True), ("batch_first", False), ("dropout", 0.0), ("bidirectional", False),
     ],
+    # an RNN, GRU or LSTM whose class is chosen at run time (``getattr(nn, rnn_type)(...)``):
+    # the three agree on the first three positional parameters and on these keywords (their
+    # fourth positional parameter differs: a call with more positional arguments is not bound)
+    "RNNBase": [
+        ("input_size", None), ("hidden_size", None), ("num_layers", 1), ("batch_first", False),
+        ("dropout", 0.0), ("bidirectional", False),
+    ],
     "LSTMCell": [("input_size", None), ("hidden_size", None), ("bias", True)],
     "GRUCell": [("input_size", None), ("hidden_size", None), ("bias", True)],
     "RNNCell": [("input_size", None), ("hidden_size", None), ("bias", True), ("nonlinearity", "tanh")],
@@ -99,7 +106,10 @@ SHAPE_PRESERVING = frozenset(
     Softsign Tanhshrink Softshrink Hardshrink LogSigmoid Threshold GLU_ Dropout3d""".split()
 )
 
-RECURRENT = frozenset({"LSTM", "GRU", "RNN"})
+RECURRENT = frozenset({"LSTM", "GRU", "RNN", "RNNBase"})
+#: the kind of an RNN whose class (RNN, GRU or LSTM) is not known: its output is known from the
+#: configuration the three share; its state (a tensor, or an LSTM's pair) is not
+ANY_RNN = "RNNBase"
 CELLS = frozenset({"LSTMCell", "GRUCell", "RNNCell"})
 LOSSES = frozenset(
     {"CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss",
@@ -325,10 +335,11 @@ def _width_note(layer: Layer) -> str | None:
     proj = layer.size("proj_size")
     if layer.kind == "LSTM" and proj is not None and proj.as_int() != 0:
         notes.append("proj_size")
+    kind = "RNN" if layer.kind == ANY_RNN else layer.kind
     if b is True:
-        notes.append(f"bidirectional {layer.kind}")
+        notes.append(f"bidirectional {kind}")
     elif isinstance(b, str):
-        notes.append(f"{layer.kind} with bidirectional={b}")
+        notes.append(f"{kind} with bidirectional={b}")
     return ", ".join(notes) if notes else None
 
 
@@ -439,6 +450,14 @@ def apply_recurrent(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
     else:
         h_shape = c_shape = None
         state_roles = None
+
+    if layer.kind == ANY_RNN:
+        # GRU and RNN return h_n, an LSTM (h_n, c_n): the state is not known, nor is what an
+        # initial state must be
+        out_any = Tensor(out_shape, "float", out_roles, info, "output", note)
+        first: Value = Packed(out_any, bf if isinstance(bf, bool) else None) if packed \
+            else out_any
+        return Seq((first, UNKNOWN))
 
     # initial states
     expected_states: list[tuple[str, Shape | None]] = [("h_0", h_shape)]
@@ -870,7 +889,7 @@ def config_conflicts(layer: Layer) -> list[Conflict]:
 
 
 __all__ = [
-    "CELLS", "CLASS", "Conflict", "Layer", "LOSSES", "RECURRENT", "SIGNATURES", "Site",
+    "ANY_RNN", "CELLS", "CLASS", "Conflict", "Layer", "LOSSES", "RECURRENT", "SIGNATURES", "Site",
     "apply_layer", "bind_arguments", "config_conflicts", "rnn_info",
 ]
 

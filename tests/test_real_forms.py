@@ -30,6 +30,20 @@ class Net(nn.Module):
         out, _ = self.rnn(x)
         return self.fc(out[:, -1])
 ''', {"n_in": 5, "hidden": 11, "rnn_type": "gru"}, "float32[3,7,5]"),
+    # the kind is a free parameter: RNN, GRU or LSTM, `bidirectional=` proves it is one of
+    # them, and the output is the same for the three (the state is not)
+    "getattr_nn_kind_chosen_by_the_caller": ('''
+class Net(nn.Module):
+    def __init__(self, n_in, module, dim, bidirection):
+        super().__init__()
+        self.layer = getattr(nn, module.upper())(
+            n_in, dim, bidirectional=bidirection, num_layers=1, batch_first=True)
+        self.fc = nn.Linear(2 * dim if bidirection else dim, 3)
+
+    def forward(self, x):
+        output, _ = self.layer(x)
+        return self.fc(output)
+''', {"n_in": 5, "module": "lstm", "dim": 11, "bidirection": True}, "float32[3,7,5]"),
     "class_attribute_table": ('''
 class Net(nn.Module):
     supported_rnns = {"lstm": nn.LSTM, "gru": nn.GRU}
@@ -353,3 +367,48 @@ def test_subclasses_of_torch_layers(tmp_path):
         if name == "MyLSTM":
             out = out.items[0]
         assert tuple(d.as_int() for d in out.shape.dims) == tuple(real.shape), name
+
+
+CHOSEN_KIND = HEADER + '''
+class Chosen(nn.Module):
+    def __init__(self, n_in, hidden, cell):
+        super().__init__()
+        self.rnn = getattr(nn, cell)(n_in, hidden, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(2 * hidden, 3)
+
+    def forward(self, x):
+        out, state = self.rnn(x)
+        return self.fc(out[:, 0]), state
+
+class Unproven(nn.Module):
+    def __init__(self, n_in, hidden, cell):
+        super().__init__()
+        self.rnn = getattr(nn, cell)(n_in, hidden, 2, batch_first=True)
+
+    def forward(self, x):
+        return self.rnn(x)[0]
+'''
+
+
+def test_a_kind_chosen_at_run_time_is_any_of_three_rnns(tmp_path):
+    """``getattr(nn, cell)(..., bidirectional=True)``: only nn.RNN, nn.GRU and nn.LSTM take
+    ``bidirectional``, and their output agrees; their states do not (an LSTM's is a pair), so
+    the state stays unknown.  Without such a keyword the class is not guessed."""
+    torch = pytest.importorskip("torch")
+    path = tmp_path / "chosen.py"
+    path.write_text(CHOSEN_KIND)
+    fm = load(str(path), prefilter=False)
+    project = Project([str(path)])
+    head, state = analyze_module(fm, fm.classes["Chosen"], project).output.items
+    assert head.shape.render() == "(B, 3)" and not isinstance(state, Tensor)
+    out = analyze_module(fm, fm.classes["Unproven"], project).output
+    assert not isinstance(out, Tensor) or out.shape is None
+    ns: dict = {}
+    exec(CHOSEN_KIND, ns)
+    x = torch.randn(3, 7, 5)
+    for cell in ("RNN", "GRU", "LSTM"):
+        y, st = ns["Chosen"](5, 11, cell)(x)
+        assert tuple(y.shape) == (3, 3)
+        assert isinstance(st, tuple) == (cell == "LSTM")
+    # the same call is a TransformerEncoderLayer's: three positional sizes and batch_first
+    assert tuple(ns["Unproven"](5, 1, "TransformerEncoderLayer")(x).shape) == (7, 5)

@@ -26,6 +26,9 @@ from .core import Core
 from .joins import truth, truth_value
 from .objects import Builtin, Env, RangeVal, Ref
 
+#: ``getattr(nn, name)`` with a name not known: which class it is, its call tells (if anything)
+CHOSEN_NN_CLASS = "torch.nn.<chosen>"
+
 
 class Builtins(Core):
     """Calls of Python builtins."""
@@ -115,6 +118,9 @@ class Builtins(Core):
             if x is not None and x == y:
                 return Int(x)
             return Int(None)
+        if name == "getattr" and len(args) == 2 and isinstance(args[0], Ref) \
+                and args[0].qual == "torch.nn" and not isinstance(args[1], Const):
+            return Ref(CHOSEN_NN_CLASS)  # getattr(nn, rnn_type): a class chosen at run time
         if name == "getattr" and len(args) >= 2 and isinstance(args[1], Const) \
                 and isinstance(args[1].value, str):
             v = self.attribute(args[0], args[1].value, e)

@@ -21,7 +21,7 @@ from ..values import (
     Tensor,
     Value,
 )
-from .builtins import str_method
+from .builtins import CHOSEN_NN_CLASS, str_method
 from .config import CONFIG_NAME, config_call
 from .core import MAX_DEPTH, Core, with_node
 from .joins import join
@@ -260,6 +260,11 @@ class Calls(Core):
                 return v if name == "ModuleDict" else UNKNOWN
             if name == "Parameter":
                 return args[0] if args else UNKNOWN
+            if qual == CHOSEN_NN_CLASS:
+                kind = chosen_rnn_kind(args, kwargs)
+                if kind is None:
+                    return UNKNOWN
+                name = kind
             params = L.bind_arguments(name, args, kwargs)
             layer = L.Layer(name, params, e)
             if name == "Sequential":
@@ -331,3 +336,17 @@ def _tensors_in(args: Sequence[Value]) -> list[Tensor | Packed]:
 
 _INPLACE_LAYOUT = frozenset({"transpose_", "t_", "unsqueeze_", "squeeze_", "swapaxes_",
                              "swapdims_", "resize_", "resize_as_", "as_strided_"})
+
+
+def chosen_rnn_kind(args: Sequence[Value], kwargs: dict[str, Value]) -> str | None:
+    """The kind of ``getattr(nn, rnn_type)(...)`` when its arguments prove it: ``proj_size``
+    only an LSTM accepts; ``bidirectional`` only an RNN, a GRU or an LSTM (then the kind is
+    left open, :data:`~lstm_lint.layers.ANY_RNN`, unless ``nonlinearity`` makes it an RNN).
+    More than three positional arguments bind differently in the three: no answer."""
+    if len(args) > 3:
+        return None
+    if "proj_size" in kwargs:
+        return "LSTM"
+    if "bidirectional" in kwargs:
+        return "RNN" if "nonlinearity" in kwargs else L.ANY_RNN
+    return None
