@@ -8,7 +8,7 @@ and the conflicts the shape facts reported there.  Edges carry the value that fl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -111,6 +111,17 @@ class Dataflow:
             for c in data.get("conflicts", []):
                 if kind is None or c.kind == kind:
                     yield self.view(nid), c
+
+    def reachable(self, nid: int, through: Collection[str], depth: int) -> list[NodeView]:
+        """The nodes a value reaches in at most ``depth`` steps, passing only through nodes whose
+        op is in ``through`` (``{"arith", "reshape"}``: shape-keeping steps); a node of another
+        op is reached but not passed.  Nearest first."""
+        g = self.g
+        view = nx.subgraph_view(g, filter_edge=lambda u, _v: u == nid
+                                or g.nodes[u].get("op") in through)
+        found = nx.single_source_shortest_path_length(view, nid, cutoff=depth)
+        return [self.view(n) for n, _d in sorted(found.items(), key=lambda kv: kv[1])
+                if n != nid]
 
     def consumers(self, nid: int) -> list[NodeView]:
         return [self.view(s) for s in self.g.successors(nid)]

@@ -170,22 +170,12 @@ def last_step(ev: IndexEvent) -> bool:
 
 def flows_into_head(g: Dataflow, nid: int, depth: int = 5) -> bool:
     """Does this value reach a layer (a head) through shape-keeping steps?"""
-    frontier = [nid]
-    seen = {nid}
-    for _ in range(depth):
-        nxt = []
-        for n in frontier:
-            for s in g.g.successors(n):
-                if s in seen:
-                    continue
-                seen.add(s)
-                d = g.g.nodes[s]
-                if d.get("op") in ("layer", "module"):
-                    return True
-                if d.get("op") in ("arith", "reshape", "squeeze", "unsqueeze", "call"):
-                    nxt.append(s)
-        frontier = nxt
-    return False
+    return any(n.op in ("layer", "module")
+               for n in g.reachable(nid, SHAPE_KEEPING, depth))
+
+
+#: ops a value passes through on its way to a head without changing what it holds per row
+SHAPE_KEEPING = frozenset({"arith", "reshape", "squeeze", "unsqueeze", "call"})
 
 
 def _node_ids(v: Value) -> set[int]:
