@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from precommit_hook import PreCommitHook, make_hook
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -14,3 +15,10 @@ def _cache_outside_home(tmp_path_factory: pytest.TempPathFactory) -> None:
     tests of the cache's location remove it)."""
     if "LSTM_LINT_CACHE_DIR" not in os.environ:
         os.environ["LSTM_LINT_CACHE_DIR"] = str(tmp_path_factory.mktemp("lstm-lint-cache"))
+
+
+@pytest.fixture(scope="session")
+def precommit_hook(tmp_path_factory: pytest.TempPathFactory) -> PreCommitHook:
+    """This repository's pre-commit hook, as ``pre-commit try-repo`` sets it up, with one
+    pre-commit home for the session: its environment is built once (tests/precommit_hook.py)."""
+    return make_hook(tmp_path_factory.mktemp("pre-commit"))

@@ -12,12 +12,12 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from precommit_hook import PreCommitHook
 
 from lstm_lint.lint import Options, lint_paths
 
@@ -345,34 +345,29 @@ def _int(n: int) -> object:
 
 
 @pytest.mark.slow
-def test_precommit_with_only_model_py_staged(tree: Path, tmp_path: Path) -> None:
+def test_precommit_with_only_model_py_staged(tree: Path, tmp_path: Path,
+                                             precommit_hook: PreCommitHook) -> None:
     """One repository holding every case; only the ``model.py`` files are staged."""
-    assert shutil.which("git")
     repo = tmp_path / "repo"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(PRE_COMMIT_HOME=str(tmp_path / "pc-home"), PRE_COMMIT_COLOR="never",
-               GIT_CONFIG_NOSYSTEM="1", GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
-               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
     repo.mkdir()
     for args in (["init", "-q"], ["config", "commit.gpgsign", "false"]):
-        subprocess.run(["git", *args], cwd=repo, check=True, env=env)
+        precommit_hook.git(repo, *args)
     models = []
     for case, (files, model, _sp) in CASES.items():
         # inside one repository, each case keeps its own project marker (or none)
         write(repo / case, {k: v for k, v in files.items()
                             if k != model and not k.startswith(".git/")})
         models.append(f"{case}/{model}")
-    subprocess.run(["git", "add", "-A"], cwd=repo, check=True, env=env)
-    subprocess.run(["git", "commit", "-q", "-m", "bases"], cwd=repo, check=True, env=env)
+    precommit_hook.git(repo, "add", "-A")
+    precommit_hook.git(repo, "commit", "-q", "-m", "bases")
     for case, (files, model, _sp) in CASES.items():
         write(repo / case, {model: files[model]})
-    subprocess.run(["git", "add", *models], cwd=repo, check=True, env=env)
-    staged = subprocess.run(["git", "diff", "--cached", "--name-only"], cwd=repo, env=env,
-                            capture_output=True, text=True, check=True).stdout.split()
+    precommit_hook.git(repo, "add", *models)
+    staged = subprocess.run(["git", "diff", "--cached", "--name-only"], cwd=repo,
+                            env=precommit_hook.env, capture_output=True, text=True,
+                            check=True).stdout.split()
     assert sorted(staged) == sorted(models)
-    res = subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(REPO),
-                          "lstm-lint"], cwd=repo, env=env, capture_output=True, text=True,
-                         timeout=600)
+    res = precommit_hook.run(repo)
     out = res.stdout + res.stderr
     assert res.returncode == 1, out
     got = _locs(out)
