@@ -62,7 +62,9 @@ KEYWORDS: dict[str, frozenset[str]] = {
     "gather": frozenset({"dim", "index", "sparse_grad"}),
     "sort": frozenset({"dim", "descending", "stable"}),
     "topk": frozenset({"k", "dim", "largest", "sorted"}),
-    "glu": frozenset({"dim", "input"}), "eye": frozenset({"n", "m"}),
+    "glu": frozenset({"dim", "input"}),
+    "embedding": frozenset({"weight", "padding_idx", "max_norm", "norm_type",
+                            "scale_grad_by_freq", "sparse"}), "eye": frozenset({"n", "m"}),
     "cat": frozenset({"dim", "tensors"}), "stack": frozenset({"dim", "tensors"}),
     "concat": frozenset({"dim", "tensors"}), "concatenate": frozenset({"dim", "tensors", "axis"}),
 }
@@ -480,6 +482,19 @@ def _elementwise(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict
     return x.with_()
 
 
+#: elementwise tests: the shape of the input, as booleans
+PREDICATES = frozenset({"isnan", "isinf", "isfinite", "isneginf", "isposinf", "isreal",
+                        "signbit", "logical_not"})
+
+
+def _predicate(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+               e: cst.Call, functional: bool) -> Value | None:
+    if args or kwargs.keys() - _COMMON:
+        return None
+    return it.record("call", e, [x], x.with_(dtype="bool", hole=None, rnn=None, what=None,
+                                             width_note=None, head=None), label=name)
+
+
 def _reduce(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
             e: cst.Call, functional: bool) -> Value | None:
     dim = _arg(args, kwargs, 0, "dim", Const(None))
@@ -597,7 +612,17 @@ def _compare(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str
 
 def _embedding(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
                e: cst.Call, functional: bool) -> Value | None:
-    return Tensor(None)
+    """``F.embedding(input, weight)``: each index of ``input`` becomes a row of ``weight``."""
+    weight = _arg(args, kwargs, 0, "weight")
+    if not functional or x.dtype == "float" or not isinstance(weight, Tensor) \
+            or weight.shape is None or weight.shape.star or len(weight.shape.dims) != 2 \
+            or x.shape is None:
+        return Tensor(None)
+    roles = None
+    if not x.shape.star:
+        roles = (x.roles or (None,) * len(x.shape.dims)) + ("feature",)
+    out = Tensor(Shape(x.shape.dims + (weight.shape.dims[1],), x.shape.star), "float", roles)
+    return it.record("call", e, [x, weight], out, label="embedding")
 
 
 def _opaque(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
@@ -657,6 +682,7 @@ METHODS: dict[str, MethodHandler] = {
     **dict.fromkeys(("eq", "ne", "lt", "gt", "le", "ge"), _compare),
     "embedding": _embedding,
     "glu": _glu_method,
+    **dict.fromkeys(PREDICATES, _predicate),
 }
 
 

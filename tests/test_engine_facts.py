@@ -416,7 +416,180 @@ def test_isinstance_answers_only_what_the_value_decides():
     assert isinstance_of(Seq((t, t)), tup) == Const(True)
     assert isinstance_of(Seq((t,), True), tup) == Const(False)
     assert isinstance_of(t, Seq((tup, lst))) == Const(False)
+    assert isinstance(True, int) and isinstance_of(Const(True), Builtin("int")) == Const(True)
+    assert isinstance_of(Const(False), Ref("torch.nn.parameter.Parameter")) == Const(False)
+    assert isinstance_of(Const(0.5), Builtin("int")) == Const(False)
     # what the engine cannot tell stays unknown
     assert isinstance_of(UNKNOWN, tup) is UNKNOWN
     assert isinstance_of(Int(None), Builtin("int")) is UNKNOWN
     assert isinstance_of(t, Ref("torch.nn.Module")) is UNKNOWN
+    assert isinstance_of(t, Ref("torch.nn.parameter.Parameter")) is UNKNOWN
+
+
+def test_a_short_loop_of_known_count_runs_pass_by_pass(tmp_path):
+    # stacked cells: the first takes the input size, the others the hidden size; each pass
+    # sees its own index, and the list of states stacks exactly
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, num_layers, n_in, hidden):
+        super().__init__()
+        self.num_layers = num_layers
+        self.layers = nn.ModuleList()
+        for _ in range(num_layers):
+            self.layers.append(nn.LSTMCell(n_in, hidden))
+            n_in = hidden
+        self.dropout = nn.Dropout(0.1)
+
+    def forward(self, input_feed, hidden):
+        h_0, c_0 = hidden
+        h_1, c_1 = [], []
+        for i in range(self.num_layers):
+            layer = self.layers[i]
+            h_1_i, c_1_i = layer(input_feed, (h_0[i], c_0[i]))
+            input_feed = h_1_i
+            if i + 1 != self.num_layers:
+                input_feed = self.dropout(input_feed)
+            h_1 += [h_1_i]
+            c_1 += [c_1_i]
+        return input_feed, (torch.stack(h_1), torch.stack(c_1))
+''', {"num_layers": 3, "n_in": 5, "hidden": 11},
+        ["float32[4,5]", "(float32[3,4,11],float32[3,4,11])"])
+    assert static == [(4, 11), [(3, 4, 11), (3, 4, 11)]] == real
+
+
+def test_a_loop_over_range_zero_never_runs(tmp_path):
+    # an MLP whose hidden-layer loop has no pass: the list is the input and output layers
+    static, real = run_both(tmp_path, '''
+class MLP(nn.Module):
+    def __init__(self, in_features, out_features, hidden_size, num_layers):
+        super().__init__()
+        layers = [nn.Linear(in_features, hidden_size), nn.ReLU()]
+        for i in range(num_layers - 2):
+            layers += [nn.Linear(hidden_size, hidden_size), nn.ReLU()]
+        layers += [nn.Linear(hidden_size, out_features)]
+        self.layers = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, layers):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden, batch_first=True)
+        self.mlp = MLP(hidden, 1, 16, layers)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.mlp(out)
+''', {"n_in": 5, "hidden": 11, "layers": 2}, ["float32[3,7,5]"])
+    assert static == (3, 7, 1) == real
+
+
+def test_functional_embedding_with_a_layers_weight(tmp_path):
+    # embedding dropout: the weight (maybe masked) of an nn.Embedding through F.embedding
+    static, real = run_both(tmp_path, '''
+def embedded_dropout(embed, words, dropout=0.1):
+    if dropout:
+        mask = embed.weight.data.new().resize_((embed.weight.size(0), 1)).bernoulli_(
+            1 - dropout).expand_as(embed.weight) / (1 - dropout)
+        masked_embed_weight = mask * embed.weight
+    else:
+        masked_embed_weight = embed.weight
+    padding_idx = embed.padding_idx
+    if padding_idx is None:
+        padding_idx = -1
+    return F.embedding(words, masked_embed_weight, padding_idx, embed.max_norm,
+                       embed.norm_type, embed.scale_grad_by_freq, embed.sparse)
+
+
+class Net(nn.Module):
+    def __init__(self, ntoken, ninp, nhid):
+        super().__init__()
+        self.encoder = nn.Embedding(ntoken, ninp)
+        self.rnn = nn.LSTM(ninp, nhid)
+
+    def forward(self, input):
+        emb = embedded_dropout(self.encoder, input, dropout=0.1 if self.training else 0)
+        out, (h, c) = self.rnn(emb)
+        return emb, out
+''', {"ntoken": 10, "ninp": 6, "nhid": 11}, ["int64[7,3]"])
+    assert static == [(7, 3, 6), (7, 3, 11)] == real
+
+
+def test_embedding_from_pretrained_and_zip_over_tensors(tmp_path):
+    # word attention: an embedding from pretrained vectors (width from the weights), helpers
+    # that loop over a tensor's rows, zip two tensors, and test isinstance(bias, Parameter)
+    static, real = run_both(tmp_path, '''
+def matrix_mul(input, weight, bias=False):
+    feature_list = []
+    for feature in input:
+        feature = torch.mm(feature, weight)
+        if isinstance(bias, torch.nn.parameter.Parameter):
+            feature = feature + bias.expand(feature.size()[0], bias.size()[1])
+        feature = torch.tanh(feature).unsqueeze(0)
+        feature_list.append(feature)
+    return torch.cat(feature_list, 0).squeeze()
+
+
+def element_wise_mul(input1, input2):
+    feature_list = []
+    for feature_1, feature_2 in zip(input1, input2):
+        feature_2 = feature_2.unsqueeze(1).expand_as(feature_1)
+        feature_list.append((feature_1 * feature_2).unsqueeze(0))
+    return torch.sum(torch.cat(feature_list, 0), 0).unsqueeze(0)
+
+
+class Net(nn.Module):
+    def __init__(self, n_words, embed_size, hidden_size):
+        super().__init__()
+        self.word_weight = nn.Parameter(torch.randn(2 * hidden_size, 2 * hidden_size))
+        self.word_bias = nn.Parameter(torch.randn(1, 2 * hidden_size))
+        self.context_weight = nn.Parameter(torch.randn(2 * hidden_size, 1))
+        vectors = torch.randn(n_words, embed_size)
+        self.lookup = nn.Embedding(n_words, embed_size).from_pretrained(vectors)
+        self.lookup2 = nn.Embedding.from_pretrained(vectors, freeze=True)
+        self.gru = nn.GRU(embed_size, hidden_size, bidirectional=True)
+
+    def forward(self, input, hidden_state):
+        output = self.lookup(input)
+        f_output, h_output = self.gru(output.float(), hidden_state)
+        output = matrix_mul(f_output, self.word_weight, self.word_bias)
+        output = matrix_mul(output, self.context_weight).permute(1, 0)
+        output = F.softmax(output, dim=1)
+        return element_wise_mul(f_output, output.permute(1, 0)), h_output, self.lookup2(input)
+''', {"n_words": 20, "embed_size": 6, "hidden_size": 5}, ["int64[7,3]", "float32[2,3,5]"])
+    assert static == [(1, 3, 10), (2, 3, 5), (7, 3, 6)] == real
+
+
+def test_a_number_chosen_by_a_branch_stays_a_number(tmp_path):
+    # dropout = p if self.training else 0: either way a number, so x / (1 - dropout) keeps x
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, p):
+        super().__init__()
+        self.rnn = nn.LSTM(n_in, hidden)
+        self.p = p
+
+    def forward(self, x):
+        dropout = self.p if self.training else 0
+        mask = x.new_ones(1, x.size(1), x.size(2)).expand_as(x) / (1 - dropout)
+        out, _ = self.rnn(mask * x)
+        return out
+''', {"n_in": 5, "hidden": 11, "p": 0.25}, ["float32[7,3,5]"])
+    assert static == (7, 3, 11) == real
+
+
+def test_elementwise_predicates_keep_the_shape(tmp_path):
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.LSTM(n_in, hidden, batch_first=True)
+
+    def forward(self, obs1, obs2):
+        track_mask = (torch.isnan(obs1[:, 0]) + torch.isnan(obs2[:, 0])) == 0
+        out, _ = self.rnn(obs2.masked_fill(obs2.isnan(), 0.0))
+        return track_mask, torch.logical_not(track_mask), out
+''', {"n_in": 5, "hidden": 11}, ["float32[3,7,5]", "float32[3,7,5]"])
+    assert static == [(3, 5), (3, 5), (3, 7, 11)] == real

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import libcst as cst
 
-from ..symbolic import cond, const, sym
+from ..symbolic import Expr, cond, const, sym
 from ..values import (
     UNKNOWN,
     Const,
@@ -23,7 +23,7 @@ from ..values import (
 )
 from .config import namespace_record
 from .core import Core
-from .joins import truth, truth_value
+from .joins import join, truth, truth_value
 from .objects import Builtin, Env, RangeVal, Ref
 
 #: ``getattr(nn, name)`` with a name not known: which class it is, its call tells (if anything)
@@ -38,10 +38,10 @@ class Builtins(Core):
         if name == "range":
             ints = [int_of(a) for a in args]
             if len(ints) == 1:
-                return RangeVal(ints[0])
+                return RangeVal(ints[0], start=const(0))
             if len(ints) >= 2 and ints[0] is not None and ints[1] is not None and (
                     len(ints) == 2 or (ints[2] is not None and ints[2].as_int() == 1)):
-                return RangeVal(ints[1] - ints[0])
+                return RangeVal(ints[1] - ints[0], start=ints[0])
             return RangeVal(None)
         if name == "len" and args:
             a = args[0]
@@ -102,10 +102,15 @@ class Builtins(Core):
                     total = total + i
                 return Int(total)
             return UNKNOWN
-        if name == "zip" and args and all(isinstance(a, Seq) and a.repeated is None for a in args):
-            seqs = [a for a in args if isinstance(a, Seq)]
-            n = min(len(s.items) for s in seqs)
-            return Seq(tuple(Seq(tuple(s.items[i] for s in seqs)) for i in range(n)))
+        if name == "zip" and args and not kwargs:
+            seqs = [tensor_rows(self, a, e) or a for a in args]  # a tensor zips by rows
+            if not all(isinstance(a, Seq) for a in seqs):
+                return UNKNOWN
+            if all(isinstance(a, Seq) and a.repeated is None for a in seqs):
+                known = [a for a in seqs if isinstance(a, Seq)]
+                n = min(len(s.items) for s in known)
+                return Seq(tuple(Seq(tuple(s.items[i] for s in known)) for i in range(n)))
+            return _zip_repeated([a for a in seqs if isinstance(a, Seq)])
         if name == "reversed" and args and isinstance(args[0], Seq):
             a = args[0]
             return Seq(tuple(reversed(a.items)), a.is_list, a.repeated, a.length)
@@ -145,6 +150,30 @@ class Builtins(Core):
         return UNKNOWN
 
 
+def _zip_repeated(seqs: list[Seq]) -> Value:
+    """zip of sequences one of which is known only as n copies of an element: n pairs."""
+    elems: list[Value] = []
+    lengths: list[Expr | None] = []
+    for sq in seqs:
+        if sq.repeated is not None:
+            elems.append(sq.repeated)
+            lengths.append(sq.length)
+            continue
+        if not sq.items:
+            return Seq(())
+        one = sq.items[0]
+        for x in sq.items[1:]:
+            one = join(one, x)
+        elems.append(one)
+        lengths.append(const(len(sq.items)))
+    n: Expr | None = lengths[0]
+    for m in lengths[1:]:
+        if n is None or m is None or n != m:
+            n = None
+            break
+    return Seq((), False, Seq(tuple(elems)), n)
+
+
 def tensor_rows(it: Core, x: Value, node: cst.CSTNode) -> Seq | None:
     """Iterating a tensor gives its rows ``x[i]``, as many as its first axis is long (None
     when its shape is not known well enough to say)."""
@@ -154,7 +183,9 @@ def tensor_rows(it: Core, x: Value, node: cst.CSTNode) -> Seq | None:
 
 
 #: the Python types ``isinstance`` is decided for, on values the engine knows the kind of
-_PY_TYPES = frozenset({"tuple", "list", "int", "float", "str", "dict", "bool", "set"})
+_PY_CLASSES: dict[str, type] = {"tuple": tuple, "list": list, "int": int, "float": float,
+                                 "str": str, "dict": dict, "bool": bool, "set": set}
+_PY_TYPES = frozenset(_PY_CLASSES)
 
 
 def isinstance_of(v: Value, t: Value) -> Value:
@@ -181,9 +212,11 @@ def isinstance_of(v: Value, t: Value) -> Value:
         if qual == "torch.Tensor" or py in ("list", "int", "float", "str", "dict", "bool", "set"):
             return Const(False)
         return UNKNOWN
-    if isinstance(v, Const) and v.value is None:
-        return Const(False) if py is not None or qual in (
-            "torch.Tensor", "torch.nn.utils.rnn.PackedSequence") else UNKNOWN
+    if isinstance(v, Const) and (v.value is None or isinstance(v.value, bool | int | float | str)):
+        # a Python constant: its own type decides, and it is no torch object
+        if py is not None:
+            return Const(isinstance(v.value, _PY_CLASSES[py]))
+        return Const(False) if qual is not None and qual.startswith("torch.") else UNKNOWN
     if isinstance(v, Seq):
         if py in ("tuple", "list"):
             return Const(v.is_list == (py == "list"))

@@ -252,6 +252,8 @@ class Calls(Core):
                  e: cst.Call) -> Value:
         qual = canonical(qual)
         head, _, name = qual.rpartition(".")
+        if qual in ("torch.nn.Embedding.from_pretrained", "nn.Embedding.from_pretrained"):
+            return self.embedding_from_pretrained(args, kwargs, e)
         if head in ("torch.nn", "nn"):
             if name in ("ModuleList", "ModuleDict", "ParameterList"):
                 v = args[0] if args else kwargs.get("modules", Seq((), True))
@@ -282,6 +284,23 @@ class Calls(Core):
         from .. import torchfns
 
         return torchfns.call(self, qual, args, kwargs, e)
+
+    def embedding_from_pretrained(self, args: list[Value], kwargs: dict[str, Value],
+                                  e: cst.Call) -> Value:
+        """``nn.Embedding.from_pretrained(weights)``: an embedding as wide as the weights' second
+        axis (unknown when the weights' shape is)."""
+        w = args[0] if args else kwargs.get("embeddings", UNKNOWN)
+        rows, cols = Int(None), Int(None)
+        if isinstance(w, Tensor) and w.shape is not None and not w.shape.star \
+                and len(w.shape.dims) == 2:
+            rows, cols = Int(w.shape.dims[0]), Int(w.shape.dims[1])
+        known = {p for p, _d in L.SIGNATURES["Embedding"]}
+        params = L.bind_arguments("Embedding", [rows, cols],
+                                  {k: v for k, v in kwargs.items() if k in known
+                                   and k not in ("num_embeddings", "embedding_dim")})
+        layer = L.Layer("Embedding", params, e)
+        layer.node = self.graph.op(self.context, e, "build", "Embedding", self.fm, layer=layer)
+        return layer
 
     def call_method(self, recv: Value, name: str, args: list[Value], kwargs: dict[str, Value],
                     e: cst.Call, env: Env) -> Value:

@@ -253,6 +253,8 @@ class Expressions(Core):
                               "float")
             if attr in ("forward", "__call__"):
                 return base
+            if attr == "from_pretrained" and base.kind == "Embedding":
+                return Ref("torch.nn.Embedding.from_pretrained")  # a classmethod
             if base.kind in ("Sequential", "ModuleList", "ModuleDict") and attr in (
                     "add_module", "append", "extend", "insert", "register_module", "update",
                     "pop"):

@@ -63,6 +63,8 @@ def join(a: Value, b: Value, flag: Flag | None = None) -> Value:
         return Seq(tuple(join(x, y, flag) for x, y in zip(a.items, b.items, strict=True)), a.is_list)
     if isinstance(a, Const) and isinstance(b, Const) and a.value == b.value:
         return a
+    if _number(a) and _number(b):
+        return Int(None)  # a Python number either way (a dropout of 0.1 or 0): which one unknown
     if isinstance(a, L.Layer) and isinstance(b, L.Layer) and a.kind == b.kind:
         if a.cst is b.cst and a.params == b.params:
             return a
@@ -74,6 +76,11 @@ def join(a: Value, b: Value, flag: Flag | None = None) -> Value:
     if type(a) is type(b) and a == b:
         return a
     return UNKNOWN
+
+
+def _number(v: Value) -> bool:
+    return isinstance(v, Int) or (isinstance(v, Const) and isinstance(v.value, int | float)
+                                  and not isinstance(v.value, bool))
 
 
 def join_dicts(a: dict[str, Value], b: dict[str, Value], flag: Flag | None) -> dict[str, Value]:

@@ -149,6 +149,7 @@ class Builtin(Value):
 class RangeVal(Value):
     length: Expr | None
     node: int | None = None
+    start: Expr | None = None  # the first value, when known
 
 
 BUILTINS = frozenset("""range len int float bool isinstance super print zip enumerate list tuple

@@ -26,6 +26,34 @@ from .core import Core
 from .joins import join_dicts, join_loop, truth, uniq
 from .objects import TORCH_LAYER, Env, FuncRef, Obj, RangeVal
 
+#: loops of a known count up to this many passes are run pass by pass
+UNROLL = 8
+
+
+def _straight(body: cst.BaseSuite) -> bool:
+    """No ``break``, ``continue``, ``return`` or ``yield`` anywhere in a loop body."""
+    found = False
+
+    class _Find(cst.CSTVisitor):
+        def visit_Break(self, node: cst.Break) -> None:
+            nonlocal found
+            found = True
+
+        def visit_Continue(self, node: cst.Continue) -> None:
+            nonlocal found
+            found = True
+
+        def visit_Return(self, node: cst.Return) -> None:
+            nonlocal found
+            found = True
+
+        def visit_Yield(self, node: cst.Yield) -> None:
+            nonlocal found
+            found = True
+
+    body.visit(_Find())
+    return not found
+
 
 class Statements(Core):
     """Runs statements on an environment."""
@@ -229,6 +257,19 @@ class Statements(Core):
         count: Expr | None = None
         element: Value = UNKNOWN
         if isinstance(it, RangeVal):
+            n = it.length.as_int() if it.length is not None else None
+            if n is not None and n <= 0:
+                return  # range(0): the body never runs
+            if n is not None and n <= UNROLL and _straight(stmt.body):
+                # a short loop of known count whose body always runs to its end: each pass
+                # in turn, with its index when the start is known
+                for i in range(n):
+                    index = Int(it.start + i if it.start is not None else None)
+                    self.assign(stmt.target, index, env)
+                    self.exec_block(stmt.body, env)
+                    if env.dead:
+                        break
+                return
             count, element = it.length, Int(None)
         elif isinstance(it, Seq):
             if it.repeated is None:
