@@ -433,8 +433,26 @@ def load_definitions(path: str, name: str = PRIVATE
             return mod, {"type": "SystemExit", "message": f"sys.exit({exc.code})",
                          "line": st.lineno, "stage": "definitions", "frames": [st.lineno]}, skipped
         except BaseException as exc:
+            real = _imported_as_itself(path)
+            if real is not None:
+                return real, None, skipped
             return mod, _error(exc, path, "definitions"), skipped
     return mod, None, skipped
+
+
+def _imported_as_itself(path: str) -> types.ModuleType | None:
+    """The file as its own package imported it (under its real name) while its definitions
+    ran: a file that registers itself in a registry cannot run twice, and its package's import
+    already ran it."""
+    _root, pkg = package_of(path)
+    if not pkg:
+        return None
+    stem = os.path.splitext(os.path.basename(path))[0]
+    real = sys.modules.get(pkg if stem == "__init__" else f"{pkg}.{stem}")
+    file = getattr(real, "__file__", None)
+    if real is None or not file or _real(file) != _real(path):
+        return None
+    return real
 
 
 def _params(cls: Any, args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -540,8 +558,17 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
             tried.append(f"the arguments of {name}(...) at {where} cannot be evaluated from "
                          f"the file's definitions ({type(exc).__name__}: {msg})")
             continue
+        called = _call_class(call, ns, cls)
+        try:
+            inspect.signature(called).bind(*a, **k)
+        except TypeError as exc:  # the file's own call does not fit the class (stale code)
+            tried.append(f"the call {name}(...) at {where} does not fit its constructor "
+                         f"({exc})")
+            continue
+        except ValueError:
+            pass
         args, kwargs = list(a), dict(k)
-        cls = _call_class(call, ns, cls)
+        cls = called
         out["ctor_source"] = "call"
         out["ctor_line"] = call.get("line")
         found = True
@@ -869,7 +896,16 @@ def _forked(fn: Any, path: str, out_path: str, timeout: float, memory_mb: int) -
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             sys.argv = [path]  # a parser the file runs sees no options: its defaults
             os.chdir(os.path.dirname(os.path.abspath(path)))
-            sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+            folder = os.path.dirname(os.path.abspath(path))
+            root, pkg = package_of(path)
+            # a file in a package is imported from the package's root (its own folder first
+            # would make ``dnc/dnc.py`` shadow the package ``dnc``); its neighbours stay
+            # importable after everything else, as a script importing them expects
+            if pkg:
+                sys.path.insert(0, root)
+                sys.path.append(folder)
+            else:
+                sys.path.insert(0, folder)
             res = fn()
             with open(out_path, "w") as fh:
                 json.dump(res, fh, default=repr)

@@ -27,7 +27,8 @@ _PURE_DOTTED = (
     "environ.get", "os.getenv", "logging.getLogger", "argparse.ArgumentParser",
     "argparse.Namespace", "collections.namedtuple", "types.SimpleNamespace", "math.",
     "os.path.", "typing.", "dataclasses.field", "functools.partial", "torch.get_default_dtype",
-    "string.", "np.float32", "np.int64", "torch.float", "torch.long",
+    "string.", "np.float32", "np.int64", "torch.float", "torch.long", "torch.finfo",
+    "torch.iinfo", "np.finfo", "np.iinfo", "numpy.finfo",
 )
 #: methods of a configuration object (an argparse parser) kept as statements
 _CONFIG_METHODS = {"add_argument", "add_argument_group", "set_defaults",
@@ -197,6 +198,35 @@ def definitions(source: str, path: str) -> tuple[list[ast.Module], list[int]]:
     return kept, skipped
 
 
+def _root_name(e: ast.expr) -> str | None:
+    while isinstance(e, ast.Attribute | ast.Subscript | ast.Call):
+        e = e.func if isinstance(e, ast.Call) else e.value
+    return e.id if isinstance(e, ast.Name) else None
+
+
+def _mutated(st: ast.stmt) -> set[str]:
+    """Names whose object a statement may change: a method called on it as a statement, an
+    attribute or item assigned."""
+    out: set[str] = set()
+    if isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) \
+            and isinstance(st.value.func, ast.Attribute):
+        name = _root_name(st.value.func)
+        if name:
+            out.add(name)
+    targets: list[ast.expr] = []
+    if isinstance(st, ast.Assign):
+        targets = list(st.targets)
+    elif isinstance(st, ast.AugAssign | ast.AnnAssign):
+        targets = [st.target]
+    for t in targets:
+        for n in ast.walk(t):
+            if isinstance(n, ast.Attribute | ast.Subscript):
+                name = _root_name(n)
+                if name:
+                    out.add(name)
+    return out
+
+
 def instantiation_sources(source: str, class_name: str) -> list[dict[str, Any]]:
     """Each call ``ClassName(...)`` in the file, module-level ones first: its line, whether it
     is at module level, and its arguments as a call of ``__lstm_lint_args__`` (source text).
@@ -235,6 +265,11 @@ def instantiation_sources(source: str, class_name: str) -> list[dict[str, Any]]:
             if isinstance(st, ast.Assign) and len(st.targets) == 1 \
                     and isinstance(st.targets[0], ast.Name):
                 seen[st.targets[0].id] = ast.unparse(st.value)
+            else:
+                # a value changed after its assignment (``dataset.load_data(...)``,
+                # ``cfg.hidden = 64``) is no longer what the assignment alone gives
+                for name in _mutated(st):
+                    seen.pop(name, None)
 
     block(tree.body, {})
     out: list[dict[str, Any]] = []
