@@ -188,3 +188,27 @@ def test_a_file_in_a_package_runs_its_relative_imports(capsys):
     [f] = json.loads(capsys.readouterr().out)
     assert f["confirmation"]["verdict"] == "confirmed", f
     assert "[3, 7, 12]" in f["confirmation"]["evidence"]  # HIDDEN = 12 from .util
+
+
+def test_a_module_named_like_its_package_runs_its_relative_imports(capsys):
+    path = CONFIRM / "pkg_shadow" / "shadow" / "shadow.py"
+    assert main(["--format", "json", "--confirm", str(path)]) == 1
+    [f] = json.loads(capsys.readouterr().out)
+    assert f["confirmation"]["verdict"] == "confirmed", f
+    assert "[3, 7, 12]" in f["confirmation"]["evidence"]  # HIDDEN = 12 from .util
+
+
+def test_a_value_changed_after_its_assignment_is_not_taken_from_the_prelude():
+    src = ("if __name__ == '__main__':\n"
+           "    cfg = Config()\n"
+           "    data = Dataset(cfg)\n"
+           "    data.load('train.txt')\n"
+           "    model = Net(cfg, len(data.vocab), data.vectors)\n")
+    [call] = instantiation_sources(src, "Net")
+    assert call["prelude"] == {"cfg": "Config()"}
+    assert call["parts"] == {"args": ["cfg", "len(data.vocab)", "data.vectors"], "kwargs": {}}
+
+
+def test_constants_from_finfo_are_definitions():
+    kept, skipped = definitions("import torch\nEPS = torch.finfo(torch.float32).eps\n", "s.py")
+    assert len(kept) == 2 and skipped == []
