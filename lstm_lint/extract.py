@@ -189,6 +189,35 @@ def _import_from(fm: FileModel, node: cst.ImportFrom) -> None:
         fm.imports[local] = canonical(f"{mod}.{name}" if mod else name)
 
 
+def imported_names(fm: FileModel, node: cst.Import | cst.ImportFrom) -> dict[str, str]:
+    """The names an import statement binds, each to the dotted name it refers to (torch's
+    canonical): for an import inside a function (``from torch.nn.modules.rnn import LSTM``)."""
+    from .index import absolute
+
+    out: dict[str, str] = {}
+    if isinstance(node, cst.Import):
+        for alias in node.names:
+            full = _module_name(alias.name)
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                out[alias.asname.name.value] = canonical(full)
+            else:
+                first = full.split(".")[0]
+                out[first] = first
+        return out
+    if isinstance(node.names, cst.ImportStar):
+        return out
+    mod = _module_name(node.module) if node.module is not None else ""
+    if node.relative:
+        mod = absolute(fm.package, len(node.relative), mod, fm.path)
+    for alias in node.names:
+        name = _module_name(alias.name)
+        local = name
+        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            local = alias.asname.name.value
+        out[local] = canonical(f"{mod}.{name}" if mod else name)
+    return out
+
+
 def mark_modules(classes: object, outside: dict[str, ClassInfo], fallback: bool = True,
                  plain: set[str] | frozenset[str] = frozenset()) -> None:
     """Decide which classes are ``nn.Module``s: by base, transitively, across files.

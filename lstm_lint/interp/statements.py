@@ -24,7 +24,7 @@ from ..values import (
 from .builtins import tensor_rows
 from .core import Core
 from .joins import join_dicts, join_loop, truth, uniq
-from .objects import TORCH_LAYER, Env, FuncRef, Obj, RangeVal
+from .objects import TORCH_LAYER, Env, FuncRef, Obj, RangeVal, Ref
 
 #: loops of a known count up to this many passes are run pass by pass
 UNROLL = 8
@@ -125,7 +125,12 @@ class Statements(Core):
             env.dead = True
             env.broke = env.broke or isinstance(s, cst.Break)
         elif isinstance(s, cst.Import | cst.ImportFrom):
-            pass
+            # an import inside a function binds a local name (``from torch.nn.modules.rnn
+            # import LSTM`` in an __init__): resolved as the file's own imports are
+            from ..extract import imported_names
+
+            for local, qual in imported_names(self.fm, s).items():
+                env.vars[local] = Ref(qual)
 
     def assign(self, target: cst.BaseExpression, v: Value, env: Env) -> None:
         if isinstance(target, cst.Name):
