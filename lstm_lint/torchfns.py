@@ -833,8 +833,59 @@ def _split(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, 
         dims[d] = part
         t = it.record("split", e, [x], x.with_(shape=Shape(tuple(dims)), width_note=None),
                       label="chunk")
+        if part is None:
+            # not a multiple of k: torch may give fewer than k chunks (4 rows in 3 chunks
+            # are 2 + 2), so neither their number nor their sizes are known
+            return Seq((), False, t, None)
         return Seq(tuple(t for _ in range(k)))
+    if name in ("split", "split_with_sizes") and (args or kwargs):
+        sizes_v = args[0] if args else kwargs.get(
+            "split_size_or_sections", kwargs.get("split_size", kwargs.get("split_sizes", UNKNOWN)))
+        dim = int_of(_arg(args, kwargs, 1, "dim", Int(const(0))))
+        if x.shape is None or x.shape.star or dim is None or dim.as_int() is None:
+            return Seq((), False, Tensor(None), None)
+        d = dim.as_int()
+        assert d is not None
+        if not -len(x.shape.dims) <= d < len(x.shape.dims):
+            return Seq((), False, Tensor(None), None)
+        return _split_sizes(it, x, d, sizes_v, e)
     return Seq((), False, Tensor(None), None)
+
+
+def _split_sizes(it: Core, x: Tensor, d: int, sizes_v: Value, e: cst.Call) -> Value:
+    """``x.split(s, dim)`` (pieces of s, the last one shorter) or ``x.split([a, b], dim)``."""
+    assert x.shape is not None
+    axis = x.shape.dims[d]
+
+    def piece(n: Expr | None) -> Tensor:
+        dims = list(x.shape.dims)  # type: ignore[union-attr]
+        dims[d] = n
+        return x.with_(shape=Shape(tuple(dims)), width_note=None, hole=None)
+
+    if isinstance(sizes_v, Seq) and sizes_v.repeated is None:
+        parts = [int_of(v) for v in sizes_v.items]
+        if len(parts) > 16:
+            return Seq((), False, piece(None), const(len(parts)))
+        out = tuple(it.record("split", e, [x], piece(n), label="split") for n in parts)
+        return Seq(out)
+    s = int_of(sizes_v)
+    sc = s.as_int() if s is not None else None
+    if s is None or sc is not None and sc <= 0:
+        return Seq((), False, piece(None), None)
+    if sc == 1:
+        one = it.record("split", e, [x], piece(const(1)), label="split")
+        return Seq((), False, one, axis)
+    if axis is not None:
+        n = axis.floordiv(s)
+        if n * s == axis:  # a multiple: equal pieces
+            one = it.record("split", e, [x], piece(s), label="split")
+            return Seq((), False, one, n)
+        ac = axis.as_int()
+        if ac is not None and sc is not None and ac // sc < 16:
+            full = it.record("split", e, [x], piece(s), label="split")
+            last = piece(const(ac % sc))
+            return Seq(tuple(full for _ in range(ac // sc)) + (last,))
+    return Seq((), False, piece(None), None)
 
 
 #: functional regression losses, checked like their modules (per-step predictions vs one

@@ -593,3 +593,91 @@ class Net(nn.Module):
         return track_mask, torch.logical_not(track_mask), out
 ''', {"n_in": 5, "hidden": 11}, ["float32[3,7,5]", "float32[3,7,5]"])
     assert static == [(3, 5), (3, 5), (3, 7, 11)] == real
+
+
+def test_split_into_pieces(tmp_path):
+    # one step at a time (split(1, dim=1)), pieces of a size, and sizes listed
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, hidden):
+        super().__init__()
+        self.lstm1 = nn.LSTMCell(1, hidden)
+        self.linear = nn.Linear(hidden, 1)
+        self.hidden = hidden
+
+    def forward(self, input, future=0):
+        outputs = []
+        h_t = torch.zeros(input.size(0), self.hidden)
+        c_t = torch.zeros(input.size(0), self.hidden)
+        for input_t in input.split(1, dim=1):
+            h_t, c_t = self.lstm1(input_t, (h_t, c_t))
+            output = self.linear(h_t)
+            outputs += [output]
+        for i in range(future):
+            h_t, c_t = self.lstm1(output, (h_t, c_t))
+            output = self.linear(h_t)
+            outputs += [output]
+        a, b = torch.split(input, [2, 5], dim=1)
+        pieces = input.split(2, dim=1)
+        return torch.cat(outputs, dim=1), a, b, pieces[0], pieces[-1], torch.stack(
+            input.split(7, 1))
+''', {"hidden": 11}, ["float32[3,7]"])
+    assert static == [(3, 7), (3, 2), (3, 5), (3, 2), (3, 1), (1, 3, 7)] == real
+
+
+def test_chunk_of_an_axis_that_is_not_a_multiple_is_not_counted(tmp_path):
+    torch = pytest.importorskip("torch")
+    assert len(torch.randn(4, 2).chunk(3)) == 2  # 2 + 2, not three chunks
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden)
+
+    def forward(self, x):
+        out, h = self.rnn(x)
+        return out.chunk(3, dim=0)
+''', {"n_in": 5, "hidden": 11}, ["float32[4,2,5]"])
+    assert real == [(2, 2, 11), (2, 2, 11)] and static is None
+
+
+def test_np_prod_of_a_shape(tmp_path):
+    static, real = run_both(tmp_path, '''
+import numpy as np
+
+
+class Net(nn.Module):
+    def __init__(self, state_shape, action_shape, hidden):
+        super().__init__()
+        self.fc1 = nn.Linear(int(np.prod(state_shape)), hidden)
+        self.nn = nn.LSTM(hidden, hidden, batch_first=True)
+        self.fc2 = nn.Linear(hidden, int(np.prod(action_shape)))
+        self.sigma = nn.Parameter(torch.zeros(int(np.prod(action_shape)), 1))
+
+    def forward(self, obs):
+        obs, (h, c) = self.nn(self.fc1(obs))
+        return self.fc2(obs[:, -1]), self.sigma
+''', {"state_shape": [4, 5], "action_shape": [2], "hidden": 11}, ["float32[3,7,20]"])
+    assert static == [(3, 2), (2, 1)] == real
+
+
+def test_lists_of_unknown_length_added_and_repeated(tmp_path):
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, layers):
+        super().__init__()
+        self.rnn = nn.LSTM(n_in, hidden, layers, bidirectional=True)
+        self.layers = layers
+
+    def forward(self, x):
+        out, (h, c) = self.rnn(x)
+        steps = []
+        for row in out:
+            if row.sum() > 1e9:
+                break
+            steps += [row]
+        both = steps + [out[0]]
+        mask = torch.cat(2 * [torch.eye(self.layers)])
+        return torch.stack(both, dim=1), mask
+''', {"n_in": 5, "hidden": 11, "layers": 2}, ["float32[7,3,5]"])
+    assert static == [(3, None, 22), (4, 2)] and real == [(3, 8, 22), (4, 2)]

@@ -11,6 +11,7 @@ import libcst as cst
 
 from .. import layers as L
 from ..extract import FileModel, canonical, dotted
+from ..symbolic import const
 from ..values import (
     UNKNOWN,
     Const,
@@ -20,6 +21,7 @@ from ..values import (
     Seq,
     Tensor,
     Value,
+    int_of,
 )
 from .builtins import CHOSEN_NN_CLASS, str_method
 from .config import CONFIG_NAME, config_call
@@ -252,6 +254,8 @@ class Calls(Core):
                  e: cst.Call) -> Value:
         qual = canonical(qual)
         head, _, name = qual.rpartition(".")
+        if qual in ("numpy.prod", "math.prod") and len(args) == 1 and not kwargs:
+            return _product(args[0])
         if qual in ("torch.nn.Embedding.from_pretrained", "nn.Embedding.from_pretrained"):
             return self.embedding_from_pretrained(args, kwargs, e)
         if head in ("torch.nn", "nn"):
@@ -369,3 +373,22 @@ def chosen_rnn_kind(args: Sequence[Value], kwargs: dict[str, Value]) -> str | No
     if "bidirectional" in kwargs:
         return "RNN" if "nonlinearity" in kwargs else L.ANY_RNN
     return None
+
+
+def _product(v: Value) -> Value:
+    """``np.prod(shape)`` / ``math.prod(shape)`` of sizes: their product (unknown otherwise)."""
+    if isinstance(v, Int):
+        return v
+    if isinstance(v, Const) and isinstance(v.value, int) and not isinstance(v.value, bool):
+        return Int(const(v.value))
+    if isinstance(v, Seq) and v.repeated is None:
+        total = const(1)
+        for item in v.items:
+            if isinstance(item, Const) and isinstance(item.value, bool):
+                return Int(None)
+            n = int_of(item)
+            if n is None:
+                return Int(None)
+            total = total * n
+        return Int(total)
+    return UNKNOWN

@@ -21,7 +21,7 @@ from ..values import (
     int_of,
 )
 from .core import Core
-from .joins import is_none
+from .joins import is_none, join
 from .objects import Env, Obj
 
 
@@ -54,6 +54,18 @@ class Operators(Core):
         if isinstance(a, Seq) and isinstance(b, Seq) and op == "Add" \
                 and a.repeated is None and b.repeated is None:
             return Seq(a.items + b.items, a.is_list)
+        if isinstance(a, Seq) and isinstance(b, Seq) and op == "Add":
+            # a list of unknown length grown by another: as many elements as both, each one
+            # of either's
+            elems = [v for v in (a.repeated, b.repeated) if v is not None] + [*a.items, *b.items]
+            one = elems[0]
+            for v in elems[1:]:
+                one = join(one, v)
+            la = a.length if a.repeated is not None else const(len(a.items))
+            lb = b.length if b.repeated is not None else const(len(b.items))
+            return Seq((), a.is_list, one, la + lb if la is not None and lb is not None else None)
+        if isinstance(b, Seq) and op == "Multiply" and isinstance(a, Int):
+            a, b = b, a  # 2 * [x] is [x] * 2
         if isinstance(a, Seq) and op == "Multiply" and isinstance(b, Int) and b.expr is not None \
                 and a.repeated is None and len(a.items) == 1:
             return Seq((), a.is_list, a.items[0], b.expr)
