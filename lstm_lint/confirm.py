@@ -41,7 +41,7 @@ from .catalogue import all_rules, rule_by_code
 from .confirm_defs import instantiation_sources
 from .confirm_sizes import evaluate
 from .dataflow import Dataflow
-from .evidence import lines_of
+from .evidence import ObservedOp, RunError, lines_of
 from .extract import ClassInfo, FileModel
 from .infer import Interpreter
 from .layers import Layer
@@ -126,8 +126,8 @@ class Evidence:
     """What the child saw for one class."""
 
     cls: str
-    ops: list[dict[str, Any]]
-    error: dict[str, Any] | None
+    ops: list[ObservedOp]
+    error: RunError | None
     warnings: list[str]
     method: str | None
     device: str
@@ -147,13 +147,14 @@ class Evidence:
     no_value: list[str] = field(default_factory=list)
     #: ``.cuda()`` calls made no-ops (no CUDA device)
     cuda_on_cpu: int = 0
+    #: where the constructor's values came from
+    built_from: str = ""
 
     def __post_init__(self) -> None:
         self.key = self.key or self.cls
 
-    def ops_at(self, line: int, names: Sequence[str] = ()) -> list[dict[str, Any]]:
-        return [o for o in self.ops if o.get("line") == line
-                and (not names or o.get("name") in names)]
+    def ops_at(self, line: int, names: Sequence[str] = ()) -> list[ObservedOp]:
+        return [o for o in self.ops if o.line == line and (not names or o.name in names)]
 
 
 def _to_json(v: Value) -> Any:
@@ -322,7 +323,16 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
             source = f"the call at {file}:{context['line']}" if calls else "defaults"
         elif kind is None:
             calls = instantiation_sources(fm.text, cls.name)[:5]
-            source = f"the file's own call at line {calls[0]['line']}" if calls else "defaults"
+            # then the scripts beside the file that build the class (train.py)
+            for other in _builders(project, fm, cls.name):
+                calls += [dict(c, path=os.path.abspath(other.path))
+                          for c in instantiation_sources(other.text, cls.name)[:2]
+                          if not c.get("in_class")]
+            if calls and calls[0].get("path"):
+                source = f"the call at {os.path.basename(calls[0]['path'])}:{calls[0]['line']}"
+            else:
+                source = f"the file's own call at line {calls[0]['line']}" if calls \
+                    else "defaults"
         else:
             source = "the constructor's defaults"
         kwargs = dict(fill)
@@ -391,6 +401,16 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
         specs.append(spec)
     plan.inputs = specs
     return plan
+
+
+def _builders(project: Any, fm: FileModel, name: str) -> list[Any]:
+    """Scripts beside the file that build class ``name`` (as the engine finds them)."""
+    if project is None or not hasattr(project, "builders"):
+        return []
+    try:
+        return list(project.builders(fm, [name]))
+    except Exception:  # a script that cannot be read is no source of values
+        return []
 
 
 def _value(v: Any) -> Value:
@@ -631,17 +651,18 @@ def script_verdict(f: Finding, script: dict[str, Any] | None) -> tuple[str | Non
         return None, ""
     if script.get("failed"):
         return None, f"the file's own module-level run: {script['failed']}"
-    err = script.get("error")
-    if err is None:
+    raw = script.get("error")
+    if raw is None:
         return None, "the file's own module-level run finished without error"
-    where = f" at line {err['line']}" if err.get("line") else ""
-    said = f"the file's own module-level run raised {err['type']}{where}: {err['message']}"
-    through = _near(err.get("frames") or [], lines_of(f))
+    err = RunError.from_child(raw)
+    where = f" at line {err.line}" if err.line else ""
+    said = f"the file's own module-level run raised {err.type}{where}: {err.message}"
+    through = _near(err.frames, lines_of(f))
     rule = rule_by_code(f.code)
     kinds = rule.confirm_error if rule is not None else None
-    if through is not None and kinds is not None and err["type"] in kinds[0] \
-            and re.search(kinds[1], err["message"]):
-        via = f" (its traceback passes through line {through})" if through != err.get("line") \
+    if through is not None and kinds is not None and err.type in kinds[0] \
+            and re.search(kinds[1], err.message):
+        via = f" (its traceback passes through line {through})" if through != err.line \
             else ""
         return "confirmed", said + via
     return None, said
@@ -778,6 +799,9 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
             verdict = (verdict[0], verdict[1] + _notes(runs))
         f.confirmation = {"verdict": verdict[0], "evidence": verdict[1], "method": run_method,
                           "device": dev or (script or {}).get("device")}
+        built = sorted({e.built_from for e in runs if e.built_from})
+        if built and run_method != "script":
+            f.confirmation["built"] = "; ".join(built)
         if home in by_key and by_key[home].context is not None:
             f.confirmation["context"] = by_key[home].source
         elif f.via and f.owner:
@@ -803,12 +827,12 @@ def _crashes_for_any_batch_and_length(path: str, extra: list[Finding], evidence:
     of their values produce (a kernel longer than a short sequence) is no finding."""
     keep: list[Finding] = []
     for f in extra:
-        ev = next((e for e in evidence if e.error and e.error.get("line") == f.line
+        ev = next((e for e in evidence if e.error is not None and e.error.line == f.line
                    and not e.invented), None)
         plan = plans.get(ev.key) if ev is not None else None
         if ev is None or plan is None:
             continue
-        if ev.error is not None and ev.error.get("stage") == "construct":
+        if ev.error is not None and ev.error.stage == "construct":
             keep.append(f)  # nothing of the inputs is involved
             continue
         req = plan.request()
@@ -817,9 +841,10 @@ def _crashes_for_any_batch_and_length(path: str, extra: list[Finding], evidence:
         more = worker().run({"path": os.path.abspath(path), "device": device,
                              "timeout": timeout, "memory_mb": memory_mb, "classes": [req],
                              "calls": [], "script": False}, budget=timeout + 40)
-        again = (more.get("classes") or [{}])[0].get("error") or {}
-        first = ev.error or {}
-        if again.get("line") == f.line and again.get("type") == first.get("type"):
+        raw = (more.get("classes") or [{}])[0].get("error")
+        again = RunError.from_child(raw) if raw else None
+        if again is not None and ev.error is not None and again.line == f.line \
+                and again.type == ev.error.type:
             if f.confirmation is not None:
                 f.confirmation["evidence"] += (f" (again with B={OTHER_BATCH_TIME['B']}, "
                                                f"T={OTHER_BATCH_TIME['T']})")
@@ -845,9 +870,9 @@ def _evidence(result: dict[str, Any], plans: dict[str, ClassPlan]
     (by plan key)."""
     failed = result.get("failed")
     if failed is None and result.get("error"):
-        err = result["error"]
-        where = f" (line {err['line']})" if err.get("line") else ""
-        failed = f"running the file's definitions raised {err['type']}{where}: {err['message']}"
+        ferr = RunError.from_child(result["error"])
+        where = f" (line {ferr.line})" if ferr.line else ""
+        failed = f"running the file's definitions raised {ferr.type}{where}: {ferr.message}"
     dev = result.get("device") or "cpu"
     why: dict[str, str] = {}
     for key, p in plans.items():
@@ -872,22 +897,37 @@ def _evidence(result: dict[str, Any], plans: dict[str, ClassPlan]
             why[key] = (f"{name} not run: no value for constructor parameter {used['name']!r} "
                         f"({what}), which {stage} uses{at}: give --args or build the model "
                         "in the file")
-        err = c.get("error")
+        err = RunError.from_child(c["error"]) if c.get("error") is not None else None
         if err is not None and plan is not None:
-            where = f" at line {err['line']}" if err.get("line") else ""
-            stage = {"construct": "building", "forward": "running"}.get(err.get("stage"),
+            where = f" at line {err.line}" if err.line else ""
+            stage = {"construct": "building", "forward": "running"}.get(err.stage or "",
                                                                          "running")
-            why[key] = f"{stage} {name} raised {err['type']}{where}: {err['message']}"
+            why[key] = f"{stage} {name} raised {err.type}{where}: {err.message}"
         invented = bool(plan and (plan.invented or c.get("no_value") or c.get("ctor_filled"))
                         and (c.get("ctor_source") != "call" or c.get("ctor_filled")))
-        evidence.append(Evidence(name, c.get("ops", []), err, c.get("warnings", []),
+        evidence.append(Evidence(name, [ObservedOp.from_child(o) for o in c.get("ops", [])],
+                                 err, c.get("warnings", []),
                                  c.get("method"), dev, c.get("output"),
                                  {"B": BATCH_SIZE, "T": TIME_SIZE, **(c.get("env") or {})},
                                  c.get("fx_error", ""), why.get(key, ""), invented,
                                  list(c.get("constraints_broken") or []),
                                  dict(c.get("constructor") or {}), c.get("wall_s"), key,
-                                 list(c.get("no_value") or []), int(c.get("cuda_on_cpu") or 0)))
+                                 list(c.get("no_value") or []), int(c.get("cuda_on_cpu") or 0),
+                                 _built_from(c, plan)))
     return evidence, failed, why
+
+
+def _built_from(c: dict[str, Any], plan: ClassPlan | None) -> str:
+    """Where a run's constructor values came from, in words."""
+    if c.get("ctor_source") != "call":
+        return plan.source if plan is not None else ""
+    where = f"{os.path.basename(c['ctor_path'])}:{c.get('ctor_line')}" if c.get("ctor_path") \
+        else f"line {c.get('ctor_line')}"
+    text = f"the call at {where}"
+    if c.get("ctor_filled"):
+        text += (", with " + ", ".join(c["ctor_filled"]) + " not evaluable there (a size "
+                 "gets a prime, anything else a placeholder)")
+    return text
 
 
 def _verdict(f: Finding, evidence: list[Evidence], spans: dict[str, tuple[int, int]],
@@ -923,12 +963,11 @@ def _in_file(e: Evidence, path: str) -> Evidence:
     """The run as seen from another file's lines: its ops placed there (``op["at"]``), its
     error at that file's innermost line of the traceback (none when the crash did not pass
     through it: the run then did not run clean there either)."""
-    ops = [dict(o, line=o["at"][1]) for o in e.ops if o.get("at") and o["at"][0] == path]
+    ops = [replace(o, line=o.at[1]) for o in e.ops if o.at and o.at[0] == path]
     err = None
     if e.error is not None:
-        err = dict(e.error, line=(e.error.get("at") or {}).get(path),
-                   frames=[(e.error.get("at") or {}).get(path)] if (e.error.get("at") or {})
-                   .get(path) else [])
+        line = e.error.at.get(path)
+        err = replace(e.error, line=line, frames=[line] if line else [])
     return replace(e, ops=ops, error=err)
 
 
@@ -938,16 +977,16 @@ def _unexplained_crashes(fm: FileModel, findings: list[Finding],
     extra: list[Finding] = []
     for ev in evidence:
         err = ev.error
-        if err is None or err.get("line") is None or ev.invented or ev.cls.endswith("()"):
+        if err is None or err.line is None or ev.invented or ev.cls.endswith("()"):
             continue
-        if err.get("type") not in SHAPE_ERRORS or err.get("stage") not in ("construct", "forward"):
+        if err.type not in SHAPE_ERRORS or err.stage not in ("construct", "forward"):
             continue
-        line = err["line"]
+        line = err.line
         if any(any(abs(ln - line) <= 1 for ln in lines_of(f)) for f in findings
                if os.path.realpath(f.path) == os.path.realpath(fm.path)):
             continue
         # a crash through a finding in another file's code (a child module) is explained
-        at = err.get("at") or {}
+        at = err.at
         if any(any(abs(ln - at[os.path.realpath(f.path)]) <= 1 for ln in lines_of(f))
                for f in findings if os.path.realpath(f.path) in at):
             continue
@@ -955,9 +994,9 @@ def _unexplained_crashes(fm: FileModel, findings: list[Finding],
             continue
         extra.append(Finding(
             "LST900", "runtime-shape-error", "error",
-            f"LST900 running {ev.cls} raised {err['type']}: {err['message']}", fm.path, None, fm,
+            f"LST900 running {ev.cls} raised {err.type}: {err.message}", fm.path, None, fm,
             line, 1, line, 1,
-            confirmation={"verdict": "confirmed", "evidence": f"{err['type']}: {err['message']}",
+            confirmation={"verdict": "confirmed", "evidence": f"{err.type}: {err.message}",
                           "method": ev.method, "device": ev.device}))
     return extra
 
@@ -995,9 +1034,10 @@ def observe_shapes(fm: FileModel, project: Any, cls_name: str | None, args_json:
                                            "source": p.source}
             continue
         obs = c.get("output")
-        err = c.get("error")
-        if err:
-            verdict, detail = "unconfirmed", f"{err['type']}: {err['message']}"
+        raw = c.get("error")
+        if raw:
+            err = RunError.from_child(raw)
+            verdict, detail = "unconfirmed", f"{err.type}: {err.message}"
         elif static == shape_str(obs):
             verdict, detail = "confirmed", ""
         elif "?" in static or any(ch.isalpha() for ch in static):

@@ -576,16 +576,25 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
     if not found:
         # the first call argument by argument: each one the definitions give, the others as
         # a parameter without a value gets them (a prime for a size, else a placeholder)
-        # (not a call inside a class: its arguments are the enclosing method's parameters)
-        for call in [c for c in req.get("calls") or [] if not c.get("in_class")][:1]:
+        # (not a call inside a class: its arguments are the enclosing method's parameters);
+        # of several calls, the one that leaves the fewest values to placeholders
+        best: tuple[int, int] | None = None
+        for i, call in enumerate([c for c in req.get("calls") or []
+                                  if not c.get("in_class")][:5]):
             ns, where, _why = _call_namespace(call, mod, path)
             parts = _eval_parts(call, ns, cls, fill) if ns is not None else None
             if parts is None or ns is None:
                 continue
-            args, kwargs, filled = parts
+            a, k, filled = parts
+            holes = sum(1 for v in [*a, *k.values()] if isinstance(v, LstmLintNoValue))
+            if best is not None and (holes, i) >= best:
+                continue
+            best = (holes, i)
+            args, kwargs = a, k
             cls = _call_class(call, ns, cls)
             out["ctor_source"] = "call"
             out["ctor_line"] = call.get("line")
+            out["ctor_path"] = call.get("path")
             out["ctor_filled"] = filled
             found = True
         if not found and tried and not req.get("fallback"):
@@ -755,23 +764,36 @@ def _eval_parts(call: dict[str, Any], ns: dict[str, Any], cls: Any, fill: dict[s
 
 def _eval_call(call: dict[str, Any], ns: dict[str, Any]) -> tuple[Any, Any]:
     """The arguments of the file's own call, evaluated among its definitions; names the call
-    needs from the function around it are evaluated from that function's assignments."""
+    needs from the code around it are evaluated from the assignments before it (each with
+    the configuration calls made on it afterwards: ``parser.add_argument(...)``)."""
     glob = {**ns, "__lstm_lint_args__": lambda *a, **k: (a, k)}
-    prelude: dict[str, str] = call.get("prelude") or {}
+    prelude: dict[str, Any] = call.get("prelude") or {}
     local: dict[str, Any] = {}
 
-    def ev(src: str, depth: int) -> Any:
+    def run(src: str, depth: int, mode: str) -> Any:
         for _ in range(len(prelude) + 1):
             try:
+                if mode == "exec":
+                    exec(src, glob, local)  # noqa: S102
+                    return None
                 return eval(src, glob, local)  # noqa: S307
             except NameError as exc:
                 missing = exc.name
                 if missing is None or missing in local or missing not in prelude or depth > 8:
                     raise
-                local[missing] = ev(prelude[missing], depth + 1)
+                entry = prelude[missing]
+                if isinstance(entry, str):
+                    local[missing] = run(entry, depth + 1, "eval")
+                    continue
+                local[missing] = run(entry["expr"], depth + 1, "eval")
+                for stmt in entry.get("then", []):
+                    try:
+                        run(stmt, depth + 1, "exec")
+                    except Exception:  # noqa: BLE001 - a setup step the run cannot replay
+                        continue
         return eval(src, glob, local)  # noqa: S307
 
-    result: tuple[Any, Any] = ev(call["call"], 0)
+    result: tuple[Any, Any] = run(call["call"], 0, "eval")
     return result
 
 

@@ -204,15 +204,27 @@ def _root_name(e: ast.expr) -> str | None:
     return e.id if isinstance(e, ast.Name) else None
 
 
-def _mutated(st: ast.stmt) -> set[str]:
-    """Names whose object a statement may change: a method called on it as a statement, an
-    attribute or item assigned."""
-    out: set[str] = set()
+def _configured(st: ast.stmt) -> str | None:
+    """``parser.add_argument(...)`` (a configuration method called as a statement on a
+    name): the name."""
+    if isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) \
+            and isinstance(st.value.func, ast.Attribute) \
+            and st.value.func.attr in _CONFIG_METHODS - {"parse_args", "parse_known_args", "get",
+                                                         "copy"} \
+            and isinstance(st.value.func.value, ast.Name):
+        return st.value.func.value.id
+    return None
+
+
+def _mutated(st: ast.stmt) -> set[tuple[str, str | None]]:
+    """Names whose object a statement may change, each with the attribute it sets (None: any
+    change, a method called on it as a statement or an item assigned)."""
+    out: set[tuple[str, str | None]] = set()
     if isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) \
             and isinstance(st.value.func, ast.Attribute):
         name = _root_name(st.value.func)
         if name:
-            out.add(name)
+            out.add((name, None))
     targets: list[ast.expr] = []
     if isinstance(st, ast.Assign):
         targets = list(st.targets)
@@ -222,8 +234,10 @@ def _mutated(st: ast.stmt) -> set[str]:
         for n in ast.walk(t):
             if isinstance(n, ast.Attribute | ast.Subscript):
                 name = _root_name(n)
-                if name:
-                    out.add(name)
+                if not name:
+                    continue
+                plain = isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+                out.add((name, n.attr if plain and isinstance(n, ast.Attribute) else None))
     return out
 
 
@@ -244,9 +258,9 @@ def instantiation_sources(source: str, class_name: str) -> list[dict[str, Any]]:
     # the simple assignments before the call's statement, in the same top-level function or,
     # for a call in module-level code, at module level and in the blocks around it (``if
     # __name__ == "__main__":``): the call's arguments may name them (``config = Config()``)
-    prelude: dict[int, dict[str, str]] = {}
+    prelude: dict[int, dict[str, Any]] = {}
 
-    def block(body: list[ast.stmt], seen: dict[str, str]) -> None:
+    def block(body: list[ast.stmt], seen: dict[str, Any]) -> None:
         for st in body:
             for n in ast.walk(st):
                 prelude[id(n)] = dict(seen)
@@ -265,11 +279,28 @@ def instantiation_sources(source: str, class_name: str) -> list[dict[str, Any]]:
             if isinstance(st, ast.Assign) and len(st.targets) == 1 \
                     and isinstance(st.targets[0], ast.Name):
                 seen[st.targets[0].id] = ast.unparse(st.value)
-            else:
-                # a value changed after its assignment (``dataset.load_data(...)``,
-                # ``cfg.hidden = 64``) is no longer what the assignment alone gives
-                for name in _mutated(st):
-                    seen.pop(name, None)
+                continue
+            name = _configured(st)
+            if name is not None and name in seen:
+                # ``parser.add_argument(...)``: replayed after the assignment
+                entry = seen[name]
+                if isinstance(entry, str):
+                    entry = {"expr": entry, "then": []}
+                seen[name] = {"expr": entry["expr"], "then": [*entry["then"], ast.unparse(st)]}
+                continue
+            # a value changed after its assignment is no longer what the assignment alone
+            # gives: wholly by a method (``dataset.load_data(...)``), in one attribute
+            # (``cfg.hidden = 64``: then only for a call that reads that attribute)
+            for name, attr in _mutated(st):
+                if name not in seen:
+                    continue
+                if attr is None:
+                    seen.pop(name)
+                    continue
+                entry = seen[name]
+                if isinstance(entry, str):
+                    entry = {"expr": entry, "then": []}
+                seen[name] = dict(entry, changed=[*entry.get("changed", []), attr])
 
     block(tree.body, {})
     out: list[dict[str, Any]] = []
@@ -289,8 +320,16 @@ def instantiation_sources(source: str, class_name: str) -> list[dict[str, Any]]:
         if any(isinstance(a, ast.Starred) for a in node.args) \
                 or any(k.arg is None for k in node.keywords):
             parts = {}
+        text = ast.unparse(node)
+        pre = {}
+        for k, v in prelude.get(id(node), {}).items():
+            if isinstance(v, dict) and any(f"{k}.{a}" in text for a in v.get("changed", [])):
+                continue  # the call reads an attribute changed after the assignment
+            if isinstance(v, dict):
+                v = {"expr": v["expr"], "then": v["then"]} if v["then"] else v["expr"]
+            pre[k] = v
         out.append({"line": node.lineno, "module_level": id(node) in module_level,
                     "in_class": id(node) in in_class,
                     "call": ast.unparse(args), "func": ast.unparse(node.func),
-                    "parts": parts, "prelude": prelude.get(id(node), {})})
+                    "parts": parts, "prelude": pre})
     return sorted(out, key=lambda e: (not e["module_level"], e["line"]))

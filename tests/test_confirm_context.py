@@ -39,7 +39,7 @@ def test_a_finding_in_a_childs_code_is_judged_by_the_parents_run():
     [head] = [e for e in ev if e.key == "Head"]
     assert head.method == "build" and head.error is None
     [tagger] = [e for e in ev if e.key == "Tagger"]
-    assert tagger.error is not None and tagger.error["line"] == 12
+    assert tagger.error is not None and tagger.error.line == 12
 
 
 def test_a_finding_with_the_defaults_is_judged_with_the_defaults():
@@ -52,9 +52,9 @@ def test_a_finding_with_the_defaults_is_judged_with_the_defaults():
     assert "got dropout=0.3 and num_layers=1" in f.confirmation["evidence"]
     # the file's own call builds two layers: that run alone would refute it
     [own] = [e for e in ev if e.key == "Encoder"]
-    assert own.ops[0]["config"]["num_layers"] == 2
+    assert own.ops[0].config["num_layers"] == 2
     [ctx] = [e for e in ev if e.key != "Encoder"]
-    assert ctx.ops[0]["config"]["num_layers"] == 1
+    assert ctx.ops[0].config["num_layers"] == 1
 
 
 def test_a_finding_as_built_by_a_script_beside_it_is_judged_as_that_script_builds_it(capsys):
@@ -72,6 +72,8 @@ def test_a_finding_as_built_by_a_script_beside_it_is_judged_as_that_script_build
     assert "got dropout=0.4 and num_layers=1" in c["evidence"]
     assert "placeholder for 'embeddings'" in c["evidence"]
     assert c["context"].startswith("the call at train.py:20")
+    assert c["built"] == ("the call at train.py:20, with vocab_size, embeddings not evaluable "
+                          "there (a size gets a prime, anything else a placeholder)")
 
 
 def test_cuda_calls_run_on_the_cpu_without_a_cuda_device(tmp_path, capsys):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from lstm_lint.confirm import Evidence, _unexplained_crashes, confirm_file
 from lstm_lint.confirm_sizes import solve
+from lstm_lint.evidence import ObservedOp, RunError
 from lstm_lint.findings import Finding, Related
 from lstm_lint.lint import Options, check_file, load
 from lstm_lint.positions import Span
@@ -38,7 +39,7 @@ def test_probability_flag_and_configuration_come_from_the_files_own_call():
     [net] = ev
     assert net.constructor == {"n_in": 8, "hidden": 16, "n_out": 3, "dropout_p": 0.25,
                                "bidirectional": True}
-    assert net.ops[0]["config"]["num_layers"] == 2  # from the file's EncoderConfig(num_layers=2)
+    assert net.ops[0].config["num_layers"] == 2  # from the file's EncoderConfig(num_layers=2)
     assert not net.invented
 
 
@@ -63,7 +64,8 @@ def test_nothing_is_invented_for_a_probability_a_flag_or_a_configuration():
         "verdict": "unconfirmed", "method": "", "device": "cpu",
         "evidence": "Net not run: no value for constructor parameter 'cfg' (a configuration "
                     "object), which building it uses at line 8: give --args or build the model "
-                    "in the file"}
+                    "in the file",
+        "built": "defaults, and distinct primes for the required sizes"}
 
 
 def test_a_one_layer_rnn_with_dropout_is_confirmed_by_building_it_alone():
@@ -73,13 +75,13 @@ def test_a_one_layer_rnn_with_dropout_is_confirmed_by_building_it_alone():
     assert f.confirmation["verdict"] == "confirmed", f.confirmation
     assert f.confirmation["method"] == "build"
     [net] = ev
-    assert net.ops == [{"line": 8, "op": "build", "name": "RNN", "config": {
+    assert net.ops == [ObservedOp(8, "build", "RNN", config={
         "input_size": 5, "hidden_size": 11, "num_layers": 1, "dropout": 0.2,
-        "bidirectional": False, "batch_first": False, "proj_size": 0}}]
+        "bidirectional": False, "batch_first": False, "proj_size": 0})]
 
 
 def test_a_crash_under_invented_values_is_never_a_finding():
-    err = {"type": "RuntimeError", "message": "boom", "line": 9, "stage": "forward"}
+    err = RunError("RuntimeError", "boom", line=9, stage="forward")
 
     def ev(invented: bool) -> Evidence:
         return Evidence("Net", [], err, [], "eager", "cpu", None, {"B": 3, "T": 7},
@@ -146,6 +148,6 @@ def test_a_configuration_built_in_a_function_is_taken_from_the_file():
     [f] = findings
     assert f.confirmation is not None and f.confirmation["verdict"] == "confirmed", f.confirmation
     assert not extra and not net.invented
-    assert net.ops[0]["config"] == {"input_size": 6, "hidden_size": 20, "num_layers": 2,
+    assert net.ops[0].config == {"input_size": 6, "hidden_size": 20, "num_layers": 2,
                                     "dropout": 0.3, "bidirectional": False,
                                     "batch_first": True, "proj_size": 0}
