@@ -171,6 +171,11 @@ def _slice_len(size: Expr | None, s: SliceVal) -> Expr | None:
     return stop - start
 
 
+def nonneg(e: Expr) -> bool:
+    """Provably >= 0 for positive sizes and 0/1 flags."""
+    return _nonneg(e)
+
+
 def _nonneg(e: Expr) -> bool:
     """Provably >= 0 for positive sizes and 0/1 flags."""
     from .symbolic import Sym

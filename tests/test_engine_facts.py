@@ -681,3 +681,52 @@ class Net(nn.Module):
         return torch.stack(both, dim=1), mask
 ''', {"n_in": 5, "hidden": 11, "layers": 2}, ["float32[7,3,5]"])
     assert static == [(3, None, 22), (4, 2)] and real == [(3, 8, 22), (4, 2)]
+
+
+def test_a_long_loop_runs_its_first_passes_one_by_one(tmp_path):
+    # a decoder whose first steps are special cases (t == 0 starts the states, t == 1 a blank
+    # symbol), then feeds back the previous step's logits; the list is sliced past step 0
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_feat, vocab, max_length):
+        super().__init__()
+        self.max_length = max_length
+        self.vocab = vocab
+        self.embed = nn.Linear(vocab + 1, n_feat)
+        self.lstm_cell = nn.LSTMCell(n_feat, n_feat)
+        self.output_dense = nn.Linear(n_feat, vocab + 1)
+
+    def forward(self, holistic):
+        logits_list = []
+        for t in range(self.max_length + 1):
+            if t == 0:
+                h = c = torch.zeros(holistic.size(0), holistic.size(1))
+                prev_symbol = holistic
+            elif t == 1:
+                prev_symbol = self.embed(torch.zeros(holistic.size(0), self.vocab + 1))
+            else:
+                index = logits_list[t - 1].argmax(-1)
+                prev_symbol = self.embed(F.one_hot(index, self.vocab + 1).float())
+            h, c = self.lstm_cell(prev_symbol, (h, c))
+            logits_list.append(self.output_dense(h))
+        return torch.stack(logits_list[1:]).permute(1, 0, 2), logits_list[-3:]
+''', {"n_feat": 6, "vocab": 4, "max_length": 11}, ["float32[3,6]"])
+    assert static[0] == (3, 11, 5) == real[0]
+    assert real[1] == [(3, 5)] * 3
+
+
+def test_slices_of_lists_of_known_length():
+    from lstm_lint.interp.expressions import _slice_count
+    from lstm_lint.ops import SliceVal
+    from lstm_lint.symbolic import const, sym
+    from lstm_lint.values import Const, Int
+
+    none = Const(None)
+    for n in range(5):
+        for lo in (-3, -1, 0, 1, 2, 7):
+            for hi in (None, -1, 1, 3):
+                sv = SliceVal(Int(const(lo)), none if hi is None else Int(const(hi)), none)
+                assert _slice_count(const(n), sv) == const(len(list(range(n))[lo:hi]))
+    T = sym("T")
+    assert _slice_count(T, SliceVal(Int(const(1)), none, none)) == T - 1
+    assert _slice_count(T, SliceVal(Int(const(-2)), none, none)) is None  # min(2, T)

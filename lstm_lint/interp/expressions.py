@@ -320,10 +320,17 @@ class Expressions(Core):
                 ic = i.as_int() if i is not None else None
                 if base.repeated is not None:
                     if isinstance(items[0], ops.SliceVal):
-                        return Seq((), base.is_list, base.repeated, None)
+                        return Seq((), base.is_list, base.repeated, _slice_count(base.length,
+                                                                                 items[0]))
                     return base.repeated
                 if ic is not None and -len(base.items) <= ic < len(base.items):
                     return base.items[ic]
+                if isinstance(items[0], Int) and ic is None and base.items:
+                    # an index known only at run time: one of the elements
+                    one = base.items[0]
+                    for x in base.items[1:]:
+                        one = join(one, x)
+                    return one
                 if isinstance(items[0], ops.SliceVal):
                     sv = items[0]
                     lo, hi = int_of(sv.start), int_of(sv.stop)
@@ -387,6 +394,23 @@ class Expressions(Core):
             self.assign(comp.target, it.repeated, inner)
             return Seq((), True, self.eval(e.elt, inner), it.length)
         return Seq((), True, UNKNOWN, None)
+
+
+def _slice_count(length: Expr | None, sv: ops.SliceVal) -> Expr | None:
+    """How many elements ``seq[a:b]`` has, for a sequence of ``length`` elements."""
+    if length is None or not is_none(sv.step):
+        return None
+    lo, hi = int_of(sv.start), int_of(sv.stop)
+    lo_c = 0 if is_none(sv.start) else (lo.as_int() if lo is not None else None)
+    hi_c = None if is_none(sv.stop) else (hi.as_int() if hi is not None else None)
+    n = length.as_int()
+    if lo_c is None or (hi_c is None and not is_none(sv.stop)):
+        return None
+    if n is not None:
+        return const(len(range(n)[lo_c:hi_c]))
+    if hi_c is None and lo_c >= 0 and ops.nonneg(length - lo_c):
+        return length - lo_c  # seq[k:] of a sequence at least k long
+    return None
 
 
 def _size_int(d: Expr | None, role: str | None) -> Int:

@@ -10,7 +10,7 @@ from typing import Any
 import libcst as cst
 
 from .. import layers as L
-from ..symbolic import Expr
+from ..symbolic import Expr, const
 from ..values import (
     UNKNOWN,
     Const,
@@ -28,6 +28,8 @@ from .objects import TORCH_LAYER, Env, FuncRef, Obj, RangeVal, Ref
 
 #: loops of a known count up to this many passes are run pass by pass
 UNROLL = 8
+#: passes of a longer loop of known count run one by one before the rest
+PEEL = 2
 
 
 def _straight(body: cst.BaseSuite) -> bool:
@@ -276,6 +278,16 @@ class Statements(Core):
                         break
                 return
             count, element = it.length, Int(None)
+            if n is not None and n > UNROLL and _straight(stmt.body):
+                # a long loop of known count: its first passes (often special cases, `if t
+                # == 0:`) one by one, then the rest together
+                for i in range(PEEL):
+                    index = Int(it.start + i if it.start is not None else None)
+                    self.assign(stmt.target, index, env)
+                    self.exec_block(stmt.body, env)
+                    if env.dead:
+                        return
+                count = const(n - PEEL)
         elif isinstance(it, Seq):
             if it.repeated is None:
                 if len(it.items) <= 16:
