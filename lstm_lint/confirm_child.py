@@ -1067,6 +1067,8 @@ _PROTOCOL_FD: int | None = None
 def main(argv: list[str]) -> int:
     global _PROTOCOL_FD
     os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")
+    if argv and argv[0] == "--serve":
+        _die_with(os.getppid())  # the worker ends with the run that started it
     _PROTOCOL_FD = os.dup(1)
     proto = os.fdopen(_PROTOCOL_FD, "w")
     os.dup2(2, 1)  # user prints (and torch's) never reach the protocol
