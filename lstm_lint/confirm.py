@@ -1026,8 +1026,12 @@ def observe_shapes(fm: FileModel, project: Any, cls_name: str | None, args_json:
         c = by_name.get(p.cls.name)
         env = {**p.env, **((c or {}).get("env") or {})}
         static = shape_str(_bound(static_output(p.static), env))
-        if c is None or c.get("failed") or c.get("not_run") or p.inputs is None:
+        used = (c or {}).get("no_value_used")
+        if c is None or c.get("failed") or c.get("not_run") or used or p.inputs is None:
             why = result.get("failed") or (c or {}).get("failed") or (c or {}).get("not_run") \
+                or (f"no value for constructor parameter {used['name']!r}, which the model "
+                    f"uses{' at line ' + str(used['line']) if used.get('line') else ''}: give "
+                    "--args or build the model in the file" if used else "") \
                 or p.why_not_built or p.why_no_inputs or "not run"
             out[(fm.path, p.cls.name)] = {"static": static, "observed": None,
                                            "verdict": "unconfirmed", "detail": why,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from lstm_lint.cli import main
 from lstm_lint.confirm import Evidence, _unexplained_crashes, confirm_file
 from lstm_lint.confirm_sizes import solve
 from lstm_lint.evidence import ObservedOp, RunError
@@ -151,3 +153,12 @@ def test_a_configuration_built_in_a_function_is_taken_from_the_file():
     assert net.ops[0].config == {"input_size": 6, "hidden_size": 20, "num_layers": 2,
                                     "dropout": 0.3, "bidirectional": False,
                                     "batch_first": True, "proj_size": 0}
+
+
+def test_shapes_confirm_says_which_value_the_model_needed(capsys):
+    assert main(["shapes", "--confirm", "--format", "json", str(VALUES / "no_values.py")]) == 0
+    [entry] = json.loads(capsys.readouterr().out)
+    obs = entry["observed"]
+    assert obs["verdict"] == "unconfirmed" and obs["observed"] is None
+    assert obs["detail"] == ("no value for constructor parameter 'cfg', which the model uses at "
+                             "line 8: give --args or build the model in the file")
