@@ -614,9 +614,16 @@ def builds_a_model(text: str, module_classes: list[str], imports: dict[str, str]
 
 
 def needs_parse(index: Index, path: str, text: str, script: bool | None = None) -> bool:
-    """Must libcst parse this file?  Yes when a class of it may be an ``nn.Module`` (its
-    bases followed through the project), or its script code builds a model; the analysis of
-    any other file is empty.  A file ``ast`` cannot read goes to libcst, for its diagnostic.
+    """Must libcst parse this file?  Yes when a class of it is an ``nn.Module`` (its bases
+    followed through the project), or its script code builds a model; the analysis of any
+    other file is empty.  A file ``ast`` cannot read goes to libcst, for its diagnostic.
+
+    A class whose verdict is None (a base not followed, and no ``forward`` with layers built
+    in ``__init__``) is never marked a module by :func:`lstm_lint.extract.mark_modules`
+    either: the extractor marks a class by a base the index also finds to be a module, or by
+    its own ``forward`` and layers beside a base it cannot resolve, which the index counts
+    as a module too.  Such a file (a dataset reader deriving from ``torch.utils.data``) is
+    read as a dependency when a model needs it, not parsed for itself.
     """
     if path == "-":
         return True
@@ -624,7 +631,7 @@ def needs_parse(index: Index, path: str, text: str, script: bool | None = None) 
     s = index.summary(path)
     if s is None or script:
         return True
-    if any(index.is_module(path, c) is not False for c in s.classes):
+    if any(index.is_module(path, c) is True for c in s.classes):
         return True
     if script is False:
         return False

@@ -33,6 +33,7 @@ class Project:
         self.index = Index()
         self._current: str | None = None
         self._resolved: set[str] = set()
+        self._folders: dict[str, list[tuple[str, str]]] = {}
         for p in paths:
             if p != "-":
                 self.paths.setdefault(module_name(p), p)
@@ -90,22 +91,10 @@ class Project:
         alts = "|".join(re.escape(n) for n in names)
         calls = re.compile(rf"\b(?:{alts})\s*\(")
         out: list[FileModel] = []
+        me = os.path.abspath(fm.path)
         for folder in folders:
-            try:
-                entries = sorted(os.listdir(folder))
-            except OSError:
-                continue
-            for name in entries:
-                path = os.path.join(folder, name)
-                if not name.endswith(".py") or os.path.abspath(path) == os.path.abspath(
-                        fm.path) or not os.path.isfile(path):
-                    continue
-                try:
-                    with open(path, encoding="utf-8", errors="replace") as fh:
-                        text = fh.read(200_000)
-                except OSError:
-                    continue
-                if mod not in text or not calls.search(text):
+            for path, text in self._scripts_in(folder):
+                if path == me or mod not in text or not calls.search(text):
                     continue
                 other = self._load(path)
                 if other is not None:
@@ -113,6 +102,28 @@ class Project:
                 if len(out) >= limit:
                     return out
         return out
+
+    def _scripts_in(self, folder: str) -> list[tuple[str, str]]:
+        """The ``.py`` files of a folder with their text (the first 200 kB), read once per run:
+        every file of a package looks at the same few folders for its builders."""
+        found = self._folders.get(folder)
+        if found is None:
+            found = []
+            try:
+                entries = sorted(os.listdir(folder))
+            except OSError:
+                entries = []
+            for name in entries:
+                path = os.path.join(folder, name)
+                if not name.endswith(".py") or not os.path.isfile(path):
+                    continue
+                try:
+                    with open(path, encoding="utf-8", errors="replace") as fh:
+                        found.append((os.path.abspath(path), fh.read(200_000)))
+                except OSError:
+                    continue
+            self._folders[folder] = found
+        return found
 
     # ---- lookups for the interpreter --------------------------------------------------------
     def find_class(self, qual: str, fm: FileModel | None = None

@@ -189,20 +189,13 @@ def _length_params(fn: cst.FunctionDef) -> list[str]:
 
 def _uses(fn: cst.FunctionDef, name: str) -> bool:
     """Is ``name`` read anywhere in the body (also by a nested function, ``locals()``...)?"""
-    found = False
+    from lstm_lint.walk import mentions
 
-    class V(cst.CSTVisitor):
-        def visit_Name(self, node: cst.Name) -> None:
-            nonlocal found
-            if node.value in (name, "locals", "vars"):
-                found = True
-
-    fn.body.visit(V())
-    return found
+    return mentions(fn.body, {name, "locals", "vars"})
 
 
 def contains_node(root: Any, node: Any) -> bool:
-    from lstm_lint.rule import contains
+    from lstm_lint.walk import contains
 
     return contains(root, node)
 
@@ -222,16 +215,11 @@ def _rnn_input_packed(g: Any, build: int | None) -> bool:
 def _packs(cls_node: Any) -> bool:
     """Does the class pack anything (pack_padded_sequence, pack_sequence)?  Then its RNNs
     are taken as handled even where the engine lost the PackedSequence."""
-    found = False
+    from lstm_lint.walk import descendants
 
-    class V(cst.CSTVisitor):
-        def visit_Name(self, node: cst.Name) -> None:
-            nonlocal found
-            if node.value.startswith("pack_") or node.value == "PackedSequence":
-                found = True
-
-    cls_node.visit(V())
-    return found
+    return any(isinstance(n, cst.Name) and (n.value.startswith("pack_")
+                                            or n.value == "PackedSequence")
+               for n in descendants(cls_node))
 
 
 def _padding_read(ctx: RuleContext, g: Any, layer: Any) -> tuple[str, Any] | None:
@@ -259,7 +247,7 @@ def _padding_read(ctx: RuleContext, g: Any, layer: Any) -> tuple[str, Any] | Non
 def _packs_around(ctx: RuleContext, call: Any) -> bool:
     """Does the class whose code calls the RNN pack anything?  (a child module's RNN run from
     its parent's analysis: the child packs, the parent does not)"""
-    from lstm_lint.rule import contains
+    from lstm_lint.walk import contains
 
     for cls in ctx.analysis.fm.classes.values():
         if contains(cls.node, call):

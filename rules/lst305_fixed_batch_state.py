@@ -165,16 +165,19 @@ class LanguageModel(nn.Module):
         given the batch size and builds the state for another one (not followed by the engine
         when only the training code calls it)."""
         for cls in ctx.analysis.fm.module_classes():
-            text = ctx.analysis.fm.module.code_for_node(cls.node)
-            if not any(k in text for k in ("LSTM", "GRU", "RNN")):
-                continue
+            methods = []
             for name, fn in cls.methods.items():
                 if name == "forward" or not any(w in name.lower() for w in _STATE_METHODS):
                     continue
                 batch = [p.name.value for p in fn.params.params[1:]
                          if _BATCH_PARAM.match(p.name.value)]
-                if not batch:
-                    continue
+                if batch:
+                    methods.append((name, fn, batch))
+            # the class's code is generated (costly) only when it has such a method
+            if not methods or not any(k in ctx.analysis.fm.module.code_for_node(cls.node)
+                                      for k in ("LSTM", "GRU", "RNN")):
+                continue
+            for name, fn, batch in methods:
                 for call, arg in _factories(fn, batch[0]):
                     if id(call) in seen or _mentions(arg, batch[0]):
                         continue

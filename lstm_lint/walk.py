@@ -1,0 +1,49 @@
+"""Walking a libcst tree without rebuilding it.
+
+libcst's ``node.visit(visitor)`` and ``node.children`` both go through
+``_visit_and_replace_children``, which constructs (and validates) a new copy of every node it
+passes, even for a read-only visitor: a whole class costs as much as parsing it again.  The
+questions rules ask of a subtree (is this node inside that one, is a name mentioned) need no
+copies, so they read the nodes' dataclass fields directly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+import libcst as cst
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(t: type) -> tuple[str, ...]:
+    names = _FIELDS.get(t)
+    if names is None:
+        names = _FIELDS[t] = tuple(f.name for f in dataclasses.fields(t))
+    return names
+
+
+def descendants(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """``root`` and every node under it (depth first, in no promised order)."""
+    stack: list[cst.CSTNode] = [root]
+    node_type = cst.CSTNode
+    while stack:
+        n = stack.pop()
+        yield n
+        for name in _fields(type(n)):
+            v = getattr(n, name)
+            if isinstance(v, node_type):
+                stack.append(v)
+            elif isinstance(v, tuple | list):
+                stack.extend(x for x in v if isinstance(x, node_type))
+
+
+def contains(root: cst.CSTNode, node: cst.CSTNode) -> bool:
+    """Is ``node`` ``root`` or inside it?"""
+    return any(n is node for n in descendants(root))
+
+
+def mentions(root: cst.CSTNode, names: frozenset[str] | set[str]) -> bool:
+    """Does a ``Name`` under ``root`` (an attribute's name too) spell one of ``names``?"""
+    return any(isinstance(n, cst.Name) and n.value in names for n in descendants(root))
