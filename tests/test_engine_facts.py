@@ -730,3 +730,27 @@ def test_slices_of_lists_of_known_length():
     T = sym("T")
     assert _slice_count(T, SliceVal(Int(const(1)), none, none)) == T - 1
     assert _slice_count(T, SliceVal(Int(const(-2)), none, none)) is None  # min(2, T)
+
+
+def test_a_property_is_read_by_running_it(tmp_path):
+    static, real = run_both(tmp_path, '''
+class Base(nn.Module):
+    def __init__(self, output_chunk_length):
+        super().__init__()
+        self._output_chunk_length = output_chunk_length
+
+    @property
+    def output_chunk_length(self):
+        return self._output_chunk_length
+
+
+class Net(Base):
+    def __init__(self, n_in, hidden, output_chunk_length):
+        super().__init__(output_chunk_length)
+        self.rnn = nn.GRU(n_in, hidden, batch_first=True)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return out[:, -self.output_chunk_length:, :]
+''', {"n_in": 5, "hidden": 11, "output_chunk_length": 4}, ["float32[3,7,5]"])
+    assert static == (3, 4, 11) == real

@@ -210,6 +210,9 @@ class Expressions(Core):
                 return tl.params[attr]
             found = self.class_attribute(base.cls, base.fm, attr)
             if isinstance(found, FuncRef):
+                if _is_property(found.fn):
+                    # a @property: reading it runs it
+                    return self.call_function(found.fn, found.fm, [], {}, bound=base)
                 return replace(found, bound=base)
             return found if found is not None else UNKNOWN
         if isinstance(base, SuperVal):
@@ -394,6 +397,11 @@ class Expressions(Core):
             self.assign(comp.target, it.repeated, inner)
             return Seq((), True, self.eval(e.elt, inner), it.length)
         return Seq((), True, UNKNOWN, None)
+
+
+def _is_property(fn: cst.FunctionDef) -> bool:
+    return any(isinstance(d.decorator, cst.Name) and d.decorator.value == "property"
+               for d in fn.decorators)
 
 
 def _slice_count(length: Expr | None, sv: ops.SliceVal) -> Expr | None:
