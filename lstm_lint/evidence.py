@@ -6,9 +6,70 @@ through (name, line, argument and output shapes) and the sizes it ran with.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from .findings import Finding
+
+
+@dataclass
+class RunError:
+    """An exception a run raised, as the child process reported it."""
+
+    type: str  # the exception's class name
+    message: str  # its first line
+    #: the innermost line of the analysed file in the traceback (None: not passed through)
+    line: int | None = None
+    #: where it was raised: definitions | construct | forward | inputs | script | call
+    stage: str | None = None
+    #: the analysed file's lines in the traceback, outermost first
+    frames: list[int] = field(default_factory=list)
+    #: the innermost line of each other project file the traceback passed through
+    at: dict[str, int] = field(default_factory=dict)
+
+    @staticmethod
+    def from_child(d: dict[str, Any]) -> RunError:
+        return RunError(d["type"], d["message"], d.get("line"), d.get("stage"),
+                        list(d.get("frames") or []), dict(d.get("at") or {}))
+
+
+@dataclass
+class ObservedOp:
+    """One operation a run went through: a torch.fx node, a function or module call, or the
+    build of a recurrent layer (``op == "build"``, with its ``config``)."""
+
+    line: int | None  # the analysed file's line that ran it
+    op: str  # call_function | call_module | call_method | build | output | ...
+    name: str  # the function, method or module class
+    #: argument shapes (lists of ints) and plain values, as the child wrote them
+    args: list[Any] = field(default_factory=list)
+    out: Any = None  # the output's shape
+    module: str | None = None  # call_module: the module's class
+    config: dict[str, Any] | None = None  # build: the layer's options
+    #: ``x[...]``: for each row of the result, whether it is all zeros
+    zero_rows: list[bool] | None = None
+    #: (file, line) in another project file whose code ran it
+    at: tuple[str, int] | None = None
+
+    @staticmethod
+    def from_child(d: dict[str, Any]) -> ObservedOp:
+        at = d.get("at")
+        return ObservedOp(d.get("line"), d.get("op", ""), d.get("name", ""),
+                          list(d.get("args") or []), d.get("out"), d.get("module"),
+                          d.get("config"), d.get("zero_rows"),
+                          (at[0], at[1]) if at else None)
+
+    # read as the child's dict (``op.get("out")``, ``op["args"]``) by rules not yet moved to
+    # the fields; a field left at its default reads as a key the child did not write
+    def get(self, key: str, default: Any = None) -> Any:
+        v = getattr(self, key, None)
+        return default if v is None else v
+
+    def __getitem__(self, key: str) -> Any:
+        v = self.get(key)
+        if v is None:
+            raise KeyError(key)
+        return v
 
 
 def lines_of(f: Finding) -> set[int]:
@@ -21,28 +82,29 @@ def lines_of(f: Finding) -> set[int]:
 
 def error_near(f: Finding, evidence: list[Any]) -> tuple[str, str] | None:
     for ev in evidence:
-        err = ev.error
-        if err and err.get("line") is not None and any(abs(err["line"] - ln) <= 1
-                                                       for ln in lines_of(f)):
-            return ("confirmed", f"PyTorch raised {err['type']} at line {err['line']}: "
-                    f"{err['message']}")
+        err: RunError | None = ev.error
+        if err is not None and err.line is not None and any(abs(err.line - ln) <= 1
+                                                             for ln in lines_of(f)):
+            return ("confirmed", f"PyTorch raised {err.type} at line {err.line}: "
+                    f"{err.message}")
     return None
 
 
-def getitems_at(evidence: list[Any], line: int) -> list[tuple[Any, dict[str, Any]]]:
+def getitems_at(evidence: list[Any], line: int) -> list[tuple[Any, ObservedOp]]:
     """``x[...]`` operations observed at ``line``: (evidence, op)."""
     out = []
     for ev in evidence:
+        op: ObservedOp
         for op in ev.ops:
-            if op.get("line") == line and op.get("name") in ("getitem", "__getitem__") \
-                    and op.get("args") and isinstance(op["args"][0], list):
+            if op.line == line and op.name in ("getitem", "__getitem__") \
+                    and op.args and isinstance(op.args[0], list):
                 out.append((ev, op))
     return out
 
 
-def int_index(op: dict[str, Any]) -> list[tuple[int, int]]:
+def int_index(op: ObservedOp) -> list[tuple[int, int]]:
     """(axis, index) pairs of the integer indices in an observed ``x[...]``."""
-    idx = op["args"][1] if len(op["args"]) > 1 else None
+    idx = op.args[1] if len(op.args) > 1 else None
     items = idx if isinstance(idx, list) else [idx]
     out = []
     for axis, it in enumerate(items):
@@ -63,11 +125,12 @@ def axis_name(size: int, env: dict[str, int]) -> str:
 def ran_clean_at(f: Finding, evidence: list[Any]) -> tuple[str, str] | None:
     """The real model ran through the finding's line without error: the claim is refuted."""
     for ev in evidence:
-        if ev.error is None and any(op.get("line") == f.line for op in ev.ops):
-            ops = [op for op in ev.ops if op.get("line") == f.line and op.get("out") is not None]
+        if ev.error is None and any(op.line == f.line for op in ev.ops):
+            ops: list[ObservedOp] = [op for op in ev.ops if op.line == f.line
+                                     and op.out is not None]
             if ops:
                 return ("refuted", f"the model ran through line {f.line} without error "
-                        f"({ops[0]['name']} gave {ops[0]['out']})")
+                        f"({ops[0].name} gave {ops[0].out})")
     return None
 
 

@@ -124,7 +124,7 @@ class Net(nn.Module):
 
     def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
         for ev, op in getitems_at(evidence, finding.line):
-            shape = op["args"][0]
+            shape = op.args[0]
             for axis, idx in int_index(op):
                 if idx != -1 or axis >= len(shape):
                     continue

@@ -108,7 +108,7 @@ class Net(nn.Module):
 
     def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
         for ev, op in getitems_at(evidence, finding.line):
-            shape, out = op["args"][0], op.get("out")
+            shape, out = op.args[0], op.out
             for axis, idx in int_index(op):
                 if axis < len(shape) and shape[axis] == ev.env["T"] and idx in (-1, shape[axis] - 1) \
                         and isinstance(out, list) and out and out[-1] == shape[-1]:

@@ -79,12 +79,12 @@ class Net(nn.Module):
 
     def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
         for _ev, op in getitems_at(evidence, finding.line):
-            rows = op.get("zero_rows")
+            rows = op.zero_rows
             if rows is None:
                 continue
             zeros = [i for i, z in enumerate(rows) if z]
             if zeros:
-                return ("confirmed", f"rows {zeros} of the selected step {op.get('out')} are all "
+                return ("confirmed", f"rows {zeros} of the selected step {op.out} are all "
                         "zeros: padding, not data")
             return ("refuted", "no row of the selected step is all zeros")
         return None

@@ -147,12 +147,12 @@ class Net(nn.Module):
             return hit
         for ev in evidence:
             for op in ev.ops_at(finding.line):
-                if op.get("module", op.get("name")) not in ("LSTM", "GRU", "RNN"):
+                if (op.module or op.name) not in ("LSTM", "GRU", "RNN"):
                     continue
-                shape = op["args"][0] if op.get("args") else None
+                shape = op.args[0] if op.args else None
                 if isinstance(shape, list) and len(shape) == 3 and shape[0] == ev.env["B"] \
                         and shape[1] == ev.env["T"]:
-                    return ("confirmed", f"{op['name']} received {shape}: it reads axis 0 "
+                    return ("confirmed", f"{op.name} received {shape}: it reads axis 0 "
                             f"(the batch, B={ev.env['B']}) as time")
         return None
 

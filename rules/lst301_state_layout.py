@@ -148,8 +148,8 @@ class Net(nn.Module):
             if ev.error is not None or ev.method not in ("fx", "eager"):
                 continue
             for line in sorted(lines_of(finding)):
-                ops = [op for op in ev.ops_at(line) if op.get("out") is not None]
+                ops = [op for op in ev.ops_at(line) if op.out is not None]
                 if ops:
                     return ("refuted", f"the model ran through line {line} without error "
-                            f"({ops[0]['name']} gave {ops[0]['out']})")
+                            f"({ops[0].name} gave {ops[0].out})")
         return None

@@ -218,14 +218,14 @@ class Net(nn.Module):
     def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
         for ev in evidence:
             for op in ev.ops_at(finding.line):
-                if op.get("name") not in ("view", "reshape") or not op.get("args"):
+                if op.name not in ("view", "reshape") or not op.args:
                     continue
-                shape, out = op["args"][0], op.get("out")
+                shape, out = op.args[0], op.out
                 if not (isinstance(shape, list) and len(shape) == 3 and isinstance(out, list)
                         and len(out) == 2 and shape[1] == ev.env["B"]):
                     continue
                 if shape[0] >= 2 and out[0] in (shape[0] * shape[1], shape[1]):
-                    return ("confirmed", f"{op['name']} turned the state {shape} into {out}: "
+                    return ("confirmed", f"{op.name} turned the state {shape} into {out}: "
                             f"the {shape[0]} layer-direction rows are folded into the batch "
                             f"(B={ev.env['B']})")
                 if shape[0] == 1:

@@ -95,10 +95,10 @@ class Net(nn.Module):
                     return ("confirmed", f"PyTorch warned: {w.splitlines()[0]}")
         for ev in evidence:
             for op in [o for ln in sorted(lines_of(finding)) for o in ev.ops_at(ln)]:
-                cfg = op.get("config") if op.get("op") == "build" else None
+                cfg = op.config if op.op == "build" else None
                 if not cfg:
                     continue
-                built = (f"the {op['name']} built at line {op['line']} has "
+                built = (f"the {op.name} built at line {op.line} has "
                          f"dropout={cfg['dropout']} and num_layers={cfg['num_layers']}")
                 if cfg["dropout"] and cfg["num_layers"] == 1:
                     return ("confirmed", built + ": no layer follows to drop into")

@@ -110,9 +110,9 @@ class Net(nn.Module):
             return hit
         for ev in evidence:
             for op in [o for ln in sorted(lines_of(finding)) for o in ev.ops_at(ln)]:
-                cfg = op.get("config") if op.get("op") == "build" else None
+                cfg = op.config if op.op == "build" else None
                 if cfg and cfg["proj_size"] < cfg["hidden_size"]:
-                    return ("refuted", f"the {op['name']} built at line {op['line']} has "
+                    return ("refuted", f"the {op.name} built at line {op.line} has "
                             f"proj_size={cfg['proj_size']} < hidden_size={cfg['hidden_size']}")
         return None
 
