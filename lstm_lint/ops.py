@@ -463,10 +463,10 @@ def cat(items: Sequence[Value], dim: Expr | None, stack: bool = False) -> Tensor
                        width_note=note, hole=None, what=what)
 
 
-def matmul(a: Tensor, b: Tensor) -> Tensor:
+def matmul(a: Tensor, b: Tensor, kind: str = "matmul") -> Tensor:
     ta, tb = _known(a), _known(b)
     if ta is None or tb is None or ta.shape is None or tb.shape is None:
-        return Tensor(None, "float")
+        return _matmul_partial(ta, tb, kind)
     da, db = ta.shape.dims, tb.shape.dims
     if len(da) == 1 or len(db) == 1:
         if len(da) == 1 and len(db) == 1:
@@ -478,6 +478,27 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     if batch is None:
         return Tensor(None, "float")
     return Tensor(Shape(tuple(batch) + (da[-2], db[-1])), "float")
+
+
+def _matmul_partial(ta: Tensor | None, tb: Tensor | None, kind: str) -> Tensor:
+    """A product with one operand of unknown shape: what the other one fixes.
+
+    ``bmm`` multiplies (b, n, m) by (b, m, p) into (b, n, p) and ``mm`` (n, m) by (m, p)
+    into (n, p), so either operand tells its axes of the result; ``matmul`` by a matrix
+    (m, p) ends with p whatever the other operand's rank.
+    """
+    da = ta.shape.dims if ta is not None and ta.shape is not None else None
+    db = tb.shape.dims if tb is not None and tb.shape is not None else None
+    if kind == "bmm" and (da is None or len(da) == 3) and (db is None or len(db) == 3) \
+            and (da is not None or db is not None):
+        return Tensor(Shape((_first_known([da[0] if da else None, db[0] if db else None]),
+                             da[1] if da else None, db[2] if db else None)), "float")
+    if kind == "mm" and (da is None or len(da) == 2) and (db is None or len(db) == 2) \
+            and (da is not None or db is not None):
+        return Tensor(Shape((da[0] if da else None, db[1] if db else None)), "float")
+    if kind == "matmul" and da is None and db is not None and len(db) == 2:
+        return Tensor(Shape((db[1],), star=True), "float")
+    return Tensor(None, "float")
 
 
 def broadcast_dims(a: Sequence[Expr | None], b: Sequence[Expr | None]) -> list[Expr | None] | None:

@@ -263,7 +263,13 @@ def call(it: Core, qual: str, args: list[Value], kwargs: dict[str, Value],
     if name in ("matmul", "bmm", "mm") and len(args) >= 2:
         lhs, rhs = args[0], args[1]
         if isinstance(lhs, Tensor) and isinstance(rhs, Tensor):
-            return it.record("matmul", e, [lhs, rhs], ops.matmul(lhs, rhs), label=name)
+            return it.record("matmul", e, [lhs, rhs], ops.matmul(lhs, rhs, name), label=name)
+        if lhs is UNKNOWN or rhs is UNKNOWN:
+            # both are tensors if the call runs: what the known one fixes is known
+            left = lhs if isinstance(lhs, Tensor) else Tensor(None)
+            right = rhs if isinstance(rhs, Tensor) else Tensor(None)
+            return it.record("matmul", e, [t for t in (lhs, rhs) if isinstance(t, Tensor)],
+                             ops.matmul(left, right, name), label=name)
         return Tensor(None)
     if name in ("cross_entropy", "nll_loss") and len(args) >= 2:
         kind = "CrossEntropyLoss" if name == "cross_entropy" else "NLLLoss"
@@ -599,7 +605,7 @@ def _matmul(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str,
             e: cst.Call, functional: bool) -> Value | None:
     if not (args and isinstance(args[0], Tensor)):
         return None
-    return it.record("matmul", e, [x, args[0]], ops.matmul(x, args[0]), label=name)
+    return it.record("matmul", e, [x, args[0]], ops.matmul(x, args[0], name), label=name)
 
 
 def _compare(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],

@@ -754,3 +754,26 @@ class Net(Base):
         return out[:, -self.output_chunk_length:, :]
 ''', {"n_in": 5, "hidden": 11, "output_chunk_length": 4}, ["float32[3,7,5]"])
     assert static == (3, 4, 11) == real
+
+
+def test_a_product_with_one_operand_of_unknown_shape(tmp_path):
+    # attention weights of unknown shape times the encoder outputs: bmm keeps the batch and
+    # the outputs' width, mm the rows of one and the columns of the other
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, emb, enc_hid, dec_hid):
+        super().__init__()
+        self.rnn = nn.GRU(enc_hid * 2 + emb, dec_hid)
+        self.w = nn.Parameter(torch.randn(enc_hid * 2, 4))
+
+    def forward(self, embedded, hidden, encoder_outputs, scores):
+        a = scores.softmax(1).cumsum(1).unsqueeze(1)
+        encoder_outputs = encoder_outputs.permute(1, 0, 2)
+        weighted = torch.bmm(a, encoder_outputs).permute(1, 0, 2)
+        output, hidden = self.rnn(torch.cat((embedded, weighted), dim=2), hidden.unsqueeze(0))
+        flat = encoder_outputs[:, 0].cumsum(0)
+        return output, torch.mm(flat, self.w), torch.matmul(flat, self.w)
+''', {"emb": 6, "enc_hid": 8, "dec_hid": 10},
+        ["float32[1,3,6]", "float32[3,10]", "float32[7,3,16]", "float32[3,7]"])
+    assert static == [(1, 3, 10), (None, 4), ("*", 4)]
+    assert real == [(1, 3, 10), (3, 4), (3, 4)]
