@@ -472,8 +472,8 @@ _BINARY = frozenset({"masked_fill", "masked_fill_", "where", "maximum", "minimum
 
 def _elementwise(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
                  e: cst.Call, functional: bool) -> Value | None:
-    if name == "where" and functional:
-        return UNKNOWN
+    if name == "where":
+        return _where(it, x, args, kwargs, e, functional)
     binary = name in _BINARY
     operand = args[0] if args else kwargs.get("other")
     if binary and isinstance(operand, Tensor):
@@ -486,6 +486,26 @@ def _elementwise(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict
     if x.hole is not None:
         return x
     return x.with_()
+
+
+def _where(it: Core, x: Tensor, args: list[Value], kwargs: dict[str, Value], e: cst.Call,
+           functional: bool) -> Value:
+    """``torch.where(cond, a, b)`` / ``a.where(cond, b)``: the three broadcast together."""
+    if len(args) != 2 or kwargs.keys() - _COMMON:
+        return UNKNOWN if functional else ops.unknown_like(x)
+    parts = [x, *args]
+    if not all(isinstance(p, Tensor) or ops.is_scalar(p) for p in parts):
+        return ops.unknown_like(x)
+    out: Value = parts[0]
+    for p in parts[1:]:
+        out = ops.broadcast(out, p)
+    if not isinstance(out, Tensor):
+        return ops.unknown_like(x)
+    values = [p for p in (args if functional else [x, args[1]]) if isinstance(p, Tensor)]
+    dtype = values[0].dtype if values and all(v.dtype == values[0].dtype for v in values) \
+        else None
+    return it.record("arith", e, [p for p in parts if isinstance(p, Tensor)],
+                     out.with_(dtype=dtype), label="where")
 
 
 #: elementwise tests: the shape of the input, as booleans

@@ -777,3 +777,20 @@ class Net(nn.Module):
         ["float32[1,3,6]", "float32[3,10]", "float32[7,3,16]", "float32[3,7]"])
     assert static == [(1, 3, 10), (None, 4), ("*", 4)]
     assert real == [(1, 3, 10), (3, 4), (3, 4)]
+
+
+def test_where_broadcasts_its_three_operands(tmp_path):
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden, batch_first=True)
+
+    def forward(self, x, mask):
+        out, h = self.rnn(x)
+        scores = out @ out.transpose(1, 2)
+        scores = torch.where(mask > 0, scores, scores.new_full([1], -1e9))
+        wide = torch.where(mask[:, :1, :1] > 0, out, torch.zeros(1, 1, 1))
+        return scores, out.where(mask[:, :, :1] > 0, h.transpose(0, 1)), wide
+''', {"n_in": 5, "hidden": 11}, ["float32[3,7,5]", "float32[3,1,7]"])
+    assert static == [(3, 7, 7), (3, 7, 11), (3, 7, 11)] == real
