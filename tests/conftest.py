@@ -7,6 +7,16 @@ import os
 import pytest
 from precommit_hook import PreCommitHook, make_hook
 
+#: the longest test, the README's commands in a fresh clone (two installs and the quick suite:
+#: minutes), and its instant neighbour start first: under pytest-xdist (.ci/run: -n 2
+#: --maxschedchunk 2) the worker that gets them holds nothing else, and the other worker runs
+#: the rest of the suite meanwhile
+FIRST = "tests/test_fresh_clone.py"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.nodeid.split("::")[0] != FIRST)  # stable: the rest keeps its order
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _cache_outside_home(tmp_path_factory: pytest.TempPathFactory) -> None:
