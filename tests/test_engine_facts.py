@@ -794,3 +794,22 @@ class Net(nn.Module):
         return scores, out.where(mask[:, :, :1] > 0, h.transpose(0, 1)), wide
 ''', {"n_in": 5, "hidden": 11}, ["float32[3,7,5]", "float32[3,1,7]"])
     assert static == [(3, 7, 7), (3, 7, 11), (3, 7, 11)] == real
+
+
+def test_reversed_range_runs_as_many_passes(tmp_path):
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_feat, hidden):
+        super().__init__()
+        self.decoder = nn.LSTM(n_feat, hidden, batch_first=True)
+        self.hidden2output = nn.Linear(hidden, n_feat)
+
+    def forward(self, ts_batch):
+        dec_hidden = None
+        outs = []
+        for i in reversed(range(ts_batch.shape[1])):
+            out, dec_hidden = self.decoder(ts_batch[:, i].unsqueeze(1), dec_hidden)
+            outs.append(self.hidden2output(dec_hidden[0][0, :]))
+        return torch.stack(outs, dim=1)
+''', {"n_feat": 5, "hidden": 11}, ["float32[3,7,5]"])
+    assert static == (3, 7, 5) == real

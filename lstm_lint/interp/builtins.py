@@ -111,6 +111,8 @@ class Builtins(Core):
                 n = min(len(s.items) for s in known)
                 return Seq(tuple(Seq(tuple(s.items[i] for s in known)) for i in range(n)))
             return _zip_repeated([a for a in seqs if isinstance(a, Seq)])
+        if name == "reversed" and args and isinstance(args[0], RangeVal):
+            return RangeVal(args[0].length)  # as many passes, the index not known per pass
         if name == "reversed" and args and isinstance(args[0], Seq):
             a = args[0]
             return Seq(tuple(reversed(a.items)), a.is_list, a.repeated, a.length)
