@@ -82,7 +82,10 @@ class Net(nn.Module):
             if args is not None:
                 keep = [a for a in args if not (a.keyword is not None and a.keyword.value == "dropout")]
                 if len(keep) == len(args) - 1 and keep:
-                    keep[-1] = keep[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                    # the removed argument was the last: drop the comma before it, unless a
+                    # comment follows that comma (a trailing comma keeps the comment)
+                    if not _comment_after(keep[-1].comma):
+                        keep[-1] = keep[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
                     ctx.with_fix(f, "safe", "remove the dropout that does nothing",
                                  [(call, call.with_changes(args=keep))])
             yield f
@@ -104,3 +107,9 @@ class Net(nn.Module):
                     return ("confirmed", built + ": no layer follows to drop into")
                 return ("refuted", built)
         return None
+
+
+def _comment_after(comma: object) -> bool:
+    """Does a comment follow this comma (before the next argument)?"""
+    ws = getattr(comma, "whitespace_after", None)
+    return ws is not None and "#" in cst.Module([]).code_for_node(ws)
