@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from . import ops
 from .symbolic import Expr, cond, const, definitely_different, nonnegative, tie
 from .values import (
     BATCH,
@@ -83,6 +84,7 @@ SIGNATURES: dict[str, list[tuple[str, Any]]] = {
     "BatchNorm2d": [("num_features", None)],
     "Flatten": [("start_dim", 1), ("end_dim", -1)],
     "Softmax": [("dim", None)],
+    "GLU": [("dim", -1)],
     "LogSoftmax": [("dim", None)],
     "MultiheadAttention": [
         ("embed_dim", None), ("num_heads", None), ("dropout", 0.0), ("bias", True),
@@ -833,6 +835,9 @@ def apply_layer(site: Site, layer: Layer, args: Sequence[Value],
         return apply_layernorm(site, layer, args)
     if k in ("BatchNorm1d", "BatchNorm2d"):
         return apply_batchnorm(site, layer, args)
+    if k == "GLU":
+        x = args[0] if args else UNKNOWN
+        return ops.glu(x, layer.size("dim")) if isinstance(x, Tensor) else UNKNOWN
     if k in SHAPE_PRESERVING or k in ("Softmax", "LogSoftmax"):
         x = args[0] if args else UNKNOWN
         return x.with_(what=x.what) if isinstance(x, Tensor) else UNKNOWN

@@ -501,6 +501,24 @@ def _matmul_partial(ta: Tensor | None, tb: Tensor | None, kind: str) -> Tensor:
     return Tensor(None, "float")
 
 
+def glu(x: Tensor, dim: Expr | None) -> Tensor:
+    """``F.glu(x, dim)``: the axis ``dim`` (even) is halved."""
+    if x.shape is None or dim is None or dim.as_int() is None:
+        return unknown_like(x)
+    d = dim.as_int()
+    assert d is not None
+    n = len(x.shape.dims)
+    if x.shape.star and d >= 0 or not -n <= d < n:
+        return unknown_like(x)
+    dims = list(x.shape.dims)
+    size = dims[d]
+    half = size.floordiv(2) if size is not None else None
+    dims[d] = half if half is not None and size is not None and half * 2 == size else None
+    roles = x.roles
+    return x.with_(shape=Shape(tuple(dims), x.shape.star), roles=roles, hole=None,
+                   rnn=None, what=None, width_note=None)
+
+
 def broadcast_dims(a: Sequence[Expr | None], b: Sequence[Expr | None]) -> list[Expr | None] | None:
     n = max(len(a), len(b))
     pa = [const(1)] * (n - len(a)) + list(a)

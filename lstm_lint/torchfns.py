@@ -356,7 +356,7 @@ def _glu_method(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[
     if not functional:
         return None  # F.glu only: a tensor has no glu method
     dim = int_of(_arg(args, kwargs, 0, "dim", Int(const(-1))))
-    return it.record("call", e, [x], _glu(x, dim), label="glu")
+    return it.record("call", e, [x], ops.glu(x, dim), label="glu")
 
 
 def _python_value(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
@@ -710,24 +710,6 @@ METHODS: dict[str, MethodHandler] = {
     "glu": _glu_method,
     **dict.fromkeys(PREDICATES, _predicate),
 }
-
-
-def _glu(x: Tensor, dim: Expr | None) -> Tensor:
-    """``F.glu(x, dim)``: the axis ``dim`` (even) is halved."""
-    if x.shape is None or dim is None or dim.as_int() is None:
-        return ops.unknown_like(x)
-    d = dim.as_int()
-    assert d is not None
-    n = len(x.shape.dims)
-    if x.shape.star and d >= 0 or not -n <= d < n:
-        return ops.unknown_like(x)
-    dims = list(x.shape.dims)
-    size = dims[d]
-    half = size.floordiv(2) if size is not None else None
-    dims[d] = half if half is not None and size is not None and half * 2 == size else None
-    roles = x.roles
-    return x.with_(shape=Shape(tuple(dims), x.shape.star), roles=roles, hole=None,
-                   rnn=None, what=None, width_note=None)
 
 
 def _layout_step(name: str, args: list[Value], kwargs: dict[str, Value]

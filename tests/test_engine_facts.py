@@ -304,11 +304,11 @@ def test_glu_of_an_odd_axis_is_not_guessed(tmp_path):
     torch = pytest.importorskip("torch")
     with pytest.raises(RuntimeError):
         torch.nn.functional.glu(torch.randn(3, 7), dim=1)
+    from lstm_lint.ops import glu
     from lstm_lint.symbolic import const
-    from lstm_lint.torchfns import _glu
     from lstm_lint.values import Shape
 
-    out = _glu(Tensor(Shape((const(3), const(7)))), const(1))
+    out = glu(Tensor(Shape((const(3), const(7)))), const(1))
     assert out.shape is not None and out.shape.dims[1] is None
 
 
@@ -813,3 +813,71 @@ class Net(nn.Module):
         return torch.stack(outs, dim=1)
 ''', {"n_feat": 5, "hidden": 11}, ["float32[3,7,5]"])
     assert static == (3, 7, 5) == real
+
+
+def test_a_loop_over_an_nn_sequential_visits_its_modules(tmp_path):
+    static, real = run_both(tmp_path, '''
+class MaskCNN(nn.Module):
+    def __init__(self, sequential):
+        super().__init__()
+        self.sequential = sequential
+
+    def forward(self, inputs):
+        output = None
+        for module in self.sequential:
+            output = module(inputs)
+            mask = torch.BoolTensor(output.size()).fill_(0)
+            output = output.masked_fill(mask, 0)
+            inputs = output
+        return output
+
+
+class Net(nn.Module):
+    def __init__(self, n_mels, hidden):
+        super().__init__()
+        self.conv = MaskCNN(nn.Sequential(
+            nn.Conv2d(1, 4, kernel_size=3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(4, 4, kernel_size=3, stride=2, padding=1), nn.Hardtanh(0, 20)))
+        self.rnn = nn.LSTM(4 * ((n_mels + 3) // 4), hidden, batch_first=True)
+
+    def forward(self, x):
+        feats = self.conv(x.unsqueeze(1).transpose(2, 3))
+        b, c, d, t = feats.size()
+        out, _ = self.rnn(feats.view(b, c * d, t).transpose(1, 2))
+        return out
+''', {"n_mels": 16, "hidden": 11}, ["float32[3,28,16]"])
+    assert static == (3, 7, 11) == real
+
+
+def test_cloned_layers_math_and_nn_glu(tmp_path):
+    # multi-head attention with clones(nn.Linear, N) (copy.deepcopy), scores scaled by
+    # math.sqrt(d_k), and an nn.GLU in a Sequential
+    static, real = run_both(tmp_path, '''
+import copy
+import math
+
+
+def clones(module, n):
+    return nn.ModuleList([copy.deepcopy(module) for _ in range(n)])
+
+
+class Net(nn.Module):
+    def __init__(self, d_model, h, rnn_size):
+        super().__init__()
+        self.h, self.d_k = h, d_model // h
+        self.linears = clones(nn.Linear(d_model, d_model), 1)
+        self.att_lstm = nn.LSTMCell(d_model, rnn_size)
+        self.att2ctx = nn.Sequential(nn.Linear(d_model + rnn_size, 2 * rnn_size), nn.GLU())
+
+    def forward(self, xt, key, state):
+        h_att, c_att = self.att_lstm(xt, (state[0][0], state[1][0]))
+        nb = h_att.size(0)
+        query = self.linears[0](h_att.unsqueeze(1)).view(nb, -1, self.h, self.d_k).transpose(1, 2)
+        key_ = key.view(nb, -1, self.h, self.d_k).transpose(1, 2)
+        scores = torch.matmul(query, key_.transpose(-2, -1)) / math.sqrt(self.d_k)
+        att = torch.matmul(scores.softmax(-1), key_).transpose(1, 2).reshape(nb, -1)
+        output = self.att2ctx(torch.cat([att, h_att], 1))
+        return output, torch.stack((h_att, output))
+''', {"d_model": 8, "h": 2, "rnn_size": 8},
+        ["float32[3,8]", "float32[3,5,8]", "(float32[2,3,8],float32[2,3,8])"])
+    assert static == [(3, 8), (2, 3, 8)] == real

@@ -5,6 +5,7 @@ for torch functions and tensor methods.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import libcst as cst
@@ -254,6 +255,11 @@ class Calls(Core):
                  e: cst.Call) -> Value:
         qual = canonical(qual)
         head, _, name = qual.rpartition(".")
+        if qual in ("copy.deepcopy", "copy.copy") and len(args) == 1 and not kwargs \
+                and _plain_copy(args[0]):
+            return args[0]  # a copy of a layer or a tensor is built and shaped alike
+        if qual.startswith("math.") and name in _MATH and args and not kwargs:
+            return _math(name, args)
         if qual in ("numpy.prod", "math.prod") and len(args) == 1 and not kwargs:
             return _product(args[0])
         if qual in ("torch.nn.Embedding.from_pretrained", "nn.Embedding.from_pretrained"):
@@ -373,6 +379,38 @@ def chosen_rnn_kind(args: Sequence[Value], kwargs: dict[str, Value]) -> str | No
     if "bidirectional" in kwargs:
         return "RNN" if "nonlinearity" in kwargs else L.ANY_RNN
     return None
+
+
+#: functions of the math module that map numbers to a number
+_MATH = frozenset({"sqrt", "log", "log2", "log10", "exp", "pow", "fabs", "floor", "ceil",
+                   "trunc"})
+
+
+def _math(name: str, args: list[Value]) -> Value:
+    """``math.sqrt(d_k)`` and friends: a number (which one, when the engine can tell)."""
+    from .. import ops
+
+    if not all(ops.is_scalar(a) for a in args):
+        return UNKNOWN
+    if name in ("floor", "ceil", "trunc") and len(args) == 1:
+        a = args[0]
+        if isinstance(a, Int):
+            return a
+        if isinstance(a, Const) and isinstance(a.value, int | float) \
+                and not isinstance(a.value, bool):
+            return Int(const(int(getattr(math, name)(a.value))))
+    return Int(None)  # a number, its value not followed
+
+
+def _plain_copy(v: Value) -> bool:
+    """A value whose copy the engine can stand for by the value itself: torch layers
+    (their configuration), tensors and constants; never a user object, whose copy could be
+    changed apart from it."""
+    if isinstance(v, L.Layer):
+        return all(_plain_copy(c) for c in v.children)
+    if isinstance(v, Seq):
+        return v.repeated is None and all(_plain_copy(x) for x in v.items)
+    return isinstance(v, Tensor | Const | Int)
 
 
 def _product(v: Value) -> Value:

@@ -261,6 +261,9 @@ class Statements(Core):
 
     def exec_for(self, stmt: cst.For, env: Env) -> None:
         it = self.eval(stmt.iter, env)
+        if isinstance(it, L.Layer) and it.kind == "Sequential" and it.children \
+                and all(isinstance(c, L.Layer | Obj) for c in it.children):
+            it = Seq(tuple(it.children))  # an nn.Sequential iterates over its modules
         count: Expr | None = None
         element: Value = UNKNOWN
         if isinstance(it, RangeVal):
