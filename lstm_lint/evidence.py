@@ -59,18 +59,6 @@ class ObservedOp:
                           d.get("config"), d.get("zero_rows"),
                           (at[0], at[1]) if at else None)
 
-    # read as the child's dict (``op.get("out")``, ``op["args"]``) by rules not yet moved to
-    # the fields; a field left at its default reads as a key the child did not write
-    def get(self, key: str, default: Any = None) -> Any:
-        v = getattr(self, key, None)
-        return default if v is None else v
-
-    def __getitem__(self, key: str) -> Any:
-        v = self.get(key)
-        if v is None:
-            raise KeyError(key)
-        return v
-
 
 def lines_of(f: Finding) -> set[int]:
     lines = {f.line}

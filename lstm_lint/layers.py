@@ -210,27 +210,6 @@ class Conflict:
     option: str | None = None
     value: int | float | None = None
 
-    @property
-    def detail(self) -> dict[str, Any]:
-        """The facts as the string-keyed dict rules read before they were typed (only set ones;
-        ``reader`` under its old key ``target``).  Kept until every rule reads the fields."""
-        d: dict[str, Any] = {}
-        for k in ("tensor", "axis", "batch_first", "shape", "head", "loss", "broadcast",
-                  "option", "value"):
-            v = getattr(self, k)
-            if v is not None:
-                d[k] = v
-        if self.kind == "features":
-            d["what"] = self.what
-        if self.kind == "state":
-            d["state"] = self.state
-            d.setdefault("axis", None)
-        if self.reader is not None:
-            d["target"] = self.reader
-        elif self.target is not None:
-            d["target"] = self.target
-        return d
-
 
 class Site(Protocol):
     """Where a shape function reports to (implemented by the interpreter)."""

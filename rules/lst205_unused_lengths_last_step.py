@@ -161,9 +161,9 @@ class Tagger(nn.Module):
         of an input that was never packed reads past every shorter sequence's end."""
         for ev, op in [hit for ln in sorted(lines_of(finding))
                        for hit in getitems_at(evidence, ln)]:
-            if any("pack_padded" in str(o.get("name", "")) for o in ev.ops):
+            if any("pack_padded" in o.name for o in ev.ops):
                 return ("refuted", "the model packed its input with pack_padded_sequence")
-            shape = op["args"][0]
+            shape = op.args[0]
             T = ev.env.get("T")
             for axis, idx in int_index(op):
                 if axis < len(shape) and shape[axis] == T and idx in (-1, T - 1):

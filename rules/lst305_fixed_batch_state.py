@@ -236,12 +236,12 @@ class LanguageModel(nn.Module):
         for ev in evidence:
             B = ev.env.get("B")
             for op in ev.ops_at(finding.line):
-                out = op.get("out")
+                out = op.out
                 if not isinstance(out, list) or len(out) not in (2, 3) or B is None:
                     continue
                 n = out[1] if len(out) == 3 else out[0]
                 if isinstance(n, int) and n != B:
-                    return ("confirmed", f"{op['name']} built the state {out} for a batch of "
+                    return ("confirmed", f"{op.name} built the state {out} for a batch of "
                             f"{n} while the input's batch was B={B}")
         return None
 
