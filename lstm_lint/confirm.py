@@ -960,7 +960,7 @@ def _verdict(f: Finding, evidence: list[Evidence], spans: dict[str, tuple[int, i
 
 
 def _in_file(e: Evidence, path: str) -> Evidence:
-    """The run as seen from another file's lines: its ops placed there (``op["at"]``), its
+    """The run as seen from another file's lines: its ops placed there (``op.at``), its
     error at that file's innermost line of the traceback (none when the crash did not pass
     through it: the run then did not run clean there either)."""
     ops = [replace(o, line=o.at[1]) for o in e.ops if o.at and o.at[0] == path]
