@@ -76,7 +76,8 @@ class Statements(Core):
 
     def exec_stmt(self, stmt: Any, env: Env) -> None:
         self.tick()
-        if isinstance(stmt, cst.SimpleStatementLine):
+        # type(x) is C where C is a leaf class of libcst: isinstance() on its ABCs costs more
+        if type(stmt) is cst.SimpleStatementLine:
             for small in stmt.body:
                 if env.dead:
                     return
@@ -102,31 +103,31 @@ class Statements(Core):
         # class definitions inside functions, match statements: ignored
 
     def exec_small(self, s: cst.BaseSmallStatement, env: Env) -> None:
-        if isinstance(s, cst.Assign):
+        if type(s) is cst.Assign:
             v = self.eval(s.value, env)
             for t in s.targets:
                 self.assign(t.target, v, env)
-        elif isinstance(s, cst.AnnAssign):
+        elif type(s) is cst.AnnAssign:
             if s.value is not None:
                 self.assign(s.target, self.eval(s.value, env), env)
-        elif isinstance(s, cst.AugAssign):
+        elif type(s) is cst.AugAssign:
             cur = self.eval(s.target, env)
             rhs = self.eval(s.value, env)
             op = type(s.operator).__name__.replace("Assign", "")
             self.assign(s.target, self.binop(op, cur, rhs, s), env)
-        elif isinstance(s, cst.Expr):
+        elif type(s) is cst.Expr:
             self.eval(s.value, env)
-        elif isinstance(s, cst.Return):
+        elif type(s) is cst.Return:
             env.returns.append(self.eval(s.value, env) if s.value is not None else Const(None))
             env.dead = True
-        elif isinstance(s, cst.Raise):
+        elif type(s) is cst.Raise:
             env.dead = True
-        elif isinstance(s, cst.Assert):
+        elif type(s) is cst.Assert:
             self.eval(s.test, env)
-        elif isinstance(s, cst.Break | cst.Continue):
+        elif type(s) is cst.Break or type(s) is cst.Continue:
             env.dead = True
             env.broke = env.broke or isinstance(s, cst.Break)
-        elif isinstance(s, cst.Import | cst.ImportFrom):
+        elif type(s) is cst.Import or type(s) is cst.ImportFrom:
             # an import inside a function binds a local name (``from torch.nn.modules.rnn
             # import LSTM`` in an __init__): resolved as the file's own imports are
             from ..extract import imported_names
@@ -135,9 +136,9 @@ class Statements(Core):
                 env.vars[local] = Ref(qual)
 
     def assign(self, target: cst.BaseExpression, v: Value, env: Env) -> None:
-        if isinstance(target, cst.Name):
+        if type(target) is cst.Name:
             env.vars[target.value] = v
-        elif isinstance(target, cst.Tuple | cst.List):
+        elif type(target) is cst.Tuple or type(target) is cst.List:
             elems = [e.value for e in target.elements]
             starred = [i for i, e in enumerate(target.elements) if isinstance(e, cst.StarredElement)]
             if isinstance(v, Seq) and v.repeated is None and not starred \
@@ -150,7 +151,7 @@ class Statements(Core):
             else:
                 for e in elems:
                     self.assign(e, UNKNOWN, env)
-        elif isinstance(target, cst.Attribute):
+        elif type(target) is cst.Attribute:
             base = self.eval(target.value, env)
             if isinstance(base, Record):
                 self.rebind(target.value, base.with_field(target.attr.value, v), env)
@@ -166,7 +167,7 @@ class Statements(Core):
                 # a built layer changed afterwards (self.rnn.batch_first = True): the layer
                 # now holds that value (known or not)
                 base.params[target.attr.value] = v
-        elif isinstance(target, cst.Subscript):
+        elif type(target) is cst.Subscript:
             base = self.eval(target.value, env)
             if isinstance(base, L.Layer) and base.kind in ("Sequential", "ModuleList",
                                                             "ModuleDict"):
@@ -187,7 +188,7 @@ class Statements(Core):
             # x[...] = y keeps x's shape; a list slot assignment forgets the list
             if isinstance(base, Seq) and isinstance(target.value, cst.Name):
                 env.vars[target.value.value] = UNKNOWN
-        elif isinstance(target, cst.StarredElement):
+        elif type(target) is cst.StarredElement:
             self.assign(target.value, UNKNOWN, env)
 
     def rebind(self, target: cst.BaseExpression, v: Value, env: Env) -> None:
