@@ -23,7 +23,9 @@ Checks initial states passed to `nn.LSTM`, `nn.GRU`, `nn.RNN` and the cells agai
 PyTorch requires: `(D*num_layers, N, H_out)` for `h_0` (`H_out = proj_size` when set) and
 `(D*num_layers, N, hidden_size)` for `c_0`. It names what went wrong: the batch placed first
 (as if `batch_first` applied to states; it never does), the direction factor missing, or the
-wrong width.
+wrong width. A state built in the branches of an `if` whose condition is not known statically
+(`if self.use_gpu:`) is checked branch by branch for the batch on the layers' axis, and the
+finding is on the branch that builds it so.
 """
     why_bad = """
 PyTorch raises `Expected hidden size (...)` at the RNN call, which does not say which of the
@@ -62,6 +64,24 @@ class Net(nn.Module):
         c0 = torch.zeros(self.layers * 2, x.size(0), self.hidden)
         return self.lstm(x, (h0, c0))[0]
 """,
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, depth):
+        super().__init__()
+        self.hidden = hidden
+        self.deep = depth == "deep"
+        self.gru = nn.GRU(n_in, hidden, 2 if self.deep else 1, batch_first=True)
+
+    def forward(self, x):
+        if self.deep:
+            h0 = torch.zeros(2, x.size(0), self.hidden)
+        else:
+            h0 = torch.zeros(1, x.size(0), self.hidden)
+        return self.gru(x, h0)[0]
+""",
     ]
     INVALID = [
         """
@@ -92,6 +112,27 @@ class Net(nn.Module):
     def forward(self, x):
         h0 = torch.zeros(self.layers, x.size(0), self.hidden)  # <-- LST301
         return self.gru(x, h0)[0]
+""",
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, device):
+        super().__init__()
+        self.hidden = hidden
+        self.use_gpu = device == "cuda"
+        self.lstm = nn.LSTM(n_in, hidden)
+
+    def init_hidden(self, batch_size):
+        if self.use_gpu:
+            h0 = torch.zeros(1, batch_size, self.hidden).cuda()
+        else:
+            h0 = torch.zeros(batch_size, 1, self.hidden)  # <-- LST301
+        return h0, torch.zeros(1, batch_size, self.hidden)
+
+    def forward(self, x):
+        return self.lstm(x, self.init_hidden(x.size(1)))[0]
 """,
     ]
 
