@@ -419,6 +419,20 @@ def test_isinstance_answers_only_what_the_value_decides():
     assert isinstance(True, int) and isinstance_of(Const(True), Builtin("int")) == Const(True)
     assert isinstance_of(Const(False), Ref("torch.nn.parameter.Parameter")) == Const(False)
     assert isinstance_of(Const(0.5), Builtin("int")) == Const(False)
+    # torch layers: a class's instances are itself and its lazy variant; a layer whose class
+    # is one of RNN/GRU/LSTM is decided only where all three agree
+    from lstm_lint import layers as L
+
+    nn = torch.nn
+    assert issubclass(nn.LazyConv2d, nn.Conv2d) and not issubclass(nn.Hardtanh, nn.Conv2d)
+    conv2d = Ref("torch.nn.Conv2d")
+    assert isinstance_of(L.Layer("LazyConv2d", {}, None), conv2d) == Const(True)
+    assert isinstance_of(L.Layer("Hardtanh", {}, None), conv2d) == Const(False)
+    assert isinstance_of(L.Layer("Conv2d", {}, None), Ref("torch.nn.Module")) == Const(True)
+    any_rnn = L.Layer(L.ANY_RNN, {}, None)
+    assert isinstance_of(any_rnn, conv2d) == Const(False)
+    assert isinstance_of(any_rnn, Ref("torch.nn.LSTM")) is UNKNOWN
+    assert isinstance_of(L.Layer("ReLU6", {}, None), Ref("torch.nn.Hardtanh")) is UNKNOWN
     # what the engine cannot tell stays unknown
     assert isinstance_of(UNKNOWN, tup) is UNKNOWN
     assert isinstance_of(Int(None), Builtin("int")) is UNKNOWN
@@ -881,3 +895,44 @@ class Net(nn.Module):
 ''', {"d_model": 8, "h": 2, "rnn_size": 8},
         ["float32[3,8]", "float32[3,5,8]", "(float32[2,3,8],float32[2,3,8])"])
     assert static == [(3, 8), (2, 3, 8)] == real
+
+
+def test_isinstance_of_torch_layers_and_conv_tuples(tmp_path):
+    # output lengths computed per module of a Sequential: isinstance picks the formula, and a
+    # convolution's padding/stride/... read back as tuples
+    static, real = run_both(tmp_path, '''
+class MaskCNN(nn.Module):
+    def __init__(self, sequential):
+        super().__init__()
+        self.sequential = sequential
+
+    def forward(self, inputs, seq_lengths):
+        output = None
+        for module in self.sequential:
+            output = module(inputs)
+            seq_lengths = self._get_sequence_lengths(module, seq_lengths)
+            inputs = output
+        return output, seq_lengths
+
+    def _get_sequence_lengths(self, module, seq_lengths):
+        if isinstance(module, nn.Conv2d):
+            numerator = seq_lengths + 2 * module.padding[1] - module.dilation[1] * (
+                module.kernel_size[1] - 1) - 1
+            seq_lengths = numerator.float() / float(module.stride[1])
+            seq_lengths = seq_lengths.int() + 1
+        elif isinstance(module, nn.MaxPool2d):
+            seq_lengths >>= 1
+        return seq_lengths.int()
+
+
+class Net(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.conv = MaskCNN(nn.Sequential(
+            nn.Conv2d(1, channels, kernel_size=3, stride=2, padding=1), nn.ReLU(),
+            nn.MaxPool2d(2)))
+
+    def forward(self, x, lengths):
+        return self.conv(x.unsqueeze(1), lengths)
+''', {"channels": 4}, ["float32[3,16,28]", "int64[3]"])
+    assert static == [(3, 4, 4, 7), (3,)] == real

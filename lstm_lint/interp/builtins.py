@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import libcst as cst
 
+from .. import layers as L
 from ..symbolic import Expr, cond, const, sym
 from ..values import (
     UNKNOWN,
@@ -63,6 +64,16 @@ class Builtins(Core):
             if isinstance(a, Flag):
                 return Int(cond(a.name, 0 if a.negated else 1, 1 if a.negated else 0))
             return Int(None)
+        if name == "float" and len(args) == 1:
+            a = args[0]
+            n = a.expr.as_int() if isinstance(a, Int) and a.expr is not None else None
+            if n is not None:
+                return Const(float(n))
+            if isinstance(a, Const) and isinstance(a.value, int | float):
+                return Const(float(a.value))
+            if isinstance(a, Int | Flag):
+                return Int(None)  # a number, its value not followed
+            return UNKNOWN
         if name == "bool" and args:
             t = truth(args[0])
             return truth_value(t)
@@ -184,6 +195,16 @@ def tensor_rows(it: Core, x: Value, node: cst.CSTNode) -> Seq | None:
     return Seq((), False, it.index_value(x, [Int(None)], node), x.shape.dims[0])
 
 
+#: the only torch.nn subclasses of those classes (checked against torch 2.13)
+_LEAF_SUBCLASSES = {"Conv1d": {"LazyConv1d"}, "Conv2d": {"LazyConv2d"}, "Conv3d": {"LazyConv3d"},
+                    "Linear": {"LazyLinear"}, "ConstantPad1d": {"ZeroPad1d"}}
+#: torch layer classes whose instances are known exactly (checked against torch)
+_LEAF_LAYERS = frozenset("""Conv1d Conv2d Conv3d MaxPool1d MaxPool2d AvgPool1d AvgPool2d Linear
+    Embedding LSTM GRU RNN LSTMCell GRUCell RNNCell BatchNorm1d BatchNorm2d LayerNorm Dropout ReLU
+    Tanh Sigmoid Sequential Softmax LogSoftmax GELU ELU LeakyReLU Identity Flatten
+    MultiheadAttention GLU AdaptiveAvgPool1d AdaptiveMaxPool1d ConstantPad1d""".split())
+
+
 #: the Python types ``isinstance`` is decided for, on values the engine knows the kind of
 _PY_CLASSES: dict[str, type] = {"tuple": tuple, "list": list, "int": int, "float": float,
                                  "str": str, "dict": dict, "bool": bool, "set": set}
@@ -202,6 +223,23 @@ def isinstance_of(v: Value, t: Value) -> Value:
         return UNKNOWN
     py = t.name if isinstance(t, Builtin) and t.name in _PY_TYPES else None
     qual = t.qual if isinstance(t, Ref) else None
+    if isinstance(v, L.Layer):
+        if qual == "torch.nn.Module":
+            return Const(True)
+        cls = qual[len("torch.nn."):] if qual is not None and qual.startswith("torch.nn.") else None
+        if cls in _LEAF_LAYERS:
+            # the classes that are instances of cls are known exactly: itself and its lazy
+            # variants; a layer whose class is one of several (RNNBase) must be decided by all
+            kinds = {"RNN", "GRU", "LSTM"} if v.kind == L.ANY_RNN else {v.kind}
+            instances = {cls} | _LEAF_SUBCLASSES.get(cls, set())
+            if kinds <= instances:
+                return Const(True)
+            if not kinds & instances:
+                return Const(False)
+            return UNKNOWN
+        if py is not None or qual == "torch.Tensor":
+            return Const(False)
+        return UNKNOWN
     if isinstance(v, Tensor):
         if py is not None or qual == "torch.nn.utils.rnn.PackedSequence":
             return Const(False)

@@ -248,6 +248,16 @@ class Expressions(Core):
                 return Tensor(None, base.data.dtype)
             return Method(base, attr) if attr in ("to", "cuda", "cpu") else UNKNOWN
         if isinstance(base, L.Layer):
+            if base.kind in ("Conv1d", "Conv2d") and attr in _CONV_PAIRS:
+                # torch keeps these as tuples, one per spatial axis, whatever was passed
+                n = int(base.kind[-2])
+                v = base.p(attr)
+                if isinstance(v, Seq) and v.repeated is None and len(v.items) == n:
+                    return v
+                if isinstance(v, Int) or isinstance(v, Const) and isinstance(v.value, int) \
+                        and not isinstance(v.value, bool):
+                    return Seq(tuple(v for _ in range(n)))
+                return UNKNOWN
             if attr in base.params:
                 return base.params[attr]
             if attr == "weight" and base.kind == "Embedding":
@@ -399,6 +409,9 @@ class Expressions(Core):
             self.assign(comp.target, it.repeated, inner)
             return Seq((), True, self.eval(e.elt, inner), it.length)
         return Seq((), True, UNKNOWN, None)
+
+
+_CONV_PAIRS = frozenset({"kernel_size", "stride", "padding", "dilation"})
 
 
 def _is_property(fn: cst.FunctionDef) -> bool:
