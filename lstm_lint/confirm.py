@@ -297,7 +297,9 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
             continue
         # a size without a default, or whose default (0, None) is no size at all
         if name in sizes:
-            fill[name] = 2 if "layer" in name else next(primes, 53)
+            # two layers (so that dropout between them is real); one attention head (it
+            # divides any width); distinct primes for the rest
+            fill[name] = 2 if "layer" in name else 1 if "head" in name else next(primes, 53)
             continue
         what = "a configuration object" if any(s.startswith(name + ".") for s in sizes) \
             else "not known to be a size"
@@ -981,6 +983,8 @@ def _unexplained_crashes(fm: FileModel, findings: list[Finding],
             continue
         if err.type not in SHAPE_ERRORS or err.stage not in ("construct", "forward"):
             continue
+        if not re.search(SHAPE_ERROR[1], err.message or ""):
+            continue  # not a shape error ("RPC has not been initialized")
         line = err.line
         if any(any(abs(ln - line) <= 1 for ln in lines_of(f)) for f in findings
                if os.path.realpath(f.path) == os.path.realpath(fm.path)):

@@ -586,6 +586,12 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
             if parts is None or ns is None:
                 continue
             a, k, filled = parts
+            try:
+                inspect.signature(_call_class(call, ns, cls)).bind(*a, **k)
+            except TypeError:
+                continue  # the file's own call does not fit the class (stale code)
+            except ValueError:
+                pass
             holes = sum(1 for v in [*a, *k.values()] if isinstance(v, LstmLintNoValue))
             if best is not None and (holes, i) >= best:
                 continue

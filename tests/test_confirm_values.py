@@ -83,10 +83,11 @@ def test_a_one_layer_rnn_with_dropout_is_confirmed_by_building_it_alone():
 
 
 def test_a_crash_under_invented_values_is_never_a_finding():
-    err = RunError("RuntimeError", "boom", line=9, stage="forward")
+    err = RunError("RuntimeError", "mat1 and mat2 shapes cannot be multiplied (3x8 and 5x2)",
+                   line=9, stage="forward")
 
-    def ev(invented: bool) -> Evidence:
-        return Evidence("Net", [], err, [], "eager", "cpu", None, {"B": 3, "T": 7},
+    def ev(invented: bool, error: RunError = err) -> Evidence:
+        return Evidence("Net", [], error, [], "eager", "cpu", None, {"B": 3, "T": 7},
                         invented=invented)
 
     fm = load(str(VALUES / "no_values.py"))
@@ -94,6 +95,10 @@ def test_a_crash_under_invented_values_is_never_a_finding():
     assert _unexplained_crashes(fm, [], [ev(True)]) == []
     [f] = _unexplained_crashes(fm, [], [ev(False)])
     assert f.code == "LST900" and f.line == 9
+    # a RuntimeError that is no shape error is no LST900 either
+    rpc = RunError("RuntimeError", "RPC has not been initialized. Call "
+                   "torch.distributed.rpc.init_rpc first.", line=9, stage="construct")
+    assert _unexplained_crashes(fm, [], [ev(False, rpc)]) == []
 
 
 def _forced(name: str, code: str, needle: str, constraints: list[str] | None,
