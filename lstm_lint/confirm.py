@@ -309,7 +309,8 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
     if user_args is not None and kind is None:
         args, kwargs = (list(user_args), {}) if isinstance(user_args, list) else ([], dict(user_args))
         source = "--args"
-    elif kind is None and cls.name in instantiations:
+    elif kind is None and cls.name in instantiations \
+            and _fits(init, params, *instantiations[cls.name]):
         args, kwargs = instantiations[cls.name]
         source = "an instantiation in the file"
     else:
@@ -403,6 +404,27 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
         specs.append(spec)
     plan.inputs = specs
     return plan
+
+
+def _fits(init: Any, params: list[Any], args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """Does a call with these arguments bind to the constructor?  (A file's own call can be
+    stale: ``Net(use_attention=True)`` for a constructor that no longer takes it.)"""
+    if init is None:
+        return not args and not kwargs
+    import libcst as cst
+
+    fn = init[0]
+    star_args = isinstance(fn.params.star_arg, cst.Param)
+    star_kwargs = fn.params.star_kwarg is not None
+    positional = list(fn.params.params)[1:]
+    if len(args) > len(positional) and not star_args:
+        return False
+    names = {p.name.value for p in params}
+    taken = {p.name.value for p in positional[:len(args)]}
+    for k in kwargs:
+        if k in taken or (k not in names and not star_kwargs):
+            return False
+    return True
 
 
 def _builders(project: Any, fm: FileModel, name: str) -> list[Any]:
@@ -793,6 +815,15 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
             verdict = ("confirmed", s_said)
             s_said = ""
             run_method = "script"
+        rule = rule_by_code(f.code)
+        clean = [e for e in runs if e.error is None and e.method is not None]
+        if verdict is None and rule is not None and rule.confirm_at_build and clean \
+                and not any(op.op == "build" and op.line in lines_of(f)
+                            for e in clean for op in e.ops):
+            # the model was built, but not the layer the finding is about
+            verdict = ("unconfirmed", f"{clean[0].cls} was built ({clean[0].built_from}) "
+                       f"without building the layer at line {f.line}: with these values its "
+                       "code does not reach it")
         if verdict is None:
             verdict = ("unconfirmed", why.get(home, "")
                        or "; ".join(sorted(set(why.values())))
@@ -922,7 +953,14 @@ def _evidence(result: dict[str, Any], plans: dict[str, ClassPlan]
 def _built_from(c: dict[str, Any], plan: ClassPlan | None) -> str:
     """Where a run's constructor values came from, in words."""
     if c.get("ctor_source") != "call":
-        return plan.source if plan is not None else ""
+        if plan is None:
+            return ""
+        if not plan.calls:
+            return plan.source
+        # the file's calls could not be used: the plan's own values
+        text = "the constructor's defaults" + (", and distinct primes for the required sizes"
+                                               if plan.invented else "")
+        return text + (f" ({c['ctor_note']})" if c.get("ctor_note") else "")
     where = f"{os.path.basename(c['ctor_path'])}:{c.get('ctor_line')}" if c.get("ctor_path") \
         else f"line {c.get('ctor_line')}"
     text = f"the call at {where}"
