@@ -217,17 +217,6 @@ def keyword_arg(call: Any, name: str) -> Any | None:
     return None
 
 
-def contains(root: Any, node: Any) -> bool:
-    """Is ``node`` (a libcst node) ``root`` or inside it?"""
-    stack = [root]
-    while stack:
-        n = stack.pop()
-        if n is node:
-            return True
-        stack.extend(getattr(n, "children", ()))
-    return False
-
-
 # the names rules (and older callers) import from here; catalogue imports Rule lazily, so this
 # import at the end, once Rule is defined, is not circular
 from .catalogue import all_rules, catalogue_markdown, rule_by_code  # noqa: E402
@@ -240,6 +229,7 @@ from .evidence import (  # noqa: E402
     ran_clean_at,
 )
 from .fixes import move_index, replace_index  # noqa: E402
+from .walk import contains  # noqa: E402  (reads the tree without libcst's copying .children)
 
 __all__ = [
     "CODE_RE", "NAME_RE", "SHAPE_ERROR", "Finding", "Related", "Rule", "RuleContext",
