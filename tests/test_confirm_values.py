@@ -167,3 +167,23 @@ def test_shapes_confirm_says_which_value_the_model_needed(capsys):
     assert obs["verdict"] == "unconfirmed" and obs["observed"] is None
     assert obs["detail"] == ("no value for constructor parameter 'cfg', which the model uses at "
                              "line 8: give --args or build the model in the file")
+
+
+def test_a_call_that_does_not_fit_the_constructor_is_not_used(tmp_path, capsys):
+    src = tmp_path / "stale_call.py"
+    src.write_text(
+        "import torch.nn as nn\n\n\n"
+        "class Net(nn.Module):\n"
+        "    def __init__(self, n_in=4, hidden=6, layers=1):\n"
+        "        super().__init__()\n"
+        "        self.rnn = nn.GRU(n_in, hidden, num_layers=layers, dropout=0.2)\n\n"
+        "    def forward(self, x):\n"
+        "        return self.rnn(x)[0]\n\n\n"
+        "net = Net(use_attention=True)\n")
+    assert main(["--format", "json", "--confirm", str(src)]) == 1
+    [f] = json.loads(capsys.readouterr().out)
+    assert f["code"] == "LST501"
+    c = f["confirmation"]
+    assert c["verdict"] == "confirmed", c
+    assert c["built"].startswith("the constructor's defaults (the call Net(...) at line 13 does "
+                                 "not fit its constructor")
