@@ -248,26 +248,17 @@ def _unfolded_later(g: Any, nid: int, n: Any, b: Any, depth: int = 6) -> bool:
     """Do the folded rows go, through row-wise steps only (a layer applied to each row, an
     activation, arithmetic), into a reshape back to ``(n, B, ...)``?  Then every layer's row was
     kept apart (a bridge that maps each layer's state on its own), and nothing is mixed."""
-    frontier, seen = [nid], {nid}
-    for _ in range(depth):
-        nxt = []
-        for p in frontier:
-            for s in g.g.successors(p):
-                if s in seen:
-                    continue
-                seen.add(s)
-                d = g.g.nodes[s]
-                v = d.get("value")
-                if d.get("op") == "reshape":
-                    if isinstance(v, Tensor) and v.shape is not None and not v.shape.star \
-                            and len(v.shape.dims) >= 3 and v.shape.dims[0] == n \
-                            and v.shape.dims[1] == b:
-                        return True
-                    continue
-                if d.get("op") in ("layer", "arith", "call"):
-                    nxt.append(s)
-        frontier = nxt
+    for node in g.reachable(nid, ROW_WISE, depth):
+        v = node.value
+        if node.op == "reshape" and isinstance(v, Tensor) and v.shape is not None \
+                and not v.shape.star and len(v.shape.dims) >= 3 and v.shape.dims[0] == n \
+                and v.shape.dims[1] == b:
+            return True
     return False
+
+
+#: steps that treat each row on its own: a layer applied row by row, arithmetic, activations
+ROW_WISE = frozenset({"layer", "arith", "call"})
 
 
 def _feeds_model(ctx: RuleContext, g: Any, nid: int) -> bool:
