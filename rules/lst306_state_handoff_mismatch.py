@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from lstm_lint.dataflow import Dataflow, NodeView
-from lstm_lint.layers import RECURRENT, Layer, differs, directions, h_out
+from lstm_lint.layers import RECURRENT, Layer, differs
+from lstm_lint.layers_rnn import directions, h_out
 from lstm_lint.rule import Finding, Rule, RuleContext, contains, error_near
 from lstm_lint.symbolic import Expr
 from lstm_lint.values import BATCH, STATE, Tensor, dim_str

@@ -12,6 +12,8 @@ import libcst as cst
 
 from .. import layers as L
 from ..extract import FileModel, canonical, dotted
+from ..layers_apply import apply_layer
+from ..layers_rnn import config_conflicts
 from ..symbolic import const
 from ..values import (
     UNKNOWN,
@@ -110,7 +112,7 @@ class Calls(Core):
                                 func.obj.label)
                 nid = self.graph.op(self.context, e, "build", func.kind, self.fm, layer=layer)
                 layer.node = nid
-                for c in L.config_conflicts(layer):
+                for c in config_conflicts(layer):
                     self.graph.add_conflict(nid, c)
                 func.obj.attrs[TORCH_LAYER] = layer
                 return Const(None)
@@ -214,7 +216,7 @@ class Calls(Core):
         saved = self.current
         self.current = nid
         try:
-            out = L.apply_layer(self, layer, args, self.call_child)
+            out = apply_layer(self, layer, args, self.call_child)
         finally:
             self.current = saved
         for v in _tensors_in(args):
@@ -283,7 +285,7 @@ class Calls(Core):
                 layer.children = list(args)
             nid = self.graph.op(self.context, e, "build", name, self.fm, layer=layer)
             layer.node = nid
-            for c in L.config_conflicts(layer):
+            for c in config_conflicts(layer):
                 self.graph.add_conflict(nid, c)
             return layer
         if qual.startswith("torch.nn.init."):

@@ -10,6 +10,7 @@ import libcst as cst
 
 from .. import layers as L
 from ..extract import ClassInfo, FileModel, canonical
+from ..layers_apply import apply_layer
 from ..values import (
     UNKNOWN,
     Record,
@@ -38,7 +39,7 @@ class Classes(Core):
         if found is None:
             layer = obj.attrs.get(TORCH_LAYER)
             if isinstance(layer, L.Layer) and inputs is not None:  # torch's own forward
-                return L.apply_layer(self, layer, list(inputs), self.call_child)
+                return apply_layer(self, layer, list(inputs), self.call_child)
             return UNKNOWN
         fn, fm = found
         if inputs is None:

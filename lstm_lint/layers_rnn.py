@@ -1,0 +1,328 @@
+"""Recurrent layers and cells (``nn.LSTM``/``GRU``/``RNN`` and their cells): their shape
+functions, the checks of their initial states, and the conflicts their configuration alone
+shows.  The layer model they work on is in :mod:`lstm_lint.layers`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .layers import (
+    ANY_RNN,
+    RECURRENT,
+    Conflict,
+    Layer,
+    Site,
+    check_features,
+    differs,
+    role_mismatch,
+)
+from .symbolic import Expr, cond, const, nonnegative
+from .values import (
+    BATCH,
+    FEATURE,
+    STATE,
+    TIME,
+    UNKNOWN,
+    Const,
+    Int,
+    Packed,
+    RnnInfo,
+    Seq,
+    Shape,
+    Tensor,
+    Value,
+)
+
+
+def _directions(layer: Layer) -> Expr | None:
+    b = layer.flag("bidirectional")
+    if b is True:
+        return const(2)
+    if b is False:
+        return const(1)
+    if isinstance(b, str):
+        return cond(b, 2, 1)
+    return None
+
+
+def _h_out(layer: Layer) -> Expr | None:
+    hidden = layer.size("hidden_size")
+    if layer.kind != "LSTM":
+        return hidden
+    proj = layer.size("proj_size")
+    if proj is None:
+        return None
+    pc = proj.as_int()
+    if pc == 0:
+        return hidden
+    if pc is not None and pc > 0:
+        return proj
+    return proj if proj.const_term() >= 0 and proj.as_int() is None else None
+
+
+def _mul(a: Expr | None, b: Expr | None) -> Expr | None:
+    return None if a is None or b is None else a * b
+
+
+def _width_note(layer: Layer) -> str | None:
+    notes = []
+    b = layer.flag("bidirectional")
+    proj = layer.size("proj_size")
+    if layer.kind == "LSTM" and proj is not None and proj.as_int() != 0:
+        notes.append("proj_size")
+    kind = "RNN" if layer.kind == ANY_RNN else layer.kind
+    if b is True:
+        notes.append(f"bidirectional {kind}")
+    elif isinstance(b, str):
+        notes.append(f"{kind} with bidirectional={b}")
+    return ", ".join(notes) if notes else None
+
+
+def rnn_info(layer: Layer, padded: bool = False, batch_first: bool | None = None) -> RnnInfo:
+    b = layer.flag("bidirectional")
+    bf = layer.flag("batch_first") if batch_first is None else batch_first
+    return RnnInfo(
+        layer=layer.label(), kind=layer.kind,
+        bidirectional=b if isinstance(b, bool) else None,
+        batch_first=bf if isinstance(bf, bool) else None,
+        num_layers=layer.size("num_layers"), hidden=_h_out(layer), node=layer.node,
+        padded=padded,
+    )
+
+
+def apply_recurrent(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
+    x = args[0] if args else UNKNOWN
+    hx = args[1] if len(args) > 1 else Const(None)
+    D = _directions(layer)
+    H_out = _h_out(layer)
+    H = layer.size("hidden_size")
+    L = layer.size("num_layers")
+    I = layer.size("input_size")
+    bf = layer.flag("batch_first")
+    packed = isinstance(x, Packed)
+    tensor = x.data if isinstance(x, Packed) else x
+    if packed and isinstance(x, Packed):
+        bf = x.batch_first
+    out_w = _mul(D, H_out)
+    info = rnn_info(layer, batch_first=bf if isinstance(bf, bool) else None)
+    note = _width_note(layer)
+
+    if isinstance(tensor, Tensor) and tensor.hole is not None and tensor.shape is None:
+        if isinstance(bf, bool):
+            B = site.batch_symbol()
+            T = site.time_symbol(tensor.hole[0])
+            layout = (B, T, I) if bf else (T, B, I)
+            roles = (BATCH, TIME, FEATURE) if bf else (TIME, BATCH, FEATURE)
+            site.bind_hole(tensor, Shape(layout), roles, "float")
+
+    batch: Expr | None = None
+    out_shape: Shape | None = None
+    out_roles: tuple[str | None, ...] | None = None
+    unbatched = False
+    if isinstance(tensor, Tensor) and tensor.shape is not None:
+        check_features(site, layer, tensor, I, what="input_size")
+        dims: tuple[Expr | None, ...] = tensor.shape.dims
+        if not tensor.shape.star and len(dims) == 3:
+            b_ax = 0 if bf is True else 1 if bf is False else None
+            if b_ax is not None:
+                batch = dims[b_ax]
+                out_roles = (BATCH, TIME, FEATURE) if bf else (TIME, BATCH, FEATURE)
+                t_ax = 1 - b_ax
+                if tensor.role(b_ax) == TIME and tensor.role(t_ax) == BATCH:
+                    site.conflict(Conflict(
+                        "layout", layer,
+                        "(B, T, F)" if bf else "(T, B, F)",
+                        tensor.shape.render(),
+                        tensor=tensor, batch_first=bf is True, reader="rnn",
+                    ))
+            out_shape = Shape(dims[:-1] + (out_w,))
+        elif not tensor.shape.star and len(dims) == 2:
+            unbatched = True
+            out_shape = Shape((dims[0], out_w))
+            out_roles = (TIME, FEATURE)
+        elif tensor.shape.star:
+            out_shape = Shape(dims[:-1] + (out_w,), star=True)
+    elif not packed and (isinstance(tensor, Tensor) and tensor.hole is None
+                         or tensor is UNKNOWN) and out_w is not None:
+        # whatever the input (its layout, even whether it is known at all), the output ends
+        # with D*H_out features; a packed input gives a PackedSequence, which only
+        # pad_packed_sequence reads (and that gives unknown for a plain tensor)
+        out_shape = Shape((out_w,), star=True)
+
+    state_first = _mul(D, L)
+    c_width = H if layer.kind == "LSTM" else H_out
+    if batch is None and not unbatched:
+        # the input does not tell its batch: a 3-d initial state does (PyTorch requires a
+        # batched input for a batched state, and the same batch in both)
+        given_states = list(hx.items) if isinstance(hx, Seq) else [hx]
+        for g in given_states:
+            if isinstance(g, Tensor) and g.shape is not None and not g.shape.star \
+                    and len(g.shape.dims) == 3 and g.shape.dims[1] is not None:
+                batch = g.shape.dims[1]
+                break
+        if batch is not None and isinstance(bf, bool):
+            b_ax = 0 if bf else 1
+            if out_shape is not None and not out_shape.star and len(out_shape.dims) == 3:
+                dims3 = list(out_shape.dims)
+                if dims3[b_ax] is None:
+                    dims3[b_ax] = batch
+                out_shape = Shape(tuple(dims3))
+            elif isinstance(tensor, Tensor) and (tensor.shape is None or tensor.shape.star) \
+                    and out_w is not None:
+                # a batched state: the input is 3-d, its time axis unknown here
+                dims3 = [None, None, out_w]
+                dims3[b_ax] = batch
+                out_shape = Shape(tuple(dims3))
+                out_roles = (BATCH, TIME, FEATURE) if bf else (TIME, BATCH, FEATURE)
+    if unbatched:
+        h_shape: Shape | None = Shape((state_first, H_out))
+        c_shape: Shape | None = Shape((state_first, c_width))
+        state_roles: tuple[str | None, ...] | None = (STATE, FEATURE)
+    elif batch is not None:
+        h_shape = Shape((state_first, batch, H_out))
+        c_shape = Shape((state_first, batch, c_width))
+        state_roles = (STATE, BATCH, FEATURE)
+    else:
+        h_shape = c_shape = None
+        state_roles = None
+
+    if layer.kind == ANY_RNN:
+        # GRU and RNN return h_n, an LSTM (h_n, c_n): the state is not known, nor is what an
+        # initial state must be
+        out_any = Tensor(out_shape, "float", out_roles, info, "output", note)
+        first: Value = Packed(out_any, bf if isinstance(bf, bool) else None) if packed \
+            else out_any
+        return Seq((first, UNKNOWN))
+
+    # initial states
+    expected_states: list[tuple[str, Shape | None]] = [("h_0", h_shape)]
+    given: list[Value] = [hx]
+    if layer.kind == "LSTM":
+        expected_states.append(("c_0", c_shape))
+        given = list(hx.items) if isinstance(hx, Seq) and len(hx.items) == 2 else [UNKNOWN, UNKNOWN]
+    for (sname, exp), g in zip(expected_states, given, strict=False):
+        if isinstance(g, Tensor) and g.hole is not None and g.shape is None and exp is not None:
+            site.bind_hole(g, exp, state_roles, "float")
+        elif isinstance(g, Tensor) and g.shape is not None and exp is not None:
+            check_state(site, layer, sname, g, exp, state_roles)
+        elif isinstance(g, Tensor) and g.shape is not None and not g.shape.star \
+                and len(g.shape.dims) == 3 and not unbatched:
+            # the input's batch is unknown, but a 3-d state is batched: its first and last
+            # axes are still fixed by the layer alone (an encoder's h_n into a decoder)
+            width = H_out if sname == "h_0" else c_width
+            check_state(site, layer, sname, g, Shape((state_first, None, width)),
+                        (STATE, BATCH, FEATURE))
+
+    out = Tensor(out_shape, "float", out_roles, info, "output", note)
+    h_n = Tensor(h_shape, "float", state_roles, info, "h_n")
+    result_out: Value = Packed(out, bf if isinstance(bf, bool) else None) if packed else out
+    if layer.kind == "LSTM":
+        c_n = Tensor(c_shape, "float", state_roles, info, "c_n")
+        return Seq((result_out, Seq((h_n, c_n))))
+    return Seq((result_out, h_n))
+
+
+def check_state(site: Site, layer: Layer, sname: str, g: Tensor, exp: Shape,
+                exp_roles: tuple[str | None, ...] | None = None) -> None:
+    assert g.shape is not None
+    got = g.shape
+    if got.star or len(got.dims) != len(exp.dims):
+        if not got.star:
+            site.conflict(Conflict("state", layer, exp.render(), got.render(),
+                                   tensor=g, state=sname, axis=None))
+        return
+    if exp_roles is None or len(exp_roles) != len(exp.dims):
+        exp_roles = (None,) * len(exp.dims)
+    for ax, (e, d) in enumerate(zip(exp.dims, got.dims, strict=True)):
+        if e is None or d is None or e == d:
+            continue
+        if role_mismatch(g, ax, exp_roles[ax]) or differs(e, d, site, f"{layer.label()} {sname}"):
+            site.conflict(Conflict("state", layer, exp.render(), got.render(),
+                                   tensor=g, state=sname, axis=ax, shape=exp))
+            return
+    # the state differs between the branches of an if the analysis cannot decide: a branch
+    # that puts the batch (or time) where the layers are, whatever the sizes, is wrong on the
+    # path through it (sizes alone are not enough there: the branches may follow the layer)
+    for alt in g.alts:
+        a = alt.shape
+        if a is None or a.star or len(a.dims) != len(exp.dims):
+            continue
+        for ax, (e, d) in enumerate(zip(exp.dims, a.dims, strict=True)):
+            if e is not None and d is not None and e != d and role_mismatch(alt, ax,
+                                                                            exp_roles[ax]):
+                site.conflict(Conflict("state", layer, exp.render(), a.render(),
+                                       tensor=alt, state=sname, axis=ax, shape=exp))
+                break
+
+
+def apply_cell(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
+    x = args[0] if args else UNKNOWN
+    H = layer.size("hidden_size")
+    I = layer.size("input_size")
+    batch: Expr | None = None
+    batched = True
+    if isinstance(x, Tensor) and x.hole is not None and x.shape is None:
+        site.bind_hole(x, Shape((site.batch_symbol(), I)), (BATCH, FEATURE), "float")
+    if isinstance(x, Tensor) and x.shape is not None:
+        check_features(site, layer, x, I, what="input_size")
+        if not x.shape.star and len(x.shape.dims) == 2:
+            batch = x.shape.dims[0]
+        elif not x.shape.star and len(x.shape.dims) == 1:
+            batched = False
+    hx = args[1] if len(args) > 1 else Const(None)
+    states = list(hx.items) if isinstance(hx, Seq) else [hx]
+    if batch is None and batched:
+        # the input does not tell its batch: a 2-d state does (PyTorch requires a batched
+        # input for a batched state, with the same batch)
+        for g in states:
+            if isinstance(g, Tensor) and g.shape is not None and not g.shape.star \
+                    and len(g.shape.dims) == 2 and g.shape.dims[0] is not None \
+                    and not (isinstance(x, Tensor) and x.shape is not None and not x.shape.star
+                             and len(x.shape.dims) != 2):
+                batch = g.shape.dims[0]
+                break
+    exp = Shape((batch, H)) if batched else Shape((H,))
+    for i, g in enumerate(states):
+        if isinstance(g, Tensor) and g.shape is not None and not g.shape.star and batch is not None:
+            check_state(site, layer, "hc"[i] if i < 2 else "state", g, exp,
+                        (BATCH, FEATURE) if batched else (FEATURE,))
+    roles = (BATCH, FEATURE) if batched else (FEATURE,)
+    h = Tensor(exp if (batch is not None or not batched) else None, "float", roles, None, "cell_h")
+    if layer.kind == "LSTMCell":
+        return Seq((h, h.with_(what="cell_c")))
+    return h
+
+
+def config_conflicts(layer: Layer) -> list[Conflict]:
+    """Configuration facts about a recurrent layer, known from its constructor alone."""
+    out: list[Conflict] = []
+    if layer.kind not in RECURRENT:
+        return out
+    dropout = layer.p("dropout")
+    dv = dropout.value if isinstance(dropout, Const) else None
+    if isinstance(dropout, Int) and dropout.expr is not None:
+        dv = dropout.expr.as_int()
+    L = layer.size("num_layers")
+    if isinstance(dv, (int, float)) and dv > 0 and L is not None and L.as_int() == 1:
+        out.append(Conflict("config", layer, "num_layers > 1", "num_layers=1",
+                            option="dropout", value=dv))
+    proj, H = layer.size("proj_size"), layer.size("hidden_size")
+    if proj is not None and H is not None and proj.as_int() != 0:
+        d = proj - H
+        dc = d.as_int()
+        # proj_size >= hidden_size for every choice of sizes (2*hidden vs hidden): an LSTM
+        # refuses it; a GRU or an RNN refuses any projection, and this one is at least
+        # hidden_size >= 1 (a literal > 0 too)
+        too_large = (dc is not None and dc >= 0) or proj == H or nonnegative(d)
+        if layer.kind == "LSTM" and too_large:
+            out.append(Conflict("config", layer, f"proj_size < hidden_size ({H})",
+                                f"proj_size={proj}", option="proj_size"))
+        elif layer.kind in ("GRU", "RNN") and (too_large or (proj.as_int() or 0) > 0):
+            out.append(Conflict("config", layer, "no proj_size (only nn.LSTM projects)",
+                                f"proj_size={proj}", option="proj_size"))
+    return out
+
+
+#: for rules: D and H_out of a recurrent layer, from its configuration alone
+directions = _directions
+h_out = _h_out
