@@ -49,6 +49,9 @@ def method(it: Core, recv: Value, name: str, args: list[Value], kwargs: dict[str
         step = _layout_step(name, args, kwargs)
         if step is not None:  # the input's layout is solved later from its consumer
             return x.with_(hole=(x.hole[0], x.hole[1] + (step,)))
+        cut = _cut_step(name, args, kwargs)
+        if cut is not None:  # pieces of an input to be solved: solved from a piece's consumer
+            return Seq((), False, x.with_(hole=(x.hole[0], x.hole[1] + (cut,))), None)
     handler = METHODS.get(name)
     out = handler(it, x, name, args, kwargs, e, functional) if handler is not None else None
     if out is not None:
@@ -438,3 +441,22 @@ METHODS: dict[str, MethodHandler] = {
     "glu": _glu_method,
     **dict.fromkeys(PREDICATES, _predicate),
 }
+
+
+def _cut_step(name: str, args: list[Value], kwargs: dict[str, Value]
+              ) -> tuple[str, int] | None:
+    """``x.split(s, dim)``/``x.chunk(k, dim)`` (pieces along ``dim``: "piece") or
+    ``x.unbind(dim)`` (slices without it: "slice_of") of an input not solved yet; the axis
+    must be a literal."""
+    if name in ("split", "chunk"):
+        if not args and "split_size" not in kwargs and "chunks" not in kwargs:
+            return None
+        dim = int_of(args[1] if len(args) > 1 else kwargs.get("dim", Int(const(0))))
+        step = "piece"
+    elif name == "unbind":
+        dim = int_of(args[0] if args else kwargs.get("dim", Int(const(0))))
+        step = "slice_of"
+    else:
+        return None
+    d = dim.as_int() if dim is not None else None
+    return (step, d) if d is not None else None

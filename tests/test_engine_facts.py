@@ -936,3 +936,70 @@ class Net(nn.Module):
         return self.conv(x.unsqueeze(1), lengths)
 ''', {"channels": 4}, ["float32[3,16,28]", "int64[3]"])
     assert static == [(3, 4, 4, 7), (3,)] == real
+
+
+PIECES = HEADER + '''
+class Sequence(nn.Module):
+    """pytorch/examples' time_sequence_prediction: cells over input.split(1, dim=1)."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm1 = nn.LSTMCell(1, 51)
+        self.linear = nn.Linear(51, 1)
+
+    def forward(self, input):
+        outputs = []
+        h_t = torch.zeros(input.size(0), 51)
+        c_t = torch.zeros(input.size(0), 51)
+        for input_t in input.split(1, dim=1):
+            h_t, c_t = self.lstm1(input_t, (h_t, c_t))
+            outputs += [self.linear(h_t)]
+        return torch.cat(outputs, dim=1)
+
+
+class Halves(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.a = nn.GRU(n_in, hidden, batch_first=True)
+        self.b = nn.GRU(n_in, hidden, batch_first=True)
+
+    def forward(self, x):
+        left, right = x.chunk(2, dim=2)
+        return self.a(left)[0] + self.b(right)[0]
+
+
+class Steps(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.cell = nn.GRUCell(n_in, hidden)
+        self.head = nn.Linear(hidden, 2)
+
+    def forward(self, x):
+        return self.head(torch.stack([self.cell(x_t) for x_t in x.unbind(1)], dim=1))
+'''
+
+
+@pytest.mark.parametrize("name, symbolic_in, symbolic_out, kwargs, spec", [
+    ("Sequence", "(B, L)", "(B, L)", {}, "float32[3,7]"),
+    # the chunked axis is free here: its length (2*n_in) is only what torch would demand
+    ("Halves", "(B, T, L)", "(B, T, hidden)", {"n_in": 5, "hidden": 11}, "float32[3,7,10]"),
+    ("Steps", "(B, L, n_in)", "(B, L, 2)", {"n_in": 5, "hidden": 11}, "float32[3,7,5]"),
+])
+def test_an_input_cut_into_pieces_is_solved_from_a_piece(tmp_path, name, symbolic_in,
+                                                         symbolic_out, kwargs, spec):
+    """``x.split(1, dim=1)``, ``x.chunk(2, dim=2)``, ``x.unbind(1)`` of a forward input: a
+    piece's consumer tells the input's other axes; the cut axis is a free size of its own."""
+    torch = pytest.importorskip("torch")
+    path = tmp_path / "pieces.py"
+    path.write_text(PIECES)
+    fm = load(str(path), prefilter=False)
+    project = Project([str(path)])
+    sym_ms = analyze_module(fm, fm.classes[name], project)
+    assert sym_ms.inputs[0].shape.render() == symbolic_in
+    assert sym_ms.output.shape.render() == symbolic_out
+    ms = analyze_module(fm, fm.classes[name], project, [],
+                        {k: from_json(v) for k, v in kwargs.items()}, [parse_spec(spec)])
+    ns: dict = {}
+    exec(PIECES, ns)
+    real = ns[name](**kwargs)(_torch_input(torch, spec))
+    assert tuple(d.as_int() for d in ms.output.shape.dims) == tuple(real.shape)

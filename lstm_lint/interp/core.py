@@ -54,6 +54,7 @@ class Core:
         self.class_attr_cache: dict[tuple[int, str], Value] = {}
         self.globals_cache: dict[str, Value] = {}
         self.loop_iters: list[Expr | None] = []
+        self.free_names: set[str] = set()  # sizes of input axes nothing constrains (free_axis)
         self.instantiations: list[Instantiation] = []
 
     # ---- Site protocol (for layer facts) ------------------------------------------------------
@@ -88,12 +89,39 @@ class Core:
                 dtype = "int"
             elif step == "replace_last":
                 dims[-1] = val
+            elif step in ("piece", "slice_of"):
+                # a piece of the input cut along an axis (split, chunk) or one slice of it
+                # (unbind): that axis of the input has a length nothing here tells, a free size
+                d = val if val >= 0 else val + len(dims) + (step == "slice_of")
+                if not 0 <= d < len(dims) + (step == "slice_of"):
+                    return
+                free = self.free_axis(name, dims)
+                if step == "piece":
+                    dims[d] = free
+                    if rl is not None:
+                        rl[d] = None
+                else:
+                    dims.insert(d, free)
+                    if rl is not None:
+                        rl.insert(d, None)
             elif step in ("transpose", "permute", "unsqueeze", "squeeze"):
                 undone = _undo_layout(step, val, dims, rl)
                 if undone is None:
                     return
                 dims, rl = undone
         self.hole_bindings[name] = (Shape(tuple(dims), shape.star), tuple(rl) if rl else None, dtype)
+
+    def free_axis(self, hole: str, dims: list[Expr | None]) -> Expr:
+        """A size symbol of its own for an input axis nothing constrains (``L``, ``L2``...)."""
+        used = {n for d in dims if d is not None for n in d.symbols()}
+        used |= set(self.time_names.values()) | self.free_names
+        for bound, _roles, _dtype in self.hole_bindings.values():  # other inputs' sizes
+            used |= {n for d in bound.dims if d is not None for n in d.symbols()}
+        k = 1
+        while (name := "L" if k == 1 else f"L{k}") in used:
+            k += 1
+        self.free_names.add(name)
+        return sym(name)
 
     def batch_symbol(self) -> Expr:
         return sym("B")
