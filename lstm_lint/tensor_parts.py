@@ -35,9 +35,9 @@ def _layout_step(name: str, args: list[Value], kwargs: dict[str, Value]
         return None
     if name in ("unsqueeze", "squeeze") and len(vals) == 1 and vals[0] is not None:
         return (name, vals[0])
-    if name == "unsqueeze" and "dim" in kwargs:
+    if name in ("unsqueeze", "squeeze") and not args and "dim" in kwargs:
         d = int_of(kwargs["dim"])
-        return ("unsqueeze", d.as_int()) if d is not None and d.as_int() is not None else None
+        return (name, d.as_int()) if d is not None and d.as_int() is not None else None
     return None
 
 
