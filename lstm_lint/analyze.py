@@ -64,7 +64,10 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
     bindings: dict[str, Any] = {}
     time_names: dict[str, str] = {}
     result: ModuleShapes | None = None
-    passes = 1 if inputs is not None else 2
+    # each pass runs with the inputs the last one solved; one solved input can tell another's
+    # shape (a decoder's token input gives the batch its state arguments need): run until
+    # nothing new is solved, at most 4 passes
+    passes = 1 if inputs is not None else 4
     for _ in range(passes):
         graph = Dataflow()
         interp = Interpreter(fm, graph, project)

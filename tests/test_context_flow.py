@@ -248,3 +248,39 @@ def test_shapes_lists_the_configurations_it_used(tmp_path):
     assert config["label"] == "as built at train.py:4"
     assert config["inputs"] == [["B", "T", 8]] and config["output"] == ["B", 2]
     assert config["conflicts"][0]["line"] == 8
+
+
+STEP_DECODER = HEADER + '''
+
+class Decoder(nn.Module):
+    """bentrevett/pytorch-seq2seq's decoder: one token per sample, states passed in."""
+
+    def __init__(self, vocab, emb, hidden, layers):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, emb)
+        self.rnn = nn.LSTM(emb, hidden, layers)
+        self.fc_out = nn.Linear(hidden, vocab)
+
+    def forward(self, input, hidden, cell):
+        embedded = self.embedding(input.unsqueeze(0))
+        output, (hidden, cell) = self.rnn(embedded, (hidden, cell))
+        return self.fc_out(output.squeeze(0)), hidden, cell
+'''
+
+
+def test_one_solved_input_solves_the_states_passed_beside_it(tmp_path):
+    """The token input (B,) tells the batch; then the state arguments are solved from the LSTM:
+    (layers, B, hidden) each, as torch requires."""
+    torch = pytest.importorskip("torch")
+    path = _write(tmp_path, "decoder.py", STEP_DECODER)
+    fm = load(str(path), prefilter=False)
+    ms = analyze_module(fm, fm.classes["Decoder"], Project([str(path)]))
+    assert [v.shape.render() for v in ms.inputs] == \
+        ["(B,)", "(layers, B, hidden)", "(layers, B, hidden)"]
+    assert [v.shape.render() for v in ms.output.items] == \
+        ["(B, vocab)", "(layers, B, hidden)", "(layers, B, hidden)"]
+    ns: dict = {}
+    exec(STEP_DECODER, ns)
+    y, h, c = ns["Decoder"](50, 13, 11, 2)(torch.randint(0, 50, (3,)), torch.zeros(2, 3, 11),
+                                          torch.zeros(2, 3, 11))
+    assert (tuple(y.shape), tuple(h.shape), tuple(c.shape)) == ((3, 50), (2, 3, 11), (2, 3, 11))
