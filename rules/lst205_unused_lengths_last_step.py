@@ -121,6 +121,20 @@ class Tagger(nn.Module):
         out, _ = self.lstm(x)  # <-- LST205
         return self.fc(out), mask
 """,
+        """
+import torch.nn as nn
+
+class Encoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(10, 20, batch_first=True)
+        self.fc = nn.Linear(20, 2)
+
+    def forward(self, x, lengths):
+        pack_input = x.float()  # named like a packed batch, never packed
+        out, _ = self.lstm(pack_input)  # <-- LST205
+        return self.fc(out[:, -1])
+""",
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
@@ -217,9 +231,21 @@ def _packs(cls_node: Any) -> bool:
     are taken as handled even where the engine lost the PackedSequence."""
     from lstm_lint.walk import descendants
 
-    return any(isinstance(n, cst.Name) and (n.value.startswith("pack_")
-                                            or n.value == "PackedSequence")
-               for n in descendants(cls_node))
+    for n in descendants(cls_node):
+        if isinstance(n, cst.Name) and n.value in _PACKERS:
+            return True
+        # a helper that packs (self.pack_batch(...)): a *call* of a pack_ name, never a
+        # variable that merely has such a name (``pack_input = x``)
+        if isinstance(n, cst.Call):
+            f = n.func
+            name = f.value if isinstance(f, cst.Name) else \
+                f.attr.value if isinstance(f, cst.Attribute) else ""
+            if name.startswith("pack_"):
+                return True
+    return False
+
+
+_PACKERS = frozenset({"pack_padded_sequence", "pack_sequence", "PackedSequence"})
 
 
 def _padding_read(ctx: RuleContext, g: Any, layer: Any) -> tuple[str, Any] | None:
