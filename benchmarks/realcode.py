@@ -349,10 +349,16 @@ def shapes(drv: ClassDriver, concrete: bool) -> tuple[str, FileModel | None, boo
     return path, fm, True, analyze_module(fm, cls, project, args, kwargs, inputs)
 
 
-def _finding_lines(f: Finding) -> list[int]:
-    """The finding's line and its related locations' (a call site and the layer definition
-    behind it: both are shown to the user)."""
-    return [f.line] + [r.span.line for r in f.related if r.span is not None]
+def _finding_spans(f: Finding) -> list[tuple[int, int]]:
+    """The lines the finding shows the user: its own, and its related locations' spans (a
+    call site, the layer definition behind it: a constructor call written over several lines
+    covers the line of each of its arguments)."""
+    return [(f.line, f.line)] + [(r.span.line, r.span.end_line) for r in f.related
+                                 if r.span is not None]
+
+
+def _near(f: Finding, lines: list[int]) -> bool:
+    return any(a - WINDOW <= ln <= b + WINDOW for ln in lines for a, b in _finding_spans(f))
 
 
 def finding_key(f: Finding, root: Path) -> str:
@@ -446,8 +452,7 @@ def main(argv: list[str] | None = None) -> int:
             base = original_codes.setdefault(path, {(f.code, f.line) for f in check(path)[0]})
             new = [f for f in fl if (f.code, f.line) not in base
                    and f.code not in ("LST000", "LST001")]
-            near = [f for f in new if any(abs(fl_ - ln) <= WINDOW for ln in lines
-                                          for fl_ in _finding_lines(f))]
+            near = [f for f in new if _near(f, lines)]
             right = any(f.code == m["expected_code"] for f in near)
             anyc = bool(new)  # a finding the original file does not have, any code, anywhere
             k = by_kind.setdefault(kind, {"mutants": 0, "caught_right_code": 0, "caught_any": 0})

@@ -210,6 +210,9 @@ class Conflict:
     #: ``config``: the constructor option at fault and its value
     option: str | None = None
     value: int | float | None = None
+    #: ``layout``: the code's own name for an input axis that the layer reads otherwise
+    #: (``batch_size = x.size(0)``): the name, the axis, and the assignment's target node
+    named: tuple[str, int, Any] | None = None
 
 
 class Site(Protocol):
@@ -225,6 +228,8 @@ class Site(Protocol):
     def time_symbol(self, hole: str) -> Expr: ...
 
     def constraint(self, a: Expr, b: Expr, why: str) -> None: ...
+
+    def named_size(self, e: Expr | None) -> tuple[str, str, Any] | None: ...
 
     @property
     def node(self) -> int | None: ...
@@ -254,6 +259,13 @@ def role_mismatch(x: Tensor, axis: int, expected_role: str | None) -> bool:
     something else: a structural proof that does not depend on sizes."""
     r = x.role(axis)
     return r in _DATA_ROLES and r != expected_role
+
+
+def named_mismatch(site: Site, d: Expr | None, expected_role: str | None) -> bool:
+    """The code names this size for the batch or time (``batch_size = x.size(0)``) where
+    PyTorch expects something else: the code's own statement, not a size coincidence."""
+    n = site.named_size(d)
+    return n is not None and n[0] in _DATA_ROLES and n[0] != expected_role
 
 
 def check_features(site: Site, layer: Layer, x: Tensor, expected: Expr | None, axis: int = -1,

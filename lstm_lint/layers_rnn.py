@@ -5,6 +5,7 @@ shows.  The layer model they work on is in :mod:`lstm_lint.layers`."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from .layers import (
     ANY_RNN,
@@ -14,6 +15,7 @@ from .layers import (
     Site,
     check_features,
     differs,
+    named_mismatch,
     role_mismatch,
 )
 from .symbolic import Expr, cond, const, nonnegative
@@ -200,6 +202,16 @@ def apply_recurrent(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
     if layer.kind == "LSTM":
         expected_states.append(("c_0", c_shape))
         given = list(hx.items) if isinstance(hx, Seq) and len(hx.items) == 2 else [UNKNOWN, UNKNOWN]
+    swapped = _state_on_time_axis(tensor, given, bf)
+    named = _named_against_layer(site, tensor, bf) if swapped is None else None
+    if (swapped or named) and isinstance(tensor, Tensor) and tensor.shape is not None:
+        sname, g = swapped if swapped else ("h_0", None)
+        site.conflict(Conflict(
+            "layout", layer, "(B, T, F)" if bf else "(T, B, F)", tensor.shape.render(),
+            tensor=tensor, batch_first=bf is True, reader="rnn", state=sname,
+            target=g, named=named,
+        ))
+        given = [UNKNOWN] * len(given)
     for (sname, exp), g in zip(expected_states, given, strict=False):
         if isinstance(g, Tensor) and g.hole is not None and g.shape is None and exp is not None:
             site.bind_hole(g, exp, state_roles, "float")
@@ -222,6 +234,54 @@ def apply_recurrent(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
     return Seq((result_out, h_n))
 
 
+def _state_on_time_axis(x: Value, given: Sequence[Value],
+                        bf: object) -> tuple[str, Tensor] | None:
+    """The initial state whose batch axis is the very size the layer reads as time.
+
+    ``h0 = zeros(L, x.size(0), H)`` into a ``batch_first=False`` layer (or a step decoder's
+    ``(B, 1, F)`` with a state of batch ``B``): the code sizes the state from the axis it
+    believes is the batch, and the layer reads that axis as time. PyTorch accepts it only
+    when batch and time happen to be equal, so it is a layout disagreement between the code
+    and the layer, not a size to solve for. Only a symbolic size counts (a literal 1 on both
+    may be a coincidence), and never one equal to the batch the layer reads.
+    """
+    if not isinstance(bf, bool) or not isinstance(x, Tensor) or x.shape is None \
+            or x.shape.star or len(x.shape.dims) != 3:
+        return None
+    b_ax = 0 if bf else 1
+    t_dim, b_dim = x.shape.dims[1 - b_ax], x.shape.dims[b_ax]
+    if t_dim is None or t_dim.as_int() is not None or t_dim == b_dim:
+        return None
+    for sname, g in zip(("h_0", "c_0"), given, strict=False):
+        if isinstance(g, Tensor) and g.shape is not None and not g.shape.star \
+                and len(g.shape.dims) == 3 and g.shape.dims[1] == t_dim:
+            return sname, g
+    return None
+
+
+def _named_against_layer(site: Site, x: Value, bf: object) -> tuple[str, int, Any] | None:
+    """An input axis the code names for the other role than the layer reads it as:
+    ``batch_size = x.size(0)`` before a ``batch_first=False`` layer reads axis 0 as time.
+
+    The name is the code's own statement of its layout; only a symbolic size counts, named
+    one way only, and never when the other axis is named for the same role too.
+    """
+    if not isinstance(bf, bool) or not isinstance(x, Tensor) or x.shape is None \
+            or x.shape.star or len(x.shape.dims) != 3:
+        return None
+    b_ax = 0 if bf else 1
+    t_ax = 1 - b_ax
+    d_b, d_t = x.shape.dims[b_ax], x.shape.dims[t_ax]
+    if d_b == d_t:
+        return None
+    on_b, on_t = site.named_size(d_b), site.named_size(d_t)
+    if on_t is not None and on_t[0] == BATCH and (on_b is None or on_b[0] == TIME):
+        return on_t[1], t_ax, on_t[2]
+    if on_b is not None and on_b[0] == TIME and (on_t is None or on_t[0] == BATCH):
+        return on_b[1], b_ax, on_b[2]
+    return None
+
+
 def check_state(site: Site, layer: Layer, sname: str, g: Tensor, exp: Shape,
                 exp_roles: tuple[str | None, ...] | None = None) -> None:
     assert g.shape is not None
@@ -236,7 +296,8 @@ def check_state(site: Site, layer: Layer, sname: str, g: Tensor, exp: Shape,
     for ax, (e, d) in enumerate(zip(exp.dims, got.dims, strict=True)):
         if e is None or d is None or e == d:
             continue
-        if role_mismatch(g, ax, exp_roles[ax]) or differs(e, d, site, f"{layer.label()} {sname}"):
+        if role_mismatch(g, ax, exp_roles[ax]) or named_mismatch(site, d, exp_roles[ax]) \
+                or differs(e, d, site, f"{layer.label()} {sname}"):
             site.conflict(Conflict("state", layer, exp.render(), got.render(),
                                    tensor=g, state=sname, axis=ax, shape=exp))
             return

@@ -81,6 +81,7 @@ class RuleContext:
     def __init__(self, analysis: FileAnalysis, rule: Rule):
         self.analysis = analysis
         self.rule = rule
+        self._miswired: set[object] | None = None
         self.path = analysis.fm.path
 
     def graphs(self) -> list[Dataflow]:
@@ -90,6 +91,22 @@ class RuleContext:
         for g in self.graphs():
             for node, c in g.conflicts(kind):
                 yield g, node, c
+
+    def miswired(self, layer: Any) -> bool:
+        """Is this recurrent layer (a Layer, or its label) read in a layout the code
+        contradicts (an LST204 layout conflict)?  That conflict is the root cause, and rules
+        on what follows from it (an index, a state's batch) step aside."""
+        if self._miswired is None:
+            self._miswired = set()
+            for _g, _n, c in self.conflicts("layout"):
+                if c.reader == "rnn" and c.layer is not None:
+                    self._miswired.add(c.layer.label())
+                    if c.layer.cst is not None:
+                        self._miswired.add(id(c.layer.cst))
+        if isinstance(layer, str):
+            return layer in self._miswired
+        return id(getattr(layer, "cst", None)) in self._miswired \
+            if getattr(layer, "cst", None) is not None else False
 
     def index_events(self) -> Iterator[tuple[Dataflow, NodeView, Tensor, IndexEvent]]:
         """Integer indices applied to tensors (``out[:, -1]``), with the tensor indexed."""

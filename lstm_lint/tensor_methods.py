@@ -39,6 +39,10 @@ def method(it: Core, recv: Value, name: str, args: list[Value], kwargs: dict[str
         if name in ("to", "cuda", "cpu"):
             return recv
         return UNKNOWN
+    if recv is UNKNOWN and name in _NEW_SIZED:
+        # weight.new_zeros(L, B, H), weight from next(self.parameters()): the sizes given
+        # make the tensor whatever the receiver (only tensors have these methods)
+        recv = Tensor(None)
     if not isinstance(recv, Tensor):
         return UNKNOWN
     x = recv
@@ -57,6 +61,9 @@ def method(it: Core, recv: Value, name: str, args: list[Value], kwargs: dict[str
     if out is not None:
         return out
     return it.record("call", e, [x], ops.unknown_like(x), label=name)
+
+
+_NEW_SIZED = frozenset(("new_zeros", "new_ones", "new_empty", "new_full"))
 
 
 # ---- tensor method handlers: (it, x, name, args, kwargs, e, functional) -> Value | None ------

@@ -204,3 +204,20 @@ def int_of(v: Value) -> Expr | None:
         return const(v.value)
     return None
 
+
+
+#: variable names that say which axis a size is: ``batch_size = x.size(0)`` is the code's own
+#: statement that axis 0 is the batch (names that could mean anything, ``n`` or ``l``, are out)
+_BATCH_NAMES = frozenset("""B bs bsz bsize batch batch_size batchsize batch_sz b_size n_batch
+    nbatch num_batch n_batches""".split())
+_TIME_NAMES = frozenset("""T seq_len seq_length seqlen sequence_length max_len max_length
+    time_steps timesteps n_steps num_steps n_timesteps seq_size""".split())
+
+
+def size_name_role(name: str) -> str | None:
+    """BATCH or TIME when a variable's name says which axis its size is, else None."""
+    if name in _BATCH_NAMES:
+        return BATCH
+    if name in _TIME_NAMES:
+        return TIME
+    return None

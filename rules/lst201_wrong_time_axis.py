@@ -105,6 +105,8 @@ class Net(nn.Module):
         for _g, node, src, ev in ctx.index_events():
             if src.rnn is None or src.roles is None or ev.role != BATCH or TIME not in src.roles:
                 continue
+            if ctx.miswired(src.rnn.layer):
+                continue  # the layer's layout contradicts the code (LST204): the root cause
             if ev.index is None or ev.index.as_int() != -1:
                 continue
             layout = "batch_first=True" if src.rnn.batch_first else "batch_first=False"

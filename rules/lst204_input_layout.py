@@ -7,6 +7,7 @@ from typing import Any
 
 import libcst as cst
 
+from lstm_lint.findings import Related
 from lstm_lint.rule import SHAPE_ERROR, Finding, Rule, RuleContext, contains, error_near
 from lstm_lint.values import Tensor
 
@@ -22,6 +23,13 @@ Uses the axis roles the engine tracks (batch, time, features) to flag a tensor w
 the code itself shows, fed to a layer that reads another layout: the `(B, T, H)` output of a
 `batch_first` RNN into an RNN built with `batch_first=False`, or an RNN output `(N, L, C)`
 into `nn.Conv1d`/`nn.BatchNorm1d`, which read channels on axis 1.
+
+For an input whose layout nothing before the RNN fixes (a `forward` argument), the code's own
+statements count: an initial state sized from the axis the RNN reads as time
+(`h0 = zeros(L, x.size(0), H)` into a time-major RNN, a step decoder's `(B, 1, F)` with a state
+of batch `B`), or a size the code names for the other role (`batch_size, seq_len, _ =
+x.shape` before a time-major RNN). A finding about what follows from such a layout (an
+index on the output, the state's batch) is left to this rule: the layout is the root cause.
 """
     why_bad = """
 A time-major RNN fed batch-major data runs the recurrence across the batch: samples leak into
@@ -73,6 +81,21 @@ class Net(nn.Module):
     def forward(self, tokens):
         return self.conv(self.embedding(tokens).permute(0, 2, 1))
 """,
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.GRU(10, 16)
+
+    def forward(self, x):
+        batch_size, seq_len, _ = x.shape
+        h0 = torch.zeros(1, batch_size, 16)
+        out, _ = self.rnn(x.transpose(0, 1), h0)
+        return out[-1]
+""",
     ]
     INVALID = [
         """
@@ -102,6 +125,34 @@ class Net(nn.Module):
         y, _ = self.dec(h)  # <-- LST204
         return y
 """,
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.GRU(10, 16)
+
+    def forward(self, x):
+        h0 = torch.zeros(1, x.size(0), 16)
+        out, _ = self.rnn(x, h0)  # <-- LST204
+        return out
+""",
+        """
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.LSTM(10, 16)
+        self.fc = nn.Linear(16, 2)
+
+    def forward(self, x):
+        batch_size, seq_len, _ = x.size()
+        out, _ = self.rnn(x)  # <-- LST204
+        return self.fc(out.reshape(batch_size * seq_len, 16))
+""",
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
@@ -111,7 +162,25 @@ class Net(nn.Module):
             layer = c.layer
             label = layer.label() if layer else node.label
             shape = x.shape.render() if isinstance(x, Tensor) and x.shape else c.received
-            if c.reader == "rnn":
+            if c.reader == "rnn" and isinstance(c.target, Tensor) and c.target.shape:
+                b_ax = 0 if c.batch_first else 1
+                msg = (f"{label} is built with batch_first={c.batch_first} and reads its "
+                       f"input {shape} with the batch on axis {b_ax}, but the initial state "
+                       f"{c.state} is {c.target.shape.render()}: its batch is the input's "
+                       f"axis {1 - b_ax}, which {label} reads as time (the code treats axis "
+                       f"{1 - b_ax} as the batch); it runs only when batch and time are "
+                       f"equal; build {label} with batch_first={not c.batch_first}, or size "
+                       f"{c.state} from the input's axis {b_ax}")
+            elif c.reader == "rnn" and c.named is not None:
+                name, ax, _target = c.named
+                role = "batch" if ax == (0 if c.batch_first else 1) else "time"
+                said = "batch" if role == "time" else "time"
+                msg = (f"{label} is built with batch_first={c.batch_first} and reads its "
+                       f"input as {c.expected}, so axis {ax} is the {role}; but the code "
+                       f"names that axis `{name}`, the {said}: the recurrence would run across "
+                       f"the batch; build {label} with batch_first={not c.batch_first}, or "
+                       "transpose(0, 1) first")
+            elif c.reader == "rnn":
                 src = x.rnn.layer if isinstance(x, Tensor) and x.rnn else "the input"
                 msg = (f"{label} is built with batch_first={c.batch_first} and "
                        f"reads {c.expected}, but {src} delivers {shape} with batch and time "
@@ -131,6 +200,9 @@ class Net(nn.Module):
                        f"{code}.transpose(1, 2)")
             f = ctx.finding(node, msg, related=layer.cst if layer else None,
                             related_message=f"{label} is built here")
+            if c.named is not None:
+                f.related.append(Related(f.path, c.named[2], f.fm,
+                                         f"`{c.named[0]}` is read here"))
             arg = _first_arg(node.cst) if c.reader != "rnn" else None
             # an argument that is itself a flagged call gets its own fix first
             if arg is not None and not any(contains(arg, other) for other in flagged):

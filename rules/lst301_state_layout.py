@@ -134,6 +134,24 @@ class Net(nn.Module):
     def forward(self, x):
         return self.lstm(x, self.init_hidden(x.size(1)))[0]
 """,
+        """
+import torch.nn as nn
+
+class Captioner(nn.Module):
+    def __init__(self, n_in, hidden, layers):
+        super().__init__()
+        self.num_layers, self.hidden = layers, hidden
+        self.core = nn.LSTM(n_in, hidden, layers)
+
+    def init_hidden(self, bsz):
+        weight = next(self.parameters())
+        return (weight.new_zeros(bsz, self.num_layers, self.hidden),  # <-- LST301
+                weight.new_zeros(self.num_layers, bsz, self.hidden))
+
+    def forward(self, x):
+        out, _ = self.core(x, self.init_hidden(x.size(1)))
+        return out
+""",
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
@@ -144,6 +162,8 @@ class Net(nn.Module):
                     and layer is not None and x.rnn.node != layer.node \
                     and c.axis in (0, 2):
                 continue  # another RNN's final state: LST306 names both RNNs
+            if layer is not None and ctx.miswired(layer):
+                continue  # the layer reads the input in a layout the code contradicts: LST204
             label = layer.label() if layer else node.label
             sname = c.state
             why = self._diagnose(x, c.axis, layer)

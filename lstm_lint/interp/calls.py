@@ -159,10 +159,11 @@ class Calls(Core):
         for i, p in enumerate(params):
             name = p.name.value
             bound_names.add(name)
-            if i < len(args):
-                env.vars[name] = args[i]
-            elif name in kwargs:
-                env.vars[name] = kwargs[name]
+            given = args[i] if i < len(args) else kwargs.get(name)
+            if given is not None:
+                env.vars[name] = given
+                if isinstance(given, Int):  # init_hidden(self, batch_size): the code's name
+                    self.name_size(name, given, p.name)
             elif p.default is not None and not splat:
                 env.vars[name] = self.eval(p.default, Env({}))
             else:

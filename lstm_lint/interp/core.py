@@ -18,13 +18,17 @@ from ..dataflow import Dataflow
 from ..extract import ClassInfo, FileModel
 from ..symbolic import Expr, const, sym
 from ..values import (
+    BATCH,
+    TIME,
     Flag,
+    Int,
     Packed,
     Record,
     Seq,
     Shape,
     Tensor,
     Value,
+    size_name_role,
 )
 from .objects import ArgParser, Env, Instantiation, Obj
 
@@ -56,6 +60,9 @@ class Core:
         self.loop_iters: list[Expr | None] = []
         self.free_names: set[str] = set()  # sizes of input axes nothing constrains (free_axis)
         self.instantiations: list[Instantiation] = []
+        #: sizes the code itself names as the batch or time (``batch_size = x.size(0)``):
+        #: symbol -> (role, the name, the assignment's target node)
+        self.named_sizes: dict[Expr, tuple[str, str, Any]] = {}
 
     # ---- Site protocol (for layer facts) ------------------------------------------------------
     @property
@@ -65,6 +72,25 @@ class Core:
     def conflict(self, c: L.Conflict) -> None:
         if self.current is not None:
             self.graph.add_conflict(self.current, c)
+
+    def named_size(self, e: Expr | None) -> tuple[str, str, Any] | None:
+        """The role the code's own variable name gives a symbolic size, if any."""
+        return self.named_sizes.get(e) if e is not None else None
+
+    def name_size(self, name: str, v: Any, target: Any) -> None:
+        role = size_name_role(name)
+        # a constructor parameter (self.batch_size) is a configuration, not a size the code
+        # read off its data; a size read from a feature or state axis is no batch or time
+        # whatever its name (batch and time are what the name may contest)
+        if role is None or not isinstance(v, Int) or v.expr is None or v.param is not None \
+                or v.role not in (None, BATCH, TIME) \
+                or len(v.expr.symbols()) != 1 or v.expr != sym(next(iter(v.expr.symbols()))):
+            return
+        prev = self.named_sizes.get(v.expr)
+        if prev is not None and prev[0] != role:
+            self.named_sizes[v.expr] = ("?", name, target)  # named both ways: no claim
+        elif prev is None:
+            self.named_sizes[v.expr] = (role, name, target)
 
     def constraint(self, a: Expr, b: Expr, why: str) -> None:
         """A size equality the model needs (``T == seq_len``): shown, never reported."""

@@ -138,6 +138,8 @@ class Statements(Core):
     def assign(self, target: cst.BaseExpression, v: Value, env: Env) -> None:
         if type(target) is cst.Name:
             env.vars[target.value] = v
+            if isinstance(v, Int):
+                self.name_size(target.value, v, target)
         elif type(target) is cst.Tuple or type(target) is cst.List:
             elems = [e.value for e in target.elements]
             starred = [i for i, e in enumerate(target.elements) if isinstance(e, cst.StarredElement)]
