@@ -205,11 +205,11 @@ def apply_recurrent(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
     swapped = _state_on_time_axis(tensor, given, bf)
     named = _named_against_layer(site, tensor, bf) if swapped is None else None
     if (swapped or named) and isinstance(tensor, Tensor) and tensor.shape is not None:
-        sname, g = swapped if swapped else ("h_0", None)
+        sname = swapped[0] if swapped else "h_0"
         site.conflict(Conflict(
             "layout", layer, "(B, T, F)" if bf else "(T, B, F)", tensor.shape.render(),
             tensor=tensor, batch_first=bf is True, reader="rnn", state=sname,
-            target=g, named=named,
+            target=swapped[1] if swapped else None, named=named,
         ))
         given = [UNKNOWN] * len(given)
     for (sname, exp), g in zip(expected_states, given, strict=False):
