@@ -304,7 +304,10 @@ def load_file(path: str, text: str | None = None) -> tuple[FileModel | None, Fin
     return loaded, None
 
 
-def check(path: str, text: str | None = None) -> tuple[list[Finding], float]:
+def check(path: str, text: str | None = None,
+          constraints: list[tuple[int, int]] | None = None) -> tuple[list[Finding], float]:
+    """Lint one file; with ``constraints`` (a list), also collect the line spans of the layers
+    behind each size equality the analysis shows (``requires hidden == emb``)."""
     t0 = time.perf_counter()
     loaded = lint_step.load(path, text)
     if loaded is None:
@@ -312,7 +315,31 @@ def check(path: str, text: str | None = None) -> tuple[list[Finding], float]:
     if isinstance(loaded, Finding):
         return [loaded], time.perf_counter() - t0
     res = lint_step.check_file(loaded, Project([path]), lint_step.Options())
-    return res.findings, time.perf_counter() - t0
+    secs = time.perf_counter() - t0
+    if constraints is not None and res.analysis is not None:
+        constraints.extend(_constraint_spans(res.analysis))
+    return res.findings, secs
+
+
+def _constraint_spans(analysis: Any) -> list[tuple[int, int]]:
+    """Where each shown constraint points: the layer call it was recorded at and the
+    layer's constructor (the lines a user reading ``lstm-lint shapes`` is sent to)."""
+    from lstm_lint.positions import locate
+
+    nodes = []
+    for g in analysis.graphs():
+        for c in g.constraints:
+            if c.node is None or c.node not in g.g:
+                continue
+            v = g.view(c.node)
+            if v.attrs.get("fm") not in (None, analysis.fm):
+                continue
+            nodes.append(v.cst)
+            layer = v.attrs.get("layer")
+            if layer is not None and getattr(layer, "cst", None) is not None:
+                nodes.append(layer.cst)
+    spans = locate(analysis.fm.module, [n for n in nodes if n is not None])
+    return [(sp.line, sp.end_line) for sp in spans.values()]
 
 
 def shapes(drv: ClassDriver, concrete: bool) -> tuple[str, FileModel | None, bool,
@@ -447,7 +474,8 @@ def main(argv: list[str] | None = None) -> int:
             except (ValueError, OSError) as exc:  # the cut file is not the recipe's
                 stale.append(f"{m['id']}: {exc}")
                 continue
-            fl, secs = check(path, text)
+            shown: list[tuple[int, int]] = []
+            fl, secs = check(path, text, shown)
             lines = m.get("mutated_lines") or [m["line"]]
             base = original_codes.setdefault(path, {(f.code, f.line) for f in check(path)[0]})
             new = [f for f in fl if (f.code, f.line) not in base
@@ -455,11 +483,18 @@ def main(argv: list[str] | None = None) -> int:
             near = [f for f in new if _near(f, lines)]
             right = any(f.code == m["expected_code"] for f in near)
             anyc = bool(new)  # a finding the original file does not have, any code, anywhere
-            k = by_kind.setdefault(kind, {"mutants": 0, "caught_right_code": 0, "caught_any": 0})
+            # missed, but `lstm-lint shapes` shows the size equality the bug breaks, at the
+            # mutated layer: the file alone leaves the sizes free (silence is right there)
+            constrained = not right and any(a - WINDOW <= ln <= b + WINDOW
+                                            for ln in lines for a, b in shown)
+            k = by_kind.setdefault(kind, {"mutants": 0, "caught_right_code": 0, "caught_any": 0,
+                                          "missed_constraint_shown": 0})
             k["mutants"] += 1
             k["caught_right_code"] += right
             k["caught_any"] += anyc
+            k["missed_constraint_shown"] += constrained
             mutant_rows.append({"id": m["id"], "kind": kind, "right": right, "any": anyc,
+                                "constraint_shown": constrained,
                                 "codes": sorted({f"{f.code}@{f.line}" for f in fl})})
 
     runnable = [r for r in per_class if r.get("runnable")]
@@ -477,6 +512,7 @@ def main(argv: list[str] | None = None) -> int:
         "mutants": sum(k["mutants"] for k in by_kind.values()),
         "caught_right_code": sum(k["caught_right_code"] for k in by_kind.values()),
         "caught_any": sum(k["caught_any"] for k in by_kind.values()),
+        "missed_constraint_shown": sum(k["missed_constraint_shown"] for k in by_kind.values()),
         "by_kind": dict(sorted(by_kind.items())),
         "stale_mutants": len(stale),
         "files": len(files),
@@ -518,11 +554,15 @@ def print_table(s: dict[str, Any], sym: Counter, conc: Counter,
     print(f"| proven mutants caught, right code within {WINDOW} lines | "
           f"{pct(s['caught_right_code'], s['mutants'])} |")
     print(f"| proven mutants caught, any code | {pct(s['caught_any'], s['mutants'])} |")
+    print(f"| missed, the broken size equality shown as a constraint | "
+          f"{pct(s.get('missed_constraint_shown', 0), s['mutants'])} |")
     print(f"| time per file (median / max) | {s['ms_per_file_median']} / {s['ms_per_file_max']} ms |")
     if s["by_kind"]:
-        print("\n| kind | mutants | right code | any code |\n|---|---|---|---|")
+        print("\n| kind | mutants | right code | any code | missed, constraint shown |"
+              "\n|---|---|---|---|---|")
         for k, v in s["by_kind"].items():
-            print(f"| {k} | {v['mutants']} | {v['caught_right_code']} | {v['caught_any']} |")
+            print(f"| {k} | {v['mutants']} | {v['caught_right_code']} | {v['caught_any']} "
+                  f"| {v.get('missed_constraint_shown', 0)} |")
     print("\nwhy unknown (no arguments):")
     for reason, n in sym.most_common(10):
         print(f"  {n:4d}  {reason}")

@@ -143,7 +143,7 @@ class Encoder(nn.Module):
             if fwd is None:
                 continue
             params = _length_params(fwd)
-            if not params or _packs(m.cls.node):
+            if not params or _packs(m.cls.node, ctx.analysis.fm.text):
                 continue
             unused = [n for n in params if not _uses(fwd, n)]
             g = m.graph
@@ -226,11 +226,14 @@ def _rnn_input_packed(g: Any, build: int | None) -> bool:
     return False
 
 
-def _packs(cls_node: Any) -> bool:
+def _packs(cls_node: Any, text: str) -> bool:
     """Does the class pack anything (pack_padded_sequence, pack_sequence)?  Then its RNNs
-    are taken as handled even where the engine lost the PackedSequence."""
+    are taken as handled even where the engine lost the PackedSequence.  (A file whose text
+    never says "pack" packs nothing: the class is not walked.)"""
     from lstm_lint.walk import descendants
 
+    if "pack" not in text.lower():
+        return False
     for n in descendants(cls_node):
         if isinstance(n, cst.Name) and n.value in _PACKERS:
             return True
@@ -277,5 +280,5 @@ def _packs_around(ctx: RuleContext, call: Any) -> bool:
 
     for cls in ctx.analysis.fm.classes.values():
         if contains(cls.node, call):
-            return _packs(cls.node)
+            return _packs(cls.node, ctx.analysis.fm.text)
     return True  # the call is in another file: its packing is not visible here
