@@ -105,6 +105,7 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
                     v = interp.record("input", p, [], v, label=p.name.value)
                 recorded.append(v)
             out = interp.run_forward(obj, recorded)
+            interp.bind_unpacked()
             result = ModuleShapes(cls, names, recorded, out, graph)
         except Budget:
             result = ModuleShapes(cls, names, [], UNKNOWN, graph, "analysis budget exceeded")

@@ -1021,3 +1021,37 @@ def test_an_input_cut_into_pieces_is_solved_from_a_piece(tmp_path, name, symboli
     exec(PIECES, ns)
     real = ns[name](**kwargs)(_torch_input(torch, spec))
     assert tuple(d.as_int() for d in ms.output.shape.dims) == tuple(real.shape)
+
+
+UNPACKED = HEADER + '''
+class Frames(nn.Module):
+    """A video model: the frames go through a CNN the engine does not follow."""
+
+    def __init__(self, latent, hidden, n_classes):
+        super().__init__()
+        self.encoder = nn.Sequential(nn.Conv2d(3, latent, 3), nn.AdaptiveAvgPool2d(1))
+        self.lstm = nn.LSTM(latent, hidden, batch_first=True)
+        self.out = nn.Linear(hidden, n_classes)
+
+    def forward(self, x):
+        batch_size, seq_length, c, h, w = x.shape
+        x = self.encoder(x.view(batch_size * seq_length, c, h, w).cumsum(1))
+        x, _ = self.lstm(x.view(batch_size, seq_length, -1))
+        return self.out(x[:, -1])
+'''
+
+
+def test_an_input_unpacked_by_rank_is_solved_to_that_rank(tmp_path):
+    """``batch_size, seq_length, c, h, w = x.shape`` runs only on a 5-d ``x``: when no consumer
+    solves the input, it is that rank, with the batch and time where the names say."""
+    torch = pytest.importorskip("torch")
+    path = tmp_path / "frames.py"
+    path.write_text(UNPACKED)
+    fm = load(str(path), prefilter=False)
+    ms = analyze_module(fm, fm.classes["Frames"], Project([str(path)]))
+    assert ms.inputs[0].shape.render() == "(B, T, L, L2, L3)"
+    assert ms.output.shape.render() == "(B, n_classes)"
+    ns: dict = {}
+    exec(UNPACKED, ns)
+    real = ns["Frames"](4, 6, 2)(torch.randn(3, 5, 3, 8, 8))
+    assert tuple(real.shape) == (3, 2)

@@ -63,6 +63,9 @@ class Core:
         #: sizes the code itself names as the batch or time (``batch_size = x.size(0)``):
         #: symbol -> (role, the name, the assignment's target node)
         self.named_sizes: dict[Expr, tuple[str, str, Any]] = {}
+        #: forward inputs unpacked by rank before anything solves them
+        #: (``batch_size, seq_len, _ = x.shape``): hole -> the names, one per axis
+        self.unpacked: dict[str, list[str | None]] = {}
 
     # ---- Site protocol (for layer facts) ------------------------------------------------------
     @property
@@ -148,6 +151,28 @@ class Core:
             k += 1
         self.free_names.add(name)
         return sym(name)
+
+    def bind_unpacked(self) -> None:
+        """Inputs the code unpacks by rank (``a, b, c = x.shape`` runs only on a 3-d ``x``)
+        and no consumer solved: bound to that rank, with the batch and time symbols where the
+        code's names say so and a free size elsewhere."""
+        for hole, names in self.unpacked.items():
+            if hole in self.hole_bindings:
+                continue
+            dims: list[Expr | None] = []
+            roles: list[str | None] = []
+            for n in names:
+                role = size_name_role(n) if n else None
+                if role == BATCH and self.batch_symbol() not in dims:
+                    dims.append(self.batch_symbol())
+                elif role == TIME and self.time_symbol(hole) not in dims:
+                    dims.append(self.time_symbol(hole))
+                else:
+                    role = None
+                    dims.append(self.free_axis(hole, dims))
+                roles.append(role)
+            self.hole_bindings[hole] = (Shape(tuple(dims)), tuple(roles) if any(roles)
+                                        else None, None)
 
     def batch_symbol(self) -> Expr:
         return sym("B")

@@ -106,6 +106,7 @@ class Statements(Core):
         if type(s) is cst.Assign:
             v = self.eval(s.value, env)
             for t in s.targets:
+                self.note_unpacked(t.target, s.value, env)
                 self.assign(t.target, v, env)
         elif type(s) is cst.AnnAssign:
             if s.value is not None:
@@ -134,6 +135,29 @@ class Statements(Core):
 
             for local, qual in imported_names(self.fm, s).items():
                 env.vars[local] = Ref(qual)
+
+    def note_unpacked(self, target: cst.BaseExpression, value: cst.BaseExpression,
+                      env: Env) -> None:
+        """``batch_size, seq_len, _ = x.shape`` (or ``x.size()``) on a forward input nothing
+        has solved yet: the input has that rank (see :meth:`Core.bind_unpacked`)."""
+        if type(target) not in (cst.Tuple, cst.List):
+            return
+        elems = target.elements  # type: ignore[attr-defined]
+        if any(isinstance(e, cst.StarredElement) for e in elems):
+            return
+        src: cst.BaseExpression | None = None
+        if isinstance(value, cst.Attribute) and value.attr.value == "shape":
+            src = value.value
+        elif isinstance(value, cst.Call) and not value.args and isinstance(value.func,
+                                                                            cst.Attribute) \
+                and value.func.attr.value == "size":
+            src = value.func.value
+        if src is None or not isinstance(src, cst.Name):
+            return
+        x = env.vars.get(src.value)
+        if isinstance(x, Tensor) and x.hole is not None and x.shape is None and not x.hole[1]:
+            self.unpacked.setdefault(x.hole[0], [e.value.value if isinstance(e.value, cst.Name)
+                                                 else None for e in elems])
 
     def assign(self, target: cst.BaseExpression, v: Value, env: Env) -> None:
         if type(target) is cst.Name:
