@@ -32,12 +32,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lstm_lint.confirm import (  # noqa: E402
-    instantiations_of,
-    plan_class,
-    run_child,
-    worker,
-)
+from lstm_lint.confirm_facts import instantiations_of  # noqa: E402
+from lstm_lint.confirm_plan import plan_class  # noqa: E402
+from lstm_lint.confirm_worker import run_child, worker  # noqa: E402
 from lstm_lint.extract import FileModel  # noqa: E402
 from lstm_lint.lint import Options, check_file, load  # noqa: E402
 from lstm_lint.project import Project  # noqa: E402

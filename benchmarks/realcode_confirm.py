@@ -40,7 +40,8 @@ sys.path[:0] = [str(HERE / "realcode"), str(HERE.parent)]
 from rc_common import MUTANTS, RESULTS, WORK, all_classes, dump_json, slug  # noqa: E402
 
 from lstm_lint import lint as lint_step  # noqa: E402
-from lstm_lint.confirm import confirm_file, worker  # noqa: E402
+from lstm_lint.confirm import confirm_file  # noqa: E402
+from lstm_lint.confirm_worker import worker  # noqa: E402
 from lstm_lint.findings import Finding  # noqa: E402
 from lstm_lint.project import Project  # noqa: E402
 

@@ -329,7 +329,7 @@ def run_shapes(argv: Sequence[str]) -> int:
     observed: dict[tuple[str, str], dict[str, object]] = {}
     if ns.confirm:
         _require_torch()
-        from .confirm import observe_shapes
+        from .confirm_shapes import observe_shapes
 
         for i, fm in enumerate(models, 1):
             _progress(i - 1, len(models), fm.path)

@@ -1,8 +1,8 @@
 """Helpers for ``Rule.confirm``: reading what ``--confirm``'s child process observed.
 
-Evidence (``confirm.Evidence``) is what one run showed: the error it raised (:class:`RunError`),
-the operations it went through (:class:`ObservedOp`: name, line, argument and output shapes)
-and the sizes it ran with.
+Evidence (``confirm_evidence.Evidence``) is what one run showed: the error it raised
+(:class:`RunError`), the operations it went through (:class:`ObservedOp`: name, line, argument
+and output shapes) and the sizes it ran with.
 """
 
 from __future__ import annotations

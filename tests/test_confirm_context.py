@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 from lstm_lint.cli import main
-from lstm_lint.confirm import Evidence, confirm_file
+from lstm_lint.confirm import confirm_file
+from lstm_lint.confirm_evidence import Evidence
 from lstm_lint.lint import Options, check_file, load
 from lstm_lint.project import Project
 from lstm_lint.rule import Finding

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from lstm_lint.cli import main
-from lstm_lint.confirm import script_verdict
 from lstm_lint.confirm_defs import definitions, instantiation_sources
+from lstm_lint.confirm_verdicts import script_verdict
 from lstm_lint.findings import Finding, Related
 from lstm_lint.positions import Span
 

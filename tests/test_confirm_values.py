@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 
 from lstm_lint.cli import main
-from lstm_lint.confirm import Evidence, _unexplained_crashes, confirm_file
+from lstm_lint.confirm import confirm_file
+from lstm_lint.confirm_evidence import Evidence
 from lstm_lint.confirm_sizes import solve
+from lstm_lint.confirm_verdicts import _unexplained_crashes
 from lstm_lint.evidence import ObservedOp, RunError
 from lstm_lint.findings import Finding, Related
 from lstm_lint.lint import Options, check_file, load

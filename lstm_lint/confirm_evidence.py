@@ -1,0 +1,148 @@
+"""``--confirm``: the worker's answer read as evidence, one :class:`Evidence` per run.
+
+Also why a class was not (fully) run, where its constructor values came from, what the
+evidence owes to lstm-lint's stand-ins, and a run as seen from another file's lines.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .confirm_plan import BATCH_SIZE, TIME_SIZE, ClassPlan
+from .evidence import ObservedOp, RunError
+
+
+@dataclass
+class Evidence:
+    """What the child saw for one class."""
+
+    cls: str
+    ops: list[ObservedOp]
+    error: RunError | None
+    warnings: list[str]
+    method: str | None
+    device: str
+    output: Any
+    env: dict[str, int]
+    note: str = ""
+    why: str = ""  # why it was not (fully) run
+    invented: bool = False
+    constraints_broken: list[str] = field(default_factory=list)
+    #: the constructor's plain arguments as the model was built (defaults included)
+    constructor: dict[str, Any] = field(default_factory=dict)
+    #: wall time of the model's job (fork, the file's definitions, build, trace)
+    seconds: float | None = None
+    #: the plan the run followed (the class, or the class in a configuration)
+    key: str = ""
+    #: constructor parameters given a placeholder (no value lstm-lint stands behind)
+    no_value: list[str] = field(default_factory=list)
+    #: ``.cuda()`` calls made no-ops (no CUDA device)
+    cuda_on_cpu: int = 0
+    #: where the constructor's values came from
+    built_from: str = ""
+
+    def __post_init__(self) -> None:
+        self.key = self.key or self.cls
+
+    def ops_at(self, line: int, names: Sequence[str] = ()) -> list[ObservedOp]:
+        return [o for o in self.ops if o.line == line and (not names or o.name in names)]
+
+
+def _evidence(result: dict[str, Any], plans: dict[str, ClassPlan]
+              ) -> tuple[list[Evidence], str | None, dict[str, str]]:
+    """Evidence per class run, the reason the whole file failed, why each class was not run
+    (by plan key)."""
+    failed = result.get("failed")
+    if failed is None and result.get("error"):
+        ferr = RunError.from_child(result["error"])
+        where = f" (line {ferr.line})" if ferr.line else ""
+        failed = f"running the file's definitions raised {ferr.type}{where}: {ferr.message}"
+    dev = result.get("device") or "cpu"
+    why: dict[str, str] = {}
+    for key, p in plans.items():
+        if p.inputs is None and p.why_no_inputs:
+            why[key] = f"{p.cls.name} built only: {p.why_no_inputs}"
+    evidence = []
+    for c in result.get("classes", []):
+        name = c.get("class", "?")
+        key = c.get("key") or name
+        plan = plans.get(key)
+        if c.get("failed"):
+            why[key] = f"running {name}: {c['failed']}"
+            continue
+        if c.get("not_run"):
+            why[key] = f"{name}: {c['not_run']}"
+        used = c.get("no_value_used")
+        if used and plan is not None:
+            what = plan.missing.get(used["name"], "not known to be a size")
+            at = f" at line {used['line']}" if used.get("line") else ""
+            stage = {"construct": "building it", "forward": "running it",
+                     "inputs": "its inputs"}.get(used.get("stage"), "the run")
+            why[key] = (f"{name} not run: no value for constructor parameter {used['name']!r} "
+                        f"({what}), which {stage} uses{at}: give --args or build the model "
+                        "in the file")
+        err = RunError.from_child(c["error"]) if c.get("error") is not None else None
+        if err is not None and plan is not None:
+            where = f" at line {err.line}" if err.line else ""
+            stage = {"construct": "building", "forward": "running"}.get(err.stage or "",
+                                                                         "running")
+            why[key] = f"{stage} {name} raised {err.type}{where}: {err.message}"
+        invented = bool(plan and (plan.invented or c.get("no_value") or c.get("ctor_filled"))
+                        and (c.get("ctor_source") != "call" or c.get("ctor_filled")))
+        evidence.append(Evidence(name, [ObservedOp.from_child(o) for o in c.get("ops", [])],
+                                 err, c.get("warnings", []),
+                                 c.get("method"), dev, c.get("output"),
+                                 {"B": BATCH_SIZE, "T": TIME_SIZE, **(c.get("env") or {})},
+                                 c.get("fx_error", ""), why.get(key, ""), invented,
+                                 list(c.get("constraints_broken") or []),
+                                 dict(c.get("constructor") or {}), c.get("wall_s"), key,
+                                 list(c.get("no_value") or []), int(c.get("cuda_on_cpu") or 0),
+                                 _built_from(c, plan)))
+    return evidence, failed, why
+
+
+def _built_from(c: dict[str, Any], plan: ClassPlan | None) -> str:
+    """Where a run's constructor values came from, in words."""
+    if c.get("ctor_source") != "call":
+        if plan is None:
+            return ""
+        if not plan.calls:
+            return plan.source
+        # the file's calls could not be used: the plan's own values
+        text = "the constructor's defaults" + (", and distinct primes for the required sizes"
+                                               if plan.invented else "")
+        return text + (f" ({c['ctor_note']})" if c.get("ctor_note") else "")
+    where = f"{os.path.basename(c['ctor_path'])}:{c.get('ctor_line')}" if c.get("ctor_path") \
+        else f"line {c.get('ctor_line')}"
+    text = f"the call at {where}"
+    if c.get("ctor_filled"):
+        text += (", with " + ", ".join(c["ctor_filled"]) + " not evaluable there (a size "
+                 "gets a prime, anything else a placeholder)")
+    return text
+
+
+def _notes(runs: list[Evidence]) -> str:
+    """What the evidence owes to lstm-lint's stand-ins (said with every verdict)."""
+    notes = []
+    placeholders = sorted({n for e in runs for n in e.no_value})
+    if placeholders:
+        notes.append("built with a placeholder for " + ", ".join(repr(n) for n in placeholders)
+                     + " (no value lstm-lint stands behind: any use of it stops the run)")
+    if any(e.cuda_on_cpu for e in runs):
+        notes.append("the model's .cuda() calls ran on the CPU (no CUDA device here)")
+    return "".join(f"; {n}" for n in notes)
+
+
+def _in_file(e: Evidence, path: str) -> Evidence:
+    """The run as seen from another file's lines: its ops placed there (``op.at``), its
+    error at that file's innermost line of the traceback (none when the crash did not pass
+    through it: the run then did not run clean there either)."""
+    ops = [replace(o, line=o.at[1]) for o in e.ops if o.at and o.at[0] == path]
+    err = None
+    if e.error is not None:
+        line = e.error.at.get(path)
+        err = replace(e.error, line=line, frames=[line] if line else [])
+    return replace(e, ops=ops, error=err)

@@ -1,0 +1,103 @@
+"""``--confirm``: what a plan reads off the static analysis.
+
+Which symbols the analysis used as sizes (a constructor parameter flowing into one may get a
+prime), and the file's own instantiations of each class, as plain values for the run and as
+the engine's abstract values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .analyze import FileAnalysis, ModuleShapes
+from .layers import Layer
+from .symbolic import Expr, Sym
+from .values import Const, Int, RnnInfo, Seq, Tensor, Value
+
+#: layer arguments that are sizes (a constructor parameter flowing into one is a size)
+SIZE_ARGS = {
+    "input_size", "hidden_size", "num_layers", "proj_size", "in_features", "out_features",
+    "in1_features", "in2_features", "num_embeddings", "embedding_dim", "in_channels",
+    "out_channels", "kernel_size", "num_features", "normalized_shape", "embed_dim",
+    "num_heads", "d_model", "nhead", "dim_feedforward", "kdim", "vdim", "output_size",
+    "num_channels", "num_groups", "stride", "padding", "dilation", "num_encoder_layers",
+    "num_decoder_layers", "out_size", "size",
+}
+
+
+def _to_json(v: Value) -> Any:
+    if isinstance(v, Int):
+        return v.expr.as_int() if v.expr is not None else None
+    if isinstance(v, Const):
+        return v.value if v.value is None or isinstance(v.value, bool | int | float | str) \
+            else None
+    if isinstance(v, Seq) and v.repeated is None:
+        return [_to_json(i) for i in v.items]
+    return None
+
+
+def _sym_names(e: Expr | None) -> set[str]:
+    return {a.name for a in e.atoms() if isinstance(a, Sym)} if e is not None else set()
+
+
+def size_symbols(ms: ModuleShapes | None) -> set[str]:
+    """Symbols the analysis used as sizes: tensor dimensions and layers' size arguments."""
+    out: set[str] = set()
+    if ms is None:
+        return out
+    seen: set[int] = set()
+
+    def walk(v: Any) -> None:
+        if id(v) in seen:
+            return
+        seen.add(id(v))
+        if isinstance(v, Tensor):
+            if v.shape is not None:
+                for d in v.shape.dims:
+                    out.update(_sym_names(d))
+            if v.rnn is not None:
+                walk(v.rnn)
+        elif isinstance(v, RnnInfo):
+            out.update(_sym_names(v.hidden) | _sym_names(v.num_layers))
+        elif isinstance(v, Layer):
+            for k, p in v.params.items():
+                if k in SIZE_ARGS and isinstance(p, Int):
+                    out.update(_sym_names(p.expr))
+            for c in v.children:
+                walk(c)
+        elif isinstance(v, Seq):
+            for i in v.items:
+                walk(i)
+            if v.repeated is not None:
+                walk(v.repeated)
+        elif isinstance(v, list | tuple):
+            for i in v:
+                walk(i)
+
+    for _nid, data in ms.graph.g.nodes(data=True):
+        for key in ("value", "layer", "source"):
+            if key in data:
+                walk(data[key])
+    for v in ms.inputs:
+        walk(v)
+    walk(ms.output)
+    return out
+
+
+def raw_instantiations(fa: FileAnalysis) -> dict[str, tuple[list[Value], dict[str, Value]]]:
+    """The engine's abstract constructor arguments of each class the file builds (first)."""
+    out: dict[str, tuple[list[Value], dict[str, Value]]] = {}
+    for name, args, kwargs in fa.instantiations:
+        out.setdefault(name, (list(args), dict(kwargs)))
+    return out
+
+
+def instantiations_of(fa: FileAnalysis) -> dict[str, tuple[list[Any], dict[str, Any]]]:
+    out: dict[str, tuple[list[Any], dict[str, Any]]] = {}
+    for name, args, kwargs in fa.instantiations:
+        ja = [_to_json(a) for a in args]
+        jk = {k: _to_json(v) for k, v in kwargs.items()}
+        if None in ja or None in jk.values():
+            continue
+        out.setdefault(name, (ja, jk))
+    return out

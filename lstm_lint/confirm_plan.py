@@ -1,0 +1,345 @@
+"""``--confirm``, first: plan each model class's run from what the analysis knows.
+
+A plan (:class:`ClassPlan`) holds the constructor arguments (``--args``, the file's own
+instantiation, the calls in the file or in a script beside it to evaluate among their
+definitions, or the defaults), a prime for each parameter known to be a size and a
+placeholder for any other value nobody stands behind, the forward inputs as symbolic shapes,
+and the size constraints the analysis recorded.  The plan of the script job is the
+argument-free functions to call (:func:`_loss_functions`).  Nothing here runs user code.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .analyze import ModuleShapes, analyze_module
+from .catalogue import all_rules
+from .confirm_defs import instantiation_sources
+from .confirm_facts import size_symbols
+from .dataflow import Dataflow
+from .extract import ClassInfo, FileModel
+from .infer import Interpreter
+from .rule import Finding
+from .symbolic import Expr
+from .values import UNKNOWN, Const, Tensor, Value
+
+BATCH_SIZE, TIME_SIZE = 3, 7
+
+
+PRIMES = [5, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47]
+
+
+@dataclass
+class ClassPlan:
+    cls: ClassInfo
+    args: list[Any]
+    kwargs: dict[str, Any]
+    source: str  # where the constructor arguments came from
+    inputs: list[Any] | None  # input specs (dims: ints or size expressions), None: build only
+    why_no_inputs: str = ""
+    static: ModuleShapes | None = None
+    env: dict[str, Any] = field(default_factory=dict)
+    losses: list[dict[str, Any]] = field(default_factory=list)
+    #: the file's own calls ``Cls(...)`` to evaluate among its definitions, first that works
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    #: why the model cannot be built at all (a constructor value nobody stands behind)
+    why_not_built: str = ""
+    #: a value was invented (a prime for a size): a crash is then no finding
+    invented: bool = False
+    constraints: list[str] = field(default_factory=list)
+    #: per constructor parameter without a default: a prime (a size) or a placeholder
+    fill: dict[str, Any] = field(default_factory=dict)
+    #: the parameters that get a placeholder, and what they are
+    missing: dict[str, str] = field(default_factory=dict)
+    #: the configuration this plan builds the class in (None: the class's own plan)
+    context: dict[str, Any] | None = None
+
+    @property
+    def key(self) -> str:
+        """The class and its context: one job each."""
+        if self.context is None:
+            return self.cls.name
+        return _context_key({**self.context, "class": self.cls.name})
+
+    def request(self) -> dict[str, Any]:
+        req: dict[str, Any] = {"class": self.cls.name, "args": self.args, "kwargs": self.kwargs,
+                               "key": self.key, "fill": self.fill,
+                               "inputs": self.inputs, "losses": self.losses,
+                               "env": {k: v for k, v in self.env.items()
+                                       if isinstance(v, int | bool)},
+                               "constraints": self.constraints}
+        if self.calls:
+            req["calls"] = self.calls
+        return req
+
+    @property
+    def call(self) -> dict[str, Any] | None:
+        return self.calls[0] if self.calls else None
+
+
+def _literal_default(p: Any) -> Any:
+    import libcst as cst
+
+    d = p.default
+    if isinstance(d, cst.Integer):
+        return int(d.value.replace("_", ""), 0)
+    if isinstance(d, cst.Name) and d.value in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[d.value]
+    if isinstance(d, cst.Float):
+        return float(d.value)
+    if isinstance(d, cst.SimpleString):
+        return d.evaluated_value
+    return UNKNOWN
+
+
+def _dim(d: Expr | None) -> int | str | None:
+    if d is None:
+        return None
+    v = d.as_int()
+    return v if v is not None else str(d)
+
+
+NO_VALUE = "lstm_lint_no_value"
+
+
+def no_value(name: str) -> dict[str, str]:
+    """A constructor value nobody stands behind: the child passes a placeholder that fails on
+    any use (see ``confirm_standins.LstmLintNoValue``)."""
+    return {NO_VALUE: name}
+
+
+def _is_no_value(v: Any) -> bool:
+    return isinstance(v, dict) and NO_VALUE in v
+
+
+def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
+               instantiations: dict[str, tuple[list[Any], dict[str, Any]]],
+               constraints: Sequence[str] | None = None,
+               raw: tuple[list[Value], dict[str, Value]] | None = None,
+               context: dict[str, Any] | None = None) -> ClassPlan:
+    """Constructor arguments and forward inputs for one class, from what the analysis knows.
+
+    ``constraints``: those recorded on the class's findings; None when it has none, and then
+    the ones the engine recorded for the class's shapes are used.  A class with findings does
+    not use the latter: a shape constraint can be the very mismatch a finding reports
+    (``B == num_layers`` for an ``h0`` laid out batch-first), and sizes chosen to satisfy it
+    would hide the bug.
+
+    ``context``: the configuration a finding was reported under (``Finding.configuration``):
+    ``{"kind": "defaults"}`` builds the class from its constructor's defaults,
+    ``{"kind": "call", "path": P, "line": N}`` from the call at line N of file P (the file
+    itself or a script beside it); ``raw`` is then the engine's view of that configuration.
+    """
+    interp = Interpreter(fm, Dataflow(), project)
+    init = interp.find_method(cls, fm, "__init__")
+    params = list(init[0].params.params)[1:] + list(init[0].params.kwonly_params) \
+        if init else []
+    symbolic = analyze_module(fm, cls, project)
+    sizes = size_symbols(symbolic)
+    env: dict[str, Any] = {}
+    calls: list[dict[str, Any]] = []
+    why_not_built = ""
+    invented = False
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
+    # what a parameter without a value gets: a prime when it is a size, else a placeholder
+    fill: dict[str, Any] = {}
+    missing: dict[str, str] = {}
+    primes = iter(PRIMES)
+    for p in params:
+        name = p.name.value
+        d = _literal_default(p) if p.default is not None else UNKNOWN
+        if p.default is not None and not (name in sizes and (d is None or d == 0)):
+            if isinstance(d, bool | int) and not isinstance(d, float):
+                env[name] = d
+            continue
+        # a size without a default, or whose default (0, None) is no size at all
+        if name in sizes:
+            # two layers (so that dropout between them is real); one attention head (it
+            # divides any width); distinct primes for the rest
+            fill[name] = 2 if "layer" in name else 1 if "head" in name else next(primes, 53)
+            continue
+        what = "a configuration object" if any(s.startswith(name + ".") for s in sizes) \
+            else "not known to be a size"
+        missing[name] = what
+        fill[name] = no_value(name)
+    kind = (context or {}).get("kind")
+    if user_args is not None and kind is None:
+        args, kwargs = (list(user_args), {}) if isinstance(user_args, list) else ([], dict(user_args))
+        source = "--args"
+    elif kind is None and cls.name in instantiations \
+            and _fits(init, params, *instantiations[cls.name]):
+        args, kwargs = instantiations[cls.name]
+        source = "an instantiation in the file"
+    else:
+        if kind == "call":
+            assert context is not None
+            where = context["path"]
+            text = fm.text if os.path.abspath(where) == os.path.abspath(fm.path) \
+                else _read(where)
+            calls = [dict(c, path=os.path.abspath(where))
+                     for c in instantiation_sources(text, cls.name)
+                     if c["line"] == context["line"]]
+            file = os.path.basename(where)
+            source = f"the call at {file}:{context['line']}" if calls else "defaults"
+        elif kind is None:
+            calls = instantiation_sources(fm.text, cls.name)[:5]
+            # then the scripts beside the file that build the class (train.py)
+            for other in _builders(project, fm, cls.name):
+                calls += [dict(c, path=os.path.abspath(other.path))
+                          for c in instantiation_sources(other.text, cls.name)[:2]
+                          if not c.get("in_class")]
+            if calls and calls[0].get("path"):
+                source = f"the call at {os.path.basename(calls[0]['path'])}:{calls[0]['line']}"
+            else:
+                source = f"the file's own call at line {calls[0]['line']}" if calls \
+                    else "defaults"
+        else:
+            source = "the constructor's defaults"
+        kwargs = dict(fill)
+        invented = any(not _is_no_value(v) for v in fill.values())
+        if invented:
+            source += ", and distinct primes for the required sizes"
+        if missing:
+            name, what = next(iter(missing.items()))
+            why_not_built = (f"no value for constructor parameter {name!r} ({what}): give "
+                             "--args or build the model in the file")
+    for p, a in zip(params, args, strict=False):
+        if isinstance(a, bool | int) and not isinstance(a, float):
+            env[p.name.value] = a
+    for k, a in kwargs.items():
+        if isinstance(a, bool | int) and not isinstance(a, float):
+            env[k] = a
+    static = symbolic
+    if calls and raw is not None:
+        # the engine's view of the file's own call (a configuration dict or object it follows)
+        static = analyze_module(fm, cls, project, raw[0], raw[1])
+    elif not calls:
+        static = analyze_module(fm, cls, project, [_value(a) for a in args],
+                                {k: _value(v) for k, v in kwargs.items()})
+    # the constraints the engine recorded for the class's shapes and for its findings (not
+    # the dataflow graph's own, which also hold the very mismatches the rules report)
+    cons = [str(c) for c in getattr(symbolic, "constraints", None) or []] \
+        if constraints is None else list(constraints)
+    plan = ClassPlan(cls, args, kwargs, source, None, static=static, env=env, calls=calls,
+                     why_not_built=why_not_built, invented=invented, constraints=cons,
+                     fill=fill, missing=missing)
+    if context is not None:
+        plan.context = dict(context)
+    specs: list[Any] = []
+    fwd = interp.find_method(cls, fm, "forward")
+    if fwd is None:
+        plan.why_no_inputs = "it has no forward method (a base class?)"
+        return plan
+    fwd_params = list(fwd[0].params.params)[1:]
+    for i, p in enumerate(fwd_params):
+        name = p.name.value
+        v = symbolic.inputs[i] if i < len(symbolic.inputs) else UNKNOWN
+        if not _known_tensor(v) and i < len(static.inputs):
+            v = static.inputs[i]
+        if isinstance(v, Const) and v.value is None:
+            specs.append(None)
+            continue
+        if not isinstance(v, Tensor) or v.shape is None or v.shape.star:
+            if p.default is not None:
+                specs.append({"value": _literal_default(p)} if _literal_default(p) is not UNKNOWN
+                             else None)
+                continue
+            if "len" in name and specs:
+                specs.append({"tensor": ["B"], "dtype": "int", "lengths": "T"})
+                continue
+            plan.why_no_inputs = f"the shape of forward argument {name!r} is unknown"
+            return plan
+        dims = [_dim(d) for d in v.shape.dims]
+        if None in dims:
+            plan.why_no_inputs = f"a size of forward argument {name!r} is unknown"
+            return plan
+        spec: dict[str, Any] = {"tensor": dims, "dtype": "int" if v.dtype == "int" else "float"}
+        if v.dtype == "int":
+            spec["high"] = 2  # token ids 0 and 1: inside any vocabulary the model builds
+            if "len" in name:
+                spec["lengths"] = "T"
+        specs.append(spec)
+    plan.inputs = specs
+    return plan
+
+
+def _fits(init: Any, params: list[Any], args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """Does a call with these arguments bind to the constructor?  (A file's own call can be
+    stale: ``Net(use_attention=True)`` for a constructor that no longer takes it.)"""
+    if init is None:
+        return not args and not kwargs
+    import libcst as cst
+
+    fn = init[0]
+    star_args = isinstance(fn.params.star_arg, cst.Param)
+    star_kwargs = fn.params.star_kwarg is not None
+    positional = list(fn.params.params)[1:]
+    if len(args) > len(positional) and not star_args:
+        return False
+    names = {p.name.value for p in params}
+    taken = {p.name.value for p in positional[:len(args)]}
+    for k in kwargs:
+        if k in taken or (k not in names and not star_kwargs):
+            return False
+    return True
+
+
+def _builders(project: Any, fm: FileModel, name: str) -> list[Any]:
+    """Scripts beside the file that build class ``name`` (as the engine finds them)."""
+    if project is None or not hasattr(project, "builders"):
+        return []
+    try:
+        return list(project.builders(fm, [name]))
+    except Exception:  # a script that cannot be read is no source of values
+        return []
+
+
+def _value(v: Any) -> Value:
+    from .shapes import from_json
+
+    return UNKNOWN if _is_no_value(v) else from_json(v)
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.read()
+    except OSError:
+        return ""
+
+
+def _known_tensor(v: Value) -> bool:
+    return isinstance(v, Tensor) and v.shape is not None and not v.shape.star \
+        and None not in v.shape.dims
+
+
+def _context_key(conf: dict[str, Any]) -> str:
+    path = os.path.abspath(conf["path"]) if conf.get("path") else ""
+    return f"{conf['class']}@{conf['kind']}:{path}:{conf.get('line') or ''}"
+
+
+def _loss_functions(fm: FileModel, findings: list[Finding]) -> list[str]:
+    """Argument-free top-level functions holding a finding of a rule judged at the loss."""
+    from .positions import locate
+
+    at_loss = {r.code for r in all_rules() if r.confirm_at_loss}
+    wanted = [f for f in findings if f.code in at_loss]
+    if not wanted:
+        return []
+    fns = {name: fn for name, fn in fm.functions.items()
+           if all(p.default is not None for p in fn.params.params) and not fn.params.kwonly_params}
+    spans = locate(fm.module, list(fns.values()))
+    out = []
+    for name, fn in fns.items():
+        sp = spans.get(id(fn))
+        if sp is None:
+            continue
+        for f in wanted:
+            lines = {f.line} | {r.span.line for r in f.related if r.span is not None}
+            if any(sp.line <= ln <= sp.end_line for ln in lines) and name not in out:
+                out.append(name)
+    return out

@@ -1,0 +1,309 @@
+"""The ``--confirm`` class job, in its forked process: build one model class and run it.
+
+A class job runs the file's *definitions* only (see :mod:`lstm_lint.confirm_defs`), builds the
+model from the constructor arguments the parent planned (or from the file's own
+instantiation, evaluated among those definitions: :mod:`lstm_lint.confirm_ctor`), picks sizes
+that satisfy the recorded constraints (:mod:`lstm_lint.confirm_sizes`), traces ``forward``
+with torch.fx (each node mapped to a source line) and propagates shapes; when fx cannot trace
+the model it runs it eagerly under a TorchFunctionMode that records every op issued from the
+user's file (:mod:`lstm_lint.confirm_trace`).  With no forward input known, the model is
+built only (enough for construction-time rules).
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+import warnings
+from typing import Any
+
+from .confirm_ctor import _arg, _call_class, _call_namespace, _eval_call, _eval_parts, _params
+from .confirm_lines import _error, _place, _user_line
+from .confirm_sizes import evaluate, solve, symbols
+from .confirm_standins import LstmLintNoValue, NoValueUsed, _CudaOnCpu, _placeholder_error
+from .confirm_trace import _shape, _trace_eager, _trace_fx
+
+
+def _resolve(name: str, params: dict[str, Any], fixed: dict[str, Any]) -> Any:
+    parts = name.split(".")
+    if parts[0] in params:
+        v = params[parts[0]]
+        for p in parts[1:]:
+            if isinstance(v, LstmLintNoValue):
+                return None
+            if isinstance(v, dict):
+                v = v.get(p)
+            else:
+                v = getattr(v, p, None)
+        if isinstance(v, LstmLintNoValue):
+            return None
+        if isinstance(v, bool | int) and not (isinstance(v, int) and not isinstance(v, bool)
+                                              and v <= 0):
+            return v
+        return None
+    return fixed.get(name)
+
+
+def _int_env(env: dict[str, Any]) -> dict[str, int]:
+    return {k: v for k, v in env.items() if isinstance(v, int) and not isinstance(v, bool)}
+
+
+class _BuildRecorder:
+    """Records each recurrent layer built from the user's file: its line and configuration."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.builds: list[dict[str, Any]] = []
+        self._orig: Any = None
+
+    def __enter__(self) -> _BuildRecorder:
+        from torch.nn.modules.rnn import RNNBase
+
+        orig = RNNBase.__init__
+        rec = self
+
+        def init(mod: Any, *a: Any, **k: Any) -> None:
+            orig(mod, *a, **k)
+            line = _user_line(rec.path)
+            if line is not None:
+                rec.builds.append(_place({
+                    "line": line, "op": "build", "name": type(mod).__name__,
+                    "config": {n: getattr(mod, n, None) for n in (
+                        "input_size", "hidden_size", "num_layers", "dropout",
+                        "bidirectional", "batch_first", "proj_size")}}, 1))
+
+        self._orig = orig
+        RNNBase.__init__ = init  # type: ignore[method-assign, assignment]
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        from torch.nn.modules.rnn import RNNBase
+
+        RNNBase.__init__ = self._orig  # type: ignore[method-assign]
+
+
+def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dict[str, Any]:
+    import torch
+
+    name = req["class"]
+    out: dict[str, Any] = {"class": name, "warnings": [], "ops": [], "error": None,
+                           "method": None, "output": None, "env": {}, "built": False}
+    cls = getattr(mod, name, None)
+    if cls is None:
+        out["not_run"] = f"class {name} is not defined once the file's definitions have run"
+        return out
+    fill = dict(req.get("fill") or {})
+    args = [_arg(a) for a in req.get("args", [])]
+    kwargs = {k: _arg(v) for k, v in (req.get("kwargs") or {}).items()}
+    out["ctor_source"] = "plan"
+    tried: list[str] = []
+    found = False
+    for call in req.get("calls") or []:
+        ns, where, why = _call_namespace(call, mod, path)
+        if ns is None:
+            tried.append(why)
+            continue
+        try:
+            a, k = _eval_call(call, ns)
+        except BaseException as exc:
+            msg = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+            tried.append(f"the arguments of {name}(...) at {where} cannot be evaluated from "
+                         f"the file's definitions ({type(exc).__name__}: {msg})")
+            continue
+        called = _call_class(call, ns, cls)
+        try:
+            inspect.signature(called).bind(*a, **k)
+        except TypeError as exc:  # the file's own call does not fit the class (stale code)
+            tried.append(f"the call {name}(...) at {where} does not fit its constructor "
+                         f"({exc})")
+            continue
+        except ValueError:
+            pass
+        args, kwargs = list(a), dict(k)
+        cls = called
+        out["ctor_source"] = "call"
+        out["ctor_line"] = call.get("line")
+        found = True
+        break
+    if not found:
+        # the first call argument by argument: each one the definitions give, the others as
+        # a parameter without a value gets them (a prime for a size, else a placeholder)
+        # (not a call inside a class: its arguments are the enclosing method's parameters);
+        # of several calls, the one that leaves the fewest values to placeholders
+        best: tuple[int, int] | None = None
+        for i, call in enumerate([c for c in req.get("calls") or []
+                                  if not c.get("in_class")][:5]):
+            ns, where, _why = _call_namespace(call, mod, path)
+            parts = _eval_parts(call, ns, cls, fill) if ns is not None else None
+            if parts is None or ns is None:
+                continue
+            a, k, filled = parts
+            try:
+                inspect.signature(_call_class(call, ns, cls)).bind(*a, **k)
+            except TypeError:
+                continue  # the file's own call does not fit the class (stale code)
+            except ValueError:
+                pass
+            holes = sum(1 for v in [*a, *k.values()] if isinstance(v, LstmLintNoValue))
+            if best is not None and (holes, i) >= best:
+                continue
+            best = (holes, i)
+            args, kwargs = a, k
+            cls = _call_class(call, ns, cls)
+            out["ctor_source"] = "call"
+            out["ctor_line"] = call.get("line")
+            out["ctor_path"] = call.get("path")
+            out["ctor_filled"] = filled
+            found = True
+        if not found and tried and not req.get("fallback"):
+            out["not_run"] = tried[0] + (f"; {req['why_not_built']}"
+                                         if req.get("why_not_built") else "")
+            return out
+        if not found and tried:
+            out["ctor_note"] = tried[0]
+    params = _params(cls, args, kwargs)
+    out["constructor"] = {k: v for k, v in params.items()
+                          if v is None or isinstance(v, bool | int | float | str)}
+    out["no_value"] = sorted(k for k, v in params.items() if isinstance(v, LstmLintNoValue))
+    device = torch.device(device_name)
+    with warnings.catch_warnings(record=True) as caught, _BuildRecorder(path) as rec, \
+            _CudaOnCpu() as cuda:
+        warnings.simplefilter("always")
+        try:
+            model = cls(*args, **kwargs)
+        except Exception as exc:
+            out["warnings"] = [str(w.message) for w in caught]
+            out["ops"] = rec.builds
+            out["cuda_on_cpu"] = cuda.calls
+            used = _placeholder_error(exc)
+            if used is not None:
+                out["no_value_used"] = {"name": used, "stage": "construct",
+                                        "line": _error(exc, path, "construct")["line"]}
+            else:
+                out["error"] = _error(exc, path, "construct")
+            return out
+    out["built"] = True
+    out["cuda_on_cpu"] = cuda.calls
+    out["warnings"] = [str(w.message) for w in caught]
+    builds = rec.builds
+    out["ops"] = list(builds)
+    specs = req.get("inputs")
+    if specs is None:
+        out["method"] = "build"
+        return out
+    needed: set[str] = set()
+    for s in _tensor_specs(specs):
+        for d in s["tensor"]:
+            if isinstance(d, str):
+                needed |= symbols(d)
+        if isinstance(s.get("lengths"), str):
+            needed |= symbols(s["lengths"])
+    fixed = dict(req.get("env", {}))
+    env, broken = solve(needed, req.get("constraints", []),
+                        lambda n: _resolve(n, params, fixed), req.get("batch_time"))
+    out["env"] = _int_env(env)
+    out["constraints_broken"] = broken
+    try:
+        bound = _bind_specs(specs, {**params, **env})
+    except KeyError as exc:
+        out["not_run"] = f"no value the analysis stands behind for the size {exc.args[0]}"
+        return out
+    except ValueError as exc:
+        out["not_run"] = str(exc)
+        return out
+    except NoValueUsed as exc:
+        out["no_value_used"] = {"name": str(exc.args[0]), "stage": "inputs", "line": None}
+        return out
+    model = model.to(device).eval()
+    try:
+        inputs = _make_inputs(bound, device)
+    except Exception as exc:
+        out["error"] = _error(exc, path, "inputs")
+        return out
+    t0 = time.perf_counter()
+    with torch.no_grad(), _CudaOnCpu() as cuda_fwd:
+        try:
+            out["ops"] = builds + _trace_fx(model, inputs, path, device)
+            out["method"] = "fx"
+            final = [o for o in out["ops"] if o["op"] == "output"]
+            out["output"] = final[-1]["args"][0] if final else None
+        except Exception as fx_exc:
+            out["fx_error"] = f"{type(fx_exc).__name__}: {str(fx_exc).splitlines()[0][:200]}" \
+                if str(fx_exc) else type(fx_exc).__name__
+            out["method"] = "eager"
+            ops: list[dict[str, Any]] = []
+            try:
+                ops, result = _trace_eager(model, inputs, path)
+                out["output"] = _shape(result)
+            except Exception as exc:
+                used = _placeholder_error(exc)
+                if used is not None:
+                    out["no_value_used"] = {"name": used, "stage": "forward",
+                                            "line": _error(exc, path, "forward")["line"]}
+                else:
+                    out["error"] = _error(exc, path, "forward")
+            out["ops"] = builds + ops
+    out["cuda_on_cpu"] = out.get("cuda_on_cpu", 0) + cuda_fwd.calls
+    out["seconds"] = round(time.perf_counter() - t0, 4)
+    if device.type == "cuda":
+        out["device_name"] = torch.cuda.get_device_name(device)
+    return out
+
+
+def _make_inputs(specs: list[Any], device: Any) -> list[Any]:
+    import torch
+
+    out: list[Any] = []
+    for s in specs:
+        if s is None:
+            out.append(None)
+        elif isinstance(s, dict) and "tuple" in s:
+            out.append(tuple(_make_inputs(s["tuple"], device)))
+        elif isinstance(s, dict) and "tensor" in s:
+            shape = s["tensor"]
+            if s.get("dtype") == "int":
+                high = max(1, int(s.get("high") or 3))
+                if s.get("lengths"):
+                    n = shape[0]
+                    t = torch.tensor([max(1, s["lengths"] - i) for i in range(n)], dtype=torch.long)
+                    out.append(t)  # lengths stay on the CPU, as pack_padded_sequence wants
+                    continue
+                out.append(torch.randint(0, high, shape, device=device))
+            else:
+                out.append(torch.randn(*shape, device=device))
+        elif isinstance(s, dict) and "value" in s:
+            out.append(s["value"])
+        else:
+            out.append(s)
+    return out
+
+
+def _tensor_specs(specs: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for s in specs or []:
+        if isinstance(s, dict) and "tensor" in s:
+            out.append(s)
+        elif isinstance(s, dict) and "tuple" in s:
+            out += _tensor_specs(s["tuple"])
+    return out
+
+
+def _bind_specs(specs: Any, env: dict[str, Any]) -> Any:
+    out = []
+    for s in specs:
+        if isinstance(s, dict) and "tuple" in s:
+            out.append({"tuple": _bind_specs(s["tuple"], env)})
+        elif isinstance(s, dict) and "tensor" in s:
+            dims = []
+            for d in s["tensor"]:
+                v = evaluate(d, env)
+                if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
+                    raise ValueError(f"the size {d} is {v!r} with the constructor's values")
+                dims.append(v)
+            b = dict(s, tensor=dims)
+            if isinstance(s.get("lengths"), str):
+                b["lengths"] = evaluate(s["lengths"], env)
+            out.append(b)
+        else:
+            out.append(s)
+    return out

@@ -1,0 +1,98 @@
+"""What a ``--confirm`` job puts in place of what is missing.
+
+A placeholder for a constructor value nobody stands behind (any use of it stops the run and
+names the value), and no-op ``.cuda()`` calls on a machine without CUDA.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# ---- no value: a constructor parameter nothing stands behind -----------------------------
+
+
+class NoValueUsed(Exception):
+    """The model used a constructor parameter that ``--confirm`` has no value for."""
+
+
+def _no_value(self: Any, *_a: Any, **_k: Any) -> Any:
+    raise NoValueUsed(object.__getattribute__(self, "_lstm_lint_name"))
+
+
+class LstmLintNoValue:
+    """Stands in for a constructor parameter with no value lstm-lint stands behind (not a size,
+    no default, not given by ``--args`` or the file's own call): any use of it (an attribute,
+    arithmetic, a comparison, truth, iteration, a call) raises :class:`NoValueUsed`.  A model
+    built without touching it did not depend on it; one that touches it is not run further
+    and says which value it needed."""
+
+    __slots__ = ("_lstm_lint_name",)
+
+    def __init__(self, name: str) -> None:
+        object.__setattr__(self, "_lstm_lint_name", name)
+
+    def __getattribute__(self, name: str) -> Any:
+        if name == "__class__":  # isinstance() checks (nn.Module.__setattr__ makes them)
+            return LstmLintNoValue
+        _no_value(self)
+
+    def __repr__(self) -> str:
+        return f"<no value for {object.__getattribute__(self, '_lstm_lint_name')}>"
+
+    __hash__ = __setattr__ = __getitem__ = __setitem__ = __call__ = __iter__ = __len__ = _no_value
+    __bool__ = __int__ = __index__ = __float__ = __format__ = __contains__ = _no_value
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _no_value
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _no_value
+    __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = _no_value
+    __pow__ = __rpow__ = __neg__ = __pos__ = __abs__ = __matmul__ = __rmatmul__ = _no_value
+
+
+def _placeholder_error(exc: BaseException) -> str | None:
+    """The parameter a crash needed a value for, when the crash comes from a placeholder."""
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, NoValueUsed):
+            return str(e.args[0]) if e.args else "?"
+        e = e.__cause__ or e.__context__
+    return "?" if "LstmLintNoValue" in str(exc) else None
+
+
+
+# ---- ``.cuda()`` on a machine without CUDA --------------------------------------------------
+
+
+class _CudaOnCpu:
+    """``Tensor.cuda``/``Module.cuda`` as no-ops while a model without a CUDA device is built
+    and run (models that call ``.cuda()`` unconditionally); counts the calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self._saved: list[tuple[Any, str, Any]] = []
+
+    def __enter__(self) -> _CudaOnCpu:
+        import torch
+
+        if torch.cuda.is_available():
+            return self
+        me = self
+
+        def tensor_cuda(t: Any, *_a: Any, **_k: Any) -> Any:
+            me.calls += 1
+            return t
+
+        def module_cuda(m: Any, *_a: Any, **_k: Any) -> Any:
+            me.calls += 1
+            return m
+
+        for owner, name, fn in ((torch.Tensor, "cuda", tensor_cuda),
+                                (torch.nn.Module, "cuda", module_cuda)):
+            self._saved.append((owner, name, getattr(owner, name)))
+            setattr(owner, name, fn)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for owner, name, fn in self._saved:
+            setattr(owner, name, fn)
+        self._saved = []

@@ -1,0 +1,203 @@
+"""``--confirm``: the verdict on each finding, from the evidence.
+
+Which run judges a finding (its configuration's, its owner's, its class's), whether that
+run's sizes satisfy the finding's constraints, what the file's own module-level run showed,
+and ``LST900``: a shape error no finding explains, kept when a second run with another batch
+size and length repeats it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from .catalogue import rule_by_code
+from .confirm_evidence import Evidence, _in_file
+from .confirm_plan import ClassPlan, _context_key
+from .confirm_sizes import evaluate
+from .confirm_worker import worker
+from .evidence import RunError, lines_of
+from .extract import FileModel
+from .rule import SHAPE_ERROR, Finding
+
+#: the errors an unexplained crash must be to become an LST900 finding
+SHAPE_ERRORS = SHAPE_ERROR[0]
+
+
+def _class_spans(fm: FileModel) -> dict[str, tuple[int, int]]:
+    from .positions import locate
+
+    classes = fm.module_classes()
+    spans = locate(fm.module, [c.node for c in classes])
+    out = {}
+    for c in classes:
+        sp = spans.get(id(c.node))
+        if sp is not None:
+            out[c.name] = (sp.line, sp.end_line)
+    return out
+
+
+def _class_of(f: Finding, spans: dict[str, tuple[int, int]]) -> str | None:
+    for name, (a, b) in spans.items():
+        if a <= f.line <= b:
+            return name
+    return None
+
+
+def _near(lines: Sequence[int], targets: set[int]) -> int | None:
+    for ln in lines:
+        if any(abs(ln - t) <= 1 for t in targets):
+            return ln
+    return None
+
+
+def script_verdict(f: Finding, script: dict[str, Any] | None) -> tuple[str | None, str]:
+    """The file's own module-level run: ("confirmed", evidence) when its crash passes through
+    the finding's line (or related line) with the kind of error the rule predicts; otherwise
+    (None, what it showed) -- evidence, not a verdict."""
+    if not script:
+        return None, ""
+    if script.get("failed"):
+        return None, f"the file's own module-level run: {script['failed']}"
+    raw = script.get("error")
+    if raw is None:
+        return None, "the file's own module-level run finished without error"
+    err = RunError.from_child(raw)
+    where = f" at line {err.line}" if err.line else ""
+    said = f"the file's own module-level run raised {err.type}{where}: {err.message}"
+    through = _near(err.frames, lines_of(f))
+    rule = rule_by_code(f.code)
+    kinds = rule.confirm_error if rule is not None else None
+    if through is not None and kinds is not None and err.type in kinds[0] \
+            and re.search(kinds[1], err.message):
+        via = f" (its traceback passes through line {through})" if through != err.line \
+            else ""
+        return "confirmed", said + via
+    return None, said
+
+
+def _constraints_of(f: Finding) -> list[str]:
+    cons = getattr(f, "constraints", None)
+    return [str(c) for c in cons] if cons else []
+
+
+def _broken(constraints: Sequence[str], env: dict[str, Any]) -> list[str]:
+    bad = []
+    for c in constraints:
+        try:
+            if not evaluate(c, env):
+                bad.append(c)
+        except Exception:
+            bad.append(c)
+    return bad
+
+
+def _home(f: Finding, spans: dict[str, tuple[int, int]]) -> str:
+    """The plan whose run judges ``f``: its configuration's, its owner's when it was found in a
+    child's code as the owner calls it, else the class around its line."""
+    conf = f.configuration
+    if conf and conf.get("kind") in ("defaults", "call") and conf.get("class"):
+        return _context_key(conf)
+    if f.via and f.owner:
+        return f.owner
+    return _class_of(f, spans) or ""
+
+
+def _verdict(f: Finding, evidence: list[Evidence], spans: dict[str, tuple[int, int]],
+             plans: dict[str, ClassPlan], main: str = "") -> tuple[str, str] | None:
+    """``main``: the analysed file (a finding in another file's code is judged at that
+    file's lines)."""
+    rule = rule_by_code(f.code)
+    if rule is None:
+        return None
+    home = _home(f, spans)
+    in_context = bool(f.via and f.owner) or home in plans and plans[home].context is not None
+    # a finding reported in a context is judged by the run in that context only
+    pool = [e for e in evidence if e.key == home or e.cls.endswith("()")] if in_context \
+        else evidence
+    if main and os.path.realpath(f.path) != os.path.realpath(main):
+        pool = [_in_file(e, os.path.realpath(f.path)) for e in pool]
+    verdict = rule.confirm(f, pool)
+    if verdict is None or verdict[0] not in ("confirmed", "refuted"):
+        return verdict
+    # a run counts only if its sizes satisfy every constraint recorded for the finding
+    runs = [e for e in pool if e.key == home] or pool
+    cons = _constraints_of(f)
+    for e in runs:
+        bad = _broken(cons, e.env) if cons else []
+        if bad:
+            return ("unconfirmed", f"the run of {e.cls} used sizes that break "
+                    f"{', '.join(bad)} ({', '.join(f'{k}={v}' for k, v in sorted(e.env.items()))})"
+                    f"; it would have said: {verdict[0]}: {verdict[1]}")
+    return verdict
+
+
+def _unexplained_crashes(fm: FileModel, findings: list[Finding],
+                         evidence: list[Evidence]) -> list[Finding]:
+    """LST900: a shape error that the file's own construction and analysed inputs produce."""
+    extra: list[Finding] = []
+    for ev in evidence:
+        err = ev.error
+        if err is None or err.line is None or ev.invented or ev.cls.endswith("()"):
+            continue
+        if err.type not in SHAPE_ERRORS or err.stage not in ("construct", "forward"):
+            continue
+        if not re.search(SHAPE_ERROR[1], err.message or ""):
+            continue  # not a shape error ("RPC has not been initialized")
+        line = err.line
+        if any(any(abs(ln - line) <= 1 for ln in lines_of(f)) for f in findings
+               if os.path.realpath(f.path) == os.path.realpath(fm.path)):
+            continue
+        # a crash through a finding in another file's code (a child module) is explained
+        at = err.at
+        if any(any(abs(ln - at[os.path.realpath(f.path)]) <= 1 for ln in lines_of(f))
+               for f in findings if os.path.realpath(f.path) in at):
+            continue
+        if any(f.line == line for f in extra):
+            continue
+        extra.append(Finding(
+            "LST900", "runtime-shape-error", "error",
+            f"LST900 running {ev.cls} raised {err.type}: {err.message}", fm.path, None, fm,
+            line, 1, line, 1,
+            confirmation={"verdict": "confirmed", "evidence": f"{err.type}: {err.message}",
+                          "method": ev.method, "device": ev.device}))
+    return extra
+
+
+#: the batch and length of the second run that an LST900 crash must survive
+OTHER_BATCH_TIME = {"B": 5, "T": 29}
+
+
+def _crashes_for_any_batch_and_length(path: str, extra: list[Finding], evidence: list[Evidence],
+                                      plans: dict[str, ClassPlan], timeout: float,
+                                      device: str | None, memory_mb: int) -> list[Finding]:
+    """Keep the LST900 crashes that a second run, with another batch size and length, repeats
+    (same error, same line): B and T are the caller's to choose, and a crash that only some
+    of their values produce (a kernel longer than a short sequence) is no finding."""
+    keep: list[Finding] = []
+    for f in extra:
+        ev = next((e for e in evidence if e.error is not None and e.error.line == f.line
+                   and not e.invented), None)
+        plan = plans.get(ev.key) if ev is not None else None
+        if ev is None or plan is None:
+            continue
+        if ev.error is not None and ev.error.stage == "construct":
+            keep.append(f)  # nothing of the inputs is involved
+            continue
+        req = plan.request()
+        req["batch_time"] = OTHER_BATCH_TIME
+        req["fallback"] = plan.context is None or plan.context.get("kind") != "call"
+        more = worker().run({"path": os.path.abspath(path), "device": device,
+                             "timeout": timeout, "memory_mb": memory_mb, "classes": [req],
+                             "calls": [], "script": False}, budget=timeout + 40)
+        raw = (more.get("classes") or [{}])[0].get("error")
+        again = RunError.from_child(raw) if raw else None
+        if again is not None and ev.error is not None and again.line == f.line \
+                and again.type == ev.error.type:
+            if f.confirmation is not None:
+                f.confirmation["evidence"] += (f" (again with B={OTHER_BATCH_TIME['B']}, "
+                                               f"T={OTHER_BATCH_TIME['T']})")
+            keep.append(f)
+    return keep
