@@ -105,6 +105,7 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
                     v = interp.record("input", p, [], v, label=p.name.value)
                 recorded.append(v)
             out = interp.run_forward(obj, recorded)
+            interp.run_rechecks()
             interp.bind_unpacked()
             result = ModuleShapes(cls, names, recorded, out, graph)
         except Budget:
@@ -148,6 +149,7 @@ def analyze_script(fm: FileModel, project: Any = None
             interp.exec_block(fn.body, fenv)
     except (Budget, RecursionError):
         pass
+    interp.run_rechecks()
     return graph, interp.instantiations
 
 

@@ -14,7 +14,7 @@ and the checks every shape function shares; the shape functions are in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -230,6 +230,8 @@ class Site(Protocol):
     def constraint(self, a: Expr, b: Expr, why: str) -> None: ...
 
     def named_size(self, e: Expr | None) -> tuple[str, str, Any] | None: ...
+
+    def recheck_later(self, check: Callable[[], Conflict | None]) -> None: ...
 
     @property
     def node(self) -> int | None: ...

@@ -190,7 +190,8 @@ def apply_recurrent(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
 
     if layer.kind == ANY_RNN:
         # GRU and RNN return h_n, an LSTM (h_n, c_n): the state is not known, nor is what an
-        # initial state must be
+        # initial state must be; the layout the layer reads is
+        _check_layout(site, layer, tensor, [hx] if isinstance(hx, Tensor) else [], bf)
         out_any = Tensor(out_shape, "float", out_roles, info, "output", note)
         first: Value = Packed(out_any, bf if isinstance(bf, bool) else None) if packed \
             else out_any
@@ -202,16 +203,8 @@ def apply_recurrent(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
     if layer.kind == "LSTM":
         expected_states.append(("c_0", c_shape))
         given = list(hx.items) if isinstance(hx, Seq) and len(hx.items) == 2 else [UNKNOWN, UNKNOWN]
-    swapped = _state_on_time_axis(tensor, given, bf)
-    named = _named_against_layer(site, tensor, bf) if swapped is None else None
-    if (swapped or named) and isinstance(tensor, Tensor) and tensor.shape is not None:
-        sname = swapped[0] if swapped else "h_0"
-        site.conflict(Conflict(
-            "layout", layer, "(B, T, F)" if bf else "(T, B, F)", tensor.shape.render(),
-            tensor=tensor, batch_first=bf is True, reader="rnn", state=sname,
-            target=swapped[1] if swapped else None, named=named,
-        ))
-        given = [UNKNOWN] * len(given)
+    if _check_layout(site, layer, tensor, given, bf):
+        given = [UNKNOWN] * len(given)  # states for a layout the code does not mean
     for (sname, exp), g in zip(expected_states, given, strict=False):
         if isinstance(g, Tensor) and g.hole is not None and g.shape is None and exp is not None:
             site.bind_hole(g, exp, state_roles, "float")
@@ -257,6 +250,38 @@ def _state_on_time_axis(x: Value, given: Sequence[Value],
                 and len(g.shape.dims) == 3 and g.shape.dims[1] == t_dim:
             return sname, g
     return None
+
+
+def _check_layout(site: Site, layer: Layer, x: Value, given: Sequence[Value],
+                  bf: object) -> bool:
+    """Report the layout the code states against the one the layer reads (True if so)."""
+    if not isinstance(x, Tensor) or not isinstance(bf, bool):
+        return False
+    swapped = _state_on_time_axis(x, given, bf)
+    named = _named_against_layer(site, x, bf) if swapped is None else None
+    if swapped or named:
+        site.conflict(layout_conflict(layer, x, bf, swapped, named))
+        return True
+    if x.shape is not None:
+        # names given later (``batch_size, steps, _ = out.shape`` on the output) count too
+        site.recheck_later(lambda: _late_named(site, layer, x, bf))
+    return False
+
+
+def layout_conflict(layer: Layer, x: Tensor, bf: bool,
+                    swapped: tuple[str, Tensor] | None,
+                    named: tuple[str, int, Any] | None) -> Conflict:
+    """An RNN reads its input in a layout the code contradicts (see LST204)."""
+    assert x.shape is not None
+    return Conflict("layout", layer, "(B, T, F)" if bf else "(T, B, F)", x.shape.render(),
+                    tensor=x, batch_first=bf, reader="rnn",
+                    state=swapped[0] if swapped else "h_0",
+                    target=swapped[1] if swapped else None, named=named)
+
+
+def _late_named(site: Site, layer: Layer, x: Tensor, bf: bool) -> Conflict | None:
+    named = _named_against_layer(site, x, bf)
+    return layout_conflict(layer, x, bf, None, named) if named else None
 
 
 def _named_against_layer(site: Site, x: Value, bf: object) -> tuple[str, int, Any] | None:

@@ -9,6 +9,7 @@ Tensor methods are modelled in :mod:`lstm_lint.tensor_methods`; the shared vocab
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -119,6 +120,7 @@ def call(it: Core, qual: str, args: list[Value], kwargs: dict[str, Value],
             return it.record(name, e, [], Tensor(None), label=name)
         items = list(seq.items) if isinstance(seq, Seq) else []
         out = ops.cat(items, dim, stack=(name == "stack")) if items else Tensor(None)
+        _solve_parts(it, items, out, dim, name == "stack")
         return it.record("cat" if name != "stack" else "stack", e, items, out, label=name)
     if name in FACTORIES:
         if any(k not in _COMMON and k not in ("size", "fill_value", "low", "high", "mean", "std")
@@ -245,3 +247,34 @@ _REGRESSION = {"mse_loss": "MSELoss", "l1_loss": "L1Loss", "smooth_l1_loss": "Sm
 
 
 __all__ = ["call", "method"]
+
+
+def _solve_parts(it: Core, items: Sequence[Value], out: Tensor, dim: Expr | None,
+                 stack: bool) -> None:
+    """A forward input not solved yet, joined with parts whose shape is known: PyTorch needs
+    every axis but the joined one equal, so the input is solved from the others (its joined
+    axis a free size, a stacked one absent)."""
+    if out.shape is None or out.shape.star or dim is None or dim.as_int() is None:
+        return
+    dims = list(out.shape.dims)
+    a = dim.as_int()
+    assert a is not None
+    a = a if a >= 0 else a + len(dims)
+    if not 0 <= a < len(dims):
+        return
+    for part in items:
+        if not (isinstance(part, Tensor) and part.hole is not None and part.shape is None):
+            continue
+        mine = dims[:a] + dims[a + 1:] if stack else \
+            dims[:a] + [it.free_axis(part.hole[0], dims)] + dims[a + 1:]
+        if any(d is None for i, d in enumerate(mine) if stack or i != a):
+            continue
+        roles: tuple[str | None, ...] | None = None
+        if out.roles is not None and len(out.roles) == len(dims):
+            rl = list(out.roles)
+            if stack:
+                del rl[a]
+            else:
+                rl[a] = None
+            roles = tuple(rl)
+        it.bind_hole(part, Shape(tuple(mine)), roles, None)

@@ -28,8 +28,9 @@ For an input whose layout nothing before the RNN fixes (a `forward` argument), t
 statements count: an initial state sized from the axis the RNN reads as time
 (`h0 = zeros(L, x.size(0), H)` into a time-major RNN, a step decoder's `(B, 1, F)` with a state
 of batch `B`), or a size the code names for the other role (`batch_size, seq_len, _ =
-x.shape` before a time-major RNN). A finding about what follows from such a layout (an
-index on the output, the state's batch) is left to this rule: the layout is the root cause.
+x.shape` before a time-major RNN, or the same names on its output). A finding about what
+follows from such a layout (an index on the output, the state's batch) is left to this rule:
+the layout is the root cause.
 """
     why_bad = """
 A time-major RNN fed batch-major data runs the recurrence across the batch: samples leak into
@@ -152,6 +153,19 @@ class Net(nn.Module):
         batch_size, seq_len, _ = x.size()
         out, _ = self.rnn(x)  # <-- LST204
         return self.fc(out.reshape(batch_size * seq_len, 16))
+""",
+        """
+import torch.nn as nn
+
+class Downsample(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = getattr(nn, "GRU")(n_in, hidden)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)  # <-- LST204
+        batch_size, steps, feat = out.shape
+        return out.reshape(batch_size, steps // 2, feat * 2)
 """,
     ]
 

@@ -1055,3 +1055,24 @@ def test_an_input_unpacked_by_rank_is_solved_to_that_rank(tmp_path):
     exec(UNPACKED, ns)
     real = ns["Frames"](4, 6, 2)(torch.randn(3, 5, 3, 8, 8))
     assert tuple(real.shape) == (3, 2)
+
+
+def test_an_input_joined_with_known_parts_is_solved_from_them(tmp_path):
+    """``torch.cat([out, extra.unsqueeze(-1)], dim=-1)``: PyTorch needs every axis but the
+    joined one equal, so ``extra`` is ``out``'s axes without the joined one."""
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden, batch_first=True)
+        self.head = nn.Linear(hidden + 1, 2)
+
+    def forward(self, x, extra):
+        out, _ = self.rnn(x)
+        return self.head(torch.cat([out, extra.unsqueeze(-1)], dim=-1))
+''', {"n_in": 5, "hidden": 11}, ["float32[3,7,5]", "float32[3,7]"])
+    assert static == (3, 7, 2) and real == (3, 7, 2)
+    path = tmp_path / "model.py"
+    fm = load(str(path), prefilter=False)
+    ms = analyze_module(fm, fm.classes["Net"], Project([str(path)]))
+    assert [v.shape.render() for v in ms.inputs] == ["(B, T, n_in)", "(B, T)"]

@@ -66,6 +66,9 @@ class Core:
         #: forward inputs unpacked by rank before anything solves them
         #: (``batch_size, seq_len, _ = x.shape``): hole -> the names, one per axis
         self.unpacked: dict[str, list[str | None]] = {}
+        #: checks that later facts may decide (a size named after the layer ran), each with
+        #: the node it belongs to
+        self.rechecks: list[tuple[int, Any]] = []
 
     # ---- Site protocol (for layer facts) ------------------------------------------------------
     @property
@@ -151,6 +154,18 @@ class Core:
             k += 1
         self.free_names.add(name)
         return sym(name)
+
+    def recheck_later(self, check: Any) -> None:
+        if self.current is not None:
+            self.rechecks.append((self.current, check))
+
+    def run_rechecks(self) -> None:
+        """Once the code has run: the checks that names given after a layer may decide."""
+        for node, check in self.rechecks:
+            c = check()
+            if c is not None:
+                self.graph.add_conflict(node, c)
+        self.rechecks = []
 
     def bind_unpacked(self) -> None:
         """Inputs the code unpacks by rank (``a, b, c = x.shape`` runs only on a 3-d ``x``)
