@@ -158,18 +158,55 @@ def _builds_own_classes(fm: FileModel) -> bool:
     return any(f"{c.name}(" in fm.text for c in fm.module_classes())
 
 
+class _Lines:
+    """Lines of instantiation calls, located only when a label is shown: locating a node
+    renders its whole module, and most configurations never yield a finding."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[int, tuple[cst.Module, cst.CSTNode]] = {}
+        self.found: dict[int, int | None] = {}
+
+    def add(self, module: cst.Module, node: cst.CSTNode) -> None:
+        self.nodes[id(node)] = (module, node)
+
+    def line(self, node: cst.CSTNode) -> int | None:
+        if id(node) not in self.found:
+            from .positions import locate
+
+            module = self.nodes[id(node)][0]
+            mine = [n for m, n in self.nodes.values() if m is module]
+            spans = locate(module, mine)
+            for n in mine:
+                sp = spans.get(id(n))
+                self.found[id(n)] = sp.line if sp else None
+        return self.found.get(id(node))
+
+
 @dataclass
 class Context:
     """One concrete configuration a class is built with, and its analysis under it."""
 
-    label: str  # "with the defaults num_layers=2", "as built at train.py:42"
+    base_label: str  # "with the defaults num_layers=2", "as built at train.py"
     analysis: FileAnalysis
     #: what ``--confirm`` needs to build the class in this configuration: ``kind``
-    #: ("defaults" or "call"), ``label``, ``class``, and for a call its file and line
-    meta: dict[str, Any] = field(default_factory=dict)
+    #: ("defaults" or "call"), ``label``, ``class``, and for a call its file (and ``line``)
+    base_meta: dict[str, Any] = field(default_factory=dict)
     #: the configuration's constructor arguments, as the engine sees them
     args: list[Value] = field(default_factory=list)
     kwargs: dict[str, Value] = field(default_factory=dict)
+    #: for a call: where its line is found when first asked for
+    call: tuple[_Lines, cst.CSTNode] | None = None
+
+    @property
+    def label(self) -> str:
+        line = self.call[0].line(self.call[1]) if self.call else None
+        return f"{self.base_label}:{line}" if line is not None else self.base_label
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        if self.call is None:
+            return {**self.base_meta, "label": self.label}
+        return {**self.base_meta, "label": self.label, "line": self.call[0].line(self.call[1])}
 
 
 MAX_CONFIGURATIONS = 3
@@ -179,14 +216,14 @@ def configurations(fa: FileAnalysis, project: Any = None) -> list[Context]:
     """Each module class of the file analysed under the configurations the code gives it:
     its literal defaults (sizes and flags fixed, the rest symbolic) and the instantiations of
     the file's own code (scripts, ``__main__`` blocks, training functions)."""
-    from .positions import locate
-
     fm = fa.fm
     out: list[Context] = []
     if not any(_open_configuration(m) for m in fa.modules):
         return out  # every check was already decided symbolically
     insts = [i for i in fa.instantiations if i.fm is fm]
-    spans = locate(fm.module, [i.node for i in insts]) if insts else {}
+    lines = _Lines()
+    for i in insts:
+        lines.add(fm.module, i.node)
     # scripts beside the file that build its classes (train.py: model = Net(args.hidden, ...))
     if project is not None and fa.modules and hasattr(project, "builders"):
         for other in project.builders(fm, [m.cls.name for m in fa.modules]):
@@ -195,38 +232,36 @@ def configurations(fa: FileAnalysis, project: Any = None) -> list[Context]:
             except (Budget, RecursionError):
                 continue
             mine = [i for i in built if _same_file(i.fm, fm)]
-            if mine:
-                insts.extend(mine)
-                spans.update(locate(other.module, [i.node for i in mine]))
+            for i in mine:
+                insts.append(i)
+                lines.add(other.module, i.node)
     for ms in fa.modules:
         cls = ms.cls
         if not _open_configuration(ms):
             continue
         found: list[tuple[str, list[Value] | None, dict[str, Value] | None,
-                          dict[str, Any]]] = []
+                          dict[str, Any], Any]] = []
         defaults = _default_configuration(cls, fm, project)
         if defaults is not None:
-            found.append((*defaults, {"kind": "defaults"}))
+            found.append((*defaults, {"kind": "defaults"}, None))
         for inst in insts:
             if inst.cls.name != cls.name or not _same_file(inst.fm, fm) \
                     or len(found) >= MAX_CONFIGURATIONS:
                 continue
             if not any(v is not UNKNOWN for v in [*inst.args, *inst.kwargs.values()]):
                 continue
-            span = spans.get(id(inst.node))
             file = os.path.basename(inst.at.path)
-            where = f"{file}:{span.line}" if span else file
-            found.append((f"as built at {where}", inst.args, inst.kwargs,
-                          {"kind": "call", "path": inst.at.path,
-                           "line": span.line if span else None}))
-        for label, args, kwargs, meta in found:
+            found.append((f"as built at {file}", inst.args, inst.kwargs,
+                          {"kind": "call", "path": inst.at.path, "line": None},
+                          (lines, inst.node)))
+        for label, args, kwargs, meta, call in found:
             try:
                 sub = analyze_module(fm, cls, project, args, kwargs)
             except (Budget, RecursionError):
                 continue
             sub_fa = FileAnalysis(fm, [sub])
-            out.append(Context(label, sub_fa, {**meta, "label": label, "class": cls.name},
-                               list(args or []), dict(kwargs or {})))
+            out.append(Context(label, sub_fa, {**meta, "class": cls.name},
+                               list(args or []), dict(kwargs or {}), call))
     return out
 
 

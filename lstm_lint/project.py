@@ -94,7 +94,8 @@ class Project:
         me = os.path.abspath(fm.path)
         for folder in folders:
             for path, text in self._scripts_in(folder):
-                if path == me or mod not in text or not calls.search(text):
+                if path == me or mod not in text or not any(n in text for n in names) \
+                        or not calls.search(text):
                     continue
                 other = self._load(path)
                 if other is not None:

@@ -322,9 +322,19 @@ def _exact_quotient(num: Expr, den: Expr) -> Expr | None:
     return Expr(out)
 
 
+_CONSTS: dict[int, Expr] = {}
+
+
 def const(n: int) -> Expr:
-    unit: Monomial = ()
-    return Expr([(unit, int(n))]) if n else Expr()
+    """The constant ``n`` (an Expr is immutable: one object per small int is shared)."""
+    n = int(n)
+    got = _CONSTS.get(n)
+    if got is None:
+        unit: Monomial = ()
+        got = Expr([(unit, n)]) if n else Expr()
+        if -4096 <= n <= 65536:
+            _CONSTS[n] = got
+    return got
 
 
 def sym(name: str) -> Expr:

@@ -8,7 +8,6 @@ the dataflow graph, and the :class:`~lstm_lint.layers.Site` protocol the layer f
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 import libcst as cst
@@ -28,6 +27,7 @@ from ..values import (
     Shape,
     Tensor,
     Value,
+    copy_with,
     size_name_role,
 )
 from .objects import ArgParser, Env, Instantiation, Obj
@@ -301,10 +301,10 @@ class Core:
 def with_node(v: Value, nid: int) -> Value:
     """The value as produced by node ``nid`` (inner values of a tuple keep their own node)."""
     if isinstance(v, Seq):
-        return replace(v, items=tuple(with_node(i, nid) if i.node is None else i
-                                      for i in v.items), node=nid)
+        return copy_with(v, {"items": tuple(with_node(i, nid) if i.node is None else i
+                                            for i in v.items), "node": nid})
     if isinstance(v, Tensor | Packed):
-        return replace(v, node=nid)
+        return copy_with(v, {"node": nid})
     return v
 
 

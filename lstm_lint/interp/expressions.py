@@ -4,7 +4,9 @@ conditional and boolean expressions, comprehensions, ``x.shape`` / ``x.size()``.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import replace
+from functools import lru_cache
 
 import libcst as cst
 
@@ -77,10 +79,7 @@ class Expressions(Core):
         if type(e) is cst.Imaginary:
             return UNKNOWN
         if type(e) is cst.SimpleString:
-            try:
-                return Const(e.evaluated_value)
-            except Exception:
-                return UNKNOWN
+            return _string(e.value)
         if type(e) is cst.ConcatenatedString or type(e) is cst.FormattedString:
             return Const("")
         if type(e) is cst.Ellipsis:
@@ -464,3 +463,13 @@ def _short(v: Value) -> str:
     if isinstance(v, Tensor):
         return "tensor"
     return "?"
+
+
+@lru_cache(maxsize=4096)
+def _string(literal: str) -> Value:
+    """A string literal's value (libcst evaluates it with ``ast.literal_eval`` each time)."""
+    try:
+        v = ast.literal_eval(literal)
+    except Exception:
+        return UNKNOWN
+    return Const(v) if isinstance(v, str | bytes) else UNKNOWN
