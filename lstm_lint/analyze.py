@@ -19,7 +19,7 @@ from .dataflow import Dataflow
 from .extract import ClassInfo, FileModel
 from .infer import TORCH_LAYER, Budget, Env, Instantiation, Interpreter
 from .layers import Layer
-from .values import UNKNOWN, Const, Int, Tensor, Value
+from .values import UNKNOWN, Const, Flag, Int, Tensor, Value
 
 
 @dataclass
@@ -227,10 +227,7 @@ def configurations(fa: FileAnalysis, project: Any = None) -> list[Context]:
     # scripts beside the file that build its classes (train.py: model = Net(args.hidden, ...))
     if project is not None and fa.modules and hasattr(project, "builders"):
         for other in project.builders(fm, [m.cls.name for m in fa.modules]):
-            try:
-                _g, built = analyze_script(other, project)
-            except (Budget, RecursionError):
-                continue
+            built = _script_instantiations(other, project)
             mine = [i for i in built if _same_file(i.fm, fm)]
             for i in mine:
                 insts.append(i)
@@ -242,7 +239,7 @@ def configurations(fa: FileAnalysis, project: Any = None) -> list[Context]:
         found: list[tuple[str, list[Value] | None, dict[str, Value] | None,
                           dict[str, Any], Any]] = []
         defaults = _default_configuration(cls, fm, project)
-        if defaults is not None:
+        if defaults is not None and _fixes_open_name(defaults[0], ms):
             found.append((*defaults, {"kind": "defaults"}, None))
         for inst in insts:
             if inst.cls.name != cls.name or not _same_file(inst.fm, fm) \
@@ -291,6 +288,57 @@ def _open_configuration(ms: ModuleShapes) -> bool:
 
 def _same_file(a: FileModel, b: FileModel) -> bool:
     return a is b or os.path.abspath(a.path) == os.path.abspath(b.path)
+
+
+def _script_instantiations(fm: FileModel, project: Any) -> list[Instantiation]:
+    """What a builder script (``train.py``) instantiates: analysed once per run, however many
+    files of its package look at it."""
+    cache: dict[str, tuple[list[Instantiation], set[str]]] | None = getattr(
+        project, "script_builds", None)
+    touched: set[str] | None = getattr(getattr(project, "index", None), "touched", None)
+    if cache is not None and fm.path in cache:
+        built, read = cache[fm.path]
+        if touched is not None:
+            touched |= read  # the files it read count as read for this file too (cache deps)
+        return built
+    before = set(touched) if touched is not None else set()
+    try:
+        _g, built = analyze_script(fm, project)
+    except (Budget, RecursionError):
+        built = []
+    if cache is not None:
+        cache[fm.path] = (built, (touched - before) if touched is not None else set())
+    return built
+
+
+def _open_names(ms: ModuleShapes) -> set[str]:
+    """The constructor parameters a configuration could decide something with: those in a
+    constraint the symbolic run left, or in a layer's configuration it could not fix."""
+    names: set[str] = set()
+    for c in ms.graph.constraints:
+        for side in (c.lhs, c.rhs):
+            names |= {n.split(".")[0] for n in getattr(side, "symbols", lambda: set())()}
+    for n in ms.graph.nodes("build"):
+        params = getattr(n.attrs.get("layer"), "params", {})
+        for k in _CONFIG_PARAMS:
+            v = params.get(k)
+            if isinstance(v, Int) and v.expr is not None and v.expr.as_int() is None:
+                names |= {s.split(".")[0] for s in v.expr.symbols()}
+                if v.param:
+                    names.add(v.param.split(".")[0])
+            elif isinstance(v, Flag):
+                names.add(v.name.split(".")[0])
+            elif v is not None and not isinstance(v, Int | Const):
+                names.add("*")  # a value of unknown kind: anything may decide it
+    return names
+
+
+def _fixes_open_name(label: str, ms: ModuleShapes) -> bool:
+    """Does the defaults configuration (``with the defaults a=1, b=True``) fix a parameter
+    the symbolic run left open?  If not, analysing it again decides nothing new."""
+    fixed = {part.split("=")[0].strip() for part in label.split("defaults", 1)[-1].split(",")}
+    open_ = _open_names(ms)
+    return "*" in open_ or bool(fixed & open_)
 
 
 def _default_configuration(cls: ClassInfo, fm: FileModel, project: Any

@@ -14,7 +14,7 @@ import os
 import re
 from collections import OrderedDict
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .index import Index, module_name, package_of  # noqa: F401 - re-exported
 
@@ -34,6 +34,8 @@ class Project:
         self._current: str | None = None
         self._resolved: set[str] = set()
         self._folders: dict[str, list[tuple[str, str]]] = {}
+        #: builder scripts analysed this run: path -> (what they instantiate, files read)
+        self.script_builds: dict[str, tuple[list[Any], set[str]]] = {}
         for p in paths:
             if p != "-":
                 self.paths.setdefault(module_name(p), p)
