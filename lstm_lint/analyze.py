@@ -19,7 +19,7 @@ from .dataflow import Dataflow
 from .extract import ClassInfo, FileModel
 from .infer import TORCH_LAYER, Budget, Env, Instantiation, Interpreter
 from .layers import Layer
-from .values import UNKNOWN, Const, Flag, Int, Tensor, Value
+from .values import UNKNOWN, Const, Flag, Int, Seq, Tensor, Value
 
 
 @dataclass
@@ -367,6 +367,18 @@ def _default_configuration(cls: ClassInfo, fm: FileModel, project: Any
         elif isinstance(d, cst.Name) and d.value in ("True", "False"):
             kwargs[name] = Const(d.value == "True")
             fixed.append(f"{name}={d.value}")
+        elif isinstance(d, cst.Tuple | cst.List) and d.elements and all(
+                isinstance(el.value, cst.Integer) for el in d.elements):
+            # n_layers=(1, 1): one size per part of the model
+            try:
+                ns = [int(el.value.value.replace("_", ""), 0)  # type: ignore[attr-defined]
+                      for el in d.elements]
+            except ValueError:
+                continue
+            kwargs[name] = Seq(tuple(Int(const(n)) for n in ns), isinstance(d, cst.List))
+            inner = ", ".join(map(str, ns)) + ("," if len(ns) == 1 and isinstance(d, cst.Tuple)
+                                               else "")
+            fixed.append(f"{name}=({inner})" if isinstance(d, cst.Tuple) else f"{name}=[{inner}]")
     if not fixed:
         return None
     return "with the defaults " + ", ".join(fixed), [], kwargs

@@ -152,6 +152,11 @@ def call(it: Core, qual: str, args: list[Value], kwargs: dict[str, Value],
                                               and len(ints) == 2 else None)
         return it.record("factory", e, [], Tensor(Shape((n,)), "int"), label="torch.arange")
     if name in ("Tensor", "FloatTensor", "LongTensor", "DoubleTensor", "ByteTensor",
+                "BoolTensor", "IntTensor") and len(args) >= 2 and not kwargs \
+            and all(isinstance(a, Int) or a is UNKNOWN for a in args):
+        # two or more positional arguments can only be sizes (data is a single argument)
+        args = [a if isinstance(a, Int) else Int(None) for a in args]
+    if name in ("Tensor", "FloatTensor", "LongTensor", "DoubleTensor", "ByteTensor",
                 "BoolTensor", "IntTensor") and args and not kwargs \
             and all(isinstance(a, Int) for a in args):
         # the legacy constructors with sizes: torch.Tensor(layers, hidden) is uninitialised

@@ -118,3 +118,23 @@ def test_misbehaving_files_are_isolated(capsys, name, reason):
 def test_text_output_shows_the_verdict(capsys):
     main(["--confirm", str(RULES / "lst501_lstm_dropout_bug.py")])
     assert "[confirmed: PyTorch warned:" in capsys.readouterr().out
+
+
+def test_a_layout_named_by_the_code_is_not_confirmed_by_a_nearby_crash(capsys, tmp_path):
+    """LST204 from the code's own name for an axis (``batch_size, steps, feat = out.shape``):
+    the run crashes two lines below for its own reasons (an odd step count), which proves
+    nothing about which axis the code means; no run verdict is given."""
+    path = tmp_path / "downsample.py"
+    path.write_text(
+        "import torch.nn as nn\n\n\n"
+        "class Downsample(nn.Module):\n"
+        "    def __init__(self, n_in, hidden):\n"
+        "        super().__init__()\n"
+        "        self.rnn = nn.GRU(n_in, hidden)\n\n"
+        "    def forward(self, x):\n"
+        "        out, _ = self.rnn(x)\n"
+        "        batch_size, steps, feat = out.shape\n"
+        "        return out.reshape(batch_size, steps // 2, feat * 2)\n")
+    out = _run(capsys, str(path))
+    assert [f["code"] for f in out] == ["LST204"]
+    assert out[0]["confirmation"]["verdict"] == "unconfirmed", out[0]["confirmation"]

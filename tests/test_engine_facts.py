@@ -1076,3 +1076,35 @@ class Net(nn.Module):
     fm = load(str(path), prefilter=False)
     ms = analyze_module(fm, fm.classes["Net"], Project([str(path)]))
     assert [v.shape.render() for v in ms.inputs] == ["(B, T, n_in)", "(B, T)"]
+
+
+def test_legacy_constructor_sizes_and_a_tuple_default(tmp_path):
+    """``torch.Tensor(self.n_layers[0], batch, hidden).zero_()`` (DeepADoTS): two or more
+    positional arguments are sizes, known or not; under the defaults ``n_layers=(1, 1)`` the
+    state is exact."""
+    torch = pytest.importorskip("torch")
+    src = HEADER + '''
+class Net(nn.Module):
+    def __init__(self, n, h, n_layers=(1, 1)):
+        super().__init__()
+        self.n_layers, self.h = n_layers, h
+        self.lstm = nn.LSTM(n, h, batch_first=True, num_layers=self.n_layers[0])
+
+    def forward(self, x):
+        h0 = torch.Tensor(self.n_layers[0], x.shape[0], self.h).zero_()
+        c0 = torch.Tensor(self.n_layers[0], x.shape[0], self.h).zero_()
+        out, (h_n, c_n) = self.lstm(x, (h0, c0))
+        return out, h0
+'''
+    path = tmp_path / "legacy.py"
+    path.write_text(src)
+    fm = load(str(path), prefilter=False)
+    ms = analyze_module(fm, fm.classes["Net"], Project([str(path)]))
+    assert ms.output.items[1].shape.render() == "(?, B, h)"
+    ns: dict = {}
+    exec(src, ns)
+    out, h0 = ns["Net"](5, 7)(torch.randn(3, 4, 5))
+    kw = {"n": from_json(5), "h": from_json(7), "n_layers": from_json([1, 1])}
+    ms = analyze_module(fm, fm.classes["Net"], Project([str(path)]), [], kw,
+                        [parse_spec("float32[3,4,5]")])
+    assert _static_tree(ms.output) == [tuple(out.shape), tuple(h0.shape)]
