@@ -103,6 +103,8 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
             for p, v in zip(params, ins, strict=False):
                 if isinstance(v, Tensor):
                     v = interp.record("input", p, [], v, label=p.name.value)
+                    if p.default is None and v.node is not None:
+                        interp.caller_tensors.add(v.node)
                 recorded.append(v)
             out = interp.run_forward(obj, recorded)
             interp.run_rechecks()

@@ -217,6 +217,10 @@ def apply_recurrent(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
             width = H_out if sname == "h_0" else c_width
             check_state(site, layer, sname, g, Shape((state_first, None, width)),
                         (STATE, BATCH, FEATURE))
+        elif isinstance(g, Tensor) and g.shape is None and g.alts and exp is not None:
+            # the branches of an undecided if disagree on the state's rank or one of them
+            # is not known: the known ones are still checked by role
+            _check_alts(site, layer, sname, g, exp, state_roles)
 
     out = Tensor(out_shape, "float", out_roles, info, "output", note)
     h_n = Tensor(h_shape, "float", state_roles, info, "h_n")
@@ -326,16 +330,24 @@ def check_state(site: Site, layer: Layer, sname: str, g: Tensor, exp: Shape,
             site.conflict(Conflict("state", layer, exp.render(), got.render(),
                                    tensor=g, state=sname, axis=ax, shape=exp))
             return
-    # the state differs between the branches of an if the analysis cannot decide: a branch
-    # that puts the batch (or time) where the layers are, whatever the sizes, is wrong on the
-    # path through it (sizes alone are not enough there: the branches may follow the layer)
+    _check_alts(site, layer, sname, g, exp, exp_roles)
+
+
+def _check_alts(site: Site, layer: Layer, sname: str, g: Tensor, exp: Shape,
+                exp_roles: tuple[str | None, ...] | None) -> None:
+    """The state differs between the branches of an if the analysis cannot decide: a branch
+    that puts the batch (or time) where the layers are, whatever the sizes, is wrong on the
+    path through it (sizes alone are not enough there: the branches may follow the layer)."""
+    if exp_roles is None or len(exp_roles) != len(exp.dims):
+        exp_roles = (None,) * len(exp.dims)
     for alt in g.alts:
         a = alt.shape
         if a is None or a.star or len(a.dims) != len(exp.dims):
             continue
         for ax, (e, d) in enumerate(zip(exp.dims, a.dims, strict=True)):
-            if e is not None and d is not None and e != d and role_mismatch(alt, ax,
-                                                                            exp_roles[ax]):
+            if e is not None and d is not None and e != d and (
+                    role_mismatch(alt, ax, exp_roles[ax])
+                    or named_mismatch(site, d, exp_roles[ax])):
                 site.conflict(Conflict("state", layer, exp.render(), a.render(),
                                        tensor=alt, state=sname, axis=ax, shape=exp))
                 break

@@ -69,6 +69,9 @@ class Core:
         #: checks that later facts may decide (a size named after the layer ran), each with
         #: the node it belongs to
         self.rechecks: list[tuple[int, Any]] = []
+        #: the graph nodes of forward's required tensor arguments: what the caller passes, so
+        #: ``x is None`` is the caller's to decide (the code tests it because it may be)
+        self.caller_tensors: set[int] = set()
 
     # ---- Site protocol (for layer facts) ------------------------------------------------------
     @property

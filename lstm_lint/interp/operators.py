@@ -95,6 +95,8 @@ class Operators(Core):
             known: bool | None = None
             if isinstance(other, Const):
                 known = other.value is None
+            elif isinstance(other, Tensor) and other.node in self.caller_tensors:
+                known = None  # forward(x, hc) then `if hc is None:` the caller may pass None
             elif isinstance(other, Tensor | L.Layer | Obj | Seq | Packed | Int):
                 known = False if not (isinstance(other, Int) and other.expr is None) else None
             if known is None:
