@@ -62,6 +62,7 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
                    inputs: Sequence[Value] | None = None) -> ModuleShapes:
     """Shapes of one module: symbolic unless constructor arguments / inputs are given."""
     bindings: dict[str, Any] = {}
+    parts: dict[str, tuple[int, bool]] = {}
     time_names: dict[str, str] = {}
     result: ModuleShapes | None = None
     # each pass runs with the inputs the last one solved; one solved input can tell another's
@@ -72,6 +73,7 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
         graph = Dataflow()
         interp = Interpreter(fm, graph, project)
         interp.hole_bindings = dict(bindings)
+        interp.hole_parts = dict(parts)
         interp.time_names = dict(time_names)
         params = forward_params(cls, interp, fm)
         names = [p.name.value for p in params]
@@ -114,9 +116,10 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
             result = ModuleShapes(cls, names, [], UNKNOWN, graph, "analysis budget exceeded")
         except RecursionError:
             result = ModuleShapes(cls, names, [], UNKNOWN, graph, "code nested too deeply")
-        if interp.hole_bindings == bindings:
+        if interp.hole_bindings == bindings and interp.hole_parts == parts:
             break
         bindings = dict(interp.hole_bindings)
+        parts = dict(interp.hole_parts)
         time_names = dict(interp.time_names)
     assert result is not None
     return result

@@ -202,11 +202,22 @@ def apply_recurrent(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
     given: list[Value] = [hx]
     if layer.kind == "LSTM":
         expected_states.append(("c_0", c_shape))
-        given = list(hx.items) if isinstance(hx, Seq) and len(hx.items) == 2 else [UNKNOWN, UNKNOWN]
+        parts = site.tuple_parts(hx, 2)  # a forward input handed whole: (h_0, c_0)
+        given = list(hx.items) if isinstance(hx, Seq) and len(hx.items) == 2 else \
+            list(parts) if parts is not None else [UNKNOWN, UNKNOWN]
     if _check_layout(site, layer, tensor, given, bf):
         given = [UNKNOWN] * len(given)  # states for a layout the code does not mean
+    # the input's shape is not known here (it is computed by ops the engine does not follow):
+    # a state that is a forward input is solved with the batch symbol all inputs share, as an
+    # input the layer reads is (B, T, input_size): the state PyTorch needs for that input
+    shapeless = (isinstance(tensor, Tensor) and tensor.shape is None) or tensor is UNKNOWN
     for (sname, exp), g in zip(expected_states, given, strict=False):
-        if isinstance(g, Tensor) and g.hole is not None and g.shape is None and exp is not None:
+        if isinstance(g, Tensor) and g.hole is not None and g.shape is None and exp is None \
+                and shapeless and not unbatched:
+            width = H_out if sname == "h_0" else c_width
+            site.bind_hole(g, Shape((state_first, site.batch_symbol(), width)),
+                           (STATE, BATCH, FEATURE), "float")
+        elif isinstance(g, Tensor) and g.hole is not None and g.shape is None and exp is not None:
             site.bind_hole(g, exp, state_roles, "float")
         elif isinstance(g, Tensor) and g.shape is not None and exp is not None:
             check_state(site, layer, sname, g, exp, state_roles)
@@ -368,7 +379,9 @@ def apply_cell(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
         elif not x.shape.star and len(x.shape.dims) == 1:
             batched = False
     hx = args[1] if len(args) > 1 else Const(None)
-    states = list(hx.items) if isinstance(hx, Seq) else [hx]
+    parts = site.tuple_parts(hx, 2) if layer.kind == "LSTMCell" else None
+    states: list[Value] = list(hx.items) if isinstance(hx, Seq) else \
+        list(parts) if parts is not None else [hx]
     if batch is None and batched:
         # the input does not tell its batch: a 2-d state does (PyTorch requires a batched
         # input for a batched state, with the same batch)
@@ -380,11 +393,20 @@ def apply_cell(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
                 batch = g.shape.dims[0]
                 break
     exp = Shape((batch, H)) if batched else Shape((H,))
+    roles = (BATCH, FEATURE) if batched else (FEATURE,)
+    # a state that is a forward input: (B, hidden_size) for the batch the input tells, or,
+    # when the input's shape is not known at all, the batch symbol all inputs share
+    shapeless = (isinstance(x, Tensor) and x.shape is None) or x is UNKNOWN
+    hole_exp = exp if batch is not None or not batched else \
+        Shape((site.batch_symbol(), H)) if shapeless else None
+    for g in states[:2 if layer.kind == "LSTMCell" else 1]:
+        if isinstance(g, Tensor) and g.hole is not None and g.shape is None \
+                and hole_exp is not None and H is not None:
+            site.bind_hole(g, hole_exp, roles, "float")
     for i, g in enumerate(states):
         if isinstance(g, Tensor) and g.shape is not None and not g.shape.star and batch is not None:
             check_state(site, layer, "hc"[i] if i < 2 else "state", g, exp,
                         (BATCH, FEATURE) if batched else (FEATURE,))
-    roles = (BATCH, FEATURE) if batched else (FEATURE,)
     h = Tensor(exp if (batch is not None or not batched) else None, "float", roles, None, "cell_h")
     if layer.kind == "LSTMCell":
         return Seq((h, h.with_(what="cell_c")))

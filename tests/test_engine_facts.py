@@ -1108,3 +1108,241 @@ class Net(nn.Module):
     ms = analyze_module(fm, fm.classes["Net"], Project([str(path)]), [], kw,
                         [parse_spec("float32[3,4,5]")])
     assert _static_tree(ms.output) == [tuple(out.shape), tuple(h0.shape)]
+
+
+# ---- states passed as one argument: a tuple solved part by part -----------------------------
+
+
+def _evaluated(v, sizes: dict):
+    """The engine's value with every size evaluated under ``sizes`` (None: unknown axis)."""
+    if isinstance(v, Tensor):
+        if v.shape is None or v.shape.star:
+            return None
+        return tuple(d.evaluate(sizes) if d is not None else None for d in v.shape.dims)
+    if isinstance(v, Seq) and v.repeated is None:
+        return [_evaluated(x, sizes) for x in v.items]
+    return None
+
+
+def _torch_value(torch, tree):
+    if isinstance(tree, list):
+        return tuple(_torch_value(torch, t) for t in tree)
+    assert tree is not None and None not in tree, f"input not solved: {tree}"
+    return torch.randn(*tree)
+
+
+def solved_run(tmp_path, src: str, sizes: dict, cls: str = "Net", given: dict | None = None):
+    """Analyse ``cls`` with no arguments (its inputs solved from their consumers), then build
+    it with the constructor's sizes from ``sizes`` and run torch on the solved inputs with every
+    symbol evaluated there: the engine's symbolic output, evaluated alike, must be torch's on
+    every axis it claims (``given``: inputs by position that the engine leaves unsolved, each
+    a shape tree).  Returns (the inputs as shown, the output as shown)."""
+    from lstm_lint.shapes import value_text
+
+    torch = pytest.importorskip("torch")
+    code = HEADER + textwrap.dedent(src)
+    path = tmp_path / "model.py"
+    path.write_text(code)
+    ns: dict = {}
+    exec(compile(code, str(path), "exec"), ns)
+    fm = load(str(path), prefilter=False)
+    c = next(c for c in fm.module_classes() if c.name == cls)
+    ms = analyze_module(fm, c, Project([str(path)]))
+    import inspect
+
+    ctor = [p for p in inspect.signature(ns[cls].__init__).parameters if p != "self"]
+    torch.manual_seed(0)
+    model = ns[cls](**{p: sizes[p] for p in ctor if p in sizes}).eval()
+    with torch.no_grad():
+        real = _torch_tree(torch, model(*[
+            _torch_value(torch, (given or {}).get(i) or _evaluated(v, sizes))
+            for i, v in enumerate(ms.inputs)]))
+    static = _evaluated(ms.output, sizes)
+    assert _agrees(static, real), f"engine {static} but torch {real}"
+    return [value_text(v) for v in ms.inputs], value_text(ms.output)
+
+
+def test_an_lstm_given_its_state_whole_solves_both_parts(tmp_path):
+    """``self.rnn(x, hidden)`` with ``hidden`` a forward input: PyTorch needs it to be
+    ``(h_0, c_0)``, each ``(D*num_layers, B, H)`` (``H_out`` for h_0, ``hidden_size`` for c_0)."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden_size, num_layers, proj):
+        super().__init__()
+        self.rnn = nn.LSTM(n_in, hidden_size, num_layers, batch_first=True,
+                           bidirectional=True, proj_size=proj)
+        self.fc = nn.Linear(2 * proj, 3)
+
+    def forward(self, x, hidden):
+        out, hidden = self.rnn(x, hidden)
+        return self.fc(out), hidden
+'''
+    ins, out = solved_run(tmp_path, src, {"n_in": 5, "hidden_size": 7, "num_layers": 2,
+                                          "proj": 4, "B": 3, "T": 6})
+    assert ins == ["(B, T, n_in)",
+                   "((2*num_layers, B, proj), (2*num_layers, B, hidden_size))"]
+    assert out == "((B, T, 3), ((2*num_layers, B, proj), (2*num_layers, B, hidden_size)))"
+
+
+def test_a_state_unpacked_into_h_and_c_solves_the_argument(tmp_path):
+    """``h, c = hidden`` then ``self.rnn(x, (h, c))``: each part is an input of its own, and the
+    argument is the tuple of the two."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden_size, num_layers):
+        super().__init__()
+        self.rnn = nn.LSTM(n_in, hidden_size, num_layers)
+
+    def forward(self, x, hidden):
+        h, c = hidden
+        out, (h, c) = self.rnn(x, (h, c))
+        return out[-1], h
+'''
+    ins, out = solved_run(tmp_path, src, {"n_in": 5, "hidden_size": 7, "num_layers": 2,
+                                          "B": 3, "T": 6})
+    assert ins == ["(T, B, n_in)",
+                   "((num_layers, B, hidden_size), (num_layers, B, hidden_size))"]
+    assert out == "((B, hidden_size), (num_layers, B, hidden_size))"
+
+
+def test_a_state_indexed_part_by_part_solves_the_argument(tmp_path):
+    """``(hidden[0], hidden[1])``: the same parts, read by index."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden_size):
+        super().__init__()
+        self.rnn = nn.LSTM(n_in, hidden_size, batch_first=True)
+        self.fc = nn.Linear(hidden_size, 2)
+
+    def forward(self, x, hidden):
+        out, hidden = self.rnn(x, (hidden[0], hidden[1]))
+        return self.fc(hidden[0][-1])
+'''
+    ins, out = solved_run(tmp_path, src, {"n_in": 5, "hidden_size": 7, "B": 3, "T": 6})
+    assert ins == ["(B, T, n_in)", "((1, B, hidden_size), (1, B, hidden_size))"]
+    assert out == "(B, 2)"
+
+
+def test_rows_and_slices_of_state_parts_leave_the_layer_axis_free(tmp_path):
+    """``initial_hidden[0][0:1]`` into a one-layer LSTM, ``state[0][i]`` into a cell: the
+    consumer tells the row's shape, and axis 0 of the part is a free size (never the slice's
+    length: the caller passes every layer's state and the code cuts one out)."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden_size):
+        super().__init__()
+        self.first = nn.LSTM(n_in, hidden_size, batch_first=True)
+        self.cell = nn.LSTMCell(hidden_size, hidden_size)
+
+    def forward(self, x, initial_hidden):
+        out, _ = self.first(x, (initial_hidden[0][0:1], initial_hidden[1][0:1]))
+        h, c = self.cell(out[:, -1], (initial_hidden[0][1], initial_hidden[1][1]))
+        return h, c
+'''
+    ins, out = solved_run(tmp_path, src, {"n_in": 5, "hidden_size": 7, "B": 3, "T": 6,
+                                          "L": 2, "L2": 4})
+    assert ins == ["(B, T, n_in)", "((L, B, hidden_size), (L2, B, hidden_size))"]
+    assert out == "((B, hidden_size), (B, hidden_size))"
+
+
+def test_a_cell_state_passed_as_one_argument(tmp_path):
+    """StackedLSTM (OpenNMT): ``h_0, c_0 = hidden``, then ``h_0[i]`` per layer into a cell."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, num_layers, input_size, hidden_size):
+        super().__init__()
+        self.num_layers = num_layers
+        self.layers = nn.ModuleList()
+        for _ in range(num_layers):
+            self.layers.append(nn.LSTMCell(input_size, hidden_size))
+            input_size = hidden_size
+
+    def forward(self, input_feed, hidden):
+        h_0, c_0 = hidden
+        h_1, c_1 = [], []
+        for i, layer in enumerate(self.layers):
+            h_1_i, c_1_i = layer(input_feed, (h_0[i], c_0[i]))
+            input_feed = h_1_i
+            h_1 += [h_1_i]
+            c_1 += [c_1_i]
+        return input_feed, (torch.stack(h_1), torch.stack(c_1))
+'''
+    ins, out = solved_run(tmp_path, src, {"num_layers": 2, "input_size": 5, "hidden_size": 7,
+                                          "B": 3, "L": 2, "L2": 2}, given={0: (3, 5)})
+    # the input's width is input_size for the first cell and hidden_size after it: not claimed
+    assert ins[0] == "(B, ?)"
+    assert ins[1] == "((L, B, hidden_size), (L2, B, hidden_size))"
+    assert out.endswith("((num_layers, B, hidden_size), (num_layers, B, hidden_size)))")
+
+
+def test_a_state_read_at_one_index_only_stays_unknown(tmp_path):
+    """``hidden[0]`` alone could be a tuple's first part or a tensor's first row: the argument
+    is not claimed either way (and a GRU's whole state argument is one tensor)."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden_size):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden_size)
+
+    def forward(self, x, hidden, h0):
+        out, h = self.rnn(x, hidden[0])
+        out2, h2 = self.rnn(x, h0)
+        return out + out2
+'''
+    path = tmp_path / "model.py"
+    path.write_text(HEADER + textwrap.dedent(src))
+    fm = load(str(path), prefilter=False)
+    ms = analyze_module(fm, fm.classes["Net"], Project([str(path)]))
+    from lstm_lint.shapes import value_text
+
+    assert [value_text(v) for v in ms.inputs] == ["(T, B, n_in)", "unknown",
+                                                  "(1, B, hidden_size)"]
+
+
+def test_rows_of_a_part_that_disagree_leave_it_unknown(tmp_path):
+    """``states[0][0]`` and ``states[0][1]`` as one layer's ``(h, c)`` of a projecting LSTM:
+    (1, B, proj) and (1, B, hidden_size) are not rows of one tensor, so ``states[0]`` is a
+    tuple here, not the first row's tensor: unknown, and no finding under the defaults."""
+    torch = pytest.importorskip("torch")
+    src = HEADER + textwrap.dedent('''
+class Net(nn.Module):
+    def __init__(self, n_in=5, hidden_size=8, proj=4):
+        super().__init__()
+        self.rnn = nn.LSTM(n_in, hidden_size, proj_size=proj)
+
+    def forward(self, x, states):
+        out, _ = self.rnn(x, (states[0][0], states[0][1]))
+        return out
+''')
+    path = tmp_path / "model.py"
+    path.write_text(src)
+    fm = load(str(path), prefilter=False)
+    ms = analyze_module(fm, fm.classes["Net"], Project([str(path)]))
+    from lstm_lint.lint import Options, lint_paths
+    from lstm_lint.shapes import value_text
+
+    assert [value_text(v) for v in ms.inputs] == ["(T, B, n_in)", "unknown"]
+    assert value_text(ms.output) == "(T, B, proj)"
+    assert [f for r in lint_paths([str(path)], Options()) for f in r.findings] == []
+    ns: dict = {}
+    exec(src, ns)
+    out = ns["Net"]()(torch.randn(6, 3, 5), [(torch.zeros(1, 3, 4), torch.zeros(1, 3, 8))])
+    assert tuple(out.shape) == (6, 3, 4)
+
+
+def test_a_tuple_batch_unpacked_in_forward(tmp_path):
+    """``x, h0 = batch``: each element is an input of its own, the batch their tuple."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden_size):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden_size, 2)
+
+    def forward(self, batch):
+        x, h0 = batch
+        out, h = self.rnn(x, h0)
+        return out[-1]
+'''
+    ins, out = solved_run(tmp_path, src, {"n_in": 5, "hidden_size": 7, "B": 3, "T": 6})
+    assert ins == ["((T, B, n_in), (2, B, hidden_size))"]
+    assert out == "(B, hidden_size)"

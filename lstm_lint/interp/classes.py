@@ -55,7 +55,10 @@ class Classes(Core):
             elif name in self.hole_bindings:
                 shape, roles, dtype = self.hole_bindings[name]
                 out.append(Tensor(shape, dtype, roles))
-            elif any(k.startswith(name + "[") for k in self.hole_bindings):
+            elif (parts := self.rebuilt_tuple(name)) is not None:
+                out.append(parts)
+            elif any(k.startswith(name + "['") or k.startswith(name + '["')
+                     for k in self.hole_bindings):
                 fields = []
                 for k, (shape, roles, dtype) in self.hole_bindings.items():
                     if k.startswith(name + "[") and k.endswith("]"):

@@ -51,7 +51,12 @@ class Core:
         self.steps = 0
         self.context: tuple[int, ...] = ()
         self.current: int | None = None  # node being applied (for Site)
-        self.hole_bindings: dict[str, tuple[Shape, tuple[str | None, ...] | None, str | None]] = {}
+        #: forward inputs solved so far: name -> (shape, roles, dtype); a shape of None is an
+        #: input found to be unknown (rows of a part that disagree: see _contest_rows)
+        self.hole_bindings: dict[str, tuple[Shape | None, tuple[str | None, ...] | None,
+                                            str | None]] = {}
+        #: inputs bound in this pass from a row read by index (``state[0][i]``)
+        self.row_bound: set[str] = set()
         self.time_names: dict[str, str] = {}
         self.selves: list[Obj] = []
         self.frames: list[tuple[cst.FunctionDef, Value | None]] = []  # running functions
@@ -66,6 +71,9 @@ class Core:
         #: forward inputs unpacked by rank before anything solves them
         #: (``batch_size, seq_len, _ = x.shape``): hole -> the names, one per axis
         self.unpacked: dict[str, list[str | None]] = {}
+        #: forward inputs the code reads as tuples (``h, c = hidden``, ``hidden[0]``, an LSTM
+        #: given ``hidden`` whole): name -> (number of parts, whether that number is exact)
+        self.hole_parts: dict[str, tuple[int, bool]] = {}
         #: checks that later facts may decide (a size named after the layer ran), each with
         #: the node it belongs to
         self.rechecks: list[tuple[int, Any]] = []
@@ -110,13 +118,47 @@ class Core:
         if t.hole is None:
             return
         name, steps = t.hole
+        row_read = bool(steps) and steps[0][0] in ("row", "rows")
         if name in self.hole_bindings:
+            if row_read and name in self.row_bound:
+                self._contest_rows(name, steps, shape, roles, dtype)
             return
+        undone = self._undo_steps(name, steps, shape, roles, dtype, self.free_axis)
+        if undone is not None:
+            self.hole_bindings[name] = undone
+            if row_read:
+                self.row_bound.add(name)
+
+    def _contest_rows(self, name: str, steps: tuple[Any, ...], shape: Shape,
+                      roles: tuple[str | None, ...] | None, dtype: str | None) -> None:
+        """A second row of a part read by index (``state[0][1]`` after ``state[0][0]``): the
+        part is a tensor only if every row has one shape.  Rows that disagree are the parts
+        of a tuple (``(h, c)`` of one layer), not rows of a tensor: the part is then unknown,
+        never the first row's tensor."""
+        bound = self.hole_bindings[name][0]
+        placeholder = sym("?")
+        other = self._undo_steps(name, steps, shape, roles, dtype, lambda _n, _d: placeholder)
+        if bound is None or other is None or other[0] is None:
+            return
+        mine = other[0]
+        agree = bound.star == mine.star and len(bound.dims) == len(mine.dims) and all(
+            a is None or b is None or a == b or b == placeholder
+            or (a.symbols() and a.symbols() <= self.free_names)
+            for a, b in zip(bound.dims, mine.dims, strict=True))
+        if not agree:
+            self.hole_bindings[name] = (None, None, None)
+
+    def _undo_steps(self, name: str, steps: tuple[Any, ...], shape: Shape,
+                    roles: tuple[str | None, ...] | None, dtype: str | None,
+                    free_axis: Any) -> tuple[Shape | None, tuple[str | None, ...] | None,
+                                             str | None] | None:
+        """The input's binding from the shape a consumer wants for the value made by
+        ``steps`` (None: cannot tell)."""
         dims = list(shape.dims)
         rl = list(roles) if roles is not None else None
         for step, val in reversed(steps):
             if not dims:
-                return
+                return None
             if step == "drop_last":
                 dims = dims[:-1]
                 if rl is not None:
@@ -124,13 +166,18 @@ class Core:
                 dtype = "int"
             elif step == "replace_last":
                 dims[-1] = val
-            elif step in ("piece", "slice_of"):
-                # a piece of the input cut along an axis (split, chunk) or one slice of it
-                # (unbind): that axis of the input has a length nothing here tells, a free size
+            elif step in ("piece", "slice_of", "rows", "row"):
+                # a piece of the input cut along an axis (split, chunk, a slice x[a:b]) or one
+                # slice of it (unbind, an index x[i]): that axis of the input has a length
+                # nothing here tells, a free size (never the piece's length)
+                if step in ("rows", "row"):
+                    if shape.star:
+                        return None
+                    step, val = ("piece" if step == "rows" else "slice_of"), 0
                 d = val if val >= 0 else val + len(dims) + (step == "slice_of")
                 if not 0 <= d < len(dims) + (step == "slice_of"):
-                    return
-                free = self.free_axis(name, dims)
+                    return None
+                free = free_axis(name, dims)
                 if step == "piece":
                     dims[d] = free
                     if rl is not None:
@@ -142,15 +189,69 @@ class Core:
             elif step in ("transpose", "permute", "unsqueeze", "squeeze"):
                 undone = _undo_layout(step, val, dims, rl)
                 if undone is None:
-                    return
+                    return None
                 dims, rl = undone
-        self.hole_bindings[name] = (Shape(tuple(dims), shape.star), tuple(rl) if rl else None, dtype)
+        return Shape(tuple(dims), shape.star), tuple(rl) if rl else None, dtype
+
+    def tuple_hole(self, v: Value) -> str | None:
+        """The name of a forward input that may still be a tuple: an argument itself (not a
+        dict key or a part of one) that no op has touched."""
+        if isinstance(v, Tensor) and v.hole is not None and v.shape is None and not v.hole[1] \
+                and "[" not in v.hole[0]:
+            return v.hole[0]
+        return None
+
+    def hole_part(self, name: str, k: int, length: int | None = None) -> Tensor:
+        """Part ``k`` of the forward input ``name`` read as a tuple: an input of its own
+        (``hidden[0]``), solved from its consumers; ``length`` when the code tells how many
+        parts there are (unpacking, an LSTM's ``(h_0, c_0)``)."""
+        n, exact = self.hole_parts.get(name, (0, False))
+        if length is not None and not exact:
+            n, exact = length, True
+        if k >= n:  # a part past the count the code gave elsewhere: the count is a lower bound
+            n, exact = k + 1, False
+        self.hole_parts[name] = (n, exact)
+        part = f"{name}[{k}]"
+        if part in self.hole_bindings:  # solved by an earlier pass (the whole is not yet)
+            shape, roles, dtype = self.hole_bindings[part]
+            return Tensor(shape, dtype, roles)
+        return Tensor(None, hole=(part, ()))
+
+    def tuple_parts(self, v: Value, length: int) -> list[Tensor] | None:
+        """The ``length`` parts of a forward input handed whole where a tuple belongs (an
+        LSTM's state), or None when it is not such an input."""
+        name = self.tuple_hole(v)
+        if name is None:
+            return None
+        return [self.hole_part(name, k, length) for k in range(length)]
+
+    def rebuilt_tuple(self, name: str) -> Seq | None:
+        """The forward input ``name`` as the tuple of its parts, once every part is solved.
+
+        The number of parts is the one the code tells (unpacking, an LSTM's state) or, from
+        indexing alone, the highest index read plus one; one part read by index alone could
+        as well be a row of a tensor, so that takes at least two."""
+        n, exact = self.hole_parts.get(name, (0, False))
+        if n < 1 or (n < 2 and not exact):
+            return None
+        items: list[Value] = []
+        for k in range(n):
+            bound = self.hole_bindings.get(f"{name}[{k}]")
+            if bound is None:
+                return None
+            shape, roles, dtype = bound
+            if shape is None:
+                return None
+            items.append(Tensor(shape, dtype, roles))
+        return Seq(tuple(items))
 
     def free_axis(self, hole: str, dims: list[Expr | None]) -> Expr:
         """A size symbol of its own for an input axis nothing constrains (``L``, ``L2``...)."""
         used = {n for d in dims if d is not None for n in d.symbols()}
         used |= set(self.time_names.values()) | self.free_names
         for bound, _roles, _dtype in self.hole_bindings.values():  # other inputs' sizes
+            if bound is None:
+                continue
             used |= {n for d in bound.dims if d is not None for n in d.symbols()}
         k = 1
         while (name := "L" if k == 1 else f"L{k}") in used:

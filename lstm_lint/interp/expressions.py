@@ -328,6 +328,11 @@ class Expressions(Core):
                 and isinstance(items[0].value, str):
             # a dict batch: each key is an input of its own, solved from its consumers
             return Tensor(None, hole=(f"{base.hole[0]}[{items[0].value!r}]", ()))
+        if isinstance(base, Tensor) and base.hole is not None and base.shape is None \
+                and len(items) == 1:
+            part = self.hole_index(base, items[0])
+            if part is not None:
+                return part
         if isinstance(base, Tensor):
             return self.index_value(base, items, e)
         if isinstance(base, Seq):
@@ -367,6 +372,31 @@ class Expressions(Core):
         if isinstance(base, Int) and base.expr is None:
             return UNKNOWN
         return UNKNOWN
+
+    def hole_index(self, x: Tensor, item: Value) -> Tensor | None:
+        """``x[k]`` or ``x[a:b]`` of a forward input not solved yet.
+
+        An argument no op has touched, read at a literal ``k >= 0``, may be a tuple: its part
+        ``k`` is an input of its own (``hidden[0]``, see :meth:`Core.hole_part`).  Anything
+        else indexed there is a tensor (a part of a tuple, a dict's value, or an input a
+        layout op ran on): an integer takes one row of axis 0, a slice a piece of it, and the
+        consumer that solves the result solves the input with axis 0 a free size (never the
+        slice's length).  Other indices, or an argument read at ``-1`` or a run-time index
+        (a tuple's last part or a tensor's row?), stay unknown."""
+        assert x.hole is not None
+        whole = self.tuple_hole(x)
+        is_int = isinstance(item, Int) or (isinstance(item, Const) and type(item.value) is int)
+        if whole is not None:
+            k = int_of(item) if is_int else None
+            kc = k.as_int() if k is not None else None
+            if kc is not None and kc >= 0 and kc < 64:
+                return self.hole_part(whole, kc)
+            return None
+        if is_int:
+            return x.with_(hole=(x.hole[0], x.hole[1] + (("row", None),)))
+        if isinstance(item, ops.SliceVal):
+            return x.with_(hole=(x.hole[0], x.hole[1] + (("rows", None),)))
+        return None
 
     def index_value(self, t: Tensor, items: list[Value], e: cst.CSTNode) -> Value:
         out, events = ops.index(t, items)

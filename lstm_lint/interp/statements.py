@@ -174,6 +174,12 @@ class Statements(Core):
             elif isinstance(v, Seq) and v.repeated is not None and not starred:
                 for e in elems:
                     self.assign(e, v.repeated, env)
+            elif (whole := self.tuple_hole(v)) is not None and not starred \
+                    and 2 <= len(elems) <= 16:
+                # ``h, c = hidden``: a forward input unpacked into as many parts, each an input
+                # of its own (``hidden[0]``, ``hidden[1]``), solved from its consumers
+                for part, e in enumerate(elems):
+                    self.assign(e, self.hole_part(whole, part, len(elems)), env)
             else:
                 for e in elems:
                     self.assign(e, UNKNOWN, env)
