@@ -1346,3 +1346,49 @@ class Net(nn.Module):
     ins, out = solved_run(tmp_path, src, {"n_in": 5, "hidden_size": 7, "B": 3, "T": 6})
     assert ins == ["((T, B, n_in), (2, B, hidden_size))"]
     assert out == "(B, hidden_size)"
+
+
+@pytest.mark.parametrize("cell, state_in, state_out", [
+    ("LSTMCell", "((B, hidden_size), (B, hidden_size))",
+     "((B, hidden_size), (B, hidden_size))"),
+    ("GRUCell", "(B, hidden_size)", "(B, hidden_size)"),
+])
+def test_a_state_input_beside_an_input_of_unknown_shape(tmp_path, cell, state_in, state_out):
+    """MDRNNCell (world-models): the cell's input is joined from two inputs nothing solves, so
+    its shape is unknown; the state argument is still what PyTorch needs for a batched input,
+    (B, hidden_size) each, and the cell's output takes its batch from it."""
+    src = f'''
+class Net(nn.Module):
+    def __init__(self, n_a, n_b, hidden_size):
+        super().__init__()
+        self.cell = nn.{cell}(n_a + n_b, hidden_size)
+
+    def forward(self, a, b, hidden):
+        return self.cell(torch.cat([a, b], dim=1), hidden)
+'''
+    ins, out = solved_run(tmp_path, src, {"n_a": 4, "n_b": 5, "hidden_size": 7, "B": 3},
+                          given={0: (3, 4), 1: (3, 5)})
+    assert ins == ["unknown", "unknown", state_in]
+    assert out == state_out
+
+
+def test_an_lstm_state_input_beside_an_input_of_unknown_shape(tmp_path):
+    """RNNModel (pytorch/examples, rpc): the LSTM's input comes from code the engine does not
+    follow; ``hidden`` is still ``(h_0, c_0)`` of ``(num_layers, B, hidden_size)``, and the
+    output's batch is the state's."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_a, n_b, hidden_size, num_layers):
+        super().__init__()
+        self.rnn = nn.LSTM(n_a + n_b, hidden_size, num_layers)
+
+    def forward(self, a, b, hidden):
+        return self.rnn(torch.cat([a, b], dim=2), hidden)
+'''
+    ins, out = solved_run(tmp_path, src, {"n_a": 4, "n_b": 5, "hidden_size": 7,
+                                          "num_layers": 2, "B": 3},
+                          given={0: (6, 3, 4), 1: (6, 3, 5)})
+    assert ins == ["unknown", "unknown",
+                   "((num_layers, B, hidden_size), (num_layers, B, hidden_size))"]
+    assert out == "((?, B, hidden_size), ((num_layers, B, hidden_size), " \
+                  "(num_layers, B, hidden_size)))"
