@@ -248,7 +248,7 @@ def _reason(fm: FileModel | None, cls_found: bool, ms: ModuleShapes | None
     for nid in sorted(g.g.nodes):
         n = g.view(nid)
         val = n.value
-        if val is None or _known_enough(val) or n.op == "input":
+        if val is None or _known_enough(val) or n.op == "input" or n.attrs.get("method"):
             continue
         ins = [d.get("value") for _, _, d in g.g.in_edges(nid, data=True)]
         holes = [i for i in ins if isinstance(i, Tensor) and i.hole is not None]

@@ -166,6 +166,26 @@ class Project:
             return "function", target.functions[loc.name], target
         return None
 
+    def constant(self, qual: str, fm: FileModel | None = None
+                 ) -> tuple[cst.BaseExpression, FileModel] | None:
+        """The expression a top-level name of another project file is assigned
+        (``config.start_letter`` -> ``1`` in config.py), with that file; None when the name is
+        no such assignment (a class, a function, a name not found)."""
+        mod, _, name = qual.rpartition(".")
+        if not mod:
+            return None
+        importer = fm.path if fm is not None else (self._current or ".")
+        path = self.index.module_path(mod, importer)
+        if path is None:
+            return None
+        s = self.index.summary(path)
+        if s is None or name not in s.names:
+            return None
+        target = self._load(path)
+        if target is None or name not in target.constants:
+            return None
+        return target.constants[name], target
+
     # ---- a file's names and module classes --------------------------------------------------
     def resolve(self, fm: FileModel) -> None:
         """Bring in star-imported names, then mark the classes whose bases are modules."""

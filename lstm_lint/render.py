@@ -272,6 +272,8 @@ def diagram(fm: FileModel, shapes: ModuleShapes, title: str,
     owner: dict[int, int] = {}
     for nid in sorted(g.nodes):
         d = g.nodes[nid]
+        if d.get("method"):
+            continue  # run in the context of one of the class's other methods (self.sample)
         outer = outer_module(graph, contexts.get(nid, ()))
         if outer is not None:
             owner[nid] = outer

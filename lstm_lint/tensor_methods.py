@@ -389,6 +389,18 @@ def _embedding(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[s
     return it.record("call", e, [x, weight], out, label="embedding")
 
 
+def _multinomial(it: Core, x: Tensor, name: str, args: list[Value],
+                 kwargs: dict[str, Value], e: cst.Call, functional: bool) -> Value | None:
+    """``probs.multinomial(n)``: n indices drawn from each row, ``(n,)`` from ``(V,)`` and
+    ``(B, n)`` from ``(B, V)``."""
+    if x.shape is None or x.shape.star or len(x.shape.dims) not in (1, 2):
+        return None
+    n = int_of(_arg(args, kwargs, 0, "num_samples"))
+    roles = (x.roles[0], None) if x.roles and len(x.shape.dims) == 2 else None
+    out = Tensor(Shape(x.shape.dims[:-1] + (n,)), "int", roles)
+    return it.record("call", e, [x], out, label=name)
+
+
 def _opaque(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
             e: cst.Call, functional: bool) -> Value | None:
     """Known, but not modelled: a tensor of unknown shape."""
@@ -445,6 +457,7 @@ METHODS: dict[str, MethodHandler] = {
     **dict.fromkeys(("bmm", "matmul", "mm"), _matmul),
     **dict.fromkeys(("eq", "ne", "lt", "gt", "le", "ge"), _compare),
     "embedding": _embedding,
+    "multinomial": _multinomial,
     "glu": _glu_method,
     **dict.fromkeys(PREDICATES, _predicate),
 }

@@ -59,6 +59,7 @@ KEYWORDS: dict[str, frozenset[str]] = {
     "sort": frozenset({"dim", "descending", "stable"}),
     "topk": frozenset({"k", "dim", "largest", "sorted"}),
     "glu": frozenset({"dim", "input"}),
+    "multinomial": frozenset({"num_samples", "replacement"}),
     "embedding": frozenset({"weight", "padding_idx", "max_norm", "norm_type",
                             "scale_grad_by_freq", "sparse"}), "eye": frozenset({"n", "m"}),
     "cat": frozenset({"dim", "tensors"}), "stack": frozenset({"dim", "tensors"}),

@@ -163,6 +163,13 @@ def call(it: Core, qual: str, args: list[Value], kwargs: dict[str, Value],
         dt = "int" if name in ("LongTensor", "ByteTensor", "IntTensor") else (
             "bool" if name == "BoolTensor" else "float")
         return it.record("factory", e, [], ops.factory(args, dt), label=f"torch.{name}")
+    if name in _FROM_DATA and len(args) == 1 and isinstance(args[0], Seq) \
+            and (name in ("tensor", "as_tensor") and all(k in _COMMON for k in kwargs)
+                 or not kwargs and args[0].is_list):
+        # (a legacy constructor reads a tuple, torch.Tensor(x.size()), as sizes: lists only)
+        made = _from_numbers(args[0], name, kwargs)
+        if made is not None:
+            return it.record("factory", e, [], made, label=f"torch.{name}")
     if name in ("tensor", "as_tensor") and len(args) == 1 and isinstance(args[0], Tensor) \
             and all(k in _COMMON for k in kwargs):
         # a tensor made from a tensor: the same shape (a copy for torch.tensor)
@@ -219,6 +226,38 @@ def call(it: Core, qual: str, args: list[Value], kwargs: dict[str, Value],
     if args and isinstance(args[0], Tensor):
         return method(it, args[0], name, list(args[1:]), kwargs, e, functional=True)
     return UNKNOWN
+
+
+_FROM_DATA = frozenset({"tensor", "as_tensor", "LongTensor", "FloatTensor", "Tensor",
+                        "DoubleTensor", "IntTensor"})
+
+
+def _from_numbers(seq: Seq, name: str, kwargs: dict[str, Value]) -> Tensor | None:
+    """``torch.tensor([a, b, c])`` / ``torch.LongTensor([start] * batch_size)``: a list of
+    Python numbers makes a 1-d tensor as long as the list (None when an element may be
+    anything else: a list, a tensor, an unknown value)."""
+    elems = [seq.repeated] if seq.repeated is not None else list(seq.items)
+    length = seq.length if seq.repeated is not None else const(len(seq.items))
+    if length is None or not elems and seq.repeated is not None:
+        return None
+    kinds: set[str] = set()
+    for v in elems:
+        if isinstance(v, Int):
+            kinds.add("int")
+        elif isinstance(v, Const) and isinstance(v.value, bool):
+            kinds.add("bool")
+        elif isinstance(v, Const) and isinstance(v.value, int | float):
+            kinds.add("int" if isinstance(v.value, int) else "float")
+        else:
+            return None
+    if name in ("tensor", "as_tensor"):
+        dtype = "float" if "float" in kinds else ("bool" if kinds == {"bool"} else "int")
+        if not elems:
+            dtype = "float"  # torch.tensor([]) is float32
+        dtype = _dtype(kwargs, dtype)
+    else:
+        dtype = "int" if name in ("LongTensor", "IntTensor") else "float"
+    return Tensor(Shape((length,)), dtype)
 
 
 def _padded_length(it: Core, out: Value, batch_first: bool | None, total: Value) -> Value:

@@ -284,3 +284,114 @@ def test_one_solved_input_solves_the_states_passed_beside_it(tmp_path):
     y, h, c = ns["Decoder"](50, 13, 11, 2)(torch.randint(0, 50, (3,)), torch.zeros(2, 3, 11),
                                           torch.zeros(2, 3, 11))
     assert (tuple(y.shape), tuple(h.shape), tuple(c.shape)) == ((3, 50), (2, 3, 11), (2, 3, 11))
+
+
+SAMPLER = HEADER + '''
+
+class Generator(nn.Module):
+    def __init__(self, vocab, emb, hidden):
+        super().__init__()
+        self.hidden = hidden
+        self.emb = nn.Embedding(vocab, emb)
+        self.rnn = nn.LSTM(emb, hidden, LAYOUT)
+        self.out = nn.Linear(hidden, vocab)
+
+    def forward(self, inp, hidden):
+        emb = self.emb(inp)
+        if len(inp.size()) == 1:
+            emb = emb.unsqueeze(1)
+        out, hidden = self.rnn(emb, hidden)
+        return self.out(out.reshape(-1, self.hidden)), hidden
+
+    def init_hidden(self, batch_size):
+        return (torch.zeros(1, batch_size, self.hidden), torch.zeros(1, batch_size, self.hidden))
+
+    def sample(self, num_samples, batch_size, start_letter=0):
+        samples = []
+        hidden = self.init_hidden(batch_size)
+        inp = torch.LongTensor([start_letter] * batch_size)
+        for i in range(num_samples):
+            out, hidden = self.forward(inp, hidden)
+            inp = torch.multinomial(torch.softmax(out, dim=-1), 1).view(-1)
+            samples.append(inp)
+        return torch.stack(samples, dim=1)
+'''
+
+
+def test_forward_in_the_context_of_the_class_s_sampling_method(tmp_path):
+    """``sample()`` feeds forward one token per row, unsqueezed to a (batch, 1, emb) step, with
+    a state of that batch: a time-major LSTM reads the batch as time (LST204), seen only in
+    the context sample gives forward; the finding names the method. forward's own solved
+    inputs and output, and what ``shapes`` shows, stay forward's."""
+    pytest.importorskip("torch")
+    good = SAMPLER.replace("LAYOUT", "batch_first=True")
+    bad = SAMPLER.replace("LAYOUT", "batch_first=False")
+    assert _findings(_write(tmp_path, "good.py", good)) == []
+    found = _findings(_write(tmp_path, "bad.py", bad))
+    assert [(f.code, f.line) for f in found] == [("LST204", 17)], [f.message for f in found]
+    assert found[0].message.endswith("(when called through self.sample)")
+    assert "(batch_size, 1, emb)" in found[0].message
+    assert tuple(_run(good, "Generator", 20, 8, 16).sample(5, 4).shape) == (4, 5)
+    with pytest.raises(RuntimeError,
+                       match=r"Expected hidden\[0\] size \(1, 1, 16\), got \[1, 4, 16\]"):
+        _run(bad, "Generator", 20, 8, 16).sample(5, 4)
+    # forward alone: its inputs and output as before, no conflict in what shapes shows
+    from lstm_lint import analyze
+    from lstm_lint.shapes import _conflicts
+
+    path = tmp_path / "bad.py"
+    fm = load(str(path), prefilter=False)
+    with_methods = analyze_module(fm, fm.classes["Generator"], Project([str(path)]))
+    saved = analyze.MAX_METHOD_CONTEXTS
+    analyze.MAX_METHOD_CONTEXTS = 0
+    try:
+        alone = analyze_module(fm, fm.classes["Generator"], Project([str(path)]))
+    finally:
+        analyze.MAX_METHOD_CONTEXTS = saved
+    assert [str(v) for v in with_methods.inputs] == [str(v) for v in alone.inputs]
+    assert str(with_methods.output) == str(alone.output)
+    assert with_methods.constraints == alone.constraints
+    assert _conflicts(with_methods) == _conflicts(alone) == []
+
+
+def test_a_method_past_its_own_budget_leaves_forward_whole(tmp_path, monkeypatch):
+    """A method run stops at its own step budget: forward's analysis is never cut short."""
+    from lstm_lint import analyze
+
+    path = _write(tmp_path, "bad.py", SAMPLER.replace("LAYOUT", "batch_first=False"))
+    fm = load(str(path), prefilter=False)
+    full = analyze_module(fm, fm.classes["Generator"], Project([str(path)]))
+    monkeypatch.setattr(analyze, "METHOD_STEPS", 5)
+    cut = analyze_module(fm, fm.classes["Generator"], Project([str(path)]))
+    assert cut.note is None and str(cut.output) == str(full.output)
+    assert not list(cut.graph.conflicts())  # stopped before forward ran in sample's context
+    assert list(full.graph.conflicts())
+
+
+def test_a_sampling_default_read_from_a_config_module(tmp_path):
+    """``start_letter=cfg.start_letter`` with ``start_letter = 1`` in config.py: a number, so
+    ``torch.LongTensor([start_letter] * batch_size)`` is (batch_size,) and sample's context
+    shows the same LST204; a name the config file does not set to an int stays unknown."""
+    pytest.importorskip("torch")
+    _write(tmp_path, "config.py", "start_letter = 1\nstart_tokens = [1, 2]\n")
+    text = SAMPLER.replace("LAYOUT", "batch_first=False").replace(
+        "start_letter=0", "start_letter=cfg.start_letter").replace(
+        "import torch.nn as nn\n", "import torch.nn as nn\n\nimport config as cfg\n")
+    found = _findings(_write(tmp_path, "gen.py", text))
+    assert [(f.code, f.line) for f in found] == [("LST204", 19)], [f.message for f in found]
+    assert found[0].message.endswith("(when called through self.sample)")
+    # a list in the config: torch.LongTensor([[1, 2]] * batch_size) is 2-d, no claim is made
+    other = text.replace("cfg.start_letter", "cfg.start_tokens")
+    assert _findings(_write(tmp_path, "gen2.py", other)) == []
+    import sys
+
+    sys.path.insert(0, str(tmp_path))
+    try:
+        ns: dict = {}
+        exec(compile(text, str(tmp_path / "gen.py"), "exec"), ns)
+        with pytest.raises(RuntimeError,
+                           match=r"Expected hidden\[0\] size \(1, 1, 16\), got \[1, 4, 16\]"):
+            ns["Generator"](20, 8, 16).sample(5, 4)
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("config", None)

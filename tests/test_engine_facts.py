@@ -1392,3 +1392,43 @@ class Net(nn.Module):
                    "((num_layers, B, hidden_size), (num_layers, B, hidden_size))"]
     assert out == "((?, B, hidden_size), ((num_layers, B, hidden_size), " \
                   "(num_layers, B, hidden_size)))"
+
+
+def test_multinomial_draws_per_row(tmp_path):
+    """``torch.multinomial(probs, n)`` / ``probs.multinomial(n)``: n indices from each row,
+    ``(B, n)`` from ``(B, V)`` and ``(n,)`` from ``(V,)``."""
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, vocab):
+        super().__init__()
+        self.fc = nn.Linear(n_in, vocab)
+
+    def forward(self, x):
+        probs = torch.softmax(self.fc(x), dim=-1)
+        rows = torch.multinomial(probs, 4, replacement=True)
+        one = probs[0].multinomial(2)
+        return rows, one, rows.view(-1)
+''', {"n_in": 5, "vocab": 9}, ["float32[3,5]"])
+    assert static == [(3, 4), (2,), (12,)] and real == [(3, 4), (2,), (12,)]
+
+
+def test_a_tensor_made_from_a_list_of_numbers(tmp_path):
+    """``torch.LongTensor([start] * batch_size)`` and ``torch.tensor([a, b])``: a 1-d tensor as
+    long as the list; a legacy constructor given a tuple (``torch.Tensor(x.size())``) reads
+    sizes, and is not taken for data."""
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, start):
+        super().__init__()
+        self.start = start
+
+    def forward(self, x):
+        batch_size = x.size(0)
+        first = torch.LongTensor([self.start] * batch_size)
+        sizes = torch.tensor([x.size(0), x.size(1)])
+        scales = torch.FloatTensor([0.5, 1.5, 2.5])
+        like = torch.Tensor(x.size())
+        return first, sizes, scales, like
+''', {"start": 1}, ["float32[3,5]"])
+    assert static[:3] == [(3,), (2,), (3,)] and real == [(3,), (2,), (3,), (3, 5)]
+    assert static[3] in (None, (3, 5))

@@ -245,7 +245,8 @@ class Calls(Core):
                     e: cst.CSTNode) -> Value:
         saved, saved_via = self.context, self.graph.via
         self.context = (*self.context, self.graph.key(self.context, e))
-        if isinstance(e, cst.Call):
+        if isinstance(e, cst.Call) and not any(obj is s for s in self.selves):
+            # (``self(x)`` in the model's own method runs its forward: no other module)
             callee = dotted(e.func) or obj.cls.name
             self.graph.via = (*saved_via, f"{callee} ({obj.cls.name})")
         try:

@@ -49,6 +49,7 @@ class Core:
         self.project = project
         self.depth = 0
         self.steps = 0
+        self.max_steps = MAX_STEPS  # the step budget (a smaller one for the extra runs)
         self.context: tuple[int, ...] = ()
         self.current: int | None = None  # node being applied (for Site)
         #: forward inputs solved so far: name -> (shape, roles, dtype); a shape of None is an
@@ -304,7 +305,7 @@ class Core:
     # ---- helpers ------------------------------------------------------------------------------
     def tick(self) -> None:
         self.steps += 1
-        if self.steps > MAX_STEPS:
+        if self.steps > self.max_steps:
             raise Budget()
 
     def record(self, op: str, node: cst.CSTNode, inputs: Sequence[Value], out: Value,
