@@ -152,6 +152,26 @@ class Captioner(nn.Module):
         out, _ = self.core(x, self.init_hidden(x.size(1)))
         return out
 """,
+        """
+import torch
+import torch.nn as nn
+
+class SegmentLSTM(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.hidden = hidden
+        self.lstm = nn.LSTM(n_in, hidden, batch_first=True)
+
+    def forward(self, x, hc):
+        B, T, _ = x.shape
+        if hc is None:  # the first segment: no state yet
+            h = torch.zeros(B, 1, self.hidden)  # <-- LST301
+            c = torch.zeros(1, B, self.hidden)
+        else:
+            h, c = hc
+        out, (h, c) = self.lstm(x, (h, c))
+        return out, (h, c)
+""",
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
