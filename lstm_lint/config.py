@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -10,10 +11,19 @@ from typing import Any
 
 from .discover import UsageError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+
+def _toml() -> Any:
+    """The TOML reader, imported only when a pyproject.toml may hold our section."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    return tomllib
+
+
+#: a pyproject.toml that may configure lstm-lint ([tool.lstm-lint], [tool."lstm-lint"], or
+#: dotted keys): only such a file is parsed
+_OURS = re.compile(rb'tool\s*\.\s*["\']?lstm-lint')
 
 KEYS = {"select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude"}
 
@@ -35,11 +45,17 @@ def find_pyproject(paths: Sequence[str]) -> str | None:
         if os.path.isfile(cand):
             try:
                 with open(cand, "rb") as fh:
-                    data = tomllib.load(fh)
-            except (OSError, tomllib.TOMLDecodeError):
-                data = {}
-            if "lstm-lint" in data.get("tool", {}):
-                return cand
+                    raw = fh.read()
+            except OSError:
+                raw = b""
+            if _OURS.search(raw):
+                tomllib = _toml()
+                try:
+                    data = tomllib.loads(raw.decode("utf-8", "replace"))
+                except tomllib.TOMLDecodeError:
+                    data = {}
+                if "lstm-lint" in data.get("tool", {}):
+                    return cand
         parent = os.path.dirname(d)
         if parent == d:
             return None
@@ -79,6 +95,7 @@ def load_config(paths: Sequence[str], explicit: str | None, isolated: bool) -> C
     path = explicit or find_pyproject(paths)
     if path is None:
         return Config()
+    tomllib = _toml()
     try:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)

@@ -26,7 +26,6 @@ from the answers here.
 from __future__ import annotations
 
 import ast
-import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -286,9 +285,9 @@ def _all_list(v: ast.expr | None) -> list[str] | None:
 
 
 #: content hash -> summary (per process: a run, or the language server's life)
-_BY_HASH: dict[tuple[str, str], Summary | None] = {}
+_BY_HASH: dict[tuple[str, int], Summary | None] = {}
 #: path -> (mtime_ns, size, hash)
-_STAT: dict[str, tuple[int, int, str]] = {}
+_STAT: dict[str, tuple[int, int, int]] = {}
 
 
 def summary_of(path: str, text: str | None = None) -> Summary | None:
@@ -308,14 +307,14 @@ def summary_of(path: str, text: str | None = None) -> Summary | None:
                 data = fh.read()
         except OSError:
             return None
-        digest = hashlib.sha1(data).hexdigest()
+        digest = hash(data)  # an in-process memo key (the bytes' own hash, no hashlib import)
         _STAT[path] = (st.st_mtime_ns, st.st_size, digest)
         key = (path, digest)
         if key not in _BY_HASH:
             text = _decode(data)
             _BY_HASH[key] = summarise(path, text) if text is not None else None
         return _BY_HASH[key]
-    key = (path, hashlib.sha1(text.encode("utf-8", "replace")).hexdigest())
+    key = (path, hash(text.encode("utf-8", "replace")))
     if key not in _BY_HASH:
         _BY_HASH[key] = summarise(path, text)
     return _BY_HASH[key]

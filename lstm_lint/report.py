@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections import Counter
@@ -146,6 +145,8 @@ def github(findings: Sequence[Finding]) -> str:
 
 
 def gitlab(findings: Sequence[Finding]) -> str:
+    import hashlib
+
     items = []
     for f in findings:
         fp = hashlib.sha256(f"{f.path}:{f.code}:{f.line}:{f.column}:{f.message}".encode())
