@@ -283,20 +283,17 @@ def _callers(c: ClassInfo, f: FileModel) -> list[str]:
 
 def _calls_itself(fn: cst.FunctionDef, me: str) -> bool:
     """Does the method call ``me(...)`` or ``me.forward(...)``?"""
-    found = False
+    from .walk import descendants  # reads the tree without libcst's visitor machinery
 
-    class Finder(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> bool:
-            nonlocal found
-            f = node.func
-            if (isinstance(f, cst.Name) and f.value == me) or (
-                    isinstance(f, cst.Attribute) and f.attr.value == "forward"
-                    and isinstance(f.value, cst.Name) and f.value.value == me):
-                found = True
-            return not found
-
-    fn.body.visit(Finder())
-    return found
+    for node in descendants(fn.body):
+        if type(node) is not cst.Call:
+            continue
+        f = node.func
+        if (type(f) is cst.Name and f.value == me) or (
+                type(f) is cst.Attribute and f.attr.value == "forward"
+                and type(f.value) is cst.Name and f.value.value == me):
+            return True
+    return False
 
 
 def _constructor_args(interp: Interpreter, cls: ClassInfo, fm: FileModel,
