@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 import libcst as cst
@@ -226,6 +227,7 @@ def _rnn_input_packed(g: Any, build: int | None) -> bool:
     return False
 
 
+@lru_cache(maxsize=256)
 def _packs(cls_node: Any, text: str) -> bool:
     """Does the class pack anything (pack_padded_sequence, pack_sequence)?  Then its RNNs
     are taken as handled even where the engine lost the PackedSequence.  (A file whose text
@@ -276,9 +278,28 @@ def _padding_read(ctx: RuleContext, g: Any, layer: Any) -> tuple[str, Any] | Non
 def _packs_around(ctx: RuleContext, call: Any) -> bool:
     """Does the class whose code calls the RNN pack anything?  (a child module's RNN run from
     its parent's analysis: the child packs, the parent does not)"""
-    from lstm_lint.walk import contains
+    owner = _call_owners(ctx.analysis.fm).get(id(call))
+    if owner is None:
+        return True  # the call is in another file: its packing is not visible here
+    return _packs(owner, ctx.analysis.fm.text)
 
-    for cls in ctx.analysis.fm.classes.values():
-        if contains(cls.node, call):
-            return _packs(cls.node, ctx.analysis.fm.text)
-    return True  # the call is in another file: its packing is not visible here
+
+#: per parsed file: the class that holds each call (every class walked once, not once a call)
+_OWNERS: dict[int, tuple[Any, dict[int, Any]]] = {}
+
+
+def _call_owners(fm: Any) -> dict[int, Any]:
+    from lstm_lint.walk import descendants
+
+    hit = _OWNERS.get(id(fm.module))
+    if hit is not None and hit[0] is fm.module:
+        return hit[1]
+    owners: dict[int, Any] = {}
+    for cls in fm.classes.values():
+        for n in descendants(cls.node):
+            if type(n) is cst.Call:
+                owners.setdefault(id(n), cls.node)
+    if len(_OWNERS) > 64:
+        _OWNERS.clear()
+    _OWNERS[id(fm.module)] = (fm.module, owners)
+    return owners
