@@ -128,6 +128,7 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
     assert result is not None
     if last is not None and inputs is None:
         run_calling_methods(last[0], cls, fm, last[1])
+        last[0].run_rechecks()  # what the methods' runs left to decide once they ran
     return result
 
 
@@ -247,6 +248,12 @@ def calling_methods(interp: Interpreter, cls: ClassInfo, fm: FileModel
     out: list[tuple[str, cst.FunctionDef, FileModel]] = []
     seen: set[str] = set()
     for c, f in interp.mro(cls, fm):
+        if f.path != fm.path:
+            # a base from another file (a framework's BaseModel: predict, training_step...)
+            # calls the model with what its caller gives: nothing made there, and shared by
+            # every model of the package, so it would be run for each of them
+            seen.update(c.methods)
+            continue
         for name in _callers(c, f):
             if name not in seen:
                 out.append((name, c.methods[name], f))
