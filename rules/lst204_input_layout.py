@@ -231,7 +231,14 @@ class Downsample(nn.Module):
         if "the code names that axis" in finding.message:
             # the finding rests on the code's own name for an axis: a crash nearby (often in
             # the code that reads the name) or the shapes a run happens to use cannot show
-            # which axis the code means, so no run verdict is given
+            # which axis the code means; only the layer itself refusing the state the code
+            # built for its layout, at the call, does
+            for ev in evidence:
+                err = ev.error
+                if err is not None and err.line == finding.line \
+                        and "Expected hidden" in (err.message or ""):
+                    return ("confirmed", f"PyTorch raised {err.type} at line {err.line}: "
+                            f"{err.message}")
             return None
         hit = error_near(finding, evidence)
         if hit is not None:

@@ -138,3 +138,28 @@ def test_a_layout_named_by_the_code_is_not_confirmed_by_a_nearby_crash(capsys, t
     out = _run(capsys, str(path))
     assert [f["code"] for f in out] == ["LST204"]
     assert out[0]["confirmation"]["verdict"] == "unconfirmed", out[0]["confirmation"]
+
+
+def test_a_layout_named_by_the_code_is_confirmed_when_the_layer_refuses_its_state(capsys,
+                                                                                 tmp_path):
+    """The same LST204 (``batch = x.size(0)`` before a time-major GRU) is confirmed when the
+    GRU itself refuses, at the call, the state the code built for the batch it named."""
+    path = tmp_path / "question.py"
+    path.write_text(
+        "import torch.nn as nn\n\n\n"
+        "class QuestionEmbedding(nn.Module):\n"
+        "    def __init__(self, in_dim, num_hid):\n"
+        "        super().__init__()\n"
+        "        self.num_hid = num_hid\n"
+        "        self.rnn = nn.GRU(in_dim, num_hid)\n\n"
+        "    def init_hidden(self, batch):\n"
+        "        weight = next(self.parameters()).data\n"
+        "        return weight.new(*(1, batch, self.num_hid)).zero_()\n\n"
+        "    def forward(self, x):\n"
+        "        batch = x.size(0)\n"
+        "        output, hidden = self.rnn(x, self.init_hidden(batch))\n"
+        "        return output[-1]\n")
+    out = _run(capsys, str(path))
+    assert [f["code"] for f in out] == ["LST204"]
+    conf = out[0]["confirmation"]
+    assert conf["verdict"] == "confirmed" and "Expected hidden size" in conf["evidence"], conf
