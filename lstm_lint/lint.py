@@ -191,7 +191,7 @@ def _context_findings(analysis: FileAnalysis, project: Project, rules: Sequence[
     """Findings that hold under a configuration the code builds its classes with (its literal
     defaults, its own instantiations), each naming that configuration.  Findings already
     reported without the configuration are dropped when placed (same code and position)."""
-    from .analyze import configurations
+    from .configurations import configurations
     from .rule import RuleContext
 
     out: list[Finding] = []

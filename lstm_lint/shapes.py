@@ -9,7 +9,8 @@ from typing import Any
 
 import libcst as cst
 
-from .analyze import FileAnalysis, ModuleShapes, analyze_module, analyze_script, configurations
+from .analyze import FileAnalysis, ModuleShapes, analyze_module, analyze_script
+from .configurations import configurations
 from .discover import UsageError
 from .extract import ClassInfo, FileModel
 from .positions import locate

@@ -336,7 +336,7 @@ def test_forward_in_the_context_of_the_class_s_sampling_method(tmp_path):
                        match=r"Expected hidden\[0\] size \(1, 1, 16\), got \[1, 4, 16\]"):
         _run(bad, "Generator", 20, 8, 16).sample(5, 4)
     # forward alone: its inputs and output as before, no conflict in what shapes shows
-    from lstm_lint import analyze
+    from lstm_lint import method_contexts as analyze
     from lstm_lint.shapes import _conflicts
 
     path = tmp_path / "bad.py"
@@ -356,7 +356,7 @@ def test_forward_in_the_context_of_the_class_s_sampling_method(tmp_path):
 
 def test_a_method_past_its_own_budget_leaves_forward_whole(tmp_path, monkeypatch):
     """A method run stops at its own step budget: forward's analysis is never cut short."""
-    from lstm_lint import analyze
+    from lstm_lint import method_contexts as analyze
 
     path = _write(tmp_path, "bad.py", SAMPLER.replace("LAYOUT", "batch_first=False"))
     fm = load(str(path), prefilter=False)
