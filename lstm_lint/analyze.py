@@ -112,6 +112,7 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
             out = interp.run_forward(obj, recorded)
             interp.run_rechecks()
             interp.bind_unpacked()
+            interp.settle_hole_axes()
             result = ModuleShapes(cls, names, recorded, out, graph)
             last = (interp, obj)
         except Budget:

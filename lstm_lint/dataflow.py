@@ -56,6 +56,9 @@ class Dataflow:
         #: the chain of module calls the interpreter is inside (``self.encoder``): nodes made
         #: there remember it, so findings in a child's code can name how the parent reached it
         self.via: tuple[str, ...] = ()
+        #: size symbols read off a caller's input before anything solved it (``x_dim0`` for
+        #: ``x.size(0)``): sizes of the caller's data, free like ``B`` and ``T``
+        self.data_sizes: set[str] = set()
 
     def key(self, context: tuple[int, ...], node: Any) -> int:
         k = (context, id(node))

@@ -148,7 +148,7 @@ class LanguageModel(nn.Module):
             for c in g.constraints:
                 fixed = _fixed_batch(c)
                 if fixed is None or c.node is None or c.node not in g.g \
-                        or fixed.symbols() & callers:
+                        or fixed.symbols() & (callers | g.data_sizes):
                     continue
                 call = g.view(c.node)
                 found = [(src, state, axis) for src, state, axis

@@ -1432,3 +1432,79 @@ class Net(nn.Module):
 ''', {"start": 1}, ["float32[3,5]"])
     assert static[:3] == [(3,), (2,), (3,)] and real == [(3,), (2,), (3,), (3, 5)]
     assert static[3] in (None, (3, 5))
+
+
+# ---- sizes read off an input before anything solves it -------------------------------------
+
+
+def test_a_batch_read_off_an_input_before_its_consumer_solves_it(tmp_path):
+    """RnnDecoder (ptvae): ``bs = z.size(0)`` comes before any layer tells ``z``'s shape; the
+    start token built from ``bs`` and the state built from ``z`` meet at the GRU, which solves
+    ``z`` as ``(B, z_dim)``; the code's name ``bs`` makes that axis the batch."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_tok, z_in, hidden, z_dim):
+        super().__init__()
+        self.to_hid = nn.Linear(z_dim, hidden)
+        self.to_in = nn.Linear(z_dim, z_in)
+        self.gru = nn.GRU(n_tok + z_in, hidden, batch_first=True)
+        self.start = nn.Parameter(torch.rand(n_tok))
+        self.out = nn.Linear(hidden, 12)
+
+    def forward(self, z):
+        bs = z.size(0)
+        h = self.to_hid(z).unsqueeze(0)
+        z_in = self.to_in(z).unsqueeze(1)
+        token = self.start.repeat(bs, 1).unsqueeze(1)
+        step, h = self.gru(torch.cat([token, z_in], dim=-1), h)
+        return self.out(step), h
+'''
+    ins, out = solved_run(tmp_path, src, {"n_tok": 5, "z_in": 4, "hidden": 7, "z_dim": 6,
+                                          "B": 3})
+    assert ins == ["(B, z_dim)"]
+    assert out == "((B, 1, 12), (1, B, hidden))"
+
+
+def test_a_size_read_off_an_input_nothing_solves_stays_that_size(tmp_path):
+    """ALSTMModel (qlib): ``x.reshape(len(x), d_feat, -1)`` of an input no layer solves: the
+    output's batch is still ``len(x)``, shown as the size of the input's first axis."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, d_feat, hidden):
+        super().__init__()
+        self.d_feat = d_feat
+        self.rnn = nn.GRU(d_feat, hidden, batch_first=True)
+        self.fc = nn.Linear(hidden, 1)
+
+    def forward(self, x):
+        x = x.reshape(len(x), self.d_feat, -1)
+        x = x.permute(0, 2, 1)
+        out, _ = self.rnn(x)
+        return self.fc(out[:, -1, :])[..., 0]
+'''
+    ins, out = solved_run(tmp_path, src, {"d_feat": 6, "hidden": 7, "x_dim0": 3},
+                          given={0: (3, 6 * 5)})
+    assert ins == ["unknown"]
+    assert out == "(x_dim0,)"
+
+
+def test_a_batch_read_off_lengths_is_no_fixed_batch(tmp_path):
+    """``zeros(layers, lengths.size(0), H)``: the lengths nothing solves are the caller's data,
+    so the state's batch is the caller's too, never a fixed one (no LST305)."""
+    code = HEADER + textwrap.dedent('''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.hidden = hidden
+        self.rnn = nn.GRU(n_in, hidden, batch_first=True)
+
+    def forward(self, x, lengths):
+        h0 = torch.zeros(1, lengths.size(0), self.hidden)
+        out, _ = self.rnn(x, h0)
+        return out
+''')
+    path = tmp_path / "model.py"
+    path.write_text(code)
+    from lstm_lint.lint import Options, lint_paths
+
+    assert [f.code for r in lint_paths([str(path)], Options()) for f in r.findings] == []

@@ -81,6 +81,9 @@ class Core:
         #: the graph nodes of forward's required tensor arguments: what the caller passes, so
         #: ``x is None`` is the caller's to decide (the code tests it because it may be)
         self.caller_tensors: set[int] = set()
+        #: sizes read off an input nothing has solved yet (``bs = x.size(0)``): symbol name ->
+        #: (input, axis); settled once a consumer solves the input (see settle_hole_axes)
+        self.hole_axes: dict[str, tuple[str, int]] = {}
 
     # ---- Site protocol (for layer facts) ------------------------------------------------------
     @property
@@ -293,6 +296,62 @@ class Core:
                 roles.append(role)
             self.hole_bindings[hole] = (Shape(tuple(dims)), tuple(roles) if any(roles)
                                         else None, None)
+
+    def hole_axis(self, t: Tensor, k: int) -> Int | None:
+        """The size of axis ``k`` of a forward input no consumer has solved yet, as a symbol of
+        its own (``x_dim0``): what the code builds from it keeps that size, so the consumer
+        that solves the input later in the pass ties the two together (a decoder's
+        ``bs = z.size(0)`` gives the batch of its start token, and the state made from ``z``
+        then solves ``z``).  None when the axis is not a plain one of a plain argument."""
+        if t.hole is None or t.shape is not None or t.hole[1] or k < 0 or k > 8 \
+                or not t.hole[0].isidentifier():
+            return None
+        name = f"{t.hole[0]}_dim{k}"
+        self.hole_axes[name] = (t.hole[0], k)
+        self.free_names.add(name)
+        self.graph.data_sizes.add(name)
+        return Int(sym(name))
+
+    def settle_hole_axes(self) -> None:
+        """Once a pass has run: each size read off an input before it was solved becomes what
+        the solution says that axis is (the batch ``B``, a time symbol, a free size), in every
+        input's binding, so the next pass starts from names the user knows."""
+        env: dict[str, Expr | int | bool] = {}
+        for name, (hole, k) in self.hole_axes.items():
+            bound = self.hole_bindings.get(hole)
+            if bound is None or bound[0] is None or bound[0].star or k >= len(bound[0].dims):
+                continue
+            shape, roles = bound[0], bound[1]
+            d = shape.dims[k]
+            if d is None:
+                continue
+            if d == sym(name):
+                role = self._axis_role(sym(name))
+                env[name] = self.batch_symbol() if role == BATCH else (
+                    self.time_symbol(hole) if role == TIME
+                    else self.free_axis(hole, [x for x in shape.dims if x != sym(name)]))
+            elif not (d.symbols() & self.hole_axes.keys()):
+                env[name] = d
+        if not env:
+            return
+        for hole, (held, roles, dtype) in list(self.hole_bindings.items()):
+            if held is None or not any(d is not None and d.symbols() & env.keys()
+                                       for d in held.dims):
+                continue
+            dims = tuple(d.subs(env) if d is not None else None for d in held.dims)
+            self.hole_bindings[hole] = (Shape(dims, held.star), roles, dtype)
+
+    def _axis_role(self, s: Expr) -> str | None:
+        """The role (batch or time) that the solved inputs or the code's own name for it
+        (``bs = x.size(0)``) give the size ``s``, if they agree."""
+        named = self.named_sizes.get(s)
+        found: set[str | None] = {named[0]} if named is not None and named[0] in (BATCH, TIME) \
+            else set()
+        found |= {roles[i] for shape, roles, _ in self.hole_bindings.values()
+                 if shape is not None and roles is not None
+                 for i, d in enumerate(shape.dims) if d == s and i < len(roles)
+                 and roles[i] in (BATCH, TIME)}
+        return found.pop() if len(found) == 1 else None
 
     def batch_symbol(self) -> Expr:
         return sym("B")

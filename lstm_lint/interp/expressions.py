@@ -292,6 +292,11 @@ class Expressions(Core):
         return UNKNOWN
 
     def size_of(self, t: Tensor, dim: Value | None) -> Value:
+        if t.shape is None and dim is not None:
+            k = int_of(dim)
+            kc = k.as_int() if k is not None else None
+            if kc is not None and (held := self.hole_axis(t, kc)) is not None:
+                return held
         if t.shape is None or t.shape.star:
             if dim is not None and t.shape is not None and int_of(dim) is not None:
                 d = int_of(dim)
