@@ -1437,7 +1437,8 @@ class Net(nn.Module):
 # ---- sizes read off an input before anything solves it -------------------------------------
 
 
-def test_a_batch_read_off_an_input_before_its_consumer_solves_it(tmp_path):
+@pytest.mark.parametrize("read", ["z.size(0)", "z.shape[0]", "len(z)"])
+def test_a_batch_read_off_an_input_before_its_consumer_solves_it(tmp_path, read):
     """RnnDecoder (ptvae): ``bs = z.size(0)`` comes before any layer tells ``z``'s shape; the
     start token built from ``bs`` and the state built from ``z`` meet at the GRU, which solves
     ``z`` as ``(B, z_dim)``; the code's name ``bs`` makes that axis the batch."""
@@ -1452,13 +1453,13 @@ class Net(nn.Module):
         self.out = nn.Linear(hidden, 12)
 
     def forward(self, z):
-        bs = z.size(0)
+        bs = READ
         h = self.to_hid(z).unsqueeze(0)
         z_in = self.to_in(z).unsqueeze(1)
         token = self.start.repeat(bs, 1).unsqueeze(1)
         step, h = self.gru(torch.cat([token, z_in], dim=-1), h)
         return self.out(step), h
-'''
+'''.replace("READ", read)
     ins, out = solved_run(tmp_path, src, {"n_tok": 5, "z_in": 4, "hidden": 7, "z_dim": 6,
                                           "B": 3})
     assert ins == ["(B, z_dim)"]

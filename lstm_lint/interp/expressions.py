@@ -316,7 +316,18 @@ class Expressions(Core):
         return _size_int(dims[ic], roles[ic])
 
     def subscript(self, e: cst.Subscript, env: Env) -> Value:
-        base = self.eval(e.value, env)
+        if isinstance(e.value, cst.Attribute) and e.value.attr.value == "shape" \
+                and len(e.slice) == 1 and isinstance(e.slice[0].slice, cst.Index):
+            # x.shape[k] of an input nothing has solved yet: as x.size(k)
+            owner = self.eval(e.value.value, env)
+            if isinstance(owner, Tensor) and owner.shape is None:
+                k = int_of(self.eval(e.slice[0].slice.value, env))
+                kc = k.as_int() if k is not None else None
+                if kc is not None and (held := self.hole_axis(owner, kc)) is not None:
+                    return held
+            base = self.attribute(owner, "shape", e.value)
+        else:
+            base = self.eval(e.value, env)
         items: list[Value] = []
         for el in e.slice:
             s = el.slice
