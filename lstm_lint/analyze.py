@@ -160,10 +160,30 @@ def analyze_script(fm: FileModel, project: Any = None
             for p in list(fn.params.params) + list(fn.params.kwonly_params):
                 fenv.vars[p.name.value] = UNKNOWN
             interp.exec_block(fn.body, fenv)
+        if _builds_own_classes(fm):
+            _run_builders(interp, fm)
     except (Budget, RecursionError):
         pass
     interp.run_rechecks()
     return graph, interp.instantiations
+
+
+def _run_builders(interp: Interpreter, fm: FileModel) -> None:
+    """Plain classes of the file that build its models in a method (an estimator, a trainer:
+    ``self.model = Net(self.hidden, self.n_layers)``): each is built with its own defaults and
+    each such method run once, so the models it builds carry the sizes its defaults give (a
+    parameter without a default, or a method's argument, stays unknown)."""
+    names = [c.name for c in fm.module_classes()]
+    for cls in list(fm.classes.values()):
+        if cls.is_module or not cls.methods:
+            continue
+        builders = [fn for name, fn in cls.methods.items() if name != "__init__"
+                    and any(f"{n}(" in fm.module.code_for_node(fn) for n in names)]
+        if not builders:
+            continue
+        obj = interp.instantiate(cls, fm, [], {}, label="builder")
+        for fn in builders:
+            interp.call_function(fn, fm, [], {}, bound=obj)
 
 
 def _builds_own_classes(fm: FileModel) -> bool:

@@ -112,13 +112,40 @@ def configurations(fa: FileAnalysis, project: Any = None) -> list[Context]:
                           (lines, inst.node)))
         for label, args, kwargs, meta, call in found:
             try:
-                sub = analyze_module(fm, cls, project, args, kwargs)
+                sub = analyze_module(fm, cls, project,
+                                     *_unknowns_as_symbols(cls, fm, project, args, kwargs))
             except (Budget, RecursionError):
                 continue
             sub_fa = FileAnalysis(fm, [sub])
             out.append(Context(label, sub_fa, {**meta, "class": cls.name},
                                list(args or []), dict(kwargs or {}), call))
     return out
+
+
+def _unknowns_as_symbols(cls: ClassInfo, fm: FileModel, project: Any,
+                         args: list[Value] | None, kwargs: dict[str, Value] | None
+                         ) -> tuple[list[Value] | None, dict[str, Value] | None]:
+    """A configuration's arguments with each one the caller's code does not tell (``X.shape[1]``
+    of data never seen) taken as the symbolic run takes it, a size symbol or a flag: unknown
+    there would make every layer it sizes unknown, and the other arguments still decide."""
+    if args is None and kwargs is None:
+        return args, kwargs
+    if not any(v is UNKNOWN for v in [*(args or []), *(kwargs or {}).values()]):
+        return args, kwargs
+    interp = Interpreter(fm, Dataflow(), project)
+    init = interp.find_method(cls, fm, "__init__")
+    if init is None:
+        return args, kwargs
+    names = [p.name.value for p in list(init[0].params.params)[1:]]
+    if len(args or []) > len(names):
+        return args, kwargs  # more than the parameters: a *args the engine cannot place
+    _a, symbolic = interp.symbolic_params(init[0], init[1])
+    out = dict(zip(names, args or [], strict=False))
+    out.update(kwargs or {})
+    for name, v in list(out.items()):
+        if v is UNKNOWN and name in symbolic:
+            out[name] = symbolic[name]
+    return [], out
 
 
 _CONFIG_PARAMS = ("num_layers", "dropout", "bidirectional", "proj_size", "batch_first",

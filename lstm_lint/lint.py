@@ -148,7 +148,6 @@ def check_file(fm: FileModel, project: Project | None, opts: Options,
     from .analyze import analyze_file
     from .catalogue import all_rules
     from .project import Project
-    from .rule import RuleContext
 
     res = FileResult(fm.path)
     if project is None:
@@ -170,6 +169,25 @@ def check_file(fm: FileModel, project: Project | None, opts: Options,
                                         f"{type(exc).__name__}: {exc}"))
         return res
     res.analysis = analysis
+    # the classes as written first, then as the file's code builds them (each finding naming
+    # that configuration), then the script's own graph: a finding the script's run of a class
+    # repeats is placed once, under the configuration that names where it was built
+    from .analyze import FileAnalysis
+    from .dataflow import Dataflow
+
+    classes = FileAnalysis(fm, analysis.modules, Dataflow(), analysis.instantiations)
+    script = FileAnalysis(fm, [], analysis.script, analysis.instantiations)
+    found = _rule_findings(classes, rules, opts)
+    found.extend(_context_findings(analysis, project, rules, opts))
+    found.extend(_rule_findings(script, rules, opts))
+    res.findings = place(found, fm, noqa=opts.noqa)
+    return res
+
+
+def _rule_findings(analysis: FileAnalysis, rules: Sequence[Rule], opts: Options
+                   ) -> list[Finding]:
+    from .rule import RuleContext
+
     found: list[Finding] = []
     for rule in rules:
         try:
@@ -179,11 +197,9 @@ def check_file(fm: FileModel, project: Project | None, opts: Options,
         except Exception as exc:
             if opts.debug:
                 traceback.print_exc(file=sys.stderr)
-            found.append(_diagnostic(fm.path, 1, 1, f"internal error in rule {rule.code}: "
-                                     f"{type(exc).__name__}: {exc}"))
-    found.extend(_context_findings(analysis, project, rules, opts))
-    res.findings = place(found, fm, noqa=opts.noqa)
-    return res
+            found.append(_diagnostic(analysis.fm.path, 1, 1, f"internal error in rule "
+                                     f"{rule.code}: {type(exc).__name__}: {exc}"))
+    return found
 
 
 def _context_findings(analysis: FileAnalysis, project: Project, rules: Sequence[Rule],

@@ -395,3 +395,49 @@ def test_a_sampling_default_read_from_a_config_module(tmp_path):
     finally:
         sys.path.remove(str(tmp_path))
         sys.modules.pop("config", None)
+
+
+ESTIMATOR_FILE = HEADER + '''
+
+class Module(nn.Module):
+    def __init__(self, n_features, hidden, n_layers, dropout):
+        super().__init__()
+        self.encoder = nn.LSTM(n_features, hidden, batch_first=True,
+                               num_layers=n_layers[0], dropout=dropout[0])
+
+    def forward(self, x):
+        return self.encoder(x)[0]
+
+
+class Estimator:
+    """Not a module: it builds one with its own defaults when it sees the data."""
+
+    def __init__(self, hidden=5, n_layers=(1, 1), dropout=(DROP, DROP)):
+        self.hidden, self.n_layers, self.dropout = hidden, n_layers, dropout
+
+    def fit(self, X):
+        self.model = Module(X.shape[1], self.hidden, self.n_layers, self.dropout)
+        return self.model(torch.as_tensor(X).unsqueeze(0))
+'''
+
+
+@pytest.mark.parametrize("drop, codes", [("0.0", []), ("0.25", ["LST501"])])
+def test_a_model_built_by_a_plain_class_with_its_defaults(tmp_path, drop, codes):
+    """DeepADoTS, darts, qlib: an estimator class (no module) builds the model in ``fit`` from
+    its own defaults and the data's width, which the code never tells: the defaults decide
+    the dropout check, the unknown width stays a symbol, and the finding names the call."""
+    torch = pytest.importorskip("torch")
+    text = ESTIMATOR_FILE.replace("DROP", drop)
+    found = _findings(_write(tmp_path, "est.py", text))
+    assert [f.code for f in found] == codes, [f.message for f in found]
+    if codes:
+        assert found[0].message.endswith("(as built at est.py:22)")
+    import warnings
+
+    ns: dict = {}
+    exec(text, ns)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = ns["Estimator"]().fit(torch.randn(7, 3))
+    assert tuple(out.shape) == (1, 7, 5)
+    assert any("dropout" in str(w.message) for w in caught) == bool(codes)
