@@ -63,6 +63,7 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
     bindings: dict[str, Any] = {}
     parts: dict[str, tuple[int, bool]] = {}
     time_names: dict[str, str] = {}
+    settled: dict[str, Any] = {}
     result: ModuleShapes | None = None
     # each pass runs with the inputs the last one solved; one solved input can tell another's
     # shape (a decoder's token input gives the batch its state arguments need): run until
@@ -76,6 +77,7 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
         interp.hole_bindings = dict(bindings)
         interp.hole_parts = dict(parts)
         interp.time_names = dict(time_names)
+        interp.axis_settled = dict(settled)
         params = forward_params(cls, interp, fm)
         names = [p.name.value for p in params]
         try:
@@ -119,11 +121,13 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
             result = ModuleShapes(cls, names, [], UNKNOWN, graph, "analysis budget exceeded")
         except RecursionError:
             result = ModuleShapes(cls, names, [], UNKNOWN, graph, "code nested too deeply")
-        if interp.hole_bindings == bindings and interp.hole_parts == parts:
+        if interp.hole_bindings == bindings and interp.hole_parts == parts \
+                and interp.axis_settled == settled:
             break
         bindings = dict(interp.hole_bindings)
         parts = dict(interp.hole_parts)
         time_names = dict(interp.time_names)
+        settled = dict(interp.axis_settled)
     assert result is not None
     if last is not None and inputs is None:
         from .method_contexts import run_calling_methods

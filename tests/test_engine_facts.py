@@ -1509,3 +1509,28 @@ class Net(nn.Module):
     from lstm_lint.lint import Options, lint_paths
 
     assert [f.code for r in lint_paths([str(path)], Options()) for f in r.findings] == []
+
+
+def test_the_batch_of_an_input_that_stays_unsolved(tmp_path):
+    """Decoder (sgan): ``batch = last_pos.size(0)`` sizes the step input the LSTM reads, and no
+    layer ever tells ``last_pos``'s own shape; the code's name makes that size the batch, so the
+    state and the output read ``B``, not a size of their own."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_emb, hidden, num_layers):
+        super().__init__()
+        self.n_emb, self.hidden = n_emb, hidden
+        self.embed = nn.Linear(2, n_emb)
+        self.rnn = nn.LSTM(n_emb, hidden, num_layers)
+        self.out = nn.Linear(hidden, 2)
+
+    def forward(self, last_pos, state):
+        batch = last_pos.size(0)
+        x = self.embed(last_pos).view(1, batch, self.n_emb)
+        out, state = self.rnn(x, state)
+        return self.out(out.view(-1, self.hidden)), state
+'''
+    ins, out = solved_run(tmp_path, src, {"n_emb": 4, "hidden": 5, "num_layers": 2, "B": 3},
+                          given={0: (3, 2)})
+    assert ins == ["unknown", "((num_layers, B, hidden), (num_layers, B, hidden))"]
+    assert out == "((B, 2), ((num_layers, B, hidden), (num_layers, B, hidden)))"

@@ -84,6 +84,9 @@ class Core:
         #: sizes read off an input nothing has solved yet (``bs = x.size(0)``): symbol name ->
         #: (input, axis); settled once a consumer solves the input (see settle_hole_axes)
         self.hole_axes: dict[str, tuple[str, int]] = {}
+        #: what earlier passes settled such a size to (``x_dim0`` -> ``B``): carried across
+        #: passes, so an input that stays unsolved still gives the size its solution named
+        self.axis_settled: dict[str, Expr] = {}
 
     # ---- Site protocol (for layer facts) ------------------------------------------------------
     @property
@@ -307,6 +310,8 @@ class Core:
                 or not t.hole[0].isidentifier():
             return None
         name = f"{t.hole[0]}_dim{k}"
+        if name in self.axis_settled:
+            return Int(self.axis_settled[name])
         self.hole_axes[name] = (t.hole[0], k)
         self.free_names.add(name)
         self.graph.data_sizes.add(name)
@@ -319,6 +324,11 @@ class Core:
         env: dict[str, Expr | int | bool] = {}
         for name, (hole, k) in self.hole_axes.items():
             bound = self.hole_bindings.get(hole)
+            if bound is None and self._axis_role(sym(name)) == BATCH:
+                # the input stays unsolved, but its axis is the batch others were solved with
+                # (``batch = last_pos.size(0)`` sizing the state a decoder step receives)
+                env[name] = self.batch_symbol()
+                continue
             if bound is None or bound[0] is None or bound[0].star or k >= len(bound[0].dims):
                 continue
             shape, roles = bound[0], bound[1]
@@ -334,6 +344,7 @@ class Core:
                 env[name] = d
         if not env:
             return
+        self.axis_settled.update({k: v for k, v in env.items() if isinstance(v, Expr)})
         for hole, (held, roles, dtype) in list(self.hole_bindings.items()):
             if held is None or not any(d is not None and d.symbols() & env.keys()
                                        for d in held.dims):
