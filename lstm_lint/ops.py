@@ -538,9 +538,9 @@ def broadcast_dims(a: Sequence[Expr | None], b: Sequence[Expr | None]) -> list[E
 
 def is_scalar(v: Value) -> bool:
     """A plain Python number (an int size, a float constant, a flag): broadcasts to nothing."""
-    from .values import Flag
+    from .values import Flag, Quotient
 
-    if isinstance(v, Int | Flag):
+    if isinstance(v, Int | Flag | Quotient):
         return True
     return isinstance(v, Const) and isinstance(v.value, int | float | bool) \
         and not isinstance(v.value, type(None))

@@ -116,7 +116,19 @@ def _view(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, V
     dims = [int_of(s) for s in sizes]
     if any(dtype_of(s) is not None for s in sizes):
         return rec("reshape", e, [x], ops.unknown_like(x), label=name)
-    return rec("reshape", e, [x], ops.reshape(x, dims), label=f"{name}", sizes=dims)
+    out = ops.reshape(x, dims)
+    if x.shape is None and out.shape is not None and (held := it.numel_of_hole(x)) is not None:
+        # an input nothing has solved, reshaped with one -1: that axis holds what the other
+        # sizes leave of its element count (x.view(-1, 28, 28): x_numel // 784)
+        minus = [i for i, d in enumerate(dims) if d is not None and d.as_int() == -1]
+        rest = [d for i, d in enumerate(dims) if i not in minus]
+        if len(minus) == 1 and all(d is not None and d.as_int() != 0 for d in rest):
+            per = ops.product(rest)
+            q = held.floordiv(per) if per is not None else None
+            dl = list(out.shape.dims)
+            dl[minus[0]] = q
+            out = out.with_(shape=Shape(tuple(dl)))
+    return rec("reshape", e, [x], out, label=f"{name}", sizes=dims)
 
 
 def _like_other(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],

@@ -143,6 +143,16 @@ class Const(Value):
 
 
 @dataclass(frozen=True)
+class Quotient(Value):
+    """``a / b`` of two sizes, one of them symbolic: a float Python gives, which only
+    ``int(...)`` (the floor, sizes being non-negative) turns back into a size."""
+
+    num: Expr
+    den: Expr
+    node: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
 class Flag(Value):
     """A boolean known only symbolically, e.g. the constructor parameter ``bidirectional``."""
 

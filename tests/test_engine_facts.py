@@ -1534,3 +1534,45 @@ class Net(nn.Module):
                           given={0: (3, 2)})
     assert ins == ["unknown", "((num_layers, B, hidden), (num_layers, B, hidden))"]
     assert out == "((B, 2), ((num_layers, B, hidden), (num_layers, B, hidden)))"
+
+
+def test_an_input_reshaped_with_minus_one_before_anything_solves_it(tmp_path):
+    """Net (pytorch/examples mnist_rnn): ``x.reshape(-1, 28, 28)`` of an input no layer has
+    solved: the -1 axis holds what 28*28 leaves of the input's element count."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, hidden):
+        super().__init__()
+        self.rnn = nn.LSTM(28, hidden, batch_first=True)
+        self.fc = nn.Linear(hidden, 10)
+
+    def forward(self, x):
+        x = x.reshape(-1, 28, 28)
+        out, _ = self.rnn(x)
+        return self.fc(out[:, -1, :])
+'''
+    ins, out = solved_run(tmp_path, src, {"hidden": 7, "x_numel": 3 * 784},
+                          given={0: (3, 1, 28, 28)})
+    assert ins == ["unknown"]
+    assert out == "(((x_numel)//784), 10)"
+
+
+def test_a_loop_count_from_the_int_of_a_true_division(tmp_path):
+    """RnnDecoder (ptvae): ``for t in range(int(self.num_step / 4))``: the floor of the
+    quotient, as Python gives for sizes."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, num_step):
+        super().__init__()
+        self.num_step = num_step
+        self.fc = nn.Linear(4, 5)
+
+    def forward(self, x):
+        x = x.view(-1, 4)
+        outs = []
+        for t in range(int(self.num_step / 4)):
+            outs.append(self.fc(x).unsqueeze(1))
+        return torch.cat(outs, dim=1)
+'''
+    ins, out = solved_run(tmp_path, src, {"num_step": 30, "x_numel": 12}, given={0: (3, 4)})
+    assert out == "(((x_numel)//4), ((num_step)//4), 5)"

@@ -8,6 +8,7 @@ run with real torch where it matters, so the claims are checked against PyTorch.
 from __future__ import annotations
 
 import textwrap
+from types import SimpleNamespace
 
 import pytest
 
@@ -139,6 +140,7 @@ UNKNOWN_CASES = [
     "out.mean(keep_dim=True)",  # an unknown keyword: not modelled
     "torch.sum(out, 1, weird=True)",
     "out[:, :self.seq_len]",  # a symbolic stop is clamped to the axis at run time
+    "out.view(self.seq_len / 1, -1)",  # a true quotient is a float: torch refuses it as a size
 ]
 
 
@@ -155,6 +157,7 @@ KNOWN_CASES = [
     ("out[:, -1:, :]", (3, 1, 16)),
     ("out[:, 2:5]", (3, 3, 16)),
     ("out * 2.0 + 1", (3, 7, 16)),
+    ("out * (self.seq_len / 2)", (3, 7, 16)),  # a float of a size: a scalar all the same
     ("torch.zeros(size=(2, 5))", (2, 5)),
 ]
 
@@ -164,7 +167,7 @@ def test_modelled_ops_agree_with_torch(tmp_path, expr, expected):
     torch = pytest.importorskip("torch")
     assert _shape(_output(tmp_path, expr)) == expected
     out = torch.randn(3, 7, 16)
-    real = eval(expr, {"torch": torch, "out": out})
+    real = eval(expr, {"torch": torch, "out": out, "self": SimpleNamespace(seq_len=5)})
     assert tuple(real.shape) == expected
 
 

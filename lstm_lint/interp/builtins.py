@@ -16,6 +16,7 @@ from ..values import (
     Flag,
     Int,
     Packed,
+    Quotient,
     Record,
     Seq,
     Tensor,
@@ -59,6 +60,12 @@ class Builtins(Core):
             a = args[0]
             if isinstance(a, Int):
                 return a
+            if name == "int" and len(args) == 1:
+                if isinstance(a, Quotient):  # int(n / 4) of sizes: the floor
+                    return Int(a.num.floordiv(a.den))
+                if isinstance(a, Const) and isinstance(a.value, float) \
+                        and abs(a.value) < 2 ** 52:
+                    return Int(const(int(a.value)))
             if isinstance(a, Const) and isinstance(a.value, bool):
                 return Int(const(int(a.value)))
             if isinstance(a, Flag):

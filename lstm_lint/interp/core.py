@@ -317,6 +317,18 @@ class Core:
         self.graph.data_sizes.add(name)
         return Int(sym(name))
 
+    def numel_of_hole(self, t: Tensor) -> Expr | None:
+        """The element count of a forward input no consumer has solved (through steps that
+        keep it: transpose, permute, unsqueeze, squeeze), as a size of the caller's data."""
+        if t.hole is None or t.shape is not None or not t.hole[0].isidentifier() \
+                or any(step not in ("transpose", "permute", "unsqueeze", "squeeze")
+                       for step, _v in t.hole[1]):
+            return None
+        name = f"{t.hole[0]}_numel"
+        self.free_names.add(name)
+        self.graph.data_sizes.add(name)
+        return sym(name)
+
     def settle_hole_axes(self) -> None:
         """Once a pass has run: each size read off an input before it was solved becomes what
         the solution says that axis is (the batch ``B``, a time symbol, a free size), in every

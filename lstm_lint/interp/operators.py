@@ -14,6 +14,7 @@ from ..values import (
     Flag,
     Int,
     Packed,
+    Quotient,
     Record,
     Seq,
     Tensor,
@@ -49,7 +50,12 @@ class Operators(Core):
             if op == "Modulo" and x.as_int() is not None and y.as_int():
                 return Int(const((x.as_int() or 0) % (y.as_int() or 1)))
             if op == "Divide":
-                return UNKNOWN
+                xc, yc = x.as_int(), y.as_int()
+                if xc is not None and yc:
+                    return Const(xc / yc)
+                if yc is not None and yc <= 0:
+                    return UNKNOWN
+                return Quotient(x, y)
             return Int(None)
         if isinstance(a, Seq) and isinstance(b, Seq) and op == "Add" \
                 and a.repeated is None and b.repeated is None:
