@@ -24,30 +24,78 @@ MAX_ITEMS = 32
 # ---- permissive stubs for third-party packages -------------------------------------------
 
 
-class _StubMeta(type):
+import typing  # noqa: E402
+
+#: the metaclass of a stub class derives from typing's protocol metaclass (itself an ABCMeta),
+#: so a package class that mixes a stubbed base with ``ABC`` or ``Protocol`` can be defined
+_META_BASE: type = getattr(typing, "_ProtocolMeta", type)
+STUB_VERSION = "0.0.0"
+
+
+class _StubMeta(_META_BASE):  # type: ignore[misc, valid-type]
     def __getattr__(cls, name: str) -> Any:
-        if name.startswith("__"):
+        if name == "__version__":
+            return STUB_VERSION
+        if name.startswith("_"):  # dunders and the ABC/protocol machinery's own names
             raise AttributeError(name)
         return _stub_class(f"{cls.__name__}.{name}")
+
+    def __getitem__(cls, item: Any) -> Any:  # Stub[int] in an annotation or a generic base
+        return cls
 
     def __call__(cls, *a: Any, **k: Any) -> Any:  # instances are stubs too
         return type.__call__(cls, *a, **k)
 
 
 class Stub(metaclass=_StubMeta):
+    _is_protocol = False  # what the protocol metaclass asks of every class it checks
+
     def __init__(self, *a: Any, **k: Any) -> None:
         pass
 
     def __getattr__(self, name: str) -> Any:
+        if name in ("__name__", "__qualname__"):
+            return type(self).__name__
+        if name == "__version__":
+            return STUB_VERSION
         if name.startswith("__"):
             raise AttributeError(name)
         return _stub_class(name)()
+
+    def __getitem__(self, item: Any) -> Any:
+        return Stub()
 
     def __call__(self, *a: Any, **k: Any) -> Any:
         return Stub()
 
     def __iter__(self) -> Any:
         return iter(())
+
+    def __len__(self) -> int:  # an empty container, as iteration says
+        return 0
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        pass
+
+    def __delitem__(self, key: Any) -> None:
+        pass
+
+    def __contains__(self, item: Any) -> bool:
+        return False
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+    def _stub(self, *_a: Any, **_k: Any) -> Any:
+        return Stub()
+
+    # arithmetic on a stubbed value (a frame's column times two) gives a stub
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _stub
+    __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = _stub
+    __pow__ = __rpow__ = __neg__ = __pos__ = __abs__ = __and__ = __or__ = __invert__ = _stub
 
 
 def _stub_class(name: str) -> type:
@@ -56,6 +104,8 @@ def _stub_class(name: str) -> type:
 
 class _StubModule(types.ModuleType):
     def __getattr__(self, name: str) -> Any:
+        if name == "__version__":
+            return STUB_VERSION
         if name.startswith("__"):
             raise AttributeError(name)
         v = _stub_class(name)
