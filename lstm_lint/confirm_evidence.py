@@ -112,6 +112,8 @@ def _built_from(c: dict[str, Any], plan: ClassPlan | None) -> str:
         if not plan.calls:
             return plan.source
         # the file's calls could not be used: the plan's own values
+        if plan.engine_values:  # what the analysis knows of the call (a builder's defaults)
+            return plan.source + (f" ({c['ctor_note']})" if c.get("ctor_note") else "")
         text = "the constructor's defaults" + (", and distinct primes for the required sizes"
                                                if plan.invented else "")
         return text + (f" ({c['ctor_note']})" if c.get("ctor_note") else "")

@@ -24,7 +24,7 @@ from .extract import ClassInfo, FileModel
 from .infer import Interpreter
 from .rule import Finding
 from .symbolic import Expr
-from .values import UNKNOWN, Const, Tensor, Value
+from .values import UNKNOWN, Const, Int, Seq, Tensor, Value
 
 BATCH_SIZE, TIME_SIZE = 3, 7
 
@@ -56,6 +56,9 @@ class ClassPlan:
     missing: dict[str, str] = field(default_factory=dict)
     #: the configuration this plan builds the class in (None: the class's own plan)
     context: dict[str, Any] | None = None
+    #: the call's arguments the engine knows (a builder's defaults) are in ``kwargs``: a call
+    #: whose text cannot run outside its method builds the class from them
+    engine_values: bool = False
 
     @property
     def key(self) -> str:
@@ -115,6 +118,35 @@ def _is_no_value(v: Any) -> bool:
     return isinstance(v, dict) and NO_VALUE in v
 
 
+def _plain(v: Value) -> tuple[bool, Any]:
+    """An engine value as the plain value it stands for, when it is one (a literal int, bool,
+    float, string or None, or a tuple or list of them)."""
+    if isinstance(v, Int):
+        n = v.expr.as_int() if v.expr is not None else None
+        return n is not None, n
+    if isinstance(v, Const) and (v.value is None or isinstance(v.value, bool | int | float | str)):
+        return True, v.value
+    if isinstance(v, Seq) and v.repeated is None:
+        items = [_plain(i) for i in v.items]
+        if all(ok for ok, _x in items):
+            vals = [x for _ok, x in items]
+            return True, vals if v.is_list else tuple(vals)
+    return False, None
+
+
+def _known_arguments(params: Sequence[Any], raw: tuple[list[Value], dict[str, Value]]
+                     ) -> dict[str, Any]:
+    """The call's arguments the engine knows a plain value of, by parameter name."""
+    named = dict(zip([p.name.value for p in params], raw[0], strict=False))
+    named.update({k: v for k, v in raw[1].items() if k in {p.name.value for p in params}})
+    out: dict[str, Any] = {}
+    for name, v in named.items():
+        ok, plain = _plain(v) if isinstance(v, Value) else (False, None)
+        if ok:
+            out[name] = plain
+    return out
+
+
 def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
                instantiations: dict[str, tuple[list[Any], dict[str, Any]]],
                constraints: Sequence[str] | None = None,
@@ -167,6 +199,7 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
         missing[name] = what
         fill[name] = no_value(name)
     kind = (context or {}).get("kind")
+    engine_values = False
     if user_args is not None and kind is None:
         args, kwargs = (list(user_args), {}) if isinstance(user_args, list) else ([], dict(user_args))
         source = "--args"
@@ -200,6 +233,16 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
         else:
             source = "the constructor's defaults"
         kwargs = dict(fill)
+        if kind == "call" and raw is not None:
+            # what the engine knows of the call's arguments (a builder's defaults behind
+            # ``self.hidden``): used where the call's own text cannot be run from the file
+            for name, v in _known_arguments(params, raw).items():
+                kwargs[name] = v
+                fill.pop(name, None)
+                missing.pop(name, None)
+                engine_values = True
+            if engine_values:
+                source = source.replace("the call at", "what the analysis knows of the call at")
         invented = any(not _is_no_value(v) for v in fill.values())
         if invented:
             source += ", and distinct primes for the required sizes"
@@ -229,6 +272,7 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
                      fill=fill, missing=missing)
     if context is not None:
         plan.context = dict(context)
+    plan.engine_values = kind == "call" and engine_values
     specs: list[Any] = []
     fwd = interp.find_method(cls, fm, "forward")
     if fwd is None:

@@ -144,7 +144,9 @@ def run_child(path: str, plans: list[ClassPlan], timeout: float, device: str | N
     for p in plans:
         r = p.request()
         # a configuration's own call that cannot be evaluated does not fall back to another
-        r["fallback"] = p.context is None or p.context.get("kind") != "call"
+        # (unless the engine knows the call's arguments: a builder's ``self.hidden``)
+        r["fallback"] = p.context is None or p.context.get("kind") != "call" \
+            or p.engine_values
         r["why_not_built"] = p.why_not_built
         classes.append(r)
     req = {"path": os.path.abspath(path), "device": device, "timeout": timeout,

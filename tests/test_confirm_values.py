@@ -190,3 +190,19 @@ def test_a_call_that_does_not_fit_the_constructor_is_not_used(tmp_path, capsys):
     # the finding holds under the defaults and says so; the stale call builds nothing
     assert f["message"].endswith("(with the defaults n_in=4, hidden=6, layers=1)")
     assert c["built"].startswith("the constructor's defaults")
+
+
+def test_a_builders_call_is_confirmed_with_the_values_the_engine_knows():
+    """``Module(X.shape[1], self.hidden, ...)`` in an estimator's ``fit``: the call's text
+    cannot run outside the method, but the engine knows every argument but the data's width
+    (a size, given a prime): the model is built with the estimator's defaults."""
+    findings, evidence, extra, _fm = _confirm("builder_values.py")
+    [net] = [e for e in evidence if "@call" in e.key]
+    [f] = findings
+    assert f.code == "LST501" and f.message.endswith("(as built at builder_values.py:24)")
+    assert f.confirmation is not None and f.confirmation["verdict"] == "confirmed", \
+        f.confirmation
+    assert f.confirmation["built"].startswith(
+        "what the analysis knows of the call at builder_values.py:24, and distinct primes")
+    assert net.constructor == {"n_features": 5, "hidden": 5, "activation": "tanh"}
+    assert not extra
