@@ -16,7 +16,7 @@ import libcst as cst
 
 from . import layers as L
 from . import ops
-from .symbolic import Expr, const
+from .symbolic import Expr, const, tie
 from .tensor_methods import method
 from .torchargs import (
     _COMMON,
@@ -121,7 +121,9 @@ def call(it: Core, qual: str, args: list[Value], kwargs: dict[str, Value],
         items = list(seq.items) if isinstance(seq, Seq) else []
         out = ops.cat(items, dim, stack=(name == "stack")) if items else Tensor(None)
         _solve_parts(it, items, out, dim, name == "stack")
-        return it.record("cat" if name != "stack" else "stack", e, items, out, label=name)
+        rec = it.record("cat" if name != "stack" else "stack", e, items, out, label=name)
+        _tie_parts(it, items, dim, name, rec)
+        return rec
     if name in FACTORIES:
         if any(k not in _COMMON and k not in ("size", "fill_value", "low", "high", "mean", "std")
                for k in kwargs):
@@ -291,6 +293,29 @@ _REGRESSION = {"mse_loss": "MSELoss", "l1_loss": "L1Loss", "smooth_l1_loss": "Sm
 
 
 __all__ = ["call", "method"]
+
+
+def _tie_parts(it: Core, items: Sequence[Value], dim: Expr | None, name: str,
+               out: Value) -> None:
+    """The parts of a cat/stack agree on every axis but the joined one: where two parts give
+    an axis sizes that agree only for some values (``32`` and the batch ``B``), the model
+    needs them equal, a constraint recorded at the join (``torch.cat parts, axis 0``)."""
+    node = getattr(out, "node", None)
+    a = dim.as_int() if dim is not None else None
+    shapes = [t.shape for t in items if isinstance(t, Tensor) and t.shape is not None
+              and not t.shape.star]
+    if node is None or a is None or len(shapes) < 2 or len({len(s.dims) for s in shapes}) != 1:
+        return
+    rank = len(shapes[0].dims)
+    joined = a + (rank + 1 if name == "stack" else rank) if a < 0 else a
+    for k in range(rank):
+        if name != "stack" and k == joined:
+            continue
+        known = [d for s in shapes if (d := s.dims[k]) is not None]
+        for other in known[1:]:
+            t = tie(known[0], other)
+            if t is not None:
+                it.graph.add_constraint(t[0], t[1], f"torch.{name} parts, axis {k}", node)
 
 
 def _solve_parts(it: Core, items: Sequence[Value], out: Tensor, dim: Expr | None,

@@ -25,7 +25,9 @@ class FixedBatchState(Rule):
 Flags an initial state (`h0`/`c0` of an RNN, `h`/`c` of a cell) whose batch axis is a
 constant or a size from the constructor or a configuration (`self.batch_size`,
 `args.batch_size`, `32`) while the input's batch is read from the data: the state and the
-input agree only when every batch has exactly that size.
+input agree only when every batch has exactly that size.  The same holds for a tensor built
+for a fixed batch and joined (`torch.cat`, `torch.stack`) with tensors of the input's batch,
+such as a decoder's next-step token.
 """
     why_bad = """
 The last batch of an epoch is usually smaller (`len(dataset) % batch_size`), and so is any
@@ -51,6 +53,26 @@ for batches of another size, which then run instead of raising.
 """
 
     VALID = [
+        """
+import torch
+import torch.nn as nn
+
+class StepDecoder(nn.Module):
+    def __init__(self, n_tok, hidden):
+        super().__init__()
+        self.n_tok = n_tok
+        self.cell = nn.GRUCell(2 * n_tok, hidden)
+        self.out = nn.Linear(hidden, n_tok)
+
+    def forward(self, z, steps: int = 4):
+        h = z
+        token = torch.zeros(z.size(0), self.n_tok)
+        for _ in range(steps):
+            extra = torch.zeros(z.size(0), self.n_tok)
+            h = self.cell(torch.cat([token, extra], dim=-1), h)
+            token = self.out(h)
+        return token
+""",
         """
 import torch
 import torch.nn as nn
@@ -95,6 +117,26 @@ class LanguageModel(nn.Module):
 """,
     ]
     INVALID = [
+        """
+import torch
+import torch.nn as nn
+
+class StepDecoder(nn.Module):
+    def __init__(self, n_tok, hidden):
+        super().__init__()
+        self.n_tok = n_tok
+        self.cell = nn.GRUCell(2 * n_tok, hidden)
+        self.out = nn.Linear(hidden, n_tok)
+
+    def forward(self, z, steps: int = 4):
+        h = z
+        token = torch.zeros(z.size(0), self.n_tok)
+        for _ in range(steps):
+            extra = torch.zeros(32, self.n_tok)  # <-- LST305
+            h = self.cell(torch.cat([token, extra], dim=-1), h)
+            token = self.out(h)
+        return token
+""",
         """
 import torch
 import torch.nn as nn
@@ -146,6 +188,11 @@ class LanguageModel(nn.Module):
             # a size passed to forward is the caller's to pick: model(x, batch_size=x.size(0))
             callers = {n for m in ctx.analysis.modules if m.graph is g for n in m.input_names}
             for c in g.constraints:
+                joined = _joined_fixed(c)
+                if joined is not None and c.node is not None and c.node in g.g \
+                        and not joined[0].symbols() & (callers | g.data_sizes):
+                    yield from self._joined(ctx, g, c.node, *joined, seen)
+                    continue
                 fixed = _fixed_batch(c)
                 if fixed is None or c.node is None or c.node not in g.g \
                         or fixed.symbols() & (callers | g.data_sizes):
@@ -159,6 +206,27 @@ class LanguageModel(nn.Module):
                 seen.update(id(src.cst) for src, _s, _a in found)
                 yield self._finding(ctx, call, found, fixed)
         yield from self._state_methods(ctx, seen)
+
+    def _joined(self, ctx: RuleContext, g: Dataflow, node: int, fixed: Expr, axis: int,
+                seen: set[int]) -> Iterator[Finding]:
+        """A tensor built for a fixed batch and joined (cat/stack) with tensors of the input's
+        batch: a decoder's step token ``torch.zeros(32, 1, V)`` beside ``(B, 1, E)`` parts."""
+        join = g.view(node)
+        out = join.value
+        rank = len(out.shape.dims) if isinstance(out, Tensor) and out.shape is not None \
+            and not out.shape.star else None
+        for src, v in _factories_into(g, node):
+            if v.shape is None or v.shape.star or len(v.shape.dims) != rank \
+                    or v.shape.dims[axis] != fixed or id(src.cst) in seen:
+                continue
+            seen.add(id(src.cst))
+            how = f"torch.{join.label}" if join.label in ("cat", "stack") else join.label
+            msg = (f"this tensor is built as {v.shape.render()} with a fixed batch of {fixed}, "
+                   f"but {how} joins it with tensors of the input's batch B: the model "
+                   "fails on any batch of another size (the last, smaller batch of an epoch); "
+                   "size it from the batch of what it is joined with")
+            yield ctx.finding(src, msg, related=join.cst,
+                              related_message=f"joined with the batch B here ({join.label})")
 
     def _state_methods(self, ctx: RuleContext, seen: set[int]) -> Iterator[Finding]:
         """``def init_hidden(self, bsz): return torch.zeros(L, 32, H)``: a state method that is
@@ -254,6 +322,40 @@ def _fixed_batch(c: Constraint) -> Expr | None:
         if str(a) == "B" and not (b.symbols() & {"B", "T"}) and not str(b).startswith("T"):
             return b
     return None
+
+
+_JOINED = re.compile(r"torch\.(?:cat|stack) parts, axis (\d+)$")
+
+
+def _joined_fixed(c: Constraint) -> tuple[Expr, int] | None:
+    """``B == 32`` between the parts of a cat/stack: the fixed side (neither a batch nor a
+    time size, nor a literal 1 a generation loop may mean), and the axis."""
+    m = _JOINED.search(c.why)
+    if m is None:
+        return None
+    for a, b in ((c.lhs, c.rhs), (c.rhs, c.lhs)):
+        if str(a) == "B" and not (b.symbols() & {"B", "T"}) and not str(b).startswith("T") \
+                and b.as_int() != 1:
+            return b, int(m.group(1))
+    return None
+
+
+def _factories_into(g: Dataflow, node: int) -> Iterator[tuple[NodeView, Tensor]]:
+    """Factory nodes feeding ``node`` through ops that keep a shape (casts, ``.to``)."""
+    frontier, seen = [node], {node}
+    for _ in range(4):
+        nxt = []
+        for n in frontier:
+            for p in g.g.predecessors(n):
+                if p in seen:
+                    continue
+                seen.add(p)
+                view = g.view(p)
+                if view.op == "factory" and isinstance(view.value, Tensor):
+                    yield view, view.value
+                elif view.op not in ("layer", "module", "input", "cat", "stack"):
+                    nxt.append(p)
+        frontier = nxt
 
 
 def _state_factories(g: Dataflow, call: int, fixed: Expr) -> Iterator[tuple[NodeView, Tensor,
