@@ -18,7 +18,7 @@ from .dataflow import Dataflow
 from .extract import ClassInfo, FileModel
 from .infer import TORCH_LAYER, Budget, Env, Instantiation, Interpreter
 from .layers import Layer
-from .values import UNKNOWN, Tensor, Value
+from .values import UNKNOWN, Const, Tensor, Value
 
 
 @dataclass
@@ -70,6 +70,9 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
     # nothing new is solved, at most 4 passes
     passes = 1 if inputs is not None else 4
     last: tuple[Interpreter, Any] | None = None  # the last complete pass and its instance
+    opened: dict[str, Value] | None = None
+    if args is None and kwargs is None:
+        opened = opened_defaults(fm, cls, project)
     for _ in range(passes):
         last = None
         graph = Dataflow()
@@ -82,6 +85,8 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
         names = [p.name.value for p in params]
         try:
             a, kw = _constructor_args(interp, cls, fm, args, kwargs)
+            if opened:
+                kw = {**kw, **opened}
             obj = interp.instantiate(cls, fm, a, kw)
             fwd = interp.find_method(cls, fm, "forward")
             if fwd is None and isinstance(obj.attrs.get(TORCH_LAYER), Layer):
@@ -146,6 +151,28 @@ def _constructor_args(interp: Interpreter, cls: ClassInfo, fm: FileModel,
     if init is None:
         return [], {}
     return interp.symbolic_params(init[0], init[1])
+
+
+def opened_defaults(fm: FileModel, cls: ClassInfo, project: Any) -> dict[str, Value] | None:
+    """The constructor parameters whose default ``None`` the symbolic run must leave open.
+
+    Defaults are taken as written (a configuration choice), but when the constructor raises on
+    every path with them (``if input_shape is None and input_size is None: raise``), no caller
+    builds the class that way: each ``None`` default is then whatever the caller gives, None
+    or not (unknown), and every branch that tests it runs.  None when the defaults build it."""
+    interp = Interpreter(fm, Dataflow(), project)
+    init = interp.find_method(cls, fm, "__init__")
+    if init is None or "raise" not in init[1].text:
+        return None
+    _a, kw = interp.symbolic_params(init[0], init[1])
+    nones = {k: UNKNOWN for k, v in kw.items() if isinstance(v, Const) and v.value is None}
+    if not nones:
+        return None
+    try:
+        interp.instantiate(cls, fm, [], kw)
+    except (Budget, RecursionError):
+        return None
+    return nones if interp.last_raised else None
 
 
 def analyze_script(fm: FileModel, project: Any = None

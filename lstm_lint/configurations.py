@@ -10,7 +10,13 @@ from typing import Any
 
 import libcst as cst
 
-from .analyze import FileAnalysis, ModuleShapes, analyze_module, analyze_script
+from .analyze import (
+    FileAnalysis,
+    ModuleShapes,
+    analyze_module,
+    analyze_script,
+    opened_defaults,
+)
 from .dataflow import Dataflow
 from .extract import ClassInfo, FileModel
 from .infer import Budget, Instantiation, Interpreter
@@ -239,6 +245,7 @@ def _default_configuration(cls: ClassInfo, fm: FileModel, project: Any
         return None
     fn, owner = init
     _args, kwargs = interp.symbolic_params(fn, owner)
+    kwargs.update(opened_defaults(fm, cls, project) or {})
     fixed: list[str] = []
     for p in list(fn.params.params)[1:] + list(fn.params.kwonly_params):
         d = p.default

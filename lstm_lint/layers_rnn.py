@@ -109,6 +109,11 @@ def apply_recurrent(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
     info = rnn_info(layer, batch_first=bf if isinstance(bf, bool) else None)
     note = _width_note(layer)
 
+    if isinstance(tensor, Tensor) and tensor.hole is None and tensor.shape is None:
+        # an undecided if left the input as it came on one path: the layer is its consumer there
+        holes = [t for t in tensor.alts if t.hole is not None and t.shape is None]
+        if len({t.hole for t in holes}) == 1:
+            tensor = holes[0]
     if isinstance(tensor, Tensor) and tensor.hole is not None and tensor.shape is None:
         if isinstance(bf, bool):
             B = site.batch_symbol()

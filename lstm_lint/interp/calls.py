@@ -197,6 +197,7 @@ class Calls(Core):
             self.frames.pop()
             self.depth -= 1
             self.fm, self.selves = saved_fm, saved_selves
+        self.last_raised = env.dead and not env.returns and not env.broke
         if not env.returns:
             return Const(None)
         result = env.returns[0]

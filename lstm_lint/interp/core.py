@@ -87,6 +87,8 @@ class Core:
         #: what earlier passes settled such a size to (``x_dim0`` -> ``B``): carried across
         #: passes, so an input that stays unsolved still gives the size its solution named
         self.axis_settled: dict[str, Expr] = {}
+        #: whether the last function run raised on every path (its body never finished)
+        self.last_raised = False
 
     # ---- Site protocol (for layer facts) ------------------------------------------------------
     @property

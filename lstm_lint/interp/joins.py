@@ -45,9 +45,12 @@ def join(a: Value, b: Value, flag: Flag | None = None) -> Value:
             return a
         if a.shape is None or b.shape is None or a.shape.star != b.shape.star \
                 or len(a.shape.dims) != len(b.shape.dims):
-            # the branches still count one by one where known (see the joined case below)
+            # the branches still count one by one where known (see the joined case below),
+            # and a forward input still to be solved that one branch leaves as it came
+            # (``if x.ndim == 4: x = x.reshape(...)``): its consumer may tell its shape
             known = () if flag is not None else tuple(
-                t for t in (a.alts or (a,)) + (b.alts or (b,)) if t.shape is not None)
+                t for t in (a.alts or (a,)) + (b.alts or (b,))
+                if t.shape is not None or t.hole is not None)
             return Tensor(None, a.dtype if a.dtype == b.dtype else None, alts=known[:MAX_ALTS])
         dims = tuple(join_expr(x, y, flag) for x, y in zip(a.shape.dims, b.shape.dims, strict=True))
         # an unknown condition: the branches stay known one by one, for facts that hold on

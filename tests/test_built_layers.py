@@ -1,0 +1,173 @@
+"""Recurrent layers built in ways the constructor's defaults alone do not decide, each checked
+against real torch on a small model written the way framework wrappers write them.
+
+- A constructor that refuses its own defaults (``if input_shape is None and input_size is
+  None: raise``) is never built that way: each ``None`` default is then whatever the caller
+  gives, and every branch that tests it runs; what the branches agree on is known.
+- An input reshaped only when it has four axes (``if x.ndim == 4: x = x.reshape(...)``)
+  reaches the layer unchanged on the other path: the layer is its consumer there.
+"""
+
+from __future__ import annotations
+
+from test_engine_facts import run_both, solved_run
+
+WRAPPER = '''
+class Net(nn.Module):
+    def __init__(self, hidden_size, input_shape=None, input_size=None, num_layers=1,
+                 bidirectional=False):
+        super().__init__()
+        self.flat = False
+        if input_shape is None and input_size is None:
+            raise ValueError("input_shape or input_size, one of them")
+        if input_size is None:
+            if len(input_shape) > 3:
+                self.flat = True
+            input_size = int(torch.tensor(input_shape[2:]).prod())
+        self.rnn = nn.GRU(input_size=input_size, hidden_size=hidden_size,
+                          num_layers=num_layers, bidirectional=bidirectional, batch_first=True)
+
+    def forward(self, x):
+        if self.flat:
+            if x.ndim == 4:
+                x = x.reshape(x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
+        out, h = self.rnn(x)
+        return out, h
+'''
+
+
+def test_a_constructor_that_refuses_its_defaults_is_built_either_way(tmp_path):
+    sizes = {"hidden_size": 4, "input_size": 6, "num_layers": 2, "bidirectional": True,
+             "B": 3, "T": 5}
+    ins, out = solved_run(tmp_path, WRAPPER, sizes, given={0: (3, 5, 6)})
+    assert ins == ["(B, T, ?)"]
+    assert out == ("((B, T, hidden_size*(2 if bidirectional else 1)), "
+                   "(num_layers*(2 if bidirectional else 1), B, hidden_size))")
+    # built from an example input's shape instead: a 4-d input is flattened to 3 axes
+    sizes = {"hidden_size": 4, "input_shape": (3, 5, 2, 3), "num_layers": 1,
+             "bidirectional": False, "B": 3, "T": 5}
+    solved_run(tmp_path, WRAPPER, sizes, given={0: (3, 5, 2, 3)})
+
+
+def test_the_refused_defaults_with_concrete_arguments(tmp_path):
+    static, real = run_both(tmp_path, WRAPPER, {"hidden_size": 4, "input_size": 6},
+                            ["float32[3,5,6]"])
+    assert static == real == [(3, 5, 4), (1, 3, 4)]
+    static, real = run_both(tmp_path, WRAPPER, {"hidden_size": 4, "input_shape": [3, 5, 2, 3],
+                                                "bidirectional": True}, ["float32[3,5,2,3]"])
+    assert static == real == [(3, 5, 8), (2, 3, 4)]
+
+
+def test_defaults_the_constructor_accepts_are_still_taken_as_written(tmp_path):
+    # no raise on the defaults' path: output_size=None means the hidden size, as written
+    ins, out = solved_run(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, output_size=None):
+        super().__init__()
+        if output_size is None:
+            output_size = hidden
+        self.rnn = nn.LSTM(n_in, hidden, batch_first=True)
+        self.fc = nn.Linear(hidden, output_size)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.fc(out[:, -1])
+''', {"n_in": 5, "hidden": 7, "B": 3, "T": 4})
+    assert ins == ["(B, T, n_in)"] and out == "(B, hidden)"
+
+
+def test_a_refused_default_that_picks_the_layer_class_stays_unknown(tmp_path):
+    # the caller's cell decides LSTM or GRU, and so the output's structure: not guessed
+    ins, out = solved_run(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, cell=None):
+        super().__init__()
+        if cell is None:
+            raise ValueError("cell")
+        self.rnn = {"lstm": nn.LSTM, "gru": nn.GRU}[cell](n_in, hidden, batch_first=True)
+
+    def forward(self, x):
+        return self.rnn(x)
+''', {"n_in": 5, "hidden": 7, "cell": "gru", "B": 3, "T": 4},
+                          given={0: (3, 4, 5)})
+    assert out == "unknown"
+
+
+def test_a_refused_default_that_sets_the_width_leaves_only_that_axis_unknown(tmp_path):
+    # the hidden size is the caller's hidden_size or a fraction of the example shape: the
+    # branches disagree on the width only
+    ins, out = solved_run(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, input_shape=None, hidden_size=None):
+        super().__init__()
+        if input_shape is None and hidden_size is None:
+            raise ValueError("one of them")
+        if hidden_size is None:
+            hidden_size = input_shape[-1] // 2
+        self.rnn = nn.LSTM(n_in, hidden_size)
+
+    def forward(self, x):
+        out, (h, c) = self.rnn(x)
+        return out
+''', {"n_in": 5, "hidden_size": 6, "B": 3, "T": 4})
+    assert ins == ["(T, B, n_in)"] and out == "(T, B, ?)"
+
+
+def test_an_input_flattened_only_when_it_has_four_axes(tmp_path):
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.LSTM(n_in, hidden, batch_first=True)
+
+    def forward(self, x):
+        if x.dim() == 4:
+            x = x.flatten(2)
+        out, (h, c) = self.rnn(x)
+        return out, h
+'''
+    ins, out = solved_run(tmp_path, src, {"n_in": 6, "hidden": 7, "B": 3, "T": 4})
+    assert ins == ["(B, T, n_in)"] and out == "((B, T, hidden), (1, B, hidden))"
+    static, real = run_both(tmp_path, src, {"n_in": 6, "hidden": 7}, ["float32[3,4,2,3]"])
+    assert static == real == [(3, 4, 7), (1, 3, 7)]
+
+
+def test_a_stack_of_cells_built_from_one_keyword_dict(tmp_path):
+    # the first cell reads the input, the others the hidden size; the states of every layer
+    # are stacked after the loop
+    src = '''
+class Net(nn.Module):
+    def __init__(self, hidden_size, input_shape=None, input_size=None, num_layers=1):
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        if input_shape is None and input_size is None:
+            raise ValueError("input_shape or input_size")
+        if input_size is None:
+            input_size = int(torch.tensor(input_shape[1:]).prod())
+        kw = {"input_size": input_size, "hidden_size": hidden_size}
+        self.cells = nn.ModuleList([nn.LSTMCell(**kw)])
+        kw["input_size"] = hidden_size
+        for _ in range(num_layers - 1):
+            self.cells.append(nn.LSTMCell(**kw))
+
+    def forward(self, x, hx=None):
+        if hx is None:
+            zeros = x.new_zeros(self.num_layers, x.shape[0], self.hidden_size)
+            hx = (zeros, zeros)
+        h, c = self.cells[0](x, (hx[0][0], hx[1][0]))
+        hs, cs = [h], [c]
+        for i in range(1, self.num_layers):
+            h, c = self.cells[i](h, (hx[0][i], hx[1][i]))
+            hs.append(h)
+            cs.append(c)
+        return h, (torch.stack(hs), torch.stack(cs, dim=0))
+'''
+    sizes = {"hidden_size": 4, "input_size": 6, "num_layers": 3, "B": 2}
+    ins, out = solved_run(tmp_path, src.replace(", hx=None):", "):\n        hx = None"), sizes,
+                          given={0: (2, 6)})
+    assert ins == ["(B, ?)"]
+    assert out == "((B, hidden_size), ((num_layers, B, hidden_size), (num_layers, B, hidden_size)))"
+    static, real = run_both(tmp_path, src, {"hidden_size": 4, "input_shape": [2, 6],
+                                            "num_layers": 2}, ["float32[2,6]"])
+    assert static == real == [(2, 4), [(2, 2, 4), (2, 2, 4)]]
