@@ -153,6 +153,17 @@ class Quotient(Value):
 
 
 @dataclass(frozen=True)
+class Choice(Value):
+    """A string known only to be one of ``options`` (``assert cell in ["LSTM", "GRU"]``)."""
+
+    options: tuple[str, ...]
+    node: int | None = field(default=None, compare=False)
+
+    def describe(self) -> str:
+        return "one of " + ", ".join(repr(o) for o in self.options)
+
+
+@dataclass(frozen=True)
 class Flag(Value):
     """A boolean known only symbolically, e.g. the constructor parameter ``bidirectional``."""
 

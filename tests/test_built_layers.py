@@ -171,3 +171,69 @@ class Net(nn.Module):
     static, real = run_both(tmp_path, src, {"hidden_size": 4, "input_shape": [2, 6],
                                             "num_layers": 2}, ["float32[2,6]"])
     assert static == real == [(2, 4), [(2, 2, 4), (2, 2, 4)]]
+
+
+# ---- a layer class chosen by name among a few the code allows -------------------------------
+
+CHOSEN = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, cell, layers, n_out):
+        super().__init__()
+        assert cell in ["LSTM", "GRU"], "unsupported cell"
+        self.has_c = cell == "LSTM"
+        self.rnn = getattr(nn, cell)(n_in, hidden, num_layers=layers, batch_first=True)
+        self.head = nn.Linear(hidden, n_out)
+        self.state = None
+
+    def forward(self, x):
+        out, self.state = self.rnn(x.unsqueeze(1), self.state)
+        out = out.squeeze(1)
+        return self.head(out), out
+'''
+
+
+def test_a_class_named_by_a_checked_parameter_gives_what_its_candidates_agree_on(tmp_path):
+    sizes = {"n_in": 5, "hidden": 7, "layers": 2, "n_out": 3, "B": 4}
+    for cell in ("LSTM", "GRU"):
+        ins, out = solved_run(tmp_path, CHOSEN, {**sizes, "cell": cell})
+        assert ins == ["(B, n_in)"] and out == "((B, n_out), (B, hidden))"
+        ctor = {k: v for k, v in sizes.items() if k != "B"}
+        static, real = run_both(tmp_path, CHOSEN, {**ctor, "cell": cell}, ["float32[4,5]"])
+        assert static == real == [(4, 3), (4, 7)]
+
+
+def test_a_class_name_refused_by_a_raise_is_narrowed_alike(tmp_path):
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, rnn_type):
+        super().__init__()
+        if rnn_type not in ("RNN", "GRU", "LSTM"):
+            raise ValueError(rnn_type)
+        self.rnn = getattr(nn, rnn_type)(n_in, hidden, 2, dropout=0.1)
+
+    def forward(self, x):
+        out, state = self.rnn(x)
+        return out[-1], state
+'''
+    for kind in ("RNN", "GRU", "LSTM"):
+        ins, out = solved_run(tmp_path, src, {"n_in": 5, "hidden": 7, "rnn_type": kind,
+                                              "B": 3, "T": 6})
+        # the state is h_n for two of them and (h_n, c_n) for the LSTM: not known
+        assert ins == ["(T, B, n_in)"] and out == "((B, hidden), unknown)"
+
+
+def test_a_name_that_may_be_another_kind_of_layer_stays_unknown(tmp_path):
+    # a TransformerEncoderLayer takes these arguments too: nothing is claimed
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, kind):
+        super().__init__()
+        assert kind in ["GRU", "TransformerEncoderLayer"]
+        self.body = getattr(nn, kind)(n_in, 1, hidden, dropout=0.0)
+
+    def forward(self, x):
+        return self.body(x)
+'''
+    ins, out = solved_run(tmp_path, src, {"n_in": 4, "hidden": 8, "kind": "GRU", "B": 3,
+                                          "T": 6}, given={0: (6, 3, 4)})
+    assert out == "unknown"

@@ -12,6 +12,7 @@ from .. import layers as L
 from ..symbolic import Expr, cond, const, sym
 from ..values import (
     UNKNOWN,
+    Choice,
     Const,
     Flag,
     Int,
@@ -30,6 +31,8 @@ from .objects import Builtin, Env, RangeVal, Ref
 
 #: ``getattr(nn, name)`` with a name not known: which class it is, its call tells (if anything)
 CHOSEN_NN_CLASS = "torch.nn.<chosen>"
+#: ``getattr(nn, name)`` with a name known to be RNN, GRU or LSTM, which of them not known
+CHOSEN_RNN_CLASS = "torch.nn.<chosen recurrent>"
 
 
 class Builtins(Core):
@@ -143,6 +146,12 @@ class Builtins(Core):
             if x is not None and x == y:
                 return Int(x)
             return Int(None)
+        if name == "getattr" and len(args) == 2 and isinstance(args[0], Ref) \
+                and args[0].qual == "torch.nn" and isinstance(args[1], Choice) \
+                and set(args[1].options) <= L.RECURRENT - {L.ANY_RNN}:
+            # one of a few recurrent classes (``assert cell in ["LSTM", "GRU"]``): what the
+            # three agree on is known
+            return Ref(CHOSEN_RNN_CLASS)
         if name == "getattr" and len(args) == 2 and isinstance(args[0], Ref) \
                 and args[0].qual == "torch.nn" and not isinstance(args[1], Const):
             return Ref(CHOSEN_NN_CLASS)  # getattr(nn, rnn_type): a class chosen at run time

@@ -26,7 +26,7 @@ from ..values import (
     Value,
     int_of,
 )
-from .builtins import CHOSEN_NN_CLASS, str_method
+from .builtins import CHOSEN_NN_CLASS, CHOSEN_RNN_CLASS, str_method
 from .config import CONFIG_NAME, config_call
 from .core import MAX_DEPTH, Core, with_node
 from .joins import join
@@ -282,6 +282,11 @@ class Calls(Core):
                 if kind is None:
                     return UNKNOWN
                 name = kind
+            elif qual == CHOSEN_RNN_CLASS:
+                kind = chosen_rnn_kind(args, kwargs)
+                if kind is None and len(args) > 3:
+                    return UNKNOWN
+                name = kind or L.ANY_RNN
             params = L.bind_arguments(name, args, kwargs)
             layer = L.Layer(name, params, e)
             if name == "Sequential":

@@ -8,6 +8,7 @@ from .. import layers as L
 from ..symbolic import Expr, cond, const
 from ..values import (
     UNKNOWN,
+    Choice,
     Const,
     Flag,
     Int,
@@ -69,6 +70,8 @@ def join(a: Value, b: Value, flag: Flag | None = None) -> Value:
         return Seq(tuple(join(x, y, flag) for x, y in zip(a.items, b.items, strict=True)), a.is_list)
     if isinstance(a, Const) and isinstance(b, Const) and a.value == b.value:
         return a
+    if (oa := choices(a)) is not None and (ob := choices(b)) is not None:
+        return one_of(oa + tuple(o for o in ob if o not in oa))
     if _number(a) and _number(b):
         return Int(None)  # a Python number either way (a dropout of 0.1 or 0): which one unknown
     if isinstance(a, L.Layer) and isinstance(b, L.Layer) and a.kind == b.kind:
@@ -82,6 +85,19 @@ def join(a: Value, b: Value, flag: Flag | None = None) -> Value:
     if type(a) is type(b) and a == b:
         return a
     return UNKNOWN
+
+
+def choices(v: Value) -> tuple[str, ...] | None:
+    """The strings ``v`` may be: a known string's own, a :class:`Choice`'s options."""
+    if isinstance(v, Const) and isinstance(v.value, str):
+        return (v.value,)
+    if isinstance(v, Choice):
+        return v.options
+    return None
+
+
+def one_of(options: tuple[str, ...]) -> Value:
+    return Const(options[0]) if len(options) == 1 else Choice(options)
 
 
 def _number(v: Value) -> bool:
@@ -160,6 +176,8 @@ def truth(v: Value) -> bool | Flag | None:
         return bool(v.items)
     if isinstance(v, Record):
         return True
+    if isinstance(v, Choice):
+        return True if all(v.options) else None
     return None
 
 

@@ -10,6 +10,7 @@ from .. import ops
 from ..symbolic import Expr, cond, const
 from ..values import (
     UNKNOWN,
+    Choice,
     Const,
     Flag,
     Int,
@@ -22,7 +23,7 @@ from ..values import (
     int_of,
 )
 from .core import Core
-from .joins import is_none, join
+from .joins import choices, is_none, join
 from .objects import Env, Obj
 
 
@@ -103,7 +104,7 @@ class Operators(Core):
                 known = other.value is None
             elif isinstance(other, Tensor) and other.node in self.caller_tensors:
                 known = None  # forward(x, hc) then `if hc is None:` the caller may pass None
-            elif isinstance(other, Tensor | L.Layer | Obj | Seq | Packed | Int):
+            elif isinstance(other, Tensor | L.Layer | Obj | Seq | Packed | Int | Choice):
                 known = False if not (isinstance(other, Int) and other.expr is None) else None
             if known is None:
                 return UNKNOWN
@@ -121,6 +122,23 @@ class Operators(Core):
                          "LessThanEqual": d <= 0, "GreaterThan": d > 0, "GreaterThanEqual": d >= 0}
                 if op in table:
                     return Const(table[op])
+        if op in ("Equal", "NotEqual") and (isinstance(left, Choice) or isinstance(right, Choice)):
+            # a string known to be one of several: equal when it can only be that one
+            lo, ro = choices(left), choices(right)
+            if lo is not None and ro is not None:
+                if not set(lo) & set(ro):
+                    return Const(op == "NotEqual")
+                if len(lo) == len(ro) == 1:
+                    return Const(op == "Equal")
+            return UNKNOWN
+        if isinstance(left, Choice) and op in ("In", "NotIn") and isinstance(right, Seq) \
+                and right.repeated is None and all(choices(i) is not None for i in right.items):
+            among = {o for i in right.items for o in (choices(i) or ())}
+            if set(left.options) <= among:
+                return Const(op == "In")
+            if not set(left.options) & among:
+                return Const(op == "NotIn")
+            return UNKNOWN
         if isinstance(left, Const) and isinstance(right, Const) and op in ("Equal", "NotEqual"):
             if isinstance(left.value, str) and isinstance(right.value, str):
                 return Const((left.value == right.value) == (op == "Equal"))

@@ -23,7 +23,7 @@ from ..values import (
 )
 from .builtins import tensor_rows
 from .core import Core
-from .joins import join_dicts, join_loop, truth, uniq
+from .joins import choices, join_dicts, join_loop, one_of, truth, uniq
 from .objects import TORCH_LAYER, Env, FuncRef, Obj, RangeVal, Ref
 
 #: loops of a known count up to this many passes are run pass by pass
@@ -55,6 +55,41 @@ def _straight(body: cst.BaseSuite) -> bool:
 
     body.visit(_Find())
     return not found
+
+
+def narrowing(test: cst.BaseExpression, env: Env) -> tuple[str, Value, Value] | None:
+    """``name in ["LSTM", "GRU"]`` (or ``not in``) on a name whose string is not decided: the
+    name's value where the test holds and where it fails (``one of 'LSTM', 'GRU'`` where it
+    holds; where it fails, the options left of a name already known to be one of several)."""
+    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
+            and isinstance(test.left, cst.Name)):
+        return None
+    c = test.comparisons[0]
+    if not isinstance(c.operator, cst.In | cst.NotIn) \
+            or not isinstance(c.comparator, cst.List | cst.Tuple | cst.Set):
+        return None
+    listed: list[str] = []
+    for el in c.comparator.elements:
+        if not isinstance(el, cst.Element) or not isinstance(el.value, cst.SimpleString):
+            return None
+        text = el.value.evaluated_value
+        if not isinstance(text, str):
+            return None
+        listed.append(text)
+    name = test.left.value
+    cur = env.vars.get(name)
+    if cur is None or (isinstance(cur, Const) and cur.value is not None) or not listed:
+        return None  # not a local, or already known
+    now = choices(cur)
+    inside = tuple(o for o in (now or tuple(dict.fromkeys(listed))) if o in listed)
+    outside = tuple(o for o in now if o not in listed) if now is not None else None
+    if not inside:
+        return None
+    held: Value = one_of(inside)
+    failed: Value = cur if outside is None else one_of(outside) if outside else cur
+    if isinstance(c.operator, cst.NotIn):
+        held, failed = failed, held
+    return name, held, failed
 
 
 class Statements(Core):
@@ -125,6 +160,9 @@ class Statements(Core):
             env.dead = True
         elif type(s) is cst.Assert:
             self.eval(s.test, env)
+            narrowed = narrowing(s.test, env)
+            if narrowed is not None:
+                env.vars[narrowed[0]] = narrowed[1]
         elif type(s) is cst.Break or type(s) is cst.Continue:
             env.dead = True
             env.broke = env.broke or isinstance(s, cst.Break)
@@ -245,6 +283,10 @@ class Statements(Core):
         flag = c if isinstance(c, Flag) else None
         t_env, t_attrs = env.fork(self.selves)
         f_env, f_attrs = env.fork(self.selves)
+        narrowed = narrowing(stmt.test, env)
+        if narrowed is not None:
+            t_env.vars[narrowed[0]] = narrowed[1]
+            f_env.vars[narrowed[0]] = narrowed[2]
         self._restore(t_attrs)
         self.exec_block(stmt.body, t_env)
         t_after = [dict(o.attrs) for o in self.selves]
