@@ -237,3 +237,45 @@ class Net(nn.Module):
     ins, out = solved_run(tmp_path, src, {"n_in": 4, "hidden": 8, "kind": "GRU", "B": 3,
                                           "T": 6}, given={0: (6, 3, 4)})
     assert out == "unknown"
+
+
+def test_a_checked_name_upper_cased_before_the_lookup(tmp_path):
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, cell, bidirectional):
+        super().__init__()
+        if cell not in ["gru", "lstm"]:
+            raise ValueError(cell)
+        self.rnn = getattr(nn, cell.upper())(n_in, hidden, bidirectional=bidirectional)
+        self.fc = nn.Linear(2 * hidden if bidirectional else hidden, 2)
+
+    def forward(self, x):
+        out = self.rnn(x)[0]
+        return self.fc(out)
+'''
+    for cell in ("gru", "lstm"):
+        ins, out = solved_run(tmp_path, src, {"n_in": 5, "hidden": 7, "cell": cell,
+                                              "bidirectional": True, "B": 3, "T": 6})
+        assert ins == ["(T, B, n_in)"] and out == "(T, B, 2)"
+
+
+def test_narrowing_keeps_what_each_branch_allows(tmp_path):
+    # after the elif chain only "GRU" is left for the else branch: a GRU is built there, and
+    # the state it returns is h_n alone
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, cell):
+        super().__init__()
+        assert cell in ("LSTM", "GRU")
+        if cell in ["LSTM"]:
+            self.proj = nn.Linear(hidden, hidden)
+        else:
+            self.rnn = getattr(nn, cell)(n_in, hidden)
+
+    def forward(self, x):
+        out, h = self.rnn(x)
+        return h
+'''
+    ins, out = solved_run(tmp_path, src, {"n_in": 5, "hidden": 7, "cell": "GRU", "B": 3,
+                                          "T": 6})
+    assert ins == ["(T, B, n_in)"] and out == "(1, B, hidden)"

@@ -17,6 +17,7 @@ from ..layers_rnn import config_conflicts
 from ..symbolic import const
 from ..values import (
     UNKNOWN,
+    Choice,
     Const,
     Int,
     Packed,
@@ -29,7 +30,7 @@ from ..values import (
 from .builtins import CHOSEN_NN_CLASS, CHOSEN_RNN_CLASS, str_method
 from .config import CONFIG_NAME, config_call
 from .core import MAX_DEPTH, Core, with_node
-from .joins import join
+from .joins import join, one_of
 from .objects import (
     SPLAT,
     TORCH_LAYER,
@@ -339,6 +340,13 @@ class Calls(Core):
             return recv
         if isinstance(recv, Const) and isinstance(recv.value, str):
             return str_method(recv.value, name, args)
+        if isinstance(recv, Choice):  # one of several strings: the method on each of them
+            outs = [str_method(o, name, args) for o in recv.options]
+            strs = tuple(dict.fromkeys(o.value for o in outs
+                                       if isinstance(o, Const) and isinstance(o.value, str)))
+            if len(strs) == len(outs):
+                return one_of(strs)
+            return UNKNOWN
         if isinstance(recv, L.Layer) and recv.kind in ("Sequential", "ModuleList", "ModuleDict"):
             # a container filled after it was built: follow add_module/append, or stop
             # knowing what it runs
