@@ -180,6 +180,19 @@ class LanguageModel(nn.Module):
         return (torch.zeros(self.layers, 32, self.hidden),  # <-- LST305
                 torch.zeros(self.layers, bsz, self.hidden))
 """,
+        """
+import torch
+import torch.nn as nn
+
+class Captioner(nn.Module):
+    def __init__(self, rnn_type, hidden, layers):
+        super().__init__()
+        self.rnn_type, self.hidden, self.layers = rnn_type, hidden, layers
+        self.core = getattr(nn, rnn_type.upper())(hidden, hidden, layers)
+
+    def init_hidden(self, bsz):
+        return torch.zeros(self.layers, 16, self.hidden)  # <-- LST305
+""",
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
@@ -241,9 +254,12 @@ class LanguageModel(nn.Module):
                          if _BATCH_PARAM.match(p.name.value)]
                 if batch:
                     methods.append((name, fn, batch))
-            # the class's code is generated (costly) only when it has such a method
-            if not methods or not any(k in ctx.analysis.fm.module.code_for_node(cls.node)
-                                      for k in ("LSTM", "GRU", "RNN")):
+            # the class's code is generated (costly) only when it has such a method; a layer
+            # whose class is chosen by name (getattr(nn, self.rnn_type.upper())) is named in
+            # any case
+            if not methods or not any(
+                    k in ctx.analysis.fm.module.code_for_node(cls.node).lower()
+                    for k in ("lstm", "gru", "rnn")):
                 continue
             for name, fn, batch in methods:
                 for call, arg in _factories(fn, batch[0]):
