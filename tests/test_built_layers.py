@@ -279,3 +279,78 @@ class Net(nn.Module):
     ins, out = solved_run(tmp_path, src, {"n_in": 5, "hidden": 7, "cell": "GRU", "B": 3,
                                           "T": 6})
     assert ins == ["(T, B, n_in)"] and out == "(1, B, hidden)"
+
+
+# ---- sizes a subclass hands to its base through **kwargs -----------------------------------
+
+KWARGS_BASE = '''
+class Base(nn.Module):
+    def __init__(self, n_in, hidden, n_out, layers=1, scale=None):
+        super().__init__()
+        self.n_in, self.hidden, self.n_out, self.layers = n_in, hidden, n_out, layers
+        self.scale = scale
+
+
+class Net(Base):
+    def __init__(self, bidirectional=False, **kwargs):
+        super().__init__(**kwargs)
+        self.rnn = nn.GRU(self.n_in, self.hidden, self.layers, batch_first=True,
+                          bidirectional=bidirectional)
+        self.fc = nn.Linear(self.hidden * (2 if bidirectional else 1), self.n_out)
+
+    def forward(self, x):
+        out, h = self.rnn(x)
+        return self.fc(out[:, -1]), h
+'''
+
+
+def test_base_parameters_reached_through_kwargs_are_the_class_parameters(tmp_path):
+    import textwrap
+
+    import pytest
+    from test_engine_facts import (
+        HEADER,
+        _agrees,
+        _evaluated,
+        _torch_tree,
+        _torch_value,
+    )
+
+    from lstm_lint.analyze import analyze_module
+    from lstm_lint.lint import load
+    from lstm_lint.project import Project
+    from lstm_lint.shapes import value_text
+
+    torch = pytest.importorskip("torch")
+    code = HEADER + textwrap.dedent(KWARGS_BASE)
+    path = tmp_path / "model.py"
+    path.write_text(code)
+    fm = load(str(path), prefilter=False)
+    c = next(c for c in fm.module_classes() if c.name == "Net")
+    ms = analyze_module(fm, c, Project([str(path)]))
+    assert [value_text(v) for v in ms.inputs] == ["(B, T, n_in)"]
+    assert value_text(ms.output) == \
+        "((B, n_out), (layers*(2 if bidirectional else 1), B, hidden))"
+    ns: dict = {}
+    exec(compile(code, str(path), "exec"), ns)
+    for bidirectional, layers in ((False, 1), (True, 3)):
+        sizes = {"n_in": 5, "hidden": 7, "n_out": 2, "layers": layers, "B": 4, "T": 6,
+                 "bidirectional": bidirectional}
+        model = ns["Net"](bidirectional=bidirectional, n_in=5, hidden=7, n_out=2,
+                          layers=layers).eval()
+        with torch.no_grad():
+            real = _torch_tree(torch, model(*[_torch_value(torch, _evaluated(v, sizes))
+                                               for v in ms.inputs]))
+        static = _evaluated(ms.output, sizes)
+        assert static == real and _agrees(static, real)
+
+
+def test_a_layer_configured_from_base_parameters_is_checked(tmp_path):
+    from test_branch_states import _codes
+
+    bad = KWARGS_BASE.replace("bidirectional=bidirectional)",
+                              "bidirectional=bidirectional, dropout=0.0)").replace(
+        "nn.GRU(self.n_in, self.hidden, self.layers, batch_first=True,",
+        "nn.LSTM(self.n_in, self.hidden, self.layers, batch_first=True, proj_size=self.hidden,")
+    assert _codes(tmp_path, bad) == [("LST502", 14)]
+    assert _codes(tmp_path, KWARGS_BASE) == []

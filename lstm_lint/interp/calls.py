@@ -32,6 +32,7 @@ from .config import CONFIG_NAME, config_call
 from .core import MAX_DEPTH, Core, with_node
 from .joins import join, one_of
 from .objects import (
+    OPEN_KWARGS,
     SPLAT,
     TORCH_LAYER,
     ArgParser,
@@ -64,6 +65,8 @@ class Calls(Core):
             elif a.star == "**":
                 if isinstance(v, Record):
                     kwargs.update(v.fields)  # **cfg with known keys: forwarded one by one
+                elif v is OPEN_KWARGS:
+                    kwargs[SPLAT] = v  # the analysed class's own **kwargs, handed on whole
                 else:
                     kwargs[SPLAT] = UNKNOWN  # unknown keywords: defaults cannot be trusted
             elif a.keyword is not None:
@@ -156,6 +159,7 @@ class Calls(Core):
             env.vars[params[0].name.value] = bound
             params = params[1:]
         splat = SPLAT in kwargs  # **something unknown: any parameter may have been set
+        open_ = kwargs.get(SPLAT) is OPEN_KWARGS
         bound_names: set[str] = set()
         for i, p in enumerate(params):
             name = p.name.value
@@ -165,6 +169,8 @@ class Calls(Core):
                 env.vars[name] = given
                 if isinstance(given, Int):  # init_hidden(self, batch_size): the code's name
                     self.name_size(name, given, p.name)
+            elif open_:
+                env.vars[name] = self.open_param(fm, name, p.default)
             elif p.default is not None and not splat:
                 env.vars[name] = self.eval(p.default, Env({}))
             else:
@@ -174,6 +180,8 @@ class Calls(Core):
             bound_names.add(name)
             if name in kwargs:
                 env.vars[name] = kwargs[name]
+            elif open_:
+                env.vars[name] = self.open_param(fm, name, p.default)
             elif p.default is not None and not splat:
                 env.vars[name] = self.eval(p.default, Env({}))
             else:
@@ -182,8 +190,8 @@ class Calls(Core):
             env.vars[fn.params.star_arg.name.value] = Seq(tuple(args[len(params):]))
         if fn.params.star_kwarg is not None:
             rest = {k: v for k, v in kwargs.items() if k not in bound_names}
-            env.vars[fn.params.star_kwarg.name.value] = UNKNOWN if splat else Record(
-                tuple(rest.items()))
+            env.vars[fn.params.star_kwarg.name.value] = OPEN_KWARGS if open_ else \
+                UNKNOWN if splat else Record(tuple(rest.items()))
         saved_fm, saved_selves = self.fm, self.selves
         self.fm = fm
         if isinstance(bound, Obj):

@@ -22,7 +22,7 @@ from ..values import (
     Value,
 )
 from .core import Core
-from .objects import SPLAT, ArgParser, Env, Obj, Ref
+from .objects import OPEN_KWARGS, SPLAT, ArgParser, Env, Obj, Ref
 
 #: names of plain classes that carry a model's configuration
 CONFIG_NAME = re.compile(r"Config|Conf$|Args|Opt|Param|Settings|Hyper", re.IGNORECASE)
@@ -65,8 +65,19 @@ class Configuration(Core):
             name = p.name.value
             kwargs[name] = self._symbolic_param(name, p.default)
         if fn.params.star_kwarg is not None:
-            kwargs[SPLAT] = UNKNOWN  # whatever a caller forwards through **kwargs
+            kwargs[SPLAT] = OPEN_KWARGS  # whatever a caller forwards through **kwargs
         return [], kwargs
+
+    def open_param(self, fn_fm: FileModel, name: str, default: cst.BaseExpression | None
+                   ) -> Value:
+        """A parameter the class's open ``**kwargs`` reaches (see :data:`OPEN_KWARGS`),
+        its default read in the file that defines it."""
+        saved = self.fm
+        self.fm = fn_fm
+        try:
+            return self._symbolic_param(name, default)
+        finally:
+            self.fm = saved
 
     def _symbolic_param(self, name: str, default: cst.BaseExpression | None) -> Value:
         """Sizes stay symbols and bool flags stay flags (so every configuration is checked at

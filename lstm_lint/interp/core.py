@@ -432,6 +432,10 @@ class Core:
     def dict_literal(self, e: cst.Dict, env: Env) -> Value:
         raise NotImplementedError
 
+    def open_param(self, fn_fm: FileModel, name: str, default: cst.BaseExpression | None
+                   ) -> Value:
+        raise NotImplementedError
+
     # operators
     def binop(self, op: str, a: Value, b: Value, e: cst.CSTNode) -> Value:
         raise NotImplementedError

@@ -21,6 +21,22 @@ from ..values import (
 SPLAT = "**"
 
 
+class _OpenKwargs(Value):
+    """The analysed class's own ``**kwargs`` in the symbolic run: whatever its caller gives.
+    Handed on whole (``super().__init__(**kwargs)``), each parameter it reaches and no
+    argument sets is a constructor parameter of the class like its own: a symbol, a flag, or
+    its default as written (see ``Config.symbolic_params``)."""
+
+    def __repr__(self) -> str:
+        return "OPEN_KWARGS"
+
+    def describe(self) -> str:
+        return "unknown"
+
+
+OPEN_KWARGS: Value = _OpenKwargs()
+
+
 @dataclass(frozen=True)
 class Ref(Value):
     """A dotted name outside the file: ``torch``, ``torch.nn.LSTM``, ``F.relu``."""
