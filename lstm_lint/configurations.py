@@ -146,6 +146,7 @@ def _unknowns_as_symbols(cls: ClassInfo, fm: FileModel, project: Any,
     if len(args or []) > len(names):
         return args, kwargs  # more than the parameters: a *args the engine cannot place
     _a, symbolic = interp.symbolic_params(init[0], init[1])
+    symbolic.update(opened_defaults(fm, cls, project) or {})  # as the symbolic run opens them
     out = dict(zip(names, args or [], strict=False))
     out.update(kwargs or {})
     for name, v in list(out.items()):

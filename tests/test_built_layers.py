@@ -354,3 +354,24 @@ def test_a_layer_configured_from_base_parameters_is_checked(tmp_path):
         "nn.LSTM(self.n_in, self.hidden, self.layers, batch_first=True, proj_size=self.hidden,")
     assert _codes(tmp_path, bad) == [("LST502", 14)]
     assert _codes(tmp_path, KWARGS_BASE) == []
+
+
+def test_the_defaults_configuration_of_a_constructor_that_refuses_its_none_defaults(tmp_path):
+    # built with its literal defaults (num_layers=1), the None defaults still open: the layer
+    # is built and its dropout with one layer is reported under that configuration
+    import warnings
+
+    import pytest
+    from test_branch_states import _codes
+
+    torch = pytest.importorskip("torch")
+    src = WRAPPER.replace("num_layers=num_layers, bidirectional", "num_layers=num_layers, "
+                          "dropout=0.3, bidirectional")
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        ns: dict = {"torch": torch, "nn": torch.nn}
+        exec(src, ns)
+        ns["Net"](hidden_size=4, input_size=6)
+    assert any("num_layers greater than 1" in str(w.message) for w in seen)
+    assert _codes(tmp_path, src) == [("LST501", 15)]
+    assert _codes(tmp_path, WRAPPER) == []
