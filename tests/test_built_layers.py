@@ -6,6 +6,11 @@ against real torch on a small model written the way framework wrappers write the
   gives, and every branch that tests it runs; what the branches agree on is known.
 - An input reshaped only when it has four axes (``if x.ndim == 4: x = x.reshape(...)``)
   reaches the layer unchanged on the other path: the layer is its consumer there.
+- A layer class looked up by a name the code checks against literals
+  (``assert cell in ["LSTM", "GRU"]``; ``getattr(nn, cell)``) is one of those: what they all
+  agree on is known, nothing else is guessed.
+- Sizes a subclass hands to its base through its own ``**kwargs`` are constructor parameters
+  of the class like its own.
 """
 
 from __future__ import annotations
