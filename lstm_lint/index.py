@@ -36,7 +36,7 @@ ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 OUTSIDE = frozenset({"torch", "numpy", "typing", "collections", "os", "sys", "math",
                      "functools", "itertools", "dataclasses", "abc", "enum", "re", "json"})
 #: the source of a function worth following when it is called from another file (a factory)
-_BUILDS = re.compile(r"torch|\bnn\b|getattr\(|lstm|gru|rnn|module", re.IGNORECASE)
+_BUILDS = re.compile(r"torch|\bnn\b|\bF\.\w|getattr\(|lstm|gru|rnn|module", re.IGNORECASE)
 MAX_CHAIN = 8
 _BUILTINS = frozenset(dir(__import__("builtins")))
 _STDLIB = frozenset(getattr(__import__("sys"), "stdlib_module_names", ())) - {"torch"}

@@ -142,6 +142,11 @@ def _slice_len(size: Expr | None, s: SliceVal) -> Expr | None:
     if step is None or step.as_int() != 1:
         if step is not None and step.as_int() == -1 and start == const(0) and stop_none:
             return size  # x[::-1] keeps the length
+        n, k = size.as_int() if size is not None else None, step.as_int() if step else None
+        a, b = start.as_int() if start is not None else None, \
+            stop.as_int() if stop is not None else None
+        if n is not None and k is not None and k != 0 and a is not None and b is not None:
+            return const(len(range(*slice(a, b, k).indices(n))))  # every bound a number
         return None
     if start is None or stop is None:
         return None

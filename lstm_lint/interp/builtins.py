@@ -27,7 +27,7 @@ from ..values import (
 from .config import namespace_record
 from .core import Core
 from .joins import join, truth, truth_value
-from .objects import Builtin, Env, RangeVal, Ref
+from .objects import Builtin, Env, Obj, RangeVal, Ref
 
 #: ``getattr(nn, name)`` with a name not known: which class it is, its call tells (if anything)
 CHOSEN_NN_CLASS = "torch.nn.<chosen>"
@@ -40,6 +40,8 @@ class Builtins(Core):
 
     def call_builtin(self, name: str, args: list[Value], kwargs: dict[str, Value], e: cst.Call,
                      env: Env) -> Value:
+        if name in ("zip", "enumerate", "list", "tuple", "reversed"):
+            args = [sequential_items(a) for a in args]  # an nn.Sequential yields its modules
         if name == "range":
             ints = [int_of(a) for a in args]
             if len(ints) == 1:
@@ -201,6 +203,14 @@ def _zip_repeated(seqs: list[Seq]) -> Value:
             n = None
             break
     return Seq((), False, Seq(tuple(elems)), n)
+
+
+def sequential_items(v: Value) -> Value:
+    """An ``nn.Sequential`` whose modules are all known, as the sequence it iterates over."""
+    if isinstance(v, L.Layer) and v.kind == "Sequential" and v.children \
+            and all(isinstance(c, L.Layer | Obj) for c in v.children):
+        return Seq(tuple(v.children))
+    return v
 
 
 def tensor_rows(it: Core, x: Value, node: cst.CSTNode) -> Seq | None:

@@ -443,6 +443,15 @@ class Expressions(Core):
         if rows is not None:
             it = rows
         if isinstance(it, RangeVal):
+            n = it.length.as_int() if it.length is not None else None
+            if n is not None and 0 <= n <= COMP_UNROLL and it.start is not None:
+                # a short range of known count: each element with its own index (the first
+                # layer of a stack built `in_size if i == 0 else hidden`)
+                items = []
+                for i in range(n):
+                    self.assign(comp.target, Int(it.start + i), inner)
+                    items.append(self.eval(e.elt, inner))
+                return Seq(tuple(items), True)
             self.assign(comp.target, Int(None), inner)
             elt = self.eval(e.elt, inner)
             return Seq((), True, elt, it.length)
@@ -457,6 +466,9 @@ class Expressions(Core):
             return Seq((), True, self.eval(e.elt, inner), it.length)
         return Seq((), True, UNKNOWN, None)
 
+
+#: a comprehension over a range of at most this many known indices is built element by element
+COMP_UNROLL = 8
 
 _CONV_PAIRS = frozenset({"kernel_size", "stride", "padding", "dilation"})
 

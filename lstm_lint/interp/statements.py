@@ -21,7 +21,7 @@ from ..values import (
     Tensor,
     Value,
 )
-from .builtins import tensor_rows
+from .builtins import sequential_items, tensor_rows
 from .core import Core
 from .joins import choices, join_dicts, join_loop, one_of, truth, uniq
 from .objects import TORCH_LAYER, Env, FuncRef, Obj, RangeVal, Ref
@@ -336,9 +336,7 @@ class Statements(Core):
 
     def exec_for(self, stmt: cst.For, env: Env) -> None:
         it = self.eval(stmt.iter, env)
-        if isinstance(it, L.Layer) and it.kind == "Sequential" and it.children \
-                and all(isinstance(c, L.Layer | Obj) for c in it.children):
-            it = Seq(tuple(it.children))  # an nn.Sequential iterates over its modules
+        it = sequential_items(it)  # an nn.Sequential iterates over its modules
         count: Expr | None = None
         element: Value = UNKNOWN
         if isinstance(it, RangeVal):

@@ -1,0 +1,161 @@
+"""Recurrent layers whose calls the engine follows through the code around them: modules
+iterated out of an ``nn.Sequential`` beside other lists, layers passed to helper methods,
+comprehensions over short ranges, strided slices.  Each fact is checked against real torch on
+a small model written in the style of the real-code benchmark's repositories (see
+``test_engine_facts.run_both``)."""
+
+from __future__ import annotations
+
+from test_engine_facts import run_both
+
+
+def test_zip_of_a_sequential_and_a_list_unrolls_each_module_with_its_rate(tmp_path):
+    """``for cell, rate in zip(self.cells, self.rates)``: an ``nn.Sequential`` built from a
+    list of RNNs iterates over its modules, each paired with its rate; the module passed to a
+    helper method is called there; ``x[j::rate]`` for each ``j`` of ``range(rate)`` and the
+    zero padding to a multiple of the rate are followed to the exact sizes."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, n_layers, rates):
+        super().__init__()
+        self.rates = rates
+        kind = nn.GRU
+        cells = []
+        for i in range(n_layers):
+            cells.append(kind(n_in if i == 0 else hidden, hidden))
+        self.cells = nn.Sequential(*cells)
+
+    def forward(self, x):
+        x = x.transpose(0, 1)
+        tails = []
+        for cell, rate in zip(self.cells, self.rates):
+            x = self.run_cell(cell, x, rate)
+            tails.append(x[-rate:])
+        return x.transpose(0, 1), tails
+
+    def run_cell(self, cell, x, rate):
+        steps = x.size(0)
+        if steps % rate != 0:
+            pad = torch.zeros(rate - steps % rate, x.size(1), x.size(2))
+            x = torch.cat((x, pad))
+        parts = torch.cat([x[j::rate, :, :] for j in range(rate)], 1)
+        h0 = torch.zeros(1, parts.size(1), cell.hidden_size)
+        out, _ = cell(parts, h0)
+        width = out.size(1) // rate
+        blocks = [out[:, i * width:(i + 1) * width, :] for i in range(rate)]
+        woven = torch.stack(blocks).transpose(1, 0)
+        woven = woven.reshape(out.size(0) * rate, width, out.size(2))
+        return woven[:steps]
+'''
+    static, real = run_both(tmp_path, src, {"n_in": 2, "hidden": 6, "n_layers": 3,
+                                            "rates": [1, 2, 3]}, ["float32[3,7,2]"])
+    assert static == real == [(3, 7, 6), [(1, 3, 6), (2, 3, 6), (3, 3, 6)]]
+
+
+def test_a_comprehension_over_a_short_range_builds_each_layer_with_its_index(tmp_path):
+    """``nn.ModuleList([nn.LSTM(n_in if l == 0 else hidden, ...) for l in range(n)])`` with
+    ``n`` known: each layer is built with its own index, so the stack's first layer reads
+    ``n_in`` and the others ``hidden``, and the last one's width is the output's."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, last, n_layers):
+        super().__init__()
+        self.rnns = nn.ModuleList([
+            nn.LSTM(n_in if l == 0 else hidden, hidden if l != n_layers - 1 else last)
+            for l in range(n_layers)])
+
+    def forward(self, x):
+        states = []
+        for l, rnn in enumerate(self.rnns):
+            x, st = rnn(x)
+            states.append(st)
+        return x, states[-1]
+'''
+    static, real = run_both(tmp_path, src, {"n_in": 4, "hidden": 9, "last": 5, "n_layers": 3},
+                            ["float32[7,3,4]"])
+    assert static == real == [(7, 3, 5), [(1, 3, 5), (1, 3, 5)]]
+
+
+def test_a_strided_slice_of_a_known_axis(tmp_path):
+    """``x[1::3]``, ``x[::2]`` and ``x[2:6:3]`` on an axis of known length: Python's slice
+    arithmetic, as torch applies it."""
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden, batch_first=True)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return out[:, 1::3], out[:, ::2], out[:, 2:6:3]
+''', {"n_in": 4, "hidden": 6}, ["float32[3,8,4]"])
+    assert static == real == [(3, 3, 6), (3, 4, 6), (3, 2, 6)]
+
+
+HELPER = '''
+import torch.nn.functional as F
+
+
+def dropped_embedding(embed, words, dropout=0.1):
+    if dropout:
+        keep = embed.weight.new_empty((embed.weight.size(0), 1)).bernoulli_(1 - dropout)
+        weight = keep.expand_as(embed.weight) * embed.weight / (1 - dropout)
+    else:
+        weight = embed.weight
+    return F.embedding(words, weight, embed.padding_idx)
+'''
+
+USER = '''
+import torch
+import torch.nn as nn
+
+from regularize import dropped_embedding
+
+
+class Net(nn.Module):
+    def __init__(self, vocab, dim, hidden):
+        super().__init__()
+        self.enc = nn.Embedding(vocab, dim)
+        self.drop_emb = 0.1
+        self.rnn = nn.LSTM(dim, hidden)
+
+    def forward(self, words):
+        emb = dropped_embedding(self.enc, words, self.drop_emb if self.training else 0)
+        return self.rnn(emb)[0]
+'''
+
+
+def test_a_helper_function_of_another_file_that_only_calls_functional_ops(tmp_path):
+    """``from regularize import dropped_embedding``: a function of another project file whose
+    only torch is ``F.embedding`` (no ``torch`` or ``nn`` in its text) is followed where it is
+    called, and the embedding it returns is ``words.shape + (dim,)``."""
+    import sys
+
+    import pytest
+
+    from lstm_lint.analyze import analyze_module
+    from lstm_lint.lint import load
+    from lstm_lint.project import Project
+    from lstm_lint.shapes import from_json, parse_spec
+
+    torch = pytest.importorskip("torch")
+    (tmp_path / "setup.py").write_text("")
+    (tmp_path / "regularize.py").write_text(HELPER)
+    model_path = tmp_path / "model.py"
+    model_path.write_text(USER)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        ns: dict = {}
+        exec(compile(USER, str(model_path), "exec"), ns)
+        model = ns["Net"](11, 4, 6).eval()
+        with torch.no_grad():
+            real = tuple(model(torch.randint(0, 11, (7, 3))).shape)
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("regularize", None)
+    fm = load(str(model_path), prefilter=False)
+    ms = analyze_module(fm, fm.classes["Net"], Project([str(model_path)]), [],
+                        {k: from_json(v) for k, v in {"vocab": 11, "dim": 4, "hidden": 6}.items()},
+                        [parse_spec("int64[7,3]")])
+    static = tuple(d.as_int() for d in ms.output.shape.dims)
+    assert static == real == (7, 3, 6)
