@@ -159,3 +159,52 @@ def test_a_helper_function_of_another_file_that_only_calls_functional_ops(tmp_pa
                         [parse_spec("int64[7,3]")])
     static = tuple(d.as_int() for d in ms.output.shape.dims)
     assert static == real == (7, 3, 6)
+
+
+def test_a_static_helper_called_through_self_gets_the_layer_as_an_argument(tmp_path):
+    """``self._process(feats, states, self.rnn)`` of a ``@staticmethod``: its first parameter
+    is ``feats``, not ``self``; the RNN handed over is called there, its ``input_size`` read,
+    and the features reshaped to ``(n_seq, -1, input_size)`` from the state's batch."""
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.actor = nn.LSTM(n_in, hidden)
+        self.head = nn.Linear(hidden, 2)
+
+    @staticmethod
+    def _process(feats, states, rnn):
+        n_seq = states[0].shape[1]
+        seq = feats.reshape((n_seq, -1, rnn.input_size)).swapaxes(0, 1)
+        out, states = rnn(seq, states)
+        out = torch.flatten(out.transpose(0, 1), start_dim=0, end_dim=1)
+        return out, states
+
+    def forward(self, x, states):
+        out, st = self._process(x, states, self.actor)
+        return self.head(out), st
+''', {"n_in": 4, "hidden": 6}, ["float32[15,4]", "(float32[1,3,6],float32[1,3,6])"])
+    assert static == real == [(15, 2), [(1, 3, 6), (1, 3, 6)]]
+
+
+def test_a_view_shape_built_as_a_list_and_set_by_index(tmp_path):
+    """``shape = [1] * len(mu.shape); shape[1] = -1; p.view(shape)``: the list of ones has as
+    many items as ``mu`` has axes, the slot set by a known index holds the new value, and the
+    view of an ``(n_out, 1)`` parameter broadcast against ``mu`` is ``mu``'s shape."""
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, n_out):
+        super().__init__()
+        self.rnn = nn.LSTM(n_in, hidden, batch_first=True)
+        self.mu = nn.Linear(hidden, n_out)
+        self.sigma_param = nn.Parameter(torch.zeros(n_out, 1))
+
+    def forward(self, obs):
+        obs, (hidden, cell) = self.rnn(obs)
+        mu = self.mu(obs[:, -1])
+        shape = [1] * len(mu.shape)
+        shape[1] = -1
+        sigma = (self.sigma_param.view(shape) + torch.zeros_like(mu)).exp()
+        return mu, sigma, hidden.transpose(0, 1)
+''', {"n_in": 4, "hidden": 6, "n_out": 5}, ["float32[3,7,4]"])
+    assert static == real == [(3, 5), (3, 5), (3, 1, 6)]

@@ -155,6 +155,8 @@ class Calls(Core):
             return UNKNOWN
         env = Env({})
         params = list(fn.params.params)
+        if bound is not None and _is_static(fn):
+            bound = None  # self._helper(x, rnn) of a @staticmethod: x is its first parameter
         if bound is not None and params:
             env.vars[params[0].name.value] = bound
             params = params[1:]
@@ -456,3 +458,8 @@ def _product(v: Value) -> Value:
             total = total * n
         return Int(total)
     return UNKNOWN
+
+
+def _is_static(fn: cst.FunctionDef) -> bool:
+    return any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod"
+               for d in fn.decorators)

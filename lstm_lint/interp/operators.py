@@ -75,6 +75,9 @@ class Operators(Core):
             a, b = b, a  # 2 * [x] is [x] * 2
         if isinstance(a, Seq) and op == "Multiply" and isinstance(b, Int) and b.expr is not None \
                 and a.repeated is None and len(a.items) == 1:
+            n = b.expr.as_int()
+            if n is not None and 0 <= n <= 16:
+                return Seq(a.items * n, a.is_list)  # [1] * 3: each item known, by position
             return Seq((), a.is_list, a.items[0], b.expr)
         if op == "MatrixMultiply" and isinstance(a, Tensor) and isinstance(b, Tensor):
             return self.record("matmul", e, [a, b], ops.matmul(a, b), label="@")

@@ -255,8 +255,19 @@ class Statements(Core):
                 else:
                     self.rebind(target.value, UNKNOWN, env)
                 return
-            # x[...] = y keeps x's shape; a list slot assignment forgets the list
+            # x[...] = y keeps x's shape; a list slot assignment forgets the list, unless the
+            # slot is a known index of a list whose items are known (shape[1] = -1)
             if isinstance(base, Seq) and isinstance(target.value, cst.Name):
+                slot = self.eval(key.value, env) if isinstance(key, cst.Index) else None
+                i = slot.expr.as_int() if isinstance(slot, Int) and slot.expr is not None \
+                    else slot.value if isinstance(slot, Const) and type(slot.value) is int \
+                    else None
+                n = len(base.items)
+                if base.is_list and base.repeated is None and i is not None and -n <= i < n:
+                    items = list(base.items)
+                    items[i] = v
+                    env.vars[target.value.value] = Seq(tuple(items), True)
+                    return
                 env.vars[target.value.value] = UNKNOWN
         elif type(target) is cst.StarredElement:
             self.assign(target.value, UNKNOWN, env)
