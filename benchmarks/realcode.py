@@ -198,6 +198,21 @@ def _cmp(t: Any, v: Value, where: str, notes: list[str]) -> str:
         if not ok:
             notes.append(f"{where}: torch {t['py']!r}, static {v.describe()}")
         return "exact" if ok else "wrong"
+    if "dict" in t:
+        # a dict of outputs ({"hidden": h, "cell": c}): the same keys, each value compared
+        if Record is None or not isinstance(v, Record):
+            notes.append(f"{where}: torch gives a dict, static {v.describe()}")
+            return "unknown"
+        keys = [k for k, _ in v.fields]
+        if sorted(keys) != sorted(t["dict"]):
+            notes.append(f"{where}: torch keys {sorted(t['dict'])}, static {sorted(keys)}")
+            return "unknown"
+        verdict = "exact"
+        for k, item in t["dict"].items():
+            sv = v.get(k)
+            assert sv is not None
+            verdict = _worst(verdict, _cmp(item, sv, f"{where}[{k!r}]", notes))
+        return verdict
     notes.append(f"{where}: {next(iter(t))} not modelled")
     return "unknown"
 
@@ -210,6 +225,8 @@ def fully_known(v: Value) -> bool:
         return fully_known(v.data)
     if isinstance(v, Seq):
         return v.repeated is None and bool(v.items) and all(fully_known(i) for i in v.items)
+    if Record is not None and isinstance(v, Record):
+        return bool(v.fields) and all(fully_known(x) for _, x in v.fields)
     return isinstance(v, Const) and v.value is None
 
 
