@@ -208,3 +208,27 @@ class Net(nn.Module):
         return mu, sigma, hidden.transpose(0, 1)
 ''', {"n_in": 4, "hidden": 6, "n_out": 5}, ["float32[3,7,4]"])
     assert static == real == [(3, 5), (3, 5), (3, 1, 6)]
+
+
+def test_enumerate_over_a_tensor_of_unknown_shape_gives_tensor_rows(tmp_path):
+    """``for i, g in enumerate(x)`` where ``x``'s shape is not known (it comes out of an op
+    the engine does not model): each ``g`` is still a tensor, so ``g.view(1, 1, -1)`` into an
+    LSTM with a ``(1, 1, hidden)`` state gives ``(1, 1, hidden)``; how many rows there are
+    stays unknown."""
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, feats, hidden):
+        super().__init__()
+        self.hidden = hidden
+        self.lstm = nn.LSTM(feats, hidden)
+
+    def forward(self, x):
+        x = torch.nan_to_num(x).unflatten(0, (-1, 1))
+        h = (torch.zeros(1, 1, self.hidden), torch.zeros(1, 1, self.hidden))
+        outs = []
+        for i, g in enumerate(x):
+            out, h = self.lstm(g.view(1, 1, -1), h)
+            outs.append(out)
+        return torch.stack(outs)
+''', {"feats": 5, "hidden": 7}, ["float32[4,5]"])
+    assert real == (4, 1, 1, 7) and static == (None, 1, 1, 7)

@@ -109,6 +109,11 @@ class Builtins(Core):
             rows = tensor_rows(self, a, e)
             if rows is not None:
                 return Seq((), False, Seq((Int(None), rows.repeated or UNKNOWN)), rows.length)
+            if isinstance(a, Tensor):
+                # a tensor whose shape is not known: its rows are tensors all the same (as a
+                # for loop over it gives), how many not known
+                row = self.index_value(a, [Int(None)], e) if a.shape else Tensor(None)
+                return Seq((), False, Seq((Int(None), row)), None)
             return UNKNOWN
         if name == "isinstance" and len(args) == 2:
             return isinstance_of(args[0], args[1])
