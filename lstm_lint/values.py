@@ -181,6 +181,11 @@ class Seq(Value):
     repeated: Value | None = None  # list of ``length`` copies of one abstract element
     length: Expr | None = None
     node: int | None = field(default=None, compare=False)
+    # a list built as known first items and then grown in a loop (``[first]`` then
+    # ``append(rest)``): those items in order (``head``), then ``length - len(head)`` items each
+    # one of ``tail``; ``repeated`` still stands for any item, for code that reads no order
+    head: tuple[Value, ...] = ()
+    tail: Value | None = None
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ a small model written in the style of the real-code benchmark's repositories (se
 
 from __future__ import annotations
 
-from test_engine_facts import run_both
+from test_engine_facts import run_both, solved_run
 
 
 def test_zip_of_a_sequential_and_a_list_unrolls_each_module_with_its_rate(tmp_path):
@@ -232,3 +232,68 @@ class Net(nn.Module):
         return torch.stack(outs)
 ''', {"feats": 5, "hidden": 7}, ["float32[4,5]"])
     assert real == (4, 1, 1, 7) and static == (None, 1, 1, 7)
+
+
+STACK = '''
+class Block(nn.Module):
+    def __init__(self, n_in, hidden, p=0.0):
+        super().__init__()
+        self.drop = nn.Dropout(p)
+        self.rnn = nn.LSTM(n_in, hidden, batch_first=True)
+
+    def forward(self, x):
+        return self.rnn(self.drop(x))
+
+
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, depth):
+        super().__init__()
+        blocks = [Block(n_in, hidden)]
+        for _ in range(depth - 1):
+            blocks.append(Block(hidden, hidden, 0.1))
+        self.blocks = nn.ModuleList(blocks)
+        self.rnns = nn.ModuleList([nn.GRU(hidden, hidden)])
+        for _ in range(depth - 1):
+            self.rnns.append(nn.GRU(hidden, hidden))
+
+    def forward(self, x):
+        out = x
+        finals = []
+        for blk in self.blocks:
+            out, (h, c) = blk(out)
+            finals.append(h)
+        for i, rnn in enumerate(self.rnns):
+            out, h = rnn(out)
+        return out, finals[0], finals[-1]
+'''
+
+
+def test_a_stack_built_as_a_first_module_then_the_rest_appended_in_a_loop(tmp_path):
+    """``blocks = [Block(n_in, hidden)]`` then ``blocks.append(Block(hidden, hidden))`` in a
+    loop of ``depth - 1`` passes: iterated, the first module runs first (it reads ``n_in``,
+    which solves the input) and every later one reads ``hidden``, so the output is
+    ``(B, T, hidden)`` whatever ``depth``; each appended state is ``(1, B, hidden)``."""
+    for depth in (1, 2, 3):
+        ins, out = solved_run(tmp_path, STACK, {"n_in": 4, "hidden": 6, "depth": depth,
+                                                "B": 3, "T": 5})
+        assert ins == ["(B, T, n_in)"]
+        assert out == "((B, T, hidden), (1, B, hidden), (1, B, hidden))"
+
+
+def test_a_list_changed_by_pop_is_forgotten(tmp_path):
+    """``outs.pop()`` changes the list: what it holds afterwards, and what pop returns, are
+    not followed (never the list as it was before)."""
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.a = nn.GRU(n_in, hidden, batch_first=True)
+        self.b = nn.Linear(hidden, 2)
+
+    def forward(self, x):
+        out, _ = self.a(x)
+        outs = [out, self.b(out)]
+        last = outs.pop()
+        return outs[-1], last
+''', {"n_in": 4, "hidden": 6}, ["float32[3,7,4]"])
+    assert real == [(3, 7, 6), (3, 7, 2)] and static in (None, [None, None])

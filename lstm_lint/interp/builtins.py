@@ -105,6 +105,10 @@ class Builtins(Core):
             if isinstance(a, Seq):
                 if a.repeated is None:
                     return Seq(tuple(Seq((Int(const(i)), it)) for i, it in enumerate(a.items)))
+                if a.tail is not None:  # known first items, then a grown tail
+                    return Seq((), False, Seq((Int(None), a.repeated)), a.length,
+                               head=tuple(Seq((Int(const(i)), it)) for i, it in enumerate(a.head)),
+                               tail=Seq((Int(None), a.tail)))
                 return Seq((), False, Seq((Int(None), a.repeated)), a.length)
             rows = tensor_rows(self, a, e)
             if rows is not None:

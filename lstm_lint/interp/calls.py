@@ -284,7 +284,7 @@ class Calls(Core):
             if name in ("ModuleList", "ModuleDict", "ParameterList"):
                 v = args[0] if args else kwargs.get("modules", Seq((), True))
                 if isinstance(v, Seq):
-                    return Seq(v.items, True, v.repeated, v.length)
+                    return Seq(v.items, True, v.repeated, v.length, head=v.head, tail=v.tail)
                 return v if name == "ModuleDict" else UNKNOWN
             if name == "Parameter":
                 return args[0] if args else UNKNOWN
@@ -339,12 +339,20 @@ class Calls(Core):
             if name == "append" and args and isinstance(e.func, cst.Attribute):
                 if recv.repeated is None:
                     new = Seq((*recv.items, args[0]), True)
+                elif recv.tail is not None and recv.length is not None:
+                    new = Seq((), True, join(recv.repeated, args[0]), recv.length + 1,
+                              head=recv.head, tail=join(recv.tail, args[0]))
                 else:
                     new = Seq((), True, join(recv.repeated, args[0]),
                               recv.length + 1 if recv.length is not None else None)
                 self.rebind(e.func.value, new, env)
             elif name in ("extend", "insert") and isinstance(e.func, cst.Attribute):
                 self.rebind(e.func.value, UNKNOWN, env)
+            elif name in ("pop", "remove", "clear", "sort", "reverse") \
+                    and isinstance(e.func, cst.Attribute):
+                # the list changed in a way not followed (its order or length): forget it
+                self.rebind(e.func.value, UNKNOWN, env)
+                return UNKNOWN
             return Const(None)
         if isinstance(recv, Int | Const) and name == "item":
             return recv

@@ -278,7 +278,7 @@ class Expressions(Core):
             name = f"{base.param}.{attr}"
             return Int(sym(name), param=name)
         if isinstance(base, Seq):
-            if attr in ("append", "extend", "insert"):
+            if attr in ("append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse"):
                 return Method(base, attr)
             if attr in ("values", "indices") and base.repeated is None and len(base.items) == 2:
                 return base.items[0 if attr == "values" else 1]

@@ -150,10 +150,30 @@ def join_loop(before: dict[str, Value], start: dict[str, Value], after: dict[str
                 elif per is not None and per.as_int() == 0:
                     out[k] = a if a == b else Seq((), True, elem, lb)
                     continue
+                tail = _grown_by(b, a) if length is not None else None
+                if tail is not None:
+                    out[k] = Seq((), True, elem, length, head=b.items, tail=tail)
+                    continue
                 out[k] = Seq((), True, elem, length)
                 continue
         out[k] = join(b, a)
     return out
+
+
+def _grown_by(before: Seq, after: Seq) -> Value | None:
+    """The item one loop pass appends to a list whose items before the loop are known: the
+    list after the pass is those items and one more (the first pass), or keeps them as its
+    head and grows its tail (a later pass)."""
+    if before.repeated is not None:
+        return None
+    n = len(before.items)
+    if after.repeated is None:
+        if len(after.items) == n + 1 and after.items[:n] == before.items:
+            return after.items[n]
+        return None
+    if after.tail is not None and after.head == before.items:
+        return after.tail
+    return None
 
 
 def truth(v: Value) -> bool | Flag | None:

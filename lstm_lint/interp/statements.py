@@ -376,6 +376,20 @@ class Statements(Core):
                         return
                 count = const(n - PEEL)
         elif isinstance(it, Seq):
+            if it.tail is not None and it.length is not None and len(it.head) <= 16:
+                # known first items, then a tail grown in a loop: the first ones in turn,
+                # then the rest as a loop of as many passes as the tail has items
+                for item in it.head:
+                    self.assign(stmt.target, item, env)
+                    self.exec_block(stmt.body, env)
+                    if env.broke or (env.dead and env.returns):
+                        env.dead = env.broke = False  # as for a known sequence (below)
+                        return
+                    env.dead = False
+                tail = it.tail
+                self.exec_loop_body(stmt.body, env, it.length - len(it.head),
+                                    lambda e: self.assign(stmt.target, tail, e))
+                return
             if it.repeated is None:
                 if len(it.items) <= 16:
                     # unroll a short, known sequence (nn.ModuleList([a, b]), zip of pairs)
