@@ -148,11 +148,8 @@ def call(it: Core, qual: str, args: list[Value], kwargs: dict[str, Value],
             return it.record("factory", e, [x], x.with_(hole=None, head=None), label=name)
         return Tensor(None)
     if name == "arange":
-        ints = [int_of(a) for a in args]
-        n = ints[0] if len(ints) == 1 else (ints[1] - ints[0] if len(ints) >= 2
-                                              and ints[0] is not None and ints[1] is not None
-                                              and len(ints) == 2 else None)
-        return it.record("factory", e, [], Tensor(Shape((n,)), "int"), label="torch.arange")
+        return it.record("factory", e, [], Tensor(Shape((_arange_len(args, kwargs),)), "int"),
+                         label="torch.arange")
     if name in ("Tensor", "FloatTensor", "LongTensor", "DoubleTensor", "ByteTensor",
                 "BoolTensor", "IntTensor") and len(args) >= 2 and not kwargs \
             and all(isinstance(a, Int) or a is UNKNOWN for a in args):
@@ -347,3 +344,29 @@ def _solve_parts(it: Core, items: Sequence[Value], out: Tensor, dim: Expr | None
                 rl[a] = None
             roles = tuple(rl)
         it.bind_hole(part, Shape(tuple(mine)), roles, None)
+
+
+def _arange_len(args: list[Value], kwargs: dict[str, Value]) -> Expr | None:
+    """How many values ``torch.arange`` gives: ``end - start`` for a step of 1, ``start - end``
+    for -1 (``arange(T - 1, -1, -1)``, the time axis reversed), any known step when both bounds
+    are numbers; else unknown (a step given by keyword counts)."""
+    parts: list[Value | None] = [Int(const(0)), None, Int(const(1))]
+    if len(args) == 1:
+        parts[1] = args[0]
+    elif 2 <= len(args) <= 3:
+        parts[:len(args)] = args
+    elif args:
+        return None
+    for i, k in enumerate(("start", "end", "step")):
+        if k in kwargs:
+            parts[i] = kwargs[k]
+    start, end, step = (int_of(v) if v is not None else None for v in parts)
+    k = step.as_int() if step is not None else None
+    if start is None or end is None or not k:
+        return None
+    if k == 1:
+        return end - start
+    if k == -1:
+        return start - end
+    a, b = start.as_int(), end.as_int()
+    return const(len(range(a, b, k))) if a is not None and b is not None else None

@@ -297,3 +297,22 @@ class Net(nn.Module):
         return outs[-1], last
 ''', {"n_in": 4, "hidden": 6}, ["float32[3,7,4]"])
     assert real == [(3, 7, 6), (3, 7, 2)] and static in (None, [None, None])
+
+
+def test_arange_with_a_step(tmp_path):
+    """``torch.arange(T - 1, -1, -1)`` (the time axis reversed, then ``index_select``) has
+    ``T`` values; ``arange(0, T, step=2)`` with ``T`` known counts its step given by keyword
+    (it was taken for ``T``); ``arange(1, 8, 3)`` has 3."""
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.LSTM(n_in, hidden, batch_first=True)
+
+    def forward(self, x):
+        idx = torch.arange(x.size(1) - 1, -1, -1)
+        back, _ = self.rnn(x.index_select(1, idx))
+        every = torch.arange(0, x.size(1), step=2)
+        return back, every, torch.arange(1, 8, 3), torch.arange(x.size(0))
+''', {"n_in": 4, "hidden": 6}, ["float32[3,7,4]"])
+    assert static == real == [(3, 7, 6), (4,), (3,), (3,)]
