@@ -357,9 +357,9 @@ def _arange_len(args: list[Value], kwargs: dict[str, Value]) -> Expr | None:
         parts[:len(args)] = args
     elif args:
         return None
-    for i, k in enumerate(("start", "end", "step")):
-        if k in kwargs:
-            parts[i] = kwargs[k]
+    for i, key in enumerate(("start", "end", "step")):
+        if key in kwargs:
+            parts[i] = kwargs[key]
     start, end, step = (int_of(v) if v is not None else None for v in parts)
     k = step.as_int() if step is not None else None
     if start is None or end is None or not k:
