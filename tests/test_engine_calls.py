@@ -316,3 +316,31 @@ class Net(nn.Module):
         return back, every, torch.arange(1, 8, 3), torch.arange(x.size(0))
 ''', {"n_in": 4, "hidden": 6}, ["float32[3,7,4]"])
     assert static == real == [(3, 7, 6), (4,), (3,), (3,)]
+
+
+def test_a_loop_over_rows_of_an_unsolved_input_counts_its_first_axis(tmp_path):
+    """``for i, g in enumerate(x)`` and ``for g in x`` over a forward input nothing solves
+    (its rank is never told: ``g.view(1, 1, -1)`` takes any): one pass per row of ``x``, so a
+    list appended once per pass and stacked is ``x_dim0`` long, the size of the caller's data
+    (as ``len(x)`` is)."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, feats, hidden):
+        super().__init__()
+        self.hidden = hidden
+        self.lstm = nn.LSTM(feats, hidden)
+        self.fc = nn.Linear(hidden, feats)
+
+    def forward(self, x):
+        h = (torch.zeros(1, 1, self.hidden), torch.zeros(1, 1, self.hidden))
+        outs, lasts = [], []
+        for i, g in enumerate(x):
+            out, h = self.lstm(g.view(1, 1, -1), h)
+            outs.append(self.fc(out.view(-1)))
+        for g in x:
+            lasts.append(g.view(-1).sum())
+        return torch.stack(outs), torch.stack(lasts)
+'''
+    ins, out = solved_run(tmp_path, src, {"feats": 5, "hidden": 7, "x_dim0": 4},
+                          given={0: (4, 1, 5)})
+    assert ins == ["unknown"] and out == "((x_dim0, feats), (x_dim0,))"

@@ -411,6 +411,8 @@ class Statements(Core):
             else:
                 element = self.index_value(it, [Int(None)], stmt.iter) if it.shape \
                     else Tensor(None)
+                held = self.hole_axis(it, 0)  # an unsolved input: as many passes as x_dim0
+                count = held.expr if held is not None else None
         self.exec_loop_body(stmt.body, env, count,
                             lambda e: self.assign(stmt.target, element, e))
 
