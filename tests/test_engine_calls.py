@@ -344,3 +344,30 @@ class Net(nn.Module):
     ins, out = solved_run(tmp_path, src, {"feats": 5, "hidden": 7, "x_dim0": 4},
                           given={0: (4, 1, 5)})
     assert ins == ["unknown"] and out == "((x_dim0, feats), (x_dim0,))"
+
+
+def test_a_tuple_grown_by_one_item_a_pass_over_a_stack(tmp_path):
+    """``pooled = pooled + (h_n,)`` once per layer of a stack built as a first layer then the
+    rest appended: the tuple has ``depth`` items, and ``torch.stack(pooled, 3).squeeze(0)``
+    is ``(B, hidden, depth)``."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, depth):
+        super().__init__()
+        fw = [nn.LSTM(n_in, hidden, batch_first=True)]
+        for _ in range(depth - 1):
+            fw.append(nn.LSTM(hidden, hidden, batch_first=True))
+        self.fw = nn.ModuleList(fw)
+
+    def forward(self, x):
+        pooled = ()
+        out = x
+        for layer in self.fw:
+            out, st = layer(out)
+            pooled = pooled + (st[0],)
+        return out, torch.stack(pooled, 3).squeeze(0)
+'''
+    for depth in (1, 2, 4):
+        ins, out = solved_run(tmp_path, src, {"n_in": 4, "hidden": 6, "depth": depth,
+                                              "B": 3, "T": 5})
+        assert ins == ["(B, T, n_in)"] and out == "((B, T, hidden), (B, hidden, depth))"

@@ -136,11 +136,14 @@ def join_loop(before: dict[str, Value], start: dict[str, Value], after: dict[str
             out[k] = before[k]
             continue
         b, s, a = before[k], start.get(k, before[k]), after[k]
-        if isinstance(b, Seq) and isinstance(s, Seq) and isinstance(a, Seq) and b.is_list:
+        if isinstance(b, Seq) and isinstance(s, Seq) and isinstance(a, Seq):
             la, ls, lb = _seq_len(a), _seq_len(s), _seq_len(b)
             per = (la - ls) if la is not None and ls is not None else None
             elems = _seq_elems(b) + _seq_elems(a)
-            if elems:
+            # a list, or a tuple grown by one item a pass (pooled = pooled + (h,)); a tuple
+            # that keeps its length (a state (h, c)) is joined item by item below
+            grows = b.is_list or (per is not None and per.as_int() == 1 and count is not None)
+            if elems and grows:
                 elem = elems[0]
                 for x in elems[1:]:
                     elem = join(elem, x)
@@ -152,9 +155,9 @@ def join_loop(before: dict[str, Value], start: dict[str, Value], after: dict[str
                     continue
                 tail = _grown_by(b, a) if length is not None else None
                 if tail is not None:
-                    out[k] = Seq((), True, elem, length, head=b.items, tail=tail)
+                    out[k] = Seq((), b.is_list, elem, length, head=b.items, tail=tail)
                     continue
-                out[k] = Seq((), True, elem, length)
+                out[k] = Seq((), b.is_list, elem, length)
                 continue
         out[k] = join(b, a)
     return out

@@ -70,6 +70,10 @@ class Operators(Core):
                 one = join(one, v)
             la = a.length if a.repeated is not None else const(len(a.items))
             lb = b.length if b.repeated is not None else const(len(b.items))
+            if a.tail is not None and b.repeated is None and len(b.items) == 1 \
+                    and la is not None:
+                # a list known first, grown in a loop, and one more item: still that head
+                return Seq((), a.is_list, one, la + 1, head=a.head, tail=join(a.tail, b.items[0]))
             return Seq((), a.is_list, one, la + lb if la is not None and lb is not None else None)
         if isinstance(b, Seq) and op == "Multiply" and isinstance(a, Int):
             a, b = b, a  # 2 * [x] is [x] * 2
