@@ -563,6 +563,9 @@ def broadcast(a: Value, b: Value) -> Value:
             return unknown_like(b)
         return b.with_(hole=None) if b.hole is None else unknown_like(b)
     if isinstance(a, Tensor) and isinstance(b, Tensor):
+        if a.shape is None and b.shape is None and a.hole is not None and a.hole == b.hole:
+            # two values shaped exactly like one unsolved input: that shape again
+            return a.with_(dtype=a.dtype if a.dtype == b.dtype else None, roles=None)
         if a.shape is None or b.shape is None or a.shape.star or b.shape.star:
             return unknown_like(a)
         dims = broadcast_dims(a.shape.dims, b.shape.dims)

@@ -136,6 +136,11 @@ def _like_other(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[
     if not args:
         return None
     other = args[0]
+    if isinstance(other, Tensor) and other.shape is None and other.hole is not None:
+        # shaped like an input not solved yet: exactly its shape, so whatever solves this
+        # value solves that input (mask.expand_as(x) * x)
+        return it.record("reshape", e, [x], x.with_(shape=None, roles=None, hole=other.hole),
+                         label=name)
     if isinstance(other, Tensor):
         return it.record("reshape", e, [x], x.with_(shape=other.shape, roles=other.roles,
                                                     hole=None), label=name)

@@ -371,3 +371,31 @@ class Net(nn.Module):
         ins, out = solved_run(tmp_path, src, {"n_in": 4, "hidden": 6, "depth": depth,
                                               "B": 3, "T": 5})
         assert ins == ["(B, T, n_in)"] and out == "((B, T, hidden), (B, hidden, depth))"
+
+
+def test_a_locked_dropout_submodule_passes_the_input_on_to_be_solved(tmp_path):
+    """A user module that returns its input, or a mask ``expand_as`` it times it (a locked
+    dropout), hands on a value shaped exactly like the input: the LSTM after it solves the
+    input, ``(T, B, n_in)``, through the submodule's call."""
+    src = '''
+class LockDrop(nn.Module):
+    def forward(self, x, dropout=0.5):
+        if not self.training or not dropout:
+            return x
+        m = x.data.new(1, x.size(1), x.size(2)).bernoulli_(1 - dropout)
+        mask = (m / (1 - dropout)).expand_as(x)
+        return mask * x
+
+
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.lockdrop = LockDrop()
+        self.rnn = nn.LSTM(n_in, hidden)
+
+    def forward(self, x):
+        out, _ = self.rnn(self.lockdrop(x, 0.3))
+        return self.lockdrop(out, 0.2)
+'''
+    ins, out = solved_run(tmp_path, src, {"n_in": 4, "hidden": 6, "B": 3, "T": 5})
+    assert ins == ["(T, B, n_in)"] and out == "(T, B, hidden)"

@@ -44,6 +44,9 @@ def join(a: Value, b: Value, flag: Flag | None = None) -> Value:
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         if a == b:
             return a
+        if a.shape is None and b.shape is None and a.hole is not None and a.hole == b.hole:
+            # both branches give a value shaped exactly like one unsolved input
+            return Tensor(None, a.dtype if a.dtype == b.dtype else None, hole=a.hole)
         if a.shape is None or b.shape is None or a.shape.star != b.shape.star \
                 or len(a.shape.dims) != len(b.shape.dims):
             # the branches still count one by one where known (see the joined case below),
