@@ -395,6 +395,14 @@ def _embedding(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[s
                e: cst.Call, functional: bool) -> Value | None:
     """``F.embedding(input, weight)``: each index of ``input`` becomes a row of ``weight``."""
     weight = _arg(args, kwargs, 0, "weight")
+    if functional and x.hole is not None and x.shape is None and x.dtype != "float" \
+            and isinstance(weight, Tensor) and weight.shape is not None \
+            and not weight.shape.star and len(weight.shape.dims) == 2:
+        # indices of an input not solved yet: what solves the embedding solves them, less
+        # the last axis (as an nn.Embedding does)
+        out = x.with_(hole=(x.hole[0], x.hole[1] + (("drop_last", weight.shape.dims[1]),)),
+                      dtype="float")
+        return it.record("call", e, [x, weight], out, label="embedding")
     if not functional or x.dtype == "float" or not isinstance(weight, Tensor) \
             or weight.shape is None or weight.shape.star or len(weight.shape.dims) != 2 \
             or x.shape is None:

@@ -399,3 +399,33 @@ class Net(nn.Module):
 '''
     ins, out = solved_run(tmp_path, src, {"n_in": 4, "hidden": 6, "B": 3, "T": 5})
     assert ins == ["(T, B, n_in)"] and out == "(T, B, hidden)"
+
+
+def test_functional_embedding_of_an_unsolved_input(tmp_path):
+    """``F.embedding(words, self.enc.weight)`` (an embedding dropout helper's way) solves its
+    indices as an ``nn.Embedding`` call does: the LSTM after it wants ``(T, B, dim)``, so the
+    words are ``(T, B)``."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, vocab, dim, hidden):
+        super().__init__()
+        self.enc = nn.Embedding(vocab, dim)
+        self.rnn = nn.LSTM(dim, hidden)
+
+    def forward(self, words):
+        emb = F.embedding(words, self.enc.weight, self.enc.padding_idx)
+        out, _ = self.rnn(emb)
+        return out
+'''
+    from lstm_lint.analyze import analyze_module
+    from lstm_lint.lint import load
+    from lstm_lint.project import Project
+    from lstm_lint.shapes import value_text
+
+    static, real = run_both(tmp_path, src, {"vocab": 11, "dim": 4, "hidden": 6},
+                            ["int64[5,3]"])  # the solved (T, B), run by torch
+    assert static == real == (5, 3, 6)
+    fm = load(str(tmp_path / "model.py"), prefilter=False)
+    ms = analyze_module(fm, fm.classes["Net"], Project([str(tmp_path / "model.py")]))
+    assert [value_text(v) for v in ms.inputs] == ["(T, B)"]
+    assert value_text(ms.output) == "(T, B, hidden)"
