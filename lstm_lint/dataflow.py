@@ -126,6 +126,17 @@ class Dataflow:
         return [self.view(n) for n, _d in sorted(found.items(), key=lambda kv: kv[1])
                 if n != nid]
 
+    def sources(self, nid: int, stop: Collection[str], depth: int) -> list[NodeView]:
+        """The nodes whose values flow into ``nid`` in at most ``depth`` steps back, passing
+        only through nodes whose op is not in ``stop`` (``{"layer", "factory"}``: a new value
+        starts there); a node of such an op is reached but not passed.  Nearest first."""
+        g = self.g
+        back = nx.subgraph_view(nx.reverse_view(g), filter_edge=lambda u, _v: u == nid
+                                or g.nodes[u].get("op") not in stop)
+        found = nx.single_source_shortest_path_length(back, nid, cutoff=depth)
+        return [self.view(n) for n, _d in sorted(found.items(), key=lambda kv: kv[1])
+                if n != nid]
+
     def consumers(self, nid: int) -> list[NodeView]:
         return [self.view(s) for s in self.g.successors(nid)]
 

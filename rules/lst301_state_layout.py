@@ -11,6 +11,10 @@ from lstm_lint.layers import Layer
 from lstm_lint.rule import SHAPE_ERROR, Finding, Rule, RuleContext, error_near, lines_of
 from lstm_lint.values import BATCH, Tensor
 
+#: a cell's state (``h``/``c``) as the constraint at the cell call names it
+_CELL_STATES = (" h", " c")
+_NEW_VALUE = frozenset(("layer", "module", "input", "factory"))
+
 
 class StateLayout(Rule):
     code = "LST301"
@@ -53,6 +57,24 @@ factory call are swapped. Other layouts (a missing direction factor, a wrong wid
 import torch
 import torch.nn as nn
 
+class StackedCells(nn.Module):
+    def __init__(self, n_in, hidden, num_layers):
+        super().__init__()
+        self.hidden, self.num_layers = hidden, num_layers
+        self.cells = nn.ModuleList([nn.GRUCell(n_in if i == 0 else hidden, hidden)
+                                    for i in range(num_layers)])
+
+    def forward(self, x):
+        hx = x.new_zeros(self.num_layers, x.shape[0], self.hidden)
+        h = x
+        for i in range(self.num_layers):
+            h = self.cells[i](h, hx[i])
+        return h
+""",
+        """
+import torch
+import torch.nn as nn
+
 class Net(nn.Module):
     def __init__(self, n_in, hidden, layers):
         super().__init__()
@@ -84,6 +106,24 @@ class Net(nn.Module):
 """,
     ]
     INVALID = [
+        """
+import torch
+import torch.nn as nn
+
+class StackedCells(nn.Module):
+    def __init__(self, n_in, hidden, num_layers):
+        super().__init__()
+        self.hidden, self.num_layers = hidden, num_layers
+        self.cells = nn.ModuleList([nn.GRUCell(n_in if i == 0 else hidden, hidden)
+                                    for i in range(num_layers)])
+
+    def forward(self, x):
+        hx = x.new_zeros(x.shape[0], self.num_layers, self.hidden)  # <-- LST301
+        h = x
+        for i in range(self.num_layers):
+            h = self.cells[i](h, hx[i])
+        return h
+""",
         """
 import torch
 import torch.nn as nn
@@ -207,6 +247,39 @@ class SegmentLSTM(nn.Module):
                     ctx.with_fix(f, "unsafe", "put the layers first and the batch second",
                                  [(call, call.with_changes(args=args))])
             yield f
+        yield from self._rows_of_the_batch(ctx)
+
+    def _rows_of_the_batch(self, ctx: RuleContext) -> Iterator[Finding]:
+        """A stacked state built ``(B, num_layers, H)`` and read one row per layer
+        (``hx[i]`` into the i-th cell): each row is a sample, not a layer, and the cell gets
+        ``(num_layers, H)`` where the batch belongs.  The state's own first axis is the input's
+        batch (``x.shape[0]``), so the layout is the code's, not a size coincidence."""
+        seen: set[int] = set()
+        for g in ctx.graphs():
+            for c in g.constraints:
+                if c.node is None or c.node not in g.g or not c.why.endswith(_CELL_STATES):
+                    continue
+                other = c.rhs if str(c.lhs) == "B" else c.lhs if str(c.rhs) == "B" else None
+                if other is None or other.symbols() & {"B", "T"}:
+                    continue
+                call = g.view(c.node)
+                for src in g.sources(c.node, _NEW_VALUE, 4):
+                    v = src.value
+                    if src.op != "factory" or id(src.cst) in seen or not isinstance(v, Tensor) \
+                            or v.shape is None or v.shape.star or len(v.shape.dims) != 3:
+                        continue
+                    d = v.shape.dims
+                    if str(d[0]) != "B" or d[1] != other:
+                        continue
+                    seen.add(id(src.cst))
+                    shape = v.shape.render()
+                    want = f"({d[1]}, B, {d[2]})"
+                    msg = (f"initial state for {call.label} is built as {shape} and read one "
+                           f"row per layer, but axis 0 holds the batch: each row is a sample, "
+                           f"and the cell gets ({d[1]}, {d[2]}) where (B, {d[2]}) belongs; "
+                           f"build it as {want} = (num_layers, batch, hidden)")
+                    yield ctx.finding(src, msg, related=call.cst,
+                                      related_message=f"a row of it passed to {call.label} here")
 
     @staticmethod
     def _diagnose(x: object, axis: object, layer: Layer | None) -> str:

@@ -358,44 +358,25 @@ def _joined_fixed(c: Constraint) -> tuple[Expr, int] | None:
 
 def _factories_into(g: Dataflow, node: int) -> Iterator[tuple[NodeView, Tensor]]:
     """Factory nodes feeding ``node`` through ops that keep a shape (casts, ``.to``)."""
-    frontier, seen = [node], {node}
-    for _ in range(4):
-        nxt = []
-        for n in frontier:
-            for p in g.g.predecessors(n):
-                if p in seen:
-                    continue
-                seen.add(p)
-                view = g.view(p)
-                if view.op == "factory" and isinstance(view.value, Tensor):
-                    yield view, view.value
-                elif view.op not in ("layer", "module", "input", "cat", "stack"):
-                    nxt.append(p)
-        frontier = nxt
+    for view in g.sources(node, _NEW_VALUE | {"cat", "stack"}, 4):
+        if view.op == "factory" and isinstance(view.value, Tensor):
+            yield view, view.value
+
+
+_NEW_VALUE = frozenset(("layer", "module", "input", "factory"))
 
 
 def _state_factories(g: Dataflow, call: int, fixed: Expr) -> Iterator[tuple[NodeView, Tensor,
                                                                             int]]:
-    """Factory nodes feeding the RNN call whose batch axis holds ``fixed``."""
-    frontier, seen = [call], {call}
-    for _ in range(4):
-        nxt = []
-        for n in frontier:
-            for p in g.g.predecessors(n):
-                if p in seen:
-                    continue
-                seen.add(p)
-                view = g.view(p)
-                v = view.value
-                if view.op == "factory" and isinstance(v, Tensor) and v.shape is not None \
-                        and not v.shape.star and len(v.shape.dims) in (2, 3):
-                    axis = 1 if len(v.shape.dims) == 3 else 0
-                    if v.shape.dims[axis] == fixed:
-                        yield view, v, axis
-                        continue
-                if view.op not in ("layer", "module", "input"):
-                    nxt.append(p)
-        frontier = nxt
+    """Factory nodes feeding the RNN call whose batch axis holds ``fixed`` (not one that
+    holds the input's batch on another axis: that state is laid out wrongly, LST301)."""
+    for view in g.sources(call, _NEW_VALUE, 4):
+        v = view.value
+        if view.op == "factory" and isinstance(v, Tensor) and v.shape is not None \
+                and not v.shape.star and len(v.shape.dims) in (2, 3):
+            axis = 1 if len(v.shape.dims) == 3 else 0
+            if v.shape.dims[axis] == fixed and not any(str(d) == "B" for d in v.shape.dims):
+                yield view, v, axis
 
 
 def _input_code(ctx: RuleContext, call: NodeView) -> str | None:
