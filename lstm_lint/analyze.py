@@ -118,6 +118,7 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
                 recorded.append(v)
             out = interp.run_forward(obj, recorded)
             interp.run_rechecks()
+            interp.bind_fallbacks()
             interp.bind_unpacked()
             interp.settle_hole_axes()
             result = ModuleShapes(cls, names, recorded, out, graph)

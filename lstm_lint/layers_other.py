@@ -106,6 +106,12 @@ def apply_conv(site: Site, layer: Layer, args: Sequence[Value], nd: int) -> Valu
         if nd == 1:
             site.bind_hole(x, Shape((site.batch_symbol(), Cin, site.time_symbol(x.hole[0]))),
                            (BATCH, FEATURE, TIME), "float")
+        elif Cin is not None:
+            # (N, C_in, H, W): the batched layout, its two spatial sizes the caller's own
+            B = site.batch_symbol()
+            H = site.free_axis(x.hole[0], [B, Cin])
+            W = site.free_axis(x.hole[0], [B, Cin, H])
+            site.bind_hole(x, Shape((B, Cin, H, W)), (BATCH, FEATURE, None, None), "float")
         return Tensor(None, "float")
     if not isinstance(x, Tensor) or x.shape is None or x.shape.star:
         return Tensor(None, "float")
@@ -196,13 +202,19 @@ def apply_mha(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
     q = args[0] if args else UNKNOWN
     k = args[1] if len(args) > 1 else UNKNOWN
     E = layer.size("embed_dim")
+    bf = layer.flag("batch_first")
+    if isinstance(q, Tensor) and q.hole is not None and q.shape is None and isinstance(bf, bool) \
+            and E is not None:
+        # the query of a forward input not solved yet: (L, N, E), or (N, L, E) batch first
+        B, T = site.batch_symbol(), site.time_symbol(q.hole[0])
+        site.bind_hole(q, Shape((B, T, E) if bf else (T, B, E)),
+                       (BATCH, TIME, FEATURE) if bf else (TIME, BATCH, FEATURE), "float")
     if not isinstance(q, Tensor) or q.shape is None or q.shape.star:
         return Seq((Tensor(None, "float"), Tensor(None, "float")))
     check_features(site, layer, q, E, what="embed_dim")
     dims = q.shape.dims
     out = q.with_(shape=Shape(dims[:-1] + (E,)), width_note=None, rnn=None)
     weights = Tensor(None, "float")
-    bf = layer.flag("batch_first")
     if len(dims) == 3 and isinstance(k, Tensor) and k.shape is not None and not k.shape.star \
             and len(k.shape.dims) == 3 and isinstance(bf, bool):
         if bf:

@@ -120,6 +120,12 @@ def call(it: Core, qual: str, args: list[Value], kwargs: dict[str, Value],
             return it.record(name, e, [], Tensor(None), label=name)
         items = list(seq.items) if isinstance(seq, Seq) else []
         out = ops.cat(items, dim, stack=(name == "stack")) if items else Tensor(None)
+        carried = None if name == "stack" else _joined_hole(items, dim)
+        if carried is not None:
+            # the consumer solves the input (its width less the other parts'); the binding
+            # from the other parts alone stands only where none does
+            it.fallbacks.append(lambda: _solve_parts(it, items, out, dim, False))
+            return it.record("cat", e, items, carried, label=name)
         _solve_parts(it, items, out, dim, name == "stack")
         rec = it.record("cat" if name != "stack" else "stack", e, items, out, label=name)
         _tie_parts(it, items, dim, name, rec)
@@ -313,6 +319,37 @@ def _tie_parts(it: Core, items: Sequence[Value], dim: Expr | None, name: str,
             t = tie(known[0], other)
             if t is not None:
                 it.graph.add_constraint(t[0], t[1], f"torch.{name} parts, axis {k}", node)
+
+
+def _joined_hole(items: Sequence[Value], dim: Expr | None) -> Tensor | None:
+    """``torch.cat((x, known), dim=-1)`` with ``x`` a forward input not solved yet and every
+    other part of a known rank and last axis: ``x`` carried on as the join (a step the consumer
+    that solves it undoes), else None."""
+    holes = [p for p in items if isinstance(p, Tensor) and p.hole is not None and p.shape is None]
+    others = [p for p in items if not any(p is h for h in holes)]
+    if len(holes) != 1 or not others or dim is None or dim.as_int() is None:
+        return None
+    hole = holes[0]
+    assert hole.hole is not None
+    rank: int | None = None
+    width: Expr = const(0)
+    for p in others:
+        if not isinstance(p, Tensor) or p.shape is None or p.shape.star or not p.shape.dims:
+            return None
+        if rank is not None and len(p.shape.dims) != rank:
+            return None
+        rank = len(p.shape.dims)
+        last = p.shape.dims[-1]
+        if last is None:
+            return None
+        width = width + last
+    assert rank is not None
+    a = dim.as_int()
+    assert a is not None
+    if (a if a >= 0 else a + rank) != rank - 1:
+        return None
+    return hole.with_(hole=(hole.hole[0], hole.hole[1] + (("join_last", (width, rank)),)),
+                      width_note=None)
 
 
 def _solve_parts(it: Core, items: Sequence[Value], out: Tensor, dim: Expr | None,

@@ -1576,3 +1576,133 @@ class Net(nn.Module):
 '''
     ins, out = solved_run(tmp_path, src, {"num_step": 30, "x_numel": 12}, given={0: (3, 4)})
     assert out == "(((x_numel)//4), ((num_step)//4), 5)"
+
+
+# ---- an input first indexed, sliced, convolved or attended before a consumer solves it -------
+
+
+def test_an_input_sliced_on_its_last_axis_before_the_lstm(tmp_path):
+    """``x[..., :n_keep]`` then an LSTM: the input's last axis is a free size of the caller's
+    (never the slice's length), the others the LSTM's."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_keep, hidden):
+        super().__init__()
+        self.n_keep = n_keep
+        self.rnn = nn.LSTM(n_keep, hidden)
+
+    def forward(self, x):
+        x = x[..., :self.n_keep]
+        out, _ = self.rnn(x)
+        return out
+'''
+    ins, out = solved_run(tmp_path, src, {"n_keep": 4, "hidden": 6, "B": 3, "T": 5, "L": 9})
+    assert ins == ["(T, B, L)"]
+    assert out == "(T, B, hidden)"
+
+
+def test_an_input_read_at_one_index_of_its_last_axis(tmp_path):
+    """``x[:, :, :, 0]`` into a batch-first GRU: the input has one more axis, a free size."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden, batch_first=True)
+
+    def forward(self, x):
+        out, h = self.rnn(x[:, :, :, 0])
+        return out[:, -1], h
+'''
+    ins, out = solved_run(tmp_path, src, {"n_in": 4, "hidden": 6, "B": 3, "T": 5, "L": 2})
+    assert ins == ["(B, T, n_in, L)"]
+    assert out == "((B, hidden), (1, B, hidden))"
+
+
+def test_an_input_cut_one_step_at_a_time_in_a_loop(tmp_path):
+    """``x[:, t:t + 1, :]`` per step, each joined to a vector and fed to an LSTM: the input's
+    time axis is the caller's (the loop runs over it), its features the LSTM's less the
+    vector's."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, n_extra, hidden):
+        super().__init__()
+        self.n_extra = n_extra
+        self.rnn = nn.LSTM(n_in + n_extra, hidden, batch_first=True)
+
+    def forward(self, x):
+        outs = []
+        extra = torch.zeros(x.size(0), 1, self.n_extra)
+        for t in range(x.shape[1]):
+            step = torch.cat((x[:, t:t + 1, :], extra), dim=2)
+            out, _ = self.rnn(step)
+            outs.append(out)
+        return torch.cat(outs, dim=1)
+'''
+    ins, out = solved_run(tmp_path, src, {"n_in": 4, "n_extra": 2, "hidden": 6, "B": 3,
+                                          "L": 7})
+    assert ins == ["(B, L, n_in)"]
+    assert out == "(B, L, hidden)"
+
+
+def test_an_input_into_a_conv2d_stack_first(tmp_path):
+    """``nn.Sequential(Conv2d, ReLU)`` takes the input first: it is ``(B, C_in, H, W)``, both
+    spatial sizes the caller's; a squeeze of the channel-less height and an LSTM after it."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, c_in, c_out, hidden):
+        super().__init__()
+        self.cnn = nn.Sequential(nn.Conv2d(c_in, c_out, kernel_size=3, padding=1), nn.ReLU())
+        self.rnn = nn.LSTM(c_out, hidden, batch_first=True)
+
+    def forward(self, x):
+        f = self.cnn(x)
+        f = f.mean(2).transpose(1, 2)
+        out, _ = self.rnn(f)
+        return out
+'''
+    ins, out = solved_run(tmp_path, src, {"c_in": 2, "c_out": 5, "hidden": 6, "B": 3, "L": 4,
+                                          "L2": 7})
+    assert ins == ["(B, c_in, L, L2)"]
+    assert out == "(B, L2, hidden)"
+
+
+def test_an_input_unsqueezed_into_a_conv2d(tmp_path):
+    """``x.unsqueeze(1)`` into ``Conv2d(1, ...)``: the input is ``(B, H, W)``."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, c_out, hidden):
+        super().__init__()
+        self.conv = nn.Conv2d(1, c_out, kernel_size=(2, 1))
+        self.rnn = nn.GRU(c_out, hidden)
+
+    def forward(self, x):
+        f = self.conv(x.unsqueeze(1)).sum(2).permute(2, 0, 1)
+        return self.rnn(f)[0]
+'''
+    ins, out = solved_run(tmp_path, src, {"c_out": 5, "hidden": 6, "B": 3, "L": 4, "L2": 7})
+    assert ins == ["(B, L, L2)"]
+    assert out == "(L2, B, hidden)"
+
+
+def test_an_input_first_read_by_multihead_attention(tmp_path):
+    """``self.attn(x, x, x)`` first: the input is ``(T, B, embed_dim)`` (``(B, T, embed_dim)``
+    batch first); the LSTM after it runs on the attended sequence."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, d_model, heads, hidden):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(d_model, heads, batch_first=bf)
+        self.rnn = nn.LSTM(d_model, hidden, batch_first=bf)
+
+    def forward(self, src):
+        a, _ = self.attn(src, src, src)
+        out, _ = self.rnn(a + src)
+        return out
+'''
+    for bf, shape in ((False, "(T, B, d_model)"), (True, "(B, T, d_model)")):
+        tmp = tmp_path / str(bf)
+        tmp.mkdir()
+        ins, out = solved_run(tmp, src.replace("batch_first=bf", f"batch_first={bf}"),
+                              {"d_model": 8, "heads": 2, "hidden": 6, "B": 3, "T": 5})
+        assert ins == [shape]
+        assert out == shape.replace("d_model", "hidden")

@@ -87,6 +87,9 @@ class Core:
         #: what earlier passes settled such a size to (``x_dim0`` -> ``B``): carried across
         #: passes, so an input that stays unsolved still gives the size its solution named
         self.axis_settled: dict[str, Expr] = {}
+        #: bindings an op offers for an input it cannot solve alone (a join along the last
+        #: axis): applied once the code has run, to the inputs no consumer solved
+        self.fallbacks: list[Any] = []
         #: whether the last function run raised on every path (its body never finished)
         self.last_raised = False
 
@@ -138,6 +141,12 @@ class Core:
             if row_read:
                 self.row_bound.add(name)
 
+    def bind_fallbacks(self) -> None:
+        """Once the code has run: the bindings ops offered for inputs no consumer solved."""
+        for offer in self.fallbacks:
+            offer()
+        self.fallbacks = []
+
     def _contest_rows(self, name: str, steps: tuple[Any, ...], shape: Shape,
                       roles: tuple[str | None, ...] | None, dtype: str | None) -> None:
         """A second row of a part read by index (``state[0][1]`` after ``state[0][0]``): the
@@ -175,6 +184,17 @@ class Core:
                 dtype = "int"
             elif step == "replace_last":
                 dims[-1] = val
+            elif step == "join_last":
+                # joined along the last axis with parts ``width`` wide in all (of ``rank``
+                # axes): the input is what the consumer's width leaves
+                width, rank = val
+                last = dims[-1]
+                if len(dims) != rank or shape.star or last is None:
+                    return None
+                left = last - width
+                if left.as_int() is not None and left.as_int() < 0:
+                    return None
+                dims[-1] = left
             elif step in ("piece", "slice_of", "rows", "row"):
                 # a piece of the input cut along an axis (split, chunk, a slice x[a:b]) or one
                 # slice of it (unbind, an index x[i]): that axis of the input has a length
@@ -183,6 +203,8 @@ class Core:
                     if shape.star:
                         return None
                     step, val = ("piece" if step == "rows" else "slice_of"), 0
+                if shape.star and val >= 0:
+                    return None  # unknown leading axes: an axis counted from the left is lost
                 d = val if val >= 0 else val + len(dims) + (step == "slice_of")
                 if not 0 <= d < len(dims) + (step == "slice_of"):
                     return None

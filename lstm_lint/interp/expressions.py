@@ -349,6 +349,11 @@ class Expressions(Core):
             part = self.hole_index(base, items[0])
             if part is not None:
                 return part
+        if isinstance(base, Tensor) and base.hole is not None and base.shape is None \
+                and len(items) > 1:
+            cut = hole_cuts(base, items)
+            if cut is not None:
+                return cut
         if isinstance(base, Tensor):
             return self.index_value(base, items, e)
         if isinstance(base, Seq):
@@ -476,6 +481,55 @@ _CONV_PAIRS = frozenset({"kernel_size", "stride", "padding", "dilation"})
 def _is_property(fn: cst.FunctionDef) -> bool:
     return any(isinstance(d.decorator, cst.Name) and d.decorator.value == "property"
                for d in fn.decorators)
+
+
+def hole_cuts(x: Tensor, items: list[Value]) -> Tensor | None:
+    """``x[:, :, 0]``, ``x[..., :k]``, ``x[:, t:t + 1]`` of a forward input not solved yet.
+
+    An index of several items is a tensor's (a tuple takes one index), so each item becomes a
+    step the consumer that solves the result undoes: a slice cuts a piece of its axis (the
+    input's length there is a free size, never the slice's), an integer takes one slice of
+    it, ``None`` adds an axis, a full ``:`` keeps it.  Items after ``...`` count from the last
+    axis.  Anything else (a tensor or a bool index, two ``...``) stays unknown."""
+    assert x.hole is not None
+    kinds: list[str] = []
+    for it in items:
+        if isinstance(it, Const) and it.value is Ellipsis:
+            kinds.append("...")
+        elif isinstance(it, Const) and it.value is None:
+            kinds.append("new")
+        elif isinstance(it, ops.SliceVal):
+            full = is_none(it.start) and is_none(it.stop) and is_none(it.step)
+            kinds.append("all" if full else "cut")
+        elif isinstance(it, Int) or (isinstance(it, Const) and type(it.value) is int):
+            kinds.append("int")
+        else:
+            return None
+    if kinds.count("...") > 1:
+        return None
+    split = kinds.index("...") if "..." in kinds else len(kinds)
+    steps: list[tuple[str, int]] = []
+    pos = 0  # axis of the next item in the value the steps so far made
+    for k in kinds[:split]:
+        if k == "cut":
+            steps.append(("piece", pos))
+        elif k == "int":
+            steps.append(("slice_of", pos))
+            continue  # the axis is gone: the next item reads the same position
+        elif k == "new":
+            steps.append(("unsqueeze", pos))
+        pos += 1
+    back = 1  # after ``...``: the next item (from the right) is axis -back
+    for k in reversed(kinds[split + 1:]):
+        if k == "cut":
+            steps.append(("piece", -back))
+        elif k == "int":
+            steps.append(("slice_of", -back))
+            continue
+        elif k == "new":
+            steps.append(("unsqueeze", -back))
+        back += 1
+    return x.with_(hole=(x.hole[0], x.hole[1] + tuple(steps)))
 
 
 def _slice_count(length: Expr | None, sv: ops.SliceVal) -> Expr | None:

@@ -22,7 +22,7 @@ from ..values import (
     Value,
 )
 from .builtins import sequential_items, tensor_rows
-from .core import Core
+from .core import Core, _undo_layout
 from .joins import choices, join_dicts, join_loop, one_of, truth, uniq
 from .objects import TORCH_LAYER, Env, FuncRef, Obj, RangeVal, Ref
 
@@ -190,12 +190,23 @@ class Statements(Core):
                                                                             cst.Attribute) \
                 and value.func.attr.value == "size":
             src = value.func.value
+        if isinstance(src, cst.Attribute) and src.attr.value == "data":
+            src = src.value  # ``x.data.shape``: the same sizes
         if src is None or not isinstance(src, cst.Name):
             return
         x = env.vars.get(src.value)
-        if isinstance(x, Tensor) and x.hole is not None and x.shape is None and not x.hole[1]:
-            self.unpacked.setdefault(x.hole[0], [e.value.value if isinstance(e.value, cst.Name)
-                                                 else None for e in elems])
+        if not (isinstance(x, Tensor) and x.hole is not None and x.shape is None):
+            return
+        names: list[Any] = [e.value.value if isinstance(e.value, cst.Name) else None
+                            for e in elems]
+        for step, val in reversed(x.hole[1]):
+            # after a permute or transpose: the same rank, the names on the input's axes
+            undone = _undo_layout(step, val, names, None) \
+                if step in ("permute", "transpose") else None
+            if undone is None:
+                return
+            names = undone[0]
+        self.unpacked.setdefault(x.hole[0], names)
 
     def assign(self, target: cst.BaseExpression, v: Value, env: Env) -> None:
         if type(target) is cst.Name:
