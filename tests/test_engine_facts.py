@@ -1706,3 +1706,74 @@ class Net(nn.Module):
                               {"d_model": 8, "heads": 2, "hidden": 6, "B": 3, "T": 5})
         assert ins == [shape]
         assert out == shape.replace("d_model", "hidden")
+
+
+def test_an_input_whose_size_was_read_is_a_tensor_at_its_last_row(tmp_path):
+    """``x.size(1)`` then ``x[-1]``: only a tensor has a size, so ``x[-1]`` is its last row (not
+    a tuple's last part), and the cell that reads the row solves the input."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.hidden = hidden
+        self.cell = nn.LSTMCell(n_in, hidden)
+
+    def forward(self, x):
+        h = torch.zeros(x.size(1), self.hidden)
+        c = torch.zeros(x.size(1), self.hidden)
+        h, c = self.cell(x[-1], (h, c))
+        return h
+'''
+    ins, out = solved_run(tmp_path, src, {"n_in": 4, "hidden": 6, "B": 3, "L": 5})
+    assert ins == ["(L, B, n_in)"]
+    assert out == "(B, hidden)"
+
+
+def test_sizes_unpacked_after_a_permute_name_the_input_axes(tmp_path):
+    """``x = x.permute(2, 0, 1)`` then ``a, b, c = x.data.shape``: the input has rank 3 (each
+    axis the caller's) whatever reads it later; the reshape by those names is exact."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.fc = nn.Linear(n_in, hidden)
+        self.rnn = nn.GRU(hidden, hidden)
+
+    def forward(self, x):
+        x = x.permute(2, 0, 1)
+        frames, samples, bins = x.data.shape
+        x = self.fc(x.reshape(-1, bins))
+        out, _ = self.rnn(x.reshape(frames, samples, -1))
+        return out
+'''
+    ins, out = solved_run(tmp_path, src, {"n_in": 4, "hidden": 6, "L": 3, "L2": 4, "L3": 5})
+    assert ins == ["(L, L2, L3)"]
+    assert out == "(L3, L, hidden)"
+
+
+def test_a_linear_on_one_branch_of_a_flag_before_the_lstm(tmp_path):
+    """``if self.has_input: x = self.input(x)`` and an LSTM built under the same flag: the
+    input's width is ``n_in`` either way."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, emb, hidden, has_input=True):
+        super().__init__()
+        self.has_input = has_input
+        if has_input:
+            self.input = nn.Linear(n_in, emb)
+            self.rnn = nn.LSTM(emb, hidden, batch_first=True)
+        else:
+            self.rnn = nn.LSTM(n_in, hidden, batch_first=True)
+
+    def forward(self, x):
+        if self.has_input:
+            x = torch.relu(self.input(x))
+        out, _ = self.rnn(x)
+        return out
+'''
+    ins, out = solved_run(tmp_path, src, {"n_in": 4, "emb": 5, "hidden": 6, "B": 3, "T": 7})
+    assert ins == ["(B, T, n_in)"]
+    assert out == "(B, T, hidden)"
+    for flag in (True, False):
+        run_both(tmp_path, src, {"n_in": 4, "emb": 5, "hidden": 6, "has_input": flag},
+                 ["float32[3,7,4]"])

@@ -15,7 +15,7 @@ import libcst as cst
 from .. import layers as L
 from ..dataflow import Dataflow
 from ..extract import ClassInfo, FileModel
-from ..symbolic import Expr, const, sym
+from ..symbolic import Expr, cond, const, sym
 from ..values import (
     BATCH,
     TIME,
@@ -184,6 +184,15 @@ class Core:
                 dtype = "int"
             elif step == "replace_last":
                 dims[-1] = val
+            elif step == "replace_last_if":
+                # a layer on one branch of ``if flag:`` (None: the width came through)
+                flag, if_true, if_false = val
+                last = dims[-1]
+                t = if_true if if_true is not None else last
+                f = if_false if if_false is not None else last
+                if t is None or f is None:
+                    return None
+                dims[-1] = cond(flag, t, f)
             elif step == "join_last":
                 # joined along the last axis with parts ``width`` wide in all (of ``rank``
                 # axes): the input is what the consumer's width leaves

@@ -403,11 +403,12 @@ class Expressions(Core):
         layout op ran on): an integer takes one row of axis 0, a slice a piece of it, and the
         consumer that solves the result solves the input with axis 0 a free size (never the
         slice's length).  Other indices, or an argument read at ``-1`` or a run-time index
-        (a tuple's last part or a tensor's row?), stay unknown."""
+        (a tuple's last part or a tensor's row?), stay unknown, unless the code read the
+        argument's sizes before (see :meth:`read_as_tensor`)."""
         assert x.hole is not None
         whole = self.tuple_hole(x)
         is_int = isinstance(item, Int) or (isinstance(item, Const) and type(item.value) is int)
-        if whole is not None:
+        if whole is not None and not self.read_as_tensor(whole):
             k = int_of(item) if is_int else None
             kc = k.as_int() if k is not None else None
             if kc is not None and kc >= 0 and kc < 64:
@@ -418,6 +419,12 @@ class Expressions(Core):
         if isinstance(item, ops.SliceVal):
             return x.with_(hole=(x.hole[0], x.hole[1] + (("rows", None),)))
         return None
+
+    def read_as_tensor(self, name: str) -> bool:
+        """Whether the code has read a forward input's sizes (``x.size(1)``, ``x.shape[0]``,
+        ``a, b, c = x.shape``): only a tensor has them, so it is no tuple (an index of it is
+        a row, a slice a piece of its first axis)."""
+        return name in self.unpacked or any(h == name for h, _k in self.hole_axes.values())
 
     def index_value(self, t: Tensor, items: list[Value], e: cst.CSTNode) -> Value:
         out, events = ops.index(t, items)

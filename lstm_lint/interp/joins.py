@@ -4,6 +4,8 @@ value as a condition.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .. import layers as L
 from ..symbolic import Expr, cond, const
 from ..values import (
@@ -47,6 +49,8 @@ def join(a: Value, b: Value, flag: Flag | None = None) -> Value:
         if a.shape is None and b.shape is None and a.hole is not None and a.hole == b.hole:
             # both branches give a value shaped exactly like one unsolved input
             return Tensor(None, a.dtype if a.dtype == b.dtype else None, hole=a.hole)
+        if flag is not None and (either := _either_width(a, b, flag)) is not None:
+            return either
         if a.shape is None or b.shape is None or a.shape.star != b.shape.star \
                 or len(a.shape.dims) != len(b.shape.dims):
             # the branches still count one by one where known (see the joined case below),
@@ -88,6 +92,30 @@ def join(a: Value, b: Value, flag: Flag | None = None) -> Value:
     if type(a) is type(b) and a == b:
         return a
     return UNKNOWN
+
+
+def _either_width(a: Tensor, b: Tensor, flag: Flag) -> Tensor | None:
+    """One unsolved input after an ``if flag:`` whose branches differ only in a last layer
+    that sets its width (``x = self.fc(x)`` on one branch, ``x`` as it came on the other): the
+    input carried on with that width under the flag, for the consumer to solve."""
+    if a.shape is not None or b.shape is not None or a.hole is None or b.hole is None \
+            or a.hole[0] != b.hole[0]:
+        return None
+
+    def split(steps: tuple[Any, ...]) -> tuple[tuple[Any, ...], Expr | None]:
+        if steps and steps[-1][0] == "replace_last":
+            return steps[:-1], steps[-1][1]
+        return steps, None
+
+    sa, sb = split(a.hole[1]), split(b.hole[1])
+    if sa[0] != sb[0] or len(sa[0]) == len(a.hole[1]) and len(sb[0]) == len(b.hole[1]):
+        return None  # not one width set on a branch
+    if any(len(s[0]) < len(h) and s[1] is None for s, h in ((sa, a.hole[1]), (sb, b.hole[1]))):
+        return None  # a layer whose width is unknown
+    t, f = (sb[1], sa[1]) if flag.negated else (sa[1], sb[1])
+    step = ("replace_last_if", (flag.name, t, f))
+    return Tensor(None, a.dtype if a.dtype == b.dtype else None,
+                  hole=(a.hole[0], sa[0] + (step,)))
 
 
 def choices(v: Value) -> tuple[str, ...] | None:
