@@ -44,6 +44,15 @@ def _layout_step(name: str, args: list[Value], kwargs: dict[str, Value]
 def _sort(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
           e: cst.Call) -> Value:
     """``sort``/``argsort`` keep the shape; ``topk(k, dim)`` sets that axis to k."""
+    if x.hole is not None and x.shape is None and name in ("sort", "argsort"):
+        # of a forward input not solved yet: values and indices shaped like it, solved with it
+        # (``lengths.sort(0)``, the lengths then handed to pack_padded_sequence)
+        idx = x.with_(dtype="int", rnn=None, what=None, head=None, width_note=None)
+        if name == "argsort":
+            return it.record("sort", e, [x], idx, label=name)
+        return Seq((it.record("sort", e, [x], x.with_(rnn=None, what=None, head=None,
+                                                      width_note=None), label=name),
+                    idx))
     out: Tensor = x.with_(hole=None, rnn=None, what=None, head=None, width_note=None)
     if name == "topk":
         k = int_of(_arg(args, kwargs, 0, "k"))

@@ -29,7 +29,7 @@ from .torchargs import (
     keywords_ok,
     normalise_keywords,
 )
-from .values import UNKNOWN, Const, Int, Seq, Shape, Tensor, Value, int_of
+from .values import BATCH, UNKNOWN, Const, Int, Seq, Shape, Tensor, Value, int_of
 
 if TYPE_CHECKING:
     from .interp.core import Core
@@ -45,6 +45,10 @@ def call(it: Core, qual: str, args: list[Value], kwargs: dict[str, Value],
         if name == "pack_padded_sequence":
             bf = _flag(_arg(args, kwargs, 2, "batch_first", Const(False)))
             x = args[0] if args else UNKNOWN
+            lengths = _arg(args, kwargs, 1, "lengths", UNKNOWN)
+            if isinstance(lengths, Tensor) and lengths.hole is not None and lengths.shape is None:
+                # one length per sequence of the batch (a 1-d tensor, on the CPU)
+                it.bind_hole(lengths, Shape((it.batch_symbol(),)), (BATCH,), "int")
             return it.record("pack", e, [x], ops.pack(x, bf), label="pack_padded_sequence")
         if name == "pad_packed_sequence":
             bf = _flag(_arg(args, kwargs, 1, "batch_first", Const(False)))

@@ -1777,3 +1777,45 @@ class Net(nn.Module):
     for flag in (True, False):
         run_both(tmp_path, src, {"n_in": 4, "emb": 5, "hidden": 6, "has_input": flag},
                  ["float32[3,7,4]"])
+
+
+def test_a_batch_sorted_by_its_lengths_then_packed(tmp_path):
+    """``lengths.sort(0, descending=True)``, ``x[perm]``, ``pack_padded_sequence(x, lengths)``:
+    the lengths are one per sequence ``(B,)``; the rows taken by the permutation leave the
+    input's axis 0 a free size (an index may repeat rows), the output the permutation's."""
+    src = '''
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, n_out):
+        super().__init__()
+        self.lstm = nn.LSTM(n_in, hidden, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(2 * hidden, n_out)
+
+    def forward(self, x, lengths):
+        sorted_len, perm = lengths.sort(0, descending=True)
+        _, recover = perm.sort(0, descending=False)
+        packed = pack_padded_sequence(x[perm], sorted_len.cpu(), True)
+        out, _ = self.lstm(packed, None)
+        out, _ = pad_packed_sequence(out, batch_first=True)
+        return self.fc(out)[recover]
+'''
+    torch = pytest.importorskip("torch")
+    from lstm_lint.shapes import value_text
+
+    code = HEADER + textwrap.dedent(src)
+    path = tmp_path / "model.py"
+    path.write_text(code)
+    fm = load(str(path), prefilter=False)
+    c = next(c for c in fm.module_classes() if c.name == "Net")
+    ms = analyze_module(fm, c, Project([str(path)]))
+    assert [value_text(v) for v in ms.inputs] == ["(L, T, n_in)", "(B,)"]
+    assert value_text(ms.output) == "(B, T, n_out)"
+    ns: dict = {}
+    exec(compile(code, str(path), "exec"), ns)
+    sizes = {"n_in": 4, "hidden": 5, "n_out": 3, "L": 3, "B": 3, "T": 6}
+    model = ns["Net"](4, 5, 3).eval()
+    with torch.no_grad():
+        real = _torch_tree(torch, model(torch.randn(3, 6, 4), torch.tensor([6, 2, 4])))
+    assert _agrees(_evaluated(ms.output, sizes), real)

@@ -395,7 +395,7 @@ class Expressions(Core):
         return UNKNOWN
 
     def hole_index(self, x: Tensor, item: Value) -> Tensor | None:
-        """``x[k]`` or ``x[a:b]`` of a forward input not solved yet.
+        """``x[k]``, ``x[a:b]`` or ``x[idx]`` (a 1-d index tensor) of a forward input not solved.
 
         An argument no op has touched, read at a literal ``k >= 0``, may be a tuple: its part
         ``k`` is an input of its own (``hidden[0]``, see :meth:`Core.hole_part`).  Anything
@@ -406,6 +406,10 @@ class Expressions(Core):
         (a tuple's last part or a tensor's row?), stay unknown, unless the code read the
         argument's sizes before (see :meth:`read_as_tensor`)."""
         assert x.hole is not None
+        if isinstance(item, Tensor) and item.shape is not None and not item.shape.star \
+                and len(item.shape.dims) == 1 and item.dtype != "float":
+            # ``x[perm]``, ``x[mask]`` by a 1-d index or mask: some rows of axis 0, as a slice
+            return x.with_(hole=(x.hole[0], x.hole[1] + (("rows", None),)))
         whole = self.tuple_hole(x)
         is_int = isinstance(item, Int) or (isinstance(item, Const) and type(item.value) is int)
         if whole is not None and not self.read_as_tensor(whole):
