@@ -26,6 +26,8 @@ def _layout_step(name: str, args: list[Value], kwargs: dict[str, Value]
         return ("transpose", (vals[0], vals[1]))
     if name == "t" and not args:
         return ("transpose", (0, 1))
+    if name == "narrow" and len(vals) == 3 and vals[0] is not None and not kwargs:
+        return ("piece", vals[0])  # a piece of that axis: its length there the caller's
     if name == "permute":
         order = args[0].items if len(args) == 1 and isinstance(args[0], Seq) else args
         ov = [int_of(o) for o in order]

@@ -1819,3 +1819,22 @@ class Net(nn.Module):
     with torch.no_grad():
         real = _torch_tree(torch, model(torch.randn(3, 6, 4), torch.tensor([6, 2, 4])))
     assert _agrees(_evaluated(ms.output, sizes), real)
+
+
+def test_an_input_narrowed_before_the_gru(tmp_path):
+    """``x.narrow(2, 0, n_in)`` into a GRU: the input's last axis is the caller's (at least
+    ``n_in`` long), never the piece's length."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.n_in = n_in
+        self.rnn = nn.GRU(n_in, hidden)
+
+    def forward(self, x):
+        out, h = self.rnn(x.narrow(2, 0, self.n_in))
+        return out[-1]
+'''
+    ins, out = solved_run(tmp_path, src, {"n_in": 4, "hidden": 6, "B": 3, "T": 5, "L": 7})
+    assert ins == ["(T, B, L)"]
+    assert out == "(B, hidden)"
