@@ -404,7 +404,7 @@ class Expressions(Core):
         consumer that solves the result solves the input with axis 0 a free size (never the
         slice's length).  Other indices, or an argument read at ``-1`` or a run-time index
         (a tuple's last part or a tensor's row?), stay unknown, unless the code read the
-        argument's sizes before (see :meth:`read_as_tensor`)."""
+        argument's sizes before (see :meth:`read_as_tensor`): then a row or a piece."""
         assert x.hole is not None
         if isinstance(item, Tensor) and item.shape is not None and not item.shape.star \
                 and len(item.shape.dims) == 1 and item.dtype != "float":
@@ -412,12 +412,13 @@ class Expressions(Core):
             return x.with_(hole=(x.hole[0], x.hole[1] + (("rows", None),)))
         whole = self.tuple_hole(x)
         is_int = isinstance(item, Int) or (isinstance(item, Const) and type(item.value) is int)
-        if whole is not None and not self.read_as_tensor(whole):
+        if whole is not None:
             k = int_of(item) if is_int else None
             kc = k.as_int() if k is not None else None
             if kc is not None and kc >= 0 and kc < 64:
                 return self.hole_part(whole, kc)
-            return None
+            if not self.read_as_tensor(whole):
+                return None
         if is_int:
             return x.with_(hole=(x.hole[0], x.hole[1] + (("row", None),)))
         if isinstance(item, ops.SliceVal):
