@@ -18,7 +18,7 @@ from .dataflow import Dataflow
 from .extract import ClassInfo, FileModel
 from .infer import TORCH_LAYER, Budget, Env, Instantiation, Interpreter
 from .layers import Layer
-from .values import UNKNOWN, Const, Tensor, Value
+from .values import UNKNOWN, Const, Seq, Shape, Tensor, Value
 
 
 @dataclass
@@ -121,7 +121,7 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
             interp.bind_fallbacks()
             interp.bind_unpacked()
             interp.settle_hole_axes()
-            result = ModuleShapes(cls, names, recorded, out, graph)
+            result = ModuleShapes(cls, names, recorded, partial_output(out), graph)
             last = (interp, obj)
         except Budget:
             result = ModuleShapes(cls, names, [], UNKNOWN, graph, "analysis budget exceeded")
@@ -245,3 +245,30 @@ def _builds_a_model(fm: FileModel) -> bool:
     from .index import builds_a_model  # the same test decides what the project index parses
 
     return builds_a_model(fm.text, [c.name for c in fm.module_classes()], fm.imports)
+
+
+def partial_output(v: Value) -> Value:
+    """An output made from a forward input that nothing solved, through a Linear or an
+    Embedding: what those layers decide whatever the input's rank, ``(*, out_features)`` or
+    ``(*, embedding_dim)``; anything else made from it stays unknown."""
+    if isinstance(v, Seq) and v.repeated is None:
+        items = tuple(partial_output(i) for i in v.items)
+        return v if all(a is b for a, b in zip(items, v.items, strict=True)) else \
+            Seq(items, v.is_list)
+    if not isinstance(v, Tensor) or v.hole is None or v.shape is None and not v.hole[1]:
+        return v
+    if v.shape is not None:
+        return v
+    last = None
+    for step, val in v.hole[1]:
+        if step in ("out_width", "drop_last"):
+            last = val  # the layer's own width, whatever came in
+        elif step == "replace_last":
+            continue  # what the Linear read (its width comes next)
+        elif step == "join_last" and last is not None:
+            last = last + val[0]  # joined with known parts along the last axis
+        else:
+            last = None  # an op on axes the engine does not know: the width is lost
+    if last is None:
+        return v
+    return Tensor(Shape((last,), star=True), "float")

@@ -36,7 +36,10 @@ def apply_linear(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
     if not isinstance(x, Tensor):
         return Tensor(Shape((fout,), star=True), "float")
     if x.hole is not None and x.shape is None:
-        return x.with_(shape=None, hole=(x.hole[0], x.hole[1] + (("replace_last", fin),)),
+        # (the output's width rides along, a step undone as nothing: see analyze's
+        # partial_output)
+        return x.with_(shape=None, hole=(x.hole[0], x.hole[1] + (("replace_last", fin),
+                                                                  ("out_width", fout))),
                        width_note=None)
     if x.shape is None:
         return Tensor(Shape((fout,), star=True), "float")

@@ -1838,3 +1838,33 @@ class Net(nn.Module):
     ins, out = solved_run(tmp_path, src, {"n_in": 4, "hidden": 6, "B": 3, "T": 5, "L": 7})
     assert ins == ["(T, B, L)"]
     assert out == "(B, hidden)"
+
+
+def test_a_linear_on_a_cut_of_an_input_nothing_solves(tmp_path):
+    """``self.fc(x[:, :k])`` and nothing else reads ``x``: its rank stays unknown, so the output
+    keeps what the Linear decides, ``(*, n_out)`` (torch agrees on the last axis, any rank)."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, n_out):
+        super().__init__()
+        self.fc = nn.Linear(n_in, n_out)
+
+    def forward(self, x, k):
+        return self.fc(x[:, :k])
+'''
+    torch = pytest.importorskip("torch")
+    from lstm_lint.shapes import value_text
+
+    code = HEADER + textwrap.dedent(src)
+    path = tmp_path / "model.py"
+    path.write_text(code)
+    fm = load(str(path), prefilter=False)
+    c = next(c for c in fm.module_classes() if c.name == "Net")
+    ms = analyze_module(fm, c, Project([str(path)]))
+    assert value_text(ms.output) == "(*, n_out)"
+    ns: dict = {}
+    exec(compile(code, str(path), "exec"), ns)
+    model = ns["Net"](3, 5).eval()
+    with torch.no_grad():
+        assert model(torch.randn(2, 4, 3), 2).shape[-1] == 5
+        assert model(torch.randn(2, 4, 6, 3), 2).shape[-1] == 5

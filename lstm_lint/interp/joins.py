@@ -103,8 +103,8 @@ def _either_width(a: Tensor, b: Tensor, flag: Flag) -> Tensor | None:
         return None
 
     def split(steps: tuple[Any, ...]) -> tuple[tuple[Any, ...], Expr | None]:
-        if steps and steps[-1][0] == "replace_last":
-            return steps[:-1], steps[-1][1]
+        if len(steps) >= 2 and steps[-1][0] == "out_width" and steps[-2][0] == "replace_last":
+            return steps[:-2], steps[-2][1]
         return steps, None
 
     sa, sb = split(a.hole[1]), split(b.hole[1])
