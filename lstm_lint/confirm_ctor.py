@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 from .confirm_load import PRIVATE, load_definitions
-from .confirm_standins import LstmLintNoValue
+from .confirm_standins import LstmLintConfig, LstmLintNoValue
 
 
 def _params(cls: Any, args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -37,6 +37,8 @@ def _arg(v: Any) -> Any:
     """A planned constructor value: a placeholder where the plan has none."""
     if isinstance(v, dict) and "lstm_lint_no_value" in v:
         return LstmLintNoValue(str(v["lstm_lint_no_value"]))
+    if isinstance(v, dict) and "lstm_lint_config" in v:
+        return LstmLintConfig(str(v["lstm_lint_config"]), dict(v.get("attrs") or {}))
     return v
 
 

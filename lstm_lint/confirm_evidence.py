@@ -43,6 +43,8 @@ class Evidence:
     cuda_on_cpu: int = 0
     #: where the constructor's values came from
     built_from: str = ""
+    #: configuration objects given a stand-in that holds only their size attributes
+    standins: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.key = self.key or self.cls
@@ -77,7 +79,10 @@ def _evidence(result: dict[str, Any], plans: dict[str, ClassPlan]
             why[key] = f"{name}: {c['not_run']}"
         used = c.get("no_value_used")
         if used and plan is not None:
-            what = plan.missing.get(used["name"], "not known to be a size")
+            root = used["name"].split(".")[0]
+            what = plan.missing.get(used["name"]) or (
+                "an attribute of a configuration object, not known to be a size"
+                if "." in used["name"] and root in plan.missing else "not known to be a size")
             at = f" at line {used['line']}" if used.get("line") else ""
             stage = {"construct": "building it", "forward": "running it",
                      "inputs": "its inputs"}.get(used.get("stage"), "the run")
@@ -90,7 +95,8 @@ def _evidence(result: dict[str, Any], plans: dict[str, ClassPlan]
             stage = {"construct": "building", "forward": "running"}.get(err.stage or "",
                                                                          "running")
             why[key] = f"{stage} {name} raised {err.type}{where}: {err.message}"
-        invented = bool(plan and (plan.invented or c.get("no_value") or c.get("ctor_filled"))
+        invented = bool(plan and (plan.invented or c.get("no_value") or c.get("ctor_filled")
+                                  or c.get("standins"))
                         and (c.get("ctor_source") != "call" or c.get("ctor_filled")))
         evidence.append(Evidence(name, [ObservedOp.from_child(o) for o in c.get("ops", [])],
                                  err, c.get("warnings", []),
@@ -100,7 +106,7 @@ def _evidence(result: dict[str, Any], plans: dict[str, ClassPlan]
                                  list(c.get("constraints_broken") or []),
                                  dict(c.get("constructor") or {}), c.get("wall_s"), key,
                                  list(c.get("no_value") or []), int(c.get("cuda_on_cpu") or 0),
-                                 _built_from(c, plan)))
+                                 _built_from(c, plan), list(c.get("standins") or [])))
     return evidence, failed, why
 
 
@@ -133,6 +139,11 @@ def _notes(runs: list[Evidence]) -> str:
     if placeholders:
         notes.append("built with a placeholder for " + ", ".join(repr(n) for n in placeholders)
                      + " (no value lstm-lint stands behind: any use of it stops the run)")
+    standins = sorted({n for e in runs for n in e.standins})
+    if standins:
+        notes.append("built with a stand-in for " + ", ".join(repr(n) for n in standins)
+                     + " (a configuration object: only the attributes the analysis uses as "
+                     "sizes hold values, distinct primes; any other use of it stops the run)")
     if any(e.cuda_on_cpu for e in runs):
         notes.append("the model's .cuda() calls ran on the CPU (no CUDA device here)")
     return "".join(f"; {n}" for n in notes)

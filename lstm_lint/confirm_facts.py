@@ -11,7 +11,7 @@ from typing import Any
 
 from .analyze import FileAnalysis, ModuleShapes
 from .layers import Layer
-from .symbolic import Expr, Sym
+from .symbolic import Expr, Sym, sym
 from .values import Const, Int, RnnInfo, Seq, Tensor, Value
 
 #: layer arguments that are sizes (a constructor parameter flowing into one is a size)
@@ -23,6 +23,10 @@ SIZE_ARGS = {
     "num_channels", "num_groups", "stride", "padding", "dilation", "num_encoder_layers",
     "num_decoder_layers", "out_size", "size",
 }
+
+
+#: layer arguments that index a table the layer builds (``padding_idx``): 0 is in any
+INDEX_ARGS = {"padding_idx"}
 
 
 def _to_json(v: Value) -> Any:
@@ -62,7 +66,9 @@ def size_symbols(ms: ModuleShapes | None) -> set[str]:
         elif isinstance(v, Layer):
             for k, p in v.params.items():
                 if k in SIZE_ARGS and isinstance(p, Int):
-                    out.update(_sym_names(p.expr))
+                    # a size argument computed from symbols in a form the engine does not
+                    # keep (``Linear(h, 2 ** bits)``): they are ints all the same
+                    out.update(_sym_names(p.expr) | set(p.deps))
             for c in v.children:
                 walk(c)
         elif isinstance(v, Seq):
@@ -81,7 +87,33 @@ def size_symbols(ms: ModuleShapes | None) -> set[str]:
     for v in ms.inputs:
         walk(v)
     walk(ms.output)
+    # the counts of the code's loops (``range(max_len - 1)``)
+    out |= getattr(ms.graph, "counts", set())
     return out
+
+
+def index_symbols(ms: ModuleShapes | None) -> set[str]:
+    """Symbols given plain to a layer as an index into the table it builds
+    (``nn.Embedding(vocab, dim, padding_idx=pad)``): 0 is a valid value of each."""
+    out: set[str] = set()
+    if ms is None:
+        return out
+    for _nid, data in ms.graph.g.nodes(data=True):
+        layer = data.get("layer")
+        if not isinstance(layer, Layer):
+            continue
+        for k, p in layer.params.items():
+            if k not in INDEX_ARGS or not isinstance(p, Int):
+                continue
+            names = _sym_names(p.expr)
+            if len(names) == 1 and p.expr == sym(next(iter(names))):
+                out |= names
+    return out
+
+
+def exponent_symbols(ms: ModuleShapes | None) -> set[str]:
+    """Symbols the code raises a number to (``2 ** bits``): a small value is enough."""
+    return set(getattr(ms.graph, "exponents", set())) if ms is not None else set()
 
 
 def raw_instantiations(fa: FileAnalysis) -> dict[str, tuple[list[Value], dict[str, Value]]]:

@@ -18,7 +18,7 @@ from typing import Any
 from .analyze import ModuleShapes, analyze_module
 from .catalogue import all_rules
 from .confirm_defs import instantiation_sources
-from .confirm_facts import size_symbols
+from .confirm_facts import exponent_symbols, index_symbols, size_symbols
 from .dataflow import Dataflow
 from .extract import ClassInfo, FileModel
 from .infer import Interpreter
@@ -106,6 +106,8 @@ def _dim(d: Expr | None) -> int | str | None:
 
 
 NO_VALUE = "lstm_lint_no_value"
+#: a configuration object's stand-in: its size attributes and their values
+CONFIG = "lstm_lint_config"
 
 
 def no_value(name: str) -> dict[str, str]:
@@ -116,6 +118,11 @@ def no_value(name: str) -> dict[str, str]:
 
 def _is_no_value(v: Any) -> bool:
     return isinstance(v, dict) and NO_VALUE in v
+
+
+def _is_standin(v: Any) -> bool:
+    """A placeholder or a configuration object's stand-in (the engine knows neither)."""
+    return isinstance(v, dict) and (NO_VALUE in v or CONFIG in v)
 
 
 def _plain(v: Value) -> tuple[bool, Any]:
@@ -171,6 +178,8 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
         if init else []
     symbolic = analyze_module(fm, cls, project)
     sizes = size_symbols(symbolic)
+    exponents = exponent_symbols(symbolic)
+    indices = index_symbols(symbolic) - sizes
     env: dict[str, Any] = {}
     calls: list[dict[str, Any]] = []
     why_not_built = ""
@@ -192,11 +201,34 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
         if name in sizes:
             # two layers (so that dropout between them is real); one attention head (it
             # divides any width); distinct primes for the rest
-            fill[name] = 2 if "layer" in name else 1 if "head" in name else next(primes, 53)
+            fill[name] = 2 if "layer" in name or name in exponents \
+                else 1 if "head" in name else next(primes, 53)
             continue
-        what = "a configuration object" if any(s.startswith(name + ".") for s in sizes) \
-            else "not known to be a size"
-        missing[name] = what
+        if name in indices:
+            # an index into a table the model builds (padding_idx): 0 is in any
+            fill[name] = 0
+            continue
+        held = sorted(s for s in sizes if s.startswith(name + "."))
+        if held:
+            # a configuration object: a stand-in whose size attributes (``opt.hidden_dim``)
+            # get primes; any other attribute stops the run as a placeholder does
+            attrs: dict[str, Any] = {}
+            for s in held:
+                *path, last = s.split(".")[1:]
+                at = attrs
+                for part in path:
+                    nxt = at.setdefault(part, {})
+                    if not isinstance(nxt, dict):
+                        break
+                    at = nxt
+                else:
+                    if last not in at:
+                        at[last] = 2 if "layer" in last or s in exponents \
+                            else 1 if "head" in last else next(primes, 53)
+            fill[name] = {CONFIG: name, "attrs": attrs}
+            missing[name] = "a configuration object"
+            continue
+        missing[name] = "not known to be a size"
         fill[name] = no_value(name)
     kind = (context or {}).get("kind")
     engine_values = False
@@ -345,7 +377,7 @@ def _builders(project: Any, fm: FileModel, name: str) -> list[Any]:
 def _value(v: Any) -> Value:
     from .shapes import from_json
 
-    return UNKNOWN if _is_no_value(v) else from_json(v)
+    return UNKNOWN if _is_standin(v) else from_json(v)
 
 
 def _read(path: str) -> str:

@@ -20,7 +20,14 @@ from typing import Any
 from .confirm_ctor import _arg, _call_class, _call_namespace, _eval_call, _eval_parts, _params
 from .confirm_lines import _error, _place, _user_line
 from .confirm_sizes import evaluate, solve, symbols
-from .confirm_standins import LstmLintNoValue, NoValueUsed, _CudaOnCpu, _placeholder_error
+from .confirm_standins import (
+    LstmLintConfig,
+    LstmLintNoValue,
+    NoValueUsed,
+    _CudaOnCpu,
+    _placeholder_error,
+    standin_attr,
+)
 from .confirm_trace import _shape, _trace_eager, _trace_fx
 
 
@@ -29,6 +36,9 @@ def _resolve(name: str, params: dict[str, Any], fixed: dict[str, Any]) -> Any:
     if parts[0] in params:
         v = params[parts[0]]
         for p in parts[1:]:
+            if isinstance(v, LstmLintConfig):
+                v = standin_attr(v, p)
+                continue
             if isinstance(v, LstmLintNoValue):
                 return None
             if isinstance(v, dict):
@@ -164,7 +174,9 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
     params = _params(cls, args, kwargs)
     out["constructor"] = {k: v for k, v in params.items()
                           if v is None or isinstance(v, bool | int | float | str)}
-    out["no_value"] = sorted(k for k, v in params.items() if isinstance(v, LstmLintNoValue))
+    out["no_value"] = sorted(k for k, v in params.items() if isinstance(v, LstmLintNoValue)
+                             and not isinstance(v, LstmLintConfig))
+    out["standins"] = sorted(k for k, v in params.items() if isinstance(v, LstmLintConfig))
     device = torch.device(device_name)
     with warnings.catch_warnings(record=True) as caught, _BuildRecorder(path) as rec, \
             _CudaOnCpu() as cuda:

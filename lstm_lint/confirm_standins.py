@@ -47,6 +47,43 @@ class LstmLintNoValue:
     __pow__ = __rpow__ = __neg__ = __pos__ = __abs__ = __matmul__ = __rmatmul__ = _no_value
 
 
+class LstmLintConfig(LstmLintNoValue):
+    """Stands in for a configuration object (``opt``, ``config``) nobody gave a value of:
+    the attributes the analysis used as sizes (``opt.hidden_dim``) hold the sizes planned for
+    them (nested ones a stand-in of their own); any other use of it, or of any other attribute
+    (a flag, a string, a probability, a tensor), raises :class:`NoValueUsed` with the
+    attribute's dotted name, as a placeholder does."""
+
+    __slots__ = ("_lstm_lint_attrs",)
+
+    def __init__(self, name: str, attrs: dict[str, Any]) -> None:
+        super().__init__(name)
+        object.__setattr__(self, "_lstm_lint_attrs", dict(attrs))
+
+    def __getattribute__(self, name: str) -> Any:
+        if name == "__class__":
+            return LstmLintConfig
+        me = object.__getattribute__(self, "_lstm_lint_name")
+        attrs = object.__getattribute__(self, "_lstm_lint_attrs")
+        if name in attrs and not name.startswith("__"):
+            v = attrs[name]
+            return LstmLintConfig(f"{me}.{name}", v) if isinstance(v, dict) else v
+        raise NoValueUsed(f"{me}.{name}" if not name.startswith("__") else me)
+
+    def __repr__(self) -> str:
+        return f"<configuration stand-in for {object.__getattribute__(self, '_lstm_lint_name')}>"
+
+
+def standin_attr(v: Any, name: str) -> Any:
+    """Attribute ``name`` of a stand-in, None when it holds no value for it."""
+    if isinstance(v, LstmLintConfig):
+        try:
+            return getattr(v, name)
+        except NoValueUsed:
+            return None
+    return None
+
+
 def _placeholder_error(exc: BaseException) -> str | None:
     """The parameter a crash needed a value for, when the crash comes from a placeholder."""
     seen: set[int] = set()
@@ -56,7 +93,7 @@ def _placeholder_error(exc: BaseException) -> str | None:
         if isinstance(e, NoValueUsed):
             return str(e.args[0]) if e.args else "?"
         e = e.__cause__ or e.__context__
-    return "?" if "LstmLintNoValue" in str(exc) else None
+    return "?" if "LstmLintNoValue" in str(exc) or "LstmLintConfig" in str(exc) else None
 
 
 

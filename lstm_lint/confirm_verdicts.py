@@ -146,6 +146,8 @@ def _unexplained_crashes(fm: FileModel, findings: list[Finding],
             continue
         if not re.search(SHAPE_ERROR[1], err.message or ""):
             continue  # not a shape error ("RPC has not been initialized")
+        if re.match(r"(not enough|too many) values to unpack", err.message or ""):
+            continue  # Python's own unpacking (of whatever), not torch's shape check
         line = err.line
         if any(any(abs(ln - line) <= 1 for ln in lines_of(f)) for f in findings
                if os.path.realpath(f.path) == os.path.realpath(fm.path)):

@@ -59,6 +59,10 @@ class Dataflow:
         #: size symbols read off a caller's input before anything solved it (``x_dim0`` for
         #: ``x.size(0)``): sizes of the caller's data, free like ``B`` and ``T``
         self.data_sizes: set[str] = set()
+        #: symbols the code counts with (``range(max_len)``): ints, whatever they size
+        self.counts: set[str] = set()
+        #: symbols used as an exponent the engine does not expand (``2 ** bits``)
+        self.exponents: set[str] = set()
 
     def key(self, context: tuple[int, ...], node: Any) -> int:
         k = (context, id(node))

@@ -144,6 +144,10 @@ class Expr:
     def symbols(self) -> set[str]:
         return {a.name for a in self.atoms() if isinstance(a, Sym | Ind)}
 
+    def sizes(self) -> set[str]:
+        """The plain symbols (not the flags of an indicator)."""
+        return {a.name for a in self.atoms() if isinstance(a, Sym)}
+
     def const_term(self) -> int:
         for m, c in self.terms:
             if not m:

@@ -129,6 +129,9 @@ class Int(Value):
     param: str | None = None  # a constructor parameter (or its attribute): config.hidden
     role: str | None = None  # read from an axis of this role: x.size(0) of a batch axis
     node: int | None = field(default=None, compare=False)
+    #: ``expr`` None: the symbols it was computed from all the same (``2 ** bits``, whose
+    #: form the engine does not keep); a size argument given it says they are ints
+    deps: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     def describe(self) -> str:
         return f"int {dim_str(self.expr)}"

@@ -61,14 +61,16 @@ def test_nothing_is_invented_for_a_probability_a_flag_or_a_configuration():
     findings, [net], extra, _fm = _confirm("no_values.py")
     assert extra == []  # no LST900 from a model that needed a value nobody gave
     # built with placeholders for what has no value: the first use of one stops the model
-    assert net.no_value == ["bidirectional", "cfg", "dropout_p"] and net.invented
+    assert net.no_value == ["bidirectional", "dropout_p"] and net.invented
+    assert net.standins == ["cfg"]  # only its size attribute (cfg.num_layers) holds a value
     assert net.error is None and net.ops == []
     [f] = findings
+    # the configuration's size (cfg.num_layers) has a value; its first use of a flag stops it
     assert f.confirmation == {
         "verdict": "unconfirmed", "method": "", "device": "cpu",
-        "evidence": "Net not run: no value for constructor parameter 'cfg' (a configuration "
-                    "object), which building it uses at line 8: give --args or build the model "
-                    "in the file",
+        "evidence": "Net not run: no value for constructor parameter 'bidirectional' (not "
+                    "known to be a size), which building it uses at line 8: give --args or "
+                    "build the model in the file",
         "built": "defaults, and distinct primes for the required sizes"}
 
 
@@ -101,6 +103,10 @@ def test_a_crash_under_invented_values_is_never_a_finding():
     rpc = RunError("RuntimeError", "RPC has not been initialized. Call "
                    "torch.distributed.rpc.init_rpc first.", line=9, stage="construct")
     assert _unexplained_crashes(fm, [], [ev(False, rpc)]) == []
+    # nor is Python's own unpacking ("expected 2" of a value that is no tensor)
+    unpack = RunError("ValueError", "not enough values to unpack (expected 2, got 0)", line=9,
+                      stage="construct")
+    assert _unexplained_crashes(fm, [], [ev(False, unpack)]) == []
 
 
 def _forced(name: str, code: str, needle: str, constraints: list[str] | None,
@@ -167,8 +173,8 @@ def test_shapes_confirm_says_which_value_the_model_needed(capsys):
     [entry] = json.loads(capsys.readouterr().out)
     obs = entry["observed"]
     assert obs["verdict"] == "unconfirmed" and obs["observed"] is None
-    assert obs["detail"] == ("no value for constructor parameter 'cfg', which the model uses at "
-                             "line 8: give --args or build the model in the file")
+    assert obs["detail"] == ("no value for constructor parameter 'bidirectional', which the "
+                             "model uses at line 8: give --args or build the model in the file")
 
 
 def test_a_call_that_does_not_fit_the_constructor_is_not_used(tmp_path, capsys):
@@ -206,3 +212,47 @@ def test_a_builders_call_is_confirmed_with_the_values_the_engine_knows():
         "what the analysis knows of the call at builder_values.py:24, and distinct primes")
     assert net.constructor == {"n_features": 5, "hidden": 5, "activation": "tanh"}
     assert not extra
+
+
+def _by_line(findings: list[Finding]) -> dict[int, dict[str, str]]:
+    return {f.line: f.confirmation or {} for f in findings}
+
+
+def test_a_configuration_objects_sizes_get_primes_and_nothing_else_a_value():
+    """``Net(opt)`` that nobody builds: ``opt.n_in``, ``opt.hidden``, ``opt.n_out`` are sizes
+    the analysis used, so a stand-in holds primes for them; ``opt.bidirectional`` (a flag) has
+    no value, and the class that reads it is not run."""
+    findings, ev, extra, _fm = _confirm("config_sizes.py")
+    assert [f.code for f in findings] == ["LST201", "LST201"] and not extra
+    net, flagged = _by_line(findings)[13], _by_line(findings)[25]
+    assert net["verdict"] == "confirmed", net
+    assert net["evidence"].startswith("index -1 selected axis 0 of size 3 of [3, 7, 5]")
+    assert "built with a stand-in for 'opt'" in net["evidence"]
+    assert flagged["verdict"] == "unconfirmed"
+    assert flagged["evidence"] == (
+        "Flagged not run: no value for constructor parameter 'opt.bidirectional' (an "
+        "attribute of a configuration object, not known to be a size), which building it "
+        "uses at line 20: give --args or build the model in the file")
+    runs = {e.cls: e for e in ev}
+    assert runs["Net"].invented and runs["Net"].standins == ["opt"] and not runs["Net"].no_value
+    assert runs["Net"].ops[0].config["input_size"] == 11  # opt.n_in
+    assert runs["Net"].ops[0].config["hidden_size"] == 5  # opt.hidden
+
+
+def test_ints_the_code_sizes_or_counts_with_get_values_and_a_float_does_not():
+    """``Linear(hidden, 2 ** bits)`` and ``range(self.max_len)``: ints whose form the engine
+    does not keep, given values (a small one for an exponent); ``padding_idx`` gets 0 (in any
+    vocabulary); ``2 ** temperature`` used only as a factor is no size and stays unbuilt."""
+    findings, ev, extra, _fm = _confirm("int_sizes.py")
+    assert not extra
+    by_line = _by_line(findings)
+    assert by_line[18]["verdict"] == "confirmed", by_line[18]
+    assert by_line[42]["verdict"] == "confirmed", by_line[42]
+    assert by_line[31]["verdict"] == "unconfirmed"
+    assert "no value for constructor parameter 'temperature'" in by_line[31]["evidence"]
+    runs = {e.cls: e for e in ev}
+    assert runs["Net"].constructor["bits"] == 2 and runs["Net"].invented
+    assert runs["Net"].constructor["max_len"] not in (None, 2)
+    # out[-1] is a batch row: (T, hidden) a step, 2 ** 2 classes each, max_len steps
+    assert runs["Net"].output == [7, runs["Net"].constructor["max_len"], 4]
+    assert runs["Tokens"].constructor["pad"] == 0

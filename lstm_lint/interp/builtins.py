@@ -44,6 +44,9 @@ class Builtins(Core):
             args = [sequential_items(a) for a in args]  # an nn.Sequential yields its modules
         if name == "range":
             ints = [int_of(a) for a in args]
+            for count in ints:
+                if count is not None:
+                    self.graph.counts |= count.sizes()
             if len(ints) == 1:
                 return RangeVal(ints[0], start=const(0))
             if len(ints) >= 2 and ints[0] is not None and ints[1] is not None and (

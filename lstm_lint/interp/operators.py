@@ -37,7 +37,8 @@ class Operators(Core):
                 if isinstance(a, Const) and isinstance(b, Const) and op == "Add" \
                         and isinstance(a.value, str) and isinstance(b.value, str):
                     return Const(a.value + b.value)
-                return Int(None) if isinstance(a, Int) or isinstance(b, Int) else UNKNOWN
+                return Int(None, deps=_deps(a, b)) if isinstance(a, Int) or isinstance(b, Int) \
+                    else UNKNOWN
             if op == "Add":
                 return Int(x + y)
             if op == "Subtract":
@@ -57,7 +58,10 @@ class Operators(Core):
                 if yc is not None and yc <= 0:
                     return UNKNOWN
                 return Quotient(x, y)
-            return Int(None)
+            if op == "Power" and y.as_int() is None:
+                # 2 ** bits: an exponent the engine does not expand (a small one is enough)
+                self.graph.exponents |= y.sizes()
+            return Int(None, deps=_deps(a, b))
         if isinstance(a, Seq) and isinstance(b, Seq) and op == "Add" \
                 and a.repeated is None and b.repeated is None:
             return Seq(a.items + b.items, a.is_list)
@@ -160,6 +164,17 @@ class Operators(Core):
             vals = [i.value for i in right.items if isinstance(i, Const)]
             return Const((left.value in vals) == (op == "In"))
         return UNKNOWN
+
+
+def _deps(*vs: Value) -> frozenset[str]:
+    """The symbols an int whose form is lost was computed from."""
+    out: set[str] = set()
+    for v in vs:
+        if isinstance(v, Int):
+            out |= v.deps
+            if v.expr is not None:
+                out |= v.expr.sizes()
+    return frozenset(out)
 
 
 def _as_int_expr(v: Value) -> Expr | None:
