@@ -275,6 +275,21 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
                 engine_values = True
             if engine_values:
                 source = source.replace("the call at", "what the analysis knows of the call at")
+        elif kind is None and raw is not None and missing \
+                and all(c.get("in_class") for c in calls):
+            # the file builds the class only inside a method (``Module(..., seed=self.seed)``
+            # in a builder's ``fit``), whose text cannot run from the file: a parameter that
+            # would get a placeholder takes the value the engine knows that call passes (the
+            # builder's default), as a configuration's call does
+            known = {n: v for n, v in _known_arguments(params, raw).items() if n in missing}
+            for name, v in known.items():
+                kwargs[name] = v
+                fill.pop(name, None)
+                missing.pop(name, None)
+                engine_values = True
+            if known:
+                source += (", with " + ", ".join(sorted(known)) + " as the analysis knows the "
+                           "file's own call passes them")
         invented = any(not _is_no_value(v) for v in fill.values())
         if invented:
             source += ", and distinct primes for the required sizes"
@@ -304,7 +319,7 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
                      fill=fill, missing=missing)
     if context is not None:
         plan.context = dict(context)
-    plan.engine_values = kind == "call" and engine_values
+    plan.engine_values = engine_values
     specs: list[Any] = []
     fwd = interp.find_method(cls, fm, "forward")
     if fwd is None:

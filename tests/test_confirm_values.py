@@ -256,3 +256,21 @@ def test_ints_the_code_sizes_or_counts_with_get_values_and_a_float_does_not():
     # out[-1] is a batch row: (T, hidden) a step, 2 ** 2 classes each, max_len steps
     assert runs["Net"].output == [7, runs["Net"].constructor["max_len"], 4]
     assert runs["Tokens"].constructor["pad"] == 0
+
+
+def test_a_model_built_only_in_a_builders_method_takes_the_values_the_engine_knows():
+    """``Module(X.shape[1], self.hidden, self.dropout, self.bidirectional, seed)`` in ``fit``:
+    the call cannot run from the file; the probability and the flag the analysis knows it
+    passes (the estimator's defaults) build the model, the size gets a prime, and ``seed``
+    (a parameter of ``fit`` nobody gives) stays a placeholder that nothing uses."""
+    findings, [net], extra, _fm = _confirm("builder_own.py")
+    [f] = findings
+    assert f.code == "LST201" and not extra
+    assert f.confirmation is not None and f.confirmation["verdict"] == "confirmed", \
+        f.confirmation
+    assert f.confirmation["built"].startswith(
+        "the file's own call at line 23, with bidirectional, dropout as the analysis knows "
+        "the file's own call passes them, and distinct primes")
+    assert net.constructor["dropout"] == 0.25 and net.constructor["bidirectional"] is False
+    assert net.no_value == ["seed"] and net.invented
+    assert net.ops[0].config["dropout"] == 0.25
