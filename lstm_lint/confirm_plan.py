@@ -52,6 +52,8 @@ class ClassPlan:
     constraints: list[str] = field(default_factory=list)
     #: per constructor parameter without a default: a prime (a size) or a placeholder
     fill: dict[str, Any] = field(default_factory=dict)
+    #: sizes with a default: the value a call's argument that cannot be evaluated gets
+    part_fill: dict[str, Any] = field(default_factory=dict)
     #: the parameters that get a placeholder, and what they are
     missing: dict[str, str] = field(default_factory=dict)
     #: the configuration this plan builds the class in (None: the class's own plan)
@@ -70,6 +72,7 @@ class ClassPlan:
     def request(self) -> dict[str, Any]:
         req: dict[str, Any] = {"class": self.cls.name, "args": self.args, "kwargs": self.kwargs,
                                "key": self.key, "fill": self.fill,
+                               "part_fill": self.part_fill,
                                "inputs": self.inputs, "losses": self.losses,
                                "env": {k: v for k, v in self.env.items()
                                        if isinstance(v, int | bool)},
@@ -190,12 +193,15 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
     fill: dict[str, Any] = {}
     missing: dict[str, str] = {}
     primes = iter(PRIMES)
+    defaulted: list[str] = []  # sizes with a default
     for p in params:
         name = p.name.value
         d = _literal_default(p) if p.default is not None else UNKNOWN
         if p.default is not None and not (name in sizes and (d is None or d == 0)):
             if isinstance(d, bool | int) and not isinstance(d, float):
                 env[name] = d
+            if name in sizes:
+                defaulted.append(name)
             continue
         # a size without a default, or whose default (0, None) is no size at all
         if name in sizes:
@@ -230,6 +236,10 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
             continue
         missing[name] = "not known to be a size"
         fill[name] = no_value(name)
+    # a size with a default that the file's call passes as something its definitions cannot
+    # evaluate (window_size=len(char_to_id)): a prime, as a size without a default gets
+    part_fill = {name: 2 if "layer" in name or name in exponents
+                 else 1 if "head" in name else next(primes, 53) for name in defaulted}
     kind = (context or {}).get("kind")
     engine_values = False
     if user_args is not None and kind is None:
@@ -316,7 +326,7 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
         if constraints is None else list(constraints)
     plan = ClassPlan(cls, args, kwargs, source, None, static=static, env=env, calls=calls,
                      why_not_built=why_not_built, invented=invented, constraints=cons,
-                     fill=fill, missing=missing)
+                     fill=fill, missing=missing, part_fill=part_fill)
     if context is not None:
         plan.context = dict(context)
     plan.engine_values = engine_values

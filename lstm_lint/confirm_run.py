@@ -144,7 +144,8 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
         for i, call in enumerate([c for c in req.get("calls") or []
                                   if not c.get("in_class")][:5]):
             ns, where, _why = _call_namespace(call, mod, path)
-            parts = _eval_parts(call, ns, cls, fill) if ns is not None else None
+            parts = _eval_parts(call, ns, cls, {**(req.get("part_fill") or {}), **fill}) \
+                if ns is not None else None
             if parts is None or ns is None:
                 continue
             a, k, filled = parts

@@ -274,3 +274,16 @@ def test_a_model_built_only_in_a_builders_method_takes_the_values_the_engine_kno
     assert net.constructor["dropout"] == 0.25 and net.constructor["bidirectional"] is False
     assert net.no_value == ["seed"] and net.invented
     assert net.ops[0].config["dropout"] == 0.25
+
+
+def test_a_size_with_a_default_that_the_files_call_cannot_evaluate_gets_a_prime():
+    """``Net(4, 8, vocab=len(chars))``: ``n_in`` and ``hidden`` are the call's own; ``vocab``
+    (a size, defaulted, passed as what only the data knows) gets a prime, not a placeholder,
+    and the model runs to its output."""
+    findings, [net], extra, _fm = _confirm("call_size_default.py")
+    [f] = findings
+    assert f.confirmation is not None and f.confirmation["verdict"] == "confirmed"
+    assert not extra and net.invented and net.no_value == []
+    assert net.constructor["n_in"] == 4 and net.constructor["hidden"] == 8
+    vocab = net.constructor["vocab"]
+    assert vocab not in (77, 3, 7) and net.output == [7, vocab]
