@@ -70,6 +70,12 @@ class LstmLintConfig(LstmLintNoValue):
             return LstmLintConfig(f"{me}.{name}", v) if isinstance(v, dict) else v
         raise NoValueUsed(f"{me}.{name}" if not name.startswith("__") else me)
 
+    def __getitem__(self, key: Any) -> Any:
+        """``config["hidden_size"]``: the analysis names it as it names ``config.hidden_size``."""
+        if isinstance(key, str) and not key.startswith("__"):
+            return LstmLintConfig.__getattribute__(self, key)
+        _no_value(self)
+
     def __repr__(self) -> str:
         return f"<configuration stand-in for {object.__getattribute__(self, '_lstm_lint_name')}>"
 

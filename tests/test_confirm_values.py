@@ -223,7 +223,7 @@ def test_a_configuration_objects_sizes_get_primes_and_nothing_else_a_value():
     the analysis used, so a stand-in holds primes for them; ``opt.bidirectional`` (a flag) has
     no value, and the class that reads it is not run."""
     findings, ev, extra, _fm = _confirm("config_sizes.py")
-    assert [f.code for f in findings] == ["LST201", "LST201"] and not extra
+    assert [f.code for f in findings] == ["LST201"] * 4 and not extra
     net, flagged = _by_line(findings)[13], _by_line(findings)[25]
     assert net["verdict"] == "confirmed", net
     assert net["evidence"].startswith("index -1 selected axis 0 of size 3 of [3, 7, 5]")
@@ -233,6 +233,11 @@ def test_a_configuration_objects_sizes_get_primes_and_nothing_else_a_value():
         "Flagged not run: no value for constructor parameter 'opt.bidirectional' (an "
         "attribute of a configuration object, not known to be a size), which building it "
         "uses at line 20: give --args or build the model in the file")
+    # config["n_in"] is read as config.n_in is; config["dropout"] (a probability) has no value
+    keyed, sizes_only = _by_line(findings)[36], _by_line(findings)[46]
+    assert keyed["verdict"] == "unconfirmed"
+    assert "no value for constructor parameter 'config.dropout'" in keyed["evidence"]
+    assert sizes_only["verdict"] == "confirmed", sizes_only
     runs = {e.cls: e for e in ev}
     assert runs["Net"].invented and runs["Net"].standins == ["opt"] and not runs["Net"].no_value
     assert runs["Net"].ops[0].config["input_size"] == 11  # opt.n_in
