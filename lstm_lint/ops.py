@@ -313,9 +313,12 @@ def reshape(x: Tensor, sizes: Sequence[Expr | None]) -> Tensor:
         if total is None or rest is None:
             out[minus[0]] = None
         else:
+            # when torch accepts the view, the -1 axis is numel // rest exactly, whatever the
+            # sizes; only a quotient proven not to divide (all sizes numbers) stays unknown
             q = total.floordiv(rest)
-            exact = q * rest == total
-            out[minus[0]] = q if exact else None
+            tc, rc = total.as_int(), rest.as_int()
+            proven_off = tc is not None and rc is not None and (rc == 0 or tc % rc != 0)
+            out[minus[0]] = None if proven_off else q
     roles = None
     if t is not None and t.shape is not None and t.roles:
         # keep the roles of axes that survive unchanged at the same position from the left

@@ -1868,3 +1868,34 @@ class Net(nn.Module):
     with torch.no_grad():
         assert model(torch.randn(2, 4, 3), 2).shape[-1] == 5
         assert model(torch.randn(2, 4, 6, 3), 2).shape[-1] == 5
+
+
+def test_view_minus_one_whose_quotient_is_not_a_plain_product(tmp_path):
+    """``out.view(-1, hidden)`` of a bidirectional ``(T, B, 2*(hidden//2))``: whenever torch
+    accepts the view the free axis is numel // hidden exactly, so the engine keeps that quotient
+    (it was unknown because it does not simplify for an odd ``hidden``)."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, n_out):
+        super().__init__()
+        self.hidden = hidden
+        self.lstm = nn.LSTM(n_in, hidden // 2, bidirectional=True)
+        self.fc = nn.Linear(hidden, n_out)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.fc(out.view(-1, self.hidden))
+'''
+    ins, out = solved_run(tmp_path, src, {"n_in": 4, "hidden": 6, "n_out": 3, "B": 2, "T": 5})
+    assert ins == ["(T, B, n_in)"]
+    assert out == "(((2*((hidden)//2)*B*T)//hidden), n_out)"
+
+
+def test_view_minus_one_proven_not_to_divide_stays_unknown(tmp_path):
+    from lstm_lint.ops import reshape
+    from lstm_lint.symbolic import const
+    from lstm_lint.values import Shape
+
+    x = Tensor(Shape((const(3), const(5))))
+    assert reshape(x, [const(-1), const(4)]).shape.dims[0] is None
+    assert reshape(x, [const(-1), const(5)]).shape.dims[0] == const(3)
