@@ -1899,3 +1899,86 @@ def test_view_minus_one_proven_not_to_divide_stays_unknown(tmp_path):
     x = Tensor(Shape((const(3), const(5))))
     assert reshape(x, [const(-1), const(4)]).shape.dims[0] is None
     assert reshape(x, [const(-1), const(5)]).shape.dims[0] == const(3)
+
+
+def test_a_child_built_as_one_of_two_user_classes(tmp_path):
+    """``self.head = HeadA(...) if large else HeadB(...)``: its call runs both, and what they
+    agree on is the output; torch agrees whichever class the caller picks."""
+    src = '''
+class HeadA(nn.Module):
+    def __init__(self, n_in, tags):
+        super().__init__()
+        self.tags = tags
+        self.fc = nn.Linear(n_in, tags * tags)
+
+    def forward(self, x):
+        return self.fc(x).view(-1, self.tags, self.tags)
+
+
+class HeadB(nn.Module):
+    def __init__(self, n_in, tags):
+        super().__init__()
+        self.tags = tags
+        self.fc = nn.Linear(n_in, tags)
+
+    def forward(self, x):
+        s = self.fc(x).view(-1, self.tags, 1)
+        return s.expand(s.size(0), self.tags, self.tags)
+
+
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, tags, large):
+        super().__init__()
+        self.tags = tags
+        self.rnn = nn.GRU(n_in, hidden)
+        if large:
+            self.head = HeadA(hidden, tags)
+        else:
+            self.head = HeadB(hidden, tags)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        y = self.head(out.reshape(-1, out.size(2)))
+        return y.view(x.size(0), x.size(1), self.tags, self.tags), self.head(out[-1])
+'''
+    for large in (True, False):
+        sizes = {"n_in": 4, "hidden": 6, "tags": 3, "large": large, "B": 2, "T": 5}
+        ins, out = solved_run(tmp_path, src, sizes)
+        assert ins == ["(T, B, n_in)"]
+        assert out == "((T, B, tags, tags), (B, tags, tags))"
+
+
+def test_two_user_classes_picked_by_a_flag_keep_the_flag(tmp_path):
+    """``Wide(n) if wide else Narrow(n)``: the width depends on the flag, and says so."""
+    src = '''
+class Wide(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.fc = nn.Linear(n, 2 * n)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+class Narrow(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.fc = nn.Linear(n, n)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+class Net(nn.Module):
+    def __init__(self, n, wide):
+        super().__init__()
+        self.rnn = nn.GRU(n, n)
+        self.head = Wide(n) if wide else Narrow(n)
+
+    def forward(self, x):
+        return self.head(self.rnn(x)[0])
+'''
+    for wide in (True, False):
+        ins, out = solved_run(tmp_path, src, {"n": 4, "wide": wide, "B": 2, "T": 5})
+        assert ins == ["(T, B, n)"]
+        assert out == "(T, B, n*(2 if wide else 1))"

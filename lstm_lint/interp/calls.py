@@ -42,6 +42,7 @@ from .objects import (
     FuncRef,
     Instantiation,
     Method,
+    Modules,
     Obj,
     Ref,
     TorchBase,
@@ -76,7 +77,7 @@ class Calls(Core):
         return self.call(func, args, kwargs, e, env)
 
     def _opaque_call(self, func: Value, e: cst.Call, args: Sequence[Value]) -> Value:
-        if isinstance(func, L.Layer | Obj):
+        if isinstance(func, L.Layer | Obj | Modules):
             return self.record("call", e, args, Tensor(None), label=func.describe())
         return UNKNOWN
 
@@ -86,6 +87,12 @@ class Calls(Core):
             return self.apply_layer(func, args, e, kwargs)
         if isinstance(func, Obj):
             return self.call_module(func, args, kwargs, e)
+        if isinstance(func, Modules):
+            outs = [self.call_module(o, list(args), dict(kwargs), e) for o in func.options]
+            out = outs[0]
+            for o in outs[1:]:
+                out = join(out, o, func.flag if len(outs) == 2 else None)
+            return out
         if isinstance(func, ClassRef):
             if func.cls.is_module:
                 self.instantiations.append(Instantiation(func.cls, func.fm, list(args),

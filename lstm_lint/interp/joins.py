@@ -20,7 +20,7 @@ from ..values import (
     Tensor,
     Value,
 )
-from .objects import Obj
+from .objects import Modules, Obj
 
 #: branches remembered for one joined tensor (an if/elif chain)
 MAX_ALTS = 4
@@ -91,7 +91,25 @@ def join(a: Value, b: Value, flag: Flag | None = None) -> Value:
                        node=a.node)
     if type(a) is type(b) and a == b:
         return a
+    if isinstance(a, Obj | Modules) and isinstance(b, Obj | Modules):
+        return _modules(a, b, flag)
     return UNKNOWN
+
+
+def _modules(a: Obj | Modules, b: Obj | Modules, flag: Flag | None) -> Value:
+    """Two user modules (or choices of them) where branches meet: one of them, which one the
+    caller's configuration decides (at most MAX_ALTS; more, unknown)."""
+    opts: list[Obj] = []
+    for v in (a, b):
+        for o in (v.options if isinstance(v, Modules) else (v,)):
+            if not any(o is x for x in opts):
+                opts.append(o)
+    if len(opts) == 1:
+        return opts[0]
+    if len(opts) > MAX_ALTS:
+        return UNKNOWN
+    two = isinstance(a, Obj) and isinstance(b, Obj)
+    return Modules(tuple(opts), flag if two else None)
 
 
 def _either_width(a: Tensor, b: Tensor, flag: Flag) -> Tensor | None:
@@ -143,7 +161,7 @@ def join_dicts(a: dict[str, Value], b: dict[str, Value], flag: Flag | None) -> d
             out[k] = join(a[k], b[k], flag)
         else:  # set on one branch only: keep layers and modules, forget the rest
             one = a.get(k, b.get(k))
-            out[k] = one if isinstance(one, L.Layer | Obj) else UNKNOWN
+            out[k] = one if isinstance(one, L.Layer | Obj | Modules) else UNKNOWN
     return out
 
 
@@ -224,7 +242,7 @@ def truth(v: Value) -> bool | Flag | None:
         if p is not None:
             return Flag(p)
         return None
-    if isinstance(v, L.Layer | Obj):
+    if isinstance(v, L.Layer | Obj | Modules):
         return True
     if isinstance(v, Seq) and v.repeated is None:
         return bool(v.items)

@@ -59,6 +59,20 @@ class Obj(Value):
         return self.cls.name
 
 
+@dataclass(frozen=True, eq=False)
+class Modules(Value):
+    """An attribute built as one of several user modules of different classes, the caller's
+    configuration deciding which (``self.crf = CRF_L(...) if large else CRF_S(...)``): a call
+    runs each and its result is what they agree on."""
+
+    options: tuple[Obj, ...]
+    flag: Any = None  # the Flag that picks options[0] over options[1], when two and known
+    node: int | None = None
+
+    def describe(self) -> str:
+        return " or ".join(o.cls.name for o in self.options)
+
+
 @dataclass(frozen=True)
 class ClassRef(Value):
     cls: ClassInfo
