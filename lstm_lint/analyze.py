@@ -161,9 +161,18 @@ def opened_defaults(fm: FileModel, cls: ClassInfo, project: Any) -> dict[str, Va
     every path with them (``if input_shape is None and input_size is None: raise``), no caller
     builds the class that way: each ``None`` default is then whatever the caller gives, None
     or not (unknown), and every branch that tests it runs.  None when the defaults build it."""
+    memo = cls.__dict__.get("_opened_defaults")
+    if memo is not None and memo[0] == id(project):
+        return memo[1]  # one answer per class and project (every pass and configuration asks)
+    out = _opened_defaults(fm, cls, project)
+    cls.__dict__["_opened_defaults"] = (id(project), out)
+    return out
+
+
+def _opened_defaults(fm: FileModel, cls: ClassInfo, project: Any) -> dict[str, Value] | None:
     interp = Interpreter(fm, Dataflow(), project)
     init = interp.find_method(cls, fm, "__init__")
-    if init is None or "raise" not in init[1].text:
+    if init is None or "raise" not in init[1].text or not _init_raises(init[1], init[0]):
         return None
     _a, kw = interp.symbolic_params(init[0], init[1])
     nones = {k: UNKNOWN for k, v in kw.items() if isinstance(v, Const) and v.value is None}
@@ -174,6 +183,31 @@ def opened_defaults(fm: FileModel, cls: ClassInfo, project: Any) -> dict[str, Va
     except (Budget, RecursionError):
         return None
     return nones if interp.last_raised else None
+
+
+def _init_raises(fm: FileModel, init: cst.FunctionDef) -> bool:
+    """Does this ``__init__`` of the file hold a ``raise``?  (Python's ``ast``, once a file:
+    running the constructor to find out costs far more.)"""
+    memo = fm.__dict__.get("_raising_inits")
+    if memo is None:
+        import ast
+
+        try:
+            tree = ast.parse(fm.text)
+        except (SyntaxError, ValueError, RecursionError):
+            return True
+        memo = set()
+        classes = [n for n in tree.body if isinstance(n, ast.ClassDef)]
+        while classes:  # classes and the classes nested in them, never function bodies
+            c = classes.pop()
+            classes += [n for n in c.body if isinstance(n, ast.ClassDef)]
+            ctor = next((n for n in c.body if isinstance(n, ast.FunctionDef)
+                         and n.name == "__init__"), None)
+            if ctor is not None and any(isinstance(x, ast.Raise) for x in ast.walk(ctor)):
+                memo.add(c.name)
+        fm.__dict__["_raising_inits"] = memo
+    owner = next((c.name for c in fm.classes.values() if c.methods.get("__init__") is init), None)
+    return owner is None or owner in memo
 
 
 def analyze_script(fm: FileModel, project: Any = None
@@ -205,17 +239,39 @@ def _run_builders(interp: Interpreter, fm: FileModel) -> None:
     ``self.model = Net(self.hidden, self.n_layers)``): each is built with its own defaults and
     each such method run once, so the models it builds carry the sizes its defaults give (a
     parameter without a default, or a method's argument, stays unknown)."""
-    names = [c.name for c in fm.module_classes()]
-    for cls in list(fm.classes.values()):
-        if cls.is_module or not cls.methods:
-            continue
-        builders = [fn for name, fn in cls.methods.items() if name != "__init__"
-                    and any(f"{n}(" in fm.module.code_for_node(fn) for n in names)]
+    plain = {c.name: c for c in fm.classes.values() if not c.is_module and c.methods}
+    if not plain:
+        return
+    building = _building_methods(fm.text, {c.name for c in fm.module_classes()}, set(plain))
+    for cname, methods in building.items():
+        cls = plain[cname]
+        builders = [cls.methods[m] for m in methods if m in cls.methods and m != "__init__"]
         if not builders:
             continue
         obj = interp.instantiate(cls, fm, [], {}, label="builder")
         for fn in builders:
             interp.call_function(fn, fm, [], {}, bound=obj)
+
+
+def _building_methods(text: str, models: set[str], plain: set[str]) -> dict[str, list[str]]:
+    """The methods of the file's plain classes that call one of its module classes, by class
+    (Python's ``ast``: a fraction of what generating each method's code costs)."""
+    import ast
+
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError):
+        return {}
+    out: dict[str, list[str]] = {}
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef) or node.name not in plain:
+            continue
+        for item in node.body:
+            if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and any(
+                    isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                    and n.func.id in models for n in ast.walk(item)):
+                out.setdefault(node.name, []).append(item.name)
+    return out
 
 
 def _builds_own_classes(fm: FileModel) -> bool:
