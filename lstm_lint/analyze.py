@@ -192,9 +192,10 @@ def _init_raises(fm: FileModel, init: cst.FunctionDef) -> bool:
     if memo is None:
         import ast
 
-        try:
-            tree = ast.parse(fm.text)
-        except (SyntaxError, ValueError, RecursionError):
+        from .index import parse_ast
+
+        tree = parse_ast(fm.text)
+        if tree is None:
             return True
         memo = set()
         classes = [n for n in tree.body if isinstance(n, ast.ClassDef)]
@@ -258,9 +259,10 @@ def _building_methods(text: str, models: set[str], plain: set[str]) -> dict[str,
     (Python's ``ast``: a fraction of what generating each method's code costs)."""
     import ast
 
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError):
+    from .index import parse_ast
+
+    tree = parse_ast(text)
+    if tree is None:
         return {}
     out: dict[str, list[str]] = {}
     for node in tree.body:

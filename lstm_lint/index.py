@@ -26,6 +26,7 @@ from the answers here.
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -218,10 +219,19 @@ def _dotted(e: ast.expr) -> str | None:
     return None
 
 
-def summarise(path: str, text: str) -> Summary | None:
+@functools.lru_cache(maxsize=8)
+def parse_ast(text: str) -> ast.Module | None:
+    """Python's ``ast`` of a file's text, None when it does not parse; the last few kept, so
+    the index and the engine's cheap structural tests parse a file once between them."""
     try:
-        tree = ast.parse(text, filename=path)
+        return ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def summarise(path: str, text: str) -> Summary | None:
+    tree = parse_ast(text)
+    if tree is None:
         return None
     s = Summary(path, package_of(path) if path != "-" else "")
     lines = text.splitlines()
