@@ -21,6 +21,7 @@ from ..values import (
     Tensor,
     Value,
 )
+from ..walk import descendants
 from .builtins import sequential_items, tensor_rows
 from .core import Core, _undo_layout
 from .joins import choices, join_dicts, join_loop, one_of, truth, uniq
@@ -32,29 +33,13 @@ UNROLL = 8
 PEEL = 2
 
 
+_EXITS = (cst.Break, cst.Continue, cst.Return, cst.Yield)
+
+
 def _straight(body: cst.BaseSuite) -> bool:
-    """No ``break``, ``continue``, ``return`` or ``yield`` anywhere in a loop body."""
-    found = False
-
-    class _Find(cst.CSTVisitor):
-        def visit_Break(self, node: cst.Break) -> None:
-            nonlocal found
-            found = True
-
-        def visit_Continue(self, node: cst.Continue) -> None:
-            nonlocal found
-            found = True
-
-        def visit_Return(self, node: cst.Return) -> None:
-            nonlocal found
-            found = True
-
-        def visit_Yield(self, node: cst.Yield) -> None:
-            nonlocal found
-            found = True
-
-    body.visit(_Find())
-    return not found
+    """No ``break``, ``continue``, ``return`` or ``yield`` anywhere in a loop body (read off the
+    nodes: libcst's visitor would rebuild the whole body to ask)."""
+    return not any(isinstance(n, _EXITS) for n in descendants(body))
 
 
 def narrowing(test: cst.BaseExpression, env: Env) -> tuple[str, Value, Value] | None:
