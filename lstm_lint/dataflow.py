@@ -47,6 +47,11 @@ class NodeView:
         return self.attrs.get("value")
 
 
+#: ops whose output is a new value, not one passed on (a layer's, a factory's, an input):
+#: where a walk back to a value's sources stops (``Dataflow.sources``)
+NEW_VALUE_OPS = frozenset(("layer", "module", "input", "factory"))
+
+
 class Dataflow:
     def __init__(self) -> None:
         self.g: nx.DiGraph = nx.DiGraph()

@@ -7,13 +7,13 @@ from typing import Any
 
 import libcst as cst
 
+from lstm_lint.dataflow import NEW_VALUE_OPS
 from lstm_lint.layers import Layer
 from lstm_lint.rule import SHAPE_ERROR, Finding, Rule, RuleContext, error_near, lines_of
 from lstm_lint.values import BATCH, Tensor
 
 #: a cell's state (``h``/``c``) as the constraint at the cell call names it
 _CELL_STATES = (" h", " c")
-_NEW_VALUE = frozenset(("layer", "module", "input", "factory"))
 
 
 class StateLayout(Rule):
@@ -263,7 +263,7 @@ class SegmentLSTM(nn.Module):
                 if other is None or other.symbols() & {"B", "T"}:
                     continue
                 call = g.view(c.node)
-                for src in g.sources(c.node, _NEW_VALUE, 4):
+                for src in g.sources(c.node, NEW_VALUE_OPS, 4):
                     v = src.value
                     if src.op != "factory" or id(src.cst) in seen or not isinstance(v, Tensor) \
                             or v.shape is None or v.shape.star or len(v.shape.dims) != 3:

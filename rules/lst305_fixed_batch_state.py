@@ -8,7 +8,7 @@ from typing import Any
 
 import libcst as cst
 
-from lstm_lint.dataflow import Constraint, Dataflow, NodeView
+from lstm_lint.dataflow import NEW_VALUE_OPS, Constraint, Dataflow, NodeView
 from lstm_lint.rule import Finding, Rule, RuleContext, contains, error_near
 from lstm_lint.symbolic import Expr
 from lstm_lint.values import Tensor
@@ -358,19 +358,18 @@ def _joined_fixed(c: Constraint) -> tuple[Expr, int] | None:
 
 def _factories_into(g: Dataflow, node: int) -> Iterator[tuple[NodeView, Tensor]]:
     """Factory nodes feeding ``node`` through ops that keep a shape (casts, ``.to``)."""
-    for view in g.sources(node, _NEW_VALUE | {"cat", "stack"}, 4):
+    for view in g.sources(node, NEW_VALUE_OPS | {"cat", "stack"}, 4):
         if view.op == "factory" and isinstance(view.value, Tensor):
             yield view, view.value
 
 
-_NEW_VALUE = frozenset(("layer", "module", "input", "factory"))
 
 
 def _state_factories(g: Dataflow, call: int, fixed: Expr) -> Iterator[tuple[NodeView, Tensor,
                                                                             int]]:
     """Factory nodes feeding the RNN call whose batch axis holds ``fixed`` (not one that
     holds the input's batch on another axis: that state is laid out wrongly, LST301)."""
-    for view in g.sources(call, _NEW_VALUE, 4):
+    for view in g.sources(call, NEW_VALUE_OPS, 4):
         v = view.value
         if view.op == "factory" and isinstance(v, Tensor) and v.shape is not None \
                 and not v.shape.star and len(v.shape.dims) in (2, 3):
