@@ -29,7 +29,19 @@ NOQA_RE = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]
 
 #: a cheap text test: a file that never mentions torch, nn, a module or a recurrent layer (in
 #: any case), and defines no class with a base, cannot build or use a module
-_MAYBE_RELEVANT = re.compile(r"torch|\bnn\b|module|lstm|gru|rnn", re.IGNORECASE)
+_RELEVANT_WORDS = ("torch", "module", "lstm", "gru", "rnn")
+_NN_WORD = re.compile(r"\bnn\b", re.IGNORECASE)
+
+
+def _maybe_relevant(text: str) -> bool:
+    """Does the text name torch, a module or a recurrent layer (any case)?  Plain substring
+    tests of the lower-cased text: a case-insensitive regex alternation scanned a file that
+    names none of them ten times slower."""
+    if "torch" in text or "odule" in text:  # the usual spellings, before lower-casing
+        return True
+    low = text.lower()
+    return any(w in low for w in _RELEVANT_WORDS) or (
+        "nn" in low and _NN_WORD.search(low) is not None)
 _CLASS_WITH_BASE = re.compile(r"^[ \t]*class\s+\w+\s*\(\s*[A-Za-z_]", re.MULTILINE)
 
 
@@ -109,7 +121,7 @@ def load(path: str, text: str | None = None, prefilter: bool = True,
 def _needs_parse(path: str, text: str, project: Project | None,
                  script: bool | None) -> bool | None:
     """True: parse it; False: skip it (unchecked); None: skip it, CPython parsed it."""
-    if not _MAYBE_RELEVANT.search(text) and not _CLASS_WITH_BASE.search(text) and not script:
+    if not _maybe_relevant(text) and not _CLASS_WITH_BASE.search(text) and not script:
         return False
     from .index import Index, needs_parse
 
@@ -307,6 +319,7 @@ def _check_one(path: str, text: str | None, project: Project, opts: Options) -> 
             return FileResult(path)
         if isinstance(loaded, Finding):
             return FileResult(loaded.path, [loaded])
+        _freeze_trees()
         return check_file(loaded, project, opts)
     finally:
         _settle_gc()
@@ -321,6 +334,15 @@ def _settle_gc() -> None:
     import gc
 
     gc.collect(1)
+    gc.freeze()
+
+
+def _freeze_trees() -> None:
+    """Right after a file is parsed: its libcst tree (and any dependency's) stays alive for
+    the run and holds no reference cycle, so it leaves the cyclic collector's sight at once
+    (``gc.freeze``, no scan); :func:`_settle_gc` then scans only what the analysis made."""
+    import gc
+
     gc.freeze()
 
 

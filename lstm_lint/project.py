@@ -36,6 +36,9 @@ class Project:
         self._folders: dict[str, list[tuple[str, str]]] = {}
         #: builder scripts analysed this run: path -> (what they instantiate, files read)
         self.script_builds: dict[str, tuple[list[Any], set[str]]] = {}
+        #: answers of :meth:`lookup`, with the files each read (replayed as dependencies)
+        self._lookups: dict[tuple[str, str, tuple[str, ...], bool],
+                            tuple[tuple[str, Any, FileModel] | None, set[str]]] = {}
         for p in paths:
             if p != "-":
                 self.paths.setdefault(module_name(p), p)
@@ -43,6 +46,8 @@ class Project:
             self.add(fm)
 
     def add(self, fm: FileModel) -> None:
+        if self.files.get(fm.path, fm) is not fm:
+            self._lookups.clear()  # a file read again (an editor's buffer): answers may change
         self.files[fm.path] = fm
         if fm.path != "-":
             self.paths.setdefault(module_name(fm.path), fm.path)
@@ -147,6 +152,21 @@ class Project:
         ``getattr``); the index decides without parsing, so nothing else is parsed.
         """
         importer = fm.path if fm is not None else (self._current or ".")
+        key = (qual, importer, kinds, modules_only)
+        hit = self._lookups.get(key)
+        if hit is not None:
+            self.index.touched |= hit[1]  # what it read counts as read for this file too
+            return hit[0]
+        outer, self.index.touched = self.index.touched, set()
+        try:
+            found = self._lookup(qual, importer, kinds, modules_only)
+        finally:
+            deps, self.index.touched = self.index.touched, outer | self.index.touched
+        self._lookups[key] = (found, deps)
+        return found
+
+    def _lookup(self, qual: str, importer: str, kinds: tuple[str, ...], modules_only: bool
+                ) -> tuple[str, ClassInfo | cst.FunctionDef, FileModel] | None:
         loc = self.index.locate(qual, importer)
         if loc is None or loc.kind not in kinds:
             return None

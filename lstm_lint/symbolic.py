@@ -100,15 +100,19 @@ class Expr:
             else:
                 acc[k] = (mono, coef)
         ordered = sorted((k, mc) for k, mc in acc.items() if mc[1] != 0)
-        self.terms = tuple(mc for _, mc in ordered)
-        self._key = repr([(k, mc[1]) for k, mc in ordered])
+        self._set(tuple(mc for _, mc in ordered), tuple((k, mc[1]) for k, mc in ordered))
+
+    def _set(self, terms: tuple[tuple[Monomial, int], ...],
+             key: tuple[tuple[tuple[tuple[str, int], ...], int], ...]) -> None:
+        self.terms = terms
+        self._key = key  # (monomial key, coefficient) per term, in canonical order
         # a constant hashes like the int it equals (Expr == int compares by value)
-        if not self.terms:
+        if not terms:
             self._hash = hash(0)
-        elif len(self.terms) == 1 and not self.terms[0][0]:
-            self._hash = hash(self.terms[0][1])
+        elif len(terms) == 1 and not terms[0][0]:
+            self._hash = hash(terms[0][1])
         else:
-            self._hash = hash(self._key)
+            self._hash = hash(key)
 
     # ---- constructors -------------------------------------------------
     @staticmethod
@@ -119,7 +123,7 @@ class Expr:
     # ---- inspection ---------------------------------------------------
     @property
     def key(self) -> str:
-        return self._key
+        return repr(self._key)
 
     @property
     def is_const(self) -> bool:
@@ -162,7 +166,10 @@ class Expr:
     __radd__ = __add__
 
     def __neg__(self) -> Expr:
-        return Expr([(m, -c) for m, c in self.terms])
+        # the same monomials in the same order: canonical already, no sort or merge
+        out = Expr.__new__(Expr)
+        out._set(tuple((m, -c) for m, c in self.terms), tuple((k, -c) for k, c in self._key))
+        return out
 
     def __sub__(self, other: Expr | int) -> Expr:
         return self + (-_lift(other))
@@ -210,7 +217,7 @@ class Expr:
                     return quot + rc // oc
                 if quot.terms:
                     return quot + rest.floordiv(oc)
-        if self.key == o.key:
+        if self._key == o._key:
             return const(1)
         # exact division by a monomial factor common to every term, e.g. (4*h*l)//(2*h)
         q = _exact_quotient(self, o)

@@ -24,19 +24,30 @@ def _fields(t: type) -> tuple[str, ...]:
     return names
 
 
+#: type -> is it a libcst node class?  (``isinstance`` against libcst's ABCs is slow)
+_IS_NODE: dict[type, bool] = {}
+
+
+def _is_node(t: type) -> bool:
+    known = _IS_NODE.get(t)
+    if known is None:
+        known = _IS_NODE[t] = issubclass(t, cst.CSTNode)
+    return known
+
+
 def descendants(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """``root`` and every node under it (depth first, in no promised order)."""
     stack: list[cst.CSTNode] = [root]
-    node_type = cst.CSTNode
     while stack:
         n = stack.pop()
         yield n
         for name in _fields(type(n)):
             v = getattr(n, name)
-            if isinstance(v, node_type):
+            t = type(v)
+            if t is tuple or t is list:
+                stack.extend(x for x in v if _is_node(type(x)))
+            elif v is not None and t is not str and _is_node(t):
                 stack.append(v)
-            elif isinstance(v, tuple | list):
-                stack.extend(x for x in v if isinstance(x, node_type))
 
 
 def contains(root: cst.CSTNode, node: cst.CSTNode) -> bool:

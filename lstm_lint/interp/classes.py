@@ -97,7 +97,12 @@ class Classes(Core):
         return None
 
     def mro(self, cls: ClassInfo, fm: FileModel) -> list[tuple[ClassInfo, FileModel]]:
-        """The class and its bases found in the project, depth first, left to right."""
+        """The class and its bases found in the project, depth first, left to right (found once
+        per analysis: every attribute lookup and ``super()`` asks again)."""
+        key = (id(cls), id(fm))
+        known = self.mro_cache.get(key)
+        if known is not None:
+            return known
         out: list[tuple[ClassInfo, FileModel]] = []
         seen: set[int] = set()
 
@@ -112,6 +117,7 @@ class Classes(Core):
                     walk(base[0], base[1], depth + 1)
 
         walk(cls, fm, 0)
+        self.mro_cache[key] = out
         return out
 
     def class_attribute(self, cls: ClassInfo, fm: FileModel, name: str,

@@ -62,6 +62,8 @@ class Core:
         self.selves: list[Obj] = []
         self.frames: list[tuple[cst.FunctionDef, Value | None]] = []  # running functions
         self.class_attr_cache: dict[tuple[int, str], Value] = {}
+        #: (id of a class, id of its file) -> its MRO (see Classes.mro)
+        self.mro_cache: dict[tuple[int, int], list[tuple[ClassInfo, FileModel]]] = {}
         self.globals_cache: dict[str, Value] = {}
         self.loop_iters: list[Expr | None] = []
         self.free_names: set[str] = set()  # sizes of input axes nothing constrains (free_axis)
