@@ -380,6 +380,36 @@ def _worker_run(path: str) -> tuple[str, list[dict[str, Any]], list[str]]:
     return res.path, [f.to_dict() for f in res.findings], project.deps(path)
 
 
+def _worker_run_many(paths: list[str]) -> list[tuple[str, list[dict[str, Any]], list[str]]]:
+    return [_worker_run(p) for p in paths]
+
+
+def _chunks(paths: list[str], jobs: int) -> list[list[str]]:
+    """The files in runs of neighbours (a package's files share their bases, parsed once per
+    worker), each run at most 32 files and an eighth of a worker's share of the bytes; the
+    biggest runs first, so that no worker is left with a big one while the others idle."""
+    sizes = []
+    for p in paths:
+        try:
+            sizes.append(os.path.getsize(p))
+        except OSError:
+            sizes.append(0)
+    cap = max(1, sum(sizes) // (max(jobs, 1) * 8))
+    out: list[tuple[int, list[str]]] = []
+    run: list[str] = []
+    total = 0
+    for p, n in zip(paths, sizes, strict=True):
+        if run and (len(run) >= 32 or total + n > cap):
+            out.append((total, run))
+            run, total = [], 0
+        run.append(p)
+        total += n
+    if run:
+        out.append((total, run))
+    out.sort(key=lambda c: -c[0])
+    return [r for _n, r in out]
+
+
 def lint_paths(paths: Iterable[str], opts: Options,
                stdin: tuple[str, str] | None = None, jobs: int = 1,
                cache: Any = None, keep_analysis: bool = False) -> list[FileResult]:
@@ -436,12 +466,12 @@ def _lint_paths(paths: Iterable[str], opts: Options, stdin: tuple[str, str] | No
         ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
         with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_worker_init,
                                     initargs=(real, opts)) as pool:
-            chunk = max(1, min(32, len(todo) // (jobs * 4) or 1))
-            for path, found, deps in pool.map(_worker_run, todo, chunksize=chunk):
-                fs = [Finding.from_dict(d) for d in found]
-                results.append(FileResult(path, fs))
-                if cache is not None:
-                    cache.put(path, fs, deps)
+            for done in pool.map(_worker_run_many, _chunks(todo, jobs)):
+                for path, found, deps in done:
+                    fs = [Finding.from_dict(d) for d in found]
+                    results.append(FileResult(path, fs))
+                    if cache is not None:
+                        cache.put(path, fs, deps)
     results.sort(key=lambda r: r.path)
     _one_report_per_place(results, real)
     return results
