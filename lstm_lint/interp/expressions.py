@@ -46,12 +46,16 @@ from .objects import (
     TorchBase,
 )
 
+_NAME, _ATTRIBUTE, _CALL = cst.Name, cst.Attribute, cst.Call
+
 
 class Expressions(Core):
     """Evaluates expressions to abstract values."""
 
     def eval(self, e: cst.BaseExpression, env: Env) -> Value:
-        self.tick()
+        self.steps += 1  # (Core.tick, inline: the interpreter's most frequent call)
+        if self.steps > self.max_steps:
+            raise Budget()
         try:
             return self._eval(e, env)
         except Budget:
@@ -63,9 +67,16 @@ class Expressions(Core):
 
     def _eval(self, e: cst.BaseExpression, env: Env) -> Value:
         # the node's exact class, compared by identity: every class below is a leaf of libcst's
-        # hierarchy, and isinstance() against libcst's classes (ABCs) costs ten times more
-        if type(e) is cst.Name:
-            return self.lookup(e.value, env)
+        # hierarchy, and isinstance() against libcst's classes (ABCs) costs ten times more;
+        # the most frequent first (names, attributes, calls: four in five expressions)
+        t = type(e)
+        if t is _NAME:
+            v = env.vars.get(e.value)  # type: ignore[attr-defined]
+            return v if v is not None else self.lookup(e.value, env)  # type: ignore[attr-defined]
+        if t is _ATTRIBUTE:
+            return self.attribute(self.eval(e.value, env), e.attr.value, e)  # type: ignore
+        if t is _CALL:
+            return self.call_expr(e, env)  # type: ignore[arg-type]
         if type(e) is cst.Integer:
             try:
                 return Int(const(int(e.value.replace("_", ""), 0)))
@@ -84,10 +95,6 @@ class Expressions(Core):
             return Const("")
         if type(e) is cst.Ellipsis:
             return Const(Ellipsis)
-        if type(e) is cst.Attribute:
-            return self.attribute(self.eval(e.value, env), e.attr.value, e)
-        if type(e) is cst.Call:
-            return self.call_expr(e, env)
         if type(e) is cst.Subscript:
             return self.subscript(e, env)
         if type(e) is cst.BinaryOperation:
@@ -102,11 +109,11 @@ class Expressions(Core):
                     return Int(None if v.expr is None else -v.expr)
                 return v if isinstance(v, Tensor) else UNKNOWN
             if op == "Not":
-                t = truth(v)
-                if isinstance(t, bool):
-                    return Const(not t)
-                if isinstance(t, Flag):
-                    return Flag(t.name, not t.negated)
+                tv = truth(v)
+                if isinstance(tv, bool):
+                    return Const(not tv)
+                if isinstance(tv, Flag):
+                    return Flag(tv.name, not tv.negated)
                 return UNKNOWN
             return v
         if type(e) is cst.Tuple or type(e) is cst.List:
