@@ -241,6 +241,16 @@ def _mutated(st: ast.stmt) -> set[tuple[str, str | None]]:
     return out
 
 
+def _torch_namesake(f: ast.expr) -> bool:
+    """``torch.nn.RNNCell(...)`` / ``nn.RNNCell(...)`` in a file whose own class is named
+    ``RNNCell`` (speechbrain's wrappers): torch's layer, not a call of the class."""
+    head = f
+    while isinstance(head, ast.Attribute):
+        head = head.value
+    return isinstance(f, ast.Attribute) and isinstance(head, ast.Name) \
+        and head.id in ("torch", "nn")
+
+
 def instantiation_sources(source: str, class_name: str) -> list[dict[str, Any]]:
     """Each call ``ClassName(...)`` in the file, module-level ones first: its line, whether it
     is at module level, and its arguments as a call of ``__lstm_lint_args__`` (source text).
@@ -309,7 +319,7 @@ def instantiation_sources(source: str, class_name: str) -> list[dict[str, Any]]:
             continue
         f = node.func
         name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
-        if name != class_name:
+        if name != class_name or _torch_namesake(f):
             continue
         args = ast.Call(func=ast.Name(id="__lstm_lint_args__", ctx=ast.Load()),
                         args=node.args, keywords=node.keywords)

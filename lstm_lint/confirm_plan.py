@@ -15,15 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .analyze import ModuleShapes, analyze_module
+from .analyze import ModuleShapes, analyze_module, opened_defaults
 from .catalogue import all_rules
 from .confirm_defs import instantiation_sources
 from .confirm_facts import exponent_symbols, index_symbols, size_symbols
 from .dataflow import Dataflow
 from .extract import ClassInfo, FileModel
 from .infer import Interpreter
+from .interp.core import Budget
 from .rule import Finding
-from .symbolic import Expr
+from .symbolic import Expr, sym
 from .values import UNKNOWN, Const, Int, Seq, Tensor, Value
 
 BATCH_SIZE, TIME_SIZE = 3, 7
@@ -157,6 +158,39 @@ def _known_arguments(params: Sequence[Any], raw: tuple[list[Value], dict[str, Va
     return out
 
 
+def _symbolic_run(fm: FileModel, cls: ClassInfo, project: Any) -> ModuleShapes:
+    """The class analysed with symbolic constructor arguments.
+
+    A constructor that raises with its ``None`` defaults (``if input_shape is None and
+    input_size is None: raise``) is never built that way, so the analysis leaves those
+    parameters open (:func:`~lstm_lint.analyze.opened_defaults`) and nothing sizes them.  To
+    build it, one of them is given: the first that, taken as a size symbol with the others
+    left at ``None``, lets the constructor finish and sizes a layer; the plan then gives it a
+    prime as it does any size.  With none such, the plain symbolic run."""
+    opened = opened_defaults(fm, cls, project)
+    if opened:
+        probe = Interpreter(fm, Dataflow(), project)
+        init = probe.find_method(cls, fm, "__init__")
+        if init is not None:
+            _a, base = probe.symbolic_params(init[0], init[1])
+            for name in opened:
+                kw = {**base, name: Int(sym(name), param=name)}
+                interp = Interpreter(fm, Dataflow(), project)
+                try:
+                    interp.instantiate(cls, fm, [], kw)
+                except (Budget, RecursionError):
+                    continue
+                if interp.last_raised:
+                    continue
+                try:
+                    ms = analyze_module(fm, cls, project, [], kw)
+                except (Budget, RecursionError):
+                    continue
+                if name in size_symbols(ms):
+                    return ms
+    return analyze_module(fm, cls, project)
+
+
 def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
                instantiations: dict[str, tuple[list[Any], dict[str, Any]]],
                constraints: Sequence[str] | None = None,
@@ -179,7 +213,7 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
     init = interp.find_method(cls, fm, "__init__")
     params = list(init[0].params.params)[1:] + list(init[0].params.kwonly_params) \
         if init else []
-    symbolic = analyze_module(fm, cls, project)
+    symbolic = _symbolic_run(fm, cls, project)
     sizes = size_symbols(symbolic)
     exponents = exponent_symbols(symbolic)
     indices = index_symbols(symbolic) - sizes

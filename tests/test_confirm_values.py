@@ -292,3 +292,17 @@ def test_a_size_with_a_default_that_the_files_call_cannot_evaluate_gets_a_prime(
     assert net.constructor["n_in"] == 4 and net.constructor["hidden"] == 8
     vocab = net.constructor["vocab"]
     assert vocab not in (77, 3, 7) and net.output == [7, vocab]
+
+
+def test_a_constructor_that_needs_one_of_two_sizes_is_built_with_the_one_that_sizes_a_layer():
+    # both left at None raise; input_shape taken as a size sizes nothing; input_size does: it
+    # gets a prime (input_shape stays None), and ``torch.nn.RNNCell(**kwargs)`` in the class
+    # is torch's layer, not a call of the class that shares its name
+    findings, ev, extra, _fm = _confirm("either_size.py")
+    assert [f.code for f in findings] == ["LST305"] and not extra
+    assert findings[0].confirmation is not None
+    assert findings[0].confirmation["verdict"] == "confirmed", findings[0].confirmation
+    [cell] = ev
+    assert cell.constructor["input_shape"] is None and cell.constructor["num_layers"] == 1
+    assert isinstance(cell.constructor["input_size"], int)
+    assert cell.invented
