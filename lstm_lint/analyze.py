@@ -171,6 +171,9 @@ def opened_defaults(fm: FileModel, cls: ClassInfo, project: Any) -> dict[str, Va
 
 def _opened_defaults(fm: FileModel, cls: ClassInfo, project: Any) -> dict[str, Value] | None:
     interp = Interpreter(fm, Dataflow(), project)
+    # whether the class's own constructor (its bases' too) raises: the modules it builds are
+    # not built (their constructors cost as much again, for a question about this one)
+    interp.build_children = False
     init = interp.find_method(cls, fm, "__init__")
     if init is None or "raise" not in init[1].text or not _init_raises(init[1], init[0]):
         return None

@@ -28,7 +28,8 @@ class Classes(Core):
                     kwargs: dict[str, Value], label: str = "self") -> Obj:
         obj = Obj(cls, fm, {}, label)
         init = self.find_method(cls, fm, "__init__")
-        if init is not None and self.depth < MAX_DEPTH:
+        if init is not None and self.depth < MAX_DEPTH \
+                and (self.build_children or not self.selves):
             fn, owner_fm = init
             self.call_function(fn, owner_fm, args, kwargs, bound=obj)
         return obj

@@ -94,6 +94,9 @@ class Core:
         self.fallbacks: list[Any] = []
         #: whether the last function run raised on every path (its body never finished)
         self.last_raised = False
+        #: run the constructors of the modules a constructor builds (False: a probe that asks
+        #: only about the class's own constructor, see analyze.opened_defaults)
+        self.build_children = True
 
     # ---- Site protocol (for layer facts) ------------------------------------------------------
     @property
