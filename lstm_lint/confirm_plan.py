@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import libcst as cst
+
 from .analyze import ModuleShapes, analyze_module, opened_defaults
 from .catalogue import all_rules
 from .confirm_defs import instantiation_sources
@@ -158,6 +160,37 @@ def _known_arguments(params: Sequence[Any], raw: tuple[list[Value], dict[str, Va
     return out
 
 
+def _forwarded_required(interp: Interpreter, cls: ClassInfo, fm: FileModel,
+                        init: tuple[cst.FunctionDef, FileModel] | None,
+                        own: list[cst.Param]) -> list[cst.Param]:
+    """The required parameters of the bases' constructors that the class's ``**kwargs``
+    reaches (``def __init__(self, hidden, **kwargs): super().__init__(**kwargs)`` under a
+    base that needs ``input_chunk_length``): given like the class's own, or building it
+    raises a TypeError that says nothing about the model."""
+    if init is None or not isinstance(init[0].params.star_kwarg, cst.Param):
+        return []
+    names = {p.name.value for p in own}
+    out: list[cst.Param] = []
+    after = False
+    for c, _f in interp.mro(cls, fm):
+        fn = c.methods.get("__init__")
+        if fn is None:
+            continue
+        if fn is init[0]:
+            after = True
+            continue
+        if not after:
+            continue
+        for p in list(fn.params.params)[1:] + list(fn.params.kwonly_params):
+            if p.name.value not in names:
+                names.add(p.name.value)
+                if p.default is None:
+                    out.append(p)
+        if not isinstance(fn.params.star_kwarg, cst.Param):
+            break  # this one takes no more: the bases above it get nothing from the caller
+    return out
+
+
 def _symbolic_run(fm: FileModel, cls: ClassInfo, project: Any) -> ModuleShapes:
     """The class analysed with symbolic constructor arguments.
 
@@ -228,7 +261,7 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
     missing: dict[str, str] = {}
     primes = iter(PRIMES)
     defaulted: list[str] = []  # sizes with a default
-    for p in params:
+    for p in [*params, *_forwarded_required(interp, cls, fm, init, params)]:
         name = p.name.value
         d = _literal_default(p) if p.default is not None else UNKNOWN
         if p.default is not None and not (name in sizes and (d is None or d == 0)):

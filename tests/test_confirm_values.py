@@ -306,3 +306,16 @@ def test_a_constructor_that_needs_one_of_two_sizes_is_built_with_the_one_that_si
     assert cell.constructor["input_shape"] is None and cell.constructor["num_layers"] == 1
     assert isinstance(cell.constructor["input_size"], int)
     assert cell.invented
+
+
+def test_required_parameters_of_a_base_reached_through_kwargs_are_given():
+    # Forecaster(n_in, hidden, **kwargs) hands kwargs to a base that needs two parameters: a
+    # size it uses (output_chunk_length sizes the head: a prime) and one it only stores (a
+    # placeholder, which stops the run only if used); without them building raised TypeError
+    findings, ev, extra, _fm = _confirm("base_kwargs.py")
+    assert [f.code for f in findings] == ["LST501"] and not extra
+    assert findings[0].confirmation is not None
+    assert findings[0].confirmation["verdict"] == "confirmed", findings[0].confirmation
+    net = next(e for e in ev if e.cls == "Forecaster")
+    assert isinstance(net.constructor["output_chunk_length"], int)
+    assert "input_chunk_length" in findings[0].confirmation["evidence"]
