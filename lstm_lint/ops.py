@@ -580,6 +580,22 @@ def broadcast(a: Value, b: Value) -> Value:
     return UNKNOWN
 
 
+def inplace(target: Value, out: Value) -> Value:
+    """``a += b``, ``a.add_(b)``: the result is ``a`` itself, so it keeps ``a``'s shape and dtype
+    whatever ``b`` is (PyTorch refuses an operand that would broadcast ``a`` to another shape).
+    Where ``a``'s size on an axis is unknown, the broadcast's is taken."""
+    if not isinstance(target, Tensor) or target.shape is None or target.shape.star \
+            or target.hole is not None:
+        return out
+    dims = target.shape.dims
+    if isinstance(out, Tensor) and out.shape is not None and not out.shape.star \
+            and len(out.shape.dims) == len(dims):
+        dims = tuple(t if t is not None else o for t, o in zip(dims, out.shape.dims, strict=True))
+    base = out if isinstance(out, Tensor) else target
+    return base.with_(shape=Shape(dims), roles=target.roles, dtype=target.dtype or base.dtype,
+                      hole=None)
+
+
 def factory(sizes: Sequence[Value], dtype: str | None = "float") -> Tensor:
     """torch.zeros(2, b, h) / torch.zeros((2, b, h)) / torch.zeros(x.size())"""
     vals: Sequence[Value] = sizes

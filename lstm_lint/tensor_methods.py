@@ -235,9 +235,14 @@ def _elementwise(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict
         out: Value = ops.broadcast(x, operand)
         if name in ("masked_fill", "masked_fill_", "type_as"):
             out = x if name != "type_as" else x.with_(dtype=operand.dtype)
+        elif name.endswith("_") and not functional:
+            out = ops.inplace(x, out)  # x.add_(y) is x, updated: its shape stays x's
         return it.record("arith", e, [x, operand], out, label=name)
     if binary and operand is not None and not ops.is_scalar(operand):
-        return it.record("arith", e, [x], ops.unknown_like(x), label=name)
+        out = ops.unknown_like(x)
+        if name.endswith("_") and not functional:
+            out = ops.inplace(x, out)
+        return it.record("arith", e, [x], out, label=name)
     if x.hole is not None:
         return x
     return x.with_()

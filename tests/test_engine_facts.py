@@ -1982,3 +1982,96 @@ class Net(nn.Module):
         ins, out = solved_run(tmp_path, src, {"n": 4, "wide": wide, "B": 2, "T": 5})
         assert ins == ["(T, B, n)"]
         assert out == "(T, B, n*(2 if wide else 1))"
+
+
+# ---- a tensor updated in place keeps its shape ---------------------------------------------
+
+
+_RESIDUAL = '''
+class Net(nn.Module):
+    def __init__(self, inplanes, planes, stride=1, downsample=None):
+        super().__init__()
+        self.conv1 = nn.Conv2d(inplanes, planes, 1, stride=stride, bias=False)
+        self.conv2 = nn.Conv2d(planes, planes, 3, padding=1, bias=False)
+        self.downsample = downsample
+
+    def forward(self, x):
+        residual = x
+        out = self.conv2(self.conv1(x))
+        if self.downsample is not None:
+            residual = self.downsample(x)
+        out += residual
+        return out
+'''
+
+
+def test_in_place_add_keeps_the_left_operand_shape_when_the_operand_is_unknown(tmp_path):
+    # `out += residual` with a residual whose channels the engine cannot tell (planes or
+    # inplanes): the result is `out` itself, so its shape is out's, not a broadcast of both
+    ins, out = solved_run(tmp_path, _RESIDUAL, {"inplanes": 4, "planes": 4, "stride": 1,
+                                                "B": 2, "L": 6, "L2": 5})
+    assert ins == ["(B, inplanes, L, L2)"]
+    assert out == "(B, planes, ((L - 1)//stride) + 1, ((L2 - 1)//stride) + 1)"
+
+
+def test_in_place_ops_keep_the_shape_with_an_operand_the_engine_does_not_model(tmp_path):
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden, batch_first=True)
+        self.fc = nn.Linear(hidden, 3)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        out += x.cumsum(2).sum(2, keepdim=True).cumsum(1)
+        out *= 0.5
+        out -= out.cumsum(1)
+        out /= 2
+        return out, self.fc(out[:, -1])
+''', {"n_in": 4, "hidden": 6}, ["float32[3,7,4]"])
+    assert static == [(3, 7, 6), (3, 3)] and real == static
+
+
+def test_in_place_add_with_a_broadcast_operand(tmp_path):
+    # the operand broadcasts into the target: (B, 1, H) into (B, T, H) stays (B, T, H)
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.LSTM(n_in, hidden, batch_first=True)
+
+    def forward(self, x):
+        out, (h, c) = self.rnn(x)
+        out += h[-1].unsqueeze(1)
+        return out
+''', {"n_in": 4, "hidden": 6}, ["float32[3,7,4]"])
+    assert static == (3, 7, 6) and real == static
+
+
+def test_a_list_grown_in_place_is_not_a_tensor_update(tmp_path):
+    # `parts += [y]` on a list stays list concatenation
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden, batch_first=True)
+
+    def forward(self, x):
+        out, h = self.rnn(x)
+        parts = [out[:, -1]]
+        parts += [h[-1]]
+        return torch.cat(parts, dim=1)
+''', {"n_in": 4, "hidden": 6}, ["float32[3,7,4]"])
+    assert static == (3, 12) and real == static
+
+
+def test_in_place_methods_keep_the_shape(tmp_path):
+    # out.add_(residual) / out.mul_(gate) with operands whose channels may be planes or
+    # inplanes: the result is out itself
+    src = _RESIDUAL.replace("out += residual\n        return out",
+                            "return out.add_(residual).mul_(torch.sigmoid(x))")
+    ins, out = solved_run(tmp_path, src, {"inplanes": 5, "planes": 5, "stride": 1,
+                                          "B": 2, "L": 6, "L2": 5})
+    assert ins == ["(B, inplanes, L, L2)"]
+    assert out == "(B, planes, ((L - 1)//stride) + 1, ((L2 - 1)//stride) + 1)"

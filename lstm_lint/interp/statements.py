@@ -10,6 +10,7 @@ from typing import Any
 import libcst as cst
 
 from .. import layers as L
+from .. import ops
 from ..symbolic import Expr, const
 from ..values import (
     UNKNOWN,
@@ -135,7 +136,10 @@ class Statements(Core):
             cur = self.eval(s.target, env)
             rhs = self.eval(s.value, env)
             op = type(s.operator).__name__.replace("Assign", "")
-            self.assign(s.target, self.binop(op, cur, rhs, s), env)
+            out = self.binop(op, cur, rhs, s)
+            if op != "MatrixMultiply":
+                out = ops.inplace(cur, out)  # a tensor updated in place keeps its shape
+            self.assign(s.target, out, env)
         elif type(s) is cst.Expr:
             self.eval(s.value, env)
         elif type(s) is cst.Return:
