@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from . import ops
 from .layers import (
     Conflict,
     Layer,
@@ -35,6 +36,9 @@ def apply_linear(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
     fout = layer.size("out_features")
     if not isinstance(x, Tensor):
         return Tensor(Shape((fout,), star=True), "float")
+    came = ops.as_it_came(x)
+    if came is not None:
+        x = came  # an undecided rank test left the input as it came on one path
     if x.hole is not None and x.shape is None:
         # (the output's width rides along, a step undone as nothing: see analyze's
         # partial_output)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from . import ops
 from .layers import (
     ANY_RNN,
     RECURRENT,
@@ -114,6 +115,8 @@ def apply_recurrent(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
         holes = [t for t in tensor.alts if t.hole is not None and t.shape is None]
         if len({t.hole for t in holes}) == 1:
             tensor = holes[0]
+        elif (came := ops.as_it_came(tensor)) is not None:
+            tensor = came
     if isinstance(tensor, Tensor) and tensor.hole is not None and tensor.shape is None:
         if isinstance(bf, bool):
             B = site.batch_symbol()

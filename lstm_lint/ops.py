@@ -580,6 +580,35 @@ def broadcast(a: Value, b: Value) -> Value:
     return UNKNOWN
 
 
+#: steps on a forward input still to be solved that change its number of axes
+RANK_STEPS = frozenset(("unsqueeze", "squeeze"))
+
+
+def as_it_came(t: Tensor) -> Tensor | None:
+    """After an ``if`` whose condition is not known, the forward input still to be solved as
+    it came on the path that left it alone: ``if x.ndim == 2: x = x.unsqueeze(1)`` joins
+    ``x`` with ``x.unsqueeze(1)``.  A consumer that reads the joined value solves the input
+    from that path; the next pass, with the input's rank known, decides the condition.  Only
+    when every other path adds steps that change the number of axes (so the condition, a
+    test of the rank, is decided against the path it did not take), and only for one input."""
+    if t.hole is not None or t.shape is not None or not t.alts:
+        return None
+    holes = [a for a in t.alts if a.hole is not None and a.shape is None]
+    if len(holes) != len(t.alts) or len({h.hole[0] for h in holes if h.hole}) != 1:
+        return None
+    base = min(holes, key=lambda h: len(h.hole[1]) if h.hole else 0)
+    assert base.hole is not None
+    steps = base.hole[1]
+    for h in holes:
+        assert h.hole is not None
+        extra = h.hole[1][len(steps):]
+        if h.hole[1][:len(steps)] != steps:
+            return None
+        if h is not base and (not extra or any(st[0] not in RANK_STEPS for st in extra)):
+            return None
+    return base
+
+
 def inplace(target: Value, out: Value) -> Value:
     """``a += b``, ``a.add_(b)``: the result is ``a`` itself, so it keeps ``a``'s shape and dtype
     whatever ``b`` is (PyTorch refuses an operand that would broadcast ``a`` to another shape).

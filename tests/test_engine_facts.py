@@ -2075,3 +2075,74 @@ def test_in_place_methods_keep_the_shape(tmp_path):
                                           "B": 2, "L": 6, "L2": 5})
     assert ins == ["(B, inplanes, L, L2)"]
     assert out == "(B, planes, ((L - 1)//stride) + 1, ((L2 - 1)//stride) + 1)"
+
+
+# ---- a rank test on an input still to be solved ---------------------------------------------
+
+
+_RANK_TEST = '''
+class Net(nn.Module):
+    def __init__(self, obs_dim, hidden, n_out):
+        super().__init__()
+        self.fc1 = nn.Linear(obs_dim, hidden)
+        self.rnn = nn.LSTM(hidden, hidden, batch_first=True)
+        self.fc2 = nn.Linear(hidden, n_out)
+
+    def forward(self, obs):
+        obs = torch.as_tensor(obs, dtype=torch.float32)
+        if len(obs.shape) == 2:
+            obs = obs.unsqueeze(-2)
+        out, _ = self.rnn(self.fc1(obs))
+        return self.fc2(out[:, -1])
+'''
+
+
+def test_a_rank_test_that_unsqueezes_leaves_the_input_to_its_consumer(tmp_path):
+    # `if len(obs.shape) == 2: obs = obs.unsqueeze(-2)`: the path that left obs as it came
+    # solves it from fc1 and the RNN; with the rank known the test is decided (not taken)
+    ins, out = solved_run(tmp_path, _RANK_TEST, {"obs_dim": 5, "hidden": 6, "n_out": 3,
+                                                 "B": 2, "T": 4})
+    assert ins == ["(B, T, obs_dim)"]
+    assert out == "(B, n_out)"
+
+
+def test_a_rank_test_straight_into_an_rnn(tmp_path):
+    ins, out = solved_run(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden)
+
+    def forward(self, x):
+        if x.dim() == 2:
+            x = x.unsqueeze(1)
+        out, h = self.rnn(x)
+        return out[-1]
+''', {"n_in": 5, "hidden": 6, "B": 2, "T": 4})
+    assert ins == ["(T, B, n_in)"]
+    assert out == "(B, hidden)"
+
+
+def test_a_rank_test_on_the_solved_rank_with_the_input_given(tmp_path):
+    # the other rank the code accepts: given (B, obs_dim), the test is taken, and the engine
+    # agrees with torch on the step axis it added
+    static, real = run_both(tmp_path, _RANK_TEST, {"obs_dim": 5, "hidden": 6, "n_out": 3},
+                            ["float32[2,5]"])
+    assert static == (2, 3) and real == static
+
+
+def test_a_test_that_keeps_the_rank_leaves_the_input_unsolved(tmp_path):
+    # a branch that transposes (same number of axes) may be the one the caller's data takes:
+    # which axis the consumer reads as channels is not decided, so the input stays unsolved
+    ins, out = solved_run(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.fc = nn.Linear(n_in, hidden)
+
+    def forward(self, x):
+        if x.shape[-1] != self.fc.in_features:
+            x = x.transpose(1, 2)
+        return self.fc(x)
+''', {"n_in": 5, "hidden": 6}, given={0: (2, 7, 5)})
+    assert ins == ["unknown"]
