@@ -69,6 +69,9 @@ except ImportError:  # an engine older than configuration records
 VERDICTS = RC_HERE / "verdicts.json"
 OUT = RESULTS / "realcode.json"
 WINDOW = 2
+#: kinds whose bug changes what a layer reads (its input's width or layout): when the layer
+#: reads a forward argument as it came, that is the caller's data
+CALLER_INPUT_KINDS = frozenset({"feature-size-mismatch", "input-layout"})
 
 
 # ---- driver values as the engine's abstract values ------------------------------------------
@@ -322,9 +325,12 @@ def load_file(path: str, text: str | None = None) -> tuple[FileModel | None, Fin
 
 
 def check(path: str, text: str | None = None,
-          constraints: list[tuple[int, int]] | None = None) -> tuple[list[Finding], float]:
+          constraints: list[tuple[int, int]] | None = None,
+          caller_inputs: list[tuple[int, int]] | None = None) -> tuple[list[Finding], float]:
     """Lint one file; with ``constraints`` (a list), also collect the line spans of the layers
-    behind each size equality the analysis shows (``requires hidden == emb``)."""
+    behind each size equality the analysis shows (``requires hidden == emb``); with
+    ``caller_inputs``, those of the layers that read a ``forward`` argument as it came (its
+    shape, as ``lstm-lint shapes`` shows it, is solved from that layer)."""
     t0 = time.perf_counter()
     loaded = lint_step.load(path, text)
     if loaded is None:
@@ -335,7 +341,34 @@ def check(path: str, text: str | None = None,
     secs = time.perf_counter() - t0
     if constraints is not None and res.analysis is not None:
         constraints.extend(_constraint_spans(res.analysis))
+    if caller_inputs is not None and res.analysis is not None:
+        caller_inputs.extend(_caller_input_spans(res.analysis))
     return res.findings, secs
+
+
+def _caller_input_spans(analysis: Any) -> list[tuple[int, int]]:
+    """Where a layer reads the caller's data: a call whose inputs come from ``forward``'s
+    arguments through no other layer, module or factory (the call and the layer's
+    constructor).  The input's size and layout there are the caller's: ``lstm-lint shapes``
+    shows them solved from this layer (``forward(x: (B, T, hidden_size))``)."""
+    from lstm_lint.dataflow import NEW_VALUE_OPS
+    from lstm_lint.positions import locate
+
+    nodes = []
+    for g in analysis.graphs():
+        for v in g.nodes("layer"):
+            if v.attrs.get("fm") not in (None, analysis.fm):
+                continue
+            srcs = g.sources(v.id, NEW_VALUE_OPS, 12)
+            if not any(s.op == "input" for s in srcs) \
+                    or any(s.op in NEW_VALUE_OPS and s.op != "input" for s in srcs):
+                continue
+            nodes.append(v.cst)
+            layer = v.attrs.get("layer")
+            if layer is not None and getattr(layer, "cst", None) is not None:
+                nodes.append(layer.cst)
+    spans = locate(analysis.fm.module, [n for n in nodes if n is not None])
+    return [(sp.line, sp.end_line) for sp in spans.values()]
 
 
 def _constraint_spans(analysis: Any) -> list[tuple[int, int]]:
@@ -492,7 +525,8 @@ def main(argv: list[str] | None = None) -> int:
                 stale.append(f"{m['id']}: {exc}")
                 continue
             shown: list[tuple[int, int]] = []
-            fl, secs = check(path, text, shown)
+            caller: list[tuple[int, int]] = []
+            fl, secs = check(path, text, shown, caller)
             lines = m.get("mutated_lines") or [m["line"]]
             base = original_codes.setdefault(path, {(f.code, f.line) for f in check(path)[0]})
             new = [f for f in fl if (f.code, f.line) not in base
@@ -504,14 +538,21 @@ def main(argv: list[str] | None = None) -> int:
             # mutated layer: the file alone leaves the sizes free (silence is right there)
             constrained = not right and any(a - WINDOW <= ln <= b + WINDOW
                                             for ln in lines for a, b in shown)
+            # missed, and the mutated layer reads a forward argument as it came: the size or
+            # layout the bug changes is the caller's data, shown as the input `shapes` solves
+            # from that layer; nothing in the file fixes it (silence is right there too)
+            from_caller = not right and not constrained and kind in CALLER_INPUT_KINDS \
+                and any(a <= ln <= b for ln in lines for a, b in caller)  # that layer only
             k = by_kind.setdefault(kind, {"mutants": 0, "caught_right_code": 0, "caught_any": 0,
-                                          "missed_constraint_shown": 0})
+                                          "missed_constraint_shown": 0,
+                                          "missed_caller_input": 0})
             k["mutants"] += 1
             k["caught_right_code"] += right
             k["caught_any"] += anyc
             k["missed_constraint_shown"] += constrained
+            k["missed_caller_input"] += from_caller
             mutant_rows.append({"id": m["id"], "kind": kind, "right": right, "any": anyc,
-                                "constraint_shown": constrained,
+                                "constraint_shown": constrained, "caller_input": from_caller,
                                 "codes": sorted({f"{f.code}@{f.line}" for f in fl})})
 
     runnable = [r for r in per_class if r.get("runnable")]
@@ -530,6 +571,7 @@ def main(argv: list[str] | None = None) -> int:
         "caught_right_code": sum(k["caught_right_code"] for k in by_kind.values()),
         "caught_any": sum(k["caught_any"] for k in by_kind.values()),
         "missed_constraint_shown": sum(k["missed_constraint_shown"] for k in by_kind.values()),
+        "missed_caller_input": sum(k["missed_caller_input"] for k in by_kind.values()),
         "by_kind": dict(sorted(by_kind.items())),
         "stale_mutants": len(stale),
         "files": len(files),
@@ -573,13 +615,15 @@ def print_table(s: dict[str, Any], sym: Counter, conc: Counter,
     print(f"| proven mutants caught, any code | {pct(s['caught_any'], s['mutants'])} |")
     print(f"| missed, the broken size equality shown as a constraint | "
           f"{pct(s.get('missed_constraint_shown', 0), s['mutants'])} |")
+    print(f"| missed, the mutated layer reads the caller's input as it came | "
+          f"{pct(s.get('missed_caller_input', 0), s['mutants'])} |")
     print(f"| time per file (median / max) | {s['ms_per_file_median']} / {s['ms_per_file_max']} ms |")
     if s["by_kind"]:
-        print("\n| kind | mutants | right code | any code | missed, constraint shown |"
-              "\n|---|---|---|---|---|")
+        print("\n| kind | mutants | right code | any code | missed, constraint shown "
+              "| missed, caller's input |\n|---|---|---|---|---|---|")
         for k, v in s["by_kind"].items():
             print(f"| {k} | {v['mutants']} | {v['caught_right_code']} | {v['caught_any']} "
-                  f"| {v.get('missed_constraint_shown', 0)} |")
+                  f"| {v.get('missed_constraint_shown', 0)} | {v.get('missed_caller_input', 0)} |")
     print("\nwhy unknown (no arguments):")
     for reason, n in sym.most_common(10):
         print(f"  {n:4d}  {reason}")
