@@ -61,6 +61,9 @@ class Dataflow:
         #: the chain of module calls the interpreter is inside (``self.encoder``): nodes made
         #: there remember it, so findings in a child's code can name how the parent reached it
         self.via: tuple[str, ...] = ()
+        #: for each step of ``via``: (the call, its file, (the call that built the module, its
+        #: file) or None), so a finding in a child's file can show where the parent calls it
+        self.via_at: tuple[tuple[Any, Any, Any], ...] = ()
         #: size symbols read off a caller's input before anything solved it (``x_dim0`` for
         #: ``x.size(0)``): sizes of the caller's data, free like ``B`` and ``T``
         self.data_sizes: set[str] = set()
@@ -85,6 +88,7 @@ class Dataflow:
         else:
             if self.via:
                 attrs.setdefault("via", self.via)
+                attrs.setdefault("via_at", self.via_at)
             self.g.add_node(nid, op=op, label=label, cst=node, path=fm.path, fm=fm,
                             conflicts=[], **attrs)
         return nid

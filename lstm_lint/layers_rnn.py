@@ -152,11 +152,17 @@ def apply_recurrent(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
             out_roles = (TIME, FEATURE)
         elif tensor.shape.star:
             out_shape = Shape(dims[:-1] + (out_w,), star=True)
+    elif packed and isinstance(tensor, Tensor) and tensor.hole is None and out_w is not None:
+        # a PackedSequence of steps of any shape: an RNN reads it only if each step is a
+        # vector, so the output pads back to 3 axes, batch and time as the packing laid them
+        # out, and D*H_out features
+        out_shape = Shape((None, None, out_w))
+        if isinstance(bf, bool):
+            out_roles = (BATCH, TIME, FEATURE) if bf else (TIME, BATCH, FEATURE)
     elif not packed and (isinstance(tensor, Tensor) and tensor.hole is None
                          or tensor is UNKNOWN) and out_w is not None:
         # whatever the input (its layout, even whether it is known at all), the output ends
-        # with D*H_out features; a packed input gives a PackedSequence, which only
-        # pad_packed_sequence reads (and that gives unknown for a plain tensor)
+        # with D*H_out features
         out_shape = Shape((out_w,), star=True)
 
     state_first = _mul(D, L)

@@ -248,9 +248,13 @@ def place(found: list[Finding], fm: FileModel, noqa: bool = True) -> list[Findin
     for f in found:
         owner = f.fm or fm
         fix_nodes = [n for n, _c in f.pending_fix[2]] if f.pending_fix else []
-        for n in [f.cst, *[r.cst for r in f.related], *fix_nodes]:
+        for n in [f.cst, *fix_nodes]:
             if n is not None:
                 by_module.setdefault(id(owner), (owner, []))[1].append(n)
+        for r in f.related:  # each in its own file (a parent's call of a child in another)
+            if r.cst is not None:
+                where = r.fm or owner
+                by_module.setdefault(id(where), (where, []))[1].append(r.cst)
     spans: dict[int, Any] = {}
     for owner, nodes in by_module.values():
         spans.update(locate(owner.module, nodes))

@@ -135,7 +135,20 @@ class RuleContext:
             rnode = related.cst if hasattr(related, "cst") else related
             if rnode is not None:
                 f.related.append(Related(path, rnode, fm, related_message))
+        if via and fm is not None and fm is not self.analysis.fm:
+            # in another file's code, reached through a module this file builds and calls:
+            # where this file does so
+            self._here(f, at.attrs.get("via_at") or ())
         return f
+
+    def _here(self, f: Finding, via_at: tuple[tuple[Any, Any, Any], ...]) -> None:
+        here = self.analysis.fm
+        for call, call_fm, built in via_at:
+            if built is not None and built[1] is here:
+                f.related.append(Related(here.path, built[0], here, "the module is built here"))
+            if call_fm is here:
+                f.related.append(Related(here.path, call, here, "and called here"))
+                return
 
     def _owner(self, at: NodeView) -> str | None:
         """The module class whose analysis holds the node (None: the file's script code)."""

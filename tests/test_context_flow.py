@@ -441,3 +441,64 @@ def test_a_model_built_by_a_plain_class_with_its_defaults(tmp_path, drop, codes)
         out = ns["Estimator"]().fit(torch.randn(7, 3))
     assert tuple(out.shape) == (1, 7, 5)
     assert any("dropout" in str(w.message) for w in caught) == bool(codes)
+
+
+HEAD_MODULE = HEADER + '''
+
+class Head(nn.Module):
+    def __init__(self, in_features, out_features):
+        super().__init__()
+        self.linear = nn.Linear(in_features, out_features)
+
+    def forward(self, x):
+        return self.linear(x)
+'''
+
+ENCODER = HEADER + '''
+from heads import Head
+
+
+class Encoder(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.LSTM(n_in, hidden, batch_first=True, bidirectional=True)
+        self.score = Head(WIDTH, 1)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.score(out)
+
+
+def run():
+    return Encoder(4, 6)(torch.randn(3, 7, 4))
+'''
+
+
+def test_a_finding_in_a_child_of_another_file_shows_where_this_file_builds_it(tmp_path):
+    """``self.score = Head(hidden, 1)`` with ``Head`` in another file: the mismatch is found
+    at the child's ``nn.Linear``, and the finding shows the line of this file that built the
+    child with the wrong size, and the call that fed it."""
+    (tmp_path / "pyproject.toml").write_text("")
+    _write(tmp_path, "heads.py", HEAD_MODULE)
+    good = ENCODER.replace("WIDTH", "2 * hidden")
+    bad = ENCODER.replace("WIDTH", "hidden")
+    assert _findings(_write(tmp_path, "good.py", good)) == []
+    path = _write(tmp_path, "bad.py", bad)
+    found = _findings(path)
+    assert [f.code for f in found] == ["LST101"]
+    f = found[0]
+    assert f.path.endswith("heads.py") and "when called through self.score (Head)" in f.message
+    here = [(r.span.line, r.message) for r in f.related if r.path == str(path)]
+    lines = bad.splitlines()
+    built = next(i for i, ln in enumerate(lines, 1) if "self.score = Head(" in ln)
+    called = next(i for i, ln in enumerate(lines, 1) if "self.score(out)" in ln)
+    assert here == [(built, "the module is built here"), (called, "and called here")]
+    import sys
+
+    sys.path.insert(0, str(tmp_path))
+    try:
+        assert tuple(_run(good, "run").shape) == (3, 7, 1)
+        with pytest.raises(RuntimeError, match="cannot be multiplied"):
+            _run(bad, "run")
+    finally:
+        sys.path.remove(str(tmp_path))

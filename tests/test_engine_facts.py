@@ -2146,3 +2146,72 @@ class Net(nn.Module):
         return self.fc(x)
 ''', {"n_in": 5, "hidden": 6}, given={0: (2, 7, 5)})
     assert ins == ["unknown"]
+
+
+# ---- a function defined inside forward reads forward's variables ----------------------------
+
+
+def test_a_nested_function_reads_self_and_the_enclosing_variables(tmp_path):
+    # BiDAF-style: `def att_flow(c, q)` inside forward uses self's layers and a size computed
+    # before it; its result is followed like forward's own code
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.LSTM(n_in, hidden, batch_first=True, bidirectional=True)
+        self.att = nn.Linear(2 * hidden, 1)
+
+    def forward(self, x):
+        steps = x.size(1)
+
+        def attend(c):
+            return self.att(c).squeeze(-1).expand(-1, steps)
+
+        out, _ = self.rnn(x)
+        return attend(out)
+''', {"n_in": 4, "hidden": 6}, ["float32[3,7,4]"])
+    assert static == (3, 7) and real == static
+
+
+def test_a_nested_function_sees_a_variable_assigned_after_its_definition(tmp_path):
+    # Python reads a closure's variables when it is called, not when it is defined
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden, batch_first=True)
+
+    def forward(self, x):
+        def last():
+            return out[:, -1]
+
+        out, _ = self.rnn(x)
+        return last()
+''', {"n_in": 4, "hidden": 6}, ["float32[3,7,4]"])
+    assert static == (3, 6) and real == static
+
+
+# ---- an RNN over a packed sequence of steps the engine cannot follow ------------------------
+
+
+def test_a_packed_input_of_unknown_steps_pads_back_to_three_axes(tmp_path):
+    # the steps come out of an op the engine does not model: the padded output still has
+    # three axes and D*H features, and a head after it is checked against them
+    static, real = run_both(tmp_path, '''
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.LSTM(n_in, hidden, batch_first=True, bidirectional=True)
+
+    def forward(self, x):
+        lengths = torch.full((x.size(0),), x.size(1), dtype=torch.long)
+        steps = torch.fft.ifft(torch.fft.fft(x)).real
+        packed = pack_padded_sequence(steps, lengths, batch_first=True,
+                                      enforce_sorted=False)
+        out, _ = self.rnn(packed)
+        return pad_packed_sequence(out, batch_first=True)[0]
+''', {"n_in": 4, "hidden": 6}, ["float32[3,7,4]"])
+    assert static[-1] == 12 and len(static) == 3 and real[-1] == 12

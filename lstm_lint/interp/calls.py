@@ -97,7 +97,9 @@ class Calls(Core):
             if func.cls.is_module:
                 self.instantiations.append(Instantiation(func.cls, func.fm, list(args),
                                                          dict(kwargs), e, self.fm))
-                return self.instantiate(func.cls, func.fm, args, kwargs, "self")
+                obj = self.instantiate(func.cls, func.fm, args, kwargs, "self")
+                obj.built = (e, self.fm)
+                return obj
             return self.instantiate_plain(func.cls, func.fm, args, kwargs)
         if isinstance(func, FuncRef):
             saved_ctx, saved_via = self.context, self.graph.via
@@ -109,7 +111,8 @@ class Calls(Core):
                 callee = dotted(e.func) or f"{bound.cls.name}.{func.fn.name.value}"
                 self.graph.via = (*saved_via, f"{callee} ({bound.cls.name})")
             try:
-                return self.call_function(func.fn, func.fm, args, kwargs, bound=func.bound)
+                return self.call_function(func.fn, func.fm, args, kwargs, bound=func.bound,
+                                          closure=func.closure)
             finally:
                 self.context, self.graph.via = saved_ctx, saved_via
         if isinstance(func, Ref):
@@ -157,10 +160,13 @@ class Calls(Core):
         return ClassRef(obj, f) if kind == "class" else FuncRef(obj, f)
 
     def call_function(self, fn: cst.FunctionDef, fm: FileModel, args: Sequence[Value],
-                      kwargs: dict[str, Value], bound: Value | None = None) -> Value:
+                      kwargs: dict[str, Value], bound: Value | None = None,
+                      closure: dict[str, Value] | None = None) -> Value:
         if self.depth >= MAX_DEPTH:
             return UNKNOWN
-        env = Env({})
+        # a nested function sees the enclosing function's variables (its own parameters and
+        # locals shadow them)
+        env = Env(dict(closure) if closure else {})
         params = list(fn.params.params)
         if bound is not None and _is_static(fn):
             bound = None  # self._helper(x, rnn) of a @staticmethod: x is its first parameter
@@ -263,15 +269,18 @@ class Calls(Core):
     def call_module(self, obj: Obj, args: list[Value], kwargs: dict[str, Value],
                     e: cst.CSTNode) -> Value:
         saved, saved_via = self.context, self.graph.via
+        saved_at = self.graph.via_at
         self.context = (*self.context, self.graph.key(self.context, e))
         if isinstance(e, cst.Call) and not any(obj is s for s in self.selves):
             # (``self(x)`` in the model's own method runs its forward: no other module)
             callee = dotted(e.func) or obj.cls.name
             self.graph.via = (*saved_via, f"{callee} ({obj.cls.name})")
+            self.graph.via_at = (*saved_at, (e, self.fm, obj.built))
         try:
             out = self.run_forward(obj, args, kwargs)
         finally:
             self.context, self.graph.via = saved, saved_via
+            self.graph.via_at = saved_at
         return self.record("module", e, args, out, label=obj.label, cls=obj.cls.name)
 
     def call_ref(self, qual: str, args: list[Value], kwargs: dict[str, Value],

@@ -484,7 +484,8 @@ class Core:
         raise NotImplementedError
 
     def call_function(self, fn: cst.FunctionDef, fm: FileModel, args: Sequence[Value],
-                      kwargs: dict[str, Value], bound: Value | None = None) -> Value:
+                      kwargs: dict[str, Value], bound: Value | None = None,
+                      closure: dict[str, Value] | None = None) -> Value:
         raise NotImplementedError
 
     def apply_layer(self, layer: L.Layer, args: list[Value], e: cst.CSTNode,

@@ -54,6 +54,9 @@ class Obj(Value):
     attrs: dict[str, Value] = field(default_factory=dict)
     label: str = "self"
     node: int | None = None
+    #: the call that built it (``Linear(hidden, 1)`` in the parent's ``__init__``) and the
+    #: file it is in, when the code built it
+    built: Any = field(default=None, compare=False, repr=False)
 
     def describe(self) -> str:
         return self.cls.name
@@ -86,6 +89,10 @@ class FuncRef(Value):
     fm: FileModel
     bound: Value | None = None  # the instance for methods
     node: int | None = None
+    #: a function defined inside another: the enclosing function's variables, read when it
+    #: is called (``self`` of a ``def att_flow(c, q)`` inside ``forward``)
+    closure: dict[str, Value] | None = field(default=None, compare=False, hash=False,
+                                             repr=False)
 
 
 @dataclass(frozen=True)

@@ -120,7 +120,7 @@ class Statements(Core):
         elif isinstance(stmt, cst.Try):
             self.exec_try(stmt, env)
         elif isinstance(stmt, cst.FunctionDef):
-            env.vars[stmt.name.value] = FuncRef(stmt, self.fm)
+            env.vars[stmt.name.value] = FuncRef(stmt, self.fm, closure=env.vars)
         # class definitions inside functions, match statements: ignored
 
     def exec_small(self, s: cst.BaseSmallStatement, env: Env) -> None:
