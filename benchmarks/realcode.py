@@ -25,6 +25,7 @@ mutants as an editor sends them (the mutated text under the original path).  Res
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections import Counter
@@ -426,16 +427,22 @@ def shapes(drv: ClassDriver, concrete: bool) -> tuple[str, FileModel | None, boo
     return path, fm, True, analyze_module(fm, cls, project, args, kwargs, inputs)
 
 
-def _finding_spans(f: Finding) -> list[tuple[int, int]]:
-    """The lines the finding shows the user: its own, and its related locations' spans (a
-    call site, the layer definition behind it: a constructor call written over several lines
-    covers the line of each of its arguments)."""
-    return [(f.line, f.line)] + [(r.span.line, r.span.end_line) for r in f.related
-                                 if r.span is not None]
+def _finding_spans(f: Finding, path: str) -> list[tuple[int, int]]:
+    """The lines of ``path`` the finding shows the user: its own, and its related locations'
+    spans (a call site, the layer definition behind it: a constructor call written over
+    several lines covers the line of each of its arguments); a line of another file (a child
+    module's code the finding reaches) is no line of the mutated file, whatever its number."""
+    def same(p: str) -> bool:
+        return os.path.abspath(p) == os.path.abspath(path)
+
+    own = [(f.line, f.line)] if same(f.path) else []
+    return own + [(r.span.line, r.span.end_line) for r in f.related
+                  if r.span is not None and same(r.path)]
 
 
-def _near(f: Finding, lines: list[int]) -> bool:
-    return any(a - WINDOW <= ln <= b + WINDOW for ln in lines for a, b in _finding_spans(f))
+def _near(f: Finding, lines: list[int], path: str) -> bool:
+    return any(a - WINDOW <= ln <= b + WINDOW for ln in lines
+               for a, b in _finding_spans(f, path))
 
 
 def finding_key(f: Finding, root: Path) -> str:
@@ -531,7 +538,7 @@ def main(argv: list[str] | None = None) -> int:
             base = original_codes.setdefault(path, {(f.code, f.line) for f in check(path)[0]})
             new = [f for f in fl if (f.code, f.line) not in base
                    and f.code not in ("LST000", "LST001")]
-            near = [f for f in new if _near(f, lines)]
+            near = [f for f in new if _near(f, lines, path)]
             right = any(f.code == m["expected_code"] for f in near)
             anyc = bool(new)  # a finding the original file does not have, any code, anywhere
             # missed, but `lstm-lint shapes` shows the size equality the bug breaks, at the

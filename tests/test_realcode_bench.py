@@ -146,3 +146,22 @@ def test_every_listed_class_has_a_driver_and_the_results_are_consistent():
                     "original_findings", "false_positives", "mutants", "caught_right_code",
                     "caught_any", "by_kind"):
             assert key in summary
+
+
+def test_a_finding_counts_near_the_mutated_line_only_in_the_mutated_file():
+    from lstm_lint.findings import Finding, Related
+    from lstm_lint.positions import Span
+
+    def finding(path: str, line: int, related: list[Related]) -> Finding:
+        return Finding("LST101", "feature-size-mismatch", "error", "LST101 m", path, None,
+                       None, line, 1, line, 2, related=related)
+
+    here, other = "/w/repo/model.py", "/w/repo/layers.py"
+    assert realcode._near(finding(here, 42, []), [43], here)
+    # the same line number in another file (a child module's code) is no hit ...
+    assert not realcode._near(finding(other, 42, []), [43], here)
+    # ... but a related location in the mutated file is (where the child is built)
+    rel = Related(here, None, None, "built here", Span(40, 5, 41, 9))
+    assert realcode._near(finding(other, 7, [rel]), [43], here)
+    assert not realcode._near(finding(here, 7, [Related(other, None, None, "", Span(42, 1, 42, 2))]),
+                              [43], here)
