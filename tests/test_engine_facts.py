@@ -2215,3 +2215,57 @@ class Net(nn.Module):
         return pad_packed_sequence(out, batch_first=True)[0]
 ''', {"n_in": 4, "hidden": 6}, ["float32[3,7,4]"])
     assert static[-1] == 12 and len(static) == 3 and real[-1] == 12
+
+
+def test_a_none_default_the_code_indexes_and_never_tests_is_an_input(tmp_path):
+    """``forward(self, feats, targets=None)`` reading ``targets[:, 0]``: run with the default it
+    crashes, so the caller gives it, and its consumer (the embedding) solves it."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, vocab, emb):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden, batch_first=True)
+        self.embedding = nn.Embedding(vocab, emb)
+        self.out = nn.Linear(hidden + emb, vocab)
+
+    def forward(self, feats, targets=None):
+        out, h = self.rnn(feats)
+        words = self.embedding(targets[:, 0])
+        joined = torch.cat([out[:, -1:], words.unsqueeze(1)], dim=2)
+        return self.out(joined), h
+'''
+    from lstm_lint.shapes import value_text
+
+    path = tmp_path / "solved.py"
+    path.write_text(HEADER + textwrap.dedent(src))
+    fm = load(str(path), prefilter=False)
+    ms = analyze_module(fm, fm.classes["Net"], Project([str(path)]))
+    assert [value_text(v) for v in ms.inputs] == ["(B, T, n_in)", "(B, L2)"]
+    assert ms.inputs[1].dtype == "int"
+    assert value_text(ms.output) == "((B, 1, vocab), (1, B, hidden))"
+    # torch on those inputs (B=3, T=6, L2=2) gives the same
+    run_both(tmp_path, src, {"n_in": 5, "hidden": 7, "vocab": 11, "emb": 4},
+             ["float32[3,6,5]", "int64[3,2]"])
+
+
+def test_a_none_default_that_is_tested_or_handed_on_stays_none(tmp_path):
+    from lstm_lint.values import Const
+
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden, batch_first=True)
+
+    def forward(self, x, hx=None, lengths=None, extra=None):
+        if hx is None:
+            hx = x.new_zeros(1, x.size(0), self.rnn.hidden_size)
+        out, h = helper(self.rnn, x, hx, lengths)
+        return out if extra is None else out + extra.sum()
+'''
+    path = tmp_path / "model.py"
+    path.write_text(HEADER + textwrap.dedent(src))
+    fm = load(str(path), prefilter=False)
+    c = next(c for c in fm.module_classes() if c.name == "Net")
+    ms = analyze_module(fm, c, Project([str(path)]))
+    assert [v for v in ms.inputs[1:]] == [Const(None)] * 3

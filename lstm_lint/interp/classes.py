@@ -17,8 +17,42 @@ from ..values import (
     Tensor,
     Value,
 )
+from ..walk import descendants
 from .core import MAX_DEPTH, Core
 from .objects import TORCH_LAYER, ClassRef, Env, FuncRef, Obj, SuperVal
+
+
+def _needed_despite_none(fn: cst.FunctionDef, p: cst.Param) -> bool:
+    """A ``forward`` argument whose default is ``None`` but that the code indexes or reads an
+    attribute of, and never tests (``def forward(self, feats, targets=None, mode="train")`` reading
+    ``targets[:, i]`` in the default mode): running with the default crashes, so the caller
+    passes it, and it is an input like the others.  Any test of it (``is None``, ``if
+    targets``, ``targets or ...``, ``isinstance``) keeps the default."""
+    if not (isinstance(p.default, cst.Name) and p.default.value == "None"):
+        return False
+    name = p.name.value
+    tested: set[int] = set()  # the nodes a test reads whole
+    read: set[int] = set()  # the nodes indexed or whose attribute is read (None has neither)
+    named: list[cst.Name] = []
+    for n in descendants(fn.body):
+        if isinstance(n, cst.Name):
+            if n.value == name:
+                named.append(n)
+        elif isinstance(n, cst.Subscript | cst.Attribute):
+            read.add(id(n.value))
+        elif isinstance(n, cst.Comparison):
+            tested.update(id(x) for x in (n.left, *(c.comparator for c in n.comparisons)))
+        elif isinstance(n, cst.If | cst.IfExp | cst.While):
+            tested.add(id(n.test))
+        elif isinstance(n, cst.UnaryOperation):
+            tested.add(id(n.expression))
+        elif isinstance(n, cst.BooleanOperation):
+            tested.update((id(n.left), id(n.right)))
+        elif isinstance(n, cst.Call) and isinstance(n.func, cst.Name) \
+                and n.func.value in ("isinstance", "getattr", "hasattr", "callable"):
+            tested.update(id(a.value) for a in n.args)
+    # (only handed on, to a helper that may test it itself: the default stands)
+    return any(id(n) in read for n in named) and not any(id(n) in tested for n in named)
 
 
 class Classes(Core):
@@ -51,7 +85,7 @@ class Classes(Core):
         out: list[Value] = []
         for p in list(fn.params.params)[1:]:
             name = p.name.value
-            if p.default is not None:
+            if p.default is not None and not _needed_despite_none(fn, p):
                 out.append(self.eval(p.default, Env({})))
             elif name in self.hole_bindings:
                 shape, roles, dtype = self.hole_bindings[name]
