@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .symbolic import Expr, const, definitely_different, tie
+from .symbolic import Expr, const, definitely_different, sym, tie
 from .values import (
     BATCH,
     CLASS,
@@ -157,8 +157,28 @@ class Layer(Value):
         return self.name or f"nn.{self.kind}"
 
 
+#: the size parameters a layer cannot be built without: torch raises a TypeError when one of
+#: them is None (checked in tests/test_engine_facts.py); ``LazyLinear`` takes None, and
+#: ``LayerNorm``'s shape may be a list, so neither is here
+REQUIRED_SIZES: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("LSTM", "GRU", "RNN", "RNNBase", "LSTMCell", "GRUCell", "RNNCell"),
+                    ("input_size", "hidden_size")),
+    "Linear": ("in_features", "out_features"),
+    "Bilinear": ("in1_features", "in2_features", "out_features"),
+    "Embedding": ("num_embeddings", "embedding_dim"),
+    "Conv1d": ("in_channels", "out_channels"), "Conv2d": ("in_channels", "out_channels"),
+    "BatchNorm1d": ("num_features",), "BatchNorm2d": ("num_features",),
+    "MultiheadAttention": ("embed_dim", "num_heads"),
+}
+
+
 def bind_arguments(kind: str, args: Sequence[Value], kwargs: dict[str, Value]) -> dict[str, Value]:
-    """Resolve a constructor call against PyTorch's real signature (defaults filled in)."""
+    """Resolve a constructor call against PyTorch's real signature (defaults filled in).
+
+    A required size that is a constructor parameter left at its default None
+    (``nn.Linear(h, output_size)`` with ``output_size=None``) is that parameter's size: torch
+    cannot build the layer with None, so wherever the layer is built the caller gave a size.
+    """
     sig = SIGNATURES.get(kind, [])
     params: dict[str, Value] = {}
     for (pname, _d), v in zip(sig, args, strict=False):
@@ -170,6 +190,10 @@ def bind_arguments(kind: str, args: Sequence[Value], kwargs: dict[str, Value]) -
     for pname, default in sig:
         if pname not in params and default is not None and not splat:
             params[pname] = Int(const(default)) if type(default) is int else Const(default)
+    for pname in REQUIRED_SIZES.get(kind, ()):
+        v = params.get(pname)
+        if isinstance(v, Const) and v.value is None and v.param is not None:
+            params[pname] = Int(sym(v.param), param=v.param)
     return params
 
 

@@ -143,6 +143,10 @@ class Const(Value):
 
     value: Any
     node: int | None = field(default=None, compare=False)
+    #: ``None`` the symbolic run took as a constructor parameter's default (``output_size=None``):
+    #: the parameter's name, for a layer that cannot be built with None there (see
+    #: :func:`lstm_lint.layers.bind_arguments`)
+    param: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

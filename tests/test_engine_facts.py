@@ -2269,3 +2269,80 @@ class Net(nn.Module):
     c = next(c for c in fm.module_classes() if c.name == "Net")
     ms = analyze_module(fm, c, Project([str(path)]))
     assert [v for v in ms.inputs[1:]] == [Const(None)] * 3
+# ---- a size parameter left at None where a layer needs a size ---------------------------------
+
+
+@pytest.mark.parametrize("kind,args", [
+    ("LSTM", (3, None)), ("GRU", (None, 4)), ("RNN", (3, None)), ("LSTMCell", (None, 4)),
+    ("GRUCell", (3, None)), ("RNNCell", (3, None)), ("Linear", (3, None)),
+    ("Linear", (None, 4)), ("Bilinear", (3, 3, None)), ("Embedding", (None, 4)),
+    ("Embedding", (3, None)), ("Conv1d", (3, None, 3)), ("Conv2d", (None, 4, 3)),
+    ("BatchNorm1d", (None,)), ("BatchNorm2d", (None,)), ("MultiheadAttention", (4, None)),
+])
+def test_a_required_size_of_none_cannot_build_the_layer(kind, args):
+    """The fact behind ``REQUIRED_SIZES``: torch refuses None for each of these sizes, so a
+    layer built with a parameter's None default is built only where the caller gave a size."""
+    torch = pytest.importorskip("torch")
+    from lstm_lint.layers import REQUIRED_SIZES, SIGNATURES
+
+    i = args.index(None)
+    assert SIGNATURES[kind][i][0] in REQUIRED_SIZES[kind]
+    with pytest.raises(TypeError):
+        getattr(torch.nn, kind)(*args)
+
+
+def test_lazy_linear_takes_none_and_is_not_a_required_size():
+    torch = pytest.importorskip("torch")
+    from lstm_lint.layers import REQUIRED_SIZES
+
+    torch.nn.LazyLinear(None)
+    assert "LazyLinear" not in REQUIRED_SIZES
+
+
+OPTIONAL_HEAD = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, emb, has_output=False, output_size=None):
+        super().__init__()
+        self.rnn = nn.LSTM(n_in, hidden, batch_first=True)
+        self.has_output = has_output
+        if has_output:
+            self.output = nn.Sequential(nn.Linear(hidden, emb), nn.ReLU(),
+                                        nn.Linear(emb, output_size))
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        if self.has_output:
+            out = self.output(out)
+        return out
+'''
+
+
+@pytest.mark.parametrize("has_output", [True, False])
+def test_a_head_sized_by_a_parameter_that_defaults_to_none(tmp_path, has_output):
+    """``nn.Linear(emb, output_size)`` with ``output_size=None``: the head is built only when
+    the caller gives ``output_size`` (torch cannot build it with None), so its width is the
+    parameter's, under the flag that builds it (graph-generation's LSTM_plain)."""
+    sizes = {"n_in": 4, "hidden": 6, "emb": 5, "has_output": has_output, "output_size": 3,
+             "B": 2, "T": 7}
+    ins, out = solved_run(tmp_path, OPTIONAL_HEAD, sizes)
+    assert ins == ["(B, T, n_in)"]
+    assert out == "(B, T, (output_size if has_output else hidden))"
+
+
+def test_a_none_default_read_before_a_layer_stays_none(tmp_path):
+    """``out_dim if out_dim is not None else hidden``: the None default is read as written
+    (the default configuration), not made a size; only a None that reaches a layer's required
+    size is."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, out_dim=None):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden)
+        self.fc = nn.Linear(hidden, out_dim if out_dim is not None else hidden)
+
+    def forward(self, x):
+        return self.fc(self.rnn(x)[0])
+'''
+    ins, out = solved_run(tmp_path, src, {"n_in": 4, "hidden": 6, "B": 2, "T": 5})
+    assert ins == ["(T, B, n_in)"]
+    assert out == "(T, B, hidden)"

@@ -90,8 +90,9 @@ class Configuration(Core):
         if isinstance(default, cst.Integer):
             return Int(sym(name), param=name)
         v = self.eval(default, Env({}))
-        if isinstance(v, Ref) or (isinstance(v, Const) and (
-                v.value is None or isinstance(v.value, str | float))):
+        if isinstance(v, Const) and v.value is None:
+            return Const(None, param=name)
+        if isinstance(v, Ref) or (isinstance(v, Const) and isinstance(v.value, str | float)):
             return v
         return UNKNOWN
 
