@@ -191,9 +191,9 @@ def bind_arguments(kind: str, args: Sequence[Value], kwargs: dict[str, Value]) -
         if pname not in params and default is not None and not splat:
             params[pname] = Int(const(default)) if type(default) is int else Const(default)
     for pname in REQUIRED_SIZES.get(kind, ()):
-        v = params.get(pname)
-        if isinstance(v, Const) and v.value is None and v.param is not None:
-            params[pname] = Int(sym(v.param), param=v.param)
+        given = params.get(pname)
+        if isinstance(given, Const) and given.value is None and given.param is not None:
+            params[pname] = Int(sym(given.param), param=given.param)
     return params
 
 
