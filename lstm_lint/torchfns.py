@@ -125,6 +125,10 @@ def call(it: Core, qual: str, args: list[Value], kwargs: dict[str, Value],
         items = list(seq.items) if isinstance(seq, Seq) else []
         out = ops.cat(items, dim, stack=(name == "stack")) if items else Tensor(None)
         carried = None if name == "stack" else _joined_hole(items, dim)
+        if carried is None and name != "stack":
+            carried = _joined_holes(it, items, dim)
+            if carried is not None:
+                return it.record("cat", e, items, carried, label=name)
         if carried is not None:
             # the consumer solves the input (its width less the other parts'); the binding
             # from the other parts alone stands only where none does
@@ -354,6 +358,55 @@ def _joined_hole(items: Sequence[Value], dim: Expr | None) -> Tensor | None:
         return None
     return hole.with_(hole=(hole.hole[0], hole.hole[1] + (("join_last", (width, rank)),)),
                       width_note=None)
+
+
+def _joined_holes(it: Core, items: Sequence[Value], dim: Expr | None) -> Tensor | None:
+    """``torch.cat([a, b], dim=-1)`` with two or more forward inputs not solved yet (and any
+    known parts): the join is carried on as an input of its own, and once a consumer solves it
+    (an RNN: ``(T, B, a_w + b_w)``), each input is that shape with a free width of its own on
+    the joined axis: PyTorch needs every other axis equal, and the widths are the caller's
+    (the consumer then ties their sum to its width), never guessed apart."""
+    if dim is None or dim.as_int() != -1:
+        return None
+    holes = [p for p in items if isinstance(p, Tensor) and p.hole is not None and p.shape is None]
+    if len(holes) < 2 or any(h.hole is None or h.hole[1] for h in holes) \
+            or len({h.hole for h in holes}) != len(holes):
+        return None
+    width: Expr = const(0)
+    rank: int | None = None
+    for p in items:
+        if any(p is h for h in holes):
+            continue
+        if not isinstance(p, Tensor) or p.shape is None or p.shape.star or not p.shape.dims \
+                or p.shape.dims[-1] is None or rank not in (None, len(p.shape.dims)):
+            return None
+        rank = len(p.shape.dims)
+        last = p.shape.dims[-1]
+        assert last is not None
+        width = width + last
+    names = [h.hole[0] for h in holes if h.hole is not None]
+    joined = "+".join(names)
+
+    def split() -> None:
+        bound = it.hole_bindings.get(joined)
+        if bound is None:
+            return
+        shape, roles, dtype = bound
+        if shape is None or shape.star or not shape.dims \
+                or any(d is None for d in shape.dims[:-1]) or rank not in (None, len(shape.dims)):
+            return
+        for h in holes:
+            assert h.hole is not None
+            if h.hole[0] in it.hole_bindings:
+                continue
+            free = it.free_axis(h.hole[0], list(shape.dims))
+            it.bind_hole(h, Shape(shape.dims[:-1] + (free,)),
+                         roles[:-1] + (None,) if roles is not None else None, dtype)
+
+    it.fallbacks.append(split)
+    steps: tuple[tuple[str, object], ...] = () if rank is None else \
+        (("join_last", (width, rank)),)
+    return holes[0].with_(hole=(joined, steps), width_note=None)
 
 
 def _solve_parts(it: Core, items: Sequence[Value], out: Tensor, dim: Expr | None,

@@ -2346,3 +2346,72 @@ class Net(nn.Module):
     ins, out = solved_run(tmp_path, src, {"n_in": 4, "hidden": 6, "B": 2, "T": 5})
     assert ins == ["(T, B, n_in)"]
     assert out == "(T, B, hidden)"
+
+
+# ---- two inputs joined before the layer that solves them ------------------------------------
+
+
+def test_two_inputs_joined_before_an_rnn_get_free_widths_tied_to_its_input_size(tmp_path):
+    """``torch.cat([actions, latents], dim=-1)`` into ``LSTM(latents + actions, ...)``
+    (world-models' MDRNN): both inputs are ``(T, B, ?)`` with widths of their own whose sum
+    the LSTM needs; the split is the caller's, never guessed, and the output is known."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, latents, actions, hiddens, gaussians):
+        super().__init__()
+        self.latents = latents
+        self.gaussians = gaussians
+        self.gmm_linear = nn.Linear(hiddens, (2 * latents + 1) * gaussians + 2)
+        self.rnn = nn.LSTM(latents + actions, hiddens)
+
+    def forward(self, actions, latents):
+        seq_len, bs = actions.size(0), actions.size(1)
+        ins = torch.cat([actions, latents], dim=-1)
+        outs, _ = self.rnn(ins)
+        gmm_outs = self.gmm_linear(outs)
+        stride = self.gaussians * self.latents
+        mus = gmm_outs[:, :, :stride].view(seq_len, bs, self.gaussians, self.latents)
+        return mus, gmm_outs[:, :, -2]
+'''
+    ins, out = solved_run(tmp_path, src, {"latents": 4, "actions": 3, "hiddens": 6,
+                                          "gaussians": 2, "B": 2, "T": 5, "L": 3, "L2": 4})
+    assert ins == ["(T, B, L)", "(T, B, L2)"]
+    assert out == "((T, B, gaussians, latents), (T, B))"
+
+
+def test_two_inputs_joined_with_a_known_part(tmp_path):
+    """A known part beside the two: each input's width is its own, the known part's is
+    counted, and the axes the parts share come from the consumer."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_a, n_b, n_tok, dim, hidden):
+        super().__init__()
+        self.emb = nn.Embedding(n_tok, dim)
+        self.gru = nn.GRU(n_a + n_b + dim, hidden, batch_first=True)
+
+    def forward(self, a, b):
+        tok = torch.zeros(a.size(0), a.size(1), dtype=torch.long)
+        x = torch.cat([a, b, self.emb(tok)], dim=-1)
+        return self.gru(x)[0]
+'''
+    ins, out = solved_run(tmp_path, src, {"n_a": 2, "n_b": 3, "n_tok": 7, "dim": 4,
+                                          "hidden": 6, "B": 2, "T": 5, "L": 2, "L2": 3})
+    assert ins[0] == "(B, T, L)" and ins[1] == "(B, T, L2)"
+    assert out == "(B, T, hidden)"
+
+
+def test_two_inputs_joined_on_a_leading_axis_are_not_solved_by_this(tmp_path):
+    """Joined on axis 0: the parts' lengths there are their own and nothing here splits the
+    consumer's shape: the inputs stay as the engine had them (never a guessed split)."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden)
+
+    def forward(self, a, b):
+        return self.rnn(torch.cat([a, b], dim=0))[0]
+'''
+    ins, out = solved_run(tmp_path, src, {"n_in": 3, "hidden": 4, "B": 2, "T": 5},
+                          given={0: (5, 2, 3), 1: (5, 2, 3)})
+    assert "L" not in ins[0] and "L" not in ins[1]
