@@ -557,14 +557,16 @@ def is_scalar(v: Value) -> bool:
 def broadcast(a: Value, b: Value) -> Value:
     """Result of an elementwise binary operation (unknown when an operand is not modelled:
     an unknown value may be a tensor with more axes)."""
+    # with a plain number the tensor keeps its shape: an unsolved forward input stays that
+    # input (``(lengths - 1).view(-1, 1, 1)``), so a consumer after it still solves it
     if isinstance(a, Tensor) and not isinstance(b, Tensor):
         if not is_scalar(b):
             return unknown_like(a)
-        return a.with_(hole=None) if a.hole is None else unknown_like(a)
+        return a.with_() if a.hole is None or a.shape is None else unknown_like(a)
     if isinstance(b, Tensor) and not isinstance(a, Tensor):
         if not is_scalar(a):
             return unknown_like(b)
-        return b.with_(hole=None) if b.hole is None else unknown_like(b)
+        return b.with_() if b.hole is None or b.shape is None else unknown_like(b)
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         if a.shape is None and b.shape is None and a.hole is not None and a.hole == b.hole:
             # two values shaped exactly like one unsolved input: that shape again

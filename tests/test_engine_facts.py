@@ -2415,3 +2415,56 @@ class Net(nn.Module):
     ins, out = solved_run(tmp_path, src, {"n_in": 3, "hidden": 4, "B": 2, "T": 5},
                           given={0: (5, 2, 3), 1: (5, 2, 3)})
     assert "L" not in ins[0] and "L" not in ins[1]
+
+
+# ---- arithmetic with a plain number keeps an unsolved input's shape --------------------------
+
+
+def test_an_input_scaled_by_numbers_is_still_solved_by_its_consumer(tmp_path):
+    """``x / 255.0 - 0.5`` then an LSTM: a Python number changes no axis, so the LSTM's layout
+    is the input's."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.LSTM(n_in, hidden, batch_first=True)
+
+    def forward(self, x):
+        out, _ = self.rnn(2 * (x / 255.0 - 0.5))
+        return out[:, -1]
+'''
+    ins, out = solved_run(tmp_path, src, {"n_in": 3, "hidden": 5, "B": 2, "T": 4})
+    assert ins == ["(B, T, n_in)"]
+    assert out == "(B, hidden)"
+
+
+GATHER_LAST = '''
+class Net(nn.Module):
+    def __init__(self, n_items, emb, hidden):
+        super().__init__()
+        self.emb = nn.Embedding(n_items, emb)
+        self.gru = nn.GRU(emb, hidden, batch_first=True)
+
+    def forward(self, item_seq, item_seq_len):
+        out, _ = self.gru(self.emb(item_seq))
+        index = (item_seq_len + 1).view(-1, 1, 1).expand(-1, -1, out.shape[-1])
+        return out.gather(dim=1, index=index).squeeze(1)
+'''
+
+
+def test_shifted_lengths_gathered_give_one_row_per_length(tmp_path):
+    """RecBole's ``gather_indexes(out, item_seq_len - 1)`` (shifted up here, so that torch's
+    random lengths index inside the sequence): the gathered rows are as many as
+    the lengths given (``gather`` gives its index's shape), a size of the caller's data, the
+    lengths tensor's element count; with real inputs, torch's."""
+    from lstm_lint.shapes import value_text
+
+    path = tmp_path / "g.py"
+    path.write_text(HEADER + GATHER_LAST)
+    fm = load(str(path), prefilter=False)
+    c = next(c for c in fm.module_classes() if c.name == "Net")
+    ms = analyze_module(fm, c, Project([str(path)]))
+    assert value_text(ms.output) == "(item_seq_len_numel, hidden)"
+    static, real = run_both(tmp_path, GATHER_LAST, {"n_items": 9, "emb": 4, "hidden": 6},
+                            ["int64[3,7]", "int64[3]"])
+    assert real == (3, 6)
