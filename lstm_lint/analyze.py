@@ -19,6 +19,7 @@ from .extract import ClassInfo, FileModel
 from .infer import TORCH_LAYER, Budget, Env, Instantiation, Interpreter
 from .layers import Layer
 from .values import UNKNOWN, Const, Seq, Shape, Tensor, Value
+from .walk import descendants
 
 
 @dataclass
@@ -64,6 +65,7 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
     parts: dict[str, tuple[int, bool]] = {}
     time_names: dict[str, str] = {}
     settled: dict[str, Any] = {}
+    nonempty: set[Any] = set()
     result: ModuleShapes | None = None
     # each pass runs with the inputs the last one solved; one solved input can tell another's
     # shape (a decoder's token input gives the batch its state arguments need): run until
@@ -81,6 +83,9 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
         interp.hole_parts = dict(parts)
         interp.time_names = dict(time_names)
         interp.axis_settled = dict(settled)
+        interp.nonempty = set(nonempty)
+        found_fwd = interp.find_method(cls, fm, "forward")
+        interp.unconditional_joins = unconditional_joins(found_fwd[0]) if found_fwd else set()
         params = forward_params(cls, interp, fm)
         names = [p.name.value for p in params]
         try:
@@ -128,8 +133,9 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
         except RecursionError:
             result = ModuleShapes(cls, names, [], UNKNOWN, graph, "code nested too deeply")
         if interp.hole_bindings == bindings and interp.hole_parts == parts \
-                and interp.axis_settled == settled:
+                and interp.axis_settled == settled and interp.nonempty == nonempty:
             break
+        nonempty = set(interp.nonempty)
         bindings = dict(interp.hole_bindings)
         parts = dict(interp.hole_parts)
         time_names = dict(interp.time_names)
@@ -141,6 +147,43 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
         run_calling_methods(last[0], cls, fm, last[1])
         last[0].run_rechecks()  # what the methods' runs left to decide once they ran
     return result
+
+
+_NOT_ALWAYS_RUN = (cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp,
+                   cst.IfExp, cst.BooleanOperation, cst.FunctionDef, cst.ClassDef)
+
+
+def unconditional_joins(fn: cst.FunctionDef) -> set[int]:
+    """The ``torch.stack``/``torch.cat`` calls (by id) that every run of ``fn`` reaching its
+    end makes: in its top-level statements (no ``if``, loop, ``try`` or ``with`` around them,
+    no lambda, comprehension, conditional expression or ``and``/``or`` inside), before any
+    statement that holds a ``return`` (the first top-level ``return`` counts; it runs).
+    PyTorch raises on an empty list there, so a list such a call joins is not empty."""
+    out: set[int] = set()
+
+    def calls(node: cst.CSTNode) -> None:
+        if isinstance(node, _NOT_ALWAYS_RUN):
+            return
+        if isinstance(node, cst.Call):
+            f = node.func
+            name = f.attr.value if isinstance(f, cst.Attribute) else \
+                f.value if isinstance(f, cst.Name) else None
+            if name in ("stack", "cat", "concat", "concatenate"):
+                out.add(id(node))
+        for child in node.children:
+            calls(child)
+
+    body = fn.body.body if isinstance(fn.body, cst.IndentedBlock) else ()
+    for stmt in body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            if any(isinstance(n, cst.Return) for n in descendants(stmt)):
+                break
+            continue
+        for small in stmt.body:
+            calls(small)
+            if isinstance(small, cst.Return):
+                return out
+    return out
 
 
 def _constructor_args(interp: Interpreter, cls: ClassInfo, fm: FileModel,

@@ -72,6 +72,10 @@ def call(it: Core, qual: str, args: list[Value], kwargs: dict[str, Value],
     if name in ("cat", "concat", "concatenate", "stack") and args:
         seq = args[0]
         dim = int_of(_arg(args, kwargs, 1, "dim", Int(const(0))))
+        if isinstance(seq, Seq) and seq.repeated is not None and seq.length is not None \
+                and not seq.head and id(e) in it.unconditional_joins \
+                and seq.length.as_int() is None:
+            it.nonempty.add(seq.length)  # PyTorch raises on an empty list: it has an item
         if isinstance(seq, Seq) and seq.repeated is not None:
             if name == "stack" and seq.length is not None and isinstance(seq.repeated, Tensor):
                 one = seq.repeated

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import textwrap
 
+import libcst as cst
 import pytest
 
 from lstm_lint.analyze import analyze_module
@@ -17,6 +18,7 @@ from lstm_lint.lint import load
 from lstm_lint.project import Project
 from lstm_lint.shapes import from_json, parse_spec
 from lstm_lint.values import Packed, Seq, Tensor
+from lstm_lint.walk import descendants
 
 HEADER = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
 
@@ -2468,3 +2470,91 @@ def test_shifted_lengths_gathered_give_one_row_per_length(tmp_path):
     static, real = run_both(tmp_path, GATHER_LAST, {"n_items": 9, "emb": 4, "hidden": 6},
                             ["int64[3,7]", "int64[3]"])
     assert real == (3, 6)
+
+
+# ---- a loop whose list is stacked on every run runs at least once ----------------------------
+
+STACKED_CELLS = '''
+class Net(nn.Module):
+    def __init__(self, num_layers, input_size, hidden_size):
+        super().__init__()
+        self.num_layers = num_layers
+        self.layers = nn.ModuleList()
+        for _ in range(num_layers):
+            self.layers.append(nn.LSTMCell(input_size, hidden_size))
+            input_size = hidden_size
+
+    def forward(self, input_feed, hidden):
+        h_0, c_0 = hidden
+        h_1, c_1 = [], []
+        for i, layer in enumerate(self.layers):
+            h_1_i, c_1_i = layer(input_feed, (h_0[i], c_0[i]))
+            input_feed = h_1_i
+            h_1 += [h_1_i]
+            c_1 += [c_1_i]
+        %s
+'''
+
+
+@pytest.mark.parametrize("layers", [1, 3])
+def test_cells_stacked_after_the_loop_prove_it_ran(tmp_path, layers):
+    """OpenNMT's StackedLSTM: ``torch.stack(h_1)`` of the list the loop grows raises on an empty
+    list, so the loop over the layers ran at least once and ``input_feed`` is the last cell's
+    ``(B, hidden_size)``, never the input it started as."""
+    src = STACKED_CELLS % "return input_feed, (torch.stack(h_1), torch.stack(c_1))"
+    sizes = {"num_layers": layers, "input_size": 4, "hidden_size": 6, "B": 2, "L": layers,
+             "L2": layers}
+    ins, out = solved_run(tmp_path, src, sizes, given={0: (2, 4)})
+    assert out == ("((B, hidden_size), ((num_layers, B, hidden_size), "
+                   "(num_layers, B, hidden_size)))")
+
+
+def test_torch_refuses_to_stack_or_cat_an_empty_list():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError):
+        torch.stack([])
+    with pytest.raises(ValueError):
+        torch.cat([])
+
+
+@pytest.mark.parametrize("tail", [
+    # stacked only on one branch: the other may return with no pass run
+    "if self.num_layers > 0:\n            return input_feed, torch.stack(h_1)\n"
+    "        return input_feed, None",
+    # returned before the stack on some runs
+    "if self.training:\n            return input_feed\n        return torch.stack(h_1)",
+    # stacked inside a comprehension (it may not run)
+    "return input_feed, [torch.stack(h_1) for _ in range(self.num_layers)]",
+])
+def test_a_stack_not_made_on_every_run_proves_nothing(tmp_path, tail):
+    """A stack that some run does not make proves nothing: ``input_feed`` after the loop is
+    the cell's width or the input's (unknown here), as before."""
+    from lstm_lint.shapes import value_text
+
+    path = tmp_path / "s.py"
+    path.write_text(HEADER + STACKED_CELLS % tail)
+    fm = load(str(path), prefilter=False)
+    c = next(c for c in fm.module_classes() if c.name == "Net")
+    ms = analyze_module(fm, c, Project([str(path)]))
+    assert "(B, hidden_size)" not in value_text(ms.output)
+
+
+def test_unconditional_joins_reads_only_top_level_statements():
+    from lstm_lint.analyze import unconditional_joins
+
+    module = cst.parse_module(textwrap.dedent('''
+    def forward(self, xs, flag):
+        a = torch.stack(xs)
+        b = [torch.cat(xs) for _ in xs]
+        c = torch.cat(xs) if flag else None
+        if flag:
+            d = torch.stack(xs)
+        e = torch.cat([torch.stack(ys), a])
+        if flag:
+            return a
+        f = torch.stack(zs)
+    '''))
+    fn = module.body[0]
+    found = sorted(module.code_for_node(n) for n in descendants(fn)
+                   if isinstance(n, cst.Call) and id(n) in unconditional_joins(fn))
+    assert found == ["torch.cat([torch.stack(ys), a])", "torch.stack(xs)", "torch.stack(ys)"]

@@ -25,7 +25,7 @@ from ..values import (
 from ..walk import descendants
 from .builtins import sequential_items, tensor_rows
 from .core import Core, _undo_layout
-from .joins import choices, join_dicts, join_loop, one_of, truth, uniq
+from .joins import choices, join, join_dicts, join_loop, one_of, truth, uniq
 from .objects import TORCH_LAYER, Env, FuncRef, Obj, RangeVal, Ref
 
 #: loops of a known count up to this many passes are run pass by pass
@@ -428,7 +428,7 @@ class Statements(Core):
         start = env
         self.loop_iters.append(count)
         try:
-            for _ in range(2):
+            for k in range(2):
                 work, _a = start.fork(self.selves)
                 work.dead = work.broke = False
                 bind(work)
@@ -438,6 +438,14 @@ class Statements(Core):
                 env.returns = uniq(env.returns + work.returns)
                 attrs_after = [dict(o.attrs) for o in self.selves]
                 joined = join_loop(before, start.vars, work.vars, count)
+                if count is not None and count in self.nonempty:
+                    # the loop runs at least once (a list it grows is stacked on every run):
+                    # a value it rebinds is the first pass's, then either pass's, never the
+                    # one before the loop; lists keep their count from the join above
+                    for name, v in work.vars.items():
+                        if not isinstance(v, Seq) and name in joined:
+                            joined[name] = v if k == 0 or name not in start.vars \
+                                else join(start.vars[name], v)
                 start = Env(joined, env.returns)
                 # attributes too: a ModuleList grown by append in the loop has `count` more
                 for o, x, st, y in zip(self.selves, attrs_before, attrs_start, attrs_after,
