@@ -193,6 +193,9 @@ class Seq(Value):
     # one of ``tail``; ``repeated`` still stands for any item, for code that reads no order
     head: tuple[Value, ...] = ()
     tail: Value | None = None
+    #: ``x.size()`` of a forward input nothing has solved yet: that input, so that an item
+    #: read from it (``tmp = x.size(); tmp[0]``) is the size ``x.size(0)`` gives
+    sizes_of: Tensor | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

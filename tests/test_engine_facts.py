@@ -2558,3 +2558,35 @@ def test_unconditional_joins_reads_only_top_level_statements():
     found = sorted(module.code_for_node(n) for n in descendants(fn)
                    if isinstance(n, cst.Call) and id(n) in unconditional_joins(fn))
     assert found == ["torch.cat([torch.stack(ys), a])", "torch.stack(xs)", "torch.stack(ys)"]
+
+
+# ---- sizes read from x.size() of an input nothing solves ------------------------------------
+
+
+def test_sizes_read_from_a_whole_size_call_are_the_inputs_axes(tmp_path):
+    """LM-LSTM-CRF's ``tmp = sentence.size(); self.word_seq_length = tmp[0]``: an item of
+    ``x.size()`` is ``x.size(k)``, a size of the caller's data named after the input (as
+    ``x.shape[k]`` already was), not an unknown."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, tags):
+        super().__init__()
+        self.rnn = nn.LSTM(n_in, hidden)
+        self.fc = nn.Linear(hidden, tags)
+        self.tags = tags
+
+    def set_sizes(self, position):
+        tmp = position.size()
+        self.seq_len = tmp[0]
+        self.batch_size = position.size()[1]
+
+    def forward(self, x, position):
+        self.set_sizes(position)
+        out, _ = self.rnn(x)
+        return self.fc(out).view(self.seq_len, self.batch_size, self.tags)
+'''
+    ins, out = solved_run(tmp_path, src, {"n_in": 4, "hidden": 5, "tags": 3, "B": 2, "T": 6,
+                                          "position_dim0": 6, "position_dim1": 2},
+                          given={1: (6, 2)})
+    assert ins == ["(T, B, n_in)", "unknown"]
+    assert out == "(position_dim0, position_dim1, tags)"

@@ -311,6 +311,8 @@ class Expressions(Core):
                 dc = d.as_int()
                 if dc is not None and dc < 0 and -dc <= len(t.shape.dims):
                     return _size_int(t.shape.dims[dc], t.role(dc) if t.roles else None)
+            if dim is None and t.shape is None and t.hole is not None and not t.hole[1]:
+                return Seq((), False, Int(None), None, sizes_of=t)
             return Int(None) if dim is not None else Seq((), False, Int(None), None)
         dims = t.shape.dims
         roles = t.roles or (None,) * len(dims)
@@ -363,6 +365,13 @@ class Expressions(Core):
                 return cut
         if isinstance(base, Tensor):
             return self.index_value(base, items, e)
+        if isinstance(base, Seq) and base.sizes_of is not None and len(items) == 1 \
+                and isinstance(items[0], Int | Const):
+            # ``x.size()[k]`` of an input nothing has solved yet: as ``x.size(k)``
+            k = int_of(items[0])
+            kc = k.as_int() if k is not None else None
+            if kc is not None and (held := self.hole_axis(base.sizes_of, kc)) is not None:
+                return held
         if isinstance(base, Seq):
             if len(items) == 1:
                 i = int_of(items[0])
