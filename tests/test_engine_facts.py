@@ -2590,3 +2590,39 @@ class Net(nn.Module):
                           given={1: (6, 2)})
     assert ins == ["(T, B, n_in)", "unknown"]
     assert out == "(position_dim0, position_dim1, tags)"
+
+
+def test_a_size_read_off_a_part_of_a_tuple_input_is_named_and_settled(tmp_path):
+    """darts' ``x_past, x_future, x_static, _ = x_in`` then ``batch_size = x_past.shape[0]``:
+    a size read off a part of an input is a size of its own (``x_in_0_dim0``) until the
+    consumer that solves the part names it (the RNN's batch ``B``), as for a whole input."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, out_len, n_out):
+        super().__init__()
+        self.out_len, self.n_out = out_len, n_out
+        self.rnn = nn.GRU(n_in, hidden, batch_first=True)
+        self.fc = nn.Linear(hidden, out_len * n_out)
+
+    def forward(self, x_in):
+        x_past, x_static = x_in
+        batch_size = x_past.shape[0]
+        if x_static is not None:
+            x_static = x_static.reshape(batch_size, -1).unsqueeze(dim=1)
+            x_past = torch.cat([x_past, x_static.repeat(1, x_past.shape[1], 1)], dim=-1)
+        out, _ = self.rnn(x_past)
+        return self.fc(out[:, -1]).view(batch_size, self.out_len, self.n_out)
+'''
+    ins, out = solved_run(tmp_path, src, {"n_in": 3, "hidden": 5, "out_len": 4, "n_out": 2,
+                                          "B": 2, "T": 6}, given={0: [(2, 6, 2), (2, 1)]})
+    assert out == "(B, out_len, n_out)"
+
+
+def test_symbol_names_for_parts_of_an_input():
+    from lstm_lint.interp.core import _symbol_base
+
+    assert _symbol_base("x") == "x"
+    assert _symbol_base("x_in[0]") == "x_in_0"
+    assert _symbol_base("batch['src']") == "batch_src"
+    assert _symbol_base("h[0][1]") == "h_0_1"
+    assert _symbol_base("x[?]") is None

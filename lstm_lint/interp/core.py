@@ -7,6 +7,7 @@ the dataflow graph, and the :class:`~lstm_lint.layers.Site` protocol the layer f
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -350,10 +351,12 @@ class Core:
         that solves the input later in the pass ties the two together (a decoder's
         ``bs = z.size(0)`` gives the batch of its start token, and the state made from ``z``
         then solves ``z``).  None when the axis is not a plain one of a plain argument."""
-        if t.hole is None or t.shape is not None or t.hole[1] or k < 0 or k > 8 \
-                or not t.hole[0].isidentifier():
+        if t.hole is None or t.shape is not None or t.hole[1] or k < 0 or k > 8:
             return None
-        name = f"{t.hole[0]}_dim{k}"
+        base = _symbol_base(t.hole[0])
+        if base is None:
+            return None
+        name = f"{base}_dim{k}"
         if name in self.axis_settled:
             return Int(self.axis_settled[name])
         self.hole_axes[name] = (t.hole[0], k)
@@ -542,6 +545,19 @@ def with_node(v: Value, nid: int) -> Value:
     if isinstance(v, Tensor | Packed):
         return copy_with(v, {"node": nid})
     return v
+
+
+def _symbol_base(hole: str) -> str | None:
+    """The name sizes read off an input are called after: the argument's own (``x``), or for
+    a part of one (``x_in[0]``, ``batch['src']``) the path as one identifier (``x_in_0``,
+    ``batch_src``); None for anything else."""
+    if hole.isidentifier():
+        return hole
+    m = re.fullmatch(r"([A-Za-z_]\w*)((?:\[(?:\d+|'\w+'|\"\w+\")\])+)", hole)
+    if m is None:
+        return None
+    keys = re.findall(r"\[(?:(\d+)|'(\w+)'|\"(\w+)\")\]", m.group(2))
+    return "_".join([m.group(1)] + ["".join(k) for k in keys])
 
 
 def _undo_layout(step: str, val: Any, dims: list[Expr | None], roles: list[str | None] | None
