@@ -174,6 +174,12 @@ def call(it: Core, qual: str, args: list[Value], kwargs: dict[str, Value],
         # two or more positional arguments can only be sizes (data is a single argument)
         args = [a if isinstance(a, Int) else Int(None) for a in args]
     if name in ("Tensor", "FloatTensor", "LongTensor", "DoubleTensor", "ByteTensor",
+                "BoolTensor", "IntTensor") and len(args) == 1 and not kwargs \
+            and isinstance(args[0], Seq) and args[0].torch_size and args[0].repeated is None \
+            and all(isinstance(a, Int) for a in args[0].items):
+        # torch.Tensor(x.size()): a torch.Size is read as sizes (a tuple of numbers is data)
+        args = list(args[0].items)
+    if name in ("Tensor", "FloatTensor", "LongTensor", "DoubleTensor", "ByteTensor",
                 "BoolTensor", "IntTensor") and args and not kwargs \
             and all(isinstance(a, Int) for a in args):
         # the legacy constructors with sizes: torch.Tensor(layers, hidden) is uninitialised

@@ -196,6 +196,9 @@ class Seq(Value):
     #: ``x.size()`` of a forward input nothing has solved yet: that input, so that an item
     #: read from it (``tmp = x.size(); tmp[0]``) is the size ``x.size(0)`` gives
     sizes_of: Tensor | None = field(default=None, compare=False, repr=False)
+    #: a ``torch.Size`` (``x.size()``, ``x.shape``), which the legacy constructors read as
+    #: sizes (``torch.Tensor(x.size())``), unlike a tuple of numbers (data)
+    torch_size: bool = field(default=False, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

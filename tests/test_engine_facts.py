@@ -2626,3 +2626,26 @@ def test_symbol_names_for_parts_of_an_input():
     assert _symbol_base("batch['src']") == "batch_src"
     assert _symbol_base("h[0][1]") == "h_0_1"
     assert _symbol_base("x[?]") is None
+
+
+def test_a_legacy_constructor_given_a_torch_size_is_that_shape(tmp_path):
+    """DeepADoTS' ``torch.Tensor(ts_batch.size()).zero_()``: a ``torch.Size`` given to the
+    legacy constructor is read as sizes (uninitialised, that shape); a tuple of numbers is
+    data (``torch.Tensor((2, 3))`` is a vector of two), and is not read as sizes."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_feat, hidden):
+        super().__init__()
+        self.rnn = nn.LSTM(n_feat, hidden, batch_first=True)
+        self.out = nn.Linear(hidden, n_feat)
+
+    def forward(self, x):
+        _, (h, c) = self.rnn(x)
+        output = torch.Tensor(x.size()).zero_()
+        for i in range(x.shape[1]):
+            output[:, i, :] = self.out(h[0])
+        return output, torch.Tensor(x.shape), torch.Tensor((2, 3))
+'''
+    ins, out = solved_run(tmp_path, src, {"n_feat": 3, "hidden": 5, "B": 2, "T": 4})
+    assert ins == ["(B, T, n_feat)"]
+    assert out == "((B, T, n_feat), (B, T, n_feat), unknown)"  # the tuple: not read as sizes

@@ -317,7 +317,8 @@ class Expressions(Core):
         dims = t.shape.dims
         roles = t.roles or (None,) * len(dims)
         if dim is None:
-            return Seq(tuple(_size_int(d, r) for d, r in zip(dims, roles, strict=True)))
+            return Seq(tuple(_size_int(d, r) for d, r in zip(dims, roles, strict=True)),
+                       torch_size=True)
         i = int_of(dim)
         ic = i.as_int() if i is not None else None
         if ic is None or not -len(dims) <= ic < len(dims):
