@@ -19,7 +19,7 @@ from .extract import ClassInfo, FileModel
 from .infer import TORCH_LAYER, Budget, Env, Instantiation, Interpreter
 from .layers import Layer
 from .values import UNKNOWN, Const, Seq, Shape, Tensor, Value
-from .walk import descendants
+from .walk import descendants, descendants_outside
 
 
 @dataclass
@@ -85,7 +85,8 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
         interp.axis_settled = dict(settled)
         interp.nonempty = set(nonempty)
         found_fwd = interp.find_method(cls, fm, "forward")
-        interp.unconditional_joins = unconditional_joins(found_fwd[0]) if found_fwd else set()
+        interp.unconditional_joins = _unconditional_joins_of(cls, found_fwd[0]) if found_fwd \
+            else set()
         params = forward_params(cls, interp, fm)
         names = [p.name.value for p in params]
         try:
@@ -162,27 +163,34 @@ def unconditional_joins(fn: cst.FunctionDef) -> set[int]:
     out: set[int] = set()
 
     def calls(node: cst.CSTNode) -> None:
-        if isinstance(node, _NOT_ALWAYS_RUN):
-            return
-        if isinstance(node, cst.Call):
-            f = node.func
-            name = f.attr.value if isinstance(f, cst.Attribute) else \
-                f.value if isinstance(f, cst.Name) else None
-            if name in ("stack", "cat", "concat", "concatenate"):
-                out.add(id(node))
-        for child in node.children:
-            calls(child)
+        for n in descendants_outside(node, _NOT_ALWAYS_RUN):
+            if type(n) is cst.Call:
+                f = n.func
+                name = f.attr.value if isinstance(f, cst.Attribute) else \
+                    f.value if isinstance(f, cst.Name) else None
+                if name in ("stack", "cat", "concat", "concatenate"):
+                    out.add(id(n))
 
     body = fn.body.body if isinstance(fn.body, cst.IndentedBlock) else ()
     for stmt in body:
         if not isinstance(stmt, cst.SimpleStatementLine):
-            if any(isinstance(n, cst.Return) for n in descendants(stmt)):
+            if any(type(n) is cst.Return for n in descendants(stmt)):
                 break
             continue
         for small in stmt.body:
             calls(small)
             if isinstance(small, cst.Return):
                 return out
+    return out
+
+
+def _unconditional_joins_of(cls: ClassInfo, fn: cst.FunctionDef) -> set[int]:
+    """:func:`unconditional_joins` of a class's forward, worked out once per class."""
+    memo = cls.__dict__.get("_unconditional_joins")
+    if memo is not None and memo[0] is fn:
+        return memo[1]
+    out = unconditional_joins(fn)
+    cls.__dict__["_unconditional_joins"] = (fn, out)
     return out
 
 

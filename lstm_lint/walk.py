@@ -50,6 +50,23 @@ def descendants(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
                 stack.append(v)
 
 
+def descendants_outside(root: cst.CSTNode, skip: tuple[type, ...]) -> Iterator[cst.CSTNode]:
+    """``root`` and every node under it that is not of a ``skip`` type nor under one."""
+    stack: list[cst.CSTNode] = [root]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, skip):
+            continue
+        yield n
+        for name in _fields(type(n)):
+            v = getattr(n, name)
+            t = type(v)
+            if t is tuple or t is list:
+                stack.extend(x for x in v if _is_node(type(x)))
+            elif v is not None and t is not str and _is_node(t):
+                stack.append(v)
+
+
 def contains(root: cst.CSTNode, node: cst.CSTNode) -> bool:
     """Is ``node`` ``root`` or inside it?"""
     return any(n is node for n in descendants(root))
