@@ -162,8 +162,8 @@ _CONFIG_PARAMS = ("num_layers", "dropout", "bidirectional", "proj_size", "batch_
 def _open_configuration(ms: ModuleShapes) -> bool:
     """Could a concrete configuration decide more than the symbolic run did?  Yes when a size
     equality was left as a constraint, or a layer's configuration is not a known constant."""
-    if ms.graph.constraints:
-        return True
+    if any(c.op == "==" for c in ms.graph.constraints):
+        return True  # (``B != 1`` of a squeeze: no configuration decides the caller's batch)
     for n in ms.graph.nodes("build"):
         layer = n.attrs.get("layer")
         params = getattr(layer, "params", {})
@@ -209,6 +209,8 @@ def _open_names(ms: ModuleShapes) -> set[str]:
     constraint the symbolic run left, or in a layer's configuration it could not fix."""
     names: set[str] = set()
     for c in ms.graph.constraints:
+        if c.op != "==":
+            continue
         for side in (c.lhs, c.rhs):
             names |= {n.split(".")[0] for n in getattr(side, "symbols", lambda: set())()}
     for n in ms.graph.nodes("build"):

@@ -188,5 +188,21 @@ def solve(needed: Iterable[str], constraints: Iterable[str],
                 bad.append(c)
         except Exception:
             bad.append(c)
-    bad += [c for c in constraints if split(c) is None]
+    bad += [c for c in constraints if split(c) is None and not _holds_apart(c, env)]
     return env, bad
+
+
+def _holds_apart(constraint: str, env: dict[str, Any]) -> bool:
+    """``B != 1`` (a size the shape shown assumes is not 1) holds under ``env``."""
+    try:
+        tree = ast.parse(normalise(clean(constraint)), mode="eval").body
+    except SyntaxError:
+        return False
+    if not (isinstance(tree, ast.Compare) and len(tree.ops) == 1
+            and isinstance(tree.ops[0], ast.NotEq)):
+        return False
+    try:
+        return bool(evaluate(ast.unparse(tree.left), env)
+                    != evaluate(ast.unparse(tree.comparators[0]), env))
+    except Exception:
+        return False

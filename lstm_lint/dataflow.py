@@ -22,15 +22,18 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Constraint:
-    """Sizes the caller picks must agree for the model to run: ``lhs == rhs``."""
+    """Sizes the caller picks must agree for the model to run: ``lhs == rhs``; or, with
+    ``op`` ``"!="``, a size the shape shown assumes is not a value (``B != 1``: ``x.squeeze()``
+    drops every axis of size 1, the batch too)."""
 
     lhs: Any  # symbolic.Expr
     rhs: Any
     why: str
     node: int | None
+    op: str = "=="
 
     def render(self) -> str:
-        return f"{self.lhs} == {self.rhs}"
+        return f"{self.lhs} {self.op} {self.rhs}"
 
 
 @dataclass(frozen=True)
@@ -106,8 +109,8 @@ class Dataflow:
                    for x in lst):
             lst.append(c)
 
-    def add_constraint(self, a: Any, b: Any, why: str, node: int | None) -> None:
-        c = Constraint(a, b, why, node)
+    def add_constraint(self, a: Any, b: Any, why: str, node: int | None, op: str = "==") -> None:
+        c = Constraint(a, b, why, node, op)
         if not any(x.render() == c.render() for x in self.constraints):
             self.constraints.append(c)
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from . import ops
-from .symbolic import const
+from .symbolic import Expr, const, sym
 from .tensor_parts import _layout_step, _select_items, _set_axis, _sort, _split
 from .torchargs import (
     _COMMON,
@@ -185,7 +185,42 @@ def _squeeze(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str
              e: cst.Call, functional: bool) -> Value | None:
     has = bool(args) or "dim" in kwargs
     d = int_of(_arg(args, kwargs, 0, "dim")) if has else None
-    return it.record("squeeze", e, [x], ops.squeeze(x, d, has), label="squeeze")
+    out = ops.squeeze(x, d, has)
+    assumed: list[Expr] = []
+    if not has and out.shape is None:
+        out, assumed = _squeeze_free_sizes(it, x, out)
+    res = it.record("squeeze", e, [x], out, label="squeeze")
+    node = res.node if isinstance(res, Tensor) else None
+    for a in assumed:
+        it.graph.add_constraint(a, const(1), "x.squeeze() would drop it too", node, op="!=")
+    return res
+
+
+def _squeeze_free_sizes(it: Core, x: Tensor, unknown: Tensor) -> tuple[Tensor, list[Expr]]:
+    """``x.squeeze()`` of ``(B, 1)``: ``(B,)`` unless the batch is 1, when PyTorch drops it
+    too.  The batch, the time and the other sizes of the caller's data are free, so the shape
+    is shown as it is for every value but 1, with ``B != 1`` recorded beside it (as a size
+    equality is).  An axis sized by the model (``n_out``) decides the rank: unknown."""
+    t = x if isinstance(x, Tensor) else None
+    if t is None or t.shape is None or t.shape.star:
+        return unknown, []
+    free = set(it.free_names) | set(it.time_names.values()) | {"B"}
+    keep: list[int] = []
+    assumed: list[Expr] = []
+    for i, dim in enumerate(t.shape.dims):
+        if dim is None:
+            return unknown, []
+        n = dim.as_int()
+        if n == 1:
+            continue
+        if n is None:
+            names = dim.symbols()
+            if len(names) != 1 or dim != sym(next(iter(names))) or not names <= free:
+                return unknown, []  # (a sum like T - 1 may be 1 for a value above 1)
+            assumed.append(dim)
+        keep.append(i)
+    roles = tuple(t.roles[i] for i in keep) if t.roles else None
+    return t.with_(shape=Shape(tuple(t.shape.dims[i] for i in keep)), roles=roles), assumed
 
 
 def _unsqueeze(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],

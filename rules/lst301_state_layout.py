@@ -257,7 +257,8 @@ class SegmentLSTM(nn.Module):
         seen: set[int] = set()
         for g in ctx.graphs():
             for c in g.constraints:
-                if c.node is None or c.node not in g.g or not c.why.endswith(_CELL_STATES):
+                if c.op != "==" or c.node is None or c.node not in g.g \
+                        or not c.why.endswith(_CELL_STATES):
                     continue
                 other = c.rhs if str(c.lhs) == "B" else c.lhs if str(c.rhs) == "B" else None
                 if other is None or other.symbols() & {"B", "T"}:

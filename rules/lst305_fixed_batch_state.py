@@ -332,7 +332,7 @@ class Captioner(nn.Module):
 
 def _fixed_batch(c: Constraint) -> Expr | None:
     """``B == batch_size`` on a state: the side that is not the input's batch."""
-    if not any(c.why.endswith(s) for s in _STATE_NAMES):
+    if c.op != "==" or not any(c.why.endswith(s) for s in _STATE_NAMES):
         return None
     for a, b in ((c.lhs, c.rhs), (c.rhs, c.lhs)):
         if str(a) == "B" and not (b.symbols() & {"B", "T"}) and not str(b).startswith("T"):
@@ -347,7 +347,7 @@ def _joined_fixed(c: Constraint) -> tuple[Expr, int] | None:
     """``B == 32`` between the parts of a cat/stack: the fixed side (neither a batch nor a
     time size, nor a literal 1 a generation loop may mean), and the axis."""
     m = _JOINED.search(c.why)
-    if m is None:
+    if m is None or c.op != "==":
         return None
     for a, b in ((c.lhs, c.rhs), (c.rhs, c.lhs)):
         if str(a) == "B" and not (b.symbols() & {"B", "T"}) and not str(b).startswith("T") \

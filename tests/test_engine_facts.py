@@ -2649,3 +2649,43 @@ class Net(nn.Module):
     ins, out = solved_run(tmp_path, src, {"n_feat": 3, "hidden": 5, "B": 2, "T": 4})
     assert ins == ["(B, T, n_feat)"]
     assert out == "((B, T, n_feat), (B, T, n_feat), unknown)"  # the tuple: not read as sizes
+
+
+def test_squeeze_without_a_dim_keeps_the_callers_sizes_assuming_they_are_not_1(tmp_path):
+    """``self.fc(out[:, -1]).squeeze()`` with ``fc`` a ``Linear(h, 1)``: ``(B,)`` for every
+    batch but 1 (PyTorch would drop that axis too), shown with ``B != 1`` beside it; a size
+    the model sets (``n_out``) decides the rank, so that one stays unknown."""
+    from lstm_lint.shapes import value_text
+
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden, batch_first=True)
+        self.fc = nn.Linear(hidden, 1)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.fc(out[:, -1, :]).squeeze()
+'''
+    ins, out = solved_run(tmp_path, src, {"n_in": 5, "hidden": 7, "B": 3, "T": 6})
+    assert ins == ["(B, T, n_in)"] and out == "(B,)"
+    path = tmp_path / "model.py"
+    fm = load(str(path), prefilter=False)
+    ms = analyze_module(fm, fm.classes["Net"], Project([str(path)]))
+    assert ms.constraints == ["B != 1 (x.squeeze() would drop it too)"]
+    # a size the model picks may be 1: the rank is not known
+    path.write_text(path.read_text().replace("nn.Linear(hidden, 1)", "nn.Linear(hidden, n_out)")
+                    .replace("def __init__(self, n_in, hidden)", "def __init__(self, n_in, hidden, n_out)"))
+    fm = load(str(path), prefilter=False)
+    ms = analyze_module(fm, fm.classes["Net"], Project([str(path)]))
+    assert value_text(ms.output) == "unknown" and ms.constraints == []
+
+
+def test_a_size_assumed_not_1_is_checked_by_the_confirm_sizes():
+    from lstm_lint.confirm_sizes import solve
+
+    env, bad = solve({"B"}, ["B != 1 (x.squeeze() would drop it too)"], lambda n: None)
+    assert env["B"] == 3 and bad == []
+    env, bad = solve({"B"}, ["B != 3 (x.squeeze() would drop it too)"], lambda n: None)
+    assert bad == ["B != 3 (x.squeeze() would drop it too)"]

@@ -133,9 +133,10 @@ class Core:
         elif prev is None:
             self.named_sizes[v.expr] = (role, name, target)
 
-    def constraint(self, a: Expr, b: Expr, why: str) -> None:
-        """A size equality the model needs (``T == seq_len``): shown, never reported."""
-        self.graph.add_constraint(a, b, why, self.current)
+    def constraint(self, a: Expr, b: Expr, why: str, op: str = "==") -> None:
+        """A size equality the model needs (``T == seq_len``), or a value a size must not take
+        for the shape shown (``B != 1``): shown, never reported."""
+        self.graph.add_constraint(a, b, why, self.current, op)
 
     def bind_hole(self, t: Tensor, shape: Shape, roles: tuple[str | None, ...] | None,
                   dtype: str | None) -> None:
