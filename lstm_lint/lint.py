@@ -35,8 +35,8 @@ _NN_WORD = re.compile(r"\bnn\b", re.IGNORECASE)
 
 def _maybe_relevant(text: str) -> bool:
     """Does the text name torch, a module or a recurrent layer (any case)?  Plain substring
-    tests of the lower-cased text: a case-insensitive regex alternation scanned a file that
-    names none of them ten times slower."""
+    tests of the lower-cased text: a case-insensitive regex alternation took three times as
+    long over the 2,021 files of the speed corpus (0.30 s against 0.09 s)."""
     if "torch" in text or "odule" in text:  # the usual spellings, before lower-casing
         return True
     low = text.lower()
