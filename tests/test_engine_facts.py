@@ -2689,3 +2689,26 @@ def test_a_size_assumed_not_1_is_checked_by_the_confirm_sizes():
     assert env["B"] == 3 and bad == []
     env, bad = solve({"B"}, ["B != 3 (x.squeeze() would drop it too)"], lambda n: None)
     assert bad == ["B != 3 (x.squeeze() would drop it too)"]
+
+
+def test_squeeze_of_a_batch_axis_keeps_it_assuming_it_is_not_1(tmp_path):
+    """``torch.cat([s for s in h_n], 1).squeeze(0)``: the rows of ``h_n`` side by side are
+    ``(B, 2*H)``, and ``squeeze(0)`` keeps the batch for every value but 1."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(2 * hidden, 3)
+
+    def forward(self, x):
+        out, h_n = self.rnn(x)
+        merged = torch.cat([s for s in h_n], 1).squeeze(0)
+        return self.fc(merged)
+'''
+    ins, out = solved_run(tmp_path, src, {"n_in": 5, "hidden": 7, "B": 3, "T": 6})
+    assert ins == ["(B, T, n_in)"] and out == "(B, 3)"
+    path = tmp_path / "model.py"
+    fm = load(str(path), prefilter=False)
+    ms = analyze_module(fm, fm.classes["Net"], Project([str(path)]))
+    assert ms.constraints == ["B != 1 (x.squeeze(0) would drop it too)"]
