@@ -2712,3 +2712,43 @@ class Net(nn.Module):
     fm = load(str(path), prefilter=False)
     ms = analyze_module(fm, fm.classes["Net"], Project([str(path)]))
     assert ms.constraints == ["B != 1 (x.squeeze(0) would drop it too)"]
+
+
+def test_a_helper_that_raises_on_every_path_ends_the_path_that_calls_it(tmp_path):
+    """pytorch_geometric's aggregations: ``self.assert_index_present(index)`` raises when the
+    index is left at None, so the ``index is None`` branch after it (``x.unsqueeze(0)``) never
+    runs; the output without an index is unknown (torch raises), not ``(1, hidden)``."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden, batch_first=True)
+
+    def require(self, index):
+        if index is None:
+            raise NotImplementedError("an index is needed")
+
+    def dense(self, x, index):
+        self.require(index)
+        if index is None:
+            return x.unsqueeze(0)
+        return x.view(index.size(0), -1, x.size(-1))
+
+    def forward(self, x, index=None):
+        x = self.dense(x, index)
+        return self.rnn(x)[0][:, -1]
+'''
+    static, real = run_both(tmp_path, src, {"n_in": 4, "hidden": 5},
+                            ["float32[6,4]", "int64[2]"])
+    assert static == (2, 5) and real == (2, 5)
+    torch = pytest.importorskip("torch")
+    ns: dict = {}
+    exec(compile(HEADER + src, "model.py", "exec"), ns)
+    with pytest.raises(NotImplementedError):
+        ns["Net"](4, 5)(torch.randn(6, 4))
+    path = tmp_path / "model.py"
+    fm = load(str(path), prefilter=False)
+    c = next(c for c in fm.module_classes() if c.name == "Net")
+    ms = analyze_module(fm, c, Project([str(path)]), [], {"n_in": from_json(4),
+                        "hidden": from_json(5)}, [parse_spec("float32[6,4]")])
+    assert _static_tree(ms.output) is None

@@ -222,8 +222,10 @@ class Calls(Core):
             self.depth -= 1
             self.fm, self.selves = saved_fm, saved_selves
         self.last_raised = env.dead and not env.returns and not env.broke
+        self.last_call_depth = self.depth
         if not env.returns:
-            return Const(None)
+            # a function that raised on every path gave no value at all (not None)
+            return UNKNOWN if self.last_raised else Const(None)
         result = env.returns[0]
         for r in env.returns[1:]:
             result = join(result, r)

@@ -95,6 +95,8 @@ class Core:
         self.fallbacks: list[Any] = []
         #: whether the last function run raised on every path (its body never finished)
         self.last_raised = False
+        #: the depth of the frame that made the last function call that finished
+        self.last_call_depth = -1
         #: run the constructors of the modules a constructor builds (False: a probe that asks
         #: only about the class's own constructor, see analyze.opened_defaults)
         self.build_children = True

@@ -141,7 +141,13 @@ class Statements(Core):
                 out = ops.inplace(cur, out)  # a tensor updated in place keeps its shape
             self.assign(s.target, out, env)
         elif type(s) is cst.Expr:
+            self.last_raised = False
             self.eval(s.value, env)
+            if self.last_raised and self.last_call_depth == self.depth \
+                    and _plain_call(s.value):
+                # ``self.assert_index_present(index)`` with the index left at None: the
+                # helper raises on every path, so no statement after it runs
+                env.dead = True
         elif type(s) is cst.Return:
             env.returns.append(self.eval(s.value, env) if s.value is not None else Const(None))
             env.dead = True
@@ -455,3 +461,19 @@ class Statements(Core):
         finally:
             self.loop_iters.pop()
         env.vars = start.vars
+
+
+def _plain_call(e: cst.BaseExpression) -> bool:
+    """A call of a named function or method whose arguments are names, attributes and
+    constants: nothing in it is evaluated on a path that may not run (a conditional
+    expression, a lambda, a comprehension), so the last function that finished is this call
+    itself, or one a plain argument ran (a property), which raises then as well."""
+    if type(e) is not cst.Call or not isinstance(e.func, (cst.Name, cst.Attribute)):
+        return False
+    for a in e.args:
+        v = a.value
+        while isinstance(v, cst.Attribute):
+            v = v.value
+        if not isinstance(v, (cst.Name, cst.BaseNumber, cst.SimpleString)):
+            return False
+    return True
