@@ -2752,3 +2752,28 @@ class Net(nn.Module):
     ms = analyze_module(fm, c, Project([str(path)]), [], {"n_in": from_json(4),
                         "hidden": from_json(5)}, [parse_spec("float32[6,4]")])
     assert _static_tree(ms.output) is None
+
+
+def test_a_helper_that_may_raise_leaves_the_path_after_it_open(tmp_path):
+    """A check that raises only for some sizes (``if x.size(-1) != self.n_in: raise``) or only
+    for a caller's flag does not end the calling path: the output after it stays known."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, strict=False):
+        super().__init__()
+        self.n_in = n_in
+        self.strict = strict
+        self.rnn = nn.LSTM(n_in, hidden, batch_first=True)
+
+    def check(self, x):
+        if x.size(-1) != self.n_in:
+            raise ValueError("wrong width")
+        if self.strict and x.size(1) > 100:
+            raise ValueError("too long")
+
+    def forward(self, x):
+        self.check(x)
+        return self.rnn(x)[0][:, -1]
+'''
+    ins, out = solved_run(tmp_path, src, {"n_in": 3, "hidden": 5, "B": 2, "T": 4})
+    assert ins == ["(B, T, n_in)"] and out == "(B, hidden)"
