@@ -193,6 +193,15 @@ def call(it: Core, qual: str, args: list[Value], kwargs: dict[str, Value],
         made = _from_numbers(args[0], name, kwargs)
         if made is not None:
             return it.record("factory", e, [], made, label=f"torch.{name}")
+    if name in ("tensor", "as_tensor") and len(args) == 1 and all(k in _COMMON for k in kwargs) \
+            and (isinstance(args[0], Int) or isinstance(args[0], Const)
+                 and type(args[0].value) in (bool, int, float)):
+        # torch.tensor(1.0), torch.tensor(forget_bias, dtype=...): one number, a 0-d tensor
+        v = args[0]
+        kind = "int" if isinstance(v, Int) else {bool: "bool", int: "int", float: "float"}[
+            type(v.value)]
+        return it.record("factory", e, [], Tensor(Shape(()), _dtype(kwargs, kind)),
+                         label=f"torch.{name}")
     if name in ("tensor", "as_tensor") and len(args) == 1 and isinstance(args[0], Tensor) \
             and all(k in _COMMON for k in kwargs):
         # a tensor made from a tensor: the same shape (a copy for torch.tensor)

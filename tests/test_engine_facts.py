@@ -2777,3 +2777,48 @@ class Net(nn.Module):
 '''
     ins, out = solved_run(tmp_path, src, {"n_in": 3, "hidden": 5, "B": 2, "T": 4})
     assert ins == ["(B, T, n_in)"] and out == "(B, hidden)"
+
+
+def test_a_negative_number_scales_a_tensor_and_keeps_its_shape(tmp_path):
+    """TextGAN's relational memory: ``q = q * (self.key_size ** -0.5)`` before the attention
+    product; ``-0.5`` is a number, so ``q`` keeps its shape and the products after it are
+    known."""
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, key_size):
+        super().__init__()
+        self.key_size = key_size
+        self.rnn = nn.GRU(n_in, 2 * key_size, batch_first=True)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        q, k = torch.split(out, [self.key_size, self.key_size], -1)
+        q = q * (self.key_size ** -0.5)
+        scores = torch.matmul(q, k.permute(0, 2, 1))
+        return scores, out * -2.5, -1.0 * out
+''', {"n_in": 3, "key_size": 4}, ["float32[2,5,3]"])
+    assert static == [(2, 5, 5), (2, 5, 8), (2, 5, 8)] and static == real
+
+
+def test_a_tensor_made_from_one_number_has_no_axes(tmp_path):
+    """``nn.Parameter(torch.tensor(forget_bias, dtype=torch.float32))`` is a 0-d tensor: added
+    to a gate it broadcasts to the gate's shape."""
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, forget_bias=1.0):
+        super().__init__()
+        self.rnn = nn.LSTM(n_in, hidden, batch_first=True)
+        self.forget_bias = nn.Parameter(torch.tensor(forget_bias, dtype=torch.float32))
+        self.steps = torch.tensor(3)
+        self.flag = torch.as_tensor(True)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        gate = torch.sigmoid(out + self.forget_bias)
+        return gate, self.forget_bias, self.steps, self.flag, torch.tensor(hidden_size_of(out))
+
+
+def hidden_size_of(t):
+    return t.size(-1)
+''', {"n_in": 3, "hidden": 4}, ["float32[2,5,3]"])
+    assert static == [(2, 5, 4), (), (), (), ()] and static == real

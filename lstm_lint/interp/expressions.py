@@ -107,6 +107,8 @@ class Expressions(Core):
             if op == "Minus":
                 if isinstance(v, Int):
                     return Int(None if v.expr is None else -v.expr)
+                if isinstance(v, Const) and type(v.value) in (int, float):
+                    return Const(-v.value)  # -0.5: a number still (q * d ** -0.5 keeps q)
                 return v if isinstance(v, Tensor) else UNKNOWN
             if op == "Not":
                 tv = truth(v)
