@@ -73,6 +73,7 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
     passes = 1 if inputs is not None else 4
     last: tuple[Interpreter, Any] | None = None  # the last complete pass and its instance
     opened: dict[str, Value] | None = None
+    opened_inputs: set[str] = set()
     if args is None and kwargs is None:
         opened = opened_defaults(fm, cls, project)
     for _ in range(passes):
@@ -84,6 +85,7 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
         interp.time_names = dict(time_names)
         interp.axis_settled = dict(settled)
         interp.nonempty = set(nonempty)
+        interp.opened_inputs = set(opened_inputs)
         found_fwd = interp.find_method(cls, fm, "forward")
         interp.unconditional_joins = _unconditional_joins_of(cls, found_fwd[0]) if found_fwd \
             else set()
@@ -123,6 +125,14 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
                         interp.caller_tensors.add(v.node)
                 recorded.append(v)
             out = interp.run_forward(obj, recorded)
+            if inputs is None and interp.last_raised and not opened_inputs:
+                # forward raised on every path with its None defaults (pyg's aggregations:
+                # ``self.assert_index_present(index)``): no caller calls it so; each None
+                # default is then the caller's value, None or not, in the next pass
+                opened_inputs = {p.name.value for p in params if isinstance(p.default, cst.Name)
+                                 and p.default.value == "None"}
+                if opened_inputs:
+                    continue
             interp.run_rechecks()
             interp.bind_fallbacks()
             interp.bind_unpacked()

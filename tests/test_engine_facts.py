@@ -2822,3 +2822,27 @@ def hidden_size_of(t):
     return t.size(-1)
 ''', {"n_in": 3, "hidden": 4}, ["float32[2,5,3]"])
     assert static == [(2, 5, 4), (), (), (), ()] and static == real
+
+
+def test_a_forward_that_raises_with_its_none_default_is_run_with_the_callers_value(tmp_path):
+    """pyg's Set2Set: ``self.assert_index_present(index)`` raises when ``index`` is left at
+    None, so no caller calls forward so: the symbolic run leaves that default open (None or
+    not, the caller's) instead of ending with nothing, and the model after it is analysed."""
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden, batch_first=True)
+
+    def require(self, index):
+        if index is None:
+            raise NotImplementedError("an index is needed")
+
+    def forward(self, x, index=None):
+        self.require(index)
+        out, _ = self.rnn(x)
+        return out[:, -1]
+'''
+    ins, out = solved_run(tmp_path, src, {"n_in": 3, "hidden": 5, "B": 2, "T": 4},
+                          given={1: (2,)})
+    assert ins == ["(B, T, n_in)", "unknown"] and out == "(B, hidden)"

@@ -85,7 +85,9 @@ class Classes(Core):
         out: list[Value] = []
         for p in list(fn.params.params)[1:]:
             name = p.name.value
-            if p.default is not None and not _needed_despite_none(fn, p):
+            if name in self.opened_inputs:
+                out.append(UNKNOWN)  # None or not: the caller's (forward raised with None)
+            elif p.default is not None and not _needed_despite_none(fn, p):
                 out.append(self.eval(p.default, Env({})))
             elif name in self.hole_bindings:
                 shape, roles, dtype = self.hole_bindings[name]

@@ -84,6 +84,9 @@ class Core:
         #: the graph nodes of forward's required tensor arguments: what the caller passes, so
         #: ``x is None`` is the caller's to decide (the code tests it because it may be)
         self.caller_tensors: set[int] = set()
+        #: forward arguments whose default None the symbolic run leaves open (unknown): with
+        #: the defaults forward raised on every path, so the caller passes them
+        self.opened_inputs: set[str] = set()
         #: sizes read off an input nothing has solved yet (``bs = x.size(0)``): symbol name ->
         #: (input, axis); settled once a consumer solves the input (see settle_hole_axes)
         self.hole_axes: dict[str, tuple[str, int]] = {}
