@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,7 +30,10 @@ PyTorch requires: `(D*num_layers, N, H_out)` for `h_0` (`H_out = proj_size` when
 (as if `batch_first` applied to states; it never does), the direction factor missing, or the
 wrong width. A state built in the branches of an `if` whose condition is not known statically
 (`if self.use_gpu:`) is checked branch by branch for the batch on the layers' axis, and the
-finding is on the branch that builds it so.
+finding is on the branch that builds it so. An LSTM's `(h, c)` pair built in one tuple with
+the batch and the layer count swapped in one of the two (`(zeros(bsz, self.num_layers, H),
+zeros(self.num_layers, bsz, H))`) is reported from the code alone, also in a state method that
+only the parent model or the training loop calls (`decoder.init_state(bs)`).
 """
     why_bad = """
 PyTorch raises `Expected hidden size (...)` at the RNN call, which does not say which of the
@@ -104,9 +108,27 @@ class Net(nn.Module):
             h0 = torch.zeros(1, x.size(0), self.hidden)
         return self.gru(x, h0)[0]
 """,
-    ]
-    INVALID = [
         """
+import torch
+import torch.nn as nn
+
+class Tagger(nn.Module):
+    # states kept batch-first so that DataParallel splits them, moved in forward
+    def __init__(self, n_in, hidden, layers):
+        super().__init__()
+        self.layers, self.hidden = layers, hidden
+        self.lstm = nn.LSTM(n_in, hidden, layers)
+
+    def init_hidden(self, bsz):
+        return (torch.zeros(bsz, self.layers, self.hidden),
+                torch.zeros(bsz, self.layers, self.hidden))
+
+    def forward(self, x, hc):
+        h, c = (s.transpose(0, 1).contiguous() for s in hc)
+        return self.lstm(x, (h, c))[0]
+""",
+    ]
+    INVALID = [        """
 import torch
 import torch.nn as nn
 
@@ -212,9 +234,30 @@ class SegmentLSTM(nn.Module):
         out, (h, c) = self.lstm(x, (h, c))
         return out, (h, c)
 """,
+        """
+import torch
+import torch.nn as nn
+
+class Decoder(nn.Module):
+    # the parent model calls decoder.init_state(bs) before its decoding loop
+    def __init__(self, n_in, dim, layer):
+        super().__init__()
+        self.dim, self.layer = dim, layer
+        self.hidden_state = None
+        self.layers = nn.LSTM(n_in, dim, num_layers=layer, batch_first=True)
+
+    def init_state(self, bs):
+        self.hidden_state = (torch.zeros((bs, self.layer, self.dim)),  # <-- LST301
+                             torch.zeros((self.layer, bs, self.dim)))
+
+    def forward(self, x):
+        x, self.hidden_state = self.layers(x.unsqueeze(1), self.hidden_state)
+        return x.squeeze(1)
+""",
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        done: set[int] = set()
         for g, node, c in ctx.conflicts("state"):
             x = c.tensor
             layer = c.layer
@@ -232,6 +275,7 @@ class SegmentLSTM(nn.Module):
             src = ctx.node_of(g, x) if isinstance(x, Tensor) else None
             at = src if src is not None and src.op == "factory" else node
             f = ctx.finding(at, msg, related=node.cst, related_message=f"passed to {label} here")
+            done.add(id(at.cst))
             exp = c.shape
             call = at.cst if at is src else None
             if isinstance(call, cst.Call) and isinstance(x, Tensor) and x.shape is not None \
@@ -248,6 +292,7 @@ class SegmentLSTM(nn.Module):
                                  [(call, call.with_changes(args=args))])
             yield f
         yield from self._rows_of_the_batch(ctx)
+        yield from self._swapped_pairs(ctx, done)
 
     def _rows_of_the_batch(self, ctx: RuleContext) -> Iterator[Finding]:
         """A stacked state built ``(B, num_layers, H)`` and read one row per layer
@@ -282,6 +327,37 @@ class SegmentLSTM(nn.Module):
                     yield ctx.finding(src, msg, related=call.cst,
                                       related_message=f"a row of it passed to {call.label} here")
 
+    def _swapped_pairs(self, ctx: RuleContext, done: set[int]) -> Iterator[Finding]:
+        """An LSTM's ``(h, c)`` pair built in one tuple with the first two sizes of one
+        swapped against the other's: ``(zeros(bsz, self.num_layers, H), zeros(self.num_layers,
+        bsz, H))``.  PyTorch wants both as ``(layers, batch, hidden)``, so the one with the
+        batch first is wrong whatever the sizes are; read from the code alone, because such
+        pairs are mostly built by a method the parent model or the training loop calls
+        (``decoder.init_state(bs)``), where the engine does not follow them."""
+        fm = ctx.analysis.fm
+        for cls in fm.module_classes():
+            code = fm.module.code_for_node(cls.node).lower()
+            if not any(k in code for k in ("lstm", "rnn")):
+                continue
+            for call, sizes, other in swapped_pairs(cls.node):
+                if id(call) in done:
+                    continue
+                done.add(id(call))
+                got = ", ".join(fm.module.code_for_node(x) for x in sizes)
+                want = ", ".join(fm.module.code_for_node(x) for x in other)
+                msg = (f"this initial state is built as ({got}) but its partner in the same "
+                       f"(h, c) pair as ({want}): PyTorch expects both as "
+                       "(num_layers*num_directions, batch, hidden); the batch is on axis 0 here, "
+                       "but batch_first never applies to states")
+                f = ctx.finding(call, msg)
+                pos = [a for a in call.args if a.keyword is None and not a.star]
+                if len(pos) == 3 and len(pos) == len(call.args):
+                    args = [pos[0].with_changes(value=pos[1].value),
+                            pos[1].with_changes(value=pos[0].value), pos[2]]
+                    ctx.with_fix(f, "unsafe", "put the layers first and the batch second",
+                                 [(call, call.with_changes(args=args))])
+                yield f
+
     @staticmethod
     def _diagnose(x: object, axis: object, layer: Layer | None) -> str:
         """Which of the three axes is wrong, in words."""
@@ -308,3 +384,73 @@ class SegmentLSTM(nn.Module):
                     return ("refuted", f"the model ran through line {line} without error "
                             f"({ops[0].name} gave {ops[0].out})")
         return None
+
+
+_PAIR_FACTORIES = frozenset({"zeros", "ones", "randn", "rand", "empty", "new", "new_zeros",
+                             "new_ones", "new_empty", "FloatTensor", "Tensor"})
+#: calls a state passes through unchanged in shape: ``Variable(...)``, ``.cuda()``, ``.to(d)``
+_KEEP_SHAPE = frozenset({"Variable", "cuda", "to", "zero_", "detach", "requires_grad_",
+                         "float", "contiguous", "cpu", "type", "type_as"})
+_BATCH_NAME = re.compile(r"^(?:b|bs|bsz|nbatch|n_batch|batch|batch_?size|batch_sz|batchsize|"
+                         r"num_batch|dim_size)$")
+
+
+def _factory_sizes(e: cst.BaseExpression) -> tuple[cst.Call, list[cst.BaseExpression]] | None:
+    """The factory call under shape-keeping wrappers, and its three plain sizes."""
+    while isinstance(e, cst.Call):
+        f = e.func
+        name = f.attr.value if isinstance(f, cst.Attribute) else \
+            f.value if isinstance(f, cst.Name) else None
+        if name in _PAIR_FACTORIES:
+            sizes = [a.value for a in e.args if a.keyword is None and not a.star]
+            if len(sizes) == 1 and isinstance(sizes[0], cst.Tuple | cst.List):
+                sizes = [el.value for el in sizes[0].elements
+                         if isinstance(el, cst.Element)]
+            return (e, sizes) if len(sizes) == 3 else None
+        if name not in _KEEP_SHAPE:
+            return None
+        if name == "Variable" and e.args:
+            e = e.args[0].value
+        elif isinstance(f, cst.Attribute):
+            e = f.value
+        else:
+            return None
+    return None
+
+
+def _batch_like(e: cst.BaseExpression) -> bool:
+    name = e.value if isinstance(e, cst.Name) else e.attr.value \
+        if isinstance(e, cst.Attribute) else None
+    return name is not None and _BATCH_NAME.match(name) is not None
+
+
+def _layer_like(e: cst.BaseExpression) -> bool:
+    name = e.value if isinstance(e, cst.Name) else e.attr.value \
+        if isinstance(e, cst.Attribute) else None
+    return name is not None and "layer" in name.lower()
+
+
+def swapped_pairs(node: cst.CSTNode) -> list[tuple[cst.Call, list[cst.BaseExpression],
+                                           list[cst.BaseExpression]]]:
+    """Two-element tuples of state factories whose first two sizes are swapped against each
+    other, the batch first and a layer count second in the one returned."""
+    out: list[tuple[cst.Call, list[cst.BaseExpression], list[cst.BaseExpression]]] = []
+    code = cst.Module([]).code_for_node
+
+    class V(cst.CSTVisitor):
+        def visit_Tuple(self, t: cst.Tuple) -> None:
+            if len(t.elements) != 2:
+                return
+            parts = [_factory_sizes(el.value) for el in t.elements]
+            if parts[0] is None or parts[1] is None:
+                return
+            (c0, s0), (c1, s1) = parts[0], parts[1]
+            keys0, keys1 = [code(x) for x in s0], [code(x) for x in s1]
+            if keys0[0] == keys0[1] or keys0[:2] != keys1[1::-1]:
+                return
+            for call, sizes, other in ((c0, s0, s1), (c1, s1, s0)):
+                if _batch_like(sizes[0]) and _layer_like(sizes[1]):
+                    out.append((call, sizes, other))
+
+    node.visit(V())
+    return out

@@ -10,6 +10,7 @@ import libcst as cst
 
 from lstm_lint.dataflow import NEW_VALUE_OPS, Constraint, Dataflow, NodeView
 from lstm_lint.rule import Finding, Rule, RuleContext, contains, error_near
+from lstm_lint.rules.lst301_state_layout import swapped_pairs
 from lstm_lint.symbolic import Expr
 from lstm_lint.values import Tensor
 
@@ -196,7 +197,10 @@ class Captioner(nn.Module):
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
-        seen: set[int] = set()
+        # a state whose first two sizes are swapped against its (h, c) partner's is laid out
+        # wrongly (LST301), not built for a fixed batch: its "batch" is the layer count
+        seen: set[int] = {id(call) for cls in ctx.analysis.fm.module_classes()
+                          for call, _s, _o in swapped_pairs(cls.node)}
         for g in ctx.graphs():
             # a size passed to forward is the caller's to pick: model(x, batch_size=x.size(0))
             callers = {n for m in ctx.analysis.modules if m.graph is g for n in m.input_names}
