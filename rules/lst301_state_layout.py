@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -347,8 +346,8 @@ class Decoder(nn.Module):
                 want = ", ".join(fm.module.code_for_node(x) for x in other)
                 msg = (f"this initial state is built as ({got}) but its partner in the same "
                        f"(h, c) pair as ({want}): PyTorch expects both as "
-                       "(num_layers*num_directions, batch, hidden); the batch is on axis 0 here, "
-                       "but batch_first never applies to states")
+                       "(num_layers*num_directions, batch, hidden); here the layer count is on "
+                       "axis 1, where the batch belongs (batch_first never applies to states)")
                 f = ctx.finding(call, msg)
                 pos = [a for a in call.args if a.keyword is None and not a.star]
                 if len(pos) == 3 and len(pos) == len(call.args):
@@ -391,8 +390,6 @@ _PAIR_FACTORIES = frozenset({"zeros", "ones", "randn", "rand", "empty", "new", "
 #: calls a state passes through unchanged in shape: ``Variable(...)``, ``.cuda()``, ``.to(d)``
 _KEEP_SHAPE = frozenset({"Variable", "cuda", "to", "zero_", "detach", "requires_grad_",
                          "float", "contiguous", "cpu", "type", "type_as"})
-_BATCH_NAME = re.compile(r"^(?:b|bs|bsz|nbatch|n_batch|batch|batch_?size|batch_sz|batchsize|"
-                         r"num_batch|dim_size)$")
 
 
 def _factory_sizes(e: cst.BaseExpression) -> tuple[cst.Call, list[cst.BaseExpression]] | None:
@@ -418,12 +415,6 @@ def _factory_sizes(e: cst.BaseExpression) -> tuple[cst.Call, list[cst.BaseExpres
     return None
 
 
-def _batch_like(e: cst.BaseExpression) -> bool:
-    name = e.value if isinstance(e, cst.Name) else e.attr.value \
-        if isinstance(e, cst.Attribute) else None
-    return name is not None and _BATCH_NAME.match(name) is not None
-
-
 def _layer_like(e: cst.BaseExpression) -> bool:
     name = e.value if isinstance(e, cst.Name) else e.attr.value \
         if isinstance(e, cst.Attribute) else None
@@ -433,7 +424,8 @@ def _layer_like(e: cst.BaseExpression) -> bool:
 def swapped_pairs(node: cst.CSTNode) -> list[tuple[cst.Call, list[cst.BaseExpression],
                                            list[cst.BaseExpression]]]:
     """Two-element tuples of state factories whose first two sizes are swapped against each
-    other, the batch first and a layer count second in the one returned."""
+    other, a layer count second in the one returned (the layers belong on axis 0, so of the
+    two it is that one which is wrong, whatever the sizes are)."""
     out: list[tuple[cst.Call, list[cst.BaseExpression], list[cst.BaseExpression]]] = []
     code = cst.Module([]).code_for_node
 
@@ -449,7 +441,7 @@ def swapped_pairs(node: cst.CSTNode) -> list[tuple[cst.Call, list[cst.BaseExpres
             if keys0[0] == keys0[1] or keys0[:2] != keys1[1::-1]:
                 return
             for call, sizes, other in ((c0, s0, s1), (c1, s1, s0)):
-                if _batch_like(sizes[0]) and _layer_like(sizes[1]):
+                if _layer_like(sizes[1]) and not _layer_like(sizes[0]):
                     out.append((call, sizes, other))
 
     node.visit(V())
