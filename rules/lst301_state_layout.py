@@ -10,6 +10,7 @@ import libcst as cst
 from lstm_lint.dataflow import NEW_VALUE_OPS
 from lstm_lint.layers import Layer
 from lstm_lint.rule import SHAPE_ERROR, Finding, Rule, RuleContext, error_near, lines_of
+from lstm_lint.state_pairs import swapped_pairs
 from lstm_lint.values import BATCH, Tensor
 
 #: a cell's state (``h``/``c``) as the constraint at the cell call names it
@@ -383,66 +384,3 @@ class Decoder(nn.Module):
                     return ("refuted", f"the model ran through line {line} without error "
                             f"({ops[0].name} gave {ops[0].out})")
         return None
-
-
-_PAIR_FACTORIES = frozenset({"zeros", "ones", "randn", "rand", "empty", "new", "new_zeros",
-                             "new_ones", "new_empty", "FloatTensor", "Tensor"})
-#: calls a state passes through unchanged in shape: ``Variable(...)``, ``.cuda()``, ``.to(d)``
-_KEEP_SHAPE = frozenset({"Variable", "cuda", "to", "zero_", "detach", "requires_grad_",
-                         "float", "contiguous", "cpu", "type", "type_as"})
-
-
-def _factory_sizes(e: cst.BaseExpression) -> tuple[cst.Call, list[cst.BaseExpression]] | None:
-    """The factory call under shape-keeping wrappers, and its three plain sizes."""
-    while isinstance(e, cst.Call):
-        f = e.func
-        name = f.attr.value if isinstance(f, cst.Attribute) else \
-            f.value if isinstance(f, cst.Name) else None
-        if name in _PAIR_FACTORIES:
-            sizes = [a.value for a in e.args if a.keyword is None and not a.star]
-            if len(sizes) == 1 and isinstance(sizes[0], cst.Tuple | cst.List):
-                sizes = [el.value for el in sizes[0].elements
-                         if isinstance(el, cst.Element)]
-            return (e, sizes) if len(sizes) == 3 else None
-        if name not in _KEEP_SHAPE:
-            return None
-        if name == "Variable" and e.args:
-            e = e.args[0].value
-        elif isinstance(f, cst.Attribute):
-            e = f.value
-        else:
-            return None
-    return None
-
-
-def _layer_like(e: cst.BaseExpression) -> bool:
-    name = e.value if isinstance(e, cst.Name) else e.attr.value \
-        if isinstance(e, cst.Attribute) else None
-    return name is not None and "layer" in name.lower()
-
-
-def swapped_pairs(node: cst.CSTNode) -> list[tuple[cst.Call, list[cst.BaseExpression],
-                                           list[cst.BaseExpression]]]:
-    """Two-element tuples of state factories whose first two sizes are swapped against each
-    other, a layer count second in the one returned (the layers belong on axis 0, so of the
-    two it is that one which is wrong, whatever the sizes are)."""
-    out: list[tuple[cst.Call, list[cst.BaseExpression], list[cst.BaseExpression]]] = []
-    code = cst.Module([]).code_for_node
-
-    class V(cst.CSTVisitor):
-        def visit_Tuple(self, t: cst.Tuple) -> None:
-            if len(t.elements) != 2:
-                return
-            parts = [_factory_sizes(el.value) for el in t.elements]
-            if parts[0] is None or parts[1] is None:
-                return
-            (c0, s0), (c1, s1) = parts[0], parts[1]
-            keys0, keys1 = [code(x) for x in s0], [code(x) for x in s1]
-            if keys0[0] == keys0[1] or keys0[:2] != keys1[1::-1]:
-                return
-            for call, sizes, other in ((c0, s0, s1), (c1, s1, s0)):
-                if _layer_like(sizes[1]) and not _layer_like(sizes[0]):
-                    out.append((call, sizes, other))
-
-    node.visit(V())
-    return out

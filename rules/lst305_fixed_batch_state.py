@@ -10,7 +10,7 @@ import libcst as cst
 
 from lstm_lint.dataflow import NEW_VALUE_OPS, Constraint, Dataflow, NodeView
 from lstm_lint.rule import Finding, Rule, RuleContext, contains, error_near
-from lstm_lint.rules.lst301_state_layout import swapped_pairs
+from lstm_lint.state_pairs import swapped_pairs
 from lstm_lint.symbolic import Expr
 from lstm_lint.values import Tensor
 

@@ -1,0 +1,82 @@
+"""Initial-state pairs written with two sizes swapped in one of them.
+
+``(zeros(bsz, self.num_layers, H), zeros(self.num_layers, bsz, H))``: an LSTM's ``(h, c)``
+pair built in one tuple, the batch and the layer count swapped in one of the two.  Read from
+the source alone (no shapes needed), so that it also holds in a state method only a parent
+or the training loop calls; LST301 reports it and LST305 leaves it alone.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from .walk import descendants
+
+_PAIR_FACTORIES = frozenset({"zeros", "ones", "randn", "rand", "empty", "new", "new_zeros",
+                             "new_ones", "new_empty", "FloatTensor", "Tensor"})
+#: calls a state passes through unchanged in shape: ``Variable(...)``, ``.cuda()``, ``.to(d)``
+_KEEP_SHAPE = frozenset({"Variable", "cuda", "to", "zero_", "detach", "requires_grad_",
+                         "float", "contiguous", "cpu", "type", "type_as"})
+
+
+def _factory_sizes(e: cst.BaseExpression) -> tuple[cst.Call, list[cst.BaseExpression]] | None:
+    """The factory call under shape-keeping wrappers, and its three plain sizes."""
+    while isinstance(e, cst.Call):
+        f = e.func
+        name = f.attr.value if isinstance(f, cst.Attribute) else \
+            f.value if isinstance(f, cst.Name) else None
+        if name in _PAIR_FACTORIES:
+            sizes = [a.value for a in e.args if a.keyword is None and not a.star]
+            if len(sizes) == 1 and isinstance(sizes[0], cst.Tuple | cst.List):
+                sizes = [el.value for el in sizes[0].elements
+                         if isinstance(el, cst.Element)]
+            return (e, sizes) if len(sizes) == 3 else None
+        if name not in _KEEP_SHAPE:
+            return None
+        if name == "Variable" and e.args:
+            e = e.args[0].value
+        elif isinstance(f, cst.Attribute):
+            e = f.value
+        else:
+            return None
+    return None
+
+
+def _layer_like(e: cst.BaseExpression) -> bool:
+    name = e.value if isinstance(e, cst.Name) else e.attr.value \
+        if isinstance(e, cst.Attribute) else None
+    return name is not None and "layer" in name.lower()
+
+
+def swapped_pairs(node: cst.CSTNode) -> list[tuple[cst.Call, list[cst.BaseExpression],
+                                           list[cst.BaseExpression]]]:
+    """Two-element tuples of state factories whose first two sizes are swapped against each
+    other, a layer count second in the one returned (the layers belong on axis 0, so of the
+    two it is that one which is wrong, whatever the sizes are)."""
+    known = _FOUND.get(id(node))
+    if known is not None and known[0] is node:
+        return known[1]
+    out: list[tuple[cst.Call, list[cst.BaseExpression], list[cst.BaseExpression]]] = []
+    code = cst.Module([]).code_for_node
+    for t in descendants(node):  # (a field walk: libcst's visitor would copy the class)
+        if not isinstance(t, cst.Tuple) or len(t.elements) != 2:
+            continue
+        parts = [_factory_sizes(el.value) for el in t.elements]
+        if parts[0] is None or parts[1] is None:
+            continue
+        (c0, s0), (c1, s1) = parts[0], parts[1]
+        keys0, keys1 = [code(x) for x in s0], [code(x) for x in s1]
+        if keys0[0] == keys0[1] or keys0[:2] != keys1[1::-1]:
+            continue
+        for call, sizes, other in ((c0, s0, s1), (c1, s1, s0)):
+            if _layer_like(sizes[1]) and not _layer_like(sizes[0]):
+                out.append((call, sizes, other))
+    _FOUND[id(node)] = (node, out)
+    if len(_FOUND) > 256:
+        _FOUND.pop(next(iter(_FOUND)))
+    return out
+
+
+#: the answer per class node (kept alive beside it): LST301 and LST305 both ask
+_FOUND: dict[int, tuple[cst.CSTNode, list[tuple[cst.Call, list[cst.BaseExpression],
+                                                  list[cst.BaseExpression]]]]] = {}
