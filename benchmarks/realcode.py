@@ -353,7 +353,6 @@ def _caller_input_spans(analysis: Any) -> list[tuple[int, int]]:
     constructor).  The input's size and layout there are the caller's: ``lstm-lint shapes``
     shows them solved from this layer (``forward(x: (B, T, hidden_size))``)."""
     from lstm_lint.dataflow import NEW_VALUE_OPS
-    from lstm_lint.positions import locate
 
     nodes = []
     for g in analysis.graphs():
@@ -364,10 +363,20 @@ def _caller_input_spans(analysis: Any) -> list[tuple[int, int]]:
             if not any(s.op == "input" for s in srcs) \
                     or any(s.op in NEW_VALUE_OPS and s.op != "input" for s in srcs):
                 continue
-            nodes.append(v.cst)
-            layer = v.attrs.get("layer")
-            if layer is not None and getattr(layer, "cst", None) is not None:
-                nodes.append(layer.cst)
+            nodes.append(v)
+    return _layer_spans(analysis, nodes)
+
+
+def _layer_spans(analysis: Any, views: list[Any]) -> list[tuple[int, int]]:
+    """The line spans of graph nodes and of the constructors of the layers they call."""
+    from lstm_lint.positions import locate
+
+    nodes = []
+    for v in views:
+        nodes.append(v.cst)
+        layer = v.attrs.get("layer")
+        if layer is not None and getattr(layer, "cst", None) is not None:
+            nodes.append(layer.cst)
     spans = locate(analysis.fm.module, [n for n in nodes if n is not None])
     return [(sp.line, sp.end_line) for sp in spans.values()]
 
@@ -375,8 +384,6 @@ def _caller_input_spans(analysis: Any) -> list[tuple[int, int]]:
 def _constraint_spans(analysis: Any) -> list[tuple[int, int]]:
     """Where each shown constraint points: the layer call it was recorded at and the
     layer's constructor (the lines a user reading ``lstm-lint shapes`` is sent to)."""
-    from lstm_lint.positions import locate
-
     nodes = []
     for g in analysis.graphs():
         for c in g.constraints:
@@ -385,12 +392,8 @@ def _constraint_spans(analysis: Any) -> list[tuple[int, int]]:
             v = g.view(c.node)
             if v.attrs.get("fm") not in (None, analysis.fm):
                 continue
-            nodes.append(v.cst)
-            layer = v.attrs.get("layer")
-            if layer is not None and getattr(layer, "cst", None) is not None:
-                nodes.append(layer.cst)
-    spans = locate(analysis.fm.module, [n for n in nodes if n is not None])
-    return [(sp.line, sp.end_line) for sp in spans.values()]
+            nodes.append(v)
+    return _layer_spans(analysis, nodes)
 
 
 def shapes(drv: ClassDriver, concrete: bool) -> tuple[str, FileModel | None, bool,
