@@ -336,10 +336,12 @@ class Decoder(nn.Module):
         (``decoder.init_state(bs)``), where the engine does not follow them."""
         fm = ctx.analysis.fm
         for cls in fm.module_classes():
-            code = fm.module.code_for_node(cls.node).lower()
-            if not any(k in code for k in ("lstm", "rnn")):
+            pairs = swapped_pairs(cls.node)
+            # (pairs are rare: the class's code, a whole-class codegen, only when one is found)
+            if not pairs or not any(k in fm.module.code_for_node(cls.node).lower()
+                                    for k in ("lstm", "rnn")):
                 continue
-            for call, sizes, other in swapped_pairs(cls.node):
+            for call, sizes, other in pairs:
                 if id(call) in done:
                     continue
                 done.add(id(call))
