@@ -17,10 +17,22 @@ import libcst as cst
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
+#: fields that hold only layout (whitespace, comments, brackets, commas, dots, colons): more
+#: than half of a tree's nodes, and no question asked of a subtree is about them (the test
+#: suite checks against libcst's type hints that each of these holds layout only)
+FORMAT_FIELDS = frozenset({
+    "colon", "comma", "comment", "dot", "empty_lines", "equal", "first_colon", "first_line",
+    "footer", "header", "last_line", "lbrace", "lbracket", "leading_lines", "lines_after_decorators",
+    "lpar", "newline", "rbrace", "rbracket", "relative", "rpar", "second_colon", "semicolon",
+    "trailing_comma", "trailing_whitespace"})
+
+
 def _fields(t: type) -> tuple[str, ...]:
     names = _FIELDS.get(t)
     if names is None:
-        names = _FIELDS[t] = tuple(f.name for f in dataclasses.fields(t))
+        names = _FIELDS[t] = tuple(
+            f.name for f in dataclasses.fields(t)
+            if f.name not in FORMAT_FIELDS and not f.name.startswith(("whitespace", "leading_")))
     return names
 
 
@@ -36,7 +48,8 @@ def _is_node(t: type) -> bool:
 
 
 def descendants(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """``root`` and every node under it (depth first, in no promised order)."""
+    """``root`` and every code node under it (depth first, in no promised order; layout nodes
+    such as whitespace, comments, brackets and commas are not visited)."""
     stack: list[cst.CSTNode] = [root]
     while stack:
         n = stack.pop()

@@ -22,37 +22,52 @@ from .core import MAX_DEPTH, Core
 from .objects import TORCH_LAYER, ClassRef, Env, FuncRef, Obj, SuperVal
 
 
-def _needed_despite_none(fn: cst.FunctionDef, p: cst.Param) -> bool:
-    """A ``forward`` argument whose default is ``None`` but that the code indexes or reads an
-    attribute of, and never tests (``def forward(self, feats, targets=None, mode="train")`` reading
-    ``targets[:, i]`` in the default mode): running with the default crashes, so the caller
-    passes it, and it is an input like the others.  Any test of it (``is None``, ``if
-    targets``, ``targets or ...``, ``isinstance``) keeps the default."""
-    if not (isinstance(p.default, cst.Name) and p.default.value == "None"):
-        return False
-    name = p.name.value
-    tested: set[int] = set()  # the nodes a test reads whole
-    read: set[int] = set()  # the nodes indexed or whose attribute is read (None has neither)
-    named: list[cst.Name] = []
-    for n in descendants(fn.body):
-        if isinstance(n, cst.Name):
-            if n.value == name:
-                named.append(n)
-        elif isinstance(n, cst.Subscript | cst.Attribute):
-            read.add(id(n.value))
-        elif isinstance(n, cst.Comparison):
-            tested.update(id(x) for x in (n.left, *(c.comparator for c in n.comparisons)))
-        elif isinstance(n, cst.If | cst.IfExp | cst.While):
-            tested.add(id(n.test))
-        elif isinstance(n, cst.UnaryOperation):
-            tested.add(id(n.expression))
-        elif isinstance(n, cst.BooleanOperation):
-            tested.update((id(n.left), id(n.right)))
-        elif isinstance(n, cst.Call) and isinstance(n.func, cst.Name) \
-                and n.func.value in ("isinstance", "getattr", "hasattr", "callable"):
-            tested.update(id(a.value) for a in n.args)
-    # (only handed on, to a helper that may test it itself: the default stands)
-    return any(id(n) in read for n in named) and not any(id(n) in tested for n in named)
+def _needed_despite_none(fn: cst.FunctionDef) -> frozenset[str]:
+    """The ``forward`` arguments whose default is ``None`` but that the code indexes or reads an
+    attribute of, and never tests (``def forward(self, feats, targets=None, mode="train")``
+    reading ``targets[:, i]`` in the default mode): running with the default crashes, so the
+    caller passes it, and it is an input like the others.  Any test of it (``is None``, ``if
+    targets``, ``targets or ...``, ``isinstance``) keeps the default.  One walk of the body per
+    function, remembered beside it."""
+    known = _NEEDED.get(id(fn))
+    if known is not None and known[0] is fn:
+        return known[1]
+    names = {p.name.value for p in fn.params.params
+             if isinstance(p.default, cst.Name) and p.default.value == "None"}
+    needed: frozenset[str] = frozenset()
+    if names:
+        tested: set[int] = set()  # the nodes a test reads whole
+        read: set[int] = set()  # the nodes indexed or whose attribute is read (None has neither)
+        named: list[cst.Name] = []
+        for n in descendants(fn.body):
+            if isinstance(n, cst.Name):
+                if n.value in names:
+                    named.append(n)
+            elif isinstance(n, cst.Subscript | cst.Attribute):
+                read.add(id(n.value))
+            elif isinstance(n, cst.Comparison):
+                tested.update(id(x) for x in (n.left, *(c.comparator for c in n.comparisons)))
+            elif isinstance(n, cst.If | cst.IfExp | cst.While):
+                tested.add(id(n.test))
+            elif isinstance(n, cst.UnaryOperation):
+                tested.add(id(n.expression))
+            elif isinstance(n, cst.BooleanOperation):
+                tested.update((id(n.left), id(n.right)))
+            elif isinstance(n, cst.Call) and isinstance(n.func, cst.Name) \
+                    and n.func.value in ("isinstance", "getattr", "hasattr", "callable"):
+                tested.update(id(a.value) for a in n.args)
+        # (only handed on, to a helper that may test it itself: the default stands)
+        was_read = {n.value for n in named if id(n) in read}
+        was_tested = {n.value for n in named if id(n) in tested}
+        needed = frozenset(was_read - was_tested)
+    _NEEDED[id(fn)] = (fn, needed)
+    if len(_NEEDED) > 1024:
+        _NEEDED.pop(next(iter(_NEEDED)))
+    return needed
+
+
+#: the answer per function node (kept alive beside it)
+_NEEDED: dict[int, tuple[cst.FunctionDef, frozenset[str]]] = {}
 
 
 class Classes(Core):
@@ -87,7 +102,7 @@ class Classes(Core):
             name = p.name.value
             if name in self.opened_inputs:
                 out.append(UNKNOWN)  # None or not: the caller's (forward raised with None)
-            elif p.default is not None and not _needed_despite_none(fn, p):
+            elif p.default is not None and name not in _needed_despite_none(fn):
                 out.append(self.eval(p.default, Env({})))
             elif name in self.hole_bindings:
                 shape, roles, dtype = self.hole_bindings[name]
