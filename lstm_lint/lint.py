@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from . import node_memo
 from . import parse as parse_step
 from .findings import Finding
 
@@ -315,7 +316,8 @@ def _noqa(lines: list[str], f: Finding) -> bool:
     return any(f.code.startswith(c.upper()) for c in re.split(r"[,\s]+", codes) if c)
 
 
-def _check_one(path: str, text: str | None, project: Project, opts: Options) -> FileResult:
+def _check_one(path: str, text: str | None, project: Project, opts: Options,
+               keep_analysis: bool = False) -> FileResult:
     project.begin(path)  # what the pre-filter reads of other files is a dependency too
     try:
         loaded = load(path, text, project=project, script=opts.script)
@@ -324,8 +326,16 @@ def _check_one(path: str, text: str | None, project: Project, opts: Options) -> 
         if isinstance(loaded, Finding):
             return FileResult(loaded.path, [loaded])
         _freeze_trees()
-        return check_file(loaded, project, opts)
+        res = check_file(loaded, project, opts)
+        if not keep_analysis:
+            # dropped before the collector settles: an analysis (its graphs hold reference
+            # cycles) still alive at the freeze below would stay frozen, unreachable but
+            # never freed, for the rest of the run
+            res.analysis = None
+        del loaded
+        return res
     finally:
+        node_memo.forget()
         _settle_gc()
 
 
@@ -337,7 +347,7 @@ def _settle_gc() -> None:
     objects was most of the collector's work on a cold run.)"""
     import gc
 
-    gc.collect(1)
+    gc.collect()
     gc.freeze()
 
 
@@ -449,12 +459,12 @@ def _lint_paths(paths: Iterable[str], opts: Options, stdin: tuple[str, str] | No
             todo.append(path)
     if "-" in paths and stdin is not None:
         project = Project(real)
-        results.append(_check_one(stdin[0], stdin[1], project, opts))
+        results.append(_check_one(stdin[0], stdin[1], project, opts, keep_analysis))
     if keep_analysis or jobs <= 1 or len(todo) < 2 * max(jobs, 1):
         project = Project(real)
         for path in todo:
             try:
-                res = _check_one(path, None, project, opts)
+                res = _check_one(path, None, project, opts, keep_analysis)
             except Exception as exc:
                 if opts.debug:
                     raise

@@ -4,13 +4,13 @@ step, run by :func:`lstm_lint.analyze.analyze_module` once forward is analysed).
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any
 
 import libcst as cst
 
 from .extract import ClassInfo, FileModel
 from .infer import Budget, Env, Interpreter, Ref
+from .node_memo import NodeMemo
 from .values import UNKNOWN, Const, Int, Value
 
 #: at most this many of a class's own methods are run as contexts of its forward
@@ -144,16 +144,15 @@ def calling_methods(interp: Interpreter, cls: ClassInfo, fm: FileModel
     return out
 
 
-#: each class's methods that call the model, by the class's node (kept alive beside its
-#: answer): a base class shared by many models is read once
-_CALLERS: OrderedDict[int, tuple[cst.ClassDef, list[str]]] = OrderedDict()
+#: each class's methods that call the model, by the class's node: a base class shared by the
+#: models of a file is read once
+_CALLERS: NodeMemo[cst.ClassDef, list[str]] = NodeMemo()
 
 
 def _callers(c: ClassInfo, f: FileModel) -> list[str]:
-    hit = _CALLERS.get(id(c.node))
-    if hit is not None and hit[0] is c.node:
-        _CALLERS.move_to_end(id(c.node))
-        return hit[1]
+    hit = _CALLERS.get(c.node)
+    if hit is not None:
+        return hit
     names: list[str] = []
     if "self(" in f.text or ".forward(" in f.text:  # a cheap text test first
         for name, fn in c.methods.items():
@@ -163,10 +162,7 @@ def _callers(c: ClassInfo, f: FileModel) -> list[str]:
                 continue  # (``*args`` passed on: a wrapper, nothing made there)
             if _calls_itself(fn, fn.params.params[0].name.value):
                 names.append(name)
-    _CALLERS[id(c.node)] = (c.node, names)
-    while len(_CALLERS) > 1024:
-        _CALLERS.popitem(last=False)
-    return names
+    return _CALLERS.put(c.node, names)
 
 
 def _calls_itself(fn: cst.FunctionDef, me: str) -> bool:

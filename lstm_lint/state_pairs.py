@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from .node_memo import NodeMemo
 from .walk import descendants
 
 _PAIR_FACTORIES = frozenset({"zeros", "ones", "randn", "rand", "empty", "new", "new_zeros",
@@ -53,9 +54,9 @@ def swapped_pairs(node: cst.CSTNode) -> list[tuple[cst.Call, list[cst.BaseExpres
     """Two-element tuples of state factories whose first two sizes are swapped against each
     other, a layer count second in the one returned (the layers belong on axis 0, so of the
     two it is that one which is wrong, whatever the sizes are)."""
-    known = _FOUND.get(id(node))
-    if known is not None and known[0] is node:
-        return known[1]
+    known = _FOUND.get(node)
+    if known is not None:
+        return known
     out: list[tuple[cst.Call, list[cst.BaseExpression], list[cst.BaseExpression]]] = []
     code = cst.Module([]).code_for_node
     for t in descendants(node):  # (a field walk: libcst's visitor would copy the class)
@@ -71,12 +72,9 @@ def swapped_pairs(node: cst.CSTNode) -> list[tuple[cst.Call, list[cst.BaseExpres
         for call, sizes, other in ((c0, s0, s1), (c1, s1, s0)):
             if _layer_like(sizes[1]) and not _layer_like(sizes[0]):
                 out.append((call, sizes, other))
-    _FOUND[id(node)] = (node, out)
-    if len(_FOUND) > 256:
-        _FOUND.pop(next(iter(_FOUND)))
-    return out
+    return _FOUND.put(node, out)
 
 
-#: the answer per class node (kept alive beside it): LST301 and LST305 both ask
-_FOUND: dict[int, tuple[cst.CSTNode, list[tuple[cst.Call, list[cst.BaseExpression],
-                                                  list[cst.BaseExpression]]]]] = {}
+#: the answer per class node: LST301 and LST305 both ask
+_FOUND: NodeMemo[cst.CSTNode, list[tuple[cst.Call, list[cst.BaseExpression],
+                                         list[cst.BaseExpression]]]] = NodeMemo()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 from typing import Any
 
 import libcst as cst
 
 from lstm_lint.layers import RECURRENT
+from lstm_lint.node_memo import NodeMemo
 from lstm_lint.rule import (
     Finding,
     Rule,
@@ -227,15 +227,25 @@ def _rnn_input_packed(g: Any, build: int | None) -> bool:
     return False
 
 
-@lru_cache(maxsize=256)
 def _packs(cls_node: Any, text: str) -> bool:
     """Does the class pack anything (pack_padded_sequence, pack_sequence)?  Then its RNNs
     are taken as handled even where the engine lost the PackedSequence.  (A file whose text
     never says "pack" packs nothing: the class is not walked.)"""
-    from lstm_lint.walk import descendants
-
     if "pack" not in text.lower():
         return False
+    known = _PACKS.get(cls_node)
+    if known is None:
+        known = _PACKS.put(cls_node, _walk_packs(cls_node))
+    return known
+
+
+#: per class node: does it pack?
+_PACKS: NodeMemo[Any, bool] = NodeMemo()
+
+
+def _walk_packs(cls_node: Any) -> bool:
+    from lstm_lint.walk import descendants
+
     for n in descendants(cls_node):
         if isinstance(n, cst.Name) and n.value in _PACKERS:
             return True
@@ -285,21 +295,18 @@ def _packs_around(ctx: RuleContext, call: Any) -> bool:
 
 
 #: per parsed file: the class that holds each call (every class walked once, not once a call)
-_OWNERS: dict[int, tuple[Any, dict[int, Any]]] = {}
+_OWNERS: NodeMemo[Any, dict[int, Any]] = NodeMemo()
 
 
 def _call_owners(fm: Any) -> dict[int, Any]:
     from lstm_lint.walk import descendants
 
-    hit = _OWNERS.get(id(fm.module))
-    if hit is not None and hit[0] is fm.module:
-        return hit[1]
+    hit = _OWNERS.get(fm.module)
+    if hit is not None:
+        return hit
     owners: dict[int, Any] = {}
     for cls in fm.classes.values():
         for n in descendants(cls.node):
             if type(n) is cst.Call:
                 owners.setdefault(id(n), cls.node)
-    if len(_OWNERS) > 64:
-        _OWNERS.clear()
-    _OWNERS[id(fm.module)] = (fm.module, owners)
-    return owners
+    return _OWNERS.put(fm.module, owners)

@@ -109,3 +109,28 @@ def test_an_engine_changed_in_place_never_reads_old_entries(tmp_path, monkeypatc
     changed = Cache(str(d), opts.signature())
     lint_paths(files, opts, cache=changed)
     assert changed.hits == 0 and changed.misses == 1
+
+
+def _graphs_alive() -> int:
+    import gc
+
+    import networkx as nx
+
+    return sum(isinstance(o, nx.DiGraph) for o in gc.get_objects())
+
+
+def test_a_run_keeps_no_analysis_alive(tmp_path):
+    """Each file's analysis (graphs with reference cycles, the file's tree) is freed when the
+    file is done, not frozen alive for the rest of the run; ``keep_analysis`` keeps it."""
+    d = _tree(tmp_path)
+    files = sorted(str(p) for p in (d / "models").glob("*.py"))[:40]
+    before = _graphs_alive()
+    results = lint_paths(files, Options(), jobs=1)
+    assert any(r.findings for r in results)
+    assert all(r.analysis is None for r in results)
+    assert _graphs_alive() <= before  # (no collection asked for: the run's own leave none)
+    from lstm_lint import node_memo
+
+    assert all(len(m) == 0 for m in node_memo._ALL)  # per-file memos are emptied
+    kept = lint_paths(files[:3], Options(), jobs=1, keep_analysis=True)
+    assert all(r.analysis is not None for r in kept)

@@ -11,6 +11,7 @@ import libcst as cst
 from .. import layers as L
 from ..extract import ClassInfo, FileModel, canonical
 from ..layers_apply import apply_layer
+from ..node_memo import NodeMemo
 from ..values import (
     UNKNOWN,
     Record,
@@ -29,9 +30,9 @@ def _needed_despite_none(fn: cst.FunctionDef) -> frozenset[str]:
     caller passes it, and it is an input like the others.  Any test of it (``is None``, ``if
     targets``, ``targets or ...``, ``isinstance``) keeps the default.  One walk of the body per
     function, remembered beside it."""
-    known = _NEEDED.get(id(fn))
-    if known is not None and known[0] is fn:
-        return known[1]
+    known = _NEEDED.get(fn)
+    if known is not None:
+        return known
     names = {p.name.value for p in fn.params.params
              if isinstance(p.default, cst.Name) and p.default.value == "None"}
     needed: frozenset[str] = frozenset()
@@ -60,14 +61,11 @@ def _needed_despite_none(fn: cst.FunctionDef) -> frozenset[str]:
         was_read = {n.value for n in named if id(n) in read}
         was_tested = {n.value for n in named if id(n) in tested}
         needed = frozenset(was_read - was_tested)
-    _NEEDED[id(fn)] = (fn, needed)
-    if len(_NEEDED) > 1024:
-        _NEEDED.pop(next(iter(_NEEDED)))
-    return needed
+    return _NEEDED.put(fn, needed)
 
 
-#: the answer per function node (kept alive beside it)
-_NEEDED: dict[int, tuple[cst.FunctionDef, frozenset[str]]] = {}
+#: the answer per function node
+_NEEDED: NodeMemo[cst.FunctionDef, frozenset[str]] = NodeMemo()
 
 
 class Classes(Core):

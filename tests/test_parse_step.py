@@ -1,0 +1,36 @@
+"""Step 2, parsing: the tree is libcst's, built without re-validating each node, and libcst's
+validation is back in force for every node built afterwards (a fix, a test), even when the
+parse fails."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+from lstm_lint.parse import ParseFailure, Source, parse
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _invalid_node_raises() -> None:
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("x", lpar=[cst.LeftParen()])  # a parenthesis without its partner
+
+
+def test_tree_round_trips_and_validation_is_restored() -> None:
+    for path in sorted((ROOT / "examples").glob("*.py")) + sorted(
+            (ROOT / "lstm_lint").glob("*.py"))[:10]:
+        text = path.read_text(encoding="utf-8")
+        tree = parse(Source(str(path), text))
+        assert isinstance(tree, cst.Module), path
+        assert tree.code == text
+        assert tree.deep_equals(cst.parse_module(text))  # the same tree libcst validates
+    _invalid_node_raises()
+
+
+def test_validation_is_restored_after_a_failed_parse() -> None:
+    failed = parse(Source("bad.py", "def f(:\n    pass\n"))
+    assert isinstance(failed, ParseFailure) and failed.message.startswith("syntax error")
+    _invalid_node_raises()
