@@ -12,6 +12,7 @@ verdict can say whether its run respected them.  Pure Python: used by both proce
 from __future__ import annotations
 
 import ast
+import operator
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -193,16 +194,22 @@ def solve(needed: Iterable[str], constraints: Iterable[str],
 
 
 def _holds_apart(constraint: str, env: dict[str, Any]) -> bool:
-    """``B != 1`` (a size the shape shown assumes is not 1) holds under ``env``."""
+    """``B != 1`` (a size the shape shown assumes is not 1) or ``n_layer > 1`` (a size a
+    configuration needs above a bound) holds under ``env``."""
     try:
         tree = ast.parse(normalise(clean(constraint)), mode="eval").body
     except SyntaxError:
         return False
     if not (isinstance(tree, ast.Compare) and len(tree.ops) == 1
-            and isinstance(tree.ops[0], ast.NotEq)):
+            and type(tree.ops[0]) in _ORDER):
         return False
     try:
-        return bool(evaluate(ast.unparse(tree.left), env)
-                    != evaluate(ast.unparse(tree.comparators[0]), env))
+        a = evaluate(ast.unparse(tree.left), env)
+        b = evaluate(ast.unparse(tree.comparators[0]), env)
     except Exception:
         return False
+    return bool(_ORDER[type(tree.ops[0])](a, b))
+
+
+_ORDER = {ast.NotEq: operator.ne, ast.Gt: operator.gt, ast.GtE: operator.ge,
+          ast.Lt: operator.lt, ast.LtE: operator.le}

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 class Constraint:
     """Sizes the caller picks must agree for the model to run: ``lhs == rhs``; or, with
     ``op`` ``"!="``, a size the shape shown assumes is not a value (``B != 1``: ``x.squeeze()``
-    drops every axis of size 1, the batch too)."""
+    drops every axis of size 1, the batch too); or, with ``">"``, a size the configuration
+    needs above a bound (``n_layer > 1`` for a recurrent layer's ``dropout``)."""
 
     lhs: Any  # symbolic.Expr
     rhs: Any

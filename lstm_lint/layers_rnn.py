@@ -427,15 +427,35 @@ def apply_cell(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
     return h
 
 
+def _dropout(layer: Layer) -> int | float | None:
+    """The layer's ``dropout`` when it is a known number."""
+    dropout = layer.p("dropout")
+    dv = dropout.value if isinstance(dropout, Const) else None
+    if isinstance(dropout, Int) and dropout.expr is not None:
+        dv = dropout.expr.as_int()
+    return dv if isinstance(dv, (int, float)) and not isinstance(dv, bool) else None
+
+
+def config_constraints(layer: Layer) -> list[tuple[Expr, str, Expr, str]]:
+    """What the caller's sizes must satisfy for the configuration to do what it says, as
+    ``(lhs, op, rhs, why)``: a recurrent layer with ``dropout > 0`` and a layer count the
+    caller picks (``num_layers=n_layer``) drops out between stacked layers only, so it needs
+    ``n_layer > 1``.  Never a finding (one layer may be the caller's choice, and then torch
+    warns); ``lstm-lint shapes`` shows it beside the shapes, as it shows size equalities."""
+    if layer.kind not in RECURRENT:
+        return []
+    dv, L = _dropout(layer), layer.size("num_layers")
+    if dv is None or dv <= 0 or L is None or L.as_int() is not None:
+        return []
+    return [(L, ">", const(1), f"dropout={dv} acts only between stacked layers")]
+
+
 def config_conflicts(layer: Layer) -> list[Conflict]:
     """Configuration facts about a recurrent layer, known from its constructor alone."""
     out: list[Conflict] = []
     if layer.kind not in RECURRENT:
         return out
-    dropout = layer.p("dropout")
-    dv = dropout.value if isinstance(dropout, Const) else None
-    if isinstance(dropout, Int) and dropout.expr is not None:
-        dv = dropout.expr.as_int()
+    dv = _dropout(layer)
     L = layer.size("num_layers")
     if isinstance(dv, (int, float)) and dv > 0 and L is not None and L.as_int() == 1:
         out.append(Conflict("config", layer, "num_layers > 1", "num_layers=1",

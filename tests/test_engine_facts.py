@@ -2846,3 +2846,47 @@ class Net(nn.Module):
     ins, out = solved_run(tmp_path, src, {"n_in": 3, "hidden": 5, "B": 2, "T": 4},
                           given={1: (2,)})
     assert ins == ["(B, T, n_in)", "unknown"] and out == "(B, hidden)"
+
+
+def test_dropout_with_a_layer_count_the_caller_picks_is_a_constraint(tmp_path):
+    """``nn.LSTM(n_in, hidden, n_layer, dropout=0.3)``: dropout acts between stacked layers
+    only, so the configuration needs ``n_layer > 1``; shown beside the shapes (never a
+    finding: one layer is the caller's choice).  Torch agrees: it warns for one layer and
+    not for two.  A literal count decides by itself (LST501, or nothing to say)."""
+    import warnings
+
+    import torch
+
+    from lstm_lint.confirm_sizes import _holds_apart, solve
+
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, n_layer):
+        super().__init__()
+        self.rnn = nn.LSTM(n_in, hidden, n_layer, dropout=0.3, batch_first=True)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return out[:, -1]
+'''
+    path = tmp_path / "model.py"
+    path.write_text("import torch.nn as nn\n" + src)
+    fm = load(str(path), prefilter=False)
+    ms = analyze_module(fm, fm.classes["Net"], Project([str(path)]))
+    assert ms.constraints == ["n_layer > 1 (dropout=0.3 acts only between stacked layers)"]
+    for n_layer, warns in ((1, True), (2, False)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            torch.nn.LSTM(3, 4, n_layer, dropout=0.3)
+        assert any("dropout" in str(w.message) for w in caught) == warns
+    # what --confirm checks of the sizes it runs with
+    assert solve({"n_layer"}, ms.constraints, lambda n: 5 if n == "n_layer" else None)[1] == []
+    assert solve({"n_layer"}, ms.constraints, lambda n: 1 if n == "n_layer" else None)[1] \
+        == ms.constraints
+    assert not _holds_apart(ms.constraints[0], {})  # not bound: not shown to hold
+    for literal in ("1", "2"):
+        path.write_text("import torch.nn as nn\n" + src.replace("hidden, n_layer, dropout",
+                                                               f"hidden, {literal}, dropout"))
+        fm = load(str(path), prefilter=False)
+        ms = analyze_module(fm, fm.classes["Net"], Project([str(path)]))
+        assert ms.constraints == []

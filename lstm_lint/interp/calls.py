@@ -13,7 +13,7 @@ import libcst as cst
 from .. import layers as L
 from ..extract import FileModel, canonical, dotted
 from ..layers_apply import apply_layer
-from ..layers_rnn import config_conflicts
+from ..layers_rnn import config_conflicts, config_constraints
 from ..symbolic import const
 from ..values import (
     UNKNOWN,
@@ -126,8 +126,7 @@ class Calls(Core):
                                 func.obj.label)
                 nid = self.graph.op(self.context, e, "build", func.kind, self.fm, layer=layer)
                 layer.node = nid
-                for c in config_conflicts(layer):
-                    self.graph.add_conflict(nid, c)
+                self._config_facts(layer, nid)
                 func.obj.attrs[TORCH_LAYER] = layer
                 return Const(None)
             base_layer = func.obj.attrs.get(TORCH_LAYER)
@@ -285,6 +284,14 @@ class Calls(Core):
             self.graph.via_at = saved_at
         return self.record("module", e, args, out, label=obj.label, cls=obj.cls.name)
 
+    def _config_facts(self, layer: L.Layer, nid: int) -> None:
+        """What the layer's constructor alone says: conflicts (dropout with one layer) on its
+        build node, and what the caller's sizes must satisfy as constraints."""
+        for c in config_conflicts(layer):
+            self.graph.add_conflict(nid, c)
+        for lhs, op, rhs, why in config_constraints(layer):
+            self.graph.add_constraint(lhs, rhs, why, nid, op=op)
+
     def call_ref(self, qual: str, args: list[Value], kwargs: dict[str, Value],
                  e: cst.Call) -> Value:
         qual = canonical(qual)
@@ -322,8 +329,7 @@ class Calls(Core):
                 layer.children = list(args)
             nid = self.graph.op(self.context, e, "build", name, self.fm, layer=layer)
             layer.node = nid
-            for c in config_conflicts(layer):
-                self.graph.add_conflict(nid, c)
+            self._config_facts(layer, nid)
             return layer
         if qual.startswith("torch.nn.init."):
             return args[0] if args else UNKNOWN
