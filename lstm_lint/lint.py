@@ -319,6 +319,7 @@ def _noqa(lines: list[str], f: Finding) -> bool:
 def _check_one(path: str, text: str | None, project: Project, opts: Options,
                keep_analysis: bool = False) -> FileResult:
     project.begin(path)  # what the pre-filter reads of other files is a dependency too
+    analysed = False
     try:
         loaded = load(path, text, project=project, script=opts.script)
         if loaded is None:
@@ -326,6 +327,7 @@ def _check_one(path: str, text: str | None, project: Project, opts: Options,
         if isinstance(loaded, Finding):
             return FileResult(loaded.path, [loaded])
         _freeze_trees()
+        analysed = True
         res = check_file(loaded, project, opts)
         if not keep_analysis:
             # dropped before the collector settles: an analysis (its graphs hold reference
@@ -336,15 +338,17 @@ def _check_one(path: str, text: str | None, project: Project, opts: Options,
         return res
     finally:
         node_memo.forget()
-        _settle_gc()
+        if analysed:  # (a file the pre-filter skipped made no cycles worth a collection)
+            _settle_gc()
 
 
 def _settle_gc() -> None:
-    """After each file of a run: what it left alive (the project's parsed files, the index)
-    stays alive for the run, so move it out of the cyclic collector's sight (``gc.freeze``)
-    instead of rescanning it at every full collection; the young generations are collected
-    first, so the cycles the file just dropped are freed, not frozen.  (Rescanning such
-    objects was most of the collector's work on a cold run.)"""
+    """After each analysed file of a run: what it left alive (the project's parsed files,
+    the index) stays alive for the run, so move it out of the cyclic collector's sight
+    (``gc.freeze``) instead of rescanning it at every full collection.  A full collection
+    first, which scans only what is not frozen yet (what this file made), so the cycles the
+    file just dropped are freed, not frozen.  (Rescanning such objects was most of the
+    collector's work on a cold run.)"""
     import gc
 
     gc.collect()
