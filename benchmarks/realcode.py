@@ -58,6 +58,7 @@ from lstm_lint import lint as lint_step  # noqa: E402
 from lstm_lint.analyze import ModuleShapes, analyze_module  # noqa: E402
 from lstm_lint.extract import FileModel  # noqa: E402
 from lstm_lint.findings import Finding  # noqa: E402
+from lstm_lint.layers import SHAPE_PRESERVING  # noqa: E402
 from lstm_lint.project import Project  # noqa: E402
 from lstm_lint.shapes import from_json, parse_spec  # noqa: E402
 from lstm_lint.values import UNKNOWN, Const, Int, Packed, Seq, Tensor, Value  # noqa: E402
@@ -73,6 +74,14 @@ WINDOW = 2
 #: kinds whose bug changes what a layer reads (its input's width or layout): when the layer
 #: reads a forward argument as it came, that is the caller's data
 CALLER_INPUT_KINDS = frozenset({"feature-size-mismatch", "input-layout"})
+#: layers between the caller's data and the mutated layer that leave unchanged what the bug
+#: kind changes, so the layer still reads that as the caller gave it: a shape-preserving layer
+#: (dropout, an activation) keeps the width and the axis order; a layer that acts on the last
+#: axis only (Linear, Embedding, LayerNorm) keeps the order of the axes before it
+CALLER_THROUGH = {
+    "feature-size-mismatch": SHAPE_PRESERVING,
+    "input-layout": SHAPE_PRESERVING | {"Linear", "Embedding", "LayerNorm"},
+}
 
 
 # ---- driver values as the engine's abstract values ------------------------------------------
@@ -327,11 +336,13 @@ def load_file(path: str, text: str | None = None) -> tuple[FileModel | None, Fin
 
 def check(path: str, text: str | None = None,
           constraints: list[tuple[int, int]] | None = None,
-          caller_inputs: list[tuple[int, int]] | None = None) -> tuple[list[Finding], float]:
+          caller_inputs: list[tuple[int, int]] | None = None,
+          through: frozenset[str] = frozenset()) -> tuple[list[Finding], float]:
     """Lint one file; with ``constraints`` (a list), also collect the line spans of the layers
     behind each size equality the analysis shows (``requires hidden == emb``); with
     ``caller_inputs``, those of the layers that read a ``forward`` argument as it came (its
-    shape, as ``lstm-lint shapes`` shows it, is solved from that layer)."""
+    shape, as ``lstm-lint shapes`` shows it, is solved from that layer; ``through``: the kinds
+    of layer in between that keep what counts)."""
     t0 = time.perf_counter()
     loaded = lint_step.load(path, text)
     if loaded is None:
@@ -343,28 +354,55 @@ def check(path: str, text: str | None = None,
     if constraints is not None and res.analysis is not None:
         constraints.extend(_constraint_spans(res.analysis))
     if caller_inputs is not None and res.analysis is not None:
-        caller_inputs.extend(_caller_input_spans(res.analysis))
+        caller_inputs.extend(_caller_input_spans(res.analysis, through))
     return res.findings, secs
 
 
-def _caller_input_spans(analysis: Any) -> list[tuple[int, int]]:
-    """Where a layer reads the caller's data: a call whose inputs come from ``forward``'s
-    arguments through no other layer, module or factory (the call and the layer's
-    constructor).  The input's size and layout there are the caller's: ``lstm-lint shapes``
-    shows them solved from this layer (``forward(x: (B, T, hidden_size))``)."""
-    from lstm_lint.dataflow import NEW_VALUE_OPS
-
+def _caller_input_spans(analysis: Any, through: frozenset[str] = frozenset()
+                        ) -> list[tuple[int, int]]:
+    """Where a layer reads the caller's data: a call whose data argument comes from
+    ``forward``'s arguments through no other layer, module or factory (the call and the
+    layer's constructor), except layers of the kinds in ``through``.  The input's size and
+    layout there are the caller's: ``lstm-lint shapes`` shows them solved from this layer
+    (``forward(x: (B, T, hidden_size))``)."""
     nodes = []
     for g in analysis.graphs():
         for v in g.nodes("layer"):
             if v.attrs.get("fm") not in (None, analysis.fm):
                 continue
-            srcs = g.sources(v.id, NEW_VALUE_OPS, 12)
-            if not any(s.op == "input" for s in srcs) \
-                    or any(s.op in NEW_VALUE_OPS and s.op != "input" for s in srcs):
-                continue
-            nodes.append(v)
+            if _reads_caller(g, v, through):
+                nodes.append(v)
     return _layer_spans(analysis, nodes)
+
+
+def _reads_caller(g: Any, v: Any, through: frozenset[str], depth: int = 12) -> bool:
+    """Whether what ``v`` reads as its data (its first argument: an initial state the code
+    makes is another argument, and does not change the data's size or layout) comes from the
+    caller's data only, through ops that make no new value and layers in ``through``."""
+    from lstm_lint.dataflow import NEW_VALUE_OPS
+
+    nodes = g.g.nodes
+    start = v.attrs.get("data_in")  # none: the data is a value the graph does not trace
+    if not start:
+        return False
+    seen: set[int] = set()
+    level, found = set(start), False
+    for _ in range(depth):
+        nxt: set[int] = set()
+        for n in level - seen:
+            seen.add(n)
+            op = nodes[n].get("op")
+            if op == "input":
+                found = True
+                continue
+            if op in NEW_VALUE_OPS and not (
+                    op == "layer" and getattr(nodes[n].get("layer"), "kind", None) in through):
+                return False
+            nxt.update(g.g.predecessors(n))
+        if not nxt:
+            break
+        level = nxt
+    return found
 
 
 def _layer_spans(analysis: Any, views: list[Any]) -> list[tuple[int, int]]:
@@ -536,7 +574,8 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             shown: list[tuple[int, int]] = []
             caller: list[tuple[int, int]] = []
-            fl, secs = check(path, text, shown, caller)
+            fl, secs = check(path, text, shown, caller,
+                             CALLER_THROUGH.get(kind, frozenset()))
             lines = m.get("mutated_lines") or [m["line"]]
             base = original_codes.setdefault(path, {(f.code, f.line) for f in check(path)[0]})
             new = [f for f in fl if (f.code, f.line) not in base

@@ -9,7 +9,7 @@ The file's module-level code and functions run afterwards, so that ``model = Net
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import libcst as cst
@@ -18,7 +18,7 @@ from .dataflow import Dataflow
 from .extract import ClassInfo, FileModel
 from .infer import TORCH_LAYER, Budget, Env, Instantiation, Interpreter
 from .layers import Layer
-from .values import UNKNOWN, Const, Seq, Shape, Tensor, Value
+from .values import UNKNOWN, Const, Record, Seq, Shape, Tensor, Value
 from .walk import descendants, descendants_outside
 
 
@@ -123,6 +123,8 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
                     v = interp.record("input", p, [], v, label=p.name.value)
                     if p.default is None and v.node is not None:
                         interp.caller_tensors.add(v.node)
+                elif isinstance(v, Record | Seq):
+                    v = _record_parts(interp, p, v)
                 recorded.append(v)
             out = interp.run_forward(obj, recorded)
             if inputs is None and interp.last_raised and not opened_inputs:
@@ -394,3 +396,33 @@ def partial_output(v: Value) -> Value:
     if last is None:
         return v
     return Tensor(Shape((last,), star=True), "float")
+
+
+def _record_parts(interp: Interpreter, p: cst.Param, v: Record | Seq) -> Value:
+    """A dict or tuple batch (``batch["x"]``, ``x, lengths = inputs``): each tensor in it is
+    an input of its own, recorded as the graph's ``input`` node (``batch["x"]``), so that what
+    the code does with it is traced back to the caller's data as for a plain argument."""
+    name = p.name.value
+    if isinstance(v, Record):
+        fields = []
+        for i, (k, x) in enumerate(v.fields):
+            if isinstance(x, Tensor) and x.node is None:
+                x = _record_part(interp, p, x, f'{name}["{k}"]', i)
+            fields.append((k, x))
+        return replace(v, fields=tuple(fields))
+    if v.repeated is not None or v.head or v.tail is not None:
+        return v
+    items = tuple(_record_part(interp, p, x, f"{name}[{i}]", i)
+                  if isinstance(x, Tensor) and x.node is None else x
+                  for i, x in enumerate(v.items))
+    return replace(v, items=items)
+
+
+def _record_part(interp: Interpreter, p: cst.Param, x: Tensor, label: str, i: int) -> Value:
+    # one node per part: the parameter's node is the key, under a context of its own per part
+    saved = interp.context
+    interp.context = (*saved, -2 - i)
+    try:
+        return interp.record("input", p, [], x, label=label)
+    finally:
+        interp.context = saved

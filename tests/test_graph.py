@@ -209,3 +209,43 @@ def test_missing_dot_skips_unless_ci_requires_it(monkeypatch: pytest.MonkeyPatch
 
 def test_ci_requires_dot() -> None:
     assert "LSTM_LINT_REQUIRE_DOT=1" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_dict_batches_and_rows_are_inputs(capsys: pytest.CaptureFixture[str],
+                                           tmp_path: Path) -> None:
+    # each tensor of a dict batch (and of a tuple batch rebuilt from its parts) is an input
+    # node of its own, and a row of an input nothing solves (``for i, g in enumerate(x)``) is
+    # linked to it: what a layer reads is traced back to the caller's data
+    src = tmp_path / "batches.py"
+    src.write_text('''
+import torch.nn as nn
+
+class DictNet(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden, batch_first=True)
+
+    def forward(self, batch):
+        out, _ = self.rnn(batch["x"])
+        return out
+
+class RowNet(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.LSTM(n_in, hidden)
+
+    def forward(self, x):
+        outs = []
+        for i, g in enumerate(x):
+            out, _ = self.rnn(g.view(1, 1, -1))
+            outs.append(out)
+        return outs
+''')
+    rc, text = run(capsys, str(src), "--class", "DictNet")
+    assert rc == 0
+    assert has(mermaid_edges(text), 'input batch["x"]', "self.rnn", "(B, T, n_in)"), text
+    rc, text = run(capsys, str(src), "--class", "RowNet")
+    assert rc == 0
+    edges = mermaid_edges(text)
+    assert has(edges, "input x", "row", "unknown"), text
+    assert has(edges, "row", "view", "unknown"), text

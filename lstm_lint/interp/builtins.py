@@ -119,7 +119,8 @@ class Builtins(Core):
             if isinstance(a, Tensor):
                 # a tensor whose shape is not known: its rows are tensors all the same (as a
                 # for loop over it gives), how many not known
-                row = self.index_value(a, [Int(None)], e) if a.shape else Tensor(None)
+                row = self.index_value(a, [Int(None)], e) if a.shape \
+                    else self.record("iter", e, [a], Tensor(None), label="row")
                 held = self.hole_axis(a, 0)  # an unsolved input: as many rows as x_dim0
                 return Seq((), False, Seq((Int(None), row)), held.expr if held else None)
             return UNKNOWN

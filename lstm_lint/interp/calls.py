@@ -249,6 +249,10 @@ class Calls(Core):
         for v in _tensors_in(args):
             if v.node is not None:
                 self.graph.edge(v.node, nid, v)
+        first = args[0] if args else None
+        if isinstance(first, Tensor | Packed) and first.node is not None and first.node != nid:
+            # which of the edges in is the data the layer reads (not a state, not a key)
+            self.graph.g.nodes[nid].setdefault("data_in", set()).add(first.node)
         out = with_node(out, nid)
         self.graph.set_value(nid, out)
         return out

@@ -415,8 +415,10 @@ class Statements(Core):
             if rows is not None and rows.repeated is not None:
                 count, element = rows.length, rows.repeated  # one pass per row of axis 0
             else:
+                # a row of an input nothing has solved yet: shape unknown, but it is that
+                # input's data (the graph says where it came from)
                 element = self.index_value(it, [Int(None)], stmt.iter) if it.shape \
-                    else Tensor(None)
+                    else self.record("iter", stmt.iter, [it], Tensor(None), label="row")
                 held = self.hole_axis(it, 0)  # an unsolved input: as many passes as x_dim0
                 count = held.expr if held is not None else None
         self.exec_loop_body(stmt.body, env, count,
