@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import libcst as cst
+import networkx as nx
 
+from lstm_lint.dataflow import NEW_VALUE_OPS
 from lstm_lint.findings import Related
 from lstm_lint.rule import SHAPE_ERROR, Finding, Rule, RuleContext, contains, error_near
-from lstm_lint.values import Tensor
+from lstm_lint.values import BATCH, TIME, Tensor
+
+#: forward parameters that carry per-sequence lengths (not ``seq_len``/``max_len``: sizes)
+_LENGTHS = re.compile(r"^(?:\w+_)?(?:lengths?|lens|len)$")
+_NOT_LENGTHS = frozenset({"seq_len", "seq_length", "max_len", "max_length", "sequence_length",
+                          "len", "length", "pad_len", "window_len"})
 
 
 class InputLayout(Rule):
@@ -30,7 +38,10 @@ statements count: an initial state sized from the axis the RNN reads as time
 of batch `B`), or a size the code names for the other role (`batch_size, seq_len, _ =
 x.shape` before a time-major RNN, or the same names on its output). A finding about what
 follows from such a layout (an index on the output, the state's batch) is left to this rule:
-the layout is the root cause.
+the layout is the root cause. So does a gather of each sequence's position from the lengths
+`forward` receives (`out.gather(1, (lengths - 1).view(-1, 1, 1).expand(-1, -1, H))`, the
+usual "last real step"): the code reads that axis as time, and a time-major RNN made it the
+batch.
 """
     why_bad = """
 A time-major RNN fed batch-major data runs the recurrence across the batch: samples leak into
@@ -96,6 +107,20 @@ class Net(nn.Module):
         h0 = torch.zeros(1, batch_size, 16)
         out, _ = self.rnn(x.transpose(0, 1), h0)
         return out[-1]
+""",
+        """
+import torch.nn as nn
+
+class SeqRec(nn.Module):
+    def __init__(self, n_items, emb, hidden):
+        super().__init__()
+        self.emb = nn.Embedding(n_items, emb)
+        self.gru = nn.GRU(emb, hidden)
+
+    def forward(self, item_seq, item_seq_len):
+        out, _ = self.gru(self.emb(item_seq))
+        idx = (item_seq_len - 1).view(1, -1, 1).expand(-1, -1, out.size(-1))
+        return out.gather(0, idx).squeeze(0)
 """,
     ]
     INVALID = [
@@ -167,9 +192,27 @@ class Downsample(nn.Module):
         batch_size, steps, feat = out.shape
         return out.reshape(batch_size, steps // 2, feat * 2)
 """,
+        """
+import torch.nn as nn
+
+class SeqRec(nn.Module):
+    def __init__(self, n_items, emb, hidden):
+        super().__init__()
+        self.emb = nn.Embedding(n_items, emb)
+        self.gru = nn.GRU(emb, hidden)
+
+    def forward(self, item_seq, item_seq_len):
+        out, _ = self.gru(self.emb(item_seq))  # <-- LST204
+        idx = (item_seq_len - 1).view(-1, 1, 1).expand(-1, -1, out.size(-1))
+        return out.gather(1, idx).squeeze(1)
+""",
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        yield from self._layout_conflicts(ctx)
+        yield from _gathers_across_batch(ctx)
+
+    def _layout_conflicts(self, ctx: RuleContext) -> Iterator[Finding]:
         flagged = [node.cst for _g, node, _c in ctx.conflicts("layout")]
         for _g, node, c in ctx.conflicts("layout"):
             x = c.tensor
@@ -260,3 +303,88 @@ def _first_arg(call: object) -> cst.BaseExpression | None:
             and not call.args[0].star:
         return call.args[0].value
     return None
+
+
+def _gathers_across_batch(ctx: RuleContext) -> Iterator[Finding]:
+    """A gather along the axis an RNN made the batch, at positions read from the lengths
+    ``forward`` receives: the code takes that axis for time, the RNN reads it as the batch."""
+    done: set[int] = set()
+    for g in ctx.analysis.graphs():
+        for node in g.nodes("gather"):
+            dim = _gather_dim(node.cst)
+            ins = [(u, d.get("value")) for u, _v, d in g.g.in_edges(node.id, data=True)]
+            data = [(u, x) for u, x in ins if isinstance(x, Tensor) and x.rnn is not None]
+            index = [u for u, x in ins if not (isinstance(x, Tensor) and x.rnn is not None)]
+            if dim is None or len(data) != 1 or len(index) != 1:
+                continue
+            x = data[0][1]
+            assert x.rnn is not None
+            if x.shape is None or x.shape.star or not -len(x.shape.dims) <= dim \
+                    < len(x.shape.dims):
+                continue
+            ax = dim % len(x.shape.dims)
+            if x.role(ax) != BATCH or TIME not in (x.roles or ()) \
+                    or not isinstance(x.rnn.batch_first, bool):
+                continue
+            lengths = _lengths_input(g, index[0])
+            rnn_id = x.rnn.node
+            if lengths is None or rnn_id is None or rnn_id not in g.g or rnn_id in done:
+                continue
+            done.add(rnn_id)
+            rnn = g.view(rnn_id)  # where the layer is built
+            layer = rnn.attrs.get("layer")
+            # reported at the call whose output reaches the gather
+            calls = [c for c in g.nodes("layer") if layer is not None
+                     and c.attrs.get("layer") is layer and nx.has_path(g.g, c.id, node.id)]
+            rnn = calls[0] if calls else rnn
+            label = layer.label() if layer is not None else x.rnn.layer
+            t_ax = (x.roles or ()).index(TIME)
+            msg = (f"{label} is built with batch_first={x.rnn.batch_first}, so axis {ax} of "
+                   f"{x.shape.render()} (made from its output) is the batch; but the code "
+                   f"gathers along "
+                   f"axis {ax} at positions read from `{lengths}` (a step of each sequence): "
+                   f"it takes that axis for time, and each sequence's step is read from "
+                   f"other samples; build {label} with batch_first={not x.rnn.batch_first}, "
+                   f"or gather along axis {t_ax}")
+            f = ctx.finding(rnn, msg, related=layer.cst if layer is not None else None,
+                            related_message=f"{label} is built here")
+            if node.cst is not None and node.attrs.get("fm") is not None:
+                f.related.append(Related(node.path or f.path, node.cst, node.attrs["fm"],
+                                         f"gathered along axis {ax} here"))
+            yield f
+
+
+def _gather_dim(call: object) -> int | None:
+    """The literal ``dim`` of ``x.gather(dim, index)`` or ``torch.gather(x, dim, index)``."""
+    if not isinstance(call, cst.Call):
+        return None
+    functional = isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name) \
+        and call.func.value.value == "torch"
+    pos = [a.value for a in call.args if a.keyword is None and not a.star]
+    kw = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+    e = kw.get("dim")
+    if e is None:
+        k = 1 if functional else 0
+        e = pos[k] if len(pos) > k else None
+    sign = 1
+    if isinstance(e, cst.UnaryOperation) and isinstance(e.operator, cst.Minus):
+        sign, e = -1, e.expression
+    if isinstance(e, cst.Integer):
+        return sign * int(e.value)
+    return None
+
+
+def _lengths_input(g: Any, start: int) -> str | None:
+    """The name of the lengths argument the index is computed from, through ops that make
+    no new value only (``(lengths - 1).view(-1, 1, 1).expand(...)``); None otherwise."""
+    nodes = [g.view(start), *g.sources(start, NEW_VALUE_OPS, 12)]
+    names = set()
+    for n in nodes:
+        if n.op == "input":
+            name = n.label
+            if name in _NOT_LENGTHS or not _LENGTHS.match(name):
+                return None
+            names.add(name)
+        elif n.op in NEW_VALUE_OPS:
+            return None
+    return names.pop() if len(names) == 1 else None
