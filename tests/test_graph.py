@@ -213,8 +213,8 @@ def test_ci_requires_dot() -> None:
 
 def test_dict_batches_and_rows_are_inputs(capsys: pytest.CaptureFixture[str],
                                            tmp_path: Path) -> None:
-    # each tensor of a dict batch (and of a tuple batch rebuilt from its parts) is an input
-    # node of its own, and a row of an input nothing solves (``for i, g in enumerate(x)``) is
+    # each tensor of a dict batch, and each part of a tuple batch the code unpacks, is an
+    # input node of its own, and a row of an input nothing solves (``for i, g in enumerate(x)``) is
     # linked to it: what a layer reads is traced back to the caller's data
     src = tmp_path / "batches.py"
     src.write_text('''
@@ -227,6 +227,16 @@ class DictNet(nn.Module):
 
     def forward(self, batch):
         out, _ = self.rnn(batch["x"])
+        return out
+
+class TupleNet(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden, batch_first=True)
+
+    def forward(self, inputs):
+        x, lengths = inputs
+        out, _ = self.rnn(x)
         return out
 
 class RowNet(nn.Module):
@@ -244,6 +254,9 @@ class RowNet(nn.Module):
     rc, text = run(capsys, str(src), "--class", "DictNet")
     assert rc == 0
     assert has(mermaid_edges(text), 'input batch["x"]', "self.rnn", "(B, T, n_in)"), text
+    rc, text = run(capsys, str(src), "--class", "TupleNet")
+    assert rc == 0
+    assert has(mermaid_edges(text), "input inputs[0]", "self.rnn", "(B, T, n_in)"), text
     rc, text = run(capsys, str(src), "--class", "RowNet")
     assert rc == 0
     edges = mermaid_edges(text)

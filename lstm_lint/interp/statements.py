@@ -223,7 +223,9 @@ class Statements(Core):
                 # ``h, c = hidden``: a forward input unpacked into as many parts, each an input
                 # of its own (``hidden[0]``, ``hidden[1]``), solved from its consumers
                 for part, e in enumerate(elems):
-                    self.assign(e, self.hole_part(whole, part, len(elems)), env)
+                    got = self.record("input", e, [], self.hole_part(whole, part, len(elems)),
+                                      label=f"{whole}[{part}]")
+                    self.assign(e, got, env)
             else:
                 for e in elems:
                     self.assign(e, UNKNOWN, env)
