@@ -415,6 +415,8 @@ def _layer_spans(analysis: Any, views: list[Any]) -> list[tuple[int, int]]:
         layer = v.attrs.get("layer")
         if layer is not None and getattr(layer, "cst", None) is not None:
             nodes.append(layer.cst)
+        # a layer built in either branch of an if (joined): each branch's constructor
+        nodes.extend(getattr(layer, "also_built", ()))
     spans = locate(analysis.fm.module, [n for n in nodes if n is not None])
     return [(sp.line, sp.end_line) for sp in spans.values()]
 

@@ -130,6 +130,9 @@ class Layer(Value):
     name: str | None = None  # where it is stored: "self.lstm"
     children: list[Value] = field(default_factory=list)  # Sequential / ModuleList
     node: int | None = None
+    #: layers of one kind built in different branches and joined (``if depth >= 2: GRU(...)
+    #: else: GRU(...)``): the other branches' constructor calls (``cst`` is the first's)
+    also_built: tuple[Any, ...] = field(default=(), compare=False)
 
     def describe(self) -> str:
         return f"nn.{self.kind}"

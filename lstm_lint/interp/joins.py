@@ -87,8 +87,12 @@ def join(a: Value, b: Value, flag: Flag | None = None) -> Value:
         # layers of one kind built in different places (the first cell of a stack and the
         # rest): what they agree on is known, the rest unknown
         params = {k: join(a.p(k), b.p(k), flag) for k in {*a.params, *b.params}}
+        others: list[Any] = []
+        for c in (*a.also_built, b.cst, *b.also_built):
+            if c is not None and c is not a.cst and not any(c is o for o in others):
+                others.append(c)
         return L.Layer(a.kind, params, a.cst, a.name if a.name == b.name else None,
-                       node=a.node)
+                       node=a.node, also_built=tuple(others))
     if type(a) is type(b) and a == b:
         return a
     if isinstance(a, Obj | Modules) and isinstance(b, Obj | Modules):
