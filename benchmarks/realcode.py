@@ -339,7 +339,7 @@ def check(path: str, text: str | None = None,
           caller_inputs: list[tuple[int, int]] | None = None,
           through: frozenset[str] = frozenset()) -> tuple[list[Finding], float]:
     """Lint one file; with ``constraints`` (a list), also collect the line spans of the layers
-    behind each size equality the analysis shows (``requires hidden == emb``); with
+    behind each size constraint the analysis shows (``requires hidden == emb``, ``n_layer > 1``); with
     ``caller_inputs``, those of the layers that read a ``forward`` argument as it came (its
     shape, as ``lstm-lint shapes`` shows it, is solved from that layer; ``through``: the kinds
     of layer in between that keep what counts)."""
@@ -585,7 +585,7 @@ def main(argv: list[str] | None = None) -> int:
             near = [f for f in new if _near(f, lines, path)]
             right = any(f.code == m["expected_code"] for f in near)
             anyc = bool(new)  # a finding the original file does not have, any code, anywhere
-            # missed, but `lstm-lint shapes` shows the size equality the bug breaks, at the
+            # missed, but `lstm-lint shapes` shows the size constraint the bug breaks, at the
             # mutated layer: the file alone leaves the sizes free (silence is right there)
             constrained = not right and any(a - WINDOW <= ln <= b + WINDOW
                                             for ln in lines for a, b in shown)
@@ -664,7 +664,7 @@ def print_table(s: dict[str, Any], sym: Counter, conc: Counter,
     print(f"| proven mutants caught, right code within {WINDOW} lines | "
           f"{pct(s['caught_right_code'], s['mutants'])} |")
     print(f"| proven mutants caught, any code | {pct(s['caught_any'], s['mutants'])} |")
-    print(f"| missed, the broken size equality shown as a constraint | "
+    print(f"| missed, the size constraint the bug breaks shown (requires ...) | "
           f"{pct(s.get('missed_constraint_shown', 0), s['mutants'])} |")
     print(f"| missed, the mutated layer reads the caller's input as it came | "
           f"{pct(s.get('missed_caller_input', 0), s['mutants'])} |")

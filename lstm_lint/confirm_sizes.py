@@ -117,9 +117,10 @@ def solve(needed: Iterable[str], constraints: Iterable[str],
     why the model cannot be run).
     """
     base = dict(defaults or DEFAULTS)
+    constraints = list(constraints)
     cons = [c for c in constraints if split(c) is not None]
     names = set(needed)
-    for c in cons:
+    for c in constraints:  # (a bound's names too: n_layer > 1 is checked with its value)
         names |= symbols(c)
     env: dict[str, Any] = {}
     for n in sorted(names):

@@ -158,7 +158,6 @@ def parse_text(path: str, src: parse_step.Source) -> FileModel | Finding:
 
 def check_file(fm: FileModel, project: Project | None, opts: Options,
                rules: Sequence[Rule] | None = None) -> FileResult:
-    from .analyze import analyze_file
     from .catalogue import all_rules
     from .project import Project
 
@@ -169,6 +168,16 @@ def check_file(fm: FileModel, project: Project | None, opts: Options,
     project.add(fm)
     project.resolve(fm)
     rules = [r for r in (rules or all_rules()) if opts.enabled(r.code, fm.path)]
+    try:
+        return _check_analysed(fm, project, opts, rules, res)
+    finally:
+        node_memo.forget()  # every caller: the CLI, flake8's workers, the language server
+
+
+def _check_analysed(fm: FileModel, project: Project, opts: Options, rules: Sequence[Rule],
+                    res: FileResult) -> FileResult:
+    from .analyze import analyze_file
+
     try:
         analysis = analyze_file(fm, project, script=opts.script)
     except RecursionError:
@@ -319,12 +328,13 @@ def _noqa(lines: list[str], f: Finding) -> bool:
 def _check_one(path: str, text: str | None, project: Project, opts: Options,
                keep_analysis: bool = False) -> FileResult:
     project.begin(path)  # what the pre-filter reads of other files is a dependency too
-    analysed = False
+    analysed = failed = False
     try:
         loaded = load(path, text, project=project, script=opts.script)
         if loaded is None:
             return FileResult(path)
         if isinstance(loaded, Finding):
+            failed = True
             return FileResult(loaded.path, [loaded])
         _freeze_trees()
         analysed = True
@@ -337,9 +347,12 @@ def _check_one(path: str, text: str | None, project: Project, opts: Options,
         del loaded
         return res
     finally:
-        node_memo.forget()
         if analysed:  # (a file the pre-filter skipped made no cycles worth a collection)
             _settle_gc()
+        elif failed:  # (a parse failure's exception and traceback are cycles: not frozen)
+            import gc
+
+            gc.collect()
 
 
 def _settle_gc() -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import io
 import sys
+import threading
 import tokenize
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -76,17 +77,52 @@ def _no_check(self: object) -> None:
     return None
 
 
+class _Unchecked:
+    """Parses under way (in threads of one process: a library caller's) and the node check
+    they set aside: the first to start switches it off, the last to end puts it back."""
+
+    lock = threading.Lock()
+    depth = 0
+    saved: Any = None
+
+
+def _checks_off() -> Any:
+    """Switch libcst's per-node validation off; the node class, or None when libcst's layout
+    is not the one known (then the parse validates as usual)."""
+    try:
+        from libcst._nodes.base import CSTNode
+    except ImportError:
+        return None
+    with _Unchecked.lock:
+        if _Unchecked.depth == 0:
+            check = CSTNode.__dict__.get("__post_init__")
+            if not callable(check):
+                return None
+            _Unchecked.saved = check
+            CSTNode.__post_init__ = _no_check  # type: ignore[method-assign]
+        _Unchecked.depth += 1
+    return CSTNode
+
+
+def _checks_on(node_class: Any) -> None:
+    if node_class is None:
+        return
+    with _Unchecked.lock:
+        _Unchecked.depth -= 1
+        if _Unchecked.depth == 0:
+            node_class.__post_init__ = _Unchecked.saved
+
+
 def parse(src: Source) -> cst.Module | ParseFailure:
     """The file's libcst tree.  The nodes the parser builds are not validated one by one: a
     node's ``__post_init__`` re-checks what the grammar has just checked (parentheses match,
     required whitespace present), about a sixth of the parse (libcst's own comment on
     ``__post_init__`` suggests as much).  Nodes built afterwards (fixes) are validated as
-    usual: the check is switched off for this call only."""
+    usual: the check is off only while a parse runs (counted, so that parses in threads
+    overlapping restore it once, when the last ends)."""
     import libcst as cst  # here, not at import: a file with no module never needs the parser
-    from libcst._nodes.base import CSTNode
 
-    checked = CSTNode.__dict__["__post_init__"]
-    CSTNode.__post_init__ = _no_check  # type: ignore[method-assign]
+    node_class = _checks_off()
     try:
         return cst.parse_module(src.text)
     except cst.ParserSyntaxError as exc:
@@ -97,4 +133,4 @@ def parse(src: Source) -> cst.Module | ParseFailure:
     except Exception as exc:  # libcst raises a few other kinds on odd input
         return ParseFailure(src.path, 1, 1, f"cannot parse file: {type(exc).__name__}: {exc}")
     finally:
-        CSTNode.__post_init__ = checked  # type: ignore[method-assign]
+        _checks_on(node_class)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from lstm_lint.cache import Cache
 from lstm_lint.cli import main
+from lstm_lint.findings import Finding
 from lstm_lint.lint import Options, lint_paths
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,3 +135,16 @@ def test_a_run_keeps_no_analysis_alive(tmp_path):
     assert all(len(m) == 0 for m in node_memo._ALL)  # per-file memos are emptied
     kept = lint_paths(files[:3], Options(), jobs=1, keep_analysis=True)
     assert all(r.analysis is not None for r in kept)
+
+
+def test_check_file_leaves_no_memo_behind():
+    """The per-node memos are emptied by every caller of check_file (the language server and
+    flake8's workers call it directly, file after file)."""
+    from lstm_lint import node_memo
+    from lstm_lint.lint import check_file, load
+
+    for path in sorted((ROOT / "examples").glob("*.py")):
+        fm = load(str(path))
+        if fm is not None and not isinstance(fm, Finding):
+            check_file(fm, None, Options())
+            assert all(len(m) == 0 for m in node_memo._ALL)

@@ -2884,6 +2884,12 @@ class Net(nn.Module):
     assert solve({"n_layer"}, ms.constraints, lambda n: 1 if n == "n_layer" else None)[1] \
         == ms.constraints
     assert not _holds_apart(ms.constraints[0], {})  # not bound: not shown to hold
+    # the run's needed sizes are its inputs' (n_layer is not one): the bound's size is still
+    # looked up, so the check reads its value
+    given = {"n_layer": 2, "n_in": 3}.get
+    assert solve({"B", "T", "n_in"}, ms.constraints, given)[1] == []
+    assert solve({"B", "T", "n_in"}, ms.constraints, {"n_layer": 1, "n_in": 3}.get)[1] \
+        == ms.constraints
     for literal in ("1", "2"):
         path.write_text("import torch.nn as nn\n" + src.replace("hidden, n_layer, dropout",
                                                                f"hidden, {literal}, dropout"))

@@ -34,3 +34,22 @@ def test_validation_is_restored_after_a_failed_parse() -> None:
     failed = parse(Source("bad.py", "def f(:\n    pass\n"))
     assert isinstance(failed, ParseFailure) and failed.message.startswith("syntax error")
     _invalid_node_raises()
+
+
+def test_parses_in_threads_put_validation_back_once_all_are_done() -> None:
+    import threading
+
+    text = (ROOT / "examples" / "tagger.py").read_text(encoding="utf-8")
+    trees: list[object] = []
+
+    def work() -> None:
+        for _ in range(5):
+            trees.append(parse(Source("t.py", text)))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(trees) == 20 and all(isinstance(t, cst.Module) for t in trees)
+    _invalid_node_raises()
