@@ -126,6 +126,13 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
                 elif isinstance(v, Record | Seq):
                     v = _record_parts(interp, p, v)
                 recorded.append(v)
+            star = fwd[0].params.star_arg
+            if inputs is not None and isinstance(star, cst.Param):
+                # forward(self, *args): the caller's further inputs go to *args
+                for v in ins[len(params):]:
+                    if isinstance(v, Tensor):
+                        v = interp.record("input", star, [], v, label=star.name.value)
+                    recorded.append(v)
             out = interp.run_forward(obj, recorded)
             if inputs is None and interp.last_raised and not opened_inputs:
                 # forward raised on every path with its None defaults (pyg's aggregations:

@@ -101,6 +101,22 @@ class Builtins(Core):
             return UNKNOWN
         if name in ("list", "tuple"):
             return Seq((), name == "list")
+        if name == "sorted" and len(args) == 1 and set(kwargs) <= {"key", "reverse"}:
+            # a new list as long as what it sorts; which element lands where is not followed
+            # unless they are all the same
+            a = args[0]
+            if isinstance(a, RangeVal):
+                return Seq((), True, Int(None), a.length)
+            if isinstance(a, Seq) and a.repeated is not None:
+                return Seq((), True, a.repeated, a.length)
+            if isinstance(a, Seq):
+                if not a.items:
+                    return Seq((), True)
+                if all(i == a.items[0] for i in a.items):
+                    return Seq(a.items, True)
+                same = Int(None) if all(isinstance(i, Int) for i in a.items) else UNKNOWN
+                return Seq((), True, same, const(len(a.items)))
+            return UNKNOWN
         if name == "super":
             return self.super_value(args)
         if name == "enumerate" and args:

@@ -465,15 +465,30 @@ class Expressions(Core):
             # filtered: the elements are known only when every condition is decided
             if isinstance(it, Seq) and it.repeated is None and len(it.items) <= 16:
                 kept = []
+                undecided = False
                 for item in it.items:
                     self.assign(comp.target, item, inner)
                     verdicts = [truth(self.eval(c.test, inner)) for c in comp.ifs]
                     if any(v is False for v in verdicts):
                         continue
-                    if not all(v is True for v in verdicts):
-                        return Seq((), isinstance(e, cst.ListComp), UNKNOWN, None)
+                    undecided = undecided or not all(v is True for v in verdicts)
                     kept.append(self.eval(e.elt, inner))
-                return Seq(tuple(kept), True)
+                if not undecided:
+                    return Seq(tuple(kept), True)
+                # some kept, some maybe not: how many is not known; what each is, when every
+                # element that may be kept is the same
+                same = kept[0] if kept and all(k == kept[0] for k in kept) else UNKNOWN
+                return Seq((), isinstance(e, cst.ListComp), same, None)
+            rows = tensor_rows(self, it, comp.iter)
+            if rows is not None:
+                it = rows
+            if isinstance(it, Seq) and it.repeated is not None:
+                # a mask decides which are kept (``[h for m, h in zip(mask, hs) if m]``): each
+                # kept element is the one element, their count not known
+                self.assign(comp.target, it.repeated, inner)
+                for c in comp.ifs:
+                    self.eval(c.test, inner)
+                return Seq((), isinstance(e, cst.ListComp), self.eval(e.elt, inner), None)
             return Seq((), isinstance(e, cst.ListComp), UNKNOWN, None)
         rows = tensor_rows(self, it, comp.iter)
         if rows is not None:

@@ -133,6 +133,14 @@ class Operators(Core):
                          "LessThanEqual": d <= 0, "GreaterThan": d > 0, "GreaterThanEqual": d >= 0}
                 if op in table:
                     return Const(table[op])
+        xf, yf = _number(left), _number(right)
+        if xf is not None and yf is not None:
+            # a float among them (``if dropout > 0:`` with dropout=0.5): compared as Python does
+            ftable = {"Equal": xf == yf, "NotEqual": xf != yf, "LessThan": xf < yf,
+                      "LessThanEqual": xf <= yf, "GreaterThan": xf > yf,
+                      "GreaterThanEqual": xf >= yf}
+            if op in ftable:
+                return Const(ftable[op])
         if op in ("Equal", "NotEqual") and (isinstance(left, Choice) or isinstance(right, Choice)):
             # a string known to be one of several: equal when it can only be that one
             lo, ro = choices(left), choices(right)
@@ -164,6 +172,15 @@ class Operators(Core):
             vals = [i.value for i in right.items if isinstance(i, Const)]
             return Const((left.value in vals) == (op == "In"))
         return UNKNOWN
+
+
+def _number(v: Value) -> float | None:
+    """A Python number known exactly (an int, a float or a bool), else None."""
+    if isinstance(v, Const) and type(v.value) in (int, float, bool):
+        return float(v.value)
+    e = int_of(v) if isinstance(v, Int) else None
+    k = e.as_int() if e is not None else None
+    return float(k) if k is not None else None
 
 
 def _deps(*vs: Value) -> frozenset[str]:

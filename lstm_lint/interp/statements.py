@@ -21,6 +21,7 @@ from ..values import (
     Seq,
     Tensor,
     Value,
+    int_of,
 )
 from ..walk import descendants
 from .builtins import sequential_items, tensor_rows
@@ -41,6 +42,17 @@ def _straight(body: cst.BaseSuite) -> bool:
     """No ``break``, ``continue``, ``return`` or ``yield`` anywhere in a loop body (read off the
     nodes: libcst's visitor would rebuild the whole body to ask)."""
     return not any(isinstance(n, _EXITS) for n in descendants(body))
+
+
+def _bound_names(target: cst.BaseExpression) -> set[str]:
+    """The names an assignment to ``target`` binds (``a, (b, *c)``; none for ``x[i]``)."""
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, cst.Tuple | cst.List):
+        return {n for el in target.elements for n in _bound_names(el.value)}
+    if isinstance(target, cst.StarredElement):
+        return _bound_names(target.value)
+    return set()
 
 
 def narrowing(test: cst.BaseExpression, env: Env) -> tuple[str, Value, Value] | None:
@@ -358,6 +370,7 @@ class Statements(Core):
         it = sequential_items(it)  # an nn.Sequential iterates over its modules
         count: Expr | None = None
         element: Value = UNKNOWN
+        last_only = False
         if isinstance(it, RangeVal):
             n = it.length.as_int() if it.length is not None else None
             if n is not None and n <= 0:
@@ -372,7 +385,10 @@ class Statements(Core):
                     if env.dead:
                         break
                 return
+            if n is not None and n <= UNROLL and self._unroll_breaking(stmt, it, n, env):
+                return
             count, element = it.length, Int(None)
+            last_only = n is not None and self._breaks_on_last_pass_only(stmt, it, n, env)
             if n is not None and n > UNROLL and _straight(stmt.body):
                 # a long loop of known count: its first passes (often special cases, `if t
                 # == 0:`) one by one, then the rest together
@@ -424,10 +440,82 @@ class Statements(Core):
                 held = self.hole_axis(it, 0)  # an unsolved input: as many passes as x_dim0
                 count = held.expr if held is not None else None
         self.exec_loop_body(stmt.body, env, count,
-                            lambda e: self.assign(stmt.target, element, e))
+                            lambda e: self.assign(stmt.target, element, e), last_only)
+
+    def _unroll_breaking(self, stmt: cst.For, it: RangeVal, n: int, env: Env) -> bool:
+        """A short loop of known count with a ``break`` in it: pass by pass, as long as each
+        pass decides whether it breaks (``if t == self.num_step - 1: break`` with t known).
+        True when it ran so; False, with nothing changed, when a pass may or may not break
+        (then the trip count is the data's) or the body holds anything else that leaves it."""
+        if any(isinstance(x, cst.Continue | cst.Return | cst.Yield)
+               for x in descendants(stmt.body)):
+            return False
+        work, attrs = env.fork(self.selves)
+        for i in range(n):
+            index = Int(it.start + i if it.start is not None else None)
+            self.assign(stmt.target, index, work)
+            self.exec_block(stmt.body, work)
+            if work.broke and work.dead:
+                break  # this pass breaks, on every path
+            if work.broke or work.dead:
+                self._restore(attrs)  # it may break or not: the count is not known
+                return False
+        env.vars = work.vars
+        env.returns = work.returns
+        return True
+
+    def _breaks_on_last_pass_only(self, stmt: cst.For, it: RangeVal, n: int, env: Env) -> bool:
+        """Every ``break`` of the loop is ``if t == <last index>: break`` at the top of its body
+        (``if t == self.num_step - 1: break``): it stops the loop where it would stop anyway,
+        so the count stays the range's."""
+        if not isinstance(stmt.target, cst.Name) or it.start is None:
+            return False
+        target = stmt.target.value
+        body = stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else ()
+        top_breaks: set[int] = set()
+        assigned: set[str] = set()
+        for node in descendants(stmt.body):
+            if isinstance(node, cst.Continue | cst.Return | cst.Yield):
+                return False
+            if isinstance(node, cst.AssignTarget | cst.AugAssign | cst.AnnAssign | cst.For
+                          | cst.CompFor | cst.NamedExpr):
+                assigned |= _bound_names(node.target)
+            elif isinstance(node, cst.AsName):
+                assigned |= _bound_names(node.name)
+        last = it.start + (n - 1)
+        for s in body:
+            if not (isinstance(s, cst.If) and s.orelse is None
+                    and isinstance(s.body, cst.IndentedBlock) and len(s.body.body) == 1):
+                continue
+            only = s.body.body[0]
+            if not (isinstance(only, cst.SimpleStatementLine) and len(only.body) == 1
+                    and isinstance(only.body[0], cst.Break)):
+                continue
+            test = s.test
+            if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
+                    and isinstance(test.comparisons[0].operator, cst.Equal)):
+                continue
+            left, right = test.left, test.comparisons[0].comparator
+            if isinstance(right, cst.Name) and right.value == target:
+                left, right = right, left
+            if not (isinstance(left, cst.Name) and left.value == target):
+                continue
+            if any(isinstance(x, cst.Call | cst.Subscript | cst.Lambda | cst.NamedExpr
+                              | cst.ListComp | cst.GeneratorExp | cst.Await | cst.IfExp)
+                   for x in descendants(right)):
+                continue  # a plain expression of numbers and attributes only
+            if any(isinstance(x, cst.Name) and x.value in assigned and x.value != "self"
+                   for x in descendants(right)):
+                continue
+            bound = int_of(self.eval(right, env))
+            if bound is not None and (bound - last).as_int() == 0:
+                top_breaks.add(id(only.body[0]))
+        breaks = [x for x in descendants(stmt.body) if isinstance(x, cst.Break)]
+        return bool(breaks) and all(id(b) in top_breaks for b in breaks) \
+            and target not in assigned
 
     def exec_loop_body(self, body: cst.BaseSuite, env: Env, count: Expr | None,
-                       bind: Callable[[Env], None]) -> None:
+                       bind: Callable[[Env], None], last_only: bool = False) -> None:
         """Run a loop body twice (the second time from the joined state) and join.
 
         Lists that grow by one element per iteration end with ``count`` more elements.
@@ -443,7 +531,7 @@ class Statements(Core):
                 work.dead = work.broke = False
                 bind(work)
                 self.exec_block(body, work)
-                if work.broke:
+                if work.broke and not last_only:
                     count = None  # the trip count depends on the data
                 env.returns = uniq(env.returns + work.returns)
                 attrs_after = [dict(o.attrs) for o in self.selves]

@@ -1,0 +1,197 @@
+"""Engine facts about loops that may break, lists whose order or count the data decides, and
+forward methods that take ``*args``; each checked against real torch on a small model."""
+
+from __future__ import annotations
+
+from test_engine_facts import run_both
+
+# ---- loops with a break ---------------------------------------------------------------------
+
+
+def test_a_short_loop_whose_break_each_pass_decides(tmp_path):
+    # `if t == self.num_step - 1: break` with t known on every pass: the loop runs pass by
+    # pass and stops where torch stops
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, num_step):
+        super().__init__()
+        self.cell = nn.GRUCell(n_in, n_in)
+        self.num_step = num_step
+
+    def forward(self, x):
+        h = x.new_zeros(x.size(0), x.size(1))
+        outs = []
+        for t in range(int(self.num_step / 4)):
+            h = self.cell(x, h)
+            outs.append(h.unsqueeze(1))
+            if t == 2:
+                break
+            x = x * 2
+        return torch.cat(outs, dim=1)
+''', {"n_in": 5, "num_step": 32}, ["float32[3,5]"])
+    assert static == (3, 3, 5) == real
+
+
+def test_a_long_loop_that_breaks_only_on_its_last_pass(tmp_path):
+    # the break stops the loop where the range ends anyway: the count stays the range's
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, steps):
+        super().__init__()
+        self.cell = nn.GRUCell(n_in, n_in)
+        self.steps = steps
+
+    def forward(self, x):
+        h = x.new_zeros(x.size(0), x.size(1))
+        outs = []
+        for t in range(1, self.steps):
+            h = self.cell(x, h)
+            outs.append(h.unsqueeze(1))
+            if t == self.steps - 1:
+                break
+            x = x[:, :] * 2
+        return torch.cat(outs, dim=1)
+''', {"n_in": 5, "steps": 16}, ["float32[3,5]"])
+    assert static == (3, 15, 5) == real
+
+
+def test_a_break_the_data_decides_leaves_the_count_unknown(tmp_path):
+    # the same loops, but the break depends on the values: how many passes is not known
+    for bound in ("2", "self.steps - 1"):
+        static, real = run_both(tmp_path, f'''
+class Net(nn.Module):
+    def __init__(self, n_in, steps):
+        super().__init__()
+        self.cell = nn.GRUCell(n_in, n_in)
+        self.steps = steps
+
+    def forward(self, x):
+        h = x.new_zeros(x.size(0), x.size(1))
+        outs = []
+        for t in range({bound.replace(" - 1", "")}):
+            h = self.cell(x, h)
+            outs.append(h.unsqueeze(1))
+            if t == {bound} or h.sum() > 1e9:
+                break
+        return torch.cat(outs, dim=1)
+''', {"n_in": 5, "steps": 16}, ["float32[3,5]"])
+        assert static == (3, None, 5)
+        assert real[1] in (2, 16)
+
+
+def test_a_break_on_a_reassigned_bound_is_not_the_last_pass(tmp_path):
+    # the bound is rebound in the loop: the break may come early, the count is not claimed
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, steps):
+        super().__init__()
+        self.cell = nn.GRUCell(n_in, n_in)
+        self.steps = steps
+
+    def forward(self, x):
+        h = x.new_zeros(x.size(0), x.size(1))
+        outs = []
+        last = self.steps - 1
+        for t in range(self.steps):
+            h = self.cell(x, h)
+            outs.append(h.unsqueeze(1))
+            if t == last:
+                break
+            last = 4
+        return torch.cat(outs, dim=1)
+''', {"n_in": 5, "steps": 16}, ["float32[3,5]"])
+    assert static == (3, None, 5) and real == (3, 5, 5)
+
+
+def test_float_comparisons_decide_branches(tmp_path):
+    # `if dropout > 0:` with dropout=0.0: no Dropout is appended; with 0.5 it is
+    src = '''
+def make_mlp(dims, dropout=0):
+    layers = []
+    for d_in, d_out in zip(dims[:-1], dims[1:]):
+        layers.append(nn.Linear(d_in, d_out))
+        if dropout > 0:
+            layers.append(nn.Dropout(p=dropout))
+    return nn.Sequential(*layers)
+
+
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, dropout):
+        super().__init__()
+        self.mlp = make_mlp([n_in, 9, hidden], dropout=dropout)
+        self.rnn = nn.GRU(hidden, hidden, batch_first=True)
+
+    def forward(self, x):
+        out, h = self.rnn(self.mlp(x))
+        return out, h, 1.5 < 2 <= 2.0
+'''
+    for p in (0.0, 0.5):
+        static, real = run_both(tmp_path, src, {"n_in": 5, "hidden": 11, "dropout": p},
+                                ["float32[3,7,5]"])
+        assert static[:2] == [(3, 7, 11), (1, 3, 11)] == real[:2]
+
+
+# ---- lists: sorted, filtered by a mask ------------------------------------------------------
+
+
+def test_sorted_keeps_the_length(tmp_path):
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.LSTM(n_in, hidden)
+
+    def forward(self, x):
+        lens = [7, 5, 3]
+        order = sorted(range(len(lens)), key=lambda i: lens[i], reverse=True)
+        idx = torch.LongTensor(order).to(x.device)
+        out, _ = self.rnn(x.index_select(index=idx, dim=1))
+        same = sorted([x.size(0), x.size(0)])
+        return out, torch.LongTensor(sorted(lens)), x.new_zeros(same[0], 2)
+''', {"n_in": 5, "hidden": 11}, ["float32[7,3,5]"])
+    assert static == [(7, 3, 11), (3,), (7, 2)] == real
+
+
+def test_a_list_filtered_by_a_mask_has_known_elements(tmp_path):
+    # which elements the mask keeps is the data's: how many is not known, each one's shape is
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, hidden):
+        super().__init__()
+        self.hidden = hidden
+        self.fc = nn.Linear(hidden, 4)
+
+    def forward(self, obs):
+        hs = [torch.zeros(self.hidden) for _ in range(obs.size(0))]
+        mask = torch.isnan(obs[:, 0]) == 0
+        kept = torch.stack([h for m, h in zip(mask, hs) if m], dim=0)
+        rows = torch.stack([r for r in obs if r.sum() > -1e9])
+        return self.fc(kept), rows
+''', {"hidden": 11}, ["float32[7,2]"])
+    assert static == [(None, 4), (None, 2)] and real == [(7, 4), (7, 2)]
+
+
+# ---- forward(self, *args, **kwargs) ---------------------------------------------------------
+
+
+def test_forward_with_star_args_dispatching_by_name(tmp_path):
+    # a base class whose forward passes everything on to ``_<mode>`` (as captioning models do)
+    static, real = run_both(tmp_path, '''
+class Base(nn.Module):
+    def forward(self, *args, **kwargs):
+        mode = kwargs.get("mode", "forward")
+        if "mode" in kwargs:
+            del kwargs["mode"]
+        return getattr(self, "_" + mode)(*args, **kwargs)
+
+
+class Net(Base):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.LSTM(n_in, hidden, batch_first=True)
+
+    def _forward(self, x, y):
+        out, _ = self.rnn(x)
+        return out, y.sum(1)
+''', {"n_in": 5, "hidden": 11}, ["float32[3,7,5]", "float32[3,4]"])
+    assert static == [(3, 7, 11), (3,)] == real
