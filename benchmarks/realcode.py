@@ -67,6 +67,10 @@ try:
     from lstm_lint.values import Record  # noqa: E402
 except ImportError:  # an engine older than configuration records
     Record = None  # type: ignore[assignment,misc]
+try:
+    from lstm_lint.values import Build  # noqa: E402
+except ImportError:  # an engine older than objects built as arguments
+    Build = None  # type: ignore[assignment,misc]
 
 VERDICTS = RC_HERE / "verdicts.json"
 OUT = RESULTS / "realcode.json"
@@ -98,7 +102,11 @@ def value_of(v: Any) -> Value:
             return Seq(tuple(value_of(x) for x in v["tuple"]))
         if "tensor" in v:
             return input_of(v["tensor"])
-        return UNKNOWN  # {"new": ...}, {"expr": ...}: nothing the CLI can express
+        if "new" in v and Build is not None:
+            # an object built with known arguments, as `shapes --args` takes it
+            return Build(v["new"], v.get("module"), tuple(value_of(a) for a in v.get("args", [])),
+                         tuple((str(k), value_of(a)) for k, a in v.get("kwargs", {}).items()))
+        return UNKNOWN  # {"expr": ...}: nothing the CLI can express
     if isinstance(v, list):
         return Seq(tuple(value_of(x) for x in v), True)
     return from_json(v)

@@ -16,9 +16,10 @@ import libcst as cst
 
 from .dataflow import Dataflow
 from .extract import ClassInfo, FileModel
-from .infer import TORCH_LAYER, Budget, Env, Instantiation, Interpreter
+from .index import canonical
+from .infer import TORCH_LAYER, Budget, ClassRef, Env, Instantiation, Interpreter, Obj, Ref
 from .layers import Layer
-from .values import UNKNOWN, Const, Record, Seq, Shape, Tensor, Value
+from .values import UNKNOWN, Build, Const, Record, Seq, Shape, Tensor, Value
 from .walk import descendants, descendants_outside
 
 
@@ -93,6 +94,8 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
         names = [p.name.value for p in params]
         try:
             a, kw = _constructor_args(interp, cls, fm, args, kwargs)
+            a = [build_value(interp, v) for v in a]
+            kw = {k: build_value(interp, v) for k, v in kw.items()}
             if opened:
                 kw = {**kw, **opened}
             obj = interp.instantiate(cls, fm, a, kw)
@@ -211,6 +214,26 @@ def _unconditional_joins_of(cls: ClassInfo, fn: cst.FunctionDef) -> set[int]:
     out = unconditional_joins(fn)
     cls.__dict__["_unconditional_joins"] = (fn, out)
     return out
+
+
+def build_value(interp: Interpreter, v: Value) -> Value:
+    """A constructor argument given as an object to build (:class:`Build`): that object,
+    built now with its own arguments (the class named in the file, one it imports, or
+    ``module.name``); unknown when no class of the project has that name.  Anything else as
+    given, lists and tuples with their items built."""
+    if isinstance(v, Seq) and v.repeated is None and any(isinstance(i, Build | Seq)
+                                                         for i in v.items):
+        return Seq(tuple(build_value(interp, i) for i in v.items), v.is_list)
+    if not isinstance(v, Build):
+        return v
+    func = Ref(canonical(f"{v.module}.{v.name}")) if v.module else interp.global_name(v.name)
+    if not isinstance(func, Ref | ClassRef):
+        return UNKNOWN
+    args = [build_value(interp, a) for a in v.args]
+    kwargs = {k: build_value(interp, a) for k, a in v.kwargs}
+    call = cst.Call(func=cst.Name(v.name) if v.name.isidentifier() else cst.Name("built"))
+    made = interp.call(func, args, kwargs, call, Env({}))
+    return made if isinstance(made, Obj | Record | Layer) else UNKNOWN
 
 
 def _constructor_args(interp: Interpreter, cls: ClassInfo, fm: FileModel,

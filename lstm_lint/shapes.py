@@ -16,7 +16,7 @@ from .extract import ClassInfo, FileModel
 from .positions import locate
 from .project import Project
 from .symbolic import const
-from .values import UNKNOWN, Const, Int, Packed, Record, Seq, Shape, Tensor, Value
+from .values import UNKNOWN, Build, Const, Int, Packed, Record, Seq, Shape, Tensor, Value
 
 _TENSOR_SPEC = re.compile(r"^\s*([a-z]+[0-9]*)\s*\[([^\]]*)\]\s*$")
 _DTYPES = {"float": "float", "float16": "float", "float32": "float", "float64": "float",
@@ -79,6 +79,13 @@ def from_json(v: Any) -> Value:
         return Int(const(v))
     if isinstance(v, list):
         return Seq(tuple(from_json(i) for i in v), True)
+    if isinstance(v, dict) and isinstance(v.get("new"), str) \
+            and set(v) <= {"new", "module", "args", "kwargs"} \
+            and isinstance(v.get("args", []), list) and isinstance(v.get("kwargs", {}), dict) \
+            and isinstance(v.get("module", ""), str):
+        # an object built with known arguments: {"new": "Attention", "args": [512, 512]}
+        return Build(v["new"], v.get("module"), tuple(from_json(a) for a in v.get("args", [])),
+                     tuple((str(k), from_json(a)) for k, a in v.get("kwargs", {}).items()))
     if isinstance(v, dict):  # a configuration object: attribute and key access
         return Record(tuple((str(k), from_json(x)) for k, x in v.items()))
     return UNKNOWN

@@ -226,6 +226,20 @@ class Record(Value):
 
 
 @dataclass(frozen=True)
+class Build(Value):
+    """A constructor argument that is itself an object built with known arguments
+    (``shapes --args '[{"new": "Attention", "args": [512, 512]}]'``): ``name`` is a class of
+    the file or one it imports, or ``module.name`` when ``module`` is given.  The analysis
+    builds it before the class it is given to."""
+
+    name: str
+    module: str | None
+    args: tuple[Value, ...] = ()
+    kwargs: tuple[tuple[str, Value], ...] = ()
+    node: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
 class Packed(Value):
     """A PackedSequence: the padded tensor it stands for, and its batch layout."""
 

@@ -195,3 +195,90 @@ class Net(Base):
         return out, y.sum(1)
 ''', {"n_in": 5, "hidden": 11}, ["float32[3,7,5]", "float32[3,4]"])
     assert static == [(3, 7, 11), (3,)] == real
+
+
+# ---- constructor arguments that are objects built with known arguments ----------------------
+
+
+def _built(ns: dict, v):
+    """The torch side of a ``{"new": ...}`` argument: the object, built."""
+    if isinstance(v, dict) and "new" in v:
+        return ns[v["new"]](*[_built(ns, a) for a in v.get("args", [])],
+                            **{k: _built(ns, a) for k, a in v.get("kwargs", {}).items()})
+    return v
+
+
+def _engine(path, kwargs: dict, specs: list[str]) -> list:
+    from lstm_lint.analyze import analyze_module
+    from lstm_lint.lint import load
+    from lstm_lint.project import Project
+    from lstm_lint.shapes import from_json, parse_spec
+    from lstm_lint.values import Seq, Tensor
+
+    fm = load(str(path), prefilter=False)
+    c = next(c for c in fm.module_classes() if c.name == "Net")
+    ms = analyze_module(fm, c, Project([str(path)]), [],
+                        {k: from_json(v) for k, v in kwargs.items()},
+                        [parse_spec(s) for s in specs])
+    assert isinstance(ms.output, Seq)
+    return [tuple(d.as_int() if d is not None else None for d in t.shape.dims)
+            if isinstance(t, Tensor) and t.shape is not None else None
+            for t in ms.output.items]
+
+
+def _engine_and_torch(tmp_path, src: str, kwargs: dict, specs: list[str]):
+    import textwrap
+
+    import pytest
+
+    torch = pytest.importorskip("torch")
+    code = "import torch\nimport torch.nn as nn\n" + textwrap.dedent(src)
+    path = tmp_path / "model.py"
+    path.write_text(code)
+    ns: dict = {}
+    exec(compile(code, str(path), "exec"), ns)
+    model = ns["Net"](**{k: _built(ns, v) for k, v in kwargs.items()}).eval()
+    with torch.no_grad():
+        out = model(*[torch.randn(*[int(d) for d in s[8:-1].split(",")]) for s in specs])
+    return _engine(path, kwargs, specs), [tuple(t.shape) for t in out]
+
+
+def test_an_argument_built_from_a_class_of_the_file(tmp_path):
+    # Decoder(…, attention=Attention(512, 512)) as `shapes --args` gives it:
+    # {"new": "Attention", "args": [...]}; a plain configuration class with its defaults too
+    src = '''
+class Attention(nn.Module):
+    def __init__(self, enc_dim, dec_dim):
+        super().__init__()
+        self.fc = nn.Linear(enc_dim + dec_dim, 1)
+
+    def forward(self, h, enc):
+        h = h.unsqueeze(1).repeat(1, enc.size(1), 1)
+        return torch.softmax(self.fc(torch.cat([h, enc], dim=2)).squeeze(2), dim=1)
+
+
+class Config:
+    def __init__(self, hidden=13, layers=2):
+        self.hidden = hidden
+        self.layers = layers
+
+
+class Net(nn.Module):
+    def __init__(self, n_in, attention, config):
+        super().__init__()
+        self.attention = attention
+        self.rnn = nn.GRU(n_in, config.hidden, config.layers, batch_first=True)
+
+    def forward(self, h, enc):
+        a = self.attention(h, enc)
+        out, hn = self.rnn(torch.bmm(a.unsqueeze(1), enc))
+        return a, out, hn
+'''
+    kwargs = {"n_in": 6, "attention": {"new": "Attention", "args": [6, 5]},
+              "config": {"new": "Config", "kwargs": {"layers": 3}}}
+    specs = ["float32[3,5]", "float32[3,7,6]"]
+    static, real = _engine_and_torch(tmp_path, src, kwargs, specs)
+    assert static == real == [(3, 7), (3, 1, 13), (3, 3, 13)]
+    # a name no class of the project has: what it gives is unknown, never a guess
+    kwargs["attention"] = {"new": "Missing", "args": [6, 5]}
+    assert _engine(tmp_path / "model.py", kwargs, specs) == [None, (3, None, 13), (3, 3, 13)]
