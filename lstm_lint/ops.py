@@ -539,6 +539,11 @@ def broadcast_dims(a: Sequence[Expr | None], b: Sequence[Expr | None]) -> list[E
             out.append(x)
         elif x is not None and y is not None and x == y:
             out.append(x)
+        elif (known := x if y is None else y if x is None else None) is not None \
+                and known.as_int() not in (None, 1):
+            # an unknown size against a known one other than 1: it is 1 or that size (any
+            # other raises), and the result is that size either way
+            out.append(known)
         else:
             out.append(None)
     return out

@@ -282,3 +282,34 @@ class Net(nn.Module):
     # a name no class of the project has: what it gives is unknown, never a guess
     kwargs["attention"] = {"new": "Missing", "args": [6, 5]}
     assert _engine(tmp_path / "model.py", kwargs, specs) == [None, (3, None, 13), (3, 3, 13)]
+
+
+# ---- broadcasting against a size the engine does not know; `is True` ------------------------
+
+
+def test_an_unknown_size_broadcast_with_a_known_one(tmp_path):
+    # a conv bank of kernels 1..K (too many to follow one by one) cut to seq_len, then a
+    # residual: the unknown length is 1 or seq_len, and the sum is seq_len either way; a flag
+    # set to False is not `is True`
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, channels, K, proj):
+        super().__init__()
+        self.bank = nn.ModuleList([nn.Conv1d(channels, channels, k, padding=k // 2)
+                                   for k in range(1, K + 1)])
+        self.mismatch = proj != channels
+        self.pre = nn.Linear(proj, channels) if self.mismatch else None
+        self.rnn = nn.GRU(channels, channels, batch_first=True)
+
+    def forward(self, x):
+        seq_len = x.size(-1)
+        c = x
+        for conv in self.bank:
+            c = conv(x)[:, :, :seq_len]
+        y = (c + x).transpose(1, 2)
+        if self.mismatch is True:
+            y = self.pre(y)
+        out, _ = self.rnn(y)
+        return out, x[:, :1] * c
+''', {"channels": 6, "K": 12, "proj": 6}, ["float32[3,6,7]"])
+    assert static == [(3, 7, 6), (3, 6, 7)] == real

@@ -120,6 +120,10 @@ class Operators(Core):
             if known is None:
                 return UNKNOWN
             return Const(known if op in ("Is", "Equal") else not known)
+        if op in ("Is", "IsNot") and isinstance(left, Const) and isinstance(right, Const) \
+                and type(left.value) is bool and type(right.value) is bool:
+            # ``if self.highway_mismatch is True:``: True and False are singletons
+            return Const((left.value is right.value) == (op == "Is"))
         if isinstance(left, Tensor) or isinstance(right, Tensor):
             out = ops.broadcast(left, right)
             if isinstance(out, Tensor):
