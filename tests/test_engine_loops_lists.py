@@ -313,3 +313,73 @@ class Net(nn.Module):
         return out, x[:, :1] * c
 ''', {"channels": 6, "K": 12, "proj": 6}, ["float32[3,6,7]"])
     assert static == [(3, 7, 6), (3, 6, 7)] == real
+
+
+# ---- containers: a ModuleList subclass, skip_init, list.extend, dicts of lists, type() -------
+
+
+def test_a_module_list_subclass_and_skip_init(tmp_path):
+    # OpenNMT's Elementwise: a ModuleList subclass iterated with zip(self, ...); its modules
+    # built by torch.nn.utils.skip_init from a list extended by (no) feature sizes
+    static, real = run_both(tmp_path, '''
+from torch.nn.utils import skip_init
+
+
+class Elementwise(nn.ModuleList):
+    def __init__(self, merge=None, *args):
+        self.merge = merge
+        super(Elementwise, self).__init__(*args)
+
+    def forward(self, emb):
+        emb_ = [feat.squeeze(2) for feat in emb.split(1, dim=2)]
+        emb_out = []
+        for f, x in zip(self, emb_):
+            emb_out.append(f(x))
+        return torch.cat(emb_out, 2)
+
+
+class Net(nn.Module):
+    def __init__(self, vocab, dim, feat_vocab_sizes=[]):
+        super().__init__()
+        vocab_sizes = [vocab]
+        dims = [dim]
+        vocab_sizes.extend(feat_vocab_sizes)
+        dims.extend([4] * len(feat_vocab_sizes))
+        embs = [skip_init(nn.Embedding, num_embeddings=v, embedding_dim=d)
+                for v, d in zip(vocab_sizes, dims)]
+        self.luts = Elementwise("concat", embs)
+        self.rnn = nn.LSTM(sum(dims), dim, batch_first=True)
+
+    def forward(self, x):
+        out, _ = self.rnn(self.luts(x))
+        return out
+''', {"vocab": 50, "dim": 9}, ["int64[3,7,1]"])
+    assert static == (3, 7, 9) == real
+
+
+def test_a_dict_of_lists_grown_in_a_loop_and_type_tests(tmp_path):
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in):
+        super().__init__()
+        self.cell = nn.GRUCell(n_in, n_in)
+
+    def forward(self, x):
+        attns = {}
+        attns["std"] = []
+        outs = []
+        h = x[:, 0]
+        for xt in x.split(1, dim=1):
+            h = self.cell(xt.squeeze(1), h)
+            attns["std"].append(h)
+            outs += [h]
+        if type(outs) == list:
+            outs = torch.stack(outs, dim=1)
+        for k in attns:
+            if type(attns[k]) == list:
+                attns[k] = torch.stack(attns[k])
+        if type(outs) is not torch.Tensor:
+            outs = outs[0]
+        return outs, attns["std"]
+''', {"n_in": 5}, ["float32[3,7,5]"])
+    assert static == [(3, 7, 5), (7, 3, 5)] == real

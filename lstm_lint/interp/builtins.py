@@ -27,7 +27,7 @@ from ..values import (
 from .config import namespace_record
 from .core import Core
 from .joins import join, truth, truth_value
-from .objects import Builtin, Env, Obj, RangeVal, Ref
+from .objects import LIST_ITEMS, Builtin, Env, Obj, RangeVal, Ref
 
 #: ``getattr(nn, name)`` with a name not known: which class it is, its call tells (if anything)
 CHOSEN_NN_CLASS = "torch.nn.<chosen>"
@@ -140,6 +140,18 @@ class Builtins(Core):
                 held = self.hole_axis(a, 0)  # an unsolved input: as many rows as x_dim0
                 return Seq((), False, Seq((Int(None), row)), held.expr if held else None)
             return UNKNOWN
+        if name == "type" and len(args) == 1 and not kwargs:
+            # ``type(dec_outs) == list``: the class of a value whose kind is known
+            a = args[0]
+            if isinstance(a, Tensor):
+                return Ref("torch.Tensor")
+            if isinstance(a, Seq):
+                return Builtin("list" if a.is_list else "tuple")
+            if isinstance(a, Int):
+                return Builtin("int")
+            if isinstance(a, Const) and type(a.value) in (int, float, bool, str):
+                return Builtin(type(a.value).__name__)
+            return UNKNOWN
         if name == "isinstance" and len(args) == 2:
             return isinstance_of(args[0], args[1])
         if name == "sum" and len(args) == 1 and not kwargs and isinstance(args[0], Seq) \
@@ -240,6 +252,10 @@ def sequential_items(v: Value) -> Value:
     if isinstance(v, L.Layer) and v.kind == "Sequential" and v.children \
             and all(isinstance(c, L.Layer | Obj) for c in v.children):
         return Seq(tuple(v.children))
+    if isinstance(v, Record):  # a dict iterates over its keys
+        return Seq(tuple(Const(k) for k, _ in v.fields))
+    if isinstance(v, Obj) and isinstance(v.attrs.get(LIST_ITEMS), Seq):
+        return v.attrs[LIST_ITEMS]  # an object of a class extending nn.ModuleList
     return v
 
 

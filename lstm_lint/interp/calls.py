@@ -32,6 +32,7 @@ from .config import CONFIG_NAME, config_call
 from .core import MAX_DEPTH, Core, with_node
 from .joins import join, one_of
 from .objects import (
+    LIST_ITEMS,
     OPEN_KWARGS,
     SPLAT,
     TORCH_LAYER,
@@ -121,6 +122,14 @@ class Calls(Core):
                 return self.call(local, args, kwargs, e, env)
             return self.call_ref(func.qual, args, kwargs, e)
         if isinstance(func, TorchBase):
+            if func.kind == "ModuleList":
+                # class Elementwise(nn.ModuleList): super().__init__(modules) keeps them
+                items = args[0] if args else kwargs.get("modules", Seq((), True))
+                if not kwargs or "modules" in kwargs and len(kwargs) == 1:
+                    func.obj.attrs[LIST_ITEMS] = Seq(items.items, True, items.repeated,
+                                                     items.length) \
+                        if isinstance(items, Seq) else UNKNOWN
+                return Const(None)
             if func.method == "__init__":
                 layer = L.Layer(func.kind, L.bind_arguments(func.kind, args, kwargs), e,
                                 func.obj.label)
@@ -307,6 +316,10 @@ class Calls(Core):
             return _math(name, args)
         if qual in ("numpy.prod", "math.prod") and len(args) == 1 and not kwargs:
             return _product(args[0])
+        if qual == "torch.nn.utils.skip_init" and args:
+            # skip_init(nn.Embedding, num_embeddings=...) builds the module as its class would
+            # (only the parameters are left uninitialised)
+            return self.call(args[0], list(args[1:]), dict(kwargs), e, Env({}))
         if qual in ("torch.nn.Embedding.from_pretrained", "nn.Embedding.from_pretrained"):
             return self.embedding_from_pretrained(args, kwargs, e)
         if head in ("torch.nn", "nn"):
@@ -374,6 +387,11 @@ class Calls(Core):
                     new = Seq((), True, join(recv.repeated, args[0]),
                               recv.length + 1 if recv.length is not None else None)
                 self.rebind(e.func.value, new, env)
+            elif name == "extend" and len(args) == 1 and not kwargs \
+                    and isinstance(e.func, cst.Attribute) and recv.repeated is None \
+                    and isinstance(args[0], Seq) and args[0].repeated is None:
+                # a known list extended by known items: those items after its own
+                self.rebind(e.func.value, Seq((*recv.items, *args[0].items), True), env)
             elif name in ("extend", "insert") and isinstance(e.func, cst.Attribute):
                 self.rebind(e.func.value, UNKNOWN, env)
             elif name in ("pop", "remove", "clear", "sort", "reverse") \

@@ -531,6 +531,9 @@ class Core:
     def torch_base(self, cls: ClassInfo, fm: FileModel) -> str | None:
         raise NotImplementedError
 
+    def mro(self, cls: ClassInfo, fm: FileModel) -> list[tuple[ClassInfo, FileModel]]:
+        raise NotImplementedError
+
     def super_value(self, args: list[Value]) -> Value:
         raise NotImplementedError
 

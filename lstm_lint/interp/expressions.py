@@ -233,6 +233,10 @@ class Expressions(Core):
                 kind = self.torch_base(base.obj.cls, base.obj.fm)
                 if kind is not None:  # the torch layer the class extends
                     return TorchBase(base.obj, kind, attr)
+                if attr == "__init__" and any(
+                        canonical(b) == "torch.nn.ModuleList"
+                        for c, _f in self.mro(base.obj.cls, base.obj.fm) for b in c.bases):
+                    return TorchBase(base.obj, "ModuleList", attr)
             return found if found is not None else UNKNOWN
         if isinstance(base, ClassRef):
             found = self.class_attribute(base.cls, base.fm, attr)

@@ -77,6 +77,10 @@ def join(a: Value, b: Value, flag: Flag | None = None) -> Value:
         return Seq(tuple(join(x, y, flag) for x, y in zip(a.items, b.items, strict=True)), a.is_list)
     if isinstance(a, Const) and isinstance(b, Const) and a.value == b.value:
         return a
+    if isinstance(a, Record) and isinstance(b, Record) \
+            and [k for k, _ in a.fields] == [k for k, _ in b.fields]:
+        return Record(tuple((k, join(x, y, flag))
+                            for (k, x), (_k, y) in zip(a.fields, b.fields, strict=True)))
     if (oa := choices(a)) is not None and (ob := choices(b)) is not None:
         return one_of(oa + tuple(o for o in ob if o not in oa))
     if _number(a) and _number(b):
@@ -212,6 +216,13 @@ def join_loop(before: dict[str, Value], start: dict[str, Value], after: dict[str
                     continue
                 out[k] = Seq((), b.is_list, elem, length)
                 continue
+        if isinstance(b, Record) and isinstance(s, Record) and isinstance(a, Record) \
+                and [f for f, _ in b.fields] == [f for f, _ in a.fields] \
+                and {f for f, _ in s.fields} == {f for f, _ in b.fields}:
+            # a dict of lists grown in the loop (attns["std"].append(p)): key by key
+            inner = join_loop(dict(b.fields), dict(s.fields), dict(a.fields), count)
+            out[k] = Record(tuple((f, inner[f]) for f, _ in b.fields))
+            continue
         out[k] = join(b, a)
     return out
 

@@ -165,6 +165,9 @@ class TorchBase(Value):
 
 
 TORCH_LAYER = "__torch_layer__"  # where an Obj keeps the torch layer its class extends
+#: where an Obj of a class extending ``nn.ModuleList`` keeps the modules its
+#: ``super().__init__(modules)`` was given (iterating over the object yields them)
+LIST_ITEMS = "__list_items__"
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from ..values import (
 )
 from .core import Core
 from .joins import choices, is_none, join
-from .objects import Env, Obj
+from .objects import Builtin, Env, Obj, Ref
 
 
 class Operators(Core):
@@ -120,6 +120,10 @@ class Operators(Core):
             if known is None:
                 return UNKNOWN
             return Const(known if op in ("Is", "Equal") else not known)
+        if op in ("Is", "IsNot", "Equal", "NotEqual") and _is_class(left) and _is_class(right):
+            # ``type(x) == list``: two classes, the same or not
+            same = _class_name(left) == _class_name(right)
+            return Const(same == (op in ("Is", "Equal")))
         if op in ("Is", "IsNot") and isinstance(left, Const) and isinstance(right, Const) \
                 and type(left.value) is bool and type(right.value) is bool:
             # ``if self.highway_mismatch is True:``: True and False are singletons
@@ -176,6 +180,19 @@ class Operators(Core):
             vals = [i.value for i in right.items if isinstance(i, Const)]
             return Const((left.value in vals) == (op == "In"))
         return UNKNOWN
+
+
+#: builtins that are classes (``type(x) == list``)
+_PY_CLASS_NAMES = frozenset({"list", "tuple", "int", "float", "bool", "str", "dict", "set"})
+
+
+def _is_class(v: Value) -> bool:
+    return isinstance(v, Builtin) and v.name in _PY_CLASS_NAMES \
+        or isinstance(v, Ref) and v.qual == "torch.Tensor"
+
+
+def _class_name(v: Value) -> str:
+    return v.name if isinstance(v, Builtin) else v.qual if isinstance(v, Ref) else ""
 
 
 def _number(v: Value) -> float | None:

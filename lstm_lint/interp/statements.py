@@ -297,6 +297,8 @@ class Statements(Core):
             env.vars[target.value] = v
         elif isinstance(target, cst.Attribute):
             self.assign(target, v, env)
+        elif isinstance(target, cst.Subscript):
+            self.assign(target, v, env)  # attns["std"].append(p): that key of the dict
 
     def condition(self, expr: cst.BaseExpression, env: Env) -> bool | Flag | None:
         v = self.eval(expr, env)
