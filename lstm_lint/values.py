@@ -226,6 +226,15 @@ class Record(Value):
 
 
 @dataclass(frozen=True)
+class Mapping(Value):
+    """A dict whose keys are not followed, every value of which is ``value`` (a dict
+    comprehension ``{ind: i for i, ind in enumerate(order)}``): any key it holds gives it."""
+
+    value: Value
+    node: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
 class Build(Value):
     """A constructor argument that is itself an object built with known arguments
     (``shapes --args '[{"new": "Attention", "args": [512, 512]}]'``): ``name`` is a class of

@@ -383,3 +383,44 @@ class Net(nn.Module):
         return outs, attns["std"]
 ''', {"n_in": 5}, ["float32[3,7,5]"])
     assert static == [(3, 7, 5), (7, 3, 5)] == real
+
+
+# ---- fast_abs_rl's helpers: a reordering map, max of a list, a called plain object ----------
+
+
+def test_a_sort_and_its_inverse_map_and_a_called_plain_object(tmp_path):
+    static, real = run_both(tmp_path, '''
+class Decoder(object):
+    def __init__(self, cell, proj):
+        self._cell = cell
+        self._proj = proj
+
+    def __call__(self, h, target):
+        logits = []
+        for i in range(target.size(1)):
+            h = self._cell(target[:, i], h)
+            logits.append(self._proj(h))
+        return torch.stack(logits, dim=1)
+
+
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, n_out, lens):
+        super().__init__()
+        self.lens = lens
+        self.rnn = nn.LSTM(n_in, hidden)
+        self.cell = nn.GRUCell(n_in, hidden)
+        self.proj = nn.Linear(hidden, n_out)
+        self._decoder = Decoder(self.cell, self.proj)
+
+    def forward(self, x, target):
+        lens = self.lens
+        sort_ind = sorted(range(len(lens)), key=lambda i: lens[i], reverse=True)
+        x = x.index_select(index=torch.LongTensor(sort_ind), dim=1)
+        out, (h, c) = self.rnn(x)
+        back_map = {ind: i for i, ind in enumerate(sort_ind)}
+        reorder = [back_map[i] for i in range(len(lens))]
+        out = out.index_select(index=torch.LongTensor(reorder), dim=1)
+        mask = torch.ByteTensor(len(lens), max(lens))
+        return out, mask, self._decoder(h[-1], target)
+''', {"n_in": 5, "hidden": 11, "n_out": 4, "lens": [7, 5, 3]}, ["float32[7,3,5]", "float32[3,6,5]"])
+    assert static == [(7, 3, 11), (3, 7), (3, 6, 4)] == real

@@ -181,6 +181,14 @@ class Builtins(Core):
         if name == "reversed" and args and isinstance(args[0], Seq):
             a = args[0]
             return Seq(tuple(reversed(a.items)), a.is_list, a.repeated, a.length)
+        if name in ("min", "max") and len(args) == 1 and not kwargs \
+                and isinstance(args[0], Seq) and args[0].repeated is None and args[0].items:
+            # max(lens) of a list of known numbers
+            nums = [int_of(i) for i in args[0].items]
+            vals = [k for n in nums if n is not None and (k := n.as_int()) is not None]
+            if len(vals) == len(nums):
+                return Int(const(min(vals) if name == "min" else max(vals)))
+            return Int(None) if all(n is not None for n in nums) else UNKNOWN
         if name in ("min", "max") and len(args) == 2:
             x, y = int_of(args[0]), int_of(args[1])
             if x is not None and y is not None and x.as_int() is not None and y.as_int() is not None:

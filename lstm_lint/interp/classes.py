@@ -84,6 +84,10 @@ class Classes(Core):
     def run_forward(self, obj: Obj, inputs: Sequence[Value] | None,
                     kwargs: dict[str, Value] | None = None) -> Value:
         found = self.find_method(obj.cls, obj.fm, "forward")
+        if found is None and not obj.cls.is_module:
+            # a plain class whose instances are called (fast_abs_rl's decoder object, built
+            # from its parent's layers): its __call__
+            found = self.find_method(obj.cls, obj.fm, "__call__")
         if found is None:
             layer = obj.attrs.get(TORCH_LAYER)
             if isinstance(layer, L.Layer) and inputs is not None:  # torch's own forward

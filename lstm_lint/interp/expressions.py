@@ -19,6 +19,7 @@ from ..values import (
     Const,
     Flag,
     Int,
+    Mapping,
     Packed,
     Record,
     Seq,
@@ -27,7 +28,7 @@ from ..values import (
     Value,
     int_of,
 )
-from .builtins import tensor_rows
+from .builtins import sequential_items, tensor_rows
 from .core import Budget, Core
 from .joins import boolish, is_none, join, truth
 from .objects import (
@@ -160,6 +161,8 @@ class Expressions(Core):
             return self.dict_literal(e, env)
         if type(e) is cst.ListComp or type(e) is cst.GeneratorExp:
             return self.comprehension(e, env)
+        if type(e) is cst.DictComp:
+            return self.dict_comprehension(e, env)
         if type(e) is cst.NamedExpr:
             v = self.eval(e.value, env)
             self.assign(e.target, v, env)
@@ -409,6 +412,9 @@ class Expressions(Core):
                 and isinstance(items[0].value, str):
             got = base.get(items[0].value)
             return got if got is not None else UNKNOWN
+        if isinstance(base, Mapping) and len(items) == 1 \
+                and not isinstance(items[0], ops.SliceVal):
+            return base.value  # any key it holds gives the one value (a missing one raises)
         if isinstance(base, Int) and base.param and len(items) == 1 \
                 and isinstance(items[0], Const) and isinstance(items[0].value, str):
             name = f"{base.param}.{items[0].value}"
@@ -458,6 +464,34 @@ class Expressions(Core):
         out, events = ops.index(t, items)
         label = _index_label(items)
         return self.record("index", e, [t], out, label=label, events=events, source=t)
+
+    def dict_comprehension(self, e: cst.DictComp, env: Env) -> Value:
+        """``{k: v for ...}``: which keys is not followed; each value is known when the one
+        expression gives the same value for every element (``{ind: i for i, ind in
+        enumerate(order)}``: an int)."""
+        comp = e.for_in
+        if comp.inner_for_in is not None or comp.ifs:
+            return UNKNOWN
+        it = sequential_items(self.eval(comp.iter, env))
+        inner = Env(dict(env.vars))
+        if isinstance(it, RangeVal):
+            elems: list[Value] = [Int(None)]
+        elif isinstance(it, Seq) and it.repeated is not None:
+            elems = [it.repeated]
+        elif isinstance(it, Seq) and len(it.items) <= 16:
+            elems = list(it.items)
+        else:
+            return UNKNOWN
+        values = []
+        for item in elems:
+            self.assign(comp.target, item, inner)
+            values.append(self.eval(e.value, inner))
+        if not values:
+            return UNKNOWN
+        one = values[0]
+        for v in values[1:]:
+            one = join(one, v)
+        return Mapping(one) if one is not UNKNOWN else UNKNOWN
 
     def comprehension(self, e: cst.ListComp | cst.GeneratorExp, env: Env) -> Value:
         comp = e.for_in
