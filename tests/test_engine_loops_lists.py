@@ -424,3 +424,36 @@ class Net(nn.Module):
         return out, mask, self._decoder(h[-1], target)
 ''', {"n_in": 5, "hidden": 11, "n_out": 4, "lens": [7, 5, 3]}, ["float32[7,3,5]", "float32[3,6,5]"])
     assert static == [(7, 3, 11), (3, 7), (3, 6, 4)] == real
+
+
+def test_itertools_chain_of_a_tensors_rows_and_a_list(tmp_path):
+    # trajnet++'s decoder loop: the last observed row, then n_predict - 1 Nones, paired with
+    # their successors; each pass decides `is None`
+    static, real = run_both(tmp_path, '''
+import copy
+import itertools
+
+
+class Net(nn.Module):
+    def __init__(self, hidden, n_predict):
+        super().__init__()
+        self.cell = nn.LSTMCell(2, hidden)
+        self.out = nn.Linear(hidden, 2)
+        self.n_predict = n_predict
+
+    def forward(self, observed):
+        prediction_truth = [None for _ in range(self.n_predict - 1)]
+        h = (observed.new_zeros(observed.size(1), self.cell.hidden_size),) * 2
+        positions = [observed[0], observed[-1]]
+        prediction_truth = copy.deepcopy(list(itertools.chain.from_iterable(
+            (observed[-1:], prediction_truth))))
+        for obs1, obs2 in zip(prediction_truth[:-1], prediction_truth[1:]):
+            if obs1 is None:
+                obs1 = positions[-2].detach()
+            if obs2 is None:
+                obs2 = positions[-1].detach()
+            h = self.cell(obs2 - obs1, h)
+            positions.append(obs2 + self.out(h[0]))
+        return torch.stack(positions, dim=0)
+''', {"hidden": 11, "n_predict": 12}, ["float32[9,7,2]"])
+    assert static == (13, 7, 2) == real

@@ -27,7 +27,7 @@ from ..values import (
     Value,
     int_of,
 )
-from .builtins import CHOSEN_NN_CLASS, CHOSEN_RNN_CLASS, str_method
+from .builtins import CHOSEN_NN_CLASS, CHOSEN_RNN_CLASS, str_method, tensor_rows
 from .config import CONFIG_NAME, config_call
 from .core import MAX_DEPTH, Core, with_node
 from .joins import join, one_of
@@ -305,6 +305,23 @@ class Calls(Core):
         for lhs, op, rhs, why in config_constraints(layer):
             self.graph.add_constraint(lhs, rhs, why, nid, op=op)
 
+    def _known_items(self, v: Value, e: cst.Call) -> list[Value] | None:
+        """What iterating ``v`` gives, item by item, when their number is known and small (a
+        list of known items, or a tensor's rows, or a list of one item repeated)."""
+        if isinstance(v, Tensor):
+            rows = tensor_rows(self, v, e)
+            if rows is None:
+                return None
+            v = rows
+        if not isinstance(v, Seq):
+            return None
+        if v.repeated is None:
+            return list(v.items)
+        n = v.length.as_int() if v.length is not None else None
+        if n is None or not 0 <= n <= 16 or v.tail is not None:
+            return None
+        return [v.repeated] * n
+
     def call_ref(self, qual: str, args: list[Value], kwargs: dict[str, Value],
                  e: cst.Call) -> Value:
         qual = canonical(qual)
@@ -316,6 +333,16 @@ class Calls(Core):
             return _math(name, args)
         if qual in ("numpy.prod", "math.prod") and len(args) == 1 and not kwargs:
             return _product(args[0])
+        if qual == "itertools.chain.from_iterable" and len(args) == 1 and not kwargs \
+                and isinstance(args[0], Seq) and args[0].repeated is None:
+            # the iterables one after another: known when each one's items are
+            items: list[Value] = []
+            for part in args[0].items:
+                got = self._known_items(part, e)
+                if got is None:
+                    return UNKNOWN
+                items.extend(got)
+            return Seq(tuple(items), False)
         if qual == "torch.nn.utils.skip_init" and args:
             # skip_init(nn.Embedding, num_embeddings=...) builds the module as its class would
             # (only the parameters are left uninitialised)
