@@ -94,6 +94,10 @@ CALLER_THROUGH = {
 def value_of(v: Any) -> Value:
     """The value grammar (constructor arguments) as an abstract value."""
     if isinstance(v, dict):
+        if ("ns" in v or "dict" in v) and Record is not None:
+            # a namespace or dict whose fields may themselves be driver forms (a tensor)
+            return Record(tuple((str(k), _field_of(x))
+                                for k, x in v.get("ns", v.get("dict", {})).items()))
         if "ns" in v:
             return from_json(v["ns"])
         if "dict" in v:
@@ -110,6 +114,17 @@ def value_of(v: Any) -> Value:
     if isinstance(v, list):
         return Seq(tuple(value_of(x) for x in v), True)
     return from_json(v)
+
+
+_VALUE_FORMS = frozenset({"ns", "dict", "tuple", "tensor", "new", "expr"})
+
+
+def _field_of(x: Any) -> Value:
+    """A field of a namespace or dict: a driver form (a tensor, an object) as such, any
+    other JSON as the CLI reads it."""
+    if isinstance(x, dict) and _VALUE_FORMS & set(x) or isinstance(x, list):
+        return value_of(x)
+    return from_json(x)
 
 
 def input_of(e: Any) -> Value:

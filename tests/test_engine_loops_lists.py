@@ -457,3 +457,41 @@ class Net(nn.Module):
         return torch.stack(positions, dim=0)
 ''', {"hidden": 11, "n_predict": 12}, ["float32[9,7,2]"])
     assert static == (13, 7, 2) == real
+
+
+# ---- hasattr and str.format (BiDAF's layers) ------------------------------------------------
+
+
+def test_hasattr_of_an_attribute_the_constructor_did_not_set_and_format_names(tmp_path):
+    src = '''
+class Lin(nn.Module):
+    def __init__(self, n_in, n_out, dropout=0.0):
+        super().__init__()
+        self.linear = nn.Linear(n_in, n_out)
+        if dropout > 0:
+            self.dropout = nn.Dropout(p=dropout)
+
+    def forward(self, x):
+        if hasattr(self, 'dropout'):
+            x = self.dropout(x)
+        return self.linear(x)
+
+
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, p):
+        super().__init__()
+        for i in range(2):
+            setattr(self, 'highway_linear{}'.format(i), nn.Sequential(Lin(n_in, n_in, p),
+                                                                     nn.ReLU()))
+        self.rnn = nn.LSTM(n_in, hidden, batch_first=True)
+
+    def forward(self, x):
+        for i in range(2):
+            x = getattr(self, 'highway_linear{}'.format(i))(x) * x
+        out, _ = self.rnn(x)
+        return out, hasattr(self, 'rnn')
+'''
+    for p in (0.0, 0.3):
+        static, real = run_both(tmp_path, src, {"n_in": 6, "hidden": 11, "p": p},
+                                ["float32[3,7,6]"])
+        assert static[0] == (3, 7, 11) == real[0]

@@ -4,11 +4,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import libcst as cst
 
 from .. import layers as L
+from ..extract import canonical
 from ..symbolic import Expr, cond, const, sym
 from ..values import (
     UNKNOWN,
@@ -37,6 +39,31 @@ CHOSEN_RNN_CLASS = "torch.nn.<chosen recurrent>"
 
 class Builtins(Core):
     """Calls of Python builtins."""
+
+    def _has_attribute(self, obj: Obj, attr: str) -> Value:
+        """``hasattr(self, 'dropout')`` on a module whose constructor ran: True when its class
+        has it; False when the constructor, as it ran, did not set it and no other method of
+        its classes can (no ``self.dropout =``, no setattr, no ``__dict__``/``__getattr__``);
+        otherwise not known (an attribute set on one branch of an undecided ``if`` is kept
+        in the object, so being there does not prove it was set)."""
+        if self.class_attribute(obj.cls, obj.fm, attr) is not None:
+            return Const(True)
+        if attr in obj.attrs or not obj.attrs or not obj.cls.is_module:
+            return UNKNOWN
+        pattern = re.compile(rf"\bself\.{re.escape(attr)}\s*(=[^=]|:)|setattr|__dict__|"
+                             r"__getattr__|__setattr__|add_module|register_")
+        mro = self.mro(obj.cls, obj.fm)
+        seen = {c.name for c, _f in mro}
+        for c, f in mro:
+            if any(pattern.search(f.module.code_for_node(fn))
+                   for name, fn in c.methods.items() if name != "__init__"):
+                return UNKNOWN  # (the constructors ran: what they set is in the object)
+            for b in c.bases:
+                q = canonical(b)
+                if not q.startswith("torch.nn.") and q != "object" \
+                        and q.rsplit(".", 1)[-1] not in seen:
+                    return UNKNOWN  # a base class not read: it may set the attribute
+        return Const(False)
 
     def call_builtin(self, name: str, args: list[Value], kwargs: dict[str, Value], e: cst.Call,
                      env: Env) -> Value:
@@ -213,6 +240,9 @@ class Builtins(Core):
             if v is UNKNOWN and len(args) == 3:
                 return args[2]
             return v
+        if name == "hasattr" and len(args) == 2 and isinstance(args[0], Obj) \
+                and isinstance(args[1], Const) and isinstance(args[1].value, str):
+            return self._has_attribute(args[0], args[1].value)
         if name == "print":
             return Const(None)
         if name == "setattr" and len(args) == 3 and isinstance(args[1], Const) \
@@ -353,6 +383,21 @@ _STR_METHODS: dict[str, Callable[[str], str]] = {"lower": str.lower, "upper": st
 def str_method(text: str, name: str, args: list[Value]) -> Value:
     if name in _STR_METHODS and not args:
         return Const(_STR_METHODS[name](text))
+    if name == "format":
+        # 'highway_linear{}'.format(i) with i known: the name it makes
+        vals: list[object] = []
+        for a in args:
+            k = a.expr.as_int() if isinstance(a, Int) and a.expr is not None else None
+            if k is not None:
+                vals.append(k)
+            elif isinstance(a, Const) and type(a.value) in (str, int, float, bool):
+                vals.append(a.value)
+            else:
+                return UNKNOWN
+        try:
+            return Const(text.format(*vals))
+        except (IndexError, KeyError, ValueError, AttributeError, TypeError):
+            return UNKNOWN
     if name in ("startswith", "endswith") and len(args) == 1 and isinstance(args[0], Const) \
             and isinstance(args[0].value, str):
         return Const(getattr(text, name)(args[0].value))
