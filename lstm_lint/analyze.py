@@ -124,7 +124,8 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
             for p, v in zip(params, ins, strict=False):
                 if isinstance(v, Tensor):
                     v = interp.record("input", p, [], v, label=p.name.value)
-                    if p.default is None and v.node is not None:
+                    if p.default is None and v.node is not None and inputs is None:
+                        # a caller may pass None for it (given inputs are tensors: not None)
                         interp.caller_tensors.add(v.node)
                 elif isinstance(v, Record | Seq):
                     v = _record_parts(interp, p, v)

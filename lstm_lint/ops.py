@@ -91,6 +91,22 @@ def index(x: Tensor, items: Sequence[Value]) -> tuple[Value, list[IndexEvent]]:
             + tuple(roles[1:])
         return x.with_(shape=Shape(new_dims), roles=new_roles if x.roles else None,
                        hole=None), events
+    mask = items[0] if items else None
+    if isinstance(mask, Tensor) and mask.dtype == "bool" and mask.shape is not None \
+            and not mask.shape.star and 0 < len(mask.shape.dims) <= len(dims) \
+            and not any(isinstance(it, Tensor) for it in items[1:]):
+        # x[mask, :, :]: a boolean mask over the first axes keeps as many rows as it has
+        # True values (the data's: unknown), the other axes as the other items say
+        r = len(mask.shape.dims)
+        if any(m is not None and d is not None and m != d
+               for m, d in zip(mask.shape.dims, dims[:r], strict=True)):
+            return unknown_like(x), events  # PyTorch raises on a mask of another shape
+        rest, _ev = index(x.with_(shape=Shape(tuple(dims[r:])),
+                                  roles=tuple(roles[r:]) if x.roles else None), items[1:])
+        if not isinstance(rest, Tensor) or rest.shape is None or rest.shape.star:
+            return unknown_like(x), events
+        return x.with_(shape=Shape((None, *rest.shape.dims)), roles=None, what=None,
+                       hole=None), events
     out_dims: list[Expr | None] = []
     out_roles: list[str | None] = []
     ax = 0

@@ -495,3 +495,27 @@ class Net(nn.Module):
         static, real = run_both(tmp_path, src, {"n_in": 6, "hidden": 11, "p": p},
                                 ["float32[3,7,6]"])
         assert static[0] == (3, 7, 11) == real[0]
+
+
+def test_a_boolean_mask_over_the_first_axes_and_given_inputs_are_not_none(tmp_path):
+    # flair's lemmatizer: the rows of h_n a column of a doubled identity selects (how many is
+    # the mask's data, here 2), then rows 0 and 1 of them; an input given is not None
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, layers):
+        super().__init__()
+        self.layers = layers
+        self.rnn = nn.GRU(n_in, hidden, layers, batch_first=True, bidirectional=True)
+
+    def forward(self, x, lengths):
+        states = []
+        if x is not None and lengths is not None:
+            out, h = self.rnn(x)
+            conditions = torch.cat(2 * [torch.eye(self.layers).bool()])
+            bi = [h[conditions[:, i], :, :] for i in range(self.layers)]
+            states.append(torch.stack([torch.cat((b[0, :, :], b[1, :, :]), dim=1) for b in bi]))
+        picked = x[x.sum(-1) > 0]
+        return torch.cat(states, dim=2), picked, h[conditions[:, 0]]
+''', {"n_in": 5, "hidden": 11, "layers": 2}, ["float32[3,7,5]", "int64[3]"])
+    assert static == [(2, 3, 22), (None, 5), (None, 3, 11)]
+    assert real[0] == (2, 3, 22) and real[2] == (2, 3, 11)
