@@ -24,7 +24,7 @@ import realcode  # noqa: E402
 
 from lstm_lint.shapes import parse_spec  # noqa: E402
 from lstm_lint.symbolic import const, sym  # noqa: E402
-from lstm_lint.values import UNKNOWN, Const, Seq, Shape, Tensor  # noqa: E402
+from lstm_lint.values import UNKNOWN, Build, Const, Seq, Shape, Tensor  # noqa: E402
 
 
 def _t(*dims):
@@ -50,7 +50,15 @@ def test_compare_exact_unknown_wrong():
 def test_driver_values_become_abstract_values():
     cfg = realcode.value_of({"ns": {"hidden": 11, "bidirectional": True}})
     assert cfg.get("hidden").expr == const(11)
-    assert realcode.value_of({"new": "Encoder"}) is UNKNOWN
+    # an object built with known arguments: built by the engine as `shapes --args` takes it
+    built = realcode.value_of({"new": "Encoder", "args": [5, {"new": "Attention"}]})
+    assert isinstance(built, Build) and built.name == "Encoder" and built.module is None
+    assert isinstance(built.args[1], Build) and built.args[0].expr == const(5)
+    assert realcode.value_of({"expr": "char_dict()"}) is UNKNOWN
+    # a namespace field that is a tensor is that tensor
+    ns = realcode.value_of({"ns": {"c": {"tensor": "float32[3,7]"}, "n": 4, "d": {"a": 1}}})
+    assert ns.get("c").shape.render() == "(3, 7)" and ns.get("n").expr == const(4)
+    assert ns.get("d").get("a").expr == const(1)
     x = realcode.input_of({"spec": "int64[3,7]", "high": 50})
     assert x == parse_spec("int64[3,7]")
     batch = realcode.input_of({"dict": {"y": "float32[3,7,1]"}})
