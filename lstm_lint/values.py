@@ -226,6 +226,17 @@ class Record(Value):
 
 
 @dataclass(frozen=True)
+class Distribution(Value):
+    """A ``torch.distributions`` object whose batch shape is known: ``Normal(loc, scale)``
+    has the broadcast shape of its parameters (``batch``, a tensor of that shape), and so do
+    its ``mean``, ``stddev`` and ``rsample()``."""
+
+    kind: str
+    batch: Tensor
+    node: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
 class Mapping(Value):
     """A dict whose keys are not followed, every value of which is ``value`` (a dict
     comprehension ``{ind: i for i, ind in enumerate(order)}``): any key it holds gives it."""

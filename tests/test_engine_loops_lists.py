@@ -519,3 +519,32 @@ class Net(nn.Module):
 ''', {"n_in": 5, "hidden": 11, "layers": 2}, ["float32[3,7,5]", "int64[3]"])
     assert static == [(2, 3, 22), (None, 5), (None, 3, 11)]
     assert real[0] == (2, 3, 22) and real[2] == (2, 3, 11)
+
+
+# ---- torch.distributions.Normal -------------------------------------------------------------
+
+
+def test_a_normal_distribution_has_its_parameters_broadcast_shape(tmp_path):
+    # ptvae's encoders: Normal(mu, var) of an RNN's final state; what is drawn from it, its
+    # mean and the log-density of a tensor have the parameters' broadcast shape
+    static, real = run_both(tmp_path, '''
+from torch.distributions import Normal
+
+
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, z_dim):
+        super().__init__()
+        self.gru = nn.GRU(n_in, hidden, batch_first=True, bidirectional=True)
+        self.mu = nn.Linear(2 * hidden, z_dim)
+        self.var = nn.Linear(2 * hidden, z_dim)
+
+    def forward(self, x):
+        h = self.gru(x)[-1].transpose(0, 1).contiguous().view(x.size(0), -1)
+        dist = Normal(self.mu(h), self.var(h).exp_())
+        wide = torch.distributions.Normal(loc=self.mu(h).unsqueeze(1), scale=1.0)
+        z = dist.rsample()
+        return (z, dist.mean, dist.sample((4,)), dist.log_prob(z), wide.stddev,
+                wide.log_prob(z.unsqueeze(0)), dist.entropy())
+''', {"n_in": 5, "hidden": 11, "z_dim": 6}, ["float32[3,7,5]"])
+    assert static == [(3, 6), (3, 6), (4, 3, 6), (3, 6), (3, 1, 6), (3, 3, 6), (3, 6)]
+    assert static == real

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import libcst as cst
 
 from .. import layers as L
+from .. import ops
 from ..extract import FileModel, canonical, dotted
 from ..layers_apply import apply_layer
 from ..layers_rnn import config_conflicts, config_constraints
@@ -19,10 +20,12 @@ from ..values import (
     UNKNOWN,
     Choice,
     Const,
+    Distribution,
     Int,
     Packed,
     Record,
     Seq,
+    Shape,
     Tensor,
     Value,
     int_of,
@@ -305,6 +308,26 @@ class Calls(Core):
         for lhs, op, rhs, why in config_constraints(layer):
             self.graph.add_constraint(lhs, rhs, why, nid, op=op)
 
+    def _distribution_method(self, d: Distribution, name: str, args: list[Value],
+                             kwargs: dict[str, Value], e: cst.Call) -> Value:
+        """``rsample()``/``sample(shape)`` give ``shape + batch``; ``log_prob(x)``/``cdf(x)``
+        the broadcast of ``x`` with the batch; ``entropy()`` the batch."""
+        if name in ("sample", "rsample"):
+            given = args[0] if args else kwargs.get("sample_shape", Seq(()))
+            if not isinstance(given, Seq) or given.repeated is not None or len(args) > 1:
+                return UNKNOWN
+            dims = [int_of(i) for i in given.items]
+            if any(x is None for x in dims) or d.batch.shape is None:
+                return UNKNOWN
+            return d.batch.with_(shape=Shape((*dims, *d.batch.shape.dims), d.batch.shape.star),
+                                 roles=None)
+        if name in ("log_prob", "cdf", "icdf") and len(args) == 1 and not kwargs:
+            out = ops.broadcast(args[0], d.batch)
+            return out if isinstance(out, Tensor) else UNKNOWN
+        if name == "entropy" and not args and not kwargs:
+            return d.batch
+        return UNKNOWN
+
     def _known_items(self, v: Value, e: cst.Call) -> list[Value] | None:
         """What iterating ``v`` gives, item by item, when their number is known and small (a
         list of known items, or a tensor's rows, or a list of one item repeated)."""
@@ -333,6 +356,16 @@ class Calls(Core):
             return _math(name, args)
         if qual in ("numpy.prod", "math.prod") and len(args) == 1 and not kwargs:
             return _product(args[0])
+        if qual in ("torch.distributions.Normal", "torch.distributions.normal.Normal") \
+                and len(args) + len(kwargs) == 2 and set(kwargs) <= {"loc", "scale",
+                                                                      "validate_args"}:
+            # Normal(mu, sigma): its batch shape is its parameters' broadcast shape
+            loc_scale = list(args) + [kwargs[k] for k in ("loc", "scale") if k in kwargs]
+            if len(loc_scale) == 2 and any(isinstance(p, Tensor) for p in loc_scale):
+                batch = ops.broadcast(loc_scale[0], loc_scale[1])
+                if isinstance(batch, Tensor) and batch.shape is not None:
+                    return Distribution("Normal", batch.with_(hole=None, what=None))
+            return UNKNOWN
         if qual == "itertools.chain.from_iterable" and len(args) == 1 and not kwargs \
                 and isinstance(args[0], Seq) and args[0].repeated is None:
             # the iterables one after another: known when each one's items are
@@ -403,6 +436,8 @@ class Calls(Core):
 
     def call_method(self, recv: Value, name: str, args: list[Value], kwargs: dict[str, Value],
                     e: cst.Call, env: Env) -> Value:
+        if isinstance(recv, Distribution):
+            return self._distribution_method(recv, name, args, kwargs, e)
         if isinstance(recv, Seq):
             if name == "append" and args and isinstance(e.func, cst.Attribute):
                 if recv.repeated is None:

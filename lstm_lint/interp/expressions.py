@@ -17,6 +17,7 @@ from ..symbolic import Expr, const, sym
 from ..values import (
     UNKNOWN,
     Const,
+    Distribution,
     Flag,
     Int,
     Mapping,
@@ -213,6 +214,12 @@ class Expressions(Core):
                 else UNKNOWN
         if isinstance(base, ArgParser):
             return Method(base, attr)
+        if isinstance(base, Distribution):
+            if attr in ("mean", "stddev", "variance", "loc", "scale", "mode"):
+                return base.batch
+            if attr in ("sample", "rsample", "log_prob", "cdf", "icdf", "entropy"):
+                return Method(base, attr)
+            return UNKNOWN
         if isinstance(base, Ref):
             return Ref(canonical(f"{base.qual}.{attr}"))
         if isinstance(base, Obj):
