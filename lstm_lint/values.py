@@ -8,7 +8,8 @@ an ``nn.Linear`` whose input rank is unknown).  Every value that the engine cann
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
+from reprlib import recursive_repr
 from typing import Any
 
 from .symbolic import Expr, const
@@ -64,6 +65,16 @@ class Value:
     def describe(self) -> str:
         return type(self).__name__
 
+    @recursive_repr()
+    def __repr__(self) -> str:
+        """``Name(field=value, ...)``, as a dataclass writes it: written once here, because
+        each dataclass's own ``__repr__`` is a function compiled at import (a fifth of the
+        values' import time, paid by every run)."""
+        if not is_dataclass(self):
+            return object.__repr__(self)
+        parts = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr)
+        return f"{type(self).__qualname__}({parts})"
+
 
 class _Unknown(Value):
     def __repr__(self) -> str:
@@ -90,7 +101,7 @@ class RnnInfo:
     padded: bool = False  # came out of pad_packed_sequence
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Tensor(Value):
     shape: Shape | None
     dtype: str | None = None  # "float", "int", "bool"
@@ -121,7 +132,7 @@ class Tensor(Value):
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Int(Value):
     """A Python int (a size, an index); ``expr`` None when unknown."""
 
@@ -137,7 +148,7 @@ class Int(Value):
         return f"int {dim_str(self.expr)}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Const(Value):
     """Any other Python constant: None, bool, float, str, Ellipsis."""
 
@@ -149,7 +160,7 @@ class Const(Value):
     param: str | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Quotient(Value):
     """``a / b`` of two sizes, one of them symbolic: a float Python gives, which only
     ``int(...)`` (the floor, sizes being non-negative) turns back into a size."""
@@ -159,7 +170,7 @@ class Quotient(Value):
     node: int | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Choice(Value):
     """A string known only to be one of ``options`` (``assert cell in ["LSTM", "GRU"]``)."""
 
@@ -170,7 +181,7 @@ class Choice(Value):
         return "one of " + ", ".join(repr(o) for o in self.options)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Flag(Value):
     """A boolean known only symbolically, e.g. the constructor parameter ``bidirectional``."""
 
@@ -179,7 +190,7 @@ class Flag(Value):
     node: int | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Seq(Value):
     """A tuple or list of values; ``length`` set for lists built in loops of known count."""
 
@@ -201,7 +212,7 @@ class Seq(Value):
     torch_size: bool = field(default=False, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Record(Value):
     """A configuration object or a dict with known keys: ``cfg.hidden``, ``cfg["hidden"]``.
 
@@ -225,7 +236,7 @@ class Record(Value):
         return "{" + ", ".join(k for k, _ in self.fields) + "}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Distribution(Value):
     """A ``torch.distributions`` object whose batch shape is known: ``Normal(loc, scale)``
     has the broadcast shape of its parameters (``batch``, a tensor of that shape), and so do
@@ -236,7 +247,7 @@ class Distribution(Value):
     node: int | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Mapping(Value):
     """A dict whose keys are not followed, every value of which is ``value`` (a dict
     comprehension ``{ind: i for i, ind in enumerate(order)}``): any key it holds gives it."""
@@ -245,7 +256,7 @@ class Mapping(Value):
     node: int | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Build(Value):
     """A constructor argument that is itself an object built with known arguments
     (``shapes --args '[{"new": "Attention", "args": [512, 512]}]'``): ``name`` is a class of
@@ -259,7 +270,7 @@ class Build(Value):
     node: int | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Packed(Value):
     """A PackedSequence: the padded tensor it stands for, and its batch layout."""
 

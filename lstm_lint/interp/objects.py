@@ -37,7 +37,7 @@ class _OpenKwargs(Value):
 OPEN_KWARGS: Value = _OpenKwargs()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Ref(Value):
     """A dotted name outside the file: ``torch``, ``torch.nn.LSTM``, ``F.relu``."""
 
@@ -45,7 +45,7 @@ class Ref(Value):
     node: int | None = None
 
 
-@dataclass
+@dataclass(repr=False)
 class Obj(Value):
     """An instance of a user ``nn.Module`` class."""
 
@@ -62,7 +62,7 @@ class Obj(Value):
         return self.cls.name
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Modules(Value):
     """An attribute built as one of several user modules of different classes, the caller's
     configuration deciding which (``self.crf = CRF_L(...) if large else CRF_S(...)``): a call
@@ -76,14 +76,14 @@ class Modules(Value):
         return " or ".join(o.cls.name for o in self.options)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ClassRef(Value):
     cls: ClassInfo
     fm: FileModel
     node: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class FuncRef(Value):
     fn: cst.FunctionDef
     fm: FileModel
@@ -95,7 +95,7 @@ class FuncRef(Value):
                                              repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Method(Value):
     """``x.view`` before it is called."""
 
@@ -123,7 +123,7 @@ class Instantiation:
         return iter((self.name, self.args, self.kwargs))
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class ArgParser(Value):
     """An ``argparse.ArgumentParser`` being filled: each option's destination and default."""
 
@@ -154,7 +154,7 @@ class ArgParser(Value):
         return Record(tuple(self.options.items()))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class TorchBase(Value):
     """``super().__init__`` / ``super().forward`` of a class that extends a torch layer."""
 
@@ -170,7 +170,7 @@ TORCH_LAYER = "__torch_layer__"  # where an Obj keeps the torch layer its class 
 LIST_ITEMS = "__list_items__"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class SuperVal(Value):
     """``super()`` inside a method of ``owner``: attribute lookups start after it in the MRO."""
 
@@ -179,13 +179,13 @@ class SuperVal(Value):
     node: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Builtin(Value):
     name: str
     node: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class RangeVal(Value):
     length: Expr | None
     node: int | None = None
