@@ -2896,3 +2896,58 @@ class Net(nn.Module):
         fm = load(str(path), prefilter=False)
         ms = analyze_module(fm, fm.classes["Net"], Project([str(path)]))
         assert ms.constraints == []
+
+
+# ---- a caller's argument unpacked or indexed: each item a caller's size of its own -----------
+
+
+def test_a_tuple_argument_unpacked_gives_one_size_per_item(tmp_path):
+    # darts' TFT: ``self.n_targets, self.loss_size = output_dim`` then a view to both
+    ins, out = solved_run(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, dims, hidden):
+        super().__init__()
+        n_in, n_out, k = dims
+        self.rnn = nn.LSTM(n_in, hidden, batch_first=True)
+        self.head = nn.Linear(hidden, n_out * k)
+        self.n_out, self.k = n_out, k
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.head(out).view(x.size(0), x.size(1), self.n_out, self.k)
+''', {"dims": (3, 4, 2), "hidden": 5, "dims[0]": 3, "dims[1]": 4, "dims[2]": 2, "B": 6, "T": 7})
+    assert ins == ["(B, T, dims[0])"]
+    assert out == "(B, T, dims[1], dims[2])"
+
+
+def test_a_tuple_argument_indexed_gives_that_item(tmp_path):
+    ins, out = solved_run(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, dims, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(dims[0], hidden)
+        self.head = nn.Linear(hidden, dims[1])
+
+    def forward(self, x):
+        out, h = self.rnn(x)
+        return self.head(out[-1]), h
+''', {"dims": (3, 4), "hidden": 5, "dims[0]": 3, "dims[1]": 4, "B": 6, "T": 7})
+    assert ins == ["(T, B, dims[0])"]
+    assert out == "((B, dims[1]), (1, B, hidden))"
+
+
+def test_an_argument_unpacked_into_a_starred_target_stays_unknown(tmp_path):
+    # ``n_in, *rest = dims``: how many items rest holds is the caller's, so rest[0] is unknown
+    ins, out = solved_run(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, dims, hidden):
+        super().__init__()
+        n_in, *rest = dims
+        self.rnn = nn.GRU(n_in, hidden)
+        self.head = nn.Linear(hidden, rest[0])
+
+    def forward(self, x):
+        out, h = self.rnn(x)
+        return self.head(out[-1])
+''', {"dims": (3, 4), "hidden": 5, "B": 6, "T": 7}, given={0: (7, 6, 3)})
+    assert out == "(B, ?)"

@@ -426,6 +426,12 @@ class Expressions(Core):
                 and isinstance(items[0], Const) and isinstance(items[0].value, str):
             name = f"{base.param}.{items[0].value}"
             return Int(sym(name), param=name)
+        if isinstance(base, Int) and base.param and base.expr == sym(base.param) \
+                and len(items) == 1 and (item := _small_index(items[0])) is not None:
+            # ``output_dim[0]``: an item of a caller's argument, a caller's value of its own
+            # (the name ``a, b = output_dim`` gives it too)
+            name = f"{base.param}[{item}]"
+            return Int(sym(name), param=name)
         if isinstance(base, Int) and base.expr is None:
             return UNKNOWN
         return UNKNOWN
@@ -621,6 +627,13 @@ def hole_cuts(x: Tensor, items: list[Value]) -> Tensor | None:
             steps.append(("unsqueeze", -back))
         back += 1
     return x.with_(hole=(x.hole[0], x.hole[1] + tuple(steps)))
+
+
+def _small_index(v: Value) -> int | None:
+    """A non-negative constant index below 16, else None."""
+    k = v.value if isinstance(v, Const) and type(v.value) is int else \
+        v.expr.as_int() if isinstance(v, Int) and v.expr is not None else None
+    return k if k is not None and 0 <= k < 16 else None
 
 
 def _slice_count(length: Expr | None, sv: ops.SliceVal) -> Expr | None:

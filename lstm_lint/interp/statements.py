@@ -11,7 +11,7 @@ import libcst as cst
 
 from .. import layers as L
 from .. import ops
-from ..symbolic import Expr, const
+from ..symbolic import Expr, const, sym
 from ..values import (
     UNKNOWN,
     Const,
@@ -238,6 +238,14 @@ class Statements(Core):
                     got = self.record("input", e, [], self.hole_part(whole, part, len(elems)),
                                       label=f"{whole}[{part}]")
                     self.assign(e, got, env)
+            elif isinstance(v, Int) and v.param and v.expr == sym(v.param) and not starred \
+                    and 2 <= len(elems) <= 16:
+                # ``n_targets, loss_size = output_dim``: a caller's argument unpacked into as
+                # many parts, each a caller's value of its own (``output_dim[0]``, ...), named
+                # like ``config.hidden`` is for an attribute of one
+                for part, e in enumerate(elems):
+                    name = f"{v.param}[{part}]"
+                    self.assign(e, Int(sym(name), param=name), env)
             else:
                 for e in elems:
                     self.assign(e, UNKNOWN, env)
