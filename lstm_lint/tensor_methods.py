@@ -226,6 +226,9 @@ def _squeeze_free_sizes(it: Core, x: Tensor, unknown: Tensor, axis: Expr | None
         n = dim.as_int()
         if n == 1:
             continue
+        if n is None and ops.nonneg(dim - 2):
+            keep.append(i)  # at least 2 for every choice of sizes (2*hidden, n + 1): kept
+            continue
         if n is None:
             names = dim.symbols()
             if len(names) != 1 or dim != sym(next(iter(names))) or not names <= free:

@@ -2951,3 +2951,40 @@ class Net(nn.Module):
         return self.head(out[-1])
 ''', {"dims": (3, 4), "hidden": 5, "B": 6, "T": 7}, given={0: (7, 6, 3)})
     assert out == "(B, ?)"
+
+
+# ---- squeeze() keeps an axis that is at least 2 for every choice of sizes --------------------
+
+
+def test_squeeze_keeps_an_axis_of_twice_a_size(tmp_path):
+    # HAN's sentence attention: a bidirectional GRU's (T, B, 2*h) squeezed, then a weight
+    # (2*h, 1) applied and squeezed: 2*h is never 1, the trailing 1 always goes, T and B are
+    # the caller's (kept, with T != 1 and B != 1 recorded)
+    ins, out = solved_run(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, h):
+        super().__init__()
+        self.w = nn.Parameter(torch.randn(2 * h, 1))
+        self.gru = nn.GRU(n_in, h, bidirectional=True)
+
+    def forward(self, x):
+        f, _ = self.gru(x)
+        return f.squeeze(), torch.matmul(f, self.w).squeeze(), (f[..., :1] + 1).squeeze(0)
+''', {"n_in": 3, "h": 5, "B": 4, "T": 6})
+    assert ins == ["(T, B, n_in)"]
+    assert out == "((T, B, 2*h), (T, B), (T, B, 1))"
+
+
+def test_squeeze_of_a_size_that_may_be_one_stays_unknown(tmp_path):
+    # h + 0 alone may be 1: the rank depends on the caller's h
+    ins, out = solved_run(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, h):
+        super().__init__()
+        self.gru = nn.GRU(n_in, h)
+
+    def forward(self, x):
+        f, _ = self.gru(x)
+        return f.squeeze()
+''', {"n_in": 3, "h": 5, "B": 4, "T": 6})
+    assert out == "unknown"
