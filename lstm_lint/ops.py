@@ -197,10 +197,24 @@ def nonneg(e: Expr) -> bool:
     return _nonneg(e)
 
 
-def _nonneg(e: Expr) -> bool:
+def _nonneg(e: Expr, depth: int = 0) -> bool:
     """Provably >= 0 for positive sizes and 0/1 flags."""
-    from .symbolic import Sym
+    from .symbolic import Expr as _Expr
+    from .symbolic import FloorDiv, Sym
 
+    if depth < 3:
+        # c*(n//d) with c a positive multiple of a constant d is at least (c/d)*(n - d + 1)
+        # (the floor drops at most d - 1): ``2*(K//2) - K + 1 >= 0`` for every K
+        for m, coef in e.terms:
+            if len(m) != 1 or m[0][1] != 1 or not isinstance(m[0][0], FloorDiv) or coef <= 0:
+                continue
+            fd = m[0][0]
+            d = fd.den.as_int()
+            if d is None or d <= 0 or coef % d:
+                continue
+            low_e = e - _Expr(((m, coef),)) + fd.num * (coef // d) - (coef // d) * (d - 1)
+            if _nonneg(low_e, depth + 1):
+                return True
     low = 0  # a lower bound: sizes are >= 1, flags and floor divisions >= 0
     for m, coef in e.terms:
         if not m:

@@ -2988,3 +2988,40 @@ class Net(nn.Module):
         return f.squeeze()
 ''', {"n_in": 3, "h": 5, "B": 4, "T": 6})
     assert out == "unknown"
+
+
+# ---- a floor division drops at most the divisor less one ------------------------------------
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 7])
+def test_a_same_padded_conv_cut_to_the_input_length_is_that_length(tmp_path, k):
+    # Tacotron's CBHG bank: Conv1d(kernel K, padding K//2) gives T + 2*(K//2) - K + 1, which
+    # is T or T + 1 (2*(K//2) >= K - 1 for every K), so [:, :, :T] is T
+    ins, out = solved_run(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, K, c_in, ch):
+        super().__init__()
+        self.conv = nn.Conv1d(c_in, ch, K, padding=K // 2)
+        self.pool = nn.MaxPool1d(kernel_size=2, stride=1, padding=1)
+
+    def forward(self, x):
+        T = x.size(-1)
+        y = self.conv(x)
+        return y, y[:, :, :T], self.pool(y)[:, :, :T]
+''', {"K": k, "c_in": 3, "ch": 5, "B": 2, "T": 9})
+    assert ins == ["(B, c_in, T)"]
+    assert out == "((B, ch, 2*((K)//2) - K + T + 1), (B, ch, T), (B, ch, T))"
+
+
+def test_a_conv_that_may_shorten_the_input_cut_to_its_length_stays_unknown(tmp_path):
+    # padding (K - 1)//2 gives T + 2*((K-1)//2) - K + 1, T - 1 for an even K: [:T] is not T
+    ins, out = solved_run(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, K, c_in, ch):
+        super().__init__()
+        self.conv = nn.Conv1d(c_in, ch, K, padding=(K - 1) // 2)
+
+    def forward(self, x):
+        return self.conv(x)[:, :, :x.size(-1)]
+''', {"K": 4, "c_in": 3, "ch": 5, "B": 2, "T": 9})
+    assert out == "(B, ch, ?)"
