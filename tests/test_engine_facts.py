@@ -3025,3 +3025,59 @@ class Net(nn.Module):
         return self.conv(x)[:, :, :x.size(-1)]
 ''', {"K": 4, "c_in": 3, "ch": 5, "B": 2, "T": 9})
     assert out == "(B, ch, ?)"
+
+
+# ---- an attribute set on one branch only is read only where it was set -----------------------
+
+ONE_BRANCH_PARAM = '''
+class Net(nn.Module):
+    def __init__(self, n_in, h, a, conditioned=False):
+        super().__init__()
+        self.nn = nn.LSTM(n_in, h, batch_first=True)
+        self.mu = nn.Linear(h, a)
+        self._c = conditioned
+        if conditioned:
+            self.sigma = nn.Linear(h, a)
+        else:
+            self.sigma_param = nn.Parameter(torch.zeros(a, 1))
+
+    def forward(self, x):
+        o, _ = self.nn(x)
+        logits = o[:, -1]
+        mu = self.mu(logits)
+        if self._c:
+            sigma = torch.clamp(self.sigma(logits), min=-20, max=2).exp()
+        else:
+            shape = [1] * len(mu.shape)
+            shape[1] = -1
+            sigma = (self.sigma_param.view(shape) + torch.zeros_like(mu)).exp()
+        return mu, sigma
+'''
+
+
+@pytest.mark.parametrize("conditioned", [False, True])
+def test_a_parameter_set_on_one_branch_is_the_value_it_was_set_to(tmp_path, conditioned):
+    # tianshou's RecurrentActorProb: sigma_param exists only when not conditioned, and is
+    # read only then (any other read raises AttributeError)
+    ins, out = solved_run(tmp_path, ONE_BRANCH_PARAM,
+                          {"n_in": 3, "h": 5, "a": 2, "conditioned": conditioned, "B": 4, "T": 6})
+    assert ins == ["(B, T, n_in)"]
+    assert out == "((B, a), (B, a))"
+
+
+def test_a_guarded_read_of_a_one_branch_parameter_stays_unknown(tmp_path):
+    # getattr(self, name, None) answers on the runs that did not set it too
+    ins, out = solved_run(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, h, scaled=False):
+        super().__init__()
+        self.nn = nn.GRU(n_in, h)
+        if scaled:
+            self.scale = nn.Parameter(torch.ones(1, 1, 2 * h))
+
+    def forward(self, x):
+        o, _ = self.nn(x)
+        s = getattr(self, "scale", None)
+        return s if s is not None else o
+''', {"n_in": 3, "h": 5, "B": 4, "T": 6})
+    assert out == "unknown"

@@ -237,7 +237,10 @@ class Builtins(Core):
         if name == "getattr" and len(args) >= 2 and isinstance(args[1], Const) \
                 and isinstance(args[1].value, str):
             v = self.attribute(args[0], args[1].value, e)
-            if v is UNKNOWN and len(args) == 3:
+            if v is UNKNOWN and len(args) == 3 and not (
+                    isinstance(args[0], Obj) and args[1].value in args[0].attrs):
+                # (an attribute set to a value not known, or on one branch only: the
+                # default answers only some runs)
                 return args[2]
             return v
         if name == "hasattr" and len(args) == 2 and isinstance(args[0], Obj) \

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -367,6 +368,23 @@ class Statements(Core):
         env.vars = join_dicts(a.vars, b.vars, flag)
         for o, x, y in zip(self.selves, a_attrs, b_attrs, strict=False):
             o.attrs = join_dicts(x, y, flag)
+            for k in set(x) ^ set(y):
+                one = x.get(k, y.get(k))
+                if isinstance(one, Tensor) and self._read_only_where_set(o, k):
+                    o.attrs[k] = one
+
+    def _read_only_where_set(self, o: Obj, name: str) -> bool:
+        """An attribute set on one branch only (``if c: self.sigma = Parameter(...)``) can be
+        read only on the runs that set it: any other read raises AttributeError.  So a read
+        gives the value it was set to, unless something else can answer it: a class-level
+        value of that name, a ``__getattr__`` of the project's classes, or a guarded read
+        (``getattr(self, name, default)``, ``hasattr``) anywhere in the class."""
+        if self.class_attribute(o.cls, o.fm, name) is not None \
+                or self.class_attribute(o.cls, o.fm, "__getattr__") is not None:
+            return False
+        guarded = re.compile(rf"(get|has)attr\(\s*self\s*,\s*['\"]{re.escape(name)}['\"]")
+        return not any(guarded.search(f.module.code_for_node(c.node))
+                       for c, f in self.mro(o.cls, o.fm))
 
     def exec_try(self, stmt: cst.Try, env: Env) -> None:
         self.exec_block(stmt.body, env)
