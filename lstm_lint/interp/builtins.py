@@ -55,8 +55,10 @@ class Builtins(Core):
         mro = self.mro(obj.cls, obj.fm)
         seen = {c.name for c, _f in mro}
         for c, f in mro:
-            if any(pattern.search(f.module.code_for_node(fn))
-                   for name, fn in c.methods.items() if name != "__init__"):
+            # (the file's text first: a method's code, generated again, only where it may match)
+            if pattern.search(f.text) and any(pattern.search(f.module.code_for_node(fn))
+                                              for name, fn in c.methods.items()
+                                              if name != "__init__"):
                 return UNKNOWN  # (the constructors ran: what they set is in the object)
             for b in c.bases:
                 q = canonical(b)
