@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from . import node_memo
+from . import collector, node_memo
 from . import parse as parse_step
 from .findings import Finding
 
@@ -339,7 +339,7 @@ def _check_one(path: str, text: str | None, project: Project, opts: Options,
         if isinstance(loaded, Finding):
             failed = True
             return FileResult(loaded.path, [loaded])
-        _freeze_trees()
+        collector.freeze_trees()
         analysed = True
         res = check_file(loaded, project, opts)
         if not keep_analysis:
@@ -351,33 +351,9 @@ def _check_one(path: str, text: str | None, project: Project, opts: Options,
         return res
     finally:
         if analysed and more:  # (a file the pre-filter skipped made no cycles worth it)
-            _settle_gc()
+            collector.settle()
         elif failed:  # (a parse failure's exception and traceback are cycles: not frozen)
-            import gc
-
-            gc.collect()
-
-
-def _settle_gc() -> None:
-    """After each analysed file of a run: what it left alive (the project's parsed files,
-    the index) stays alive for the run, so move it out of the cyclic collector's sight
-    (``gc.freeze``) instead of rescanning it at every full collection.  A full collection
-    first, which scans only what is not frozen yet (what this file made), so the cycles the
-    file just dropped are freed, not frozen.  (Rescanning such objects was most of the
-    collector's work on a cold run.)"""
-    import gc
-
-    gc.collect()
-    gc.freeze()
-
-
-def _freeze_trees() -> None:
-    """Right after a file is parsed: its libcst tree (and any dependency's) stays alive for
-    the run and holds no reference cycle, so it leaves the cyclic collector's sight at once
-    (``gc.freeze``, no scan); :func:`_settle_gc` then scans only what the analysis made."""
-    import gc
-
-    gc.freeze()
+            collector.collect()
 
 
 # ---- worker processes ------------------------------------------------------------------------
@@ -385,21 +361,10 @@ def _freeze_trees() -> None:
 _WORKER: dict[str, Any] = {}
 
 
-def relax_gc() -> tuple[int, int, int]:
-    """Parsing allocates millions of short-lived, acyclic nodes that reference counting frees;
-    the cyclic collector's default thresholds rescan them over and over (a third of a cold
-    run). Collect generation 0 a hundred times less often; return the old thresholds."""
-    import gc
-
-    old = gc.get_threshold()
-    gc.set_threshold(70_000, 20, 20)
-    return old
-
-
 def _worker_init(paths: list[str], opts: Options) -> None:
     from .project import Project
 
-    relax_gc()
+    collector.relax()
     _WORKER["project"] = Project(paths)
     _WORKER["opts"] = opts
 
@@ -453,14 +418,11 @@ def lint_paths(paths: Iterable[str], opts: Options,
     :class:`~lstm_lint.cache.Cache`) skips files whose content and dependencies are unchanged.
     ``keep_analysis`` keeps the engine's analysis (for ``--confirm``), which forces one process.
     """
-    import gc
-
-    old_gc = relax_gc()
+    old_gc = collector.relax()
     try:
         return _lint_paths(paths, opts, stdin, jobs, cache, keep_analysis)
     finally:
-        gc.set_threshold(*old_gc)
-        gc.unfreeze()  # what the run froze (see _settle_gc) is the collector's again
+        collector.restore(old_gc)
 
 
 def _lint_paths(paths: Iterable[str], opts: Options, stdin: tuple[str, str] | None, jobs: int,
