@@ -54,6 +54,7 @@ from rc_common import (  # noqa: E402
     slug,
 )
 
+from lstm_lint import collector  # noqa: E402
 from lstm_lint import lint as lint_step  # noqa: E402
 from lstm_lint.analyze import ModuleShapes, analyze_module  # noqa: E402
 from lstm_lint.extract import FileModel  # noqa: E402
@@ -529,7 +530,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--details", action="store_true", help="print every unknown and wrong")
     ap.add_argument("--engine", help="measure the lstm_lint of another checkout (a baseline)")
     a = ap.parse_args(argv)
-    lint_step.relax_gc()
+    collector.relax()
     classes = all_classes()
     if a.only:
         classes = [c for c in classes if any(o == c.repo or o in c.id for o in a.only)]

@@ -39,6 +39,7 @@ sys.path[:0] = [str(HERE / "realcode"), str(HERE.parent)]
 
 from rc_common import MUTANTS, RESULTS, WORK, all_classes, dump_json, slug  # noqa: E402
 
+from lstm_lint import collector  # noqa: E402
 from lstm_lint import lint as lint_step  # noqa: E402
 from lstm_lint.confirm import confirm_file  # noqa: E402
 from lstm_lint.confirm_worker import worker  # noqa: E402
@@ -143,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     stub_dir = tempfile.mkdtemp(prefix="rc-confirm-stubs-")
     stubbed = [] if a.no_stubs else stub_missing_packages(Path(stub_dir))
-    lint_step.relax_gc()
+    collector.relax()
     classes = all_classes()
     if a.only:
         classes = [c for c in classes if any(o == c.repo or o in c.id for o in a.only)]
