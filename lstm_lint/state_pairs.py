@@ -8,6 +8,9 @@ or the training loop calls; LST301 reports it and LST305 leaves it alone.
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 import libcst as cst
 
 from .node_memo import NodeMemo
@@ -18,6 +21,18 @@ _PAIR_FACTORIES = frozenset({"zeros", "ones", "randn", "rand", "empty", "new", "
 #: calls a state passes through unchanged in shape: ``Variable(...)``, ``.cuda()``, ``.to(d)``
 _KEEP_SHAPE = frozenset({"Variable", "cuda", "to", "zero_", "detach", "requires_grad_",
                          "float", "contiguous", "cpu", "type", "type_as"})
+
+
+#: a factory call as written (``torch.zeros(``, ``h.new_zeros (``): a pair needs two of them
+_FACTORY_CALL = re.compile(r"\b(?:" + "|".join(sorted(_PAIR_FACTORIES)) + r")\s*\(")
+
+
+@lru_cache(maxsize=8)
+def _may_hold_pair(text: str) -> bool:
+    """Whether a file's text can hold a swapped pair at all: two factory calls and a size
+    named for layers (nine in ten model files hold none, and the field walk is a tenth of
+    a rule run)."""
+    return "layer" in text.lower() and len(_FACTORY_CALL.findall(text)) >= 2
 
 
 def _factory_sizes(e: cst.BaseExpression) -> tuple[cst.Call, list[cst.BaseExpression]] | None:
@@ -49,15 +64,18 @@ def _layer_like(e: cst.BaseExpression) -> bool:
     return name is not None and "layer" in name.lower()
 
 
-def swapped_pairs(node: cst.CSTNode) -> list[tuple[cst.Call, list[cst.BaseExpression],
-                                           list[cst.BaseExpression]]]:
+def swapped_pairs(node: cst.CSTNode, text: str | None = None
+                  ) -> list[tuple[cst.Call, list[cst.BaseExpression], list[cst.BaseExpression]]]:
     """Two-element tuples of state factories whose first two sizes are swapped against each
     other, a layer count second in the one returned (the layers belong on axis 0, so of the
-    two it is that one which is wrong, whatever the sizes are)."""
+    two it is that one which is wrong, whatever the sizes are).  ``text``: the source of the
+    file that holds ``node`` (when known), read first to skip files that cannot hold a pair."""
     known = _FOUND.get(node)
     if known is not None:
         return known
     out: list[tuple[cst.Call, list[cst.BaseExpression], list[cst.BaseExpression]]] = []
+    if text and not _may_hold_pair(text):
+        return _FOUND.put(node, out)
     code = cst.Module([]).code_for_node
     for t in descendants(node):  # (a field walk: libcst's visitor would copy the class)
         if not isinstance(t, cst.Tuple) or len(t.elements) != 2:

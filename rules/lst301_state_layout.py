@@ -336,7 +336,7 @@ class Decoder(nn.Module):
         (``decoder.init_state(bs)``), where the engine does not follow them."""
         fm = ctx.analysis.fm
         for cls in fm.module_classes():
-            pairs = swapped_pairs(cls.node)
+            pairs = swapped_pairs(cls.node, fm.text)
             # (pairs are rare: the class's code, a whole-class codegen, only when one is found)
             if not pairs or not any(k in fm.module.code_for_node(cls.node).lower()
                                     for k in ("lstm", "rnn")):

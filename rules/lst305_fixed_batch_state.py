@@ -200,7 +200,7 @@ class Captioner(nn.Module):
         # a state whose first two sizes are swapped against its (h, c) partner's is laid out
         # wrongly (LST301), not built for a fixed batch: its "batch" is the layer count
         seen: set[int] = {id(call) for cls in ctx.analysis.fm.module_classes()
-                          for call, _s, _o in swapped_pairs(cls.node)}
+                          for call, _s, _o in swapped_pairs(cls.node, ctx.analysis.fm.text)}
         for g in ctx.graphs():
             # a size passed to forward is the caller's to pick: model(x, batch_size=x.size(0))
             callers = {n for m in ctx.analysis.modules if m.graph is g for n in m.input_names}
