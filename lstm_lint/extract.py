@@ -83,6 +83,9 @@ class FileModel:
     package: str = ""  # dotted package of the file, for relative imports
     text: str = ""  # the source, for cheap text tests
     stars: list[str] = field(default_factory=list)  # modules imported with ``import *``
+    #: the top-level definitions parsed when the file was read for a few of its names (the
+    #: others blanked, :mod:`lstm_lint.partial`); None: the whole file
+    partial: frozenset[str] | None = None
 
     def module_classes(self) -> list[ClassInfo]:
         return [c for c in self.classes.values() if c.is_module]

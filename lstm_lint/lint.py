@@ -114,7 +114,7 @@ def load(path: str, text: str | None = None, prefilter: bool = True,
             return failure_finding(bad) if bad is not None else None
     if project is not None and text is None:
         earlier = project.files.get(path)
-        if earlier is not None and earlier.text == src.text:
+        if earlier is not None and earlier.text == src.text and earlier.partial is None:
             return earlier  # parsed already, for a file that needed something of it
     return parse_text(path, src)
 
@@ -380,6 +380,10 @@ def _worker_run(path: str) -> tuple[str, list[dict[str, Any]], list[str]]:
 
 
 def _worker_run_many(paths: list[str]) -> list[tuple[str, list[dict[str, Any]], list[str]]]:
+    # a run of neighbours: their dependencies among them are read whole (each is checked
+    # here too), others in part (another worker may check them)
+    project = _WORKER["project"]
+    project.checking = {os.path.abspath(p) for p in paths}
     return [_worker_run(p) for p in paths]
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from .index import Index, module_name, package_of  # noqa: F401 - re-exported
@@ -39,6 +39,9 @@ class Project:
         #: answers of :meth:`lookup`, with the files each read (replayed as dependencies)
         self._lookups: dict[tuple[str, str, tuple[str, ...], bool],
                             tuple[tuple[str, Any, FileModel] | None, set[str]]] = {}
+        #: the files this process checks (absolute; None: the run's): a file of the run that
+        #: another process checks is read in part here, like any file outside the run
+        self.checking: set[str] | None = None
         for p in paths:
             if p != "-":
                 self.paths.setdefault(module_name(p), p)
@@ -73,14 +76,40 @@ class Project:
             self._flush()
         return sorted(self.consulted.get(path, ()))
 
-    def _load(self, path: str) -> FileModel | None:
-        if path not in self.files:
-            self.files[path] = fm = _parse_dependency(path, self.index.texts.get(path))
+    def _load(self, path: str, need: tuple[str, ...] | None = None,
+              also: tuple[str, ...] = ()) -> FileModel | None:
+        """Another file's model; ``need``: the top-level names wanted of it (only those, what
+        they name and the module-level code are parsed), None: the whole file; ``also``:
+        names likely wanted next, kept when they are top-level definitions of the file.  A
+        file read in part and asked for another name is read whole."""
+        had = self.files.get(path, _UNREAD)
+        if had is _UNREAD or (had is not None and had.partial is not None and (
+                need is None or not had.partial.issuperset(need))):
+            old = None if had is _UNREAD or had is None else had.partial
+            fm = _parse_dependency(path, self.index.texts.get(path),
+                                   lambda text: self._keep(path, text, need, also, old))
+            self.files[path] = fm
             if fm is not None:
+                self._resolved.discard(path)  # (read again with more of it)
                 self.resolve(fm)
         if self._current is not None and path != self._current:
             self.index.touched.add(path)
         return self.files[path]
+
+    def _keep(self, path: str, text: str, need: tuple[str, ...] | None,
+              also: tuple[str, ...], had: frozenset[str] | None) -> frozenset[str] | None:
+        """What of ``path`` to parse (:func:`lstm_lint.partial.keep_for`); the whole file
+        when it is a file of the run that is checked for itself (its tree is reused then)."""
+        from .index import needs_parse
+        from .partial import keep_for
+
+        if need is None or had is not None:
+            return None
+        if self.checking is None:
+            self.checking = {os.path.abspath(p) for p in self.paths.values()}
+        if os.path.abspath(path) in self.checking and needs_parse(self.index, path, text):
+            return None
+        return keep_for(text, need, also)
 
     def builders(self, fm: FileModel, names: list[str], limit: int = 4) -> list[FileModel]:
         """Scripts near ``fm`` that build one of its classes (``model = Net(...)`` in a
@@ -159,13 +188,15 @@ class Project:
             return hit[0]
         outer, self.index.touched = self.index.touched, set()
         try:
-            found = self._lookup(qual, importer, kinds, modules_only)
+            found = self._lookup(qual, importer, kinds, modules_only,
+                                 fm.imports if fm is not None else {})
         finally:
             deps, self.index.touched = self.index.touched, outer | self.index.touched
         self._lookups[key] = (found, deps)
         return found
 
-    def _lookup(self, qual: str, importer: str, kinds: tuple[str, ...], modules_only: bool
+    def _lookup(self, qual: str, importer: str, kinds: tuple[str, ...], modules_only: bool,
+                imports: dict[str, str]
                 ) -> tuple[str, ClassInfo | cst.FunctionDef, FileModel] | None:
         loc = self.index.locate(qual, importer)
         if loc is None or loc.kind not in kinds:
@@ -177,7 +208,11 @@ class Project:
                 s = self.index.summary(loc.path)
                 if s is None or not s.functions.get(loc.name):
                     return None
-        target = self._load(loc.path)
+        # the other names the importer takes from the same module are likely asked next
+        mod = qual.rpartition(".")[0]
+        also = tuple(q.rpartition(".")[2] for q in imports.values()
+                     if q.rpartition(".")[0] == mod)
+        target = self._load(loc.path, (loc.name,), also)
         if target is None:
             return None
         if loc.kind == "class" and loc.name in target.classes:
@@ -201,7 +236,7 @@ class Project:
         s = self.index.summary(path)
         if s is None or name not in s.names:
             return None
-        target = self._load(path)
+        target = self._load(path, ())
         if target is None or name not in target.constants:
             return None
         return target.constants[name], target
@@ -244,23 +279,29 @@ class Project:
 #: libcst trees of other files read for a file, by content: a process that checks many files
 #: one Project at a time (flake8, the language server, ``--jobs`` workers) parses a shared base
 #: once.  libcst trees are immutable; the FileModel around one is rebuilt for each Project.
-_TREES: OrderedDict[tuple[str, str], cst.Module] = OrderedDict()
+_TREES: OrderedDict[tuple[str, str, frozenset[str] | None], cst.Module] = OrderedDict()
 MAX_TREES = 48
 
 
-def _parse_dependency(path: str, text: str | None) -> FileModel | None:
+def _parse_dependency(path: str, text: str | None,
+                      keep: Callable[[str], frozenset[str] | None] = lambda _t: None
+                      ) -> FileModel | None:
+    """``keep``: given the file's text, the top-level definitions to parse (None: all)."""
     import hashlib
 
     from . import parse as parse_step
     from .extract import extract
+    from .partial import blank
 
     src = parse_step.read(path, text)
     if isinstance(src, parse_step.ParseFailure):
         return None
-    key = (path, hashlib.sha1(src.text.encode("utf-8", "surrogatepass")).hexdigest())
+    kept = keep(src.text)
+    key = (path, hashlib.sha1(src.text.encode("utf-8", "surrogatepass")).hexdigest(), kept)
     module = _TREES.get(key)
     if module is None:
-        parsed = parse_step.parse(src)
+        parsed = parse_step.parse(src if kept is None else
+                                  parse_step.Source(path, blank(src.text, kept)))
         if isinstance(parsed, parse_step.ParseFailure):
             return None
         module = _TREES[key] = parsed
@@ -268,7 +309,13 @@ def _parse_dependency(path: str, text: str | None) -> FileModel | None:
             _TREES.popitem(last=False)
     else:
         _TREES.move_to_end(key)
-    return extract(path, module, package=package_of(path), text=src.text)
+    fm = extract(path, module, package=package_of(path), text=src.text)
+    fm.partial = kept  # (its text stays the whole file's: text tests may only over-match)
+    return fm
+
+
+#: a file not read yet (None in :attr:`Project.files` is a file that cannot be read)
+_UNREAD: Any = object()
 
 
 class _Marker:

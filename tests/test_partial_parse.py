@@ -1,0 +1,174 @@
+"""Another file read for a few of its names: libcst parses those definitions, what they name
+and the module-level code, every other top-level definition blanked line for line."""
+
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+
+import pytest
+
+from lstm_lint import parse as parse_step
+from lstm_lint import partial
+from lstm_lint.lint import Options, lint_paths
+from lstm_lint.project import Project
+
+#: a shared utility module: a factory that names a helper and a constant, and a lot else
+UTILS = '''\
+import torch.nn as nn
+
+HIDDEN = 32
+
+
+def _directions():
+    return True
+
+
+def make_rnn(input_size):
+    """The encoder of every model here."""
+    return nn.LSTM(input_size, HIDDEN, batch_first=True, bidirectional=_directions())
+
+
+@staticmethod
+def decorated_elsewhere():
+    return nn.GRU(3, 4)
+
+
+class Unrelated:
+    def go(self):
+        return [i * i for i in range(10)]
+''' + "".join(f'''
+
+def filler_{i}(x):
+    """Padding: a utility module is mostly other people's helpers."""
+    total = 0
+    for k in range(x):
+        total += k * {i}
+    return total
+''' for i in range(60))
+
+MODEL = '''\
+import torch.nn as nn
+
+from utils import make_rnn
+
+
+class Tagger(nn.Module):
+    def __init__(self, emb_dim, n_tags):
+        super().__init__()
+        self.enc = make_rnn(emb_dim)
+        self.head = nn.Linear(32, n_tags)  # <-- LST101: the encoder is bidirectional
+
+    def forward(self, x):
+        out, _ = self.enc(x)
+        return self.head(out)
+'''
+
+
+def _tree(tmp_path: Path) -> tuple[Path, Path]:
+    (tmp_path / "utils.py").write_text(UTILS)
+    (tmp_path / "model.py").write_text(MODEL)
+    return tmp_path / "utils.py", tmp_path / "model.py"
+
+
+def test_the_kept_part_is_the_definition_what_it_names_and_module_code() -> None:
+    keep = partial.keep_for(UTILS, ["make_rnn"])
+    assert keep == {"make_rnn", "_directions"}
+    text = partial.blank(UTILS, keep)
+    assert len(text) < len(UTILS) / 3
+    # line numbers are the file's own: every kept definition starts on its original line
+    before = {n.name: n.lineno for n in ast.parse(UTILS).body if hasattr(n, "name")}
+    after = {n.name: n.lineno for n in ast.parse(text).body if hasattr(n, "name")}
+    assert after == {k: before[k] for k in keep}
+    assert text.count("\n") == UTILS.count("\n")
+    assert "HIDDEN = 32" in text and "import torch.nn as nn" in text
+
+
+def test_whole_file_when_small_not_a_definition_or_mostly_kept() -> None:
+    assert partial.keep_for(MODEL, ["Tagger"]) is None  # small
+    assert partial.keep_for(UTILS, ["HIDDEN"]) is None  # a constant, not a definition
+    big = UTILS.replace("return total", "return total + filler_0(1)") + \
+        "\n\ndef make_all():\n    return [" + ", ".join(f"filler_{i}" for i in range(60)) + "]\n"
+    assert partial.keep_for(big, ["make_all"]) is None  # (nearly all of it is kept)
+    # a name defined twice at the top level is module-level code: kept, never blanked
+    twice = UTILS + "\n\ndef make_rnn(input_size):\n    return nn.GRU(input_size, 8)\n"
+    keep = partial.keep_for(twice, ["_directions"])
+    assert keep is None or "make_rnn" not in partial.layout(twice).spans  # type: ignore[union-attr]
+    assert "nn.GRU(input_size, 8)" in partial.blank(twice, keep or frozenset())
+
+
+def test_a_dependency_is_parsed_in_part_and_answers_as_whole(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    utils, model = _tree(tmp_path)
+    parsed: dict[str, int] = {}
+    real = parse_step.parse
+
+    def spy(src: parse_step.Source) -> object:
+        parsed[os.path.basename(src.path)] = len(src.text)
+        return real(src)
+
+    monkeypatch.setattr(parse_step, "parse", spy)
+    res = lint_paths([str(model)], Options())
+    found = [(f.code, f.line) for r in res for f in r.findings]
+    assert [c for c, _ in found] == ["LST101"]
+    assert parsed["utils.py"] < len(UTILS) / 3
+    # the same answer when the whole file is parsed
+    monkeypatch.setattr(partial, "MIN_CHARS", 10**9)
+    res = lint_paths([str(model)], Options())
+    assert [(f.code, f.line) for r in res for f in r.findings] == found
+
+
+def test_a_second_name_reads_the_whole_file(tmp_path: Path) -> None:
+    utils, model = _tree(tmp_path)
+    project = Project([str(model)])
+    project.begin(str(model))
+    found = project.lookup("utils.make_rnn", None)
+    assert found is not None and found[0] == "function"
+    fm = found[2]
+    assert fm.partial == {"make_rnn", "_directions"} and "Unrelated" not in fm.classes
+    # the kept function's line is the file's own
+    pos = fm.module.code.splitlines().index("def make_rnn(input_size):")
+    assert UTILS.splitlines()[pos] == "def make_rnn(input_size):"
+    again = project.lookup("utils.Unrelated", None, kinds=("class",))
+    assert again is not None and again[0] == "class"
+    assert again[2].partial is None and "filler_59" in again[2].functions
+
+
+def test_names_imported_with_the_one_asked_are_kept(tmp_path: Path) -> None:
+    utils, _model = _tree(tmp_path)
+    model = tmp_path / "model.py"
+    model.write_text(MODEL.replace("import make_rnn", "import make_rnn, filler_7"))
+    project = Project([str(model)])
+    from lstm_lint.extract import FileModel
+    from lstm_lint.lint import load
+
+    fm = load(str(model), project=project)
+    assert isinstance(fm, FileModel)
+    found = project.lookup("utils.make_rnn", fm)
+    assert found is not None
+    assert found[2].partial == {"make_rnn", "_directions", "filler_7"}
+
+
+def test_a_file_of_the_run_checked_here_is_parsed_whole(tmp_path: Path) -> None:
+    """A dependency that this process also checks for itself is parsed once, whole."""
+    _tree(tmp_path)
+    (tmp_path / "utils.py").write_text(UTILS + '''
+
+class Encoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = make_rnn(4)
+
+    def forward(self, x):
+        return self.rnn(x)[0]
+''')
+    project = Project([str(tmp_path / "model.py"), str(tmp_path / "utils.py")])
+    project.begin(str(tmp_path / "model.py"))
+    found = project.lookup("utils.make_rnn", None)
+    assert found is not None and found[2].partial is None
+    project = Project([str(tmp_path / "model.py")])
+    project.begin(str(tmp_path / "model.py"))
+    found = project.lookup("utils.make_rnn", None)
+    assert found is not None and found[2].partial is not None
