@@ -172,3 +172,21 @@ class Encoder(nn.Module):
     project.begin(str(tmp_path / "model.py"))
     found = project.lookup("utils.make_rnn", None)
     assert found is not None and found[2].partial is not None
+
+
+def test_parse_volume_driver_counts_the_parses(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """benchmarks/parse_volume.py, the measure of what libcst reads, on a two-file project."""
+    import importlib.util
+
+    _tree(tmp_path)
+    spec = importlib.util.spec_from_file_location(
+        "parse_volume", Path(__file__).resolve().parents[1] / "benchmarks" / "parse_volume.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert mod.main([str(tmp_path), "--jobs", "1"]) == 0
+    out = capsys.readouterr().out
+    # model.py whole, utils.py in part (once: the run's own utils.py is not a model file)
+    assert out.startswith("jobs 1: 2 parses of 2 files, ")
+    assert "0 files parsed more than once" in out
