@@ -81,7 +81,7 @@ class FileResult:
     analysis: FileAnalysis | None = None
 
 
-def _diagnostic(path: str, line: int, col: int, message: str, code: str = "LST000") -> Finding:
+def diagnostic(path: str, line: int, col: int, message: str, code: str = "LST000") -> Finding:
     return Finding(code, "internal-error" if code == "LST000" else "syntax-error", "error",
                    f"{code} {message}", path, None, None, line, col, line, col)
 
@@ -187,7 +187,7 @@ def _check_analysed(fm: FileModel, project: Project, opts: Options, rules: Seque
     except Exception as exc:  # contain engine bugs to this file
         if opts.debug:
             traceback.print_exc(file=sys.stderr)
-        res.findings.append(_diagnostic(fm.path, 1, 1, f"internal error in the shape engine: "
+        res.findings.append(diagnostic(fm.path, 1, 1, f"internal error in the shape engine: "
                                         f"{type(exc).__name__}: {exc}"))
         return res
     res.analysis = analysis
@@ -219,7 +219,7 @@ def _rule_findings(analysis: FileAnalysis, rules: Sequence[Rule], opts: Options
         except Exception as exc:
             if opts.debug:
                 traceback.print_exc(file=sys.stderr)
-            found.append(_diagnostic(analysis.fm.path, 1, 1, f"internal error in rule "
+            found.append(diagnostic(analysis.fm.path, 1, 1, f"internal error in rule "
                                      f"{rule.code}: {type(exc).__name__}: {exc}"))
     return found
 
@@ -356,61 +356,17 @@ def _check_one(path: str, text: str | None, project: Project, opts: Options,
             collector.collect()
 
 
-# ---- worker processes ------------------------------------------------------------------------
-
-_WORKER: dict[str, Any] = {}
-
-
-def _worker_init(paths: list[str], opts: Options) -> None:
-    from .project import Project
-
-    collector.relax()
-    _WORKER["project"] = Project(paths)
-    _WORKER["opts"] = opts
-
-
-def _worker_run(path: str) -> tuple[str, list[dict[str, Any]], list[str]]:
-    project = _WORKER["project"]
+def check_one_safely(path: str, project: Project, opts: Options, keep_analysis: bool = False,
+                     more: bool = True) -> FileResult:
+    """:func:`_check_one`, an internal error turned into the file's one-line diagnostic (with
+    ``--debug`` it is raised): one bad file never stops a run."""
     try:
-        res = _check_one(path, None, project, _WORKER["opts"])
-    except Exception as exc:  # never lose the other files
-        return path, [_diagnostic(path, 1, 1, f"internal error: {type(exc).__name__}: {exc}")
-                      .to_dict()], []
-    return res.path, [f.to_dict() for f in res.findings], project.deps(path)
-
-
-def _worker_run_many(paths: list[str]) -> list[tuple[str, list[dict[str, Any]], list[str]]]:
-    # a run of neighbours: their dependencies among them are read whole (each is checked
-    # here too), others in part (another worker may check them)
-    project = _WORKER["project"]
-    project.checking = {os.path.abspath(p) for p in paths}
-    return [_worker_run(p) for p in paths]
-
-
-def _chunks(paths: list[str], jobs: int) -> list[list[str]]:
-    """The files in runs of neighbours (a package's files share their bases, parsed once per
-    worker), each run at most 32 files and an eighth of a worker's share of the bytes; the
-    biggest runs first, so that no worker is left with a big one while the others idle."""
-    sizes = []
-    for p in paths:
-        try:
-            sizes.append(os.path.getsize(p))
-        except OSError:
-            sizes.append(0)
-    cap = max(1, sum(sizes) // (max(jobs, 1) * 8))
-    out: list[tuple[int, list[str]]] = []
-    run: list[str] = []
-    total = 0
-    for p, n in zip(paths, sizes, strict=True):
-        if run and (len(run) >= 32 or total + n > cap):
-            out.append((total, run))
-            run, total = [], 0
-        run.append(p)
-        total += n
-    if run:
-        out.append((total, run))
-    out.sort(key=lambda c: -c[0])
-    return [r for _n, r in out]
+        return _check_one(path, None, project, opts, keep_analysis, more)
+    except Exception as exc:
+        if opts.debug:
+            raise
+        return FileResult(path, [diagnostic(path, 1, 1, f"internal error: "
+                                                       f"{type(exc).__name__}: {exc}")])
 
 
 def lint_paths(paths: Iterable[str], opts: Options,
@@ -450,30 +406,18 @@ def _lint_paths(paths: Iterable[str], opts: Options, stdin: tuple[str, str] | No
     if keep_analysis or jobs <= 1 or len(todo) < 2 * max(jobs, 1):
         project = Project(real)
         for i, path in enumerate(todo):
-            try:
-                res = _check_one(path, None, project, opts, keep_analysis,
-                                 more=i + 1 < len(todo))
-            except Exception as exc:
-                if opts.debug:
-                    raise
-                res = FileResult(path, [_diagnostic(path, 1, 1, f"internal error: "
-                                                    f"{type(exc).__name__}: {exc}")])
+            res = check_one_safely(path, project, opts, keep_analysis, more=i + 1 < len(todo))
             results.append(res)
             if cache is not None:
                 cache.put(path, res.findings, project.deps(path))
     else:
-        import concurrent.futures as cf
-        import multiprocessing as mp
+        from . import workers
 
-        ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-        with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_worker_init,
-                                    initargs=(real, opts)) as pool:
-            for done in pool.map(_worker_run_many, _chunks(todo, jobs)):
-                for path, found, deps in done:
-                    fs = [Finding.from_dict(d) for d in found]
-                    results.append(FileResult(path, fs))
-                    if cache is not None:
-                        cache.put(path, fs, deps)
+        for k, found, deps in workers.run(todo, real, opts, jobs):
+            fs = [Finding.from_dict(d) for d in found]
+            results.append(FileResult(todo[k], fs))
+            if cache is not None:
+                cache.put(todo[k], fs, deps)
     results.sort(key=lambda r: r.path)
     _one_report_per_place(results, real)
     return results

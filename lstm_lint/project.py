@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from typing import TYPE_CHECKING, Any
 
 from .index import Index, module_name, package_of  # noqa: F401 - re-exported
@@ -41,7 +41,7 @@ class Project:
                             tuple[tuple[str, Any, FileModel] | None, set[str]]] = {}
         #: the files this process checks (absolute; None: the run's): a file of the run that
         #: another process checks is read in part here, like any file outside the run
-        self.checking: set[str] | None = None
+        self.checking: Container[str] | None = None
         for p in paths:
             if p != "-":
                 self.paths.setdefault(module_name(p), p)
