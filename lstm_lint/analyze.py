@@ -16,9 +16,9 @@ import libcst as cst
 
 from .dataflow import Dataflow
 from .extract import ClassInfo, FileModel
-from .index import canonical
 from .infer import TORCH_LAYER, Budget, ClassRef, Env, Instantiation, Interpreter, Obj, Ref
 from .layers import Layer
+from .module_paths import canonical
 from .values import UNKNOWN, Build, Const, Record, Seq, Shape, Tensor, Value
 from .walk import descendants, descendants_outside
 
@@ -289,7 +289,7 @@ def _init_raises(fm: FileModel, init: cst.FunctionDef) -> bool:
     if memo is None:
         import ast
 
-        from .index import parse_ast
+        from .summaries import parse_ast
 
         tree = parse_ast(fm.text)
         if tree is None:
@@ -356,7 +356,7 @@ def _building_methods(text: str, models: set[str], plain: set[str]) -> dict[str,
     (Python's ``ast``: a fraction of what generating each method's code costs)."""
     import ast
 
-    from .index import parse_ast
+    from .summaries import parse_ast
 
     tree = parse_ast(text)
     if tree is None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from .index import canonical  # one spelling of torch's names, shared with the index
+from .module_paths import canonical  # one spelling of torch's names, shared with the index
 
 TORCH_MODULE = "torch.nn.Module"
 #: outside bases that are modules too (PyTorch Lightning and friends)
@@ -175,7 +175,7 @@ def _walk(fm: FileModel, body: object, top: bool) -> None:
 
 
 def _import_from(fm: FileModel, node: cst.ImportFrom) -> None:
-    from .index import absolute
+    from .module_paths import absolute
 
     mod = _module_name(node.module) if node.module is not None else ""
     if node.relative:
@@ -195,7 +195,7 @@ def _import_from(fm: FileModel, node: cst.ImportFrom) -> None:
 def imported_names(fm: FileModel, node: cst.Import | cst.ImportFrom) -> dict[str, str]:
     """The names an import statement binds, each to the dotted name it refers to (torch's
     canonical): for an import inside a function (``from torch.nn.modules.rnn import LSTM``)."""
-    from .index import absolute
+    from .module_paths import absolute
 
     out: dict[str, str] = {}
     if isinstance(node, cst.Import):

@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .index import parse_ast
+from .summaries import parse_ast
 
 #: a file this small is parsed whole: the saving would not pay for the second parse that a
 #: later question about another of its names costs

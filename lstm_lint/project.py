@@ -16,7 +16,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Container, Iterable
 from typing import TYPE_CHECKING, Any
 
-from .index import Index, module_name, package_of  # noqa: F401 - re-exported
+from .index import Index
+from .module_paths import module_name, package_of  # noqa: F401 - re-exported
 
 if TYPE_CHECKING:
     import libcst as cst
