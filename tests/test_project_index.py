@@ -266,7 +266,7 @@ def test_cli_and_flake8_on_model_py_alone(tree: Path, monkeypatch: pytest.Monkey
 
 def test_editor_buffer_and_stdin(tree: Path) -> None:
     """The language server and ``flake8 -`` send the text: the project still resolves."""
-    from lstm_lint.server import analyse
+    from lstm_lint.doc_analysis import analyse
 
     root = tree / "relative"
     model = root / CASES["relative"][1]

@@ -154,7 +154,7 @@ def test_importing_the_cli_does_not_import_pygls() -> None:
 
 def test_analysis_of_every_prefix_never_raises() -> None:
     """Half-typed code at every point of the file: findings or LST001, never an exception."""
-    from lstm_lint.server import analyse
+    from lstm_lint.doc_analysis import analyse
 
     for cut in range(0, len(FORECASTER) + 1, 7):
         doc = analyse("forecaster.py", FORECASTER[:cut])
