@@ -138,7 +138,7 @@ class DocAnalysis:
 
     def _describe(self, value: Value | None, graph: Dataflow | None, nid: int | None,
                   name: str | None) -> str:
-        from .render import layer_summary, node_text
+        from .describe import layer_summary, node_text
 
         data: dict[str, Any] | None = None
         if graph is not None and nid is not None and nid in graph.g:
@@ -178,7 +178,7 @@ def _is_tensorish(v: Value) -> bool:
 
 
 def _shape_text(v: Value) -> str:
-    from .render import value_text
+    from .describe import value_text
 
     return value_text(v)
 
@@ -299,8 +299,8 @@ def analyse(path: str, text: str, options: Any = None) -> DocAnalysis:
 def _index(doc: DocAnalysis, fm: FileModel, analysis: Any) -> None:
     import libcst as cst
 
+    from .describe import node_contexts
     from .positions import locate
-    from .render import node_contexts
 
     classes = fm.module_classes()
     graphs: list[tuple[Dataflow, Any]] = [(m.graph, m.cls) for m in analysis.modules]
