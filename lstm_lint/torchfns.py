@@ -29,7 +29,7 @@ from .torchargs import (
     keywords_ok,
     normalise_keywords,
 )
-from .values import BATCH, UNKNOWN, Const, Int, Seq, Shape, Tensor, Value, int_of
+from .values import BATCH, TIME, UNKNOWN, Const, Int, Seq, Shape, Tensor, Value, int_of
 
 if TYPE_CHECKING:
     from .interp.core import Core
@@ -141,6 +141,8 @@ def call(it: Core, qual: str, args: list[Value], kwargs: dict[str, Value],
         _solve_parts(it, items, out, dim, name == "stack")
         rec = it.record("cat" if name != "stack" else "stack", e, items, out, label=name)
         _tie_parts(it, items, dim, name, rec)
+        if name != "stack":
+            _per_step_beside_per_sequence(it, items, rec)
         return rec
     if name in FACTORIES:
         if any(k not in _COMMON and k not in ("size", "fill_value", "low", "high", "mean", "std")
@@ -483,3 +485,31 @@ def _arange_len(args: list[Value], kwargs: dict[str, Value]) -> Expr | None:
         return start - end
     a, b = start.as_int(), end.as_int()
     return const(len(range(a, b, k))) if a is not None and b is not None else None
+
+
+def _per_step_beside_per_sequence(it: Core, items: Sequence[Value], rec: Value) -> None:
+    """``torch.cat((rnn_out, pooled), dim=1)`` with ``rnn_out`` a sequence at every step
+    ``(B, T, H)`` and ``pooled`` one row per sequence ``(B, H)``: torch.cat needs parts of one
+    rank and raises.  Where the per-step part was meant to be one step per sequence, the step
+    that summarises it is missing (LST401)."""
+    node = getattr(rec, "node", None)
+    shapes = [v.shape for v in items if isinstance(v, Tensor) and v.shape is not None
+              and not v.shape.star]
+    if node is None or len(shapes) != len(items):
+        return
+    parts = [(v, sh.dims) for v, sh in zip(items, shapes, strict=True)
+             if isinstance(v, Tensor)]
+    step = next((p for p, dims in parts
+                 if len(dims) == 3 and {p.role(0), p.role(1)} == {BATCH, TIME}), None)
+    if step is None or step.shape is None:
+        return
+    batch = step.shape.dims[0 if step.role(0) == BATCH else 1]
+    for other, dims in parts:
+        if len(dims) != 2 or other.shape is None:
+            continue
+        if other.role(0) != BATCH and (dims[0] is None or dims[0] != batch):
+            continue
+        it.graph.add_conflict(node, L.Conflict(
+            "per_sequence_target", None, f"{other.shape.render()} parts",
+            step.shape.render(), tensor=step, target=other, loss="cat"))
+        return

@@ -23,7 +23,9 @@ meet a target with one label per sequence `(N,)` in `nn.CrossEntropyLoss`/`nn.NL
 head line is flagged: that is where a summary step (`out[:, -1]`, pooling, `h_n[-1]`) is
 missing. Regression losses (`nn.MSELoss`, `nn.L1Loss`, `nn.SmoothL1Loss`, `nn.HuberLoss` and
 `F.mse_loss`, `F.l1_loss`, `F.smooth_l1_loss`, `F.huber_loss`) are checked too: per-step
-predictions `(N, L, 1)` against one target per sequence `(N,)`.
+predictions `(N, L, 1)` against one target per sequence `(N,)`. So is a `torch.cat` that
+joins the full output `(N, L, H)` with one row per sequence `(N, H)` (an attention-pooled
+summary beside the output it pools): torch.cat refuses parts of different ranks.
 """
     why_bad = """
 PyTorch fails at the loss (`Expected target size [N, C], got [N]`), far from the model, and
@@ -47,6 +49,23 @@ def forward(self, x):
     fix_safety = "No automatic fix yet."
 
     VALID = [
+        """
+import torch
+import torch.nn as nn
+
+class AttnRNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.GRU(6, 32, batch_first=True)
+        self.att = nn.Linear(32, 1)
+        self.fc_out = nn.Linear(64, 1)
+
+    def forward(self, x):
+        rnn_out, _ = self.rnn(x)
+        score = torch.softmax(self.att(rnn_out), dim=1)
+        pooled = torch.sum(rnn_out * score, dim=1)
+        return self.fc_out(torch.cat((rnn_out[:, -1], pooled), dim=1))
+""",
         """
 import torch
 import torch.nn as nn
@@ -84,6 +103,23 @@ loss = nn.MSELoss()(model(torch.randn(8, 30, 4)), torch.randn(8, 30, 1))
 """,
     ]
     INVALID = [
+        """
+import torch
+import torch.nn as nn
+
+class AttnRNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.GRU(6, 32, batch_first=True)
+        self.att = nn.Linear(32, 1)
+        self.fc_out = nn.Linear(64, 1)
+
+    def forward(self, x):
+        rnn_out, _ = self.rnn(x)
+        score = torch.softmax(self.att(rnn_out), dim=1)
+        pooled = torch.sum(rnn_out * score, dim=1)
+        return self.fc_out(torch.cat((rnn_out, pooled), dim=1))  # <-- LST401
+""",
         """
 import torch
 import torch.nn as nn
@@ -129,6 +165,13 @@ loss = nn.MSELoss()(model(torch.randn(8, 30, 4)), torch.randn(8))
             shape = x.shape.render() if isinstance(x, Tensor) and x.shape else c.received
             tshape = target.shape.render() if isinstance(target, Tensor) and target.shape else "?"
             at = g.view(head) if head is not None and head in g.g else node
+            if c.loss == "cat":
+                msg = (f"torch.cat joins a sequence at every time step {shape} with {tshape}, "
+                       "one row per sequence: the ranks differ and torch raises; take one step "
+                       f"per sequence of the {shape} part first (out[:, -1], pooling over time, "
+                       "or h_n[-1])")
+                yield ctx.finding(node, msg)
+                continue
             if c.loss == "regression":
                 loss = c.layer.label() if c.layer else "the loss"
                 wide = c.broadcast
