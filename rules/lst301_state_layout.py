@@ -33,7 +33,9 @@ wrong width. A state built in the branches of an `if` whose condition is not kno
 finding is on the branch that builds it so. An LSTM's `(h, c)` pair built in one tuple with
 the batch and the layer count swapped in one of the two (`(zeros(bsz, self.num_layers, H),
 zeros(self.num_layers, bsz, H))`) is reported from the code alone, also in a state method that
-only the parent model or the training loop calls (`decoder.init_state(bs)`).
+only the parent model or the training loop calls (`decoder.init_state(bs)`). A step buffer
+built with the batch on one axis (`torch.zeros(steps, B, 2)`) and filled with rows of the
+batch along another (`buf[:, t] = out`, `out` `(B, 2)`) is laid out wrongly the same way.
 """
     why_bad = """
 PyTorch raises `Expected hidden size (...)` at the RNN call, which does not say which of the
@@ -293,6 +295,40 @@ class Decoder(nn.Module):
             yield f
         yield from self._rows_of_the_batch(ctx)
         yield from self._swapped_pairs(ctx, done)
+        yield from self._slots_across_the_batch(ctx, done)
+
+    def _slots_across_the_batch(self, ctx: RuleContext, done: set[int]) -> Iterator[Finding]:
+        """A buffer built with the batch on one axis, ``torch.zeros(steps, B, 2)``, whose
+        slots are filled with rows of the batch along another (``buf[:, t] = out`` with
+        ``out`` (B, 2)): the rows land on the axis of ``steps``, which equals the batch only
+        by chance (the engine's ``slot assignment`` constraint ``B == steps``)."""
+        for g in ctx.graphs():
+            for c in g.constraints:
+                other = _slot_other(c)
+                if other is None or c.node is None or c.node not in g.g:
+                    continue
+                at = g.view(c.node)
+                into = at.attrs.get("into")
+                if not isinstance(into, Tensor) or into.node is None or into.node not in g.g:
+                    continue
+                for src in [g.view(into.node)] + g.sources(into.node, NEW_VALUE_OPS, 4):
+                    v = src.value
+                    if src.op != "factory" or not isinstance(v, Tensor) or v.shape is None \
+                            or v.shape.star or id(src.cst) in done:
+                        continue
+                    dims = [str(d) for d in v.shape.dims]
+                    if dims.count("B") != 1 or str(other) not in dims:
+                        continue
+                    done.add(id(src.cst))
+                    b, k = dims.index("B"), dims.index(str(other))
+                    yield ctx.finding(src, (
+                        f"this tensor is built as {v.shape.render()} with the batch on axis "
+                        f"{b}, but its slots are filled with rows of the input's batch B "
+                        f"along axis {k}, where it holds {other}: torch raises unless B is "
+                        f"{other} (or 1), and then mixes samples and steps; build it with the "
+                        "batch on the axis the rows are written along"),
+                        related=at.cst, related_message="filled with rows of the batch here")
+                    break
 
     def _rows_of_the_batch(self, ctx: RuleContext) -> Iterator[Finding]:
         """A stacked state built ``(B, num_layers, H)`` and read one row per layer
@@ -386,3 +422,15 @@ class Decoder(nn.Module):
                     return ("refuted", f"the model ran through line {line} without error "
                             f"({ops[0].name} gave {ops[0].out})")
         return None
+
+
+def _slot_other(c: Any) -> Any:
+    """``B == steps`` between a slot and the batch rows written into it (the engine's
+    ``slot assignment`` constraint): the side that is not the batch (nor a time size, nor 1)."""
+    if c.op != "==" or not str(c.why).startswith("slot assignment, axis "):
+        return None
+    for a, b in ((c.lhs, c.rhs), (c.rhs, c.lhs)):
+        if str(a) == "B" and not (b.symbols() & {"B", "T"}) and not str(b).startswith("T") \
+                and b.as_int() != 1:
+            return b
+    return None

@@ -28,7 +28,9 @@ constant or a size from the constructor or a configuration (`self.batch_size`,
 `args.batch_size`, `32`) while the input's batch is read from the data: the state and the
 input agree only when every batch has exactly that size.  The same holds for a tensor built
 for a fixed batch and joined (`torch.cat`, `torch.stack`) with tensors of the input's batch,
-such as a decoder's next-step token.
+such as a decoder's next-step token, and for a buffer built for a fixed batch whose slots
+are filled with rows of the input's batch (`est = torch.zeros(32, steps, 2)`, then
+`est[:, t] = step_out` with `step_out` `(B, 2)`).
 """
     why_bad = """
 The last batch of an epoch is usually smaller (`len(dataset) % batch_size`), and so is any
@@ -205,6 +207,11 @@ class Captioner(nn.Module):
             # a size passed to forward is the caller's to pick: model(x, batch_size=x.size(0))
             callers = {n for m in ctx.analysis.modules if m.graph is g for n in m.input_names}
             for c in g.constraints:
+                slot = _slot_fixed(c)
+                if slot is not None and c.node is not None and c.node in g.g \
+                        and not slot.symbols() & (callers | g.data_sizes):
+                    yield from self._slot(ctx, g, c.node, slot, seen)
+                    continue
                 joined = _joined_fixed(c)
                 if joined is not None and c.node is not None and c.node in g.g \
                         and not joined[0].symbols() & (callers | g.data_sizes):
@@ -244,6 +251,31 @@ class Captioner(nn.Module):
                    "size it from the batch of what it is joined with")
             yield ctx.finding(src, msg, related=join.cst,
                               related_message=f"joined with the batch B here ({join.label})")
+
+    def _slot(self, ctx: RuleContext, g: Dataflow, node: int, fixed: Expr,
+              seen: set[int]) -> Iterator[Finding]:
+        """A buffer built for a fixed batch whose slots are filled with rows of the input's
+        batch: ``est = torch.zeros(32, steps, 2)`` then ``est[:, t] = step_out`` (B, 2)."""
+        at = g.view(node)
+        into = at.attrs.get("into")
+        if not isinstance(into, Tensor) or into.node is None or into.node not in g.g:
+            return
+        sources = list(_factories_into(g, into.node))
+        here = g.view(into.node)
+        if here.op == "factory" and isinstance(here.value, Tensor):
+            sources.append((here, here.value))
+        for src, v in sources:
+            if v.shape is None or v.shape.star or fixed not in v.shape.dims \
+                    or any(str(d) == "B" for d in v.shape.dims) or id(src.cst) in seen:
+                continue
+            seen.add(id(src.cst))
+            msg = (f"this tensor is built as {v.shape.render()} with a fixed batch of {fixed}, "
+                   "but its slots are filled with rows of the input's batch B: the model fails "
+                   "on any batch of another size (the last, smaller batch of an epoch), and a "
+                   "batch of one is copied to every row; size it from the batch of what is "
+                   "written into it")
+            yield ctx.finding(src, msg, related=at.cst,
+                              related_message="filled with the batch B here")
 
     def _state_methods(self, ctx: RuleContext, seen: set[int]) -> Iterator[Finding]:
         """``def init_hidden(self, bsz): return torch.zeros(L, 32, H)``: a state method that is
@@ -345,6 +377,21 @@ def _fixed_batch(c: Constraint) -> Expr | None:
 
 
 _JOINED = re.compile(r"torch\.(?:cat|stack) parts, axis (\d+)$")
+
+
+_SLOT = re.compile(r"slot assignment, axis \d+$")
+
+
+def _slot_fixed(c: Constraint) -> Expr | None:
+    """``B == 32`` between a slot and the rows written into it: the fixed side (as for a
+    join: neither a batch nor a time size, nor a literal 1)."""
+    if c.op != "==" or _SLOT.search(c.why) is None:
+        return None
+    for a, b in ((c.lhs, c.rhs), (c.rhs, c.lhs)):
+        if str(a) == "B" and not (b.symbols() & {"B", "T"}) and not str(b).startswith("T") \
+                and b.as_int() != 1:
+            return b
+    return None
 
 
 def _joined_fixed(c: Constraint) -> tuple[Expr, int] | None:

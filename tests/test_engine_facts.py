@@ -3081,3 +3081,34 @@ class Net(nn.Module):
         return s if s is not None else o
 ''', {"n_in": 3, "h": 5, "B": 4, "T": 6})
     assert out == "unknown"
+
+
+# ---- a size parameter defaulting to None, asserted given --------------------------------------
+
+ASSERTED_GIVEN = '''
+class Net(nn.Module):
+    def __init__(self, mode="lstm", channels=None, num_layers=None):
+        super().__init__()
+        self.mode = mode.lower()
+        if self.mode == "lstm":
+            assert channels is not None, "channels cannot be None for lstm"
+            assert num_layers is not None, "num_layers cannot be None for lstm"
+            self.lstm = nn.LSTM(channels, (num_layers * channels) // 2,
+                                bidirectional=True, batch_first=True)
+            self.att = nn.Linear(2 * ((num_layers * channels) // 2), 1)
+        else:
+            self.lstm = None
+
+    def forward(self, x):
+        alpha, _ = self.lstm(x)
+        return alpha, self.att(alpha).squeeze(-1)
+'''
+
+
+def test_a_none_default_asserted_given_is_a_size(tmp_path):
+    # torch_geometric's JumpingKnowledge: past `assert num_layers is not None` the parameter
+    # is the caller's size, a symbol as if it had no default (sizes 3 and 8: hidden 12)
+    ins, out = solved_run(tmp_path, ASSERTED_GIVEN,
+                          {"mode": "lstm", "channels": 8, "num_layers": 3, "B": 4, "T": 6})
+    assert ins == ["(B, T, channels)"]
+    assert out == "((B, T, 2*((channels*num_layers)//2)), (B, T))"

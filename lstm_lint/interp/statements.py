@@ -12,8 +12,9 @@ import libcst as cst
 
 from .. import layers as L
 from .. import ops
-from ..symbolic import Expr, const, sym
+from ..symbolic import Expr, const, sym, tie
 from ..values import (
+    BATCH,
     UNKNOWN,
     Const,
     Flag,
@@ -64,6 +65,9 @@ def narrowing(test: cst.BaseExpression, env: Env) -> tuple[str, Value, Value] | 
             and isinstance(test.left, cst.Name)):
         return None
     c = test.comparisons[0]
+    if isinstance(c.operator, cst.Is | cst.IsNot) and isinstance(c.comparator, cst.Name) \
+            and c.comparator.value == "None":
+        return _not_none(test.left.value, env, isinstance(c.operator, cst.IsNot))
     if not isinstance(c.operator, cst.In | cst.NotIn) \
             or not isinstance(c.comparator, cst.List | cst.Tuple | cst.Set):
         return None
@@ -89,6 +93,18 @@ def narrowing(test: cst.BaseExpression, env: Env) -> tuple[str, Value, Value] | 
     if isinstance(c.operator, cst.NotIn):
         held, failed = failed, held
     return name, held, failed
+
+
+def _not_none(name: str, env: Env, is_not: bool) -> tuple[str, Value, Value] | None:
+    """``size is not None`` (or ``is None``) on a constructor parameter the symbolic run took
+    at its default None (``num_layers: Optional[int] = None``): where the test holds, the
+    parameter is whatever the caller passed, a size like a parameter without a default (a
+    symbol); where it fails, it stays None."""
+    cur = env.vars.get(name)
+    if not (isinstance(cur, Const) and cur.value is None and cur.param is not None):
+        return None
+    given: Value = Int(sym(cur.param), param=cur.param)
+    return (name, given, cur) if is_not else (name, cur, given)
 
 
 class Statements(Core):
@@ -284,6 +300,8 @@ class Statements(Core):
                 else:
                     self.rebind(target.value, UNKNOWN, env)
                 return
+            if isinstance(base, Tensor) and isinstance(v, Tensor):
+                self.slot_assignment(target, base, v, env)
             # x[...] = y keeps x's shape; a list slot assignment forgets the list, unless the
             # slot is a known index of a list whose items are known (shape[1] = -1)
             if isinstance(base, Seq) and isinstance(target.value, cst.Name):
@@ -300,6 +318,48 @@ class Statements(Core):
                 env.vars[target.value.value] = UNKNOWN
         elif type(target) is cst.StarredElement:
             self.assign(target.value, UNKNOWN, env)
+
+    def slot_assignment(self, target: cst.Subscript, base: Tensor, v: Tensor, env: Env) -> None:
+        """``buf[:, t] = step`` writes ``step`` into the slot, broadcast to the slot's shape
+        (each axis equal, or 1 in ``step``).  Where the slot's size and the batch ``step``
+        carries agree only for some values (``32`` and ``B``), the model needs them equal (or
+        a batch of one): a constraint recorded at the assignment, which knows the tensor
+        written into (``into``)."""
+        items: list[Value] = []
+        for el in target.slice:
+            s = el.slice
+            if isinstance(s, cst.Slice):
+                items.append(ops.SliceVal(
+                    self.eval(s.lower, env) if s.lower is not None else Const(None),
+                    self.eval(s.upper, env) if s.upper is not None else Const(None),
+                    self.eval(s.step, env) if s.step is not None else Const(None),
+                ))
+            elif isinstance(s, cst.Index) and isinstance(x := self.eval(s.value, env), Int):
+                items.append(x)
+            else:
+                return  # a mask, a tensor of indices, None, ...: not followed
+        if base.shape is None or base.shape.star or v.shape is None or v.shape.star \
+                or v.roles is None:
+            return
+        slot, _events = ops.index(base, items)
+        if not isinstance(slot, Tensor) or slot.shape is None or slot.shape.star:
+            return
+        wd, vd = slot.shape.dims, v.shape.dims
+        ties = []
+        for k in range(1, min(len(wd), len(vd)) + 1):
+            a, b = vd[-k], wd[-k]
+            if a is None or b is None or a.as_int() == 1 or v.role(len(vd) - k) != BATCH:
+                continue
+            t = tie(a, b)
+            if t is not None:
+                ties.append((t, len(wd) - k))
+        if not ties:
+            return
+        nid = self.graph.op(self.context, target, "setitem", "slot assignment", self.fm,
+                            into=base)
+        self.graph.set_value(nid, slot)
+        for (lhs, rhs), axis in ties:
+            self.graph.add_constraint(lhs, rhs, f"slot assignment, axis {axis}", nid)
 
     def rebind(self, target: cst.BaseExpression, v: Value, env: Env) -> None:
         if isinstance(target, cst.Name):
