@@ -34,6 +34,7 @@ from .values import (
     Shape,
     Tensor,
     Value,
+    dim_str,
 )
 
 
@@ -386,6 +387,16 @@ def apply_cell(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
     batched = True
     if isinstance(x, Tensor) and x.hole is not None and x.shape is None:
         site.bind_hole(x, Shape((site.batch_symbol(), I)), (BATCH, FEATURE), "float")
+    if isinstance(x, Tensor) and x.shape is not None and not x.shape.star \
+            and len(x.shape.dims) == 3 and {x.role(0), x.role(1)} == {BATCH, TIME}:
+        # a sequence at every step into a cell, which takes one step (1-d or 2-d): torch
+        # raises; where a summary step was meant (the last step, pooling), it is missing
+        site.conflict(Conflict(
+            "per_sequence_target", layer,
+            f"({dim_str(x.shape.dims[0 if x.role(0) == BATCH else 1])}, {dim_str(I)}) input",
+            x.shape.render(), tensor=x, head=x.head, loss="cell"))
+        return Seq((Tensor(None, "float"), Tensor(None, "float"))) \
+            if layer.kind == "LSTMCell" else Tensor(None, "float")
     if isinstance(x, Tensor) and x.shape is not None:
         check_features(site, layer, x, I, what="input_size")
         if not x.shape.star and len(x.shape.dims) == 2:

@@ -25,7 +25,10 @@ missing. Regression losses (`nn.MSELoss`, `nn.L1Loss`, `nn.SmoothL1Loss`, `nn.Hu
 `F.mse_loss`, `F.l1_loss`, `F.smooth_l1_loss`, `F.huber_loss`) are checked too: per-step
 predictions `(N, L, 1)` against one target per sequence `(N,)`. So is a `torch.cat` that
 joins the full output `(N, L, H)` with one row per sequence `(N, H)` (an attention-pooled
-summary beside the output it pools): torch.cat refuses parts of different ranks.
+summary beside the output it pools): torch.cat refuses parts of different ranks; and an
+output at every step `(N, L, H)` fed to an `nn.LSTMCell`/`nn.GRUCell`/`nn.RNNCell`, which
+takes one step per sequence `(N, H)` (an encoder's summary that starts a cell decoder): the
+head that made it is flagged.
 """
     why_bad = """
 PyTorch fails at the loss (`Expected target size [N, C], got [N]`), far from the model, and
@@ -171,6 +174,16 @@ loss = nn.MSELoss()(model(torch.randn(8, 30, 4)), torch.randn(8))
                        f"per sequence of the {shape} part first (out[:, -1], pooling over time, "
                        "or h_n[-1])")
                 yield ctx.finding(node, msg)
+                continue
+            if c.loss == "cell":
+                cell = c.layer.label() if c.layer else "the cell"
+                who = at.label if at is not node else "the input"
+                msg = (f"{who} runs on every time step and gives {shape}, but {cell} on line "
+                       f"{{related_line}} takes one step per sequence {c.expected}: torch "
+                       "raises (a cell's input is 1-d or 2-d); take one step per sequence "
+                       "before it (out[:, -1], pooling over time, or h_n[-1])")
+                yield ctx.finding(at, msg, related=node.cst,
+                                  related_message="the cell that takes one step")
                 continue
             if c.loss == "regression":
                 loss = c.layer.label() if c.layer else "the loss"
