@@ -40,8 +40,10 @@ class UnusedLengthsLastStep(Rule):
 Flags the call of an RNN whose input was never packed, in a `forward` that takes the
 sequences' lengths as an argument (`lengths`, `text_lengths`, `x_lens`...), when the padding
 reaches the model: the last time step (`out[:, -1]`, `out[-1]` time-major) or the final state
-(`h_n[-1]`) is read as the summary, or the RNN is bidirectional (its backward direction starts
-in the padding, at every step). A class that packs anywhere is left alone.
+(`h_n[-1]`, or the whole `h_n` laid out per sample, `h_n.permute(1, 0, 2).reshape(B, -1)`) is
+read as the summary, or the RNN is bidirectional (its backward direction starts in the
+padding, at every step). Lengths handed over with the sequences as one pair (`x, x_len = x`
+first thing in `forward`) count as received. A class that packs anywhere is left alone.
 """
     why_bad = """
 For every sequence shorter than the longest, the last position is padding: the RNN has read
@@ -193,10 +195,24 @@ class Encoder(nn.Module):
 
 
 def _length_params(fn: cst.FunctionDef) -> list[str]:
+    """The lengths ``forward`` receives: a parameter, or a name its first statements unpack
+    from one (``x, x_len = x``: the sequences and their lengths handed over as a pair)."""
+    params = [p.name.value for p in list(fn.params.params)[1:] + list(fn.params.kwonly_params)]
+    names = list(params)
+    body = fn.body.body if isinstance(fn.body, cst.IndentedBlock) else []
+    for stmt in body[:3]:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if isinstance(small, cst.Assign) and len(small.targets) == 1 \
+                    and isinstance(small.value, cst.Name) and small.value.value in params \
+                    and isinstance(small.targets[0].target, cst.Tuple):
+                names += [el.value.value for el in small.targets[0].target.elements
+                          if isinstance(el.value, cst.Name)]
     out = []
-    for p in list(fn.params.params)[1:] + list(fn.params.kwonly_params):
-        name = p.name.value
-        if name in _NOT_LENGTHS or not _LENGTHS.match(name) or _TARGET_SIDE.match(name):
+    for name in names:
+        if name in _NOT_LENGTHS or not _LENGTHS.match(name) or _TARGET_SIDE.match(name) \
+                or name in out:
             continue
         out.append(name)
     return out
@@ -279,10 +295,37 @@ def _padding_read(ctx: RuleContext, g: Any, layer: Any) -> tuple[str, Any] | Non
                                     or ctx.used_as_summary(g, node.id)):
                 return ("its last time step is read" if step
                         else "its final state h_n is read", node)
+    for node in g.nodes():
+        # the whole final state laid out per sample (h_n.permute(1, 0, 2).reshape(B, -1)):
+        # every layer's and direction's state after the padding
+        if node.op not in _STATE_LAYOUT_OPS:
+            continue
+        for p in g.g.predecessors(node.id):
+            v = g.g.edges[p, node.id].get("value")
+            if isinstance(v, Tensor) and v.what == "h_n" and v.rnn is not None \
+                    and v.rnn.node == layer.node and not v.rnn.padded \
+                    and (flows_into_head(g, node.id) or ctx.used_as_summary(g, node.id)
+                         or _summary_after(ctx, g, node.id)):
+                return ("its final state h_n is read", node)
     if layer.flag("bidirectional") is True:
         # its backward direction starts in the padding: every step and both final states
         return ("its backward direction starts in the padding (every step, and h_n)", None)
     return None
+
+
+#: ops that lay a whole state out anew, keeping every value in it
+_STATE_LAYOUT_OPS = frozenset({"permute", "transpose"})
+
+
+def _summary_after(ctx: RuleContext, g: Any, nid: int) -> bool:
+    """Does a value made from this one by shape-keeping or reshaping steps feed a head or
+    leave forward (``h.permute(1, 0, 2).contiguous().view(B, -1)`` returned)?"""
+    from lstm_lint.rule import SHAPE_KEEPING
+
+    for n in g.reachable(nid, SHAPE_KEEPING | {"reshape", "squeeze"}, 5):
+        if ctx.used_as_summary(g, n.id):
+            return True
+    return False
 
 
 def _packs_around(ctx: RuleContext, call: Any) -> bool:
