@@ -11,7 +11,7 @@ from lstm_lint.dataflow import NEW_VALUE_OPS
 from lstm_lint.layers import Layer
 from lstm_lint.rule import SHAPE_ERROR, Finding, Rule, RuleContext, error_near, lines_of
 from lstm_lint.state_pairs import swapped_pairs
-from lstm_lint.values import BATCH, Tensor
+from lstm_lint.values import BATCH, TIME, Tensor
 
 #: a cell's state (``h``/``c``) as the constraint at the cell call names it
 _CELL_STATES = (" h", " c")
@@ -35,7 +35,9 @@ the batch and the layer count swapped in one of the two (`(zeros(bsz, self.num_l
 zeros(self.num_layers, bsz, H))`) is reported from the code alone, also in a state method that
 only the parent model or the training loop calls (`decoder.init_state(bs)`). A step buffer
 built with the batch on one axis (`torch.zeros(steps, B, 2)`) and filled with rows of the
-batch along another (`buf[:, t] = out`, `out` `(B, 2)`) is laid out wrongly the same way.
+batch along another (`buf[:, t] = out`, `out` `(B, 2)`) is laid out wrongly the same way,
+and so is a tensor built time-major from the code's own sizes (`x.new(n_frames, batch_size,
+W)`) that `torch.cat` joins with a batch-first output.
 """
     why_bad = """
 PyTorch raises `Expected hidden size (...)` at the RNN call, which does not say which of the
@@ -308,10 +310,15 @@ class Decoder(nn.Module):
                 if other is None or c.node is None or c.node not in g.g:
                     continue
                 at = g.view(c.node)
+                joined = str(c.why).startswith("torch.cat parts")
                 into = at.attrs.get("into")
-                if not isinstance(into, Tensor) or into.node is None or into.node not in g.g:
+                if joined:
+                    srcs = g.sources(c.node, NEW_VALUE_OPS, 4)
+                elif isinstance(into, Tensor) and into.node is not None and into.node in g.g:
+                    srcs = [g.view(into.node)] + g.sources(into.node, NEW_VALUE_OPS, 4)
+                else:
                     continue
-                for src in [g.view(into.node)] + g.sources(into.node, NEW_VALUE_OPS, 4):
+                for src in srcs:
                     v = src.value
                     if src.op != "factory" or not isinstance(v, Tensor) or v.shape is None \
                             or v.shape.star or id(src.cst) in done:
@@ -319,15 +326,26 @@ class Decoder(nn.Module):
                     dims = [str(d) for d in v.shape.dims]
                     if dims.count("B") != 1 or str(other) not in dims:
                         continue
-                    done.add(id(src.cst))
                     b, k = dims.index("B"), dims.index(str(other))
-                    yield ctx.finding(src, (
-                        f"this tensor is built as {v.shape.render()} with the batch on axis "
-                        f"{b}, but its slots are filled with rows of the input's batch B "
-                        f"along axis {k}, where it holds {other}: torch raises unless B is "
-                        f"{other} (or 1), and then mixes samples and steps; build it with the "
-                        "batch on the axis the rows are written along"),
-                        related=at.cst, related_message="filled with rows of the batch here")
+                    if joined and (str(other) != "T" or v.role(b) != BATCH
+                                   or v.role(k) != TIME):
+                        continue  # a join: the batch and the time swapped, as the code names them
+                    done.add(id(src.cst))
+                    if joined:
+                        msg = (f"this tensor is built as {v.shape.render()} with the batch on "
+                               f"axis {b}, but torch.{at.label} joins it with tensors that "
+                               f"hold the batch on axis {k}, where it holds {other}: torch "
+                               f"raises unless B is {other}, and then mixes samples and steps; "
+                               "build it in the layout of what it is joined with")
+                        rel = "joined here"
+                    else:
+                        msg = (f"this tensor is built as {v.shape.render()} with the batch on "
+                               f"axis {b}, but its slots are filled with rows of the input's "
+                               f"batch B along axis {k}, where it holds {other}: torch raises "
+                               f"unless B is {other} (or 1), and then mixes samples and steps; "
+                               "build it with the batch on the axis the rows are written along")
+                        rel = "filled with rows of the batch here"
+                    yield ctx.finding(src, msg, related=at.cst, related_message=rel)
                     break
 
     def _rows_of_the_batch(self, ctx: RuleContext) -> Iterator[Finding]:
@@ -426,11 +444,15 @@ class Decoder(nn.Module):
 
 def _slot_other(c: Any) -> Any:
     """``B == steps`` between a slot and the batch rows written into it (the engine's
-    ``slot assignment`` constraint): the side that is not the batch (nor a time size, nor 1)."""
-    if c.op != "==" or not str(c.why).startswith("slot assignment, axis "):
+    ``slot assignment`` constraint), or ``B == T`` between the parts of a torch.cat: the side
+    that is not the batch (nor 1, nor, for a slot, a time size)."""
+    why = str(c.why)
+    joined = why.startswith("torch.cat parts, axis ")
+    if c.op != "==" or not (why.startswith("slot assignment, axis ") or joined):
         return None
     for a, b in ((c.lhs, c.rhs), (c.rhs, c.lhs)):
-        if str(a) == "B" and not (b.symbols() & {"B", "T"}) and not str(b).startswith("T") \
-                and b.as_int() != 1:
+        if str(a) == "B" and "B" not in b.symbols() and b.as_int() != 1 \
+                and (joined and str(b) == "T" or not (b.symbols() & {"T"})
+                     and not str(b).startswith("T")):
             return b
     return None
