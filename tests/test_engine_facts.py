@@ -3112,3 +3112,92 @@ def test_a_none_default_asserted_given_is_a_size(tmp_path):
                           {"mode": "lstm", "channels": 8, "num_layers": 3, "B": 4, "T": 6})
     assert ins == ["(B, T, channels)"]
     assert out == "((B, T, 2*((channels*num_layers)//2)), (B, T))"
+
+
+# ---- a slot assignment broadcasts the rows into the slot ---------------------------------------
+
+SLOT_BUFFER = '''
+class Net(nn.Module):
+    def __init__(self, hidden, steps):
+        super().__init__()
+        self.steps = steps
+        self.gru = nn.GRU(2, hidden, batch_first=True)
+        self.out = nn.Linear(hidden, 2)
+
+    def forward(self, z):
+        hid = z.unsqueeze(0)
+        token = torch.zeros(z.size(0), 1, 2)
+        est = torch.zeros(BUILD)
+        for t in range(self.steps):
+            o, hid = self.gru(token, hid)
+            step = self.out(o).squeeze(1)
+            est[:, t] = step
+            token = step.unsqueeze(1)
+        return est
+'''
+
+
+@pytest.mark.parametrize("build, needs", [
+    ("32, self.steps, 2", "32 == B (slot assignment, axis 0)"),
+    ("self.steps, z.size(0), 2", "B == steps (slot assignment, axis 0)"),
+    ("z.size(0), self.steps, 2", None),
+])
+def test_a_slot_assignment_needs_the_rows_to_fit_the_slot(tmp_path, build, needs):
+    # est[:, t] = step with step (B, 2): torch broadcasts step into the slot, which needs each
+    # axis equal (or 1 in step); the buffer keeps its own shape
+    torch = pytest.importorskip("torch")
+    src = SLOT_BUFFER.replace("BUILD", build)
+    code = HEADER + textwrap.dedent(src)
+    path = tmp_path / "model.py"
+    path.write_text(code)
+    fm = load(str(path), prefilter=False)
+    ms = analyze_module(fm, fm.classes["Net"], Project([str(path)]))
+    assert ms.constraints == ([needs] if needs else [])
+    ns: dict = {}
+    exec(compile(code, str(path), "exec"), ns)
+    model = ns["Net"](hidden=6, steps=5)
+    with torch.no_grad():
+        if needs is None:
+            assert tuple(model(torch.randn(7, 6)).shape) == (7, 5, 2)
+        else:
+            with pytest.raises(RuntimeError, match="must match the existing size"):
+                model(torch.randn(7, 6))
+
+
+def test_the_ranks_a_cat_or_a_cell_refuses_are_recorded(tmp_path):
+    # torch.cat of (B, T, H) and (B, H), and a cell fed (B, T, H): torch raises on both
+    torch = pytest.importorskip("torch")
+    src = '''
+class Joined(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden, batch_first=True)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return torch.cat((out, out.mean(1)), dim=1)
+
+
+class Stepped(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden, batch_first=True)
+        self.cell = nn.GRUCell(hidden, hidden)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.cell(out)
+'''
+    code = HEADER + textwrap.dedent(src)
+    path = tmp_path / "model.py"
+    path.write_text(code)
+    fm = load(str(path), prefilter=False)
+    ns: dict = {}
+    exec(compile(code, str(path), "exec"), ns)
+    for cls, loss, error in (("Joined", "cat", "Tensors must have same number of dimensions"),
+                             ("Stepped", "cell", "Expected input to be 1D or 2D, got 3D")):
+        ms = analyze_module(fm, fm.classes[cls], Project([str(path)]))
+        found = [(c.loss, c.received) for _n, c in ms.graph.conflicts("per_sequence_target")]
+        assert found == [(loss, "(B, T, hidden)")]
+        with pytest.raises((RuntimeError, ValueError), match=error):
+            ns[cls](n_in=4, hidden=6)(torch.randn(3, 7, 4))
