@@ -215,6 +215,19 @@ def _nonneg(e: Expr, depth: int = 0) -> bool:
             low_e = e - _Expr(((m, coef),)) + fd.num * (coef // d) - (coef // d) * (d - 1)
             if _nonneg(low_e, depth + 1):
                 return True
+        # -c*(n//d) with d a positive constant is at least -(c/d)*n (the floor never exceeds
+        # the quotient): ``K - K//4 >= 0`` and ``K - 2*(K//4) >= 0`` for every K, tested on
+        # d times the expression, where the bound has whole coefficients
+        for m, coef in e.terms:
+            if len(m) != 1 or m[0][1] != 1 or not isinstance(m[0][0], FloorDiv) or coef >= 0:
+                continue
+            fd = m[0][0]
+            d = fd.den.as_int()
+            if d is None or d <= 0:
+                continue
+            scaled = e * d - _Expr(((m, coef * d),)) + fd.num * coef
+            if _nonneg(scaled, depth + 1):
+                return True
     low = 0  # a lower bound: sizes are >= 1, flags and floor divisions >= 0
     for m, coef in e.terms:
         if not m:
@@ -606,8 +619,17 @@ def broadcast(a: Value, b: Value) -> Value:
         if a.shape is None and b.shape is None and a.hole is not None and a.hole == b.hole:
             # two values shaped exactly like one unsolved input: that shape again
             return a.with_(dtype=a.dtype if a.dtype == b.dtype else None, roles=None)
-        if a.shape is None or b.shape is None or a.shape.star or b.shape.star:
+        if a.shape is None or b.shape is None:
             return unknown_like(a)
+        if a.shape.star or b.shape.star:
+            # ``(*, c) * (*, c)`` (a Linear fed a tensor of unknown rank): the leading axes stay
+            # unknown, the trailing axes both sides state broadcast as usual
+            k = min(len(a.shape.dims), len(b.shape.dims))
+            tail = broadcast_dims(a.shape.dims[len(a.shape.dims) - k:],
+                                  b.shape.dims[len(b.shape.dims) - k:]) if k else []
+            if not tail or tail[-1] is None:
+                return unknown_like(a)
+            return a.with_(shape=Shape(tuple(tail), star=True), roles=None, hole=None)
         dims = broadcast_dims(a.shape.dims, b.shape.dims)
         if dims is None:
             return unknown_like(a)

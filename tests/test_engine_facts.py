@@ -3201,3 +3201,128 @@ class Stepped(nn.Module):
         assert found == [(loss, "(B, T, hidden)")]
         with pytest.raises((RuntimeError, ValueError), match=error):
             ns[cls](n_in=4, hidden=6)(torch.randn(3, 7, 4))
+
+
+# ---- elementwise arithmetic on tensors of unknown rank --------------------------------------
+
+
+def test_a_gate_over_tensors_of_unknown_rank_keeps_their_last_axis(tmp_path):
+    """Tacotron's highway layer: ``g * relu(W1(x)) + (1 - g) * x`` where every part is
+    ``(*, size)`` (a Linear fed a tensor whose rank the engine does not know): the leading
+    axes stay unknown, the last axis is ``size``, and the RNN after it is checked."""
+    static, real = run_both(tmp_path, '''
+class Highway(nn.Module):
+    def __init__(self, size):
+        super().__init__()
+        self.W1 = nn.Linear(size, size)
+        self.W2 = nn.Linear(size, size)
+
+    def forward(self, x):
+        x1 = self.W1(x)
+        g = torch.sigmoid(self.W2(x))
+        return g * F.relu(x1) + (1. - g) * x
+
+
+class Net(nn.Module):
+    def __init__(self, n_in, size):
+        super().__init__()
+        self.pre = nn.Linear(n_in, size)
+        self.hw = Highway(size)
+        self.rnn = nn.GRU(size, size, batch_first=True, bidirectional=True)
+
+    def forward(self, x):
+        x = self.hw(self.pre(x.cumsum(1)))
+        out, _ = self.rnn(x)
+        return x, out, x.unsqueeze(-2) * x.unsqueeze(-1)
+''', {"n_in": 3, "size": 5}, ["float32[2,7,3]"])
+    assert real == [(2, 7, 5), (2, 7, 10), (2, 7, 5, 5)]
+    assert static[0] == ("*", 5) and static[1] == ("*", 10)
+    assert static[2] in (None, ("*", 5, 5))
+
+
+def test_a_none_default_in_size_arithmetic_is_the_caller_s_number(tmp_path):
+    """pyg's JumpingKnowledge: ``num_layers=None`` as the default, then ``(num_layers *
+    channels) // 2`` as an LSTM's hidden size: None in arithmetic raises, so where the
+    arithmetic runs the caller gave a number, the size the parameter names."""
+    ins, out = solved_run(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, channels=None, num_layers=None):
+        super().__init__()
+        self.lstm = nn.LSTM(channels, (num_layers * channels) // 2,
+                            bidirectional=True, batch_first=True)
+        self.att = nn.Linear(2 * ((num_layers * channels) // 2), 1)
+
+    def forward(self, x):
+        alpha, _ = self.lstm(x)
+        return alpha, self.att(alpha).squeeze(-1)
+''', {"channels": 4, "num_layers": 3, "B": 2, "T": 5})
+    assert ins == ["(B, T, channels)"]
+    assert out == "((B, T, 2*((channels*num_layers)//2)), (B, T))"
+
+
+def test_a_tensor_is_no_instance_of_a_named_tuple_of_the_project(tmp_path):
+    """PyLaia's dropout helper: ``isinstance(x, PaddedTensor)`` where ``class
+    PaddedTensor(NamedTuple)``: a tensor is never an instance of a class whose bases are plain
+    Python ones, so the helper returns the tensor it dropped out and the head is checked."""
+    static, real = run_both(tmp_path, '''
+from typing import NamedTuple
+from torch.nn.utils.rnn import PackedSequence
+
+
+class Padded(NamedTuple):
+    data: torch.Tensor
+    sizes: torch.Tensor
+
+
+class Net(nn.Module):
+    def __init__(self, n_in, units, p):
+        super().__init__()
+        self.p = p
+        self.rnn = nn.LSTM(n_in, units, bidirectional=True)
+        self.linear = nn.Linear(2 * units, 3)
+
+    def dropout(self, x, p):
+        if 0.0 < p < 1.0:
+            cls = None
+            if isinstance(x, Padded):
+                cls = Padded
+                x, xs = x.data, x.sizes
+            elif isinstance(x, PackedSequence):
+                cls = PackedSequence
+                x, xs = x.data, x.batch_sizes
+            d = F.dropout(x, p=p, training=self.training)
+            return cls(d, xs) if cls is not None else d
+        return x
+
+    def forward(self, x):
+        x, _ = self.rnn(x)
+        x = self.dropout(x, p=self.p)
+        return self.linear(x)
+''', {"n_in": 4, "units": 5, "p": 0.5}, ["float32[7,3,4]"])
+    assert static == (7, 3, 3) and real == (7, 3, 3)
+
+
+def test_a_slice_bounded_by_a_fraction_of_the_axis_keeps_its_width(tmp_path):
+    """WaveRNN: ``aux[:, :, idx[1]:idx[2]]`` with ``idx = [res_out_dims // 4 * i ...]`` on an
+    axis of ``res_out_dims``: ``K - 2*(K//4) >= 0`` for every K (the floor never exceeds the
+    quotient), so the slice lies inside the axis and is ``K//4`` wide."""
+    ins, out = solved_run(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, n_in, res_out_dims, hidden):
+        super().__init__()
+        self.aux_dims = res_out_dims // 4
+        self.up = nn.GRU(n_in, res_out_dims, batch_first=True)
+        self.fc = nn.Linear(n_in, hidden)
+        self.rnn = nn.GRU(hidden + self.aux_dims, hidden, batch_first=True)
+
+    def forward(self, x):
+        aux, _ = self.up(x)
+        idx = [self.aux_dims * i for i in range(5)]
+        a2 = aux[:, :, idx[1]:idx[2]]
+        a4 = aux[:, :, idx[3]:idx[4]]
+        out, _ = self.rnn(torch.cat([self.fc(x), a2], dim=2))
+        return a2, a4, out
+''', {"n_in": 3, "res_out_dims": 10, "hidden": 5, "B": 2, "T": 4})
+    assert ins == ["(B, T, n_in)"]
+    assert out == ("((B, T, ((res_out_dims)//4)), (B, T, ((res_out_dims)//4)), "
+                   "(B, T, hidden))")

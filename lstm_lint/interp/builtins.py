@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 import libcst as cst
 
@@ -29,7 +30,7 @@ from ..values import (
 from .config import namespace_record
 from .core import Core
 from .joins import join, truth, truth_value
-from .objects import LIST_ITEMS, Builtin, Env, Obj, RangeVal, Ref
+from .objects import LIST_ITEMS, Builtin, ClassRef, Env, Obj, RangeVal, Ref
 
 #: ``getattr(nn, name)`` with a name not known: which class it is, its call tells (if anything)
 CHOSEN_NN_CLASS = "torch.nn.<chosen>"
@@ -39,6 +40,35 @@ CHOSEN_RNN_CLASS = "torch.nn.<chosen recurrent>"
 
 class Builtins(Core):
     """Calls of Python builtins."""
+
+    def _may_hold_tensors(self, t: Value, depth: int = 0) -> bool:
+        """Whether an instance of the class ``t`` may be a tensor: False only for a class of
+        the project whose bases, followed to the end, are plain Python ones (``class
+        PaddedTensor(NamedTuple)``: a tuple, never a ``torch.Tensor``)."""
+        found: tuple[Any, Any] | None = None
+        if isinstance(t, ClassRef):
+            found = (t.cls, t.fm)
+        elif isinstance(t, Ref) and self.project is not None \
+                and not t.qual.startswith(("torch.", "numpy.", "typing.")):
+            found = self.project.find_class(t.qual, self.fm)
+        if found is None or depth > 4:
+            return True
+        info, fm = found
+        for base in info.bases:
+            if base in _PLAIN_BASES:
+                continue
+            if base.startswith(("torch.", "numpy.")) or self.project is None:
+                return True
+            inner = fm.classes.get(base)
+            ref: Value = ClassRef(inner, fm) if inner is not None else Ref(base)
+            saved = self.fm
+            self.fm = fm
+            try:
+                if self._may_hold_tensors(ref, depth + 1):
+                    return True
+            finally:
+                self.fm = saved
+        return False
 
     def _has_attribute(self, obj: Obj, attr: str) -> Value:
         """``hasattr(self, 'dropout')`` on a module whose constructor ran: True when its class
@@ -182,7 +212,11 @@ class Builtins(Core):
                 return Builtin(type(a.value).__name__)
             return UNKNOWN
         if name == "isinstance" and len(args) == 2:
-            return isinstance_of(args[0], args[1])
+            out = isinstance_of(args[0], args[1])
+            if out is UNKNOWN and isinstance(args[0], Tensor | Packed) \
+                    and not self._may_hold_tensors(args[1]):
+                return Const(False)
+            return out
         if name == "sum" and len(args) == 1 and not kwargs and isinstance(args[0], Seq) \
                 and args[0].repeated is None:
             items = args[0].items
@@ -324,6 +358,11 @@ _LEAF_LAYERS = frozenset("""Conv1d Conv2d Conv3d MaxPool1d MaxPool2d AvgPool1d A
 _PY_CLASSES: dict[str, type] = {"tuple": tuple, "list": list, "int": int, "float": float,
                                  "str": str, "dict": dict, "bool": bool, "set": set}
 _PY_TYPES = frozenset(_PY_CLASSES)
+
+
+#: bases of a project class whose instances are never tensors (nor packed sequences)
+_PLAIN_BASES = frozenset({"object", "typing.NamedTuple", "NamedTuple", "tuple", "list", "dict",
+                          "Exception", "enum.Enum", "abc.ABC"})
 
 
 def isinstance_of(v: Value, t: Value) -> Value:

@@ -7,7 +7,7 @@ import libcst as cst
 
 from .. import layers as L
 from .. import ops
-from ..symbolic import Expr, cond, const
+from ..symbolic import Expr, cond, const, sym
 from ..values import (
     UNKNOWN,
     Choice,
@@ -31,6 +31,12 @@ class Operators(Core):
     """Binary operators and comparisons."""
 
     def binop(self, op: str, a: Value, b: Value, e: cst.CSTNode) -> Value:
+        if op in _SIZE_ARITH and (_none_param(a) or _none_param(b)) \
+                and isinstance(a, Int | Const) and isinstance(b, Int | Const):
+            # ``(num_layers * channels) // 2`` with ``num_layers=None`` as the default: None in
+            # arithmetic raises, so where it runs the caller gave a number (the size it names,
+            # as the layers the parameter reaches take it)
+            a, b = _opened_none(a), _opened_none(b)
         if isinstance(a, Int | Const | Flag) and isinstance(b, Int | Const | Flag):
             x, y = _as_int_expr(a), _as_int_expr(b)
             if x is None or y is None:
@@ -219,3 +225,18 @@ def _as_int_expr(v: Value) -> Expr | None:
     if isinstance(v, Flag):
         return cond(v.name, 0 if v.negated else 1, 1 if v.negated else 0)
     return int_of(v)
+
+
+#: arithmetic that raises on None (``None * 2``), so that its operands were numbers
+_SIZE_ARITH = frozenset({"Add", "Subtract", "Multiply", "FloorDivide"})
+
+
+def _none_param(v: Value) -> bool:
+    """A constructor parameter whose default ``None`` the symbolic run took as written."""
+    return isinstance(v, Const) and v.value is None and v.param is not None
+
+
+def _opened_none(v: Value) -> Value:
+    if isinstance(v, Const) and v.value is None and v.param is not None:
+        return Int(sym(v.param), param=v.param)
+    return v
