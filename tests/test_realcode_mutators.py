@@ -106,7 +106,7 @@ def test_bidirectional_model_sites() -> None:
     s = sites(BIDIR)
     assert mutated_line(BIDIR, s[("LST201", "swap_time_index")][0]) == "last = out[-1]"
     assert mutated_line(BIDIR, s[("LST401", "drop_last_step")][0]) == "last = out"
-    assert mutated_line(BIDIR, s[("LST202", "cat_directions_to_last")][0]) == "summary = h_n[-1]"
+    assert mutated_line(BIDIR, s[("LST303", "cat_directions_to_last")][0]) == "summary = h_n[-1]"
     assert (
         mutated_line(BIDIR, s[("LST202", "cat_directions_to_output_last_step")][0]) == "summary = out[:, -1]"
     )
@@ -181,7 +181,7 @@ def test_recipe_round_trip_and_stale_file() -> None:
 def test_examples_have_sites() -> None:
     src = (ROOT / "examples" / "bidirectional_classifier.py").read_text()
     got = {(s.code, s.mutator) for s in mutate.find_sites(src, "examples/bidirectional_classifier.py")}
-    assert ("LST202", "cat_directions_to_last") in got and ("LST204", "drop_batch_first") in got
+    assert ("LST303", "cat_directions_to_last") in got and ("LST204", "drop_batch_first") in got
 
 
 def driver(tmp_path: Path, src: str, cls: str, inputs: list) -> proofs.LocalDriver:

@@ -49,6 +49,7 @@ KINDS: dict[str, str] = {
     "LST101": "feature-size-mismatch",
     "LST201": "wrong-time-axis",
     "LST202": "bidirectional-last-step",
+    "LST303": "backward-direction-only",
     "LST203": "padded-last-step",
     "LST204": "input-layout",
     "LST205": "unused-lengths-last-step",
@@ -786,7 +787,9 @@ class Scanner(cst.CSTVisitor):
         before = self.code(node)
         facts = {"layer_config": cfg}
         self.add(
-            "LST202",
+            # h_n[-1] alone where both directions were joined: the backward direction only
+            # (LST303's bug; it was filed under LST202, the output's last step, until 2026-12-03)
+            "LST303",
             "cat_directions_to_last",
             [
                 Edit(
@@ -1488,7 +1491,7 @@ def silent_proof(
                 mr,
             ), ""
         return None, f"shapes {o} -> {m}"
-    if code == "LST202":
+    if code in ("LST202", "LST303"):
         if not (orig and mut and "shape" in orig and "shape" in mut):
             return None, "the summary is not a tensor"
         o, m = orig["shape"], mut["shape"]
