@@ -116,7 +116,7 @@ def load(path: str, text: str | None = None, prefilter: bool = True,
         earlier = project.files.get(path)
         if earlier is not None and earlier.text == src.text and earlier.partial is None:
             return earlier  # parsed already, for a file that needed something of it
-    return parse_text(path, src)
+    return parse_text(path, src, project)
 
 
 def _needs_parse(path: str, text: str, project: Project | None,
@@ -145,11 +145,13 @@ def load_models(paths: Iterable[str]) -> tuple[list[FileModel], int]:
     return models, bad
 
 
-def parse_text(path: str, src: parse_step.Source) -> FileModel | Finding:
+def parse_text(path: str, src: parse_step.Source, project: Project | None = None
+               ) -> FileModel | Finding:
     from .extract import extract
-    from .project import package_of
+    from .project import package_of, tree
 
-    mod = parse_step.parse(src)
+    # (shared with the project: another file may need it, or have read it already)
+    mod = tree(path, src.text, mine=project.trees if project is not None else None)
     if isinstance(mod, parse_step.ParseFailure):
         # CPython's position is the one users know; libcst's can be a line late
         return failure_finding(parse_step.check_syntax(src) or mod)
@@ -401,10 +403,13 @@ def _lint_paths(paths: Iterable[str], opts: Options, stdin: tuple[str, str] | No
             todo.append(path)
     if "-" in paths and stdin is not None:
         project = Project(real)
+        project.script = opts.script
         results.append(_check_one(stdin[0], stdin[1], project, opts, keep_analysis,
                                   more=bool(todo)))
-    if keep_analysis or jobs <= 1 or len(todo) < 2 * max(jobs, 1):
+    if keep_analysis or opts.debug or jobs <= 1 or len(todo) < 2 * max(jobs, 1):
+        # (--debug raises an internal error where it happens: in this process)
         project = Project(real)
+        project.script = opts.script
         for i, path in enumerate(todo):
             res = check_one_safely(path, project, opts, keep_analysis, more=i + 1 < len(todo))
             results.append(res)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -49,14 +50,21 @@ def layout(text: str) -> Layout | None:
     tree = parse_ast(text)
     if tree is None:
         return None
+    lines = text.split("\n")
     defs: dict[str, list[tuple[int, int]]] = {}
     rest: list[ast.stmt] = []
+    after = 1  # the first line after the previous top-level statement
     for st in tree.body:
         if isinstance(st, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
             first = min([st.lineno, *(d.lineno for d in st.decorator_list)])
+            if st.decorator_list:
+                # a decorator's expression may start below its '@' (``@(`` or ``@\``)
+                while first > after and not lines[first - 1].lstrip().startswith("@"):
+                    first -= 1
             defs.setdefault(st.name, []).append((first, st.end_lineno or st.lineno))
         else:
             rest.append(st)
+        after = (st.end_lineno or st.lineno) + 1
     spans = {n: s[0] for n, s in defs.items() if len(s) == 1}
     for st in tree.body:  # a name defined twice is module-level code: kept, and read
         if isinstance(st, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) \
@@ -85,6 +93,8 @@ def keep_for(text: str, need: Iterable[str], also: Iterable[str] = ()) -> frozen
     while todo:
         first, last = lay.spans[todo.pop()]
         for word in set(_WORD.findall("\n".join(lines[first - 1:last]))):
+            if not word.isascii():  # (Python reads identifiers in NFKC form: ﬁx is fix)
+                word = unicodedata.normalize("NFKC", word)
             if word in lay.spans and word not in keep:
                 keep.add(word)
                 todo.append(word)

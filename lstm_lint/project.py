@@ -16,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Container, Iterable
 from typing import TYPE_CHECKING, Any
 
+from . import parse as parse_step
 from .index import Index
 from .module_paths import module_name, package_of  # noqa: F401 - re-exported
 
@@ -43,18 +44,29 @@ class Project:
         #: the files this process checks (absolute; None: the run's): a file of the run that
         #: another process checks is read in part here, like any file outside the run
         self.checking: Container[str] | None = None
+        #: the run's ``--script`` setting, for the test of what libcst must parse
+        self.script: bool | None = None
+        self._run_files: set[str] = set()  # every file of the run, absolute
+        #: every tree this project parsed, by file (absolute), content and part kept: the
+        #: models in ``files`` hold them anyway, and the process-wide cache is small
+        self.trees: dict[tuple[str, str, frozenset[str] | None], cst.Module] = {}
         for p in paths:
             if p != "-":
                 self.paths.setdefault(module_name(p), p)
+                self._run_files.add(os.path.abspath(p))
         for fm in loaded:
             self.add(fm)
 
     def add(self, fm: FileModel) -> None:
         if self.files.get(fm.path, fm) is not fm:
-            self._lookups.clear()  # a file read again (an editor's buffer): answers may change
+            # a file read again (an editor's buffer, a file read in part before and checked
+            # now): answers may change, and the new model is resolved afresh
+            self._lookups.clear()
+            self._resolved.discard(fm.path)
         self.files[fm.path] = fm
         if fm.path != "-":
             self.paths.setdefault(module_name(fm.path), fm.path)
+            self._run_files.add(os.path.abspath(fm.path))
             if fm.text:
                 self.index.set_text(fm.path, fm.text)  # an editor's unsaved buffer wins
 
@@ -88,10 +100,13 @@ class Project:
                 need is None or not had.partial.issuperset(need))):
             old = None if had is _UNREAD or had is None else had.partial
             fm = _parse_dependency(path, self.index.texts.get(path),
-                                   lambda text: self._keep(path, text, need, also, old))
+                                   lambda text: self._keep(path, text, need, also, old),
+                                   self.trees)
             self.files[path] = fm
+            if had is not _UNREAD:  # read again, whole: earlier answers held the part
+                self._lookups.clear()
             if fm is not None:
-                self._resolved.discard(path)  # (read again with more of it)
+                self._resolved.discard(path)
                 self.resolve(fm)
         if self._current is not None and path != self._current:
             self.index.touched.add(path)
@@ -106,10 +121,16 @@ class Project:
 
         if need is None or had is not None:
             return None
-        if self.checking is None:
-            self.checking = {os.path.abspath(p) for p in self.paths.values()}
-        if os.path.abspath(path) in self.checking and needs_parse(self.index, path, text):
-            return None
+        mine = self.checking if self.checking is not None else self._run_files
+        if os.path.abspath(path) in mine:
+            # (what needs_parse reads is not a dependency of the file being checked)
+            outer, self.index.touched = self.index.touched, set()
+            try:
+                whole = needs_parse(self.index, path, text, self.script)
+            finally:
+                self.index.touched = outer
+            if whole:
+                return None
         return keep_for(text, need, also)
 
     def builders(self, fm: FileModel, names: list[str], limit: int = 4) -> list[FileModel]:
@@ -277,39 +298,63 @@ class Project:
         mark_modules(fm.classes.values(), outside, fallback=True, plain=plain)
 
 
-#: libcst trees of other files read for a file, by content: a process that checks many files
-#: one Project at a time (flake8, the language server, ``--jobs`` workers) parses a shared base
-#: once.  libcst trees are immutable; the FileModel around one is rebuilt for each Project.
+#: libcst trees by file (absolute path), content and the part kept: a process that checks
+#: many files one Project at a time (flake8, the language server, ``--jobs`` workers) parses a
+#: shared base once, and a file of the run that another needs is parsed once whether it is
+#: checked first or read first (``lstm-lint .`` names it ``./a.py``, the index
+#: ``/abs/a.py``).  libcst trees are immutable; the FileModel around one is rebuilt each time.
 _TREES: OrderedDict[tuple[str, str, frozenset[str] | None], cst.Module] = OrderedDict()
 MAX_TREES = 48
 
 
-def _parse_dependency(path: str, text: str | None,
-                      keep: Callable[[str], frozenset[str] | None] = lambda _t: None
-                      ) -> FileModel | None:
-    """``keep``: given the file's text, the top-level definitions to parse (None: all)."""
+def tree(path: str, text: str, kept: frozenset[str] | None = None,
+         mine: dict[tuple[str, str, frozenset[str] | None], cst.Module] | None = None
+         ) -> cst.Module | parse_step.ParseFailure:
+    """The libcst tree of a file's text (``kept``: only those top-level definitions, the
+    others blanked, :mod:`lstm_lint.partial`), parsed once per content; ``mine``: a
+    project's own trees (:attr:`Project.trees`), looked in first and kept up to date."""
     import hashlib
 
-    from . import parse as parse_step
-    from .extract import extract
     from .partial import blank
+
+    key = (os.path.abspath(path) if path != "-" else path,
+           hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest(), kept)
+    module = mine.get(key) if mine is not None else None
+    if module is None:
+        module = _TREES.get(key)
+    if module is not None:
+        if key in _TREES:
+            _TREES.move_to_end(key)
+        if mine is not None and path != "-":
+            mine[key] = module
+        return module
+    parsed = parse_step.parse(parse_step.Source(path, text if kept is None else
+                                                blank(text, kept)))
+    if isinstance(parsed, parse_step.ParseFailure) or path == "-":
+        return parsed
+    if mine is not None:
+        mine[key] = parsed
+    _TREES[key] = parsed
+    while len(_TREES) > MAX_TREES:
+        _TREES.popitem(last=False)
+    return parsed
+
+
+def _parse_dependency(path: str, text: str | None,
+                      keep: Callable[[str], frozenset[str] | None] = lambda _t: None,
+                      mine: dict[tuple[str, str, frozenset[str] | None], cst.Module] | None
+                      = None) -> FileModel | None:
+    """``keep``: given the file's text, the top-level definitions to parse (None: all);
+    ``mine``: the project's trees (:func:`tree`)."""
+    from .extract import extract
 
     src = parse_step.read(path, text)
     if isinstance(src, parse_step.ParseFailure):
         return None
     kept = keep(src.text)
-    key = (path, hashlib.sha1(src.text.encode("utf-8", "surrogatepass")).hexdigest(), kept)
-    module = _TREES.get(key)
-    if module is None:
-        parsed = parse_step.parse(src if kept is None else
-                                  parse_step.Source(path, blank(src.text, kept)))
-        if isinstance(parsed, parse_step.ParseFailure):
-            return None
-        module = _TREES[key] = parsed
-        while len(_TREES) > MAX_TREES:
-            _TREES.popitem(last=False)
-    else:
-        _TREES.move_to_end(key)
+    module = tree(path, src.text, kept, mine)
+    if isinstance(module, parse_step.ParseFailure):
+        return None
     fm = extract(path, module, package=package_of(path), text=src.text)
     fm.partial = kept  # (its text stays the whole file's: text tests may only over-match)
     return fm

@@ -23,8 +23,9 @@ _KEEP_SHAPE = frozenset({"Variable", "cuda", "to", "zero_", "detach", "requires_
                          "float", "contiguous", "cpu", "type", "type_as"})
 
 
-#: a factory call as written (``torch.zeros(``, ``h.new_zeros (``): a pair needs two of them
-_FACTORY_CALL = re.compile(r"\b(?:" + "|".join(sorted(_PAIR_FACTORIES)) + r")\s*\(")
+#: a factory's name as a word: a pair needs two calls of one (the name alone, not the name
+#: and its parenthesis: a comment or a line break may stand between them)
+_FACTORY_CALL = re.compile(r"\b(?:" + "|".join(sorted(_PAIR_FACTORIES)) + r")\b")
 
 
 @lru_cache(maxsize=8)

@@ -8,8 +8,10 @@ then the one before it, and so on.  Work stays balanced and every worker stays a
 neighbours: a pool handing out runs of files in turn had both workers of ``--jobs 2`` parse
 82 shared files of the speed corpus, 30 % of what libcst read.
 
-A worker that dies (killed, out of memory) loses only the file it was checking, which gets a
-one-line diagnostic; the rest of its stretch is taken by the others.
+The parent alone hands out files, one at a time, over a pipe per worker (a worker sends a
+file's result and gets its next file), so no lock is shared: a worker killed at any moment
+cannot stall the others.  It costs only the file it was checking, which gets a one-line
+diagnostic; the rest of its stretch goes to the others.
 """
 
 from __future__ import annotations
@@ -44,124 +46,140 @@ def stretches(sizes: list[int], jobs: int) -> list[tuple[int, int]]:
     return out
 
 
-def _take(me: int, bounds: Any, lock: Any, jobs: int) -> int | None:
+def take(me: int, bounds: list[list[int]]) -> int | None:
     """The next file for worker ``me``: the front of its own stretch, else the back of the
-    stretch with the most left (``bounds``: start and end of each, shared)."""
-    with lock:
-        lo, hi = bounds[2 * me], bounds[2 * me + 1]
-        if lo < hi:
-            bounds[2 * me] = lo + 1
-            return int(lo)
-        best, left = -1, 0
-        for j in range(jobs):
-            n = bounds[2 * j + 1] - bounds[2 * j]
-            if n > left:
-                best, left = j, n
-        if best < 0:
-            return None
-        bounds[2 * best + 1] -= 1
-        return int(bounds[2 * best + 1])
+    stretch with the most left (``bounds``: [start, end) of each, updated)."""
+    own = bounds[me]
+    if own[0] < own[1]:
+        own[0] += 1
+        return own[0] - 1
+    best = max(range(len(bounds)), key=lambda j: bounds[j][1] - bounds[j][0])
+    if bounds[best][1] <= bounds[best][0]:
+        return None
+    bounds[best][1] -= 1
+    return bounds[best][1]
 
 
 class _Mine:
-    """The files a worker will check, as far as it knows: the rest of its stretch (a base
-    among them is parsed whole, once, its tree reused when the worker checks it; any other
-    file of the run is read in part, as a file outside it is)."""
+    """The files a worker will check, as far as it knows: the file in hand and the rest of
+    its own stretch (a base among them is parsed whole, once, and its tree reused when the
+    worker checks it; any other file of the run is read in part, as a file outside it is)."""
 
-    def __init__(self, files: list[str], me: int, bounds: Any):
+    def __init__(self, files: list[str]):
         self._where = {os.path.abspath(p): i for i, p in enumerate(files)}
-        self._me = me
-        self._bounds = bounds
+        self.now = -1
+        self.rest = (0, 0)
 
     def __contains__(self, path: object) -> bool:
         k = self._where.get(path) if isinstance(path, str) else None
-        return k is not None and self._bounds[2 * self._me] - 1 <= k < \
-            self._bounds[2 * self._me + 1]
+        return k is not None and (k == self.now or self.rest[0] <= k < self.rest[1])
 
 
-def _worker(me: int, jobs: int, files: list[str], real: list[str], opts: Options,
-            bounds: Any, current: Any, lock: Any, out: Any) -> None:
+def _worker(files: list[str], real: list[str], opts: Options, conn: Any) -> None:
     from .lint import check_one_safely
     from .project import Project
 
     collector.relax()
     project = Project(real)
-    project.checking = _Mine(files, me, bounds)
+    project.script = opts.script
+    mine = _Mine(files)
+    project.checking = mine
     while True:
-        k = _take(me, bounds, lock, jobs)
-        if k is None:
+        job = conn.recv()
+        if job is None:
             break
-        current[me] = k
+        k, mine.rest = job[0], (job[1], job[2])
+        mine.now = k
         res = check_one_safely(files[k], project, opts)
-        # (a pipe's send is written before it returns: a worker that dies later loses nothing)
-        out.send((k, [f.to_dict() for f in res.findings], project.deps(res.path)))
-        current[me] = -1
-    out.send(None)
-    out.close()
+        conn.send((k, [f.to_dict() for f in res.findings], project.deps(res.path)))
+    conn.close()
 
 
-def run(files: list[str], real: list[str], opts: Options, jobs: int) -> Iterator[Result]:
+def run(files: list[str], real: list[str], opts: Options, jobs: int,
+        method: str | None = None) -> Iterator[Result]:
     """Check ``files`` in ``jobs`` processes (``real``: the run's files, for the project);
-    yields one result per file, in no particular order."""
+    yields one result per file, in no particular order.  ``method``: how processes start
+    (default: fork on Linux, where it is cheap and safe here, spawn elsewhere)."""
     import multiprocessing as mp
     from multiprocessing.connection import wait
 
-    ctx: Any = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    ctx: Any = mp.get_context(method or ("fork" if sys.platform.startswith("linux")
+                                         else "spawn"))
     sizes = []
     for p in files:
         try:
             sizes.append(os.path.getsize(p))
         except OSError:
             sizes.append(0)
-    bounds = ctx.Array("q", [x for se in stretches(sizes, jobs) for x in se], lock=False)
-    current = ctx.Array("q", [-1] * jobs, lock=False)
-    lock = ctx.Lock()
-    pipes = [ctx.Pipe(duplex=False) for _ in range(jobs)]
-    procs = [ctx.Process(target=_worker, args=(i, jobs, files, real, opts, bounds, current,
-                                               lock, pipes[i][1]), daemon=True)
-             for i in range(jobs)]
-    for p in procs:
-        p.start()
-    for _r, w in pipes:
-        w.close()  # (the parent's copy: a worker's end of file is then its death or its end)
+    bounds = [list(se) for se in stretches(sizes, jobs)]
+    procs: list[Any] = []
+    conns: dict[Any, int] = {}
+    given: dict[int, int] = {}  # worker -> the file it has in hand
     seen: set[int] = set()
-    open_: dict[Any, int] = {pipes[i][0]: i for i in range(jobs)}
+
+    back: list[int] = []  # files handed to a worker that had died meanwhile
+
+    def hand(i: int, conn: Any) -> bool:
+        k = back.pop() if back else take(i, bounds)
+        try:
+            conn.send(None if k is None else (k, *bounds[i]))
+        except OSError:
+            if k is not None:
+                back.append(k)
+            return False
+        if k is None:
+            return False
+        given[i] = k
+        return True
+
     try:
-        while open_:
-            ready: list[Any] = wait(list(open_))
+        for i in range(jobs):
+            parent, child = ctx.Pipe()
+            p = ctx.Process(target=_worker, args=(files, real, opts, child), daemon=True)
+            p.start()
+            child.close()  # (this end lives in worker i alone: its death is the parent's EOF)
+            procs.append(p)
+            conns[parent] = i
+            if not hand(i, parent):
+                del conns[parent]
+                parent.close()
+        while conns:
+            ready: list[Any] = wait(list(conns))
             for conn in ready:
-                i = open_[conn]
+                i = conns[conn]
                 try:
                     msg: Any = conn.recv()
                 except (EOFError, OSError):  # died without its last word
-                    del open_[conn]
+                    del conns[conn]
                     procs[i].join(timeout=5)
-                    k = current[i]
+                    k = given.pop(i, -1)
                     if k >= 0 and k not in seen:
                         seen.add(k)
-                        yield k, [_died(files[k], procs[i].exitcode)], []
+                        yield k, [_lost(files[k], procs[i].exitcode)], []
                     continue
-                if msg is None:
-                    del open_[conn]
-                else:
-                    seen.add(msg[0])
-                    yield msg
+                given.pop(i, None)
+                seen.add(msg[0])
+                yield msg
+                if not hand(i, conn):
+                    del conns[conn]
         for p in procs:
             p.join(timeout=5)
     finally:
         for p in procs:
             if p.is_alive():
                 p.terminate()
-        for r, _w in pipes:
-            r.close()
-    for k in range(len(files)):  # (a file a dying worker had taken but not begun)
+        for conn in conns:
+            conn.close()
+    for k in range(len(files)):  # (every worker died before these were handed out)
         if k not in seen:
-            yield k, [_died(files[k], None)], []
+            yield k, [_lost(files[k], None)], []
 
 
-def _died(path: str, code: int | None) -> dict[str, Any]:
+def _lost(path: str, code: int | None) -> dict[str, Any]:
     from .lint import diagnostic
 
-    how = f" (exit code {code})" if code is not None else ""
-    return diagnostic(path, 1, 1, f"internal error: the process checking this file "
-                                  f"died{how}").to_dict()
+    if code is None:
+        why = "not checked: every worker process had died"
+    else:
+        why = f"the process checking this file died (exit code {code})"
+    return diagnostic(path, 1, 1, f"internal error: {why}").to_dict()

@@ -190,3 +190,79 @@ def test_parse_volume_driver_counts_the_parses(tmp_path: Path,
     # model.py whole, utils.py in part (once: the run's own utils.py is not a model file)
     assert out.startswith("jobs 1: 2 parses of 2 files, ")
     assert "0 files parsed more than once" in out
+
+
+FILL = "".join(f"\n\ndef pad_{i}(x):\n    return x + {i}\n" for i in range(400))
+
+
+def test_a_decorator_written_over_lines_is_blanked_from_its_at() -> None:
+    import libcst
+
+    for deco in ("@(\n    functools.lru_cache\n)\n", "@\\\nfunctools.lru_cache\n"):
+        text = "import functools\n\n" + deco + "def z():\n    return 2\n\n\ndef a():\n" \
+            "    return 1\n" + FILL
+        keep = partial.keep_for(text, ["a"])
+        assert keep is not None and "z" not in keep
+        blanked = partial.blank(text, keep)
+        assert "@" not in blanked and "lru_cache" not in blanked
+        ast.parse(blanked)
+        libcst.parse_module(blanked)
+
+
+def test_names_are_compared_as_python_reads_them() -> None:
+    """``ﬁx`` (a ligature) and ``fix`` are one identifier to Python (NFKC)."""
+    text = "def \ufb01x_rnn():\n    return 1\n\n\ndef a():\n    return \ufb01x_rnn()\n" + FILL
+    keep = partial.keep_for(text, ["a"])
+    assert keep is not None and "fix_rnn" in keep
+
+
+BASE_FILE = '''\
+import torch.nn as nn
+
+
+class Base(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.LSTM(n_in, hidden, batch_first=True, bidirectional=True)
+'''
+
+UTILS_WITH_MODEL = '''\
+import torch.nn as nn
+
+from base import Base
+
+
+def make_rnn(n_in):
+    return nn.GRU(n_in, 8, batch_first=True)
+
+
+class Tagger(Base):
+    def __init__(self, n_in, hidden, n_tags):
+        super().__init__(n_in, hidden)
+        self.head = nn.Linear(hidden, n_tags)  # <-- LST101: the base's LSTM is bidirectional
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.head(out)
+''' + FILL
+
+
+def test_a_file_read_in_part_then_checked_is_checked_whole(tmp_path: Path) -> None:
+    """A worker that read utils.py in part for a neighbour, then checks utils.py itself
+    (taken from another worker's stretch): its classes are resolved afresh, its base found."""
+    from lstm_lint.lint import check_one_safely
+
+    (tmp_path / "base.py").write_text(BASE_FILE)
+    (tmp_path / "utils.py").write_text(UTILS_WITH_MODEL)
+    (tmp_path / "model.py").write_text(MODEL.replace("from utils import make_rnn",
+                                                     "from utils import make_rnn  # noqa"))
+    files = [str(tmp_path / n) for n in ("model.py", "utils.py", "base.py")]
+    alone = check_one_safely(files[1], Project(files), Options())
+    assert [f.code for f in alone.findings] == ["LST101"]
+    project = Project(files)
+    project.checking = set()  # nothing is this process's own: other files are read in part
+    check_one_safely(files[0], project, Options())
+    assert project.files[files[1]] is not None and project.files[files[1]].partial is not None
+    project.checking = {files[1]}
+    res = check_one_safely(files[1], project, Options())
+    assert [(f.code, f.line) for f in res.findings] == [(f.code, f.line) for f in alone.findings]

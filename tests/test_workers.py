@@ -4,7 +4,6 @@ of the fullest stretch; a worker that dies costs one diagnostic, never the run."
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 import pytest
@@ -28,16 +27,14 @@ def test_stretches_are_contiguous_and_of_equal_bytes() -> None:
 
 
 def test_a_worker_takes_its_own_front_then_the_back_of_the_fullest() -> None:
-    bounds = [x for se in workers.stretches([1] * 10, 2) for x in se]  # (0, 5), (5, 10)
-    lock = threading.Lock()
-    taken = [workers._take(0, bounds, lock, 2) for _ in range(5)]
-    assert taken == [0, 1, 2, 3, 4]
-    assert workers._take(1, bounds, lock, 2) == 5
+    bounds = [list(se) for se in workers.stretches([1] * 10, 2)]  # [0, 5), [5, 10)
+    assert [workers.take(0, bounds) for _ in range(5)] == [0, 1, 2, 3, 4]
+    assert workers.take(1, bounds) == 5
     # worker 0 is done with its own: it works backwards from the end of worker 1's stretch
-    assert [workers._take(0, bounds, lock, 2) for _ in range(3)] == [9, 8, 7]
-    assert workers._take(1, bounds, lock, 2) == 6
-    assert workers._take(0, bounds, lock, 2) is None
-    assert workers._take(1, bounds, lock, 2) is None
+    assert [workers.take(0, bounds) for _ in range(3)] == [9, 8, 7]
+    assert workers.take(1, bounds) == 6
+    assert workers.take(0, bounds) is None
+    assert workers.take(1, bounds) is None
 
 
 def _project(tmp_path: Path, n: int) -> list[str]:
@@ -75,3 +72,13 @@ def test_a_dying_worker_costs_its_file_only(tmp_path: Path,
     assert [f.code for f in res[boom]] == ["LST000"]
     assert "process checking this file died (exit code 7)" in res[boom][0].message
     assert all(res[p] and res[p][0].code != "LST000" for p in files if p != boom)
+
+
+def test_spawned_workers_answer_as_forked_ones(tmp_path: Path) -> None:
+    """macOS and Windows start workers with spawn: nothing is inherited but the arguments."""
+    files = _project(tmp_path, 6)
+    serial = {r.path: [f.to_dict() for f in r.findings]
+              for r in lint_paths(files, Options(), jobs=1)}
+    got = {files[k]: found for k, found, _deps in workers.run(files, files, Options(), 2,
+                                                              method="spawn")}
+    assert got == serial
