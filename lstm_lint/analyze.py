@@ -269,7 +269,7 @@ def _opened_defaults(fm: FileModel, cls: ClassInfo, project: Any) -> dict[str, V
     # not built (their constructors cost as much again, for a question about this one)
     interp.build_children = False
     init = interp.find_method(cls, fm, "__init__")
-    if init is None or "raise" not in init[1].text or not _init_raises(init[1], init[0]):
+    if init is None or not init[1].mentions("raise") or not _init_raises(init[1], init[0]):
         return None
     _a, kw = interp.symbolic_params(init[0], init[1])
     nones = {k: UNKNOWN for k, v in kw.items() if isinstance(v, Const) and v.value is None}

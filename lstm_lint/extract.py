@@ -90,6 +90,15 @@ class FileModel:
     def module_classes(self) -> list[ClassInfo]:
         return [c for c in self.classes.values() if c.is_module]
 
+    def mentions(self, needle: str) -> bool:
+        """Whether the file's text holds ``needle``, remembered: questions asked per class
+        would otherwise scan a file of thousands of classes thousands of times."""
+        memo: dict[str, bool] = self.__dict__.setdefault("_mentions", {})
+        hit = memo.get(needle)
+        if hit is None:
+            hit = memo[needle] = needle in self.text
+        return hit
+
 
 def dotted(expr: cst.BaseExpression) -> str | None:
     if isinstance(expr, cst.Name):

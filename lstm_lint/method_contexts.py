@@ -154,7 +154,7 @@ def _callers(c: ClassInfo, f: FileModel) -> list[str]:
     if hit is not None:
         return hit
     names: list[str] = []
-    if "self(" in f.text or ".forward(" in f.text:  # a cheap text test first
+    if f.mentions("self(") or f.mentions(".forward("):  # a cheap text test first
         for name, fn in c.methods.items():
             if name in ("__init__", "forward") or name.startswith("__") \
                     or not fn.params.params or fn.decorators \

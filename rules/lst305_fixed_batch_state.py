@@ -9,6 +9,7 @@ from typing import Any
 import libcst as cst
 
 from lstm_lint.dataflow import NEW_VALUE_OPS, Constraint, Dataflow, NodeView
+from lstm_lint.extract import FileModel
 from lstm_lint.rule import Finding, Rule, RuleContext, contains, error_near
 from lstm_lint.state_pairs import swapped_pairs
 from lstm_lint.symbolic import Expr
@@ -201,11 +202,13 @@ class Captioner(nn.Module):
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         # a state whose first two sizes are swapped against its (h, c) partner's is laid out
         # wrongly (LST301), not built for a fixed batch: its "batch" is the layer count
-        seen: set[int] = {id(call) for cls in ctx.analysis.fm.module_classes()
-                          for call, _s, _o in swapped_pairs(cls.node, ctx.analysis.fm.text)}
+        seen = _swapped_calls(ctx.analysis.fm)
+        # a size passed to forward is the caller's to pick: model(x, batch_size=x.size(0))
+        inputs: dict[int, set[str]] = {}
+        for m in ctx.analysis.modules:
+            inputs.setdefault(id(m.graph), set()).update(m.input_names)
         for g in ctx.graphs():
-            # a size passed to forward is the caller's to pick: model(x, batch_size=x.size(0))
-            callers = {n for m in ctx.analysis.modules if m.graph is g for n in m.input_names}
+            callers = inputs.get(id(g), set())
             for c in g.constraints:
                 slot = _slot_fixed(c)
                 if slot is not None and c.node is not None and c.node in g.g \
@@ -500,3 +503,14 @@ def _mentions(node: cst.CSTNode, name: str) -> bool:
 
     node.visit(V())
     return found
+
+
+def _swapped_calls(fm: FileModel) -> set[int]:
+    """The factory calls of the file's swapped pairs (LST301's), once a file: the rule runs
+    once per class, and a file may hold thousands."""
+    memo: set[int] | None = fm.__dict__.get("_lst305_swapped")
+    if memo is None:
+        memo = fm.__dict__["_lst305_swapped"] = {
+            id(call) for cls in fm.module_classes()
+            for call, _s, _o in swapped_pairs(cls.node, fm.text)}
+    return memo
