@@ -480,6 +480,9 @@ class Core:
     def index_value(self, t: Tensor, items: list[Value], e: cst.CSTNode) -> Value:
         raise NotImplementedError
 
+    def subscript_item(self, s: cst.BaseSlice, env: Env) -> Value:
+        raise NotImplementedError
+
     def dict_literal(self, e: cst.Dict, env: Env) -> Value:
         raise NotImplementedError
 

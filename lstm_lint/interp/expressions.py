@@ -341,6 +341,16 @@ class Expressions(Core):
             return Int(None)
         return _size_int(dims[ic], roles[ic])
 
+    def subscript_item(self, s: cst.BaseSlice, env: Env) -> Value:
+        """One item of a subscript: a slice (its bounds evaluated) or an index's value."""
+        if isinstance(s, cst.Slice):
+            return ops.SliceVal(
+                self.eval(s.lower, env) if s.lower is not None else Const(None),
+                self.eval(s.upper, env) if s.upper is not None else Const(None),
+                self.eval(s.step, env) if s.step is not None else Const(None),
+            )
+        return self.eval(s.value, env) if isinstance(s, cst.Index) else UNKNOWN
+
     def subscript(self, e: cst.Subscript, env: Env) -> Value:
         if isinstance(e.value, cst.Attribute) and e.value.attr.value == "shape" \
                 and len(e.slice) == 1 and isinstance(e.slice[0].slice, cst.Index):
@@ -354,17 +364,7 @@ class Expressions(Core):
             base = self.attribute(owner, "shape", e.value)
         else:
             base = self.eval(e.value, env)
-        items: list[Value] = []
-        for el in e.slice:
-            s = el.slice
-            if isinstance(s, cst.Slice):
-                items.append(ops.SliceVal(
-                    self.eval(s.lower, env) if s.lower is not None else Const(None),
-                    self.eval(s.upper, env) if s.upper is not None else Const(None),
-                    self.eval(s.step, env) if s.step is not None else Const(None),
-                ))
-            elif isinstance(s, cst.Index):
-                items.append(self.eval(s.value, env))
+        items = [self.subscript_item(el.slice, env) for el in e.slice]
         if isinstance(base, Tensor) and base.hole is not None and base.shape is None \
                 and not base.hole[1] and len(items) == 1 and isinstance(items[0], Const) \
                 and isinstance(items[0].value, str):

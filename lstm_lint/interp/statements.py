@@ -327,17 +327,10 @@ class Statements(Core):
         written into (``into``)."""
         items: list[Value] = []
         for el in target.slice:
-            s = el.slice
-            if isinstance(s, cst.Slice):
-                items.append(ops.SliceVal(
-                    self.eval(s.lower, env) if s.lower is not None else Const(None),
-                    self.eval(s.upper, env) if s.upper is not None else Const(None),
-                    self.eval(s.step, env) if s.step is not None else Const(None),
-                ))
-            elif isinstance(s, cst.Index) and isinstance(x := self.eval(s.value, env), Int):
-                items.append(x)
-            else:
+            x = self.subscript_item(el.slice, env)
+            if not isinstance(x, ops.SliceVal | Int):
                 return  # a mask, a tensor of indices, None, ...: not followed
+            items.append(x)
         if base.shape is None or base.shape.star or v.shape is None or v.shape.star \
                 or v.roles is None:
             return
