@@ -60,8 +60,11 @@ def forward_params(cls: ClassInfo, interp: Interpreter, fm: FileModel) -> list[c
 
 def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
                    args: Sequence[Value] | None = None, kwargs: dict[str, Value] | None = None,
-                   inputs: Sequence[Value] | None = None) -> ModuleShapes:
-    """Shapes of one module: symbolic unless constructor arguments / inputs are given."""
+                   inputs: Sequence[Value] | None = None,
+                   chosen: dict[str, Value] | None = None) -> ModuleShapes:
+    """Shapes of one module: symbolic unless constructor arguments / inputs are given.
+    ``chosen``: constructor parameters the symbolic run takes at these values (one candidate
+    of a choice the caller makes), the others symbolic as usual."""
     bindings: dict[str, Any] = {}
     parts: dict[str, tuple[int, bool]] = {}
     time_names: dict[str, str] = {}
@@ -77,6 +80,8 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
     opened_inputs: set[str] = set()
     if args is None and kwargs is None:
         opened = opened_defaults(fm, cls, project)
+        if chosen:
+            opened = {**(opened or {}), **chosen}
     for _ in range(passes):
         last = None
         graph = Dataflow()
@@ -170,7 +175,33 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
 
         run_calling_methods(last[0], cls, fm, last[1])
         last[0].run_rechecks()  # what the methods' runs left to decide once they ran
+    if args is None and kwargs is None and inputs is None and chosen is None \
+            and result.note is None:
+        result = _under_each_choice(fm, cls, project, result)
     return result
+
+
+def _under_each_choice(fm: FileModel, cls: ClassInfo, project: Any,
+                       result: ModuleShapes) -> ModuleShapes:
+    """A class that builds ``getattr(nn, rnn_type)(...)`` with ``rnn_type`` the caller's: run
+    under each value it can take (:func:`lstm_lint.choices.rnn_choices`) and keep what all the
+    runs agree on, when that tells more than the run that left the choice open."""
+    from .choices import join_all, known_dims, rnn_choices
+
+    found = rnn_choices(cls)
+    if found is None:
+        return result
+    param, candidates = found
+    runs = [analyze_module(fm, cls, project, chosen={param: Const(c)}) for c in candidates]
+    if any(r.note is not None for r in runs):
+        return result
+    out = join_all([r.output for r in runs])
+    if known_dims(out) <= known_dims(result.output):
+        return result
+    ins = [join_all(list(vs)) for vs in zip(*(r.inputs for r in runs), strict=False)]
+    if len(ins) != len(result.inputs):
+        return result
+    return replace(result, inputs=ins, output=out)
 
 
 _NOT_ALWAYS_RUN = (cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp,

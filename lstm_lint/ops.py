@@ -6,7 +6,8 @@ be followed becomes an unknown shape (never a guess).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -149,12 +150,38 @@ def index(x: Tensor, items: Sequence[Value]) -> tuple[Value, list[IndexEvent]]:
                    what=what, hole=None), events
 
 
+#: the flags an enclosing ``if`` decided on the path being run (a flag's name -> 0 or 1): in
+#: ``if self.bidirectional:`` the state has 2*num_layers rows (see :func:`assuming`)
+ASSUMED: dict[str, int] = {}
+
+
+@contextmanager
+def assuming(name: str, value: bool) -> Iterator[None]:
+    """Run a branch with the flag ``name`` decided (a constructor's bool is one value for the
+    whole instance, so every size computed on the branch has it)."""
+    had = ASSUMED.get(name)
+    ASSUMED[name] = int(value)
+    try:
+        yield
+    finally:
+        if had is None:
+            del ASSUMED[name]
+        else:
+            ASSUMED[name] = had
+
+
+def _decided(e: Expr | None) -> Expr | None:
+    return e.subs(ASSUMED) if e is not None and ASSUMED else e
+
+
 def _slice_len(size: Expr | None, s: SliceVal) -> Expr | None:
+    size = _decided(size)
     start = int_of(s.start) if not (isinstance(s.start, Const) and s.start.value is None) \
         else const(0)
     step = int_of(s.step) if not (isinstance(s.step, Const) and s.step.value is None) else const(1)
     stop_none = isinstance(s.stop, Const) and s.stop.value is None
-    stop = size if stop_none else int_of(s.stop)
+    stop = size if stop_none else _decided(int_of(s.stop))
+    start = _decided(start)
     if step is None or step.as_int() != 1:
         if step is not None and step.as_int() == -1 and start == const(0) and stop_none:
             return size  # x[::-1] keeps the length

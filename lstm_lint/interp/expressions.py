@@ -137,8 +137,13 @@ class Expressions(Core):
                 return self.eval(e.body, env)
             if c is False:
                 return self.eval(e.orelse, env)
-            return join(self.eval(e.body, env), self.eval(e.orelse, env),
-                        c if isinstance(c, Flag) else None)
+            if isinstance(c, Flag):
+                with ops.assuming(c.name, not c.negated):
+                    body = self.eval(e.body, env)
+                with ops.assuming(c.name, c.negated):
+                    orelse = self.eval(e.orelse, env)
+                return join(body, orelse, c)
+            return join(self.eval(e.body, env), self.eval(e.orelse, env), None)
         if type(e) is cst.Comparison:
             return self.compare(e, env)
         if type(e) is cst.BooleanOperation:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import libcst as cst
@@ -383,10 +384,12 @@ class Statements(Core):
             t_env.vars[narrowed[0]] = narrowed[1]
             f_env.vars[narrowed[0]] = narrowed[2]
         self._restore(t_attrs)
-        self.exec_block(stmt.body, t_env)
+        with _deciding(flag, True):
+            self.exec_block(stmt.body, t_env)
         t_after = [dict(o.attrs) for o in self.selves]
         self._restore(f_attrs)
-        self._exec_else(orelse, f_env)
+        with _deciding(flag, False):
+            self._exec_else(orelse, f_env)
         f_after = [dict(o.attrs) for o in self.selves]
         self.merge(env, t_env, f_env, t_after, f_after, flag)
 
@@ -652,3 +655,11 @@ def _plain_call(e: cst.BaseExpression) -> bool:
         if not isinstance(v, (cst.Name, cst.BaseNumber, cst.SimpleString)):
             return False
     return True
+
+
+def _deciding(flag: Flag | None, taken: bool) -> AbstractContextManager[None]:
+    """The branch of ``if flag:`` that is ``taken`` runs with the flag decided (see
+    :func:`lstm_lint.ops.assuming`); any other condition decides nothing."""
+    if flag is None:
+        return nullcontext()
+    return ops.assuming(flag.name, taken != flag.negated)
