@@ -6,6 +6,7 @@ be followed becomes an unknown shape (never a guess).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -150,28 +151,37 @@ def index(x: Tensor, items: Sequence[Value]) -> tuple[Value, list[IndexEvent]]:
                    what=what, hole=None), events
 
 
-#: the flags an enclosing ``if`` decided on the path being run (a flag's name -> 0 or 1): in
-#: ``if self.bidirectional:`` the state has 2*num_layers rows (see :func:`assuming`)
-ASSUMED: dict[str, int] = {}
+class _Decided(threading.local):
+    """The flags an enclosing ``if`` decided on the path being run (a flag's name -> 0 or 1):
+    in ``if self.bidirectional:`` the state has 2*num_layers rows (see :func:`assuming`); one
+    per thread (a language server may analyse two files at once)."""
+
+    def __init__(self) -> None:
+        self.flags: dict[str, int] = {}
+
+
+_DECIDED = _Decided()
 
 
 @contextmanager
 def assuming(name: str, value: bool) -> Iterator[None]:
     """Run a branch with the flag ``name`` decided (a constructor's bool is one value for the
     whole instance, so every size computed on the branch has it)."""
-    had = ASSUMED.get(name)
-    ASSUMED[name] = int(value)
+    flags = _DECIDED.flags
+    had = flags.get(name)
+    flags[name] = int(value)
     try:
         yield
     finally:
         if had is None:
-            del ASSUMED[name]
+            del flags[name]
         else:
-            ASSUMED[name] = had
+            flags[name] = had
 
 
 def _decided(e: Expr | None) -> Expr | None:
-    return e.subs(ASSUMED) if e is not None and ASSUMED else e
+    flags = _DECIDED.flags
+    return e.subs(flags) if e is not None and flags else e
 
 
 def _slice_len(size: Expr | None, s: SliceVal) -> Expr | None:
