@@ -188,6 +188,8 @@ def _under_each_choice(fm: FileModel, cls: ClassInfo, project: Any,
     runs agree on, when that tells more than the run that left the choice open."""
     from .choices import join_all, known_dims, rnn_choices
 
+    if not fm.mentions("getattr("):  # (a text test first: the class walk is not cheap)
+        return result
     found = rnn_choices(cls)
     if found is None:
         return result
