@@ -133,6 +133,10 @@ class Layer(Value):
     #: layers of one kind built in different branches and joined (``if depth >= 2: GRU(...)
     #: else: GRU(...)``): the other branches' constructor calls (``cst`` is the first's)
     also_built: tuple[Any, ...] = field(default=(), compare=False)
+    #: built on some paths and None on the others (``self.lstm = LSTM(...)`` in one branch of
+    #: ``__init__``, ``self.lstm = None`` in the other): ``is None`` on it is undecided; a call
+    #: of it runs the layer (a call of None raises, so no path through the call had None)
+    or_none: bool = field(default=False, compare=False)
 
     def describe(self) -> str:
         return f"nn.{self.kind}"
@@ -268,12 +272,14 @@ class Site(Protocol):
     def node(self) -> int | None: ...
 
 
-def differs(a: Expr | None, b: Expr | None, site: Site | None = None, why: str = "") -> bool:
+def differs(a: Expr | None, b: Expr | None, site: Site | None = None, why: str = "",
+            positive: tuple[Expr, ...] = ()) -> bool:
     """A proven mismatch (different for every choice of sizes).  A difference that vanishes for
-    some sizes is reported to ``site`` as a constraint the model needs (``T == seq_len``)."""
+    some sizes is reported to ``site`` as a constraint the model needs (``T == seq_len``).
+    ``positive``: sizes known to be at least 1 there (see :func:`definitely_different`)."""
     if a is None or b is None:
         return False
-    if definitely_different(a, b):
+    if definitely_different(a, b, positive):
         return True
     if site is not None:
         t = tie(a, b)
@@ -315,12 +321,20 @@ def check_features(site: Site, layer: Layer, x: Tensor, expected: Expr | None, a
         return
     proven = (expected != got and role_mismatch(x, axis, FEATURE)
               and not expected.symbols() & {"B", "T"}) \
-        or differs(expected, got, site, f"{layer.label()} {what}")
+        or differs(expected, got, site, f"{layer.label()} {what}", _built_sizes(x))
     if proven:
         site.conflict(Conflict(
             "features", layer, dim_str(expected), dim_str(got),
             tensor=x, axis=axis, what=what,
         ))
+
+
+def _built_sizes(x: Tensor) -> tuple[Expr, ...]:
+    """The sizes a tensor's making proves >= 1: the H_out of the recurrent layer that produced
+    it (torch refuses to build one with ``hidden_size`` 0, and a projection is at least 1)."""
+    if x.rnn is not None and x.rnn.hidden is not None:
+        return (x.rnn.hidden,)
+    return ()
 
 
 __all__ = [

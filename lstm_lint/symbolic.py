@@ -422,13 +422,18 @@ def definitely_equal(a: Expr, b: Expr) -> bool:
     return a == b
 
 
-def definitely_different(a: Expr, b: Expr) -> bool:
+def definitely_different(a: Expr, b: Expr, positive: Iterable[Expr] = ()) -> bool:
     """True only when ``a != b`` for every admissible binding of every symbol.
 
     Sizes are positive and flags are 0/1.  The batch ``B``, the time ``T`` and every size the
     caller picks are free like the constructor's sizes: a difference that vanishes for *some*
-    of their values is a constraint (see :func:`tie`), never a proven mismatch.
+    of their values is a constraint (see :func:`tie`), never a proven mismatch.  ``positive``:
+    expressions known to be at least 1 where the two are compared (a recurrent layer's
+    ``hidden_size``, which torch refuses to build at 0): a floor division among them counts as
+    a size (``2*((n*c)//2)`` differs from ``(n*c)//2``).
     """
+    for p in positive:
+        a, b = _as_size(a, p), _as_size(b, p)
     if a == b:
         return False
     d = a - b
@@ -482,6 +487,18 @@ def _common_factor(a: Expr, b: Expr) -> Expr | None:
     if not shared:
         return None
     return Expr.atom(atoms[sorted(shared)[0]])
+
+
+def _as_size(e: Expr, p: Expr) -> Expr:
+    """``e`` with the floor division ``p`` (known >= 1) replaced by a fresh size: a size may
+    take any value >= 1, a superset of the values ``p`` takes, so a difference proven for every
+    value of the size holds for every value of ``p``."""
+    if len(p.terms) != 1 or p.terms[0][1] != 1 or len(p.terms[0][0]) != 1 \
+            or p.terms[0][0][0][1] != 1 or not isinstance(p.terms[0][0][0][0], FloorDiv):
+        return e
+    key = p.terms[0][0][0][0].key
+    size = Sym(f"({p})")
+    return Expr((tuple((size if a.key == key else a, k) for a, k in m), c) for m, c in e.terms)
 
 
 def _strictly_positive(e: Expr) -> bool:

@@ -3326,3 +3326,77 @@ class Net(nn.Module):
     assert ins == ["(B, T, n_in)"]
     assert out == ("((B, T, ((res_out_dims)//4)), (B, T, ((res_out_dims)//4)), "
                    "(B, T, hidden))")
+
+
+# ---- a layer built for one mode only, and the sizes a built RNN proves positive -------------
+
+
+def test_a_layer_built_for_one_mode_is_called_as_that_layer(tmp_path):
+    """JumpingKnowledge style: ``self.lstm = LSTM(...)`` for mode 'lstm', ``None`` otherwise,
+    and forward calls it after ``assert self.lstm is not None``.  The layer (or None) is the
+    layer where it is called, ``is None`` on it stays undecided, and the output is exact."""
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, mode, channels, num_layers):
+        super().__init__()
+        if mode == "lstm":
+            self.lstm = nn.LSTM(channels, (num_layers * channels) // 2, bidirectional=True,
+                                batch_first=True)
+            self.att = nn.Linear(2 * ((num_layers * channels) // 2), 1)
+        else:
+            self.lstm = None
+            self.att = None
+
+    def forward(self, x):
+        if self.lstm is None:
+            return x
+        assert self.att is not None
+        alpha, _ = self.lstm(x)
+        return self.att(alpha)
+''', {"mode": "lstm", "channels": 6, "num_layers": 3}, ["float32[4,3,6]"])
+    assert static == (4, 3, 1) and real == (4, 3, 1)
+    # with the mode left to the caller, the layer is still the layer where it is called
+    fm = load(str(tmp_path / "model.py"), prefilter=False)
+    ms = analyze_module(fm, fm.classes["Net"], Project([str(tmp_path / "model.py")]))
+    assert ms.output.alts and any(
+        t.shape is not None and t.shape.render() == "(B, T, 1)" for t in ms.output.alts)
+
+
+def test_an_rnn_hidden_size_of_a_floor_division_is_at_least_one(tmp_path):
+    """torch refuses an RNN with hidden_size 0, so a hidden size ``(n*c)//2`` is >= 1 wherever
+    the RNN's output flows, and ``Linear((n*c)//2)`` fed both directions ``2*((n*c)//2)``
+    differs for every choice of the sizes: the engine records it, torch raises."""
+    torch = pytest.importorskip("torch")
+    with pytest.raises(ValueError, match="hidden_size must be greater than zero"):
+        torch.nn.LSTM(4, (1 * 1) // 2)
+    src = '''
+class Net(nn.Module):
+    def __init__(self, channels, num_layers):
+        super().__init__()
+        self.lstm = nn.LSTM(channels, (num_layers * channels) // 2, bidirectional=True,
+                            batch_first=True)
+        self.att = nn.Linear((num_layers * channels) // 2, 1)
+
+    def forward(self, xs):
+        x = torch.stack(xs, dim=1)
+        alpha, _ = self.lstm(x)
+        return self.att(alpha)
+'''
+    code = HEADER + textwrap.dedent(src)
+    path = tmp_path / "model.py"
+    path.write_text(code)
+    fm = load(str(path), prefilter=False)
+    ms = analyze_module(fm, fm.classes["Net"], Project([str(path)]))
+    found = [(c.expected, c.received) for _n, c in ms.graph.conflicts("features")]
+    assert found == [("((channels*num_layers)//2)", "2*((channels*num_layers)//2)")]
+    ns: dict = {}
+    exec(compile(code, str(path), "exec"), ns)
+    for channels, layers in ((2, 1), (3, 3), (4, 2)):
+        with pytest.raises(RuntimeError, match="cannot be multiplied"):
+            ns["Net"](channels, layers)([torch.randn(5, channels) for _ in range(layers)])
+    # a floor division alone (no RNN behind it) may be 0: no proof there
+    from lstm_lint.symbolic import FloorDiv, definitely_different, sym
+    k = sym("n") * sym("c") // 2
+    assert isinstance(k.terms[0][0][0][0], FloorDiv)
+    assert not definitely_different(k, 2 * k)
+    assert definitely_different(k, 2 * k, (k,))

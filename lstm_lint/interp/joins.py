@@ -4,6 +4,7 @@ value as a condition.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from .. import layers as L
@@ -99,6 +100,11 @@ def join(a: Value, b: Value, flag: Flag | None = None) -> Value:
                        node=a.node, also_built=tuple(others))
     if type(a) is type(b) and a == b:
         return a
+    if isinstance(a, L.Layer) and is_none(b) or isinstance(b, L.Layer) and is_none(a):
+        # a layer built on one path and None on the other (built for one mode only)
+        layer = a if isinstance(a, L.Layer) else b
+        assert isinstance(layer, L.Layer)
+        return layer if layer.or_none else replace(layer, or_none=True)
     if isinstance(a, Obj | Modules) and isinstance(b, Obj | Modules):
         return _modules(a, b, flag)
     return UNKNOWN
@@ -256,6 +262,8 @@ def truth(v: Value) -> bool | Flag | None:
         p = getattr(v, "param", None)
         if p is not None:
             return Flag(p)
+        return None
+    if isinstance(v, L.Layer) and v.or_none:
         return None
     if isinstance(v, L.Layer | Obj | Modules):
         return True

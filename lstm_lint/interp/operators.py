@@ -121,6 +121,8 @@ class Operators(Core):
                 known = other.value is None
             elif isinstance(other, Tensor) and other.node in self.caller_tensors:
                 known = None  # forward(x, hc) then `if hc is None:` the caller may pass None
+            elif isinstance(other, L.Layer) and other.or_none:
+                known = None  # built on some paths, None on the others
             elif isinstance(other, Tensor | L.Layer | Obj | Seq | Packed | Int | Choice):
                 known = False if not (isinstance(other, Int) and other.expr is None) else None
             if known is None:
