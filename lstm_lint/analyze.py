@@ -399,16 +399,25 @@ def _building_methods(text: str, models: set[str], plain: set[str]) -> dict[str,
         if not isinstance(node, ast.ClassDef) or node.name not in plain:
             continue
         for item in node.body:
-            if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and any(
-                    isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-                    and n.func.id in models for n in ast.walk(item)):
+            if not isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            # the class called by its name, or through a local it was assigned to
+            # (``model_cls = _BlockRNNModule`` ... ``return model_cls(...)``)
+            callers = models | {t.id for n in ast.walk(item) if isinstance(n, ast.Assign)
+                                and isinstance(n.value, ast.Name) and n.value.id in models
+                                for t in n.targets if isinstance(t, ast.Name)}
+            if any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                   and n.func.id in callers for n in ast.walk(item)):
                 out.setdefault(node.name, []).append(item.name)
     return out
 
 
 def _builds_own_classes(fm: FileModel) -> bool:
-    """Does the file's text call one of its module classes? (a cheap text test)"""
-    return any(f"{c.name}(" in fm.text for c in fm.module_classes())
+    """Does the file's text call one of its module classes, or assign one to a name it may
+    call (``model_cls = Net``)? (a cheap text test)"""
+    from .index import names_a_model
+
+    return any(names_a_model(c.name, fm.text) for c in fm.module_classes())
 
 
 def analyze_file(fm: FileModel, project: Any = None, script: bool | None = None) -> FileAnalysis:

@@ -257,7 +257,21 @@ def builds_a_model(text: str, module_classes: list[str], imports: dict[str, str]
     if any(w in text for w in LOSS_WORDS):
         names += [local for local, q in imports.items()
                   if local[:1].isupper() and not q.startswith("torch")]
-    return any(f"{n}(" in text for n in names)
+    return any(names_a_model(n, text) for n in names)
+
+
+def names_a_model(name: str, text: str) -> bool:
+    """The class ``name`` called (``Net(``) or assigned to a name that may be called
+    (``model_cls = Net``): a cheap text test."""
+    if f"{name}(" in text:
+        return True
+    at = text.find(f"= {name}")
+    while at >= 0:
+        end = at + 2 + len(name)
+        if end >= len(text) or not (text[end].isalnum() or text[end] in "_.[("):
+            return True
+        at = text.find(f"= {name}", end)
+    return False
 
 
 def needs_parse(index: Index, path: str, text: str, script: bool | None = None) -> bool:

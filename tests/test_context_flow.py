@@ -502,3 +502,68 @@ def test_a_finding_in_a_child_of_another_file_shows_where_this_file_builds_it(tm
             _run(bad, "run")
     finally:
         sys.path.remove(str(tmp_path))
+
+
+# ---- a wrapper that builds its module through a local, with keywords of unknown content ------
+
+WRAPPED = HEADER + '''
+
+class Base(nn.Module):
+    def __init__(self, input_size, hidden_dim, num_layers, dropout=0.0, extra=None):
+        super().__init__()
+        self.input_size, self.hidden_dim = input_size, hidden_dim
+        self.num_layers, self.dropout = num_layers, dropout
+
+
+class _Module(Base):
+    def __init__(self, name, **kwargs):
+        super().__init__(**kwargs)
+        self.rnn = getattr(nn, name)(self.input_size, self.hidden_dim, self.num_layers,
+                                     batch_first=True, dropout=DROPOUT)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return out[:, -1]
+
+
+class Wrapper:
+    def __init__(self, hidden_dim=25, n_rnn_layers=1, model="GRU", **module_params):
+        self.hidden_dim, self.n_rnn_layers, self.model = hidden_dim, n_rnn_layers, model
+        self.module_params = {k: v for k, v in module_params.items() if v is not None}
+
+    def _create_model(self, n_features):
+        kwargs = {}
+        if isinstance(self.model, str):
+            model_cls = _Module
+            kwargs["name"] = self.model
+        else:
+            model_cls = self.model
+        return model_cls(input_size=n_features, hidden_dim=self.hidden_dim,
+                         num_layers=self.n_rnn_layers, **self.module_params, **kwargs)
+'''
+
+
+def test_a_wrapper_s_defaults_reach_the_module_it_builds_through_a_local(tmp_path):
+    """darts style: ``model_cls = _Module`` then ``model_cls(num_layers=self.n_rnn_layers,
+    **self.module_params, **kwargs)``, the module handing its **kwargs to its base: the
+    wrapper's default n_rnn_layers=1 reaches the GRU (the unknown keywords cannot override a
+    named one), and dropout on that one layer is reported; torch warns for it."""
+    torch = pytest.importorskip("torch")
+    import warnings
+
+    bad, good = tmp_path / "bad.py", tmp_path / "good.py"
+    bad.write_text(WRAPPED.replace("DROPOUT", "0.3"))
+    good.write_text(WRAPPED.replace("DROPOUT", "self.dropout"))
+    found = [(f.code, f.line) for f in _findings(bad)]
+    rnn_line = next(i for i, s in enumerate(bad.read_text().splitlines(), 1)
+                    if "getattr(nn, name)" in s)
+    assert found == [("LST501", rnn_line)]
+    assert _findings(good) == []
+    for path, warns in ((bad, True), (good, False)):
+        ns: dict = {}
+        exec(compile(path.read_text(), str(path), "exec"), ns)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model = ns["Wrapper"]()._create_model(4)
+        assert any("num_layers greater than 1" in str(w.message) for w in caught) == warns
+        assert tuple(model(torch.randn(2, 5, 4)).shape) == (2, 25)

@@ -49,6 +49,7 @@ from .objects import (
     Modules,
     Obj,
     Ref,
+    SplatKwargs,
     TorchBase,
 )
 
@@ -70,6 +71,9 @@ class Calls(Core):
             elif a.star == "**":
                 if isinstance(v, Record):
                     kwargs.update(v.fields)  # **cfg with known keys: forwarded one by one
+                elif isinstance(v, SplatKwargs):
+                    kwargs.update(v.known)  # the named keywords, and an unknown rest
+                    kwargs[SPLAT] = UNKNOWN
                 elif v is OPEN_KWARGS:
                     kwargs[SPLAT] = v  # the analysed class's own **kwargs, handed on whole
                 else:
@@ -217,7 +221,8 @@ class Calls(Core):
         if fn.params.star_kwarg is not None:
             rest = {k: v for k, v in kwargs.items() if k not in bound_names}
             env.vars[fn.params.star_kwarg.name.value] = OPEN_KWARGS if open_ else \
-                UNKNOWN if splat else Record(tuple(rest.items()))
+                SplatKwargs(tuple((k, v) for k, v in rest.items() if k != SPLAT)) if splat \
+                else Record(tuple(rest.items()))
         saved_fm, saved_selves = self.fm, self.selves
         self.fm = fm
         if isinstance(bound, Obj):

@@ -38,6 +38,22 @@ OPEN_KWARGS: Value = _OpenKwargs()
 
 
 @dataclass(frozen=True, repr=False)
+class SplatKwargs(Value):
+    """A function's ``**kwargs`` when its caller also forwarded keywords of unknown content
+    (``Module(num_layers=self.n_rnn_layers, **self.pl_module_params)``): the keywords the
+    caller named, known, and the rest unknown.  Handed on whole (``super().__init__(**kwargs)``)
+    it gives each named keyword to the next call and keeps the rest unknown there (no default
+    can be trusted); read any other way, it is an unknown value (a key may or may not be in
+    it).  Python refuses a keyword given twice, so the unknown rest never overrides a named
+    one."""
+
+    known: tuple[tuple[str, Value], ...]
+
+    def describe(self) -> str:
+        return "unknown"
+
+
+@dataclass(frozen=True, repr=False)
 class Ref(Value):
     """A dotted name outside the file: ``torch``, ``torch.nn.LSTM``, ``F.relu``."""
 
