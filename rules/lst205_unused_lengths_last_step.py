@@ -43,7 +43,10 @@ reaches the model: the last time step (`out[:, -1]`, `out[-1]` time-major) or th
 (`h_n[-1]`, or the whole `h_n` laid out per sample, `h_n.permute(1, 0, 2).reshape(B, -1)`) is
 read as the summary, or the RNN is bidirectional (its backward direction starts in the
 padding, at every step). Lengths handed over with the sequences as one pair (`x, x_len = x`
-first thing in `forward`) count as received. A class that packs anywhere is left alone.
+first thing in `forward`) count as received. In a class that packs anywhere, only a call
+of an RNN that the class packs at another call counts, when it is given a whole padded
+sequence unpacked (not one step of a generation loop), and only what that call's output
+flows into is read.
 """
     why_bad = """
 For every sequence shorter than the longest, the last position is padding: the RNN has read
@@ -146,17 +149,25 @@ class Encoder(nn.Module):
             if fwd is None:
                 continue
             params = _length_params(fwd)
-            if not params or _packs(m.cls.node, ctx.analysis.fm.text):
+            if not params:
                 continue
+            packs = _packs(m.cls.node, ctx.analysis.fm.text)
             unused = [n for n in params if not _uses(fwd, n)]
             g = m.graph
             seen: set[int] = set()
             for call in g.nodes("layer"):
                 layer = call.attrs.get("layer")
-                if layer is None or layer.kind not in RECURRENT or layer.node in seen \
-                        or _rnn_input_packed(g, layer.node) or _packs_around(ctx, call.cst):
+                if layer is None or layer.kind not in RECURRENT or layer.node in seen:
                     continue
-                read = _padding_read(ctx, g, layer)
+                # a class that packs somewhere: this call counts only where the same RNN is
+                # packed at another call (so it runs over padded batches) and this one is
+                # given a whole sequence (not one step of a generation loop) the engine
+                # followed unpacked, and only what its own output flows into is read
+                packed_elsewhere = _rnn_input_packed(g, layer.node)
+                elsewhere = packs or packed_elsewhere or _packs_around(ctx, call.cst)
+                if elsewhere and not (packed_elsewhere and _unpacked_sequence(g, call)):
+                    continue
+                read = _padding_read(ctx, g, layer, call.id if elsewhere else None)
                 if read is None:
                     continue
                 seen.add(layer.node)
@@ -279,13 +290,41 @@ def _walk_packs(cls_node: Any) -> bool:
 _PACKERS = frozenset({"pack_padded_sequence", "pack_sequence", "PackedSequence"})
 
 
-def _padding_read(ctx: RuleContext, g: Any, layer: Any) -> tuple[str, Any] | None:
+def _unpacked_sequence(g: Any, call: Any) -> bool:
+    """The call's input is a plain tensor of three axes (never a PackedSequence) whose time
+    axis is known and not a single step (``token.unsqueeze(1)`` in a generation loop)."""
+    ins = [g.g.edges[p, call.id].get("value") for p in g.g.predecessors(call.id)]
+    if not ins or any(isinstance(v, Packed) for v in ins):
+        return False
+    layer = call.attrs.get("layer")
+    bf = layer.flag("batch_first") if layer is not None else None
+    if not isinstance(bf, bool):
+        return False
+    for v in ins:
+        if isinstance(v, Tensor) and v.rnn is None and v.shape is not None \
+                and not v.shape.star and len(v.shape.dims) == 3:
+            t = v.shape.dims[1 if bf else 0]
+            return t is not None and t.as_int() != 1
+    return False
+
+
+def _downstream(g: Any, call: int | None, node: int) -> bool:
+    if call is None:
+        return True
+    import networkx as nx
+
+    return bool(nx.has_path(g.g, call, node))
+
+
+def _padding_read(ctx: RuleContext, g: Any, layer: Any, call: int | None = None
+                  ) -> tuple[str, Any] | None:
     """How the padding reaches the model: the last step or the final state read as a summary,
-    or (bidirectional) any step of the output, whose backward half starts in the padding."""
+    or (bidirectional) any step of the output, whose backward half starts in the padding.
+    With ``call``: only what that call's output flows into."""
     for node in g.nodes("index"):
         src = node.attrs.get("source")
         if not isinstance(src, Tensor) or src.rnn is None or src.rnn.node != layer.node \
-                or src.rnn.padded:
+                or src.rnn.padded or not _downstream(g, call, node.id):
             continue
         for ev in node.attrs.get("events", []):
             step = src.what == "output" and ev.role == TIME and last_step(ev)
@@ -304,10 +343,12 @@ def _padding_read(ctx: RuleContext, g: Any, layer: Any) -> tuple[str, Any] | Non
             v = g.g.edges[p, node.id].get("value")
             if isinstance(v, Tensor) and v.what == "h_n" and v.rnn is not None \
                     and v.rnn.node == layer.node and not v.rnn.padded \
+                    and _downstream(g, call, node.id) \
                     and (flows_into_head(g, node.id) or ctx.used_as_summary(g, node.id)
                          or _summary_after(ctx, g, node.id)):
                 return ("its final state h_n is read", node)
-    if layer.flag("bidirectional") is True:
+    if layer.flag("bidirectional") is True and (call is None or any(True for _ in
+                                                                    g.g.successors(call))):
         # its backward direction starts in the padding: every step and both final states
         return ("its backward direction starts in the padding (every step, and h_n)", None)
     return None

@@ -824,3 +824,61 @@ def test_sizes_defaulted_with_or(tmp_path):
     assert tuple(_run(OR_DEFAULTS, "State()", "torch.randn(3, 7, 6)").shape) == (3, 7, 16)
     assert tuple(_run(OR_DEFAULTS, "Directions()", "torch.randn(3, 7, 8)").shape) == (3, 3)
     _clean(tmp_path, OR_DEFAULTS)
+
+
+# ---- LST205 per call: one RNN packed at one call and run unpacked at another ------------------
+
+_SUMMARIZER = '''
+class Summarizer(nn.Module):
+    def __init__(self, emb=6, hid=5):
+        super().__init__()
+        self.notes = nn.GRU(emb, hid, batch_first=True, bidirectional=True)
+        self.step = nn.GRU(2 * hid, 2 * hid, batch_first=True)
+
+    def forward(self, x, lengths, steps=3):
+        # x: (B, S, N, emb) padded notes per step; lengths: (B*S,) notes per step
+        flat = x.view(-1, x.size(2), x.size(3))
+        flat = SUMMARY
+        summary = self.notes(flat)[-1].transpose(0, 1).contiguous()
+        summary = summary.view(x.size(0), x.size(1), -1)
+        out, h = self.step(summary)
+        token = out[:, -1:]
+        for _ in range(steps):
+            # a generation loop: one note at a time, unpacked (no padding to read)
+            notes, _ = self.notes(token[:, :, :6])
+            token, h = self.step(torch.cat([notes, notes.new_zeros(notes.shape)], -1)[:, :, :10], h)
+        return out, token
+'''
+
+
+def test_an_rnn_packed_at_one_call_is_checked_at_its_unpacked_call(tmp_path):
+    """ptvae style: the class packs (the same GRU is given a PackedSequence in one place), but
+    one call runs it over the padded batch unpacked and reads its output: LST205 there, and not
+    at a one-step call of a generation loop.  Torch shows the unpacked call reads the padding
+    (the summary changes with the padding), the packed one does not."""
+    torch = pytest.importorskip("torch")
+    packed = ("nn.utils.rnn.pack_padded_sequence(flat, lengths.cpu(), batch_first=True, "
+              "enforce_sorted=False)")
+    bad = _SUMMARIZER.replace("SUMMARY", "flat")
+    good = _SUMMARIZER.replace("SUMMARY", packed)
+    found = [(f.code, f.line) for f in _lint(tmp_path, bad)]
+    call = next(i for i, s in enumerate(bad.splitlines(), len(HEADER.splitlines()))
+                if "self.notes(flat)" in s)
+    assert found == [("LST205", call)]
+    assert [f.code for f in _lint(tmp_path, good)] == []
+    x = "torch.randn(2, 3, 4, 6)"
+    lengths = "torch.tensor([4, 2, 3, 1, 4, 2])"
+    for code, changes in ((bad, True), (good, False)):
+        torch.manual_seed(1)
+        ns: dict = {}
+        exec(HEADER + textwrap.dedent(code), ns)
+        model = ns["Summarizer"]().eval()
+        xa = eval(x, {"torch": torch})
+        xb = xa.clone().view(6, 4, 6)
+        ln = eval(lengths, {"torch": torch})
+        for i, n in enumerate(ln.tolist()):  # other values in the padding only
+            xb[i, n:] = 7.0
+        with torch.no_grad():
+            a = model(xa, ln)[0]
+            b = model(xb.view(2, 3, 4, 6), ln)[0]
+        assert (not torch.allclose(a, b)) == changes
