@@ -19,6 +19,7 @@ from .extract import ClassInfo, FileModel
 from .infer import TORCH_LAYER, Budget, ClassRef, Env, Instantiation, Interpreter, Obj, Ref
 from .layers import Layer
 from .module_paths import canonical
+from .node_memo import NodeMemo
 from .values import UNKNOWN, Build, Const, Record, Seq, Shape, Tensor, Value
 from .walk import descendants, descendants_outside
 
@@ -31,6 +32,9 @@ class ModuleShapes:
     output: Value
     graph: Dataflow
     note: str | None = None  # why the analysis stopped early, if it did
+    #: the runs of forward with arguments a caller may pass in place of their None defaults
+    #: (their findings count; the shapes shown are the defaults')
+    extra_graphs: list[Dataflow] = field(default_factory=list)
 
     @property
     def constraints(self) -> list[str]:
@@ -48,7 +52,7 @@ class FileAnalysis:
     instantiations: list[Instantiation] = field(default_factory=list)
 
     def graphs(self) -> list[Dataflow]:
-        return [m.graph for m in self.modules] + [self.script]
+        return [g for m in self.modules for g in (m.graph, *m.extra_graphs)] + [self.script]
 
 
 def forward_params(cls: ClassInfo, interp: Interpreter, fm: FileModel) -> list[cst.Param]:
@@ -175,6 +179,10 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
 
         run_calling_methods(last[0], cls, fm, last[1])
         last[0].run_rechecks()  # what the methods' runs left to decide once they ran
+        if found_fwd is not None and args is None and kwargs is None:
+            extra = _passed_none_defaults(fm, cls, project, found_fwd[0], last[0], opened)
+            if extra is not None:
+                result.extra_graphs.append(extra)
     if args is None and kwargs is None and inputs is None and chosen is None \
             and result.note is None:
         result = _under_each_choice(fm, cls, project, result)
@@ -204,6 +212,79 @@ def _under_each_choice(fm: FileModel, cls: ClassInfo, project: Any,
     if len(ins) != len(result.inputs):
         return result
     return replace(result, inputs=ins, output=out)
+
+
+def _passed_none_defaults(fm: FileModel, cls: ClassInfo, project: Any, fwd: cst.FunctionDef,
+                          done: Interpreter, opened: dict[str, Value] | None) -> Dataflow | None:
+    """``forward(self, event, control=None)`` that tests ``if control is None:``: the run above
+    took the default, so the branch a caller opens by passing it was never analysed.  One more
+    pass, in a graph of its own, with each such argument a tensor of the caller's (solved from
+    its consumers as any input is, starting from what the last pass solved): its findings are
+    the code's under that call; the shapes shown stay those of the defaults."""
+    names = _tested_none_defaults(fwd) - done.opened_inputs
+    if not names:
+        return None
+    graph = Dataflow()
+    interp = Interpreter(fm, graph, project)
+    interp.hole_bindings = dict(done.hole_bindings)
+    interp.hole_parts = dict(done.hole_parts)
+    interp.time_names = dict(done.time_names)
+    interp.axis_settled = dict(done.axis_settled)
+    interp.nonempty = set(done.nonempty)
+    interp.opened_inputs = set(done.opened_inputs)
+    interp.unconditional_joins = done.unconditional_joins
+    try:
+        a, kw = _constructor_args(interp, cls, fm, None, None)
+        a = [build_value(interp, v) for v in a]
+        kw = {k: build_value(interp, v) for k, v in kw.items()}
+        if opened:
+            kw = {**kw, **opened}
+        obj = interp.instantiate(cls, fm, a, kw)
+        params = list(fwd.params.params)[1:]
+        ins: list[Value] = []
+        for p, v in zip(params, interp.holes(fwd), strict=False):
+            name = p.name.value
+            if name in names:
+                bound = interp.hole_bindings.get(name)
+                v = Tensor(bound[0], bound[2], bound[1]) if bound is not None \
+                    else Tensor(None, None, hole=(name, ()))
+            if isinstance(v, Tensor):
+                v = interp.record("input", p, [], v, label=name)
+                if p.default is None and v.node is not None:
+                    interp.caller_tensors.add(v.node)  # a caller may pass None for it
+            elif isinstance(v, Record | Seq):
+                v = _record_parts(interp, p, v)
+            ins.append(v)
+        interp.run_forward(obj, ins)
+        interp.run_rechecks()
+    except (Budget, RecursionError):
+        return None
+    return graph
+
+
+def _tested_none_defaults(fn: cst.FunctionDef) -> frozenset[str]:
+    """The parameters of ``fn`` whose default is None and that its body compares with None
+    (``x is None``, ``x is not None``)."""
+    known = _TESTED.get(fn)
+    if known is not None:
+        return known
+    names = {p.name.value for p in list(fn.params.params)[1:]
+             if isinstance(p.default, cst.Name) and p.default.value == "None"}
+    tested: set[str] = set()
+    if names:
+        for n in descendants(fn.body):
+            if isinstance(n, cst.Comparison) and len(n.comparisons) == 1 \
+                    and isinstance(n.comparisons[0].operator, cst.Is | cst.IsNot):
+                left, right = n.left, n.comparisons[0].comparator
+                for x, y in ((left, right), (right, left)):
+                    if isinstance(x, cst.Name) and x.value in names \
+                            and isinstance(y, cst.Name) and y.value == "None":
+                        tested.add(x.value)
+    return _TESTED.put(fn, frozenset(tested))
+
+
+#: the answer per function node
+_TESTED: NodeMemo[cst.FunctionDef, frozenset[str]] = NodeMemo()
 
 
 _NOT_ALWAYS_RUN = (cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp,

@@ -132,12 +132,16 @@ def call(it: Core, qual: str, args: list[Value], kwargs: dict[str, Value],
         if carried is None and name != "stack":
             carried = _joined_holes(it, items, dim)
             if carried is not None:
-                return it.record("cat", e, items, carried, label=name)
+                rec = it.record("cat", e, items, carried, label=name)
+                _tie_parts(it, items, dim, name, rec)  # the known parts still agree
+                return rec
         if carried is not None:
             # the consumer solves the input (its width less the other parts'); the binding
             # from the other parts alone stands only where none does
             it.fallbacks.append(lambda: _solve_parts(it, items, out, dim, False))
-            return it.record("cat", e, items, carried, label=name)
+            rec = it.record("cat", e, items, carried, label=name)
+            _tie_parts(it, items, dim, name, rec)  # the known parts still agree
+            return rec
         _solve_parts(it, items, out, dim, name == "stack")
         rec = it.record("cat" if name != "stack" else "stack", e, items, out, label=name)
         _tie_parts(it, items, dim, name, rec)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -37,7 +38,9 @@ only the parent model or the training loop calls (`decoder.init_state(bs)`). A s
 built with the batch on one axis (`torch.zeros(steps, B, 2)`) and filled with rows of the
 batch along another (`buf[:, t] = out`, `out` `(B, 2)`) is laid out wrongly the same way,
 and so is a tensor built time-major from the code's own sizes (`x.new(n_frames, batch_size,
-W)`) that `torch.cat` joins with a batch-first output.
+W)`) that `torch.cat` joins with a batch-first output, or one that holds the batch on the axis
+where the parts it is joined with hold the time (`torch.zeros(batch_size, 1, 1)` beside a
+time-major step `(1, B, E)`).
 """
     why_bad = """
 PyTorch raises `Expected hidden size (...)` at the RNN call, which does not say which of the
@@ -324,9 +327,27 @@ class Decoder(nn.Module):
                             or v.shape.star or id(src.cst) in done:
                         continue
                     dims = [str(d) for d in v.shape.dims]
-                    if dims.count("B") != 1 or str(other) not in dims:
+                    if dims.count("B") != 1:
                         continue
-                    b, k = dims.index("B"), dims.index(str(other))
+                    b = dims.index("B")
+                    if joined and str(other) not in dims:
+                        # the batch alone, on the axis where the parts it is joined with hold
+                        # the time (``torch.zeros(batch_size, 1, 1)`` beside (T, B, E) parts)
+                        m = re.search(r"axis (\d+)$", str(c.why))
+                        if m is None or int(m.group(1)) != b or v.role(b) != BATCH \
+                                or str(other) != "T":
+                            continue
+                        done.add(id(src.cst))
+                        msg = (f"this tensor is built as {v.shape.render()} with the batch on "
+                               f"axis {b}, but torch.{at.label} joins it with tensors that "
+                               f"hold the time {other} on that axis: torch raises unless B is "
+                               f"{other}, and then mixes samples and steps; build it in the "
+                               "layout of what it is joined with")
+                        yield ctx.finding(src, msg, related=at.cst, related_message="joined here")
+                        break
+                    if str(other) not in dims:
+                        continue
+                    k = dims.index(str(other))
                     if joined and (str(other) != "T" or v.role(b) != BATCH
                                    or v.role(k) != TIME):
                         continue  # a join: the batch and the time swapped, as the code names them

@@ -243,7 +243,11 @@ class Captioner(nn.Module):
         rank = len(out.shape.dims) if isinstance(out, Tensor) and out.shape is not None \
             and not out.shape.star else None
         for src, v in _factories_into(g, node):
-            if v.shape is None or v.shape.star or len(v.shape.dims) != rank \
+            # (a join that carries a forward input still to be solved has no rank yet: the
+            # constraint's axis is then counted in the factory's own axes)
+            if v.shape is None or v.shape.star \
+                    or len(v.shape.dims) != (rank if rank is not None else len(v.shape.dims)) \
+                    or axis >= len(v.shape.dims) \
                     or v.shape.dims[axis] != fixed or id(src.cst) in seen:
                 continue
             seen.add(id(src.cst))

@@ -567,3 +567,62 @@ def test_a_wrapper_s_defaults_reach_the_module_it_builds_through_a_local(tmp_pat
             model = ns["Wrapper"]()._create_model(4)
         assert any("num_layers greater than 1" in str(w.message) for w in caught) == warns
         assert tuple(model(torch.randn(2, 5, 4)).shape) == (2, 25)
+
+
+# ---- the branch a caller opens by passing an argument that defaults to None ------------------
+
+STEPPER = HEADER + '''
+
+class Stepper(nn.Module):
+    def __init__(self, n_events, control_dim, hidden):
+        super().__init__()
+        self.control_dim = control_dim
+        self.embed = nn.Embedding(n_events, n_events)
+        self.fc = nn.Linear(n_events + 1 + control_dim, hidden)
+        self.gru = nn.GRU(hidden, hidden)
+
+    def forward(self, event, control=None, hidden=None):
+        # one step, time-major: event (1, B)
+        assert event.shape[0] == 1
+        batch_size = event.shape[1]
+        event = self.embed(event)
+        if control is None:
+            default = torch.ones(1, batch_size, 1)
+            control = torch.zeros(1, batch_size, self.control_dim)
+        else:
+            default = DEFAULT
+        x = torch.cat([event, default, control], -1)
+        _, hidden = self.gru(self.fc(x), hidden)
+        return hidden
+'''
+
+
+@pytest.mark.parametrize("default, code", [
+    ("torch.zeros(1, 32, 1)", "LST305"),
+    ("torch.zeros(batch_size, 1, 1)", "LST301"),
+    ("torch.zeros(1, batch_size, 1)", None),
+])
+def test_a_none_default_s_other_branch_is_analysed_too(tmp_path, default, code):
+    """PerformanceRNN style: ``control=None`` tested with ``is None``; the bug is in the
+    branch a caller opens by passing a control.  The argument is analysed as a tensor of the
+    caller's too (one more run, findings only): a buffer built for a fixed batch (LST305) or
+    with the batch on the time axis (LST301) joined by torch.cat with the step's (1, B, E)
+    parts is reported at the factory; the correct one is clean.  Torch raises for both bugs
+    with a control passed, and runs without one."""
+    torch = pytest.importorskip("torch")
+    src = STEPPER.replace("DEFAULT", default)
+    path = tmp_path / "model.py"
+    path.write_text(src)
+    line = next(i for i, s in enumerate(src.splitlines(), 1) if "default = " + default in s)
+    found = [(f.code, f.line) for f in _findings(path)]
+    assert found == ([(code, line)] if code else [])
+    ns: dict = {}
+    exec(compile(src, str(path), "exec"), ns)
+    model = ns["Stepper"](5, 3, 8)
+    event = torch.randint(0, 5, (1, 4))
+    assert tuple(model(event).shape) == (1, 4, 8)
+    if code is None:
+        assert tuple(model(event, torch.randn(1, 4, 3)).shape) == (1, 4, 8)
+    else:
+        with pytest.raises(RuntimeError, match="Sizes of tensors must match"):
+            model(event, torch.randn(1, 4, 3))
