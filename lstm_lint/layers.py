@@ -229,6 +229,9 @@ class Conflict:
     #: for an RNN, its ``batch_first``
     reader: str | None = None
     batch_first: bool | None = None
+    #: ``layout``: the RNN read a PackedSequence, whose ``batch_first`` is the packing's (the
+    #: layer's own flag does not apply to it)
+    packed: bool = False
     #: ``state``: which state (``h_0``, ``c_0``) and the shape the layer expects
     state: str = "h_0"
     shape: Shape | None = None

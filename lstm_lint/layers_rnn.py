@@ -144,7 +144,7 @@ def apply_recurrent(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
                         "layout", layer,
                         "(B, T, F)" if bf else "(T, B, F)",
                         tensor.shape.render(),
-                        tensor=tensor, batch_first=bf is True, reader="rnn",
+                        tensor=tensor, batch_first=bf is True, reader="rnn", packed=packed,
                     ))
             out_shape = Shape(dims[:-1] + (out_w,))
         elif not tensor.shape.star and len(dims) == 2:

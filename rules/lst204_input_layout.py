@@ -237,6 +237,12 @@ class SeqRec(nn.Module):
                        f"names that axis `{name}`, the {said}: the recurrence would run across "
                        f"the batch; build {label} with batch_first={not c.batch_first}, or "
                        "transpose(0, 1) first")
+            elif c.reader == "rnn" and c.packed:
+                src = x.rnn.layer if isinstance(x, Tensor) and x.rnn else "the input"
+                msg = (f"{label} reads a PackedSequence packed with batch_first={c.batch_first}, "
+                       f"which takes {c.expected}, but {src} delivers {shape} with batch and "
+                       f"time the other way round; the recurrence would run across the batch; "
+                       f"pack with batch_first={not c.batch_first}, or transpose(0, 1) first")
             elif c.reader == "rnn":
                 src = x.rnn.layer if isinstance(x, Tensor) and x.rnn else "the input"
                 msg = (f"{label} is built with batch_first={c.batch_first} and "

@@ -626,3 +626,46 @@ def test_a_none_default_s_other_branch_is_analysed_too(tmp_path, default, code):
     else:
         with pytest.raises(RuntimeError, match="Sizes of tensors must match"):
             model(event, torch.randn(1, 4, 3))
+
+
+PACKER = HEADER + '''
+
+class Enc(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.LSTM(n_in, hidden)
+
+    def forward(self, x, lengths=None):
+        if lengths is not None:
+            x = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=BF,
+                                                  enforce_sorted=False)
+        out, _ = self.rnn(x)
+        return out
+'''
+
+
+@pytest.mark.parametrize("bf, codes", [("True", ["LST204"]), ("False", [])])
+def test_a_packing_that_reads_the_input_the_other_way_round(tmp_path, bf, codes):
+    """speechbrain style: the unpacked path reads x time-major (an LSTM without batch_first);
+    the path a caller opens by passing lengths packs it with batch_first=True: the packing takes
+    axis 0 for the batch, and the finding says the packing is at fault (not the layer's flag).
+    Torch: the time-major (T, B, F) batch packed batch-first needs T lengths and raises with
+    B of them."""
+    torch = pytest.importorskip("torch")
+    src = PACKER.replace("BF", bf)
+    path = tmp_path / "model.py"
+    path.write_text(src)
+    found = _findings(path)
+    assert [f.code for f in found] == codes
+    if codes:
+        assert "PackedSequence packed with batch_first=True" in found[0].message
+    ns: dict = {}
+    exec(compile(src, str(path), "exec"), ns)
+    model = ns["Enc"](4, 6)
+    x, lengths = torch.randn(7, 3, 4), torch.tensor([7, 5, 2])
+    assert tuple(model(x).shape) == (7, 3, 6)
+    if codes:
+        with pytest.raises(RuntimeError, match="exceeds dimension size|lengths"):
+            model(x, lengths)
+    else:
+        assert model(x, lengths).data.shape[-1] == 6
