@@ -261,7 +261,9 @@ def fully_known(v: Value) -> bool:
     if isinstance(v, Packed):
         return fully_known(v.data)
     if isinstance(v, Seq):
-        return v.repeated is None and bool(v.items) and all(fully_known(i) for i in v.items)
+        # (an empty list the code returns as built, seq_preds = [] in train mode, is known:
+        # a list of unknown length is a repeated Seq, never an empty one)
+        return v.repeated is None and all(fully_known(i) for i in v.items)
     if Record is not None and isinstance(v, Record):
         return bool(v.fields) and all(fully_known(x) for _, x in v.fields)
     return isinstance(v, Const) and v.value is None

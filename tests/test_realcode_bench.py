@@ -47,6 +47,11 @@ def test_compare_exact_unknown_wrong():
     assert realcode.compare(None, Tensor(None))[0] == "wrong"
 
 
+def test_an_empty_list_is_known_and_a_list_of_unknown_length_is_not():
+    assert realcode.fully_known(Seq((_t(3, 5), Seq((), True))))
+    assert not realcode.fully_known(Seq((), True, repeated=_t(3, 5)))
+
+
 def test_driver_values_become_abstract_values():
     cfg = realcode.value_of({"ns": {"hidden": 11, "bidirectional": True}})
     assert cfg.get("hidden").expr == const(11)
