@@ -194,9 +194,10 @@ def _under_each_choice(fm: FileModel, cls: ClassInfo, project: Any,
     """A class that builds ``getattr(nn, rnn_type)(...)`` with ``rnn_type`` the caller's: run
     under each value it can take (:func:`lstm_lint.choices.rnn_choices`) and keep what all the
     runs agree on, when that tells more than the run that left the choice open."""
-    from .choices import join_all, known_dims, rnn_choices
+    from .choices import complete, join_all, known_dims, may_choose, rnn_choices
 
-    if not fm.mentions("getattr("):  # (a text test first: the class walk is not cheap)
+    # (text first: the class walk is not cheap; and an answer known whole gains nothing)
+    if not may_choose(fm.text) or complete(result.output):
         return result
     found = rnn_choices(cls)
     if found is None:

@@ -6,6 +6,9 @@ is an ``(h, c)`` pair).  Read from the class's own source with libcst; no code i
 
 from __future__ import annotations
 
+import functools
+import re
+
 import libcst as cst
 
 from .extract import ClassInfo
@@ -13,6 +16,18 @@ from .values import UNKNOWN, Const, Packed, Seq, Shape, Tensor, Value
 
 KINDS = ("LSTM", "GRU", "RNN")
 MAX_CANDIDATES = 12
+
+
+#: ``getattr(nn,`` or ``getattr(torch.nn,`` as written (space, line breaks and comments
+#: allowed where Python allows them): a file without one has no choice to run
+_GETATTR_NN = re.compile(r"\bgetattr(?:\s|#[^\n]*)*\((?:\s|#[^\n]*)*"
+                         r"(?:torch(?:\s|#[^\n]*)*\.(?:\s|#[^\n]*)*)?nn(?:\s|#[^\n]*)*,")
+
+
+@functools.lru_cache(maxsize=8)
+def may_choose(text: str) -> bool:
+    """Whether a file's text can hold ``getattr(nn, name)`` (a text test before the walk)."""
+    return "getattr" in text and _GETATTR_NN.search(text) is not None
 
 
 def _is_nn(e: cst.BaseExpression) -> bool:
@@ -204,3 +219,14 @@ def known_dims(v: Value) -> int:
     if isinstance(v, Seq) and v.repeated is None:
         return sum(known_dims(i) for i in v.items)
     return 0
+
+
+def complete(v: Value) -> bool:
+    """Every axis of every tensor of the value known (nothing a choice could add)."""
+    if isinstance(v, Tensor):
+        return v.shape is not None and not v.shape.star and None not in v.shape.dims
+    if isinstance(v, Packed):
+        return complete(v.data)
+    if isinstance(v, Seq):
+        return v.repeated is None and all(complete(i) for i in v.items)
+    return isinstance(v, Const)

@@ -23,9 +23,10 @@ _KEEP_SHAPE = frozenset({"Variable", "cuda", "to", "zero_", "detach", "requires_
                          "float", "contiguous", "cpu", "type", "type_as"})
 
 
-#: a factory's name as a word: a pair needs two calls of one (the name alone, not the name
-#: and its parenthesis: a comment or a line break may stand between them)
-_FACTORY_CALL = re.compile(r"\b(?:" + "|".join(sorted(_PAIR_FACTORIES)) + r")\b")
+#: a factory called (``torch.zeros(``; space, a line break, a comment may stand before the
+#: parenthesis, as Python allows): a pair needs two such calls
+_FACTORY_CALL = re.compile(r"\b(?:" + "|".join(sorted(_PAIR_FACTORIES))
+                           + r")(?:\s|\\\n|#[^\n]*)*\(")
 
 
 @lru_cache(maxsize=8)
