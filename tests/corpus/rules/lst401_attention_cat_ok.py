@@ -21,9 +21,7 @@ class ALSTMModel(nn.Module):
         self.att_net.add_module("att_softmax", nn.Softmax(dim=1))
 
     def forward(self, inputs):
-        # inputs: [batch_size, input_size*input_day]
-        inputs = inputs.view(len(inputs), self.input_size, -1)
-        inputs = inputs.permute(0, 2, 1)  # [batch, seq_len, input_size]
+        # inputs: [batch_size, input_day, input_size], days already unfolded by the loader
         rnn_out, _ = self.rnn(self.net(inputs))  # [batch, seq_len, hidden_size]
         attention_score = self.att_net(rnn_out)  # [batch, seq_len, 1]
         out_att = torch.mul(rnn_out, attention_score)
@@ -35,7 +33,7 @@ class ALSTMModel(nn.Module):
 
 
 model = ALSTMModel()
-features = torch.randn(5, 6 * 20)
+features = torch.randn(5, 20, 6)
 
 EXPECT_ERROR = None
 
