@@ -8,9 +8,9 @@ import pytest
 from precommit_hook import PreCommitHook, make_hook
 
 #: the longest test, the README's commands in a fresh clone (two installs and the quick suite:
-#: minutes), and its instant neighbour start first: under pytest-xdist (.ci/run: -n 2
-#: --maxschedchunk 2) the worker that gets them holds nothing else, and the other worker runs
-#: the rest of the suite meanwhile
+#: minutes), and its instant neighbour start first: under pytest-xdist (.ci/run: -m slow -n 2
+#: --maxschedchunk 1) the worker that gets them holds nothing else, and the other worker runs
+#: the rest of the slow tests meanwhile
 FIRST = "tests/test_fresh_clone.py"
 
 
