@@ -102,12 +102,7 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
         params = forward_params(cls, interp, fm)
         names = [p.name.value for p in params]
         try:
-            a, kw = _constructor_args(interp, cls, fm, args, kwargs)
-            a = [build_value(interp, v) for v in a]
-            kw = {k: build_value(interp, v) for k, v in kw.items()}
-            if opened:
-                kw = {**kw, **opened}
-            obj = interp.instantiate(cls, fm, a, kw)
+            obj = _build(interp, cls, fm, args, kwargs, opened)
             fwd = interp.find_method(cls, fm, "forward")
             if fwd is None and isinstance(obj.attrs.get(TORCH_LAYER), Layer):
                 # a subclass of a torch layer that keeps torch's forward(input, hx)
@@ -189,6 +184,19 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
     return result
 
 
+def _build(interp: Interpreter, cls: ClassInfo, fm: FileModel,
+           args: Sequence[Value] | None, kwargs: dict[str, Value] | None,
+           opened: dict[str, Value] | None) -> Any:
+    """The instance a pass analyses: the constructor's arguments (given, or symbolic), the
+    ``None`` defaults the constructor needs opened (:func:`opened_defaults`) over them."""
+    a, kw = _constructor_args(interp, cls, fm, args, kwargs)
+    a = [build_value(interp, v) for v in a]
+    kw = {k: build_value(interp, v) for k, v in kw.items()}
+    if opened:
+        kw = {**kw, **opened}
+    return interp.instantiate(cls, fm, a, kw)
+
+
 def _under_each_choice(fm: FileModel, cls: ClassInfo, project: Any,
                        result: ModuleShapes) -> ModuleShapes:
     """A class that builds ``getattr(nn, rnn_type)(...)`` with ``rnn_type`` the caller's: run
@@ -235,12 +243,7 @@ def _passed_none_defaults(fm: FileModel, cls: ClassInfo, project: Any, fwd: cst.
     interp.opened_inputs = set(done.opened_inputs)
     interp.unconditional_joins = done.unconditional_joins
     try:
-        a, kw = _constructor_args(interp, cls, fm, None, None)
-        a = [build_value(interp, v) for v in a]
-        kw = {k: build_value(interp, v) for k, v in kw.items()}
-        if opened:
-            kw = {**kw, **opened}
-        obj = interp.instantiate(cls, fm, a, kw)
+        obj = _build(interp, cls, fm, None, None, opened)
         params = list(fwd.params.params)[1:]
         ins: list[Value] = []
         for p, v in zip(params, interp.holes(fwd), strict=False):
