@@ -159,18 +159,18 @@ class Classes(Core):
             return known
         out: list[tuple[ClassInfo, FileModel]] = []
         seen: set[int] = set()
-
-        def walk(c: ClassInfo, f: FileModel, depth: int) -> None:
+        # an explicit stack, not a recursive closure: a nested function that calls itself
+        # and holds ``self`` is a reference cycle, which kept every analysis alive until the
+        # cyclic collector found it
+        stack: list[tuple[ClassInfo, FileModel, int]] = [(cls, fm, 0)]
+        while stack:
+            c, f, depth = stack.pop()
             if id(c) in seen or depth > 10:
-                return
+                continue
             seen.add(id(c))
             out.append((c, f))
-            for b in c.bases:
-                base = self._lookup_class(b, f)
-                if base is not None:
-                    walk(base[0], base[1], depth + 1)
-
-        walk(cls, fm, 0)
+            found = [self._lookup_class(b, f) for b in c.bases]
+            stack.extend((b[0], b[1], depth + 1) for b in reversed(found) if b is not None)
         self.mro_cache[key] = out
         return out
 
