@@ -231,9 +231,11 @@ class Calls(Core):
             bound = env.vars[params[0].name.value]  # Base.__init__(self, ...): self is bound
         self.depth += 1
         self.frames.append((fn, bound))
+        facts = self.path_facts  # what the function's own branches learn stays in it
         try:
             self.exec_block(fn.body, env)
         finally:
+            self.path_facts = facts
             self.frames.pop()
             self.depth -= 1
             self.fm, self.selves = saved_fm, saved_selves

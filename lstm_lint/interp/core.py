@@ -108,6 +108,10 @@ class Core:
         #: at least 1 (it joins a list of that many items, and PyTorch refuses an empty one):
         #: carried across passes, so that a loop of that count runs at least once
         self.unconditional_joins: set[int] = set()
+        #: what the comparisons this path passed say about sizes (see interp.facts), and the
+        #: last comparison of two sizes evaluated: (id of its node, what it compared)
+        self.path_facts: tuple[Expr, ...] = ()
+        self.last_compare: tuple[int, tuple[Expr, str, Expr]] | None = None
         self.nonempty: set[Expr] = set()
 
     # ---- Site protocol (for layer facts) ------------------------------------------------------

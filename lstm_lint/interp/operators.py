@@ -149,6 +149,9 @@ class Operators(Core):
                          "LessThanEqual": d <= 0, "GreaterThan": d > 0, "GreaterThanEqual": d >= 0}
                 if op in table:
                     return Const(table[op])
+            elif op in ("LessThan", "LessThanEqual", "GreaterThan", "GreaterThanEqual",
+                        "Equal", "NotEqual"):
+                self.last_compare = (id(e), (x, op, y))  # for the branches (interp.facts)
         xf, yf = _number(left), _number(right)
         if xf is not None and yf is not None:
             # a float among them (``if dropout > 0:`` with dropout=0.5): compared as Python does

@@ -29,6 +29,7 @@ from ..values import (
 from ..walk import descendants
 from .builtins import sequential_items, tensor_rows
 from .core import Core, _undo_layout
+from .facts import align, branch_facts
 from .joins import choices, join, join_dicts, join_loop, one_of, truth, uniq
 from .objects import TORCH_LAYER, Env, FuncRef, Obj, RangeVal, Ref
 
@@ -146,7 +147,9 @@ class Statements(Core):
                 v = self.eval(item.item, env)
                 if item.asname is not None:
                     self.assign(item.asname.name, v, env)
+            before = self.path_facts  # a context manager may swallow what a branch raised
             self.exec_block(stmt.body, env)
+            self.path_facts = before
         elif isinstance(stmt, cst.Try):
             self.exec_try(stmt, env)
         elif isinstance(stmt, cst.FunctionDef):
@@ -377,6 +380,10 @@ class Statements(Core):
             self._exec_else(orelse, env)
             return
         flag = c if isinstance(c, Flag) else None
+        compared = self.last_compare[1] if self.last_compare is not None \
+            and self.last_compare[0] == id(stmt.test) else None
+        t_new, f_new = branch_facts(compared)
+        before = self.path_facts
         t_env, t_attrs = env.fork(self.selves)
         f_env, f_attrs = env.fork(self.selves)
         narrowed = narrowing(stmt.test, env)
@@ -384,14 +391,24 @@ class Statements(Core):
             t_env.vars[narrowed[0]] = narrowed[1]
             f_env.vars[narrowed[0]] = narrowed[2]
         self._restore(t_attrs)
+        self.path_facts = before + t_new
         with _deciding(flag, True):
             self.exec_block(stmt.body, t_env)
+        t_facts = self.path_facts
         t_after = [dict(o.attrs) for o in self.selves]
         self._restore(f_attrs)
+        self.path_facts = before + f_new
         with _deciding(flag, False):
             self._exec_else(orelse, f_env)
+        f_facts = self.path_facts
         f_after = [dict(o.attrs) for o in self.selves]
+        if not t_env.dead and not f_env.dead and flag is None:
+            align(t_env.vars, f_env.vars, t_facts, f_facts)
         self.merge(env, t_env, f_env, t_after, f_after, flag)
+        # the path that goes on past the if keeps what its branch learned (``if n > m:
+        # raise``: n <= m from here on, within this function)
+        self.path_facts = f_facts if t_env.dead and not f_env.dead else \
+            t_facts if f_env.dead and not t_env.dead else before
 
     def _exec_else(self, orelse: cst.If | cst.Else | None, env: Env) -> None:
         if orelse is None:
@@ -445,13 +462,24 @@ class Statements(Core):
                                                         self.mro(o.cls, o.fm)}.values())
 
     def exec_try(self, stmt: cst.Try, env: Env) -> None:
-        self.exec_block(stmt.body, env)
-        if stmt.orelse is not None:
-            self.exec_block(stmt.orelse.body, env)
+        before = self.path_facts  # a handler may have caught what a branch raised
+        try:
+            self.exec_block(stmt.body, env)
+            if stmt.orelse is not None:
+                self.exec_block(stmt.orelse.body, env)
+        finally:
+            self.path_facts = before
         if stmt.finalbody is not None:
             self.exec_block(stmt.finalbody.body, env)
 
     def exec_for(self, stmt: cst.For, env: Env) -> None:
+        before = self.path_facts  # a pass that broke or continued learned only for itself
+        try:
+            self._exec_for(stmt, env)
+        finally:
+            self.path_facts = before
+
+    def _exec_for(self, stmt: cst.For, env: Env) -> None:
         it = self.eval(stmt.iter, env)
         it = sequential_items(it)  # an nn.Sequential iterates over its modules
         count: Expr | None = None
@@ -611,8 +639,10 @@ class Statements(Core):
         attrs_start = [dict(a) for a in attrs_before]
         start = env
         self.loop_iters.append(count)
+        facts = self.path_facts
         try:
             for k in range(2):
+                self.path_facts = facts
                 work, _a = start.fork(self.selves)
                 work.dead = work.broke = False
                 bind(work)
@@ -638,6 +668,7 @@ class Statements(Core):
                 attrs_start = [dict(o.attrs) for o in self.selves]
         finally:
             self.loop_iters.pop()
+            self.path_facts = facts
         env.vars = start.vars
 
 
