@@ -96,3 +96,49 @@ class Net(nn.Module):
 '''
     _ins, out = solved_run(tmp_path, src, {"n": 3, "k": 2, "L": 7, "L2": 2})
     assert out == "(L2, ?)"
+
+
+# ---- a loop of a size's count whose body tests its index: the first passes one by one ----
+
+PEELED = '''
+class Net(nn.Module):
+    def __init__(self, units, max_length, vocab_size):
+        super().__init__()
+        self.max_length = max_length
+        self.embed = nn.Linear(vocab_size + 1, units)
+        self.cell = nn.LSTMCell(units, units)
+        self.out = nn.Linear(units, vocab_size + 1)
+        self.feat = nn.Conv1d(units, units, 1)
+
+    def forward(self, features, holistic):
+        features = self.feat(features)
+        logits = []
+        for t in range(self.max_length + 1):
+            if t == 0:
+                h = c = torch.zeros(features.size(0), features.size(1))
+                prev = holistic
+            elif t == 1:
+                prev = self.embed(torch.zeros(features.size(0), self.out.out_features))
+            else:
+                prev = self.embed(torch.softmax(logits[t - 1], dim=-1))
+            h, c = self.cell(prev, (h, c))
+            logits.append(self.out(h))
+        return torch.stack(logits[1:]).permute(1, 0, 2)
+'''
+
+
+def test_a_loop_whose_first_pass_sets_the_state_up(tmp_path):
+    for length in (1, 4):
+        ins, out = solved_run(tmp_path, PEELED, {"units": 5, "max_length": length,
+                                                 "vocab_size": 6, "B": 3, "T": 4})
+        assert out == "(B, max_length, vocab_size + 1)", ins
+
+
+def test_a_loop_that_may_run_once_only_is_not_peeled(tmp_path):
+    # range(max_length): one pass when max_length is 1, so t == 1 may never come; whatever
+    # the engine says must be torch's for one pass and for several
+    src = PEELED.replace("range(self.max_length + 1)", "range(self.max_length)").replace(
+        "logits[1:]", "logits")
+    for length in (1, 3):
+        solved_run(tmp_path, src, {"units": 5, "max_length": length, "vocab_size": 6,
+                                   "B": 3, "T": 4}, given={1: (3, 5)})

@@ -13,7 +13,7 @@ import libcst as cst
 
 from .. import layers as L
 from .. import ops
-from ..symbolic import Expr, const, sym, tie
+from ..symbolic import Expr, const, nonnegative, sym, tie
 from ..values import (
     BATCH,
     UNKNOWN,
@@ -46,6 +46,20 @@ def _straight(body: cst.BaseSuite) -> bool:
     """No ``break``, ``continue``, ``return`` or ``yield`` anywhere in a loop body (read off the
     nodes: libcst's visitor would rebuild the whole body to ask)."""
     return not any(isinstance(n, _EXITS) for n in descendants(body))
+
+
+def _tests_index(stmt: cst.For) -> bool:
+    """The body of ``for t in ...`` compares ``t`` with a number in an ``if`` (``if t == 0:``)."""
+    if not isinstance(stmt.target, cst.Name):
+        return False
+    name = stmt.target.value
+    for n in descendants(stmt.body):
+        if type(n) is cst.If and isinstance(n.test, cst.Comparison) \
+                and isinstance(n.test.left, cst.Name) and n.test.left.value == name \
+                and len(n.test.comparisons) == 1 \
+                and isinstance(n.test.comparisons[0].comparator, cst.Integer):
+            return True
+    return False
 
 
 def _bound_names(target: cst.BaseExpression) -> set[str]:
@@ -513,6 +527,17 @@ class Statements(Core):
                     if env.dead:
                         return
                 count = const(n - PEEL)
+            elif n is None and count is not None and it.start is not None \
+                    and nonnegative(count - const(PEEL)) and _tests_index(stmt) \
+                    and _straight(stmt.body):
+                # a loop of a size's count (at least PEEL) whose body tests its index (``if t
+                # == 0:`` sets the state up): its first passes one by one, then the rest
+                for i in range(PEEL):
+                    self.assign(stmt.target, Int(it.start + i), env)
+                    self.exec_block(stmt.body, env)
+                    if env.dead:
+                        return
+                count = count - const(PEEL)
         elif isinstance(it, Seq):
             if it.tail is not None and it.length is not None and len(it.head) <= 16:
                 # known first items, then a tail grown in a loop: the first ones in turn,
