@@ -142,3 +142,13 @@ def test_a_loop_that_may_run_once_only_is_not_peeled(tmp_path):
     for length in (1, 3):
         solved_run(tmp_path, src, {"units": 5, "max_length": length, "vocab_size": 6,
                                    "B": 3, "T": 4}, given={1: (3, 5)})
+
+
+def test_an_assertion_holds_for_the_rest_of_the_function(tmp_path):
+    src = PAD.replace('''        if x.size(-1) > self.out_channels:
+            raise ValueError("too wide")
+''', '''        assert x.size(-1) <= self.out_channels
+''')
+    for width in (4, 6):
+        _ins, out = solved_run(tmp_path, src, {"out_channels": 6, "L": width, "L2": 3})
+        assert out == "(L2, out_channels)"

@@ -201,7 +201,11 @@ class Statements(Core):
         elif type(s) is cst.Raise:
             env.dead = True
         elif type(s) is cst.Assert:
+            self.last_compare = None
             self.eval(s.test, env)
+            if self.last_compare is not None and self.last_compare[0] == id(s.test):
+                # the rest of the function runs only where the assertion held
+                self.path_facts += branch_facts(self.last_compare[1])[0]
             narrowed = narrowing(s.test, env)
             if narrowed is not None:
                 env.vars[narrowed[0]] = narrowed[1]
@@ -385,6 +389,7 @@ class Statements(Core):
         return truth(v)
 
     def exec_if(self, stmt: cst.If, env: Env) -> None:
+        self.last_compare = None  # only what this very test compares (not an earlier pass's)
         c = self.condition(stmt.test, env)
         orelse = stmt.orelse
         if c is True:
