@@ -405,4 +405,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def console_main() -> None:
-    sys.exit(main())
+    _exit(main())
+
+
+def _exit(code: int) -> None:
+    """End the process once its work is done: the atexit handlers run (the --confirm worker
+    is closed, its temporary folder removed), the output is flushed, and then the process
+    ends without the interpreter's teardown, which frees every module and object one by one
+    (about 45 ms of CPU for libcst and networkx alone: more than the analysis of a small
+    file).  Under a tracer or coverage, which save their data at teardown, a normal exit."""
+    if sys.gettrace() is not None or "coverage" in sys.modules:
+        sys.exit(code)
+    import atexit
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (lstm-lint src | head): nothing to save
+            pass
+    os._exit(code)

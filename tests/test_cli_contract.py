@@ -7,6 +7,8 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -468,3 +470,45 @@ def test_readme_reading_the_output_example(tmp_path: Path, monkeypatch: pytest.M
         assert command.startswith("$ lstm-lint ")
         rc, out, err = run(capsys, *shlex.split(command)[2:])
         assert rc == 0 and out.splitlines() == expected, out + err
+
+
+def _console(tmp_path: Path, argv: list[str]) -> subprocess.CompletedProcess[str]:
+    marker = tmp_path / "atexit-ran"
+    code = ("import atexit, sys\n"
+            f"atexit.register(lambda: open({str(marker)!r}, 'w').write('ran'))\n"
+            f"sys.argv = ['lstm-lint', *{argv!r}]\n"
+            "from lstm_lint.cli import console_main\n"
+            "console_main()\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COV_")}
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, text=True,
+                          capture_output=True, timeout=120)
+
+
+def test_console_exit_runs_atexit_flushes_and_keeps_the_code(tmp_path: Path) -> None:
+    """The console script ends without the interpreter's teardown, but only after the atexit
+    handlers ran and the output was flushed: every finding printed, the exit code kept."""
+    r = _console(tmp_path, ["--format", "json", str(EX)])
+    assert r.returncode == 1, r.stderr
+    assert len(json.loads(r.stdout)) >= 4
+    assert (tmp_path / "atexit-ran").read_text() == "ran"
+    clean = _console(tmp_path, ["--select", "LST999", str(EX / "tagger.py")])
+    assert clean.returncode == 2  # an unknown code is a usage error, still exit 2
+    ok = _console(tmp_path, [str(EX / "seed_last_step.py")])
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+
+
+def test_console_exit_with_a_closed_pipe_is_quiet(tmp_path: Path) -> None:
+    """``lstm-lint src | head -1``: the reader goes away while more output than a pipe holds
+    is still to come; the run keeps its exit code and prints no traceback about the pipe."""
+    bug = (EX / "bidirectional_classifier.py").read_text()
+    for i in range(80):  # (about 80 KB of JSON: more than a pipe holds)
+        (tmp_path / f"m{i}.py").write_text(bug)
+    proc = subprocess.Popen([sys.executable, "-m", "lstm_lint", "--no-cache", "--jobs", "1",
+                             "--format", "json", str(tmp_path)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(10)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1
+    assert "Traceback" not in err and "Exception ignored" not in err
