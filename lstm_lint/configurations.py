@@ -19,8 +19,12 @@ from .analyze import (
 )
 from .dataflow import Dataflow
 from .extract import ClassInfo, FileModel
+from .factories import factory_instantiations
 from .infer import Budget, Instantiation, Interpreter
 from .values import UNKNOWN, Const, Flag, Int, Seq, Value
+
+#: how much of a configuration class's instance counts as its defaults' work
+_MAX_CONFIG_FIELDS = 200
 
 
 class _Lines:
@@ -89,14 +93,25 @@ def configurations(fa: FileAnalysis, project: Any = None) -> list[Context]:
     lines = _Lines()
     for i in insts:
         lines.add(fm.module, i.node)
-    # scripts beside the file that build its classes (train.py: model = Net(args.hidden, ...))
+    names = [m.cls.name for m in fa.modules]
+    seen = {id(i.node) for i in insts}
+    # factory methods of the file's classes (``@staticmethod def init_model(hidden=256)``)
+    for i in factory_instantiations(fm, project, names):
+        if _same_file(i.fm, fm) and id(i.node) not in seen:
+            seen.add(id(i.node))
+            insts.append(i)
+            lines.add(fm.module, i.node)
+    # scripts beside the file that build its classes (train.py: model = Net(args.hidden, ...)),
+    # at their top level, in their functions and in their classes' factory methods
     if project is not None and fa.modules and hasattr(project, "builders"):
-        for other in project.builders(fm, [m.cls.name for m in fa.modules]):
+        for other in project.builders(fm, names):
             built = _script_instantiations(other, project)
-            mine = [i for i in built if _same_file(i.fm, fm)]
-            for i in mine:
-                insts.append(i)
-                lines.add(other.module, i.node)
+            built = built + factory_instantiations(other, project, names)
+            for i in built:
+                if _same_file(i.fm, fm) and id(i.node) not in seen:
+                    seen.add(id(i.node))
+                    insts.append(i)
+                    lines.add(other.module, i.node)
     for ms in fa.modules:
         cls = ms.cls
         if not _open_configuration(ms):
@@ -253,6 +268,13 @@ def _default_configuration(cls: ClassInfo, fm: FileModel, project: Any
     for p in list(fn.params.params)[1:] + list(fn.params.kwonly_params):
         d = p.default
         name = p.name.value
+        if d is None and p.annotation is not None:
+            # ``def __init__(self, config: NetConfig)``: the configuration class's defaults
+            built = _annotated_config(interp, owner, p.annotation.annotation)
+            if built is not None:
+                kwargs[name] = built[0]
+                fixed.append(f"{name}={built[1]}()")
+            continue
         if isinstance(d, cst.Integer):
             try:
                 n = int(d.value.replace("_", ""), 0)
@@ -278,3 +300,58 @@ def _default_configuration(cls: ClassInfo, fm: FileModel, project: Any
     if not fixed:
         return None
     return "with the defaults " + ", ".join(fixed), [], kwargs
+
+
+def _annotated_config(interp: Interpreter, fm: FileModel, ann: cst.BaseExpression
+                      ) -> tuple[Value, str] | None:
+    """The instance a parameter annotated with a project configuration class (a dataclass, a
+    class whose ``__init__`` stores its defaults: ``NetConfig``) gets from that class's own
+    defaults, and the class's name; None when the annotation is no such class, or when the
+    class cannot be built without arguments (a field or parameter with no default).
+
+    Only what the class itself says is kept: a negative size (``-1``: filled in at run time)
+    or a ``None`` stays unknown, and an attribute the class never sets is not invented."""
+    from .extract import dotted
+    from .interp.config import CONFIG_NAME, _record_fields
+    from .interp.objects import ClassRef, Env, Obj, Ref
+
+    qual = dotted(ann)
+    if qual is None or not CONFIG_NAME.search(qual.rsplit(".", 1)[-1]):
+        return None
+    saved = interp.fm
+    interp.fm = fm
+    try:
+        ref = interp.eval(ann, Env({}))
+        if isinstance(ref, Ref):
+            ref = interp._resolve_ref(ref.qual) or ref
+    finally:
+        interp.fm = saved
+    if not isinstance(ref, ClassRef) or ref.cls.is_module:
+        return None
+    cls, cfm = ref.cls, ref.fm
+    fields = _record_fields(cls)
+    if fields is not None and "__init__" not in cls.methods:
+        if any(d is None for _n, d in fields):
+            return None
+    else:
+        init = interp.find_method(cls, cfm, "__init__")
+        if init is None:
+            return None
+        ps = init[0].params
+        if any(q.default is None for q in list(ps.params)[1:] + list(ps.kwonly_params)):
+            return None
+    try:
+        obj = interp.instantiate_plain(cls, cfm, [], {})
+    except (Budget, RecursionError):
+        return None
+    if not isinstance(obj, Obj) or len(obj.attrs) > _MAX_CONFIG_FIELDS:
+        return None
+    for k, v in list(obj.attrs.items()):
+        if isinstance(v, Int) and v.expr is not None:
+            n = v.expr.as_int()
+            if n is not None and n < 0:
+                obj.attrs[k] = UNKNOWN  # a placeholder the run fills (``vocab_size = -1``)
+    if not any(isinstance(v, Int) and v.expr is not None and v.expr.as_int() is not None
+               for v in obj.attrs.values()):
+        return None  # no size of its own: nothing for the configuration to decide
+    return obj, cls.name

@@ -12,7 +12,9 @@ import libcst as cst
 from ..extract import ClassInfo, FileModel
 from ..symbolic import Expr
 from ..values import (
+    UNKNOWN,
     Const,
+    Int,
     Record,
     Value,
 )
@@ -159,7 +161,11 @@ class ArgParser(Value):
             return
         action = kwargs.get("action")
         if "default" in kwargs:
-            self.options[key] = kwargs["default"]
+            d = kwargs["default"]
+            n = d.expr.as_int() if isinstance(d, Int) and d.expr is not None else None
+            # a negative size (``--embedding_dim default=-1``) is a placeholder the run fills
+            # in from its data: unknown, never a size
+            self.options[key] = UNKNOWN if n is not None and n < 0 else d
         elif isinstance(action, Const) and action.value in ("store_true", "store_false"):
             self.options[key] = Const(action.value == "store_false")
         else:

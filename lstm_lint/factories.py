@@ -1,0 +1,63 @@
+"""Factory methods that build a model: a ``@staticmethod`` or ``@classmethod`` of a class
+(``def init_model(device=None, hidden=256): enc = Encoder(36, 1024, hidden) ...``) whose own
+defaults are a configuration the project stands behind.  Each is run once with its defaults
+(a parameter without one stays unknown), and the module classes it builds are its
+instantiations, as a script's are."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from .dataflow import Dataflow
+from .extract import ClassInfo, FileModel
+from .infer import Budget, Instantiation, Interpreter
+
+_DECORATORS = ("staticmethod", "classmethod")
+#: factory methods run per file (each builds a whole model: bounded)
+MAX_FACTORIES = 4
+
+
+def factory_instantiations(fm: FileModel, project: Any, names: list[str]
+                           ) -> list[Instantiation]:
+    """The instantiations of ``names`` (module classes) made by the file's factory methods
+    with their defaults; empty when the file has none (a cheap text test first)."""
+    if not any(d in fm.text for d in _DECORATORS) or not any(n in fm.text for n in names):
+        return []
+    found = _factory_methods(fm, set(names))
+    if not found:
+        return []
+    interp = Interpreter(fm, Dataflow(), project)
+    for cls, method in found[:MAX_FACTORIES]:
+        fn = cls.methods.get(method)
+        if fn is None:
+            continue
+        try:
+            interp.call_function(fn, fm, [], {})
+        except (Budget, RecursionError):
+            continue
+    wanted = set(names)
+    return [i for i in interp.instantiations if i.cls.name in wanted]
+
+
+def _factory_methods(fm: FileModel, names: set[str]) -> list[tuple[ClassInfo, str]]:
+    """The static and class methods of the file's top-level classes that call one of
+    ``names`` by name (Python's ``ast``, no code generation)."""
+    from .summaries import parse_ast
+
+    tree = parse_ast(fm.text)
+    if tree is None:
+        return []
+    out: list[tuple[ClassInfo, str]] = []
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef) or node.name not in fm.classes:
+            continue
+        for item in node.body:
+            if not isinstance(item, ast.FunctionDef) or not any(
+                    isinstance(d, ast.Name) and d.id in _DECORATORS
+                    for d in item.decorator_list):
+                continue
+            if any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                   and n.func.id in names for n in ast.walk(item)):
+                out.append((fm.classes[node.name], item.name))
+    return out

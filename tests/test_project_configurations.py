@@ -1,0 +1,289 @@
+"""Findings under the configurations a project builds its models with: a configuration class
+a constructor is annotated with (its defaults), a factory method's defaults in another file,
+argparse defaults, a dict config; and the silent cases, where a value is only known at run
+time (a ``-1`` placeholder, a value overwritten from data, ``**kwargs`` from a file)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from lstm_lint.lint import Options, lint_paths
+
+
+def _write(folder: Path, files: dict[str, str]) -> dict[str, Path]:
+    out = {}
+    for name, text in files.items():
+        p = folder / name
+        p.write_text(textwrap.dedent(text))
+        out[name] = p
+    return out
+
+
+def _findings(path: Path) -> list:
+    return [f for r in lint_paths([str(path)], Options()) for f in r.findings]
+
+
+def _torch_fails(files: dict[str, Path], build: str, call: str) -> bool:
+    """Does real torch fail to run ``call`` on the model ``build`` gives (the files importable)?"""
+    torch = pytest.importorskip("torch")
+    import sys
+
+    folder = str(next(iter(files.values())).parent)
+    sys.path.insert(0, folder)
+    try:
+        ns: dict = {"torch": torch}
+        for name in files:
+            mod = name[:-3]
+            sys.modules.pop(mod, None)
+        exec(build, ns)
+        try:
+            exec(call, ns)
+        except RuntimeError:
+            return True
+        return False
+    finally:
+        sys.path.remove(folder)
+        for name in files:
+            sys.modules.pop(name[:-3], None)
+
+
+DATACLASS_MODEL = '''
+    from dataclasses import dataclass
+
+    import torch.nn as nn
+
+
+    @dataclass
+    class TaggerConfig:
+        vocab: int = 100
+        emb_dim: int = 32
+        hidden: int = 64
+        layers: int = 1
+
+
+    class Tagger(nn.Module):
+        def __init__(self, cfg: TaggerConfig):
+            super().__init__()
+            self.emb = nn.Embedding(cfg.vocab, cfg.emb_dim)
+            self.rnn = nn.LSTM(RNN_IN, cfg.hidden, cfg.layers, batch_first=True)
+            self.out = nn.Linear(cfg.hidden, 5)
+
+        def forward(self, x):
+            h, _ = self.rnn(self.emb(x))
+            return self.out(h)
+'''
+
+
+@pytest.mark.parametrize("rnn_in, codes", [("cfg.emb_dim", []), ("cfg.hidden", ["LST101"])])
+def test_a_dataclass_config_s_defaults_decide_a_size_equality(tmp_path, rnn_in, codes):
+    files = _write(tmp_path, {"tagger.py": DATACLASS_MODEL.replace("RNN_IN", rnn_in)})
+    found = _findings(files["tagger.py"])
+    assert [f.code for f in found] == codes, [f.message for f in found]
+    if codes:
+        assert found[0].message.endswith("(with the defaults cfg=TaggerConfig())")
+        assert "expects 64" in found[0].message and "receives 32" in found[0].message
+    assert _torch_fails(files, "from tagger import Tagger, TaggerConfig\n"
+                               "m = Tagger(TaggerConfig())",
+                        "m(torch.randint(0, 100, (3, 7)))") == bool(codes)
+
+
+PLAIN_CONFIG_PARENT = '''
+    import torch.nn as nn
+
+
+    class EncoderConfig:
+        def __init__(self, vocab_size=30, input_size=INPUT, hidden_size=256, **kwargs):
+            self.vocab_size = vocab_size
+            self.input_size = input_size
+            self.hidden_size = hidden_size
+
+
+    class Layer(nn.Module):
+        def __init__(self, input_size, hidden_size):
+            super().__init__()
+            self.lstm = nn.LSTM(hidden_size, hidden_size, batch_first=True)
+
+        def forward(self, x):
+            return self.lstm(x)[0]
+
+
+    class Encoder(nn.Module):
+        def __init__(self, config: EncoderConfig):
+            super().__init__()
+            self.embed = nn.Embedding(config.vocab_size, config.input_size)
+            self.layer = Layer(config.input_size, config.hidden_size)
+
+        def forward(self, ids):
+            return self.layer(self.embed(ids))
+'''
+
+
+@pytest.mark.parametrize("default, codes", [("128", ["LST101"]), ("256", []),
+                                            # a placeholder the run fills in: unknown
+                                            ("-1", [])])
+def test_a_parent_built_from_a_config_class_s_defaults_reaches_its_child(tmp_path, default,
+                                                                        codes):
+    files = _write(tmp_path, {"enc.py": PLAIN_CONFIG_PARENT.replace("INPUT", default)})
+    found = _findings(files["enc.py"])
+    assert [f.code for f in found] == codes, [f.message for f in found]
+    if codes:
+        assert "(with the defaults config=EncoderConfig())" in found[0].message
+        assert _torch_fails(files, "from enc import Encoder, EncoderConfig\n"
+                                   "m = Encoder(EncoderConfig())",
+                            "m(torch.randint(0, 30, (2, 5)))")
+
+
+def test_a_config_class_that_needs_an_argument_or_is_not_named_so_is_no_configuration(
+        tmp_path):
+    """No default for a field (the caller must give it), or a class whose name does not say
+    it is a configuration: nothing is assumed, the size equality stays a constraint."""
+    no_default = PLAIN_CONFIG_PARENT.replace("INPUT", "128").replace(
+        "vocab_size=30", "vocab_size")
+    files = _write(tmp_path, {"a.py": no_default})
+    assert _findings(files["a.py"]) == []
+    not_named = PLAIN_CONFIG_PARENT.replace("INPUT", "128").replace("EncoderConfig", "Sizes")
+    files = _write(tmp_path, {"b.py": not_named})
+    assert _findings(files["b.py"]) == []
+
+
+FACTORY_CHILD = '''
+    import torch.nn as nn
+
+
+    class TextureEncoder(nn.Module):
+        def __init__(self, emb_size, hidden_dim, z_dim):
+            super().__init__()
+            self.fc = nn.Linear(16, emb_size)
+            self.gru = nn.GRU(RNN_IN, hidden_dim, batch_first=True)
+            self.mu = nn.Linear(hidden_dim, z_dim)
+
+        def forward(self, x):
+            h = self.gru(self.fc(x))[1]
+            return self.mu(h[-1])
+'''
+
+FACTORY_PARENT = '''
+    import torch.nn as nn
+    from texture import TextureEncoder
+
+
+    class Vae(nn.Module):
+        def __init__(self, encoder):
+            super().__init__()
+            self.encoder = encoder
+
+        def forward(self, x):
+            return self.encoder(x)
+
+        @staticmethod
+        def init_model(SIGNATURE):
+            encoder = TextureEncoder(256, 1024, z_size)
+            return Vae(encoder)
+'''
+
+
+@pytest.mark.parametrize("rnn_in, signature, codes", [
+    ("hidden_dim", "device=None, z_size=128", ["LST101"]),
+    ("emb_size", "device=None, z_size=128", []),
+])
+def test_a_factory_method_of_another_file_is_a_configuration(tmp_path, rnn_in, signature,
+                                                              codes):
+    files = _write(tmp_path, {"texture.py": FACTORY_CHILD.replace("RNN_IN", rnn_in),
+                              "model.py": FACTORY_PARENT.replace("SIGNATURE", signature)})
+    found = _findings(files["texture.py"])
+    assert [f.code for f in found] == codes, [f.message for f in found]
+    if codes:
+        assert found[0].message.endswith("(as built at model.py:16)")
+        assert _torch_fails(files, "from model import Vae\nm = Vae.init_model()",
+                            "m(torch.randn(2, 5, 16))")
+
+
+def test_a_factory_parameter_without_a_default_stays_unknown(tmp_path):
+    child = FACTORY_CHILD.replace("RNN_IN", "hidden_dim").replace(
+        "nn.Linear(16, emb_size)", "nn.Linear(16, emb_size)")
+    parent = FACTORY_PARENT.replace("SIGNATURE", "emb, z_size=128").replace(
+        "TextureEncoder(256, 1024, z_size)", "TextureEncoder(emb, emb, z_size)")
+    files = _write(tmp_path, {"texture.py": child, "model.py": parent})
+    assert _findings(files["texture.py"]) == []
+
+
+ARGPARSE_MODEL = '''
+    import torch.nn as nn
+
+
+    class Net(nn.Module):
+        def __init__(self, opt):
+            super().__init__()
+            self.emb = nn.Embedding(100, opt.emb_dim)
+            self.rnn = nn.LSTM(opt.hidden_dim, opt.hidden_dim, batch_first=True)
+            self.fc = nn.Linear(opt.hidden_dim, 2)
+
+        def forward(self, x):
+            out, _ = self.rnn(self.emb(x))
+            return self.fc(out[:, -1])
+'''
+
+ARGPARSE_TRAIN = '''
+    import argparse
+
+    from model import Net
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--emb_dim", type=int, default=EMB)
+    parser.add_argument("--hidden_dim", type=int, default=128)
+    args = parser.parse_args()
+    OVERWRITE
+    model = Net(args)
+'''
+
+
+@pytest.mark.parametrize("emb, overwrite, codes", [
+    ("64", "", ["LST101"]),
+    ("128", "", []),
+    # filled in from the data at run time: no value the project stands behind
+    ("-1", "", []),
+    ("64", "args.emb_dim = len(open('vocab.txt').read().split())", []),
+])
+def test_an_argparse_namespace_passed_as_opt(tmp_path, emb, overwrite, codes):
+    files = _write(tmp_path, {"model.py": ARGPARSE_MODEL,
+                              "train.py": ARGPARSE_TRAIN.replace("EMB", emb)
+                              .replace("OVERWRITE", overwrite)})
+    found = _findings(files["model.py"])
+    assert [f.code for f in found] == codes, [f.message for f in found]
+    if codes:
+        assert found[0].message.endswith("(as built at train.py:11)")
+
+
+def test_a_dict_config_and_an_open_kwargs(tmp_path):
+    model = '''
+        import torch.nn as nn
+
+
+        class Net(nn.Module):
+            def __init__(self, config, dropout=0.3, **kwargs):
+                super().__init__()
+                self.emb = nn.Embedding(100, config["emb_dim"])
+                self.rnn = nn.GRU(config["hidden_dim"], config["hidden_dim"],
+                                  num_layers=kwargs.get("num_layers", 2), dropout=dropout)
+
+            def forward(self, x):
+                return self.rnn(self.emb(x))[0]
+    '''
+    run = '''
+        import yaml
+        from model import Net
+
+        CONFIG = {"emb_dim": 64, "hidden_dim": 128}
+
+
+        def main():
+            return Net(CONFIG, **yaml.safe_load(open("extra.yaml")))
+    '''
+    files = _write(tmp_path, {"model.py": model, "run.py": run})
+    found = _findings(files["model.py"])
+    # the sizes come from the dict; num_layers may come from the file: no LST501
+    assert [f.code for f in found] == ["LST101"], [f.message for f in found]
+    assert found[0].message.endswith("(as built at run.py:9)")
