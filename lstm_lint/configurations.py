@@ -125,8 +125,8 @@ def configurations(fa: FileAnalysis, project: Any = None) -> list[Context]:
             if inst.cls.name != cls.name or not _same_file(inst.fm, fm) \
                     or len(found) >= MAX_CONFIGURATIONS:
                 continue
-            if not any(v is not UNKNOWN for v in [*inst.args, *inst.kwargs.values()]):
-                continue
+            if not any(not _untold(v) for v in [*inst.args, *inst.kwargs.values()]):
+                continue  # nothing the caller's code tells: the symbolic run again
             file = os.path.basename(inst.at.path)
             found.append((f"as built at {file}", inst.args, inst.kwargs,
                           {"kind": "call", "path": inst.at.path, "line": None},
@@ -151,7 +151,7 @@ def _unknowns_as_symbols(cls: ClassInfo, fm: FileModel, project: Any,
     there would make every layer it sizes unknown, and the other arguments still decide."""
     if args is None and kwargs is None:
         return args, kwargs
-    if not any(v is UNKNOWN for v in [*(args or []), *(kwargs or {}).values()]):
+    if not any(_untold(v) for v in [*(args or []), *(kwargs or {}).values()]):
         return args, kwargs
     interp = Interpreter(fm, Dataflow(), project)
     init = interp.find_method(cls, fm, "__init__")
@@ -165,9 +165,26 @@ def _unknowns_as_symbols(cls: ClassInfo, fm: FileModel, project: Any,
     out = dict(zip(names, args or [], strict=False))
     out.update(kwargs or {})
     for name, v in list(out.items()):
-        if v is UNKNOWN and name in symbolic:
+        if _untold(v) and name in symbolic:
             out[name] = symbolic[name]
     return [], out
+
+
+def _untold(v: Value) -> bool:
+    """A value the caller's code does not tell: unknown, or a name of a project module that
+    could not be read (``hp.rnn_dims`` of an ``hparams.py`` not in the tree); a name of a
+    library (``torch.nn.GRU``, ``math.pi``) says what it is."""
+    from .interp.objects import Ref
+
+    if v is UNKNOWN:
+        return True
+    if not isinstance(v, Ref) or v.qual.startswith(_LIBRARIES):
+        return False
+    last = v.qual.rsplit(".", 1)[-1]
+    return not (last[:1].isupper() and not last.isupper())  # a CamelCase class says what it is
+
+
+_LIBRARIES = ("torch.", "numpy.", "math.", "typing.", "functools.", "operator.", "builtins.")
 
 
 _CONFIG_PARAMS = ("num_layers", "dropout", "bidirectional", "proj_size", "batch_first",

@@ -287,3 +287,38 @@ def test_a_dict_config_and_an_open_kwargs(tmp_path):
     # the sizes come from the dict; num_layers may come from the file: no LST501
     assert [f.code for f in found] == ["LST101"], [f.message for f in found]
     assert found[0].message.endswith("(as built at run.py:9)")
+
+
+def test_names_of_a_module_not_in_the_tree_are_left_symbolic(tmp_path):
+    """``Net(hp.n_in, hp.hidden, 1, 0.3)`` with no ``hparams.py`` to read: the unread sizes stay
+    the symbolic run's symbols and the literal ones decide (a configuration with nothing
+    but such names is the symbolic run again, and is not analysed)."""
+    from lstm_lint.analyze import analyze_file
+    from lstm_lint.configurations import configurations
+    from lstm_lint.lint import load
+    from lstm_lint.project import Project
+
+    model = '''
+        import torch.nn as nn
+
+
+        class Net(nn.Module):
+            def __init__(self, n_in, hidden, layers, dropout):
+                super().__init__()
+                self.rnn = nn.LSTM(n_in, hidden, layers, dropout=dropout)
+
+            def forward(self, x):
+                return self.rnn(x)[0]
+    '''
+    for args, labels, codes in [("hp.n_in, hp.hidden, 1, 0.3", ["as built at train.py"],
+                                 ["LST501"]),
+                                ("hp.n_in, hp.hidden, hp.layers, hp.dropout", [], [])]:
+        files = _write(tmp_path, {"model.py": model, "train.py": (
+            "import hparams as hp\nfrom model import Net\n\n"
+            f"model = Net({args})\n")})
+        found = _findings(files["model.py"])
+        assert [f.code for f in found] == codes, [f.message for f in found]
+        fm = load(str(files["model.py"]))
+        project = Project([str(files["model.py"])])
+        contexts = configurations(analyze_file(fm, project), project)
+        assert [c.base_label for c in contexts] == labels
