@@ -65,11 +65,14 @@ class Context:
     kwargs: dict[str, Value] = field(default_factory=dict)
     #: for a call: where its line is found when first asked for
     call: tuple[_Lines, cst.CSTNode] | None = None
+    #: the sizes a configuration object passed gives (``opt.hidden_dim=128``), if any
+    values: str = ""
 
     @property
     def label(self) -> str:
         line = self.call[0].line(self.call[1]) if self.call else None
-        return f"{self.base_label}:{line}" if line is not None else self.base_label
+        label = f"{self.base_label}:{line}" if line is not None else self.base_label
+        return f"{label}, where {self.values}" if self.values else label
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -132,15 +135,53 @@ def configurations(fa: FileAnalysis, project: Any = None) -> list[Context]:
                           {"kind": "call", "path": inst.at.path, "line": None},
                           (lines, inst.node)))
         for label, args, kwargs, meta, call in found:
+            given = _unknowns_as_symbols(cls, fm, project, args, kwargs)
             try:
-                sub = analyze_module(fm, cls, project,
-                                     *_unknowns_as_symbols(cls, fm, project, args, kwargs))
+                sub = analyze_module(fm, cls, project, *given)
             except (Budget, RecursionError):
                 continue
             sub_fa = FileAnalysis(fm, [sub])
             out.append(Context(label, sub_fa, {**meta, "class": cls.name},
-                               list(args or []), dict(kwargs or {}), call))
+                               list(args or []), dict(kwargs or {}), call,
+                               _config_values(cls, fm, project, *given, ms)))
     return out
+
+
+def _config_values(cls: ClassInfo, fm: FileModel, project: Any, args: list[Value] | None,
+                   kwargs: dict[str, Value] | None, ms: ModuleShapes) -> str:
+    """The sizes a configuration object gives the attributes the symbolic run left open
+    (``opt.hidden_dim=128, opt.emb_dim=64``): what decided a finding under it, for its
+    message; empty when no argument is such an object."""
+    from .interp.objects import Obj
+    from .values import Record
+
+    values = [*(args or []), *(kwargs or {}).values()]
+    if not any(isinstance(v, Record | Obj) for v in values):
+        return ""
+    bound = dict(kwargs or {})
+    if args:
+        init = Interpreter(fm, Dataflow(), project).find_method(cls, fm, "__init__")
+        if init is None:
+            return ""
+        names = [p.name.value for p in list(init[0].params.params)[1:]]
+        bound.update(zip(names, args, strict=False))
+    symbols: list[str] = []
+    for c in ms.graph.constraints:
+        if c.op == "==":
+            for side in (c.lhs, c.rhs):
+                symbols += sorted(getattr(side, "symbols", lambda: set())())
+    parts: list[str] = []
+    for name in dict.fromkeys(symbols):
+        base, *path = name.split(".")
+        v: Value | None = bound.get(base)
+        if not path or not isinstance(v, Record | Obj):
+            continue
+        for attr in path:
+            v = v.get(attr) if isinstance(v, Record) else \
+                v.attrs.get(attr) if isinstance(v, Obj) else None
+        if isinstance(v, Int) and v.expr is not None and v.expr.as_int() is not None:
+            parts.append(f"{name}={v.expr.as_int()}")
+    return ", ".join(parts[:4])
 
 
 def _unknowns_as_symbols(cls: ClassInfo, fm: FileModel, project: Any,

@@ -83,7 +83,8 @@ def test_a_dataclass_config_s_defaults_decide_a_size_equality(tmp_path, rnn_in, 
     found = _findings(files["tagger.py"])
     assert [f.code for f in found] == codes, [f.message for f in found]
     if codes:
-        assert found[0].message.endswith("(with the defaults cfg=TaggerConfig())")
+        assert found[0].message.endswith(
+            "(with the defaults cfg=TaggerConfig(), where cfg.emb_dim=32, cfg.hidden=64)")
         assert "expects 64" in found[0].message and "receives 32" in found[0].message
     assert _torch_fails(files, "from tagger import Tagger, TaggerConfig\n"
                                "m = Tagger(TaggerConfig())",
@@ -130,7 +131,8 @@ def test_a_parent_built_from_a_config_class_s_defaults_reaches_its_child(tmp_pat
     found = _findings(files["enc.py"])
     assert [f.code for f in found] == codes, [f.message for f in found]
     if codes:
-        assert "(with the defaults config=EncoderConfig())" in found[0].message
+        assert found[0].message.endswith("(with the defaults config=EncoderConfig(), where "
+                                         "config.hidden_size=256, config.input_size=128)")
         assert _torch_fails(files, "from enc import Encoder, EncoderConfig\n"
                                    "m = Encoder(EncoderConfig())",
                             "m(torch.randint(0, 30, (2, 5)))")
@@ -254,7 +256,8 @@ def test_an_argparse_namespace_passed_as_opt(tmp_path, emb, overwrite, codes):
     found = _findings(files["model.py"])
     assert [f.code for f in found] == codes, [f.message for f in found]
     if codes:
-        assert found[0].message.endswith("(as built at train.py:11)")
+        assert found[0].message.endswith(
+            "(as built at train.py:11, where opt.emb_dim=64, opt.hidden_dim=128)")
 
 
 def test_a_dict_config_and_an_open_kwargs(tmp_path):
@@ -286,7 +289,7 @@ def test_a_dict_config_and_an_open_kwargs(tmp_path):
     found = _findings(files["model.py"])
     # the sizes come from the dict; num_layers may come from the file: no LST501
     assert [f.code for f in found] == ["LST101"], [f.message for f in found]
-    assert found[0].message.endswith("(as built at run.py:9)")
+    assert found[0].message.endswith("(as built at run.py:9, where config.emb_dim=64, config.hidden_dim=128)")
 
 
 def test_names_of_a_module_not_in_the_tree_are_left_symbolic(tmp_path):
