@@ -328,7 +328,10 @@ def _default_configuration(cls: ClassInfo, fm: FileModel, project: Any
         name = p.name.value
         if d is None and p.annotation is not None:
             # ``def __init__(self, config: NetConfig)``: the configuration class's defaults
-            built = _annotated_config(interp, owner, p.annotation.annotation)
+            try:
+                built = _annotated_config(interp, owner, p.annotation.annotation)
+            except Exception:  # an engine bug here costs this configuration only
+                built = None
             if built is not None:
                 kwargs[name] = built[0]
                 fixed.append(f"{name}={built[1]}()")
