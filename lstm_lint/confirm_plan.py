@@ -286,6 +286,10 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
             # a configuration object: a stand-in whose size attributes (``opt.hidden_dim``)
             # get primes; any other attribute stops the run as a placeholder does
             attrs: dict[str, Any] = {}
+            # under a defaults configuration that took a configuration class's defaults
+            # (``cfg: NetConfig``), the sizes are that class's, as the engine read them
+            given = _config_class_sizes(raw, name) \
+                if (context or {}).get("kind") == "defaults" else {}
             for s in held:
                 *path, last = s.split(".")[1:]
                 at = attrs
@@ -296,7 +300,8 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
                     at = nxt
                 else:
                     if last not in at:
-                        at[last] = 2 if "layer" in last or s in exponents \
+                        at[last] = given[s] if s in given \
+                            else 2 if "layer" in last or s in exponents \
                             else 1 if "head" in last else next(primes, 53)
             fill[name] = {CONFIG: name, "attrs": attrs}
             missing[name] = "a configuration object"
@@ -510,4 +515,25 @@ def _loss_functions(fm: FileModel, findings: list[Finding]) -> list[str]:
             lines = {f.line} | {r.span.line for r in f.related if r.span is not None}
             if any(sp.line <= ln <= sp.end_line for ln in lines) and name not in out:
                 out.append(name)
+    return out
+
+
+def _config_class_sizes(raw: tuple[list[Value], dict[str, Value]] | None, name: str
+                        ) -> dict[str, int]:
+    """The known integer attributes (``cfg.hidden``: 64) of the configuration-class instance
+    the engine gave parameter ``name`` in a defaults configuration; empty when none."""
+    from .interp.objects import Obj
+
+    obj = (raw[1] if raw else {}).get(name)
+    out: dict[str, int] = {}
+    stack: list[tuple[str, Any]] = [(name, obj)] if isinstance(obj, Obj) else []
+    while stack:
+        prefix, o = stack.pop()
+        for k, v in o.attrs.items():
+            if isinstance(v, Obj) and prefix.count(".") < 3:
+                stack.append((f"{prefix}.{k}", v))
+            elif isinstance(v, Int) and v.expr is not None:
+                n = v.expr.as_int()
+                if n is not None:
+                    out[f"{prefix}.{k}"] = n
     return out

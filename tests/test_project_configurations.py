@@ -325,3 +325,44 @@ def test_names_of_a_module_not_in_the_tree_are_left_symbolic(tmp_path):
         project = Project([str(files["model.py"])])
         contexts = configurations(analyze_file(fm, project), project)
         assert [c.base_label for c in contexts] == labels
+
+
+def test_confirm_builds_a_config_class_s_defaults_not_primes(tmp_path):
+    """``--confirm`` of a finding under ``cfg: NetConfig``'s defaults builds the stand-in for
+    ``cfg`` with the class's sizes (``layers=1``): primes (two layers) would refute it."""
+    pytest.importorskip("torch")
+    from lstm_lint.confirm import confirm_file
+    from lstm_lint.lint import check_file, load
+    from lstm_lint.project import Project
+
+    model = '''
+        from dataclasses import dataclass
+
+        import torch.nn as nn
+
+
+        @dataclass
+        class NetConfig:
+            n_in: int = 8
+            hidden: int = 16
+            layers: int = 1
+
+
+        class Net(nn.Module):
+            def __init__(self, cfg: NetConfig):
+                super().__init__()
+                self.rnn = nn.GRU(cfg.n_in, cfg.hidden, cfg.layers, dropout=0.3)
+
+            def forward(self, x):
+                return self.rnn(x)[0]
+    '''
+    path = _write(tmp_path, {"net.py": model})["net.py"]
+    fm = load(str(path))
+    project = Project([str(path)])
+    res = check_file(fm, project, Options(script=True))
+    [f] = res.findings
+    assert f.code == "LST501" and f.message.endswith("(with the defaults cfg=NetConfig())")
+    confirm_file(res.analysis, res.findings, project, 60, "cpu")
+    assert f.confirmation is not None
+    assert f.confirmation["verdict"] == "confirmed", f.confirmation
+    assert "num_layers=1" in f.confirmation["evidence"]
