@@ -166,10 +166,15 @@ def _config_values(cls: ClassInfo, fm: FileModel, project: Any, args: list[Value
         names = [p.name.value for p in list(init[0].params.params)[1:]]
         bound.update(zip(names, args, strict=False))
     symbols: list[str] = []
-    for c in ms.graph.constraints:
-        if c.op == "==":
-            for side in (c.lhs, c.rhs):
-                symbols += sorted(getattr(side, "symbols", lambda: set())())
+    for c in ms.graph.constraints:  # (``cfg.layers > 1`` of a dropout too)
+        for side in (c.lhs, c.rhs):
+            symbols += sorted(getattr(side, "symbols", lambda: set())())
+    for n in ([] if symbols else ms.graph.nodes("build")):
+        params = getattr(n.attrs.get("layer"), "params", {})
+        for k in _CONFIG_PARAMS:
+            p = params.get(k)
+            if isinstance(p, Int) and p.expr is not None and p.expr.as_int() is None:
+                symbols += sorted(p.expr.symbols())
     parts: list[str] = []
     for name in dict.fromkeys(symbols):
         base, *path = name.split(".")

@@ -361,7 +361,8 @@ def test_confirm_builds_a_config_class_s_defaults_not_primes(tmp_path):
     project = Project([str(path)])
     res = check_file(fm, project, Options(script=True))
     [f] = res.findings
-    assert f.code == "LST501" and f.message.endswith("(with the defaults cfg=NetConfig())")
+    assert f.code == "LST501" and f.message.endswith(
+        "(with the defaults cfg=NetConfig(), where cfg.layers=1)")
     confirm_file(res.analysis, res.findings, project, 60, "cpu")
     assert f.confirmation is not None
     assert f.confirmation["verdict"] == "confirmed", f.confirmation
