@@ -17,14 +17,12 @@ from .analyze import (
     analyze_script,
     opened_defaults,
 )
+from .config_objects import annotated_config, config_values
 from .dataflow import Dataflow
 from .extract import ClassInfo, FileModel
 from .factories import factory_instantiations
 from .infer import Budget, Instantiation, Interpreter
 from .values import UNKNOWN, Const, Flag, Int, Seq, Value
-
-#: how much of a configuration class's instance counts as its defaults' work
-_MAX_CONFIG_FIELDS = 200
 
 
 class _Lines:
@@ -143,50 +141,8 @@ def configurations(fa: FileAnalysis, project: Any = None) -> list[Context]:
             sub_fa = FileAnalysis(fm, [sub])
             out.append(Context(label, sub_fa, {**meta, "class": cls.name},
                                list(args or []), dict(kwargs or {}), call,
-                               _config_values(cls, fm, project, *given, ms)))
+                               config_values(cls, fm, project, *given, ms, _CONFIG_PARAMS)))
     return out
-
-
-def _config_values(cls: ClassInfo, fm: FileModel, project: Any, args: list[Value] | None,
-                   kwargs: dict[str, Value] | None, ms: ModuleShapes) -> str:
-    """The sizes a configuration object gives the attributes the symbolic run left open
-    (``opt.hidden_dim=128, opt.emb_dim=64``): what decided a finding under it, for its
-    message; empty when no argument is such an object."""
-    from .interp.objects import Obj
-    from .values import Record
-
-    values = [*(args or []), *(kwargs or {}).values()]
-    if not any(isinstance(v, Record | Obj) for v in values):
-        return ""
-    bound = dict(kwargs or {})
-    if args:
-        init = Interpreter(fm, Dataflow(), project).find_method(cls, fm, "__init__")
-        if init is None:
-            return ""
-        names = [p.name.value for p in list(init[0].params.params)[1:]]
-        bound.update(zip(names, args, strict=False))
-    symbols: list[str] = []
-    for c in ms.graph.constraints:  # (``cfg.layers > 1`` of a dropout too)
-        for side in (c.lhs, c.rhs):
-            symbols += sorted(getattr(side, "symbols", lambda: set())())
-    for n in ([] if symbols else ms.graph.nodes("build")):
-        params = getattr(n.attrs.get("layer"), "params", {})
-        for k in _CONFIG_PARAMS:
-            p = params.get(k)
-            if isinstance(p, Int) and p.expr is not None and p.expr.as_int() is None:
-                symbols += sorted(p.expr.symbols())
-    parts: list[str] = []
-    for name in dict.fromkeys(symbols):
-        base, *path = name.split(".")
-        v: Value | None = bound.get(base)
-        if not path or not isinstance(v, Record | Obj):
-            continue
-        for attr in path:
-            v = v.get(attr) if isinstance(v, Record) else \
-                v.attrs.get(attr) if isinstance(v, Obj) else None
-        if isinstance(v, Int) and v.expr is not None and v.expr.as_int() is not None:
-            parts.append(f"{name}={v.expr.as_int()}")
-    return ", ".join(parts[:4])
 
 
 def _unknowns_as_symbols(cls: ClassInfo, fm: FileModel, project: Any,
@@ -334,7 +290,7 @@ def _default_configuration(cls: ClassInfo, fm: FileModel, project: Any
         if d is None and p.annotation is not None:
             # ``def __init__(self, config: NetConfig)``: the configuration class's defaults
             try:
-                built = _annotated_config(interp, owner, p.annotation.annotation)
+                built = annotated_config(interp, owner, p.annotation.annotation)
             except Exception:  # an engine bug here costs this configuration only
                 built = None
             if built is not None:
@@ -366,58 +322,3 @@ def _default_configuration(cls: ClassInfo, fm: FileModel, project: Any
     if not fixed:
         return None
     return "with the defaults " + ", ".join(fixed), [], kwargs
-
-
-def _annotated_config(interp: Interpreter, fm: FileModel, ann: cst.BaseExpression
-                      ) -> tuple[Value, str] | None:
-    """The instance a parameter annotated with a project configuration class (a dataclass, a
-    class whose ``__init__`` stores its defaults: ``NetConfig``) gets from that class's own
-    defaults, and the class's name; None when the annotation is no such class, or when the
-    class cannot be built without arguments (a field or parameter with no default).
-
-    Only what the class itself says is kept: a negative size (``-1``: filled in at run time)
-    or a ``None`` stays unknown, and an attribute the class never sets is not invented."""
-    from .extract import dotted
-    from .interp.config import CONFIG_NAME, _record_fields
-    from .interp.objects import ClassRef, Env, Obj, Ref
-
-    qual = dotted(ann)
-    if qual is None or not CONFIG_NAME.search(qual.rsplit(".", 1)[-1]):
-        return None
-    saved = interp.fm
-    interp.fm = fm
-    try:
-        ref = interp.eval(ann, Env({}))
-        if isinstance(ref, Ref):
-            ref = interp._resolve_ref(ref.qual) or ref
-    finally:
-        interp.fm = saved
-    if not isinstance(ref, ClassRef) or ref.cls.is_module:
-        return None
-    cls, cfm = ref.cls, ref.fm
-    fields = _record_fields(cls)
-    if fields is not None and "__init__" not in cls.methods:
-        if any(d is None for _n, d in fields):
-            return None
-    else:
-        init = interp.find_method(cls, cfm, "__init__")
-        if init is None:
-            return None
-        ps = init[0].params
-        if any(q.default is None for q in list(ps.params)[1:] + list(ps.kwonly_params)):
-            return None
-    try:
-        obj = interp.instantiate_plain(cls, cfm, [], {})
-    except (Budget, RecursionError):
-        return None
-    if not isinstance(obj, Obj) or len(obj.attrs) > _MAX_CONFIG_FIELDS:
-        return None
-    for k, v in list(obj.attrs.items()):
-        if isinstance(v, Int) and v.expr is not None:
-            n = v.expr.as_int()
-            if n is not None and n < 0:
-                obj.attrs[k] = UNKNOWN  # a placeholder the run fills (``vocab_size = -1``)
-    if not any(isinstance(v, Int) and v.expr is not None and v.expr.as_int() is not None
-               for v in obj.attrs.values()):
-        return None  # no size of its own: nothing for the configuration to decide
-    return obj, cls.name
