@@ -94,7 +94,7 @@ def configurations(fa: FileAnalysis, project: Any = None) -> list[Context]:
     lines = _Lines()
     for i in insts:
         lines.add(fm.module, i.node)
-    names = [m.cls.name for m in fa.modules]
+    names = [m.cls.name for m in fa.modules if _open_configuration(m)]
     seen = {id(i.node) for i in insts}
     # factory methods of the file's classes (``@staticmethod def init_model(hidden=256)``)
     for i in factory_instantiations(fm, project, names):

@@ -7,6 +7,7 @@ instantiations, as a script's are."""
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any
 
 from .dataflow import Dataflow
@@ -16,14 +17,21 @@ from .infer import Budget, Instantiation, Interpreter
 _DECORATORS = ("staticmethod", "classmethod")
 #: factory methods run per file (each builds a whole model: bounded)
 MAX_FACTORIES = 4
+#: interpreter steps per factory method: building a model from its parts takes a few hundred;
+#: one that builds a whole transformer stack (thousands) is not a configuration of the
+#: recurrent classes this is for, and would cost more than the file's own analysis
+FACTORY_STEPS = 3000
 
 
 def factory_instantiations(fm: FileModel, project: Any, names: list[str]
                            ) -> list[Instantiation]:
     """The instantiations of ``names`` (module classes) made by the file's factory methods
     with their defaults; empty when the file has none (a cheap text test first)."""
-    if not any(d in fm.text for d in _DECORATORS) or not any(n in fm.text for n in names):
+    if not names or not any(d in fm.text for d in _DECORATORS):
         return []
+    called = "|".join(re.escape(n) for n in names)
+    if re.search(rf"(?<!class )\b(?:{called})\s*\(", fm.text) is None:
+        return []  # no call of any of them (``class Net(`` is no call)
     found = _factory_methods(fm, set(names))
     if not found:
         return []
@@ -32,6 +40,7 @@ def factory_instantiations(fm: FileModel, project: Any, names: list[str]
         fn = cls.methods.get(method)
         if fn is None:
             continue
+        interp.max_steps = interp.steps + FACTORY_STEPS
         try:
             interp.call_function(fn, fm, [], {})
         except (Budget, RecursionError):
