@@ -19,6 +19,7 @@ from .values import (
     TIME,
     UNKNOWN,
     Const,
+    Dim,
     Int,
     Packed,
     Seq,
@@ -282,7 +283,7 @@ def _nonneg(e: Expr, depth: int = 0) -> bool:
 def permute(x: Tensor, order: Sequence[Expr | None]) -> Tensor:
     t = _known(x)
     if t is None or t.shape is None:
-        return unknown_like(x)
+        return _permute_unknown(x, order)
     rank = len(t.shape.dims)
     idx = [_norm_axis(o, rank) for o in order]
     if len(idx) != rank or any(i is None for i in idx) or len(set(idx)) != rank:
@@ -291,6 +292,24 @@ def permute(x: Tensor, order: Sequence[Expr | None]) -> Tensor:
     dims = tuple(t.shape.dims[i] for i in ii)
     roles = tuple(t.roles[i] for i in ii) if t.roles else None
     return t.with_(shape=Shape(dims), roles=roles)
+
+
+def _permute_unknown(x: Tensor, order: Sequence[Expr | None]) -> Tensor:
+    """``permute`` of a tensor whose rank is not known: torch takes exactly one axis per
+    dimension, so ``x.permute(0, 2, 1)`` is 3-d whatever ``x`` was (its sizes stay unknown; the
+    known trailing sizes of a ``(*, ...)`` tensor move with their axes)."""
+    rank = len(order)
+    shape = x.shape if isinstance(x, Tensor) else None
+    if not isinstance(x, Tensor) or x.hole is not None or rank == 0 \
+            or (shape is not None and (not shape.star or len(shape.dims) > rank)):
+        return unknown_like(x)
+    idx = [_norm_axis(o, rank) for o in order]
+    if any(i is None for i in idx) or len(set(idx)) != rank:
+        return unknown_like(x)
+    known = shape.dims if shape is not None else ()
+    full: tuple[Dim, ...] = (None,) * (rank - len(known)) + tuple(known)
+    return x.with_(shape=Shape(tuple(full[i] for i in idx if i is not None)), roles=None,
+                   hole=None)
 
 
 def transpose(x: Tensor, a: Expr | None, b: Expr | None) -> Tensor:

@@ -43,6 +43,8 @@ def method(it: Core, recv: Value, name: str, args: list[Value], kwargs: dict[str
         # weight.new_zeros(L, B, H), weight from next(self.parameters()): the sizes given
         # make the tensor whatever the receiver (only tensors have these methods)
         recv = Tensor(None)
+    elif recv is UNKNOWN and name == "permute":
+        recv = Tensor(None)  # only tensors have it: its rank is the number of axes given
     if not isinstance(recv, Tensor):
         return UNKNOWN
     x = recv

@@ -315,7 +315,8 @@ class Expressions(Core):
             return Method(base, attr)
         if isinstance(base, Const) and isinstance(base.value, str):
             return Method(base, attr)
-        if base is UNKNOWN and attr in ("new_zeros", "new_ones", "new_empty", "new_full"):
+        if base is UNKNOWN and attr in ("new_zeros", "new_ones", "new_empty", "new_full",
+                                        "permute"):
             return Method(base, attr)  # only tensors have these: the sizes given are known
         return UNKNOWN
 

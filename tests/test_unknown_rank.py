@@ -1,0 +1,63 @@
+"""What an op proves about a tensor whose shape the engine does not know: ``x.permute(0, 2, 1)``
+takes exactly one axis per dimension, so its result has that rank (its sizes stay unknown);
+each case checked against real torch."""
+
+from __future__ import annotations
+
+from test_engine_facts import run_both
+
+
+def test_permute_of_an_unknown_tensor_has_one_axis_per_index(tmp_path):
+    # cumsum is not modelled: its result is a tensor of unknown shape (torch raises when the
+    # count of indices is not the tensor's rank)
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def forward(self, x, y):
+        return x.cumsum(1).permute(0, 2, 1), torch.permute(y.cumsum(1), (2, 0, -1, 1))
+''', {}, ["float32[3,7,5]", "float32[3,7,5,2]"])
+    assert static == [(None, None, None), (None, None, None, None)]
+    assert real == [(3, 5, 7), (5, 3, 2, 7)]
+
+
+def test_permute_of_a_value_the_engine_does_not_know(tmp_path):
+    # a layer made by a call the engine does not follow (what it gives: a value of no known
+    # kind): only a tensor has permute
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self, hidden):
+        super().__init__()
+        self.proj = nn.Linear(5, hidden).requires_grad_(False)
+        self.rnn = nn.GRU(hidden, hidden, batch_first=True)
+
+    def forward(self, x):
+        feats = self.proj(x.permute(0, 2, 1)).permute(0, 2, 1)
+        out, h = self.rnn(feats.permute(0, 2, 1))
+        return feats, out
+''', {"hidden": 6}, ["float32[3,5,7]"])
+    assert real == [(3, 6, 7), (3, 7, 6)]
+    assert static == [(None, None, None), (None, None, 6)]  # the batch: not known
+
+
+def test_permute_keeps_the_known_trailing_sizes(tmp_path):
+    # a Linear fed a tensor of unknown rank gives (*, k): permute tells the rank, k moves
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Linear(5, 6)
+
+    def forward(self, x):
+        return self.proj(x.cumsum(1)).permute(0, 2, 1)
+''', {}, ["float32[3,7,5]"])
+    assert static == (None, 6, None) and real == (3, 6, 7)
+
+
+def test_permute_with_a_wrong_count_stays_unknown(tmp_path):
+    # (*, 6) permuted with two indices: the rank torch would need is not the count given
+    # when the known part is longer; a single index of a 1-d tensor is fine
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def forward(self, x):
+        return x.cumsum(0).permute(0)
+''', {}, ["float32[4]"])
+    assert static == (None,) and real == (4,)
