@@ -11,6 +11,7 @@ import networkx as nx
 
 from lstm_lint.dataflow import NEW_VALUE_OPS
 from lstm_lint.findings import Related
+from lstm_lint.layout_joins import batch_time_joins
 from lstm_lint.rule import SHAPE_ERROR, Finding, Rule, RuleContext, contains, error_near
 from lstm_lint.values import BATCH, TIME, Tensor
 
@@ -41,7 +42,10 @@ follows from such a layout (an index on the output, the state's batch) is left t
 the layout is the root cause. So does a gather of each sequence's position from the lengths
 `forward` receives (`out.gather(1, (lengths - 1).view(-1, 1, 1).expand(-1, -1, H))`, the
 usual "last real step"): the code reads that axis as time, and a time-major RNN made it the
-batch.
+batch. And so does a `torch.cat` of the RNN's final state (`h_n.mean(0)`, batch on axis 0)
+with a tensor made from its output that holds time on that axis (`(out * w).sum(dim=1)` on a
+time-major output): the code read the output's other axis as the batch, and the join runs
+only when batch and time are equal.
 """
     why_bad = """
 A time-major RNN fed batch-major data runs the recurrence across the batch: samples leak into
@@ -121,6 +125,21 @@ class SeqRec(nn.Module):
         out, _ = self.gru(self.emb(item_seq))
         idx = (item_seq_len - 1).view(1, -1, 1).expand(-1, -1, out.size(-1))
         return out.gather(0, idx).squeeze(0)
+""",
+        """
+import torch
+import torch.nn as nn
+
+class AttnEncoder(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden, num_layers=2)
+        self.u = nn.Linear(hidden, 1)
+
+    def forward(self, x):
+        out, h = self.rnn(x)
+        scores = self.u(out).softmax(dim=0)
+        return torch.cat([h.mean(dim=0), (out * scores).sum(dim=0)], dim=1)
 """,
     ]
     INVALID = [
@@ -206,11 +225,27 @@ class SeqRec(nn.Module):
         idx = (item_seq_len - 1).view(-1, 1, 1).expand(-1, -1, out.size(-1))
         return out.gather(1, idx).squeeze(1)
 """,
+        """
+import torch
+import torch.nn as nn
+
+class AttnEncoder(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden, num_layers=2)
+        self.u = nn.Linear(hidden, 1)
+
+    def forward(self, x):
+        out, h = self.rnn(x)  # <-- LST204
+        scores = self.u(out).softmax(dim=1)
+        return torch.cat([h.mean(dim=0), (out * scores).sum(dim=1)], dim=1)
+""",
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         yield from self._layout_conflicts(ctx)
         yield from _gathers_across_batch(ctx)
+        yield from _batch_time_joins(ctx)
 
     def _layout_conflicts(self, ctx: RuleContext) -> Iterator[Finding]:
         flagged = [node.cst for _g, node, _c in ctx.conflicts("layout")]
@@ -358,6 +393,30 @@ def _gathers_across_batch(ctx: RuleContext) -> Iterator[Finding]:
                 f.related.append(Related(node.path or f.path, node.cst, node.attrs["fm"],
                                          f"gathered along axis {ax} here"))
             yield f
+
+
+def _batch_time_joins(ctx: RuleContext) -> Iterator[Finding]:
+    """A ``torch.cat`` of the RNN's final state (batch on an axis) and a tensor made from its
+    output that holds time on that same axis: the code read the output's other axis as the
+    batch (a reduction or index over it), so the parts agree only when batch and time do."""
+    done: set[int] = set()
+    for j in batch_time_joins(ctx.analysis):
+        if j.call.id in done or j.layer is None:
+            continue
+        done.add(j.call.id)
+        bf = j.batch_part.rnn.batch_first if j.batch_part.rnn else None
+        label = j.layer.label()
+        b, t = j.batch_part.shape.render(), j.time_part.shape.render()  # type: ignore[union-attr]
+        msg = (f"{label} is built with batch_first={bf}, but the code joins {b} (the batch on "
+               f"axis {j.axis}) with {t}, made from its output with time on that axis: the "
+               f"output's other axis was read as the batch, and torch.cat runs only when batch "
+               f"and time are equal; build {label} with batch_first={not bf}, or reduce the "
+               f"output over its time axis")
+        f = ctx.finding(j.call, msg, related=j.layer.cst, related_message=f"{label} is built here")
+        if j.join.cst is not None and j.join.attrs.get("fm") is not None:
+            f.related.append(Related(j.join.path or f.path, j.join.cst, j.join.attrs["fm"],
+                                     "joined here"))
+        yield f
 
 
 def _gather_dim(call: object) -> int | None:

@@ -1,0 +1,120 @@
+"""Joins that pair an RNN's batch axis with its time axis: ``torch.cat([h_n.mean(0),
+(out * w).sum(1)], dim=1)`` on a time-major RNN puts the final state's batch (B, H) beside
+a tensor the code reduced over the batch (T, H); torch needs B == T there, which two free
+sizes are not.  Used by LST204 (the layout the RNN was built with is not the one the code
+reads)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import libcst as cst
+import networkx as nx
+
+from .values import BATCH, TIME, Tensor
+
+#: the nodes whose values start an RNN's input (what an RNN's input may come from for its
+#: layout to be the caller's: the forward argument as it came)
+_STARTS = ("layer", "input", "factory", "module")
+
+
+@dataclass
+class BatchTimeJoin:
+    graph: Any  # Dataflow
+    call: Any  # NodeView: the RNN call whose output and state meet
+    layer: Any  # the RNN layer
+    join: Any  # NodeView: the torch.cat
+    axis: int
+    batch_part: Tensor
+    time_part: Tensor
+
+
+def batch_time_joins(analysis: Any) -> Iterator[BatchTimeJoin]:
+    """Each ``torch.cat`` of two tensors made from one RNN call, whose parts hold that RNN's
+    batch and its time on the same (not joined) axis, with sizes of free, unrelated symbols;
+    only for an RNN whose input is a ``forward`` argument as it came (its layout is what the
+    RNN's flag says, nothing in the code fixes it otherwise)."""
+    for g in analysis.graphs():
+        for node in g.nodes("cat"):
+            dim = _cat_dim(node.cst) if node.label in ("cat", "concat", "concatenate") else None
+            ins = [d.get("value") for _u, _v, d in g.g.in_edges(node.id, data=True)]
+            parts = [x for x in ins if isinstance(x, Tensor) and x.rnn is not None
+                     and x.shape is not None and not x.shape.star and x.roles is not None
+                     and len(x.roles) == len(x.shape.dims)]
+            if dim is None or len(parts) < 2 or len({len(p.shape.dims) for p in parts
+                                                     if p.shape is not None}) != 1:
+                continue
+            found = _clash(parts, dim)
+            if found is None:
+                continue
+            axis, b_part, t_part = found
+            assert b_part.rnn is not None
+            if b_part.rnn.node != (t_part.rnn.node if t_part.rnn else None) \
+                    or not isinstance(b_part.rnn.batch_first, bool):
+                continue
+            call = _rnn_call(g, b_part.rnn.node, node.id)
+            if call is None:
+                continue
+            yield BatchTimeJoin(g, call, call.attrs.get("layer"), node, axis, b_part, t_part)
+
+
+def _clash(parts: list[Tensor], dim: int) -> tuple[int, Tensor, Tensor] | None:
+    assert parts[0].shape is not None
+    rank = len(parts[0].shape.dims)
+    joined = dim % rank if -rank <= dim < rank else None
+    if joined is None:
+        return None
+    for k in range(rank):
+        if k == joined:
+            continue
+        bs = [p for p in parts if p.role(k) == BATCH]
+        ts = [p for p in parts if p.role(k) == TIME]
+        if not bs or not ts:
+            continue
+        b, t = bs[0], ts[0]
+        assert b.shape is not None and t.shape is not None
+        db, dt = b.shape.dims[k], t.shape.dims[k]
+        if db is None or dt is None or db.is_const or dt.is_const:
+            continue
+        sb, st = db.symbols(), dt.symbols()
+        if sb and st and not sb & st:
+            return k, b, t
+    return None
+
+
+def _rnn_call(g: Any, rnn_id: int | None, join_id: int) -> Any:
+    """The call of the RNN built (or called) at ``rnn_id`` whose output reaches the join, when
+    its input is a ``forward`` argument as it came."""
+    if rnn_id is None or rnn_id not in g.g:
+        return None
+    layer = g.view(rnn_id).attrs.get("layer")
+    if layer is None:
+        return None
+    calls = [c for c in g.nodes("layer") if c.attrs.get("layer") is layer
+             and nx.has_path(g.g, c.id, join_id)]
+    if len(calls) != 1:
+        return None
+    srcs = g.sources(calls[0].id, _STARTS, 12)
+    if not srcs or any(s.op not in ("input", "factory") for s in srcs) \
+            or not any(s.op == "input" for s in srcs):
+        return None
+    return calls[0]
+
+
+def _cat_dim(call: object) -> int | None:
+    """The literal ``dim`` of ``torch.cat(parts, dim)`` (0 when not given)."""
+    if not isinstance(call, cst.Call):
+        return None
+    pos = [a.value for a in call.args if a.keyword is None and not a.star]
+    kw = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+    e = kw.get("dim", kw.get("axis", pos[1] if len(pos) > 1 else None))
+    if e is None:
+        return 0
+    sign = 1
+    if isinstance(e, cst.UnaryOperation) and isinstance(e.operator, cst.Minus):
+        sign, e = -1, e.expression
+    if isinstance(e, cst.Integer):
+        return sign * int(e.value)
+    return None
