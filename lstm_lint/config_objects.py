@@ -46,6 +46,8 @@ def annotated_config(interp: Interpreter, fm: FileModel, ann: cst.BaseExpression
     if not isinstance(ref, ClassRef) or ref.cls.is_module:
         return None
     cls, cfm = ref.cls, ref.fm
+    if any(_rewrites_itself(c) for c, _f in interp.mro(cls, cfm)):
+        return None
     fields = _record_fields(cls)
     if fields is not None and "__init__" not in cls.methods:
         if any(d is None for _n, d in fields):
@@ -72,6 +74,30 @@ def annotated_config(interp: Interpreter, fm: FileModel, ann: cst.BaseExpression
                for v in obj.attrs.values()):
         return None  # no size of its own: nothing for the configuration to decide
     return obj, cls.name
+
+
+#: methods through which an instance's attributes can differ from what its fields and
+#: ``__init__`` say (``__post_init__: self.hidden = self.emb_dim``)
+_REWRITING = ("__post_init__", "__setattr__", "__getattr__", "__getattribute__",
+              "__new__", "__init_subclass__")
+
+
+def _rewrites_itself(cls: ClassInfo) -> bool:
+    """Could an instance's attributes be other than what the engine reads off the class's
+    fields and ``__init__``?  Yes when the class has a method that rewrites them, a field the
+    constructor does not take (``field(init=False)``), or code that sets attributes by name
+    (``setattr``, ``self.__dict__``, ``vars(self)``): then its defaults are no configuration
+    the engine can stand behind."""
+    from .walk import descendants
+
+    if any(m in cls.methods for m in _REWRITING):
+        return True
+    for n in descendants(cls.node):
+        if isinstance(n, cst.Name) and n.value in ("setattr", "__dict__", "vars"):
+            return True
+        if isinstance(n, cst.Arg) and n.keyword is not None and n.keyword.value == "init":
+            return True
+    return False
 
 
 def config_values(cls: ClassInfo, fm: FileModel, project: Any, args: list[Value] | None,

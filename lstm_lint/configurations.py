@@ -174,12 +174,16 @@ def _unknowns_as_symbols(cls: ClassInfo, fm: FileModel, project: Any,
 
 def _untold(v: Value) -> bool:
     """A value the caller's code does not tell: unknown, or a name of a project module that
-    could not be read (``hp.rnn_dims`` of an ``hparams.py`` not in the tree); a name of a
-    library (``torch.nn.GRU``, ``math.pi``) says what it is."""
+    could not be read (``hp.rnn_dims`` of an ``hparams.py`` not in the tree), or a negative
+    number (``input_size=-1``: a placeholder the caller fills in from its data, as an argparse
+    default of -1 is); a name of a library (``torch.nn.GRU``, ``math.pi``) says what it is."""
     from .interp.objects import Ref
 
     if v is UNKNOWN:
         return True
+    if isinstance(v, Int) and v.expr is not None:
+        n = v.expr.as_int()
+        return n is not None and n < 0
     if not isinstance(v, Ref) or v.qual.startswith(_LIBRARIES):
         return False
     last = v.qual.rsplit(".", 1)[-1]

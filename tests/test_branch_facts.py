@@ -152,3 +152,87 @@ def test_an_assertion_holds_for_the_rest_of_the_function(tmp_path):
     for width in (4, 6):
         _ins, out = solved_run(tmp_path, src, {"out_channels": 6, "L": width, "L2": 3})
         assert out == "(L2, out_channels)"
+
+
+# ---- what a path learned stays on that path (review of the facts above) ----
+
+_WIDE_OR_PAD = '''
+            if x.size(-1) < self.n:
+                y = torch.cat([x, x.new_zeros(x.size(0), self.n - x.size(-1))], dim=1)
+            else:
+                y = x
+'''
+
+
+def test_a_trial_unroll_that_gave_up_leaves_no_fact_behind(tmp_path):
+    # the trial passes of a short loop with a break learned width <= n on the path that did
+    # not break; the loop may break, so the width after it is not known (torch: 6 wide)
+    src = f'''
+class Net(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.n = n
+
+    def forward(self, x):
+        for t in range(3):{_WIDE_OR_PAD}            if x.size(-1) > self.n:
+                break
+        return y
+'''
+    _ins, out = solved_run(tmp_path, src, {"n": 4, "L": 6, "L4": 3})
+    assert out == "(L4, ?)"
+
+
+def test_a_pass_that_continued_does_not_teach_the_next_pass(tmp_path):
+    src = f'''
+class Net(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.n = n
+        self.layers = nn.ModuleList([nn.Identity(), nn.Identity()])
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x){_WIDE_OR_PAD}            if x.size(-1) > self.n:
+                continue
+        return y
+'''
+    _ins, out = solved_run(tmp_path, src, {"n": 4, "L": 6, "L3": 3})
+    assert out == "(L3, ?)"
+
+
+CAUGHT = '''
+class Net(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.n = n
+        self.rnn = nn.LSTM(n + 1, 8)
+
+    def forward(self, x):
+        if x.size(-1) > self.n:
+            RAISE
+        if x.size(-1) < self.n:
+            x = torch.cat([x, x.new_zeros(x.size(0), self.n - x.size(-1))], dim=1)
+        return self.rnn(x.unsqueeze(1))[0]
+'''
+
+
+def test_a_raise_a_handler_or_a_context_manager_catches_does_not_end_the_path(tmp_path):
+    # the wide input goes on past the caught raise: 5 wide = n + 1, the LSTM takes it
+    from lstm_lint.lint import Options, lint_paths
+
+    caught = {
+        "try": '''try:
+                raise ValueError("wide")
+            except ValueError:
+                pass''',
+        "suppress": '''with contextlib.suppress(ValueError):
+                raise ValueError("wide")''',
+    }
+    for name, body in caught.items():
+        src = "import contextlib\n" + CAUGHT.replace("RAISE", body)
+        _ins, out = solved_run(tmp_path, src, {"n": 4, "L": 5, "L2": 3})
+        assert out == "(L2, 1, 8)", name
+        f = tmp_path / f"{name}.py"
+        f.write_text("import torch\nimport torch.nn as nn\n" + src)
+        found = [x for r in lint_paths([str(f)], Options()) for x in r.findings]
+        assert found == [], (name, [x.message for x in found])

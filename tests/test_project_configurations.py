@@ -367,3 +367,69 @@ def test_confirm_builds_a_config_class_s_defaults_not_primes(tmp_path):
     assert f.confirmation is not None
     assert f.confirmation["verdict"] == "confirmed", f.confirmation
     assert "num_layers=1" in f.confirmation["evidence"]
+
+
+REWRITTEN_CONFIG = '''
+    from dataclasses import dataclass, field
+
+    import torch.nn as nn
+
+
+    @dataclass
+    class TaggerConfig:
+        vocab: int = 100
+        emb_dim: int = 32
+        hidden: int = 64
+    REWRITE
+
+    class Tagger(nn.Module):
+        def __init__(self, cfg: TaggerConfig):
+            super().__init__()
+            self.emb = nn.Embedding(cfg.vocab, cfg.emb_dim)
+            self.rnn = nn.LSTM(cfg.hidden, cfg.hidden, batch_first=True)
+
+        def forward(self, x):
+            h, _ = self.rnn(self.emb(x))
+            return h
+'''
+
+
+@pytest.mark.parametrize("rewrite", [
+    # __post_init__ makes hidden equal to emb_dim: the model runs (torch below)
+    "\n        def __post_init__(self):\n            self.hidden = self.emb_dim\n",
+    # attributes set by name from what the class reads
+    "\n        def load(self, values):\n            for k, v in values.items():\n"
+    "                setattr(self, k, v)\n",
+    # a field the constructor does not take
+    "    derived: int = field(init=False, default=0)\n",
+])
+def test_a_config_class_that_rewrites_its_attributes_is_no_configuration(tmp_path, rewrite):
+    files = _write(tmp_path, {"tagger.py": REWRITTEN_CONFIG.replace("REWRITE", rewrite)})
+    assert _findings(files["tagger.py"]) == []
+    if "__post_init__" in rewrite:
+        assert not _torch_fails(files, "from tagger import Tagger, TaggerConfig\n"
+                                       "m = Tagger(TaggerConfig())",
+                                "m(torch.zeros(2, 7, dtype=torch.long))")
+
+
+def test_a_negative_factory_default_is_a_placeholder_not_a_size(tmp_path):
+    files = _write(tmp_path, {"model.py": '''
+        import torch.nn as nn
+
+
+        class Net(nn.Module):
+            def __init__(self, input_size, hidden):
+                super().__init__()
+                self.emb = nn.Linear(10, hidden)
+                self.rnn = nn.LSTM(input_size, hidden, batch_first=True)
+
+            def forward(self, x):
+                h, _ = self.rnn(self.emb(x))
+                return h
+
+            @staticmethod
+            def build(input_size=-1, hidden=64):
+                # the caller fills input_size in from its data
+                return Net(input_size, hidden)
+    '''})
+    assert _findings(files["model.py"]) == []

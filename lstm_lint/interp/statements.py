@@ -162,8 +162,10 @@ class Statements(Core):
                 if item.asname is not None:
                     self.assign(item.asname.name, v, env)
             before = self.path_facts  # a context manager may swallow what a branch raised
+            returns = len(env.returns)
             self.exec_block(stmt.body, env)
             self.path_facts = before
+            _caught(env, returns)
         elif isinstance(stmt, cst.Try):
             self.exec_try(stmt, env)
         elif isinstance(stmt, cst.FunctionDef):
@@ -482,8 +484,11 @@ class Statements(Core):
 
     def exec_try(self, stmt: cst.Try, env: Env) -> None:
         before = self.path_facts  # a handler may have caught what a branch raised
+        returns = len(env.returns)
         try:
             self.exec_block(stmt.body, env)
+            if stmt.handlers:
+                _caught(env, returns)
             if stmt.orelse is not None:
                 self.exec_block(stmt.orelse.body, env)
         finally:
@@ -547,7 +552,9 @@ class Statements(Core):
             if it.tail is not None and it.length is not None and len(it.head) <= 16:
                 # known first items, then a tail grown in a loop: the first ones in turn,
                 # then the rest as a loop of as many passes as the tail has items
+                entry = self.path_facts
                 for item in it.head:
+                    self.path_facts = entry  # (a pass that continued learned for itself)
                     self.assign(stmt.target, item, env)
                     self.exec_block(stmt.body, env)
                     if env.broke or (env.dead and env.returns):
@@ -561,7 +568,9 @@ class Statements(Core):
             if it.repeated is None:
                 if len(it.items) <= 16:
                     # unroll a short, known sequence (nn.ModuleList([a, b]), zip of pairs)
+                    entry = self.path_facts
                     for item in it.items:
+                        self.path_facts = entry  # (a pass that continued learned for itself)
                         self.assign(stmt.target, item, env)
                         self.exec_block(stmt.body, env)
                         if env.broke or (env.dead and env.returns):
@@ -595,6 +604,7 @@ class Statements(Core):
                for x in descendants(stmt.body)):
             return False
         work, attrs = env.fork(self.selves)
+        entry = self.path_facts
         for i in range(n):
             index = Int(it.start + i if it.start is not None else None)
             self.assign(stmt.target, index, work)
@@ -603,6 +613,7 @@ class Statements(Core):
                 break  # this pass breaks, on every path
             if work.broke or work.dead:
                 self._restore(attrs)  # it may break or not: the count is not known
+                self.path_facts = entry  # (nor what the trial passes learned)
                 return False
         env.vars = work.vars
         env.returns = work.returns
@@ -700,6 +711,15 @@ class Statements(Core):
             self.loop_iters.pop()
             self.path_facts = facts
         env.vars = start.vars
+
+
+def _caught(env: Env, returns: int) -> None:
+    """After a ``try`` with handlers or a ``with`` whose body the engine saw end in a
+    ``raise`` (no new return, no break): a handler or the context manager may have caught it
+    (``except ValueError: pass``, ``contextlib.suppress``), and the code after the statement
+    runs, so the path goes on.  (The handlers themselves are not run.)"""
+    if env.dead and not env.broke and len(env.returns) == returns:
+        env.dead = False
 
 
 def _plain_call(e: cst.BaseExpression) -> bool:
