@@ -277,7 +277,7 @@ def _tested_none_defaults(fn: cst.FunctionDef) -> frozenset[str]:
     tested: set[str] = set()
     if names:
         for n in descendants(fn.body):
-            if isinstance(n, cst.Comparison) and len(n.comparisons) == 1 \
+            if type(n) is cst.Comparison and len(n.comparisons) == 1 \
                     and isinstance(n.comparisons[0].operator, cst.Is | cst.IsNot):
                 left, right = n.left, n.comparisons[0].comparator
                 for x, y in ((left, right), (right, left)):
@@ -291,8 +291,9 @@ def _tested_none_defaults(fn: cst.FunctionDef) -> frozenset[str]:
 _TESTED: NodeMemo[cst.FunctionDef, frozenset[str]] = NodeMemo()
 
 
-_NOT_ALWAYS_RUN = (cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp,
-                   cst.IfExp, cst.BooleanOperation, cst.FunctionDef, cst.ClassDef)
+_NOT_ALWAYS_RUN = frozenset({cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp,
+                             cst.GeneratorExp, cst.IfExp, cst.BooleanOperation, cst.FunctionDef,
+                             cst.ClassDef})
 
 
 def unconditional_joins(fn: cst.FunctionDef) -> set[int]:

@@ -80,7 +80,7 @@ def swapped_pairs(node: cst.CSTNode, text: str | None = None
         return _FOUND.put(node, out)
     code = cst.Module([]).code_for_node
     for t in descendants(node):  # (a field walk: libcst's visitor would copy the class)
-        if not isinstance(t, cst.Tuple) or len(t.elements) != 2:
+        if type(t) is not cst.Tuple or len(t.elements) != 2:  # (exact: no ABC check)
             continue
         parts = [_factory_sizes(el.value) for el in t.elements]
         if parts[0] is None or parts[1] is None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from math import gcd
+from typing import cast
 
 __all__ = [
     "tie",
@@ -92,7 +93,9 @@ class Expr:
 
     def __init__(self, terms: Mapping[Monomial, int] | Iterable[tuple[Monomial, int]] = ()):
         acc: dict[tuple[tuple[str, int], ...], tuple[Monomial, int]] = {}
-        items = terms.items() if isinstance(terms, Mapping) else terms
+        t = type(terms)  # (tuples first: ``isinstance`` against an ABC costs a Python call)
+        items = cast("Iterable[tuple[Monomial, int]]", terms) if t is tuple or t is list \
+            else terms.items() if isinstance(terms, Mapping) else terms
         for mono, coef in items:
             k = _mono_key(mono)
             if k in acc:

@@ -63,12 +63,14 @@ def descendants(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
                 stack.append(v)
 
 
-def descendants_outside(root: cst.CSTNode, skip: tuple[type, ...]) -> Iterator[cst.CSTNode]:
-    """``root`` and every node under it that is not of a ``skip`` type nor under one."""
+def descendants_outside(root: cst.CSTNode, skip: frozenset[type]) -> Iterator[cst.CSTNode]:
+    """``root`` and every node under it that is not of a ``skip`` type nor under one (node
+    classes as libcst builds them, compared exactly: ``isinstance`` against libcst's abstract
+    classes costs a Python call per node)."""
     stack: list[cst.CSTNode] = [root]
     while stack:
         n = stack.pop()
-        if isinstance(n, skip):
+        if type(n) in skip:
             continue
         yield n
         for name in _fields(type(n)):

@@ -216,7 +216,7 @@ class Calls(Core):
                 env.vars[name] = self.eval(p.default, Env({}))
             else:
                 env.vars[name] = UNKNOWN
-        if isinstance(fn.params.star_arg, cst.Param):
+        if type(fn.params.star_arg) is cst.Param:
             env.vars[fn.params.star_arg.name.value] = Seq(tuple(args[len(params):]))
         if fn.params.star_kwarg is not None:
             rest = {k: v for k, v in kwargs.items() if k not in bound_names}

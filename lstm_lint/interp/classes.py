@@ -40,21 +40,23 @@ def _needed_despite_none(fn: cst.FunctionDef) -> frozenset[str]:
         tested: set[int] = set()  # the nodes a test reads whole
         read: set[int] = set()  # the nodes indexed or whose attribute is read (None has neither)
         named: list[cst.Name] = []
+        # (exact node types: ``isinstance`` against libcst's abstract classes costs a Python
+        # call each, and this walks every node of every forward)
         for n in descendants(fn.body):
-            if isinstance(n, cst.Name):
+            if type(n) is cst.Name:
                 if n.value in names:
                     named.append(n)
-            elif isinstance(n, cst.Subscript | cst.Attribute):
+            elif type(n) is cst.Subscript or type(n) is cst.Attribute:
                 read.add(id(n.value))
-            elif isinstance(n, cst.Comparison):
+            elif type(n) is cst.Comparison:
                 tested.update(id(x) for x in (n.left, *(c.comparator for c in n.comparisons)))
-            elif isinstance(n, cst.If | cst.IfExp | cst.While):
+            elif type(n) is cst.If or type(n) is cst.IfExp or type(n) is cst.While:
                 tested.add(id(n.test))
-            elif isinstance(n, cst.UnaryOperation):
+            elif type(n) is cst.UnaryOperation:
                 tested.add(id(n.expression))
-            elif isinstance(n, cst.BooleanOperation):
+            elif type(n) is cst.BooleanOperation:
                 tested.update((id(n.left), id(n.right)))
-            elif isinstance(n, cst.Call) and isinstance(n.func, cst.Name) \
+            elif type(n) is cst.Call and type(n.func) is cst.Name \
                     and n.func.value in ("isinstance", "getattr", "hasattr", "callable"):
                 tested.update(id(a.value) for a in n.args)
         # (only handed on, to a helper that may test it itself: the default stands)
@@ -223,18 +225,31 @@ class Classes(Core):
 
 def _class_level_value(c: ClassInfo, name: str) -> cst.BaseExpression | None:
     """The expression assigned to ``name`` in the class body (``_cell = nn.GRU``)."""
-    body = c.node.body
+    values = _CLASS_LEVEL.get(c.node)
+    if values is None:
+        values = _CLASS_LEVEL.put(c.node, _class_level_values(c.node))
+    return values.get(name)
+
+
+def _class_level_values(node: cst.ClassDef) -> dict[str, cst.BaseExpression]:
+    """Every name the class body assigns, with the expression its last assignment gives
+    (read once per class: attribute lookups ask for one name after another)."""
+    out: dict[str, cst.BaseExpression] = {}
+    body = node.body
     if not isinstance(body, cst.IndentedBlock):
-        return None
-    found = None
+        return out
     for stmt in body.body:
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
-                if isinstance(small, cst.Assign) and any(
-                        isinstance(t.target, cst.Name) and t.target.value == name
-                        for t in small.targets):
-                    found = small.value
+                if isinstance(small, cst.Assign):
+                    for t in small.targets:
+                        if isinstance(t.target, cst.Name):
+                            out[t.target.value] = small.value
                 elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) \
-                        and small.target.value == name and small.value is not None:
-                    found = small.value
-    return found
+                        and small.value is not None:
+                    out[small.target.value] = small.value
+    return out
+
+
+#: a class body's assignments, per class node
+_CLASS_LEVEL: NodeMemo[cst.ClassDef, dict[str, cst.BaseExpression]] = NodeMemo()

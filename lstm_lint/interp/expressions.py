@@ -123,7 +123,7 @@ class Expressions(Core):
         if type(e) is cst.Tuple or type(e) is cst.List:
             items: list[Value] = []
             for el in e.elements:
-                if isinstance(el, cst.StarredElement):
+                if type(el) is cst.StarredElement:
                     v = self.eval(el.value, env)
                     if isinstance(v, Seq) and v.repeated is None:
                         items.extend(v.items)
@@ -349,7 +349,7 @@ class Expressions(Core):
 
     def subscript_item(self, s: cst.BaseSlice, env: Env) -> Value:
         """One item of a subscript: a slice (its bounds evaluated) or an index's value."""
-        if isinstance(s, cst.Slice):
+        if type(s) is cst.Slice:
             return ops.SliceVal(
                 self.eval(s.lower, env) if s.lower is not None else Const(None),
                 self.eval(s.upper, env) if s.upper is not None else Const(None),
@@ -358,7 +358,7 @@ class Expressions(Core):
         return self.eval(s.value, env) if isinstance(s, cst.Index) else UNKNOWN
 
     def subscript(self, e: cst.Subscript, env: Env) -> Value:
-        if isinstance(e.value, cst.Attribute) and e.value.attr.value == "shape" \
+        if type(e.value) is cst.Attribute and e.value.attr.value == "shape" \
                 and len(e.slice) == 1 and isinstance(e.slice[0].slice, cst.Index):
             # x.shape[k] of an input nothing has solved yet: as x.size(k)
             owner = self.eval(e.value.value, env)

@@ -77,11 +77,12 @@ def narrowing(test: cst.BaseExpression, env: Env) -> tuple[str, Value, Value] | 
     """``name in ["LSTM", "GRU"]`` (or ``not in``) on a name whose string is not decided: the
     name's value where the test holds and where it fails (``one of 'LSTM', 'GRU'`` where it
     holds; where it fails, the options left of a name already known to be one of several)."""
-    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
-            and isinstance(test.left, cst.Name)):
+    if not (type(test) is cst.Comparison and len(test.comparisons) == 1
+            and type(test.left) is cst.Name):
         return None
     c = test.comparisons[0]
-    if isinstance(c.operator, cst.Is | cst.IsNot) and isinstance(c.comparator, cst.Name) \
+    if (type(c.operator) is cst.Is or type(c.operator) is cst.IsNot) \
+            and type(c.comparator) is cst.Name \
             and c.comparator.value == "None":
         return _not_none(test.left.value, env, isinstance(c.operator, cst.IsNot))
     if not isinstance(c.operator, cst.In | cst.NotIn) \
@@ -148,15 +149,13 @@ class Statements(Core):
                 if env.dead:
                     return
                 self.exec_small(small, env)
-        elif isinstance(stmt, cst.BaseSmallStatement):
-            self.exec_small(stmt, env)
-        elif isinstance(stmt, cst.If):
+        elif type(stmt) is cst.If:
             self.exec_if(stmt, env)
-        elif isinstance(stmt, cst.For):
+        elif type(stmt) is cst.For:
             self.exec_for(stmt, env)
-        elif isinstance(stmt, cst.While):
+        elif type(stmt) is cst.While:
             self.exec_loop_body(stmt.body, env, None, lambda e: None)
-        elif isinstance(stmt, cst.With):
+        elif type(stmt) is cst.With:
             for item in stmt.items:
                 v = self.eval(item.item, env)
                 if item.asname is not None:
@@ -166,10 +165,12 @@ class Statements(Core):
             self.exec_block(stmt.body, env)
             self.path_facts = before
             _caught(env, returns)
-        elif isinstance(stmt, cst.Try):
+        elif type(stmt) is cst.Try:
             self.exec_try(stmt, env)
-        elif isinstance(stmt, cst.FunctionDef):
+        elif type(stmt) is cst.FunctionDef:
             env.vars[stmt.name.value] = FuncRef(stmt, self.fm, closure=env.vars)
+        elif isinstance(stmt, cst.BaseSmallStatement):  # (a simple statement suite's items)
+            self.exec_small(stmt, env)
         # class definitions inside functions, match statements: ignored
 
     def exec_small(self, s: cst.BaseSmallStatement, env: Env) -> None:
@@ -229,7 +230,7 @@ class Statements(Core):
         if type(target) not in (cst.Tuple, cst.List):
             return
         elems = target.elements  # type: ignore[attr-defined]
-        if any(isinstance(e, cst.StarredElement) for e in elems):
+        if any(type(e) is cst.StarredElement for e in elems):
             return
         src: cst.BaseExpression | None = None
         if isinstance(value, cst.Attribute) and value.attr.value == "shape":
@@ -263,7 +264,7 @@ class Statements(Core):
                 self.name_size(target.value, v, target)
         elif type(target) is cst.Tuple or type(target) is cst.List:
             elems = [e.value for e in target.elements]
-            starred = [i for i, e in enumerate(target.elements) if isinstance(e, cst.StarredElement)]
+            starred = [i for i, e in enumerate(target.elements) if type(e) is cst.StarredElement]
             if isinstance(v, Seq) and v.repeated is None and not starred \
                     and len(v.items) == len(elems):
                 for e, item in zip(elems, v.items, strict=True):
