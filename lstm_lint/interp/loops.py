@@ -1,0 +1,279 @@
+"""Loops: ``for`` over ranges, known sequences, tensors' rows and anything else, and
+``while``; short loops of known count run pass by pass, others twice from the joined state.
+What a loop grows (lists, ``ModuleList``s) ends with as many more items as it runs passes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import libcst as cst
+
+from ..symbolic import Expr, const, nonnegative
+from ..values import UNKNOWN, Int, Seq, Tensor, Value, int_of
+from ..walk import descendants
+from .builtins import sequential_items, tensor_rows
+from .core import Core
+from .joins import join, join_loop, uniq
+from .objects import Env, RangeVal
+
+#: loops of a known count up to this many passes are run pass by pass
+UNROLL = 8
+#: passes of a longer loop of known count run one by one before the rest
+PEEL = 2
+
+_EXITS = (cst.Break, cst.Continue, cst.Return, cst.Yield)
+
+
+def _straight(body: cst.BaseSuite) -> bool:
+    """No ``break``, ``continue``, ``return`` or ``yield`` anywhere in a loop body (read off the
+    nodes: libcst's visitor would rebuild the whole body to ask)."""
+    return not any(isinstance(n, _EXITS) for n in descendants(body))
+
+
+def _tests_index(stmt: cst.For) -> bool:
+    """The body of ``for t in ...`` compares ``t`` with a number in an ``if`` (``if t == 0:``)."""
+    if not isinstance(stmt.target, cst.Name):
+        return False
+    name = stmt.target.value
+    for n in descendants(stmt.body):
+        if type(n) is cst.If and isinstance(n.test, cst.Comparison) \
+                and isinstance(n.test.left, cst.Name) and n.test.left.value == name \
+                and len(n.test.comparisons) == 1 \
+                and isinstance(n.test.comparisons[0].comparator, cst.Integer):
+            return True
+    return False
+
+
+def _bound_names(target: cst.BaseExpression) -> set[str]:
+    """The names an assignment to ``target`` binds (``a, (b, *c)``; none for ``x[i]``)."""
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, cst.Tuple | cst.List):
+        return {n for el in target.elements for n in _bound_names(el.value)}
+    if isinstance(target, cst.StarredElement):
+        return _bound_names(target.value)
+    return set()
+
+
+class Loops(Core):
+    """Runs ``for`` and ``while`` loops (the statements inside them: :class:`Statements`)."""
+
+    def _restore(self, attrs: list[dict[str, Value]]) -> None:
+        for o, a in zip(self.selves, attrs, strict=False):
+            o.attrs = dict(a)
+
+    def exec_for(self, stmt: cst.For, env: Env) -> None:
+        before = self.path_facts  # a pass that broke or continued learned only for itself
+        try:
+            self._exec_for(stmt, env)
+        finally:
+            self.path_facts = before
+
+    def _exec_for(self, stmt: cst.For, env: Env) -> None:
+        it = self.eval(stmt.iter, env)
+        it = sequential_items(it)  # an nn.Sequential iterates over its modules
+        count: Expr | None = None
+        element: Value = UNKNOWN
+        last_only = False
+        if isinstance(it, RangeVal):
+            n = it.length.as_int() if it.length is not None else None
+            if n is not None and n <= 0:
+                return  # range(0): the body never runs
+            if n is not None and n <= UNROLL and _straight(stmt.body):
+                # a short loop of known count whose body always runs to its end: each pass
+                # in turn, with its index when the start is known
+                for i in range(n):
+                    index = Int(it.start + i if it.start is not None else None)
+                    self.assign(stmt.target, index, env)
+                    self.exec_block(stmt.body, env)
+                    if env.dead:
+                        break
+                return
+            if n is not None and n <= UNROLL and self._unroll_breaking(stmt, it, n, env):
+                return
+            count, element = it.length, Int(None)
+            last_only = n is not None and self._breaks_on_last_pass_only(stmt, it, n, env)
+            if n is not None and n > UNROLL and _straight(stmt.body):
+                # a long loop of known count: its first passes (often special cases, `if t
+                # == 0:`) one by one, then the rest together
+                for i in range(PEEL):
+                    index = Int(it.start + i if it.start is not None else None)
+                    self.assign(stmt.target, index, env)
+                    self.exec_block(stmt.body, env)
+                    if env.dead:
+                        return
+                count = const(n - PEEL)
+            elif n is None and count is not None and it.start is not None \
+                    and nonnegative(count - const(PEEL)) and _tests_index(stmt) \
+                    and _straight(stmt.body):
+                # a loop of a size's count (at least PEEL) whose body tests its index (``if t
+                # == 0:`` sets the state up): its first passes one by one, then the rest
+                for i in range(PEEL):
+                    self.assign(stmt.target, Int(it.start + i), env)
+                    self.exec_block(stmt.body, env)
+                    if env.dead:
+                        return
+                count = count - const(PEEL)
+        elif isinstance(it, Seq):
+            if it.tail is not None and it.length is not None and len(it.head) <= 16:
+                # known first items, then a tail grown in a loop: the first ones in turn,
+                # then the rest as a loop of as many passes as the tail has items
+                entry = self.path_facts
+                for item in it.head:
+                    self.path_facts = entry  # (a pass that continued learned for itself)
+                    self.assign(stmt.target, item, env)
+                    self.exec_block(stmt.body, env)
+                    if env.broke or (env.dead and env.returns):
+                        env.dead = env.broke = False  # as for a known sequence (below)
+                        return
+                    env.dead = False
+                tail = it.tail
+                self.exec_loop_body(stmt.body, env, it.length - len(it.head),
+                                    lambda e: self.assign(stmt.target, tail, e))
+                return
+            if it.repeated is None:
+                if len(it.items) <= 16:
+                    # unroll a short, known sequence (nn.ModuleList([a, b]), zip of pairs)
+                    entry = self.path_facts
+                    for item in it.items:
+                        self.path_facts = entry  # (a pass that continued learned for itself)
+                        self.assign(stmt.target, item, env)
+                        self.exec_block(stmt.body, env)
+                        if env.broke or (env.dead and env.returns):
+                            break
+                        env.dead = False
+                    env.dead = env.broke = False
+                    return
+                element = UNKNOWN
+            else:
+                count, element = it.length, it.repeated
+        elif isinstance(it, Tensor):
+            rows = tensor_rows(self, it, stmt.iter)
+            if rows is not None and rows.repeated is not None:
+                count, element = rows.length, rows.repeated  # one pass per row of axis 0
+            else:
+                # a row of an input nothing has solved yet: shape unknown, but it is that
+                # input's data (the graph says where it came from)
+                element = self.index_value(it, [Int(None)], stmt.iter) if it.shape \
+                    else self.record("iter", stmt.iter, [it], Tensor(None), label="row")
+                held = self.hole_axis(it, 0)  # an unsolved input: as many passes as x_dim0
+                count = held.expr if held is not None else None
+        self.exec_loop_body(stmt.body, env, count,
+                            lambda e: self.assign(stmt.target, element, e), last_only)
+
+    def _unroll_breaking(self, stmt: cst.For, it: RangeVal, n: int, env: Env) -> bool:
+        """A short loop of known count with a ``break`` in it: pass by pass, as long as each
+        pass decides whether it breaks (``if t == self.num_step - 1: break`` with t known).
+        True when it ran so; False, with nothing changed, when a pass may or may not break
+        (then the trip count is the data's) or the body holds anything else that leaves it."""
+        if any(isinstance(x, cst.Continue | cst.Return | cst.Yield)
+               for x in descendants(stmt.body)):
+            return False
+        work, attrs = env.fork(self.selves)
+        entry = self.path_facts
+        for i in range(n):
+            index = Int(it.start + i if it.start is not None else None)
+            self.assign(stmt.target, index, work)
+            self.exec_block(stmt.body, work)
+            if work.broke and work.dead:
+                break  # this pass breaks, on every path
+            if work.broke or work.dead:
+                self._restore(attrs)  # it may break or not: the count is not known
+                self.path_facts = entry  # (nor what the trial passes learned)
+                return False
+        env.vars = work.vars
+        env.returns = work.returns
+        return True
+
+    def _breaks_on_last_pass_only(self, stmt: cst.For, it: RangeVal, n: int, env: Env) -> bool:
+        """Every ``break`` of the loop is ``if t == <last index>: break`` at the top of its body
+        (``if t == self.num_step - 1: break``): it stops the loop where it would stop anyway,
+        so the count stays the range's."""
+        if not isinstance(stmt.target, cst.Name) or it.start is None:
+            return False
+        target = stmt.target.value
+        body = stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else ()
+        top_breaks: set[int] = set()
+        assigned: set[str] = set()
+        for node in descendants(stmt.body):
+            if isinstance(node, cst.Continue | cst.Return | cst.Yield):
+                return False
+            if isinstance(node, cst.AssignTarget | cst.AugAssign | cst.AnnAssign | cst.For
+                          | cst.CompFor | cst.NamedExpr):
+                assigned |= _bound_names(node.target)
+            elif isinstance(node, cst.AsName):
+                assigned |= _bound_names(node.name)
+        last = it.start + (n - 1)
+        for s in body:
+            if not (isinstance(s, cst.If) and s.orelse is None
+                    and isinstance(s.body, cst.IndentedBlock) and len(s.body.body) == 1):
+                continue
+            only = s.body.body[0]
+            if not (isinstance(only, cst.SimpleStatementLine) and len(only.body) == 1
+                    and isinstance(only.body[0], cst.Break)):
+                continue
+            test = s.test
+            if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
+                    and isinstance(test.comparisons[0].operator, cst.Equal)):
+                continue
+            left, right = test.left, test.comparisons[0].comparator
+            if isinstance(right, cst.Name) and right.value == target:
+                left, right = right, left
+            if not (isinstance(left, cst.Name) and left.value == target):
+                continue
+            if any(isinstance(x, cst.Call | cst.Subscript | cst.Lambda | cst.NamedExpr
+                              | cst.ListComp | cst.GeneratorExp | cst.Await | cst.IfExp)
+                   for x in descendants(right)):
+                continue  # a plain expression of numbers and attributes only
+            if any(isinstance(x, cst.Name) and x.value in assigned and x.value != "self"
+                   for x in descendants(right)):
+                continue
+            bound = int_of(self.eval(right, env))
+            if bound is not None and (bound - last).as_int() == 0:
+                top_breaks.add(id(only.body[0]))
+        breaks = [x for x in descendants(stmt.body) if isinstance(x, cst.Break)]
+        return bool(breaks) and all(id(b) in top_breaks for b in breaks) \
+            and target not in assigned
+
+    def exec_loop_body(self, body: cst.BaseSuite, env: Env, count: Expr | None,
+                       bind: Callable[[Env], None], last_only: bool = False) -> None:
+        """Run a loop body twice (the second time from the joined state) and join.
+
+        Lists that grow by one element per iteration end with ``count`` more elements.
+        """
+        before = dict(env.vars)
+        attrs_before = [dict(o.attrs) for o in self.selves]
+        attrs_start = [dict(a) for a in attrs_before]
+        start = env
+        self.loop_iters.append(count)
+        facts = self.path_facts
+        try:
+            for k in range(2):
+                self.path_facts = facts
+                work, _a = start.fork(self.selves)
+                work.dead = work.broke = False
+                bind(work)
+                self.exec_block(body, work)
+                if work.broke and not last_only:
+                    count = None  # the trip count depends on the data
+                env.returns = uniq(env.returns + work.returns)
+                attrs_after = [dict(o.attrs) for o in self.selves]
+                joined = join_loop(before, start.vars, work.vars, count)
+                if count is not None and count in self.nonempty:
+                    # the loop runs at least once (a list it grows is stacked on every run):
+                    # a value it rebinds is the first pass's, then either pass's, never the
+                    # one before the loop; lists keep their count from the join above
+                    for name, v in work.vars.items():
+                        if not isinstance(v, Seq) and name in joined:
+                            joined[name] = v if k == 0 or name not in start.vars \
+                                else join(start.vars[name], v)
+                start = Env(joined, env.returns)
+                # attributes too: a ModuleList grown by append in the loop has `count` more
+                for o, x, st, y in zip(self.selves, attrs_before, attrs_start, attrs_after,
+                                       strict=False):
+                    o.attrs = join_loop(x, st, y, count)
+                attrs_start = [dict(o.attrs) for o in self.selves]
+        finally:
+            self.loop_iters.pop()
+            self.path_facts = facts
+        env.vars = start.vars
