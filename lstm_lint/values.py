@@ -319,3 +319,10 @@ def copy_with(v: Any, changes: dict[str, Any]) -> Any:
             raise TypeError(f"{type(v).__name__} has no field {k!r}")
         d[k] = val
     return out
+
+
+def unknown_like(x: Value, **kw: Any) -> Tensor:
+    """``x`` with its shape (and so its roles and hole) unknown; a tensor either way."""
+    if isinstance(x, Tensor):
+        return x.with_(shape=None, roles=None, hole=None, **kw)
+    return Tensor(None, **kw)
