@@ -49,6 +49,7 @@ from .confirm_verdicts import (
     _verdict,
     script_verdict,
 )
+from .confirm_witness import witness_env, witness_note
 from .confirm_worker import run_child, worker
 from .evidence import lines_of
 from .rule import Finding
@@ -112,6 +113,9 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
                    if os.path.realpath(f.path) != os.path.realpath(fm.path)})
     result = run_child(fm.path, plans, timeout, device, memory_mb, also=also)
     evidence, failed, why = _evidence(result, by_key)
+    for e in evidence:
+        if e.key in by_key and by_key[e.key].witnesses:
+            e.env.update(witness_env(by_key[e.key].witnesses, e.env))
     verdicts: dict[int, tuple[str, str] | None] = {}
     for f in judged:
         verdicts[id(f)] = None if failed else _verdict(f, evidence, spans, by_key, fm.path)
@@ -168,7 +172,10 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
                        or "; ".join(sorted(set(why.values())))
                        or "the run shows nothing at this line")
         elif run_method != "script":
-            verdict = (verdict[0], verdict[1] + _notes(runs))
+            note = witness_note(by_key[home].witnesses if home in by_key
+                                and not (rule is not None and rule.confirm_at_build) else [])
+            verdict = (verdict[0], verdict[1] + _notes(runs)
+                       + (note if note[2:] not in verdict[1] else ""))
         f.confirmation = {"verdict": verdict[0], "evidence": verdict[1], "method": run_method,
                           "device": dev or (script or {}).get("device")}
         built = sorted({e.built_from for e in runs if e.built_from})

@@ -21,6 +21,7 @@ from .analyze import ModuleShapes, analyze_module, opened_defaults
 from .catalogue import all_rules
 from .confirm_defs import instantiation_sources
 from .confirm_facts import exponent_symbols, index_symbols, size_symbols
+from .confirm_witness import Witness, reshape_witness, with_witness_sizes
 from .dataflow import Dataflow
 from .extract import ClassInfo, FileModel
 from .infer import Interpreter
@@ -64,6 +65,9 @@ class ClassPlan:
     #: the call's arguments the engine knows (a builder's defaults) are in ``kwargs``: a call
     #: whose text cannot run outside its method builds the class from them
     engine_values: bool = False
+    #: forward arguments the engine left open, given the witness input the code accepts
+    #: (:mod:`~lstm_lint.confirm_witness`): said with the verdict
+    witnesses: list[Witness] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -424,7 +428,13 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
             if "len" in name and specs:
                 specs.append({"tensor": ["B"], "dtype": "int", "lengths": "T"})
                 continue
-            plan.why_no_inputs = f"the shape of forward argument {name!r} is unknown"
+            found = _witness(interp, cls, fm, init, params, fwd, name)
+            if isinstance(found, Witness):
+                specs.append(found.spec)
+                plan.witnesses.append(found)
+                continue
+            plan.why_no_inputs = f"the shape of forward argument {name!r} is unknown" \
+                + (f" ({found})" if found else "")
             return plan
         dims = [_dim(d) for d in v.shape.dims]
         if None in dims:
@@ -437,7 +447,26 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
                 spec["lengths"] = "T"
         specs.append(spec)
     plan.inputs = specs
+    if plan.witnesses:
+        # the engine's names for a witnessed argument's sizes (x_dim0) are the witness's
+        plan.constraints = [with_witness_sizes(c, plan.witnesses) for c in plan.constraints]
     return plan
+
+
+def _witness(interp: Interpreter, cls: ClassInfo, fm: FileModel, init: Any,
+             params: list[Any], fwd: tuple[cst.FunctionDef, FileModel], name: str
+             ) -> Witness | str:
+    """A witness input for forward argument ``name`` whose shape the engine left open (see
+    :mod:`~lstm_lint.confirm_witness`), else why there is none ("" when not even tried)."""
+    if init is None:
+        return ""
+    try:
+        _a, kw = interp.symbolic_params(init[0], init[1])
+        obj = Interpreter(fm, Dataflow(), interp.project).instantiate(cls, fm, [], kw)
+    except (Budget, RecursionError):
+        return ""
+    return reshape_witness(fwd[0], name, dict(obj.attrs), {p.name.value for p in params},
+                           fwd[1].module)
 
 
 def _fits(init: Any, params: list[Any], args: list[Any], kwargs: dict[str, Any]) -> bool:

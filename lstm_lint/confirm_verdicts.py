@@ -17,6 +17,7 @@ from .catalogue import rule_by_code
 from .confirm_evidence import Evidence, _in_file
 from .confirm_plan import ClassPlan, _context_key
 from .confirm_sizes import evaluate
+from .confirm_witness import judged_by_crash
 from .confirm_worker import worker
 from .evidence import RunError, lines_of
 from .extract import FileModel
@@ -131,6 +132,9 @@ def _verdict(f: Finding, evidence: list[Evidence], spans: dict[str, tuple[int, i
             return ("unconfirmed", f"the run of {e.cls} used sizes that break "
                     f"{', '.join(bad)} ({', '.join(f'{k}={v}' for k, v in sorted(e.env.items()))})"
                     f"; it would have said: {verdict[0]}: {verdict[1]}")
+    if home in plans and plans[home].witnesses and not rule.confirm_at_build:
+        # a finding decided by building the model owes nothing to the forward input
+        return judged_by_crash(verdict, f, runs, plans[home].witnesses)
     return verdict
 
 

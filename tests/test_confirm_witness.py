@@ -1,0 +1,89 @@
+"""--confirm runs forward on a witness input where the engine left an argument's shape open:
+the target of its first reshape (lstm_lint/confirm_witness.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lstm_lint.confirm import confirm_file
+from lstm_lint.confirm_plan import ClassPlan, plan_class
+from lstm_lint.findings import Finding
+from lstm_lint.lint import Options, check_file, load
+
+WITNESS = Path(__file__).resolve().parent / "corpus" / "confirm" / "witness"
+
+
+def _check(name: str) -> tuple[Any, list[Finding]]:
+    fm = load(str(WITNESS / name))
+    assert fm is not None and not isinstance(fm, Finding)
+    res = check_file(fm, None, Options())
+    assert res.analysis is not None
+    return res, res.findings
+
+
+def _plans(name: str) -> dict[str, ClassPlan]:
+    fm = load(str(WITNESS / name))
+    assert fm is not None and not isinstance(fm, Finding)
+    return {c.name: plan_class(fm, c, None, None, {}) for c in fm.module_classes()}
+
+
+def test_the_target_of_a_first_reshape_is_the_witness():
+    [plan] = _plans("reshape_bad.py").values()
+    assert plan.inputs == [{"tensor": ["B", "n_feat", "T"], "dtype": "float"}]
+    [w] = plan.witnesses
+    assert w.describe() == "x (B, n_feat, T): the target of x.reshape at line 13"
+    # the engine's names for the open argument are the witness's sizes
+    assert w.sizes["x_dim0"] == "B" and w.sizes["x_numel"] == "(B)*(n_feat)*(T)"
+    [plan] = _plans("view_bad.py").values()
+    assert plan.inputs == [{"tensor": ["B", 12, 12], "dtype": "float"}]
+
+
+def test_no_witness_where_the_code_reads_the_argument_otherwise():
+    plans = _plans("no_witness.py")
+    why = {n: p.why_no_inputs for n, p in plans.items()}
+    assert all(p.inputs is None for p in plans.values())
+    assert "'x' is first read other than by a reshape of it" in why["ReadFirst"]
+    assert "first read inside a compound statement" in why["InBranch"]
+    assert "two -1" in why["TwoOpen"]
+    assert "self.n_feat * 2" in why["UnknownSize"]
+
+
+
+def _confirm(name: str) -> list[Finding]:
+    pytest.importorskip("torch")
+    res, findings = _check(name)
+    confirm_file(res.analysis, findings, None, 60, "cpu")
+    return findings
+
+
+def test_a_finding_after_the_reshape_is_confirmed_and_says_its_witness():
+    for name, line in (("reshape_bad.py", 15), ("view_bad.py", 13)):
+        [f] = _confirm(name)
+        assert f.code == "LST101" and f.line == line
+        assert f.confirmation is not None and f.confirmation["verdict"] == "confirmed", \
+            f.confirmation
+        assert "input_size" in f.confirmation["evidence"]
+        assert "forward input " in f.confirmation["evidence"]
+        assert "the target of" in f.confirmation["evidence"]
+
+
+def test_a_correct_model_runs_clean_on_its_witness():
+    pytest.importorskip("torch")
+    res, findings = _check("reshape_ok.py")
+    assert findings == []
+    ev, extra = confirm_file(res.analysis, findings, None, 60, "cpu")
+    assert extra == []  # no crash nobody explains
+    [run] = ev
+    assert run.error is None and run.method in ("fx", "eager")
+    assert run.env["x_dim0"] == run.env["B"]  # the engine's name, at the run's size
+
+
+def test_a_verdict_read_from_the_witness_axis_names_stays_unconfirmed():
+    [f] = _confirm("named_axes.py")
+    assert f.code == "LST201"
+    assert f.confirmation is not None and f.confirmation["verdict"] == "unconfirmed", \
+        f.confirmation
+    assert "lstm-lint named" in f.confirmation["evidence"]
