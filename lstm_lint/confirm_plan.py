@@ -21,7 +21,7 @@ from .analyze import ModuleShapes, analyze_module, opened_defaults
 from .catalogue import all_rules
 from .confirm_defs import instantiation_sources
 from .confirm_facts import exponent_symbols, index_symbols, size_symbols
-from .confirm_witness import Witness, reshape_witness, with_witness_sizes
+from .confirm_witness import Witness, none_witness, reshape_witness, with_witness_sizes
 from .dataflow import Dataflow
 from .extract import ClassInfo, FileModel
 from .infer import Interpreter
@@ -465,8 +465,12 @@ def _witness(interp: Interpreter, cls: ClassInfo, fm: FileModel, init: Any,
         obj = Interpreter(fm, Dataflow(), interp.project).instantiate(cls, fm, [], kw)
     except (Budget, RecursionError):
         return ""
-    return reshape_witness(fwd[0], name, dict(obj.attrs), {p.name.value for p in params},
-                           fwd[1].module)
+    attrs = dict(obj.attrs)
+    found = reshape_witness(fwd[0], name, attrs, {p.name.value for p in params}, fwd[1].module)
+    if isinstance(found, Witness):
+        return found
+    state = none_witness(fwd[0], name, attrs, fwd[1].module)
+    return state if isinstance(state, Witness) else f"{found}; {state}"
 
 
 def _fits(init: Any, params: list[Any], args: list[Any], kwargs: dict[str, Any]) -> bool:

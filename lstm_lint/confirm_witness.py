@@ -6,7 +6,7 @@ d_feat)``, and a finding that holds there holds for every ``x`` the reshape acce
 confirmer still has to pass *some* tensor, and it must not invent one that the code would not
 take or that reaches the finding's line only by the confirmer's choice.
 
-One kind of witness is honest, and it is the only one made here:
+Two kinds of witness are honest, and they are the only ones made here:
 
 * **the target of a first reshape** (:func:`reshape_witness`).  When the first thing
   ``forward`` does with an argument, on its unconditional path, is ``x.reshape(...)``,
@@ -18,6 +18,12 @@ One kind of witness is honest, and it is the only one made here:
   names the batch when nothing else does, else the time ``T``.  The engine's own names for
   the open argument (``x_dim0``, ``x_numel``) are then those of the witness, so the sizes the
   run uses can be held to the constraints the engine recorded with them.
+
+* **None for a state the code lets be None** (:func:`none_witness`): the argument's first
+  read is ``if hc is None:`` (the code builds the state itself then), or its one read is as
+  the state of a recurrent layer the engine built (``self.lstm(emb, hidden)``), which starts
+  from zeros on None.  The run then follows a path of the code's own, with the sizes the
+  engine knows from the other inputs: any verdict stands.
 
 Anything else stays open: an argument read before its reshape, a reshape inside a branch or
 loop or after a ``return``, a target with a size the engine does not know, two ``-1``.  The
@@ -46,13 +52,20 @@ class Witness:
     """A forward argument's input spec and where it comes from."""
 
     name: str
-    spec: dict[str, Any]
+    spec: dict[str, Any] | None  # None: the argument is passed as None
     why: str
     #: the engine's names for the argument's open sizes (``x_dim0``, ``x_numel``) as
     #: expressions of the witness's dims
     sizes: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def named_axes(self) -> bool:
+        """Does the witness name open axes B and T (lstm-lint's naming, not the code's)?"""
+        return self.spec is not None
+
     def describe(self) -> str:
+        if self.spec is None:
+            return f"{self.name} = None: {self.why}"
         dims = ", ".join(str(d) for d in self.spec["tensor"])
         return f"{self.name} ({dims}{',' if len(self.spec['tensor']) == 1 else ''}): {self.why}"
 
@@ -68,8 +81,12 @@ def _names(node: cst.CSTNode, name: str) -> int:
                 count += 1
 
         def visit_AssignTarget(self, n: cst.AssignTarget) -> bool:
-            # ``x = x.reshape(...)`` rebinds ``x``: no read; any other target is visited
-            return not isinstance(n.target, cst.Name)
+            # ``x = x.reshape(...)``, ``out, h = ...`` rebind their names: no read; a
+            # subscript or attribute target (``x[0] = 1``) is visited
+            for t in _bound_names(n.target):
+                if not isinstance(t, cst.Name):
+                    t.visit(self)
+            return False
 
         def visit_Attribute(self, n: cst.Attribute) -> bool:
             n.value.visit(self)
@@ -77,6 +94,25 @@ def _names(node: cst.CSTNode, name: str) -> int:
 
     node.visit(V())
     return count
+
+
+def _bound_names(t: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The targets an assignment target binds (a tuple's elements, one by one)."""
+    if isinstance(t, cst.Tuple | cst.List):
+        out: list[cst.BaseExpression] = []
+        for el in t.elements:
+            out += _bound_names(el.value)
+        return out
+    return [t]
+
+
+def _rebinds(stmt: cst.BaseStatement, name: str) -> bool:
+    """Does simple statement ``stmt`` assign ``name`` (``out, hidden = ...``)?"""
+    if not isinstance(stmt, cst.SimpleStatementLine):
+        return False
+    return any(isinstance(s, cst.Assign) and any(
+        isinstance(t, cst.Name) and t.value == name
+        for at in s.targets for t in _bound_names(at.target)) for s in stmt.body)
 
 
 def _reads_batch(e: cst.BaseExpression, name: str) -> bool:
@@ -226,6 +262,72 @@ def reshape_witness(fn: cst.FunctionDef, name: str, attrs: dict[str, Any],
     return f"forward never reads {name!r}"
 
 
+def _is_none_test(e: cst.BaseExpression, name: str) -> bool:
+    """``name is None``."""
+    return isinstance(e, cst.Comparison) and isinstance(e.left, cst.Name) \
+        and e.left.value == name and len(e.comparisons) == 1 \
+        and isinstance(e.comparisons[0].operator, cst.Is) \
+        and isinstance(e.comparisons[0].comparator, cst.Name) \
+        and e.comparisons[0].comparator.value == "None"
+
+
+def _state_call(stmt: cst.BaseStatement, name: str, attrs: dict[str, Any]) -> cst.Call | None:
+    """The call ``self.rnn(x, name)`` (or ``hx=name``) of a recurrent layer the engine built,
+    when it is the only read of ``name`` in ``stmt``; else None."""
+    from .layers import RECURRENT, Layer
+
+    calls: list[cst.Call] = []
+
+    class V(cst.CSTVisitor):
+        def visit_Call(self, n: cst.Call) -> None:
+            f = n.func
+            if not (isinstance(f, cst.Attribute) and isinstance(f.value, cst.Name)
+                    and f.value.value == "self"):
+                return
+            layer = attrs.get(f.attr.value)
+            if not (isinstance(layer, Layer) and layer.kind in RECURRENT):
+                return
+            args = list(n.args)
+            state = [a for i, a in enumerate(args)
+                     if (a.keyword is None and not a.star and i == 1)
+                     or (a.keyword is not None and a.keyword.value == "hx")]
+            if len(state) == 1 and isinstance(state[0].value, cst.Name) \
+                    and state[0].value.value == name:
+                calls.append(n)
+
+    stmt.visit(V())
+    return calls[0] if len(calls) == 1 == _names(stmt, name) else None
+
+
+def none_witness(fn: cst.FunctionDef, name: str, attrs: dict[str, Any],
+                 module: cst.Module | None = None) -> Witness | str:
+    """``None`` for a state argument the code itself lets be None: its first read on
+    forward's unconditional path is ``if name is None:`` (the code builds the state then), or
+    its only reads are as the state of a recurrent layer the engine built (``self.rnn(x,
+    hidden)``), which starts from zeros on None.  Else why not."""
+    body = fn.body.body if isinstance(fn.body, cst.IndentedBlock) else []
+    for k, stmt in enumerate(body):
+        if not _names(stmt, name):
+            if _rebinds(stmt, name):
+                break
+            continue
+        call = _state_call(stmt, name, attrs)
+        if call is not None and (_rebinds(stmt, name)
+                                 or not any(_names(s, name) for s in body[k + 1:])):
+            line = _line(module, call)
+            at = f" at line {line}" if line else ""
+            layer = cst.Module([]).code_for_node(call.func)
+            return Witness(name, None, f"its only use is as the state of {layer}{at}, which "
+                           "starts from zeros on None")
+        if isinstance(stmt, cst.If) and _is_none_test(stmt.test, name):
+            line = _line(module, stmt)
+            at = f" at line {line}" if line else ""
+            return Witness(name, None, f"the code tests {name} is None{at} and builds what "
+                           "it needs then")
+        break
+    return f"{name!r} is not first tested against None"
+
+
 def _line(module: cst.Module | None, stmt: cst.CSTNode) -> int | None:
     """The line of ``stmt`` in its file."""
     if module is None:
@@ -280,13 +382,14 @@ def judged_by_crash(verdict: tuple[str, str], f: Any, runs: list[Any],
     code's own answer, whatever the axes are called."""
     from .evidence import error_near
 
-    if verdict[0] not in ("confirmed", "refuted"):
+    if verdict[0] not in ("confirmed", "refuted") or not any(w.named_axes for w in witnesses):
         return verdict
     if verdict[0] == "confirmed" and error_near(f, runs) is not None:
         return verdict
     return ("unconfirmed", f"the run on the witness input would have said: {verdict[0]}: "
             f"{verdict[1]}; but it reads the batch and time of an input whose open axes "
-            f"lstm-lint named ({witness_note(witnesses)[2:]}), and only a "
+            f"lstm-lint named ({witness_note([w for w in witnesses if w.named_axes])[2:]}), "
+            "and only a "
             "crash at the finding's line is the code's own answer")
 
 
@@ -297,5 +400,5 @@ def witness_note(witnesses: list[Witness]) -> str:
     return "; forward input " + "; ".join(w.describe() for w in witnesses)
 
 
-__all__ = ["Witness", "judged_by_crash", "reshape_witness", "witness_env", "witness_note",
+__all__ = ["Witness", "judged_by_crash", "none_witness", "reshape_witness", "witness_env", "witness_note",
            "with_witness_sizes"]

@@ -51,6 +51,19 @@ def test_no_witness_where_the_code_reads_the_argument_otherwise():
     assert "self.n_feat * 2" in why["UnknownSize"]
 
 
+def test_a_state_the_code_lets_be_none_is_passed_as_none():
+    plans = _plans("state_none.py")
+    for name, why in (("Tested", "the code tests state is None at line 16"),
+                      ("Passed", "its only use is as the state of self.lstm at line 34")):
+        plan = plans[name]
+        assert plan.inputs is not None and plan.inputs[1] is None, plan.why_no_inputs
+        [w] = plan.witnesses
+        assert why in w.describe() and not w.named_axes
+    unpacked = plans["Unpacked"]
+    assert unpacked.inputs is None
+    assert "'hidden' is not first tested against None" in unpacked.why_no_inputs
+
+
 
 def _confirm(name: str) -> list[Finding]:
     pytest.importorskip("torch")
@@ -68,6 +81,18 @@ def test_a_finding_after_the_reshape_is_confirmed_and_says_its_witness():
         assert "input_size" in f.confirmation["evidence"]
         assert "forward input " in f.confirmation["evidence"]
         assert "the target of" in f.confirmation["evidence"]
+
+
+def test_findings_on_a_none_state_are_confirmed_and_one_without_a_witness_is_not():
+    by_line = {f.line: f for f in _confirm("state_none.py")}
+    assert sorted(by_line) == [17, 34, 48]
+    for line in (17, 34):  # the state the code builds on None; the input the LSTM reads
+        c = by_line[line].confirmation
+        assert c is not None and c["verdict"] == "confirmed", c
+        assert "= None: " in c["evidence"]
+    c = by_line[48].confirmation  # Unpacked: built only, its reason said
+    assert c is not None and c["verdict"] == "unconfirmed"
+    assert "forward argument 'hidden' is unknown" in c["evidence"]
 
 
 def test_a_correct_model_runs_clean_on_its_witness():
