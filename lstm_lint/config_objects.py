@@ -85,18 +85,31 @@ _REWRITING = ("__post_init__", "__setattr__", "__getattr__", "__getattribute__",
 def _rewrites_itself(cls: ClassInfo) -> bool:
     """Could an instance's attributes be other than what the engine reads off the class's
     fields and ``__init__``?  Yes when the class has a method that rewrites them, a field the
-    constructor does not take (``field(init=False)``), or code that sets attributes by name
-    (``setattr``, ``self.__dict__``, ``vars(self)``): then its defaults are no configuration
-    the engine can stand behind."""
+    constructor does not take (``field(init=False)``), or an ``__init__`` that sets attributes
+    by name (``setattr``, ``self.__dict__``, ``vars(self)``) or calls a method of its own
+    (``self.load(path)``): then its defaults are no configuration the engine can stand behind.
+    (Other methods, ``from_dict`` and ``__eq__`` say, build or read other instances.)"""
     from .walk import descendants
 
     if any(m in cls.methods for m in _REWRITING):
         return True
-    for n in descendants(cls.node):
-        if isinstance(n, cst.Name) and n.value in ("setattr", "__dict__", "vars"):
-            return True
-        if isinstance(n, cst.Arg) and n.keyword is not None and n.keyword.value == "init":
-            return True
+    body = cls.node.body
+    if isinstance(body, cst.IndentedBlock):
+        for stmt in body.body:
+            if isinstance(stmt, cst.FunctionDef):
+                continue
+            for n in descendants(stmt):
+                if isinstance(n, cst.Arg) and n.keyword is not None \
+                        and n.keyword.value == "init":
+                    return True
+    init = cls.methods.get("__init__")
+    if init is not None:
+        for n in descendants(init.body):
+            if isinstance(n, cst.Name) and n.value in ("setattr", "__dict__", "vars"):
+                return True
+            if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) \
+                    and isinstance(n.func.value, cst.Name) and n.func.value.value == "self":
+                return True
     return False
 
 

@@ -397,8 +397,10 @@ REWRITTEN_CONFIG = '''
 @pytest.mark.parametrize("rewrite", [
     # __post_init__ makes hidden equal to emb_dim: the model runs (torch below)
     "\n        def __post_init__(self):\n            self.hidden = self.emb_dim\n",
-    # attributes set by name from what the class reads
-    "\n        def load(self, values):\n            for k, v in values.items():\n"
+    # an __init__ that sets attributes by name from what it reads (a file, say)
+    "\n        def __init__(self, path='config.json'):\n"
+    "            self.vocab, self.emb_dim, self.hidden = 100, 32, 64\n"
+    "            for k, v in read_config(path).items():\n"
     "                setattr(self, k, v)\n",
     # a field the constructor does not take
     "    derived: int = field(init=False, default=0)\n",
@@ -410,6 +412,22 @@ def test_a_config_class_that_rewrites_its_attributes_is_no_configuration(tmp_pat
         assert not _torch_fails(files, "from tagger import Tagger, TaggerConfig\n"
                                        "m = Tagger(TaggerConfig())",
                                 "m(torch.zeros(2, 7, dtype=torch.long))")
+
+
+def test_methods_that_build_other_instances_leave_the_defaults_a_configuration(tmp_path):
+    # from_dict sets attributes by name on another instance, __eq__ reads __dict__: the
+    # instance the defaults build is as the class says, so a finding under them stands
+    extra = ("\n        @classmethod\n        def from_dict(cls, d):\n            cfg = cls()\n"
+             "            for k, v in d.items():\n                setattr(cfg, k, v)\n"
+             "            return cfg\n\n        def __eq__(self, other):\n"
+             "            return self.__dict__ == other.__dict__\n")
+    files = _write(tmp_path, {"tagger.py": REWRITTEN_CONFIG.replace("REWRITE", extra)})
+    found = _findings(files["tagger.py"])
+    assert [f.code for f in found] == ["LST101"]
+    assert "with the defaults cfg=TaggerConfig()" in found[0].message
+    assert _torch_fails(files, "from tagger import Tagger, TaggerConfig\n"
+                               "m = Tagger(TaggerConfig())",
+                        "m(torch.zeros(2, 7, dtype=torch.long))")
 
 
 def test_a_negative_factory_default_is_a_placeholder_not_a_size(tmp_path):
