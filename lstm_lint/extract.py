@@ -100,6 +100,19 @@ class FileModel:
         return hit
 
 
+def int_literal(e: cst.BaseExpression | None) -> int | None:
+    """The value of an integer literal, signed or not (``2``, ``-1``); None for anything else."""
+    sign = 1
+    if isinstance(e, cst.UnaryOperation) and isinstance(e.operator, cst.Minus):
+        sign, e = -1, e.expression
+    if isinstance(e, cst.Integer):
+        try:
+            return sign * int(e.value.replace("_", ""), 0)
+        except ValueError:
+            return None
+    return None
+
+
 def dotted(expr: cst.BaseExpression) -> str | None:
     if isinstance(expr, cst.Name):
         return expr.value

@@ -13,6 +13,7 @@ from typing import Any
 import libcst as cst
 import networkx as nx
 
+from .extract import int_literal
 from .values import BATCH, TIME, Tensor
 
 #: the nodes whose values start an RNN's input (what an RNN's input may come from for its
@@ -112,9 +113,4 @@ def _cat_dim(call: object) -> int | None:
     e = kw.get("dim", kw.get("axis", pos[1] if len(pos) > 1 else None))
     if e is None:
         return 0
-    sign = 1
-    if isinstance(e, cst.UnaryOperation) and isinstance(e.operator, cst.Minus):
-        sign, e = -1, e.expression
-    if isinstance(e, cst.Integer):
-        return sign * int(e.value)
-    return None
+    return int_literal(e)

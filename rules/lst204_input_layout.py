@@ -10,6 +10,7 @@ import libcst as cst
 import networkx as nx
 
 from lstm_lint.dataflow import NEW_VALUE_OPS
+from lstm_lint.extract import int_literal
 from lstm_lint.findings import Related
 from lstm_lint.layout_joins import batch_time_joins
 from lstm_lint.rule import SHAPE_ERROR, Finding, Rule, RuleContext, contains, error_near
@@ -431,12 +432,7 @@ def _gather_dim(call: object) -> int | None:
     if e is None:
         k = 1 if functional else 0
         e = pos[k] if len(pos) > k else None
-    sign = 1
-    if isinstance(e, cst.UnaryOperation) and isinstance(e.operator, cst.Minus):
-        sign, e = -1, e.expression
-    if isinstance(e, cst.Integer):
-        return sign * int(e.value)
-    return None
+    return int_literal(e)
 
 
 def _lengths_input(g: Any, start: int) -> str | None:
