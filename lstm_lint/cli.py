@@ -253,7 +253,11 @@ def run_check(argv: Sequence[str]) -> int:
         with open(ns.output_file, "w", encoding="utf-8") as fh:
             fh.write(text)
     else:
-        sys.stdout.write(text)
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:  # the reader went away (lstm-lint src | head): no tool error
+            pass
     if any(f.code == "LST000" for f in findings):
         return 2
     if findings and not ns.exit_zero:

@@ -307,6 +307,16 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
                         at[last] = given[s] if s in given \
                             else 2 if "layer" in last or s in exponents \
                             else 1 if "head" in last else next(primes, 53)
+            for s_, v in given.items():  # the class's other defaults (dropout=0.2), as read
+                *path, last = s_.split(".")[1:]
+                at = attrs
+                for part in path:
+                    nxt = at.setdefault(part, {})
+                    if not isinstance(nxt, dict):
+                        break
+                    at = nxt
+                else:
+                    at.setdefault(last, v)
             fill[name] = {CONFIG: name, "attrs": attrs}
             missing[name] = "a configuration object"
             continue
@@ -390,8 +400,9 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
         if isinstance(a, bool | int) and not isinstance(a, float):
             env[k] = a
     static = symbolic
-    if calls and raw is not None:
-        # the engine's view of the file's own call (a configuration dict or object it follows)
+    if raw is not None and (calls or (context or {}).get("kind") == "defaults"):
+        # the engine's view of the file's own call (a configuration dict or object it
+        # follows), or of the defaults it analysed (a configuration class's: cfg: NetConfig)
         static = analyze_module(fm, cls, project, raw[0], raw[1])
     elif not calls:
         static = analyze_module(fm, cls, project, [_value(a) for a in args],
@@ -552,9 +563,10 @@ def _loss_functions(fm: FileModel, findings: list[Finding]) -> list[str]:
 
 
 def _config_class_sizes(raw: tuple[list[Value], dict[str, Value]] | None, name: str
-                        ) -> dict[str, int]:
-    """The known integer attributes (``cfg.hidden``: 64) of the configuration-class instance
-    the engine gave parameter ``name`` in a defaults configuration; empty when none."""
+                        ) -> dict[str, Any]:
+    """The attributes the engine read off the configuration-class instance it gave parameter
+    ``name`` in a defaults configuration, where they are literals of the class's own
+    (``cfg.hidden``: 64, ``cfg.dropout``: 0.2, ``cfg.bidirectional``: True); empty when none."""
     from .interp.objects import Obj
 
     obj = (raw[1] if raw else {}).get(name)
@@ -569,4 +581,7 @@ def _config_class_sizes(raw: tuple[list[Value], dict[str, Value]] | None, name: 
                 n = v.expr.as_int()
                 if n is not None:
                     out[f"{prefix}.{k}"] = n
+            elif isinstance(v, Const) and (v.value is None
+                                           or type(v.value) in (bool, int, float, str)):
+                out[f"{prefix}.{k}"] = v.value
     return out
