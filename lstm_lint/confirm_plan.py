@@ -295,28 +295,16 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
             given = _config_class_sizes(raw, name) \
                 if (context or {}).get("kind") == "defaults" else {}
             for s in held:
-                *path, last = s.split(".")[1:]
-                at = attrs
-                for part in path:
-                    nxt = at.setdefault(part, {})
-                    if not isinstance(nxt, dict):
-                        break
-                    at = nxt
-                else:
-                    if last not in at:
-                        at[last] = given[s] if s in given \
-                            else 2 if "layer" in last or s in exponents \
-                            else 1 if "head" in last else next(primes, 53)
-            for s_, v in given.items():  # the class's other defaults (dropout=0.2), as read
-                *path, last = s_.split(".")[1:]
-                at = attrs
-                for part in path:
-                    nxt = at.setdefault(part, {})
-                    if not isinstance(nxt, dict):
-                        break
-                    at = nxt
-                else:
-                    at.setdefault(last, v)
+                slot = _attr_slot(attrs, s)
+                if slot is not None and slot[1] not in slot[0]:
+                    last = slot[1]
+                    slot[0][last] = given[s] if s in given \
+                        else 2 if "layer" in last or s in exponents \
+                        else 1 if "head" in last else next(primes, 53)
+            for s, v in given.items():  # the class's other defaults (dropout=0.2), as read
+                slot = _attr_slot(attrs, s)
+                if slot is not None:
+                    slot[0].setdefault(slot[1], v)
             fill[name] = {CONFIG: name, "attrs": attrs}
             missing[name] = "a configuration object"
             continue
@@ -560,6 +548,20 @@ def _loss_functions(fm: FileModel, findings: list[Finding]) -> list[str]:
             if any(sp.line <= ln <= sp.end_line for ln in lines) and name not in out:
                 out.append(name)
     return out
+
+
+def _attr_slot(attrs: dict[str, Any], dotted: str) -> tuple[dict[str, Any], str] | None:
+    """Where ``cfg.enc.hidden`` goes in a stand-in's nested attributes: the dict for
+    ``cfg.enc`` (made on the way) and ``"hidden"``; None when the path runs through a value
+    that is no nested stand-in."""
+    *path, last = dotted.split(".")[1:]
+    at = attrs
+    for part in path:
+        nxt = at.setdefault(part, {})
+        if not isinstance(nxt, dict):
+            return None
+        at = nxt
+    return at, last
 
 
 def _config_class_sizes(raw: tuple[list[Value], dict[str, Value]] | None, name: str
