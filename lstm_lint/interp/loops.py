@@ -82,12 +82,7 @@ class Loops(Core):
             if n is not None and n <= UNROLL and _straight(stmt.body):
                 # a short loop of known count whose body always runs to its end: each pass
                 # in turn, with its index when the start is known
-                for i in range(n):
-                    index = Int(it.start + i if it.start is not None else None)
-                    self.assign(stmt.target, index, env)
-                    self.exec_block(stmt.body, env)
-                    if env.dead:
-                        break
+                self._passes(stmt, it, n, env)
                 return
             if n is not None and n <= UNROLL and self._unroll_breaking(stmt, it, n, env):
                 return
@@ -96,23 +91,16 @@ class Loops(Core):
             if n is not None and n > UNROLL and _straight(stmt.body):
                 # a long loop of known count: its first passes (often special cases, `if t
                 # == 0:`) one by one, then the rest together
-                for i in range(PEEL):
-                    index = Int(it.start + i if it.start is not None else None)
-                    self.assign(stmt.target, index, env)
-                    self.exec_block(stmt.body, env)
-                    if env.dead:
-                        return
+                if not self._passes(stmt, it, PEEL, env):
+                    return
                 count = const(n - PEEL)
             elif n is None and count is not None and it.start is not None \
                     and nonnegative(count - const(PEEL)) and _tests_index(stmt) \
                     and _straight(stmt.body):
                 # a loop of a size's count (at least PEEL) whose body tests its index (``if t
                 # == 0:`` sets the state up): its first passes one by one, then the rest
-                for i in range(PEEL):
-                    self.assign(stmt.target, Int(it.start + i), env)
-                    self.exec_block(stmt.body, env)
-                    if env.dead:
-                        return
+                if not self._passes(stmt, it, PEEL, env):
+                    return
                 count = count - const(PEEL)
         elif isinstance(it, Seq):
             if it.tail is not None and it.length is not None and len(it.head) <= 16:
@@ -160,6 +148,16 @@ class Loops(Core):
                 count = held.expr if held is not None else None
         self.exec_loop_body(stmt.body, env, count,
                             lambda e: self.assign(stmt.target, element, e), last_only)
+
+    def _passes(self, stmt: cst.For, it: RangeVal, n: int, env: Env) -> bool:
+        """The first ``n`` passes of a loop over a range, one by one, each with its index
+        (when the range's start is known); False when a pass ended the path."""
+        for i in range(n):
+            self.assign(stmt.target, Int(it.start + i if it.start is not None else None), env)
+            self.exec_block(stmt.body, env)
+            if env.dead:
+                return False
+        return True
 
     def _unroll_breaking(self, stmt: cst.For, it: RangeVal, n: int, env: Env) -> bool:
         """A short loop of known count with a ``break`` in it: pass by pass, as long as each
