@@ -20,6 +20,10 @@ from . import parse as parse_step
 from .index import Index
 from .module_paths import module_name, package_of  # noqa: F401 - re-exported
 
+#: the top-level names of another file wanted (None: the whole file), or a function of its
+#: text that says which
+Need = tuple[str, ...] | Callable[[str], tuple[str, ...] | None] | None
+
 if TYPE_CHECKING:
     import libcst as cst
 
@@ -89,13 +93,17 @@ class Project:
             self._flush()
         return sorted(self.consulted.get(path, ()))
 
-    def _load(self, path: str, need: tuple[str, ...] | None = None,
+    def _load(self, path: str, need: Need = None,
               also: tuple[str, ...] = ()) -> FileModel | None:
         """Another file's model; ``need``: the top-level names wanted of it (only those, what
-        they name and the module-level code are parsed), None: the whole file; ``also``:
+        they name and the module-level code are parsed; or a function of the file's text that
+        says which, asked only when the file may be read in part), None: the whole file; ``also``:
         names likely wanted next, kept when they are top-level definitions of the file.  A
         file read in part and asked for another name is read whole."""
         had = self.files.get(path, _UNREAD)
+        if had is not _UNREAD and had is not None and had.partial is not None \
+                and callable(need):
+            need = need(self.index.texts.get(path) or had.text)
         if had is _UNREAD or (had is not None and had.partial is not None and (
                 need is None or not had.partial.issuperset(need))):
             old = None if had is _UNREAD or had is None else had.partial
@@ -112,7 +120,7 @@ class Project:
             self.index.touched.add(path)
         return self.files[path]
 
-    def _keep(self, path: str, text: str, need: tuple[str, ...] | None,
+    def _keep(self, path: str, text: str, need: Need,
               also: tuple[str, ...], had: frozenset[str] | None) -> frozenset[str] | None:
         """What of ``path`` to parse (:func:`lstm_lint.partial.keep_for`); the whole file
         when it is a file of the run that is checked for itself (its tree is reused then)."""
@@ -130,6 +138,10 @@ class Project:
             finally:
                 self.index.touched = outer
             if whole:
+                return None
+        if callable(need):
+            need = need(text)
+            if need is None:
                 return None
         return keep_for(text, need, also)
 
@@ -155,7 +167,7 @@ class Project:
                 if path == me or mod not in text or not any(n in text for n in names) \
                         or not calls.search(text):
                     continue
-                other = self._load(path)
+                other = self._load(path, lambda t: _calling(t, calls))
                 if other is not None:
                     out.append(other)
                 if len(out) >= limit:
@@ -358,6 +370,20 @@ def _parse_dependency(path: str, text: str | None,
     fm = extract(path, module, package=package_of(path), text=src.text)
     fm.partial = kept  # (its text stays the whole file's: text tests may only over-match)
     return fm
+
+
+def _calling(text: str, calls: re.Pattern[str]) -> tuple[str, ...] | None:
+    """The top-level definitions of a builder script whose text calls one of the classes
+    (with the module-level code, all of the script the search for instantiations reads);
+    None: the whole script (its layout unknown)."""
+    from .partial import layout
+
+    lay = layout(text)
+    if lay is None:
+        return None
+    lines = text.split("\n")
+    return tuple(n for n, (a, b) in lay.spans.items()
+                 if calls.search("\n".join(lines[a - 1:b])))
 
 
 #: a file not read yet (None in :attr:`Project.files` is a file that cannot be read)

@@ -266,3 +266,71 @@ def test_a_file_read_in_part_then_checked_is_checked_whole(tmp_path: Path) -> No
     project.checking = {files[1]}
     res = check_one_safely(files[1], project, Options())
     assert [(f.code, f.line) for f in res.findings] == [(f.code, f.line) for f in alone.findings]
+
+
+BUILT = '''import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, layers, dropout):
+        super().__init__()
+        self.rnn = nn.LSTM(n_in, hidden, layers, dropout=dropout, batch_first=True)
+        self.fc = nn.Linear(hidden, 2)
+
+    def forward(self, x):
+        out, h = self.rnn(x)
+        return self.fc(h[-1])
+'''
+
+BUILDER = '''import argparse
+
+from model import Net
+
+
+def options():
+    p = argparse.ArgumentParser()
+    p.add_argument("--layers", type=int, default=1)
+    return p.parse_args()
+
+
+def main():
+    args = options()
+    model = Net(8, 16, args.layers, 0.3)
+    return model
+''' + "".join(f'''
+
+def report_{i}(rows):
+    total = 0
+    for r in rows:
+        total += len(str(r)) * {i}
+    return total
+''' for i in range(80)) + '''
+
+if __name__ == "__main__":
+    main()
+'''
+
+
+def test_a_builder_script_is_parsed_in_part_and_answers_as_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """train.py builds the model in ``main()`` with an argparse default: ``lstm-lint
+    model.py`` parses of train.py only the functions that call the class (and what they
+    name), and finds the configuration as a whole parse does."""
+    (tmp_path / "model.py").write_text(BUILT)
+    (tmp_path / "train.py").write_text(BUILDER)
+    parsed: dict[str, int] = {}
+    real = parse_step.parse
+
+    def spy(src: parse_step.Source) -> object:
+        parsed[os.path.basename(src.path)] = len(src.text.replace("\n", ""))
+        return real(src)
+
+    monkeypatch.setattr(parse_step, "parse", spy)
+    model = str(tmp_path / "model.py")
+    res = lint_paths([model], Options())
+    found = [(f.code, f.line, f.message) for r in res for f in r.findings]
+    assert [c for c, _, _ in found] == ["LST501"] and "as built at train.py" in found[0][2]
+    assert parsed["train.py"] < len(BUILDER.replace("\n", "")) / 3
+    monkeypatch.setattr(partial, "MIN_CHARS", 10**9)
+    res = lint_paths([model], Options())
+    assert [(f.code, f.line, f.message) for r in res for f in r.findings] == found
