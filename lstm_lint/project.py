@@ -373,17 +373,25 @@ def _parse_dependency(path: str, text: str | None,
 
 
 def _calling(text: str, calls: re.Pattern[str]) -> tuple[str, ...] | None:
-    """The top-level definitions of a builder script whose text calls one of the classes
-    (with the module-level code, all of the script the search for instantiations reads);
-    None: the whole script (its layout unknown)."""
+    """The top-level definitions of a builder script that the search for instantiations
+    reads: those whose text calls one of the classes, and every function without parameters
+    (:func:`lstm_lint.analyze.analyze_script` runs each, an entry point nothing names
+    included); the module-level code is always kept.  None: the whole script (its layout
+    unknown)."""
+    import ast
+
     from .partial import layout
+    from .summaries import parse_ast
 
     lay = layout(text)
-    if lay is None:
+    tree = parse_ast(text)
+    if lay is None or tree is None:
         return None
     lines = text.split("\n")
+    run = {st.name for st in tree.body if isinstance(st, ast.FunctionDef | ast.AsyncFunctionDef)
+           and not (st.args.posonlyargs or st.args.args or st.args.kwonlyargs)}
     return tuple(n for n, (a, b) in lay.spans.items()
-                 if calls.search("\n".join(lines[a - 1:b])))
+                 if n in run or calls.search("\n".join(lines[a - 1:b])))
 
 
 #: a file not read yet (None in :attr:`Project.files` is a file that cannot be read)

@@ -334,3 +334,19 @@ def test_a_builder_script_is_parsed_in_part_and_answers_as_whole(
     monkeypatch.setattr(partial, "MIN_CHARS", 10**9)
     res = lint_paths([model], Options())
     assert [(f.code, f.line, f.message) for r in res for f in r.findings] == found
+
+
+def test_a_builder_scripts_entry_point_that_nothing_names_is_kept(tmp_path: Path) -> None:
+    """An entry point (``main()`` run by a console script, no ``__main__`` block) that builds
+    the model through a helper: the engine runs every top-level function without
+    parameters, so the partial parse keeps it, and the helper it names."""
+    builder = BUILDER.replace('if __name__ == "__main__":\n    main()\n', "").replace(
+        "    model = Net(8, 16, args.layers, 0.3)\n    return model\n",
+        "    return build(args)\n\n\ndef build(args):\n    return Net(8, 16, args.layers, 0.3)\n")
+    assert "__main__" not in builder and "return build(args)" in builder
+    (tmp_path / "model.py").write_text(BUILT)
+    (tmp_path / "train.py").write_text(builder)
+    for paths in ([tmp_path / "model.py"], [tmp_path / "model.py", tmp_path / "train.py"]):
+        res = lint_paths([str(p) for p in paths], Options())
+        found = [f.message for r in res for f in r.findings]
+        assert len(found) == 1 and "as built at train.py" in found[0], found
