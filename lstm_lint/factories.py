@@ -10,9 +10,12 @@ import ast
 import re
 from typing import Any
 
+import libcst as cst
+
 from .dataflow import Dataflow
 from .extract import ClassInfo, FileModel
 from .infer import Budget, Instantiation, Interpreter
+from .interp.objects import OPEN_KWARGS, SPLAT
 
 _DECORATORS = ("staticmethod", "classmethod")
 #: factory methods run per file (each builds a whole model: bounded)
@@ -38,11 +41,14 @@ def factory_instantiations(fm: FileModel, project: Any, names: list[str]
     interp = Interpreter(fm, Dataflow(), project)
     for cls, method in found[:MAX_FACTORIES]:
         fn = cls.methods.get(method)
-        if fn is None:
-            continue
+        if fn is None or type(fn.params.star_arg) is cst.Param:
+            continue  # (``*args``: what a caller passes there is unknown)
+        # ``**kwargs``: whatever a caller forwards may set any parameter, defaults included
+        kwargs: dict[str, Any] = {SPLAT: OPEN_KWARGS} if fn.params.star_kwarg is not None \
+            else {}
         interp.max_steps = interp.steps + FACTORY_STEPS
         try:
-            interp.call_function(fn, fm, [], {})
+            interp.call_function(fn, fm, [], kwargs)
         except (Budget, RecursionError):
             continue
         except Exception:  # an engine bug in one factory costs its instantiations only

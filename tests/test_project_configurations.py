@@ -451,3 +451,45 @@ def test_a_negative_factory_default_is_a_placeholder_not_a_size(tmp_path):
                 return Net(input_size, hidden)
     '''})
     assert _findings(files["model.py"]) == []
+
+
+KWARGS_FACTORY = '''
+    import torch.nn as nn
+
+
+    class Net(nn.Module):
+        def __init__(self, hidden, num_layers=1, dropout=0.0):
+            super().__init__()
+            self.lstm = nn.LSTM(8, hidden, num_layers=num_layers, dropout=dropout,
+                                batch_first=True)
+
+        def forward(self, x):
+            out, _ = self.lstm(x)
+            return out
+
+        @staticmethod
+        def build(SIGNATURE):
+            return Net(hidden, dropout=0.3, SPLAT)
+'''
+
+
+@pytest.mark.parametrize("signature, splat", [
+    ("hidden=64, **overrides", "**overrides"),
+    ("hidden=64, *more", "*more"),
+])
+def test_a_factory_that_forwards_what_its_caller_gives_is_no_configuration(tmp_path, signature,
+                                                                          splat):
+    """``Net.build(num_layers=2)`` elsewhere: the factory's ``**overrides`` (or ``*more``) may
+    carry num_layers, so its defaults alone do not say the LSTM has one layer."""
+    torch = pytest.importorskip("torch")
+    code = KWARGS_FACTORY.replace("SIGNATURE", signature).replace("SPLAT", splat)
+    files = _write(tmp_path, {"model.py": code})
+    assert _findings(files["model.py"]) == []
+    import warnings
+
+    ns: dict = {}
+    exec(textwrap.dedent(code), ns)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # torch warns on dropout with one layer: not here
+        net = ns["Net"].build(num_layers=2) if "**" in splat else ns["Net"].build(64, 2)
+    assert net.lstm.num_layers == 2 and tuple(net(torch.randn(2, 3, 8)).shape) == (2, 3, 64)
