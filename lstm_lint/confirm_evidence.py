@@ -98,6 +98,11 @@ def _evidence(result: dict[str, Any], plans: dict[str, ClassPlan]
         invented = bool(plan and (plan.invented or c.get("no_value") or c.get("ctor_filled")
                                   or c.get("standins"))
                         and (c.get("ctor_source") != "call" or c.get("ctor_filled")))
+        # a forward run on a witness input (confirm_witness) ran on the confirmer's choice of
+        # input: what it crashes on may be that choice (the -1 of a reshape the code needs
+        # to be one size), so it is never an LST900 either
+        invented = invented or bool(plan and plan.witnesses
+                                    and (err is None or err.stage != "construct"))
         evidence.append(Evidence(name, [ObservedOp.from_child(o) for o in c.get("ops", [])],
                                  err, c.get("warnings", []),
                                  c.get("method"), dev, c.get("output"),

@@ -31,6 +31,10 @@ from .confirm_standins import (
 from .confirm_trace import _shape, _trace_eager, _trace_fx
 
 
+class _NoneInput(Exception):
+    """An input is None: the run is eager (fx would trace the other branch)."""
+
+
 def _resolve(name: str, params: dict[str, Any], fixed: dict[str, Any]) -> Any:
     parts = name.split(".")
     if parts[0] in params:
@@ -236,6 +240,12 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
     t0 = time.perf_counter()
     with torch.no_grad(), _CudaOnCpu() as cuda_fwd:
         try:
+            if any(i is None or (isinstance(i, tuple | list) and any(j is None for j in i))
+                   for i in inputs):
+                # fx traces with proxies: ``h is None`` is False there, so the graph would
+                # hold the branch a tensor takes and run it on None
+                raise _NoneInput("a None input: the branch the code takes on None runs "
+                                 "eagerly")
             out["ops"] = builds + _trace_fx(model, inputs, path, device)
             out["method"] = "fx"
             final = [o for o in out["ops"] if o["op"] == "output"]

@@ -14,13 +14,15 @@ Two kinds of witness are honest, and they are the only ones made here:
   literals, ``len(x)``, ``x.size(0)``, ``x.shape[0]``, one ``-1``, an attribute ``self.d``
   the engine knows to be a constructor's size), then a tensor of exactly that target shape
   is accepted by the reshape (it is the identity there), and every line after it sees what
-  the engine analysed for any ``x``.  ``len(x)`` and its kin name the batch ``B``; the ``-1``
+  the engine analysed for any ``x``.  ``len(x)`` and its kin name the batch ``B``, first in
+  the target only (they read the witness's axis 0); the ``-1``
   names the batch when nothing else does, else the time ``T``.  The engine's own names for
   the open argument (``x_dim0``, ``x_numel``) are then those of the witness, so the sizes the
   run uses can be held to the constraints the engine recorded with them.
 
 * **None for a state the code lets be None** (:func:`none_witness`): the argument's first
-  read is ``if hc is None:`` (the code builds the state itself then), or its one read is as
+  read is ``if hc is None:`` with a branch that goes on (the code builds the state itself
+  then; one that raises or returns refuses None), or its one read is as
   the state of a recurrent layer the engine built (``self.lstm(emb, hidden)``), which starts
   from zeros on None.  The run then follows a path of the code's own, with the sizes the
   engine knows from the other inputs: any verdict stands.
@@ -30,7 +32,9 @@ loop or after a ``return``, a target with a size the engine does not know, two `
 verdict's evidence names the witness (``x (B, d_feat, T): the target of x.reshape at line
 336``).  Which open axis is called ``B`` and which ``T`` is this module's naming, not the
 code's, so a run on a witness decides a finding only by a crash at its line
-(:func:`judged_by_crash`).  Nothing here runs user code.
+(:func:`judged_by_crash`), and a crash on a witness that no finding explains is the
+confirmer's choice of input, never an ``LST900``.  A None input runs eagerly (fx traces with
+proxies, which are never None).  Nothing here runs user code.
 """
 
 from __future__ import annotations
@@ -230,6 +234,9 @@ def reshape_witness(fn: cst.FunctionDef, name: str, attrs: dict[str, Any],
         open_at: list[int] = []
         for i, e in enumerate(items):
             if _reads_batch(e, name):
+                if i != 0:  # len(x) reads the witness's axis 0: the reshape would move it
+                    return (f"the reshape of {name!r} reads its first axis into position "
+                            f"{i}, not 0")
                 dims.append("B")
             elif isinstance(e, cst.UnaryOperation) and isinstance(e.operator, cst.Minus) \
                     and isinstance(e.expression, cst.Integer) and e.expression.value == "1":
@@ -320,12 +327,23 @@ def none_witness(fn: cst.FunctionDef, name: str, attrs: dict[str, Any],
             return Witness(name, None, f"its only use is as the state of {layer}{at}, which "
                            "starts from zeros on None")
         if isinstance(stmt, cst.If) and _is_none_test(stmt.test, name):
+            if not _goes_on_under_none(stmt):
+                return f"the code tests {name} is None and leaves forward then"
             line = _line(module, stmt)
             at = f" at line {line}" if line else ""
             return Witness(name, None, f"the code tests {name} is None{at} and builds what "
                            "it needs then")
         break
     return f"{name!r} is not first tested against None"
+
+
+def _goes_on_under_none(test: cst.If) -> bool:
+    """Does the ``if name is None:`` branch go on (no ``raise``, ``return`` or ``yield`` in
+    it)?  A branch that refuses None says the caller must give a value."""
+    from .walk import descendants
+
+    return not any(type(n) in (cst.Raise, cst.Return, cst.Yield)
+                   for n in descendants(test.body))
 
 
 def _line(module: cst.Module | None, stmt: cst.CSTNode) -> int | None:

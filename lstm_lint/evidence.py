@@ -70,10 +70,20 @@ def lines_of(f: Finding) -> set[int]:
 
 
 def error_near(f: Finding, evidence: list[Any]) -> tuple[str, str] | None:
+    """A run that crashed at (or next to) one of the finding's lines with the error its rule
+    predicts (``Rule.confirm_error``, when the rule names one): confirmed."""
+    import re
+
+    from .catalogue import rule_by_code
+
+    rule = rule_by_code(f.code)
+    kinds = rule.confirm_error if rule is not None else None
     for ev in evidence:
         err: RunError | None = ev.error
-        if err is not None and err.line is not None and any(abs(err.line - ln) <= 1
-                                                             for ln in lines_of(f)):
+        if err is None or err.line is None or not any(abs(err.line - ln) <= 1
+                                                      for ln in lines_of(f)):
+            continue
+        if kinds is None or (err.type in kinds[0] and re.search(kinds[1], err.message or "")):
             return ("confirmed", f"PyTorch raised {err.type} at line {err.line}: "
                     f"{err.message}")
     return None

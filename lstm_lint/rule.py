@@ -25,7 +25,8 @@ from .values import TIME, Tensor, Value
 CODE_RE = re.compile(r"^LST\d{3}$")
 #: ``Rule.confirm_error`` of the rules whose bug crashes a run with a shape error
 SHAPE_ERROR = (("RuntimeError", "ValueError", "IndexError"),
-               r"shape|size|dimension|mat1|mat2|[Ee]xpected|must match|must be equal|smaller than")
+               r"shape|size|dimension|mat1|mat2|[Ee]xpected|must match|must be equal|smaller than"
+               r"|should contain")
 NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 

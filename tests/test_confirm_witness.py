@@ -112,3 +112,40 @@ def test_a_verdict_read_from_the_witness_axis_names_stays_unconfirmed():
     assert f.confirmation is not None and f.confirmation["verdict"] == "unconfirmed", \
         f.confirmation
     assert "lstm-lint named" in f.confirmation["evidence"]
+
+
+def test_a_batch_read_out_of_first_place_is_no_witness():
+    """``x.reshape(self.n_feat, len(x), -1)``: a witness with B second would be moved by the
+    reshape (len reads axis 0), so the code would not accept it as the engine analysed."""
+    [plan] = _plans("batch_read_not_first.py").values()
+    assert plan.inputs is None
+    assert "reads its first axis into position 1, not 0" in plan.why_no_inputs
+
+
+def test_a_crash_on_a_witness_is_never_an_unexplained_finding():
+    """The flatten's -1 must be 5 * hidden for this correct model; the witness cannot know,
+    its run crashes at the Linear, and that crash is the confirmer's choice: no LST900."""
+    pytest.importorskip("torch")
+    for name in ("flatten_head_ok.py", "batch_read_not_first.py"):
+        res, findings = _check(name)
+        assert findings == []
+        _ev, extra = confirm_file(res.analysis, findings, None, 60, "cpu")
+        assert extra == [], [f.message for f in extra]
+
+
+def test_none_is_no_witness_where_the_code_refuses_it():
+    plan = _plans("none_raises.py")["NeedsState"]
+    assert plan.inputs is None
+    assert "leaves forward then" in plan.why_no_inputs
+    [f] = _confirm("none_raises.py")
+    assert f.confirmation is not None and f.confirmation["verdict"] == "unconfirmed"
+
+
+def test_a_none_input_runs_the_branch_the_code_takes_on_none():
+    """fx would trace ``h is None`` as False (a proxy is never None) and refute the LST301
+    in the None branch; the run is eager and crashes there, as torch does."""
+    [f] = _confirm("none_branch_bad.py")
+    assert f.code == "LST301" and f.line == 16
+    assert f.confirmation is not None and f.confirmation["verdict"] == "confirmed", \
+        f.confirmation
+    assert "Expected hidden size" in f.confirmation["evidence"]
