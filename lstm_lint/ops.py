@@ -30,6 +30,7 @@ from .values import (
     Tensor,
     Value,
     int_of,
+    size_args,
     unknown_like,
 )
 
@@ -516,12 +517,9 @@ def inplace(target: Value, out: Value) -> Value:
 
 def factory(sizes: Sequence[Value], dtype: str | None = "float") -> Tensor:
     """torch.zeros(2, b, h) / torch.zeros((2, b, h)) / torch.zeros(x.size())"""
-    vals: Sequence[Value] = sizes
-    if len(sizes) == 1 and isinstance(sizes[0], Seq):
-        s0 = sizes[0]
-        if s0.repeated is not None:
-            return Tensor(None, dtype)
-        vals = s0.items
+    vals = size_args(sizes)
+    if vals is None:  # torch.zeros(size) of an unknown size: any number of axes
+        return Tensor(None, dtype)
     dims = [int_of(v) for v in vals]
     roles: list[str | None] = []
     for v in vals:

@@ -3,7 +3,6 @@ forwarded with x first): :func:`method` and the handler of each method in :data:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -21,7 +20,18 @@ from .torchargs import (
     keywords_ok,
     normalise_keywords,
 )
-from .values import UNKNOWN, Const, Int, Packed, Seq, Shape, Tensor, Value, int_of
+from .values import (
+    UNKNOWN,
+    Const,
+    Int,
+    Packed,
+    Seq,
+    Shape,
+    Tensor,
+    Value,
+    int_of,
+    size_args,
+)
 
 if TYPE_CHECKING:
     from .interp.core import Core
@@ -107,12 +117,9 @@ def _python_value(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dic
 def _view(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
           e: cst.Call, functional: bool) -> Value | None:
     rec = it.record
-    sizes: Sequence[Value] = args
-    if len(args) == 1 and isinstance(args[0], Seq):
-        s0 = args[0]
-        if s0.repeated is not None:
-            return rec("reshape", e, [x], ops.unknown_like(x), label=name)
-        sizes = s0.items
+    sizes = size_args(args)
+    if sizes is None:  # x.view(size) of an unknown size: any number of axes
+        return rec("reshape", e, [x], ops.unknown_like(x), label=name)
     if len(args) == 1 and isinstance(args[0], Int) and args[0].expr is None:
         return rec("reshape", e, [x], ops.unknown_like(x), label=name)
     dims = [int_of(s) for s in sizes]
@@ -357,9 +364,13 @@ def _sized(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, 
     """``expand``, ``repeat`` and ``new_zeros``/``new_full``...: the sizes given."""
     if name == "new_tensor":
         return Tensor(None)
-    sizes = args[0].items if len(args) == 1 and isinstance(args[0], Seq) else args
-    if name == "new_full":
-        sizes = args[0].items if args and isinstance(args[0], Seq) else []
+    given = size_args(args[:1] if name == "new_full" else args)
+    if given is None or name == "new_full" and not args:
+        # x.new_zeros(size), x.expand(size) of an unknown size: any number of axes
+        if name.startswith("new_"):
+            return it.record("factory", e, [x], Tensor(None, x.dtype), label=name)
+        return it.record("reshape", e, [x], ops.unknown_like(x), label=name)
+    sizes = given
     dims = [int_of(s) for s in sizes]
     if name == "expand" and x.shape is not None and not x.shape.star:
         ex = x.shape.dims

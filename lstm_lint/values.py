@@ -8,6 +8,7 @@ an ``nn.Linear`` whose input rank is unknown).  Every value that the engine cann
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, is_dataclass
 from reprlib import recursive_repr
 from typing import Any
@@ -287,6 +288,19 @@ def int_of(v: Value) -> Expr | None:
     if isinstance(v, Const) and isinstance(v.value, int):
         return const(v.value)
     return None
+
+
+def size_args(sizes: Sequence[Value]) -> Sequence[Value] | None:
+    """The sizes a shape-taking call was given, one value per axis: ``zeros(2, b, h)``,
+    ``zeros((2, b, h))``, ``x.view(y.size())``.  None where their count is not known: a
+    lone argument that may be a sequence (an unknown value, a tuple of unknown length,
+    ``size + (4,)`` of an unknown size), whose axes could be any number, not one."""
+    if len(sizes) != 1:
+        return sizes
+    s0 = sizes[0]
+    if isinstance(s0, Seq):
+        return s0.items if s0.repeated is None and s0.tail is None else None
+    return sizes if isinstance(s0, Int) or int_of(s0) is not None else None
 
 
 

@@ -61,3 +61,49 @@ class Net(nn.Module):
         return x.cumsum(0).permute(0)
 ''', {}, ["float32[4]"])
     assert static == (None,) and real == (4,)
+
+
+# ---- a lone size argument the engine does not know: any number of axes ----------------------
+
+
+def test_a_size_tuple_of_unknown_length_gives_an_unknown_rank(tmp_path):
+    # ``s`` is the size of a tensor of unknown shape: torch reads it as one size per axis, so
+    # the factories, views and expands given it alone have as many axes as it holds (not one,
+    # not none); a number of sizes given one by one still tells the rank
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def forward(self, x):
+        s = x.cumsum(1).shape
+        return (x.new_zeros(s), x.new_ones(s), x.new_full(s, 1.0), x.new_empty(s),
+                torch.zeros(s), torch.full(s, 0.5), torch.randint(0, 5, s),
+                x.view(s), x.reshape(s), x.expand(s), torch.ones(s + (4,)),
+                x.new_zeros(s[0], 2))
+''', {}, ["float32[3,7,5]"])
+    assert real[:10] == [(3, 7, 5)] * 10 and real[10] == (3, 7, 5, 4)
+    assert static[:11] == [None] * 11
+    assert static[11] == (None, 2) and real[11] == (3, 2)
+
+
+def test_a_lone_size_the_engine_does_not_know_gives_an_unknown_rank(tmp_path):
+    # the size is read off a value the engine does not model (a numpy array's shape: a
+    # tuple here, it could be a number elsewhere): what it builds may have any number of axes
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def forward(self, x):
+        g = x.detach().numpy().shape
+        return x.new_zeros(g), torch.zeros(g), x.view(g), torch.empty(g, dtype=torch.long)
+''', {}, ["float32[2,3,4]"])
+    assert real == [(2, 3, 4)] * 4
+    assert static == [None] * 4
+
+
+def test_known_sizes_still_give_their_shape(tmp_path):
+    # the sizes of a known tensor, a tuple literal and numbers one by one: exact as before
+    static, real = run_both(tmp_path, '''
+class Net(nn.Module):
+    def forward(self, x):
+        s = x.shape
+        return (x.new_zeros(s), torch.zeros(s[0], s[2]), torch.full((s[1], 2), 0.5),
+                x.view(s[0], -1), x.new_full(s, 2.0), x.expand(s), torch.zeros(s[1]))
+''', {}, ["float32[3,7,5]"])
+    assert static == real == [(3, 7, 5), (3, 5), (7, 2), (3, 35), (3, 7, 5), (3, 7, 5), (7,)]
