@@ -402,9 +402,38 @@ def _split_method(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dic
 
 def _narrow(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
             e: cst.Call, functional: bool) -> Value | None:
-    if len(args) < 3:
+    # x.narrow(dim, start, length), any of them by keyword: the axis keeps ``length``
+    dim, length = _arg(args, kwargs, 0, "dim", UNKNOWN), _arg(args, kwargs, 2, "length", UNKNOWN)
+    if dim is UNKNOWN or length is UNKNOWN:
         return None
-    return _set_axis(it, x, int_of(args[0]), int_of(args[2]), e, "narrow")
+    return _set_axis(it, x, int_of(dim), int_of(length), e, "narrow")
+
+
+def _one_hot(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+             e: cst.Call, functional: bool) -> Value | None:
+    """``F.one_hot(x, num_classes)``: one more axis, of ``num_classes`` (the data's largest
+    value plus one when it is -1 or not given: unknown); int64 whatever came in."""
+    k = int_of(_arg(args, kwargs, 0, "num_classes", Int(const(-1))))
+    if k is not None and k.as_int() is not None and k.as_int() < 0:  # type: ignore[operator]
+        k = None
+    if x.shape is None and x.hole is not None and k is not None:
+        # an input still to be solved: its axes, then the classes (as an embedding's)
+        return x.with_(hole=(x.hole[0], x.hole[1] + (("drop_last", k),)), dtype="int")
+    if x.shape is None:
+        return None
+    return it.record("reshape", e, [x], x.with_(
+        shape=Shape(x.shape.dims + (k,), x.shape.star), dtype="int",
+        roles=x.roles + (None,) if x.roles is not None else None, hole=None, rnn=None,
+        what=None, head=None, width_note=None), label=name)
+
+
+def _masked_select(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+                   e: cst.Call, functional: bool) -> Value | None:
+    """``torch.masked_select(x, mask)``: the selected elements in one axis, as many as the
+    mask (broadcast) holds True values: the data's count, unknown."""
+    return it.record("index", e, [x], x.with_(shape=Shape((None,)), roles=None, hole=None,
+                                              rnn=None, what=None, head=None, width_note=None),
+                     label=name)
 
 
 def _select(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
@@ -517,7 +546,7 @@ def _first(*handlers: MethodHandler) -> MethodHandler:
 METHODS: dict[str, MethodHandler] = {
     **dict.fromkeys(ELEMENTWISE | {"softmax", "log_softmax", "softmin"}, _elementwise),
     **dict.fromkeys(REDUCTIONS, _reduce),
-    **dict.fromkeys(("pad", "interpolate", "one_hot", "unfold", "conv1d", "conv2d", "linear",
+    **dict.fromkeys(("pad", "interpolate", "unfold", "conv1d", "conv2d", "linear",
                      "max_pool1d", "avg_pool1d", "adaptive_max_pool1d", "adaptive_avg_pool1d",
                      "max_pool2d", "avg_pool2d"), _opaque),
     "size": _size,
@@ -544,6 +573,8 @@ METHODS: dict[str, MethodHandler] = {
     **dict.fromkeys(("chunk", "split", "unbind", "split_with_sizes", "tensor_split"),
                     _split_method),
     "narrow": _narrow,
+    "one_hot": _one_hot,
+    "masked_select": _masked_select,
     "select": _select,
     "index_select": _index_select,
     "gather": _gather,

@@ -60,6 +60,7 @@ KEYWORDS: dict[str, frozenset[str]] = {
     "topk": frozenset({"k", "dim", "largest", "sorted"}),
     "glu": frozenset({"dim", "input"}),
     "multinomial": frozenset({"num_samples", "replacement"}),
+    "one_hot": frozenset({"num_classes"}), "masked_select": frozenset({"mask"}),
     "embedding": frozenset({"weight", "padding_idx", "max_norm", "norm_type",
                             "scale_grad_by_freq", "sparse"}), "eye": frozenset({"n", "m"}),
     "cat": frozenset({"dim", "tensors"}), "stack": frozenset({"dim", "tensors"}),
