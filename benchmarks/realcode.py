@@ -72,6 +72,10 @@ try:
     from lstm_lint.values import Build  # noqa: E402
 except ImportError:  # an engine older than objects built as arguments
     Build = None  # type: ignore[assignment,misc]
+try:
+    from lstm_lint.values import Distribution  # noqa: E402
+except ImportError:  # an engine older than torch.distributions objects
+    Distribution = None  # type: ignore[assignment,misc]
 
 VERDICTS = RC_HERE / "verdicts.json"
 OUT = RESULTS / "realcode.json"
@@ -205,6 +209,15 @@ def _cmp(t: Any, v: Value, where: str, notes: list[str]) -> str:
                 notes.append(f"{where}: torch {tuple(t['t'])}, static {v.shape.render()}")
                 return "wrong"
         return verdict
+    if "dist" in t:
+        # a torch.distributions object: the same kind, and its batch shape as a tensor's
+        if Distribution is None or not isinstance(v, Distribution):
+            notes.append(f"{where}: torch gives a {t['dist']}, static {v.describe()}")
+            return "unknown"
+        if v.kind != t["dist"]:
+            notes.append(f"{where}: torch gives a {t['dist']}, static a {v.kind}")
+            return "wrong"
+        return _cmp({"t": t["batch"]}, v.batch, f"{where}.batch_shape", notes)
     if "packed" in t:
         return _cmp(t["packed"], v.data if isinstance(v, Packed) else v, where, notes)
     if "seq" in t:
@@ -266,6 +279,9 @@ def fully_known(v: Value) -> bool:
         return v.repeated is None and all(fully_known(i) for i in v.items)
     if Record is not None and isinstance(v, Record):
         return bool(v.fields) and all(fully_known(x) for _, x in v.fields)
+    if Distribution is not None and isinstance(v, Distribution):
+        # Normal(loc, scale): its shape is its batch shape (what sample() and mean give)
+        return fully_known(v.batch)
     return isinstance(v, Const) and v.value is None
 
 

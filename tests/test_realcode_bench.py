@@ -47,6 +47,20 @@ def test_compare_exact_unknown_wrong():
     assert realcode.compare(None, Tensor(None))[0] == "wrong"
 
 
+def test_a_distribution_is_compared_by_its_kind_and_batch_shape():
+    # torch's Normal(loc, scale) is recorded with its batch shape; the engine's Normal is
+    # fully known when its batch is
+    from lstm_lint.values import Distribution
+
+    d = Distribution("Normal", _t(3, 256))
+    assert realcode.fully_known(d) and not realcode.fully_known(Distribution("Normal", _t(3, None)))
+    assert realcode.compare({"dist": "Normal", "batch": [3, 256]}, d)[0] == "exact"
+    assert realcode.compare({"dist": "Normal", "batch": [3, 255]}, d)[0] == "wrong"
+    assert realcode.compare({"dist": "Bernoulli", "batch": [3, 256]}, d)[0] == "wrong"
+    assert realcode.compare({"dist": "Normal", "batch": [3, 256]}, _t(3, 256))[0] == "unknown"
+    assert realcode.compare({"obj": "Normal"}, d)[0] == "unknown"  # a truth of the old form
+
+
 def test_an_empty_list_is_known_and_a_list_of_unknown_length_is_not():
     assert realcode.fully_known(Seq((_t(3, 5), Seq((), True))))
     assert not realcode.fully_known(Seq((), True, repeated=_t(3, 5)))

@@ -255,6 +255,9 @@ def tree(v: Any, depth: int = 0) -> Any:
         return {"t": list(v.shape), "dtype": str(v.dtype).replace("torch.", "")}
     if isinstance(v, torch.nn.utils.rnn.PackedSequence):
         return {"packed": tree(v.data, depth + 1)}
+    if isinstance(v, torch.distributions.Distribution):
+        # Normal(loc, scale) and kin: its batch shape is what the engine infers for it
+        return {"dist": type(v).__name__, "batch": list(v.batch_shape)}
     if isinstance(v, tuple | list):
         return {"seq": [tree(i, depth + 1) for i in list(v)[:MAX_ITEMS]], "len": len(v)}
     if isinstance(v, dict):
