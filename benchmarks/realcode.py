@@ -276,7 +276,11 @@ def fully_known(v: Value) -> bool:
     if isinstance(v, Seq):
         # (an empty list the code returns as built, seq_preds = [] in train mode, is known:
         # a list of unknown length is a repeated Seq, never an empty one)
-        return v.repeated is None and all(fully_known(i) for i in v.items)
+        if v.repeated is not None:
+            # a list built in a loop of known count (one item per layer): its length and
+            # the item every entry is (a join of them all)
+            return v.length is not None and fully_known(v.repeated)
+        return all(fully_known(i) for i in v.items)
     if Record is not None and isinstance(v, Record):
         return bool(v.fields) and all(fully_known(x) for _, x in v.fields)
     if Distribution is not None and isinstance(v, Distribution):

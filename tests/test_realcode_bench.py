@@ -64,6 +64,9 @@ def test_a_distribution_is_compared_by_its_kind_and_batch_shape():
 def test_an_empty_list_is_known_and_a_list_of_unknown_length_is_not():
     assert realcode.fully_known(Seq((_t(3, 5), Seq((), True))))
     assert not realcode.fully_known(Seq((), True, repeated=_t(3, 5)))
+    # one item per layer, n_layers of them: known when every item is
+    assert realcode.fully_known(Seq((), True, repeated=_t(3, 5), length=sym("n_layers")))
+    assert not realcode.fully_known(Seq((), True, repeated=_t(3, None), length=sym("n_layers")))
 
 
 def test_driver_values_become_abstract_values():
