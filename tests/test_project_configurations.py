@@ -493,3 +493,66 @@ def test_a_factory_that_forwards_what_its_caller_gives_is_no_configuration(tmp_p
         warnings.simplefilter("error")  # torch warns on dropout with one layer: not here
         net = ns["Net"].build(num_layers=2) if "**" in splat else ns["Net"].build(64, 2)
     assert net.lstm.num_layers == 2 and tuple(net(torch.randn(2, 3, 8)).shape) == (2, 3, 64)
+
+
+MUTATED_MODEL = '''
+    import torch.nn as nn
+
+
+    class Net(nn.Module):
+        def __init__(self, hidden, num_layers=1, dropout=0.0):
+            super().__init__()
+            self.lstm = nn.LSTM(8, hidden, num_layers=num_layers, dropout=dropout,
+                                batch_first=True)
+
+        def forward(self, x):
+            out, _ = self.lstm(x)
+            return out
+'''
+
+MUTATED_TRAIN = '''
+    import argparse
+
+    from model import Net
+
+
+    def finalize(args):
+        if args.dropout > 0:
+            args.layers = 2
+
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--hidden", type=int, default=64)
+    parser.add_argument("--layers", type=int, default=1)
+    parser.add_argument("--dropout", type=float, default=0.3)
+    args = parser.parse_args([])
+    CALL
+    model = Net(args.hidden, num_layers=args.layers, dropout=args.dropout)
+'''
+
+
+@pytest.mark.parametrize("call, codes", [("finalize(args)", []), ("pass", ["LST501"])])
+def test_a_configuration_a_called_function_stores_into_is_what_the_caller_builds_with(
+        tmp_path, call, codes):
+    """``finalize(args)`` sets ``args.layers = 2`` on the caller's namespace: the model is
+    built with two layers, so its dropout is no LST501 (without the call it is)."""
+    torch = pytest.importorskip("torch")
+    files = _write(tmp_path, {"model.py": MUTATED_MODEL,
+                              "train.py": MUTATED_TRAIN.replace("CALL", call)})
+    found = _findings(files["model.py"])
+    assert [f.code for f in found] == codes, [f.message for f in found]
+    import sys
+    import warnings
+
+    sys.path.insert(0, str(tmp_path))
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ns: dict = {"__name__": "train"}
+            exec(textwrap.dedent(MUTATED_TRAIN.replace("CALL", call)), ns)
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("model", None)
+    assert ns["model"].lstm.num_layers == (2 if codes == [] else 1)
+    assert any("dropout" in str(w.message) for w in caught) == bool(codes)
+    assert torch is not None

@@ -100,6 +100,8 @@ class Core:
         self.last_raised = False
         #: the depth of the frame that made the last function call that finished
         self.last_call_depth = -1
+        #: the configuration objects the last user function called stored into
+        self.record_changes: list[tuple[Any, Any]] = []
         #: run the constructors of the modules a constructor builds (False: a probe that asks
         #: only about the class's own constructor, see analyze.opened_defaults)
         self.build_children = True
