@@ -8,6 +8,7 @@ from typing import Any
 import libcst as cst
 
 from lstm_lint.rule import Finding, Rule, RuleContext, keyword_arg, lines_of
+from lstm_lint.values import Const
 
 
 class DropoutSingleLayer(Rule):
@@ -34,7 +35,10 @@ self.dropout = nn.Dropout(0.3)     # applied to the LSTM's output in forward
 """
     fix_safety = """
 Safe: removing `dropout=` from a single-layer RNN keeps what the model computes (PyTorch never
-applied it) and silences PyTorch's warning. A positional dropout argument is left alone.
+applied it) and silences PyTorch's warning. Unsafe when `num_layers` is given by an
+expression (a parameter, a configuration value): the finding holds for the values the
+analysis saw (a default, a configuration it names), and a model built another way may stack
+layers, where the dropout acts. A positional dropout argument is left alone.
 """
 
     VALID = [
@@ -74,6 +78,9 @@ class Net(nn.Module):
             msg = (f"{label} has dropout={c.value} but num_layers=1: RNN dropout "
                    "applies between stacked layers, so it does nothing here; use nn.Dropout on "
                    "the output, or num_layers > 1")
+            given = c.layer.params.get("dropout") if c.layer else None
+            if isinstance(given, Const) and given.param:  # a constructor's default, as written
+                msg += f" (with the default {given.param}={given.value})"
             arg = keyword_arg(node.cst, "dropout")
             f = ctx.finding(node, msg, related=arg,
                             related_message="dropout is set here" if arg is not None else "")
@@ -86,7 +93,15 @@ class Net(nn.Module):
                     # comment follows that comma (a trailing comma keeps the comment)
                     if not _comment_after(keep[-1].comma):
                         keep[-1] = keep[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-                    ctx.with_fix(f, "safe", "remove the dropout that does nothing",
+                    # num_layers given by an expression (``num_layers or 1`` of a None
+                    # default): another caller may build more layers, where dropout acts
+                    given_layers = keyword_arg(call, "num_layers")
+                    positional = [a for a in args if a.keyword is None and not a.star]
+                    layers = given_layers.value if given_layers is not None else \
+                        positional[2].value if len(positional) >= 3 else None
+                    fixed = layers is None or type(layers) is cst.Integer
+                    ctx.with_fix(f, "safe" if fixed else "unsafe",
+                                 "remove the dropout that does nothing",
                                  [(call, call.with_changes(args=keep))])
             yield f
 

@@ -556,3 +556,49 @@ def test_a_configuration_a_called_function_stores_into_is_what_the_caller_builds
     assert ns["model"].lstm.num_layers == (2 if codes == [] else 1)
     assert any("dropout" in str(w.message) for w in caught) == bool(codes)
     assert torch is not None
+
+
+DEFAULT_DROPOUT = '''
+    import torch.nn as nn
+
+
+    class Fixed(nn.Module):
+        def __init__(self, hidden, dropout=0.3):
+            super().__init__()
+            self.lstm = nn.LSTM(8, hidden, dropout=dropout, batch_first=True)
+
+        def forward(self, x):
+            return self.lstm(x)[0]
+
+
+    class Chosen(nn.Module):
+        def __init__(self, hidden, num_layers=None, dropout=0.3):
+            super().__init__()
+            num_layers = num_layers or 1
+            self.lstm = nn.LSTM(8, hidden, num_layers=num_layers, dropout=dropout,
+                                batch_first=True)
+
+        def forward(self, x):
+            return self.lstm(x)[0]
+'''
+
+
+def test_a_finding_a_float_default_decides_names_it_and_its_fix_knows_who_chose():
+    """dropout=0.3 is a default: the finding says so.  Fixed always has one layer (removing
+    dropout is safe); Chosen's layers come from its caller (``Chosen(64, num_layers=2)``
+    stacks two, where dropout acts): the fix is unsafe there."""
+    import tempfile
+
+    torch = pytest.importorskip("torch")
+    with tempfile.TemporaryDirectory() as d:
+        files = _write(Path(d), {"model.py": DEFAULT_DROPOUT})
+        found = {f.line: f for f in _findings(files["model.py"])}
+    assert sorted(found) == [8, 18]
+    for f in found.values():
+        assert f.code == "LST501" and f.message.endswith("(with the default dropout=0.3)")
+    assert found[8].fix is not None and found[8].fix["applicability"] == "safe"
+    assert found[18].fix is not None and found[18].fix["applicability"] == "unsafe"
+    ns: dict = {}
+    exec(textwrap.dedent(DEFAULT_DROPOUT), ns)
+    assert ns["Chosen"](16, num_layers=2).lstm.dropout == 0.3
+    assert tuple(ns["Chosen"](16, num_layers=2)(torch.randn(2, 3, 8)).shape) == (2, 3, 16)

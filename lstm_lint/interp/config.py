@@ -92,7 +92,9 @@ class Configuration(Core):
         v = self.eval(default, Env({}))
         if isinstance(v, Const) and v.value is None:
             return Const(None, param=name)
-        if isinstance(v, Ref) or (isinstance(v, Const) and isinstance(v.value, str | float)):
+        if isinstance(v, Const) and isinstance(v.value, str | float):
+            return Const(v.value, param=name)  # (a finding it decides names the default)
+        if isinstance(v, Ref):
             return v
         return UNKNOWN
 
