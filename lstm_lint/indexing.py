@@ -212,7 +212,8 @@ def _nonneg(e: Expr, depth: int = 0) -> bool:
                 return True
         # -c*(n//d) with d a positive constant is at least -(c/d)*n (the floor never exceeds
         # the quotient): ``K - K//4 >= 0`` and ``K - 2*(K//4) >= 0`` for every K, tested on
-        # d times the expression, where the bound has whole coefficients
+        # d times the expression, where the bound has whole coefficients; the expression is a
+        # whole number, so d times it at least -(d - 1) makes it at least 0 (``K - K//4 - 1``)
         for m, coef in e.terms:
             if len(m) != 1 or m[0][1] != 1 or not isinstance(m[0][0], FloorDiv) or coef >= 0:
                 continue
@@ -221,7 +222,7 @@ def _nonneg(e: Expr, depth: int = 0) -> bool:
             if d is None or d <= 0:
                 continue
             scaled = e * d - _Expr(((m, coef * d),)) + fd.num * coef
-            if _nonneg(scaled, depth + 1):
+            if _nonneg(scaled + (d - 1), depth + 1):
                 return True
     low = 0  # a lower bound: sizes are >= 1, flags and floor divisions >= 0
     for m, coef in e.terms:

@@ -4,10 +4,11 @@ What a loop grows (lists, ``ModuleList``s) ends with as many more items as it ru
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import libcst as cst
 
+from ..indexing import nonneg
 from ..symbolic import Expr, const, nonnegative
 from ..values import UNKNOWN, Int, Seq, Tensor, Value, int_of
 from ..walk import descendants
@@ -87,7 +88,8 @@ class Loops(Core):
             if n is not None and n <= UNROLL and self._unroll_breaking(stmt, it, n, env):
                 return
             count, element = it.length, Int(None)
-            last_only = n is not None and self._breaks_on_last_pass_only(stmt, it, n, env)
+            last_only = it.length is not None \
+                and self._breaks_on_last_pass_only(stmt, it, it.length, env)
             if n is not None and n > UNROLL and _straight(stmt.body):
                 # a long loop of known count: its first passes (often special cases, `if t
                 # == 0:`) one by one, then the rest together
@@ -183,10 +185,14 @@ class Loops(Core):
         env.returns = work.returns
         return True
 
-    def _breaks_on_last_pass_only(self, stmt: cst.For, it: RangeVal, n: int, env: Env) -> bool:
-        """Every ``break`` of the loop is ``if t == <last index>: break`` at the top of its body
-        (``if t == self.num_step - 1: break``): it stops the loop where it would stop anyway,
-        so the count stays the range's."""
+    def _breaks_on_last_pass_only(self, stmt: cst.For, it: RangeVal, n: Expr,
+                                  env: Env) -> bool:
+        """Every ``break`` of the loop is ``if t == <bound>: break`` at the top of its body
+        that leaves the count the range's: the bound is an index the loop never reaches (``if
+        t == self.num_step - 1: break`` in ``for t in range(self.num_step // 4)``: above the
+        last index for every num_step), or the last index with the ``if`` the body's last
+        statement (it stops the loop where it would stop anyway; one before other statements
+        would skip them on the last pass: ``outs.append(o)`` after it runs once less)."""
         if not isinstance(stmt.target, cst.Name) or it.start is None:
             return False
         target = stmt.target.value
@@ -202,7 +208,7 @@ class Loops(Core):
             elif isinstance(node, cst.AsName):
                 assigned |= _bound_names(node.name)
         last = it.start + (n - 1)
-        for s in body:
+        for pos, s in enumerate(body):
             if not (isinstance(s, cst.If) and s.orelse is None
                     and isinstance(s.body, cst.IndentedBlock) and len(s.body.body) == 1):
                 continue
@@ -227,11 +233,50 @@ class Loops(Core):
                    for x in descendants(right)):
                 continue
             bound = int_of(self.eval(right, env))
-            if bound is not None and (bound - last).as_int() == 0:
+            if bound is None:
+                continue
+            if (bound - last).as_int() == 0 and self._rest_unseen(stmt, body[pos + 1:]) \
+                    or nonneg(bound - last - 1) or nonneg(it.start - bound - 1):
                 top_breaks.add(id(only.body[0]))
         breaks = [x for x in descendants(stmt.body) if isinstance(x, cst.Break)]
         return bool(breaks) and all(id(b) in top_breaks for b in breaks) \
             and target not in assigned
+
+    def _rest_unseen(self, stmt: cst.For, rest: Sequence[cst.BaseStatement]) -> bool:
+        """Whether skipping ``rest`` (the statements after ``if t == last: break``) on the last
+        pass changes nothing seen after the loop: none, or plain rebinds of names (``x = x *
+        2``, no call) in a loop that is a statement of the running function's own body, none
+        of them read by a statement after it."""
+        if not rest:
+            return True
+        names: set[str] = set()
+        for s in rest:
+            if not isinstance(s, cst.SimpleStatementLine):
+                return False
+            for small in s.body:
+                if isinstance(small, cst.Assign) and all(isinstance(t.target, cst.Name)
+                                                         for t in small.targets):
+                    names |= {t.target.value for t in small.targets
+                              if isinstance(t.target, cst.Name)}
+                elif isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name):
+                    names.add(small.target.value)
+                else:
+                    return False
+                if any(isinstance(n, cst.Call | cst.Lambda | cst.NamedExpr | cst.Yield
+                                  | cst.Await) for n in descendants(small)):
+                    return False
+        if not self.frames:
+            return False
+        fn = self.frames[-1][0]
+        top = fn.body.body if isinstance(fn.body, cst.IndentedBlock) else ()
+        after = None
+        for i, s in enumerate(top):
+            if s is stmt:
+                after = top[i + 1:]
+        if after is None:
+            return False  # (a loop inside another statement: a later pass may read them)
+        return not any(isinstance(n, cst.Name) and n.value in names
+                       for s in after for n in descendants(s))
 
     def exec_loop_body(self, body: cst.BaseSuite, env: Env, count: Expr | None,
                        bind: Callable[[Env], None], last_only: bool = False) -> None:

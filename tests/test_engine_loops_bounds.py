@@ -1,0 +1,147 @@
+"""Engine facts about loops with a ``break`` on the loop's index: a bound the index never
+reaches leaves the count the range's, also when the count is a symbol; a break on the last
+index skips what follows it on that pass.  Each checked against real torch on small models,
+the symbolic answers at several sizes."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from test_engine_facts import HEADER, run_both
+
+from lstm_lint.analyze import analyze_module
+from lstm_lint.lint import load
+from lstm_lint.project import Project
+from lstm_lint.values import Seq, Tensor
+
+
+def symbolic_dims(tmp_path, src: str, cls: str = "Net") -> list[tuple[str | None, ...]]:
+    """The output dims of ``cls`` analysed with no arguments (each item of a tuple output)."""
+    path = tmp_path / "model.py"
+    path.write_text(HEADER + textwrap.dedent(src))
+    fm = load(str(path), prefilter=False)
+    c = next(c for c in fm.module_classes() if c.name == cls)
+    out = analyze_module(fm, c, Project([str(path)])).output
+    items = out.items if isinstance(out, Seq) else (out,)
+    dims = []
+    for t in items:
+        assert isinstance(t, Tensor) and t.shape is not None and not t.shape.star, out
+        dims.append(t.shape.dims)
+    return dims
+
+
+def torch_shapes(tmp_path, src: str, kwargs: dict, *inputs_shape, cls: str = "Net"):
+    torch = pytest.importorskip("torch")
+    code = HEADER + textwrap.dedent(src)
+    ns: dict = {}
+    exec(compile(code, str(tmp_path / "model.py"), "exec"), ns)
+    torch.manual_seed(0)
+    model = ns[cls](**kwargs).eval()
+    with torch.no_grad():
+        out = model(*[torch.randn(*s) for s in inputs_shape])
+    return [tuple(t.shape) for t in (out if isinstance(out, tuple) else (out,))]
+
+
+DECODER = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, num_step):
+        super().__init__()
+        self.gru = nn.GRU(n_in, hidden, batch_first=True)
+        self.out = nn.Linear(hidden, n_in)
+        self.num_step = num_step
+
+    def forward(self, tok, h):
+        outs = []
+        for t in range(int(self.num_step / 4)):
+            o, h = self.gru(tok, h)
+            tok = self.out(o)
+            outs.append(tok)
+            if t == self.num_step - 1:
+                break
+        return torch.cat(outs, dim=1), h
+'''
+
+
+def test_a_break_on_an_index_past_the_last_never_fires_for_any_count(tmp_path):
+    # t runs over range(num_step // 4): it never equals num_step - 1, so the loop runs its
+    # whole count, a symbol (no constructor argument given)
+    dims = symbolic_dims(tmp_path, DECODER)
+    assert [str(d) for d in dims[0]] == ["B", "((num_step)//4)*T", "n_in"]
+    for num_step in (4, 7, 9, 33, 70):
+        real = torch_shapes(tmp_path, DECODER, {"n_in": 3, "hidden": 5, "num_step": num_step},
+                            (2, 1, 3), (1, 2, 5))
+        env = {"B": 2, "T": 1, "n_in": 3, "hidden": 5, "num_step": num_step}
+        assert tuple(d.evaluate(env) for d in dims[0]) == real[0]
+
+
+def test_a_long_loop_whose_break_bound_is_past_its_end(tmp_path):
+    # a known count past the passes run one by one: the count stays 17
+    static, real = run_both(tmp_path, DECODER, {"n_in": 3, "hidden": 5, "num_step": 70},
+                            ["float32[2,1,3]", "float32[1,2,5]"])
+    assert static[0] == (2, 17, 3) == real[0]
+
+
+def test_a_break_on_the_last_index_before_an_append_skips_it(tmp_path):
+    # `if t == 99: break` first in the body: the append after it runs 99 times, not 100;
+    # the engine must not claim the range's count (it gave 100*T)
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.gru = nn.GRU(n_in, hidden, batch_first=True)
+
+    def forward(self, tok):
+        outs = []
+        for t in range(100):
+            if t == 99:
+                break
+            o, _ = self.gru(tok)
+            outs.append(o)
+        return torch.cat(outs, dim=1)
+'''
+    static, real = run_both(tmp_path, src, {"n_in": 3, "hidden": 5}, ["float32[2,1,3]"])
+    assert real == (2, 99, 5) and static in ((2, None, 5), real)
+
+
+def test_a_break_on_the_last_index_as_the_last_statement_keeps_the_count(tmp_path):
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, steps):
+        super().__init__()
+        self.gru = nn.GRU(n_in, hidden, batch_first=True)
+        self.steps = steps
+
+    def forward(self, tok):
+        outs = []
+        for t in range(self.steps):
+            o, _ = self.gru(tok)
+            outs.append(o)
+            if t == self.steps - 1:
+                break
+        return torch.cat(outs, dim=1)
+'''
+    dims = symbolic_dims(tmp_path, src)
+    assert [str(d) for d in dims[0]] == ["B", "T*steps", "hidden"]
+    static, real = run_both(tmp_path, src, {"n_in": 3, "hidden": 5, "steps": 30},
+                            ["float32[2,1,3]"])
+    assert static == (2, 30, 5) == real
+
+
+
+def test_nonneg_rounds_a_whole_number_bound_up():
+    # d*e >= -(d - 1) makes a whole number e at least 0: K - K//4 - 1 >= 0 for every K >= 1;
+    # never claimed where some K makes it negative (checked by brute force)
+    from lstm_lint.indexing import nonneg
+    from lstm_lint.symbolic import sym
+
+    k = sym("K")
+    cases = [k - k // 4 - 1, k - k // 2 - 1, k - k // 2 - 2, k - 2 * (k // 3) - 1,
+             k - k // 4 - 2, 2 * k - 3 * (k // 2) - 1, k - 1 - k // 5]
+    proven = []
+    for e in cases:
+        holds = all(e.evaluate({"K": v}) >= 0 for v in range(1, 200))
+        if nonneg(e):
+            assert holds, e
+            proven.append(str(e))
+    assert len(proven) >= 3
