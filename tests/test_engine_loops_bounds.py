@@ -39,7 +39,7 @@ def torch_shapes(tmp_path, src: str, kwargs: dict, *inputs_shape, cls: str = "Ne
     torch.manual_seed(0)
     model = ns[cls](**kwargs).eval()
     with torch.no_grad():
-        out = model(*[torch.randn(*s) for s in inputs_shape])
+        out = model(*[torch.randn(*s) if isinstance(s, tuple) else s for s in inputs_shape])
     return [tuple(t.shape) for t in (out if isinstance(out, tuple) else (out,))]
 
 
@@ -145,3 +145,76 @@ def test_nonneg_rounds_a_whole_number_bound_up():
             assert holds, e
             proven.append(str(e))
     assert len(proven) >= 3
+
+
+TEACHER = '''
+import random
+
+
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, steps):
+        super().__init__()
+        self.gru = nn.GRU(n_in, hidden, batch_first=True)
+        self.back = nn.Linear(hidden, n_in)
+        self.steps = steps
+
+    def forward(self, tok, forced, ratio):
+        outs = []
+        h = None
+        tok = tok[:, :1]
+        for t in range(1, self.steps):
+            o, h = self.gru(tok, h)
+            outs.append(o)
+            if t == self.steps - 1:
+                break
+            teacher = random.random() < ratio
+            if teacher:
+                tok = forced[:, t].unsqueeze(1)
+            else:
+                tok = self.back(o)
+        return torch.cat(outs, dim=1), h
+'''
+
+
+def test_a_last_index_break_before_rebinds_the_loop_end_does_not_read(tmp_path):
+    # what the break skips on the last pass (a coin, a branch that picks the next input)
+    # binds names only, none read after the loop: the count stays steps - 1
+    dims = symbolic_dims(tmp_path, TEACHER)
+    assert [str(d) for d in dims[0]] == ["B", "steps - 1", "hidden"]
+    for steps in (2, 5, 12, 20):
+        real = torch_shapes(tmp_path, TEACHER, {"n_in": 3, "hidden": 5, "steps": steps},
+                            (2, 4, 3), (2, 30, 3), 0.5)
+        env = {"B": 2, "T": 4, "hidden": 5, "steps": steps}
+        assert tuple(d.evaluate(env) for d in dims[0]) == real[0]
+
+
+@pytest.mark.parametrize("skipped, after", [
+    ("outs.append(o)", ""),                       # grows the list on every pass but the last
+    ("tok = self.back(o)\n            outs = outs + [o]", ""),  # rebinds a name read after
+    ("tok = self.back(o)", "        outs.append(self.gru(tok)[0])\n"),  # read after the loop
+])
+def test_a_last_index_break_before_what_the_loop_end_sees(tmp_path, skipped, after):
+    # the break skips on its last pass what the loop's end sees: the count is not the range's
+    src = f'''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, steps):
+        super().__init__()
+        self.gru = nn.GRU(n_in, hidden, batch_first=True)
+        self.back = nn.Linear(hidden, n_in)
+        self.steps = steps
+
+    def forward(self, tok):
+        outs = []
+        for t in range(self.steps):
+            o, _ = self.gru(tok)
+            outs.append(o)
+            if t == self.steps - 1:
+                break
+            {skipped}
+{after}        return torch.cat(outs, dim=1)
+'''
+    static, real = run_both(tmp_path, src, {"n_in": 3, "hidden": 5, "steps": 12},
+                            ["float32[2,1,3]"])
+    assert static in ((2, None, 5), real)
+    dims = symbolic_dims(tmp_path, src)
+    assert dims[0][1] is None  # the count of passes that grew the list is not the range's

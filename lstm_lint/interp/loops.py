@@ -45,6 +45,37 @@ def _tests_index(stmt: cst.For) -> bool:
     return False
 
 
+#: methods that change the object they are called on (a list, a dict, a set)
+_MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "add", "update",
+                       "setdefault", "popitem", "discard", "sort", "reverse", "__setitem__",
+                       "__delitem__", "__iadd__", "register_buffer", "add_module"})
+
+
+def _plain_binds(s: cst.BaseStatement, names: set[str]) -> bool:
+    """``s`` binds plain names only (``a = ...``, ``a, b = ...``, an ``if`` of such), each
+    added to ``names``."""
+    if isinstance(s, cst.If):
+        blocks: list[cst.BaseSuite] = [s.body]
+        other = s.orelse
+        while isinstance(other, cst.If | cst.Else):
+            blocks.append(other.body)
+            other = other.orelse if isinstance(other, cst.If) else None
+        return all(isinstance(b, cst.IndentedBlock)
+                   and all(_plain_binds(x, names) for x in b.body) for b in blocks)
+    if not isinstance(s, cst.SimpleStatementLine):
+        return False
+    for small in s.body:
+        if not isinstance(small, cst.Assign):
+            return False
+        for t in small.targets:
+            got = _bound_names(t.target)
+            if not got or any(isinstance(x, cst.Subscript | cst.Attribute | cst.StarredElement)
+                              for x in descendants(t.target)):
+                return False
+            names |= got
+    return True
+
+
 def _bound_names(target: cst.BaseExpression) -> set[str]:
     """The names an assignment to ``target`` binds (``a, (b, *c)``; none for ``x[i]``)."""
     if isinstance(target, cst.Name):
@@ -244,27 +275,33 @@ class Loops(Core):
 
     def _rest_unseen(self, stmt: cst.For, rest: Sequence[cst.BaseStatement]) -> bool:
         """Whether skipping ``rest`` (the statements after ``if t == last: break``) on the last
-        pass changes nothing seen after the loop: none, or plain rebinds of names (``x = x *
-        2``, no call) in a loop that is a statement of the running function's own body, none
-        of them read by a statement after it."""
+        pass changes nothing seen after the loop.  ``rest`` may only bind plain names, in
+        assignments and ``if``s (``teacher_force = random.random() < r``; ``token = ...``),
+        calling no mutating method (``append``...); the loop is a statement of the running
+        function's own body, and the statements after it read none of the names ``rest``
+        binds, calls or passes, nor ``self`` when ``rest`` calls through it."""
         if not rest:
             return True
-        names: set[str] = set()
+        bound: set[str] = set()
+        touched: set[str] = set()
         for s in rest:
-            if not isinstance(s, cst.SimpleStatementLine):
+            if not _plain_binds(s, bound):
                 return False
-            for small in s.body:
-                if isinstance(small, cst.Assign) and all(isinstance(t.target, cst.Name)
-                                                         for t in small.targets):
-                    names |= {t.target.value for t in small.targets
-                              if isinstance(t.target, cst.Name)}
-                elif isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name):
-                    names.add(small.target.value)
-                else:
+            for n in descendants(s):
+                if isinstance(n, cst.Lambda | cst.NamedExpr | cst.Yield | cst.Await
+                              | cst.Global | cst.Nonlocal | cst.Del):
                     return False
-                if any(isinstance(n, cst.Call | cst.Lambda | cst.NamedExpr | cst.Yield
-                                  | cst.Await) for n in descendants(small)):
-                    return False
+                if isinstance(n, cst.Call):
+                    f = n.func
+                    if isinstance(f, cst.Attribute) and f.attr.value in _MUTATORS:
+                        return False
+                    while isinstance(f, cst.Attribute | cst.Subscript | cst.Call):
+                        f = f.value if not isinstance(f, cst.Call) else f.func
+                    if isinstance(f, cst.Name):
+                        touched.add(f.value)
+                    for a in n.args:
+                        touched |= {x.value for x in descendants(a.value)
+                                    if isinstance(x, cst.Name)}
         if not self.frames:
             return False
         fn = self.frames[-1][0]
@@ -275,7 +312,8 @@ class Loops(Core):
                 after = top[i + 1:]
         if after is None:
             return False  # (a loop inside another statement: a later pass may read them)
-        return not any(isinstance(n, cst.Name) and n.value in names
+        seen = bound | touched
+        return not any(isinstance(n, cst.Name) and n.value in seen
                        for s in after for n in descendants(s))
 
     def exec_loop_body(self, body: cst.BaseSuite, env: Env, count: Expr | None,
