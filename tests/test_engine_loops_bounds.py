@@ -218,3 +218,29 @@ class Net(nn.Module):
     assert static in ((2, None, 5), real)
     dims = symbolic_dims(tmp_path, src)
     assert dims[0][1] is None  # the count of passes that grew the list is not the range's
+
+
+def test_a_loop_with_an_else_keeps_its_break_open(tmp_path):
+    # the `else` of a for runs where no break fired (here: always, the bound is past the end)
+    # and appends once more: the engine must not claim the range's count
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, steps):
+        super().__init__()
+        self.gru = nn.GRU(n_in, hidden, batch_first=True)
+        self.steps = steps
+
+    def forward(self, tok):
+        outs = []
+        for t in range(self.steps):
+            o, _ = self.gru(tok)
+            outs.append(o)
+            if t == self.steps + 5:
+                break
+        else:
+            outs.append(o)
+        return torch.cat(outs, dim=1)
+'''
+    static, real = run_both(tmp_path, src, {"n_in": 3, "hidden": 5, "steps": 12},
+                            ["float32[2,1,3]"])
+    assert real == (2, 13, 5) and static in ((2, None, 5), real)

@@ -224,8 +224,9 @@ class Loops(Core):
         last index for every num_step), or the last index with the ``if`` the body's last
         statement (it stops the loop where it would stop anyway; one before other statements
         would skip them on the last pass: ``outs.append(o)`` after it runs once less)."""
-        if not isinstance(stmt.target, cst.Name) or it.start is None:
-            return False
+        if not isinstance(stmt.target, cst.Name) or it.start is None \
+                or stmt.orelse is not None:
+            return False  # (an ``else`` runs only where no break fired)
         target = stmt.target.value
         body = stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else ()
         top_breaks: set[int] = set()
