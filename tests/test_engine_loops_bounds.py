@@ -244,3 +244,29 @@ class Net(nn.Module):
     static, real = run_both(tmp_path, src, {"n_in": 3, "hidden": 5, "steps": 12},
                             ["float32[2,1,3]"])
     assert real == (2, 13, 5) and static in ((2, None, 5), real)
+
+
+def test_a_break_bound_the_body_changes_stays_open(tmp_path):
+    # `self.stop` is lowered inside the loop: the bound past the end at the start is reached
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in, hidden, steps):
+        super().__init__()
+        self.gru = nn.GRU(n_in, hidden, batch_first=True)
+        self.steps = steps
+        self.stop = steps + 5
+
+    def forward(self, tok):
+        outs = []
+        self.stop = self.steps + 5
+        for t in range(self.steps):
+            o, _ = self.gru(tok)
+            outs.append(o)
+            if t == self.stop:
+                break
+            self.stop = 3
+        return torch.cat(outs, dim=1)
+'''
+    static, real = run_both(tmp_path, src, {"n_in": 3, "hidden": 5, "steps": 12},
+                            ["float32[2,1,3]"])
+    assert real == (2, 4, 5) and static in ((2, None, 5), real)

@@ -221,9 +221,9 @@ class Loops(Core):
         """Every ``break`` of the loop is ``if t == <bound>: break`` at the top of its body
         that leaves the count the range's: the bound is an index the loop never reaches (``if
         t == self.num_step - 1: break`` in ``for t in range(self.num_step // 4)``: above the
-        last index for every num_step), or the last index with the ``if`` the body's last
-        statement (it stops the loop where it would stop anyway; one before other statements
-        would skip them on the last pass: ``outs.append(o)`` after it runs once less)."""
+        last index for every num_step), or the last index with what the ``if`` skips on the
+        last pass seen nowhere after the loop (see :meth:`_rest_unseen`: ``outs.append(o)``
+        after it runs once less).  The bound reads no name nor attribute the body sets."""
         if not isinstance(stmt.target, cst.Name) or it.start is None \
                 or stmt.orelse is not None:
             return False  # (an ``else`` runs only where no break fired)
@@ -231,12 +231,15 @@ class Loops(Core):
         body = stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else ()
         top_breaks: set[int] = set()
         assigned: set[str] = set()
+        set_attrs: set[str] = set()  # (``self.steps = ...`` in the body)
         for node in descendants(stmt.body):
             if isinstance(node, cst.Continue | cst.Return | cst.Yield):
                 return False
             if isinstance(node, cst.AssignTarget | cst.AugAssign | cst.AnnAssign | cst.For
                           | cst.CompFor | cst.NamedExpr):
                 assigned |= _bound_names(node.target)
+                set_attrs |= {x.attr.value for x in descendants(node.target)
+                              if isinstance(x, cst.Attribute)}
             elif isinstance(node, cst.AsName):
                 assigned |= _bound_names(node.name)
         last = it.start + (n - 1)
@@ -262,6 +265,7 @@ class Loops(Core):
                    for x in descendants(right)):
                 continue  # a plain expression of numbers and attributes only
             if any(isinstance(x, cst.Name) and x.value in assigned and x.value != "self"
+                   or isinstance(x, cst.Attribute) and x.attr.value in set_attrs
                    for x in descendants(right)):
                 continue
             bound = int_of(self.eval(right, env))
