@@ -11,7 +11,8 @@ from typing import Any
 import libcst as cst
 
 from .. import layers as L
-from ..extract import canonical
+from ..extract import ClassInfo, FileModel, canonical
+from ..node_memo import NodeMemo
 from ..symbolic import Expr, cond, const, sym
 from ..values import (
     UNKNOWN,
@@ -80,15 +81,10 @@ class Builtins(Core):
             return Const(True)
         if attr in obj.attrs or not obj.attrs or not obj.cls.is_module:
             return UNKNOWN
-        pattern = re.compile(rf"\bself\.{re.escape(attr)}\s*(=[^=]|:)|setattr|__dict__|"
-                             r"__getattr__|__setattr__|add_module|register_")
         mro = self.mro(obj.cls, obj.fm)
         seen = {c.name for c, _f in mro}
         for c, f in mro:
-            # (the file's text first: a method's code, generated again, only where it may match)
-            if pattern.search(f.text) and any(pattern.search(f.module.code_for_node(fn))
-                                              for name, fn in c.methods.items()
-                                              if name != "__init__"):
+            if _may_set(c, f, attr):
                 return UNKNOWN  # (the constructors ran: what they set is in the object)
             for b in c.bases:
                 q = canonical(b)
@@ -446,3 +442,36 @@ def str_method(text: str, name: str, args: list[Value]) -> Value:
             and isinstance(args[0].value, str):
         return Const(getattr(text, name)(args[0].value))
     return UNKNOWN
+
+
+def _may_set(c: ClassInfo, f: FileModel, attr: str) -> bool:
+    """May a method of ``c`` other than ``__init__`` set ``self.<attr>`` (an assignment,
+    ``setattr``, ``__dict__``, ``__getattr__``/``__setattr__``, ``add_module``,
+    ``register_*``)?  The file's text first: a method's code, generated again, only where it
+    may match; the answer remembered per class and name (each pass and analysis of a class
+    asks again, and generating the methods' code was 1 % of a cold run)."""
+    answers = _SETS.get(c.node)
+    if answers is None:
+        answers = _SETS.put(c.node, {})
+    known = answers.get(attr)
+    if known is None:
+        pattern = re.compile(rf"\bself\.{re.escape(attr)}\s*(=[^=]|:)|setattr|__dict__|"
+                             r"__getattr__|__setattr__|add_module|register_")
+        known = answers[attr] = pattern.search(f.text) is not None and any(
+            pattern.search(code) for code in _methods_code(c, f))
+    return known
+
+
+def _methods_code(c: ClassInfo, f: FileModel) -> list[str]:
+    """The code of each method of ``c`` but ``__init__``, generated once per class."""
+    code = _CODE.get(c.node)
+    if code is None:
+        code = _CODE.put(c.node, [f.module.code_for_node(fn) for name, fn in c.methods.items()
+                                  if name != "__init__"])
+    return code
+
+
+#: per class node: attribute name -> may a method other than ``__init__`` set it
+_SETS: NodeMemo[cst.ClassDef, dict[str, bool]] = NodeMemo()
+#: per class node: the code of its methods but ``__init__``
+_CODE: NodeMemo[cst.ClassDef, list[str]] = NodeMemo()

@@ -434,9 +434,13 @@ class Statements(Loops):
         if self.class_attribute(o.cls, o.fm, name) is not None \
                 or self.class_attribute(o.cls, o.fm, "__getattr__") is not None:
             return False
-        guarded = re.compile(rf"(get|has)attr\(\s*self\s*,\s*['\"]{re.escape(name)}['\"]")
-        return not any(guarded.search(f.text) for f in {id(f): f for _c, f in
-                                                        self.mro(o.cls, o.fm)}.values())
+        # (``attr(`` first, ``get``/``has`` before it tested after: a pattern that starts
+        # with plain text is searched for as such, one that starts with a choice is tried
+        # at each place of the text)
+        guarded = re.compile(rf"attr\(\s*self\s*,\s*['\"]{re.escape(name)}['\"]")
+        return not any(m.start() >= 3 and f.text[m.start() - 3:m.start()] in ("get", "has")
+                       for f in {id(f): f for _c, f in self.mro(o.cls, o.fm)}.values()
+                       for m in guarded.finditer(f.text))
 
     def exec_try(self, stmt: cst.Try, env: Env) -> None:
         before = self.path_facts  # a handler may have caught what a branch raised
