@@ -216,7 +216,7 @@ def run_check(argv: Sequence[str]) -> int:
             assert r.analysis is not None
             _progress(i - 1, len(todo), r.path)
             _ev, extra = confirm_file(r.analysis, r.findings, project, ns.timeout, ns.device,
-                                      ns.memory_mb)
+                                      ns.memory_mb, values=cfg.confirm)
             r.findings.extend(extra)
         _progress(len(todo), len(todo), "")
 

@@ -25,7 +25,8 @@ def _toml() -> Any:
 #: dotted keys): only such a file is parsed
 _OURS = re.compile(rb'tool\s*\.\s*["\']?lstm-lint')
 
-KEYS = {"select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude"}
+KEYS = {"select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude",
+        "confirm"}
 
 
 @dataclass
@@ -35,6 +36,8 @@ class Config:
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     exclude: list[str] = field(default_factory=list)
     path: str | None = None
+    #: ``[tool.lstm-lint.confirm]``: constructor arguments and inputs per class for --confirm
+    confirm: Any = None
 
 
 def find_pyproject(paths: Sequence[str]) -> str | None:
@@ -124,4 +127,8 @@ def load_config(paths: Sequence[str], explicit: str | None, isolated: bool) -> C
         if not isinstance(v, list):
             raise UsageError(f"{path}: [tool.lstm-lint] {key} must be a list of patterns")
         cfg.exclude.extend(str(x) for x in v)
+    if "confirm" in section:
+        from .confirm_values import parse_table
+
+        cfg.confirm = parse_table(section["confirm"], path)
     return cfg

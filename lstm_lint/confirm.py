@@ -40,6 +40,7 @@ from .confirm_evidence import Evidence, _evidence, _notes
 from .confirm_facts import instantiations_of, raw_instantiations
 from .confirm_plan import _loss_functions, plan_class
 from .confirm_shapes import observe_shapes, shape_str
+from .confirm_values import SOURCE, ConfirmValues, Given
 from .confirm_verdicts import (
     _class_spans,
     _constraints_of,
@@ -66,13 +67,18 @@ def torch_available() -> bool:
 
 def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeout: float,
                  device: str | None, memory_mb: int = 4096,
-                 user_args: Any = None) -> tuple[list[Evidence], list[Finding]]:
+                 user_args: Any = None, values: ConfirmValues | None = None
+                 ) -> tuple[list[Evidence], list[Finding]]:
     """Attach verdicts to ``findings`` (in place); return the evidence and new LST900 findings.
 
     A finding reported in a context is judged by a run in that context: one found in a
     child's code as its parent calls it (``when called through self.decoder``) by the
     parent's run; one found under a configuration (``with the defaults ...``, ``as built at
     train.py:27``) by a run of the class built that way.
+
+    ``values``: ``[tool.lstm-lint.confirm]`` (constructor arguments and forward inputs per
+    class); a class's values that its constructor or ``forward`` would refuse are a usage
+    error.
     """
     fm = fa.fm
     inst = instantiations_of(fa)
@@ -86,7 +92,8 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
             mine += [c for c in _constraints_of(f) if c not in mine]
     raw = raw_instantiations(fa)
     classes = {c.name: c for c in fm.module_classes()}
-    plans = [plan_class(fm, c, project, user_args, inst, own.get(c.name), raw.get(c.name))
+    plans = [plan_class(fm, c, project, user_args, inst, own.get(c.name), raw.get(c.name),
+                        given=given_for(fm, c, project, values))
              for c in classes.values()]
     by_key = {p.key: p for p in plans}
     for f in judged:
@@ -114,6 +121,10 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
     result = run_child(fm.path, plans, timeout, device, memory_mb, also=also)
     evidence, failed, why = _evidence(result, by_key)
     for e in evidence:
+        fixed = by_key[e.key].given_env if e.key in by_key else None
+        if fixed is not None:
+            # the sizes the user's inputs fix, not the confirmer's batch and length
+            e.env = {**{k: v for k, v in e.env.items() if k not in ("B", "T")}, **fixed}
         if e.key in by_key and by_key[e.key].witnesses:
             e.env.update(witness_env(by_key[e.key].witnesses, e.env))
     verdicts: dict[int, tuple[str, str] | None] = {}
@@ -174,6 +185,9 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
         elif run_method != "script":
             note = witness_note(by_key[home].witnesses if home in by_key
                                 and not (rule is not None and rule.confirm_at_build) else [])
+            if home in by_key and by_key[home].given_inputs and \
+                    not (rule is not None and rule.confirm_at_build):
+                note += f"; forward input {', '.join(by_key[home].given_inputs)} from {SOURCE}"
             verdict = (verdict[0], verdict[1] + _notes(runs)
                        + (note if note[2:] not in verdict[1] else ""))
         f.confirmation = {"verdict": verdict[0], "evidence": verdict[1], "method": run_method,
@@ -192,6 +206,29 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
         extra = _crashes_for_any_batch_and_length(fm.path, extra, evidence, by_key, timeout,
                                                   device, memory_mb)
     return evidence, extra
+
+
+def given_for(fm: Any, cls: Any, project: Any, values: ConfirmValues | None) -> Given | None:
+    """The class's values from ``[tool.lstm-lint.confirm]``, bound as Python would bind them
+    against its real ``__init__`` and ``forward`` (a misspelt keyword, too many or too few
+    values: a usage error)."""
+    given = values.for_class(fm.path, cls.name) if values else None
+    if given is None:
+        return None
+    from .discover import UsageError
+    from .shapes import _signatures
+
+    init_sig, fwd_sig = _signatures(fm, cls, project)
+    where = f"{values.path}: {SOURCE} {given.key!r}" if values and values.path \
+        else f"{SOURCE} {given.key!r}"
+    if given.has_args:
+        if init_sig is not None:
+            init_sig.bind(len(given.args), list(given.kwargs), f"{where} args")
+        elif given.args or given.kwargs:
+            raise UsageError(f"{where} args: {cls.name}() takes no arguments")
+    if given.inputs is not None and fwd_sig is not None:
+        fwd_sig.bind(len(given.inputs), [], f"{where} inputs", unit="input")
+    return given
 
 
 #: also importable from here, as before the step was split into its modules

@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 from .confirm_load import PRIVATE, load_definitions
-from .confirm_standins import LstmLintConfig, LstmLintNoValue
+from .confirm_standins import LstmLintConfig, LstmLintNoValue, LstmLintRecord
 
 
 def _params(cls: Any, args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -138,3 +138,23 @@ def _eval_call(call: dict[str, Any], ns: dict[str, Any]) -> tuple[Any, Any]:
 
     result: tuple[Any, Any] = run(call["call"], 0, "eval")
     return result
+
+
+def user_value(v: Any, ns: dict[str, Any]) -> Any:
+    """A value the user gave (``[tool.lstm-lint.confirm]``): a table is a configuration object
+    (attribute and key access), ``{"new": "Cls", "args": [...], "kwargs": {...}}`` an object
+    built with those arguments (the class among the file's definitions, or in ``"module"``)."""
+    if isinstance(v, list):
+        return [user_value(x, ns) for x in v]
+    if not isinstance(v, dict):
+        return v
+    if isinstance(v.get("new"), str):
+        import importlib
+
+        where: Any = importlib.import_module(v["module"]) if v.get("module") else None
+        target: Any = where
+        for part in v["new"].split("."):
+            target = getattr(target, part) if target is not None else ns[part]
+        return target(*[user_value(a, ns) for a in v.get("args") or []],
+                      **{k: user_value(a, ns) for k, a in (v.get("kwargs") or {}).items()})
+    return LstmLintRecord({k: user_value(x, ns) for k, x in v.items()})

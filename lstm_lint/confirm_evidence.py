@@ -87,8 +87,8 @@ def _evidence(result: dict[str, Any], plans: dict[str, ClassPlan]
             stage = {"construct": "building it", "forward": "running it",
                      "inputs": "its inputs"}.get(used.get("stage"), "the run")
             why[key] = (f"{name} not run: no value for constructor parameter {used['name']!r} "
-                        f"({what}), which {stage} uses{at}: give --args or build the model "
-                        "in the file")
+                        f"({what}), which {stage} uses{at}: give it in [tool.lstm-lint.confirm] or "
+                        "--args, or build the model in the file")
         err = RunError.from_child(c["error"]) if c.get("error") is not None else None
         if err is not None and plan is not None:
             where = f" at line {err.line}" if err.line else ""

@@ -21,6 +21,7 @@ from .analyze import ModuleShapes, analyze_module, opened_defaults
 from .catalogue import all_rules
 from .confirm_defs import instantiation_sources
 from .confirm_facts import exponent_symbols, index_symbols, size_symbols
+from .confirm_values import SOURCE, Given, describe
 from .confirm_witness import Witness, none_witness, reshape_witness, with_witness_sizes
 from .dataflow import Dataflow
 from .extract import ClassInfo, FileModel
@@ -68,6 +69,12 @@ class ClassPlan:
     #: forward arguments the engine left open, given the witness input the code accepts
     #: (:mod:`~lstm_lint.confirm_witness`): said with the verdict
     witnesses: list[Witness] = field(default_factory=list)
+    #: the forward inputs the user gave (``[tool.lstm-lint.confirm]``), as specs
+    given_inputs: list[str] | None = None
+    #: the engine's sizes (B, T, ...) as the given inputs fix them; None when the engine's
+    #: shapes of those inputs do not name every axis (then a verdict read off the sizes
+    #: would read lstm-lint's names, not the code's)
+    given_env: dict[str, int] | None = None
 
     @property
     def key(self) -> str:
@@ -86,6 +93,8 @@ class ClassPlan:
                                "constraints": self.constraints}
         if self.calls:
             req["calls"] = self.calls
+        if self.source.endswith(SOURCE):
+            req["given"] = True  # the user's values: tables and objects to build
         return req
 
     @property
@@ -232,7 +241,7 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
                instantiations: dict[str, tuple[list[Any], dict[str, Any]]],
                constraints: Sequence[str] | None = None,
                raw: tuple[list[Value], dict[str, Value]] | None = None,
-               context: dict[str, Any] | None = None) -> ClassPlan:
+               context: dict[str, Any] | None = None, given: Given | None = None) -> ClassPlan:
     """Constructor arguments and forward inputs for one class, from what the analysis knows.
 
     ``constraints``: those recorded on the class's findings; None when it has none, and then
@@ -245,6 +254,9 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
     ``{"kind": "defaults"}`` builds the class from its constructor's defaults,
     ``{"kind": "call", "path": P, "line": N}`` from the call at line N of file P (the file
     itself or a script beside it); ``raw`` is then the engine's view of that configuration.
+
+    ``given``: the values ``[tool.lstm-lint.confirm]`` gives the class (its constructor's call,
+    its forward inputs); they come before any other source.
     """
     interp = Interpreter(fm, Dataflow(), project)
     init = interp.find_method(cls, fm, "__init__")
@@ -292,16 +304,16 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
             attrs: dict[str, Any] = {}
             # under a defaults configuration that took a configuration class's defaults
             # (``cfg: NetConfig``), the sizes are that class's, as the engine read them
-            given = _config_class_sizes(raw, name) \
+            read = _config_class_sizes(raw, name) \
                 if (context or {}).get("kind") == "defaults" else {}
             for s in held:
                 slot = _attr_slot(attrs, s)
                 if slot is not None and slot[1] not in slot[0]:
                     last = slot[1]
-                    slot[0][last] = given[s] if s in given \
+                    slot[0][last] = read[s] if s in read \
                         else 2 if "layer" in last or s in exponents \
                         else 1 if "head" in last else next(primes, 53)
-            for s, v in given.items():  # the class's other defaults (dropout=0.2), as read
+            for s, v in read.items():  # the class's other defaults (dropout=0.2), as read
                 slot = _attr_slot(attrs, s)
                 if slot is not None:
                     slot[0].setdefault(slot[1], v)
@@ -316,7 +328,11 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
                  else 1 if "head" in name else next(primes, 53) for name in defaulted}
     kind = (context or {}).get("kind")
     engine_values = False
-    if user_args is not None and kind is None:
+    if given is not None and given.has_args and kind is None:
+        args, kwargs = list(given.args), dict(given.kwargs)
+        source = (describe(given, [p.name.value for p in params]) or "no arguments") \
+            + f" from {SOURCE}"
+    elif user_args is not None and kind is None:
         args, kwargs = (list(user_args), {}) if isinstance(user_args, list) else ([], dict(user_args))
         source = "--args"
     elif kind is None and cls.name in instantiations \
@@ -379,8 +395,9 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
             source += ", and distinct primes for the required sizes"
         if missing:
             name, what = next(iter(missing.items()))
-            why_not_built = (f"no value for constructor parameter {name!r} ({what}): give "
-                             "--args or build the model in the file")
+            why_not_built = (f"no value for constructor parameter {name!r} ({what}): give it "
+                             "in [tool.lstm-lint.confirm] or --args, or build the model in the "
+                             "file")
     for p, a in zip(params, args, strict=False):
         if isinstance(a, bool | int) and not isinstance(a, float):
             env[p.name.value] = a
@@ -405,6 +422,18 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
     if context is not None:
         plan.context = dict(context)
     plan.engine_values = engine_values
+    if given is not None and given.inputs is not None and kind is None:
+        from .confirm_shapes import _spec_json
+        from .shapes import parse_spec
+
+        plan.inputs = [_spec_json(parse_spec(s)) for s in given.inputs]
+        fwd = interp.find_method(cls, fm, "forward")
+        names = [p.name.value for p in fwd[0].params.params][1:] if fwd else []
+        plan.given_inputs = [f"{names[i] if i < len(names) else f'input {i + 1}'} {spec}"
+                             for i, spec in enumerate(given.inputs)]
+        plan.given_env = given_sizes(static.inputs, plan.inputs, env)
+        plan.constraints = []  # the user's sizes are the user's: nothing to choose
+        return plan
     specs: list[Any] = []
     fwd = interp.find_method(cls, fm, "forward")
     if fwd is None:
@@ -587,3 +616,51 @@ def _config_class_sizes(raw: tuple[list[Value], dict[str, Value]] | None, name: 
                                            or type(v.value) in (bool, int, float, str)):
                 out[f"{prefix}.{k}"] = v.value
     return out
+
+
+def given_sizes(statics: Sequence[Value], specs: list[Any], env: dict[str, Any]
+                ) -> dict[str, int] | None:
+    """The engine's size names (``B``, ``T``, ``x_dim0``) as the user's inputs fix them: each
+    axis of the engine's shape of an input that is a plain name takes the given size, and
+    every other axis (a number, an expression of the constructor's values) must come out as
+    given.  None when some given tensor's axes are not all named that way (the engine does
+    not know its rank, or an axis, or the sizes disagree): a verdict read off the sizes
+    would then read names the engine did not give."""
+    from .confirm_sizes import evaluate
+
+    bound: dict[str, int] = {}
+    later: list[tuple[str, int]] = []
+
+    def walk(v: Value, s: Any) -> bool:
+        if s is None or (isinstance(s, dict) and "value" in s):
+            return True
+        if isinstance(s, dict) and "tuple" in s:
+            return isinstance(v, Seq) and v.repeated is None \
+                and len(v.items) == len(s["tuple"]) \
+                and all(walk(i, x) for i, x in zip(v.items, s["tuple"], strict=True))
+        if not (isinstance(s, dict) and "tensor" in s):
+            return True
+        if not isinstance(v, Tensor) or v.shape is None or v.shape.star \
+                or len(v.shape.dims) != len(s["tensor"]):
+            return False
+        for d, n in zip(v.shape.dims, s["tensor"], strict=True):
+            if d is None:
+                return False
+            text = str(d)
+            if text.isidentifier() and text not in env:
+                if bound.setdefault(text, n) != n:
+                    return False
+            else:
+                later.append((text, n))
+        return True
+
+    if not all(walk(statics[i] if i < len(statics) else UNKNOWN, s)
+               for i, s in enumerate(specs)):
+        return None
+    for text, n in later:
+        try:
+            if evaluate(text, {**env, **bound}) != n:
+                return None
+        except Exception:  # a name nothing binds: the engine's axis is not the user's
+            return None
+    return bound

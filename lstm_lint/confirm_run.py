@@ -17,7 +17,7 @@ import time
 import warnings
 from typing import Any
 
-from .confirm_ctor import _arg, _call_class, _call_namespace, _eval_call, _eval_parts, _params
+from .confirm_ctor import _arg, _call_class, _call_namespace, _eval_call, _eval_parts, _params, user_value
 from .confirm_lines import _error, _place, _user_line
 from .confirm_sizes import evaluate, solve, symbols
 from .confirm_standins import (
@@ -110,6 +110,15 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
     args = [_arg(a) for a in req.get("args", [])]
     kwargs = {k: _arg(v) for k, v in (req.get("kwargs") or {}).items()}
     out["ctor_source"] = "plan"
+    if req.get("given"):
+        try:
+            args = [user_value(a, mod.__dict__) for a in args]
+            kwargs = {k: user_value(v, mod.__dict__) for k, v in kwargs.items()}
+        except Exception as exc:  # an object the user named that cannot be built
+            msg = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+            out["not_run"] = (f"the values [tool.lstm-lint.confirm] gives {name} cannot be "
+                              f"built ({type(exc).__name__}: {msg})")
+            return out
     tried: list[str] = []
     found = False
     for call in req.get("calls") or []:

@@ -139,3 +139,20 @@ class _CudaOnCpu:
         for owner, name, fn in self._saved:
             setattr(owner, name, fn)
         self._saved = []
+
+
+# ---- the user's values ([tool.lstm-lint.confirm]) ----------------------------------------
+
+
+class LstmLintRecord(dict[str, Any]):
+    """A table the user gave as a constructor value: a configuration object with attribute
+    and key access (``opt.hidden`` and ``opt["hidden"]``), as the analysis reads it."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self[name] = value

@@ -17,6 +17,7 @@ from .catalogue import rule_by_code
 from .confirm_evidence import Evidence, _in_file
 from .confirm_plan import ClassPlan, _context_key
 from .confirm_sizes import evaluate
+from .confirm_values import SOURCE
 from .confirm_witness import judged_by_crash
 from .confirm_worker import worker
 from .evidence import RunError, lines_of
@@ -132,10 +133,27 @@ def _verdict(f: Finding, evidence: list[Evidence], spans: dict[str, tuple[int, i
             return ("unconfirmed", f"the run of {e.cls} used sizes that break "
                     f"{', '.join(bad)} ({', '.join(f'{k}={v}' for k, v in sorted(e.env.items()))})"
                     f"; it would have said: {verdict[0]}: {verdict[1]}")
+    if home in plans and plans[home].given_inputs is not None \
+            and plans[home].given_env is None and not rule.confirm_at_build:
+        return _judged_by_crash_on_given(verdict, f, runs)
     if home in plans and plans[home].witnesses and not rule.confirm_at_build:
         # a finding decided by building the model owes nothing to the forward input
         return judged_by_crash(verdict, f, runs, plans[home].witnesses)
     return verdict
+
+
+def _judged_by_crash_on_given(verdict: tuple[str, str], f: Finding, runs: list[Evidence]
+                              ) -> tuple[str, str]:
+    """A run on the inputs the user gave, whose axes the engine's shapes of them do not all
+    name (its B and T are not known on them): only a crash at the finding's line decides."""
+    from .evidence import error_near
+
+    if verdict[0] == "confirmed" and error_near(f, runs) is not None:
+        return verdict
+    return ("unconfirmed", f"the run on the inputs {SOURCE} gives would have said: "
+            f"{verdict[0]}: {verdict[1]}; but the analysis's shapes of those inputs do not "
+            "name each of their axes (which is the batch, which the time), so only a crash "
+            "at the finding's line is the code's own answer")
 
 
 def _unexplained_crashes(fm: FileModel, findings: list[Finding],

@@ -69,8 +69,8 @@ def test_nothing_is_invented_for_a_probability_a_flag_or_a_configuration():
     assert f.confirmation == {
         "verdict": "unconfirmed", "method": "", "device": "cpu",
         "evidence": "Net not run: no value for constructor parameter 'bidirectional' (not "
-                    "known to be a size), which building it uses at line 8: give --args or "
-                    "build the model in the file",
+                    "known to be a size), which building it uses at line 8: give it in "
+                    "[tool.lstm-lint.confirm] or --args, or build the model in the file",
         "built": "defaults, and distinct primes for the required sizes"}
 
 
@@ -232,7 +232,8 @@ def test_a_configuration_objects_sizes_get_primes_and_nothing_else_a_value():
     assert flagged["evidence"] == (
         "Flagged not run: no value for constructor parameter 'opt.bidirectional' (an "
         "attribute of a configuration object, not known to be a size), which building it "
-        "uses at line 20: give --args or build the model in the file")
+        "uses at line 20: give it in [tool.lstm-lint.confirm] or --args, or build the "
+        "model in the file")
     # config["n_in"] is read as config.n_in is; config["dropout"] (a probability) has no value
     keyed, sizes_only = _by_line(findings)[36], _by_line(findings)[46]
     assert keyed["verdict"] == "unconfirmed"
@@ -319,3 +320,4 @@ def test_required_parameters_of_a_base_reached_through_kwargs_are_given():
     net = next(e for e in ev if e.cls == "Forecaster")
     assert isinstance(net.constructor["output_chunk_length"], int)
     assert "input_chunk_length" in findings[0].confirmation["evidence"]
+
