@@ -24,9 +24,11 @@ from .values import TIME, Tensor, Value
 
 CODE_RE = re.compile(r"^LST\d{3}$")
 #: ``Rule.confirm_error`` of the rules whose bug crashes a run with a shape error
+#: a dtype mismatch ("mat1 and mat2 must have the same dtype", "expected scalar type Long")
+#: is no shape error, whatever words it shares with one
 SHAPE_ERROR = (("RuntimeError", "ValueError", "IndexError"),
-               r"shape|size|dimension|mat1|mat2|[Ee]xpected|must match|must be equal|smaller than"
-               r"|should contain")
+               r"(?s)^(?!.*dtype)(?!.*scalar type).*?(?:shape|size|dimension|mat1|mat2|"
+               r"[Ee]xpected|must match|must be equal|smaller than|should contain)")
 NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 

@@ -321,3 +321,16 @@ def test_required_parameters_of_a_base_reached_through_kwargs_are_given():
     assert isinstance(net.constructor["output_chunk_length"], int)
     assert "input_chunk_length" in findings[0].confirmation["evidence"]
 
+
+def test_a_dtype_mismatch_is_no_shape_error():
+    """'mat1 and mat2 must have the same dtype' shares words with a shape error, but a model
+    that its caller turns into float64 (``.double()``) crashes that way for any sizes."""
+    import re
+
+    from lstm_lint.rule import SHAPE_ERROR
+
+    assert not re.search(SHAPE_ERROR[1], "mat1 and mat2 must have the same dtype, but got "
+                         "Double and Float")
+    assert not re.search(SHAPE_ERROR[1], "expected scalar type Long but found Float")
+    assert re.search(SHAPE_ERROR[1], "mat1 and mat2 shapes cannot be multiplied (3x8 and 4x2)")
+    assert re.search(SHAPE_ERROR[1], "Expected hidden[0] size (1, 7, 5), got [1, 3, 5]")
