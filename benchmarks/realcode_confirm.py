@@ -1,7 +1,7 @@
 """``--confirm`` on the real-code benchmark: every finding confirmed, refuted or unconfirmed.
 
     python benchmarks/realcode_confirm.py [--only REPO-OR-ID] [--no-mutants] [--no-originals]
-                                          [--timeout S] [--json PATH]
+                                          [--timeout S] [--json PATH] [--driver-args]
 
 Needs the cut files (``benchmarks/realcode/rebuild.py``) and the proven mutants
 (``benchmarks/results/realcode_mutants.json``).  One worker process imports torch once for the
@@ -20,6 +20,15 @@ whole run (the run fails if it had to start twice); each model is a job forked f
 For every finding: its verdict, the evidence (or the reason it stays unconfirmed), and the
 time of each model's job; per file the wall time of ``--confirm``; for the run the total and
 torch's one import.  Results: ``benchmarks/results/realcode_confirm.json``.
+
+``--driver-args``: each driven class is given its driver's constructor arguments and forward
+inputs (``benchmarks/realcode/drivers/*.json``) as a user gives them, a
+``[tool.lstm-lint.confirm]`` table read by the same parser as a pyproject.toml's
+(:func:`lstm_lint.confirm_values.parse_table`), keyed ``path/to/file.py::Class``.  Only what
+that table can say is given: a value the driver builds from a Python expression or a tensor,
+or an input with chosen values, is left out (the class's arguments or its inputs then come
+from where they come without the table), and the table's ``"untranslated"`` entry lists why.
+Results: ``benchmarks/results/realcode_confirm_args.json``.
 """
 
 from __future__ import annotations
@@ -37,16 +46,28 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE / "realcode"), str(HERE.parent)]
 
-from rc_common import MUTANTS, RESULTS, WORK, all_classes, dump_json, slug  # noqa: E402
+from rc_common import (  # noqa: E402
+    MUTANTS,
+    RESULTS,
+    WORK,
+    ClassDriver,
+    all_classes,
+    dump_json,
+    notebook_py,
+    slug,
+)
 
 from lstm_lint import collector  # noqa: E402
 from lstm_lint import lint as lint_step  # noqa: E402
 from lstm_lint.confirm import confirm_file  # noqa: E402
+from lstm_lint.confirm_values import ConfirmValues, parse_table  # noqa: E402
 from lstm_lint.confirm_worker import worker  # noqa: E402
+from lstm_lint.discover import UsageError  # noqa: E402
 from lstm_lint.findings import Finding  # noqa: E402
 from lstm_lint.project import Project  # noqa: E402
 
 OUT = RESULTS / "realcode_confirm.json"
+OUT_ARGS = RESULTS / "realcode_confirm_args.json"
 SKIP = ("LST000", "LST001")
 
 
@@ -91,10 +112,94 @@ def check(path: str) -> tuple[Any, list[Finding], Project | None]:
     return res.analysis, res.findings, project
 
 
+class Untranslatable(ValueError):
+    """A driver value that a ``[tool.lstm-lint.confirm]`` table cannot say."""
+
+
+def _value(v: Any) -> Any:
+    """A driver's constructor value as the table says it (JSON-like; a table is an object with
+    attribute and key access; ``{new, module, args, kwargs}`` an object to build)."""
+    if isinstance(v, list):
+        return [_value(x) for x in v]
+    if not isinstance(v, dict):
+        return v
+    if "ns" in v:
+        return {k: _value(x) for k, x in v["ns"].items()}
+    if "dict" in v:
+        return {k: _value(x) for k, x in v["dict"].items()}
+    if "tuple" in v:
+        return [_value(x) for x in v["tuple"]]
+    if "new" in v:
+        out = {"new": v["new"], "args": [_value(a) for a in v.get("args", [])],
+               "kwargs": {k: _value(a) for k, a in v.get("kwargs", {}).items()}}
+        if "module" in v:
+            out["module"] = v["module"]
+        return out
+    raise Untranslatable(f"a value built from {next(iter(v))!r}")
+
+
+def _input(e: Any) -> str:
+    """A driver's forward input as a ``shapes --input`` spec."""
+    import json
+
+    if isinstance(e, str):
+        if e.lower() != "none" and e.split("[")[0] == "bool":
+            raise Untranslatable("a bool tensor")
+        return e
+    if isinstance(e, dict):
+        if "spec" in e and set(e) <= {"spec", "high", "low"} and not e.get("low"):
+            # token ids: the table's are 0 and 1, inside any range the driver picks
+            return _input(e["spec"])
+        if "json" in e:
+            return json.dumps(e["json"])
+        if "tuple" in e:
+            return "(" + ",".join(_input(x) for x in e["tuple"]) + ")"
+        if "spec" in e:
+            raise Untranslatable(f"an input with chosen {', '.join(sorted(set(e) - {'spec'}))}")
+    raise Untranslatable(f"an input given as {next(iter(e)) if isinstance(e, dict) else e!r}")
+
+
+def driver_table(drivers: list[ClassDriver]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The ``[tool.lstm-lint.confirm]`` table of one repository's driven classes (keys
+    relative to its folder), and why a class's arguments or inputs are left out."""
+    table: dict[str, Any] = {}
+    left: dict[str, str] = {}
+    for c in drivers:
+        if not c.runnable:
+            left[c.id] = "not runnable"
+            continue
+        spec = c.spec
+        entry: dict[str, Any] = {}
+        try:
+            args = [_value(a) for a in spec.get("args", [])]
+            kwargs = {k: _value(a) for k, a in spec.get("kwargs", {}).items()}
+            entry["args"] = args if args or not kwargs else kwargs
+            if args and kwargs:
+                entry["kwargs"] = kwargs
+        except Untranslatable as exc:
+            left[c.id] = f"args: {exc}"
+        if "method" not in spec and "inputs" in spec:
+            try:
+                entry["inputs"] = [_input(e) for e in spec["inputs"]]
+            except Untranslatable as exc:
+                left[c.id] = (left[c.id] + "; " if c.id in left else "") + f"inputs: {exc}"
+        if entry:
+            table[f"{notebook_py(c.path)}::{c.cls}"] = entry
+    return table, left
+
+
+def values_for(drivers: list[ClassDriver], folder: Path) -> ConfirmValues:
+    """The table as ``lstm-lint --confirm`` reads it from ``folder/pyproject.toml``."""
+    table, _left = driver_table(drivers)
+    return parse_table(table, str(folder / "pyproject.toml"))
+
+
 def confirm(path: str, root: Path, timeout: float, memory_mb: int,
-            exclude: set[tuple[str, int]] | None = None) -> dict[str, Any]:
+            exclude: set[tuple[str, int]] | None = None,
+            values: ConfirmValues | None = None) -> dict[str, Any]:
     """Check and confirm one file; ``exclude``: (code, line) of findings not to report (the
-    original file's, for a mutant)."""
+    original file's, for a mutant); ``values``: the ``[tool.lstm-lint.confirm]`` table (a
+    class whose values its code refuses is run without them, and the row says why)."""
     t0 = time.perf_counter()
     analysis, findings, project = check(path)
     t_check = time.perf_counter() - t0
@@ -106,8 +211,13 @@ def confirm(path: str, root: Path, timeout: float, memory_mb: int,
     if exclude is not None:
         judged = [f for f in judged if (f.code, f.line) not in exclude]
     t1 = time.perf_counter()
-    evidence, extra = confirm_file(analysis, [f for f in findings if f.code not in SKIP],
-                                   project, timeout, "cpu", memory_mb)
+    try:
+        evidence, extra = confirm_file(analysis, [f for f in findings if f.code not in SKIP],
+                                       project, timeout, "cpu", memory_mb, values=values)
+    except UsageError as exc:
+        row["values_refused"] = str(exc)
+        evidence, extra = confirm_file(analysis, [f for f in findings if f.code not in SKIP],
+                                       project, timeout, "cpu", memory_mb)
     row["confirm_s"] = round(time.perf_counter() - t1, 3)
     row["models"] = {e.cls: {"seconds": e.seconds, "method": e.method,
                              "why": e.why or None} for e in evidence}
@@ -138,10 +248,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mutants", type=Path, default=MUTANTS)
     ap.add_argument("--timeout", type=float, default=60)
     ap.add_argument("--memory-mb", type=int, default=4096)
-    ap.add_argument("--json", type=Path, default=OUT)
+    ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--driver-args", action="store_true",
+                    help="give each driven class its driver's arguments and inputs through a "
+                         "[tool.lstm-lint.confirm] table")
     ap.add_argument("--no-stubs", action="store_true",
                     help="do not stub the third-party packages the drivers stub")
     a = ap.parse_args(argv)
+    if a.json is None:
+        a.json = OUT_ARGS if a.driver_args else OUT
     stub_dir = tempfile.mkdtemp(prefix="rc-confirm-stubs-")
     stubbed = [] if a.no_stubs else stub_missing_packages(Path(stub_dir))
     collector.relax()
@@ -150,6 +265,14 @@ def main(argv: list[str] | None = None) -> int:
         classes = [c for c in classes if any(o == c.repo or o in c.id for o in a.only)]
     work = WORK.resolve()
     t_run = time.perf_counter()
+    by_repo_drivers: dict[str, list[ClassDriver]] = {}
+    for c in all_classes():
+        by_repo_drivers.setdefault(c.repo, []).append(c)
+
+    def values(repo: str, folder: Path) -> ConfirmValues | None:
+        return values_for(by_repo_drivers.get(repo, []), folder) if a.driver_args else None
+
+    file_repo = {str(c.file): c.repo for c in classes}
 
     originals: list[dict[str, Any]] = []
     if not a.no_originals:
@@ -157,7 +280,9 @@ def main(argv: list[str] | None = None) -> int:
         for i, path in enumerate(files, 1):
             print(f"[{i}/{len(files)}] {os.path.relpath(path, work)}", file=sys.stderr,
                   flush=True)
-            originals.append(confirm(path, work, a.timeout, a.memory_mb))
+            repo = file_repo[path]
+            originals.append(confirm(path, work, a.timeout, a.memory_mb,
+                                     values=values(repo, work / slug(repo))))
 
     mutants: list[dict[str, Any]] = []
     if not a.no_mutants and a.mutants.is_file():
@@ -200,7 +325,8 @@ def main(argv: list[str] | None = None) -> int:
                             print(f"[mutant {n}/{len(recs)}] {m['id']}", file=sys.stderr,
                                   flush=True)
                             row.update(confirm(str(target), copy.parent, a.timeout,
-                                               a.memory_mb, exclude=base_findings[key]))
+                                               a.memory_mb, exclude=base_findings[key],
+                                               values=values(repo, copy)))
                         else:
                             row["findings"] = []
                         mutants.append(row)
@@ -211,6 +337,16 @@ def main(argv: list[str] | None = None) -> int:
     w = worker()
     summary = _summary(originals, mutants, total, w)
     summary["stubbed_packages"] = stubbed
+    if a.driver_args:
+        left: dict[str, str] = {}
+        for ds in by_repo_drivers.values():
+            left.update(driver_table(ds)[1])
+        summary["driver_args"] = {
+            "classes": len([c for c in classes if c.runnable]),
+            "untranslated": {k: v for k, v in sorted(left.items())
+                             if any(c.id == k for c in classes)},
+            "refused": {r.get("id") or r["path"]: r["values_refused"]
+                        for r in originals + mutants if r.get("values_refused")}}
     summary["command"] = " ".join(["python", "benchmarks/realcode_confirm.py",
                                    *(argv if argv is not None else sys.argv[1:])])
     shutil.rmtree(stub_dir, ignore_errors=True)
