@@ -19,6 +19,11 @@ from typing import Any
 
 DEFAULTS = {"B": 3, "T": 7}
 EXTRA_TIMES = [13, 17, 19, 23, 29, 31, 37]
+#: the engine's other free sizes of the caller's data, chosen by the caller as B and T are (a
+#: finding holds for every value of them): an axis the code only slices (``L``, ``L2``) and
+#: one it reads off an input before anything solves it (``x_dim0``); each gets a prime of
+#: its own, as an extra time axis does
+FREE = re.compile(r"^(L\d*|[A-Za-z_]\w*_dim\d+)$")
 _IND = re.compile(r"\[([A-Za-z_][\w.]*)\]")
 
 
@@ -113,8 +118,8 @@ def solve(needed: Iterable[str], constraints: Iterable[str],
     """Bind ``needed`` symbols; return the sizes and the constraints the sizes do not satisfy.
 
     ``known(name)`` gives a real value (constructor argument, configuration attribute) or
-    None.  Unbound symbols other than ``B``, ``T`` and ``T_*`` stay unbound (the caller says
-    why the model cannot be run).
+    None.  Unbound symbols other than ``B``, ``T``, ``T_*`` and the free sizes (:data:`FREE`)
+    stay unbound (the caller says why the model cannot be run).
     """
     base = dict(defaults or DEFAULTS)
     constraints = list(constraints)
@@ -180,7 +185,7 @@ def solve(needed: Iterable[str], constraints: Iterable[str],
                         break
     extra = iter(v for v in EXTRA_TIMES if v not in env.values())
     for n in sorted(names):
-        if n not in env and (n.startswith("T_") or n in base):
+        if n not in env and (n.startswith("T_") or n in base or FREE.match(n)):
             bind_group(n, base.get(n) or next(extra, 41))
     bad = []
     for c, p in zip(cons, pairs, strict=True):

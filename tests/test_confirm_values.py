@@ -158,6 +158,15 @@ def test_sizes_satisfy_the_constraints_or_report_them():
     assert env["T_x"] == 13 and bad == ["hidden == 2 * n"]
 
 
+def test_the_callers_free_sizes_get_primes_of_their_own():
+    """An axis the code only slices (L, L2) and one read off an input before anything solves
+    it (x_dim0) are the caller's, as B and T are: each gets a prime no other size has, unless
+    a constraint ties it; a constructor value (hidden) or an element count stays unbound."""
+    env, bad = solve({"B", "T", "L", "L2", "x_dim0", "x_numel", "hidden"}, ["L2 == T"],
+                     lambda n: None)
+    assert env == {"B": 3, "T": 7, "L2": 7, "L": 13, "x_dim0": 17} and bad == []
+
+
 def test_a_configuration_built_in_a_function_is_taken_from_the_file():
     findings, [net], extra, _fm = _confirm("function_config.py")
     [f] = findings
