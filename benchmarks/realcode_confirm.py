@@ -26,7 +26,8 @@ inputs (``benchmarks/realcode/drivers/*.json``) as a user gives them, a
 ``[tool.lstm-lint.confirm]`` table read by the same parser as a pyproject.toml's
 (:func:`lstm_lint.confirm_values.parse_table`), keyed ``path/to/file.py::Class``.  Only what
 that table can say is given: a value the driver builds from a Python expression or a tensor,
-or an input with chosen values, is left out (the class's arguments or its inputs then come
+or an input a table cannot give (a float tensor with chosen values, a bool tensor), is left
+out (the class's arguments or its inputs then come
 from where they come without the table), and the table's ``"untranslated"`` entry lists why.
 Results: ``benchmarks/results/realcode_confirm_args.json``.
 """
@@ -138,8 +139,9 @@ def _value(v: Any) -> Any:
     raise Untranslatable(f"a value built from {next(iter(v))!r}")
 
 
-def _input(e: Any) -> str:
-    """A driver's forward input as a ``shapes --input`` spec."""
+def _input(e: Any, top: bool = True) -> Any:
+    """A driver's forward input as the table gives it: a ``shapes --input`` spec, or (for an
+    integer tensor, not inside a tuple) a table with its spec and its values."""
     import json
 
     if isinstance(e, str):
@@ -147,16 +149,47 @@ def _input(e: Any) -> str:
             raise Untranslatable("a bool tensor")
         return e
     if isinstance(e, dict):
-        if "spec" in e and set(e) <= {"spec", "high", "low"} and not e.get("low"):
-            # token ids: the table's are 0 and 1, inside any range the driver picks
-            return _input(e["spec"])
         if "json" in e:
             return json.dumps(e["json"])
         if "tuple" in e:
-            return "(" + ",".join(_input(x) for x in e["tuple"]) + ")"
+            return "(" + ",".join(_input(x, False) for x in e["tuple"]) + ")"
+        if "spec" in e and set(e) == {"spec"}:
+            return _input(e["spec"], top)
+        integer = e.get("spec", "").startswith(("int", "long"))
+        if "spec" in e and top and integer and set(e) <= {"spec", "high", "low"}:
+            return {"spec": e["spec"], "low": int(e.get("low", 0)), "high": int(e.get("high", 2))}
+        if "spec" in e and top and integer and set(e) <= {"spec", "values", "fill"}:
+            dims = [int(d) for d in e["spec"].split("[")[1].rstrip("]").split(",") if d.strip()]
+            values = e["values"] if "values" in e else _full(dims, e["fill"])
+            return {"spec": e["spec"], "values": _reshaped(values, dims)}
         if "spec" in e:
-            raise Untranslatable(f"an input with chosen {', '.join(sorted(set(e) - {'spec'}))}")
+            raise Untranslatable(f"an input with chosen {', '.join(sorted(set(e) - {'spec'}))}"
+                                 + ("" if integer else " of a float tensor"))
     raise Untranslatable(f"an input given as {next(iter(e)) if isinstance(e, dict) else e!r}")
+
+
+def _full(dims: list[int], v: Any) -> Any:
+    return v if not dims else [_full(dims[1:], v) for _ in range(dims[0])]
+
+
+def _reshaped(values: Any, dims: list[int]) -> Any:
+    """A driver's values (flat or nested) as a nested list of the spec's shape."""
+    flat: list[Any] = []
+
+    def walk(x: Any) -> None:
+        if isinstance(x, list):
+            for i in x:
+                walk(i)
+        else:
+            flat.append(x)
+
+    walk(values)
+    it = iter(flat)
+
+    def build(ds: list[int]) -> Any:
+        return next(it) if not ds else [build(ds[1:]) for _ in range(ds[0])]
+
+    return build(dims)
 
 
 def driver_table(drivers: list[ClassDriver]) -> tuple[dict[str, Any], dict[str, str]]:

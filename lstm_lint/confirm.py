@@ -185,9 +185,9 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
         elif run_method != "script":
             note = witness_note(by_key[home].witnesses if home in by_key
                                 and not (rule is not None and rule.confirm_at_build) else [])
-            if home in by_key and by_key[home].given_inputs and \
-                    not (rule is not None and rule.confirm_at_build):
-                note += f"; forward input {', '.join(by_key[home].given_inputs)} from {SOURCE}"
+            shown = by_key[home].given_inputs if home in by_key else None
+            if shown and not (rule is not None and rule.confirm_at_build):
+                note += f"; forward input {', '.join(shown)} from {SOURCE}"
             verdict = (verdict[0], verdict[1] + _notes(runs)
                        + (note if note[2:] not in verdict[1] else ""))
         f.confirmation = {"verdict": verdict[0], "evidence": verdict[1], "method": run_method,

@@ -427,6 +427,9 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
         from .shapes import parse_spec
 
         plan.inputs = [_spec_json(parse_spec(s)) for s in given.inputs]
+        for made, chosen in zip(plan.inputs, given.input_values, strict=False):
+            if chosen and isinstance(made, dict):
+                made.update({k: v for k, v in chosen.items() if k != "spec"})
         fwd = interp.find_method(cls, fm, "forward")
         names = [p.name.value for p in fwd[0].params.params][1:] if fwd else []
         plan.given_inputs = [f"{names[i] if i < len(names) else f'input {i + 1}'} {spec}"

@@ -291,9 +291,14 @@ def _make_inputs(specs: list[Any], device: Any) -> list[Any]:
             out.append(None)
         elif isinstance(s, dict) and "tuple" in s:
             out.append(tuple(_make_inputs(s["tuple"], device)))
+        elif isinstance(s, dict) and "tensor" in s and "values" in s:  # the user's values
+            dt = torch.long if s.get("dtype") == "int" else torch.float32
+            out.append(torch.tensor(s["values"], dtype=dt, device=device).reshape(s["tensor"]))
         elif isinstance(s, dict) and "tensor" in s:
             shape = s["tensor"]
-            if s.get("dtype") == "int":
+            if s.get("dtype") == "int" and "low" in s:  # the user's range
+                out.append(torch.randint(int(s["low"]), int(s["high"]), shape, device=device))
+            elif s.get("dtype") == "int":
                 high = max(1, int(s.get("high") or 3))
                 if s.get("lengths"):
                     n = shape[0]

@@ -17,7 +17,9 @@ TOML has none); ``kwargs``, a table, may add keywords to a list.  Values are JSO
 table inside them is an object with attribute and key access (a configuration), and
 ``{new = "Attention", args = [...], kwargs = {...}, module = "pkg.mod"}`` an object built with
 those arguments (as ``shapes --args`` takes them).  ``inputs`` are ``forward``'s positional
-inputs, one ``shapes --input`` spec each.  Anything else is a usage error (one line, exit 2).
+inputs, one ``shapes --input`` spec each, or for an integer tensor a table with its
+``spec`` and its values (``low`` and ``high``, or ``values``).  Anything else is a usage
+error (one line, exit 2).
 The static path reads this only when the table exists; nothing here imports torch.
 """
 
@@ -43,6 +45,8 @@ class Given:
     kwargs: dict[str, Any] = field(default_factory=dict)
     #: ``shapes --input`` specs, one per positional forward argument; None: not given
     inputs: list[str] | None = None
+    #: per input, the table that gave it values (``low``/``high`` or ``values``), else None
+    input_values: list[dict[str, Any] | None] = field(default_factory=list)
     #: the table's key, for messages (``Tagger``, ``models/seq2seq.py::Encoder``)
     key: str = ""
     #: the constructor's call was given (``args`` or ``kwargs``)
@@ -143,18 +147,49 @@ def parse_class(key: str, table: Any, where: str) -> Given:
     _check_new([given.args, given.kwargs], f"{here} args")
     if "inputs" in table:
         ins = table["inputs"]
-        if not isinstance(ins, list) or not all(isinstance(s, str) for s in ins):
+        if not isinstance(ins, list):
             raise UsageError(f"{here}: inputs must be a list of input specs such as "
                              "\"float32[4,9,16]\" (as shapes --input takes them)")
-        from .shapes import parse_spec
-
-        for s in ins:
-            try:
-                parse_spec(s)
-            except UsageError as exc:
-                raise UsageError(f"{here} inputs: {exc}") from None
-        given.inputs = list(ins)
+        given.inputs = [_input(s, f"{here} inputs") for s in ins]
+        given.input_values = [s if isinstance(s, dict) else None for s in ins]
     return given
+
+
+def _input(s: Any, where: str) -> str:
+    """One input: a ``shapes --input`` spec, or a table with an integer tensor's ``spec`` and
+    its values (``low``/``high``: drawn from that range, ``high`` excluded; ``values``: these,
+    as a nested list of the spec's shape), as lengths or indices need."""
+    from .shapes import parse_spec
+    from .values import Tensor
+
+    spec = s.get("spec") if isinstance(s, dict) else s
+    if not isinstance(spec, str):
+        raise UsageError(f"{where}: an input is a spec such as \"float32[4,9,16]\", or a "
+                         "table {spec = \"int64[4]\", low = 1, high = 9} or {spec = ..., "
+                         "values = [...]}")
+    try:
+        v = parse_spec(spec)
+    except UsageError as exc:
+        raise UsageError(f"{where}: {exc}") from None
+    if isinstance(s, dict):
+        keys = set(s) - {"spec"}
+        ok = isinstance(v, Tensor) and v.dtype == "int" and v.shape is not None \
+            and (keys == {"low", "high"} and all(type(s[k]) is int for k in keys)
+                 and s["low"] < s["high"]
+                 or keys == {"values"} and _fits(s["values"], [d.as_int() if d is not None else None
+                                                             for d in v.shape.dims]))
+        if not ok:
+            raise UsageError(f"{where}: {json.dumps(s)[:80]} is no integer tensor spec with "
+                             "low < high or with values of its shape")
+    return spec
+
+
+def _fits(values: Any, dims: list[int | None]) -> bool:
+    """Are ``values`` a nested list of integers of exactly this shape?"""
+    if not dims:
+        return type(values) is int
+    return isinstance(values, list) and len(values) == dims[0] \
+        and all(_fits(x, dims[1:]) for x in values)
 
 
 def parse_table(table: Any, path: str) -> ConfirmValues:

@@ -103,6 +103,27 @@ def test_inputs_from_the_table_fix_the_batch_and_the_length(tmp_path, capsys, mo
     assert c["built"] == "vocab=100, hidden=16, dropout=0.1 from [tool.lstm-lint.confirm]"
 
 
+def test_an_integer_input_may_carry_its_values(tmp_path, capsys, monkeypatch):
+    """Token ids beyond 0 and 1, or lengths: a table with the spec and its values."""
+    _project(tmp_path, {"pkg/model.py": TAGGER}, """
+        [tool.lstm-lint.confirm.Tagger]
+        args = [100, 16, 0.1]
+        inputs = [{spec = "int64[2,3]", values = [[1, 2, 99], [4, 5, 6]]}]
+        """)
+    [f] = _confirmed(capsys, monkeypatch, tmp_path, "pkg")
+    assert f["confirmation"]["verdict"] == "confirmed", f["confirmation"]
+    assert "(B=2, T=3)" in f["confirmation"]["evidence"]
+    # a value outside the vocabulary: the embedding raises at its own line, not the finding's
+    _project(tmp_path, {}, """
+        [tool.lstm-lint.confirm.Tagger]
+        args = [100, 16, 0.1]
+        inputs = [{spec = "int64[2,3]", low = 100, high = 101}]
+        """)
+    [f] = _confirmed(capsys, monkeypatch, tmp_path, "pkg")
+    assert f["confirmation"]["verdict"] == "unconfirmed", f["confirmation"]
+    assert "IndexError at line 13: index out of range" in f["confirmation"]["evidence"]
+
+
 def test_a_path_key_wins_over_a_class_name(tmp_path, capsys, monkeypatch):
     _project(tmp_path, {"a/model.py": TAGGER, "b/model.py": TAGGER}, """
         [tool.lstm-lint.confirm.Tagger]
@@ -163,6 +184,13 @@ def test_a_table_is_a_configuration_object_and_new_builds_one(tmp_path, capsys, 
      "[tool.lstm-lint.confirm] 'Tagger' inputs: cannot read input spec 'int64[4,9'"),
     ("[tool.lstm-lint.confirm.Tagger]\ninputs = \"int64[4,9]\"",
      "[tool.lstm-lint.confirm] 'Tagger': inputs must be a list of input specs"),
+    ("[tool.lstm-lint.confirm.Tagger]\ninputs = [{spec = \"int64[2]\", values = [1]}]",
+     "[tool.lstm-lint.confirm] 'Tagger' inputs: {\"spec\": \"int64[2]\", \"values\": [1]} is no "
+     "integer tensor spec with low < high or with values of its shape"),
+    ("[tool.lstm-lint.confirm.Tagger]\ninputs = [{spec = \"float32[2]\", low = 0, high = 3}]",
+     "is no integer tensor spec"),
+    ("[tool.lstm-lint.confirm.Tagger]\ninputs = [{values = [1]}]",
+     "[tool.lstm-lint.confirm] 'Tagger' inputs: an input is a spec such as"),
     ("[tool.lstm-lint.confirm.\"not a class\"]\nargs = []",
      "[tool.lstm-lint.confirm]: 'not a class' is no class name"),
     ("[tool.lstm-lint.confirm.Tagger]\nargs = [{new = 3}]",
