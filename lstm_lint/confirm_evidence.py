@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .confirm_plan import BATCH_SIZE, TIME_SIZE, ClassPlan
+from .confirm_sizes import FREE
 from .evidence import ObservedOp, RunError
 
 
@@ -97,7 +98,12 @@ def _evidence(result: dict[str, Any], plans: dict[str, ClassPlan]
             why[key] = f"{stage} {name} raised {err.type}{where}: {err.message}"
         invented = bool(plan and (plan.invented or c.get("no_value") or c.get("ctor_filled")
                                   or c.get("standins"))
-                        and (c.get("ctor_source") != "call" or c.get("ctor_filled")))
+                        and (c.get("ctor_source") != "call" or c.get("ctor_filled"))) \
+            or any(FREE.match(n) for n in c.get("env") or {})
+        # (a free size of the caller's data, L or x_dim0, is free as far as the analysis
+        # knows: the code may still need it to be a constructor value it never saw tied to
+        # it, as open-unmix's bins axis broadcast against its 513-wide mean is; a crash no
+        # rule predicts on it is no LST900)
         # a forward run on a witness input (confirm_witness) ran on the confirmer's choice of
         # input: what it crashes on may be that choice (the -1 of a reshape the code needs
         # to be one size), so it is never an LST900 either
