@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -227,3 +228,52 @@ def _short(v: Any) -> str:
         return f"{v['new']}(...)"
     text = json.dumps(v)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def given_sizes(statics: Sequence[Any], specs: list[Any], env: dict[str, Any]
+                ) -> dict[str, int] | None:
+    """The engine's size names (``B``, ``T``, ``x_dim0``) as the user's inputs fix them: each
+    axis of the engine's shape of an input that is a plain name takes the given size, and
+    every other axis (a number, an expression of the constructor's values) must come out as
+    given.  None when some given tensor's axes are not all named that way (the engine does
+    not know its rank, or an axis, or the sizes disagree): a verdict read off the sizes
+    would then read names the engine did not give."""
+    from .confirm_sizes import evaluate
+    from .values import UNKNOWN, Seq, Tensor, Value
+
+    bound: dict[str, int] = {}
+    later: list[tuple[str, int]] = []
+
+    def walk(v: Value, s: Any) -> bool:
+        if s is None or (isinstance(s, dict) and "value" in s):
+            return True
+        if isinstance(s, dict) and "tuple" in s:
+            return isinstance(v, Seq) and v.repeated is None \
+                and len(v.items) == len(s["tuple"]) \
+                and all(walk(i, x) for i, x in zip(v.items, s["tuple"], strict=True))
+        if not (isinstance(s, dict) and "tensor" in s):
+            return True
+        if not isinstance(v, Tensor) or v.shape is None or v.shape.star \
+                or len(v.shape.dims) != len(s["tensor"]):
+            return False
+        for d, n in zip(v.shape.dims, s["tensor"], strict=True):
+            if d is None:
+                return False
+            text = str(d)
+            if text.isidentifier() and text not in env:
+                if bound.setdefault(text, n) != n:
+                    return False
+            else:
+                later.append((text, n))
+        return True
+
+    if not all(walk(statics[i] if i < len(statics) else UNKNOWN, s)
+               for i, s in enumerate(specs)):
+        return None
+    for text, n in later:
+        try:
+            if evaluate(text, {**env, **bound}) != n:
+                return None
+        except Exception:  # a name nothing binds: the engine's axis is not the user's
+            return None
+    return bound

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from lstm_lint.cli import main
-from lstm_lint.confirm_plan import given_sizes
-from lstm_lint.confirm_values import parse_table
+from lstm_lint.confirm_values import given_sizes, parse_table
 from lstm_lint.discover import UsageError
 from lstm_lint.symbolic import const, sym
 from lstm_lint.values import UNKNOWN, Shape, Tensor
