@@ -99,11 +99,13 @@ def _evidence(result: dict[str, Any], plans: dict[str, ClassPlan]
         invented = bool(plan and (plan.invented or c.get("no_value") or c.get("ctor_filled")
                                   or c.get("standins"))
                         and (c.get("ctor_source") != "call" or c.get("ctor_filled"))) \
-            or any(FREE.match(n) for n in c.get("env") or {})
+            or any(FREE.match(n) for n in c.get("env") or {}) \
+            or bool(plan and plan.given_inputs is not None)
         # (a free size of the caller's data, L or x_dim0, is free as far as the analysis
         # knows: the code may still need it to be a constructor value it never saw tied to
         # it, as open-unmix's bins axis broadcast against its 513-wide mean is; a crash no
-        # rule predicts on it is no LST900)
+        # rule predicts on it is no LST900; nor is a crash on the inputs the user gave: the
+        # second run, with another batch and length, cannot change them)
         # a forward run on a witness input (confirm_witness) ran on the confirmer's choice of
         # input: what it crashes on may be that choice (the -1 of a reshape the code needs
         # to be one size), so it is never an LST900 either

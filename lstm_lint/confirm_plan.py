@@ -446,7 +446,11 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
     for i, p in enumerate(fwd_params):
         name = p.name.value
         v = symbolic.inputs[i] if i < len(symbolic.inputs) else UNKNOWN
-        if not _known_tensor(v) and i < len(static.inputs):
+        if i < len(static.inputs) and (not _known_tensor(v) or source.endswith(SOURCE)
+                                       and _known_tensor(static.inputs[i])):
+            # (with the user's values, the analysis under them: a size the symbolic run
+            # names after a parameter, state_shape, may be a list there, [4], whose
+            # product the analysis under the values knows)
             v = static.inputs[i]
         if isinstance(v, Const) and v.value is None:
             specs.append(None)

@@ -228,3 +228,27 @@ def test_given_inputs_name_the_engines_sizes_only_when_every_axis_is_named():
     # a constructor size is checked against the constructor's value, not bound
     assert given_sizes([_t("B", "hidden")], [{"tensor": [4, 16]}], {"hidden": 16}) == {"B": 4}
     assert given_sizes([_t("B", "hidden")], [{"tensor": [4, 8]}], {"hidden": 16}) is None
+
+
+def test_a_crash_on_given_inputs_or_free_sizes_is_no_lst900():
+    """LST900 needs a second run with another batch and length: the user's inputs cannot
+    change, and a free size (L, x_dim0) may be one the code ties to a constructor value the
+    analysis never saw; a crash on either stays a reason, never a finding."""
+    from types import SimpleNamespace
+
+    from lstm_lint.confirm_evidence import _evidence
+
+    crash = {"class": "Net", "key": "Net", "ops": [], "method": "eager", "env": {},
+             "error": {"type": "RuntimeError", "message": "size mismatch", "line": 9,
+                       "stage": "forward", "frames": [9]}}
+    plan = SimpleNamespace(invented=False, given_inputs=None, inputs=[], why_no_inputs="",
+                           missing={}, calls=[], source="defaults", engine_values=False)
+    [ev], _f, _w = _evidence({"classes": [crash]}, {"Net": plan})  # type: ignore[dict-item]
+    assert not ev.invented
+    plan.given_inputs = ["x float32[2,5,3]"]
+    [ev], _f, _w = _evidence({"classes": [crash]}, {"Net": plan})  # type: ignore[dict-item]
+    assert ev.invented
+    plan.given_inputs = None
+    [ev], _f, _w = _evidence({"classes": [dict(crash, env={"L": 13})]},
+                             {"Net": plan})  # type: ignore[dict-item]
+    assert ev.invented
