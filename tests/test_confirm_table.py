@@ -242,7 +242,7 @@ def test_a_crash_on_given_inputs_or_free_sizes_is_no_lst900():
              "error": {"type": "RuntimeError", "message": "size mismatch", "line": 9,
                        "stage": "forward", "frames": [9]}}
     plan = SimpleNamespace(invented=False, given_inputs=None, inputs=[], why_no_inputs="",
-                           missing={}, calls=[], source="defaults", engine_values=False)
+                           missing={}, calls=[], source="defaults", engine_values=False, witnesses=[])
     [ev], _f, _w = _evidence({"classes": [crash]}, {"Net": plan})  # type: ignore[dict-item]
     assert not ev.invented
     plan.given_inputs = ["x float32[2,5,3]"]
