@@ -8,6 +8,7 @@ an ``nn.Linear`` whose input rank is unknown).  Every value that the engine cann
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, is_dataclass
 from reprlib import recursive_repr
@@ -300,7 +301,14 @@ def size_args(sizes: Sequence[Value]) -> Sequence[Value] | None:
     s0 = sizes[0]
     if isinstance(s0, Seq):
         return s0.items if s0.repeated is None and s0.tail is None else None
+    if isinstance(s0, Int) and s0.param is not None and _SHAPE_NAME.search(s0.param):
+        return None  # a caller's ``init_shape`` / ``dims``: a shape as often as one size
     return sizes if isinstance(s0, Int) or int_of(s0) is not None else None
+
+
+#: a parameter named for a whole shape (``input_shape``, ``dims``, ``sizes``), whose value the
+#: caller may give as a tuple: used alone as a factory's size, its count of axes is unknown
+_SHAPE_NAME = re.compile(r"shape|dims$|sizes$|(^|[._])size_?tuple", re.IGNORECASE)
 
 
 

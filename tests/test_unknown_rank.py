@@ -107,3 +107,37 @@ class Net(nn.Module):
                 x.view(s[0], -1), x.new_full(s, 2.0), x.expand(s), torch.zeros(s[1]))
 ''', {}, ["float32[3,7,5]"])
     assert static == real == [(3, 7, 5), (3, 5), (7, 2), (3, 35), (3, 7, 5), (3, 7, 5), (7,)]
+
+
+def test_a_parameter_named_for_a_shape_alone_as_a_size_gives_an_unknown_rank(tmp_path):
+    # ``init_shape`` / ``dims`` are given as tuples as often as numbers: analysed for any
+    # caller (no arguments), what they build alone has any number of axes; a size named for
+    # one axis (``hidden``) still builds one axis
+    import pytest
+
+    pytest.importorskip("torch")
+    from test_engine_facts import HEADER, _static_tree
+
+    from lstm_lint.analyze import analyze_module
+    from lstm_lint.lint import load
+    from lstm_lint.project import Project
+
+    src = HEADER + '''
+class Net(nn.Module):
+    def __init__(self, hidden, init_shape, dims):
+        super().__init__()
+        self.hidden, self.init_shape, self.dims = hidden, init_shape, dims
+
+    def forward(self, x):
+        return torch.zeros(self.init_shape), x.new_zeros(self.dims), x.new_zeros(self.hidden)
+'''
+    path = tmp_path / "model.py"
+    path.write_text(src)
+    ns: dict = {}
+    exec(compile(src, str(path), "exec"), ns)
+    real = [tuple(t.shape) for t in ns["Net"](6, (1, 2, 6), (3, 4))(ns["torch"].zeros(2))]
+    assert real == [(1, 2, 6), (3, 4), (6,)]
+    fm = load(str(path), prefilter=False)
+    [c] = fm.module_classes()
+    static = _static_tree(analyze_module(fm, c, Project([str(path)])).output)
+    assert static == [None, None, (None,)]  # (the last: one axis, of size hidden)
