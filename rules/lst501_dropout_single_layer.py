@@ -99,7 +99,8 @@ class Net(nn.Module):
                     positional = [a for a in args if a.keyword is None and not a.star]
                     layers = given_layers.value if given_layers is not None else \
                         positional[2].value if len(positional) >= 3 else None
-                    fixed = layers is None or type(layers) is cst.Integer
+                    starred = any(a.star for a in args)  # (**kw, *dims may carry it)
+                    fixed = type(layers) is cst.Integer or (layers is None and not starred)
                     ctx.with_fix(f, "safe" if fixed else "unsafe",
                                  "remove the dropout that does nothing",
                                  [(call, call.with_changes(args=keep))])

@@ -580,6 +580,16 @@ DEFAULT_DROPOUT = '''
 
         def forward(self, x):
             return self.lstm(x)[0]
+
+
+    class Splat(nn.Module):
+        def __init__(self, hidden, num_layers=None, dropout=0.3):
+            super().__init__()
+            kw = {"num_layers": num_layers or 1}
+            self.lstm = nn.LSTM(8, hidden, dropout=dropout, batch_first=True, **kw)
+
+        def forward(self, x):
+            return self.lstm(x)[0]
 '''
 
 
@@ -593,11 +603,12 @@ def test_a_finding_a_float_default_decides_names_it_and_its_fix_knows_who_chose(
     with tempfile.TemporaryDirectory() as d:
         files = _write(Path(d), {"model.py": DEFAULT_DROPOUT})
         found = {f.line: f for f in _findings(files["model.py"])}
-    assert sorted(found) == [8, 18]
+    assert sorted(found) == [8, 18, 29]
     for f in found.values():
         assert f.code == "LST501" and f.message.endswith("(with the default dropout=0.3)")
     assert found[8].fix is not None and found[8].fix["applicability"] == "safe"
     assert found[18].fix is not None and found[18].fix["applicability"] == "unsafe"
+    assert found[29].fix is not None and found[29].fix["applicability"] == "unsafe"
     ns: dict = {}
     exec(textwrap.dedent(DEFAULT_DROPOUT), ns)
     assert ns["Chosen"](16, num_layers=2).lstm.dropout == 0.3
