@@ -270,3 +270,67 @@ class Net(nn.Module):
     static, real = run_both(tmp_path, src, {"n_in": 3, "hidden": 5, "steps": 12},
                             ["float32[2,1,3]"])
     assert real == (2, 4, 5) and static in ((2, None, 5), real)
+
+
+_CHANGED_ELSEWHERE = {
+    # a method the body calls lowers the bound
+    "method": ("", "        self.shrink()\n", "    def shrink(self):\n        self.stop = 4\n"),
+    # a nested function rebinds it (nonlocal)
+    "nonlocal": ("        stop = 100\n\n        def shrink():\n            nonlocal stop\n"
+                 "            stop = 4\n", "        shrink()\n", ""),
+}
+
+
+@pytest.mark.parametrize("how", sorted(_CHANGED_ELSEWHERE))
+def test_a_break_bound_a_call_in_the_body_changes_stays_open(tmp_path, how):
+    # the bound is past the end when the loop starts, and a call inside the loop lowers it:
+    # torch stops after 4 passes, so the count is not the range's
+    setup, call, method = _CHANGED_ELSEWHERE[how]
+    bound = "self.stop" if how == "method" else "stop"
+    src = f'''
+class Net(nn.Module):
+    def __init__(self, n_in=3, hidden=5):
+        super().__init__()
+        self.cell = nn.GRUCell(n_in, hidden)
+        self.stop = 100
+
+{method}
+    def forward(self, x):
+        h = torch.zeros(x.size(0), 5)
+        outs = []
+{setup}        for t in range(12):
+            if t == {bound}:
+                break
+            h = self.cell(x, h)
+            outs.append(h)
+    {call}        return torch.stack(outs, 1)
+'''
+    static, real = run_both(tmp_path, src, {}, ["float32[2,3]"])
+    assert real == (2, 4, 5) and static in ((2, None, 5), real)
+
+
+def test_a_break_bound_with_a_size_that_may_be_zero_stays_open(tmp_path):
+    # `extra` is 0 by default: `steps + extra - 1` is then the last index, and the append
+    # after the break is skipped on that pass; the algebra takes sizes as >= 1, so a bound
+    # with any size but the range's own is not decided by it
+    src = '''
+class Net(nn.Module):
+    def __init__(self, n_in=3, hidden=5, steps=12, extra=0):
+        super().__init__()
+        self.cell = nn.GRUCell(n_in, hidden)
+        self.steps, self.extra = steps, extra
+
+    def forward(self, x):
+        h = torch.zeros(x.size(0), 5)
+        outs = []
+        for t in range(self.steps):
+            h = self.cell(x, h)
+            if t == self.steps + self.extra - 1:
+                break
+            outs.append(h)
+        return torch.stack(outs, 1)
+'''
+    static, real = run_both(tmp_path, src, {}, ["float32[2,3]"])
+    assert real == (2, 11, 5) and static in ((2, None, 5), real)
+    dims = symbolic_dims(tmp_path, src)
+    assert dims[0][1] is None or str(dims[0][1]) != "steps"

@@ -58,16 +58,22 @@ def _bound_names(target: cst.BaseExpression) -> set[str]:
 
 def breaks_on_last_pass_only(stmt: cst.For, it: RangeVal, n: Expr,
                              value: Callable[[cst.BaseExpression], Expr | None],
-                             fn: cst.FunctionDef | None) -> bool:
+                             fn: cst.FunctionDef | None
+                             ) -> list[tuple[cst.BaseExpression, Expr]] | None:
     """Every ``break`` of the loop is ``if t == <bound>: break`` at the top of its body
     that leaves the count the range's: the bound is an index the loop never reaches (``if
     t == self.num_step - 1: break`` in ``for t in range(self.num_step // 4)``: above the
     last index for every num_step), or the last index with what the ``if`` skips on the
     last pass seen nowhere after the loop (see :func:`_rest_unseen`: ``outs.append(o)``
-    after it runs once less).  The bound reads no name nor attribute the body sets."""
+    after it runs once less).  The bound reads no name nor attribute the body sets, no
+    name the function does not bind itself (a module's global may be rebound by a call), and
+    no size but the range's own (the algebra takes sizes as at least 1: ``steps + extra - 1``
+    with ``extra=0`` is the last index, not past it).  Returns each bound with its value at
+    the loop's start (the caller checks after each pass that a call in the body did not
+    change it: ``self.shrink()`` setting ``self.stop``), or None."""
     if not isinstance(stmt.target, cst.Name) or it.start is None \
             or stmt.orelse is not None:
-        return False  # (an ``else`` runs only where no break fired)
+        return None  # (an ``else`` runs only where no break fired)
     target = stmt.target.value
     body = stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else ()
     top_breaks: set[int] = set()
@@ -75,7 +81,7 @@ def breaks_on_last_pass_only(stmt: cst.For, it: RangeVal, n: Expr,
     set_attrs: set[str] = set()  # (``self.steps = ...`` in the body)
     for node in descendants(stmt.body):
         if isinstance(node, cst.Continue | cst.Return | cst.Yield):
-            return False
+            return None
         if isinstance(node, cst.AssignTarget | cst.AugAssign | cst.AnnAssign | cst.For
                       | cst.CompFor | cst.NamedExpr):
             assigned |= _bound_names(node.target)
@@ -84,6 +90,8 @@ def breaks_on_last_pass_only(stmt: cst.For, it: RangeVal, n: Expr,
         elif isinstance(node, cst.AsName):
             assigned |= _bound_names(node.name)
     last = it.start + (n - 1)
+    local = _function_names(fn)
+    found: list[tuple[cst.BaseExpression, Expr]] = []
     for pos, s in enumerate(body):
         if not (isinstance(s, cst.If) and s.orelse is None
                 and isinstance(s.body, cst.IndentedBlock) and len(s.body.body) == 1):
@@ -109,15 +117,42 @@ def breaks_on_last_pass_only(stmt: cst.For, it: RangeVal, n: Expr,
                or isinstance(x, cst.Attribute) and x.attr.value in set_attrs
                for x in descendants(right)):
             continue
+        attrs = {id(x.attr) for x in descendants(right) if type(x) is cst.Attribute}
+        if any(type(x) is cst.Name and id(x) not in attrs and x.value not in local
+               for x in descendants(right)):
+            continue  # (a global: a call in the body may rebind it)
         bound = value(right)
         if bound is None:
             continue
+        if not set(bound.symbols()) <= set(n.symbols()):
+            continue  # (another size, which may be 0 where the algebra takes it as >= 1)
         if (bound - last).as_int() == 0 and _rest_unseen(stmt, body[pos + 1:], fn) \
                 or nonneg(bound - last - 1) or nonneg(it.start - bound - 1):
             top_breaks.add(id(only.body[0]))
+            found.append((right, bound))
     breaks = [x for x in descendants(stmt.body) if isinstance(x, cst.Break)]
-    return bool(breaks) and all(id(b) in top_breaks for b in breaks) \
-        and target not in assigned
+    if breaks and all(id(b) in top_breaks for b in breaks) and target not in assigned:
+        return found
+    return None
+
+
+def _function_names(fn: cst.FunctionDef | None) -> set[str]:
+    """The names ``fn`` binds: its parameters and its assignments' targets (``self``
+    included), but not those a nested function rebinds; a bound that reads any other name
+    reads a global."""
+    if fn is None:
+        return set()
+    names = {p.name.value for p in (*fn.params.params, *fn.params.kwonly_params,
+                                    *fn.params.posonly_params)}
+    for node in descendants(fn.body):
+        if isinstance(node, cst.AssignTarget | cst.AugAssign | cst.AnnAssign | cst.For
+                      | cst.CompFor | cst.NamedExpr):
+            names |= _bound_names(node.target)
+        elif isinstance(node, cst.AsName):
+            names |= _bound_names(node.name)
+    # (a name a nested function rebinds with ``nonlocal`` may change in any call of it)
+    return names - {n.name.value for node in descendants(fn.body)
+                    if isinstance(node, cst.Nonlocal) for n in node.names}
 
 
 def _rest_unseen(stmt: cst.For, rest: Sequence[cst.BaseStatement],

@@ -64,7 +64,7 @@ class Loops(Core):
         it = sequential_items(it)  # an nn.Sequential iterates over its modules
         count: Expr | None = None
         element: Value = UNKNOWN
-        last_only = False
+        last_only: Callable[[Env], bool] | None = None
         if isinstance(it, RangeVal):
             n = it.length.as_int() if it.length is not None else None
             if n is not None and n <= 0:
@@ -77,9 +77,14 @@ class Loops(Core):
             if n is not None and n <= UNROLL and self._unroll_breaking(stmt, it, n, env):
                 return
             count, element = it.length, Int(None)
-            last_only = it.length is not None and breaks_on_last_pass_only(
+            bounds = breaks_on_last_pass_only(
                 stmt, it, it.length, lambda e: int_of(self.eval(e, env)),
-                self.frames[-1][0] if self.frames else None)
+                self.frames[-1][0] if self.frames else None) if it.length is not None \
+                else None
+            if bounds is not None:
+                last_only = lambda e: all(  # noqa: E731 - the bounds unchanged by a pass
+                    (v := int_of(self.eval(b, e))) is not None and (v - was).as_int() == 0
+                    for b, was in bounds)
             if n is not None and n > UNROLL and _straight(stmt.body):
                 # a long loop of known count: its first passes (often special cases, `if t
                 # == 0:`) one by one, then the rest together
@@ -176,7 +181,8 @@ class Loops(Core):
         return True
 
     def exec_loop_body(self, body: cst.BaseSuite, env: Env, count: Expr | None,
-                       bind: Callable[[Env], None], last_only: bool = False) -> None:
+                       bind: Callable[[Env], None],
+                       last_only: Callable[[Env], bool] | None = None) -> None:
         """Run a loop body twice (the second time from the joined state) and join.
 
         Lists that grow by one element per iteration end with ``count`` more elements.
@@ -194,8 +200,10 @@ class Loops(Core):
                 work.dead = work.broke = False
                 bind(work)
                 self.exec_block(body, work)
-                if work.broke and not last_only:
-                    count = None  # the trip count depends on the data
+                if work.broke and not (last_only is not None and last_only(work)):
+                    # the trip count depends on the data (or a pass changed the bound of a
+                    # break that would only have fired on the last pass)
+                    count = None
                 env.returns = uniq(env.returns + work.returns)
                 attrs_after = [dict(o.attrs) for o in self.selves]
                 joined = join_loop(before, start.vars, work.vars, count)
