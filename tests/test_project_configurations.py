@@ -613,3 +613,64 @@ def test_a_finding_a_float_default_decides_names_it_and_its_fix_knows_who_chose(
     exec(textwrap.dedent(DEFAULT_DROPOUT), ns)
     assert ns["Chosen"](16, num_layers=2).lstm.dropout == 0.3
     assert tuple(ns["Chosen"](16, num_layers=2)(torch.randn(2, 3, 8)).shape) == (2, 3, 16)
+
+
+SHARED_TRAIN = '''
+    import argparse
+    import copy
+
+    from model import Net
+
+
+    def finalize(args):
+        FINALIZE
+
+
+    def build(a, _=None):
+        return Net(a.hidden, num_layers=a.layers, dropout=a.dropout)
+
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--hidden", type=int, default=64)
+    parser.add_argument("--layers", type=int, default=1)
+    parser.add_argument("--dropout", type=float, default=0.3)
+    args = parser.parse_args([])
+    BUILD
+'''
+
+
+@pytest.mark.parametrize("finalize, build, layers", [
+    # an alias inside the callee
+    ("a = args\n        a.layers = 2", "finalize(args)\n    model = build(args)", 2),
+    # an alias in the caller, made before the call
+    ("args.layers = 2", "cfg = args\n    finalize(args)\n    model = build(cfg)", 2),
+    # a later argument's call stores into what an earlier argument holds
+    ("args.layers = 2", "model = build(args, finalize(args))", 2),
+    # through a comprehension's name
+    ("args.layers = 2", "[finalize(a) for a in (args,)]\n    model = build(args)", 2),
+    # a copy is stored into, not the caller's object: one layer, and torch warns
+    ("args = copy.copy(args)\n        args.layers = 2", "finalize(args)\n    model = build(args)",
+     1),
+])
+def test_a_store_into_a_configuration_reaches_every_holder_of_it(tmp_path, finalize, build,
+                                                                 layers):
+    pytest.importorskip("torch")
+    train = SHARED_TRAIN.replace("FINALIZE", finalize).replace("BUILD", build)
+    files = _write(tmp_path, {"model.py": MUTATED_MODEL, "train.py": train})
+    found = _findings(files["model.py"])
+    assert [f.code for f in found] == (["LST501"] if layers == 1 else []), \
+        [f.message for f in found]
+    import sys
+    import warnings
+
+    sys.path.insert(0, str(tmp_path))
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ns: dict = {"__name__": "train"}
+            exec(textwrap.dedent(train), ns)
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("model", None)
+    assert ns["model"].lstm.num_layers == layers
+    assert any("dropout" in str(w.message) for w in caught) == (layers == 1)

@@ -289,6 +289,9 @@ class Builtins(Core):
         if name in ("setattr", "vars", "delattr") and e.args:
             # vars(cfg) can change cfg through its __dict__: cfg is no longer known
             if isinstance(args[0], Record):
+                # (and so does every other holder of it)
+                self.record_stores.append(
+                    (args[0], Record(tuple((k, UNKNOWN) for k, _v in args[0].fields))))
                 self.rebind(e.args[0].value, UNKNOWN, env)
             return UNKNOWN
         if name == "dict":

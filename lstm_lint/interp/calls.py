@@ -54,26 +54,6 @@ from .objects import (
 )
 
 
-def _changed_records(records: list[tuple[str, Record]], env: Env
-                     ) -> list[tuple[Record, Value]]:
-    """The caller's configuration objects a function stored into (``args.layers = 2``, a
-    Record being immutable here, rebinds the callee's name): each with what the caller holds
-    after the call, the fields that changed unknown (stored on some path only, or rebound
-    to another object: which the callee changed is not followed further)."""
-    out: list[tuple[Record, Value]] = []
-    for name, rec in records:
-        now = env.vars.get(name)
-        if now is rec or now == rec:
-            continue
-        if not isinstance(now, Record):
-            out.append((rec, UNKNOWN))
-            continue
-        old = dict(rec.fields)
-        changed = {k for k, v in now.fields if k not in old or old[k] != v}
-        out.append((rec, Record(tuple((k, UNKNOWN if k in changed else v)
-                                      for k, v in now.fields))))
-    return out
-
 class Calls(Core):
     """Calls: of layers, user modules, functions and methods, torch."""
 
@@ -81,6 +61,7 @@ class Calls(Core):
         func = self.eval(e.func, env)
         args: list[Value] = []
         kwargs: dict[str, Value] = {}
+        start = len(self.record_stores)
         for a in e.args:
             v = self.eval(a.value, env)
             if a.star == "*":
@@ -102,18 +83,18 @@ class Calls(Core):
                 kwargs[a.keyword.value] = v
             else:
                 args.append(v)
-        self.record_changes = []
+        if len(self.record_stores) > start:
+            # ``build(args, finalize(args))``: a later argument's call stored into an
+            # object an earlier argument holds
+            vals = [*args, *kwargs.values()]
+            self.share_stores(self.record_stores[start:], env, vals)
+            args, kwargs = vals[:len(args)], dict(zip(kwargs, vals[len(args):], strict=True))
+        mark = len(self.record_stores)
         out = self.call(func, args, kwargs, e, env)
-        if self.record_changes:
+        if len(self.record_stores) > mark:
             # ``finalize(args)`` that sets ``args.layers = 2``: a configuration object is
-            # shared, so the caller's name sees what the callee stored into it
-            for a in e.args:
-                if type(a.value) is cst.Name:
-                    held = env.vars.get(a.value.value)
-                    for old, new in self.record_changes:
-                        if held is old:
-                            env.vars[a.value.value] = new
-            self.record_changes = []
+            # shared, so every name and attribute here that holds it sees the store
+            self.share_stores(self.record_stores[mark:], env)
         return out
 
     def _opaque_call(self, func: Value, e: cst.Call, args: Sequence[Value]) -> Value:
@@ -223,13 +204,10 @@ class Calls(Core):
         splat = SPLAT in kwargs  # **something unknown: any parameter may have been set
         open_ = kwargs.get(SPLAT) is OPEN_KWARGS
         bound_names: set[str] = set()
-        records: list[tuple[str, Record]] = []  # (parameter, the caller's Record it holds)
         for i, p in enumerate(params):
             name = p.name.value
             bound_names.add(name)
             given = args[i] if i < len(args) else kwargs.get(name)
-            if isinstance(given, Record):
-                records.append((name, given))
             if given is not None:
                 env.vars[name] = given
                 if isinstance(given, Int):  # init_hidden(self, batch_size): the code's name
@@ -276,7 +254,6 @@ class Calls(Core):
             self.fm, self.selves = saved_fm, saved_selves
         self.last_raised = env.dead and not env.returns and not env.broke
         self.last_call_depth = self.depth
-        self.record_changes = _changed_records(records, env)
         if not env.returns:
             # a function that raised on every path gave no value at all (not None)
             return UNKNOWN if self.last_raised else Const(None)

@@ -133,6 +133,14 @@ class Statements(Loops):
         # class definitions inside functions, match statements: ignored
 
     def exec_small(self, s: cst.BaseSmallStatement, env: Env) -> None:
+        mark = len(self.record_stores)
+        self._exec_small(s, env)
+        if len(self.record_stores) > mark:
+            # a store into a configuration object reaches every other name here holding it
+            # (``cfg = args`` before; a comprehension's ``finalize(a)`` on it)
+            self.share_stores(self.record_stores[mark:], env)
+
+    def _exec_small(self, s: cst.BaseSmallStatement, env: Env) -> None:
         if type(s) is cst.Assign:
             v = self.eval(s.value, env)
             for t in s.targets:
@@ -253,7 +261,9 @@ class Statements(Loops):
         elif type(target) is cst.Attribute:
             base = self.eval(target.value, env)
             if isinstance(base, Record):
-                self.rebind(target.value, base.with_field(target.attr.value, v), env)
+                new = base.with_field(target.attr.value, v)
+                self.record_stores.append((base, new))
+                self.rebind(target.value, new, env)
                 return
             if isinstance(base, Obj):
                 if isinstance(v, L.Layer) and v.name is None:
@@ -280,7 +290,9 @@ class Statements(Loops):
             if isinstance(base, Record) and isinstance(key, cst.Index):
                 k = self.eval(key.value, env)
                 if isinstance(k, Const) and isinstance(k.value, str):
-                    self.rebind(target.value, base.with_field(k.value, v), env)
+                    new = base.with_field(k.value, v)
+                    self.record_stores.append((base, new))
+                    self.rebind(target.value, new, env)
                 else:
                     self.rebind(target.value, UNKNOWN, env)
                 return
