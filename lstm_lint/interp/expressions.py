@@ -166,7 +166,11 @@ class Expressions(Core):
         if type(e) is cst.Dict:
             return self.dict_literal(e, env)
         if type(e) is cst.ListComp or type(e) is cst.GeneratorExp:
-            return self.comprehension(e, env)
+            mark = len(self.record_stores)
+            out = self.comprehension(e, env)
+            if len(self.record_stores) > mark:  # ``[finalize(a) for a in (args,)]``
+                self.share_stores(self.record_stores[mark:], env)
+            return out
         if type(e) is cst.DictComp:
             return self.dict_comprehension(e, env)
         if type(e) is cst.NamedExpr:

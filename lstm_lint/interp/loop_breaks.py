@@ -90,7 +90,7 @@ def breaks_on_last_pass_only(stmt: cst.For, it: RangeVal, n: Expr,
         elif isinstance(node, cst.AsName):
             assigned |= _bound_names(node.name)
     last = it.start + (n - 1)
-    local = _function_names(fn)
+    local: set[str] | None = None  # (the function's own names: asked of a candidate only)
     found: list[tuple[cst.BaseExpression, Expr]] = []
     for pos, s in enumerate(body):
         if not (isinstance(s, cst.If) and s.orelse is None
@@ -117,6 +117,8 @@ def breaks_on_last_pass_only(stmt: cst.For, it: RangeVal, n: Expr,
                or isinstance(x, cst.Attribute) and x.attr.value in set_attrs
                for x in descendants(right)):
             continue
+        if local is None:
+            local = _function_names(fn)
         attrs = {id(x.attr) for x in descendants(right) if type(x) is cst.Attribute}
         if any(type(x) is cst.Name and id(x) not in attrs and x.value not in local
                for x in descendants(right)):

@@ -133,14 +133,6 @@ class Statements(Loops):
         # class definitions inside functions, match statements: ignored
 
     def exec_small(self, s: cst.BaseSmallStatement, env: Env) -> None:
-        mark = len(self.record_stores)
-        self._exec_small(s, env)
-        if len(self.record_stores) > mark:
-            # a store into a configuration object reaches every other name here holding it
-            # (``cfg = args`` before; a comprehension's ``finalize(a)`` on it)
-            self.share_stores(self.record_stores[mark:], env)
-
-    def _exec_small(self, s: cst.BaseSmallStatement, env: Env) -> None:
         if type(s) is cst.Assign:
             v = self.eval(s.value, env)
             for t in s.targets:
@@ -263,6 +255,7 @@ class Statements(Loops):
             if isinstance(base, Record):
                 new = base.with_field(target.attr.value, v)
                 self.record_stores.append((base, new))
+                self.share_stores([(base, new)], env)  # (``cfg = args`` before: cfg sees it)
                 self.rebind(target.value, new, env)
                 return
             if isinstance(base, Obj):
@@ -292,6 +285,7 @@ class Statements(Loops):
                 if isinstance(k, Const) and isinstance(k.value, str):
                     new = base.with_field(k.value, v)
                     self.record_stores.append((base, new))
+                    self.share_stores([(base, new)], env)
                     self.rebind(target.value, new, env)
                 else:
                     self.rebind(target.value, UNKNOWN, env)
