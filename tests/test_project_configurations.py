@@ -453,7 +453,8 @@ def test_a_negative_factory_default_is_a_placeholder_not_a_size(tmp_path):
     assert _findings(files["model.py"]) == []
 
 
-KWARGS_FACTORY = '''
+#: a one-LSTM model whose layer count and dropout are constructor parameters
+LSTM_NET = '''
     import torch.nn as nn
 
 
@@ -466,7 +467,9 @@ KWARGS_FACTORY = '''
         def forward(self, x):
             out, _ = self.lstm(x)
             return out
+'''
 
+KWARGS_FACTORY = LSTM_NET + '''
         @staticmethod
         def build(SIGNATURE):
             return Net(hidden, dropout=0.3, SPLAT)
@@ -495,20 +498,7 @@ def test_a_factory_that_forwards_what_its_caller_gives_is_no_configuration(tmp_p
     assert net.lstm.num_layers == 2 and tuple(net(torch.randn(2, 3, 8)).shape) == (2, 3, 64)
 
 
-MUTATED_MODEL = '''
-    import torch.nn as nn
-
-
-    class Net(nn.Module):
-        def __init__(self, hidden, num_layers=1, dropout=0.0):
-            super().__init__()
-            self.lstm = nn.LSTM(8, hidden, num_layers=num_layers, dropout=dropout,
-                                batch_first=True)
-
-        def forward(self, x):
-            out, _ = self.lstm(x)
-            return out
-'''
+MUTATED_MODEL = LSTM_NET
 
 MUTATED_TRAIN = '''
     import argparse
