@@ -52,6 +52,7 @@ from .objects import (
     SplatKwargs,
     TorchBase,
 )
+from .record_stores import share_stores
 
 
 class Calls(Core):
@@ -87,14 +88,14 @@ class Calls(Core):
             # ``build(args, finalize(args))``: a later argument's call stored into an
             # object an earlier argument holds
             vals = [*args, *kwargs.values()]
-            self.share_stores(self.record_stores[start:], env, vals)
+            share_stores(self.selves, self.record_stores[start:], env, vals)
             args, kwargs = vals[:len(args)], dict(zip(kwargs, vals[len(args):], strict=True))
         mark = len(self.record_stores)
         out = self.call(func, args, kwargs, e, env)
         if len(self.record_stores) > mark:
             # ``finalize(args)`` that sets ``args.layers = 2``: a configuration object is
             # shared, so every name and attribute here that holds it sees the store
-            self.share_stores(self.record_stores[mark:], env)
+            share_stores(self.selves, self.record_stores[mark:], env)
         return out
 
     def _opaque_call(self, func: Value, e: cst.Call, args: Sequence[Value]) -> Value:

@@ -20,7 +20,6 @@ from ..symbolic import Expr, cond, const, sym
 from ..values import (
     BATCH,
     TIME,
-    UNKNOWN,
     Flag,
     Int,
     Packed,
@@ -36,27 +35,6 @@ from .objects import ArgParser, Env, Instantiation, Obj
 
 MAX_DEPTH = 8
 MAX_STEPS = 20000
-
-
-def _shared_stores(stores: list[tuple[Record, Record]]) -> list[tuple[Record, Record]]:
-    """Each configuration object stored into (``args.layers = 2``: a Record is immutable
-    here, so the store made a new one) with what every other holder of it sees after: the
-    fields stored unknown (stored on some path only; which value is not followed further)."""
-    root: dict[int, Record] = {}
-    changed: dict[int, set[str]] = {}
-    for old, new in stores:
-        r = root.get(id(old), old)
-        root[id(new)] = r
-        before = dict(old.fields)
-        changed.setdefault(id(r), set()).update(
-            k for k, v in new.fields if k not in before or before[k] != v)
-    out: list[tuple[Record, Record]] = []
-    for r in {id(r): r for r in root.values()}.values():
-        keys = changed.get(id(r), set())
-        fields = [(k, UNKNOWN if k in keys else v) for k, v in r.fields]
-        fields += [(k, UNKNOWN) for k in sorted(keys - {k for k, _ in r.fields})]
-        out.append((r, Record(tuple(fields))))
-    return out
 
 
 class Budget(Exception):
@@ -123,7 +101,7 @@ class Core:
         #: the depth of the frame that made the last function call that finished
         self.last_call_depth = -1
         #: each store into a configuration object, (the object, the new one it made): a
-        #: call's stores reach whatever else holds the object (calls.share_stores)
+        #: call's stores reach whatever else holds the object (record_stores.share_stores)
         self.record_stores: list[tuple[Any, Any]] = []
         #: run the constructors of the modules a constructor builds (False: a probe that asks
         #: only about the class's own constructor, see analyze.opened_defaults)
@@ -471,26 +449,6 @@ class Core:
         self.steps += 1
         if self.steps > self.max_steps:
             raise Budget()
-
-    def share_stores(self, stores: list[tuple[Record, Record]], env: Env,
-                     pending: list[Value] | None = None) -> None:
-        """What holds a stored-into configuration object here (a name, an attribute of an
-        object a name or ``self`` holds, an argument already evaluated for a call still to
-        be made: ``pending``) holds its replacement (:func:`_shared_stores`)."""
-        swaps = _shared_stores(stores)
-        if not swaps:
-            return
-        swap = {id(old): new for old, new in swaps}
-        if pending is not None:
-            pending[:] = [swap.get(id(v), v) for v in pending]
-        objs = [*self.selves, *(v for v in env.vars.values() if isinstance(v, Obj))]
-        for name, v in list(env.vars.items()):
-            if id(v) in swap:
-                env.vars[name] = swap[id(v)]
-        for o in {id(o): o for o in objs}.values():
-            for k, v in list(o.attrs.items()):
-                if id(v) in swap:
-                    o.attrs[k] = swap[id(v)]
 
     def record(self, op: str, node: cst.CSTNode, inputs: Sequence[Value], out: Value,
                label: str = "", **attrs: Any) -> Value:

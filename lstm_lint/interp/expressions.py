@@ -47,6 +47,7 @@ from .objects import (
     SuperVal,
     TorchBase,
 )
+from .record_stores import share_stores
 
 _NAME, _ATTRIBUTE, _CALL = cst.Name, cst.Attribute, cst.Call
 
@@ -169,7 +170,7 @@ class Expressions(Core):
             mark = len(self.record_stores)
             out = self.comprehension(e, env)
             if len(self.record_stores) > mark:  # ``[finalize(a) for a in (args,)]``
-                self.share_stores(self.record_stores[mark:], env)
+                share_stores(self.selves, self.record_stores[mark:], env)
             return out
         if type(e) is cst.DictComp:
             return self.dict_comprehension(e, env)

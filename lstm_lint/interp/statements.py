@@ -30,6 +30,7 @@ from .facts import align, branch_facts
 from .joins import choices, join_dicts, one_of, truth, uniq
 from .loops import Loops
 from .objects import TORCH_LAYER, Env, FuncRef, Obj, Ref
+from .record_stores import share_stores
 
 
 def narrowing(test: cst.BaseExpression, env: Env) -> tuple[str, Value, Value] | None:
@@ -255,7 +256,7 @@ class Statements(Loops):
             if isinstance(base, Record):
                 new = base.with_field(target.attr.value, v)
                 self.record_stores.append((base, new))
-                self.share_stores([(base, new)], env)  # (``cfg = args`` before: cfg sees it)
+                share_stores(self.selves, [(base, new)], env)  # (``cfg = args`` before: cfg sees it)
                 self.rebind(target.value, new, env)
                 return
             if isinstance(base, Obj):
@@ -285,7 +286,7 @@ class Statements(Loops):
                 if isinstance(k, Const) and isinstance(k.value, str):
                     new = base.with_field(k.value, v)
                     self.record_stores.append((base, new))
-                    self.share_stores([(base, new)], env)
+                    share_stores(self.selves, [(base, new)], env)
                     self.rebind(target.value, new, env)
                 else:
                     self.rebind(target.value, UNKNOWN, env)
