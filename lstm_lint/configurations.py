@@ -129,7 +129,8 @@ def configurations(fa: FileAnalysis, project: Any = None) -> list[Context]:
             if not any(not _untold(v) for v in [*inst.args, *inst.kwargs.values()]):
                 continue  # nothing the caller's code tells: the symbolic run again
             file = os.path.basename(inst.at.path)
-            found.append((f"as built at {file}", inst.args, inst.kwargs,
+            how = f"as built by {inst.via} with its defaults at" if inst.via else "as built at"
+            found.append((f"{how} {file}", inst.args, inst.kwargs,
                           {"kind": "call", "path": inst.at.path, "line": None},
                           (lines, inst.node)))
         for label, args, kwargs, meta, call in found:

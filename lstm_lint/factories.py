@@ -47,12 +47,15 @@ def factory_instantiations(fm: FileModel, project: Any, names: list[str]
         kwargs: dict[str, Any] = {SPLAT: OPEN_KWARGS} if fn.params.star_kwarg is not None \
             else {}
         interp.max_steps = interp.steps + FACTORY_STEPS
+        first = len(interp.instantiations)
         try:
             interp.call_function(fn, fm, [], kwargs)
         except (Budget, RecursionError):
             continue
         except Exception:  # an engine bug in one factory costs its instantiations only
             continue
+        for i in interp.instantiations[first:]:
+            i.via = f"{cls.name}.{method}()"
     wanted = set(names)
     return [i for i in interp.instantiations if i.cls.name in wanted]
 

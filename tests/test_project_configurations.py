@@ -198,7 +198,8 @@ def test_a_factory_method_of_another_file_is_a_configuration(tmp_path, rnn_in, s
     found = _findings(files["texture.py"])
     assert [f.code for f in found] == codes, [f.message for f in found]
     if codes:
-        assert found[0].message.endswith("(as built at model.py:16)")
+        assert found[0].message.endswith(
+            "(as built by Vae.init_model() with its defaults at model.py:16)")
         assert _torch_fails(files, "from model import Vae\nm = Vae.init_model()",
                             "m(torch.randn(2, 5, 16))")
 

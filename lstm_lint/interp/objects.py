@@ -132,6 +132,8 @@ class Instantiation:
     kwargs: dict[str, Value]
     node: cst.CSTNode
     at: FileModel  # the file whose code builds it
+    #: the factory method that builds it, run with its own defaults (``Net.build()``)
+    via: str | None = None
 
     @property
     def name(self) -> str:
