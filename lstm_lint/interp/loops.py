@@ -4,7 +4,7 @@ What a loop grows (lists, ``ModuleList``s) ends with as many more items as it ru
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import libcst as cst
 
@@ -103,15 +103,9 @@ class Loops(Core):
             if it.tail is not None and it.length is not None and len(it.head) <= 16:
                 # known first items, then a tail grown in a loop: the first ones in turn,
                 # then the rest as a loop of as many passes as the tail has items
-                entry = self.path_facts
-                for item in it.head:
-                    self.path_facts = entry  # (a pass that continued learned for itself)
-                    self.assign(stmt.target, item, env)
-                    self.exec_block(stmt.body, env)
-                    if env.broke or (env.dead and env.returns):
-                        env.dead = env.broke = False  # as for a known sequence (below)
-                        return
-                    env.dead = False
+                if self._each_item(stmt, it.head, env):
+                    env.dead = env.broke = False  # as for a known sequence (below)
+                    return
                 tail = it.tail
                 self.exec_loop_body(stmt.body, env, it.length - len(it.head),
                                     lambda e: self.assign(stmt.target, tail, e))
@@ -119,14 +113,7 @@ class Loops(Core):
             if it.repeated is None:
                 if len(it.items) <= 16:
                     # unroll a short, known sequence (nn.ModuleList([a, b]), zip of pairs)
-                    entry = self.path_facts
-                    for item in it.items:
-                        self.path_facts = entry  # (a pass that continued learned for itself)
-                        self.assign(stmt.target, item, env)
-                        self.exec_block(stmt.body, env)
-                        if env.broke or (env.dead and env.returns):
-                            break
-                        env.dead = False
+                    self._each_item(stmt, it.items, env)
                     env.dead = env.broke = False
                     return
                 element = UNKNOWN
@@ -145,6 +132,19 @@ class Loops(Core):
                 count = held.expr if held is not None else None
         self.exec_loop_body(stmt.body, env, count,
                             lambda e: self.assign(stmt.target, element, e), last_only)
+
+    def _each_item(self, stmt: cst.For, items: Sequence[Value], env: Env) -> bool:
+        """One pass per item of a known sequence, in turn; True when a pass ended the loop
+        (a ``break``, or a ``return`` on its path)."""
+        entry = self.path_facts
+        for item in items:
+            self.path_facts = entry  # (a pass that continued learned for itself)
+            self.assign(stmt.target, item, env)
+            self.exec_block(stmt.body, env)
+            if env.broke or (env.dead and env.returns):
+                return True
+            env.dead = False
+        return False
 
     def _passes(self, stmt: cst.For, it: RangeVal, n: int, env: Env) -> bool:
         """The first ``n`` passes of a loop over a range, one by one, each with its index
