@@ -20,7 +20,7 @@ from lstm_lint.rule import (
     last_step,
     lines_of,
 )
-from lstm_lint.values import STATE, TIME, Packed, Tensor
+from lstm_lint.values import STATE, TIME, Packed, Seq, Tensor
 
 #: forward parameters that carry per-sequence lengths (not ``seq_len``/``max_len``: sizes)
 _LENGTHS = re.compile(r"^(?:\w+_)?(?:lengths?|lens|len)$")
@@ -41,9 +41,11 @@ Flags the call of an RNN whose input was never packed, in a `forward` that takes
 sequences' lengths as an argument (`lengths`, `text_lengths`, `x_lens`...), when the padding
 reaches the model: the last time step (`out[:, -1]`, `out[-1]` time-major) or the final state
 (`h_n[-1]`, or the whole `h_n` laid out per sample, `h_n.permute(1, 0, 2).reshape(B, -1)`) is
-read as the summary, or the RNN is bidirectional (its backward direction starts in the
-padding, at every step). Lengths handed over with the sequences as one pair (`x, x_len = x`
-first thing in `forward`) count as received. In a class that packs anywhere, only a call
+read as the summary, the whole `h_n` is returned to the caller (of a call given no initial
+state: a state handed in and returned is carried between batches), or the RNN is
+bidirectional (its backward direction starts in the padding, at every step). Lengths
+handed over with the sequences as one pair (`x, x_len = x` first thing in `forward`) count
+as received. In a class that packs anywhere, only a call
 of an RNN that the class packs at another call counts, when it is given a whole padded
 sequence unpacked (not one step of a generation loop), and only what that call's output
 flows into is read.
@@ -98,6 +100,18 @@ class Net(nn.Module):
         out, _ = self.lstm(x)
         return self.fc(out[:, -1])
 """,
+        """
+import torch.nn as nn
+
+class LanguageModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.LSTM(10, 20, batch_first=True)
+
+    def forward(self, x, hidden, lengths=None):
+        out, hidden = self.rnn(x, hidden)  # a state carried from batch to batch
+        return out, hidden
+""",
     ]
     INVALID = [
         """
@@ -141,6 +155,18 @@ class Encoder(nn.Module):
         out, _ = self.lstm(pack_input)  # <-- LST205
         return self.fc(out[:, -1])
 """,
+        """
+import torch.nn as nn
+
+class Encoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(10, 20, batch_first=True)
+
+    def forward(self, x, lengths=None):
+        out, h_n = self.gru(x)  # <-- LST205
+        return out, h_n
+""",
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
@@ -181,8 +207,11 @@ class Encoder(nn.Module):
                        f"pack the input with pack_padded_sequence(..., {lengths}.cpu(), "
                        "batch_first=..., enforce_sorted=False) and use h_n[-1], or gather out at "
                        f"{lengths} - 1")
-                yield ctx.finding(call, msg, related=at.cst if at is not None else None,
-                                  related_message="the read that sees padding")
+                node = at.cst if hasattr(at, "cst") else at
+                yield ctx.finding(call, msg, related=node,
+                                  related_message="the state leaves forward here"
+                                  if isinstance(node, cst.Return) else
+                                  "the read that sees padding")
 
     def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
         """The child passes lengths shorter than T: reading step T-1 (or the state after it)
@@ -347,11 +376,65 @@ def _padding_read(ctx: RuleContext, g: Any, layer: Any, call: int | None = None
                     and (flows_into_head(g, node.id) or ctx.used_as_summary(g, node.id)
                          or _summary_after(ctx, g, node.id)):
                 return ("its final state h_n is read", node)
+    returned = _state_returned(ctx, g, layer, call)
+    if returned is not None:
+        # the whole final state handed to forward's caller (``return out, h_n``): for every
+        # shorter sequence it is the state after the padding (h_n[-1] returned is read above)
+        return ("its final state h_n is returned whole", returned or None)
     if layer.flag("bidirectional") is True and (call is None or any(True for _ in
                                                                     g.g.successors(call))):
         # its backward direction starts in the padding: every step and both final states
         return ("its backward direction starts in the padding (every step, and h_n)", None)
     return None
+
+
+def _state_returned(ctx: RuleContext, g: Any, layer: Any, call: int | None) -> Any:
+    """Does the module whose graph this is return this RNN's whole final state as it came
+    (``return output, hn``; ``(h_n, c_n)`` of an LSTM)?  With ``call``: that call's state.
+    None when not; else forward's return statement when it has one alone (the place the
+    state leaves), or False."""
+    for m in ctx.analysis.modules:
+        if m.graph is not g:
+            continue
+        todo, seen = [m.output], 0
+        while todo and seen < 32:
+            v = todo.pop()
+            seen += 1
+            if isinstance(v, Seq):
+                todo.extend(v.items)
+            elif isinstance(v, Tensor) and v.what in ("h_n", "c_n") and v.rnn is not None \
+                    and v.rnn.node == layer.node and not v.rnn.padded \
+                    and (call is None or v.node == call) and _fresh_state(g, v.node):
+                return _only_return(m.cls.forward)
+    return None
+
+
+def _fresh_state(g: Any, nid: int | None) -> bool:
+    """Was the call that made this state given no initial state?  A state handed in
+    (``self.rnn(emb, hidden)``) and returned is carried from call to call (a language model
+    over contiguous text, truncated backpropagation): no padding is in sight there."""
+    if nid is None or nid not in g.g:
+        return False
+    call = g.view(nid).cst
+    if not isinstance(call, cst.Call):
+        return False
+    positional = [a for a in call.args if a.keyword is None]
+    return len(positional) == 1 and not positional[0].star \
+        and all(a.keyword is not None and a.keyword.value != "hx" and not a.star
+                for a in call.args[1:])
+
+
+def _only_return(fn: Any) -> Any:
+    """``forward``'s return statement when it has exactly one (nested functions aside)."""
+    from lstm_lint.walk import descendants_outside
+
+    if fn is None:
+        return False
+    found = [n for n in descendants_outside(fn.body, _NESTED) if isinstance(n, cst.Return)]
+    return found[0] if len(found) == 1 else False
+
+
+_NESTED = frozenset({cst.FunctionDef, cst.Lambda, cst.ClassDef})
 
 
 #: ops that lay a whole state out anew, keeping every value in it
