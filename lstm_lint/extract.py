@@ -184,6 +184,18 @@ def _walk(fm: FileModel, body: object, top: bool) -> None:
         elif isinstance(stmt, cst.FunctionDef):
             if top:
                 fm.functions[stmt.name.value] = stmt
+        elif isinstance(stmt, cst.If) and top and stmt.orelse is not None:
+            # ``if args.resume: model = torch.load(...) else: model = Net(...)``: each branch's
+            # imports and definitions count, and the interpreter runs the statement itself
+            # (the branch its condition picks, or both joined), never one branch after the other
+            mark = len(fm.script)
+            branch: cst.If | cst.Else | None = stmt
+            while branch is not None:
+                if isinstance(branch.body, cst.IndentedBlock):
+                    _walk(fm, branch.body.body, top=True)
+                branch = branch.orelse if isinstance(branch, cst.If) else None
+            del fm.script[mark:]
+            fm.script.append(stmt)
         elif isinstance(stmt, (cst.If, cst.Try, cst.With)) and top:
             # imports guarded by try/if still count; `if __name__ == "__main__":` is script
             inner = stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else []

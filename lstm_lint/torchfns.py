@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from . import layers as L
-from . import ops
+from . import numpy_arrays, ops
 from .symbolic import Expr, const, tie
 from .tensor_methods import method
 from .torchargs import (
@@ -223,7 +223,8 @@ def call(it: Core, qual: str, args: list[Value], kwargs: dict[str, Value],
                          label="torch.eye")
     if name in ("tensor", "as_tensor", "from_numpy", "LongTensor", "FloatTensor", "Tensor",
                 "DoubleTensor", "ByteTensor", "BoolTensor", "IntTensor"):
-        return Tensor(None)
+        array = numpy_arrays.to_tensor(it, name, args, kwargs, e)  # of a NumPy array
+        return array if array is not None else Tensor(None)
     if qual == "torch.autograd.Variable" or (name == "Variable" and qual.startswith("torch.")):
         return args[0] if args and isinstance(args[0], Tensor) else UNKNOWN
     if name in ("matmul", "bmm", "mm") and len(args) >= 2:

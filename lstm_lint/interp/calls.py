@@ -434,6 +434,10 @@ class Calls(Core):
         made = config_call(qual, args, kwargs)
         if made is not None:
             return made
+        if head == "numpy":
+            from .. import numpy_arrays
+
+            return numpy_arrays.call(self, name, args, kwargs, e)
         from .. import torchfns
 
         return torchfns.call(self, qual, args, kwargs, e)
@@ -509,8 +513,10 @@ class Calls(Core):
                 return Const(None)
         if isinstance(recv, ArgParser | Record):
             return self.config_method(recv, name, args, kwargs, e, env)
-        from .. import torchfns
+        from .. import numpy_arrays, torchfns
 
+        if isinstance(recv, Tensor) and recv.what == numpy_arrays.NDARRAY:
+            return numpy_arrays.method(self, recv, name, args, e)
         out = torchfns.method(self, recv, name, args, kwargs, e)
         if name in _INPLACE_LAYOUT and isinstance(e.func, cst.Attribute):
             # x.transpose_(1, 2) changes x itself: later reads of x see the new layout

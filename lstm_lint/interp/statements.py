@@ -136,6 +136,8 @@ class Statements(Loops):
     def exec_small(self, s: cst.BaseSmallStatement, env: Env) -> None:
         if type(s) is cst.Assign:
             v = self.eval(s.value, env)
+            if v is UNKNOWN and len(s.targets) == 1:
+                v = _shape_of_unknown(s.targets[0].target, s.value)
             for t in s.targets:
                 self.note_unpacked(t.target, s.value, env)
                 self.assign(t.target, v, env)
@@ -266,9 +268,12 @@ class Statements(Loops):
                 if isinstance(tl, L.Layer) and tl.name in (None, "self", "config"):
                     tl.name = f"{base.label}.{target.attr.value}"
                 base.attrs[target.attr.value] = v
-            elif isinstance(base, L.Layer):
+            elif isinstance(base, L.Layer) and not isinstance(v, (FuncRef, Ref, Obj, L.Layer)):
                 # a built layer changed afterwards (self.rnn.batch_first = True): the layer
-                # now holds that value (known or not)
+                # now holds that value (known or not).  A function or an object hung on it
+                # (AWD-LSTM's ``WeightDrop``: ``self.module.flatten_parameters = self.noop``)
+                # sets no configuration, and a bound method would tie the layer to its owner
+                # in a cycle
                 base.params[target.attr.value] = v
         elif type(target) is cst.Subscript:
             base = self.eval(target.value, env)
@@ -462,6 +467,20 @@ class Statements(Loops):
             self.path_facts = before
         if stmt.finalbody is not None:
             self.exec_block(stmt.finalbody.body, env)
+
+def _shape_of_unknown(target: cst.BaseExpression, value: cst.BaseExpression) -> Value:
+    """``vocab_size, embed_dim = weights.shape`` of an array read from a file (a value of
+    unknown shape): as many sizes as names, each a size of its own (``weights.shape[1]``), so
+    that what is built from them agrees or disagrees for every value they may take."""
+    if type(target) not in (cst.Tuple, cst.List) or type(value) is not cst.Attribute \
+            or value.attr.value != "shape" or type(value.value) is not cst.Name:
+        return UNKNOWN
+    elems = target.elements  # type: ignore[attr-defined]
+    if not 2 <= len(elems) <= 8 or any(type(e) is cst.StarredElement for e in elems):
+        return UNKNOWN
+    src = value.value.value
+    return Seq(tuple(Int(sym(f"{src}.shape[{i}]")) for i in range(len(elems))), False)
+
 
 def _caught(env: Env, returns: int) -> None:
     """After a ``try`` with handlers or a ``with`` whose body the engine saw end in a
