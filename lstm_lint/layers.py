@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .symbolic import Expr, const, definitely_different, sym, tie
+from .symbolic import Expr, const, definitely_different, nonnegative, sym, tie
 from .values import (
     BATCH,
     CLASS,
@@ -320,6 +320,15 @@ def check_features(site: Site, layer: Layer, x: Tensor, expected: Expr | None, a
     if axis >= 0 and (x.shape.star or axis >= len(dims)):
         return
     got = dims[axis]
+    if expected is not None and got is None and x.floor is not None \
+            and axis in (-1, len(dims) - 1):
+        # a join of parts some of unknown width: wrong for any width of those when the parts
+        # of known width are already wider than expected together (no width is negative)
+        if nonnegative(x.floor - expected - 1):
+            received = f"at least {dim_str(x.floor)} (the parts torch.cat joins of known width)"
+            site.conflict(Conflict("features", layer, dim_str(expected), received, tensor=x,
+                                   axis=axis, what=what))
+        return
     if expected is None or got is None:
         return
     proven = (expected != got and role_mismatch(x, axis, FEATURE)

@@ -328,6 +328,12 @@ def cat(items: Sequence[Value], dim: Expr | None, stack: bool = False) -> Tensor
         total = None if total is None or part is None else total + part
     dims = [_first_known([p[i] for p in parts]) for i in range(rank)]
     dims[a] = total
+    floor: Expr | None = None
+    if total is None and a == rank - 1:
+        # the parts whose width is known: the join is at least as wide as they are together
+        for width in (p[a] for p in parts):
+            if width is not None:
+                floor = width if floor is None else floor + width
     note = None
     what = first.what
     if a == rank - 1:
@@ -342,7 +348,7 @@ def cat(items: Sequence[Value], dim: Expr | None, stack: bool = False) -> Tensor
             widths = [t.width_note for t in tensors if t.width_note]
             note = "; ".join(widths) if widths else None
     return first.with_(shape=Shape(tuple(dims), star), roles=first.roles if same_roles else None,
-                       width_note=note, hole=None, what=what)
+                       width_note=note, hole=None, what=what, floor=floor)
 
 
 def matmul(a: Tensor, b: Tensor, kind: str = "matmul") -> Tensor:

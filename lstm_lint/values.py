@@ -118,9 +118,15 @@ class Tensor(Value):
     #: branches disagree (the joined value keeps only what they agree on); a tensor made from
     #: this one by any op (``with_``) is no longer any of them and drops them
     alts: tuple[Tensor, ...] = field(default=(), compare=False)
+    #: the last axis's width is unknown but at least this: a ``torch.cat`` along it whose
+    #: known parts are this wide (``cat([summary (B, 1, 1024), token], -1)``, ``token`` of
+    #: unknown width); read by the op's consumer only (any op made from it drops it, and a
+    #: join of branches keeps it only where both agree: it takes part in equality)
+    floor: Expr | None = None
 
     def with_(self, **kw: Any) -> Tensor:
         kw.setdefault("alts", ())
+        kw.setdefault("floor", None)
         return copy_with(self, kw)
 
     def describe(self) -> str:
