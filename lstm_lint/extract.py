@@ -189,11 +189,20 @@ def _walk(fm: FileModel, body: object, top: bool) -> None:
             # imports and definitions count, and the interpreter runs the statement itself
             # (the branch its condition picks, or both joined), never one branch after the other
             mark = len(fm.script)
-            branch: cst.If | cst.Else | None = stmt
+            if isinstance(stmt.body, cst.IndentedBlock):
+                _walk(fm, stmt.body.body, top=True)
+            # a name the first branch binds keeps its meaning (as when only it was read)
+            imports, constants = dict(fm.imports), dict(fm.constants)
+            classes, functions = dict(fm.classes), dict(fm.functions)
+            branch: cst.If | cst.Else | None = stmt.orelse
             while branch is not None:
                 if isinstance(branch.body, cst.IndentedBlock):
                     _walk(fm, branch.body.body, top=True)
                 branch = branch.orelse if isinstance(branch, cst.If) else None
+            fm.imports.update(imports)
+            fm.constants.update(constants)
+            fm.classes.update(classes)
+            fm.functions.update(functions)
             del fm.script[mark:]
             fm.script.append(stmt)
         elif isinstance(stmt, (cst.If, cst.Try, cst.With)) and top:
