@@ -127,6 +127,7 @@ def apply_recurrent(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
             site.bind_hole(tensor, Shape(layout), roles, "float")
 
     batch: Expr | None = None
+    batched = False  # a 3-d initial state: the input is batched, whatever its batch
     out_shape: Shape | None = None
     out_roles: tuple[str | None, ...] | None = None
     unbatched = False
@@ -171,21 +172,23 @@ def apply_recurrent(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
     if batch is None and not unbatched:
         # the input does not tell its batch: a 3-d initial state does (PyTorch requires a
         # batched input for a batched state, and the same batch in both)
+        # (a 3-d state whose batch is not known here still says the input is 3-d: an
+        # unbatched input takes 2-d states only)
         given_states = list(hx.items) if isinstance(hx, Seq) else [hx]
-        for g in given_states:
-            if isinstance(g, Tensor) and g.shape is not None and not g.shape.star \
-                    and len(g.shape.dims) == 3 and g.shape.dims[1] is not None:
-                batch = g.shape.dims[1]
-                break
-        if batch is not None and isinstance(bf, bool):
+        states3 = [g for g in given_states if isinstance(g, Tensor) and g.shape is not None
+                   and not g.shape.star and len(g.shape.dims) == 3]
+        batch = next((g.shape.dims[1] for g in states3 if g.shape is not None
+                      and g.shape.dims[1] is not None), None)
+        batched = bool(states3)
+        if states3 and isinstance(bf, bool):
             b_ax = 0 if bf else 1
             if out_shape is not None and not out_shape.star and len(out_shape.dims) == 3:
                 dims3 = list(out_shape.dims)
                 if dims3[b_ax] is None:
                     dims3[b_ax] = batch
                 out_shape = Shape(tuple(dims3))
-            elif isinstance(tensor, Tensor) and (tensor.shape is None or tensor.shape.star) \
-                    and out_w is not None:
+            elif (tensor is UNKNOWN or isinstance(tensor, Tensor)
+                  and (tensor.shape is None or tensor.shape.star)) and out_w is not None:
                 # a batched state: the input is 3-d, its time axis unknown here
                 dims3 = [None, None, out_w]
                 dims3[b_ax] = batch
@@ -248,6 +251,10 @@ def apply_recurrent(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
             # is not known: the known ones are still checked by role
             _check_alts(site, layer, sname, g, exp, state_roles)
 
+    if h_shape is None and batched and H_out is not None:
+        # the final state of a batched input of a batch not known here
+        h_shape, state_roles = Shape((state_first, None, H_out)), (STATE, BATCH, FEATURE)
+        c_shape = Shape((state_first, None, c_width)) if c_width is not None else None
     out = Tensor(out_shape, "float", out_roles, info, "output", note)
     h_n = Tensor(h_shape, "float", state_roles, info, "h_n")
     result_out: Value = Packed(out, bf if isinstance(bf, bool) else None) if packed else out

@@ -14,7 +14,7 @@ import libcst as cst
 import networkx as nx
 
 from .extract import int_literal
-from .values import BATCH, TIME, Tensor
+from .values import BATCH, TIME, Seq, Tensor
 
 #: the nodes whose values start an RNN's input (what an RNN's input may come from for its
 #: layout to be the caller's: the forward argument as it came)
@@ -114,3 +114,101 @@ def _cat_dim(call: object) -> int | None:
     if e is None:
         return 0
     return int_literal(e)
+
+
+@dataclass
+class CrossJoin:
+    """Outputs of two RNNs built with different layouts joined as they came: one holds its
+    time where the other holds its batch."""
+    graph: Any  # Dataflow
+    join: Any  # NodeView: the torch.cat / torch.stack
+    axis: int | None  # an axis (not the joined one) holding time in one part, batch in the other
+    time_part: tuple[Tensor, Any]  # (the part, its RNN's layer)
+    batch_part: tuple[Tensor, Any]
+
+
+def cross_rnn_joins(analysis: Any) -> Iterator[CrossJoin]:
+    """Each ``torch.cat``/``torch.stack`` of 3-d tensors made by two different RNNs, one with
+    time then batch on axes 0 and 1, the other with batch then time: the outputs of an RNN
+    built with ``batch_first=False`` and one built with ``batch_first=True``, joined with
+    neither transposed.  torch needs the parts' sizes equal on every axis but the joined one,
+    so one's time equals the other's batch, whatever the inputs were.  A part whose rank is
+    not known counts when it is an RNN's output as it came and another part is 3-d (torch
+    joins only parts of one rank, and an RNN's 3-d output is laid out as its flag says)."""
+    for g in analysis.graphs():
+        joins = [nid for nid, op in g.g.nodes(data="op") if op in ("cat", "stack")]
+        for node in map(g.view, joins):
+            stack = node.label == "stack"
+            if not stack and node.label not in ("cat", "concat", "concatenate"):
+                continue
+            parts = _layout_parts(g, node.id)
+            if len(parts) < 2:
+                continue
+            tb = [p for p in parts if p[1] == (TIME, BATCH)]
+            bt = [p for p in parts if p[1] == (BATCH, TIME)]
+            if not tb or not bt:
+                continue
+            t, b = tb[0], bt[0]
+            if t[2] is b[2] or t[0].rnn is None or b[0].rnn is None \
+                    or t[0].rnn.node == b[0].rnn.node:
+                continue
+            dim = None if stack else _cat_dim(node.cst)
+            if not stack and dim is None:
+                # the joined axis is not known here: any axis known to agree may be the other
+                if any(_same_size(t[0], b[0], k) for k in (0, 1)):
+                    continue
+                axis = None
+            else:
+                axes = [0, 1] if dim is None else \
+                    [k for k in (0, 1) if k != dim % 3] if -3 <= dim < 3 else []
+                axis = next((k for k in axes if not _same_size(t[0], b[0], k)), None)
+                if axis is None:
+                    continue
+            yield CrossJoin(g, node, axis, (t[0], t[2]), (b[0], b[2]))
+
+
+def _layout_parts(g: Any, join_id: int) -> list[tuple[Tensor, tuple[str | None, ...], Any,
+                                                      bool]]:
+    """The parts of a join made by an RNN: (part, its roles on axes 0 and 1, the RNN layer,
+    whether its rank 3 is known)."""
+    found = []
+    known3 = False
+    for u, _v, d in g.g.in_edges(join_id, data=True):
+        x = d.get("value")
+        if not isinstance(x, Tensor):
+            continue
+        if x.shape is not None and not x.shape.star and len(x.shape.dims) == 3:
+            known3 = True
+        if x.rnn is None or x.rnn.node is None or x.rnn.node not in g.g \
+                or not isinstance(x.rnn.batch_first, bool):
+            continue
+        layer = g.view(x.rnn.node).attrs.get("layer")
+        if layer is None:
+            continue
+        if x.shape is not None and not x.shape.star and len(x.shape.dims) == 3:
+            if x.roles is not None and len(x.roles) == 3:
+                found.append((x, tuple(x.roles[:2]), layer, True))
+        elif _output_as_it_came(g, u, x):
+            roles = (BATCH, TIME) if x.rnn.batch_first else (TIME, BATCH)
+            found.append((x, roles, layer, False))
+    return found if known3 else [p for p in found if p[3]]
+
+
+def _output_as_it_came(g: Any, src: int, x: Tensor) -> bool:
+    """``x`` is the output of the RNN call ``src`` itself (``out, h = self.rnn(x)``)."""
+    n = g.view(src)
+    v = n.value
+    if n.op != "layer" or not isinstance(v, Seq) or not v.items or v.items[0] is not x:
+        return False
+    layer = n.attrs.get("layer")
+    return layer is not None and x.rnn is not None and layer.node == x.rnn.node
+
+
+def _same_size(a: Tensor, b: Tensor, k: int) -> bool:
+    """Whether axis ``k`` is known to be of one size in both (the same size expression, or
+    two literals: a coincidence of a configuration is not a layout)."""
+    da = a.shape.dims[k] if a.shape is not None and not a.shape.star else None
+    db = b.shape.dims[k] if b.shape is not None and not b.shape.star else None
+    if da is None or db is None:
+        return False
+    return da == db or (da.is_const and db.is_const)

@@ -12,7 +12,7 @@ import networkx as nx
 from lstm_lint.dataflow import NEW_VALUE_OPS
 from lstm_lint.extract import int_literal
 from lstm_lint.findings import Related
-from lstm_lint.layout_joins import batch_time_joins
+from lstm_lint.layout_joins import batch_time_joins, cross_rnn_joins
 from lstm_lint.rule import SHAPE_ERROR, Finding, Rule, RuleContext, contains, error_near
 from lstm_lint.values import BATCH, TIME, Tensor
 
@@ -46,7 +46,9 @@ usual "last real step"): the code reads that axis as time, and a time-major RNN 
 batch. And so does a `torch.cat` of the RNN's final state (`h_n.mean(0)`, batch on axis 0)
 with a tensor made from its output that holds time on that axis (`(out * w).sum(dim=1)` on a
 time-major output): the code read the output's other axis as the batch, and the join runs
-only when batch and time are equal.
+only when batch and time are equal. The same holds for the outputs of two RNNs built with
+different `batch_first` joined as they came (`torch.cat([enc_out, dec_out], dim=1)` with one
+time-major, one batch-major): one's time lies where the other's batch does.
 """
     why_bad = """
 A time-major RNN fed batch-major data runs the recurrence across the batch: samples leak into
@@ -141,6 +143,22 @@ class AttnEncoder(nn.Module):
         out, h = self.rnn(x)
         scores = self.u(out).softmax(dim=0)
         return torch.cat([h.mean(dim=0), (out * scores).sum(dim=0)], dim=1)
+""",
+        """
+import torch
+import torch.nn as nn
+
+class TwoStreams(nn.Module):
+    def __init__(self, n_items, emb, n_feat, hidden):
+        super().__init__()
+        self.emb = nn.Embedding(n_items, emb)
+        self.item_gru = nn.GRU(emb, hidden, batch_first=True)
+        self.feat_gru = nn.GRU(n_feat, hidden)
+
+    def forward(self, items, feats):
+        item_out, _ = self.item_gru(self.emb(items))
+        feat_out, _ = self.feat_gru(feats)
+        return torch.cat((item_out, feat_out.transpose(0, 1)), -1)
 """,
     ]
     INVALID = [
@@ -241,12 +259,45 @@ class AttnEncoder(nn.Module):
         scores = self.u(out).softmax(dim=1)
         return torch.cat([h.mean(dim=0), (out * scores).sum(dim=1)], dim=1)
 """,
+        """
+import torch
+import torch.nn as nn
+
+class TwoStreams(nn.Module):
+    def __init__(self, n_items, emb, n_feat, hidden):
+        super().__init__()
+        self.emb = nn.Embedding(n_items, emb)
+        self.item_gru = nn.GRU(emb, hidden, batch_first=True)
+        self.feat_gru = nn.GRU(n_feat, hidden)
+
+    def forward(self, items, feats):
+        item_out, _ = self.item_gru(self.emb(items))
+        feat_out, _ = self.feat_gru(feats)
+        return torch.cat((item_out, feat_out), -1)  # <-- LST204
+""",
+        """
+import torch
+import torch.nn as nn
+
+class EncoderDecoder(nn.Module):
+    def __init__(self, hidden, layers):
+        super().__init__()
+        self.history = nn.LSTM(input_size=hidden, hidden_size=hidden, num_layers=layers)
+        self.future = nn.LSTM(input_size=hidden, hidden_size=hidden, num_layers=layers,
+                              batch_first=True)
+
+    def forward(self, past, ahead, h0, c0):
+        history, state = self.history(past, (h0, c0))
+        future, _ = self.future(ahead, state)
+        return torch.cat([history, future], dim=1)  # <-- LST204
+""",
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         yield from self._layout_conflicts(ctx)
         yield from _gathers_across_batch(ctx)
         yield from _batch_time_joins(ctx)
+        yield from _cross_rnn_joins(ctx)
 
     def _layout_conflicts(self, ctx: RuleContext) -> Iterator[Finding]:
         flagged = [node.cst for _g, node, _c in ctx.conflicts("layout")]
@@ -417,6 +468,35 @@ def _batch_time_joins(ctx: RuleContext) -> Iterator[Finding]:
         if j.join.cst is not None and j.join.attrs.get("fm") is not None:
             f.related.append(Related(j.join.path or f.path, j.join.cst, j.join.attrs["fm"],
                                      "joined here"))
+        yield f
+
+
+def _cross_rnn_joins(ctx: RuleContext) -> Iterator[Finding]:
+    """Outputs of two RNNs built with different ``batch_first`` joined as they came: one's
+    time lies where the other's batch does, so the join runs only when they are equal."""
+    for j in cross_rnn_joins(ctx.analysis):
+        (tx, tl), (bx, bl) = j.time_part, j.batch_part
+        if ctx.miswired(tl) or ctx.miswired(bl):
+            continue  # the layout conflict at the call says it first
+        tn, bn = tl.label(), bl.label()
+        if j.axis is not None:
+            t_role, b_role = ("time", "batch") if j.axis == 0 else ("batch", "time")
+            clash = f"on axis {j.axis} {tn} holds its {t_role} where {bn} holds its {b_role}"
+        else:
+            clash = f"{tn} holds its time and batch on axes 0 and 1, {bn} its batch and time"
+        ts = tx.shape.render() if tx.shape is not None and not tx.shape.star else "(T, B, H)"
+        bs = bx.shape.render() if bx.shape is not None and not bx.shape.star else "(B, T, H)"
+        joined = "stacks" if j.join.label == "stack" else "concatenates"
+        msg = (f"{tn} is built with batch_first={tx.rnn.batch_first if tx.rnn else False} "
+               f"and {bn} with batch_first={bx.rnn.batch_first if bx.rnn else True}, but the "
+               f"code {joined} their outputs {ts} and {bs} as they came: {clash}, so it runs "
+               f"only when batch and time are equal (and if it runs, one of them reads its "
+               f"batch as time); build both with the same batch_first, or transpose(0, 1) one "
+               f"output before the join")
+        f = ctx.finding(j.join, msg, related=tl.cst, related_message=f"{tn} is built here")
+        fm = j.join.attrs.get("fm")
+        if bl.cst is not None and fm is not None:
+            f.related.append(Related(j.join.path or f.path, bl.cst, fm, f"{bn} is built here"))
         yield f
 
 

@@ -266,6 +266,8 @@ class Calls(Core):
     def apply_layer(self, layer: L.Layer, args: list[Value], e: cst.CSTNode,
                     kwargs: dict[str, Value] | None = None) -> Value:
         kwargs = kwargs or {}
+        if layer.kind in L.RECURRENT and not args and "input" in kwargs:
+            args = [kwargs["input"]]  # self.rnn(input=x, hx=h0)
         if layer.kind in L.RECURRENT and "hx" in kwargs and len(args) == 1:
             args = [*args, kwargs["hx"]]
         if layer.kind == "MultiheadAttention":
