@@ -14,7 +14,7 @@ from lstm_lint.rule import (
     int_index,
     move_index,
 )
-from lstm_lint.values import BATCH, TIME
+from lstm_lint.values import BATCH, STATE, TIME
 
 
 class WrongTimeAxis(Rule):
@@ -25,7 +25,9 @@ class WrongTimeAxis(Rule):
     what_it_does = """
 Follows which axis of an RNN output is the batch and which is time (`batch_first=True` gives
 `(B, T, H)`, the default gives `(T, B, H)`) through transposes and permutes, and flags an
-integer index `-1` that lands on the batch axis while the time axis is still there.
+integer index `-1` that lands on the batch axis while the time axis is still there. The
+same on a final state: `h_n[:, -1]` on `(num_layers*num_directions, B, H)` picks the last
+sample, where `h_n[-1]` (the last layer) was meant.
 """
     why_bad = """
 With `batch_first=True`, `out[-1]` is the whole sequence of the batch's last sample, shape
@@ -99,10 +101,27 @@ class Net(nn.Module):
         output, _ = self.gru(x)
         return output[:, -1]  # <-- LST201
 """,
+        """
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(10, 20, num_layers=2, batch_first=True)
+        self.fc = nn.Linear(20, 3)
+
+    def forward(self, x):
+        out, (h, c) = self.lstm(x)
+        return self.fc(h[:, -1])  # <-- LST201
+""",
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         for _g, node, src, ev in ctx.index_events():
+            if src.rnn is not None and src.roles is not None and ev.role == BATCH \
+                    and STATE in src.roles and TIME not in src.roles:
+                yield from _state_sample(ctx, node, src, ev)
+                continue
             if src.rnn is None or src.roles is None or ev.role != BATCH or TIME not in src.roles:
                 continue
             if ctx.miswired(src.rnn.layer):
@@ -138,3 +157,20 @@ class Net(nn.Module):
                 if size == ev.env["T"]:
                     return ("refuted", f"{where}: that axis is time (T={size})")
         return None
+
+
+def _state_sample(ctx: RuleContext, node: Any, src: Any, ev: Any) -> Iterator[Finding]:
+    """``h_n[:, -1]``: index -1 on the batch axis of a final state, meant for the last layer."""
+    if ev.index is None or ev.index.as_int() != -1 or ctx.miswired(src.rnn.layer):
+        return
+    shape = src.shape.render() if src.shape else "?"
+    name = src.what or "state"
+    msg = (f"index -1 on axis {ev.axis} of {src.rnn.layer}'s final state {name} {shape} "
+           f"(num_layers*num_directions, batch, hidden) selects the last sample of the batch, "
+           f"not the last layer; index the layer axis: {name}[-1]")
+    f = ctx.finding(node, msg)
+    if src.rnn.bidirectional is False:
+        fixed = move_index(node.cst, ev.axis, src.roles.index(STATE))
+        if fixed is not None:
+            ctx.with_fix(f, "unsafe", "index the layer axis", [(node.cst, fixed)])
+    yield f
