@@ -199,8 +199,15 @@ def _walk(fm: FileModel, body: object, top: bool) -> None:
                 if isinstance(branch.body, cst.IndentedBlock):
                     _walk(fm, branch.body.body, top=True)
                 branch = branch.orelse if isinstance(branch, cst.If) else None
+            # ... but a constant the branches bind to different values (``EMB = 300`` if
+            # ``USE_GLOVE`` else ``100``) is neither: the script's run picks a branch, and a
+            # class reading the name must not take the first branch's value against it
+            split = {k for k, v in constants.items()
+                     if fm.constants.get(k, v) is not v and not _same_code(fm.constants[k], v)}
             fm.imports.update(imports)
             fm.constants.update(constants)
+            for k in split:
+                del fm.constants[k]
             fm.classes.update(classes)
             fm.functions.update(functions)
             del fm.script[mark:]
@@ -307,3 +314,9 @@ def _mark_by_base(cls_list: list[ClassInfo], by_name: dict[str, ClassInfo],
                     c.is_module = True
                     changed = True
                     break
+
+
+def _same_code(a: cst.CSTNode, b: cst.CSTNode) -> bool:
+    """Do two expressions read the same (``EMB = 100`` in both branches)?"""
+    empty = cst.Module(body=[])
+    return empty.code_for_node(a) == empty.code_for_node(b)

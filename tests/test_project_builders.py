@@ -96,3 +96,53 @@ def test_each_branch_of_a_script_s_if_is_run_as_its_condition_says(tmp_path, con
     main = MAIN.replace("args.resume", condition)
     files = _write(tmp_path, {"model.py": MODEL.replace("FIRST_IN", "nhid"), "main.py": main})
     assert [f.code for f in _findings(files["model.py"])] == codes
+
+
+SPLIT_CONSTANT = '''
+    import torch
+    import torch.nn as nn
+
+    USE_GLOVE = False
+    if USE_GLOVE:
+        EMB_DIM = 300
+    else:
+        EMB_DIM = EMB_ELSE
+
+
+    class Classifier(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(EMB_DIM, 64, batch_first=True)
+            self.fc = nn.Linear(64, 2)
+
+        def forward(self, x):
+            out, (h, c) = self.lstm(x)
+            return self.fc(h[-1])
+
+
+    model = Classifier()
+    print(model(torch.randn(8, 20, INPUT_WIDTH)).shape)
+'''
+
+
+@pytest.mark.parametrize("emb_else, width, codes", [
+    ("100", "EMB_DIM", []),  # the script and the class both take the else branch: correct
+    ("300", "EMB_DIM", []),
+    ("300", "100", ["LST101"]),  # both branches agree on 300, the script feeds 100
+])
+def test_a_constant_the_branches_of_an_if_bind_differently_is_not_the_first_branch_s(
+        tmp_path, emb_else, width, codes):
+    """The script runs the ``else`` branch (its condition is known false); a class reading
+    ``EMB_DIM`` must not take the first branch's 300 against the 100 the script builds its
+    input with (a false LST101 a review found)."""
+    text = SPLIT_CONSTANT.replace("EMB_ELSE", emb_else).replace("INPUT_WIDTH", width)
+    files = _write(tmp_path, {"net.py": text})
+    assert [f.code for f in _findings(files["net.py"])] == codes
+    torch = pytest.importorskip("torch")
+    ns: dict = {"__name__": "net"}
+    if codes:
+        with pytest.raises(RuntimeError):
+            exec(compile(files["net.py"].read_text(), "net.py", "exec"), ns)
+    else:
+        exec(compile(files["net.py"].read_text(), "net.py", "exec"), ns)
+    assert torch is not None
