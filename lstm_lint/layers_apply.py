@@ -61,7 +61,8 @@ def apply_layer(site: Site, layer: Layer, args: Sequence[Value],
         return ops.glu(x, layer.size("dim")) if isinstance(x, Tensor) else UNKNOWN
     if k in SHAPE_PRESERVING or k in ("Softmax", "LogSoftmax"):
         x = args[0] if args else UNKNOWN
-        return x.with_(what=x.what) if isinstance(x, Tensor) else UNKNOWN
+        # (every axis as it came: a torch.cat width floor stays, dropout between cat and layer)
+        return x.with_(what=x.what, floor=x.floor) if isinstance(x, Tensor) else UNKNOWN
     if k == "Flatten":
         return apply_flatten(site, layer, args)
     if k == "MultiheadAttention":

@@ -271,13 +271,13 @@ def _to(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Val
     for cand in [*args, kwargs.get("dtype")]:
         kind = dtype_of(cand)
         if kind is not None:
-            return x.with_(dtype=kind)
+            return x.with_(dtype=kind, floor=x.floor)
     return x
 
 
 def _float_dtype(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
                  e: cst.Call, functional: bool) -> Value | None:
-    return x.with_(dtype="float")
+    return x.with_(dtype="float", floor=x.floor)
 
 
 _BINARY = frozenset({"masked_fill", "masked_fill_", "where", "maximum", "minimum", "lerp", "fmod",
@@ -305,7 +305,7 @@ def _elementwise(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict
         return it.record("arith", e, [x], out, label=name)
     if x.hole is not None:
         return x
-    return x.with_()
+    return x.with_(floor=x.floor)  # every axis as it came: a width floor stays
 
 
 def _where(it: Core, x: Tensor, args: list[Value], kwargs: dict[str, Value], e: cst.Call,

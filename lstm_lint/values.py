@@ -120,8 +120,10 @@ class Tensor(Value):
     alts: tuple[Tensor, ...] = field(default=(), compare=False)
     #: the last axis's width is unknown but at least this: a ``torch.cat`` along it whose
     #: known parts are this wide (``cat([summary (B, 1, 1024), token], -1)``, ``token`` of
-    #: unknown width); read by the op's consumer only (any op made from it drops it, and a
-    #: join of branches keeps it only where both agree: it takes part in equality)
+    #: unknown width); read by the op's consumer only (an op that keeps every axis as it came,
+    #: dropout, an activation, a dtype cast, ``contiguous()``, keeps it; any other op made
+    #: from it drops it; a join of branches keeps it only where both agree: it takes part in
+    #: equality)
     floor: Expr | None = None
 
     def with_(self, **kw: Any) -> Tensor:

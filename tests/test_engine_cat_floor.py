@@ -66,7 +66,7 @@ def test_a_join_wider_than_expected_by_its_known_parts_alone(tmp_path, notes_in,
             in found[0].message
 
 
-def test_the_floor_is_dropped_by_any_op_and_by_a_join_with_a_narrower_branch(tmp_path):
+def test_the_floor_is_dropped_by_an_op_on_the_axis_and_by_a_join_with_a_narrower_branch(tmp_path):
     src = '''
     import torch
     import torch.nn as nn
@@ -86,3 +86,69 @@ def test_the_floor_is_dropped_by_any_op_and_by_a_join_with_a_narrower_branch(tmp
             return self.head(h), self.head(torch.cat([x, extra], dim=-1)[:, :16])
     '''
     assert _lint(tmp_path, src) == []
+
+
+KEEPS = '''
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Decoder(nn.Module):
+    def __init__(self, hid, feat):
+        super().__init__()
+        self.feat = feat  # the caller's module: its width is not known
+        self.enc = nn.GRU(4, hid, batch_first=True, bidirectional=True)
+        self.drop = nn.Dropout(0.1)
+        self.rnn = nn.GRU(hid, hid, batch_first=True)
+
+    def forward(self, x, feat):
+        out, _ = self.enc(x)
+        j = torch.cat([out, self.feat(feat)], dim=2)
+        return self.rnn(STEP)
+'''
+
+
+@pytest.mark.parametrize("step", [
+    "self.drop(j)", "F.dropout(j, 0.1, self.training)", "j.contiguous()", "torch.tanh(j)",
+    "j.float()", "j.to(torch.float32)",
+])
+def test_an_op_that_keeps_every_axis_keeps_the_floor(tmp_path, step):
+    """``self.rnn(self.dropout(torch.cat(...)))``, the usual idiom: the join's width floor
+    (2*hid from the bidirectional part) reaches the layer through ops that keep every axis."""
+    src = KEEPS.replace("STEP", step)
+    found = _lint(tmp_path, src)
+    assert [f.code for f in found] == ["LST101"], [f.message for f in found]
+    assert "receives at least 2*hid" in found[0].message
+    torch = pytest.importorskip("torch")
+    nn = torch.nn
+    ns: dict = {}
+    exec(textwrap.dedent(src), ns)
+    with pytest.raises(RuntimeError):
+        ns["Decoder"](8, nn.Identity())(torch.randn(2, 3, 4), torch.randn(2, 3, 5))
+
+
+def test_assigning_a_tensor_s_data_replaces_its_shape(tmp_path):
+    """``h.data = h.data[..., :16]`` cuts the features in place: the layer after it sees 16."""
+    src = '''
+    import torch
+    import torch.nn as nn
+
+
+    class Decoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc = nn.GRU(8, 16, batch_first=True)
+            self.fc = nn.Linear(16, 3)
+
+        def forward(self, x):
+            out, _ = self.enc(x)
+            h = torch.cat([out, out], dim=-1)
+            h.data = h.data[..., :16]
+            return self.fc(h)
+    '''
+    assert _lint(tmp_path, src) == []
+    torch = pytest.importorskip("torch")
+    ns: dict = {}
+    exec(textwrap.dedent(src), ns)
+    assert ns["Decoder"]()(torch.randn(2, 3, 8)).shape == (2, 3, 3)

@@ -275,6 +275,10 @@ class Statements(Loops):
                 # sets no configuration, and a bound method would tie the layer to its owner
                 # in a cycle
                 base.params[target.attr.value] = v
+            elif isinstance(base, Tensor) and target.attr.value == "data":
+                # ``h.data = h.data[..., :16]``: the tensor's contents, shape included, are
+                # replaced in place; ``h`` is now what was assigned (or unknown)
+                self.rebind(target.value, v if isinstance(v, Tensor) else UNKNOWN, env)
         elif type(target) is cst.Subscript:
             base = self.eval(target.value, env)
             if isinstance(base, L.Layer) and base.kind in ("Sequential", "ModuleList",
