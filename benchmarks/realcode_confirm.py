@@ -294,8 +294,18 @@ def main(argv: list[str] | None = None) -> int:
     stubbed = [] if a.no_stubs else stub_missing_packages(Path(stub_dir))
     collector.relax()
     classes = all_classes()
+    only_mutants: set[str] = set()
     if a.only:
-        classes = [c for c in classes if any(o == c.repo or o in c.id for o in a.only)]
+        # a mutant's id (``LST301:swap_state_axes:model.py:771:37``) names that mutant alone
+        import mutate
+
+        by_id = {m["id"]: m for m in mutate.load_mutants(a.mutants, proven_only=True)}
+        only_mutants = {o for o in a.only if o in by_id}
+        wanted = {by_id[o].get("class_id") for o in only_mutants}
+        classes = [c for c in classes if c.id in wanted
+                   or any(o == c.repo or o in c.id for o in a.only)]
+        if only_mutants:
+            a.no_originals = True
     work = WORK.resolve()
     t_run = time.perf_counter()
     by_repo_drivers: dict[str, list[ClassDriver]] = {}
@@ -323,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
 
         ids = {c.id for c in classes}
         recs = [m for m in mutate.load_mutants(a.mutants, proven_only=True)
-                if m.get("class_id") in ids]
+                if m.get("class_id") in ids and (not only_mutants or m["id"] in only_mutants)]
         by_repo: dict[str, list[dict[str, Any]]] = {}
         for m in recs:
             by_repo.setdefault(m["repo"], []).append(m)

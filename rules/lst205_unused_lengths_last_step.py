@@ -231,7 +231,29 @@ class Encoder(nn.Module):
                     return ("confirmed", f"the model read h_n[-1] of {shape}, the state after "
                             f"all T={T} steps, though it was given shorter lengths and never "
                             "packed its input")
+        if "backward direction starts in the padding" in finding.message:
+            return _backward_in_padding(finding, evidence)
         return None
+
+
+def _backward_in_padding(finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
+    """A bidirectional RNN that ran at the finding's line on a padded tensor of all T steps
+    (no PackedSequence), in a run given shorter lengths that never packed: its backward
+    direction started at step T-1, in the padding of every shorter sequence."""
+    for ev in evidence:
+        if any("pack_padded" in o.name for o in ev.ops):
+            continue  # it packs something: whether this input is packed is not shown here
+        T = ev.env.get("T")
+        for op in ev.ops_at(finding.line):
+            if (op.module or op.name) not in ("LSTM", "GRU", "RNN") or not op.args:
+                continue
+            shape = op.args[0]
+            if isinstance(shape, list) and len(shape) == 3 and T in shape[:2] \
+                    and all(isinstance(n, int) for n in shape):
+                return ("confirmed", f"{op.name} ran over the padded {shape} (all T={T} steps, "
+                        "not packed), though the model was given shorter lengths: its "
+                        "backward direction started in the padding of every shorter sequence")
+    return None
 
 
 def _length_params(fn: cst.FunctionDef) -> list[str]:

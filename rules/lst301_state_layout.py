@@ -11,6 +11,7 @@ import libcst as cst
 from lstm_lint.dataflow import NEW_VALUE_OPS
 from lstm_lint.layers import Layer
 from lstm_lint.rule import SHAPE_ERROR, Finding, Rule, RuleContext, error_near, lines_of
+from lstm_lint.state_consumers import state_receiver
 from lstm_lint.state_pairs import swapped_pairs
 from lstm_lint.values import BATCH, TIME, Tensor
 
@@ -426,7 +427,9 @@ class Decoder(nn.Module):
                        f"(h, c) pair as ({want}): PyTorch expects both as "
                        "(num_layers*num_directions, batch, hidden); here the layer count is on "
                        "axis 1, where the batch belongs (batch_first never applies to states)")
-                f = ctx.finding(call, msg)
+                receiver = state_receiver(cls.methods, call)
+                f = ctx.finding(call, msg, related=receiver,
+                                related_message="the state is passed here")
                 pos = [a for a in call.args if a.keyword is None and not a.star]
                 if len(pos) == 3 and len(pos) == len(call.args):
                     args = [pos[0].with_changes(value=pos[1].value),
@@ -454,6 +457,10 @@ class Decoder(nn.Module):
         # RNN call it is passed to without any error refutes the claim
         for ev in evidence:
             if ev.error is not None or ev.method not in ("fx", "eager"):
+                continue
+            if not ev.ops_at(finding.line):
+                # the state's own line did not run (another branch built the state): the
+                # call it would be passed to says nothing of it
                 continue
             for line in sorted(lines_of(finding)):
                 ops = [op for op in ev.ops_at(line) if op.out is not None]

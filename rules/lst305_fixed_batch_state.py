@@ -11,6 +11,7 @@ import libcst as cst
 from lstm_lint.dataflow import NEW_VALUE_OPS, Constraint, Dataflow, NodeView
 from lstm_lint.extract import FileModel
 from lstm_lint.rule import Finding, Rule, RuleContext, contains, error_near
+from lstm_lint.state_consumers import state_receiver
 from lstm_lint.state_pairs import swapped_pairs
 from lstm_lint.symbolic import Expr
 from lstm_lint.values import Tensor
@@ -313,7 +314,8 @@ class Captioner(nn.Module):
                     msg = (f"{name}() receives the batch size {batch[0]} but builds this state "
                            f"for a batch of {code}: the RNN raises (or mixes samples) for every "
                            f"batch of another size; build it with {batch[0]}")
-                    f = ctx.finding(call, msg)
+                    f = ctx.finding(call, msg, related=state_receiver(cls.methods, call),
+                                    related_message="the state is passed here")
                     ctx.with_fix(f, "unsafe", "size the state from the batch it is given",
                                  [(arg, cst.parse_expression(batch[0]))])
                     yield f
@@ -360,6 +362,17 @@ class Captioner(nn.Module):
         hit = error_near(finding, evidence)
         if hit is not None and "hidden" in hit[1].lower():
             return hit
+        # a join or a slot that the fixed batch meets (the finding's related line) raises a
+        # size mismatch that names both batches: the fixed one and the input's
+        m = _FIXED.search(finding.message)
+        fixed = int(m.group(1)) if m is not None else None
+        for ev in evidence if fixed is not None else ():
+            B = ev.env.get("B")
+            hit = error_near(finding, [ev])
+            if hit is not None and B is not None and fixed != B:
+                sizes = {int(n) for n in re.findall(r"(?<![\w.])(\d+)(?![\w.])", hit[1])}
+                if {fixed, B} <= sizes:
+                    return hit
         for ev in evidence:
             B = ev.env.get("B")
             for op in ev.ops_at(finding.line):
@@ -381,6 +394,10 @@ def _fixed_batch(c: Constraint) -> Expr | None:
         if str(a) == "B" and not (b.symbols() & {"B", "T"}) and not str(b).startswith("T"):
             return b
     return None
+
+
+#: the constant batch a finding names (``with a fixed batch of 32``)
+_FIXED = re.compile(r"(?:with a fixed batch|for a batch) of (\d+)\b")
 
 
 _JOINED = re.compile(r"torch\.(?:cat|stack) parts, axis (\d+)$")
