@@ -265,7 +265,7 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
             out["method"] = "eager"
             ops: list[dict[str, Any]] = []
             try:
-                ops, result = _trace_eager(model, inputs, path)
+                ops, result = _trace_eager(model, inputs, path, ops)
                 out["output"] = _shape(result)
             except Exception as exc:
                 used = _placeholder_error(exc)

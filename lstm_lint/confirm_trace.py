@@ -126,18 +126,21 @@ def _meta_shape(meta: Any) -> Any:
     return None
 
 
-def _trace_eager(model: Any, inputs: list[Any], path: str) -> tuple[list[dict[str, Any]], Any]:
+def _trace_eager(model: Any, inputs: list[Any], path: str,
+                 ops: list[dict[str, Any]] | None = None) -> tuple[list[dict[str, Any]], Any]:
+    """Run the model eagerly, recording its operations into ``ops`` (the caller's list keeps
+    what ran before an exception: the operations a crashed run went through happened)."""
     import torch
     from torch.overrides import TorchFunctionMode
 
-    ops: list[dict[str, Any]] = []
+    seen: list[dict[str, Any]] = [] if ops is None else ops
 
     class Recorder(TorchFunctionMode):
         def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
             kwargs = kwargs or {}
             out = func(*args, **kwargs)
             line = _user_line(path)
-            if line is not None and len(ops) < 20000:
+            if line is not None and len(seen) < 20000:
                 name = getattr(func, "__name__", str(func))
                 rec_args = []
                 for a in args:
@@ -153,7 +156,7 @@ def _trace_eager(model: Any, inputs: list[Any], path: str) -> tuple[list[dict[st
                 if name == "__getitem__" and isinstance(out, torch.Tensor) and out.dim() >= 1 \
                         and out.numel() <= 4096:
                     entry["zero_rows"] = [bool((r == 0).all()) for r in out.reshape(out.shape[0], -1)]
-                ops.append(_place(entry, 1))
+                seen.append(_place(entry, 1))
             return out
 
     hooks = []
@@ -161,7 +164,7 @@ def _trace_eager(model: Any, inputs: list[Any], path: str) -> tuple[list[dict[st
     def hook(mod: Any, inp: Any, out: Any) -> None:
         line = _user_line(path)
         if line is not None:
-            ops.append(_place({"line": line, "op": "call_module", "name": type(mod).__name__,
+            seen.append(_place({"line": line, "op": "call_module", "name": type(mod).__name__,
                                "module": type(mod).__name__,
                                "args": [_shape(i) for i in inp], "out": _shape(out)}, 1))
 
@@ -174,4 +177,4 @@ def _trace_eager(model: Any, inputs: list[Any], path: str) -> tuple[list[dict[st
     finally:
         for h in hooks:
             h.remove()
-    return ops, result
+    return seen, result

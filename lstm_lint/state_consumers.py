@@ -14,6 +14,9 @@ import libcst as cst
 
 from .walk import descendants
 
+#: the related message of a receiver found here (read from the source, not the dataflow)
+RECEIVES_STATE = "the state is passed here"
+
 
 def _self_attr(e: cst.BaseExpression) -> str | None:
     if isinstance(e, cst.Attribute) and isinstance(e.value, cst.Name) \

@@ -11,7 +11,7 @@ import libcst as cst
 from lstm_lint.dataflow import NEW_VALUE_OPS
 from lstm_lint.layers import Layer
 from lstm_lint.rule import SHAPE_ERROR, Finding, Rule, RuleContext, error_near, lines_of
-from lstm_lint.state_consumers import state_receiver
+from lstm_lint.state_consumers import RECEIVES_STATE, state_receiver
 from lstm_lint.state_pairs import swapped_pairs
 from lstm_lint.values import BATCH, TIME, Tensor
 
@@ -428,8 +428,7 @@ class Decoder(nn.Module):
                        "(num_layers*num_directions, batch, hidden); here the layer count is on "
                        "axis 1, where the batch belongs (batch_first never applies to states)")
                 receiver = state_receiver(cls.methods, call)
-                f = ctx.finding(call, msg, related=receiver,
-                                related_message="the state is passed here")
+                f = ctx.finding(call, msg, related=receiver, related_message=RECEIVES_STATE)
                 pos = [a for a in call.args if a.keyword is None and not a.star]
                 if len(pos) == 3 and len(pos) == len(call.args):
                     args = [pos[0].with_changes(value=pos[1].value),
@@ -458,11 +457,14 @@ class Decoder(nn.Module):
         for ev in evidence:
             if ev.error is not None or ev.method not in ("fx", "eager"):
                 continue
+            lines = lines_of(finding)
             if not ev.ops_at(finding.line):
-                # the state's own line did not run (another branch built the state): the
-                # call it would be passed to says nothing of it
-                continue
-            for line in sorted(lines_of(finding)):
+                # a receiver read from the source alone (state_consumers) may take another
+                # state on this run (a branch that builds the state otherwise): without the
+                # state's own line in the run, it says nothing of it
+                lines -= {r.span.line for r in finding.related
+                          if r.span is not None and r.message == RECEIVES_STATE}
+            for line in sorted(lines):
                 ops = [op for op in ev.ops_at(line) if op.out is not None]
                 if ops:
                     return ("refuted", f"the model ran through line {line} without error "

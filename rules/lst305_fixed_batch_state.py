@@ -11,7 +11,7 @@ import libcst as cst
 from lstm_lint.dataflow import NEW_VALUE_OPS, Constraint, Dataflow, NodeView
 from lstm_lint.extract import FileModel
 from lstm_lint.rule import Finding, Rule, RuleContext, contains, error_near
-from lstm_lint.state_consumers import state_receiver
+from lstm_lint.state_consumers import RECEIVES_STATE, state_receiver
 from lstm_lint.state_pairs import swapped_pairs
 from lstm_lint.symbolic import Expr
 from lstm_lint.values import Tensor
@@ -315,7 +315,7 @@ class Captioner(nn.Module):
                            f"for a batch of {code}: the RNN raises (or mixes samples) for every "
                            f"batch of another size; build it with {batch[0]}")
                     f = ctx.finding(call, msg, related=state_receiver(cls.methods, call),
-                                    related_message="the state is passed here")
+                                    related_message=RECEIVES_STATE)
                     ctx.with_fix(f, "unsafe", "size the state from the batch it is given",
                                  [(arg, cst.parse_expression(batch[0]))])
                     yield f

@@ -145,3 +145,17 @@ class M(nn.Module):
         return self.gru(x)
 """
     assert _receiver_line(local_unused) is None
+
+
+def test_the_operations_a_crashed_eager_run_went_through_are_evidence():
+    # h_n[-1] of a bidirectional GRU into a Linear sized for both directions: the Linear
+    # raises at the same line (LST101); the index it ran before the crash shows LST303's
+    # claim (one of the two layer-direction states)
+    findings = {f.code: f for f in _confirm("backward_only_crash.py")}
+    assert set(findings) == {"LST101", "LST303"}
+    for f in findings.values():
+        assert f.confirmation is not None
+        assert f.confirmation["verdict"] == "confirmed", f.confirmation
+        assert f.confirmation["method"] == "eager"
+    assert findings["LST303"].confirmation["evidence"] == (
+        "index -1 selected 1 of the 2 layer-direction states of [2, 3, 16]")
