@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -151,4 +152,60 @@ class Net(nn.Module):
                 return
 
     def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
-        return error_near(finding, evidence) or ran_clean_at(finding, evidence)
+        return error_near(finding, evidence) or _same_layer_elsewhere(finding, evidence) \
+            or ran_clean_at(finding, evidence)
+
+
+#: the recurrent layer a finding is about, as its message names it
+_RNN_LABEL = re.compile(r"^LST101 (self(?:\.\w+)+) \(nn\.(?:LSTM|GRU|RNN)\) expects ")
+#: the check a recurrent layer makes of its input's features
+_RNN_INPUT_CHECK = re.compile(r"^input\.size\(-1\) must be equal to input_size\. "
+                              r"Expected (\d+), got (\d+)$")
+
+
+def _same_layer_elsewhere(finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
+    """The recurrent layer the finding names raised its own input-size check at another line
+    that calls it (``self.nn(obs)`` in the branch the run took, the finding at the call in
+    the other): the layer is fed features it was not built for."""
+    m = _RNN_LABEL.match(finding.message)
+    text = getattr(finding.fm, "text", "") or ""
+    if m is None or not text:
+        return None
+    lines = text.splitlines()
+    for ev in evidence:
+        err = ev.error
+        if err is None or err.type != "RuntimeError" or err.line is None \
+                or not 1 <= err.line <= len(lines):
+            continue
+        got = _RNN_INPUT_CHECK.match(err.message or "")
+        if got is None or got.group(1) == got.group(2) \
+                or _sizes(finding, ev) != (int(got.group(1)), int(got.group(2))):
+            continue  # not the sizes the finding names (another input of the layer)
+        if re.search(re.escape(m.group(1)) + r"\s*\(", lines[err.line - 1]):
+            return ("confirmed", f"PyTorch raised {err.type} at line {err.line}, where "
+                    f"{m.group(1)} is called too: {err.message}")
+    return None
+
+
+#: the sizes an LST101 finding on a recurrent layer names
+_SIZES = re.compile(r" expects (.+?) input features \(input_size\) but receives (.+?)(?: \(|;|$)")
+
+
+def _sizes(finding: Finding, ev: Any) -> tuple[int, int] | None:
+    """The expected and received features the finding names, with the run's sizes and
+    constructor values; None when they do not evaluate to two numbers."""
+    from lstm_lint.confirm_sizes import evaluate
+
+    m = _SIZES.search(finding.message)
+    if m is None:
+        return None
+    env = {k: v for k, v in (ev.constructor or {}).items()
+           if isinstance(v, int) and not isinstance(v, bool)}
+    env.update(ev.env)
+    try:
+        want, have = evaluate(m.group(1), env), evaluate(m.group(2), env)
+    except Exception:
+        return None
+    if not isinstance(want, int) or not isinstance(have, int):
+        return None
+    return want, have

@@ -159,3 +159,16 @@ def test_the_operations_a_crashed_eager_run_went_through_are_evidence():
         assert f.confirmation["method"] == "eager"
     assert findings["LST303"].confirmation["evidence"] == (
         "index -1 selected 1 of the 2 layer-direction states of [2, 3, 16]")
+
+
+def test_a_layer_that_raises_its_input_check_at_another_call_of_it_confirms():
+    # the run takes the `state is None` branch: self.nn raises at line 16; the finding at
+    # line 19 (the other branch's call, fed the same features) is confirmed by the layer's
+    # own check with the sizes it names (17 expected, 16 received)
+    findings = {f.line: f for f in _confirm("same_layer_other_call.py")}
+    assert sorted(findings) == [16, 19]
+    other = findings[19].confirmation
+    assert other is not None and other["verdict"] == "confirmed", other
+    assert other["evidence"].startswith(
+        "PyTorch raised RuntimeError at line 16, where self.nn is called too: "
+        "input.size(-1) must be equal to input_size. Expected 17, got 16")
