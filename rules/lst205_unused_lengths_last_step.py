@@ -10,6 +10,7 @@ import libcst as cst
 
 from lstm_lint.layers import RECURRENT
 from lstm_lint.node_memo import NodeMemo
+from lstm_lint.returned_state import state_returned
 from lstm_lint.rule import (
     Finding,
     Rule,
@@ -20,7 +21,7 @@ from lstm_lint.rule import (
     last_step,
     lines_of,
 )
-from lstm_lint.values import STATE, TIME, Packed, Seq, Tensor
+from lstm_lint.values import STATE, TIME, Packed, Tensor
 
 #: forward parameters that carry per-sequence lengths (not ``seq_len``/``max_len``: sizes)
 _LENGTHS = re.compile(r"^(?:\w+_)?(?:lengths?|lens|len)$")
@@ -41,11 +42,14 @@ Flags the call of an RNN whose input was never packed, in a `forward` that takes
 sequences' lengths as an argument (`lengths`, `text_lengths`, `x_lens`...), when the padding
 reaches the model: the last time step (`out[:, -1]`, `out[-1]` time-major) or the final state
 (`h_n[-1]`, or the whole `h_n` laid out per sample, `h_n.permute(1, 0, 2).reshape(B, -1)`) is
-read as the summary, the whole `h_n` is returned to the caller (of a call given no initial
-state: a state handed in and returned is carried between batches), or the RNN is
-bidirectional (its backward direction starts in the padding, at every step). Lengths
+read as the summary, the whole `h_n` is returned to the caller (of a call over a known plain
+sequence given no initial state, `None` or zeros built in `forward`: a state handed in and
+returned is carried between batches), or the RNN is bidirectional (its backward direction
+starts in the padding, at every step). Lengths
 handed over with the sequences as one pair (`x, x_len = x` first thing in `forward`) count
-as received. In a class that packs anywhere, only a call
+as received; lengths named after another sequence `forward` receives that never reaches the
+RNN (`memory_lengths` beside `memory` in a decoder) do not, nor does an RNN that a parent in
+the file hands a PackedSequence. In a class that packs anywhere, only a call
 of an RNN that the class packs at another call counts, when it is given a whole padded
 sequence unpacked (not one step of a generation loop), and only what that call's output
 flows into is read.
@@ -111,6 +115,68 @@ class LanguageModel(nn.Module):
     def forward(self, x, hidden, lengths=None):
         out, hidden = self.rnn(x, hidden)  # a state carried from batch to batch
         return out, hidden
+""",
+        """
+import torch.nn as nn
+
+class LanguageModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.GRU(10, 20, batch_first=True)
+
+    def forward(self, x, hidden, lengths=None):
+        out, h = self.rnn(x, hidden.unsqueeze(0))  # carried, then returned as (B, H)
+        return out, h.squeeze(0)
+""",
+        """
+import torch.nn as nn
+from seqlib import to_packed, from_packed  # a package the linter cannot read
+
+class Encoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.GRU(10, 20, batch_first=True)
+
+    def forward(self, x, lengths):
+        out, h_n = self.rnn(to_packed(x, lengths))  # may well be packed
+        return from_packed(out), h_n
+""",
+        """
+import torch
+import torch.nn as nn
+
+class AttnDecoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.GRU(10, 20, batch_first=True)
+
+    def forward(self, tgt, memory, memory_lengths):  # the lengths of the memory
+        out, hidden = self.rnn(tgt)
+        mask = torch.arange(memory.size(1))[None, :] < memory_lengths[:, None]
+        scores = torch.bmm(out, memory.transpose(1, 2)).masked_fill(~mask[:, None], -1e9)
+        return torch.bmm(scores.softmax(-1), memory), hidden
+""",
+        """
+import torch.nn as nn
+
+class Child(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.LSTM(10, 20)
+
+    def forward(self, x, lengths=None):
+        out, (h, c) = self.rnn(x)  # x is the parent's PackedSequence
+        return out, (h, c)
+
+class Parent(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.enc = Child()
+
+    def forward(self, x, lengths):
+        packed = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), enforce_sorted=False)
+        out, (h, c) = self.enc(packed, lengths)
+        return h[-1]
 """,
     ]
     INVALID = [
@@ -193,12 +259,15 @@ class Encoder(nn.Module):
                 elsewhere = packs or packed_elsewhere or _packs_around(ctx, call.cst)
                 if elsewhere and not (packed_elsewhere and _unpacked_sequence(g, call)):
                     continue
+                mine = [n for n in params if not _lengths_of_another(g, fwd, n, call.id)]
+                if not mine:
+                    continue
                 read = _padding_read(ctx, g, layer, call.id if elsewhere else None)
-                if read is None:
+                if read is None or _packed_by_another(ctx, g, layer.node):
                     continue
                 seen.add(layer.node)
                 what, at = read
-                lengths = (unused or params)[0]
+                lengths = ([n for n in unused if n in mine] or mine)[0]
                 given = (f"forward receives {lengths} and never uses it" if unused else
                          f"forward receives {lengths} but never packs {call.label}'s input "
                          "with it")
@@ -280,6 +349,34 @@ def _length_params(fn: cst.FunctionDef) -> list[str]:
     return out
 
 
+#: prefixes that name the encoder's side of a decoder (the memory its attention reads)
+_SOURCE_SIDE = ("src", "source", "enc", "encoder", "memory", "mem", "ctx", "context")
+
+
+def _lengths_of_another(g: Any, fn: cst.FunctionDef, name: str, call: int) -> bool:
+    """Are these the lengths of another sequence ``forward`` receives, one that never reaches
+    the RNN's input?  (``forward(self, tgt, memory, memory_lengths)``: a decoder's lengths of
+    the attention memory; ``src_lengths``, ``enc_lens`` with the memory beside them.)"""
+    import networkx as nx
+
+    prefix = name.rsplit("_", 1)[0] if "_" in name else ""
+    if not prefix:
+        return False
+    params = [p.name.value for p in list(fn.params.params)[1:] + list(fn.params.kwonly_params)]
+    if name not in params:
+        return False  # unpacked with its sequences from one pair (``x, x_len = x``)
+    owners = [p for p in params if p != name and (p == prefix or p.startswith(prefix + "_"))]
+    if not owners and prefix in _SOURCE_SIDE:
+        owners = [p for p in params if p != name and not _LENGTHS.match(p)
+                  and p.split("_", 1)[0] in _SOURCE_SIDE]
+    if not owners:
+        return False
+    ins = [n for n in g.nodes("input") if n.label.split("[", 1)[0] in owners]
+    if {n.label for n in ins} & set(owners) != set(owners):
+        return False  # one the engine did not follow: its path is not known
+    return not any(nx.has_path(g.g, n.id, call) for n in ins)
+
+
 def _uses(fn: cst.FunctionDef, name: str) -> bool:
     """Is ``name`` read anywhere in the body (also by a nested function, ``locals()``...)?"""
     from lstm_lint.walk import mentions
@@ -303,6 +400,13 @@ def _rnn_input_packed(g: Any, build: int | None) -> bool:
             if isinstance(g.g.edges[p, node.id].get("value"), Packed):
                 return True
     return False
+
+
+def _packed_by_another(ctx: RuleContext, g: Any, build: int | None) -> bool:
+    """Is this RNN given a PackedSequence in another module's graph of the file (a parent
+    that packs before calling the child that owns it: ``self.enc(packed, lengths)``)?"""
+    return any(m.graph is not g and _rnn_input_packed(m.graph, build)
+               for m in ctx.analysis.modules)
 
 
 def _packs(cls_node: Any, text: str) -> bool:
@@ -398,7 +502,7 @@ def _padding_read(ctx: RuleContext, g: Any, layer: Any, call: int | None = None
                     and (flows_into_head(g, node.id) or ctx.used_as_summary(g, node.id)
                          or _summary_after(ctx, g, node.id)):
                 return ("its final state h_n is read", node)
-    returned = _state_returned(ctx, g, layer, call)
+    returned = state_returned(ctx, g, layer, call)
     if returned is not None:
         # the whole final state handed to forward's caller (``return out, h_n``): for every
         # shorter sequence it is the state after the padding (h_n[-1] returned is read above)
@@ -408,55 +512,6 @@ def _padding_read(ctx: RuleContext, g: Any, layer: Any, call: int | None = None
         # its backward direction starts in the padding: every step and both final states
         return ("its backward direction starts in the padding (every step, and h_n)", None)
     return None
-
-
-def _state_returned(ctx: RuleContext, g: Any, layer: Any, call: int | None) -> Any:
-    """Does the module whose graph this is return this RNN's whole final state as it came
-    (``return output, hn``; ``(h_n, c_n)`` of an LSTM)?  With ``call``: that call's state.
-    None when not; else forward's return statement when it has one alone (the place the
-    state leaves), or False."""
-    for m in ctx.analysis.modules:
-        if m.graph is not g:
-            continue
-        todo, seen = [m.output], 0
-        while todo and seen < 32:
-            v = todo.pop()
-            seen += 1
-            if isinstance(v, Seq):
-                todo.extend(v.items)
-            elif isinstance(v, Tensor) and v.what in ("h_n", "c_n") and v.rnn is not None \
-                    and v.rnn.node == layer.node and not v.rnn.padded \
-                    and (call is None or v.node == call) and _fresh_state(g, v.node):
-                return _only_return(m.cls.forward)
-    return None
-
-
-def _fresh_state(g: Any, nid: int | None) -> bool:
-    """Was the call that made this state given no initial state?  A state handed in
-    (``self.rnn(emb, hidden)``) and returned is carried from call to call (a language model
-    over contiguous text, truncated backpropagation): no padding is in sight there."""
-    if nid is None or nid not in g.g:
-        return False
-    call = g.view(nid).cst
-    if not isinstance(call, cst.Call):
-        return False
-    positional = [a for a in call.args if a.keyword is None]
-    return len(positional) == 1 and not positional[0].star \
-        and all(a.keyword is not None and a.keyword.value != "hx" and not a.star
-                for a in call.args[1:])
-
-
-def _only_return(fn: Any) -> Any:
-    """``forward``'s return statement when it has exactly one (nested functions aside)."""
-    from lstm_lint.walk import descendants_outside
-
-    if fn is None:
-        return False
-    found = [n for n in descendants_outside(fn.body, _NESTED) if isinstance(n, cst.Return)]
-    return found[0] if len(found) == 1 else False
-
-
-_NESTED = frozenset({cst.FunctionDef, cst.Lambda, cst.ClassDef})
 
 
 #: ops that lay a whole state out anew, keeping every value in it
