@@ -20,7 +20,7 @@ from .confirm_sizes import evaluate
 from .confirm_values import SOURCE
 from .confirm_witness import judged_by_crash
 from .confirm_worker import worker
-from .evidence import RunError, lines_of
+from .evidence import RunError, crash_lines, lines_of
 from .extract import FileModel
 from .rule import SHAPE_ERROR, Finding
 
@@ -171,12 +171,13 @@ def _unexplained_crashes(fm: FileModel, findings: list[Finding],
         if re.match(r"(not enough|too many) values to unpack", err.message or ""):
             continue  # Python's own unpacking (of whatever), not torch's shape check
         line = err.line
-        if any(any(abs(ln - line) <= 1 for ln in lines_of(f)) for f in findings
+        if any(any(abs(ln - line) <= 1 for ln in crash_lines(f, ev, err)) for f in findings
                if os.path.realpath(f.path) == os.path.realpath(fm.path)):
             continue
         # a crash through a finding in another file's code (a child module) is explained
         at = err.at
-        if any(any(abs(ln - at[os.path.realpath(f.path)]) <= 1 for ln in lines_of(f))
+        if any(any(abs(ln - at[os.path.realpath(f.path)]) <= 1
+                   for ln in crash_lines(f, ev, err))
                for f in findings if os.path.realpath(f.path) in at):
             continue
         if any(f.line == line for f in extra):

@@ -69,6 +69,30 @@ def lines_of(f: Finding) -> set[int]:
     return lines
 
 
+#: the RNN's own check of an initial state (``Expected hidden[0] size (1, 3, 16), got ...``)
+_STATE_CHECK = r"Expected hidden(\[\d\])? size"
+
+
+def crash_lines(f: Finding, ev: Any, err: RunError) -> set[int]:
+    """The lines a crash of this run may be at to speak of ``f``: its own and its related
+    lines; but the call a state is passed to (read from the source:
+    :data:`lstm_lint.state_consumers.RECEIVES_STATE`) only when the run went through the
+    state's own line and the crash is the RNN's check of a state: a branch not taken builds
+    its state otherwise, and the call raises for many reasons of its own."""
+    import re
+
+    from .state_consumers import RECEIVES_STATE
+
+    lines = {f.line}
+    receivers = set()
+    for r in f.related:
+        if r.span is not None:
+            (receivers if r.message == RECEIVES_STATE else lines).add(r.span.line)
+    if receivers and ev.ops_at(f.line) and re.search(_STATE_CHECK, err.message or ""):
+        lines |= receivers
+    return lines
+
+
 def error_near(f: Finding, evidence: list[Any]) -> tuple[str, str] | None:
     """A run that crashed at (or next to) one of the finding's lines with the error its rule
     predicts (``Rule.confirm_error``, when the rule names one): confirmed."""
@@ -81,7 +105,7 @@ def error_near(f: Finding, evidence: list[Any]) -> tuple[str, str] | None:
     for ev in evidence:
         err: RunError | None = ev.error
         if err is None or err.line is None or not any(abs(err.line - ln) <= 1
-                                                      for ln in lines_of(f)):
+                                                      for ln in crash_lines(f, ev, err)):
             continue
         if kinds is None or (err.type in kinds[0] and re.search(kinds[1], err.message or "")):
             return ("confirmed", f"PyTorch raised {err.type} at line {err.line}: "

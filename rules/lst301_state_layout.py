@@ -464,11 +464,18 @@ class Decoder(nn.Module):
                 # state's own line in the run, it says nothing of it
                 lines -= {r.span.line for r in finding.related
                           if r.span is not None and r.message == RECEIVES_STATE}
+            # only the recurrent call run *with a state* speaks for the state: a line that
+            # builds it may run while the call takes none (``self.rnn(x, h) if self.stateful
+            # else self.rnn(x)``), and a state whose other sizes equal the run's batch has the
+            # right shape by coincidence
+            B = ev.env.get("B")
             for line in sorted(lines):
-                ops = [op for op in ev.ops_at(line) if op.out is not None]
+                ops = [op for op in ev.ops_at(line) if op.out is not None
+                       and op.module in _RECURRENT and len(op.args) >= 2
+                       and not _coincides(op.args[1], B)]
                 if ops:
                     return ("refuted", f"the model ran through line {line} without error "
-                            f"({ops[0].name} gave {ops[0].out})")
+                            f"({ops[0].name} took the state {ops[0].args[1]})")
         return None
 
 
@@ -486,3 +493,20 @@ def _slot_other(c: Any) -> Any:
                      and not str(b).startswith("T")):
             return b
     return None
+
+
+_RECURRENT = frozenset({"LSTM", "GRU", "RNN"})
+
+
+def _coincides(state: Any, batch: Any) -> bool:
+    """Does a state's shape hold the run's batch on an axis other than the batch's (axis 1)?
+    Then a state built with its axes swapped has the shape torch expects by chance."""
+    parts = state if isinstance(state, list) and state and isinstance(state[0], list) \
+        else [state]
+    for shape in parts:
+        if not isinstance(shape, list) or not isinstance(batch, int) \
+                or not all(isinstance(n, int) for n in shape):
+            return True  # not a shape the run wrote: it proves nothing
+        if any(n == batch for i, n in enumerate(shape) if i != 1):
+            return True
+    return False

@@ -359,13 +359,14 @@ class Captioner(nn.Module):
     def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
         """Confirmed when the RNN raised on the state, or when the state was built for another
         batch than the input's; left open when the child's batch happens to match."""
-        hit = error_near(finding, evidence)
-        if hit is not None and "hidden" in hit[1].lower():
-            return hit
-        # a join or a slot that the fixed batch meets (the finding's related line) raises a
-        # size mismatch that names both batches: the fixed one and the input's
         m = _FIXED.search(finding.message)
         fixed = int(m.group(1)) if m is not None else None
+        hit = error_near(finding, evidence)
+        if hit is not None and "hidden" in hit[1].lower() and (
+                fixed is None or str(fixed) in re.findall(r"\d+", hit[1].split("got", 1)[-1])):
+            return hit  # the RNN's state check, the fixed batch in the state it got
+        # a join or a slot that the fixed batch meets (the finding's related line) raises a
+        # size mismatch that names both batches: the fixed one and the input's
         for ev in evidence if fixed is not None else ():
             B = ev.env.get("B")
             hit = error_near(finding, [ev])

@@ -172,3 +172,37 @@ def test_a_layer_that_raises_its_input_check_at_another_call_of_it_confirms():
     assert other["evidence"].startswith(
         "PyTorch raised RuntimeError at line 16, where self.nn is called too: "
         "input.size(-1) must be equal to input_size. Expected 17, got 16")
+
+
+def _verdicts(name: str) -> dict[tuple[str, int], str]:
+    """Each finding's verdict; the run may also report LST900 for a crash nothing explains."""
+    path = RELATED / name
+    fm = load(str(path))
+    assert fm is not None and not isinstance(fm, Finding)
+    project = Project([str(path)])
+    res = check_file(fm, project, Options(script=True))
+    assert res.analysis is not None
+    confirm_file(res.analysis, res.findings, project, 60, "cpu")
+    return {(f.code, f.line): (f.confirmation or {}).get("verdict", "") for f in res.findings}
+
+
+def test_a_crash_at_the_receiving_call_for_another_reason_confirms_nothing():
+    """The swapped pair sits in a branch the defaults do not take; the call it would be
+    passed to raises an input-size error of its own: no confirmation (a review's case)."""
+    assert _verdicts("receiver_raises_otherwise.py")[("LST301", 14)] == "unconfirmed"
+
+
+def test_a_state_error_from_the_other_branch_does_not_confirm_the_fixed_batch():
+    """The fixed batch of 32 is built only in the branch not taken; the other branch's state
+    has the wrong width and the RNN says so: LST305 stays open, LST301 (the width) holds."""
+    v = _verdicts("fixed_batch_branch_not_taken.py")
+    assert v[("LST305", 14)] == "unconfirmed"
+    assert v[("LST301", 16)] == "confirmed"
+
+
+def test_a_state_built_but_not_passed_or_of_a_coinciding_shape_refutes_nothing():
+    """``self.rnn(x, h) if self.stateful else self.rnn(x)`` with stateful off: the state's
+    line ran, the RNN took no state; and num_layers equal to the run's batch makes a swapped
+    state the right shape by chance: neither run refutes the swapped axes."""
+    assert _verdicts("state_built_not_passed.py")[("LST301", 14)] != "refuted"
+    assert _verdicts("state_sizes_coincide.py")[("LST301", 14)] != "refuted"
