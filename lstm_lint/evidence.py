@@ -84,7 +84,7 @@ def crash_lines(f: Finding, ev: Any, err: RunError) -> set[int]:
     from .state_consumers import RECEIVES_STATE
 
     lines = {f.line}
-    receivers = set()
+    receivers: set[int] = set()
     for r in f.related:
         if r.span is not None:
             (receivers if r.message == RECEIVES_STATE else lines).add(r.span.line)
