@@ -187,9 +187,10 @@ def apply_recurrent(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
                 if dims3[b_ax] is None:
                     dims3[b_ax] = batch
                 out_shape = Shape(tuple(dims3))
-            elif (tensor is UNKNOWN or isinstance(tensor, Tensor)
-                  and (tensor.shape is None or tensor.shape.star)) and out_w is not None:
-                # a batched state: the input is 3-d, its time axis unknown here
+            elif isinstance(tensor, Tensor) and (tensor.shape is None or tensor.shape.star) \
+                    and out_w is not None:
+                # a batched state: the input is 3-d, its time axis unknown here (an input not
+                # known at all may be a PackedSequence: its output is no 3-d tensor)
                 dims3 = [None, None, out_w]
                 dims3[b_ax] = batch
                 out_shape = Shape(tuple(dims3))

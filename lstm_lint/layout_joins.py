@@ -104,6 +104,18 @@ def _rnn_call(g: Any, rnn_id: int | None, join_id: int) -> Any:
     return calls[0]
 
 
+def _first_arg(call: object) -> cst.BaseExpression | None:
+    """The input an RNN call reads: its first positional argument, or ``input=``."""
+    if not isinstance(call, cst.Call):
+        return None
+    for a in call.args:
+        if a.keyword is None and not a.star:
+            return a.value
+        if a.keyword is not None and a.keyword.value == "input":
+            return a.value
+    return None
+
+
 def _cat_dim(call: object) -> int | None:
     """The literal ``dim`` of ``torch.cat(parts, dim)`` (0 when not given)."""
     if not isinstance(call, cst.Call):
@@ -150,7 +162,8 @@ def cross_rnn_joins(analysis: Any) -> Iterator[CrossJoin]:
                 continue
             t, b = tb[0], bt[0]
             if t[2] is b[2] or t[0].rnn is None or b[0].rnn is None \
-                    or t[0].rnn.node == b[0].rnn.node:
+                    or t[0].rnn.node == b[0].rnn.node \
+                    or _read_together(g, t[2], b[2], node.id):
                 continue
             dim = None if stack else _cat_dim(node.cst)
             if not stack and dim is None:
@@ -165,6 +178,37 @@ def cross_rnn_joins(analysis: Any) -> Iterator[CrossJoin]:
                 if axis is None:
                     continue
             yield CrossJoin(g, node, axis, (t[0], t[2]), (b[0], b[2]))
+
+
+def qualified_label(g: Any, layer: Any, join_id: int) -> str:
+    """The layer's name as the joining code reaches it: ``self.enc.rnn`` for ``self.rnn`` of
+    a child module called as ``self.enc`` (two wrapper modules each name their RNN alike)."""
+    label = str(layer.label())
+    for c in g.nodes("layer"):
+        if c.attrs.get("layer") is layer and nx.has_path(g.g, c.id, join_id):
+            via = c.attrs.get("via") or ()
+            callee = str(via[-1]).split(" (", 1)[0] if via else ""
+            if callee.startswith("self.") and label.startswith("self."):
+                return callee + label[len("self"):]
+            return label
+    return label
+
+
+def _read_together(g: Any, one: Any, other: Any, join_id: int) -> bool:
+    """Whether the two RNN layers' calls that reach the join read one and the same value: a
+    grid (N, M, C) swept along rows by a batch-first RNN and down columns by a time-major one
+    (ReNet, table filling) gives two outputs indexed alike, (N, M, H) both, so joining them on
+    the features is always valid whatever the roles say."""
+    def data(layer: Any) -> set[object]:
+        found: set[object] = set()
+        for c in g.nodes("layer"):
+            if c.attrs.get("layer") is layer and nx.has_path(g.g, c.id, join_id):
+                found |= c.attrs.get("data_in", set())
+                first = _first_arg(c.cst)
+                if isinstance(first, cst.Name):  # a value not modelled, named alike
+                    found.add((c.path, c.attrs.get("via"), first.value))
+        return found
+    return bool(data(one) & data(other))
 
 
 def _layout_parts(g: Any, join_id: int) -> list[tuple[Tensor, tuple[str | None, ...], Any,
@@ -191,6 +235,10 @@ def _layout_parts(g: Any, join_id: int) -> list[tuple[Tensor, tuple[str | None, 
         elif _output_as_it_came(g, u, x):
             roles = (BATCH, TIME) if x.rnn.batch_first else (TIME, BATCH)
             found.append((x, roles, layer, False))
+            # a call given a batched (3-d) state returns a 3-d output, or a PackedSequence
+            # when it read one: torch.cat/stack take no PackedSequence, so where the join
+            # runs at all, the part is 3-d
+            known3 = known3 or _batched_state(g.view(u).value)
     return found if known3 else [p for p in found if p[3]]
 
 
@@ -202,6 +250,18 @@ def _output_as_it_came(g: Any, src: int, x: Tensor) -> bool:
         return False
     layer = n.attrs.get("layer")
     return layer is not None and x.rnn is not None and layer.node == x.rnn.node
+
+
+def _batched_state(v: Any) -> bool:
+    """Whether an RNN call's result ``(output, h_n)`` / ``(output, (h_n, c_n))`` holds a 3-d
+    final state (the call read a batched input)."""
+    if not isinstance(v, Seq) or len(v.items) < 2:
+        return False
+    h = v.items[1]
+    if isinstance(h, Seq) and h.items:
+        h = h.items[0]
+    return isinstance(h, Tensor) and h.shape is not None and not h.shape.star \
+        and len(h.shape.dims) == 3
 
 
 def _same_size(a: Tensor, b: Tensor, k: int) -> bool:

@@ -29,7 +29,7 @@ from .torchargs import (
     keywords_ok,
     normalise_keywords,
 )
-from .values import BATCH, TIME, UNKNOWN, Const, Int, Seq, Shape, Tensor, Value, int_of
+from .values import BATCH, TIME, UNKNOWN, Const, Int, Packed, Seq, Shape, Tensor, Value, int_of
 
 if TYPE_CHECKING:
     from .interp.core import Core
@@ -50,6 +50,16 @@ def call(it: Core, qual: str, args: list[Value], kwargs: dict[str, Value],
                 # one length per sequence of the batch (a 1-d tensor, on the CPU)
                 it.bind_hole(lengths, Shape((it.batch_symbol(),)), (BATCH,), "int")
             return it.record("pack", e, [x], ops.pack(x, bf), label="pack_padded_sequence")
+        if name == "pack_sequence":
+            # pad_sequence (time-major) packed: steps of one sequence after another, of a batch
+            # and lengths the list tells at run time
+            return it.record("pack", e, [], Packed(Tensor(None, "float"), False),
+                             label="pack_sequence")
+        if name == "PackedSequence":
+            # built from packed data (steps of all sequences, then features): a batch layout
+            # is what pad_packed_sequence is asked for, nothing the data says
+            return it.record("pack", e, [], Packed(Tensor(None, "float"), None),
+                             label="PackedSequence")
         if name == "pad_packed_sequence":
             bf = _flag(_arg(args, kwargs, 1, "batch_first", Const(False)))
             p = args[0] if args else UNKNOWN

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import libcst as cst
+
 from lstm_lint.rule import (
     Finding,
     Rule,
@@ -159,15 +161,29 @@ class Net(nn.Module):
         return None
 
 
+def _indexed(sub: object) -> str | None:
+    """The code of the expression a subscript indexes (``h`` of ``h[:, -1]``)."""
+    if not isinstance(sub, cst.Subscript):
+        return None
+    return cst.Module([]).code_for_node(sub.value)
+
+
 def _state_sample(ctx: RuleContext, node: Any, src: Any, ev: Any) -> Iterator[Finding]:
     """``h_n[:, -1]``: index -1 on the batch axis of a final state, meant for the last layer."""
     if ev.index is None or ev.index.as_int() != -1 or ctx.miswired(src.rnn.layer):
         return
     shape = src.shape.render() if src.shape else "?"
     name = src.what or "state"
+    base = _indexed(node.cst) or name
+    if src.rnn.bidirectional is True:
+        # the last layer is two rows: its forward direction, then its backward one
+        advice = (f"join the last layer's two directions: torch.cat(({base}[-2], {base}[-1]), "
+                  f"dim=-1)")
+    else:
+        advice = f"index the layer axis: {base}[-1]"
     msg = (f"index -1 on axis {ev.axis} of {src.rnn.layer}'s final state {name} {shape} "
            f"(num_layers*num_directions, batch, hidden) selects the last sample of the batch, "
-           f"not the last layer; index the layer axis: {name}[-1]")
+           f"not the last layer; {advice}")
     f = ctx.finding(node, msg)
     if src.rnn.bidirectional is False:
         fixed = move_index(node.cst, ev.axis, src.roles.index(STATE))

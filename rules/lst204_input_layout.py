@@ -12,7 +12,7 @@ import networkx as nx
 from lstm_lint.dataflow import NEW_VALUE_OPS
 from lstm_lint.extract import int_literal
 from lstm_lint.findings import Related
-from lstm_lint.layout_joins import batch_time_joins, cross_rnn_joins
+from lstm_lint.layout_joins import batch_time_joins, cross_rnn_joins, qualified_label
 from lstm_lint.rule import SHAPE_ERROR, Finding, Rule, RuleContext, contains, error_near
 from lstm_lint.values import BATCH, TIME, Tensor
 
@@ -159,6 +159,28 @@ class TwoStreams(nn.Module):
         item_out, _ = self.item_gru(self.emb(items))
         feat_out, _ = self.feat_gru(feats)
         return torch.cat((item_out, feat_out.transpose(0, 1)), -1)
+""",
+        """
+import torch
+import torch.nn as nn
+
+class TableFilling(nn.Module):
+    # one (L, L, 2E) table of word pairs read along rows (batch-first) and down columns
+    # (time-major): both outputs are (L, L, H), indexed by cell; the feature join is valid
+    def __init__(self, vocab, emb, h):
+        super().__init__()
+        self.emb = nn.Embedding(vocab, emb)
+        self.rows = nn.GRU(2 * emb, h, batch_first=True)
+        self.cols = nn.GRU(2 * emb, h)
+
+    def forward(self, words):
+        e = self.emb(words)
+        n = e.size(0)
+        grid = torch.cat([e.unsqueeze(1).expand(-1, n, -1), e.unsqueeze(0).expand(n, -1, -1)],
+                         dim=-1)
+        r, _ = self.rows(grid)
+        c, _ = self.cols(grid)
+        return torch.cat([r, c], dim=-1)
 """,
     ]
     INVALID = [
@@ -479,6 +501,9 @@ def _cross_rnn_joins(ctx: RuleContext) -> Iterator[Finding]:
         if ctx.miswired(tl) or ctx.miswired(bl):
             continue  # the layout conflict at the call says it first
         tn, bn = tl.label(), bl.label()
+        if tn == bn:  # two wrappers naming their RNN alike: say which module holds each
+            tn = qualified_label(j.graph, tl, j.join.id)
+            bn = qualified_label(j.graph, bl, j.join.id)
         if j.axis is not None:
             t_role, b_role = ("time", "batch") if j.axis == 0 else ("batch", "time")
             clash = f"on axis {j.axis} {tn} holds its {t_role} where {bn} holds its {b_role}"
@@ -487,17 +512,26 @@ def _cross_rnn_joins(ctx: RuleContext) -> Iterator[Finding]:
         ts = tx.shape.render() if tx.shape is not None and not tx.shape.star else "(T, B, H)"
         bs = bx.shape.render() if bx.shape is not None and not bx.shape.star else "(B, T, H)"
         joined = "stacks" if j.join.label == "stack" else "concatenates"
-        msg = (f"{tn} is built with batch_first={tx.rnn.batch_first if tx.rnn else False} "
-               f"and {bn} with batch_first={bx.rnn.batch_first if bx.rnn else True}, but the "
+        msg = (f"{_laid_out(tn, tl, tx, False)} and {_laid_out(bn, bl, bx, True)}, but the "
                f"code {joined} their outputs {ts} and {bs} as they came: {clash}, so it runs "
                f"only when batch and time are equal (and if it runs, one of them reads its "
-               f"batch as time); build both with the same batch_first, or transpose(0, 1) one "
-               f"output before the join")
+               f"batch as time); lay both out alike (the same batch_first), or transpose(0, 1) "
+               f"one output before the join")
         f = ctx.finding(j.join, msg, related=tl.cst, related_message=f"{tn} is built here")
         fm = j.join.attrs.get("fm")
         if bl.cst is not None and fm is not None:
             f.related.append(Related(j.join.path or f.path, bl.cst, fm, f"{bn} is built here"))
         yield f
+
+
+def _laid_out(name: str, layer: Any, part: Any, batch_first: bool) -> str:
+    """What gave a joined output its layout: the layer's own flag, or the
+    ``pad_packed_sequence`` that unpacked it (its flag, not the packing's, lays it out)."""
+    if part.rnn is not None and part.rnn.padded:
+        return (f"{name}'s output is unpacked with pad_packed_sequence(..., "
+                f"batch_first={batch_first})")
+    flag = layer.flag("batch_first")
+    return f"{name} is built with batch_first={flag if isinstance(flag, bool) else batch_first}"
 
 
 def _gather_dim(call: object) -> int | None:

@@ -24,9 +24,12 @@ class Net(nn.Module):
 
 def test_a_3d_state_of_unknown_batch_makes_the_output_3d(tmp_path):
     # the inputs and the context come out of ops the engine does not follow (rows picked at run
-    # time, an einsum):
+    # time, pad_sequence: tensors of no known shape; an input not known at all may be a
+    # PackedSequence and makes no 3-d output):
     # expanded over the layers it is a batched state, so the input is batched too
     static, real = run_both(tmp_path, '''
+from torch.nn.utils.rnn import pad_sequence
+
 class Net(nn.Module):
     def __init__(self, n_in, hidden, layers):
         super().__init__()
@@ -37,8 +40,8 @@ class Net(nn.Module):
 
     def forward(self, past, future, static, keep):
         rows = (keep >= 0).nonzero().squeeze(1)
-        past = torch.einsum("tbf->tbf", past.index_select(1, rows))
-        future = torch.einsum("btf->btf", future.index_select(0, rows))
+        past = pad_sequence(list(past.unbind(1)))
+        future = pad_sequence(list(future), batch_first=True)
         c = self.ctx(static.index_select(0, rows)).expand(self.layers, -1, -1).contiguous()
         enc, (h, cell) = self.encoder(past, (c, c))
         dec, _ = self.decoder(future, (h, cell))
