@@ -17,7 +17,8 @@ from lstm_lint.state_consumers import state_receiver
 RELATED = Path(__file__).resolve().parent / "corpus" / "confirm" / "related"
 
 
-def _confirm(name: str) -> list[Finding]:
+def _confirmed(name: str) -> tuple[list[Finding], list[Finding]]:
+    """The file's findings, confirmed (each with its verdict), and the LST900s the run adds."""
     path = RELATED / name
     fm = load(str(path))
     assert fm is not None and not isinstance(fm, Finding)
@@ -25,8 +26,13 @@ def _confirm(name: str) -> list[Finding]:
     res = check_file(fm, project, Options(script=True))
     assert res.analysis is not None
     _ev, extra = confirm_file(res.analysis, res.findings, project, 60, "cpu")
+    return res.findings, extra
+
+
+def _confirm(name: str) -> list[Finding]:
+    findings, extra = _confirmed(name)
     assert extra == []
-    return res.findings
+    return findings
 
 
 def _related_lines(f: Finding) -> list[int]:
@@ -176,14 +182,8 @@ def test_a_layer_that_raises_its_input_check_at_another_call_of_it_confirms():
 
 def _verdicts(name: str) -> dict[tuple[str, int], str]:
     """Each finding's verdict; the run may also report LST900 for a crash nothing explains."""
-    path = RELATED / name
-    fm = load(str(path))
-    assert fm is not None and not isinstance(fm, Finding)
-    project = Project([str(path)])
-    res = check_file(fm, project, Options(script=True))
-    assert res.analysis is not None
-    confirm_file(res.analysis, res.findings, project, 60, "cpu")
-    return {(f.code, f.line): (f.confirmation or {}).get("verdict", "") for f in res.findings}
+    findings, _extra = _confirmed(name)
+    return {(f.code, f.line): (f.confirmation or {}).get("verdict", "") for f in findings}
 
 
 def test_a_crash_at_the_receiving_call_for_another_reason_confirms_nothing():
