@@ -169,14 +169,25 @@ def _number(v: Value) -> bool:
 
 
 def join_dicts(a: dict[str, Value], b: dict[str, Value], flag: Flag | None) -> dict[str, Value]:
+    """Names after an if/else, in a fixed order (``a``'s, then those ``b`` alone set); most
+    are the same object on both branches (set before the if), kept without a join."""
     out: dict[str, Value] = {}
-    for k in set(a) | set(b):
-        if k in a and k in b:
-            out[k] = join(a[k], b[k], flag)
-        else:  # set on one branch only: keep layers and modules, forget the rest
-            one = a.get(k, b.get(k))
-            out[k] = one if isinstance(one, L.Layer | Obj | Modules) else UNKNOWN
+    for k, x in a.items():
+        y = b.get(k, _MISSING)
+        if y is x:
+            out[k] = x
+        elif y is _MISSING:  # set on one branch only: keep layers and modules, forget the rest
+            out[k] = x if isinstance(x, _KEPT) else UNKNOWN
+        else:
+            out[k] = join(x, y, flag)  # type: ignore[arg-type]
+    for k, y in b.items():
+        if k not in a:
+            out[k] = y if isinstance(y, _KEPT) else UNKNOWN
     return out
+
+
+_MISSING = object()
+_KEPT = (L.Layer, Obj, Modules)
 
 
 def _seq_len(v: Seq) -> Expr | None:
