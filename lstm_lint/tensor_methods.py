@@ -9,7 +9,7 @@ import libcst as cst
 
 from . import ops
 from .symbolic import Expr, const, sym
-from .tensor_parts import _layout_step, _select_items, _set_axis, _sort, _split
+from .tensor_parts import _layout_step, _pad, _select_items, _set_axis, _sort, _split
 from .torchargs import (
     _COMMON,
     ELEMENTWISE,
@@ -546,9 +546,10 @@ def _first(*handlers: MethodHandler) -> MethodHandler:
 METHODS: dict[str, MethodHandler] = {
     **dict.fromkeys(ELEMENTWISE | {"softmax", "log_softmax", "softmin"}, _elementwise),
     **dict.fromkeys(REDUCTIONS, _reduce),
-    **dict.fromkeys(("pad", "interpolate", "unfold", "conv1d", "conv2d", "linear",
+    **dict.fromkeys(("interpolate", "unfold", "conv1d", "conv2d", "linear",
                      "max_pool1d", "avg_pool1d", "adaptive_max_pool1d", "adaptive_avg_pool1d",
                      "max_pool2d", "avg_pool2d"), _opaque),
+    "pad": _pad,
     "size": _size,
     **dict.fromkeys(("dim", "ndimension"), _rank),
     **dict.fromkeys(("numel", "nelement"), _count),

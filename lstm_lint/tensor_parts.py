@@ -186,3 +186,28 @@ def _split_sizes(it: Core, x: Tensor, d: int, sizes_v: Value, e: cst.Call) -> Va
             last = piece(const(ac % sc))
             return Seq(tuple(full for _ in range(ac // sc)) + (last,))
     return Seq((), False, piece(None), None)
+
+
+def _pad(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+         e: cst.Call, functional: bool) -> Value | None:
+    """``F.pad(x, (left, right, top, bottom, ...))``: the pairs pad the last axes, the last
+    one first, each axis growing by its two amounts (a negative amount crops); every mode
+    (constant, reflect, replicate, circular) keeps the rank.  An amount not known leaves its
+    axis unknown; a pad whose number of amounts is not known (or odd, or more pairs than the
+    axes known) leaves the whole shape unknown."""
+    if not functional or x.shape is None:
+        return None
+    pad = _arg(args, kwargs, 0, "pad")
+    if not isinstance(pad, Seq) or pad.repeated is not None or pad.tail is not None:
+        return None
+    amounts = [int_of(p) for p in pad.items]
+    pairs = len(amounts) // 2
+    dims = list(x.shape.dims)
+    if not amounts or len(amounts) % 2 or pairs > len(dims):
+        return None
+    for i in range(pairs):
+        lo, hi, ax = amounts[2 * i], amounts[2 * i + 1], len(dims) - 1 - i
+        d = dims[ax]
+        dims[ax] = None if d is None or lo is None or hi is None else d + lo + hi
+    out = Tensor(Shape(tuple(dims), x.shape.star), x.dtype, x.roles)
+    return it.record("call", e, [x], out, label=name)

@@ -63,6 +63,7 @@ KEYWORDS: dict[str, frozenset[str]] = {
     "one_hot": frozenset({"num_classes"}), "masked_select": frozenset({"mask"}),
     "embedding": frozenset({"weight", "padding_idx", "max_norm", "norm_type",
                             "scale_grad_by_freq", "sparse"}), "eye": frozenset({"n", "m"}),
+    "pad": frozenset({"pad", "mode", "value"}),
     "cat": frozenset({"dim", "tensors"}), "stack": frozenset({"dim", "tensors"}),
     "concat": frozenset({"dim", "tensors"}), "concatenate": frozenset({"dim", "tensors", "axis"}),
 }

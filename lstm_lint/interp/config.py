@@ -160,6 +160,14 @@ class Configuration(Core):
             result = got if got is not None else val
         elif name == "clear":
             changed = Record(())
+        elif name == "pop" and isinstance(first, Const) and isinstance(first.value, str) \
+                and len(args) <= 2 and not kwargs:
+            # ``kwargs.pop("output_hidden_states", False)`` in a configuration's constructor:
+            # the value given, else the default; the key is gone after it
+            got = recv.get(first.value)
+            changed = recv if got is None else Record(
+                tuple((k, v) for k, v in recv.fields if k != first.value))
+            result = got if got is not None else args[1] if len(args) == 2 else UNKNOWN
         elif name == "pop":
             result = UNKNOWN
         if target is not None:
