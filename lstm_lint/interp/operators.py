@@ -31,6 +31,8 @@ class Operators(Core):
     """Binary operators and comparisons."""
 
     def binop(self, op: str, a: Value, b: Value, e: cst.CSTNode) -> Value:
+        if isinstance(a, Ref) or isinstance(b, Ref):
+            a, b = self._number_named(a), self._number_named(b)
         if op in _SIZE_ARITH and (_none_param(a) or _none_param(b)) \
                 and isinstance(a, Int | Const) and isinstance(b, Int | Const):
             # ``(num_layers * channels) // 2`` with ``num_layers=None`` as the default: None in
@@ -103,6 +105,21 @@ class Operators(Core):
                 return out  # scaling by a number: no node of its own
             return self.record("arith", e, [a, b], out, label=op)
         return UNKNOWN
+
+    def _number_named(self, v: Value) -> Value:
+        """A name another project file assigns a number literal at its top level (``δ = 1e-6``
+        in util.py, imported): a Python number of a value not claimed (the program may set it
+        again), enough for a tensor scaled by it to keep its shape.  Anything else as it is."""
+        if not isinstance(v, Ref) or self.project is None \
+                or not hasattr(self.project, "constant"):
+            return v
+        found = self.project.constant(v.qual, self.fm)
+        if found is None:
+            return v
+        e = found[0]
+        if isinstance(e, cst.UnaryOperation) and isinstance(e.operator, cst.Minus | cst.Plus):
+            e = e.expression
+        return Int(None) if isinstance(e, cst.Integer | cst.Float) else v
 
     def compare(self, e: cst.Comparison, env: Env) -> Value:
         left = self.eval(e.left, env)

@@ -1,0 +1,108 @@
+"""A number another file of the project defines at its top level (``δ = 1e-6`` in util.py,
+``from .util import δ``) scales a tensor without changing its shape; and ``cumprod`` keeps every
+axis.  The engine claims no value for the number (the program may set it again).  Each case
+checked against torch, the two files imported as a package."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import textwrap
+
+import pytest
+
+from lstm_lint.analyze import analyze_module
+from lstm_lint.lint import load
+from lstm_lint.project import Project
+from lstm_lint.shapes import parse_spec
+from lstm_lint.values import Tensor
+
+UTIL = '''
+import torch
+
+δ = 1e-6
+SCALE = -2
+NAME = "eps"
+'''
+
+MODEL = '''
+import torch
+import torch.nn as nn
+
+from .util import δ, SCALE, NAME
+
+
+class Net(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.GRU(n_in, hidden, batch_first=True)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        usage = δ + (1 - δ) * out
+        scaled = out * SCALE
+        running = torch.cumprod(usage, 1)[:, :-1]
+        return usage, scaled, running, out.cumprod(dim=2)
+'''
+
+
+def _both(tmp_path, name: str):
+    torch = pytest.importorskip("torch")
+    pkg = tmp_path / name
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "util.py").write_text(textwrap.dedent(UTIL))
+    (pkg / "model.py").write_text(textwrap.dedent(MODEL))
+    sys.path.insert(0, str(tmp_path))
+    try:
+        mod = importlib.import_module(f"{name}.model")
+    finally:
+        sys.path.remove(str(tmp_path))
+    real = [tuple(t.shape) for t in mod.Net(4, 6)(torch.randn(3, 7, 4))]
+    path = str(pkg / "model.py")
+    fm = load(path, prefilter=False)
+    project = Project([path, str(pkg / "util.py")])
+    project.add(fm)
+    project.resolve(fm)
+    cls = next(c for c in fm.module_classes() if c.name == "Net")
+    ms = analyze_module(fm, cls, project, [], {"n_in": parse_int(4), "hidden": parse_int(6)},
+                        [parse_spec("float32[3,7,4]")])
+    return ms.output, real
+
+
+def parse_int(n: int):
+    from lstm_lint.shapes import from_json
+
+    return from_json(n)
+
+
+def _dims(v):
+    assert isinstance(v, Tensor) and v.shape is not None and not v.shape.star
+    return tuple(d.as_int() if d is not None else None for d in v.shape.dims)
+
+
+def test_an_imported_number_scales_a_tensor_and_cumprod_keeps_its_axes(tmp_path):
+    out, real = _both(tmp_path, "pkg_numbers")
+    assert [_dims(v) for v in out.items] == real == [(3, 7, 6), (3, 7, 6), (3, 6, 6), (3, 7, 6)]
+
+
+def test_an_imported_string_is_not_a_number(tmp_path):
+    # ``NAME`` is a str: ``out * NAME`` raises in torch; the engine must not give it a shape
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError):
+        torch.zeros(2) * "eps"
+    path = tmp_path / "m"
+    path.mkdir()
+    (path / "__init__.py").write_text("")
+    (path / "util.py").write_text(textwrap.dedent(UTIL))
+    (path / "model.py").write_text(textwrap.dedent(MODEL).replace("out * SCALE",
+                                                                  "out * NAME"))
+    fm = load(str(path / "model.py"), prefilter=False)
+    project = Project([str(path / "model.py"), str(path / "util.py")])
+    project.add(fm)
+    project.resolve(fm)
+    cls = next(c for c in fm.module_classes() if c.name == "Net")
+    ms = analyze_module(fm, cls, project, [], {"n_in": parse_int(4), "hidden": parse_int(6)},
+                        [parse_spec("float32[3,7,4]")])
+    scaled = ms.output.items[1]
+    assert not isinstance(scaled, Tensor) or scaled.shape is None
