@@ -375,6 +375,8 @@ class Calls(Core):
         if qual in ("copy.deepcopy", "copy.copy") and len(args) == 1 and not kwargs \
                 and _plain_copy(args[0]):
             return args[0]  # a copy of a layer or a tensor is built and shaped alike
+        if qual in ("typing.cast", "typing_extensions.cast") and len(args) == 2 and not kwargs:
+            return args[1]  # cast(T, x) is x: a note for the type checker only
         if qual.startswith("math.") and name in _MATH and args and not kwargs:
             return _math(name, args)
         if qual in ("numpy.prod", "math.prod") and len(args) == 1 and not kwargs:
