@@ -26,7 +26,7 @@ def test_permute_of_a_value_the_engine_does_not_know(tmp_path):
 class Net(nn.Module):
     def __init__(self, hidden):
         super().__init__()
-        self.proj = nn.Linear(5, hidden).requires_grad_(False)
+        self.proj = nn.utils.spectral_norm(nn.Linear(5, hidden))
         self.rnn = nn.GRU(hidden, hidden, batch_first=True)
 
     def forward(self, x):

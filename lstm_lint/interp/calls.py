@@ -36,6 +36,7 @@ from .core import MAX_DEPTH, Core, with_node
 from .joins import join, one_of
 from .objects import (
     LIST_ITEMS,
+    MODULE_SELF,
     OPEN_KWARGS,
     SPLAT,
     TORCH_LAYER,
@@ -53,6 +54,7 @@ from .objects import (
     TorchBase,
 )
 from .record_stores import share_stores
+from .rpc import VALUE_METHODS, RemoteRef, rpc_call
 
 
 class Calls(Core):
@@ -141,6 +143,9 @@ class Calls(Core):
             local = self._resolve_ref(func.qual)
             if local is not None:
                 return self.call(local, args, kwargs, e, env)
+            remote = rpc_call(self, canonical(func.qual), args, kwargs, e, env)
+            if remote is not None:
+                return remote
             return self.call_ref(func.qual, args, kwargs, e)
         if isinstance(func, TorchBase):
             if func.kind == "ModuleList":
@@ -467,6 +472,10 @@ class Calls(Core):
                     e: cst.Call, env: Env) -> Value:
         if isinstance(recv, Distribution):
             return self._distribution_method(recv, name, args, kwargs, e)
+        if isinstance(recv, L.Layer | Obj) and name in MODULE_SELF:
+            return recv  # module.to(device) / .eval() / .cuda(): the module itself
+        if isinstance(recv, RemoteRef):
+            return recv.value if name in VALUE_METHODS and not args and not kwargs else UNKNOWN
         if isinstance(recv, Seq):
             if name == "append" and args and isinstance(e.func, cst.Attribute):
                 if recv.repeated is None:

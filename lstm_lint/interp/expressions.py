@@ -34,6 +34,7 @@ from .core import Budget
 from .joins import boolish, is_none, join, truth
 from .objects import (
     BUILTINS,
+    MODULE_SELF,
     TORCH_LAYER,
     ArgParser,
     Builtin,
@@ -47,6 +48,7 @@ from .objects import (
     TorchBase,
 )
 from .record_stores import share_stores
+from .rpc import RemoteRef
 
 _NAME, _ATTRIBUTE, _CALL = cst.Name, cst.Attribute, cst.Call
 
@@ -221,7 +223,7 @@ class Expressions(Comprehensions):
             return Method(base, attr) if attr in ("get", "keys", "items", "values", "update",
                                                   "setdefault", "pop", "clear", "copy") \
                 else UNKNOWN
-        if isinstance(base, ArgParser):
+        if isinstance(base, ArgParser | RemoteRef):
             return Method(base, attr)
         if isinstance(base, Distribution):
             if attr in ("mean", "stddev", "variance", "loc", "scale", "mode"):
@@ -243,6 +245,8 @@ class Expressions(Comprehensions):
                     # a @property: reading it runs it
                     return self.call_function(found.fn, found.fm, [], {}, bound=base)
                 return replace(found, bound=base)
+            if found is None and attr in MODULE_SELF and base.cls.is_module:
+                return Method(base, attr)
             return found if found is not None else UNKNOWN
         if isinstance(base, SuperVal):
             found = self.class_attribute(base.obj.cls, base.obj.fm, attr, after=base.owner)
@@ -299,6 +303,8 @@ class Expressions(Comprehensions):
                               "float")
             if attr in ("forward", "__call__"):
                 return base
+            if attr in MODULE_SELF:
+                return Method(base, attr)
             if attr == "from_pretrained" and base.kind == "Embedding":
                 return Ref("torch.nn.Embedding.from_pretrained")  # a classmethod
             if base.kind in ("Sequential", "ModuleList", "ModuleDict") and attr in (

@@ -113,6 +113,12 @@ class FuncRef(Value):
                                              repr=False)
 
 
+#: the methods of an ``nn.Module`` that change it in place and return it (``.to(device)``,
+#: ``.cuda()``, ``.eval()``): ``self.encoder = self.encoder.to(device)`` is that same layer
+MODULE_SELF = frozenset({"to", "cuda", "cpu", "xpu", "float", "double", "half", "bfloat16",
+                         "train", "eval", "requires_grad_", "share_memory", "type", "apply"})
+
+
 @dataclass(frozen=True, repr=False)
 class Method(Value):
     """``x.view`` before it is called."""
