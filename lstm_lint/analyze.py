@@ -72,6 +72,7 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
     bindings: dict[str, Any] = {}
     parts: dict[str, tuple[int, bool]] = {}
     time_names: dict[str, str] = {}
+    carried_free: set[str] = set()
     settled: dict[str, Any] = {}
     nonempty: set[Any] = set()
     result: ModuleShapes | None = None
@@ -96,6 +97,7 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
         interp.axis_settled = dict(settled)
         interp.nonempty = set(nonempty)
         interp.opened_inputs = set(opened_inputs)
+        interp.carried_free = set(carried_free)
         found_fwd = interp.find_method(cls, fm, "forward")
         interp.unconditional_joins = _unconditional_joins_of(cls, found_fwd[0]) if found_fwd \
             else set()
@@ -164,6 +166,7 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
                 and interp.axis_settled == settled and interp.nonempty == nonempty:
             break
         nonempty = set(interp.nonempty)
+        carried_free = interp.free_names | interp.carried_free
         bindings = dict(interp.hole_bindings)
         parts = dict(interp.hole_parts)
         time_names = dict(interp.time_names)
@@ -241,6 +244,7 @@ def _passed_none_defaults(fm: FileModel, cls: ClassInfo, project: Any, fwd: cst.
     interp.axis_settled = dict(done.axis_settled)
     interp.nonempty = set(done.nonempty)
     interp.opened_inputs = set(done.opened_inputs)
+    interp.carried_free = done.free_names | done.carried_free
     interp.unconditional_joins = done.unconditional_joins
     try:
         obj = _build(interp, cls, fm, None, None, opened)

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from . import ops
-from .symbolic import Expr, const, sym
+from .squeeze_sizes import squeeze_free_sizes
+from .symbolic import Expr, const
 from .tensor_parts import _layout_step, _pad, _select_items, _set_axis, _sort, _split
 from .torchargs import (
     _COMMON,
@@ -196,56 +197,17 @@ def _squeeze(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str
     d = int_of(_arg(args, kwargs, 0, "dim")) if has else None
     out = ops.squeeze(x, d, has)
     assumed: list[Expr] = []
+    dropped: list[Expr] = []
     if out.shape is None and (not has or d is not None):
-        out, assumed = _squeeze_free_sizes(it, x, out, d)
+        out, assumed, dropped = squeeze_free_sizes(it, x, out, d)
     res = it.record("squeeze", e, [x], out, label="squeeze")
     node = res.node if isinstance(res, Tensor) else None
     call = f"x.squeeze({d})" if d is not None else "x.squeeze()"
     for a in assumed:
         it.graph.add_constraint(a, const(1), f"{call} would drop it too", node, op="!=")
+    for a in dropped:
+        it.graph.add_constraint(a, const(1), f"{call} drops it", node)
     return res
-
-
-def _squeeze_free_sizes(it: Core, x: Tensor, unknown: Tensor, axis: Expr | None
-                        ) -> tuple[Tensor, list[Expr]]:
-    """``x.squeeze()`` of ``(B, 1)``: ``(B,)`` unless the batch is 1, when PyTorch drops it
-    too (``x.squeeze(0)`` of ``(B, H)`` likewise keeps ``B``).  The batch, the time and the
-    other sizes of the caller's data are free, so the shape is shown as it is for every value
-    but 1, with ``B != 1`` recorded beside it (as a size equality is).  An axis sized by the
-    model (``n_out``) decides the rank: unknown."""
-    t = x if isinstance(x, Tensor) else None
-    if t is None or t.shape is None or t.shape.star:
-        return unknown, []
-    n_dims = len(t.shape.dims)
-    only: int | None = None
-    if axis is not None:
-        k = axis.as_int()
-        if k is None or not -n_dims <= k < n_dims:
-            return unknown, []
-        only = k % n_dims
-    free = set(it.free_names) | set(it.time_names.values()) | {"B"}
-    keep: list[int] = []
-    assumed: list[Expr] = []
-    for i, dim in enumerate(t.shape.dims):
-        if only is not None and i != only:
-            keep.append(i)
-            continue
-        if dim is None:
-            return unknown, []
-        n = dim.as_int()
-        if n == 1:
-            continue
-        if n is None and ops.nonneg(dim - 2):
-            keep.append(i)  # at least 2 for every choice of sizes (2*hidden, n + 1): kept
-            continue
-        if n is None:
-            names = dim.symbols()
-            if len(names) != 1 or dim != sym(next(iter(names))) or not names <= free:
-                return unknown, []  # (a sum like T - 1 may be 1 for a value above 1)
-            assumed.append(dim)
-        keep.append(i)
-    roles = tuple(t.roles[i] for i in keep) if t.roles else None
-    return t.with_(shape=Shape(tuple(t.shape.dims[i] for i in keep)), roles=roles), assumed
 
 
 def _unsqueeze(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],

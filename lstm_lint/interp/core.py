@@ -68,6 +68,8 @@ class Core:
         self.globals_cache: dict[str, Value] = {}
         self.loop_iters: list[Expr | None] = []
         self.free_names: set[str] = set()  # sizes of input axes nothing constrains (free_axis)
+        #: the free sizes of the earlier passes (free_names restarts empty in each pass)
+        self.carried_free: set[str] = set()
         self.instantiations: list[Instantiation] = []
         #: sizes the code itself names as the batch or time (``batch_size = x.size(0)``):
         #: symbol -> (role, the name, the assignment's target node)
