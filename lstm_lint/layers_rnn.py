@@ -140,7 +140,11 @@ def apply_recurrent(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
                 batch = dims[b_ax]
                 out_roles = (BATCH, TIME, FEATURE) if bf else (TIME, BATCH, FEATURE)
                 t_ax = 1 - b_ax
-                if tensor.role(b_ax) == TIME and tensor.role(t_ax) == BATCH:
+                if tensor.role(t_ax) == BATCH and (
+                        tensor.role(b_ax) == TIME
+                        or tensor.role(b_ax) is None and site.spatial_size(dims[b_ax])):
+                    # (the second: a CNN's map of the caller's image, its batch where the RNN
+                    # reads time and a width of the image where it reads the batch)
                     site.conflict(Conflict(
                         "layout", layer,
                         "(B, T, F)" if bf else "(T, B, F)",

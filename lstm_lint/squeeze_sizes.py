@@ -63,11 +63,18 @@ def squeeze_free_sizes(it: Core, x: Tensor, unknown: Tensor, axis: Expr | None
             dropped)
 
 
+def spatial_size(it: Core, e: Expr | None) -> bool:
+    """Is ``e`` made of the caller's free sizes alone (an image's width, strided or not),
+    never the batch or the time?"""
+    names = e.symbols() if e is not None else set()
+    free = (it.free_names | it.carried_free) - {"B"} - set(it.time_names.values())
+    return bool(names) and names <= free
+
+
 def _downsampled(it: Core, dim: Expr) -> bool:
     """Is this size one of the caller's spatial sizes cut down by strides (``((H + 1)//2
     + 1)//2``: a floor division of one free size, never the batch or the time)?"""
     names = dim.symbols()
     if len(names) != 1 or dim == sym(next(iter(names))) or "//" not in str(dim):
         return False
-    free = (it.free_names | it.carried_free) - {"B"} - set(it.time_names.values())
-    return names <= free
+    return spatial_size(it, dim)

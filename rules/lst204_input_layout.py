@@ -31,8 +31,10 @@ class InputLayout(Rule):
     what_it_does = """
 Uses the axis roles the engine tracks (batch, time, features) to flag a tensor whose layout
 the code itself shows, fed to a layer that reads another layout: the `(B, T, H)` output of a
-`batch_first` RNN into an RNN built with `batch_first=False`, or an RNN output `(N, L, C)`
-into `nn.Conv1d`/`nn.BatchNorm1d`, which read channels on axis 1.
+`batch_first` RNN into an RNN built with `batch_first=False`, a CNN's map of the caller's
+image laid out `(N, W, C)` (its batch on axis 0, a width of the image on axis 1) into a
+time-major RNN, or an RNN output `(N, L, C)` into `nn.Conv1d`/`nn.BatchNorm1d`, which read
+channels on axis 1.
 
 For an input whose layout nothing before the RNN fixes (a `forward` argument), the code's own
 statements count: an initial state sized from the axis the RNN reads as time
@@ -182,6 +184,20 @@ class TableFilling(nn.Module):
         c, _ = self.cols(grid)
         return torch.cat([r, c], dim=-1)
 """,
+        """
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.cnn = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.rnn = nn.LSTM(8, 16)
+
+    def forward(self, images):
+        conv = self.cnn(images).squeeze(2)
+        out, _ = self.rnn(conv.permute(2, 0, 1))
+        return out
+""",
     ]
     INVALID = [
         """
@@ -312,6 +328,20 @@ class EncoderDecoder(nn.Module):
         history, state = self.history(past, (h0, c0))
         future, _ = self.future(ahead, state)
         return torch.cat([history, future], dim=1)  # <-- LST204
+""",
+        """
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.cnn = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.rnn = nn.LSTM(8, 16)
+
+    def forward(self, images):
+        conv = self.cnn(images).squeeze(2)
+        out, _ = self.rnn(conv.permute(0, 2, 1))  # <-- LST204
+        return out
 """,
     ]
 

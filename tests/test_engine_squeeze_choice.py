@@ -139,3 +139,41 @@ def test_getattr_nn_num_layers_alone_stays_open(tmp_path):
     src = CHOSEN.replace(", batch_first=True", "")
     ms = _shapes(tmp_path, src)
     assert value_text(ms.inputs[0]) == "unknown"
+
+
+CRNN_TIME_MAJOR = '''
+class Net(nn.Module):
+    """A CRNN whose map (N, W', C) goes to an RNN built time-major (batch_first=False)."""
+    def __init__(self):
+        super().__init__()
+        self.cnn = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.rnn = nn.LSTM(8, 16)
+
+    def forward(self, images):
+        conv = self.cnn(images).squeeze(2)
+        out, _ = self.rnn(conv.permute(LAYOUT))
+        return out
+'''
+
+
+def test_a_cnn_map_batch_first_into_a_time_major_rnn(tmp_path):
+    """``(N, W', C)`` into an LSTM built time-major runs in torch, over the batch: the output
+    row of sample 2 changes when only sample 1 changes.  LST204 at the call; the
+    map laid out ``(W', N, C)`` (``permute(2, 0, 1)``) is silent."""
+    torch = pytest.importorskip("torch")
+    wrong = CRNN_TIME_MAJOR.replace("LAYOUT", "0, 2, 1")
+    ns: dict = {}
+    exec(HEADER + textwrap.dedent(wrong), ns)
+    torch.manual_seed(0)
+    model = ns["Net"]().eval()
+    x = torch.randn(3, 3, 2, 10)
+    y = x.clone()
+    y[1] += 1.0
+    with torch.no_grad():
+        a, b = model(x), model(y)
+    assert torch.allclose(a[0], b[0])
+    assert not torch.allclose(a[2], b[2])  # sample 2 read sample 1
+    found = _lint(tmp_path, wrong)
+    assert [f.code for f in found] == ["LST204"]
+    assert "batch_first=False" in found[0].message
+    assert _lint(tmp_path, CRNN_TIME_MAJOR.replace("LAYOUT", "2, 0, 1")) == []

@@ -16,6 +16,7 @@ import libcst as cst
 from .. import layers as L
 from ..dataflow import Dataflow
 from ..extract import ClassInfo, FileModel
+from ..squeeze_sizes import spatial_size
 from ..symbolic import Expr, cond, const, sym
 from ..values import (
     BATCH,
@@ -325,6 +326,9 @@ class Core:
             k += 1
         self.free_names.add(name)
         return sym(name)
+
+    def spatial_size(self, e: Expr | None) -> bool:
+        return spatial_size(self, e)  # (see squeeze_sizes.spatial_size)
 
     def recheck_later(self, check: Any) -> None:
         if self.current is not None:
