@@ -92,10 +92,45 @@ class TwoPacked(nn.Module):
 '''
 
 
+
+RENET_ARG = '''
+class ReNetSweep(nn.Module):
+    """The grid (N, M, C) is forward's own argument: a batch-first RNN sweeps its rows, a
+    time-major one its columns (which axis is the batch is each RNN's choice)."""
+    def __init__(self, c=3, h=5):
+        super().__init__()
+        self.rows = nn.LSTM(c, h, batch_first=True)
+        self.cols = nn.LSTM(c, h)
+
+    def forward(self, grid):
+        r, _ = self.rows(grid)
+        c, _ = self.cols(grid)
+        return torch.cat([r, c], dim=-1)
+'''
+
+RENET_PROJ = '''
+class ReNetProjected(nn.Module):
+    """The same sweep over a projected map (C, N, M) -> (N, M, C)."""
+    def __init__(self, c=3, h=5):
+        super().__init__()
+        self.proj = nn.Linear(c, c)
+        self.rows = nn.GRU(c, h, batch_first=True)
+        self.cols = nn.GRU(c, h)
+
+    def forward(self, img):
+        grid = self.proj(img.permute(1, 2, 0))
+        r, _ = self.rows(grid)
+        c, _ = self.cols(grid)
+        return torch.cat([r, c], dim=2)
+'''
+
+
 @pytest.mark.parametrize("code, build, inputs", [
     (TABLE, "Table()", ["torch.randint(0, 50, (9,))"]),
     (GRID, "Grid()", ["torch.randn(3, 6, 9)"]),
     (PACKED, "TwoPacked()", ["[torch.randn(n, 3) for n in (4, 7, 2)]"]),
+    (RENET_ARG, "ReNetSweep()", ["torch.randn(6, 9, 3)"]),
+    (RENET_PROJ, "ReNetProjected()", ["torch.randn(3, 6, 9)"]),
 ])
 def test_runs_in_torch_and_lints_clean(tmp_path, code, build, inputs):
     _run(code, build, *inputs)

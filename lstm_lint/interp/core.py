@@ -162,6 +162,8 @@ class Core:
         if name in self.hole_bindings:
             if row_read and name in self.row_bound:
                 self._contest_rows(name, steps, shape, roles, dtype)
+            elif roles is not None:
+                self._contest_roles(name, steps, shape, roles, dtype)
             return
         undone = self._undo_steps(name, steps, shape, roles, dtype, self.free_axis)
         if undone is not None:
@@ -193,6 +195,23 @@ class Core:
             for a, b in zip(bound.dims, mine.dims, strict=True))
         if not agree:
             self.hole_bindings[name] = (None, None, None)
+
+    def _contest_roles(self, name: str, steps: tuple[Any, ...], shape: Shape,
+                       roles: tuple[str | None, ...], dtype: str | None) -> None:
+        """A second consumer that reads the batch where the first read the time (one value
+        swept by a ``batch_first=True`` RNN along its rows and by a time-major one down its
+        columns, as ReNet does): which axis is the batch is then the code's choice, not a
+        fact, so the input keeps its sizes but loses its roles (no consumer is blamed)."""
+        bound_shape, bound_roles, bound_dtype = self.hole_bindings[name]
+        if bound_roles is None:
+            return
+        placeholder = sym("?")
+        other = self._undo_steps(name, steps, shape, roles, dtype, lambda _n, _d: placeholder)
+        mine = other[1] if other is not None else None
+        if mine is None or len(mine) != len(bound_roles):
+            return
+        if any({a, b} == {BATCH, TIME} for a, b in zip(bound_roles, mine, strict=True)):
+            self.hole_bindings[name] = (bound_shape, None, bound_dtype)
 
     def _undo_steps(self, name: str, steps: tuple[Any, ...], shape: Shape,
                     roles: tuple[str | None, ...] | None, dtype: str | None,
