@@ -3,7 +3,10 @@ shown keeps, and what it assumes of the caller's sizes to do so."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
+
+import libcst as cst
 
 from . import ops
 from .symbolic import Expr, sym
@@ -52,6 +55,8 @@ def squeeze_free_sizes(it: Core, x: Tensor, unknown: Tensor, axis: Expr | None
         if n is None:
             names = dim.symbols()
             if only is not None and _downsampled(it, dim):
+                if not _rank_blind(it):
+                    return unknown, [], []  # the code may read either rank: not decided
                 dropped.append(dim)  # the height a CNN leaves: x.squeeze(2), shown as 1
                 continue
             if len(names) != 1 or dim != sym(next(iter(names))) or not names <= free:
@@ -64,11 +69,30 @@ def squeeze_free_sizes(it: Core, x: Tensor, unknown: Tensor, axis: Expr | None
 
 
 def spatial_size(it: Core, e: Expr | None) -> bool:
-    """Is ``e`` made of the caller's free sizes alone (an image's width, strided or not),
-    never the batch or the time?"""
+    """Is ``e`` one of the caller's free sizes (an image's width, strided or not), never the
+    batch or the time, nor a product of several (``H'*W'``: a grid of locations flattened
+    into one axis is a layout chosen on purpose, each location a sequence of its own)?"""
     names = e.symbols() if e is not None else set()
     free = (it.free_names | it.carried_free) - {"B"} - set(it.time_names.values())
-    return bool(names) and names <= free
+    return len(names) == 1 and names <= free
+
+
+#: what makes code work whatever the rank a squeeze left (``if x.dim() == 4``, ``x.flatten(1,
+#: -2)``, ``x.view(n, -1, t)``, sizes read off the tensor)
+_RANK_READ = re.compile(r"\.dim\(|\bndim\b|ndimension|\blen\(|flatten|\.view\(|reshape|"
+                        r"\.size\(|\.shape\b|squeeze\(\s*\)")
+
+
+def _rank_blind(it: Core) -> bool:
+    """Does the function running the squeeze read no rank or size at all (``x.squeeze(2)``
+    then ``transpose``/``permute`` into an RNN, as a CRNN's forward does)?  Only then does
+    the model fail whatever the height: with the axis kept, the RNN gets 4 axes.  Code that
+    reads a rank or a size may work either way (a spectrogram CNN whose frequency axis stays
+    16: ``squeeze(2)`` keeps it and ``flatten(1, -2)`` folds it), so the rank is not decided."""
+    if not it.frames:
+        return False
+    fn = it.frames[-1][0]
+    return _RANK_READ.search(cst.Module([]).code_for_node(fn.body)) is None
 
 
 def _downsampled(it: Core, dim: Expr) -> bool:

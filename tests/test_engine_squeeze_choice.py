@@ -177,3 +177,68 @@ def test_a_cnn_map_batch_first_into_a_time_major_rnn(tmp_path):
     assert [f.code for f in found] == ["LST204"]
     assert "batch_first=False" in found[0].message
     assert _lint(tmp_path, CRNN_TIME_MAJOR.replace("LAYOUT", "2, 0, 1")) == []
+
+
+RANK_READ = '''
+class SpecA(nn.Module):
+    """A spectrogram CNN whose frequency axis stays 16 (64 bins, two stride-2 convolutions):
+    ``squeeze(2)`` keeps it, and the code folds it whatever the rank."""
+    def __init__(self, hidden=32):
+        super().__init__()
+        self.cnn = nn.Sequential(
+            nn.Conv2d(1, 8, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(8, 8, 3, stride=2, padding=1), nn.ReLU())
+        self.rnn = nn.GRU(8 * 16, hidden, batch_first=True)
+
+    def forward(self, spec):
+        x = self.cnn(spec).squeeze(2)
+        if x.dim() == 4:
+            x = x.flatten(1, 2)
+        out, _ = self.rnn(x.transpose(1, 2))
+        return out
+
+
+class SpecB(nn.Module):
+    def __init__(self, hidden=32):
+        super().__init__()
+        self.cnn = nn.Sequential(
+            nn.Conv2d(1, 8, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(8, 8, 3, stride=2, padding=1), nn.ReLU())
+        self.rnn = nn.GRU(8 * 16, hidden, batch_first=True)
+
+    def forward(self, spec):
+        x = self.cnn(spec).squeeze(2)
+        x = x.flatten(1, -2).transpose(1, 2)
+        out, _ = self.rnn(x)
+        return out
+
+
+class PixelTemporal(nn.Module):
+    """One clip's frames are the CNN's batch; an LSTM runs over the frames (time-major) at
+    every location of the map: the flattened grid of locations is the RNN's batch."""
+    def __init__(self):
+        super().__init__()
+        self.cnn = nn.Conv2d(3, 16, 3, stride=2, padding=1)
+        self.rnn = nn.LSTM(16, 32)
+
+    def forward(self, frames):
+        f = self.cnn(frames).flatten(2).permute(0, 2, 1)
+        out, _ = self.rnn(f)
+        return out
+'''
+
+
+def test_review_models_that_read_the_rank_or_flatten_a_grid_lint_clean(tmp_path):
+    """From review rv6: torch runs them; ``squeeze(2)`` is not assumed to drop an axis in a
+    function that reads ranks or sizes (either rank may work there), and a flattened grid of
+    locations as the RNN's batch is not the CNN-map layout bug of LST204."""
+    torch = pytest.importorskip("torch")
+    ns: dict = {}
+    exec(HEADER + textwrap.dedent(RANK_READ), ns)
+    with torch.no_grad():
+        assert ns["SpecA"]()(torch.zeros(2, 1, 64, 50)).shape == (2, 13, 32)
+        assert ns["SpecB"]()(torch.zeros(2, 1, 64, 50)).shape == (2, 13, 32)
+        assert ns["PixelTemporal"]()(torch.zeros(5, 3, 8, 8)).shape == (5, 16, 32)
+    assert _lint(tmp_path, RANK_READ) == []
+    ms = _shapes(tmp_path, RANK_READ, "SpecB")
+    assert not any("drops it" in c.why for c in ms.graph.constraints)
