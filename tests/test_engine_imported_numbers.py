@@ -106,3 +106,46 @@ def test_an_imported_string_is_not_a_number(tmp_path):
                         [parse_spec("float32[3,7,4]")])
     scaled = ms.output.items[1]
     assert not isinstance(scaled, Tensor) or scaled.shape is None
+
+
+def test_an_imported_name_bound_again_at_the_top_level_is_not_the_import(tmp_path):
+    """From review rv5: ``from .util import SCALE`` then ``SCALE = torch.ones(SCALE, 1, 1,
+    1)``: the product has torch's 4 axes, never the RNN output's 3 (the engine: unknown)."""
+    torch = pytest.importorskip("torch")
+    pkg = tmp_path / "pkg_rebound"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "util.py").write_text("SCALE = 4\n")
+    (pkg / "model.py").write_text(textwrap.dedent('''
+        import torch
+        import torch.nn as nn
+
+        from .util import SCALE
+
+        SCALE = torch.ones(SCALE, 1, 1, 1)
+
+
+        class Net(nn.Module):
+            def __init__(self, n_in, hidden):
+                super().__init__()
+                self.rnn = nn.LSTM(n_in, hidden, batch_first=True)
+
+            def forward(self, x):
+                out, _ = self.rnn(x)
+                return out * SCALE
+        '''))
+    sys.path.insert(0, str(tmp_path))
+    try:
+        mod = importlib.import_module("pkg_rebound.model")
+    finally:
+        sys.path.remove(str(tmp_path))
+    assert tuple(mod.Net(5, 8)(torch.randn(3, 7, 5)).shape) == (4, 3, 7, 8)
+    path = str(pkg / "model.py")
+    fm = load(path, prefilter=False)
+    project = Project([path, str(pkg / "util.py")])
+    project.add(fm)
+    project.resolve(fm)
+    cls = next(c for c in fm.module_classes() if c.name == "Net")
+    ms = analyze_module(fm, cls, project, [], {"n_in": parse_int(5), "hidden": parse_int(8)},
+                        [parse_spec("float32[3,7,5]")])
+    assert not isinstance(ms.output, Tensor) or ms.output.shape is None

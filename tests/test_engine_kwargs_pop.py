@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from test_engine_facts import run_both
 
+from lstm_lint.lint import Options, check_file, load
+
 CONFIG = '''
 class BaseConfig:
     def __init__(self, **kwargs):
@@ -64,3 +66,40 @@ class Net(nn.Module):
         return x.new_zeros(self.n, self.m)
 ''', {"m": 5}, ["float32[3]"])
     assert static in ((4, 5), (4, None), None)
+
+
+ALIASED = '''
+class Net(nn.Module):
+    """``self.rnn_opts`` holds the very dict ``pop`` then changes: both LSTMs are one-way."""
+    def __init__(self, n_in, hidden, n_out, **rnn_opts):
+        super().__init__()
+        self.rnn_opts = rnn_opts
+        self.both_ways = rnn_opts.pop("bidirectional", False)
+        self.fwd = nn.LSTM(n_in, hidden, batch_first=True, **self.rnn_opts)
+        if self.both_ways:
+            self.bwd = nn.LSTM(n_in, hidden, batch_first=True, **self.rnn_opts)
+        self.fc = nn.Linear(hidden * (2 if self.both_ways else 1), n_out)
+
+    def forward(self, x):
+        out, _ = self.fwd(x)
+        if self.both_ways:
+            back, _ = self.bwd(x.flip(1))
+            out = torch.cat([out, back], dim=-1)
+        return self.fc(out)
+
+
+if __name__ == "__main__":
+    print(Net(5, 8, 3, bidirectional=True, num_layers=2)(torch.randn(2, 6, 5)).shape)
+'''
+
+
+def test_a_popped_key_leaves_other_holders_of_the_dict_not_knowing_it(tmp_path):
+    """From review rv5: the key ``pop`` removed is unknown to every other holder of the dict
+    (not still there, which built both LSTMs bidirectional: a false LST101 at the head)."""
+    static, real = run_both(tmp_path, ALIASED, {"n_in": 5, "hidden": 8, "n_out": 3,
+                                                "bidirectional": True, "num_layers": 2},
+                            ["float32[2,6,5]"])
+    assert real == (2, 6, 3)
+    path = tmp_path / "model.py"
+    fm = load(str(path))
+    assert fm is not None and check_file(fm, None, Options()).findings == []

@@ -23,6 +23,7 @@ from ..values import (
 )
 from .core import Core
 from .objects import OPEN_KWARGS, SPLAT, ArgParser, Env, Obj, Ref
+from .record_stores import share_stores
 
 #: names of plain classes that carry a model's configuration
 CONFIG_NAME = re.compile(r"Config|Conf$|Args|Opt|Param|Settings|Hyper", re.IGNORECASE)
@@ -170,6 +171,11 @@ class Configuration(Core):
             result = got if got is not None else args[1] if len(args) == 2 else UNKNOWN
         elif name == "pop":
             result = UNKNOWN
+        if isinstance(changed, Record) and changed is not recv:
+            # every other holder of the dict (``self.opts = kwargs`` before
+            # ``kwargs.pop("bidirectional")``) sees the keys changed or removed as unknown
+            self.record_stores.append((recv, changed))
+            share_stores(self.selves, [(recv, changed)], env)
         if target is not None:
             self.rebind(target, changed, env)
         return result

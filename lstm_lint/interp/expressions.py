@@ -197,7 +197,10 @@ class Expressions(Comprehensions):
             return self.globals_cache[key]
         v: Value = UNKNOWN
         self.globals_cache[key] = UNKNOWN  # guards recursion through constants
-        if name in fm.imports:
+        if name in fm.imports and name in fm.constants:
+            pass  # imported, and bound again at the top level (``W = torch.ones(W, 1)``, or
+            #      an ``except ImportError:`` fallback): which binding a call sees is not known
+        elif name in fm.imports:
             # resolved against the other files of the run only when called (see call())
             v = Ref(canonical(fm.imports[name]))
         elif name in fm.classes:

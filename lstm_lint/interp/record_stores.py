@@ -20,8 +20,10 @@ def shared_stores(stores: list[tuple[Record, Record]]) -> list[tuple[Record, Rec
         r = root.get(id(old), old)
         root[id(new)] = r
         before = dict(old.fields)
+        after = {k for k, _ in new.fields}
         changed.setdefault(id(r), set()).update(
-            k for k, v in new.fields if k not in before or before[k] != v)
+            [k for k, v in new.fields if k not in before or before[k] != v]
+            + [k for k in before if k not in after])  # (removed: ``kwargs.pop(k)``)
     out: list[tuple[Record, Record]] = []
     for r in {id(r): r for r in root.values()}.values():
         keys = changed.get(id(r), set())
