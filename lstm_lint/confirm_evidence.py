@@ -46,6 +46,8 @@ class Evidence:
     built_from: str = ""
     #: configuration objects given a stand-in that holds only their size attributes
     standins: list[str] = field(default_factory=list)
+    #: the analysed file's lines that called torch while the model was built
+    built_lines: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.key = self.key or self.cls
@@ -119,7 +121,8 @@ def _evidence(result: dict[str, Any], plans: dict[str, ClassPlan]
                                  list(c.get("constraints_broken") or []),
                                  dict(c.get("constructor") or {}), c.get("wall_s"), key,
                                  list(c.get("no_value") or []), int(c.get("cuda_on_cpu") or 0),
-                                 _built_from(c, plan), list(c.get("standins") or [])))
+                                 _built_from(c, plan), list(c.get("standins") or []),
+                                 list(c.get("built_lines") or [])))
     return evidence, failed, why
 
 
@@ -171,4 +174,4 @@ def _in_file(e: Evidence, path: str) -> Evidence:
     if e.error is not None:
         line = e.error.at.get(path)
         err = replace(e.error, line=line, frames=[line] if line else [])
-    return replace(e, ops=ops, error=err)
+    return replace(e, ops=ops, error=err, built_lines=[])

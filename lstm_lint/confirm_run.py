@@ -63,15 +63,31 @@ def _int_env(env: dict[str, Any]) -> dict[str, int]:
 
 
 class _BuildRecorder:
-    """Records each recurrent layer built from the user's file: its line and configuration."""
+    """Records each recurrent layer built from the user's file (its line and configuration)
+    and the lines of the user's file that called torch while building the model (a state
+    ``init_hidden`` makes in ``__init__``: the build went through its line)."""
 
     def __init__(self, path: str):
         self.path = path
         self.builds: list[dict[str, Any]] = []
+        self.lines: set[int] = set()
         self._orig: Any = None
+        self._mode: Any = None
 
     def __enter__(self) -> _BuildRecorder:
         from torch.nn.modules.rnn import RNNBase
+        from torch.overrides import TorchFunctionMode
+
+        seen = self.lines
+        path = self.path
+
+        class Lines(TorchFunctionMode):
+            def __torch_function__(self, func: Any, types: Any, args: Any = (),
+                                   kwargs: Any = None) -> Any:
+                line = _user_line(path)
+                if line is not None and len(seen) < 5000:
+                    seen.add(line)
+                return func(*args, **(kwargs or {}))
 
         orig = RNNBase.__init__
         rec = self
@@ -88,11 +104,14 @@ class _BuildRecorder:
 
         self._orig = orig
         RNNBase.__init__ = init  # type: ignore[method-assign, assignment]
+        self._mode = Lines()
+        self._mode.__enter__()
         return self
 
     def __exit__(self, *exc: Any) -> None:
         from torch.nn.modules.rnn import RNNBase
 
+        self._mode.__exit__(*exc)
         RNNBase.__init__ = self._orig  # type: ignore[method-assign]
 
 
@@ -200,6 +219,7 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
         except Exception as exc:
             out["warnings"] = [str(w.message) for w in caught]
             out["ops"] = rec.builds
+            out["built_lines"] = sorted(rec.lines)
             out["cuda_on_cpu"] = cuda.calls
             used = _placeholder_error(exc)
             if used is not None:
@@ -213,6 +233,7 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
     out["warnings"] = [str(w.message) for w in caught]
     builds = rec.builds
     out["ops"] = list(builds)
+    out["built_lines"] = sorted(rec.lines)
     specs = req.get("inputs")
     if specs is None:
         out["method"] = "build"
@@ -247,6 +268,7 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
         out["error"] = _error(exc, path, "inputs")
         return out
     t0 = time.perf_counter()
+    saved = _attributes(model)
     with torch.no_grad(), _CudaOnCpu() as cuda_fwd:
         try:
             if any(i is None or (isinstance(i, tuple | list) and any(j is None for j in i))
@@ -263,6 +285,8 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
             out["fx_error"] = f"{type(fx_exc).__name__}: {str(fx_exc).splitlines()[0][:200]}" \
                 if str(fx_exc) else type(fx_exc).__name__
             out["method"] = "eager"
+            # fx ran forward on proxies: ``self.hidden = ...`` there left a proxy behind
+            _restore(saved)
             ops: list[dict[str, Any]] = []
             try:
                 ops, result = _trace_eager(model, inputs, path, ops)
@@ -280,6 +304,19 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
     if device.type == "cuda":
         out["device_name"] = torch.cuda.get_device_name(device)
     return out
+
+
+def _attributes(model: Any) -> list[tuple[Any, dict[str, Any]]]:
+    """Each submodule's attributes as they are (a shallow copy of its ``__dict__``)."""
+    return [(m, dict(m.__dict__)) for m in model.modules()]
+
+
+def _restore(saved: list[tuple[Any, dict[str, Any]]]) -> None:
+    """Put back the attributes ``_attributes`` saved: what a forward run assigned to ``self``
+    (a state kept between calls) is undone."""
+    for m, attrs in saved:
+        m.__dict__.clear()
+        m.__dict__.update(attrs)
 
 
 def _make_inputs(specs: list[Any], device: Any) -> list[Any]:

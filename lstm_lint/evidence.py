@@ -77,8 +77,10 @@ def crash_lines(f: Finding, ev: Any, err: RunError) -> set[int]:
     """The lines a crash of this run may be at to speak of ``f``: its own and its related
     lines; but the call a state is passed to (read from the source:
     :data:`lstm_lint.state_consumers.RECEIVES_STATE`) only when the run went through the
-    state's own line and the crash is the RNN's check of a state: a branch not taken builds
-    its state otherwise, and the call raises for many reasons of its own."""
+    state's own line (in ``forward``, or while the model was built: ``self.hidden =
+    self.init_hidden()`` in ``__init__``) and the crash is the RNN's check of a state: a
+    branch not taken builds its state otherwise, and the call raises for many reasons of its
+    own."""
     import re
 
     from .state_consumers import RECEIVES_STATE
@@ -88,7 +90,8 @@ def crash_lines(f: Finding, ev: Any, err: RunError) -> set[int]:
     for r in f.related:
         if r.span is not None:
             (receivers if r.message == RECEIVES_STATE else lines).add(r.span.line)
-    if receivers and ev.ops_at(f.line) and re.search(_STATE_CHECK, err.message or ""):
+    ran = bool(ev.ops_at(f.line)) or f.line in (getattr(ev, "built_lines", None) or ())
+    if receivers and ran and re.search(_STATE_CHECK, err.message or ""):
         lines |= receivers
     return lines
 
