@@ -139,6 +139,45 @@ def int_index(op: ObservedOp) -> list[tuple[int, int]]:
     return out
 
 
+#: in a verdict drawn from the axes a recurrent layer itself gave its output (its final state
+#: holds the batch): the layer's own answer, not the confirmer's naming of an input's axes
+#: (``confirm_verdicts`` and ``confirm_witness`` let such a verdict stand on any input)
+LAYER_AXES = "as the layer itself ran it"
+
+_RECURRENT = ("LSTM", "GRU", "RNN")
+
+
+def rnn_output_axes(ev: Any, shape: Any) -> tuple[int, int, ObservedOp, list[int]] | None:
+    """(batch axis, time axis, the call, its final state h_n) of a recurrent call of the run
+    whose 3-d output is exactly ``shape``, read off the call's own final state (axis 1 of
+    h_n holds the batch); None when no call gave it, when its batch and time are one size,
+    or when the calls that gave it disagree."""
+    if not (isinstance(shape, list) and len(shape) == 3 and shape[0] != shape[1]):
+        return None
+    found: dict[tuple[int, int], tuple[ObservedOp, list[int]]] = {}
+    for op in ev.ops:
+        if op.op != "call_module" or (op.module or op.name) not in _RECURRENT:
+            continue
+        out = op.out
+        if not (isinstance(out, list) and len(out) == 2 and out[0] == shape):
+            continue
+        h = out[1]
+        if isinstance(h, list) and len(h) == 2 and all(isinstance(x, list) for x in h):
+            h = h[0]  # an LSTM's (h_n, c_n)
+        if not (isinstance(h, list) and len(h) == 3 and all(type(v) is int for v in h)):
+            continue
+        if shape[0] == h[1]:
+            found.setdefault((0, 1), (op, h))
+        elif shape[1] == h[1]:
+            found.setdefault((1, 0), (op, h))
+        else:
+            return None
+    if len(found) != 1:
+        return None
+    [((b, t), (op, h))] = found.items()
+    return b, t, op, h
+
+
 def axis_name(size: int, env: dict[str, int]) -> str:
     names = [k for k, v in env.items() if v == size and k in ("B", "T")]
     if names == ["B"]:

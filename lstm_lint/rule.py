@@ -254,19 +254,21 @@ def keyword_arg(call: Any, name: str) -> Any | None:
 # import at the end, once Rule is defined, is not circular
 from .catalogue import all_rules, catalogue_markdown, rule_by_code  # noqa: E402
 from .evidence import (  # noqa: E402
+    LAYER_AXES,
     axis_name,
     error_near,
     getitems_at,
     int_index,
     lines_of,
     ran_clean_at,
+    rnn_output_axes,
 )
 from .fixes import move_index, replace_index  # noqa: E402
 from .walk import contains  # noqa: E402  (reads the tree without libcst's copying .children)
 
 __all__ = [
-    "CODE_RE", "NAME_RE", "SHAPE_ERROR", "Finding", "Related", "Rule", "RuleContext",
+    "CODE_RE", "LAYER_AXES", "NAME_RE", "SHAPE_ERROR", "Finding", "Related", "Rule", "RuleContext",
     "all_rules", "axis_name", "catalogue_markdown", "contains", "error_near", "flows_into_head",
     "getitems_at", "int_index", "keyword_arg", "last_step", "lines_of", "lower_bound", "move_index",
-    "ran_clean_at", "replace_index", "rule_by_code",
+    "ran_clean_at", "replace_index", "rnn_output_axes", "rule_by_code",
 ]

@@ -8,6 +8,7 @@ from typing import Any
 import libcst as cst
 
 from lstm_lint.rule import (
+    LAYER_AXES,
     Finding,
     Rule,
     RuleContext,
@@ -15,6 +16,7 @@ from lstm_lint.rule import (
     getitems_at,
     int_index,
     move_index,
+    rnn_output_axes,
 )
 from lstm_lint.values import BATCH, STATE, TIME
 
@@ -146,19 +148,32 @@ class Net(nn.Module):
             yield f
 
     def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
+        layer_said: tuple[str, str] | None = None
         for ev, op in getitems_at(evidence, finding.line):
             shape = op.args[0]
+            # the recurrent layer that made the tensor says which axis it ran as the batch
+            # (its final state holds it): the layer's own answer, whoever named the input's
+            # axes
+            axes = rnn_output_axes(ev, shape)
             for axis, idx in int_index(op):
                 if idx != -1 or axis >= len(shape):
                     continue
                 size = shape[axis]
                 where = f"index -1 selected axis {axis} of size {size} of {shape}"
+                by_layer = ""
+                if axes is not None and axis == axes[0]:
+                    _b, time, call, h_n = axes
+                    by_layer = (f"{call.name} at line {call.line} made it: its batch "
+                                f"{LAYER_AXES} (its final state {h_n} holds {h_n[1]} "
+                                f"sequences), not its {shape[time]} time steps")
+                    layer_said = layer_said or ("confirmed", f"{where}; {by_layer}")
                 if size == ev.env["B"] and ev.env["T"] in shape:
                     return ("confirmed", f"{where}: {axis_name(size, ev.env)}, "
-                            f"not time (B={ev.env['B']}, T={ev.env['T']})")
-                if size == ev.env["T"]:
+                            f"not time (B={ev.env['B']}, T={ev.env['T']})"
+                            + (f"; {by_layer}" if by_layer else ""))
+                if size == ev.env["T"] and not by_layer:
                     return ("refuted", f"{where}: that axis is time (T={size})")
-        return None
+        return layer_said
 
 
 def _indexed(sub: object) -> str | None:

@@ -1,10 +1,15 @@
 """--confirm on the bad value where it is consumed, and on what a run owes to the confirmer
 (real torch): a state ``__init__`` builds and ``forward`` passes on, kept in ``self`` (fx's
-trace must not leave a proxy there for the eager run)."""
+trace must not leave a proxy there for the eager run); index -1 on the axis a recurrent layer
+itself ran as the batch."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from test_confirm_related import _confirmed, _verdicts
+
+from lstm_lint.evidence import ObservedOp, rnn_output_axes
 
 
 def test_a_swapped_pair_built_in_init_is_confirmed_where_forward_passes_it():
@@ -26,3 +31,36 @@ def test_a_pair_in_init_hidden_a_build_does_not_take_stays_open():
     v = _verdicts("state_built_in_init_not_taken.py")
     assert v[("LST301", 16)] == "unconfirmed"
     assert v[("LST301", 18)] == "confirmed"
+
+
+def test_index_minus_one_on_the_batch_the_layer_itself_ran_is_confirmed_on_any_input():
+    """``x.reshape(len(x), d_feat, -1)`` then ``out[-1]`` of a batch_first GRU: the input's
+    open axes are lstm-lint's naming, but the GRU's final state holds the batch it ran, and
+    index -1 took that axis: confirmed whatever the input's axes are called."""
+    findings, extra = _confirmed("flat_input_last_sample.py")
+    assert extra == []
+    [f] = findings
+    assert f.code == "LST201" and f.confirmation is not None
+    assert f.confirmation["verdict"] == "confirmed", f.confirmation
+    assert "GRU at line 16 made it: its batch as the layer itself ran it (its final state " \
+        "[2, 3, 16] holds 3 sequences)" in f.confirmation["evidence"]
+
+
+def _ops(*outs: object) -> SimpleNamespace:
+    return SimpleNamespace(ops=[ObservedOp(9, "call_module", "rnn", [], out, module="GRU")
+                                for out in outs])
+
+
+def test_the_layer_names_its_batch_only_when_its_sizes_leave_no_doubt():
+    # batch_first output [3, 7, 16] with h_n [2, 3, 16]: axis 0 is the batch
+    assert rnn_output_axes(_ops([[3, 7, 16], [2, 3, 16]]), [3, 7, 16])[:2] == (0, 1)
+    # time-major: h_n holds axis 1's size
+    assert rnn_output_axes(_ops([[3, 7, 16], [2, 7, 16]]), [3, 7, 16])[:2] == (1, 0)
+    # an LSTM's (h_n, c_n)
+    assert rnn_output_axes(_ops([[3, 7, 16], [[1, 7, 16], [1, 7, 16]]]),
+                           [3, 7, 16])[:2] == (1, 0)
+    # batch and time of one size, two calls that disagree, or no call that made the tensor
+    assert rnn_output_axes(_ops([[5, 5, 16], [1, 5, 16]]), [5, 5, 16]) is None
+    assert rnn_output_axes(_ops([[3, 7, 16], [1, 3, 16]], [[3, 7, 16], [1, 7, 16]]),
+                           [3, 7, 16]) is None
+    assert rnn_output_axes(_ops([[3, 7, 16], [1, 3, 16]]), [3, 7, 8]) is None

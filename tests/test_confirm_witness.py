@@ -107,11 +107,22 @@ def test_a_correct_model_runs_clean_on_its_witness():
 
 
 def test_a_verdict_read_from_the_witness_axis_names_stays_unconfirmed():
-    [f] = _confirm("named_axes.py")
+    [f] = _confirm("named_axes_projected.py")
     assert f.code == "LST201"
     assert f.confirmation is not None and f.confirmation["verdict"] == "unconfirmed", \
         f.confirmation
     assert "lstm-lint named" in f.confirmation["evidence"]
+
+
+def test_a_verdict_the_layer_itself_gives_stands_on_a_witness():
+    """The index is on the GRU's own output: its final state holds the batch it ran (axis 1,
+    the witness's 7), whatever lstm-lint called the witness's axes."""
+    [f] = _confirm("named_axes.py")
+    assert f.code == "LST201"
+    assert f.confirmation is not None and f.confirmation["verdict"] == "confirmed", \
+        f.confirmation
+    assert "its batch as the layer itself ran it (its final state [1, 7, 16] holds 7 " \
+        "sequences), not its 3 time steps" in f.confirmation["evidence"]
 
 
 def test_a_batch_read_out_of_first_place_is_no_witness():

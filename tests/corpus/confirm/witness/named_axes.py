@@ -1,6 +1,6 @@
 """No batch_first: the GRU takes the reshape's first axis as time, so out[:, -1] picks a
-sample.  Which axis of the witness is called the batch is lstm-lint's naming, so the run
-cannot decide this finding (no crash at its line)."""
+sample.  Which axis of the witness is called the batch is lstm-lint's naming, but the GRU's
+own final state holds the batch it ran: out[:, -1] took that axis, and the run says so."""
 import torch.nn as nn
 
 
