@@ -98,6 +98,9 @@ def _evidence(result: dict[str, Any], plans: dict[str, ClassPlan]
             stage = {"construct": "building", "forward": "running"}.get(err.stage or "",
                                                                          "running")
             why[key] = f"{stage} {name} raised {err.type}{where}: {err.message}"
+            env = environment_failure(err)
+            if env:
+                why[key] += f" ({env})"
         invented = bool(plan and (plan.invented or c.get("no_value") or c.get("ctor_filled")
                                   or c.get("standins"))
                         and (c.get("ctor_source") != "call" or c.get("ctor_filled"))) \
@@ -124,6 +127,44 @@ def _evidence(result: dict[str, Any], plans: dict[str, ClassPlan]
                                  _built_from(c, plan), list(c.get("standins") or []),
                                  list(c.get("built_lines") or [])))
     return evidence, failed, why
+
+
+#: (error type, message pattern, what it says of the environment): a crash that is this
+#: machine's, not the model's (a library version, the network, a service), and so no verdict
+_ENVIRONMENT = (
+    (("AttributeError",), r"^module '((?:numpy|scipy|pandas|sklearn)(?:\.\w+)*)' has no "
+     r"attribute '(\w+)'",
+     "an environment failure, not a verdict on shapes: the installed {0} has no {0}.{1}; the "
+     "file needs a version of it that has"),
+    (("ConnectionError", "URLError", "HTTPError", "gaierror", "MaxRetryError", "timeout",
+      "ConnectTimeout", "SSLError", "OSError"),
+     r"(?i)Max retries exceeded|Failed to resolve|Name or service not known|"
+     r"Temporary failure in name resolution|Network is unreachable|Connection refused|"
+     r"getaddrinfo failed|nodename nor servname",
+     "an environment failure, not a verdict on shapes: building the model downloads from "
+     "the network, which this run cannot reach"),
+    (("RuntimeError",), r"^RPC has not been initialized",
+     "an environment failure, not a verdict on shapes: the model needs torch.distributed.rpc "
+     "running (init_rpc), which a model built on its own does not have"),
+    (("RuntimeError", "ValueError", "AssertionError"),
+     r"(?i)Default process group has not been initialized|init_process_group",
+     "an environment failure, not a verdict on shapes: the model needs a "
+     "torch.distributed process group, which a model built on its own does not have"),
+)
+
+
+def environment_failure(err: RunError) -> str | None:
+    """What a crash says of the machine it ran on (a library version that lacks a function,
+    no network, no distributed runtime), in words; None for a crash of the model's own."""
+    import re
+
+    for types, pattern, said in _ENVIRONMENT:
+        if err.type not in types:
+            continue
+        m = re.search(pattern, err.message or "")
+        if m is not None:
+            return said.format(*m.groups())
+    return None
 
 
 def _built_from(c: dict[str, Any], plan: ClassPlan | None) -> str:

@@ -107,11 +107,9 @@ class Net(nn.Module):
             yield f
 
     def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
-        """Decided by building the model: no forward input is needed."""
-        for ev in evidence:
-            for w in ev.warnings:
-                if "dropout" in w and "num_layers" in w:
-                    return ("confirmed", f"PyTorch warned: {w.splitlines()[0]}")
+        """Decided by building the model: no forward input is needed.  Only a run that built
+        the layer at the finding's line speaks for it (PyTorch's warning names no line: another
+        class's layer, or another layer of the same run, may have raised it)."""
         for ev in evidence:
             for op in [o for ln in sorted(lines_of(finding)) for o in ev.ops_at(ln)]:
                 cfg = op.config if op.op == "build" else None
@@ -120,6 +118,10 @@ class Net(nn.Module):
                 built = (f"the {op.name} built at line {op.line} has "
                          f"dropout={cfg['dropout']} and num_layers={cfg['num_layers']}")
                 if cfg["dropout"] and cfg["num_layers"] == 1:
+                    warned = [w for w in ev.warnings if "dropout" in w and "num_layers" in w]
+                    if warned:
+                        return ("confirmed", f"PyTorch warned: {warned[0].splitlines()[0]} "
+                                f"({built})")
                     return ("confirmed", built + ": no layer follows to drop into")
                 return ("refuted", built)
         return None

@@ -1,15 +1,17 @@
 """--confirm on the bad value where it is consumed, and on what a run owes to the confirmer
 (real torch): a state ``__init__`` builds and ``forward`` passes on, kept in ``self`` (fx's
 trace must not leave a proxy there for the eager run); index -1 on the axis a recurrent layer
-itself ran as the batch."""
+itself ran as the batch; a crash of the machine's (a library version, the network, RPC)."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
 from test_confirm_related import _confirmed, _verdicts
 
-from lstm_lint.evidence import ObservedOp, rnn_output_axes
+from lstm_lint.confirm_evidence import environment_failure
+from lstm_lint.evidence import ObservedOp, RunError, rnn_output_axes
 
 
 def test_a_swapped_pair_built_in_init_is_confirmed_where_forward_passes_it():
@@ -64,3 +66,38 @@ def test_the_layer_names_its_batch_only_when_its_sizes_leave_no_doubt():
     assert rnn_output_axes(_ops([[3, 7, 16], [1, 3, 16]], [[3, 7, 16], [1, 7, 16]]),
                            [3, 7, 16]) is None
     assert rnn_output_axes(_ops([[3, 7, 16], [1, 3, 16]]), [3, 7, 8]) is None
+
+
+def test_a_crash_of_the_environment_says_so_and_decides_nothing():
+    """numpy 2 removed ``numpy.cumproduct``; an RPC model needs ``init_rpc``: the reason says
+    the machine lacks it, not a shape verdict; and PyTorch's dropout warning from another
+    class's layer (the RPC model's worker) confirms no finding of the model that crashed."""
+    import numpy
+
+    if hasattr(numpy, "cumproduct"):
+        pytest.skip("this numpy still has cumproduct")
+    [f] = _confirmed("environment_numpy.py")[0]
+    c = f.confirmation
+    assert c is not None and c["verdict"] == "unconfirmed", c
+    assert c["evidence"].endswith(
+        "module 'numpy' has no attribute 'cumproduct' (an environment failure, not a verdict "
+        "on shapes: the installed numpy has no numpy.cumproduct; the file needs a version of "
+        "it that has)")
+    v = {f.line: f.confirmation for f in _confirmed("environment_rpc.py")[0]}
+    assert v[8] is not None and v[8]["verdict"] == "confirmed"
+    assert "(the LSTM built at line 8 has dropout=0.3 and num_layers=1)" in v[8]["evidence"]
+    assert v[15] is not None and v[15]["verdict"] == "unconfirmed", v[15]
+    assert "the model needs torch.distributed.rpc running (init_rpc)" in v[15]["evidence"]
+
+
+def test_environment_failures_are_told_from_the_model_s_own_crashes():
+    def said(kind: str, message: str) -> str | None:
+        return environment_failure(RunError(kind, message))
+
+    assert "cannot reach" in (said("ConnectionError", "HTTPSConnectionPool(host='x', port=443):"
+                                    " Max retries exceeded with url: /r") or "")
+    assert "scipy.misc has no scipy.misc.imresize" in (
+        said("AttributeError", "module 'scipy.misc' has no attribute 'imresize'") or "")
+    # the model's own: an attribute of the file's own module, a shape error
+    assert said("AttributeError", "module 'model' has no attribute 'Net'") is None
+    assert said("RuntimeError", "Expected hidden[0] size (1, 3, 16), got [3, 1, 16]") is None
