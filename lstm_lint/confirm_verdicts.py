@@ -146,10 +146,10 @@ def _judged_by_crash_on_given(verdict: tuple[str, str], f: Finding, runs: list[E
                               ) -> tuple[str, str]:
     """A run on the inputs the user gave, whose axes the engine's shapes of them do not all
     name (its B and T are not known on them): only a crash at the finding's line decides."""
-    from .evidence import LAYER_AXES, error_near
+    from .evidence import error_near, layer_answered
 
     if verdict[0] == "confirmed" and (error_near(f, runs) is not None
-                                      or LAYER_AXES in verdict[1]):
+                                      or layer_answered(verdict[1])):
         return verdict
     return ("unconfirmed", f"the run on the inputs {SOURCE} gives would have said: "
             f"{verdict[0]}: {verdict[1]}; but the analysis's shapes of those inputs do not "

@@ -398,13 +398,13 @@ def judged_by_crash(verdict: tuple[str, str], f: Any, runs: list[Any],
     rule draws from the sizes it sees (``index -1 selected axis 1 of size 7: time``) would
     read the confirmer's names, so it is no verdict; a crash at the finding's line is the
     code's own answer, whatever the axes are called."""
-    from .evidence import LAYER_AXES, error_near
+    from .evidence import error_near, layer_answered
 
     if verdict[0] not in ("confirmed", "refuted") or not any(w.named_axes for w in witnesses):
         return verdict
-    # the layer that read the tensor named its axes itself (its final state holds the batch)
+    # the layer answered itself (the axes it ran, its own input check at another call)
     if verdict[0] == "confirmed" and (error_near(f, runs) is not None
-                                      or LAYER_AXES in verdict[1]):
+                                      or layer_answered(verdict[1])):
         return verdict
     return ("unconfirmed", f"the run on the witness input would have said: {verdict[0]}: "
             f"{verdict[1]}; but it reads the batch and time of an input whose open axes "

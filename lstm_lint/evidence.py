@@ -144,7 +144,17 @@ def int_index(op: ObservedOp) -> list[tuple[int, int]]:
 #: (``confirm_verdicts`` and ``confirm_witness`` let such a verdict stand on any input)
 LAYER_AXES = "as the layer itself ran it"
 
+#: in a verdict from a layer's own check of its input, raised with the sizes the finding
+#: names at another call of that same layer (LST101): the layer's answer too
+CALLED_TOO = "is called too"
+
 _RECURRENT = ("LSTM", "GRU", "RNN")
+
+
+def layer_answered(text: str) -> bool:
+    """Whether a verdict rests on the layer's own answer (the axes it ran, its own input
+    check) rather than on the confirmer's names for an input's axes."""
+    return LAYER_AXES in text or CALLED_TOO in text
 
 
 def rnn_output_axes(ev: Any, shape: Any) -> tuple[int, int, ObservedOp, list[int]] | None:

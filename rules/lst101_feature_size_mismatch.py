@@ -8,6 +8,7 @@ from typing import Any
 
 import libcst as cst
 
+from lstm_lint.evidence import CALLED_TOO
 from lstm_lint.rule import SHAPE_ERROR, Finding, Rule, RuleContext, error_near, ran_clean_at
 from lstm_lint.values import Tensor
 
@@ -183,7 +184,7 @@ def _same_layer_elsewhere(finding: Finding, evidence: list[Any]) -> tuple[str, s
             continue  # not the sizes the finding names (another input of the layer)
         if re.search(re.escape(m.group(1)) + r"\s*\(", lines[err.line - 1]):
             return ("confirmed", f"PyTorch raised {err.type} at line {err.line}, where "
-                    f"{m.group(1)} is called too: {err.message}")
+                    f"{m.group(1)} {CALLED_TOO}: {err.message}")
     return None
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from test_confirm_related import _confirmed, _verdicts
+from test_confirm_related import RELATED, _confirmed, _verdicts
+from test_confirm_table import _confirmed as table_confirmed
+from test_confirm_table import _project as table_project
 
 from lstm_lint.confirm_evidence import environment_failure
 from lstm_lint.evidence import ObservedOp, RunError, rnn_output_axes
@@ -101,3 +103,22 @@ def test_environment_failures_are_told_from_the_model_s_own_crashes():
     # the model's own: an attribute of the file's own module, a shape error
     assert said("AttributeError", "module 'model' has no attribute 'Net'") is None
     assert said("RuntimeError", "Expected hidden[0] size (1, 3, 16), got [3, 1, 16]") is None
+
+
+def test_a_layer_s_own_input_check_at_another_call_stands_on_the_user_s_inputs(
+        tmp_path, capsys, monkeypatch):
+    """The forward input comes from ``[tool.lstm-lint.confirm]``, flat (the analysis names
+    none of its axes):
+    the LSTM's own input check, raised at its other call with the sizes the finding names,
+    is the layer's answer, whatever the input's axes are."""
+    text = (RELATED / "same_layer_other_call_flat.py").read_text()
+    table_project(tmp_path, {"pkg/model.py": text}, """
+        [tool.lstm-lint.confirm.Recurrent]
+        inputs = ["float32[4,54]"]
+        """)
+    by_line = {f["line"]: f for f in table_confirmed(capsys, monkeypatch, tmp_path, "pkg")}
+    c = by_line[21]["confirmation"]
+    assert c["verdict"] == "confirmed", c
+    assert c["evidence"].startswith(
+        "PyTorch raised RuntimeError at line 18, where self.nn is called too: "
+        "input.size(-1) must be equal to input_size. Expected 17, got 16")
