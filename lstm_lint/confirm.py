@@ -49,6 +49,7 @@ from .confirm_verdicts import (
     _unexplained_crashes,
     _verdict,
     script_verdict,
+    silent_reason,
 )
 from .confirm_witness import witness_env, witness_note
 from .confirm_worker import run_child, worker
@@ -179,7 +180,7 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
                        f"without building the layer at line {f.line}: with these values its "
                        "code does not reach it")
         if verdict is None:
-            verdict = ("unconfirmed", why.get(home, "")
+            verdict = ("unconfirmed", silent_reason(f, runs, why.get(home, ""))
                        or "; ".join(sorted(set(why.values())))
                        or "the run shows nothing at this line")
         elif run_method != "script":

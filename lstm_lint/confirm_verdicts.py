@@ -80,6 +80,38 @@ def script_verdict(f: Finding, script: dict[str, Any] | None) -> tuple[str | Non
     return None, said
 
 
+def silent_reason(f: Finding, runs: list[Evidence], why: str) -> str:
+    """Why the runs of the finding's own class say nothing of it, in words: where a crash
+    stopped the run before the finding's lines, a run that never reached them (a branch it
+    does not take), or one that went through them without error (a bug PyTorch does not
+    check); ``why``: the class's reason, when it has one."""
+    def reached(e: Evidence) -> bool:
+        return any(op.line == f.line for op in e.ops if op.op != "build") \
+            or f.line in e.built_lines
+
+    ran = [e for e in runs if e.method in ("fx", "eager")]
+    if not ran:
+        return why
+    crashed = [e for e in ran if e.error is not None and e.error.line is not None]
+    if crashed and not any(reached(e) for e in crashed):
+        err = crashed[0].error
+        assert err is not None
+        return (why or f"running {crashed[0].cls} raised {err.type} at line {err.line}: "
+                f"{err.message}") + (f" (the run stopped there without having gone through line "
+                                     f"{f.line}: PyTorch has nothing to say of that line)")
+    if why:
+        return why
+    clean = [e for e in ran if e.error is None]
+    if clean and not any(reached(e) for e in clean):
+        return (f"the run of {clean[0].cls} finished without reaching line {f.line} (a branch "
+                "these values and inputs do not take; the model runs in eval mode)")
+    if clean:
+        return (f"the run of {clean[0].cls} went through line {f.line} without error, and "
+                "what it shows there does not decide this finding (PyTorch runs the code as "
+                "written: the bug, if real, is silent there)")
+    return ""
+
+
 def _constraints_of(f: Finding) -> list[str]:
     cons = getattr(f, "constraints", None)
     return [str(c) for c in cons] if cons else []
