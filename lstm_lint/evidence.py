@@ -176,6 +176,8 @@ def rnn_output_axes(ev: Any, shape: Any) -> tuple[int, int, ObservedOp, list[int
             h = h[0]  # an LSTM's (h_n, c_n)
         if not (isinstance(h, list) and len(h) == 3 and all(type(v) is int for v in h)):
             continue
+        if h[1] == 1:
+            return None  # one sequence: index -1 of its batch axis is that sequence
         if shape[0] == h[1]:
             found.setdefault((0, 1), (op, h))
         elif shape[1] == h[1]:

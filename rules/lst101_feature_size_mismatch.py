@@ -182,9 +182,23 @@ def _same_layer_elsewhere(finding: Finding, evidence: list[Any]) -> tuple[str, s
         if got is None or got.group(1) == got.group(2) \
                 or _sizes(finding, ev) != (int(got.group(1)), int(got.group(2))):
             continue  # not the sizes the finding names (another input of the layer)
+        if _class_around(lines, err.line) != _class_around(lines, finding.line):
+            continue  # another class's layer of the same name (its own bug, not this one)
         if re.search(re.escape(m.group(1)) + r"\s*\(", lines[err.line - 1]):
             return ("confirmed", f"PyTorch raised {err.type} at line {err.line}, where "
                     f"{m.group(1)} {CALLED_TOO}: {err.message}")
+    return None
+
+
+def _class_around(lines: list[str], line: int) -> int | None:
+    """The line of the top-level ``class`` statement a line lies in (None: outside any)."""
+    for n in range(min(line, len(lines)), 0, -1):
+        text = lines[n - 1]
+        if text.startswith("class "):
+            return n
+        if text[:1].isalpha() or text.startswith("@"):
+            if not text.startswith(("class ", "@")):
+                return None  # a top-level def or statement ends the class above
     return None
 
 

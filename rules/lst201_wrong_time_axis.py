@@ -122,6 +122,11 @@ class Net(nn.Module):
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         for _g, node, src, ev in ctx.index_events():
+            dims = src.shape.dims if src.shape is not None and not src.shape.star else ()
+            size = dims[ev.axis] if ev.role == BATCH and ev.axis is not None \
+                and ev.axis < len(dims) else None
+            if size is not None and size.as_int() == 1:
+                continue  # a batch of one (x.unsqueeze(0)): index -1 is its only sample
             if src.rnn is not None and src.roles is not None and ev.role == BATCH \
                     and STATE in src.roles and TIME not in src.roles:
                 yield from _state_sample(ctx, node, src, ev)
@@ -159,6 +164,8 @@ class Net(nn.Module):
                 if idx != -1 or axis >= len(shape):
                     continue
                 size = shape[axis]
+                if size == 1:
+                    continue  # a batch of one: its last sample is its only one
                 where = f"index -1 selected axis {axis} of size {size} of {shape}"
                 by_layer = ""
                 if axes is not None and axis == axes[0]:

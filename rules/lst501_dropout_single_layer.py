@@ -111,19 +111,26 @@ class Net(nn.Module):
         the layer at the finding's line speaks for it (PyTorch's warning names no line: another
         class's layer, or another layer of the same run, may have raised it)."""
         for ev in evidence:
-            for op in [o for ln in sorted(lines_of(finding)) for o in ev.ops_at(ln)]:
-                cfg = op.config if op.op == "build" else None
-                if not cfg:
-                    continue
-                built = (f"the {op.name} built at line {op.line} has "
-                         f"dropout={cfg['dropout']} and num_layers={cfg['num_layers']}")
+            builds = [o for ln in sorted(lines_of(finding)) for o in ev.ops_at(ln)
+                      if o.op == "build" and o.config]
+            if not builds:
+                continue
+            # several layers may be built at the line (two on one line, one in a loop): the
+            # finding is confirmed by any one-layer build with dropout, refuted only when none
+            for op in builds:
+                cfg = op.config
                 if cfg["dropout"] and cfg["num_layers"] == 1:
+                    built = (f"the {op.name} built at line {op.line} has "
+                             f"dropout={cfg['dropout']} and num_layers=1")
                     warned = [w for w in ev.warnings if "dropout" in w and "num_layers" in w]
                     if warned:
                         return ("confirmed", f"PyTorch warned: {warned[0].splitlines()[0]} "
                                 f"({built})")
                     return ("confirmed", built + ": no layer follows to drop into")
-                return ("refuted", built)
+            each = "; ".join(f"dropout={o.config['dropout']}, num_layers="
+                             f"{o.config['num_layers']}" for o in builds)
+            return ("refuted", f"every {builds[0].name} built at line {builds[0].line} has "
+                    f"a dropout between stacked layers or none ({each})")
         return None
 
 

@@ -141,3 +141,26 @@ def test_a_finding_the_run_never_went_through_says_why_torch_is_silent():
     assert f.confirmation["evidence"] == (
         "the run of Tagger finished without reaching line 14 (a branch these values and "
         "inputs do not take; the model runs in eval mode)")
+
+
+def test_a_batch_of_one_is_not_the_last_sample_bug():
+    """From review rv7: ``self.lstm(x.unsqueeze(0))`` then ``out[-1]``: the batch is the
+    literal 1, so index -1 is the only sequence; no finding, and the layer's own axes never
+    confirm index -1 on a batch of one."""
+    torch = pytest.importorskip("torch")
+    findings, extra = _confirmed("batch_of_one_last.py")
+    assert findings == [] and extra == []
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("b1", RELATED / "batch_of_one_last.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert tuple(mod.Tagger()(torch.randn(7, 8)).shape) == (3,)
+    assert rnn_output_axes(_ops([[1, 7, 16], [1, 1, 16]]), [1, 7, 16]) is None
+
+
+def test_dropout_on_one_of_two_layers_built_on_one_line_is_confirmed():
+    """From review rv7: ``self.deep, self.shallow = nn.LSTM(..., num_layers=2, dropout=.3),
+    nn.LSTM(..., dropout=.3)``: the one-layer LSTM is the finding; the two-layer one built at
+    the same line does not refute it."""
+    v = _verdicts("dropout_two_on_one_line.py")
+    assert v == {("LST501", 8): "confirmed"}
