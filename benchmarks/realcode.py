@@ -96,9 +96,15 @@ CALLER_THROUGH = {
 # ---- driver values as the engine's abstract values ------------------------------------------
 
 
-def value_of(v: Any) -> Value:
-    """The value grammar (constructor arguments) as an abstract value."""
+def value_of(v: Any, fm: Any = None) -> Value:
+    """The value grammar (constructor arguments) as an abstract value; ``fm``: the analysed
+    file, whose imports name an ``{"expr": ...}`` as the CLI's ``--args`` reads it."""
     if isinstance(v, dict):
+        if set(v) == {"expr"} and isinstance(v["expr"], str):
+            try:
+                return from_json(v, fm)  # (an engine before expressions: unknown below)
+            except TypeError:
+                return UNKNOWN
         if ("ns" in v or "dict" in v) and Record is not None:
             # a namespace or dict whose fields may themselves be driver forms (a tensor)
             return Record(tuple((str(k), _field_of(x))
@@ -108,16 +114,17 @@ def value_of(v: Any) -> Value:
         if "dict" in v:
             return from_json(v["dict"])
         if "tuple" in v:
-            return Seq(tuple(value_of(x) for x in v["tuple"]))
+            return Seq(tuple(value_of(x, fm) for x in v["tuple"]))
         if "tensor" in v:
             return input_of(v["tensor"])
         if "new" in v and Build is not None:
             # an object built with known arguments, as `shapes --args` takes it
-            return Build(v["new"], v.get("module"), tuple(value_of(a) for a in v.get("args", [])),
-                         tuple((str(k), value_of(a)) for k, a in v.get("kwargs", {}).items()))
-        return UNKNOWN  # {"expr": ...}: nothing the CLI can express
+            return Build(v["new"], v.get("module"),
+                         tuple(value_of(a, fm) for a in v.get("args", [])),
+                         tuple((str(k), value_of(a, fm)) for k, a in v.get("kwargs", {}).items()))
+        return UNKNOWN  # an "expr" with other keys: nothing the CLI can express
     if isinstance(v, list):
-        return Seq(tuple(value_of(x) for x in v), True)
+        return Seq(tuple(value_of(x, fm) for x in v), True)
     return from_json(v)
 
 
@@ -497,8 +504,8 @@ def shapes(drv: ClassDriver, concrete: bool) -> tuple[str, FileModel | None, boo
     if not concrete:
         return path, fm, True, analyze_module(fm, cls, project)
     spec = drv.spec
-    args = [value_of(a) for a in spec.get("args", [])]
-    kwargs = {k: value_of(a) for k, a in spec.get("kwargs", {}).items()}
+    args = [value_of(a, fm) for a in spec.get("args", [])]
+    kwargs = {k: value_of(a, fm) for k, a in spec.get("kwargs", {}).items()}
     inputs = [input_of(e) for e in spec.get("inputs", [])]
     if spec.get("input_kwargs"):
         from lstm_lint.analyze import forward_params

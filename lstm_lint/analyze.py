@@ -35,6 +35,10 @@ class ModuleShapes:
     #: the runs of forward with arguments a caller may pass in place of their None defaults
     #: (their findings count; the shapes shown are the defaults')
     extra_graphs: list[Dataflow] = field(default_factory=list)
+    #: the module-level literals of other project files the run took as their defaults
+    #: (``model_type='vanilla' (config.py:47)``, see interp.module_defaults): what the result
+    #: holds under
+    assumed: tuple[str, ...] = ()
 
     @property
     def constraints(self) -> list[str]:
@@ -65,10 +69,16 @@ def forward_params(cls: ClassInfo, interp: Interpreter, fm: FileModel) -> list[c
 def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
                    args: Sequence[Value] | None = None, kwargs: dict[str, Value] | None = None,
                    inputs: Sequence[Value] | None = None,
-                   chosen: dict[str, Value] | None = None) -> ModuleShapes:
+                   chosen: dict[str, Value] | None = None,
+                   config_defaults: bool | None = None) -> ModuleShapes:
     """Shapes of one module: symbolic unless constructor arguments / inputs are given.
     ``chosen``: constructor parameters the symbolic run takes at these values (one candidate
-    of a choice the caller makes), the others symbolic as usual."""
+    of a choice the caller makes), the others symbolic as usual.  ``config_defaults``: take
+    the literals other project files assign at their top level where the code compares them
+    (named in the result's ``assumed``); by default for a concrete configuration only (given
+    constructor arguments)."""
+    if config_defaults is None:
+        config_defaults = args is not None or kwargs is not None
     bindings: dict[str, Any] = {}
     parts: dict[str, tuple[int, bool]] = {}
     time_names: dict[str, str] = {}
@@ -98,6 +108,7 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
         interp.nonempty = set(nonempty)
         interp.opened_inputs = set(opened_inputs)
         interp.carried_free = set(carried_free)
+        interp.config_defaults = config_defaults
         found_fwd = interp.find_method(cls, fm, "forward")
         interp.unconditional_joins = _unconditional_joins_of(cls, found_fwd[0]) if found_fwd \
             else set()
@@ -184,6 +195,8 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
     if args is None and kwargs is None and inputs is None and chosen is None \
             and result.note is None:
         result = _under_each_choice(fm, cls, project, result)
+    if interp.assumed:
+        result.assumed = tuple(interp.assumed.values())
     return result
 
 

@@ -117,7 +117,8 @@ def _shapes_parser() -> argparse.ArgumentParser:
     p.add_argument("--class", dest="cls", metavar="NAME", help="only this class")
     p.add_argument("--args", metavar="JSON",
                    help="constructor arguments as a JSON list or object, e.g. '[10, 20, 5]' or "
-                        "'{\"hidden_size\": 20}'")
+                        "'{\"hidden_size\": 20}'; {\"expr\": \"nn.GRU\"} names a torch class "
+                        "as the file does (a list of them: \"[nn.ReLU] * 4\")")
     p.add_argument("--input", action="append", default=[], metavar="SPEC",
                    help="one per forward argument, in order: a tensor float32[32,50,10], a tuple "
                         "(spec,spec), none, or a JSON literal")

@@ -65,11 +65,16 @@ class Context:
     call: tuple[_Lines, cst.CSTNode] | None = None
     #: the sizes a configuration object passed gives (``opt.hidden_dim=128``), if any
     values: str = ""
+    #: the literals of other project files the analysis took as their defaults
+    #: (``model_type='vanilla' (config.py:47)``): the configuration includes them
+    assumed: str = ""
 
     @property
     def label(self) -> str:
         line = self.call[0].line(self.call[1]) if self.call else None
         label = f"{self.base_label}:{line}" if line is not None else self.base_label
+        if self.assumed:
+            label = f"{label}, with the default {self.assumed}"
         return f"{label}, where {self.values}" if self.values else label
 
     @property
@@ -142,7 +147,8 @@ def configurations(fa: FileAnalysis, project: Any = None) -> list[Context]:
             sub_fa = FileAnalysis(fm, [sub])
             out.append(Context(label, sub_fa, {**meta, "class": cls.name},
                                list(args or []), dict(kwargs or {}), call,
-                               config_values(cls, fm, project, *given, ms, _CONFIG_PARAMS)))
+                               config_values(cls, fm, project, *given, ms, _CONFIG_PARAMS),
+                               ", ".join(sub.assumed)))
     return out
 
 

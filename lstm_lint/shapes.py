@@ -72,22 +72,29 @@ def _split_top(s: str) -> list[str]:
     return parts
 
 
-def from_json(v: Any) -> Value:
+def from_json(v: Any, fm: FileModel | None = None) -> Value:
+    """A JSON constructor argument as a value; ``{"expr": "nn.LSTM"}`` is an expression read
+    as the file ``fm`` names things (see :mod:`lstm_lint.arg_exprs`)."""
     if isinstance(v, bool) or v is None or isinstance(v, float | str):
         return Const(v)
     if isinstance(v, int):
         return Int(const(v))
     if isinstance(v, list):
-        return Seq(tuple(from_json(i) for i in v), True)
+        return Seq(tuple(from_json(i, fm) for i in v), True)
+    if isinstance(v, dict) and set(v) == {"expr"} and isinstance(v["expr"], str):
+        from .arg_exprs import expr_value
+
+        return expr_value(v["expr"], fm)
     if isinstance(v, dict) and isinstance(v.get("new"), str) \
             and set(v) <= {"new", "module", "args", "kwargs"} \
             and isinstance(v.get("args", []), list) and isinstance(v.get("kwargs", {}), dict) \
             and isinstance(v.get("module", ""), str):
         # an object built with known arguments: {"new": "Attention", "args": [512, 512]}
-        return Build(v["new"], v.get("module"), tuple(from_json(a) for a in v.get("args", [])),
-                     tuple((str(k), from_json(a)) for k, a in v.get("kwargs", {}).items()))
+        return Build(v["new"], v.get("module"),
+                     tuple(from_json(a, fm) for a in v.get("args", [])),
+                     tuple((str(k), from_json(a, fm)) for k, a in v.get("kwargs", {}).items()))
     if isinstance(v, dict):  # a configuration object: attribute and key access
-        return Record(tuple((str(k), from_json(x)) for k, x in v.items()))
+        return Record(tuple((str(k), from_json(x, fm)) for k, x in v.items()))
     return UNKNOWN
 
 
@@ -268,9 +275,9 @@ def shapes_for(fm: FileModel, project: Project, class_name: str | None, args_jso
         except json.JSONDecodeError as exc:
             raise UsageError(f"--args is not valid JSON: {exc}") from None
         if isinstance(raw, list):
-            args = [from_json(a) for a in raw]
+            args = [from_json(a, fm) for a in raw]
         elif isinstance(raw, dict):
-            kwargs = {str(k): from_json(a) for k, a in raw.items()}
+            kwargs = {str(k): from_json(a, fm) for k, a in raw.items()}
         else:
             raise UsageError("--args must be a JSON list or object")
     in_vals = [parse_spec(s) for s in inputs] if inputs else None
@@ -346,6 +353,7 @@ def as_json(results: list[ShapesResult]) -> list[dict[str, Any]]:
         docs.append({"path": r.path, "class": r.cls, "line": r.line, "inputs": ins,
                      "output": value_json(r.result.output),
                      "constraints": r.result.constraints,
+                     "assumed": list(r.result.assumed),
                      "conflicts": [{"line": ln, "message": m} for ln, m in r.conflicts],
                      "configurations": [
                          {"label": label, "inputs": [value_json(v) for v in ms.inputs],
@@ -393,6 +401,8 @@ def as_text(results: list[ShapesResult],
                         else f"{n} = {default}" for n, v, default in _inputs(r))
         lines.append(f"{r.path}:{r.line}: {r.cls}")
         lines.append(f"    forward({ins}) -> {value_text(r.result.output)}")
+        if r.result.assumed:
+            lines.append("    with the default " + ", ".join(r.result.assumed))
         for c in r.result.constraints:
             lines.append(f"    requires {c}")
         for line, sentence in r.conflicts:

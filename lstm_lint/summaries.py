@@ -14,11 +14,14 @@ from dataclasses import dataclass, field
 
 from .module_paths import absolute, canonical, package_of
 
-#: the source of a function worth following when it is called from another file (a factory)
-_BUILDS = re.compile(r"torch|\bnn\b|\bF\.\w|getattr\(|lstm|gru|rnn|module", re.IGNORECASE)
+#: the source of a function worth following when it is called from another file (a factory,
+#: or a helper that lays a tensor out: ``x.permute(3, 0, 1, 2).view(w, n, h * c)``, packing)
+_BUILDS = re.compile(r"torch|\bnn\b|\bF\.\w|getattr\(|lstm|gru|rnn|module|\.permute\(|"
+                     r"\.view\(|\.reshape\(|\.transpose\(|pack_padded", re.IGNORECASE)
 #: what a text that :data:`_BUILDS` matches holds, case folded: one of its words (``nn`` and
 #: ``f.`` without the word boundaries)
-_BUILDS_WORDS = ("torch", "nn", "f.", "getattr(", "lstm", "gru", "rnn", "module")
+_BUILDS_WORDS = ("torch", "nn", "f.", "getattr(", "lstm", "gru", "rnn", "module", ".permute(",
+                 ".view(", ".reshape(", ".transpose(", "pack_padded")
 
 
 def _may_build(src: str) -> bool:

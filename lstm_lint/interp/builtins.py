@@ -227,6 +227,7 @@ class Builtins(Core):
                 return Int(total)
             return UNKNOWN
         if name == "zip" and args and not kwargs:
+            args = _counted(args)  # zip(count(), xs) / zip(range(3), xs): the numbers known
             seqs = [tensor_rows(self, a, e) or a for a in args]  # a tensor zips by rows
             if not all(isinstance(a, Seq) for a in seqs):
                 return UNKNOWN
@@ -417,6 +418,28 @@ def isinstance_of(v: Value, t: Value) -> Value:
             return Const(False) if py != "tuple" else UNKNOWN
         return UNKNOWN
     return UNKNOWN
+
+
+def _counted(args: list[Value]) -> list[Value]:
+    """``zip``'s arguments with each range of known bounds, and each endless
+    ``itertools.count(start)`` when the others are lists of known length, as the list of its
+    numbers (as many as the shortest other list)."""
+    sized = [len(a.items) for a in args if isinstance(a, Seq) and a.repeated is None]
+    out: list[Value] = []
+    for a in args:
+        if isinstance(a, RangeVal) and a.start is not None and a.start.as_int() is not None:
+            first = a.start.as_int()
+            n = a.length.as_int() if a.length is not None else None
+            if a.endless and sized and len(sized) == len(args) - sum(
+                    1 for b in args if isinstance(b, RangeVal) and b.endless):
+                n = min(sized)
+            elif a.endless:
+                n = None
+            if n is not None and 0 <= n <= 4096 and first is not None:
+                out.append(Seq(tuple(Int(const(first + i)) for i in range(n))))
+                continue
+        out.append(a)
+    return out
 
 
 _STR_METHODS: dict[str, Callable[[str], str]] = {"lower": str.lower, "upper": str.upper, "strip": str.strip,

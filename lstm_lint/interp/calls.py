@@ -49,11 +49,13 @@ from .objects import (
     Method,
     Modules,
     Obj,
+    RangeVal,
     Ref,
     SplatKwargs,
     TorchBase,
 )
 from .record_stores import share_stores
+from .regex import Match, match_method, re_call
 from .rpc import VALUE_METHODS, RemoteRef, rpc_call
 
 
@@ -146,6 +148,9 @@ class Calls(Core):
             remote = rpc_call(self, canonical(func.qual), args, kwargs, e, env)
             if remote is not None:
                 return remote
+            matched = re_call(func.qual, args, kwargs)
+            if matched is not None:
+                return matched
             return self.call_ref(func.qual, args, kwargs, e)
         if isinstance(func, TorchBase):
             if func.kind == "ModuleList":
@@ -396,6 +401,10 @@ class Calls(Core):
                 if isinstance(batch, Tensor) and batch.shape is not None:
                     return Distribution("Normal", batch.with_(hole=None, what=None))
             return UNKNOWN
+        if qual == "itertools.count" and len(args) <= 1 and not kwargs:
+            # count() / count(start): endless, zip stops at the other iterables
+            first = int_of(args[0]) if args else const(0)
+            return RangeVal(None, start=first, endless=True)
         if qual == "itertools.chain.from_iterable" and len(args) == 1 and not kwargs \
                 and isinstance(args[0], Seq) and args[0].repeated is None:
             # the iterables one after another: known when each one's items are
@@ -476,6 +485,8 @@ class Calls(Core):
             return recv  # module.to(device) / .eval() / .cuda(): the module itself
         if isinstance(recv, RemoteRef):
             return recv.value if name in VALUE_METHODS and not args and not kwargs else UNKNOWN
+        if isinstance(recv, Match):
+            return match_method(recv, name, args, kwargs)
         if isinstance(recv, Seq):
             if name == "append" and args and isinstance(e.func, cst.Attribute):
                 if recv.repeated is None:

@@ -119,6 +119,13 @@ class Core:
         self.path_facts: tuple[Expr, ...] = ()
         self.last_compare: tuple[int, tuple[Expr, str, Expr]] | None = None
         self.nonempty: set[Expr] = set()
+        #: take a literal another project file assigns a name at its top level
+        #: (``model_type = 'vanilla'`` in config.py, which a function may rebind from the
+        #: command line) at that default where the code compares it (analyze_module turns it
+        #: on for a concrete configuration); each one taken is named in ``assumed``
+        self.config_defaults = False
+        #: the defaults taken so: qualified name -> "model_type='vanilla' (config.py:47)"
+        self.assumed: dict[str, str] = {}
 
     # ---- Site protocol (for layer facts) ------------------------------------------------------
     @property

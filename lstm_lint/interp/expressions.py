@@ -48,6 +48,7 @@ from .objects import (
     TorchBase,
 )
 from .record_stores import share_stores
+from .regex import Match
 from .rpc import RemoteRef
 
 _NAME, _ATTRIBUTE, _CALL = cst.Name, cst.Attribute, cst.Call
@@ -226,7 +227,7 @@ class Expressions(Comprehensions):
             return Method(base, attr) if attr in ("get", "keys", "items", "values", "update",
                                                   "setdefault", "pop", "clear", "copy") \
                 else UNKNOWN
-        if isinstance(base, ArgParser | RemoteRef):
+        if isinstance(base, ArgParser | RemoteRef | Match):
             return Method(base, attr)
         if isinstance(base, Distribution):
             if attr in ("mean", "stddev", "variance", "loc", "scale", "mode"):

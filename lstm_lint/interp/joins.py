@@ -22,6 +22,7 @@ from ..values import (
     Value,
 )
 from .objects import Modules, Obj
+from .regex import Match
 
 #: branches remembered for one joined tensor (an if/elif chain)
 MAX_ALTS = 4
@@ -280,7 +281,7 @@ def truth(v: Value) -> bool | Flag | None:
         return True
     if isinstance(v, Seq) and v.repeated is None:
         return bool(v.items)
-    if isinstance(v, Record):
+    if isinstance(v, Record | Match):
         return True
     if isinstance(v, Choice):
         return True if all(v.options) else None

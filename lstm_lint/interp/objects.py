@@ -220,6 +220,8 @@ class RangeVal(Value):
     length: Expr | None
     node: int | None = None
     start: Expr | None = None  # the first value, when known
+    #: ``itertools.count(start)``: no end (``zip`` stops at its other iterables)
+    endless: bool = False
 
 
 BUILTINS = frozenset("""range len int float bool isinstance super print zip enumerate list tuple

@@ -24,7 +24,9 @@ from ..values import (
 )
 from .core import Core
 from .joins import choices, is_none, join
+from .module_defaults import literal_default
 from .objects import Builtin, Env, Obj, Ref
+from .regex import Match
 
 
 class Operators(Core):
@@ -130,6 +132,9 @@ class Operators(Core):
         c = e.comparisons[0]
         right = self.eval(c.comparator, env)
         op = type(c.operator).__name__
+        if self.config_defaults and (isinstance(left, Ref) or isinstance(right, Ref)):
+            # ``cfg.model_type == 'LSTM'``: config.py's literal, named (see module_defaults)
+            left, right = literal_default(self, left), literal_default(self, right)
         if op in ("Is", "IsNot", "Equal", "NotEqual") and (
                 is_none(right) or is_none(left)):
             other = left if is_none(right) else right
@@ -140,7 +145,7 @@ class Operators(Core):
                 known = None  # forward(x, hc) then `if hc is None:` the caller may pass None
             elif isinstance(other, L.Layer) and other.or_none:
                 known = None  # built on some paths, None on the others
-            elif isinstance(other, Tensor | L.Layer | Obj | Seq | Packed | Int | Choice):
+            elif isinstance(other, Tensor | L.Layer | Obj | Seq | Packed | Int | Choice | Match):
                 known = False if not (isinstance(other, Int) and other.expr is None) else None
             if known is None:
                 return UNKNOWN
