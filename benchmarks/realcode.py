@@ -520,7 +520,18 @@ def shapes(drv: ClassDriver, concrete: bool) -> tuple[str, FileModel | None, boo
                 while len(inputs) <= i:
                     inputs.append(UNKNOWN)
                 inputs[i] = input_of(e)
-    return path, fm, True, analyze_module(fm, cls, project, args, kwargs, inputs)
+    return path, fm, True, analyze_module(fm, cls, project, args, kwargs, inputs,
+                                          **_stated(analyze_module))
+
+
+def _stated(fn: Any) -> dict[str, bool]:
+    """The driver's arguments are a configuration a user states (as ``shapes --args``): the
+    engine may take other files' module-level literals at their defaults, named (an engine
+    older than that keyword takes none)."""
+    import inspect
+
+    return {"config_defaults": True} if "config_defaults" in inspect.signature(fn).parameters \
+        else {}
 
 
 def _finding_spans(f: Finding, path: str) -> list[tuple[int, int]]:

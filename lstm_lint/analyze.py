@@ -70,15 +70,14 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
                    args: Sequence[Value] | None = None, kwargs: dict[str, Value] | None = None,
                    inputs: Sequence[Value] | None = None,
                    chosen: dict[str, Value] | None = None,
-                   config_defaults: bool | None = None) -> ModuleShapes:
+                   config_defaults: bool = False) -> ModuleShapes:
     """Shapes of one module: symbolic unless constructor arguments / inputs are given.
     ``chosen``: constructor parameters the symbolic run takes at these values (one candidate
     of a choice the caller makes), the others symbolic as usual.  ``config_defaults``: take
     the literals other project files assign at their top level where the code compares them
-    (named in the result's ``assumed``); by default for a concrete configuration only (given
-    constructor arguments)."""
-    if config_defaults is None:
-        config_defaults = args is not None or kwargs is not None
+    (named in the result's ``assumed``): only for a configuration a user states (``shapes
+    --args``), never for the ones lint finds in the project, whose program may set the name
+    otherwise before it builds the model (a finding there would rest on a value not run)."""
     bindings: dict[str, Any] = {}
     parts: dict[str, tuple[int, bool]] = {}
     time_names: dict[str, str] = {}

@@ -24,11 +24,31 @@ _MAX_REPEAT = 4096
 def expr_value(text: str, fm: FileModel | None) -> Value:
     """The value of the expression ``text`` as the file ``fm`` would see it; unknown when it is
     not one of the forms read."""
+    if len(text) > _MAX_TEXT or _depth(text) > _MAX_DEPTH:
+        return UNKNOWN  # (libcst's native parser overflows its stack on deep nesting)
     try:
         e = cst.parse_expression(text)
+        return _value(e, fm)
+    except (ValueError, RecursionError):  # (a 5,000-digit int; nesting): not read
+        return UNKNOWN
     except Exception:  # (libcst's parser errors): not an expression
         return UNKNOWN
-    return _value(e, fm)
+
+
+_MAX_TEXT = 10_000
+_MAX_DEPTH = 50
+
+
+def _depth(text: str) -> int:
+    """How deep brackets nest in ``text`` (strings not told apart: an overestimate)."""
+    deepest = depth = 0
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in ")]}":
+            depth -= 1
+    return deepest
 
 
 def _value(e: cst.BaseExpression, fm: FileModel | None) -> Value:

@@ -298,7 +298,8 @@ def shapes_for(fm: FileModel, project: Project, class_name: str | None, args_jso
                     fwd_sig.bind(len(in_vals), [], "--input", unit="input")
             except UsageError as exc:
                 raise UsageError(f"{exc}{hint}") from None
-        res = analyze_module(fm, c, project, args, kwargs, in_vals)
+        res = analyze_module(fm, c, project, args, kwargs, in_vals,
+                             config_defaults=args is not None or kwargs is not None)
         span = spans.get(id(c.node.name))
         given = len(in_vals) if in_vals is not None else 0
         defaults = {}

@@ -74,8 +74,9 @@ def _analyse(pkg, concrete: bool):
     cls = next(c for c in fm.module_classes() if c.name == "Gen")
     if not concrete:
         return analyze_module(fm, cls, project)
+    # (a configuration the user states, as ``shapes --args`` gives it)
     return analyze_module(fm, cls, project, [], {"n_in": from_json(4), "hidden": from_json(6)},
-                          [parse_spec("float32[3,9,4]")])
+                          [parse_spec("float32[3,9,4]")], config_defaults=True)
 
 
 def _dims(v):
@@ -131,3 +132,59 @@ def test_the_shapes_command_names_the_default(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "-> (3, 9, 7)" in text
     assert "with the default model_type='vanilla' (config.py:3), width=2 (config.py:4)" in text
+
+
+def test_lint_never_takes_a_module_default_the_program_may_set(tmp_path):
+    """From review rv8: ``config.model_type = args.model_type`` in the training script picks
+    the LSTM branch (torch runs it); lint's configurations (the script's ``Gen(4, 7)``) must not
+    assume the config file's literal 'vanilla', whose bidirectional GRU would not fit the
+    head (two false findings before)."""
+    import subprocess
+
+    from lstm_lint.lint import Options, lint_paths
+
+    pytest.importorskip("torch")
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "config.py").write_text("model_type = 'vanilla'  # vanilla, LSTM\n\n\n"
+                                   "def init_param(opt):\n    global model_type\n"
+                                   "    model_type = opt.model_type\n")
+    (pkg / "model.py").write_text(textwrap.dedent('''
+        import torch.nn as nn
+
+        from . import config as cfg
+
+
+        class Gen(nn.Module):
+            def __init__(self, n_in, hidden):
+                super().__init__()
+                if cfg.model_type == 'LSTM':
+                    self.rnn = nn.LSTM(n_in, hidden, batch_first=True)
+                else:
+                    self.rnn = nn.GRU(n_in, hidden // 2, batch_first=True, bidirectional=True)
+                self.out = nn.Linear(hidden, 5)
+
+            def forward(self, x):
+                out, _ = self.rnn(x)
+                return self.out(out[:, -1])
+        '''))
+    (tmp_path / "train.py").write_text(textwrap.dedent('''
+        import argparse
+        import torch
+        from pkg import config
+        from pkg.model import Gen
+
+        p = argparse.ArgumentParser()
+        p.add_argument('--model_type', default='LSTM')
+        args = p.parse_args([])
+        config.model_type = args.model_type
+        m = Gen(4, 7)
+        print(tuple(m(torch.randn(3, 9, 4)).shape))
+        '''))
+    run = subprocess.run([sys.executable, "train.py"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120)
+    assert run.stdout.strip() == "(3, 5)", run.stderr
+    files = [str(tmp_path / "train.py"), str(pkg / "model.py"), str(pkg / "config.py")]
+    found = [f for r in lint_paths(files, Options()) for f in r.findings]
+    assert found == [], [f.message for f in found]

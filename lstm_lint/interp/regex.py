@@ -14,13 +14,15 @@ from ..values import UNKNOWN, Const, Int, Seq, Value
 
 RE_FUNCTIONS = frozenset({"re.match", "re.fullmatch", "re.search"})
 
-#: the longest string and pattern run, and the most quantifiers a pattern may have
-_MAX_TEXT = 256
+#: the longest string and pattern run, and the most repeats a pattern may have
+_MAX_TEXT = 64
 _MAX_PATTERN = 256
-_MAX_QUANTIFIERS = 4
-#: a group followed by a quantifier (``(a+)+``, ``(a|b)*``, ``(x){2,}``): not run
-_QUANTIFIED_GROUP = re.compile(r"\)\s*[*+?{]")
-_QUANTIFIER = re.compile(r"(?<!\\)[*+?]|(?<!\\)\{\d*,?\d*\}")
+_MAX_REPEATS = 2
+
+try:  # Python's own parser of patterns (the one re.compile runs)
+    import re._parser as _sre_parse  # type: ignore[import-not-found, unused-ignore]
+except ImportError:  # Python < 3.11
+    import sre_parse as _sre_parse  # type: ignore[no-redef, unused-ignore]
 
 
 @dataclass(frozen=True, repr=False)
@@ -60,10 +62,42 @@ def re_call(qual: str, args: list[Value], kwargs: dict[str, Value]) -> Value | N
 
 
 def _safe(pattern: str, text: str) -> bool:
-    return len(text) <= _MAX_TEXT and len(pattern) <= _MAX_PATTERN \
-        and not _QUANTIFIED_GROUP.search(pattern) \
-        and len(_QUANTIFIER.findall(pattern)) <= _MAX_QUANTIFIERS \
-        and "(?" not in pattern.replace("(?P<", "").replace("(?:", "")  # no lookarounds etc.
+    """Short text, and a pattern whose repeats cannot backtrack badly: at most two, none
+    holding another repeat, a group or an alternative, and nothing but plain groups
+    (counted on the pattern as Python parses it, so an escaped ``\\\\*`` counts too)."""
+    if len(text) > _MAX_TEXT or len(pattern) > _MAX_PATTERN:
+        return False
+    try:
+        tree = _sre_parse.parse(pattern)
+    except Exception:  # (re.error, RecursionError, ...): the program raises; not run
+        return False
+    repeats: list[int] = []
+    return _plain(tree, repeats, inside_repeat=False) and len(repeats) <= _MAX_REPEATS
+
+
+_REPEATS = {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}
+_ALLOWED = _REPEATS | {"LITERAL", "NOT_LITERAL", "ANY", "IN", "AT", "SUBPATTERN", "BRANCH",
+                       "GROUPREF"}
+
+
+def _plain(tree: object, repeats: list[int], inside_repeat: bool) -> bool:
+    for op, av in tree:  # type: ignore[attr-defined]
+        name = str(op)
+        if name not in _ALLOWED:
+            return False  # lookarounds, conditionals, atomic groups: not run
+        if name in _REPEATS:
+            if inside_repeat:
+                return False
+            repeats.append(1)
+            if not _plain(av[2], repeats, inside_repeat=True):
+                return False
+        elif name == "SUBPATTERN":
+            if inside_repeat or not _plain(av[-1], repeats, inside_repeat):
+                return False
+        elif name == "BRANCH":
+            if inside_repeat or not all(_plain(b, repeats, inside_repeat) for b in av[1]):
+                return False
+    return True
 
 
 def match_method(m: Match, name: str, args: list[Value], kwargs: dict[str, Value]) -> Value:
