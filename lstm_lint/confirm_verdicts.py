@@ -153,7 +153,11 @@ def _verdict(f: Finding, evidence: list[Evidence], spans: dict[str, tuple[int, i
         else evidence
     if main and os.path.realpath(f.path) != os.path.realpath(main):
         pool = [_in_file(e, os.path.realpath(f.path)) for e in pool]
-    verdict = rule.confirm(f, pool)
+    try:
+        verdict = rule.confirm(f, pool)
+    except Exception as exc:  # a rule's reading of a run it did not foresee: no verdict
+        return ("unconfirmed", f"lstm-lint could not read the run for {f.code} "
+                f"({type(exc).__name__}: {exc})")
     if verdict is None or verdict[0] not in ("confirmed", "refuted"):
         return verdict
     # a run counts only if its sizes satisfy every constraint recorded for the finding

@@ -174,11 +174,11 @@ class Net(nn.Module):
                                 f"{LAYER_AXES} (its final state {h_n} holds {h_n[1]} "
                                 f"sequences), not its {shape[time]} time steps")
                     layer_said = layer_said or ("confirmed", f"{where}; {by_layer}")
-                if size == ev.env["B"] and ev.env["T"] in shape:
+                if size == ev.env.get("B") and ev.env.get("T") in shape:
                     return ("confirmed", f"{where}: {axis_name(size, ev.env)}, "
                             f"not time (B={ev.env['B']}, T={ev.env['T']})"
                             + (f"; {by_layer}" if by_layer else ""))
-                if size == ev.env["T"] and not by_layer:
+                if size == ev.env.get("T") and not by_layer:
                     return ("refuted", f"{where}: that axis is time (T={size})")
         return layer_said
 

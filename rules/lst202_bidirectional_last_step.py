@@ -110,7 +110,7 @@ class Net(nn.Module):
         for ev, op in getitems_at(evidence, finding.line):
             shape, out = op.args[0], op.out
             for axis, idx in int_index(op):
-                if axis < len(shape) and shape[axis] == ev.env["T"] and idx in (-1, shape[axis] - 1) \
+                if axis < len(shape) and shape[axis] == ev.env.get("T") and idx in (-1, shape[axis] - 1) \
                         and isinstance(out, list) and out and out[-1] == shape[-1]:
                     return ("confirmed", f"the last step (axis {axis} of size T={shape[axis]}) of "
                             f"{shape} was taken with all {shape[-1]} features of both directions")

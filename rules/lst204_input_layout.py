@@ -436,8 +436,8 @@ class Net(nn.Module):
                 if (op.module or op.name) not in ("LSTM", "GRU", "RNN"):
                     continue
                 shape = op.args[0] if op.args else None
-                if isinstance(shape, list) and len(shape) == 3 and shape[0] == ev.env["B"] \
-                        and shape[1] == ev.env["T"]:
+                if isinstance(shape, list) and len(shape) == 3 and shape[0] == ev.env.get("B") \
+                        and shape[1] == ev.env.get("T"):
                     return ("confirmed", f"{op.name} received {shape}: it reads axis 0 "
                             f"(the batch, B={ev.env['B']}) as time")
         return None

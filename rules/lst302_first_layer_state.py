@@ -99,7 +99,7 @@ class Net(nn.Module):
     def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
         for ev, op in getitems_at(evidence, finding.line):
             shape = op.args[0]
-            if (0, 0) in int_index(op) and len(shape) == 3 and shape[1] == ev.env["B"] \
+            if (0, 0) in int_index(op) and len(shape) == 3 and shape[1] == ev.env.get("B") \
                     and shape[0] >= 2:
                 return ("confirmed", f"index 0 selected 1 of the {shape[0]} layer-direction "
                         f"states of {shape}")

@@ -222,7 +222,7 @@ class Net(nn.Module):
                     continue
                 shape, out = op.args[0], op.out
                 if not (isinstance(shape, list) and len(shape) == 3 and isinstance(out, list)
-                        and len(out) == 2 and shape[1] == ev.env["B"]):
+                        and len(out) == 2 and shape[1] == ev.env.get("B")):
                     continue
                 if shape[0] >= 2 and out[0] in (shape[0] * shape[1], shape[1]):
                     return ("confirmed", f"{op.name} turned the state {shape} into {out}: "

@@ -211,8 +211,8 @@ loss = nn.MSELoss()(model(torch.randn(8, 30, 4)), torch.randn(8))
         for ev in evidence:
             for op in ev.ops_at(finding.line):
                 out = op.out
-                if isinstance(out, list) and len(out) == 3 and out[0] == ev.env["B"] \
-                        and out[1] == ev.env["T"]:
+                if isinstance(out, list) and len(out) == 3 and out[0] == ev.env.get("B") \
+                        and out[1] == ev.env.get("T"):
                     return ("confirmed", f"{op.name} produced {out}: one prediction per "
                             f"time step (B={ev.env['B']}, T={ev.env['T']})")
         return None

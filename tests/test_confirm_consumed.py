@@ -164,3 +164,18 @@ def test_dropout_on_one_of_two_layers_built_on_one_line_is_confirmed():
     the same line does not refute it."""
     v = _verdicts("dropout_two_on_one_line.py")
     assert v == {("LST501", 8): "confirmed"}
+
+
+def test_a_run_without_a_time_size_is_read_without_a_crash():
+    """A model whose input has no time axis of lstm-lint's naming (a CNN's map, the env
+    holds B only): LST204's reading of the RNN call must not raise (the real-code confirm run
+    stopped on KeyError: 'T' at an aster mutant)."""
+    from lstm_lint.catalogue import rule_by_code
+    from lstm_lint.confirm_evidence import Evidence
+    from lstm_lint.findings import Finding
+
+    ev = Evidence("Net", [ObservedOp(5, "call_module", "rnn", [[3, 25, 512]], [[3, 25, 256]],
+                                     module="LSTM")], None, [], "fx", "cpu", None, {"B": 3})
+    f = Finding("LST204", "input-layout", "error", "LST204 self.rnn is built with "
+                "batch_first=False", "m.py", None, None, 5, 1, 5, 10)
+    assert rule_by_code("LST204").confirm(f, [ev]) is None
