@@ -59,15 +59,21 @@ def _both(tmp_path, name: str):
     finally:
         sys.path.remove(str(tmp_path))
     real = [tuple(t.shape) for t in mod.Net(4, 6)(torch.randn(3, 7, 4))]
+    return _static(pkg, 4, 6, "float32[3,7,4]"), real
+
+
+def _static(pkg, n_in: int, hidden: int, spec: str):
+    """The engine's output of ``pkg/model.py``'s Net, its project the package's two files."""
     path = str(pkg / "model.py")
     fm = load(path, prefilter=False)
     project = Project([path, str(pkg / "util.py")])
     project.add(fm)
     project.resolve(fm)
     cls = next(c for c in fm.module_classes() if c.name == "Net")
-    ms = analyze_module(fm, cls, project, [], {"n_in": parse_int(4), "hidden": parse_int(6)},
-                        [parse_spec("float32[3,7,4]")])
-    return ms.output, real
+    ms = analyze_module(fm, cls, project, [], {"n_in": parse_int(n_in),
+                                               "hidden": parse_int(hidden)},
+                        [parse_spec(spec)])
+    return ms.output
 
 
 def parse_int(n: int):
@@ -97,14 +103,7 @@ def test_an_imported_string_is_not_a_number(tmp_path):
     (path / "util.py").write_text(textwrap.dedent(UTIL))
     (path / "model.py").write_text(textwrap.dedent(MODEL).replace("out * SCALE",
                                                                   "out * NAME"))
-    fm = load(str(path / "model.py"), prefilter=False)
-    project = Project([str(path / "model.py"), str(path / "util.py")])
-    project.add(fm)
-    project.resolve(fm)
-    cls = next(c for c in fm.module_classes() if c.name == "Net")
-    ms = analyze_module(fm, cls, project, [], {"n_in": parse_int(4), "hidden": parse_int(6)},
-                        [parse_spec("float32[3,7,4]")])
-    scaled = ms.output.items[1]
+    scaled = _static(path, 4, 6, "float32[3,7,4]").items[1]
     assert not isinstance(scaled, Tensor) or scaled.shape is None
 
 
@@ -140,12 +139,5 @@ def test_an_imported_name_bound_again_at_the_top_level_is_not_the_import(tmp_pat
     finally:
         sys.path.remove(str(tmp_path))
     assert tuple(mod.Net(5, 8)(torch.randn(3, 7, 5)).shape) == (4, 3, 7, 8)
-    path = str(pkg / "model.py")
-    fm = load(path, prefilter=False)
-    project = Project([path, str(pkg / "util.py")])
-    project.add(fm)
-    project.resolve(fm)
-    cls = next(c for c in fm.module_classes() if c.name == "Net")
-    ms = analyze_module(fm, cls, project, [], {"n_in": parse_int(5), "hidden": parse_int(8)},
-                        [parse_spec("float32[3,7,5]")])
-    assert not isinstance(ms.output, Tensor) or ms.output.shape is None
+    out = _static(pkg, 5, 8, "float32[3,7,5]")
+    assert not isinstance(out, Tensor) or out.shape is None
