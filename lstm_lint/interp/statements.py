@@ -25,8 +25,8 @@ from ..values import (
     Tensor,
     Value,
 )
-from .core import _undo_layout
 from .facts import align, branch_facts
+from .hole_binding import undo_layout
 from .joins import choices, join_dicts, one_of, truth, uniq
 from .loops import Loops
 from .objects import TORCH_LAYER, Env, FuncRef, Obj, Ref
@@ -212,7 +212,7 @@ class Statements(Loops):
                             for e in elems]
         for step, val in reversed(x.hole[1]):
             # after a permute or transpose: the same rank, the names on the input's axes
-            undone = _undo_layout(step, val, names, None) \
+            undone = undo_layout(step, val, names, None) \
                 if step in ("permute", "transpose") else None
             if undone is None:
                 return
