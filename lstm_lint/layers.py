@@ -355,3 +355,21 @@ __all__ = [
     "ANY_RNN", "CELLS", "CLASS", "Conflict", "Layer", "LOSSES", "RECURRENT", "SIGNATURES", "Site",
     "bind_arguments", "check_features", "differs", "role_mismatch",
 ]
+
+
+def chosen_rnn_kind(args: Sequence[Value], kwargs: dict[str, Value]) -> str | None:
+    """The kind of ``getattr(nn, rnn_type)(...)`` when its arguments prove it: ``proj_size``
+    only an LSTM accepts; ``bidirectional``, or ``num_layers`` with ``batch_first``, only an
+    RNN, a GRU or an LSTM (then the kind is left open, :data:`ANY_RNN`,
+    unless ``nonlinearity`` makes it an RNN).
+    More than three positional arguments bind differently in the three: no answer."""
+    if len(args) > 3:
+        return None
+    if "proj_size" in kwargs:
+        return "LSTM"
+    if "bidirectional" in kwargs or {"num_layers", "batch_first"} <= kwargs.keys():
+        # (torch.nn's only other classes with num_layers, TransformerEncoder/Decoder, take
+        # no batch_first; those with batch_first, the attention and Transformer layers, no
+        # num_layers)
+        return "RNN" if "nonlinearity" in kwargs else ANY_RNN
+    return None

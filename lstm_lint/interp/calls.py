@@ -5,7 +5,6 @@ for torch functions and tensor methods.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import libcst as cst
@@ -34,6 +33,7 @@ from .builtins import CHOSEN_NN_CLASS, CHOSEN_RNN_CLASS, str_method, tensor_rows
 from .config import CONFIG_NAME, config_call
 from .core import MAX_DEPTH, Core, with_node
 from .joins import join, one_of
+from .number_calls import MATH_FUNCTIONS, math_call, product
 from .objects import (
     LIST_ITEMS,
     MODULE_SELF,
@@ -387,10 +387,10 @@ class Calls(Core):
             return args[0]  # a copy of a layer or a tensor is built and shaped alike
         if qual in ("typing.cast", "typing_extensions.cast") and len(args) == 2 and not kwargs:
             return args[1]  # cast(T, x) is x: a note for the type checker only
-        if qual.startswith("math.") and name in _MATH and args and not kwargs:
-            return _math(name, args)
+        if qual.startswith("math.") and name in MATH_FUNCTIONS and args and not kwargs:
+            return math_call(name, args)
         if qual in ("numpy.prod", "math.prod") and len(args) == 1 and not kwargs:
-            return _product(args[0])
+            return product(args[0])
         if qual in ("torch.distributions.Normal", "torch.distributions.normal.Normal") \
                 and len(args) + len(kwargs) == 2 and set(kwargs) <= {"loc", "scale",
                                                                       "validate_args"}:
@@ -430,12 +430,12 @@ class Calls(Core):
             if name == "Parameter":
                 return args[0] if args else UNKNOWN
             if qual == CHOSEN_NN_CLASS:
-                kind = chosen_rnn_kind(args, kwargs)
+                kind = L.chosen_rnn_kind(args, kwargs)
                 if kind is None:
                     return UNKNOWN
                 name = kind
             elif qual == CHOSEN_RNN_CLASS:
-                kind = chosen_rnn_kind(args, kwargs)
+                kind = L.chosen_rnn_kind(args, kwargs)
                 if kind is None and len(args) > 3:
                     return UNKNOWN
                 name = kind or L.ANY_RNN
@@ -562,45 +562,6 @@ _INPLACE_LAYOUT = frozenset({"transpose_", "t_", "unsqueeze_", "squeeze_", "swap
                              "swapdims_", "resize_", "resize_as_", "as_strided_"})
 
 
-def chosen_rnn_kind(args: Sequence[Value], kwargs: dict[str, Value]) -> str | None:
-    """The kind of ``getattr(nn, rnn_type)(...)`` when its arguments prove it: ``proj_size``
-    only an LSTM accepts; ``bidirectional``, or ``num_layers`` with ``batch_first``, only an
-    RNN, a GRU or an LSTM (then the kind is left open, :data:`~lstm_lint.layers.ANY_RNN`,
-    unless ``nonlinearity`` makes it an RNN).
-    More than three positional arguments bind differently in the three: no answer."""
-    if len(args) > 3:
-        return None
-    if "proj_size" in kwargs:
-        return "LSTM"
-    if "bidirectional" in kwargs or {"num_layers", "batch_first"} <= kwargs.keys():
-        # (torch.nn's only other classes with num_layers, TransformerEncoder/Decoder, take
-        # no batch_first; those with batch_first, the attention and Transformer layers, no
-        # num_layers)
-        return "RNN" if "nonlinearity" in kwargs else L.ANY_RNN
-    return None
-
-
-#: functions of the math module that map numbers to a number
-_MATH = frozenset({"sqrt", "log", "log2", "log10", "exp", "pow", "fabs", "floor", "ceil",
-                   "trunc"})
-
-
-def _math(name: str, args: list[Value]) -> Value:
-    """``math.sqrt(d_k)`` and friends: a number (which one, when the engine can tell)."""
-    from .. import ops
-
-    if not all(ops.is_scalar(a) for a in args):
-        return UNKNOWN
-    if name in ("floor", "ceil", "trunc") and len(args) == 1:
-        a = args[0]
-        if isinstance(a, Int):
-            return a
-        if isinstance(a, Const) and isinstance(a.value, int | float) \
-                and not isinstance(a.value, bool):
-            return Int(const(int(getattr(math, name)(a.value))))
-    return Int(None)  # a number, its value not followed
-
-
 def _plain_copy(v: Value) -> bool:
     """A value whose copy the engine can stand for by the value itself: torch layers
     (their configuration), tensors and constants; never a user object, whose copy could be
@@ -610,25 +571,6 @@ def _plain_copy(v: Value) -> bool:
     if isinstance(v, Seq):
         return v.repeated is None and all(_plain_copy(x) for x in v.items)
     return isinstance(v, Tensor | Const | Int)
-
-
-def _product(v: Value) -> Value:
-    """``np.prod(shape)`` / ``math.prod(shape)`` of sizes: their product (unknown otherwise)."""
-    if isinstance(v, Int):
-        return v
-    if isinstance(v, Const) and isinstance(v.value, int) and not isinstance(v.value, bool):
-        return Int(const(v.value))
-    if isinstance(v, Seq) and v.repeated is None:
-        total = const(1)
-        for item in v.items:
-            if isinstance(item, Const) and isinstance(item.value, bool):
-                return Int(None)
-            n = int_of(item)
-            if n is None:
-                return Int(None)
-            total = total * n
-        return Int(total)
-    return UNKNOWN
 
 
 def _is_static(fn: cst.FunctionDef) -> bool:
