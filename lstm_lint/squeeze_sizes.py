@@ -6,8 +6,6 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-import libcst as cst
-
 from . import ops
 from .symbolic import Expr, sym
 from .values import Shape, Tensor
@@ -84,15 +82,23 @@ _RANK_READ = re.compile(r"\.dim\(|\bndim\b|ndimension|\blen\(|flatten|\.view\(|r
 
 
 def _rank_blind(it: Core) -> bool:
-    """Does the function running the squeeze read no rank or size at all (``x.squeeze(2)``
-    then ``transpose``/``permute`` into an RNN, as a CRNN's forward does)?  Only then does
-    the model fail whatever the height: with the axis kept, the RNN gets 4 axes.  Code that
-    reads a rank or a size may work either way (a spectrogram CNN whose frequency axis stays
-    16: ``squeeze(2)`` keeps it and ``flatten(1, -2)`` folds it), so the rank is not decided."""
+    """Does the file the squeeze runs in read no rank and no size outside its
+    ``if __name__ == "__main__":`` block (``x.squeeze(2)`` then ``transpose``/``permute``
+    into an RNN, as a CRNN's forward does)?  Only then does the model fail whatever the
+    height: with the axis kept, the RNN gets 4 axes.  Code that reads a rank or a size, in
+    the forward or in a helper it calls (a method, a function, a submodule of the file), may
+    work either way (a spectrogram CNN whose frequency axis stays 16: ``squeeze(2)`` keeps it
+    and ``flatten(1, -2)`` folds it), so the rank is not decided."""
     if not it.frames:
         return False
-    fn = it.frames[-1][0]
-    return _RANK_READ.search(cst.Module([]).code_for_node(fn.body)) is None
+    text = getattr(it.fm, "text", "") or ""
+    main = _MAIN_BLOCK.search(text)
+    if main is not None:
+        text = text[:main.start()]
+    return bool(text) and _RANK_READ.search(text) is None
+
+
+_MAIN_BLOCK = re.compile(r"^if\s+__name__\s*==\s*['\"]__main__['\"]\s*:", re.M)
 
 
 def _downsampled(it: Core, dim: Expr) -> bool:

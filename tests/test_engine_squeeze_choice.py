@@ -213,6 +213,26 @@ class SpecB(nn.Module):
         return out
 
 
+class SpecH(nn.Module):
+    """The rank is read by a helper method, not by forward itself."""
+    def __init__(self, hidden=32):
+        super().__init__()
+        self.cnn = nn.Sequential(
+            nn.Conv2d(1, 8, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(8, 8, 3, stride=2, padding=1), nn.ReLU())
+        self.rnn = nn.GRU(8 * 16, hidden, batch_first=True)
+
+    def _to_seq(self, x):
+        if x.dim() == 4:
+            x = x.flatten(1, 2)
+        return x.transpose(1, 2)
+
+    def forward(self, spec):
+        x = self.cnn(spec).squeeze(2)
+        out, _ = self.rnn(self._to_seq(x))
+        return out
+
+
 class PixelTemporal(nn.Module):
     """One clip's frames are the CNN's batch; an LSTM runs over the frames (time-major) at
     every location of the map: the flattened grid of locations is the RNN's batch."""
@@ -238,6 +258,7 @@ def test_review_models_that_read_the_rank_or_flatten_a_grid_lint_clean(tmp_path)
     with torch.no_grad():
         assert ns["SpecA"]()(torch.zeros(2, 1, 64, 50)).shape == (2, 13, 32)
         assert ns["SpecB"]()(torch.zeros(2, 1, 64, 50)).shape == (2, 13, 32)
+        assert ns["SpecH"]()(torch.zeros(2, 1, 64, 50)).shape == (2, 13, 32)
         assert ns["PixelTemporal"]()(torch.zeros(5, 3, 8, 8)).shape == (5, 16, 32)
     assert _lint(tmp_path, RANK_READ) == []
     ms = _shapes(tmp_path, RANK_READ, "SpecB")

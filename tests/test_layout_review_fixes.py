@@ -93,44 +93,11 @@ class TwoPacked(nn.Module):
 
 
 
-RENET_ARG = '''
-class ReNetSweep(nn.Module):
-    """The grid (N, M, C) is forward's own argument: a batch-first RNN sweeps its rows, a
-    time-major one its columns (which axis is the batch is each RNN's choice)."""
-    def __init__(self, c=3, h=5):
-        super().__init__()
-        self.rows = nn.LSTM(c, h, batch_first=True)
-        self.cols = nn.LSTM(c, h)
-
-    def forward(self, grid):
-        r, _ = self.rows(grid)
-        c, _ = self.cols(grid)
-        return torch.cat([r, c], dim=-1)
-'''
-
-RENET_PROJ = '''
-class ReNetProjected(nn.Module):
-    """The same sweep over a projected map (C, N, M) -> (N, M, C)."""
-    def __init__(self, c=3, h=5):
-        super().__init__()
-        self.proj = nn.Linear(c, c)
-        self.rows = nn.GRU(c, h, batch_first=True)
-        self.cols = nn.GRU(c, h)
-
-    def forward(self, img):
-        grid = self.proj(img.permute(1, 2, 0))
-        r, _ = self.rows(grid)
-        c, _ = self.cols(grid)
-        return torch.cat([r, c], dim=2)
-'''
-
 
 @pytest.mark.parametrize("code, build, inputs", [
     (TABLE, "Table()", ["torch.randint(0, 50, (9,))"]),
     (GRID, "Grid()", ["torch.randn(3, 6, 9)"]),
     (PACKED, "TwoPacked()", ["[torch.randn(n, 3) for n in (4, 7, 2)]"]),
-    (RENET_ARG, "ReNetSweep()", ["torch.randn(6, 9, 3)"]),
-    (RENET_PROJ, "ReNetProjected()", ["torch.randn(3, 6, 9)"]),
 ])
 def test_runs_in_torch_and_lints_clean(tmp_path, code, build, inputs):
     _run(code, build, *inputs)
@@ -252,3 +219,32 @@ class Bi(nn.Module):
     assert len(msgs) == 1, [f.message for f in found]
     assert "torch.cat((h[-2], h[-1]), dim=-1)" in msgs[0]
     assert "h_n[-1]" not in msgs[0]
+
+
+TWO_ENCODERS = '''
+class Enc(nn.Module):
+    """Two encoders over one embedded batch; the context GRU was built without batch_first."""
+    def __init__(self, vocab=50, n_in=8, hidden=16):
+        super().__init__()
+        self.emb = nn.Embedding(vocab, n_in)
+        self.word = nn.LSTM(n_in, hidden, batch_first=True)
+        self.ctx = nn.GRU(n_in, hidden)
+        self.fc = nn.Linear(2 * hidden, 3)
+
+    def forward(self, tokens):
+        e = self.emb(tokens)
+        out, (h, _) = self.word(e)
+        _, hc = self.ctx(e)
+        return self.fc(torch.cat([h[-1], hc[-1]], dim=-1))
+'''
+
+
+def test_two_encoders_of_one_batch_read_the_other_way_round_is_lst204(tmp_path):
+    """From review rv9: torch fails whenever batch and time differ; the second reader of the
+    one input, built time-major, is the finding (a ReNet-style sweep, which reads one grid
+    both ways on purpose, is the price: it is reported too)."""
+    with pytest.raises(RuntimeError):
+        _run(TWO_ENCODERS, "Enc()", "torch.randint(0, 50, (4, 7))")
+    found = _lint(tmp_path, TWO_ENCODERS)
+    assert [f.code for f in found] == ["LST204"]
+    assert "self.ctx" in found[0].message

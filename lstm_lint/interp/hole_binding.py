@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..symbolic import Expr, cond, const, sym
-from ..values import BATCH, TIME, Shape, Tensor
+from ..values import Shape, Tensor
 
 if TYPE_CHECKING:
     from .core import Core
@@ -25,8 +25,6 @@ def bind_hole(it: Core, t: Tensor, shape: Shape, roles: tuple[str | None, ...] |
     if name in it.hole_bindings:
         if row_read and name in it.row_bound:
             _contest_rows(it, name, steps, shape, roles, dtype)
-        elif roles is not None:
-            _contest_roles(it, name, steps, shape, roles, dtype)
         return
     undone = undo_steps(name, steps, shape, roles, dtype, it.free_axis)
     if undone is not None:
@@ -53,24 +51,6 @@ def _contest_rows(it: Core, name: str, steps: tuple[Any, ...], shape: Shape,
         for a, b in zip(bound.dims, mine.dims, strict=True))
     if not agree:
         it.hole_bindings[name] = (None, None, None)
-
-
-def _contest_roles(it: Core, name: str, steps: tuple[Any, ...], shape: Shape,
-                   roles: tuple[str | None, ...], dtype: str | None) -> None:
-    """A second consumer that reads the batch where the first read the time (one value
-    swept by a ``batch_first=True`` RNN along its rows and by a time-major one down its
-    columns, as ReNet does): which axis is the batch is then the code's choice, not a
-    fact, so the input keeps its sizes but loses its roles (no consumer is blamed)."""
-    bound_shape, bound_roles, bound_dtype = it.hole_bindings[name]
-    if bound_roles is None:
-        return
-    placeholder = sym("?")
-    other = undo_steps(name, steps, shape, roles, dtype, lambda _n, _d: placeholder)
-    mine = other[1] if other is not None else None
-    if mine is None or len(mine) != len(bound_roles):
-        return
-    if any({a, b} == {BATCH, TIME} for a, b in zip(bound_roles, mine, strict=True)):
-        it.hole_bindings[name] = (bound_shape, None, bound_dtype)
 
 
 def undo_steps(name: str, steps: tuple[Any, ...], shape: Shape,
