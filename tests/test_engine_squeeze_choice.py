@@ -198,14 +198,8 @@ class SpecA(nn.Module):
         return out
 
 
-class SpecB(nn.Module):
-    def __init__(self, hidden=32):
-        super().__init__()
-        self.cnn = nn.Sequential(
-            nn.Conv2d(1, 8, 3, stride=2, padding=1), nn.ReLU(),
-            nn.Conv2d(8, 8, 3, stride=2, padding=1), nn.ReLU())
-        self.rnn = nn.GRU(8 * 16, hidden, batch_first=True)
-
+class SpecB(SpecA):
+    """The same CNN; the axis folded by flatten(1, -2) whatever the rank."""
     def forward(self, spec):
         x = self.cnn(spec).squeeze(2)
         x = x.flatten(1, -2).transpose(1, 2)
@@ -213,15 +207,8 @@ class SpecB(nn.Module):
         return out
 
 
-class SpecH(nn.Module):
+class SpecH(SpecA):
     """The rank is read by a helper method, not by forward itself."""
-    def __init__(self, hidden=32):
-        super().__init__()
-        self.cnn = nn.Sequential(
-            nn.Conv2d(1, 8, 3, stride=2, padding=1), nn.ReLU(),
-            nn.Conv2d(8, 8, 3, stride=2, padding=1), nn.ReLU())
-        self.rnn = nn.GRU(8 * 16, hidden, batch_first=True)
-
     def _to_seq(self, x):
         if x.dim() == 4:
             x = x.flatten(1, 2)
