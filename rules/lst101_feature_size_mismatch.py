@@ -196,9 +196,8 @@ def _class_around(lines: list[str], line: int) -> int | None:
         text = lines[n - 1]
         if text.startswith("class "):
             return n
-        if text[:1].isalpha() or text.startswith("@"):
-            if not text.startswith(("class ", "@")):
-                return None  # a top-level def or statement ends the class above
+        if text[:1].isalpha():
+            return None  # a top-level def or statement ends the class above
     return None
 
 
