@@ -81,6 +81,7 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
     bindings: dict[str, Any] = {}
     parts: dict[str, tuple[int, bool]] = {}
     time_names: dict[str, str] = {}
+    rnn_read: set[str] = set()
     carried_free: set[str] = set()
     settled: dict[str, Any] = {}
     nonempty: set[Any] = set()
@@ -103,6 +104,7 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
         interp.hole_bindings = dict(bindings)
         interp.hole_parts = dict(parts)
         interp.time_names = dict(time_names)
+        interp.rnn_read = set(rnn_read)
         interp.axis_settled = dict(settled)
         interp.nonempty = set(nonempty)
         interp.opened_inputs = set(opened_inputs)
@@ -132,6 +134,7 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
                     break
                 bindings = dict(interp.hole_bindings)
                 time_names = dict(interp.time_names)
+                rnn_read = set(interp.rnn_read)
                 continue
             if fwd is None:
                 return ModuleShapes(cls, [], [], UNKNOWN, graph, "no forward method")
@@ -180,6 +183,7 @@ def analyze_module(fm: FileModel, cls: ClassInfo, project: Any = None,
         bindings = dict(interp.hole_bindings)
         parts = dict(interp.hole_parts)
         time_names = dict(interp.time_names)
+        rnn_read = set(interp.rnn_read)
         settled = dict(interp.axis_settled)
     assert result is not None
     if last is not None and inputs is None:
@@ -253,6 +257,7 @@ def _passed_none_defaults(fm: FileModel, cls: ClassInfo, project: Any, fwd: cst.
     interp.hole_bindings = dict(done.hole_bindings)
     interp.hole_parts = dict(done.hole_parts)
     interp.time_names = dict(done.time_names)
+    interp.rnn_read = set(done.rnn_read)
     interp.axis_settled = dict(done.axis_settled)
     interp.nonempty = set(done.nonempty)
     interp.opened_inputs = set(done.opened_inputs)

@@ -4,6 +4,7 @@ shows.  The layer model they work on is in :mod:`lstm_lint.layers`."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -124,7 +125,7 @@ def apply_recurrent(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
             T = site.time_symbol(tensor.hole[0])
             layout = (B, T, I) if bf else (T, B, I)
             roles = (BATCH, TIME, FEATURE) if bf else (TIME, BATCH, FEATURE)
-            site.bind_hole(tensor, Shape(layout), roles, "float")
+            site.bind_hole(tensor, Shape(layout), roles, "float", reader=True)
 
     batch: Expr | None = None
     batched = False  # a 3-d initial state: the input is batched, whatever its batch
@@ -145,12 +146,18 @@ def apply_recurrent(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
                         or tensor.role(b_ax) is None and site.spatial_size(dims[b_ax])):
                     # (the second: a CNN's map of the caller's image, its batch where the RNN
                     # reads time and a width of the image where it reads the batch)
-                    site.conflict(Conflict(
-                        "layout", layer,
-                        "(B, T, F)" if bf else "(T, B, F)",
-                        tensor.shape.render(),
-                        tensor=tensor, batch_first=bf is True, reader="rnn", packed=packed,
-                    ))
+                    c = Conflict("layout", layer, "(B, T, F)" if bf else "(T, B, F)",
+                                 tensor.shape.render(), tensor=tensor, batch_first=bf is True,
+                                 reader="rnn", packed=packed)
+                    b_dim, t_dim = dims[t_ax], dims[b_ax]
+                    if not packed and b_dim is not None and t_dim is not None \
+                            and site.guessed_layout(tensor, b_dim, t_dim):
+                        # another reader's guess of the caller's layout: wrong only where
+                        # the code then needs the batch to equal the time
+                        site.recheck_later(functools.partial(_joined_as_equal, site, c,
+                                                             b_dim, t_dim))
+                    else:
+                        site.conflict(c)
             out_shape = Shape(dims[:-1] + (out_w,))
         elif not tensor.shape.star and len(dims) == 2:
             unbatched = True
@@ -292,6 +299,12 @@ def _state_on_time_axis(x: Value, given: Sequence[Value],
                 and len(g.shape.dims) == 3 and g.shape.dims[1] == t_dim:
             return sname, g
     return None
+
+
+def _joined_as_equal(site: Site, c: Conflict, batch: Expr, time: Expr) -> Conflict | None:
+    """The deferred layout conflict of a second reader of a guessed layout: it stands once the
+    run needs the batch to equal the time (a join of what the two readers gave)."""
+    return c if site.requires_equal(batch, time) else None
 
 
 def _check_layout(site: Site, layer: Layer, x: Value, given: Sequence[Value],

@@ -51,6 +51,12 @@ time-major output): the code read the output's other axis as the batch, and the 
 only when batch and time are equal. The same holds for the outputs of two RNNs built with
 different `batch_first` joined as they came (`torch.cat([enc_out, dec_out], dim=1)` with one
 time-major, one batch-major): one's time lies where the other's batch does.
+
+Two RNNs that read one input of the caller's with different `batch_first` (a `forward`
+argument, or what an embedding or a projection made of it) are reported only when the code
+then joins what they give where the batch must equal the time (`torch.cat([h[-1], hc[-1]],
+dim=-1)`): which axis the caller's batch is, only such a join tells. A ReNet that sweeps one
+grid along rows and down columns on purpose, joining the two outputs cell by cell, is clean.
 """
     why_bad = """
 A time-major RNN fed batch-major data runs the recurrence across the batch: samples leak into

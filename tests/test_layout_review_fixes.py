@@ -241,10 +241,80 @@ class Enc(nn.Module):
 
 def test_two_encoders_of_one_batch_read_the_other_way_round_is_lst204(tmp_path):
     """From review rv9: torch fails whenever batch and time differ; the second reader of the
-    one input, built time-major, is the finding (a ReNet-style sweep, which reads one grid
-    both ways on purpose, is the price: it is reported too)."""
+    one input, built time-major, is the finding, because the join of the two final states
+    needs the batch to equal the time (a ReNet-style sweep, which reads one grid both ways on
+    purpose and joins cell by cell, needs nothing of the kind: clean, below)."""
     with pytest.raises(RuntimeError):
         _run(TWO_ENCODERS, "Enc()", "torch.randint(0, 50, (4, 7))")
     found = _lint(tmp_path, TWO_ENCODERS)
     assert [f.code for f in found] == ["LST204"]
     assert "self.ctx" in found[0].message
+
+
+SWEEP = '''
+class Sweep(nn.Module):
+    """ReNet on the caller's grid itself: (N, M, C) swept along rows (batch-first) and down
+    columns (time-major); both outputs are (N, M, H), joined cell by cell."""
+    def __init__(self, c=3, h=5):
+        super().__init__()
+        self.rows = nn.GRU(c, h, batch_first=True)
+        self.cols = nn.GRU(c, h)
+        self.out = nn.Linear(2 * h, 4)
+
+    def forward(self, grid):
+        r, _ = self.rows(grid)
+        c, _ = self.cols(grid)
+        return self.out(torch.cat([r, c], dim=-1))
+'''
+
+PROJECTED_SWEEP = '''
+class ProjectedSweep(nn.Module):
+    """The same after a projection, bidirectional, the two sweeps added."""
+    def __init__(self, c=3, h=5):
+        super().__init__()
+        self.proj = nn.Linear(c, c)
+        self.rows = nn.LSTM(c, h, batch_first=True, bidirectional=True)
+        self.cols = nn.LSTM(c, h, bidirectional=True)
+
+    def forward(self, x):
+        x = torch.relu(self.proj(x))
+        r, _ = self.rows(x)
+        c, _ = self.cols(x)
+        return r + c
+'''
+
+STACKED = '''
+class Stacked(nn.Module):
+    """A time-major GRU on a batch-first GRU's output: its layout is the first layer's, not a
+    guess of the caller's."""
+    def __init__(self, c=3, h=5):
+        super().__init__()
+        self.first = nn.GRU(c, h, batch_first=True)
+        self.second = nn.GRU(h, h)
+
+    def forward(self, x):
+        y, _ = self.first(x)
+        z, _ = self.second(y)
+        return z
+'''
+
+
+@pytest.mark.parametrize("code, build", [(SWEEP, "Sweep()"),
+                                         (PROJECTED_SWEEP, "ProjectedSweep()")],
+                         ids=["sweep", "projected-sweep"])
+def test_a_sweep_of_the_callers_grid_both_ways_is_clean(tmp_path, code, build):
+    """The second reader contradicts only the first reader's guess of the caller's layout, and
+    nothing joins the two readings where batch and time must agree (torch runs it for any N, M;
+    the finding was LST204 before)."""
+    assert tuple(_run(code, build, "torch.randn(6, 9, 3)").shape)[:2] == (6, 9)
+    found = _lint(tmp_path, code)
+    assert not found, [f.message for f in found]
+
+
+def test_a_stacked_rnn_read_the_other_way_round_is_still_lst204(tmp_path):
+    """Its input's layout comes from the first layer's output: no guess, the finding stands
+    (torch runs it silently, across the batch)."""
+    assert tuple(_run(STACKED, "Stacked()", "torch.randn(6, 9, 3)").shape) == (6, 9, 5)
+    found = _lint(tmp_path, STACKED)
+    assert [f.code for f in found] == ["LST204"]
+    assert "self.second" in found[0].message

@@ -32,7 +32,7 @@ from ..values import (
     copy_with,
     size_name_role,
 )
-from .hole_binding import bind_hole
+from .hole_binding import bind_hole, guessed_layout
 from .objects import ArgParser, Env, Instantiation, Obj
 
 MAX_DEPTH = 8
@@ -62,6 +62,9 @@ class Core:
         #: inputs bound in this pass from a row read by index (``state[0][i]``)
         self.row_bound: set[str] = set()
         self.time_names: dict[str, str] = {}
+        #: inputs whose layout a recurrent layer's reading decided (the first reader binds the
+        #: caller's input: its batch and time are that reader's guess, see guessed_layout)
+        self.rnn_read: set[str] = set()
         self.selves: list[Obj] = []
         self.frames: list[tuple[cst.FunctionDef, Value | None]] = []  # running functions
         self.class_attr_cache: dict[tuple[int, str], Value] = {}
@@ -162,8 +165,17 @@ class Core:
         self.graph.add_constraint(a, b, why, self.current, op)
 
     def bind_hole(self, t: Tensor, shape: Shape, roles: tuple[str | None, ...] | None,
-                  dtype: str | None) -> None:
-        bind_hole(self, t, shape, roles, dtype)  # (see hole_binding.bind_hole)
+                  dtype: str | None, reader: bool = False) -> None:
+        bind_hole(self, t, shape, roles, dtype, reader)  # (see hole_binding.bind_hole)
+
+    def guessed_layout(self, x: Tensor, batch: Expr | None, time: Expr | None) -> bool:
+        return guessed_layout(self, x, batch, time)  # (see hole_binding.guessed_layout)
+
+    def requires_equal(self, a: Expr, b: Expr) -> bool:
+        """A constraint of the run asks ``a == b`` (both appear in one equality)."""
+        want = a.symbols() | b.symbols()
+        return any(c.op == "==" and want <= (c.lhs.symbols() | c.rhs.symbols())
+                   for c in self.graph.constraints)
 
     def bind_fallbacks(self) -> None:
         """Once the code has run: the bindings ops offered for inputs no consumer solved."""
