@@ -318,3 +318,29 @@ def test_a_stacked_rnn_read_the_other_way_round_is_still_lst204(tmp_path):
     found = _lint(tmp_path, STACKED)
     assert [f.code for f in found] == ["LST204"]
     assert "self.second" in found[0].message
+
+
+TWO_ADDED = '''
+class TwoAdded(nn.Module):
+    """Two encoders of one batch, one time-major, their final states added."""
+    def __init__(self, c=3, h=5):
+        super().__init__()
+        self.a = nn.LSTM(c, h, batch_first=True)
+        self.b = nn.GRU(c, h)
+        self.out = nn.Linear(h, 4)
+
+    def forward(self, x):
+        _, (ha, _) = self.a(x)
+        _, hb = self.b(x)
+        return self.out(ha[-1] + hb[-1])
+'''
+
+
+def test_two_encoders_whose_states_are_added_is_lst204(tmp_path):
+    """An elementwise join broadcasts the batch against the time: it runs only when they are
+    equal (or one is 1), so the second reader is the finding, as with torch.cat."""
+    with pytest.raises(RuntimeError):
+        _run(TWO_ADDED, "TwoAdded()", "torch.randn(6, 9, 3)")
+    found = _lint(tmp_path, TWO_ADDED)
+    assert [f.code for f in found] == ["LST204"]
+    assert "self.b" in found[0].message

@@ -32,7 +32,7 @@ from ..values import (
     copy_with,
     size_name_role,
 )
-from .hole_binding import bind_hole, guessed_layout
+from .hole_binding import bind_hole, guessed_layout, requires_equal
 from .objects import ArgParser, Env, Instantiation, Obj
 
 MAX_DEPTH = 8
@@ -172,10 +172,7 @@ class Core:
         return guessed_layout(self, x, batch, time)  # (see hole_binding.guessed_layout)
 
     def requires_equal(self, a: Expr, b: Expr) -> bool:
-        """A constraint of the run asks ``a == b`` (both appear in one equality)."""
-        want = a.symbols() | b.symbols()
-        return any(c.op == "==" and want <= (c.lhs.symbols() | c.rhs.symbols())
-                   for c in self.graph.constraints)
+        return requires_equal(self, a, b)  # (see hole_binding.requires_equal)
 
     def bind_fallbacks(self) -> None:
         """Once the code has run: the bindings ops offered for inputs no consumer solved."""

@@ -81,6 +81,29 @@ def _contest_rows(it: Core, name: str, steps: tuple[Any, ...], shape: Shape,
         it.hole_bindings[name] = (None, None, None)
 
 
+def requires_equal(it: Core, a: Expr, b: Expr) -> bool:
+    """Does the run need ``a == b``: a constraint that ties them (``torch.cat`` of ``(B, H)``
+    with ``(T, H)``), or an elementwise op that broadcasts one against the other on one axis
+    (``h[-1] + hc[-1]``: it runs only when they are equal, or one of them is 1)?"""
+    want = a.symbols() | b.symbols()
+    if any(c.op == "==" and want <= (c.lhs.symbols() | c.rhs.symbols())
+           for c in it.graph.constraints):
+        return True
+    g = it.graph.g
+    for nid, data in g.nodes(data=True):
+        if data.get("op") != "arith":
+            continue
+        shapes = [v.shape for _s, _d, v in g.in_edges(nid, data="value")
+                  if isinstance(v, Tensor) and v.shape is not None and not v.shape.star]
+        if len(shapes) != 2:
+            continue
+        x, y = shapes[0].dims, shapes[1].dims
+        for da, db in zip(reversed(x), reversed(y), strict=False):
+            if {da, db} == {a, b}:
+                return True
+    return False
+
+
 def undo_steps(name: str, steps: tuple[Any, ...], shape: Shape,
                roles: tuple[str | None, ...] | None, dtype: str | None,
                free_axis: Any) -> tuple[Shape | None, tuple[str | None, ...] | None,
