@@ -10,18 +10,14 @@ from typing import Any
 
 import libcst as cst
 
-from .analyze import (
-    FileAnalysis,
-    ModuleShapes,
-    analyze_module,
-    analyze_script,
-    opened_defaults,
-)
+from .analyze import FileAnalysis, ModuleShapes, analyze_module
 from .config_objects import annotated_config, config_values
 from .dataflow import Dataflow
 from .extract import ClassInfo, FileModel
 from .factories import factory_instantiations
 from .infer import Budget, Instantiation, Interpreter
+from .module_build import opened_defaults
+from .script_analysis import analyze_script
 from .values import UNKNOWN, Const, Flag, Int, Seq, Value
 
 

@@ -38,7 +38,7 @@ from .analyze import FileAnalysis
 from .catalogue import rule_by_code
 from .confirm_evidence import Evidence, _evidence, _notes
 from .confirm_facts import instantiations_of, raw_instantiations
-from .confirm_plan import _loss_functions, plan_class
+from .confirm_plan import loss_functions, plan_class
 from .confirm_shapes import observe_shapes, shape_str
 from .confirm_values import SOURCE, ConfirmValues, Given
 from .confirm_verdicts import (
@@ -132,7 +132,7 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
     for f in judged:
         verdicts[id(f)] = None if failed else _verdict(f, evidence, spans, by_key, fm.path)
     script: dict[str, Any] | None = None
-    calls = _loss_functions(fm, [f for f in judged if verdicts[id(f)] is None])
+    calls = loss_functions(fm, [f for f in judged if verdicts[id(f)] is None])
     # the file's own module-level run: when some finding is still open and the file has
     # module-level code beyond its definitions (even when those definitions failed: a name
     # they need may be bound by that code)

@@ -5,7 +5,7 @@ instantiation, the calls in the file or in a script beside it to evaluate among 
 definitions, or the defaults), a prime for each parameter known to be a size and a
 placeholder for any other value nobody stands behind, the forward inputs as symbolic shapes,
 and the size constraints the analysis recorded.  The plan of the script job is the
-argument-free functions to call (:func:`_loss_functions`).  Nothing here runs user code.
+argument-free functions to call (:func:`loss_functions`).  Nothing here runs user code.
 """
 
 from __future__ import annotations
@@ -17,10 +17,24 @@ from typing import Any
 
 import libcst as cst
 
-from .analyze import ModuleShapes, analyze_module, opened_defaults
+from .analyze import ModuleShapes, analyze_module
 from .catalogue import all_rules
 from .confirm_defs import instantiation_sources
 from .confirm_facts import exponent_symbols, index_symbols, size_symbols
+from .confirm_params import (
+    CONFIG,
+    PRIMES,
+    attr_slot,
+    config_class_sizes,
+    engine_value,
+    fits,
+    forwarded_required,
+    is_no_value,
+    known_arguments,
+    literal_default,
+    no_value,
+    symbolic_run,
+)
 from .confirm_values import SOURCE, Given, describe, given_sizes
 from .confirm_witness import Witness, none_witness, reshape_witness, with_witness_sizes
 from .dataflow import Dataflow
@@ -28,13 +42,10 @@ from .extract import ClassInfo, FileModel
 from .infer import Interpreter
 from .interp.core import Budget
 from .rule import Finding
-from .symbolic import Expr, sym
-from .values import UNKNOWN, Const, Int, Seq, Tensor, Value
+from .symbolic import Expr
+from .values import UNKNOWN, Const, Tensor, Value
 
 BATCH_SIZE, TIME_SIZE = 3, 7
-
-
-PRIMES = [5, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47]
 
 
 @dataclass
@@ -81,7 +92,7 @@ class ClassPlan:
         """The class and its context: one job each."""
         if self.context is None:
             return self.cls.name
-        return _context_key({**self.context, "class": self.cls.name})
+        return context_key({**self.context, "class": self.cls.name})
 
     def request(self) -> dict[str, Any]:
         req: dict[str, Any] = {"class": self.cls.name, "args": self.args, "kwargs": self.kwargs,
@@ -102,139 +113,11 @@ class ClassPlan:
         return self.calls[0] if self.calls else None
 
 
-def _literal_default(p: Any) -> Any:
-    import libcst as cst
-
-    d = p.default
-    if isinstance(d, cst.Integer):
-        return int(d.value.replace("_", ""), 0)
-    if isinstance(d, cst.Name) and d.value in ("True", "False", "None"):
-        return {"True": True, "False": False, "None": None}[d.value]
-    if isinstance(d, cst.Float):
-        return float(d.value)
-    if isinstance(d, cst.SimpleString):
-        return d.evaluated_value
-    return UNKNOWN
-
-
 def _dim(d: Expr | None) -> int | str | None:
     if d is None:
         return None
     v = d.as_int()
     return v if v is not None else str(d)
-
-
-NO_VALUE = "lstm_lint_no_value"
-#: a configuration object's stand-in: its size attributes and their values
-CONFIG = "lstm_lint_config"
-
-
-def no_value(name: str) -> dict[str, str]:
-    """A constructor value nobody stands behind: the child passes a placeholder that fails on
-    any use (see ``confirm_standins.LstmLintNoValue``)."""
-    return {NO_VALUE: name}
-
-
-def _is_no_value(v: Any) -> bool:
-    return isinstance(v, dict) and NO_VALUE in v
-
-
-def _is_standin(v: Any) -> bool:
-    """A placeholder or a configuration object's stand-in (the engine knows neither)."""
-    return isinstance(v, dict) and (NO_VALUE in v or CONFIG in v)
-
-
-def _plain(v: Value) -> tuple[bool, Any]:
-    """An engine value as the plain value it stands for, when it is one (a literal int, bool,
-    float, string or None, or a tuple or list of them)."""
-    if isinstance(v, Int):
-        n = v.expr.as_int() if v.expr is not None else None
-        return n is not None, n
-    if isinstance(v, Const) and (v.value is None or isinstance(v.value, bool | int | float | str)):
-        return True, v.value
-    if isinstance(v, Seq) and v.repeated is None:
-        items = [_plain(i) for i in v.items]
-        if all(ok for ok, _x in items):
-            vals = [x for _ok, x in items]
-            return True, vals if v.is_list else tuple(vals)
-    return False, None
-
-
-def _known_arguments(params: Sequence[Any], raw: tuple[list[Value], dict[str, Value]]
-                     ) -> dict[str, Any]:
-    """The call's arguments the engine knows a plain value of, by parameter name."""
-    named = dict(zip([p.name.value for p in params], raw[0], strict=False))
-    named.update({k: v for k, v in raw[1].items() if k in {p.name.value for p in params}})
-    out: dict[str, Any] = {}
-    for name, v in named.items():
-        ok, plain = _plain(v) if isinstance(v, Value) else (False, None)
-        if ok:
-            out[name] = plain
-    return out
-
-
-def _forwarded_required(interp: Interpreter, cls: ClassInfo, fm: FileModel,
-                        init: tuple[cst.FunctionDef, FileModel] | None,
-                        own: list[cst.Param]) -> list[cst.Param]:
-    """The required parameters of the bases' constructors that the class's ``**kwargs``
-    reaches (``def __init__(self, hidden, **kwargs): super().__init__(**kwargs)`` under a
-    base that needs ``input_chunk_length``): given like the class's own, or building it
-    raises a TypeError that says nothing about the model."""
-    if init is None or not isinstance(init[0].params.star_kwarg, cst.Param):
-        return []
-    names = {p.name.value for p in own}
-    out: list[cst.Param] = []
-    after = False
-    for c, _f in interp.mro(cls, fm):
-        fn = c.methods.get("__init__")
-        if fn is None:
-            continue
-        if fn is init[0]:
-            after = True
-            continue
-        if not after:
-            continue
-        for p in list(fn.params.params)[1:] + list(fn.params.kwonly_params):
-            if p.name.value not in names:
-                names.add(p.name.value)
-                if p.default is None:
-                    out.append(p)
-        if not isinstance(fn.params.star_kwarg, cst.Param):
-            break  # this one takes no more: the bases above it get nothing from the caller
-    return out
-
-
-def _symbolic_run(fm: FileModel, cls: ClassInfo, project: Any) -> ModuleShapes:
-    """The class analysed with symbolic constructor arguments.
-
-    A constructor that raises with its ``None`` defaults (``if input_shape is None and
-    input_size is None: raise``) is never built that way, so the analysis leaves those
-    parameters open (:func:`~lstm_lint.analyze.opened_defaults`) and nothing sizes them.  To
-    build it, one of them is given: the first that, taken as a size symbol with the others
-    left at ``None``, lets the constructor finish and sizes a layer; the plan then gives it a
-    prime as it does any size.  With none such, the plain symbolic run."""
-    opened = opened_defaults(fm, cls, project)
-    if opened:
-        probe = Interpreter(fm, Dataflow(), project)
-        init = probe.find_method(cls, fm, "__init__")
-        if init is not None:
-            _a, base = probe.symbolic_params(init[0], init[1])
-            for name in opened:
-                kw = {**base, name: Int(sym(name), param=name)}
-                interp = Interpreter(fm, Dataflow(), project)
-                try:
-                    interp.instantiate(cls, fm, [], kw)
-                except (Budget, RecursionError):
-                    continue
-                if interp.last_raised:
-                    continue
-                try:
-                    ms = analyze_module(fm, cls, project, [], kw)
-                except (Budget, RecursionError):
-                    continue
-                if name in size_symbols(ms):
-                    return ms
-    return analyze_module(fm, cls, project)
 
 
 def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
@@ -262,7 +145,7 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
     init = interp.find_method(cls, fm, "__init__")
     params = list(init[0].params.params)[1:] + list(init[0].params.kwonly_params) \
         if init else []
-    symbolic = _symbolic_run(fm, cls, project)
+    symbolic = symbolic_run(fm, cls, project)
     sizes = size_symbols(symbolic)
     exponents = exponent_symbols(symbolic)
     indices = index_symbols(symbolic) - sizes
@@ -277,9 +160,9 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
     missing: dict[str, str] = {}
     primes = iter(PRIMES)
     defaulted: list[str] = []  # sizes with a default
-    for p in [*params, *_forwarded_required(interp, cls, fm, init, params)]:
+    for p in [*params, *forwarded_required(interp, cls, fm, init, params)]:
         name = p.name.value
-        d = _literal_default(p) if p.default is not None else UNKNOWN
+        d = literal_default(p) if p.default is not None else UNKNOWN
         if p.default is not None and not (name in sizes and (d is None or d == 0)):
             if isinstance(d, bool | int) and not isinstance(d, float):
                 env[name] = d
@@ -304,17 +187,17 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
             attrs: dict[str, Any] = {}
             # under a defaults configuration that took a configuration class's defaults
             # (``cfg: NetConfig``), the sizes are that class's, as the engine read them
-            read = _config_class_sizes(raw, name) \
+            read = config_class_sizes(raw, name) \
                 if (context or {}).get("kind") == "defaults" else {}
             for s in held:
-                slot = _attr_slot(attrs, s)
+                slot = attr_slot(attrs, s)
                 if slot is not None and slot[1] not in slot[0]:
                     last = slot[1]
                     slot[0][last] = read[s] if s in read \
                         else 2 if "layer" in last or s in exponents \
                         else 1 if "head" in last else next(primes, 53)
             for s, v in read.items():  # the class's other defaults (dropout=0.2), as read
-                slot = _attr_slot(attrs, s)
+                slot = attr_slot(attrs, s)
                 if slot is not None:
                     slot[0].setdefault(slot[1], v)
             fill[name] = {CONFIG: name, "attrs": attrs}
@@ -336,7 +219,7 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
         args, kwargs = (list(user_args), {}) if isinstance(user_args, list) else ([], dict(user_args))
         source = "--args"
     elif kind is None and cls.name in instantiations \
-            and _fits(init, params, *instantiations[cls.name]):
+            and fits(init, params, *instantiations[cls.name]):
         args, kwargs = instantiations[cls.name]
         source = "an instantiation in the file"
     else:
@@ -368,7 +251,7 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
         if kind == "call" and raw is not None:
             # what the engine knows of the call's arguments (a builder's defaults behind
             # ``self.hidden``): used where the call's own text cannot be run from the file
-            for name, v in _known_arguments(params, raw).items():
+            for name, v in known_arguments(params, raw).items():
                 kwargs[name] = v
                 fill.pop(name, None)
                 missing.pop(name, None)
@@ -381,7 +264,7 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
             # in a builder's ``fit``), whose text cannot run from the file: a parameter that
             # would get a placeholder takes the value the engine knows that call passes (the
             # builder's default), as a configuration's call does
-            known = {n: v for n, v in _known_arguments(params, raw).items() if n in missing}
+            known = {n: v for n, v in known_arguments(params, raw).items() if n in missing}
             for name, v in known.items():
                 kwargs[name] = v
                 fill.pop(name, None)
@@ -390,7 +273,7 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
             if known:
                 source += (", with " + ", ".join(sorted(known)) + " as the analysis knows the "
                            "file's own call passes them")
-        invented = any(not _is_no_value(v) for v in fill.values())
+        invented = any(not is_no_value(v) for v in fill.values())
         if invented:
             source += ", and distinct primes for the required sizes"
         if missing:
@@ -410,8 +293,8 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
         # follows), or of the defaults it analysed (a configuration class's: cfg: NetConfig)
         static = analyze_module(fm, cls, project, raw[0], raw[1])
     elif not calls:
-        static = analyze_module(fm, cls, project, [_value(a) for a in args],
-                                {k: _value(v) for k, v in kwargs.items()})
+        static = analyze_module(fm, cls, project, [engine_value(a) for a in args],
+                                {k: engine_value(v) for k, v in kwargs.items()})
     # the constraints the engine recorded for the class's shapes and for its findings (not
     # the dataflow graph's own, which also hold the very mismatches the rules report)
     cons = [str(c) for c in getattr(symbolic, "constraints", None) or []] \
@@ -423,10 +306,10 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
         plan.context = dict(context)
     plan.engine_values = engine_values
     if given is not None and given.inputs is not None and kind is None:
-        from .confirm_shapes import _spec_json
+        from .confirm_shapes import spec_json
         from .shapes import parse_spec
 
-        plan.inputs = [_spec_json(parse_spec(s)) for s in given.inputs]
+        plan.inputs = [spec_json(parse_spec(s)) for s in given.inputs]
         for made, chosen in zip(plan.inputs, given.input_values, strict=False):
             if chosen and isinstance(made, dict):
                 made.update({k: v for k, v in chosen.items() if k != "spec"})
@@ -457,7 +340,7 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
             continue
         if not isinstance(v, Tensor) or v.shape is None or v.shape.star:
             if p.default is not None:
-                specs.append({"value": _literal_default(p)} if _literal_default(p) is not UNKNOWN
+                specs.append({"value": literal_default(p)} if literal_default(p) is not UNKNOWN
                              else None)
                 continue
             if "len" in name and specs:
@@ -508,27 +391,6 @@ def _witness(interp: Interpreter, cls: ClassInfo, fm: FileModel, init: Any,
     return state if isinstance(state, Witness) else f"{found}; {state}"
 
 
-def _fits(init: Any, params: list[Any], args: list[Any], kwargs: dict[str, Any]) -> bool:
-    """Does a call with these arguments bind to the constructor?  (A file's own call can be
-    stale: ``Net(use_attention=True)`` for a constructor that no longer takes it.)"""
-    if init is None:
-        return not args and not kwargs
-    import libcst as cst
-
-    fn = init[0]
-    star_args = isinstance(fn.params.star_arg, cst.Param)
-    star_kwargs = fn.params.star_kwarg is not None
-    positional = list(fn.params.params)[1:]
-    if len(args) > len(positional) and not star_args:
-        return False
-    names = {p.name.value for p in params}
-    taken = {p.name.value for p in positional[:len(args)]}
-    for k in kwargs:
-        if k in taken or (k not in names and not star_kwargs):
-            return False
-    return True
-
-
 def _builders(project: Any, fm: FileModel, name: str) -> list[Any]:
     """Scripts beside the file that build class ``name`` (as the engine finds them)."""
     if project is None or not hasattr(project, "builders"):
@@ -537,12 +399,6 @@ def _builders(project: Any, fm: FileModel, name: str) -> list[Any]:
         return list(project.builders(fm, [name]))
     except Exception:  # a script that cannot be read is no source of values
         return []
-
-
-def _value(v: Any) -> Value:
-    from .shapes import from_json
-
-    return UNKNOWN if _is_standin(v) else from_json(v)
 
 
 def _read(path: str) -> str:
@@ -558,12 +414,12 @@ def _known_tensor(v: Value) -> bool:
         and None not in v.shape.dims
 
 
-def _context_key(conf: dict[str, Any]) -> str:
+def context_key(conf: dict[str, Any]) -> str:
     path = os.path.abspath(conf["path"]) if conf.get("path") else ""
     return f"{conf['class']}@{conf['kind']}:{path}:{conf.get('line') or ''}"
 
 
-def _loss_functions(fm: FileModel, findings: list[Finding]) -> list[str]:
+def loss_functions(fm: FileModel, findings: list[Finding]) -> list[str]:
     """Argument-free top-level functions holding a finding of a rule judged at the loss."""
     from .positions import locate
 
@@ -585,42 +441,4 @@ def _loss_functions(fm: FileModel, findings: list[Finding]) -> list[str]:
                 out.append(name)
     return out
 
-
-def _attr_slot(attrs: dict[str, Any], dotted: str) -> tuple[dict[str, Any], str] | None:
-    """Where ``cfg.enc.hidden`` goes in a stand-in's nested attributes: the dict for
-    ``cfg.enc`` (made on the way) and ``"hidden"``; None when the path runs through a value
-    that is no nested stand-in."""
-    *path, last = dotted.split(".")[1:]
-    at = attrs
-    for part in path:
-        nxt = at.setdefault(part, {})
-        if not isinstance(nxt, dict):
-            return None
-        at = nxt
-    return at, last
-
-
-def _config_class_sizes(raw: tuple[list[Value], dict[str, Value]] | None, name: str
-                        ) -> dict[str, Any]:
-    """The attributes the engine read off the configuration-class instance it gave parameter
-    ``name`` in a defaults configuration, where they are literals of the class's own
-    (``cfg.hidden``: 64, ``cfg.dropout``: 0.2, ``cfg.bidirectional``: True); empty when none."""
-    from .interp.objects import Obj
-
-    obj = (raw[1] if raw else {}).get(name)
-    out: dict[str, int] = {}
-    stack: list[tuple[str, Any]] = [(name, obj)] if isinstance(obj, Obj) else []
-    while stack:
-        prefix, o = stack.pop()
-        for k, v in o.attrs.items():
-            if isinstance(v, Obj) and prefix.count(".") < 3:
-                stack.append((f"{prefix}.{k}", v))
-            elif isinstance(v, Int) and v.expr is not None:
-                n = v.expr.as_int()
-                if n is not None:
-                    out[f"{prefix}.{k}"] = n
-            elif isinstance(v, Const) and (v.value is None
-                                           or type(v.value) in (bool, int, float, str)):
-                out[f"{prefix}.{k}"] = v.value
-    return out
 

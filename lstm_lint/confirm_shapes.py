@@ -20,7 +20,7 @@ def observe_shapes(fm: FileModel, project: Any, cls_name: str | None, args_json:
                    inputs: list[str] | None, timeout: float, device: str | None,
                    memory_mb: int) -> dict[tuple[str, str], dict[str, Any]]:
     """``shapes --confirm``: the static and the observed output of each class, side by side."""
-    from .analyze import analyze_script
+    from .script_analysis import analyze_script
 
     user_args = json.loads(args_json) if args_json is not None else None
     fa = FileAnalysis(fm)
@@ -31,7 +31,7 @@ def observe_shapes(fm: FileModel, project: Any, cls_name: str | None, args_json:
         from .shapes import parse_spec
 
         for p in plans:
-            p.inputs = [_spec_json(parse_spec(s)) for s in inputs]
+            p.inputs = [spec_json(parse_spec(s)) for s in inputs]
             if user_args is not None or not p.static:
                 continue
     out: dict[tuple[str, str], dict[str, Any]] = {}
@@ -69,12 +69,12 @@ def observe_shapes(fm: FileModel, project: Any, cls_name: str | None, args_json:
     return out
 
 
-def _spec_json(v: Value) -> Any:
+def spec_json(v: Value) -> Any:
     if isinstance(v, Tensor) and v.shape is not None:
         return {"tensor": [d.as_int() if d is not None else 1 for d in v.shape.dims],
                 "dtype": "int" if v.dtype == "int" else "float", "high": 2}
     if isinstance(v, Seq):
-        return {"tuple": [_spec_json(i) for i in v.items]}
+        return {"tuple": [spec_json(i) for i in v.items]}
     if isinstance(v, Const):
         return None if v.value is None else {"value": v.value}
     if isinstance(v, Int):

@@ -15,7 +15,7 @@ from typing import Any
 
 from .catalogue import rule_by_code
 from .confirm_evidence import Evidence, _in_file
-from .confirm_plan import ClassPlan, _context_key
+from .confirm_plan import ClassPlan, context_key
 from .confirm_sizes import evaluate
 from .confirm_values import SOURCE
 from .confirm_witness import judged_by_crash
@@ -133,7 +133,7 @@ def _home(f: Finding, spans: dict[str, tuple[int, int]]) -> str:
     child's code as the owner calls it, else the class around its line."""
     conf = f.configuration
     if conf and conf.get("kind") in ("defaults", "call") and conf.get("class"):
-        return _context_key(conf)
+        return context_key(conf)
     if f.via and f.owner:
         return f.owner
     return _class_of(f, spans) or ""

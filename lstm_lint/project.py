@@ -375,7 +375,7 @@ def _parse_dependency(path: str, text: str | None,
 def _calling(text: str, calls: re.Pattern[str]) -> tuple[str, ...] | None:
     """The top-level definitions of a builder script that the search for instantiations
     reads: those whose text calls one of the classes, and every function without parameters
-    (:func:`lstm_lint.analyze.analyze_script` runs each, an entry point nothing names
+    (:func:`lstm_lint.script_analysis.analyze_script` runs each, an entry point nothing names
     included); the module-level code is always kept.  None: the whole script (its layout
     unknown)."""
     import ast

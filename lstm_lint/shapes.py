@@ -9,12 +9,13 @@ from typing import Any
 
 import libcst as cst
 
-from .analyze import FileAnalysis, ModuleShapes, analyze_module, analyze_script
+from .analyze import FileAnalysis, ModuleShapes, analyze_module
 from .configurations import configurations
 from .discover import UsageError
 from .extract import ClassInfo, FileModel
 from .positions import locate
 from .project import Project
+from .script_analysis import analyze_script
 from .symbolic import const
 from .values import UNKNOWN, Build, Const, Int, Packed, Record, Seq, Shape, Tensor, Value
 

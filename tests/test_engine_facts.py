@@ -732,7 +732,7 @@ class Net(nn.Module):
 
 
 def test_slices_of_lists_of_known_length():
-    from lstm_lint.interp.expressions import _slice_count
+    from lstm_lint.interp.subscripts import slice_count
     from lstm_lint.ops import SliceVal
     from lstm_lint.symbolic import const, sym
     from lstm_lint.values import Const, Int
@@ -742,10 +742,10 @@ def test_slices_of_lists_of_known_length():
         for lo in (-3, -1, 0, 1, 2, 7):
             for hi in (None, -1, 1, 3):
                 sv = SliceVal(Int(const(lo)), none if hi is None else Int(const(hi)), none)
-                assert _slice_count(const(n), sv) == const(len(list(range(n))[lo:hi]))
+                assert slice_count(const(n), sv) == const(len(list(range(n))[lo:hi]))
     T = sym("T")
-    assert _slice_count(T, SliceVal(Int(const(1)), none, none)) == T - 1
-    assert _slice_count(T, SliceVal(Int(const(-2)), none, none)) is None  # min(2, T)
+    assert slice_count(T, SliceVal(Int(const(1)), none, none)) == T - 1
+    assert slice_count(T, SliceVal(Int(const(-2)), none, none)) is None  # min(2, T)
 
 
 def test_a_property_is_read_by_running_it(tmp_path):
@@ -2540,7 +2540,7 @@ def test_a_stack_not_made_on_every_run_proves_nothing(tmp_path, tail):
 
 
 def test_unconditional_joins_reads_only_top_level_statements():
-    from lstm_lint.analyze import unconditional_joins
+    from lstm_lint.forward_text import unconditional_joins
 
     module = cst.parse_module(textwrap.dedent('''
     def forward(self, xs, flag):

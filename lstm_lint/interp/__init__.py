@@ -7,7 +7,8 @@
   the environment;
 - ``joins``: joining values where branches and loops meet, and truth of a value;
 - ``core``: state, step budget, recording in the dataflow graph, the layer-facts site;
-- ``statements``, ``expressions``, ``operators``: the statement and expression interpreter;
+- ``statements``, ``expressions``, ``operators``: the statement and expression interpreter
+  (``attributes``: ``obj.name`` and a tensor's sizes; ``subscripts``: ``x[...]``);
 - ``calls``: calls of layers, user modules, functions, methods and torch;
 - ``builtins``: Python's builtins;
 - ``classes``: user classes, their instances, the MRO;

@@ -111,10 +111,10 @@ class Core:
         #: call's stores reach whatever else holds the object (record_stores.share_stores)
         self.record_stores: list[tuple[Any, Any]] = []
         #: run the constructors of the modules a constructor builds (False: a probe that asks
-        #: only about the class's own constructor, see analyze.opened_defaults)
+        #: only about the class's own constructor, see module_build.opened_defaults)
         self.build_children = True
         #: the torch.stack/cat calls forward makes on every run (see
-        #: analyze.unconditional_joins), by id, and the loop counts that such a call proved
+        #: forward_text.unconditional_joins), by id, and the loop counts that such a call proved
         #: at least 1 (it joins a list of that many items, and PyTorch refuses an empty one):
         #: carried across passes, so that a loop of that count runs at least once
         self.unconditional_joins: set[int] = set()
