@@ -173,6 +173,7 @@ def _same_layer_elsewhere(finding: Finding, evidence: list[Any]) -> tuple[str, s
     if m is None or not text:
         return None
     lines = text.splitlines()
+    spans: list[tuple[int, int]] | None = None  # the file's classes' lines, once needed
     for ev in evidence:
         err = ev.error
         if err is None or err.type != "RuntimeError" or err.line is None \
@@ -182,7 +183,9 @@ def _same_layer_elsewhere(finding: Finding, evidence: list[Any]) -> tuple[str, s
         if got is None or got.group(1) == got.group(2) \
                 or _sizes(finding, ev) != (int(got.group(1)), int(got.group(2))):
             continue  # not the sizes the finding names (another input of the layer)
-        if _class_around(lines, err.line) != _class_around(lines, finding.line):
+        if spans is None:
+            spans = _class_spans(finding.fm)
+        if _class_around(spans, err.line) != _class_around(spans, finding.line):
             continue  # another class's layer of the same name (its own bug, not this one)
         if re.search(re.escape(m.group(1)) + r"\s*\(", lines[err.line - 1]):
             return ("confirmed", f"PyTorch raised {err.type} at line {err.line}, where "
@@ -190,14 +193,27 @@ def _same_layer_elsewhere(finding: Finding, evidence: list[Any]) -> tuple[str, s
     return None
 
 
-def _class_around(lines: list[str], line: int) -> int | None:
-    """The line of the top-level ``class`` statement a line lies in (None: outside any)."""
-    for n in range(min(line, len(lines)), 0, -1):
-        text = lines[n - 1]
-        if text.startswith("class "):
-            return n
-        if text[:1].isalpha():
-            return None  # a top-level def or statement ends the class above
+def _class_spans(fm: Any) -> list[tuple[int, int]]:
+    """The first and last line of each class the analysis extracted from the file (at its top
+    level, or under a top-level ``if``, ``try`` or ``with``)."""
+    from lstm_lint.positions import locate
+
+    classes = list(getattr(fm, "classes", {}).values())
+    found = locate(fm.module, [c.node for c in classes]) if classes else {}
+    out = []
+    for c in classes:
+        sp = found.get(id(c.node))
+        if sp is not None:
+            # the span ends before its end position: at the start of the line after the class
+            out.append((sp.line, sp.end_line - 1 if sp.end_column == 1 else sp.end_line))
+    return out
+
+
+def _class_around(spans: list[tuple[int, int]], line: int) -> int | None:
+    """The first line of the class a line lies in (None: outside any)."""
+    for start, end in spans:
+        if start <= line <= end:
+            return start
     return None
 
 
