@@ -150,11 +150,13 @@ def apply_recurrent(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
                                  tensor.shape.render(), tensor=tensor, batch_first=bf is True,
                                  reader="rnn", packed=packed)
                     b_dim, t_dim = dims[t_ax], dims[b_ax]
+                    reader = site.node
                     if not packed and b_dim is not None and t_dim is not None \
+                            and reader is not None \
                             and site.guessed_layout(tensor, b_dim, t_dim):
-                        # another reader's guess of the caller's layout: wrong only where
-                        # the code then needs the batch to equal the time
-                        site.recheck_later(functools.partial(_joined_as_equal, site, c,
+                        # another reader's guess of the caller's layout: decided once the
+                        # code has run (a ReNet's sweep of one grid both ways is no bug)
+                        site.recheck_later(functools.partial(_unless_swept, site, c, reader,
                                                              b_dim, t_dim))
                     else:
                         site.conflict(c)
@@ -301,10 +303,11 @@ def _state_on_time_axis(x: Value, given: Sequence[Value],
     return None
 
 
-def _joined_as_equal(site: Site, c: Conflict, batch: Expr, time: Expr) -> Conflict | None:
-    """The deferred layout conflict of a second reader of a guessed layout: it stands once the
-    run needs the batch to equal the time (a join of what the two readers gave)."""
-    return c if site.requires_equal(batch, time) else None
+def _unless_swept(site: Site, c: Conflict, reader: int, batch: Expr,
+                  time: Expr) -> Conflict | None:
+    """The deferred layout conflict of a second reader of a guessed layout: it stands unless
+    the code sweeps one grid both ways (:mod:`lstm_lint.interp.layout_guess`)."""
+    return None if site.swept_both_ways(reader, batch, time) else c
 
 
 def _check_layout(site: Site, layer: Layer, x: Value, given: Sequence[Value],

@@ -53,10 +53,10 @@ different `batch_first` joined as they came (`torch.cat([enc_out, dec_out], dim=
 time-major, one batch-major): one's time lies where the other's batch does.
 
 Two RNNs that read one input of the caller's with different `batch_first` (a `forward`
-argument, or what an embedding or a projection made of it) are reported only when the code
-then joins what they give where the batch must equal the time (`torch.cat([h[-1], hc[-1]],
-dim=-1)`): which axis the caller's batch is, only such a join tells. A ReNet that sweeps one
-grid along rows and down columns on purpose, joining the two outputs cell by cell, is clean.
+argument, or what an embedding or a projection made of it) are reported at the second reader,
+unless the code sweeps one grid both ways on purpose, as a ReNet does: the two outputs joined
+cell by cell (`r + c`, `torch.cat([r, c], dim=-1)` of tensors with the same leading axes) and
+nothing that needs the batch to equal the time (`torch.cat([h[-1], hc[-1]], dim=-1)`).
 """
     why_bad = """
 A time-major RNN fed batch-major data runs the recurrence across the batch: samples leak into

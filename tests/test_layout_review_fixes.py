@@ -344,3 +344,79 @@ def test_two_encoders_whose_states_are_added_is_lst204(tmp_path):
     found = _lint(tmp_path, TWO_ADDED)
     assert [f.code for f in found] == ["LST204"]
     assert "self.b" in found[0].message
+
+
+SUB_STACKED = '''
+class Enc(nn.Module):
+    def __init__(self, c, h):
+        super().__init__()
+        self.rnn = nn.LSTM(c, h, batch_first=True)
+
+    def forward(self, x):
+        return self.rnn(x)[0]
+
+
+class SubStacked(nn.Module):
+    """A time-major LSTM on the output of a submodule's batch-first LSTM (review rv10)."""
+    def __init__(self, c=3, h=5):
+        super().__init__()
+        self.enc = Enc(c, h)
+        self.second = nn.LSTM(h, h)
+
+    def forward(self, x):
+        z, _ = self.second(self.enc(x))
+        return z
+'''
+
+ATTENDED = '''
+class Attended(nn.Module):
+    """Two encoders of one batch, one time-major: attention of one's outputs on the other's
+    final state (bmm), which no rule of joins models (review rv10)."""
+    def __init__(self, c=3, h=5):
+        super().__init__()
+        self.a = nn.LSTM(c, h, batch_first=True)
+        self.b = nn.LSTM(c, h)
+
+    def forward(self, x):
+        ya, _ = self.a(x)
+        _, (hb, _) = self.b(x)
+        scores = torch.bmm(ya, hb[-1].unsqueeze(2))
+        return (torch.softmax(scores, 1) * ya).sum(1)
+'''
+
+BOARD = '''
+class Board(nn.Module):
+    """A ReNet on a rectangular board of a fixed size, flattened into a head: the head ties
+    the board's cells (B*T) to n*m, not B to T (review rv10)."""
+    def __init__(self, c=3, h=5, n=6, m=9):
+        super().__init__()
+        self.rows = nn.GRU(c, h, batch_first=True)
+        self.cols = nn.GRU(c, h)
+        self.head = nn.Linear(n * m * 2 * h, 1)
+
+    def forward(self, board):
+        r, _ = self.rows(board)
+        c, _ = self.cols(board)
+        return self.head(torch.cat([r, c], -1).flatten())
+'''
+
+
+@pytest.mark.parametrize("code, build, crashes", [(SUB_STACKED, "SubStacked()", False),
+                                                  (ATTENDED, "Attended()", True)],
+                         ids=["submodule-stacked", "attention-join"])
+def test_a_second_reader_without_a_sweep_is_lst204(tmp_path, code, build, crashes):
+    """No cell-by-cell join of the two readings: the second reader is reported whatever joins
+    them (a layer inside a submodule fixes its output's layout too)."""
+    if crashes:
+        with pytest.raises(RuntimeError):
+            _run(code, build, "torch.randn(4, 7, 3)")
+    else:
+        assert tuple(_run(code, build, "torch.randn(4, 7, 3)").shape) == (4, 7, 5)
+    found = _lint(tmp_path, code)
+    assert [f.code for f in found] == ["LST204"]
+
+
+def test_a_sweep_of_a_fixed_board_into_a_flat_head_is_clean(tmp_path):
+    assert tuple(_run(BOARD, "Board()", "torch.randn(6, 9, 3)").shape) == (1,)
+    found = _lint(tmp_path, BOARD)
+    assert not found, [f.message for f in found]

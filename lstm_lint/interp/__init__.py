@@ -6,7 +6,9 @@
 - ``objects``: the values only the interpreter makes (names, classes, objects, ``super()``) and
   the environment;
 - ``joins``: joining values where branches and loops meet, and truth of a value;
-- ``core``: state, step budget, recording in the dataflow graph, the layer-facts site;
+- ``core``: state, step budget, recording in the dataflow graph, the layer-facts site
+  (``hole_binding``: forward inputs solved from their consumers; ``layout_guess``: a second
+  recurrent reader of the layout the first one guessed);
 - ``statements``, ``expressions``, ``operators``: the statement and expression interpreter
   (``attributes``: ``obj.name`` and a tensor's sizes; ``subscripts``: ``x[...]``);
 - ``calls``: calls of layers, user modules, functions, methods and torch;

@@ -32,7 +32,8 @@ from ..values import (
     copy_with,
     size_name_role,
 )
-from .hole_binding import bind_hole, guessed_layout, requires_equal
+from .hole_binding import bind_hole
+from .layout_guess import guessed_layout, swept_both_ways
 from .objects import ArgParser, Env, Instantiation, Obj
 
 MAX_DEPTH = 8
@@ -171,10 +172,10 @@ class Core:
         bind_hole(self, t, shape, roles, dtype, reader)  # (see hole_binding.bind_hole)
 
     def guessed_layout(self, x: Tensor, batch: Expr | None, time: Expr | None) -> bool:
-        return guessed_layout(self, x, batch, time)  # (see hole_binding.guessed_layout)
+        return guessed_layout(self, x, batch, time)  # (see interp.layout_guess)
 
-    def requires_equal(self, a: Expr, b: Expr) -> bool:
-        return requires_equal(self, a, b)  # (see hole_binding.requires_equal)
+    def swept_both_ways(self, reader: int, batch: Expr, time: Expr) -> bool:
+        return swept_both_ways(self, reader, batch, time)  # (see interp.layout_guess)
 
     def bind_fallbacks(self) -> None:
         """Once the code has run: the bindings ops offered for inputs no consumer solved."""

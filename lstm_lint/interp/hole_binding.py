@@ -7,9 +7,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-
-from ..layers import RECURRENT
 from ..symbolic import Expr, cond, const, sym
 from ..values import Shape, Tensor
 
@@ -22,7 +19,7 @@ def bind_hole(it: Core, t: Tensor, shape: Shape, roles: tuple[str | None, ...] |
     """A consumer wants ``shape`` (with ``roles``) for ``t``: the forward input ``t`` was made
     from is bound to what the steps undone give, unless a consumer bound it already.
     ``reader``: the consumer is a recurrent layer, whose batch and time are then a guess of
-    the caller's layout (:func:`guessed_layout`)."""
+    the caller's layout (:mod:`lstm_lint.interp.layout_guess`)."""
     if t.hole is None:
         return
     name, steps = t.hole
@@ -38,27 +35,6 @@ def bind_hole(it: Core, t: Tensor, shape: Shape, roles: tuple[str | None, ...] |
             it.row_bound.add(name)
         if reader:
             it.rnn_read.add(name)
-
-
-def guessed_layout(it: Core, x: Tensor, batch: Expr | None, time: Expr | None) -> bool:
-    """Are ``x``'s batch (axis size ``batch``) and time (``time``) only what the first
-    recurrent layer to read the caller's input guessed of its layout?  So when the batch is
-    ``B`` and the time the symbol that reading gave an input it bound, and no recurrent layer
-    made ``x`` (a stacked RNN's output has its layout from that layer, not from a guess).
-    A second reader that reads such an input the other way round contradicts a guess, not the
-    code: a ReNet sweeps one grid along rows and down columns on purpose; two encoders of one
-    batch are a bug only where the code needs the batch to equal the time (a join)."""
-    if batch is None or time is None or batch != sym("B") or x.node is None \
-            or not any(sym(it.time_names[h]) == time for h in it.rnn_read if h in it.time_names):
-        return False
-    g = it.graph.g
-    if x.node not in g:
-        return False
-    for a in nx.ancestors(g, x.node) | {x.node}:
-        layer = g.nodes[a].get("layer")
-        if g.nodes[a].get("op") == "layer" and getattr(layer, "kind", None) in RECURRENT:
-            return False
-    return True
 
 
 def _contest_rows(it: Core, name: str, steps: tuple[Any, ...], shape: Shape,
@@ -79,29 +55,6 @@ def _contest_rows(it: Core, name: str, steps: tuple[Any, ...], shape: Shape,
         for a, b in zip(bound.dims, mine.dims, strict=True))
     if not agree:
         it.hole_bindings[name] = (None, None, None)
-
-
-def requires_equal(it: Core, a: Expr, b: Expr) -> bool:
-    """Does the run need ``a == b``: a constraint that ties them (``torch.cat`` of ``(B, H)``
-    with ``(T, H)``), or an elementwise op that broadcasts one against the other on one axis
-    (``h[-1] + hc[-1]``: it runs only when they are equal, or one of them is 1)?"""
-    want = a.symbols() | b.symbols()
-    if any(c.op == "==" and want <= (c.lhs.symbols() | c.rhs.symbols())
-           for c in it.graph.constraints):
-        return True
-    g = it.graph.g
-    for nid, data in g.nodes(data=True):
-        if data.get("op") != "arith":
-            continue
-        shapes = [v.shape for _s, _d, v in g.in_edges(nid, data="value")
-                  if isinstance(v, Tensor) and v.shape is not None and not v.shape.star]
-        if len(shapes) != 2:
-            continue
-        x, y = shapes[0].dims, shapes[1].dims
-        for da, db in zip(reversed(x), reversed(y), strict=False):
-            if {da, db} == {a, b}:
-                return True
-    return False
 
 
 def undo_steps(name: str, steps: tuple[Any, ...], shape: Shape,
