@@ -106,7 +106,8 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
             continue
         ctx = {"kind": conf["kind"], "path": conf.get("path"), "line": conf.get("line")}
         plan = plan_class(fm, classes[conf["class"]], project, None, inst, own.get(key),
-                          (conf.get("args") or [], conf.get("kwargs") or {}), ctx)
+                          (conf.get("args") or [], conf.get("kwargs") or {}), ctx,
+                          given=given_for(fm, classes[conf["class"]], project, values))
         plan.context = dict(ctx, label=conf.get("label", ""))
         its = [g for g in judged if _home(g, spans) == key]
         if all((r := rule_by_code(g.code)) is not None and r.confirm_at_build for g in its):

@@ -14,6 +14,7 @@ from typing import Any
 
 from .confirm_load import PRIVATE, load_definitions
 from .confirm_standins import LstmLintConfig, LstmLintNoValue, LstmLintRecord
+from .confirm_values import EXPR, TENSOR
 
 
 def _params(cls: Any, args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -143,11 +144,21 @@ def _eval_call(call: dict[str, Any], ns: dict[str, Any]) -> tuple[Any, Any]:
 def user_value(v: Any, ns: dict[str, Any]) -> Any:
     """A value the user gave (``[tool.lstm-lint.confirm]``): a table is a configuration object
     (attribute and key access), ``{"new": "Cls", "args": [...], "kwargs": {...}}`` an object
-    built with those arguments (the class among the file's definitions, or in ``"module"``)."""
+    built with those arguments (the class among the file's definitions, or in ``"module"``),
+    a tensor spec a tensor, and an expression its value, evaluated with ``torch``, ``nn`` and
+    the file's own names (``ns``; they win)."""
     if isinstance(v, list):
         return [user_value(x, ns) for x in v]
     if not isinstance(v, dict):
         return v
+    if set(v) == {TENSOR}:
+        from .confirm_inputs import make_tensor
+
+        return make_tensor(v[TENSOR])
+    if set(v) == {EXPR}:
+        import torch
+
+        return eval(v[EXPR], {"torch": torch, "nn": torch.nn, **ns})  # noqa: S307
     if isinstance(v.get("new"), str):
         import importlib
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from .confirm_plan import BATCH_SIZE, TIME_SIZE, ClassPlan
 from .confirm_sizes import FREE
+from .confirm_values import SOURCE
 from .evidence import ObservedOp, RunError
 
 
@@ -183,8 +184,12 @@ def _built_from(c: dict[str, Any], plan: ClassPlan | None) -> str:
     where = f"{os.path.basename(c['ctor_path'])}:{c.get('ctor_line')}" if c.get("ctor_path") \
         else f"line {c.get('ctor_line')}"
     text = f"the call at {where}"
-    if c.get("ctor_filled"):
-        text += (", with " + ", ".join(c["ctor_filled"]) + " not evaluable there (a size "
+    given = [n for n in c.get("ctor_filled") or [] if n in getattr(plan, "from_table", [])]
+    rest = [n for n in c.get("ctor_filled") or [] if n not in given]
+    if given:
+        text += ", with " + ", ".join(given) + f" not evaluable there from {SOURCE}"
+    if rest:
+        text += (", with " + ", ".join(rest) + " not evaluable there (a size "
                  "gets a prime, anything else a placeholder)")
     return text
 

@@ -179,10 +179,12 @@ def fits(init: Any, params: list[Any], args: list[Any], kwargs: dict[str, Any]) 
     return True
 
 
-def engine_value(v: Any) -> Value:
+def engine_value(v: Any, fm: Any = None) -> Value:
+    """A constructor value as the analysis reads it (an expression as the file ``fm`` names
+    things, never evaluated)."""
     from .shapes import from_json
 
-    return UNKNOWN if is_standin(v) else from_json(v)
+    return UNKNOWN if is_standin(v) else from_json(v, fm)
 
 
 def attr_slot(attrs: dict[str, Any], dotted: str) -> tuple[dict[str, Any], str] | None:

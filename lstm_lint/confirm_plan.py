@@ -35,7 +35,15 @@ from .confirm_params import (
     no_value,
     symbolic_run,
 )
-from .confirm_values import SOURCE, Given, describe, given_sizes
+from .confirm_values import (
+    SOURCE,
+    Given,
+    child_value,
+    describe,
+    given_by_name,
+    given_sizes,
+    input_text,
+)
 from .confirm_witness import Witness, none_witness, reshape_witness, with_witness_sizes
 from .dataflow import Dataflow
 from .extract import ClassInfo, FileModel
@@ -80,6 +88,9 @@ class ClassPlan:
     #: forward arguments the engine left open, given the witness input the code accepts
     #: (:mod:`~lstm_lint.confirm_witness`): said with the verdict
     witnesses: list[Witness] = field(default_factory=list)
+    #: parameters a configuration's call cannot give that take the table's values (the
+    #: child builds them as it builds the table's: :func:`~lstm_lint.confirm_ctor.user_value`)
+    from_table: list[str] = field(default_factory=list)
     #: the forward inputs the user gave (``[tool.lstm-lint.confirm]``), as specs
     given_inputs: list[str] | None = None
     #: the engine's sizes (B, T, ...) as the given inputs fix them; None when the engine's
@@ -104,8 +115,14 @@ class ClassPlan:
                                "constraints": self.constraints}
         if self.calls:
             req["calls"] = self.calls
-        if self.source.endswith(SOURCE):
-            req["given"] = True  # the user's values: tables and objects to build
+        if self.from_table:
+            req["from_table"] = self.from_table
+        if self.source.endswith(SOURCE) or self.source == "--args":
+            # the user's values: tables, objects to build, tensors and expressions
+            req["given"] = True
+            where = "--args" if self.source == "--args" else SOURCE
+            req["args"] = child_value(self.args, where)
+            req["kwargs"] = child_value(self.kwargs, where)
         return req
 
     @property
@@ -211,6 +228,7 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
                  else 1 if "head" in name else next(primes, 53) for name in defaulted}
     kind = (context or {}).get("kind")
     engine_values = False
+    from_table: list[str] = []
     if given is not None and given.has_args and kind is None:
         args, kwargs = list(given.args), dict(given.kwargs)
         source = (describe(given, [p.name.value for p in params]) or "no arguments") \
@@ -273,7 +291,21 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
             if known:
                 source += (", with " + ", ".join(sorted(known)) + " as the analysis knows the "
                            "file's own call passes them")
-        invented = any(not is_no_value(v) for v in fill.values())
+        if kind is not None:
+            # what the configuration's call cannot give (neither its text nor the engine:
+            # a placeholder, a prime) the table's value for that parameter gives, by name
+            table = given_by_name(given, params)
+            from_table = [n for n in sorted(set(fill) | set(part_fill)) if n in table]
+            for name in from_table:
+                v = child_value(table[name])
+                if name in fill:
+                    fill[name] = kwargs[name] = v
+                else:
+                    part_fill[name] = v
+                missing.pop(name, None)
+        invented = any(not is_no_value(v) for n, v in fill.items() if n not in from_table)
+        if from_table:
+            source += f", with {SOURCE}'s {', '.join(from_table)} where it gives none"
         if invented:
             source += ", and distinct primes for the required sizes"
         if missing:
@@ -293,30 +325,26 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
         # follows), or of the defaults it analysed (a configuration class's: cfg: NetConfig)
         static = analyze_module(fm, cls, project, raw[0], raw[1])
     elif not calls:
-        static = analyze_module(fm, cls, project, [engine_value(a) for a in args],
-                                {k: engine_value(v) for k, v in kwargs.items()})
+        static = analyze_module(fm, cls, project, [engine_value(a, fm) for a in args],
+                                {k: engine_value(v, fm) for k, v in kwargs.items()})
     # the constraints the engine recorded for the class's shapes and for its findings (not
     # the dataflow graph's own, which also hold the very mismatches the rules report)
     cons = [str(c) for c in getattr(symbolic, "constraints", None) or []] \
         if constraints is None else list(constraints)
     plan = ClassPlan(cls, args, kwargs, source, None, static=static, env=env, calls=calls,
                      why_not_built=why_not_built, invented=invented, constraints=cons,
-                     fill=fill, missing=missing, part_fill=part_fill)
+                     fill=fill, missing=missing, part_fill=part_fill, from_table=from_table)
     if context is not None:
         plan.context = dict(context)
     plan.engine_values = engine_values
-    if given is not None and given.inputs is not None and kind is None:
-        from .confirm_shapes import spec_json
-        from .shapes import parse_spec
+    if given is not None and given.inputs is not None:
+        import copy
 
-        plan.inputs = [spec_json(parse_spec(s)) for s in given.inputs]
-        for made, chosen in zip(plan.inputs, given.input_values, strict=False):
-            if chosen and isinstance(made, dict):
-                made.update({k: v for k, v in chosen.items() if k != "spec"})
+        plan.inputs = copy.deepcopy(given.input_specs)
         fwd = interp.find_method(cls, fm, "forward")
         names = [p.name.value for p in fwd[0].params.params][1:] if fwd else []
-        plan.given_inputs = [f"{names[i] if i < len(names) else f'input {i + 1}'} {spec}"
-                             for i, spec in enumerate(given.inputs)]
+        plan.given_inputs = [f"{names[i] if i < len(names) else f'input {i + 1}'} "
+                             f"{input_text(spec)}" for i, spec in enumerate(given.inputs)]
         plan.given_env = given_sizes(static.inputs, plan.inputs, env)
         plan.constraints = []  # the user's sizes are the user's: nothing to choose
         return plan

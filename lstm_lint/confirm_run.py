@@ -18,8 +18,9 @@ import warnings
 from typing import Any
 
 from .confirm_ctor import _arg, _call_class, _call_namespace, _eval_call, _eval_parts, _params, user_value
+from .confirm_inputs import bind_specs, make_inputs, tensor_specs
 from .confirm_lines import _error, _place, _user_line
-from .confirm_sizes import evaluate, solve, symbols
+from .confirm_sizes import solve, symbols
 from .confirm_standins import (
     LstmLintConfig,
     LstmLintNoValue,
@@ -126,13 +127,19 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
         out["not_run"] = f"class {name} is not defined once the file's definitions have run"
         return out
     fill = dict(req.get("fill") or {})
+    part_fill = dict(req.get("part_fill") or {})
     args = [_arg(a) for a in req.get("args", [])]
     kwargs = {k: _arg(v) for k, v in (req.get("kwargs") or {}).items()}
     out["ctor_source"] = "plan"
-    if req.get("given"):
+    if req.get("given") or req.get("from_table"):
         try:
-            args = [user_value(a, mod.__dict__) for a in args]
-            kwargs = {k: user_value(v, mod.__dict__) for k, v in kwargs.items()}
+            if req.get("given"):
+                args = [user_value(a, mod.__dict__) for a in args]
+                kwargs = {k: user_value(v, mod.__dict__) for k, v in kwargs.items()}
+            for k in req.get("from_table") or []:  # a configuration's values from the table
+                for held in (fill, part_fill, kwargs):
+                    if k in held:
+                        held[k] = user_value(held[k], mod.__dict__)
         except Exception as exc:  # an object the user named that cannot be built
             msg = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
             out["not_run"] = (f"the values [tool.lstm-lint.confirm] gives {name} cannot be "
@@ -176,7 +183,7 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
         for i, call in enumerate([c for c in req.get("calls") or []
                                   if not c.get("in_class")][:5]):
             ns, where, _why = _call_namespace(call, mod, path)
-            parts = _eval_parts(call, ns, cls, {**(req.get("part_fill") or {}), **fill}) \
+            parts = _eval_parts(call, ns, cls, {**part_fill, **fill}) \
                 if ns is not None else None
             if parts is None or ns is None:
                 continue
@@ -239,7 +246,7 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
         out["method"] = "build"
         return out
     needed: set[str] = set()
-    for s in _tensor_specs(specs):
+    for s in tensor_specs(specs):
         for d in s["tensor"]:
             if isinstance(d, str):
                 needed |= symbols(d)
@@ -251,7 +258,7 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
     out["env"] = _int_env(env)
     out["constraints_broken"] = broken
     try:
-        bound = _bind_specs(specs, {**params, **env})
+        bound = bind_specs(specs, {**params, **env})
     except KeyError as exc:
         out["not_run"] = f"no value the analysis stands behind for the size {exc.args[0]}"
         return out
@@ -263,7 +270,7 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
         return out
     model = model.to(device).eval()
     try:
-        inputs = _make_inputs(bound, device)
+        inputs = make_inputs(bound, device, lambda v: user_value(v, mod.__dict__))
     except Exception as exc:
         out["error"] = _error(exc, path, "inputs")
         return out
@@ -317,67 +324,3 @@ def _restore(saved: list[tuple[Any, dict[str, Any]]]) -> None:
     for m, attrs in saved:
         m.__dict__.clear()
         m.__dict__.update(attrs)
-
-
-def _make_inputs(specs: list[Any], device: Any) -> list[Any]:
-    import torch
-
-    out: list[Any] = []
-    for s in specs:
-        if s is None:
-            out.append(None)
-        elif isinstance(s, dict) and "tuple" in s:
-            out.append(tuple(_make_inputs(s["tuple"], device)))
-        elif isinstance(s, dict) and "tensor" in s and "values" in s:  # the user's values
-            dt = torch.long if s.get("dtype") == "int" else torch.float32
-            out.append(torch.tensor(s["values"], dtype=dt, device=device).reshape(s["tensor"]))
-        elif isinstance(s, dict) and "tensor" in s:
-            shape = s["tensor"]
-            if s.get("dtype") == "int" and "low" in s:  # the user's range
-                out.append(torch.randint(int(s["low"]), int(s["high"]), shape, device=device))
-            elif s.get("dtype") == "int":
-                high = max(1, int(s.get("high") or 3))
-                if s.get("lengths"):
-                    n = shape[0]
-                    t = torch.tensor([max(1, s["lengths"] - i) for i in range(n)], dtype=torch.long)
-                    out.append(t)  # lengths stay on the CPU, as pack_padded_sequence wants
-                    continue
-                out.append(torch.randint(0, high, shape, device=device))
-            else:
-                out.append(torch.randn(*shape, device=device))
-        elif isinstance(s, dict) and "value" in s:
-            out.append(s["value"])
-        else:
-            out.append(s)
-    return out
-
-
-def _tensor_specs(specs: Any) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for s in specs or []:
-        if isinstance(s, dict) and "tensor" in s:
-            out.append(s)
-        elif isinstance(s, dict) and "tuple" in s:
-            out += _tensor_specs(s["tuple"])
-    return out
-
-
-def _bind_specs(specs: Any, env: dict[str, Any]) -> Any:
-    out = []
-    for s in specs:
-        if isinstance(s, dict) and "tuple" in s:
-            out.append({"tuple": _bind_specs(s["tuple"], env)})
-        elif isinstance(s, dict) and "tensor" in s:
-            dims = []
-            for d in s["tensor"]:
-                v = evaluate(d, env)
-                if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
-                    raise ValueError(f"the size {d} is {v!r} with the constructor's values")
-                dims.append(v)
-            b = dict(s, tensor=dims)
-            if isinstance(s.get("lengths"), str):
-                b["lengths"] = evaluate(s["lengths"], env)
-            out.append(b)
-        else:
-            out.append(s)
-    return out

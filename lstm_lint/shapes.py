@@ -75,7 +75,8 @@ def _split_top(s: str) -> list[str]:
 
 def from_json(v: Any, fm: FileModel | None = None) -> Value:
     """A JSON constructor argument as a value; ``{"expr": "nn.LSTM"}`` is an expression read
-    as the file ``fm`` names things (see :mod:`lstm_lint.arg_exprs`)."""
+    as the file ``fm`` names things (see :mod:`lstm_lint.arg_exprs`), ``{"tensor":
+    "float32[50,300]"}`` a tensor of that shape."""
     if isinstance(v, bool) or v is None or isinstance(v, float | str):
         return Const(v)
     if isinstance(v, int):
@@ -86,6 +87,15 @@ def from_json(v: Any, fm: FileModel | None = None) -> Value:
         from .arg_exprs import expr_value
 
         return expr_value(v["expr"], fm)
+    if isinstance(v, dict) and set(v) == {"tensor"}:
+        # a tensor given as an input spec (``{"tensor": "float32[50,300]"}``), or a table of
+        # one with its values (``{"tensor": {"spec": "int64[4]", "values": [...]}}``)
+        spec = v["tensor"].get("spec") if isinstance(v["tensor"], dict) else v["tensor"]
+        try:
+            t = parse_spec(spec) if isinstance(spec, str) else UNKNOWN
+        except UsageError:
+            return UNKNOWN
+        return t if isinstance(t, Tensor) else UNKNOWN
     if isinstance(v, dict) and isinstance(v.get("new"), str) \
             and set(v) <= {"new", "module", "args", "kwargs"} \
             and isinstance(v.get("args", []), list) and isinstance(v.get("kwargs", {}), dict) \

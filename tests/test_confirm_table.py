@@ -185,9 +185,10 @@ def test_a_table_is_a_configuration_object_and_new_builds_one(tmp_path, capsys, 
      "[tool.lstm-lint.confirm] 'Tagger': inputs must be a list of input specs"),
     ("[tool.lstm-lint.confirm.Tagger]\ninputs = [{spec = \"int64[2]\", values = [1]}]",
      "[tool.lstm-lint.confirm] 'Tagger' inputs: {\"spec\": \"int64[2]\", \"values\": [1]} is no "
-     "integer tensor spec with low < high or with values of its shape"),
+     "tensor table: low < high (integers), values of its shape, or one fill value of its "
+     "dtype"),
     ("[tool.lstm-lint.confirm.Tagger]\ninputs = [{spec = \"float32[2]\", low = 0, high = 3}]",
-     "is no integer tensor spec"),
+     "is no tensor table"),
     ("[tool.lstm-lint.confirm.Tagger]\ninputs = [{values = [1]}]",
      "[tool.lstm-lint.confirm] 'Tagger' inputs: an input is a spec such as"),
     ("[tool.lstm-lint.confirm.\"not a class\"]\nargs = []",

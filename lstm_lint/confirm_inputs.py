@@ -1,0 +1,116 @@
+"""A class job's forward inputs, in its forked process: the plan's specs (sizes bound to the
+chosen values) made into tensors, tuples, lists, dicts and the user's values; and a tensor
+the user gives as a constructor value (``{tensor = "float32[50,300]"}``).
+
+A spec (see :func:`lstm_lint.confirm_values.input_spec`): ``None``; ``{"tensor": dims,
+"dtype": "int" | "float" | "bool"}`` with, optionally, ``low``/``high`` (integers drawn from
+that range), ``values`` (these), ``fill`` (one value) or ``lengths`` (descending lengths from
+that one); ``{"tuple" | "list": [...]}``; ``{"dict": {...}}``; ``{"value": v}`` (a plain
+value); ``{"user": v}`` (a constructor value, built as the constructor's are).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .confirm_sizes import evaluate
+
+
+def make_tensor(s: dict[str, Any], device: Any = None) -> Any:
+    """One tensor of a spec whose sizes are numbers."""
+    import torch
+
+    shape = [int(d) for d in s["tensor"]]
+    dtype = s.get("dtype")
+    tdtype = torch.long if dtype == "int" else torch.bool if dtype == "bool" else torch.float32
+    if "values" in s:  # the user's values
+        return torch.tensor(s["values"], dtype=tdtype, device=device).reshape(shape)
+    if "fill" in s:  # the user's constant
+        return torch.full(shape, s["fill"], dtype=tdtype, device=device)
+    if dtype == "bool":
+        return torch.randint(0, 2, shape, device=device).bool()
+    if dtype == "int" and "low" in s:  # the user's range
+        return torch.randint(int(s["low"]), int(s["high"]), shape, device=device)
+    if dtype == "int":
+        if s.get("lengths"):
+            n = shape[0]
+            # lengths stay on the CPU, as pack_padded_sequence wants
+            return torch.tensor([max(1, s["lengths"] - i) for i in range(n)], dtype=torch.long)
+        return torch.randint(0, max(1, int(s.get("high") or 3)), shape, device=device)
+    return torch.randn(*shape, device=device)
+
+
+def make_inputs(specs: list[Any], device: Any, user: Callable[[Any], Any] | None = None
+                ) -> list[Any]:
+    """The inputs of bound specs; ``user``: builds a constructor value (``{"user": v}``)."""
+    out: list[Any] = []
+    for s in specs:
+        if s is None:
+            out.append(None)
+        elif isinstance(s, dict) and "tuple" in s:
+            out.append(tuple(make_inputs(s["tuple"], device, user)))
+        elif isinstance(s, dict) and "list" in s:
+            out.append(make_inputs(s["list"], device, user))
+        elif isinstance(s, dict) and "dict" in s:
+            keys = list(s["dict"])
+            made = make_inputs([s["dict"][k] for k in keys], device, user)
+            out.append(dict(zip(keys, made, strict=True)))
+        elif isinstance(s, dict) and "tensor" in s:
+            out.append(make_tensor(s, device))
+        elif isinstance(s, dict) and "user" in s:
+            out.append(user(s["user"]) if user is not None else s["user"])
+        elif isinstance(s, dict) and "value" in s:
+            out.append(s["value"])
+        else:
+            out.append(s)
+    return out
+
+
+def _items(s: Any) -> list[Any]:
+    """The specs inside a tuple, list or dict spec (else none)."""
+    if isinstance(s, dict) and "tuple" in s:
+        return list(s["tuple"])
+    if isinstance(s, dict) and "list" in s:
+        return list(s["list"])
+    if isinstance(s, dict) and "dict" in s:
+        return list(s["dict"].values())
+    return []
+
+
+def tensor_specs(specs: Any) -> list[dict[str, Any]]:
+    """Every tensor spec, inside tuples, lists and dicts too."""
+    out: list[dict[str, Any]] = []
+    for s in specs or []:
+        if isinstance(s, dict) and "tensor" in s:
+            out.append(s)
+        else:
+            out += tensor_specs(_items(s))
+    return out
+
+
+def bind_specs(specs: Any, env: dict[str, Any]) -> Any:
+    """The specs with their sizes evaluated (ValueError: a size that is no positive int)."""
+    out = []
+    for s in specs:
+        if isinstance(s, dict) and ("tuple" in s or "list" in s):
+            k = "tuple" if "tuple" in s else "list"
+            out.append({k: bind_specs(s[k], env)})
+        elif isinstance(s, dict) and "dict" in s:
+            keys = list(s["dict"])
+            bound = bind_specs([s["dict"][k] for k in keys], env)
+            out.append({"dict": dict(zip(keys, bound, strict=True))})
+        elif isinstance(s, dict) and "tensor" in s:
+            dims = []
+            for d in s["tensor"]:
+                v = evaluate(d, env)
+                if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
+                    raise ValueError(f"the size {d} is {v!r} with the constructor's values")
+                dims.append(v)
+            b = dict(s, tensor=dims)
+            if isinstance(s.get("lengths"), str):
+                b["lengths"] = evaluate(s["lengths"], env)
+            out.append(b)
+        else:
+            out.append(s)
+    return out
