@@ -25,10 +25,10 @@ torch's one import.  Results: ``benchmarks/results/realcode_confirm.json``.
 inputs (``benchmarks/realcode/drivers/*.json``) as a user gives them, a
 ``[tool.lstm-lint.confirm]`` table read by the same parser as a pyproject.toml's
 (:func:`lstm_lint.confirm_values.parse_table`), keyed ``path/to/file.py::Class``.  Only what
-that table can say is given: a value the driver builds from a Python expression or a tensor,
-or an input a table cannot give (a float tensor with chosen values, a bool tensor), is left
-out (the class's arguments or its inputs then come
-from where they come without the table), and the table's ``"untranslated"`` entry lists why.
+that table can say is given: a value the driver builds from an expression over its prelude's
+own names (a helper it defines, a file it writes), or a driver that calls another method than
+``forward``, is left out (the class's arguments or its inputs then come from where they come
+without the table), and the table's ``"untranslated"`` entry lists why.
 Results: ``benchmarks/results/realcode_confirm_args.json``.
 """
 
@@ -117,54 +117,102 @@ class Untranslatable(ValueError):
     """A driver value that a ``[tool.lstm-lint.confirm]`` table cannot say."""
 
 
-def _value(v: Any) -> Any:
+def _value(v: Any, prelude: frozenset[str] = frozenset()) -> Any:
     """A driver's constructor value as the table says it (JSON-like; a table is an object with
-    attribute and key access; ``{new, module, args, kwargs}`` an object to build)."""
+    attribute and key access; ``{new, module, args, kwargs}`` an object to build; ``{tensor}``
+    a tensor; ``{expr}`` an expression over ``torch``, ``nn`` and the file's names).
+    ``prelude``: the names the driver's prelude defines, which no table can give."""
     if isinstance(v, list):
-        return [_value(x) for x in v]
+        return [_value(x, prelude) for x in v]
     if not isinstance(v, dict):
         return v
     if "ns" in v:
-        return {k: _value(x) for k, x in v["ns"].items()}
+        return {k: _value(x, prelude) for k, x in v["ns"].items()}
     if "dict" in v:
-        return {k: _value(x) for k, x in v["dict"].items()}
+        return {k: _value(x, prelude) for k, x in v["dict"].items()}
     if "tuple" in v:
-        return [_value(x) for x in v["tuple"]]
+        return [_value(x, prelude) for x in v["tuple"]]
     if "new" in v:
-        out = {"new": v["new"], "args": [_value(a) for a in v.get("args", [])],
-               "kwargs": {k: _value(a) for k, a in v.get("kwargs", {}).items()}}
+        out = {"new": v["new"], "args": [_value(a, prelude) for a in v.get("args", [])],
+               "kwargs": {k: _value(a, prelude) for k, a in v.get("kwargs", {}).items()}}
         if "module" in v:
             out["module"] = v["module"]
         return out
+    if set(v) == {"tensor"}:
+        t = _input(v["tensor"])
+        if not isinstance(t, str) and "spec" not in t:
+            raise Untranslatable(f"a tensor given as {next(iter(t))!r}")
+        return {"tensor": t}
+    if set(v) == {"expr"}:
+        return {"expr": _expr(v["expr"], prelude)}
     raise Untranslatable(f"a value built from {next(iter(v))!r}")
 
 
-def _input(e: Any, top: bool = True) -> Any:
-    """A driver's forward input as the table gives it: a ``shapes --input`` spec, or (for an
-    integer tensor, not inside a tuple) a table with its spec and its values."""
-    import json
+def _expr(text: str, prelude: frozenset[str]) -> str:
+    """A driver's expression as the table evaluates it: the driver's ``mod.`` (the driven
+    class's module) is the file's own namespace there; a name the driver's prelude defines
+    (its own helpers, a file it writes) is nothing a table can give (``torch`` and ``nn`` it
+    gives itself)."""
+    import ast
+    import re
 
+    text = re.sub(r"\bmod\.", "", text)
+    used = sorted({n.id for n in ast.walk(ast.parse(text, mode="eval"))
+                   if isinstance(n, ast.Name)} & (prelude - {"torch", "nn"}))
+    if used:
+        raise Untranslatable(f"an expression over the driver's prelude ({', '.join(used)})")
+    return text
+
+
+def _prelude_names(code: str) -> frozenset[str]:
+    """The names a driver's prelude binds at its top level."""
+    import ast
+
+    names: set[str] = set()
+    try:
+        tree = ast.parse(code or "")
+    except SyntaxError:
+        return frozenset()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                names |= {n.id for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return frozenset(names)
+
+
+def _input(e: Any, prelude: frozenset[str] = frozenset()) -> Any:
+    """A driver's forward input as the table gives it: a ``shapes --input`` spec, a tensor
+    table (its spec with a range, values or a fill), a tuple, list or dict of inputs, or a
+    value (``{value = ...}``: the driver's JSON or value grammar)."""
     if isinstance(e, str):
-        if e.lower() != "none" and e.split("[")[0] == "bool":
-            raise Untranslatable("a bool tensor")
         return e
     if isinstance(e, dict):
         if "json" in e:
-            return json.dumps(e["json"])
-        if "tuple" in e:
-            return "(" + ",".join(_input(x, False) for x in e["tuple"]) + ")"
+            return {"value": e["json"]}
+        if "value" in e:
+            return {"value": _value(e["value"], prelude)}
+        for k in ("tuple", "list"):
+            if k in e:
+                return {k: [_input(x, prelude) for x in e[k]]}
+        if "dict" in e:
+            return {"dict": {k: _input(x, prelude) for k, x in e["dict"].items()}}
         if "spec" in e and set(e) == {"spec"}:
-            return _input(e["spec"], top)
+            return _input(e["spec"], prelude)
         integer = e.get("spec", "").startswith(("int", "long"))
-        if "spec" in e and top and integer and set(e) <= {"spec", "high", "low"}:
+        if "spec" in e and integer and set(e) <= {"spec", "high", "low"}:
             return {"spec": e["spec"], "low": int(e.get("low", 0)), "high": int(e.get("high", 2))}
-        if "spec" in e and top and integer and set(e) <= {"spec", "values", "fill"}:
+        if "spec" in e and set(e) in ({"spec", "values"}, {"spec", "fill"}):
+            if "fill" in e:
+                return {"spec": e["spec"], "fill": e["fill"]}
             dims = [int(d) for d in e["spec"].split("[")[1].rstrip("]").split(",") if d.strip()]
-            values = e["values"] if "values" in e else _full(dims, e["fill"])
-            return {"spec": e["spec"], "values": _reshaped(values, dims)}
+            return {"spec": e["spec"], "values": _reshaped(e["values"], dims)}
         if "spec" in e:
-            raise Untranslatable(f"an input with chosen {', '.join(sorted(set(e) - {'spec'}))}"
-                                 + ("" if integer else " of a float tensor"))
+            raise Untranslatable(f"an input with chosen {', '.join(sorted(set(e) - {'spec'}))}")
     raise Untranslatable(f"an input given as {next(iter(e)) if isinstance(e, dict) else e!r}")
 
 
@@ -203,17 +251,23 @@ def driver_table(drivers: list[ClassDriver]) -> tuple[dict[str, Any], dict[str, 
             continue
         spec = c.spec
         entry: dict[str, Any] = {}
+        prelude = _prelude_names(spec.get("prelude", ""))
         try:
-            args = [_value(a) for a in spec.get("args", [])]
-            kwargs = {k: _value(a) for k, a in spec.get("kwargs", {}).items()}
+            args = [_value(a, prelude) for a in spec.get("args", [])]
+            kwargs = {k: _value(a, prelude) for k, a in spec.get("kwargs", {}).items()}
             entry["args"] = args if args or not kwargs else kwargs
             if args and kwargs:
                 entry["kwargs"] = kwargs
         except Untranslatable as exc:
             left[c.id] = f"args: {exc}"
-        if "method" not in spec and "inputs" in spec:
+        if spec.get("input_kwargs") and not spec.get("inputs"):
+            # forward's inputs all by keyword: the table gives positional ones only (with
+            # some positional ones, those are given, and the keyword ones take their defaults)
+            left[c.id] = (left[c.id] + "; " if c.id in left else "") \
+                + "inputs: keyword inputs only"
+        elif "method" not in spec and "inputs" in spec:
             try:
-                entry["inputs"] = [_input(e) for e in spec["inputs"]]
+                entry["inputs"] = [_input(e, prelude) for e in spec["inputs"]]
             except Untranslatable as exc:
                 left[c.id] = (left[c.id] + "; " if c.id in left else "") + f"inputs: {exc}"
         if entry:
