@@ -337,17 +337,43 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
     if context is not None:
         plan.context = dict(context)
     plan.engine_values = engine_values
-    if given is not None and given.inputs is not None:
-        import copy
+    if given is not None and given.inputs is not None and kind is None:
+        return _given_inputs(plan, given, interp, fm)
+    plan = _own_inputs(plan, interp, fm, symbolic, source)
+    if plan.inputs is None and given is not None and given.inputs is not None:
+        # a configuration whose inputs the analysis cannot make: the table's (the table
+        # gives what lstm-lint cannot invent; where it can, its own fit the configuration)
+        return _given_inputs(plan, given, interp, fm)
+    return plan
 
-        plan.inputs = copy.deepcopy(given.input_specs)
-        fwd = interp.find_method(cls, fm, "forward")
-        names = [p.name.value for p in fwd[0].params.params][1:] if fwd else []
-        plan.given_inputs = [f"{names[i] if i < len(names) else f'input {i + 1}'} "
-                             f"{input_text(spec)}" for i, spec in enumerate(given.inputs)]
-        plan.given_env = given_sizes(static.inputs, plan.inputs, env)
-        plan.constraints = []  # the user's sizes are the user's: nothing to choose
-        return plan
+
+def _given_inputs(plan: ClassPlan, given: Given, interp: Interpreter, fm: FileModel
+                  ) -> ClassPlan:
+    """The plan's forward inputs: those ``[tool.lstm-lint.confirm]`` gives."""
+    import copy
+
+    assert given.inputs is not None and plan.static is not None
+    plan.why_no_inputs = ""
+    plan.witnesses = []  # (of arguments before one the analysis could not give)
+    plan.inputs = copy.deepcopy(given.input_specs)
+    fwd = interp.find_method(plan.cls, fm, "forward")
+    names = [p.name.value for p in fwd[0].params.params][1:] if fwd else []
+    plan.given_inputs = [f"{names[i] if i < len(names) else f'input {i + 1}'} "
+                         f"{input_text(spec)}" for i, spec in enumerate(given.inputs)]
+    plan.given_env = given_sizes(plan.static.inputs, plan.inputs, plan.env)
+    plan.constraints = []  # the user's sizes are the user's: nothing to choose
+    return plan
+
+
+def _own_inputs(plan: ClassPlan, interp: Interpreter, fm: FileModel, symbolic: ModuleShapes,
+                source: str) -> ClassPlan:
+    """The plan's forward inputs as the analysis's shapes give them (or a witness), else
+    why there are none."""
+    cls, static = plan.cls, plan.static
+    assert static is not None
+    init = interp.find_method(cls, fm, "__init__")
+    params = list(init[0].params.params)[1:] + list(init[0].params.kwonly_params) \
+        if init else []
     specs: list[Any] = []
     fwd = interp.find_method(cls, fm, "forward")
     if fwd is None:

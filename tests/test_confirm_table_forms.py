@@ -318,16 +318,27 @@ class Net(nn.Module):
     assert c["built"] == ("the call at train.py:7, with vocab_size, word_embeddings not "
                           "evaluable there from [tool.lstm-lint.confirm]")
 
-    # the table's inputs too: the forward's inputs are the same in any configuration
+    # the table's inputs: where the analysis makes the configuration's own inputs (x), those
+    # (they fit it); where it cannot (a batch read by key), the table's
     _project(tmp_path, {}, """
         [tool.lstm-lint.confirm.Net]
         args = [{embed_size = 100, hidden_size = 100}, 20, {tensor = "float32[20,6]"}]
         inputs = [{spec = "int64[5,2]", low = 0, high = 20}]
         """)
     [f] = _confirmed(capsys, monkeypatch, tmp_path, "model.py")
+    assert f["confirmation"]["verdict"] == "confirmed", f["confirmation"]
+    assert "from [tool.lstm-lint.confirm]" not in f["confirmation"]["evidence"]
+    batched = model.replace("def forward(self, x):", "def forward(self, batch):\n"
+                            "        x = batch[\"x\"]")
+    _project(tmp_path, {"model.py": batched}, """
+        [tool.lstm-lint.confirm.Net]
+        args = [{embed_size = 100, hidden_size = 100}, 20, {tensor = "float32[20,6]"}]
+        inputs = [{dict = {x = {spec = "int64[5,2]", low = 0, high = 20}}}]
+        """)
+    [f] = _confirmed(capsys, monkeypatch, tmp_path, "model.py")
     c = f["confirmation"]
     assert c["verdict"] == "confirmed", c
-    assert c["evidence"].endswith("Expected 8, got 6; forward input x int64[5,2] from "
+    assert c["evidence"].endswith("Expected 8, got 6; forward input batch {x: int64[5,2]} from "
                                   "[tool.lstm-lint.confirm]")
 
 def test_shapes_args_give_a_tensor_and_an_expression_as_the_table_does(tmp_path, capsys):
