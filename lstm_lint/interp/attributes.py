@@ -12,7 +12,7 @@ import libcst as cst
 from .. import layers as L
 from .. import ops
 from ..extract import canonical
-from ..symbolic import Expr, const, sym
+from ..symbolic import Expr, const
 from ..values import (
     UNKNOWN,
     Const,
@@ -40,6 +40,7 @@ from .objects import (
     SuperVal,
     TorchBase,
 )
+from .record_stores import DICT_STORES, caller_item
 from .regex import Match
 from .rpc import RemoteRef
 
@@ -145,10 +146,12 @@ class Attributes(Core):
                 return Method(base, attr)
             return UNKNOWN
         if isinstance(base, Int) and base.param:
-            name = f"{base.param}.{attr}"
-            return Int(sym(name), param=name)
+            if attr in DICT_STORES:
+                return Method(base, attr)  # ``cfg.update(...)``: a store into a caller's value
+            return caller_item(self.stored_items, f"{base.param}.{attr}")
         if isinstance(base, Seq):
-            if attr in ("append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse"):
+            if attr in ("append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse",
+                        "copy"):
                 return Method(base, attr)
             if attr in ("values", "indices") and base.repeated is None and len(base.items) == 2:
                 return base.items[0 if attr == "values" else 1]

@@ -32,6 +32,7 @@ from .config import namespace_record
 from .core import Core
 from .joins import join, truth, truth_value
 from .objects import LIST_ITEMS, Builtin, ClassRef, Env, Obj, RangeVal, Ref
+from .record_stores import store_item
 
 #: ``getattr(nn, name)`` with a name not known: which class it is, its call tells (if anything)
 CHOSEN_NN_CLASS = "torch.nn.<chosen>"
@@ -294,6 +295,9 @@ class Builtins(Core):
                 self.record_stores.append(
                     (args[0], Record(tuple((k, UNKNOWN) for k, _v in args[0].fields))))
                 self.rebind(e.args[0].value, UNKNOWN, env)
+            elif isinstance(args[0], Int) and args[0].param:
+                # a caller's value: none of it is known
+                store_item(self.stored_items, args[0].param)
             return UNKNOWN
         if name == "dict":
             return namespace_record(args, kwargs)

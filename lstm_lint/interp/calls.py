@@ -54,7 +54,7 @@ from .objects import (
     SplatKwargs,
     TorchBase,
 )
-from .record_stores import share_stores
+from .record_stores import DICT_STORES, copied, share_stores, store_item, stored_by_method
 from .regex import Match, match_method, re_call
 from .rpc import VALUE_METHODS, RemoteRef, rpc_call
 
@@ -385,6 +385,10 @@ class Calls(Core):
         if qual in ("copy.deepcopy", "copy.copy") and len(args) == 1 and not kwargs \
                 and _plain_copy(args[0]):
             return args[0]  # a copy of a layer or a tensor is built and shaped alike
+        if qual in ("copy.deepcopy", "copy.copy") and len(args) == 1 and not kwargs:
+            made = copied(args[0], deep=qual == "copy.deepcopy")
+            if made is not None:
+                return made  # a new dict or list: a store into it leaves the original
         if qual in ("typing.cast", "typing_extensions.cast") and len(args) == 2 and not kwargs:
             return args[1]  # cast(T, x) is x: a note for the type checker only
         if qual.startswith("math.") and name in MATH_FUNCTIONS and args and not kwargs:
@@ -488,6 +492,9 @@ class Calls(Core):
         if isinstance(recv, Match):
             return match_method(recv, name, args, kwargs)
         if isinstance(recv, Seq):
+            if name == "copy" and not args and not kwargs and recv.is_list:
+                made = copied(recv)
+                return made if made is not None else UNKNOWN
             if name == "append" and args and isinstance(e.func, cst.Attribute):
                 if recv.repeated is None:
                     new = Seq((*recv.items, args[0]), True)
@@ -511,6 +518,11 @@ class Calls(Core):
                 self.rebind(e.func.value, UNKNOWN, env)
                 return UNKNOWN
             return Const(None)
+        if isinstance(recv, Int) and recv.param and name in DICT_STORES:
+            # ``cfg.update(hidden=32)`` of a caller's value: those items are no longer its
+            for item in stored_by_method(recv.param, name, args, kwargs):
+                store_item(self.stored_items, item)
+            return UNKNOWN
         if isinstance(recv, Int | Const) and name == "item":
             return recv
         if isinstance(recv, Const) and isinstance(recv.value, str):

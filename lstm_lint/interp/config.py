@@ -144,7 +144,7 @@ class Configuration(Core):
         """A configuration dict changed in place: follow it, or stop knowing it."""
         target = e.func.value if isinstance(e.func, cst.Attribute) else None
         if name == "copy":
-            return recv
+            return Record(recv.fields)  # a new dict: a store into it leaves ``recv`` as it is
         changed: Value = UNKNOWN
         result: Value = Const(None)
         first = args[0] if args else None
@@ -192,8 +192,9 @@ def config_call(qual: str, args: list[Value], kwargs: dict[str, Value]) -> Value
 
 def namespace_record(args: list[Value], kwargs: dict[str, Value]) -> Value:
     """``dict(base, **kw)`` / ``SimpleNamespace(**kw)``: a record of the keywords (over a known
-    record passed first); unknown when the first argument is not a known record."""
-    rec = args[0] if args and isinstance(args[0], Record) else Record(())
+    record passed first, never that record itself: a new dict); unknown when the first
+    argument is not a known record."""
+    rec = Record(args[0].fields) if args and isinstance(args[0], Record) else Record(())
     if args and not isinstance(args[0], Record):
         return UNKNOWN
     for k, v in kwargs.items():

@@ -30,7 +30,7 @@ from .hole_binding import undo_layout
 from .joins import choices, join_dicts, one_of, truth, uniq
 from .loops import Loops
 from .objects import TORCH_LAYER, Env, FuncRef, Obj, Ref
-from .record_stores import share_stores
+from .record_stores import caller_item, share_stores, store_item
 
 
 def narrowing(test: cst.BaseExpression, env: Env) -> tuple[str, Value, Value] | None:
@@ -248,8 +248,7 @@ class Statements(Loops):
                 # many parts, each a caller's value of its own (``output_dim[0]``, ...), named
                 # like ``config.hidden`` is for an attribute of one
                 for part, e in enumerate(elems):
-                    name = f"{v.param}[{part}]"
-                    self.assign(e, Int(sym(name), param=name), env)
+                    self.assign(e, caller_item(self.stored_items, f"{v.param}[{part}]"), env)
             else:
                 for e in elems:
                     self.assign(e, UNKNOWN, env)
@@ -260,6 +259,11 @@ class Statements(Loops):
                 self.record_stores.append((base, new))
                 share_stores(self.selves, [(base, new)], env)  # (``cfg = args`` before: cfg sees it)
                 self.rebind(target.value, new, env)
+                return
+            if isinstance(base, Int) and base.param:
+                # ``args.hidden = 2 * args.hidden``: a store into a caller's value, whose item
+                # is no longer the caller's (record_stores.caller_item)
+                store_item(self.stored_items, f"{base.param}.{target.attr.value}")
                 return
             if isinstance(base, Obj):
                 if isinstance(v, L.Layer) and v.name is None:
@@ -290,6 +294,13 @@ class Statements(Loops):
                 self.assign(target.value, UNKNOWN, env)  # self.layers[0] = ...: forget it
                 return
             key = target.slice[0].slice if len(target.slice) == 1 else None
+            if isinstance(base, Int) and base.param:
+                # ``cfg["hidden"] = ...`` into a caller's value: that key (any other index,
+                # the whole value) is no longer the caller's
+                k = self.eval(key.value, env) if isinstance(key, cst.Index) else None
+                store_item(self.stored_items, f"{base.param}.{k.value}" if isinstance(k, Const)
+                           and isinstance(k.value, str) else base.param)
+                return
             if isinstance(base, Record) and isinstance(key, cst.Index):
                 k = self.eval(key.value, env)
                 if isinstance(k, Const) and isinstance(k.value, str):

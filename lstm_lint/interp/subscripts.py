@@ -13,6 +13,7 @@ from ..values import UNKNOWN, Const, Int, Mapping, Record, Seq, Tensor, Value, i
 from .core import Core
 from .joins import is_none, join
 from .objects import Env
+from .record_stores import caller_item
 
 
 class Subscripts(Core):
@@ -101,14 +102,12 @@ class Subscripts(Core):
             return base.value  # any key it holds gives the one value (a missing one raises)
         if isinstance(base, Int) and base.param and len(items) == 1 \
                 and isinstance(items[0], Const) and isinstance(items[0].value, str):
-            name = f"{base.param}.{items[0].value}"
-            return Int(sym(name), param=name)
+            return caller_item(self.stored_items, f"{base.param}.{items[0].value}")
         if isinstance(base, Int) and base.param and base.expr == sym(base.param) \
                 and len(items) == 1 and (item := _small_index(items[0])) is not None:
             # ``output_dim[0]``: an item of a caller's argument, a caller's value of its own
             # (the name ``a, b = output_dim`` gives it too)
-            name = f"{base.param}[{item}]"
-            return Int(sym(name), param=name)
+            return caller_item(self.stored_items, f"{base.param}[{item}]")
         if isinstance(base, Int) and base.expr is None:
             return UNKNOWN
         return UNKNOWN
