@@ -291,6 +291,22 @@ def _subs_atom(a: Atom, env: Mapping[str, Expr | int | bool]) -> Expr:
     return a.num.subs(env).floordiv(a.den.subs(env))
 
 
+def set_flags(e: Expr, bits: Mapping[str, int]) -> Expr:
+    """``e`` with the indicators of the flags in ``bits`` set, and nothing else: a symbol of
+    the same name stays (``cond("args.hidden", sym("args.hidden"), 128)``, the branch of an
+    ``if not args.hidden:``, is ``args.hidden`` when the flag is set, not 1)."""
+    total = const(0)
+    for m, c in e.terms:
+        term = const(c)
+        for a, p in m:
+            if isinstance(a, Ind) and a.name in bits:
+                term = term * const(1 if bits[a.name] else 0)
+            else:
+                term = term * Expr.atom(a) ** p
+        total = total + term
+    return total
+
+
 def _lift(v: Expr | int | bool) -> Expr:
     if isinstance(v, Expr):
         return v
@@ -403,8 +419,8 @@ def _render(e: Expr) -> str:
     inds = sorted({a.name for a in e.atoms() if isinstance(a, Ind)})
     if len(inds) == 1:
         flag = inds[0]
-        t = e.subs({flag: 1})
-        f = e.subs({flag: 0})
+        t = set_flags(e, {flag: 1})
+        f = set_flags(e, {flag: 0})
         tc, fc = t.as_int(), f.as_int()
         if tc is not None and fc is not None:
             return f"({tc} if {flag} else {fc})"
@@ -452,7 +468,7 @@ def definitely_different(a: Expr, b: Expr, positive: Iterable[Expr] = ()) -> boo
     if len(flags) > 4:
         return False
     for bits in range(1 << len(flags)):
-        fixed = d.subs({f: (bits >> i) & 1 for i, f in enumerate(flags)})
+        fixed = set_flags(d, {f: (bits >> i) & 1 for i, f in enumerate(flags)})
         if not (_strictly_positive(fixed) or _strictly_positive(-fixed)):
             return False
     return True

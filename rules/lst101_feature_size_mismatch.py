@@ -194,15 +194,21 @@ def _same_layer_elsewhere(finding: Finding, evidence: list[Any]) -> tuple[str, s
 
 
 def _class_spans(fm: Any) -> list[tuple[int, int]]:
-    """The first and last line of each class the analysis extracted from the file (at its top
-    level, or under a top-level ``if``, ``try`` or ``with``)."""
-    from lstm_lint.positions import locate
+    """The first and last line of each class in the file: those the analysis extracted (at
+    its top level, or under a top-level ``if``, ``try`` or ``with``) and the classes inside
+    them (a class nested in a class: its lines are its own, not the outer class's)."""
+    import libcst as cst
 
-    classes = list(getattr(fm, "classes", {}).values())
-    found = locate(fm.module, [c.node for c in classes]) if classes else {}
+    from lstm_lint.positions import locate
+    from lstm_lint.walk import descendants
+
+    classes = [c.node for c in getattr(fm, "classes", {}).values()]
+    nodes = [*classes, *(n for c in classes for n in descendants(c)
+                         if isinstance(n, cst.ClassDef))]
+    found = locate(fm.module, nodes) if nodes else {}
     out = []
-    for c in classes:
-        sp = found.get(id(c.node))
+    for n in nodes:
+        sp = found.get(id(n))
         if sp is not None:
             # the span ends before its end position: at the start of the line after the class
             out.append((sp.line, sp.end_line - 1 if sp.end_column == 1 else sp.end_line))
@@ -210,11 +216,9 @@ def _class_spans(fm: Any) -> list[tuple[int, int]]:
 
 
 def _class_around(spans: list[tuple[int, int]], line: int) -> int | None:
-    """The first line of the class a line lies in (None: outside any)."""
-    for start, end in spans:
-        if start <= line <= end:
-            return start
-    return None
+    """The first line of the innermost class a line lies in (None: outside any)."""
+    around = [start for start, end in spans if start <= line <= end]
+    return max(around) if around else None
 
 
 #: the sizes an LST101 finding on a recurrent layer names

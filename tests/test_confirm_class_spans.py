@@ -5,6 +5,7 @@ line at column 0 inside a method's string, gave the scan a wrong class or none (
 
 from __future__ import annotations
 
+import pytest
 from test_confirm_related import RELATED, _confirmed
 from test_confirm_table import _confirmed as table_confirmed
 from test_confirm_table import _project as table_project
@@ -42,3 +43,53 @@ def test_a_column_0_line_in_a_string_does_not_end_the_class(tmp_path, capsys, mo
     assert c["evidence"].startswith(
         "PyTorch raised RuntimeError at line 18, where self.nn is called too: "
         "input.size(-1) must be equal to input_size. Expected 17, got 16")
+
+
+NESTED = '''import torch
+import torch.nn as nn
+
+
+class Outer(nn.Module):
+    class Inner(nn.Module):
+        def __init__(self, hidden=16):
+            super().__init__()
+            self.proj = nn.Linear(hidden + 1, hidden)
+            self.nn = nn.LSTM(hidden + 1, hidden, batch_first=True)
+
+        def forward(self, x):
+            out, _ = self.nn(self.proj(x))
+            return out
+
+    def __init__(self, hidden=16):
+        super().__init__()
+        self.enc = Outer.Inner(hidden)
+        self.proj = nn.Linear(hidden + 1, hidden)
+        self.nn = nn.LSTM(hidden + 1, hidden, batch_first=True)
+
+    def forward(self, x):
+        y = self.enc(x)
+        out, _ = self.nn(self.proj(x))
+        return out + y
+'''
+
+
+def test_a_nested_class_s_lines_are_its_own_not_the_outer_class_s(tmp_path):
+    """Torch raises at the Inner's ``self.nn`` (line 13, 16 features for 17) while Outer
+    runs: that line lies in Inner, the innermost class around it, not in Outer, so it cannot
+    confirm Outer's own finding at its ``self.nn`` (line 24)."""
+    torch = pytest.importorskip("torch")
+    from lstm_lint.lint import load
+    from lstm_lint.rules.lst101_feature_size_mismatch import _class_around, _class_spans
+
+    ns: dict = {}
+    exec(compile(NESTED, "nested.py", "exec"), ns)
+    with pytest.raises(RuntimeError) as err:
+        ns["Outer"]()(torch.randn(3, 7, 17))
+    lines = [e.lineno + 1 for e in err.traceback if e.path == "nested.py" or
+             str(e.path).endswith("nested.py")]
+    assert lines[-1] == 13 and "Expected 17, got 16" in str(err.value)
+    path = tmp_path / "nested.py"
+    path.write_text(NESTED)
+    spans = _class_spans(load(str(path), prefilter=False))
+    assert _class_around(spans, 13) == 6  # class Inner
+    assert _class_around(spans, 24) == 5  # class Outer

@@ -139,7 +139,7 @@ class Net(nn.Module):
     claims = _symbolic_claims(tmp_path, src, env)
     real = _torch_out(tmp_path, src, {"emb": 8, "hidden": 16})
     assert real == [(3, 7, 32), (3, 7, 8)]
-    assert claims == [(3, 7, None), (3, 7, 8)]
+    assert claims == [(3, 7, 32), (3, 7, 8)]  # the value stored is followed
 
 
 def test_a_list_copy_is_a_list_of_its_own(tmp_path):

@@ -27,6 +27,7 @@ from ..values import (
     Value,
     int_of,
 )
+from .caller_stores import DICT_STORES, caller_item
 from .core import Core
 from .objects import (
     MODULE_SELF,
@@ -40,7 +41,6 @@ from .objects import (
     SuperVal,
     TorchBase,
 )
-from .record_stores import DICT_STORES, caller_item
 from .regex import Match
 from .rpc import RemoteRef
 
@@ -148,6 +148,8 @@ class Attributes(Core):
         if isinstance(base, Int) and base.param:
             if attr in DICT_STORES:
                 return Method(base, attr)  # ``cfg.update(...)``: a store into a caller's value
+            if attr == "__dict__":
+                return base  # ``args.__dict__["k"]`` is ``args.k``
             return caller_item(self.stored_items, f"{base.param}.{attr}")
         if isinstance(base, Seq):
             if attr in ("append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse",

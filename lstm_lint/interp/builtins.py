@@ -28,11 +28,11 @@ from ..values import (
     Value,
     int_of,
 )
+from .caller_stores import is_stored, store_item
 from .config import namespace_record
 from .core import Core
 from .joins import join, truth, truth_value
 from .objects import LIST_ITEMS, Builtin, ClassRef, Env, Obj, RangeVal, Ref
-from .record_stores import store_item
 
 #: ``getattr(nn, name)`` with a name not known: which class it is, its call tells (if anything)
 CHOSEN_NN_CLASS = "torch.nn.<chosen>"
@@ -272,9 +272,12 @@ class Builtins(Core):
                 and isinstance(args[1].value, str):
             v = self.attribute(args[0], args[1].value, e)
             if v is UNKNOWN and len(args) == 3 and not (
-                    isinstance(args[0], Obj) and args[1].value in args[0].attrs):
+                    isinstance(args[0], Obj) and args[1].value in args[0].attrs) and not (
+                    isinstance(args[0], Int) and args[0].param and is_stored(
+                        self.stored_items, f"{args[0].param}.{args[1].value}")):
                 # (an attribute set to a value not known, or on one branch only: the
-                # default answers only some runs)
+                # default answers only some runs; not an item of a caller's value stored
+                # into: it is there, holding what was stored)
                 return args[2]
             return v
         if name == "hasattr" and len(args) == 2 and isinstance(args[0], Obj) \
@@ -288,6 +291,8 @@ class Builtins(Core):
             self.assign(cst.Attribute(value=e.args[0].value, attr=cst.Name(args[1].value)),
                         args[2], env)
             return Const(None)
+        if name == "vars" and len(args) == 1 and isinstance(args[0], Int) and args[0].param:
+            return args[0]  # a caller's value's ``__dict__``: its items, read or stored by key
         if name in ("setattr", "vars", "delattr") and e.args:
             # vars(cfg) can change cfg through its __dict__: cfg is no longer known
             if isinstance(args[0], Record):

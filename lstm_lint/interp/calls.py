@@ -30,6 +30,7 @@ from ..values import (
     int_of,
 )
 from .builtins import CHOSEN_NN_CLASS, CHOSEN_RNN_CLASS, str_method, tensor_rows
+from .caller_stores import DICT_STORES, caller_method
 from .config import CONFIG_NAME, config_call
 from .core import MAX_DEPTH, Core, with_node
 from .joins import join, one_of
@@ -54,9 +55,13 @@ from .objects import (
     SplatKwargs,
     TorchBase,
 )
-from .record_stores import DICT_STORES, copied, share_stores, store_item, stored_by_method
+from .record_stores import copied, copied_caller_value, share_stores, swap_holders
 from .regex import Match, match_method, re_call
 from .rpc import VALUE_METHODS, RemoteRef, rpc_call
+
+#: the list methods that change the list in place
+_LIST_CHANGES = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "sort",
+                           "reverse"})
 
 
 class Calls(Core):
@@ -94,6 +99,9 @@ class Calls(Core):
             vals = [*args, *kwargs.values()]
             share_stores(self.selves, self.record_stores[start:], env, vals)
             args, kwargs = vals[:len(args)], dict(zip(kwargs, vals[len(args):], strict=True))
+        if isinstance(e.func, cst.Attribute) and e.func.attr.value == "__setattr__" \
+                and isinstance(e.func.value, cst.Name) and e.func.value.value == "object":
+            func = Builtin("setattr")  # ``object.__setattr__(args, "k", v)`` is setattr
         mark = len(self.record_stores)
         out = self.call(func, args, kwargs, e, env)
         if len(self.record_stores) > mark:
@@ -387,6 +395,8 @@ class Calls(Core):
             return args[0]  # a copy of a layer or a tensor is built and shaped alike
         if qual in ("copy.deepcopy", "copy.copy") and len(args) == 1 and not kwargs:
             made = copied(args[0], deep=qual == "copy.deepcopy")
+            if made is None:
+                made = copied_caller_value(args[0])
             if made is not None:
                 return made  # a new dict or list: a store into it leaves the original
         if qual in ("typing.cast", "typing_extensions.cast") and len(args) == 2 and not kwargs:
@@ -495,6 +505,12 @@ class Calls(Core):
             if name == "copy" and not args and not kwargs and recv.is_list:
                 made = copied(recv)
                 return made if made is not None else UNKNOWN
+            if name in _LIST_CHANGES and isinstance(e.func, cst.Attribute) \
+                    and isinstance(e.func.value, cst.Subscript):
+                # a list in a dict or list (``wide["sizes"].append(32)``) may be shared with
+                # another one (``wide = cfg.copy()``): whatever else holds it changed in a
+                # way not followed (the holder named here gets the list changed, below)
+                swap_holders({id(recv): UNKNOWN}, self.selves, env)
             if name == "append" and args and isinstance(e.func, cst.Attribute):
                 if recv.repeated is None:
                     new = Seq((*recv.items, args[0]), True)
@@ -519,10 +535,8 @@ class Calls(Core):
                 return UNKNOWN
             return Const(None)
         if isinstance(recv, Int) and recv.param and name in DICT_STORES:
-            # ``cfg.update(hidden=32)`` of a caller's value: those items are no longer its
-            for item in stored_by_method(recv.param, name, args, kwargs):
-                store_item(self.stored_items, item)
-            return UNKNOWN
+            # ``cfg.update(hidden=32)``, ``args.__setattr__("k", v)`` of a caller's value
+            return caller_method(self.stored_items, recv.param, name, args, kwargs)
         if isinstance(recv, Int | Const) and name == "item":
             return recv
         if isinstance(recv, Const) and isinstance(recv.value, str):
@@ -582,6 +596,8 @@ def _plain_copy(v: Value) -> bool:
         return all(_plain_copy(c) for c in v.children)
     if isinstance(v, Seq):
         return v.repeated is None and all(_plain_copy(x) for x in v.items)
+    if isinstance(v, Int) and v.param:
+        return False  # a caller's value (an object, maybe): its copy is a new one
     return isinstance(v, Tensor | Const | Int)
 
 

@@ -111,8 +111,9 @@ class Core:
         #: each store into a configuration object, (the object, the new one it made): a
         #: call's stores reach whatever else holds the object (record_stores.share_stores)
         self.record_stores: list[tuple[Any, Any]] = []
-        #: the items of caller's values stored into, by name (record_stores.caller_item)
-        self.stored_items: set[str] = set()
+        #: the items of caller's values stored into, by name, with what they hold
+        #: (caller_stores.caller_item)
+        self.stored_items: dict[str, Any] = {}
         #: run the constructors of the modules a constructor builds (False: a probe that asks
         #: only about the class's own constructor, see module_build.opened_defaults)
         self.build_children = True

@@ -12,6 +12,7 @@ from ..symbolic import Expr, const, nonnegative
 from ..values import UNKNOWN, Int, Seq, Tensor, Value, int_of
 from ..walk import descendants
 from .builtins import sequential_items, tensor_rows
+from .caller_stores import loop_stored
 from .core import Core
 from .joins import join, join_loop, uniq
 from .loop_breaks import breaks_on_last_pass_only
@@ -166,6 +167,7 @@ class Loops(Core):
             return False
         work, attrs = env.fork(self.selves)
         entry = self.path_facts
+        stored = dict(self.stored_items)
         for i in range(n):
             index = Int(it.start + i if it.start is not None else None)
             self.assign(stmt.target, index, work)
@@ -174,6 +176,7 @@ class Loops(Core):
                 break  # this pass breaks, on every path
             if work.broke or work.dead:
                 self._restore(attrs)  # it may break or not: the count is not known
+                self.stored_items = stored
                 self.path_facts = entry  # (nor what the trial passes learned)
                 return False
         env.vars = work.vars
@@ -193,9 +196,13 @@ class Loops(Core):
         start = env
         self.loop_iters.append(count)
         facts = self.path_facts
+        stored_before = dict(self.stored_items)
         try:
             for k in range(2):
                 self.path_facts = facts
+                # stores into a caller's value: none, one or more passes stored (the second
+                # pass starts from either)
+                self.stored_items = loop_stored(stored_before, self.stored_items)
                 work, _a = start.fork(self.selves)
                 work.dead = work.broke = False
                 bind(work)
@@ -224,4 +231,5 @@ class Loops(Core):
         finally:
             self.loop_iters.pop()
             self.path_facts = facts
+            self.stored_items = loop_stored(stored_before, self.stored_items)
         env.vars = start.vars

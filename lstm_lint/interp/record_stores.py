@@ -2,17 +2,15 @@
 immutable here, so the store makes a new one) reaches every other holder of it, a caller's
 name, an alias, an attribute, an argument already evaluated for a call still to be made.
 A copy (``dict(cfg)``, ``cfg.copy()``, ``copy.copy(cfg)``) is a new object: a store into it
-reaches no holder of the original (:func:`copied`).  A caller's value the run does not know
-the type of (``cfg``, a constructor parameter) is no record: a store into it is kept by the
-item's name, which then reads as unknown (:func:`caller_item`)."""
+reaches no holder of the original (:func:`copied`).  A store into a caller's value the run does
+not know the type of is kept by the item's name (caller_stores.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..symbolic import sym
-from ..values import UNKNOWN, Const, Int, Record, Seq, Value, copy_with
-from .objects import Env, Obj
+from ..values import UNKNOWN, Int, Record, Seq, Value, copy_with
+from .objects import Env, Modules, Obj
 
 
 def shared_stores(stores: list[tuple[Record, Record]]) -> list[tuple[Record, Record]]:
@@ -46,17 +44,50 @@ def share_stores(selves: Sequence[Obj], stores: list[tuple[Record, Record]], env
     swaps = shared_stores(stores)
     if not swaps:
         return
-    swap = {id(old): new for old, new in swaps}
+    swap_holders({id(old): new for old, new in swaps}, selves, env, pending)
+
+
+def swap_holders(swap: dict[int, Value], selves: Sequence[Obj], env: Env,
+                 pending: list[Value] | None = None) -> None:
+    """Each holder of an object in ``swap`` (by id) holds its replacement: a name, an
+    attribute of ``self`` or of an object a name holds, an argument in ``pending``, and a
+    dict or list any of those hold (``dict(cfg)`` shares ``cfg["enc"]`` with ``cfg``: a store
+    into ``wide["enc"]`` reaches ``cfg["enc"]``)."""
+    memo: dict[int, Value] = {}
     if pending is not None:
-        pending[:] = [swap.get(id(v), v) for v in pending]
+        pending[:] = [_swapped(v, swap, memo, 0) for v in pending]
     objs = [*selves, *(v for v in env.vars.values() if isinstance(v, Obj))]
     for name, v in list(env.vars.items()):
-        if id(v) in swap:
-            env.vars[name] = swap[id(v)]
+        w = _swapped(v, swap, memo, 0)
+        if w is not v:
+            env.vars[name] = w
     for o in {id(o): o for o in objs}.values():
         for k, v in list(o.attrs.items()):
-            if id(v) in swap:
-                o.attrs[k] = swap[id(v)]
+            w = _swapped(v, swap, memo, 0)
+            if w is not v:
+                o.attrs[k] = w
+
+
+def _swapped(v: Value, swap: dict[int, Value], memo: dict[int, Value], depth: int) -> Value:
+    """``v`` with what ``swap`` replaces, in it too (dicts and lists, a few levels deep): the
+    same new object for each old one (``memo``), so that holders stay shared."""
+    if id(v) in swap:
+        return swap[id(v)]
+    if depth >= 4 or not isinstance(v, Record | Seq):
+        return v
+    if id(v) in memo:
+        return memo[id(v)]
+    out: Value = v
+    if isinstance(v, Record):
+        fields = tuple((k, _swapped(x, swap, memo, depth + 1)) for k, x in v.fields)
+        if any(a is not b for (_k, a), (_j, b) in zip(fields, v.fields, strict=True)):
+            out = Record(fields)
+    elif v.repeated is None:
+        items = tuple(_swapped(x, swap, memo, depth + 1) for x in v.items)
+        if any(a is not b for a, b in zip(items, v.items, strict=True)):
+            out = copy_with(v, {"items": items})
+    memo[id(v)] = out
+    return out
 
 
 def copied(v: Value, deep: bool = False) -> Value | None:
@@ -73,40 +104,22 @@ def copied(v: Value, deep: bool = False) -> Value | None:
 
 def _inner(v: Value, deep: bool) -> Value:
     if not deep:
-        return v
+        return v  # shared with the original (a store into it reaches both: swap_holders)
     made = copied(v, True)
-    return made if made is not None else v
+    if made is not None:
+        return made
+    if isinstance(v, Int) and v.param:
+        # a caller's value copied: the number it is, but a store into the copy is no store
+        # into the caller's value (not followed)
+        return Int(v.expr)
+    if isinstance(v, Obj | Modules):
+        return UNKNOWN  # a user object copied: its copy is not followed
+    return v
 
 
-def caller_item(stored: set[str], name: str) -> Value:
-    """An item of a caller's value (``cfg.hidden``, ``cfg["hidden"]``, ``output_dim[0]`` of a
-    constructor parameter whose type the run does not know): a caller's value of its own,
-    named ``name``; unknown once the code stored into it or into an item that holds it
-    (``cfg.hidden = 2 * cfg.hidden``, ``cfg.update(...)``: the caller's symbol is no longer
-    what it holds).  ``stored``: the items stored into, by name (``Core.stored_items``)."""
-    if stored and any(name == s or name.startswith((s + ".", s + "[")) for s in stored):
-        return UNKNOWN
-    return Int(sym(name), param=name)
-
-
-def store_item(stored: set[str], name: str) -> None:
-    """Keep item ``name`` of a caller's value as stored into (``args.__dict__["hidden"]`` is
-    ``args.hidden``)."""
-    stored.add(name.replace(".__dict__", ""))
-
-
-#: the methods that change a dict in place
-DICT_STORES = frozenset({"update", "setdefault", "pop", "popitem", "clear"})
-
-
-def stored_by_method(param: str, name: str, args: Sequence[Value],
-                     kwargs: dict[str, Value]) -> list[str]:
-    """The items of caller's value ``param`` that its dict method ``name`` may change: the
-    keys named (``cfg.update(hidden=32)``, ``cfg.pop("hidden")``), else the whole value."""
-    first = args[0] if args else None
-    if name == "update" and not args:
-        return [f"{param}.{k}" for k in kwargs]
-    if name in ("setdefault", "pop") and isinstance(first, Const) \
-            and isinstance(first.value, str):
-        return [f"{param}.{first.value}"]
-    return [param]
+def copied_caller_value(v: Value) -> Value | None:
+    """``copy.copy(args)``/``copy.deepcopy(args)`` of a caller's value: a new object, so a
+    store into it reaches no item of ``args``: the number it may be, no caller's items."""
+    if isinstance(v, Int) and v.param:
+        return Int(v.expr)
+    return None

@@ -25,12 +25,13 @@ from ..values import (
     Tensor,
     Value,
 )
+from .caller_stores import caller_item, join_stored, store_item
 from .facts import align, branch_facts
 from .hole_binding import undo_layout
 from .joins import choices, join_dicts, one_of, truth, uniq
 from .loops import Loops
 from .objects import TORCH_LAYER, Env, FuncRef, Obj, Ref
-from .record_stores import caller_item, share_stores, store_item
+from .record_stores import share_stores
 
 
 def narrowing(test: cst.BaseExpression, env: Env) -> tuple[str, Value, Value] | None:
@@ -262,8 +263,8 @@ class Statements(Loops):
                 return
             if isinstance(base, Int) and base.param:
                 # ``args.hidden = 2 * args.hidden``: a store into a caller's value, whose item
-                # is no longer the caller's (record_stores.caller_item)
-                store_item(self.stored_items, f"{base.param}.{target.attr.value}")
+                # holds what was stored (caller_stores.caller_item)
+                store_item(self.stored_items, f"{base.param}.{target.attr.value}", v)
                 return
             if isinstance(base, Obj):
                 if isinstance(v, L.Layer) and v.name is None:
@@ -295,11 +296,13 @@ class Statements(Loops):
                 return
             key = target.slice[0].slice if len(target.slice) == 1 else None
             if isinstance(base, Int) and base.param:
-                # ``cfg["hidden"] = ...`` into a caller's value: that key (any other index,
-                # the whole value) is no longer the caller's
+                # ``cfg["hidden"] = ...`` into a caller's value: that key holds it (any other
+                # index: the whole value is no longer the caller's)
                 k = self.eval(key.value, env) if isinstance(key, cst.Index) else None
-                store_item(self.stored_items, f"{base.param}.{k.value}" if isinstance(k, Const)
-                           and isinstance(k.value, str) else base.param)
+                if isinstance(k, Const) and isinstance(k.value, str):
+                    store_item(self.stored_items, f"{base.param}.{k.value}", v)
+                else:
+                    store_item(self.stored_items, base.param)
                 return
             if isinstance(base, Record) and isinstance(key, cst.Index):
                 k = self.eval(key.value, env)
@@ -394,6 +397,7 @@ class Statements(Loops):
         before = self.path_facts
         t_env, t_attrs = env.fork(self.selves)
         f_env, f_attrs = env.fork(self.selves)
+        stored_before = dict(self.stored_items)
         narrowed = narrowing(stmt.test, env)
         if narrowed is not None:
             t_env.vars[narrowed[0]] = narrowed[1]
@@ -404,12 +408,18 @@ class Statements(Loops):
             self.exec_block(stmt.body, t_env)
         t_facts = self.path_facts
         t_after = [dict(o.attrs) for o in self.selves]
+        t_stored, self.stored_items = self.stored_items, stored_before
         self._restore(f_attrs)
         self.path_facts = before + f_new
         with _deciding(flag, False):
             self._exec_else(orelse, f_env)
         f_facts = self.path_facts
         f_after = [dict(o.attrs) for o in self.selves]
+        f_stored = self.stored_items
+        # the items of caller's values stored into, path by path (``if not args.hidden:
+        # args.hidden = 128``: the other path holds the caller's)
+        self.stored_items = f_stored if t_env.dead and not f_env.dead else \
+            t_stored if f_env.dead and not t_env.dead else join_stored(t_stored, f_stored, flag)
         if not t_env.dead and not f_env.dead and flag is None:
             align(t_env.vars, f_env.vars, t_facts, f_facts)
         self.merge(env, t_env, f_env, t_after, f_after, flag)

@@ -10,10 +10,10 @@ import libcst as cst
 from .. import ops
 from ..symbolic import Expr, const, sym
 from ..values import UNKNOWN, Const, Int, Mapping, Record, Seq, Tensor, Value, int_of
+from .caller_stores import caller_item
 from .core import Core
 from .joins import is_none, join
 from .objects import Env
-from .record_stores import caller_item
 
 
 class Subscripts(Core):

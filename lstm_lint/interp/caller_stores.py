@@ -1,0 +1,103 @@
+"""Stores into a caller's value whose type the run does not know (``args.hidden = 2 *
+args.hidden``, ``cfg["k"] = v``, ``setattr(args, "k", v)``, ``cfg.update(k=v)``): the item is
+kept by its name (``Core.stored_items``, name -> the value stored, UNKNOWN when not known)
+and a later read gives what was stored, never the caller's symbol.  Where paths meet (an
+``if``, a loop) the items are joined like names are: a path that did not store holds the
+caller's value (:func:`join_stored`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..symbolic import sym
+from ..values import UNKNOWN, Const, Flag, Int, Value
+from .joins import join
+from .objects import SPLAT
+
+
+def caller_item(stored: dict[str, Value], name: str) -> Value:
+    """An item of a caller's value (``cfg.hidden``, ``cfg["hidden"]``, ``output_dim[0]`` of a
+    constructor parameter whose type the run does not know): a caller's value of its own,
+    named ``name``; what the code stored into it, if it did; unknown once it stored into a
+    value that holds it (``cfg.model = ...``, ``cfg.update(**kw)``)."""
+    if name in stored:
+        return stored[name]
+    if stored and any(name.startswith((s + ".", s + "[")) for s in stored):
+        return UNKNOWN
+    return Int(sym(name), param=name)
+
+
+def is_stored(stored: dict[str, Value], name: str) -> bool:
+    """Whether the code stored into item ``name`` of a caller's value (or into what holds it):
+    then its read is the store's, never a default (``getattr(args, "k", 16)``)."""
+    return bool(stored) and any(name == s or name.startswith((s + ".", s + "["))
+                                for s in stored)
+
+
+def store_item(stored: dict[str, Value], name: str, value: Value = UNKNOWN) -> None:
+    """Item ``name`` of a caller's value now holds ``value``; the items inside it are the
+    caller's no longer (a store into ``args`` as a whole: every item)."""
+    for s in [s for s in stored if s.startswith((name + ".", name + "["))]:
+        del stored[s]
+    stored[name] = value
+
+
+def stored_by_method(param: str, name: str, args: Sequence[Value],
+                     kwargs: dict[str, Value]) -> list[tuple[str, Value]]:
+    """The items of caller's value ``param`` that its dict method ``name`` changes, with what
+    they hold after: the keys named (``cfg.update(hidden=32)``: 32; ``cfg.pop("hidden")``:
+    unknown), else the whole value (unknown keys, ``cfg.update(**overrides)``).
+    ``setdefault`` changes no key the caller gave, and one it left out is the caller's to
+    choose: no store."""
+    first = args[0] if args else None
+    if name == "setdefault":
+        return []
+    if name == "update" and not args and SPLAT not in kwargs:
+        return [(f"{param}.{k}", v) for k, v in kwargs.items()]
+    if name == "pop" and isinstance(first, Const) and isinstance(first.value, str):
+        return [(f"{param}.{first.value}", UNKNOWN)]
+    return [(param, UNKNOWN)]
+
+
+#: the methods that change a dict in place
+DICT_STORES = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__setattr__"})
+
+
+def caller_method(stored: dict[str, Value], param: str, name: str, args: Sequence[Value],
+                  kwargs: dict[str, Value]) -> Value:
+    """Method ``name`` (one of DICT_STORES) of caller's value ``param``: its stores kept in
+    ``stored``; what it returns."""
+    first = args[0] if args else None
+    key = first.value if isinstance(first, Const) and isinstance(first.value, str) else None
+    if name == "__setattr__" and len(args) == 2:
+        # ``args.__setattr__("hidden", v)`` is ``args.hidden = v``
+        store_item(stored, param if key is None else f"{param}.{key}",
+                   UNKNOWN if key is None else args[1])
+        return Const(None)
+    for item, v in stored_by_method(param, name, args, kwargs):
+        store_item(stored, item, v)
+    if name == "setdefault" and key is not None:
+        return caller_item(stored, f"{param}.{key}")
+    return UNKNOWN
+
+
+def join_stored(a: dict[str, Value], b: dict[str, Value],
+                flag: Flag | None) -> dict[str, Value]:
+    """The items stored into after two paths meet: an item one path stored and the other did
+    not holds, on the other, the caller's value (or what it read before)."""
+    if a == b:
+        return dict(a)
+    out: dict[str, Value] = {}
+    for name in {*a, *b}:
+        x = a[name] if name in a else caller_item(a, name)
+        y = b[name] if name in b else caller_item(b, name)
+        out[name] = x if x is y else join(x, y, flag)
+    return out
+
+
+def loop_stored(before: dict[str, Value], after: dict[str, Value]) -> dict[str, Value]:
+    """The items stored into after a loop whose passes (none, one or more) began with
+    ``before`` and whose last pass ended with ``after``."""
+    if before == after:
+        return dict(after)
+    return join_stored(before, after, None)
