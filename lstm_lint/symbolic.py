@@ -301,6 +301,8 @@ def set_flags(e: Expr, bits: Mapping[str, int]) -> Expr:
         for a, p in m:
             if isinstance(a, Ind) and a.name in bits:
                 term = term * const(1 if bits[a.name] else 0)
+            elif isinstance(a, FloorDiv):
+                term = term * set_flags(a.num, bits).floordiv(set_flags(a.den, bits)) ** p
             else:
                 term = term * Expr.atom(a) ** p
         total = total + term

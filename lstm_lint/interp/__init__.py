@@ -14,5 +14,7 @@
 - ``calls``: calls of layers, user modules, functions, methods and torch;
 - ``builtins``: Python's builtins;
 - ``classes``: user classes, their instances, the MRO;
-- ``config``: configuration values (config classes, dicts, argparse, constructor parameters).
+- ``config``: configuration values (config classes, dicts, argparse, constructor parameters;
+  ``record_stores``: configuration objects several names hold, and their copies;
+  ``caller_stores``: stores into a caller's value whose type the run does not know).
 """
