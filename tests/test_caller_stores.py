@@ -237,3 +237,28 @@ def test_a_guarded_store_is_joined_with_the_caller_s_value_in_the_message(tmp_pa
     e = cond("args.hidden", sym("args.hidden"), 128)
     assert str(e) == "(args.hidden if args.hidden else 128)"
     assert e.evaluate({"args.hidden": 16}) == 16 and e.evaluate({"args.hidden": 0}) == 128
+
+
+def test_a_store_after_an_early_return_of_a_helper_is_joined_with_the_return(tmp_path):
+    """``setup(args)`` returns early when ``args.hidden`` is set: after the call it is the
+    caller's 16 (torch runs), not the 32 of the path that went on (LST101 before)."""
+    code = '''
+def setup(a):
+    if a.hidden:
+        return
+    a.hidden = 32
+
+
+class Net(nn.Module):
+    def __init__(self, args):
+        super().__init__()
+        setup(args)
+        self.rnn = nn.LSTM(8, args.hidden, batch_first=True)
+        self.fc = nn.Linear(16, 4)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.fc(out)
+'''
+    assert _torch_runs(code, "Net", SimpleNamespace(hidden=16))
+    assert _lint(tmp_path, code) == []

@@ -95,6 +95,20 @@ def join_stored(a: dict[str, Value], b: dict[str, Value],
     return out
 
 
+def after_returns(end: dict[str, Value], returned: list[dict[str, Value]],
+                  dead: bool) -> dict[str, Value]:
+    """The items stored into after a call: joined over the paths that returned (``if
+    a.hidden: return``, then ``a.hidden = 32``: the caller's, or 32) and the end of the
+    body, when a path reaches it (``dead``: none does)."""
+    paths = returned if dead else [*returned, end]
+    if not paths:
+        return end
+    out = paths[0]
+    for p in paths[1:]:
+        out = join_stored(out, p, None)
+    return out
+
+
 def loop_stored(before: dict[str, Value], after: dict[str, Value]) -> dict[str, Value]:
     """The items stored into after a loop whose passes (none, one or more) began with
     ``before`` and whose last pass ended with ``after``."""

@@ -30,7 +30,7 @@ from ..values import (
     int_of,
 )
 from .builtins import CHOSEN_NN_CLASS, CHOSEN_RNN_CLASS, str_method, tensor_rows
-from .caller_stores import DICT_STORES, caller_method
+from .caller_stores import DICT_STORES, after_returns, caller_method
 from .config import CONFIG_NAME, config_call
 from .core import MAX_DEPTH, Core, with_node
 from .joins import join, one_of
@@ -264,6 +264,7 @@ class Calls(Core):
         self.depth += 1
         self.frames.append((fn, bound))
         facts = self.path_facts  # what the function's own branches learn stays in it
+        self.returned_stores.append([])
         try:
             self.exec_block(fn.body, env)
         finally:
@@ -271,6 +272,9 @@ class Calls(Core):
             self.frames.pop()
             self.depth -= 1
             self.fm, self.selves = saved_fm, saved_selves
+            # stores into a caller's value: those of every path that returned, too
+            self.stored_items = after_returns(self.stored_items, self.returned_stores.pop(),
+                                              env.dead)
         self.last_raised = env.dead and not env.returns and not env.broke
         self.last_call_depth = self.depth
         if not env.returns:

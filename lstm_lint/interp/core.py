@@ -114,6 +114,8 @@ class Core:
         #: the items of caller's values stored into, by name, with what they hold
         #: (caller_stores.caller_item)
         self.stored_items: dict[str, Any] = {}
+        #: per function being called, the stored items at each of its returns so far
+        self.returned_stores: list[list[dict[str, Any]]] = []
         #: run the constructors of the modules a constructor builds (False: a probe that asks
         #: only about the class's own constructor, see module_build.opened_defaults)
         self.build_children = True

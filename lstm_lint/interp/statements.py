@@ -163,6 +163,8 @@ class Statements(Loops):
                 env.dead = True
         elif type(s) is cst.Return:
             env.returns.append(self.eval(s.value, env) if s.value is not None else Const(None))
+            if self.returned_stores:
+                self.returned_stores[-1].append(dict(self.stored_items))  # (see call_function)
             env.dead = True
         elif type(s) is cst.Raise:
             env.dead = True
@@ -417,9 +419,9 @@ class Statements(Loops):
         f_after = [dict(o.attrs) for o in self.selves]
         f_stored = self.stored_items
         # the items of caller's values stored into, path by path (``if not args.hidden:
-        # args.hidden = 128``: the other path holds the caller's)
-        self.stored_items = f_stored if t_env.dead and not f_env.dead else \
-            t_stored if f_env.dead and not t_env.dead else join_stored(t_stored, f_stored, flag)
+        # args.hidden = 128``: the other path holds the caller's); a path that ended keeps
+        # its stores too (a return from a helper: its caller sees them)
+        self.stored_items = join_stored(t_stored, f_stored, flag)
         if not t_env.dead and not f_env.dead and flag is None:
             align(t_env.vars, f_env.vars, t_facts, f_facts)
         self.merge(env, t_env, f_env, t_after, f_after, flag)
