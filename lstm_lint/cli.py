@@ -121,7 +121,9 @@ def _shapes_parser() -> argparse.ArgumentParser:
                         "as the file does (a list of them: \"[nn.ReLU] * 4\")")
     p.add_argument("--input", action="append", default=[], metavar="SPEC",
                    help="one per forward argument, in order: a tensor float32[32,50,10], a tuple "
-                        "(spec,spec), none, or a JSON literal")
+                        "(spec,spec), none, a JSON literal, or one of the confirm table's "
+                        "forms as JSON ('{\"dict\": {\"x\": \"float32[4,9,2]\"}}', "
+                        "'{\"spec\": \"int64[4]\", \"values\": [9, 7, 5, 2]}')")
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="output format (default: text)")
     _confirm_flags(p)
@@ -338,8 +340,9 @@ def run_shapes(argv: Sequence[str]) -> int:
 
         for i, fm in enumerate(models, 1):
             _progress(i - 1, len(models), fm.path)
+            mine = {r.cls: r.result for r in results if r.path == fm.path}
             observed.update(observe_shapes(fm, project, ns.cls, ns.args, ns.input or None,
-                                           ns.timeout, ns.device, ns.memory_mb))
+                                           ns.timeout, ns.device, ns.memory_mb, mine))
         _progress(len(models), len(models), "")
     if ns.format == "json":
         doc = as_json(results)

@@ -40,7 +40,7 @@ from .confirm_evidence import Evidence, _evidence, _notes
 from .confirm_facts import instantiations_of, raw_instantiations
 from .confirm_plan import loss_functions, plan_class
 from .confirm_shapes import observe_shapes, shape_str
-from .confirm_values import SOURCE, ConfirmValues, Given
+from .confirm_values import ConfirmValues, Given
 from .confirm_verdicts import (
     _class_spans,
     _constraints_of,
@@ -54,6 +54,7 @@ from .confirm_verdicts import (
 from .confirm_witness import witness_env, witness_note
 from .confirm_worker import run_child, worker
 from .evidence import lines_of
+from .given_values import SOURCE
 from .rule import Finding
 from .symbolic import const
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from .confirm_load import PRIVATE, load_definitions
 from .confirm_standins import LstmLintConfig, LstmLintNoValue, LstmLintRecord
-from .confirm_values import EXPR, TENSOR
+from .given_values import EXPR, TENSOR
 
 
 def _params(cls: Any, args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:

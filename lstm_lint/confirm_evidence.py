@@ -13,8 +13,8 @@ from typing import Any
 
 from .confirm_plan import BATCH_SIZE, TIME_SIZE, ClassPlan
 from .confirm_sizes import FREE
-from .confirm_values import SOURCE
 from .evidence import ObservedOp, RunError
+from .given_values import SOURCE
 
 
 @dataclass

@@ -2,11 +2,12 @@
 chosen values) made into tensors, tuples, lists, dicts and the user's values; and a tensor
 the user gives as a constructor value (``{tensor = "float32[50,300]"}``).
 
-A spec (see :func:`lstm_lint.confirm_values.input_spec`): ``None``; ``{"tensor": dims,
-"dtype": "int" | "float" | "bool"}`` with, optionally, ``low``/``high`` (integers drawn from
-that range), ``values`` (these), ``fill`` (one value) or ``lengths`` (descending lengths from
-that one); ``{"tuple" | "list": [...]}``; ``{"dict": {...}}``; ``{"value": v}`` (a plain
-value); ``{"user": v}`` (a constructor value, built as the constructor's are).
+A spec (see :func:`lstm_lint.given_values.input_spec`): ``None``; ``{"tensor": dims,
+"dtype": "int" | "float" | "bool"}`` (``torch_dtype``: the user's exact one) with,
+optionally, ``low``/``high`` (integers drawn from that range), ``values`` (these), ``fill``
+(one value) or ``lengths`` (descending lengths from that one); ``{"tuple" | "list": [...]}``;
+``{"dict": {...}}``; ``{"value": v}`` (a plain value); ``{"user": v}`` (a constructor value,
+built as the constructor's are).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ def make_tensor(s: dict[str, Any], device: Any = None) -> Any:
     shape = [int(d) for d in s["tensor"]]
     dtype = s.get("dtype")
     tdtype = torch.long if dtype == "int" else torch.bool if dtype == "bool" else torch.float32
+    if isinstance(s.get("torch_dtype"), str):  # the user's own (float64, int32, ...)
+        tdtype = getattr(torch, s["torch_dtype"])
     if "values" in s:  # the user's values
         return torch.tensor(s["values"], dtype=tdtype, device=device).reshape(shape)
     if "fill" in s:  # the user's constant
@@ -31,14 +34,16 @@ def make_tensor(s: dict[str, Any], device: Any = None) -> Any:
     if dtype == "bool":
         return torch.randint(0, 2, shape, device=device).bool()
     if dtype == "int" and "low" in s:  # the user's range
-        return torch.randint(int(s["low"]), int(s["high"]), shape, device=device)
+        return torch.randint(int(s["low"]), int(s["high"]), shape, device=device,
+                             dtype=tdtype)
     if dtype == "int":
         if s.get("lengths"):
             n = shape[0]
             # lengths stay on the CPU, as pack_padded_sequence wants
             return torch.tensor([max(1, s["lengths"] - i) for i in range(n)], dtype=torch.long)
-        return torch.randint(0, max(1, int(s.get("high") or 3)), shape, device=device)
-    return torch.randn(*shape, device=device)
+        return torch.randint(0, max(1, int(s.get("high") or 3)), shape, device=device,
+                             dtype=tdtype)
+    return torch.randn(*shape, device=device, dtype=tdtype)
 
 
 def make_inputs(specs: list[Any], device: Any, user: Callable[[Any], Any] | None = None

@@ -35,18 +35,11 @@ from .confirm_params import (
     no_value,
     symbolic_run,
 )
-from .confirm_values import (
-    SOURCE,
-    Given,
-    child_value,
-    describe,
-    given_by_name,
-    given_sizes,
-    input_text,
-)
+from .confirm_values import Given, describe, given_by_name, given_sizes
 from .confirm_witness import Witness, none_witness, reshape_witness, with_witness_sizes
 from .dataflow import Dataflow
 from .extract import ClassInfo, FileModel
+from .given_values import SOURCE, child_value, input_text
 from .infer import Interpreter
 from .interp.core import Budget
 from .rule import Finding
@@ -119,8 +112,8 @@ class ClassPlan:
             req["from_table"] = self.from_table
         if self.source.endswith(SOURCE) or self.source == "--args":
             # the user's values: tables, objects to build, tensors and expressions
-            req["given"] = True
             where = "--args" if self.source == "--args" else SOURCE
+            req["given"] = where
             req["args"] = child_value(self.args, where)
             req["kwargs"] = child_value(self.kwargs, where)
         return req

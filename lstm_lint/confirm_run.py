@@ -142,8 +142,11 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
                         held[k] = user_value(held[k], mod.__dict__)
         except Exception as exc:  # an object the user named that cannot be built
             msg = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
-            out["not_run"] = (f"the values [tool.lstm-lint.confirm] gives {name} cannot be "
+            where = req["given"] if isinstance(req.get("given"), str) \
+                else "[tool.lstm-lint.confirm]"
+            out["not_run"] = (f"the values {where} gives {name} cannot be "
                               f"built ({type(exc).__name__}: {msg})")
+            out["given_failed"] = where
             return out
     tried: list[str] = []
     found = False

@@ -10,16 +10,21 @@ from .confirm_facts import instantiations_of
 from .confirm_plan import BATCH_SIZE, TIME_SIZE, plan_class
 from .confirm_sizes import evaluate
 from .confirm_worker import run_child
+from .discover import UsageError
 from .evidence import RunError
 from .extract import FileModel
+from .given_values import input_spec
 from .shapes import value_json
-from .values import Const, Int, Seq, Tensor, Value
 
 
 def observe_shapes(fm: FileModel, project: Any, cls_name: str | None, args_json: str | None,
                    inputs: list[str] | None, timeout: float, device: str | None,
-                   memory_mb: int) -> dict[tuple[str, str], dict[str, Any]]:
-    """``shapes --confirm``: the static and the observed output of each class, side by side."""
+                   memory_mb: int, statics: dict[str, ModuleShapes] | None = None
+                   ) -> dict[tuple[str, str], dict[str, Any]]:
+    """``shapes --confirm``: the static and the observed output of each class, side by side.
+    ``statics``: the analysis of each class (by name) that ``shapes`` printed, under the
+    given inputs (else the plan's own).  A value ``--args`` gives that the child cannot
+    build (``{"expr": ...}`` naming nothing) is a usage error."""
     from .script_analysis import analyze_script
 
     user_args = json.loads(args_json) if args_json is not None else None
@@ -28,21 +33,21 @@ def observe_shapes(fm: FileModel, project: Any, cls_name: str | None, args_json:
     classes = [c for c in fm.module_classes() if cls_name is None or c.name == cls_name]
     plans = [plan_class(fm, c, project, user_args, instantiations_of(fa)) for c in classes]
     if inputs:
-        from .shapes import parse_spec
-
         for p in plans:
-            p.inputs = [spec_json(parse_spec(s)) for s in inputs]
-            if user_args is not None or not p.static:
-                continue
+            # (checked already: the static run read each with the same parser)
+            p.inputs = [input_spec(s, "--input") for s in inputs]
     out: dict[tuple[str, str], dict[str, Any]] = {}
     result = run_child(fm.path, plans, timeout, device, memory_mb)
     by_name = {c.get("class"): c for c in result.get("classes", [])}
     for p in plans:
         c = by_name.get(p.cls.name)
         env = {**p.env, **((c or {}).get("env") or {})}
-        static = shape_str(_bound(static_output(p.static), env))
+        mine = (statics or {}).get(p.cls.name) if inputs else None
+        static = shape_str(_bound(static_output(mine or p.static), env))
         used = (c or {}).get("no_value_used")
         if c is None or c.get("failed") or c.get("not_run") or used or p.inputs is None:
+            if c is not None and c.get("given_failed") == "--args":
+                raise UsageError(f"{fm.path}: {c['not_run']}")
             why = result.get("failed") or (c or {}).get("failed") or (c or {}).get("not_run") \
                 or (f"no value for constructor parameter {used['name']!r}, which the model "
                     f"uses{' at line ' + str(used['line']) if used.get('line') else ''}: give "
@@ -67,19 +72,6 @@ def observe_shapes(fm: FileModel, project: Any, cls_name: str | None, args_json:
             "static": static, "observed": shape_str(obs), "verdict": verdict, "detail": detail,
             "method": c.get("method"), "device": result.get("device"), "source": p.source}
     return out
-
-
-def spec_json(v: Value) -> Any:
-    if isinstance(v, Tensor) and v.shape is not None:
-        return {"tensor": [d.as_int() if d is not None else 1 for d in v.shape.dims],
-                "dtype": "int" if v.dtype == "int" else "float", "high": 2}
-    if isinstance(v, Seq):
-        return {"tuple": [spec_json(i) for i in v.items]}
-    if isinstance(v, Const):
-        return None if v.value is None else {"value": v.value}
-    if isinstance(v, Int):
-        return {"value": v.expr.as_int() if v.expr is not None else None}
-    return None
 
 
 def _bound(shape: Any, env: dict[str, int]) -> Any:

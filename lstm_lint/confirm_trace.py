@@ -156,6 +156,13 @@ def _trace_eager(model: Any, inputs: list[Any], path: str,
                 if name == "__getitem__" and isinstance(out, torch.Tensor) and out.dim() >= 1 \
                         and out.numel() <= 4096:
                     entry["zero_rows"] = [bool((r == 0).all()) for r in out.reshape(out.shape[0], -1)]
+                    src = args[0] if args else None
+                    if isinstance(src, torch.Tensor) and src.dim() >= 3 \
+                            and src.numel() <= 1 << 20:
+                        # whether the indexed tensor holds padding at all: a zero vector at
+                        # some (row, step) of its first two axes (either layout)
+                        flat = (src == 0).reshape(src.shape[0], src.shape[1], -1)
+                        entry["padded"] = bool(flat.all(dim=-1).any())
                 seen.append(_place(entry, 1))
             return out
 

@@ -54,9 +54,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .discover import UsageError
+from .given_values import check_value, input_spec, json_like, short
 
-#: where the values come from, as the evidence says it
-SOURCE = "[tool.lstm-lint.confirm]"
 CLASS_KEYS = {"args", "kwargs", "inputs"}
 
 
@@ -104,191 +103,6 @@ class ConfirmValues:
         return bool(self.by_name or self.by_path)
 
 
-def _json_like(v: Any, where: str) -> Any:
-    """A value as JSON holds it (TOML dates and times are none)."""
-    if v is None or isinstance(v, bool | int | float | str):
-        return v
-    if isinstance(v, list):
-        return [_json_like(x, where) for x in v]
-    if isinstance(v, dict):
-        return {str(k): _json_like(x, where) for k, x in v.items()}
-    raise UsageError(f"{where}: {v!r} is no JSON value (a number, string, boolean, list or "
-                     "table)")
-
-
-def _check_value(v: Any, where: str) -> None:
-    """A constructor value: the forms ``{new = ...}``, ``{tensor = ...}`` and ``{expr = ...}``
-    (anywhere inside it) are well formed."""
-    if isinstance(v, list):
-        for x in v:
-            _check_value(x, where)
-    elif isinstance(v, dict):
-        if "new" in v:
-            if not isinstance(v["new"], str) or not set(v) <= {"new", "module", "args", "kwargs"} \
-                    or not isinstance(v.get("args", []), list) \
-                    or not isinstance(v.get("kwargs", {}), dict) \
-                    or not isinstance(v.get("module", ""), str):
-                raise UsageError(f"{where}: an object to build is {{new = \"Class\", args = [...], "
-                                 "kwargs = {...}, module = \"pkg.mod\"}, got "
-                                 f"{json.dumps(v)[:80]}")
-        elif set(v) == {"tensor"}:
-            _tensor(v["tensor"], where)
-            return
-        elif set(v) == {"expr"}:
-            _expr(v["expr"], where)
-            return
-        for x in v.values():
-            _check_value(x, where)
-
-
-def _expr(text: Any, where: str) -> None:
-    """An expression: compiled (never run) so that a syntax error is one line here."""
-    if not isinstance(text, str) or not text.strip():
-        raise UsageError(f"{where}: {{expr = ...}} holds a Python expression as a string, "
-                         f"got {json.dumps(text)[:80]}")
-    try:
-        compile(text.strip(), "<expr>", "eval")
-    except (SyntaxError, ValueError) as exc:
-        raise UsageError(f"{where}: {text.strip()[:80]!r} is no Python expression "
-                         f"({getattr(exc, 'msg', exc)})") from None
-
-
-def _tensor(s: Any, where: str) -> dict[str, Any]:
-    """A tensor, as the child makes it: a spec (``"float32[50,300]"``) or a table with the
-    spec and its values (``low``/``high`` for integers, ``values`` of the spec's shape, or
-    one ``fill``)."""
-    from .shapes import parse_spec
-    from .values import Tensor
-
-    spec = s.get("spec") if isinstance(s, dict) else s
-    usage = (f"{where}: a tensor is a spec such as \"float32[4,9,16]\", or a table "
-             "{spec = \"int64[4]\", low = 1, high = 9}, {spec = ..., values = [...]} or "
-             "{spec = ..., fill = 1}")
-    if not isinstance(spec, str):
-        raise UsageError(usage)
-    try:
-        v = parse_spec(spec)
-    except UsageError as exc:
-        raise UsageError(f"{where}: {exc}") from None
-    if not isinstance(v, Tensor) or v.shape is None:
-        raise UsageError(f"{usage}, got {json.dumps(s)[:80]}")
-    out = _tensor_of(v)  # (token ids 0 and 1 unless given)
-    dims, dtype = out["tensor"], out["dtype"]
-    if not isinstance(s, dict):
-        return out
-    keys = set(s) - {"spec"}
-    number: tuple[type, ...] = (int,) if dtype == "int" else (bool, int) if dtype == "bool" \
-        else (int, float)
-    ok = keys == {"low", "high"} and dtype == "int" \
-        and all(type(s[k]) is int for k in keys) and s["low"] < s["high"] \
-        or keys == {"values"} and _fits(s["values"], dims, number) \
-        or keys == {"fill"} and _fits(s["fill"], [], number)
-    if not ok:
-        raise UsageError(f"{where}: {json.dumps(s)[:80]} is no tensor table: low < high "
-                         "(integers), values of its shape, or one fill value of its dtype")
-    out.update({k: s[k] for k in keys})
-    return out
-
-
-def input_spec(s: Any, where: str) -> Any:
-    """One forward input as the table gives it, checked, as the child makes it: ``None``, a
-    tensor (:func:`_tensor`), ``{"tuple"|"list": [...]}``, ``{"dict": {...}}``, ``{"value":
-    v}`` (a JSON literal) or ``{"user": v}`` (a constructor value, :func:`child_value`)."""
-    from .shapes import parse_spec
-    from .values import Const, Int, Seq, Tensor
-
-    if isinstance(s, dict) and "spec" in s:
-        return _tensor(s, where)
-    if isinstance(s, dict) and len(s) == 1:
-        (k, x), = s.items()
-        if k in ("tuple", "list") and isinstance(x, list):
-            return {k: [input_spec(i, where) for i in x]}
-        if k == "dict" and isinstance(x, dict):
-            return {"dict": {str(n): input_spec(i, where) for n, i in x.items()}}
-        if k == "value":
-            x = _json_like(x, where)
-            _check_value(x, where)
-            return {"user": child_value(x)}
-    if not isinstance(s, str):
-        raise UsageError(f"{where}: an input is a spec such as \"float32[4,9,16]\", a tensor "
-                         "table {spec = \"int64[4]\", low = 1, high = 9} (or values = [...], "
-                         "fill = 1), {tuple = [...]}, {list = [...]}, {dict = {...}} or "
-                         f"{{value = ...}}, got {json.dumps(s)[:80]}")
-    try:
-        v = parse_spec(s)
-    except UsageError as exc:
-        raise UsageError(f"{where}: {exc}") from None
-
-    def spec_of(v: Any) -> Any:
-        if isinstance(v, Tensor):
-            return _tensor(s, where) if v is top else _tensor_of(v)
-        if isinstance(v, Seq):
-            return {"tuple": [spec_of(i) for i in v.items]}
-        if isinstance(v, Const):
-            return None if v.value is None else {"value": v.value}
-        if isinstance(v, Int) and v.expr is not None:
-            return {"value": v.expr.as_int()}
-        return {"user": child_value(json.loads(s))}  # a JSON object or list: as a value
-
-    top = v
-    return spec_of(v)
-
-
-def _tensor_of(v: Any) -> dict[str, Any]:
-    """A tensor the spec parser read (every size a number), as the child makes it."""
-    dims = [(d.as_int() if d is not None else None) or 0 for d in v.shape.dims]
-    dtype = v.dtype if v.dtype in ("int", "bool") else "float"
-    return {"tensor": dims, "dtype": dtype, **({"high": 2} if dtype == "int" else {})}
-
-
-def child_value(v: Any, where: str = SOURCE) -> Any:
-    """A constructor value as the child builds it: ``{tensor = ...}`` and ``{expr = ...}``
-    marked as such (the child's :func:`~lstm_lint.confirm_ctor.user_value` makes them),
-    everything else as it is."""
-    if isinstance(v, list):
-        return [child_value(x, where) for x in v]
-    if not isinstance(v, dict):
-        return v
-    if set(v) == {"tensor"}:
-        return {TENSOR: _tensor(v["tensor"], where)}
-    if set(v) == {"expr"} and isinstance(v["expr"], str):
-        return {EXPR: v["expr"].strip()}
-    if isinstance(v.get("new"), str):
-        return {**v, "args": child_value(v.get("args") or [], where),
-                "kwargs": child_value(v.get("kwargs") or {}, where)}
-    return {k: child_value(x, where) for k, x in v.items()}
-
-
-#: the child's markers of a tensor and an expression among constructor values
-TENSOR, EXPR = "lstm_lint_tensor", "lstm_lint_expr"
-
-
-def input_text(s: Any) -> str:
-    """An input as the evidence names it: its spec, or the table in short."""
-    if isinstance(s, str):
-        return s
-    if isinstance(s, dict) and isinstance(s.get("spec"), str):
-        return s["spec"]
-    if isinstance(s, dict) and len(s) == 1:
-        (k, x), = s.items()
-        if k in ("tuple", "list") and isinstance(x, list):
-            inner = ",".join(input_text(i) for i in x)
-            return f"({inner})" if k == "tuple" else f"[{inner}]"
-        if k == "dict" and isinstance(x, dict):
-            return "{" + ", ".join(f"{n}: {input_text(i)}" for n, i in x.items()) + "}"
-        if k == "value":
-            return _short(x)
-    return _short(s)
-
-
-def _fits(values: Any, dims: list[int], kinds: tuple[type, ...] = (int,)) -> bool:
-    """Are ``values`` a nested list of exactly this shape, of these kinds (``type`` is)?"""
-    if not dims:
-        return type(values) in kinds
-    return isinstance(values, list) and len(values) == dims[0] \
-        and all(_fits(x, dims[1:], kinds) for x in values)
-
-
 def parse_class(key: str, table: Any, where: str) -> Given:
     """One class's table, checked: unknown keys and bad values are usage errors."""
     here = f"{where} {key!r}"
@@ -306,7 +120,7 @@ def parse_class(key: str, table: Any, where: str) -> Given:
                 raw = json.loads(raw)
             except json.JSONDecodeError as exc:
                 raise UsageError(f"{here}: args is not valid JSON: {exc}") from None
-        raw = _json_like(raw, f"{here} args")
+        raw = json_like(raw, f"{here} args")
         if isinstance(raw, list):
             given.args = raw
         elif isinstance(raw, dict):
@@ -315,7 +129,7 @@ def parse_class(key: str, table: Any, where: str) -> Given:
             raise UsageError(f"{here}: args must be a list, a table, or a JSON list or object")
         given.has_args = True
     if "kwargs" in table:
-        kw = _json_like(table["kwargs"], f"{here} kwargs")
+        kw = json_like(table["kwargs"], f"{here} kwargs")
         if not isinstance(kw, dict):
             raise UsageError(f"{here}: kwargs must be a table")
         twice = sorted(set(kw) & set(given.kwargs))
@@ -323,7 +137,7 @@ def parse_class(key: str, table: Any, where: str) -> Given:
             raise UsageError(f"{here}: {twice[0]!r} is both in args and in kwargs")
         given.kwargs.update(kw)
         given.has_args = True
-    _check_value([given.args, given.kwargs], f"{here} args")
+    check_value([given.args, given.kwargs], f"{here} args")
     if "inputs" in table:
         ins = table["inputs"]
         if not isinstance(ins, list):
@@ -358,9 +172,9 @@ def parse_table(table: Any, path: str) -> ConfirmValues:
 
 def describe(given: Given, params: list[str]) -> str:
     """The values as the evidence says where they came from: ``hidden_size=128, ...``."""
-    parts = [f"{params[i] if i < len(params) else f'argument {i + 1}'}={_short(v)}"
+    parts = [f"{params[i] if i < len(params) else f'argument {i + 1}'}={short(v)}"
              for i, v in enumerate(given.args)]
-    parts += [f"{k}={_short(v)}" for k, v in given.kwargs.items()]
+    parts += [f"{k}={short(v)}" for k, v in given.kwargs.items()]
     return ", ".join(parts)
 
 
@@ -373,19 +187,6 @@ def given_by_name(given: Given | None, params: list[Any]) -> dict[str, Any]:
     out = {names[i]: v for i, v in enumerate(given.args) if i < len(names)}
     out.update(given.kwargs)
     return out
-
-
-def _short(v: Any) -> str:
-    if isinstance(v, dict) and isinstance(v.get("new"), str):
-        return f"{v['new']}(...)"
-    if isinstance(v, dict) and set(v) == {"tensor"}:
-        spec = v["tensor"].get("spec") if isinstance(v["tensor"], dict) else v["tensor"]
-        return f"tensor {spec}"
-    if isinstance(v, dict) and set(v) == {"expr"} and isinstance(v["expr"], str):
-        text = v["expr"].strip()
-        return text if len(text) <= 40 else text[:37] + "..."
-    text = json.dumps(v)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def given_sizes(statics: Sequence[Any], specs: list[Any], env: dict[str, Any]
@@ -442,4 +243,8 @@ def given_sizes(statics: Sequence[Any], specs: list[Any], env: dict[str, Any]
                 return None
         except Exception:  # a name nothing binds: the engine's axis is not the user's
             return None
+    if len(set(bound.values())) < len(bound):
+        # two of the engine's names got one size (B == T == 4): a verdict read off the
+        # sizes could not tell which axis is which
+        return None
     return bound

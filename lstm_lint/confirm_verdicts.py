@@ -17,11 +17,11 @@ from .catalogue import rule_by_code
 from .confirm_evidence import Evidence, _in_file
 from .confirm_plan import ClassPlan, context_key
 from .confirm_sizes import evaluate
-from .confirm_values import SOURCE
 from .confirm_witness import judged_by_crash
 from .confirm_worker import worker
 from .evidence import RunError, crash_lines, lines_of
 from .extract import FileModel
+from .given_values import SOURCE
 from .rule import SHAPE_ERROR, Finding
 
 #: the errors an unexplained crash must be to become an LST900 finding
@@ -102,6 +102,13 @@ def silent_reason(f: Finding, runs: list[Evidence], why: str) -> str:
     if why:
         return why
     clean = [e for e in ran if e.error is None]
+    if clean and not any(reached(e) for e in clean) \
+            and any(op.name.startswith("_tensor_constant") for e in clean for op in e.ops):
+        # torch.fx folds a tensor built from constants (torch.zeros(1, 4, 8)) into the
+        # graph: the line that built it leaves no operation behind
+        return (f"the run of {clean[0].cls} finished without error, but torch.fx folded "
+                "tensors built from constants into its graph, so it cannot tell whether line "
+                f"{f.line} ran or what it made")
     if clean and not any(reached(e) for e in clean):
         return (f"the run of {clean[0].cls} finished without reaching line {f.line} (a branch "
                 "these values and inputs do not take; the model runs in eval mode)")

@@ -49,6 +49,9 @@ class ObservedOp:
     config: dict[str, Any] | None = None  # build: the layer's options
     #: ``x[...]``: for each row of the result, whether it is all zeros
     zero_rows: list[bool] | None = None
+    #: ``x[...]`` of a tensor of three or more axes: whether it holds a zero vector at some
+    #: position of its first two axes (padding; False: every sequence ran its full length)
+    padded: bool | None = None
     #: (file, line) in another project file whose code ran it
     at: tuple[str, int] | None = None
 
@@ -58,7 +61,7 @@ class ObservedOp:
         return ObservedOp(d.get("line"), d.get("op", ""), d.get("name", ""),
                           list(d.get("args") or []), d.get("out"), d.get("module"),
                           d.get("config"), d.get("zero_rows"),
-                          (at[0], at[1]) if at else None)
+                          padded=d.get("padded"), at=(at[0], at[1]) if at else None)
 
 
 def lines_of(f: Finding) -> set[int]:

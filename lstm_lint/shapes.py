@@ -32,7 +32,7 @@ def parse_spec(spec: str) -> Value:
     if s.lower() == "none":
         return Const(None)
     if s.startswith("(") and s.endswith(")"):
-        return Seq(tuple(parse_spec(p) for p in _split_top(s[1:-1]) if p.strip()))
+        return Seq(tuple(parse_spec(p) for p in split_top(s[1:-1]) if p.strip()))
     m = _TENSOR_SPEC.match(s)
     if m:
         dtype = _DTYPES.get(m.group(1))
@@ -50,6 +50,11 @@ def parse_spec(spec: str) -> Value:
                 raise UsageError(f"input spec {spec!r}: a size cannot be negative ({n})")
             dims.append(const(n))
         return Tensor(Shape(tuple(dims)), dtype)
+    from .given_values import input_form, input_spec, spec_value
+
+    if (form := input_form(s)) is not s:
+        # one of the table's forms of an input (``{"dict": {"x": "float32[4,9,2]"}}``)
+        return spec_value(input_spec(form, f"input spec {spec!r}"))
     try:
         return from_json(json.loads(s))
     except json.JSONDecodeError:
@@ -57,7 +62,7 @@ def parse_spec(spec: str) -> Value:
                          "(spec,spec), none, or a JSON literal") from None
 
 
-def _split_top(s: str) -> list[str]:
+def split_top(s: str) -> list[str]:
     parts, depth, cur = [], 0, ""
     for ch in s:
         if ch in "([":

@@ -86,5 +86,12 @@ class Net(nn.Module):
             if zeros:
                 return ("confirmed", f"rows {zeros} of the selected step {op.out} are all "
                         "zeros: padding, not data")
+            if op.padded is False:
+                # every sequence of the run was as long as the longest: nothing was padded,
+                # so the run cannot show what a shorter one reads
+                shown = f" {op.args[0]}" if op.args else ""
+                return ("unconfirmed", "every sequence of the run had the full length (no "
+                        f"padding in the unpacked{shown}), so it cannot show what a shorter "
+                        "sequence reads; give lengths below the longest")
             return ("refuted", "no row of the selected step is all zeros")
         return None

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from lstm_lint.cli import main
-from lstm_lint.confirm_values import SOURCE, child_value, given_sizes, parse_table
+from lstm_lint.confirm_values import given_sizes, parse_table
 from lstm_lint.discover import UsageError
+from lstm_lint.given_values import SOURCE, child_value
 from lstm_lint.shapes import from_json
 from lstm_lint.symbolic import sym
 from lstm_lint.values import UNKNOWN, Record, Seq, Shape, Tensor

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..symbolic import sym
-from ..values import UNKNOWN, Const, Flag, Int, Value
+from ..values import UNKNOWN, Const, Flag, Int, Tensor, Value
 from .joins import join
 from .objects import SPLAT
 
@@ -79,6 +79,22 @@ def caller_method(stored: dict[str, Value], param: str, name: str, args: Sequenc
     if name == "setdefault" and key is not None:
         return caller_item(stored, f"{param}.{key}")
     return UNKNOWN
+
+
+def batch_key(hole: str, key: str) -> str:
+    """The name under which a store into key ``key`` of forward input ``hole`` read as a
+    dict batch is kept (no caller's item is named so: names begin with an identifier)."""
+    return f"<input>{hole}[{key!r}]"
+
+
+def stored_key(stored: dict[str, Value], hole: str, key: str) -> Value | None:
+    """What the code stored into key ``key`` of a dict batch ``hole`` (None: it stored
+    nothing there); unknown where the paths that meet disagree or one did not store."""
+    name = batch_key(hole, key)
+    if name not in stored:
+        return None
+    v = stored[name]
+    return v if isinstance(v, Tensor) else UNKNOWN
 
 
 def join_stored(a: dict[str, Value], b: dict[str, Value],

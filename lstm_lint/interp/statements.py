@@ -25,7 +25,7 @@ from ..values import (
     Tensor,
     Value,
 )
-from .caller_stores import caller_item, join_stored, store_item
+from .caller_stores import batch_key, caller_item, join_stored, store_item
 from .facts import align, branch_facts
 from .hole_binding import undo_layout
 from .joins import choices, join_dicts, one_of, truth, uniq
@@ -316,6 +316,14 @@ class Statements(Loops):
                 else:
                     self.rebind(target.value, UNKNOWN, env)
                 return
+            if isinstance(base, Tensor) and base.hole is not None and base.shape is None \
+                    and not base.hole[1] and isinstance(key, cst.Index):
+                k = self.eval(key.value, env)
+                if isinstance(k, Const) and isinstance(k.value, str):
+                    # ``batch["x"] = batch["x"].transpose(0, 1)`` into a dict batch of the
+                    # caller's: later reads of the key give what was stored (never the entry)
+                    store_item(self.stored_items, batch_key(base.hole[0], k.value), v)
+                    return
             if isinstance(base, Tensor) and isinstance(v, Tensor):
                 self.slot_assignment(target, base, v, env)
             # x[...] = y keeps x's shape; a list slot assignment forgets the list, unless the

@@ -10,7 +10,7 @@ import libcst as cst
 from .. import ops
 from ..symbolic import Expr, const, sym
 from ..values import UNKNOWN, Const, Int, Mapping, Record, Seq, Tensor, Value, int_of
-from .caller_stores import caller_item
+from .caller_stores import caller_item, stored_key
 from .core import Core
 from .joins import is_none, join
 from .objects import Env
@@ -46,7 +46,11 @@ class Subscripts(Core):
         if isinstance(base, Tensor) and base.hole is not None and base.shape is None \
                 and not base.hole[1] and len(items) == 1 and isinstance(items[0], Const) \
                 and isinstance(items[0].value, str):
-            # a dict batch: each key is an input of its own, solved from its consumers
+            # a dict batch: each key is an input of its own, solved from its consumers (or
+            # what the code stored into it)
+            stored = stored_key(self.stored_items, base.hole[0], items[0].value)
+            if stored is not None:
+                return stored
             return Tensor(None, hole=(f"{base.hole[0]}[{items[0].value!r}]", ()))
         if isinstance(base, Tensor) and base.hole is not None and base.shape is None \
                 and len(items) == 1:
