@@ -20,6 +20,7 @@ from .interp.config import Configuration
 from .interp.core import MAX_DEPTH, MAX_STEPS, Budget
 from .interp.expressions import Expressions
 from .interp.joins import join, join_expr, truth
+from .interp.methods import Methods
 from .interp.objects import (
     BUILTINS,
     SPLAT,
@@ -47,5 +48,6 @@ __all__ = [
 ]
 
 
-class Interpreter(Statements, Expressions, Operators, Calls, Builtins, Classes, Configuration):
+class Interpreter(Statements, Expressions, Operators, Calls, Methods, Builtins, Classes,
+                  Configuration):
     """Runs one analysis (a module class, or a file's script code) and fills a graph."""

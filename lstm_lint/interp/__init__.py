@@ -11,7 +11,8 @@
   recurrent reader of the layout the first one guessed);
 - ``statements``, ``expressions``, ``operators``: the statement and expression interpreter
   (``attributes``: ``obj.name`` and a tensor's sizes; ``subscripts``: ``x[...]``);
-- ``calls``: calls of layers, user modules, functions, methods and torch;
+- ``calls``: calls of layers, user modules, functions and torch (``methods``: a method of a
+  value that is not a user object: a list, a string, a caller's configuration, a tensor);
 - ``builtins``: Python's builtins;
 - ``classes``: user classes, their instances, the MRO;
 - ``config``: configuration values (config classes, dicts, argparse, constructor parameters;

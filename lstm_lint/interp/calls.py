@@ -17,31 +17,27 @@ from ..layers_rnn import config_conflicts, config_constraints
 from ..symbolic import const
 from ..values import (
     UNKNOWN,
-    Choice,
     Const,
     Distribution,
     Int,
     Packed,
     Record,
     Seq,
-    Shape,
     Tensor,
     Value,
     int_of,
 )
-from .builtins import CHOSEN_NN_CLASS, CHOSEN_RNN_CLASS, str_method, tensor_rows
-from .caller_stores import DICT_STORES, after_returns, caller_method
+from .builtins import CHOSEN_NN_CLASS, CHOSEN_RNN_CLASS, tensor_rows
+from .caller_stores import after_returns
 from .config import CONFIG_NAME, config_call
 from .core import MAX_DEPTH, Core, with_node
-from .joins import join, one_of
+from .joins import join
 from .number_calls import MATH_FUNCTIONS, math_call, product
 from .objects import (
     LIST_ITEMS,
-    MODULE_SELF,
     OPEN_KWARGS,
     SPLAT,
     TORCH_LAYER,
-    ArgParser,
     Builtin,
     ClassRef,
     Env,
@@ -55,13 +51,9 @@ from .objects import (
     SplatKwargs,
     TorchBase,
 )
-from .record_stores import copied, copied_caller_value, share_stores, swap_holders
-from .regex import Match, match_method, re_call
-from .rpc import VALUE_METHODS, RemoteRef, rpc_call
-
-#: the list methods that change the list in place
-_LIST_CHANGES = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "sort",
-                           "reverse"})
+from .record_stores import copied, copied_caller_value, share_stores
+from .regex import re_call
+from .rpc import rpc_call
 
 
 class Calls(Core):
@@ -353,26 +345,6 @@ class Calls(Core):
         for lhs, op, rhs, why in config_constraints(layer):
             self.graph.add_constraint(lhs, rhs, why, nid, op=op)
 
-    def _distribution_method(self, d: Distribution, name: str, args: list[Value],
-                             kwargs: dict[str, Value], e: cst.Call) -> Value:
-        """``rsample()``/``sample(shape)`` give ``shape + batch``; ``log_prob(x)``/``cdf(x)``
-        the broadcast of ``x`` with the batch; ``entropy()`` the batch."""
-        if name in ("sample", "rsample"):
-            given = args[0] if args else kwargs.get("sample_shape", Seq(()))
-            if not isinstance(given, Seq) or given.repeated is not None or len(args) > 1:
-                return UNKNOWN
-            dims = [int_of(i) for i in given.items]
-            if any(x is None for x in dims) or d.batch.shape is None:
-                return UNKNOWN
-            return d.batch.with_(shape=Shape((*dims, *d.batch.shape.dims), d.batch.shape.star),
-                                 roles=None)
-        if name in ("log_prob", "cdf", "icdf") and len(args) == 1 and not kwargs:
-            out = ops.broadcast(args[0], d.batch)
-            return out if isinstance(out, Tensor) else UNKNOWN
-        if name == "entropy" and not args and not kwargs:
-            return d.batch
-        return UNKNOWN
-
     def _known_items(self, v: Value, e: cst.Call) -> list[Value] | None:
         """What iterating ``v`` gives, item by item, when their number is known and small (a
         list of known items, or a tensor's rows, or a list of one item repeated)."""
@@ -478,106 +450,6 @@ class Calls(Core):
 
         return torchfns.call(self, qual, args, kwargs, e)
 
-    def embedding_from_pretrained(self, args: list[Value], kwargs: dict[str, Value],
-                                  e: cst.Call) -> Value:
-        """``nn.Embedding.from_pretrained(weights)``: an embedding as wide as the weights' second
-        axis (unknown when the weights' shape is)."""
-        w = args[0] if args else kwargs.get("embeddings", UNKNOWN)
-        rows, cols = Int(None), Int(None)
-        if isinstance(w, Tensor) and w.shape is not None and not w.shape.star \
-                and len(w.shape.dims) == 2:
-            rows, cols = Int(w.shape.dims[0]), Int(w.shape.dims[1])
-        known = {p for p, _d in L.SIGNATURES["Embedding"]}
-        params = L.bind_arguments("Embedding", [rows, cols],
-                                  {k: v for k, v in kwargs.items() if k in known
-                                   and k not in ("num_embeddings", "embedding_dim")})
-        layer = L.Layer("Embedding", params, e)
-        layer.node = self.graph.op(self.context, e, "build", "Embedding", self.fm, layer=layer)
-        return layer
-
-    def call_method(self, recv: Value, name: str, args: list[Value], kwargs: dict[str, Value],
-                    e: cst.Call, env: Env) -> Value:
-        if isinstance(recv, Distribution):
-            return self._distribution_method(recv, name, args, kwargs, e)
-        if isinstance(recv, L.Layer | Obj) and name in MODULE_SELF:
-            return recv  # module.to(device) / .eval() / .cuda(): the module itself
-        if isinstance(recv, RemoteRef):
-            return recv.value if name in VALUE_METHODS and not args and not kwargs else UNKNOWN
-        if isinstance(recv, Match):
-            return match_method(recv, name, args, kwargs)
-        if isinstance(recv, Seq):
-            if name == "copy" and not args and not kwargs and recv.is_list:
-                made = copied(recv)
-                return made if made is not None else UNKNOWN
-            if name in _LIST_CHANGES and isinstance(e.func, cst.Attribute) \
-                    and isinstance(e.func.value, cst.Subscript):
-                # a list in a dict or list (``wide["sizes"].append(32)``) may be shared with
-                # another one (``wide = cfg.copy()``): whatever else holds it changed in a
-                # way not followed (the holder named here gets the list changed, below)
-                swap_holders({id(recv): UNKNOWN}, self.selves, env)
-            if name == "append" and args and isinstance(e.func, cst.Attribute):
-                if recv.repeated is None:
-                    new = Seq((*recv.items, args[0]), True)
-                elif recv.tail is not None and recv.length is not None:
-                    new = Seq((), True, join(recv.repeated, args[0]), recv.length + 1,
-                              head=recv.head, tail=join(recv.tail, args[0]))
-                else:
-                    new = Seq((), True, join(recv.repeated, args[0]),
-                              recv.length + 1 if recv.length is not None else None)
-                self.rebind(e.func.value, new, env)
-            elif name == "extend" and len(args) == 1 and not kwargs \
-                    and isinstance(e.func, cst.Attribute) and recv.repeated is None \
-                    and isinstance(args[0], Seq) and args[0].repeated is None:
-                # a known list extended by known items: those items after its own
-                self.rebind(e.func.value, Seq((*recv.items, *args[0].items), True), env)
-            elif name in ("extend", "insert") and isinstance(e.func, cst.Attribute):
-                self.rebind(e.func.value, UNKNOWN, env)
-            elif name in ("pop", "remove", "clear", "sort", "reverse") \
-                    and isinstance(e.func, cst.Attribute):
-                # the list changed in a way not followed (its order or length): forget it
-                self.rebind(e.func.value, UNKNOWN, env)
-                return UNKNOWN
-            return Const(None)
-        if isinstance(recv, Int) and recv.param and name in DICT_STORES:
-            # ``cfg.update(hidden=32)``, ``args.__setattr__("k", v)`` of a caller's value
-            return caller_method(self.stored_items, recv.param, name, args, kwargs)
-        if isinstance(recv, Int | Const) and name == "item":
-            return recv
-        if isinstance(recv, Const) and isinstance(recv.value, str):
-            return str_method(recv.value, name, args)
-        if isinstance(recv, Choice):  # one of several strings: the method on each of them
-            outs = [str_method(o, name, args) for o in recv.options]
-            strs = tuple(dict.fromkeys(o.value for o in outs
-                                       if isinstance(o, Const) and isinstance(o.value, str)))
-            if len(strs) == len(outs):
-                return one_of(strs)
-            return UNKNOWN
-        if isinstance(recv, L.Layer) and recv.kind in ("Sequential", "ModuleList", "ModuleDict"):
-            # a container filled after it was built: follow add_module/append, or stop
-            # knowing what it runs
-            if name == "add_module" and len(args) >= 2 and recv.kind == "Sequential":
-                recv.children.append(args[1])
-                return Const(None)
-            if name == "append" and args and recv.kind == "Sequential":
-                recv.children.append(args[0])
-                return recv
-            if name in ("add_module", "append", "extend", "insert", "register_module",
-                        "update", "pop", "__setitem__", "__delitem__"):
-                recv.children.append(UNKNOWN)
-                return Const(None)
-        if isinstance(recv, ArgParser | Record):
-            return self.config_method(recv, name, args, kwargs, e, env)
-        from .. import numpy_arrays, torchfns
-
-        if isinstance(recv, Tensor) and recv.what == numpy_arrays.NDARRAY:
-            return numpy_arrays.method(self, recv, name, args, e)
-        out = torchfns.method(self, recv, name, args, kwargs, e)
-        if name in _INPLACE_LAYOUT and isinstance(e.func, cst.Attribute):
-            # x.transpose_(1, 2) changes x itself: later reads of x see the new layout
-            self.rebind(e.func.value, out if isinstance(out, Tensor) else UNKNOWN, env)
-        return out
-
-
 def _tensors_in(args: Sequence[Value]) -> list[Tensor | Packed]:
     out: list[Tensor | Packed] = []
     for a in args:
@@ -586,10 +458,6 @@ def _tensors_in(args: Sequence[Value]) -> list[Tensor | Packed]:
         elif isinstance(a, Seq) and a.repeated is None:
             out.extend(_tensors_in(a.items))
     return out
-
-
-_INPLACE_LAYOUT = frozenset({"transpose_", "t_", "unsqueeze_", "squeeze_", "swapaxes_",
-                             "swapdims_", "resize_", "resize_as_", "as_strided_"})
 
 
 def _plain_copy(v: Value) -> bool:

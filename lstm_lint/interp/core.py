@@ -452,6 +452,14 @@ class Core:
         raise NotImplementedError
 
     # builtins
+    def call_method(self, recv: Value, name: str, args: list[Value], kwargs: dict[str, Value],
+                    e: cst.Call, env: Env) -> Value:
+        raise NotImplementedError
+
+    def embedding_from_pretrained(self, args: list[Value], kwargs: dict[str, Value],
+                                  e: cst.Call) -> Value:
+        raise NotImplementedError
+
     def call_builtin(self, name: str, args: list[Value], kwargs: dict[str, Value], e: cst.Call,
                      env: Env) -> Value:
         raise NotImplementedError
