@@ -216,6 +216,17 @@ def _input(e: Any, prelude: frozenset[str] = frozenset()) -> Any:
     raise Untranslatable(f"an input given as {next(iter(e)) if isinstance(e, dict) else e!r}")
 
 
+def _as_float32(v: Any) -> Any:
+    """Inputs with their float64 specs made float32."""
+    if isinstance(v, str):
+        return "float32" + v[len("float64"):] if v.startswith("float64") else v
+    if isinstance(v, list):
+        return [_as_float32(x) for x in v]
+    if isinstance(v, dict):
+        return {k: x if k == "value" else _as_float32(x) for k, x in v.items()}
+    return v
+
+
 def _full(dims: list[int], v: Any) -> Any:
     return v if not dims else [_full(dims[1:], v) for _ in range(dims[0])]
 
@@ -268,6 +279,10 @@ def driver_table(drivers: list[ClassDriver]) -> tuple[dict[str, Any], dict[str, 
         elif "method" not in spec and "inputs" in spec:
             try:
                 entry["inputs"] = [_input(e, prelude) for e in spec["inputs"]]
+                if "set_default_dtype(torch.float64)" in spec.get("prelude", ""):
+                    # the driver's model is double (its prelude stands for .double()); the
+                    # child builds float32 models: the same run is float32 throughout
+                    entry["inputs"] = _as_float32(entry["inputs"])
             except Untranslatable as exc:
                 left[c.id] = (left[c.id] + "; " if c.id in left else "") + f"inputs: {exc}"
         if entry:
@@ -472,6 +487,13 @@ def _reason_kind(why: str) -> str:
                 "cannot be evaluated", "raised", "break", "shows nothing"):
         if cue in why:
             return cue
+    for cue, kind in (("finished without reaching line", "ran, never reaching the line"),
+                      ("without error, and what it shows there",
+                       "ran through the line without error (a silent bug)"),
+                      ("would have said", "given inputs whose sizes name no B, T"),
+                      ("folded tensors built from constants", "fx folded the line")):
+        if cue in why:
+            return kind
     return why[:60]
 
 

@@ -68,3 +68,17 @@ def test_what_a_table_cannot_say_stays_listed_with_why():
     assert table["m.py::A"] == {"inputs": ["float32[3,7,4]"]}
     assert table["m.py::B"] == {"args": [{"expr": "torch.arange(7)"}]}
     assert table["m.py::C"] == {"args": {"n": 3}}
+
+
+def test_a_double_drivers_inputs_are_float32_as_the_childs_model_is():
+    """A driver whose prelude makes torch's default dtype float64 stands for ``.double()``;
+    the child builds float32 models, so the same run is float32 throughout (given dtypes are
+    kept: a float64 input to the child's float32 model would crash on the dtype)."""
+    table, left = rcc.driver_table([_driver({
+        "prelude": "torch.set_default_dtype(torch.float64)",
+        "inputs": ["float64[7,38]", {"spec": "float64[2]", "values": [1.5, 2]},
+                   {"tuple": ["float64[1,3]", "int64[3]"]}, {"json": {"s": "float64"}}]})])
+    assert left == {}
+    assert table["m.py::Net"]["inputs"] == [
+        "float32[7,38]", {"spec": "float32[2]", "values": [1.5, 2]},
+        {"tuple": ["float32[1,3]", "int64[3]"]}, {"value": {"s": "float64"}}]
