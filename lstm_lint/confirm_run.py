@@ -274,8 +274,9 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
     model = model.to(device).eval()
     try:
         inputs = make_inputs(bound, device, lambda v: user_value(v, mod.__dict__))
-    except Exception as exc:
-        out["error"] = _error(exc, path, "inputs")
+    except Exception as exc:  # the inputs' fault, never the model's
+        msg = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        out["not_run"] = f"its forward inputs could not be made ({type(exc).__name__}: {msg})"
         return out
     t0 = time.perf_counter()
     saved = _attributes(model)

@@ -93,15 +93,46 @@ def _tensor(s: Any, where: str) -> dict[str, Any]:
     keys = set(s) - {"spec"}
     number: tuple[type, ...] = (int,) if dtype == "int" else (bool, int) if dtype == "bool" \
         else (int, float)
-    ok = keys == {"low", "high"} and dtype == "int" \
+    ok = not keys or keys == {"low", "high"} and dtype == "int" \
         and all(type(s[k]) is int for k in keys) and s["low"] < s["high"] \
         or keys == {"values"} and _fits(s["values"], dims, number) \
         or keys == {"fill"} and _fits(s["fill"], [], number)
     if not ok:
         raise UsageError(f"{where}: {json.dumps(s)[:80]} is no tensor table: low < high "
                          "(integers), values of its shape, or one fill value of its dtype")
+    held = _out_of_range(s, named or ("int64" if dtype == "int" else "float32"))
+    if held is not None:
+        raise UsageError(f"{where}: {json.dumps(s)[:80]}: {held}")
     out.update({k: s[k] for k in keys})
     return out
+
+
+#: the values each dtype holds (integers: ``[low, high]``; floats: ``|v| <= high``)
+_RANGES: dict[str, tuple[float, float]] = {
+    "int8": (-2 ** 7, 2 ** 7 - 1), "uint8": (0, 2 ** 8 - 1), "int16": (-2 ** 15, 2 ** 15 - 1),
+    "int32": (-2 ** 31, 2 ** 31 - 1), "int64": (-2 ** 63, 2 ** 63 - 1),
+    "float16": (-65504.0, 65504.0), "bfloat16": (-3.38e38, 3.38e38),
+    "float32": (-3.4e38, 3.4e38)}
+
+
+def _out_of_range(s: dict[str, Any], dtype: str) -> str | None:
+    """Why a tensor table's numbers do not fit its dtype (``int8`` with ``fill = 1000``), or
+    None when they do (or the dtype holds any)."""
+    if dtype not in _RANGES:
+        return None
+    lo, hi = _RANGES[dtype]
+    if "low" in s and (s["low"] < lo or s["high"] - 1 > hi):
+        return f"{dtype} holds {int(lo)} to {int(hi)}, but low = {s['low']}, high = {s['high']}"
+
+    def flat(v: Any) -> list[Any]:
+        return [x for i in v for x in flat(i)] if isinstance(v, list) else [v]
+
+    given = flat(s["values"]) if "values" in s else [s["fill"]] if "fill" in s else []
+    bad = [v for v in given if not isinstance(v, bool) and not lo <= v <= hi]
+    if bad:
+        span = f"{int(lo)} to {int(hi)}" if "int" in dtype else f"{lo:g} to {hi:g}"
+        return f"{bad[0]} does not fit {dtype} ({span})"
+    return None
 
 
 def input_spec(s: Any, where: str) -> Any:

@@ -6,6 +6,7 @@ failed before its fix."""
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -223,3 +224,87 @@ def test_a_line_fx_folded_into_a_constant_is_not_said_to_be_unreached(
     assert f["code"] == "LST305" and c["verdict"] == "unconfirmed", c
     assert "without reaching" not in c["evidence"]
     assert "torch.fx folded tensors built from constants" in c["evidence"]
+
+
+# ---- review rv14 ------------------------------------------------------------------------------
+
+UPDATED = """\
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(10, 20, batch_first=True)
+        self.fc = nn.Linear(20, 3)
+
+    def forward(self, batch):
+        x = batch["x"]
+        batch["x"] = x.transpose(0, 1)
+        batch.update(x=x)
+        out, _ = self.lstm(batch["x"])
+        return self.fc(out[:, -1])
+
+
+class Merged(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(10, 20, batch_first=True)
+        self.fc = nn.Linear(20, 3)
+
+    def forward(self, batch, extra):
+        batch["x"] = batch["x"].transpose(0, 1)
+        batch.update(extra)
+        out, _ = self.lstm(batch["x"])
+        return self.fc(out[:, -1])
+"""
+
+
+def test_a_batch_update_is_followed_or_forgets_the_keys(tmp_path, capsys, monkeypatch):
+    """``batch.update(x=x)`` puts the entry back (before: the stale transpose was read, a
+    false LST204); ``batch.update(extra)`` leaves no key known."""
+    path = _project(tmp_path, "m.py", UPDATED)
+    monkeypatch.chdir(tmp_path)
+    assert main(["--no-cache", "m.py"]) == 0, capsys.readouterr().out
+    fm = load(str(path), prefilter=False)
+    ms = analyze_module(fm, fm.classes["Net"], Project([str(path)]))
+    assert ms.output.shape.render() == "(B, 3)"
+    merged = analyze_module(fm, fm.classes["Merged"], Project([str(path)]))
+    assert merged.output.shape is None or merged.output.shape.star
+    ns: dict = {}
+    exec(UPDATED, ns)
+    assert tuple(ns["Net"]()({"x": torch.randn(4, 9, 10)}).shape) == (4, 3)
+    assert tuple(ns["Merged"]()({"x": torch.randn(4, 9, 10)},
+                                {"x": torch.randn(4, 9, 10)}).shape) == (4, 3)
+
+
+@pytest.mark.parametrize("table, said", [
+    ({"spec": "int8[2,3]", "low": -300, "high": 300}, "int8 holds -128 to 127"),
+    ({"spec": "uint8[2]", "values": [300, 3]}, "300 does not fit uint8 (0 to 255)"),
+    ({"spec": "half[2]", "fill": 1e10}, "does not fit float16"),
+    ({"spec": "int32[2]", "values": [2 ** 40, 1]}, "does not fit int32"),
+])
+def test_numbers_a_dtype_cannot_hold_are_a_usage_error(table, said):
+    from lstm_lint.discover import UsageError
+
+    with pytest.raises(UsageError, match=re.escape(said)):
+        input_spec(table, "inputs")
+
+
+def test_a_table_with_only_a_spec_is_that_tensor():
+    assert input_spec({"spec": "float32[4,9,10]"}, "inputs") == {"tensor": [4, 9, 10],
+                                                                  "dtype": "float"}
+
+
+def test_inputs_that_cannot_be_made_are_never_the_models_crash(tmp_path, capsys, monkeypatch):
+    _project(tmp_path, "m.py", PADDED, """
+        [tool.lstm-lint.confirm.Net]
+        inputs = ["float32[4,9,10]", {value = {expr = "1 // 0"}}]
+        """)
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["--no-cache", "--confirm", "--format", "json", "m.py"]) == 1
+    [f] = json.loads(capsys.readouterr().out)
+    c = f["confirmation"]
+    assert c["verdict"] == "unconfirmed", c
+    assert "its forward inputs could not be made (ZeroDivisionError" in c["evidence"]

@@ -61,6 +61,9 @@ def stored_by_method(param: str, name: str, args: Sequence[Value],
 
 #: the methods that change a dict in place
 DICT_STORES = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__setattr__"})
+#: ... and those of a dict batch (a forward input), whose keys ``__setitem__`` and
+#: ``__delitem__`` change too
+BATCH_STORES = DICT_STORES | {"__setitem__", "__delitem__"}
 
 
 def caller_method(stored: dict[str, Value], param: str, name: str, args: Sequence[Value],
@@ -92,9 +95,29 @@ def stored_key(stored: dict[str, Value], hole: str, key: str) -> Value | None:
     nothing there); unknown where the paths that meet disagree or one did not store."""
     name = batch_key(hole, key)
     if name not in stored:
-        return None
+        # a change of the whole batch (``batch.update(...)``, ``pop``): no key is known
+        return UNKNOWN if f"<input>{hole}" in stored else None
     v = stored[name]
     return v if isinstance(v, Tensor) else UNKNOWN
+
+
+def batch_method(stored: dict[str, Value], hole: str, name: str, args: Sequence[Value],
+                 kwargs: dict[str, Value]) -> Value:
+    """Dict method ``name`` (one of DICT_STORES) of forward input ``hole`` read as a dict
+    batch: ``batch.update(x=v)`` stores ``v`` into key ``x``; any other change (keys not
+    known, ``pop``, ``clear``) leaves no key of the batch known."""
+    if name == "update" and not args and SPLAT not in kwargs:
+        for k, v in kwargs.items():
+            store_item(stored, batch_key(hole, k), v)
+        return Const(None)
+    if name == "setdefault" and args and isinstance(args[0], Const) \
+            and isinstance(args[0].value, str):
+        # a key the caller gave is kept; one it left out holds the default: either way the
+        # key is no longer known to be the caller's tensor alone
+        store_item(stored, batch_key(hole, args[0].value), UNKNOWN)
+        return UNKNOWN
+    store_item(stored, f"<input>{hole}", UNKNOWN)
+    return UNKNOWN
 
 
 def join_stored(a: dict[str, Value], b: dict[str, Value],

@@ -22,7 +22,7 @@ from ..values import (
     int_of,
 )
 from .builtins import str_method
-from .caller_stores import DICT_STORES, caller_method
+from .caller_stores import BATCH_STORES, DICT_STORES, batch_method, caller_method
 from .core import Core
 from .joins import join, one_of
 from .objects import MODULE_SELF, ArgParser, Env, Obj
@@ -102,6 +102,10 @@ class Methods(Core):
                 self.rebind(e.func.value, UNKNOWN, env)
                 return UNKNOWN
             return Const(None)
+        if isinstance(recv, Tensor) and recv.hole is not None and recv.shape is None \
+                and not recv.hole[1] and name in BATCH_STORES:
+            # ``batch.update(x=...)`` of a forward input read as a dict batch
+            return batch_method(self.stored_items, recv.hole[0], name, args, kwargs)
         if isinstance(recv, Int) and recv.param and name in DICT_STORES:
             # ``cfg.update(hidden=32)``, ``args.__setattr__("k", v)`` of a caller's value
             return caller_method(self.stored_items, recv.param, name, args, kwargs)
