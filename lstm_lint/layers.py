@@ -92,6 +92,20 @@ SIGNATURES: dict[str, list[tuple[str, Any]]] = {
         ("add_bias_kv", False), ("add_zero_attn", False), ("kdim", None), ("vdim", None),
         ("batch_first", False),
     ],
+    **dict.fromkeys(("TransformerEncoderLayer", "TransformerDecoderLayer"), [
+        ("d_model", None), ("nhead", None), ("dim_feedforward", 2048), ("dropout", 0.1),
+        ("activation", "relu"), ("layer_norm_eps", 1e-5), ("batch_first", False),
+        ("norm_first", False), ("bias", True),
+    ]),
+    "TransformerEncoder": [("encoder_layer", None), ("num_layers", None), ("norm", None),
+                           ("enable_nested_tensor", True), ("mask_check", True)],
+    "TransformerDecoder": [("decoder_layer", None), ("num_layers", None), ("norm", None)],
+    "Transformer": [
+        ("d_model", 512), ("nhead", 8), ("num_encoder_layers", 6), ("num_decoder_layers", 6),
+        ("dim_feedforward", 2048), ("dropout", 0.1), ("activation", "relu"),
+        ("custom_encoder", None), ("custom_decoder", None), ("layer_norm_eps", 1e-5),
+        ("batch_first", False), ("norm_first", False), ("bias", True),
+    ],
     "CrossEntropyLoss": [("weight", None)],
     "NLLLoss": [("weight", None)],
     "MSELoss": [],
@@ -176,6 +190,7 @@ REQUIRED_SIZES: dict[str, tuple[str, ...]] = {
     "Conv1d": ("in_channels", "out_channels"), "Conv2d": ("in_channels", "out_channels"),
     "BatchNorm1d": ("num_features",), "BatchNorm2d": ("num_features",),
     "MultiheadAttention": ("embed_dim", "num_heads"),
+    "TransformerEncoderLayer": ("d_model", "nhead"), "TransformerDecoderLayer": ("d_model", "nhead"),
 }
 
 

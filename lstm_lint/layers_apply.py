@@ -15,6 +15,7 @@ from .layers import (
     Site,
     check_features,
 )
+from .layers_attention import TRANSFORMERS, apply_mha, apply_transformer
 from .layers_other import (
     apply_batchnorm,
     apply_conv,
@@ -23,7 +24,6 @@ from .layers_other import (
     apply_layernorm,
     apply_linear,
     apply_loss,
-    apply_mha,
     apply_pool,
     apply_sequential,
 )
@@ -67,6 +67,8 @@ def apply_layer(site: Site, layer: Layer, args: Sequence[Value],
         return apply_flatten(site, layer, args)
     if k == "MultiheadAttention":
         return apply_mha(site, layer, args)
+    if k in TRANSFORMERS:
+        return apply_transformer(site, layer, args)
     if k in LOSSES:
         return apply_loss(site, layer, args)
     if k == "Sequential":

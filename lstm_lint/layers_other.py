@@ -1,5 +1,6 @@
 """The shape functions of the non-recurrent layers the engine knows: linear, embedding,
-convolutions and pooling, norms, flatten, multi-head attention, losses and ``nn.Sequential``.
+convolutions and pooling, norms, flatten, losses and ``nn.Sequential`` (attention and
+Transformer layers: :mod:`lstm_lint.layers_attention`).
 The layer model they work on is in :mod:`lstm_lint.layers`."""
 
 from __future__ import annotations
@@ -203,32 +204,6 @@ def apply_flatten(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
     if not isinstance(x, Tensor):
         return UNKNOWN
     return flatten_shape(x, int_of(layer.p("start_dim")), int_of(layer.p("end_dim")))
-
-
-def apply_mha(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
-    q = args[0] if args else UNKNOWN
-    k = args[1] if len(args) > 1 else UNKNOWN
-    E = layer.size("embed_dim")
-    bf = layer.flag("batch_first")
-    if isinstance(q, Tensor) and q.hole is not None and q.shape is None and isinstance(bf, bool) \
-            and E is not None:
-        # the query of a forward input not solved yet: (L, N, E), or (N, L, E) batch first
-        B, T = site.batch_symbol(), site.time_symbol(q.hole[0])
-        site.bind_hole(q, Shape((B, T, E) if bf else (T, B, E)),
-                       (BATCH, TIME, FEATURE) if bf else (TIME, BATCH, FEATURE), "float")
-    if not isinstance(q, Tensor) or q.shape is None or q.shape.star:
-        return Seq((Tensor(None, "float"), Tensor(None, "float")))
-    check_features(site, layer, q, E, what="embed_dim")
-    dims = q.shape.dims
-    out = q.with_(shape=Shape(dims[:-1] + (E,)), width_note=None, rnn=None)
-    weights = Tensor(None, "float")
-    if len(dims) == 3 and isinstance(k, Tensor) and k.shape is not None and not k.shape.star \
-            and len(k.shape.dims) == 3 and isinstance(bf, bool):
-        if bf:
-            weights = Tensor(Shape((dims[0], dims[1], k.shape.dims[1])), "float")
-        else:
-            weights = Tensor(Shape((dims[1], dims[0], k.shape.dims[0])), "float")
-    return Seq((out, weights))
 
 
 def apply_loss(site: Site, layer: Layer, args: Sequence[Value]) -> Value:

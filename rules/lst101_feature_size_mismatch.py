@@ -119,6 +119,7 @@ class Net(nn.Module):
                 "in_features": "input features", "input_size": "input features (input_size)",
                 "in_channels": "input channels", "num_features": "features on axis 1",
                 "normalized_shape": "features (normalized_shape)", "embed_dim": "features",
+                "d_model": "features (d_model)",
             }.get(what, what)
             named = label if label == kind else f"{label} ({kind})"  # no "nn.Conv1d (nn.Conv1d)"
             msg = (f"{named} expects {c.expected} {noun} but receives {received}; "

@@ -1,0 +1,152 @@
+"""Transformer layers beside recurrent ones (``nn.TransformerEncoderLayer``/``DecoderLayer``,
+their stacks and ``nn.Transformer``): the input's shape with ``d_model`` features, which
+every input must bring; each case checked against real torch."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from test_engine_facts import HEADER, run_both
+
+from lstm_lint.analyze import analyze_module
+from lstm_lint.cli import main
+from lstm_lint.lint import load
+from lstm_lint.project import Project
+
+torch = pytest.importorskip("torch")
+
+ENCODER = """
+class Net(nn.Module):
+    def __init__(self, d_model, nhead, hidden):
+        super().__init__()
+        layer = nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward=16, batch_first=True)
+        self.enc = nn.TransformerEncoder(layer, num_layers=2)
+        self.mha = nn.MultiheadAttention(d_model, nhead, batch_first=True)
+        self.lstm = nn.LSTM(d_model, hidden, batch_first=True)
+        self.fc = nn.Linear(hidden, 2)
+
+    def forward(self, x):
+        z = self.enc(x)
+        a, _ = self.mha(z, z, z)
+        out, _ = self.lstm(a)
+        return self.fc(out[:, -1])
+"""
+
+DECODER = """
+class Net(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.dec = nn.TransformerDecoder(nn.TransformerDecoderLayer(d, 2, 16), 2)
+        self.lstm = nn.LSTM(d, 16)
+
+    def forward(self, tgt, memory):
+        out, _ = self.lstm(self.dec(tgt, memory))
+        return out[-1]
+"""
+
+WHOLE = """
+class Net(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.tr = nn.Transformer(d, 2, 1, 1, 16)
+        self.fc = nn.Linear(d, 5)
+
+    def forward(self, src, tgt):
+        return self.fc(self.tr(src, tgt))
+"""
+
+LAYER = """
+class Net(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.rnn = nn.GRU(d, d)
+        self.block = nn.TransformerEncoderLayer(d, 2, 16)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.block(out)
+"""
+
+
+@pytest.mark.parametrize("src, kwargs, specs, expected", [
+    (ENCODER, {"d_model": 8, "nhead": 2, "hidden": 6}, ["float32[3,5,8]"], (3, 2)),
+    (DECODER, {"d": 8}, ["float32[5,3,8]", "float32[7,3,8]"], (3, 16)),
+    (WHOLE, {"d": 8}, ["float32[7,3,8]", "float32[5,3,8]"], (5, 3, 5)),
+    (LAYER, {"d": 8}, ["float32[5,3,8]"], (5, 3, 8)),
+])
+def test_a_transformer_keeps_its_inputs_shape(tmp_path, src, kwargs, specs, expected):
+    static, real = run_both(tmp_path, src, kwargs, specs)
+    assert static == real == expected
+
+
+def test_the_symbolic_shapes_run_through_a_transformer(tmp_path):
+    path = tmp_path / "model.py"
+    path.write_text(HEADER + textwrap.dedent(ENCODER))
+    fm = load(str(path), prefilter=False)
+    ms = analyze_module(fm, fm.classes["Net"], Project([str(path)]))
+    assert ms.inputs[0].shape.render() == "(B, T, d_model)"
+    assert ms.output.shape.render() == "(B, 2)"
+
+
+BIDIRECTIONAL = """
+class Net(nn.Module):
+    def __init__(self, hidden):
+        super().__init__()
+        self.lstm = nn.LSTM(8, hidden, batch_first=True, bidirectional=True)
+        layer = nn.TransformerEncoderLayer(hidden, 2, 16, batch_first=True)
+        self.enc = nn.TransformerEncoder(layer, 2)
+        self.fc = nn.Linear(hidden, 2)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        z = self.enc(out)
+        return self.fc(z[:, -1])
+"""
+
+
+def test_a_bidirectional_lstm_into_a_transformer_sized_for_one_direction(tmp_path, capsys):
+    """LST101 at the encoder, and only there: its output has d_model features again."""
+    path = tmp_path / "model.py"
+    path.write_text(HEADER + textwrap.dedent(BIDIRECTIONAL))
+    capsys.readouterr()
+    assert main(["--no-cache", "--format", "json", str(path)]) == 1
+    import json
+
+    [f] = json.loads(capsys.readouterr().out)
+    assert f["code"] == "LST101" and f["line"] == 15
+    assert "self.enc (nn.TransformerEncoder) expects hidden features (d_model) but receives " \
+        "2*hidden (bidirectional LSTM)" in f["message"]
+    ns: dict = {}
+    exec(HEADER + textwrap.dedent(BIDIRECTIONAL), ns)
+    with pytest.raises(AssertionError, match="expecting embedding dimension of 6, but got 12"):
+        ns["Net"](6)(torch.randn(3, 5, 8))
+
+
+OWN = """
+class Block(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.proj = nn.Linear(d, 2 * d)
+
+    def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
+        return self.proj(src)
+
+
+class Net(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.enc = nn.TransformerEncoder(Block(d), 1, enable_nested_tensor=False)
+        self.tr = nn.Transformer(d, 2, 1, 1, 16, custom_decoder=nn.Identity())
+
+    def forward(self, x, src, tgt):
+        return self.enc(x), self.tr(src, tgt)
+"""
+
+
+def test_a_users_own_layer_in_a_stack_or_model_leaves_the_output_unknown(tmp_path):
+    path = tmp_path / "model.py"
+    path.write_text(HEADER + textwrap.dedent(OWN))
+    fm = load(str(path), prefilter=False)
+    ms = analyze_module(fm, fm.classes["Net"], Project([str(path)]))
+    assert all(t.shape is None for t in ms.output.items)
