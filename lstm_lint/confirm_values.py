@@ -243,8 +243,10 @@ def given_sizes(statics: Sequence[Any], specs: list[Any], env: dict[str, Any]
                 return None
         except Exception:  # a name nothing binds: the engine's axis is not the user's
             return None
-    if len(set(bound.values())) < len(bound):
-        # two of the engine's names got one size (B == T == 4): a verdict read off the
-        # sizes could not tell which axis is which
+    times = [n for n in bound if n == "T" or n.startswith("T_")]
+    if "B" in bound and any(bound[t] == bound["B"] for t in times):
+        # the batch and a length got one size (B == T == 4): a verdict read off the sizes
+        # could not tell which axis is which (other names may meet: a lengths tensor's
+        # axis the engine did not tie to the batch is the batch, L == B == 3)
         return None
     return bound

@@ -77,7 +77,10 @@ def apply_transformer(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
     main = 1 if kind == "Transformer" else 0
     if kind != "Transformer" and args:
         _bind_query(site, args[0], E, bf)
-    for x in args[:2]:
+    # the inputs that carry features: an encoder's src (its second positional input is a
+    # mask, (T, T)), a decoder's tgt and memory, nn.Transformer's src and tgt
+    carried = args[:1] if inner.kind == "TransformerEncoderLayer" else args[:2]
+    for x in carried:
         if isinstance(x, Tensor) and x.shape is not None:
             check_features(site, layer, x, E, what="d_model")
     x = args[main] if len(args) > main else UNKNOWN

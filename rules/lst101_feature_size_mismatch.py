@@ -17,7 +17,9 @@ class FeatureSizeMismatch(Rule):
     code = "LST101"
     name = "feature-size-mismatch"
     severity = "error"
-    confirm_error = SHAPE_ERROR
+    #: (attention layers check their features with an assert: "was expecting embedding
+    #: dimension of 5, but got 10")
+    confirm_error = (SHAPE_ERROR[0] + ("AssertionError",), SHAPE_ERROR[1])
     summary = "A layer receives a feature width it was not built for."
     what_it_does = """
 Compares the width of the axis a layer reads (the last axis for `nn.Linear`, an RNN's

@@ -150,3 +150,59 @@ def test_a_users_own_layer_in_a_stack_or_model_leaves_the_output_unknown(tmp_pat
     fm = load(str(path), prefilter=False)
     ms = analyze_module(fm, fm.classes["Net"], Project([str(path)]))
     assert all(t.shape is None for t in ms.output.items)
+
+
+# ---- review rv15 -------------------------------------------------------------------------------
+
+TUTORIAL = """
+class Net(nn.Module):
+    def __init__(self, ntoken, ninp):
+        super().__init__()
+        self.emb = nn.Embedding(ntoken, ninp)
+        layer = nn.TransformerEncoderLayer(ninp, 2, 32)
+        self.enc = nn.TransformerEncoder(layer, 2)
+        self.lstm = nn.LSTM(ninp, 8)
+        self.fc = nn.Linear(8, ntoken)
+
+    def forward(self, src):
+        mask = torch.triu(torch.full((src.size(0), src.size(0)), float("-inf")), diagonal=1)
+        x = self.enc(self.emb(src), mask)
+        one = self.enc.layers[0](x, mask, None)
+        out, _ = self.lstm(x + one)
+        return self.fc(out)
+"""
+
+
+def test_an_encoders_positional_mask_is_no_input_of_features(tmp_path, capsys):
+    """PyTorch's word-language-model tutorial passes the causal mask positionally: (T, T) is
+    the mask's, never the features' (before: a false LST101 with T against ninp)."""
+    static, real = run_both(tmp_path, TUTORIAL, {"ntoken": 11, "ninp": 8}, ["int64[6,3]"])
+    assert real == (6, 3, 11)
+    capsys.readouterr()
+    assert main(["--no-cache", str(tmp_path / "model.py")]) == 0, capsys.readouterr().out
+
+
+def test_a_transformer_finding_is_confirmed_by_the_attention_assert(tmp_path, capsys):
+    """Attention layers check their features with an assert, which confirms LST101."""
+    path = tmp_path / "model.py"
+    path.write_text(HEADER + textwrap.dedent("""
+        class Enc(nn.Module):
+            def __init__(self, d):
+                super().__init__()
+                self.lstm = nn.LSTM(d, d, batch_first=True, bidirectional=True)
+                self.enc = nn.TransformerEncoderLayer(d, 1, 16, batch_first=True)
+
+            def forward(self, x):
+                out, _ = self.lstm(x)
+                return self.enc(out)
+        """))
+    (tmp_path / ".git").mkdir()
+    capsys.readouterr()
+    assert main(["--no-cache", "--confirm", "--format", "json", str(path)]) == 1
+    import json
+
+    [f] = json.loads(capsys.readouterr().out)
+    c = f["confirmation"]
+    assert c["verdict"] == "confirmed", c
+    assert "AssertionError" in c["evidence"] and "was expecting embedding dimension" \
+        in c["evidence"]

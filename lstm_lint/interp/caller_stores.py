@@ -110,12 +110,18 @@ def batch_method(stored: dict[str, Value], hole: str, name: str, args: Sequence[
         for k, v in kwargs.items():
             store_item(stored, batch_key(hole, k), v)
         return Const(None)
-    if name == "setdefault" and args and isinstance(args[0], Const) \
-            and isinstance(args[0].value, str):
+    key = args[0].value if args and isinstance(args[0], Const) \
+        and isinstance(args[0].value, str) else None
+    if name == "setdefault" and key is not None:
         # a key the caller gave is kept; one it left out holds the default: either way the
         # key is no longer known to be the caller's tensor alone
-        store_item(stored, batch_key(hole, args[0].value), UNKNOWN)
+        store_item(stored, batch_key(hole, key), UNKNOWN)
         return UNKNOWN
+    if name == "pop" and key is not None:
+        # ``labels = batch.pop("labels")``: the key's tensor, and the key is gone
+        held = stored_key(stored, hole, key)
+        store_item(stored, batch_key(hole, key), UNKNOWN)
+        return held if held is not None else Tensor(None, hole=(f"{hole}[{key!r}]", ()))
     store_item(stored, f"<input>{hole}", UNKNOWN)
     return UNKNOWN
 
