@@ -7,6 +7,7 @@ the engine's abstract values.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .analyze import FileAnalysis, ModuleShapes
@@ -108,6 +109,34 @@ def index_symbols(ms: ModuleShapes | None) -> set[str]:
             names = _sym_names(p.expr)
             if len(names) == 1 and p.expr == sym(next(iter(names))):
                 out |= names
+    return out
+
+
+#: attention layers: the width the heads must divide, and the number of heads
+_HEADS = {"MultiheadAttention": ("embed_dim", "num_heads"), "Transformer": ("d_model", "nhead"),
+          "TransformerEncoderLayer": ("d_model", "nhead"),
+          "TransformerDecoderLayer": ("d_model", "nhead")}
+
+
+def head_multiples(ms: ModuleShapes | None) -> dict[str, int]:
+    """Symbols given plain as an attention layer's width whose number of heads is a known
+    ``k > 1`` (``nn.MultiheadAttention(d, 4)``): torch builds the layer only when ``k``
+    divides the width, so a size chosen for it must be a multiple of ``k``."""
+    out: dict[str, int] = {}
+    if ms is None:
+        return out
+    for _nid, data in ms.graph.g.nodes(data=True):
+        layer = data.get("layer")
+        if not isinstance(layer, Layer) or layer.kind not in _HEADS:
+            continue
+        width, heads = (layer.params.get(k) for k in _HEADS[layer.kind])
+        k = heads.expr.as_int() if isinstance(heads, Int) and heads.expr is not None else None
+        if not isinstance(width, Int) or width.expr is None or k is None or k <= 1:
+            continue
+        names = _sym_names(width.expr)
+        if len(names) == 1 and width.expr == sym(next(iter(names))):
+            name = next(iter(names))
+            out[name] = math.lcm(out.get(name, 1), k)
     return out
 
 

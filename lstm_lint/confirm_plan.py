@@ -18,7 +18,7 @@ from typing import Any
 from .analyze import ModuleShapes, analyze_module
 from .catalogue import all_rules
 from .confirm_defs import instantiation_sources
-from .confirm_facts import exponent_symbols, index_symbols, size_symbols
+from .confirm_facts import exponent_symbols, head_multiples, index_symbols, size_symbols
 from .confirm_params import (
     CONFIG,
     PRIMES,
@@ -148,6 +148,7 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
     symbolic = symbolic_run(fm, cls, project)
     sizes = size_symbols(symbolic)
     exponents = exponent_symbols(symbolic)
+    heads = head_multiples(symbolic)
     indices = index_symbols(symbolic) - sizes
     env: dict[str, Any] = {}
     calls: list[dict[str, Any]] = []
@@ -174,7 +175,7 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
             # two layers (so that dropout between them is real); one attention head (it
             # divides any width); distinct primes for the rest
             fill[name] = 2 if "layer" in name or name in exponents \
-                else 1 if "head" in name else next(primes, 53)
+                else 1 if "head" in name else next(primes, 53) * heads.get(name, 1)
             continue
         if name in indices:
             # an index into a table the model builds (padding_idx): 0 is in any
@@ -195,7 +196,7 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
                     last = slot[1]
                     slot[0][last] = read[s] if s in read \
                         else 2 if "layer" in last or s in exponents \
-                        else 1 if "head" in last else next(primes, 53)
+                        else 1 if "head" in last else next(primes, 53) * heads.get(s, 1)
             for s, v in read.items():  # the class's other defaults (dropout=0.2), as read
                 slot = attr_slot(attrs, s)
                 if slot is not None:
@@ -208,7 +209,8 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
     # a size with a default that the file's call passes as something its definitions cannot
     # evaluate (window_size=len(char_to_id)): a prime, as a size without a default gets
     part_fill = {name: 2 if "layer" in name or name in exponents
-                 else 1 if "head" in name else next(primes, 53) for name in defaulted}
+                 else 1 if "head" in name else next(primes, 53) * heads.get(name, 1)
+                 for name in defaulted}
     kind = (context or {}).get("kind")
     engine_values = False
     from_table: list[str] = []

@@ -156,8 +156,52 @@ class Net(nn.Module):
                 return
 
     def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
-        return error_near(finding, evidence) or _same_layer_elsewhere(finding, evidence) \
-            or ran_clean_at(finding, evidence)
+        return _crash_of_these_widths(finding, evidence) \
+            or _same_layer_elsewhere(finding, evidence) or ran_clean_at(finding, evidence)
+
+
+#: the two widths an LST101 message names: "expects E <noun> but receives R (note); ..."
+_WIDTHS = re.compile(r" expects (.+?) (?:input features|input channels|in1_features|"
+                     r"in2_features|features) .*?but receives (.+?)(?: \(|;|$)")
+
+
+def _crash_of_these_widths(finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
+    """A crash at the finding's line with a shape error (:func:`error_near`) confirms it when
+    its message names the two widths as the run made them (``mat1 and mat2 shapes cannot be
+    multiplied (4x128 and 64x3)``: 128 and 64); a crash that names other sizes (an attention
+    mask built for 10 steps on the confirmer's 7) is another bug's, or the run's own.  Where
+    the widths do not evaluate to two numbers, the crash at the line decides."""
+    for ev in evidence:
+        found = error_near(finding, [ev])
+        if found is None:
+            continue
+        widths = _sizes_in_run(finding, ev)
+        said = found[1].split(": ", 1)[-1]  # (the error's message, not its line)
+        if widths is None or all(re.search(rf"(?<![\d.]){n}(?![\d.])", said)
+                                 for n in widths):
+            return found
+    return None
+
+
+def _sizes_in_run(finding: Finding, ev: Any) -> tuple[int, int] | None:
+    """The expected and received widths an LST101 message names, with the run's sizes and
+    constructor values (None: not two different numbers)."""
+    from lstm_lint.confirm_sizes import evaluate
+
+    m = _WIDTHS.search(finding.message)
+    if m is None:
+        return None
+    env = {k: v for k, v in (ev.constructor or {}).items()
+           if isinstance(v, int) and not isinstance(v, bool)}
+    env.update(ev.env)
+    try:
+        want, have = evaluate(m.group(1), env), evaluate(m.group(2), env)
+    except Exception:
+        return None
+    if not isinstance(want, int) or not isinstance(have, int) or isinstance(want, bool) \
+            or isinstance(have, bool) or want == have:
+        return None
+    return want, have
 
 
 #: the recurrent layer a finding is about, as its message names it

@@ -206,3 +206,67 @@ def test_a_transformer_finding_is_confirmed_by_the_attention_assert(tmp_path, ca
     assert c["verdict"] == "confirmed", c
     assert "AssertionError" in c["evidence"] and "was expecting embedding dimension" \
         in c["evidence"]
+
+
+HEADS = """
+class Enc(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.lstm = nn.LSTM(d, d, batch_first=True, bidirectional=True)
+        self.enc = nn.TransformerEncoderLayer(d, 4, 16, batch_first=True)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.enc(out)
+
+
+class Mha(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.lstm = nn.LSTM(d, d, batch_first=True, bidirectional=True)
+        self.mha = nn.MultiheadAttention(d, 4, batch_first=True)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.mha(out, out, out)[0]
+"""
+
+
+def test_a_width_with_several_heads_gets_a_size_they_divide(tmp_path, capsys):
+    """``--confirm`` gives ``d`` a multiple of the heads (before: a prime, and building the
+    layer failed with 'embed_dim must be divisible by num_heads': never run, unconfirmed)."""
+    path = tmp_path / "model.py"
+    path.write_text(HEADER + textwrap.dedent(HEADS))
+    (tmp_path / ".git").mkdir()
+    capsys.readouterr()
+    assert main(["--no-cache", "--confirm", "--format", "json", str(path)]) == 1
+    import json
+
+    found = json.loads(capsys.readouterr().out)
+    assert [f["code"] for f in found] == ["LST101", "LST101"]
+    for f in found:
+        c = f["confirmation"]
+        assert c["verdict"] == "confirmed", c
+        assert "was expecting embedding dimension of 20, but got 40" in c["evidence"]
+
+
+@pytest.mark.parametrize("message, verdict", [
+    ("mat1 and mat2 shapes cannot be multiplied (21x10 and 5x2)", "confirmed"),
+    ("was expecting embedding dimension of 5, but got 10", "confirmed"),
+    # another bug's crash at the line (rv15: a mask built for 10 steps on the confirmer's 7)
+    ("The shape of the 2D attn_mask is torch.Size([10, 10]), but should be (7, 7).", None),
+])
+def test_lst101_is_confirmed_by_a_crash_that_names_its_two_widths(message, verdict):
+    from lstm_lint.catalogue import rule_by_code
+    from lstm_lint.confirm_evidence import Evidence
+    from lstm_lint.evidence import RunError
+    from lstm_lint.findings import Finding
+
+    kind = "AssertionError" if "expecting" in message else "RuntimeError"
+    ev = Evidence("Net", [], RunError(kind, message, 9, "forward"), [], "eager", "cpu", None,
+                  {"B": 3, "T": 7}, constructor={"h": 5})
+    f = Finding("LST101", "feature-size-mismatch", "error", "LST101 self.fc (nn.Linear) expects "
+                "h input features but receives 2*h (bidirectional LSTM); the tensor arriving is "
+                "(B, T, 2*h)", "m.py", None, None, 9, 1, 9, 10)
+    found = rule_by_code("LST101").confirm(f, [ev])
+    assert (found[0] if found else None) == verdict, found
