@@ -186,22 +186,8 @@ def _crash_of_these_widths(finding: Finding, evidence: list[Any]) -> tuple[str, 
 def _sizes_in_run(finding: Finding, ev: Any) -> tuple[int, int] | None:
     """The expected and received widths an LST101 message names, with the run's sizes and
     constructor values (None: not two different numbers)."""
-    from lstm_lint.confirm_sizes import evaluate
-
-    m = _WIDTHS.search(finding.message)
-    if m is None:
-        return None
-    env = {k: v for k, v in (ev.constructor or {}).items()
-           if isinstance(v, int) and not isinstance(v, bool)}
-    env.update(ev.env)
-    try:
-        want, have = evaluate(m.group(1), env), evaluate(m.group(2), env)
-    except Exception:
-        return None
-    if not isinstance(want, int) or not isinstance(have, int) or isinstance(want, bool) \
-            or isinstance(have, bool) or want == have:
-        return None
-    return want, have
+    sizes = _named_sizes(finding, ev, _WIDTHS)
+    return sizes if sizes is not None and sizes[0] != sizes[1] else None
 
 
 #: the recurrent layer a finding is about, as its message names it
@@ -228,7 +214,7 @@ def _same_layer_elsewhere(finding: Finding, evidence: list[Any]) -> tuple[str, s
             continue
         got = _RNN_INPUT_CHECK.match(err.message or "")
         if got is None or got.group(1) == got.group(2) \
-                or _sizes(finding, ev) != (int(got.group(1)), int(got.group(2))):
+                or _named_sizes(finding, ev, _SIZES) != (int(got.group(1)), int(got.group(2))):
             continue  # not the sizes the finding names (another input of the layer)
         if spans is None:
             spans = _class_spans(finding.fm)
@@ -272,12 +258,13 @@ def _class_around(spans: list[tuple[int, int]], line: int) -> int | None:
 _SIZES = re.compile(r" expects (.+?) input features \(input_size\) but receives (.+?)(?: \(|;|$)")
 
 
-def _sizes(finding: Finding, ev: Any) -> tuple[int, int] | None:
-    """The expected and received features the finding names, with the run's sizes and
-    constructor values; None when they do not evaluate to two numbers."""
+def _named_sizes(finding: Finding, ev: Any, pattern: re.Pattern[str]) -> tuple[int, int] | None:
+    """The expected and received features the finding's message names (``pattern``'s two
+    groups), with the run's sizes and constructor values; None when they do not evaluate to
+    two numbers."""
     from lstm_lint.confirm_sizes import evaluate
 
-    m = _SIZES.search(finding.message)
+    m = pattern.search(finding.message)
     if m is None:
         return None
     env = {k: v for k, v in (ev.constructor or {}).items()
@@ -287,6 +274,7 @@ def _sizes(finding: Finding, ev: Any) -> tuple[int, int] | None:
         want, have = evaluate(m.group(1), env), evaluate(m.group(2), env)
     except Exception:
         return None
-    if not isinstance(want, int) or not isinstance(have, int):
+    if not isinstance(want, int) or not isinstance(have, int) or isinstance(want, bool) \
+            or isinstance(have, bool):
         return None
     return want, have
