@@ -27,7 +27,7 @@ COMMAND_HELP = {
 COMMANDS = tuple(COMMAND_HELP)
 
 
-def _check_parser(prog: str = "lstm-lint") -> argparse.ArgumentParser:
+def check_parser(prog: str = "lstm-lint") -> argparse.ArgumentParser:
     commands = "\n".join(f"  {name:8s}{text}" for name, text in COMMAND_HELP.items())
     p = argparse.ArgumentParser(
         prog=prog,
@@ -108,7 +108,7 @@ def _progress(done: int, total: int, path: str) -> None:
         sys.stderr.flush()
 
 
-def _shapes_parser() -> argparse.ArgumentParser:
+def shapes_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="lstm-lint shapes",
         description="Print the shape that comes out of each module's forward: symbolic, or "
@@ -130,7 +130,7 @@ def _shapes_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _rule_parser() -> argparse.ArgumentParser:
+def rule_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="lstm-lint rule",
                                 description="List the rules, or print one rule's docs.")
     p.add_argument("code", nargs="?", metavar="CODE",
@@ -178,7 +178,7 @@ def run_check(argv: Sequence[str]) -> int:
     from .config import load_config
     from .lint import Options, lint_paths
 
-    ns = _check_parser().parse_args(list(argv))
+    ns = check_parser().parse_args(list(argv))
     if not ns.paths:
         raise UsageError("no paths given (try: lstm-lint src/)")
     select_cli = _codes(ns.select, "--select")
@@ -320,7 +320,7 @@ def _apply_fixes(results: list[Any], opts: Any, ns: argparse.Namespace, files: l
 def run_shapes(argv: Sequence[str]) -> int:
     from .shapes import as_json, as_text, load_project, shapes_for
 
-    ns = _shapes_parser().parse_args(list(argv))
+    ns = shapes_parser().parse_args(list(argv))
     results = []
     models, bad, project = load_project(ns.path)
     for fm in models:
@@ -363,7 +363,7 @@ def no_modules_note(path: str) -> None:
 def run_rule(argv: Sequence[str]) -> int:
     from .catalogue import all_rules, catalogue_markdown, rule_by_code
 
-    ns = _rule_parser().parse_args(list(argv))
+    ns = rule_parser().parse_args(list(argv))
     if ns.all or not ns.code:
         if ns.all:
             sys.stdout.write(catalogue_markdown())

@@ -29,7 +29,7 @@ def annotated_config(interp: Interpreter, fm: FileModel, ann: cst.BaseExpression
     Only what the class itself says is kept: a negative size (``-1``: filled in at run time)
     or a ``None`` stays unknown, and an attribute the class never sets is not invented."""
     from .extract import dotted
-    from .interp.config import CONFIG_NAME, _record_fields
+    from .interp.config import CONFIG_NAME, record_fields
     from .interp.objects import ClassRef, Env, Obj, Ref
 
     qual = dotted(ann)
@@ -40,7 +40,7 @@ def annotated_config(interp: Interpreter, fm: FileModel, ann: cst.BaseExpression
     try:
         ref = interp.eval(ann, Env({}))
         if isinstance(ref, Ref):
-            ref = interp._resolve_ref(ref.qual) or ref
+            ref = interp.resolve_ref(ref.qual) or ref
     finally:
         interp.fm = saved
     if not isinstance(ref, ClassRef) or ref.cls.is_module:
@@ -48,7 +48,7 @@ def annotated_config(interp: Interpreter, fm: FileModel, ann: cst.BaseExpression
     cls, cfm = ref.cls, ref.fm
     if any(_rewrites_itself(c) for c, _f in interp.mro(cls, cfm)):
         return None
-    fields = _record_fields(cls)
+    fields = record_fields(cls)
     if fields is not None and "__init__" not in cls.methods:
         if any(d is None for _n, d in fields):
             return None

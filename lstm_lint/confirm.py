@@ -36,20 +36,20 @@ from typing import Any
 
 from .analyze import FileAnalysis
 from .catalogue import rule_by_code
-from .confirm_evidence import Evidence, _evidence, _notes
+from .confirm_evidence import Evidence, read_evidence, standin_notes
 from .confirm_facts import instantiations_of, raw_instantiations
 from .confirm_plan import loss_functions, plan_class
 from .confirm_shapes import observe_shapes, shape_str
 from .confirm_values import ConfirmValues, Given
 from .confirm_verdicts import (
-    _class_spans,
-    _constraints_of,
-    _crashes_for_any_batch_and_length,
-    _home,
-    _unexplained_crashes,
-    _verdict,
+    class_spans,
+    constraints_of,
+    crashes_for_any_batch_and_length,
+    home_plan,
     script_verdict,
     silent_reason,
+    unexplained_crashes,
+    verdict_of,
 )
 from .confirm_witness import witness_env, witness_note
 from .confirm_worker import run_child, worker
@@ -84,14 +84,14 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
     """
     fm = fa.fm
     inst = instantiations_of(fa)
-    spans = _class_spans(fm)
+    spans = class_spans(fm)
     judged = [f for f in findings if f.code not in ("LST000", "LST001")]
     own: dict[str, list[str]] = {}
     for f in judged:
-        name = _home(f, spans)
+        name = home_plan(f, spans)
         if name:
             mine = own.setdefault(name, [])
-            mine += [c for c in _constraints_of(f) if c not in mine]
+            mine += [c for c in constraints_of(f) if c not in mine]
     raw = raw_instantiations(fa)
     classes = {c.name: c for c in fm.module_classes()}
     plans = [plan_class(fm, c, project, user_args, inst, own.get(c.name), raw.get(c.name),
@@ -100,7 +100,7 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
     by_key = {p.key: p for p in plans}
     for f in judged:
         conf = f.configuration
-        key = _home(f, spans)
+        key = home_plan(f, spans)
         if not conf or key in by_key or conf.get("class") not in classes:
             continue
         if conf["kind"] == "call" and not conf.get("line"):
@@ -110,7 +110,7 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
                           (conf.get("args") or [], conf.get("kwargs") or {}), ctx,
                           given=given_for(fm, classes[conf["class"]], project, values))
         plan.context = dict(ctx, label=conf.get("label", ""))
-        its = [g for g in judged if _home(g, spans) == key]
+        its = [g for g in judged if home_plan(g, spans) == key]
         if all((r := rule_by_code(g.code)) is not None and r.confirm_at_build for g in its):
             # the configuration's findings are decided by building the model: no forward run
             plan.inputs = None
@@ -122,7 +122,7 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
     also = sorted({os.path.realpath(f.path) for f in judged
                    if os.path.realpath(f.path) != os.path.realpath(fm.path)})
     result = run_child(fm.path, plans, timeout, device, memory_mb, also=also)
-    evidence, failed, why = _evidence(result, by_key)
+    evidence, failed, why = read_evidence(result, by_key)
     for e in evidence:
         fixed = by_key[e.key].given_env if e.key in by_key else None
         if fixed is not None:
@@ -132,7 +132,7 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
             e.env.update(witness_env(by_key[e.key].witnesses, e.env))
     verdicts: dict[int, tuple[str, str] | None] = {}
     for f in judged:
-        verdicts[id(f)] = None if failed else _verdict(f, evidence, spans, by_key, fm.path)
+        verdicts[id(f)] = None if failed else verdict_of(f, evidence, spans, by_key, fm.path)
     script: dict[str, Any] | None = None
     calls = loss_functions(fm, [f for f in judged if verdicts[id(f)] is None])
     # the file's own module-level run: when some finding is still open and the file has
@@ -146,12 +146,12 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
         if script is not None:
             script.setdefault("device", more.get("device"))
         if script and script.get("calls"):
-            extra_ev, _f, _w = _evidence({"classes": script["calls"],
-                                          "device": more.get("device")}, by_key)
+            extra_ev, _f, _w = read_evidence({"classes": script["calls"],
+                                              "device": more.get("device")}, by_key)
             evidence += extra_ev
             for f in judged:
                 if verdicts[id(f)] is None:
-                    verdicts[id(f)] = _verdict(f, evidence, spans, by_key, fm.path)
+                    verdicts[id(f)] = verdict_of(f, evidence, spans, by_key, fm.path)
     dev = evidence[0].device if evidence else None
     for f in judged:
         verdict = verdicts[id(f)]
@@ -165,7 +165,7 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
             if s_said:
                 f.confirmation["script"] = s_said
             continue
-        home = _home(f, spans)
+        home = home_plan(f, spans)
         runs = [e for e in evidence if e.key == home]
         run_method = ", ".join(sorted({e.method for e in (runs or evidence) if e.method}))
         if s_verdict == "confirmed" and (verdict is None or verdict[0] != "confirmed"):
@@ -191,7 +191,7 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
             shown = by_key[home].given_inputs if home in by_key else None
             if shown and not (rule is not None and rule.confirm_at_build):
                 note += f"; forward input {', '.join(shown)} from {SOURCE}"
-            verdict = (verdict[0], verdict[1] + _notes(runs)
+            verdict = (verdict[0], verdict[1] + standin_notes(runs)
                        + (note if note[2:] not in verdict[1] else ""))
         f.confirmation = {"verdict": verdict[0], "evidence": verdict[1], "method": run_method,
                           "device": dev or (script or {}).get("device")}
@@ -204,10 +204,10 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
             f.confirmation["context"] = f"{f.owner}, which calls {' -> '.join(f.via)}"
         if s_said:
             f.confirmation["script"] = s_said
-    extra = [] if failed else _unexplained_crashes(fm, findings, evidence)
+    extra = [] if failed else unexplained_crashes(fm, findings, evidence)
     if extra:
-        extra = _crashes_for_any_batch_and_length(fm.path, extra, evidence, by_key, timeout,
-                                                  device, memory_mb)
+        extra = crashes_for_any_batch_and_length(fm.path, extra, evidence, by_key, timeout,
+                                                 device, memory_mb)
     return evidence, extra
 
 
@@ -219,9 +219,9 @@ def given_for(fm: Any, cls: Any, project: Any, values: ConfirmValues | None) -> 
     if given is None:
         return None
     from .discover import UsageError
-    from .shapes import _signatures
+    from .shapes import signatures
 
-    init_sig, fwd_sig = _signatures(fm, cls, project)
+    init_sig, fwd_sig = signatures(fm, cls, project)
     where = f"{values.path}: {SOURCE} {given.key!r}" if values and values.path \
         else f"{SOURCE} {given.key!r}"
     if given.has_args:

@@ -28,7 +28,7 @@ import time
 import traceback
 from typing import Any
 
-from .confirm_lines import ALSO, _real
+from .confirm_lines import ALSO, real_path
 from .confirm_load import load_definitions, package_of, run_script
 from .confirm_run import run_class
 
@@ -148,7 +148,7 @@ def run_request(req: dict[str, Any], res_path: str) -> dict[str, Any]:
             import torch
 
             torch.manual_seed(0)
-            ALSO.update(_real(p) for p in req.get("also") or [])
+            ALSO.update(real_path(p) for p in req.get("also") or [])
             mod, err, skipped = load_definitions(path)
             if err is not None:
                 return {"class": creq["class"], "defs_error": err, "skipped_lines": skipped}

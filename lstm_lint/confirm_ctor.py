@@ -17,7 +17,7 @@ from .confirm_standins import LstmLintConfig, LstmLintNoValue, LstmLintRecord
 from .given_values import EXPR, TENSOR
 
 
-def _params(cls: Any, args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+def bound_params(cls: Any, args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
     """The constructor's parameters as the call binds them, defaults included."""
     try:
         bound = inspect.signature(cls).bind(*args, **kwargs)
@@ -34,7 +34,7 @@ def _params(cls: Any, args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]
     return out
 
 
-def _arg(v: Any) -> Any:
+def planned_value(v: Any) -> Any:
     """A planned constructor value: a placeholder where the plan has none."""
     if isinstance(v, dict) and "lstm_lint_no_value" in v:
         return LstmLintNoValue(str(v["lstm_lint_no_value"]))
@@ -43,8 +43,8 @@ def _arg(v: Any) -> Any:
     return v
 
 
-def _call_namespace(call: dict[str, Any], mod: Any, path: str
-                    ) -> tuple[dict[str, Any] | None, str, str]:
+def call_namespace(call: dict[str, Any], mod: Any, path: str
+                   ) -> tuple[dict[str, Any] | None, str, str]:
     """Where a call's arguments are evaluated: the file's definitions or, for a call in a
     script beside it (``train.py``), that script's definitions."""
     other = call.get("path")
@@ -62,7 +62,7 @@ def _call_namespace(call: dict[str, Any], mod: Any, path: str
     return bmod.__dict__, where, ""
 
 
-def _call_class(call: dict[str, Any], ns: dict[str, Any], default: Any) -> Any:
+def call_class(call: dict[str, Any], ns: dict[str, Any], default: Any) -> Any:
     """The class the call builds, as its file names it (``models.Net`` from ``train.py``)."""
     func = call.get("func")
     if not func:
@@ -74,14 +74,14 @@ def _call_class(call: dict[str, Any], ns: dict[str, Any], default: Any) -> Any:
     return cls if isinstance(cls, type) else default
 
 
-def _eval_parts(call: dict[str, Any], ns: dict[str, Any], cls: Any, fill: dict[str, Any]
-                ) -> tuple[list[Any], dict[str, Any], list[str]] | None:
+def eval_parts(call: dict[str, Any], ns: dict[str, Any], cls: Any, fill: dict[str, Any]
+               ) -> tuple[list[Any], dict[str, Any], list[str]] | None:
     """The call's arguments one by one; those that cannot be evaluated are bound as the plan
     binds a parameter without a value.  None when the call cannot be split that way."""
     parts = call.get("parts") or {}
     if not parts:
         return None
-    cls = _call_class(call, ns, cls)
+    cls = call_class(call, ns, cls)
     try:
         names = [p.name for p in inspect.signature(cls).parameters.values()
                  if p.kind in (inspect.Parameter.POSITIONAL_ONLY,
@@ -92,12 +92,12 @@ def _eval_parts(call: dict[str, Any], ns: dict[str, Any], cls: Any, fill: dict[s
 
     def one(src: str, pname: str | None) -> Any:
         try:
-            a, _k = _eval_call(dict(call, call=f"__lstm_lint_args__({src})"), ns)
+            a, _k = eval_call(dict(call, call=f"__lstm_lint_args__({src})"), ns)
             return a[0]
         except BaseException:
             filled.append(pname or "?")
             if pname is not None and pname in fill:
-                return _arg(fill[pname])
+                return planned_value(fill[pname])
             return LstmLintNoValue(pname or "?")
 
     args = [one(src, names[i] if i < len(names) else None)
@@ -106,7 +106,7 @@ def _eval_parts(call: dict[str, Any], ns: dict[str, Any], cls: Any, fill: dict[s
     return args, kwargs, filled
 
 
-def _eval_call(call: dict[str, Any], ns: dict[str, Any]) -> tuple[Any, Any]:
+def eval_call(call: dict[str, Any], ns: dict[str, Any]) -> tuple[Any, Any]:
     """The arguments of the file's own call, evaluated among its definitions; names the call
     needs from the code around it are evaluated from the assignments before it (each with
     the configuration calls made on it afterwards: ``parser.add_argument(...)``)."""

@@ -57,8 +57,8 @@ class Evidence:
         return [o for o in self.ops if o.line == line and (not names or o.name in names)]
 
 
-def _evidence(result: dict[str, Any], plans: dict[str, ClassPlan]
-              ) -> tuple[list[Evidence], str | None, dict[str, str]]:
+def read_evidence(result: dict[str, Any], plans: dict[str, ClassPlan]
+                  ) -> tuple[list[Evidence], str | None, dict[str, str]]:
     """Evidence per class run, the reason the whole file failed, why each class was not run
     (by plan key)."""
     failed = result.get("failed")
@@ -194,7 +194,7 @@ def _built_from(c: dict[str, Any], plan: ClassPlan | None) -> str:
     return text
 
 
-def _notes(runs: list[Evidence]) -> str:
+def standin_notes(runs: list[Evidence]) -> str:
     """What the evidence owes to lstm-lint's stand-ins (said with every verdict)."""
     notes = []
     placeholders = sorted({n for e in runs for n in e.no_value})
@@ -211,7 +211,7 @@ def _notes(runs: list[Evidence]) -> str:
     return "".join(f"; {n}" for n in notes)
 
 
-def _in_file(e: Evidence, path: str) -> Evidence:
+def in_file(e: Evidence, path: str) -> Evidence:
     """The run as seen from another file's lines: its ops placed there (``op.at``), its
     error at that file's innermost line of the traceback (none when the crash did not pass
     through it: the run then did not run clean there either)."""

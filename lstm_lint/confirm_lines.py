@@ -19,50 +19,50 @@ _REAL: dict[str, str] = {}
 ALSO: set[str] = set()
 
 
-def _real(name: str) -> str:
+def real_path(name: str) -> str:
     r = _REAL.get(name)
     if r is None:
         r = _REAL[name] = os.path.realpath(name)
     return r
 
 
-def _user_line(path: str) -> int | None:
+def user_line(path: str) -> int | None:
     f = sys._getframe(2)
-    target = _real(path)
+    target = real_path(path)
     while f is not None:
-        if _real(f.f_code.co_filename) == target:
+        if real_path(f.f_code.co_filename) == target:
             return f.f_lineno
         f = f.f_back  # type: ignore[assignment]
     return None
 
 
-def _also_at(depth: int) -> list[Any] | None:
+def also_at(depth: int) -> list[Any] | None:
     if not ALSO:
         return None
     f = sys._getframe(depth + 1)
     while f is not None:
-        r = _real(f.f_code.co_filename)
+        r = real_path(f.f_code.co_filename)
         if r in ALSO:
             return [r, f.f_lineno]
         f = f.f_back  # type: ignore[assignment]
     return None
 
 
-def _place(entry: dict[str, Any], depth: int) -> dict[str, Any]:
-    at = _also_at(depth + 1)
+def place_entry(entry: dict[str, Any], depth: int) -> dict[str, Any]:
+    at = also_at(depth + 1)
     if at is not None:
         entry["at"] = at
     return entry
 
 
-def _error(exc: BaseException, path: str, stage: str) -> dict[str, Any]:
-    target = _real(path)
+def error_record(exc: BaseException, path: str, stage: str) -> dict[str, Any]:
+    target = real_path(path)
     frames = []
     at: dict[str, int] = {}
     for fr in traceback.extract_tb(exc.__traceback__):
         if fr.lineno is None:
             continue
-        r = _real(fr.filename)
+        r = real_path(fr.filename)
         if r == target:
             frames.append(fr.lineno)
         elif r in ALSO:

@@ -19,7 +19,7 @@ import warnings
 from typing import Any
 
 from .confirm_defs import definitions
-from .confirm_lines import _error, _real
+from .confirm_lines import error_record, real_path
 
 PRIVATE = "lstm_lint_confirm_target"
 
@@ -87,7 +87,7 @@ def load_definitions(path: str, name: str = PRIVATE
             real = _imported_as_itself(path)
             if real is not None:
                 return real, None, skipped
-            return mod, _error(exc, path, "definitions"), skipped
+            return mod, error_record(exc, path, "definitions"), skipped
     return mod, None, skipped
 
 
@@ -101,7 +101,7 @@ def _imported_as_itself(path: str) -> types.ModuleType | None:
     stem = os.path.splitext(os.path.basename(path))[0]
     real = sys.modules.get(pkg if stem == "__init__" else f"{pkg}.{stem}")
     file = getattr(real, "__file__", None)
-    if real is None or not file or _real(file) != _real(path):
+    if real is None or not file or real_path(file) != real_path(path):
         return None
     return real
 
@@ -120,7 +120,7 @@ def run_script(path: str, calls: list[str]) -> dict[str, Any]:
         out["error"] = {"type": "SystemExit", "message": f"module called sys.exit({exc.code})",
                         "line": None, "frames": [], "stage": "script"}
     except BaseException as exc:
-        out["error"] = _error(exc, path, "script")
+        out["error"] = error_record(exc, path, "script")
     out["seconds"] = round(time.perf_counter() - t0, 4)
     if out["error"] is not None:
         return out
@@ -137,6 +137,6 @@ def run_script(path: str, calls: list[str]) -> dict[str, Any]:
             entry["error"] = {"type": "SystemExit", "message": f"sys.exit({exc.code})",
                               "line": None, "frames": []}
         except Exception as exc:
-            entry["error"] = _error(exc, path, "call")
+            entry["error"] = error_record(exc, path, "call")
         out["calls"].append(entry)
     return out

@@ -17,19 +17,27 @@ import time
 import warnings
 from typing import Any
 
-from .confirm_ctor import _arg, _call_class, _call_namespace, _eval_call, _eval_parts, _params, user_value
+from .confirm_ctor import (
+    bound_params,
+    call_class,
+    call_namespace,
+    eval_call,
+    eval_parts,
+    planned_value,
+    user_value,
+)
 from .confirm_inputs import bind_specs, make_inputs, tensor_specs
-from .confirm_lines import _error, _place, _user_line
+from .confirm_lines import error_record, place_entry, user_line
 from .confirm_sizes import solve, symbols
 from .confirm_standins import (
+    CudaOnCpu,
     LstmLintConfig,
     LstmLintNoValue,
     NoValueUsed,
-    _CudaOnCpu,
-    _placeholder_error,
+    placeholder_error,
     standin_attr,
 )
-from .confirm_trace import _shape, _trace_eager, _trace_fx
+from .confirm_trace import shape_of, trace_eager, trace_fx
 
 
 class _NoneInput(Exception):
@@ -85,7 +93,7 @@ class _BuildRecorder:
         class Lines(TorchFunctionMode):
             def __torch_function__(self, func: Any, types: Any, args: Any = (),
                                    kwargs: Any = None) -> Any:
-                line = _user_line(path)
+                line = user_line(path)
                 if line is not None and len(seen) < 5000:
                     seen.add(line)
                 return func(*args, **(kwargs or {}))
@@ -95,9 +103,9 @@ class _BuildRecorder:
 
         def init(mod: Any, *a: Any, **k: Any) -> None:
             orig(mod, *a, **k)
-            line = _user_line(rec.path)
+            line = user_line(rec.path)
             if line is not None:
-                rec.builds.append(_place({
+                rec.builds.append(place_entry({
                     "line": line, "op": "build", "name": type(mod).__name__,
                     "config": {n: getattr(mod, n, None) for n in (
                         "input_size", "hidden_size", "num_layers", "dropout",
@@ -128,8 +136,8 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
         return out
     fill = dict(req.get("fill") or {})
     part_fill = dict(req.get("part_fill") or {})
-    args = [_arg(a) for a in req.get("args", [])]
-    kwargs = {k: _arg(v) for k, v in (req.get("kwargs") or {}).items()}
+    args = [planned_value(a) for a in req.get("args", [])]
+    kwargs = {k: planned_value(v) for k, v in (req.get("kwargs") or {}).items()}
     out["ctor_source"] = "plan"
     if req.get("given") or req.get("from_table"):
         try:
@@ -151,18 +159,18 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
     tried: list[str] = []
     found = False
     for call in req.get("calls") or []:
-        ns, where, why = _call_namespace(call, mod, path)
+        ns, where, why = call_namespace(call, mod, path)
         if ns is None:
             tried.append(why)
             continue
         try:
-            a, k = _eval_call(call, ns)
+            a, k = eval_call(call, ns)
         except BaseException as exc:
             msg = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
             tried.append(f"the arguments of {name}(...) at {where} cannot be evaluated from "
                          f"the file's definitions ({type(exc).__name__}: {msg})")
             continue
-        called = _call_class(call, ns, cls)
+        called = call_class(call, ns, cls)
         try:
             inspect.signature(called).bind(*a, **k)
         except TypeError as exc:  # the file's own call does not fit the class (stale code)
@@ -185,14 +193,14 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
         best: tuple[int, int] | None = None
         for i, call in enumerate([c for c in req.get("calls") or []
                                   if not c.get("in_class")][:5]):
-            ns, where, _why = _call_namespace(call, mod, path)
-            parts = _eval_parts(call, ns, cls, {**part_fill, **fill}) \
+            ns, where, _why = call_namespace(call, mod, path)
+            parts = eval_parts(call, ns, cls, {**part_fill, **fill}) \
                 if ns is not None else None
             if parts is None or ns is None:
                 continue
             a, k, filled = parts
             try:
-                inspect.signature(_call_class(call, ns, cls)).bind(*a, **k)
+                inspect.signature(call_class(call, ns, cls)).bind(*a, **k)
             except TypeError:
                 continue  # the file's own call does not fit the class (stale code)
             except ValueError:
@@ -202,7 +210,7 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
                 continue
             best = (holes, i)
             args, kwargs = a, k
-            cls = _call_class(call, ns, cls)
+            cls = call_class(call, ns, cls)
             out["ctor_source"] = "call"
             out["ctor_line"] = call.get("line")
             out["ctor_path"] = call.get("path")
@@ -214,7 +222,7 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
             return out
         if not found and tried:
             out["ctor_note"] = tried[0]
-    params = _params(cls, args, kwargs)
+    params = bound_params(cls, args, kwargs)
     out["constructor"] = {k: v for k, v in params.items()
                           if v is None or isinstance(v, bool | int | float | str)}
     out["no_value"] = sorted(k for k, v in params.items() if isinstance(v, LstmLintNoValue)
@@ -222,7 +230,7 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
     out["standins"] = sorted(k for k, v in params.items() if isinstance(v, LstmLintConfig))
     device = torch.device(device_name)
     with warnings.catch_warnings(record=True) as caught, _BuildRecorder(path) as rec, \
-            _CudaOnCpu() as cuda:
+            CudaOnCpu() as cuda:
         warnings.simplefilter("always")
         try:
             model = cls(*args, **kwargs)
@@ -231,12 +239,12 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
             out["ops"] = rec.builds
             out["built_lines"] = sorted(rec.lines)
             out["cuda_on_cpu"] = cuda.calls
-            used = _placeholder_error(exc)
+            used = placeholder_error(exc)
             if used is not None:
                 out["no_value_used"] = {"name": used, "stage": "construct",
-                                        "line": _error(exc, path, "construct")["line"]}
+                                        "line": error_record(exc, path, "construct")["line"]}
             else:
-                out["error"] = _error(exc, path, "construct")
+                out["error"] = error_record(exc, path, "construct")
             return out
     out["built"] = True
     out["cuda_on_cpu"] = cuda.calls
@@ -280,7 +288,7 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
         return out
     t0 = time.perf_counter()
     saved = _attributes(model)
-    with torch.no_grad(), _CudaOnCpu() as cuda_fwd:
+    with torch.no_grad(), CudaOnCpu() as cuda_fwd:
         try:
             if any(i is None or (isinstance(i, tuple | list) and any(j is None for j in i))
                    for i in inputs):
@@ -288,7 +296,7 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
                 # hold the branch a tensor takes and run it on None
                 raise _NoneInput("a None input: the branch the code takes on None runs "
                                  "eagerly")
-            out["ops"] = builds + _trace_fx(model, inputs, path, device)
+            out["ops"] = builds + trace_fx(model, inputs, path, device)
             out["method"] = "fx"
             final = [o for o in out["ops"] if o["op"] == "output"]
             out["output"] = final[-1]["args"][0] if final else None
@@ -300,15 +308,15 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
             _restore(saved)
             ops: list[dict[str, Any]] = []
             try:
-                ops, result = _trace_eager(model, inputs, path, ops)
-                out["output"] = _shape(result)
+                ops, result = trace_eager(model, inputs, path, ops)
+                out["output"] = shape_of(result)
             except Exception as exc:
-                used = _placeholder_error(exc)
+                used = placeholder_error(exc)
                 if used is not None:
                     out["no_value_used"] = {"name": used, "stage": "forward",
-                                            "line": _error(exc, path, "forward")["line"]}
+                                            "line": error_record(exc, path, "forward")["line"]}
                 else:
-                    out["error"] = _error(exc, path, "forward")
+                    out["error"] = error_record(exc, path, "forward")
             out["ops"] = builds + ops
     out["cuda_on_cpu"] = out.get("cuda_on_cpu", 0) + cuda_fwd.calls
     out["seconds"] = round(time.perf_counter() - t0, 4)

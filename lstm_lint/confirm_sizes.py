@@ -195,11 +195,11 @@ def solve(needed: Iterable[str], constraints: Iterable[str],
                 bad.append(c)
         except Exception:
             bad.append(c)
-    bad += [c for c in constraints if split(c) is None and not _holds_apart(c, env)]
+    bad += [c for c in constraints if split(c) is None and not holds_apart(c, env)]
     return env, bad
 
 
-def _holds_apart(constraint: str, env: dict[str, Any]) -> bool:
+def holds_apart(constraint: str, env: dict[str, Any]) -> bool:
     """``B != 1`` (a size the shape shown assumes is not 1) or ``n_layer > 1`` (a size a
     configuration needs above a bound) holds under ``env``."""
     try:

@@ -90,7 +90,7 @@ def standin_attr(v: Any, name: str) -> Any:
     return None
 
 
-def _placeholder_error(exc: BaseException) -> str | None:
+def placeholder_error(exc: BaseException) -> str | None:
     """The parameter a crash needed a value for, when the crash comes from a placeholder."""
     seen: set[int] = set()
     e: BaseException | None = exc
@@ -106,7 +106,7 @@ def _placeholder_error(exc: BaseException) -> str | None:
 # ---- ``.cuda()`` on a machine without CUDA --------------------------------------------------
 
 
-class _CudaOnCpu:
+class CudaOnCpu:
     """``Tensor.cuda``/``Module.cuda`` as no-ops while a model without a CUDA device is built
     and run (models that call ``.cuda()`` unconditionally); counts the calls."""
 
@@ -114,7 +114,7 @@ class _CudaOnCpu:
         self.calls = 0
         self._saved: list[tuple[Any, str, Any]] = []
 
-    def __enter__(self) -> _CudaOnCpu:
+    def __enter__(self) -> CudaOnCpu:
         import torch
 
         if torch.cuda.is_available():

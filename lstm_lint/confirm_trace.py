@@ -10,10 +10,10 @@ import os
 import sys
 from typing import Any
 
-from .confirm_lines import _also_at, _place, _real, _user_line
+from .confirm_lines import also_at, place_entry, real_path, user_line
 
 
-def _shape(v: Any) -> Any:
+def shape_of(v: Any) -> Any:
     import torch
 
     if isinstance(v, torch.Tensor):
@@ -21,7 +21,7 @@ def _shape(v: Any) -> Any:
     if isinstance(v, torch.nn.utils.rnn.PackedSequence):
         return {"packed": list(v.data.shape)}
     if isinstance(v, tuple | list) and len(v) <= 16:
-        inner = [_shape(i) for i in v]
+        inner = [shape_of(i) for i in v]
         return inner if any(i is not None for i in inner) else None
     return None
 
@@ -48,7 +48,7 @@ def _plain(v: Any) -> Any:
     return v if v is None or isinstance(v, int) else repr(v)
 
 
-def _trace_fx(model: Any, inputs: list[Any], path: str, device: Any) -> list[dict[str, Any]]:
+def trace_fx(model: Any, inputs: list[Any], path: str, device: Any) -> list[dict[str, Any]]:
     import torch.fx as fx
     from torch.fx.passes.shape_prop import ShapeProp
 
@@ -65,11 +65,11 @@ def _trace_fx(model: Any, inputs: list[Any], path: str, device: Any) -> list[dic
             proxy = super().create_proxy(*args, **kwargs)
             f = sys._getframe(1)
             while f is not None:
-                if _real(f.f_code.co_filename) == target_file:
+                if real_path(f.f_code.co_filename) == target_file:
                     proxy.node.meta["lstm_lint_line"] = f.f_lineno
                     break
                 f = f.f_back  # type: ignore[assignment]
-            at = _also_at(1)
+            at = also_at(1)
             if at is not None:
                 proxy.node.meta["lstm_lint_at"] = at
             return proxy
@@ -126,8 +126,8 @@ def _meta_shape(meta: Any) -> Any:
     return None
 
 
-def _trace_eager(model: Any, inputs: list[Any], path: str,
-                 ops: list[dict[str, Any]] | None = None) -> tuple[list[dict[str, Any]], Any]:
+def trace_eager(model: Any, inputs: list[Any], path: str,
+                ops: list[dict[str, Any]] | None = None) -> tuple[list[dict[str, Any]], Any]:
     """Run the model eagerly, recording its operations into ``ops`` (the caller's list keeps
     what ran before an exception: the operations a crashed run went through happened)."""
     import torch
@@ -139,20 +139,20 @@ def _trace_eager(model: Any, inputs: list[Any], path: str,
         def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
             kwargs = kwargs or {}
             out = func(*args, **kwargs)
-            line = _user_line(path)
+            line = user_line(path)
             if line is not None and len(seen) < 20000:
                 name = getattr(func, "__name__", str(func))
                 rec_args = []
                 for a in args:
                     if isinstance(a, torch.Tensor) or isinstance(a, tuple | list) and a \
                             and isinstance(a[0], torch.Tensor):
-                        rec_args.append(_shape(a))
+                        rec_args.append(shape_of(a))
                     elif name == "__getitem__":
                         rec_args.append(_index_repr(a))
                     else:
                         rec_args.append(_plain_arg(a))
                 entry = {"line": line, "op": "call_function", "name": name, "args": rec_args,
-                         "out": _shape(out)}
+                         "out": shape_of(out)}
                 if name == "__getitem__" and isinstance(out, torch.Tensor) and out.dim() >= 1 \
                         and out.numel() <= 4096:
                     entry["zero_rows"] = [bool((r == 0).all()) for r in out.reshape(out.shape[0], -1)]
@@ -163,17 +163,17 @@ def _trace_eager(model: Any, inputs: list[Any], path: str,
                         # some (row, step) of its first two axes (either layout)
                         flat = (src == 0).reshape(src.shape[0], src.shape[1], -1)
                         entry["padded"] = bool(flat.all(dim=-1).any())
-                seen.append(_place(entry, 1))
+                seen.append(place_entry(entry, 1))
             return out
 
     hooks = []
 
     def hook(mod: Any, inp: Any, out: Any) -> None:
-        line = _user_line(path)
+        line = user_line(path)
         if line is not None:
-            seen.append(_place({"line": line, "op": "call_module", "name": type(mod).__name__,
-                               "module": type(mod).__name__,
-                               "args": [_shape(i) for i in inp], "out": _shape(out)}, 1))
+            seen.append(place_entry({"line": line, "op": "call_module", "name": type(mod).__name__,
+                                     "module": type(mod).__name__,
+                                     "args": [shape_of(i) for i in inp], "out": shape_of(out)}, 1))
 
     for m in model.modules():
         if m is not model:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .catalogue import rule_by_code
-from .confirm_evidence import Evidence, _in_file
+from .confirm_evidence import Evidence, in_file
 from .confirm_plan import ClassPlan, context_key
 from .confirm_sizes import evaluate
 from .confirm_witness import judged_by_crash
@@ -28,7 +28,7 @@ from .rule import SHAPE_ERROR, Finding
 SHAPE_ERRORS = SHAPE_ERROR[0]
 
 
-def _class_spans(fm: FileModel) -> dict[str, tuple[int, int]]:
+def class_spans(fm: FileModel) -> dict[str, tuple[int, int]]:
     from .positions import locate
 
     classes = fm.module_classes()
@@ -119,7 +119,7 @@ def silent_reason(f: Finding, runs: list[Evidence], why: str) -> str:
     return ""
 
 
-def _constraints_of(f: Finding) -> list[str]:
+def constraints_of(f: Finding) -> list[str]:
     cons = getattr(f, "constraints", None)
     return [str(c) for c in cons] if cons else []
 
@@ -135,7 +135,7 @@ def _broken(constraints: Sequence[str], env: dict[str, Any]) -> list[str]:
     return bad
 
 
-def _home(f: Finding, spans: dict[str, tuple[int, int]]) -> str:
+def home_plan(f: Finding, spans: dict[str, tuple[int, int]]) -> str:
     """The plan whose run judges ``f``: its configuration's, its owner's when it was found in a
     child's code as the owner calls it, else the class around its line."""
     conf = f.configuration
@@ -146,20 +146,20 @@ def _home(f: Finding, spans: dict[str, tuple[int, int]]) -> str:
     return _class_of(f, spans) or ""
 
 
-def _verdict(f: Finding, evidence: list[Evidence], spans: dict[str, tuple[int, int]],
-             plans: dict[str, ClassPlan], main: str = "") -> tuple[str, str] | None:
+def verdict_of(f: Finding, evidence: list[Evidence], spans: dict[str, tuple[int, int]],
+               plans: dict[str, ClassPlan], main: str = "") -> tuple[str, str] | None:
     """``main``: the analysed file (a finding in another file's code is judged at that
     file's lines)."""
     rule = rule_by_code(f.code)
     if rule is None:
         return None
-    home = _home(f, spans)
+    home = home_plan(f, spans)
     in_context = bool(f.via and f.owner) or home in plans and plans[home].context is not None
     # a finding reported in a context is judged by the run in that context only
     pool = [e for e in evidence if e.key == home or e.cls.endswith("()")] if in_context \
         else evidence
     if main and os.path.realpath(f.path) != os.path.realpath(main):
-        pool = [_in_file(e, os.path.realpath(f.path)) for e in pool]
+        pool = [in_file(e, os.path.realpath(f.path)) for e in pool]
     try:
         verdict = rule.confirm(f, pool)
     except Exception as exc:  # a rule's reading of a run it did not foresee: no verdict
@@ -169,7 +169,7 @@ def _verdict(f: Finding, evidence: list[Evidence], spans: dict[str, tuple[int, i
         return verdict
     # a run counts only if its sizes satisfy every constraint recorded for the finding
     runs = [e for e in pool if e.key == home] or pool
-    cons = _constraints_of(f)
+    cons = constraints_of(f)
     for e in runs:
         bad = _broken(cons, e.env) if cons else []
         if bad:
@@ -200,8 +200,8 @@ def _judged_by_crash_on_given(verdict: tuple[str, str], f: Finding, runs: list[E
             "at the finding's line is the code's own answer")
 
 
-def _unexplained_crashes(fm: FileModel, findings: list[Finding],
-                         evidence: list[Evidence]) -> list[Finding]:
+def unexplained_crashes(fm: FileModel, findings: list[Finding],
+                        evidence: list[Evidence]) -> list[Finding]:
     """LST900: a shape error that the file's own construction and analysed inputs produce."""
     extra: list[Finding] = []
     for ev in evidence:
@@ -239,9 +239,9 @@ def _unexplained_crashes(fm: FileModel, findings: list[Finding],
 OTHER_BATCH_TIME = {"B": 5, "T": 29}
 
 
-def _crashes_for_any_batch_and_length(path: str, extra: list[Finding], evidence: list[Evidence],
-                                      plans: dict[str, ClassPlan], timeout: float,
-                                      device: str | None, memory_mb: int) -> list[Finding]:
+def crashes_for_any_batch_and_length(path: str, extra: list[Finding], evidence: list[Evidence],
+                                     plans: dict[str, ClassPlan], timeout: float,
+                                     device: str | None, memory_mb: int) -> list[Finding]:
     """Keep the LST900 crashes that a second run, with another batch size and length, repeats
     (same error, same line): B and T are the caller's to choose, and a crash that only some
     of their values produce (a kernel longer than a short sequence) is no finding."""

@@ -59,7 +59,7 @@ NEW_VALUE_OPS = frozenset(("layer", "module", "input", "factory"))
 class Dataflow:
     def __init__(self) -> None:
         self.g: nx.DiGraph = nx.DiGraph()
-        self._keys: dict[tuple[tuple[int, ...], int], int] = {}
+        self.node_keys: dict[tuple[tuple[int, ...], int], int] = {}
         self._by_cst_id: dict[int, int] = {}
         self.constraints: list[Constraint] = []
         #: the chain of module calls the interpreter is inside (``self.encoder``): nodes made
@@ -78,9 +78,9 @@ class Dataflow:
 
     def key(self, context: tuple[int, ...], node: Any) -> int:
         k = (context, id(node))
-        if k not in self._keys:
-            self._keys[k] = len(self._keys)
-        return self._keys[k]
+        if k not in self.node_keys:
+            self.node_keys[k] = len(self.node_keys)
+        return self.node_keys[k]
 
     def op(self, context: tuple[int, ...], node: Any, op: str, label: str, fm: FileModel,
            **attrs: Any) -> int:

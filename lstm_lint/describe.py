@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 def node_contexts(graph: Dataflow) -> dict[int, tuple[int, ...]]:
     """Each node's call context: the keys of the calls (sub-module, helper) it was reached by."""
-    keys: dict[tuple[tuple[int, ...], int], int] = getattr(graph, "_keys", {})
+    keys: dict[tuple[tuple[int, ...], int], int] = getattr(graph, "node_keys", {})
     return {nid: ctx for (ctx, _obj), nid in keys.items()}
 
 

@@ -327,8 +327,8 @@ def _noqa(lines: list[str], f: Finding) -> bool:
     return any(f.code.startswith(c.upper()) for c in re.split(r"[,\s]+", codes) if c)
 
 
-def _check_one(path: str, text: str | None, project: Project, opts: Options,
-               keep_analysis: bool = False, more: bool = True) -> FileResult:
+def check_one(path: str, text: str | None, project: Project, opts: Options,
+              keep_analysis: bool = False, more: bool = True) -> FileResult:
     """One file of a run; ``more``: other files follow in this process (after the last, the
     collector need not settle: a full collection costs a one-file run a twentieth of its
     time, and the run frees everything as it ends)."""
@@ -360,10 +360,10 @@ def _check_one(path: str, text: str | None, project: Project, opts: Options,
 
 def check_one_safely(path: str, project: Project, opts: Options, keep_analysis: bool = False,
                      more: bool = True) -> FileResult:
-    """:func:`_check_one`, an internal error turned into the file's one-line diagnostic (with
+    """:func:`check_one`, an internal error turned into the file's one-line diagnostic (with
     ``--debug`` it is raised): one bad file never stops a run."""
     try:
-        return _check_one(path, None, project, opts, keep_analysis, more)
+        return check_one(path, None, project, opts, keep_analysis, more)
     except Exception as exc:
         if opts.debug:
             raise
@@ -404,8 +404,8 @@ def _lint_paths(paths: Iterable[str], opts: Options, stdin: tuple[str, str] | No
     if "-" in paths and stdin is not None:
         project = Project(real)
         project.script = opts.script
-        results.append(_check_one(stdin[0], stdin[1], project, opts, keep_analysis,
-                                  more=bool(todo)))
+        results.append(check_one(stdin[0], stdin[1], project, opts, keep_analysis,
+                                 more=bool(todo)))
     if keep_analysis or opts.debug or jobs <= 1 or len(todo) < 2 * max(jobs, 1):
         # (--debug raises an internal error where it happens: in this process)
         project = Project(real)

@@ -17,7 +17,7 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 #: every memo, so that one call forgets them all
-_ALL: list[NodeMemo[object, object]] = []
+ALL_MEMOS: list[NodeMemo[object, object]] = []
 
 
 class NodeMemo(Generic[K, V]):
@@ -26,7 +26,7 @@ class NodeMemo(Generic[K, V]):
     def __init__(self, limit: int = 4096) -> None:
         self._answers: dict[int, tuple[K, V]] = {}
         self._limit = limit
-        _ALL.append(self)  # type: ignore[arg-type]
+        ALL_MEMOS.append(self)  # type: ignore[arg-type]
 
     def get(self, node: K) -> V | None:
         hit = self._answers.get(id(node))
@@ -44,5 +44,5 @@ class NodeMemo(Generic[K, V]):
 
 def forget() -> None:
     """Empty every memo (the file they were about is done)."""
-    for memo in _ALL:
+    for memo in ALL_MEMOS:
         memo._answers.clear()

@@ -36,7 +36,7 @@ INSTALL_HINT = 'the language server needs pygls: pip install "lstm-lint[lsp]"'
 # ---- the language server (pygls) --------------------------------------------------------------
 
 
-def _server_parser() -> argparse.ArgumentParser:
+def server_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="lstm-lint server",
         description="Language server (LSP over stdio): diagnostics, shape hovers, inlay hints "
@@ -46,7 +46,7 @@ def _server_parser() -> argparse.ArgumentParser:
 
 
 def run_server(argv: Sequence[str]) -> int:
-    _server_parser().parse_args(list(argv))
+    server_parser().parse_args(list(argv))
     try:
         import lsprotocol.types  # noqa: F401
         import pygls.lsp.server  # noqa: F401

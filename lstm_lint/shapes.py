@@ -256,8 +256,8 @@ def _subclasses(path: str) -> bool:
         return False
 
 
-def _signatures(fm: FileModel, cls: ClassInfo, project: Project
-                ) -> tuple[Signature | None, Signature | None]:
+def signatures(fm: FileModel, cls: ClassInfo, project: Project
+               ) -> tuple[Signature | None, Signature | None]:
     """The real ``__init__`` and ``forward`` of a class (inherited ones too)."""
     from .dataflow import Dataflow
     from .infer import Interpreter
@@ -300,7 +300,7 @@ def shapes_for(fm: FileModel, project: Project, class_name: str | None, args_jso
     spans = locate(fm.module, [c.node.name for c in classes])
     out = []
     for c in classes:
-        init_sig, fwd_sig = _signatures(fm, c, project)
+        init_sig, fwd_sig = signatures(fm, c, project)
         if check_signatures:
             hint = " (pick one class with --class)" if class_name is None and len(classes) > 1 \
                 else ""
@@ -323,7 +323,7 @@ def shapes_for(fm: FileModel, project: Project, class_name: str | None, args_jso
             defaults = {n: d for n, d in fwd_sig.defaults.items()
                         if n in fwd_sig.positional[given:]}
         out.append(ShapesResult(fm.path, c.name, span.line if span else 1, res, defaults,
-                                _conflicts(res)))
+                                located_conflicts(res)))
     if args is None and kwargs is None and in_vals is None:
         _add_configurations(fm, project, out)
     return out
@@ -375,12 +375,12 @@ def as_json(results: list[ShapesResult]) -> list[dict[str, Any]]:
                      "configurations": [
                          {"label": label, "inputs": [value_json(v) for v in ms.inputs],
                           "output": value_json(ms.output), "constraints": ms.constraints,
-                          "conflicts": [{"line": ln, "message": m} for ln, m in _conflicts(ms)]}
+                          "conflicts": [{"line": ln, "message": m} for ln, m in located_conflicts(ms)]}
                          for label, ms in r.configurations]})
     return docs
 
 
-def _conflicts(res: ModuleShapes) -> list[tuple[int, str]]:
+def located_conflicts(res: ModuleShapes) -> list[tuple[int, str]]:
     """Each proven mismatch on the module's dataflow, located: an answer that crosses one is
     what the code would compute if PyTorch let it through, and must say so."""
     # (forward's own: what the class's other methods make it do is reported as findings)
@@ -431,7 +431,7 @@ def as_text(results: list[ShapesResult],
                               for n, v in zip(ms.input_names, ms.inputs, strict=False))
             lines.append(f"    {label}: forward({names}) -> {value_text(ms.output)}")
             lines.extend(f"        requires {c}" for c in ms.constraints)
-            lines.extend(f"        but line {ln} {m}" for ln, m in _conflicts(ms))
+            lines.extend(f"        but line {ln} {m}" for ln, m in located_conflicts(ms))
         if observed is not None:
             o = observed.get((r.path, r.cls)) or {}
             lines.append(f"    confirm: static {o.get('static', '?')}  observed "

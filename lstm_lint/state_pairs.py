@@ -25,7 +25,7 @@ _KEEP_SHAPE = frozenset({"Variable", "cuda", "to", "zero_", "detach", "requires_
 
 #: a factory called (``torch.zeros(``; space, a line break, a comment may stand before the
 #: parenthesis, as Python allows): a pair needs two such calls.  Its ``\b`` is tested by
-#: hand (:func:`_may_hold_pair`): a pattern that starts with the names is searched for by
+#: hand (:func:`may_hold_pair`): a pattern that starts with the names is searched for by
 #: their first letters, twice as fast over a file's text as one that starts with ``\b``
 _FACTORY_CALL = re.compile(r"(?:" + "|".join(sorted(_PAIR_FACTORIES))
                            + r")(?:\s|\\\n|#[^\n]*)*\(")
@@ -36,7 +36,7 @@ _BRACKET_OR_DOUBT = re.compile(r"[()\[\]{}'\"#]")
 
 
 @lru_cache(maxsize=8)
-def _may_hold_pair(text: str) -> bool:
+def may_hold_pair(text: str) -> bool:
     """Whether a file's text can hold a swapped pair at all: two factory calls with a size
     named for layers among their arguments (nine in ten model files hold none, and the field
     walk is a tenth of a rule run; of the files with two factory calls and a layer count
@@ -118,7 +118,7 @@ def swapped_pairs(node: cst.CSTNode, text: str | None = None
     if known is not None:
         return known
     out: list[tuple[cst.Call, list[cst.BaseExpression], list[cst.BaseExpression]]] = []
-    if text and not _may_hold_pair(text):
+    if text and not may_hold_pair(text):
         return _FOUND.put(node, out)
     code = cst.Module([]).code_for_node
     for t in descendants(node):  # (a field walk: libcst's visitor would copy the class)

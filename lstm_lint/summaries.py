@@ -16,16 +16,16 @@ from .module_paths import absolute, canonical, package_of
 
 #: the source of a function worth following when it is called from another file (a factory,
 #: or a helper that lays a tensor out: ``x.permute(3, 0, 1, 2).view(w, n, h * c)``, packing)
-_BUILDS = re.compile(r"torch|\bnn\b|\bF\.\w|getattr\(|lstm|gru|rnn|module|\.permute\(|"
-                     r"\.view\(|\.reshape\(|\.transpose\(|pack_padded", re.IGNORECASE)
-#: what a text that :data:`_BUILDS` matches holds, case folded: one of its words (``nn`` and
+BUILDS = re.compile(r"torch|\bnn\b|\bF\.\w|getattr\(|lstm|gru|rnn|module|\.permute\(|"
+                    r"\.view\(|\.reshape\(|\.transpose\(|pack_padded", re.IGNORECASE)
+#: what a text that :data:`BUILDS` matches holds, case folded: one of its words (``nn`` and
 #: ``f.`` without the word boundaries)
 _BUILDS_WORDS = ("torch", "nn", "f.", "getattr(", "lstm", "gru", "rnn", "module", ".permute(",
                  ".view(", ".reshape(", ".transpose(", "pack_padded")
 
 
-def _may_build(src: str) -> bool:
-    """A plain-text test that :data:`_BUILDS` may match (case folded: what the pattern's
+def may_build(src: str) -> bool:
+    """A plain-text test that :data:`BUILDS` may match (case folded: what the pattern's
     ignored case matches, ``ſ`` for ``s`` included): three in four top-level functions fail
     it, and the pattern, a choice tried at each place of the text, costs five times more."""
     folded = src.casefold()
@@ -120,7 +120,7 @@ def _walk(s: Summary, body: list[ast.stmt], lines: list[str]) -> None:
         elif isinstance(st, ast.FunctionDef | ast.AsyncFunctionDef):
             end = getattr(st, "end_lineno", None) or st.lineno
             src = "\n".join(lines[st.lineno - 1:end])
-            s.functions[st.name] = _may_build(src) and _BUILDS.search(src) is not None
+            s.functions[st.name] = may_build(src) and BUILDS.search(src) is not None
         elif isinstance(st, ast.Assign | ast.AnnAssign | ast.AugAssign):
             targets = st.targets if isinstance(st, ast.Assign) else [st.target]
             for t in targets:

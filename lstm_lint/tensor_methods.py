@@ -10,14 +10,14 @@ import libcst as cst
 from . import ops
 from .squeeze_sizes import squeeze_free_sizes
 from .symbolic import Expr, const
-from .tensor_parts import _layout_step, _pad, _select_items, _set_axis, _sort, _split
+from .tensor_parts import layout_step, pad_op, select_items, set_axis, sort, split
 from .torchargs import (
-    _COMMON,
+    COMMON_KWARGS,
     ELEMENTWISE,
     REDUCTIONS,
-    _arg,
-    _flag,
+    arg_value,
     dtype_of,
+    flag_of,
     keywords_ok,
     normalise_keywords,
 )
@@ -63,7 +63,7 @@ def method(it: Core, recv: Value, name: str, args: list[Value], kwargs: dict[str
     if not keywords_ok(name, kwargs):
         return it.record("call", e, [x], ops.unknown_like(x), label=name)
     if x.hole is not None and x.shape is None:
-        step = _layout_step(name, args, kwargs)
+        step = layout_step(name, args, kwargs)
         if step is not None:  # the input's layout is solved later from its consumer
             return x.with_(hole=(x.hole[0], x.hole[1] + (step,)))
         cut = _cut_step(name, args, kwargs)
@@ -86,7 +86,7 @@ def _size(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, V
           e: cst.Call, functional: bool) -> Value | None:
     if not args and "dim" not in kwargs:
         return it.size_of(x, None)
-    return it.size_of(x, _arg(args, kwargs, 0, "dim"))
+    return it.size_of(x, arg_value(args, kwargs, 0, "dim"))
 
 
 def _rank(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
@@ -106,7 +106,7 @@ def _glu_method(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[
                 e: cst.Call, functional: bool) -> Value | None:
     if not functional:
         return None  # F.glu only: a tensor has no glu method
-    dim = int_of(_arg(args, kwargs, 0, "dim", Int(const(-1))))
+    dim = int_of(arg_value(args, kwargs, 0, "dim", Int(const(-1))))
     return it.record("call", e, [x], ops.glu(x, dim), label="glu")
 
 
@@ -194,7 +194,7 @@ def _new(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Va
 def _squeeze(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
              e: cst.Call, functional: bool) -> Value | None:
     has = bool(args) or "dim" in kwargs
-    d = int_of(_arg(args, kwargs, 0, "dim")) if has else None
+    d = int_of(arg_value(args, kwargs, 0, "dim")) if has else None
     out = ops.squeeze(x, d, has)
     assumed: list[Expr] = []
     dropped: list[Expr] = []
@@ -212,14 +212,14 @@ def _squeeze(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str
 
 def _unsqueeze(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
                e: cst.Call, functional: bool) -> Value | None:
-    d = int_of(_arg(args, kwargs, 0, "dim"))
+    d = int_of(arg_value(args, kwargs, 0, "dim"))
     return it.record("unsqueeze", e, [x], ops.unsqueeze(x, d), label="unsqueeze")
 
 
 def _flatten(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
              e: cst.Call, functional: bool) -> Value | None:
-    s = int_of(_arg(args, kwargs, 0, "start_dim", Int(const(0))))
-    en = int_of(_arg(args, kwargs, 1, "end_dim", Int(const(-1))))
+    s = int_of(arg_value(args, kwargs, 0, "start_dim", Int(const(0))))
+    en = int_of(arg_value(args, kwargs, 1, "end_dim", Int(const(-1))))
     return it.record("flatten", e, [x], ops.flatten_shape(x, s, en), label="flatten")
 
 
@@ -273,7 +273,7 @@ def _elementwise(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict
 def _where(it: Core, x: Tensor, args: list[Value], kwargs: dict[str, Value], e: cst.Call,
            functional: bool) -> Value:
     """``torch.where(cond, a, b)`` / ``a.where(cond, b)``: the three broadcast together."""
-    if len(args) != 2 or kwargs.keys() - _COMMON:
+    if len(args) != 2 or kwargs.keys() - COMMON_KWARGS:
         return UNKNOWN if functional else ops.unknown_like(x)
     parts = [x, *args]
     if not all(isinstance(p, Tensor) or ops.is_scalar(p) for p in parts):
@@ -297,7 +297,7 @@ PREDICATES = frozenset({"isnan", "isinf", "isfinite", "isneginf", "isposinf", "i
 
 def _predicate(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
                e: cst.Call, functional: bool) -> Value | None:
-    if args or kwargs.keys() - _COMMON:
+    if args or kwargs.keys() - COMMON_KWARGS:
         return None
     return it.record("call", e, [x], x.with_(dtype="bool", hole=None, rnn=None, what=None,
                                              width_note=None, head=None), label=name)
@@ -305,8 +305,8 @@ def _predicate(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[s
 
 def _reduce(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
             e: cst.Call, functional: bool) -> Value | None:
-    dim = _arg(args, kwargs, 0, "dim", Const(None))
-    keep = _flag(_arg(args, kwargs, 1, "keepdim", Const(False))) or False
+    dim = arg_value(args, kwargs, 0, "dim", Const(None))
+    keep = flag_of(arg_value(args, kwargs, 1, "keepdim", Const(False))) or False
     if name in ("max", "min", "median") and isinstance(dim, Tensor):
         return it.record("arith", e, [x, dim], ops.broadcast(x, dim), label=name)
     out = ops.reduce(x, dim, keep)
@@ -359,23 +359,23 @@ def _sized(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, 
 
 def _split_method(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
                   e: cst.Call, functional: bool) -> Value | None:
-    return _split(it, x, name, args, kwargs, e)
+    return split(it, x, name, args, kwargs, e)
 
 
 def _narrow(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
             e: cst.Call, functional: bool) -> Value | None:
     # x.narrow(dim, start, length), any of them by keyword: the axis keeps ``length``
-    dim, length = _arg(args, kwargs, 0, "dim", UNKNOWN), _arg(args, kwargs, 2, "length", UNKNOWN)
+    dim, length = arg_value(args, kwargs, 0, "dim", UNKNOWN), arg_value(args, kwargs, 2, "length", UNKNOWN)
     if dim is UNKNOWN or length is UNKNOWN:
         return None
-    return _set_axis(it, x, int_of(dim), int_of(length), e, "narrow")
+    return set_axis(it, x, int_of(dim), int_of(length), e, "narrow")
 
 
 def _one_hot(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
              e: cst.Call, functional: bool) -> Value | None:
     """``F.one_hot(x, num_classes)``: one more axis, of ``num_classes`` (the data's largest
     value plus one when it is -1 or not given: unknown); int64 whatever came in."""
-    k = int_of(_arg(args, kwargs, 0, "num_classes", Int(const(-1))))
+    k = int_of(arg_value(args, kwargs, 0, "num_classes", Int(const(-1))))
     if k is not None and k.as_int() is not None and k.as_int() < 0:  # type: ignore[operator]
         k = None
     if x.shape is None and x.hole is not None and k is not None:
@@ -402,7 +402,7 @@ def _select(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str,
             e: cst.Call, functional: bool) -> Value | None:
     if len(args) < 2:
         return None
-    return it.index_value(x, _select_items(x, int_of(args[0]), args[1]), e)
+    return it.index_value(x, select_items(x, int_of(args[0]), args[1]), e)
 
 
 def _dim_index(args: list[Value], kwargs: dict[str, Value]) -> list[Value]:
@@ -420,7 +420,7 @@ def _index_select(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dic
     idx = args[1]
     n = idx.shape.dims[0] if isinstance(idx, Tensor) and idx.shape and not idx.shape.star \
         and len(idx.shape.dims) == 1 else None
-    return _set_axis(it, x, int_of(args[0]), n, e, "index_select")
+    return set_axis(it, x, int_of(args[0]), n, e, "index_select")
 
 
 def _gather(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
@@ -433,7 +433,7 @@ def _gather(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str,
 
 def _sort_method(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
                  e: cst.Call, functional: bool) -> Value | None:
-    return _sort(it, x, name, args, kwargs, e)
+    return sort(it, x, name, args, kwargs, e)
 
 
 def _matmul(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
@@ -454,7 +454,7 @@ def _compare(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str
 def _embedding(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
                e: cst.Call, functional: bool) -> Value | None:
     """``F.embedding(input, weight)``: each index of ``input`` becomes a row of ``weight``."""
-    weight = _arg(args, kwargs, 0, "weight")
+    weight = arg_value(args, kwargs, 0, "weight")
     if functional and x.hole is not None and x.shape is None and x.dtype != "float" \
             and isinstance(weight, Tensor) and weight.shape is not None \
             and not weight.shape.star and len(weight.shape.dims) == 2:
@@ -480,7 +480,7 @@ def _multinomial(it: Core, x: Tensor, name: str, args: list[Value],
     ``(B, n)`` from ``(B, V)``."""
     if x.shape is None or x.shape.star or len(x.shape.dims) not in (1, 2):
         return None
-    n = int_of(_arg(args, kwargs, 0, "num_samples"))
+    n = int_of(arg_value(args, kwargs, 0, "num_samples"))
     roles = (x.roles[0], None) if x.roles and len(x.shape.dims) == 2 else None
     out = Tensor(Shape(x.shape.dims[:-1] + (n,)), "int", roles)
     return it.record("call", e, [x], out, label=name)
@@ -511,7 +511,7 @@ METHODS: dict[str, MethodHandler] = {
     **dict.fromkeys(("interpolate", "unfold", "conv1d", "conv2d", "linear",
                      "max_pool1d", "avg_pool1d", "adaptive_max_pool1d", "adaptive_avg_pool1d",
                      "max_pool2d", "avg_pool2d"), _opaque),
-    "pad": _pad,
+    "pad": pad_op,
     **dict.fromkeys(("cumprod", "logcumsumexp"), _elementwise),  # every axis as it came
     "size": _size,
     **dict.fromkeys(("dim", "ndimension"), _rank),

@@ -10,15 +10,15 @@ import libcst as cst
 
 from . import ops
 from .symbolic import Expr, const
-from .torchargs import _arg
+from .torchargs import arg_value
 from .values import UNKNOWN, Const, Int, Seq, Shape, Tensor, Value, int_of
 
 if TYPE_CHECKING:
     from .interp.core import Core
 
 
-def _layout_step(name: str, args: list[Value], kwargs: dict[str, Value]
-                 ) -> tuple[str, object] | None:
+def layout_step(name: str, args: list[Value], kwargs: dict[str, Value]
+                ) -> tuple[str, object] | None:
     """A layout op on a forward input of unknown shape, kept to be undone when it is solved."""
     ints = [int_of(a) for a in args]
     vals = [i.as_int() if i is not None else None for i in ints]
@@ -43,8 +43,8 @@ def _layout_step(name: str, args: list[Value], kwargs: dict[str, Value]
     return None
 
 
-def _sort(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
-          e: cst.Call) -> Value:
+def sort(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+         e: cst.Call) -> Value:
     """``sort``/``argsort`` keep the shape; ``topk(k, dim)`` sets that axis to k."""
     if x.hole is not None and x.shape is None and name in ("sort", "argsort"):
         # of a forward input not solved yet: values and indices shaped like it, solved with it
@@ -57,8 +57,8 @@ def _sort(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, V
                     idx))
     out: Tensor = x.with_(hole=None, rnn=None, what=None, head=None, width_note=None)
     if name == "topk":
-        k = int_of(_arg(args, kwargs, 0, "k"))
-        dim = int_of(_arg(args, kwargs, 1, "dim", Int(const(-1))))
+        k = int_of(arg_value(args, kwargs, 0, "k"))
+        dim = int_of(arg_value(args, kwargs, 1, "dim", Int(const(-1))))
         if k is None or dim is None or dim.as_int() is None or x.shape is None \
                 or x.shape.star:
             out = ops.unknown_like(x)
@@ -78,7 +78,7 @@ def _sort(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, V
     return Seq((values, values.with_(dtype="int")))
 
 
-def _select_items(x: Tensor, dim: Expr | None, idx: Value) -> list[Value]:
+def select_items(x: Tensor, dim: Expr | None, idx: Value) -> list[Value]:
     d = dim.as_int() if dim is not None else None
     if d is None or x.shape is None or x.shape.star:
         return [idx]
@@ -87,8 +87,8 @@ def _select_items(x: Tensor, dim: Expr | None, idx: Value) -> list[Value]:
     return [ops.SliceVal(Const(None), Const(None), Const(None))] * d + [idx]
 
 
-def _set_axis(it: Core, x: Tensor, dim: Expr | None, n: Expr | None, e: cst.Call,
-              label: str) -> Value:
+def set_axis(it: Core, x: Tensor, dim: Expr | None, n: Expr | None, e: cst.Call,
+             label: str) -> Value:
     if x.shape is None or x.shape.star or dim is None or dim.as_int() is None:
         return it.record("reshape", e, [x], ops.unknown_like(x), label=label)
     d = dim.as_int()
@@ -103,10 +103,10 @@ def _set_axis(it: Core, x: Tensor, dim: Expr | None, n: Expr | None, e: cst.Call
     return it.record("reshape", e, [x], x.with_(shape=Shape(tuple(dims))), label=label)
 
 
-def _split(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
-           e: cst.Call) -> Value:
+def split(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+          e: cst.Call) -> Value:
     if name == "unbind":
-        dim = int_of(_arg(args, kwargs, 0, "dim", Int(const(0))))
+        dim = int_of(arg_value(args, kwargs, 0, "dim", Int(const(0))))
         if x.shape is None or x.shape.star or dim is None or dim.as_int() is None:
             return Seq((), False, Tensor(None), None)
         d = dim.as_int()
@@ -118,7 +118,7 @@ def _split(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, 
             x.shape.dims) else None)
     if name == "chunk" and args:
         n = int_of(args[0])
-        dim = int_of(_arg(args, kwargs, 1, "dim", Int(const(0))))
+        dim = int_of(arg_value(args, kwargs, 1, "dim", Int(const(0))))
         if n is None or n.as_int() is None or x.shape is None or x.shape.star or dim is None \
                 or dim.as_int() is None:
             return Seq((), False, Tensor(None), None)
@@ -141,7 +141,7 @@ def _split(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, 
     if name in ("split", "split_with_sizes") and (args or kwargs):
         sizes_v = args[0] if args else kwargs.get(
             "split_size_or_sections", kwargs.get("split_size", kwargs.get("split_sizes", UNKNOWN)))
-        dim = int_of(_arg(args, kwargs, 1, "dim", Int(const(0))))
+        dim = int_of(arg_value(args, kwargs, 1, "dim", Int(const(0))))
         if x.shape is None or x.shape.star or dim is None or dim.as_int() is None:
             return Seq((), False, Tensor(None), None)
         d = dim.as_int()
@@ -188,8 +188,8 @@ def _split_sizes(it: Core, x: Tensor, d: int, sizes_v: Value, e: cst.Call) -> Va
     return Seq((), False, piece(None), None)
 
 
-def _pad(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
-         e: cst.Call, functional: bool) -> Value | None:
+def pad_op(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+           e: cst.Call, functional: bool) -> Value | None:
     """``F.pad(x, (left, right, top, bottom, ...))``: the pairs pad the last axes, the last
     one first, each axis growing by its two amounts (a negative amount crops); every mode
     (constant, reflect, replicate, circular) keeps the rank.  An amount not known leaves its
@@ -197,7 +197,7 @@ def _pad(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Va
     axes known) leaves the whole shape unknown."""
     if not functional or x.shape is None:
         return None
-    pad = _arg(args, kwargs, 0, "pad")
+    pad = arg_value(args, kwargs, 0, "pad")
     if not isinstance(pad, Seq) or pad.repeated is not None or pad.tail is not None:
         return None
     amounts = [int_of(p) for p in pad.items]

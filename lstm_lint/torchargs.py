@@ -39,8 +39,8 @@ FLOAT_DTYPES = frozenset({"float32", "float", "float64", "float16", "bfloat16", 
 
 
 #: keywords each handler understands; a call with any other keyword is not modelled (unknown)
-_COMMON = frozenset({"out", "memory_format", "non_blocking", "device", "dtype", "copy",
-                     "requires_grad", "layout", "pin_memory", "generator"})
+COMMON_KWARGS = frozenset({"out", "memory_format", "non_blocking", "device", "dtype", "copy",
+                           "requires_grad", "layout", "pin_memory", "generator"})
 _ELEMENTWISE_KW = frozenset("""inplace p training dim min max negative_slope alpha mask value
     tau hard lower upper
     eps beta threshold approximate other lambd weight bias normalized_shape diagonal nan posinf
@@ -84,21 +84,21 @@ def keywords_ok(name: str, kwargs: dict[str, Value]) -> bool:
         allowed = _ELEMENTWISE_KW
     else:
         allowed = frozenset()
-    return all(k in allowed or k in _COMMON for k in kwargs)
+    return all(k in allowed or k in COMMON_KWARGS for k in kwargs)
 
 
 def normalise_keywords(kwargs: dict[str, Value]) -> dict[str, Value]:
     return {_ALIASES.get(k, k): v for k, v in kwargs.items()}
 
 
-def _arg(args: Sequence[Value], kwargs: dict[str, Value], i: int, name: str,
-         default: Value = UNKNOWN) -> Value:
+def arg_value(args: Sequence[Value], kwargs: dict[str, Value], i: int, name: str,
+              default: Value = UNKNOWN) -> Value:
     if i < len(args):
         return args[i]
     return kwargs.get(name, default)
 
 
-def _flag(v: Value) -> bool | None:
+def flag_of(v: Value) -> bool | None:
     if isinstance(v, Const) and isinstance(v.value, bool | int):
         return bool(v.value)
     if isinstance(v, Int) and v.expr is not None and v.expr.as_int() is not None:
@@ -118,5 +118,5 @@ def dtype_of(v: Value | None) -> str | None:
     return None
 
 
-def _dtype(kwargs: dict[str, Value], default: str) -> str:
+def dtype_kwarg(kwargs: dict[str, Value], default: str) -> str:
     return dtype_of(kwargs.get("dtype")) or default

@@ -19,13 +19,13 @@ from . import numpy_arrays, ops
 from .symbolic import Expr, const, tie
 from .tensor_methods import method
 from .torchargs import (
-    _COMMON,
+    COMMON_KWARGS,
     FACTORIES,
     KEYWORDS,
     LIKE,
-    _arg,
-    _dtype,
-    _flag,
+    arg_value,
+    dtype_kwarg,
+    flag_of,
     keywords_ok,
     normalise_keywords,
 )
@@ -43,9 +43,9 @@ def call(it: Core, qual: str, args: list[Value], kwargs: dict[str, Value],
         return Tensor(None) if qual.startswith("torch") else UNKNOWN
     if qual.startswith("torch.nn.utils.rnn."):
         if name == "pack_padded_sequence":
-            bf = _flag(_arg(args, kwargs, 2, "batch_first", Const(False)))
+            bf = flag_of(arg_value(args, kwargs, 2, "batch_first", Const(False)))
             x = args[0] if args else UNKNOWN
-            lengths = _arg(args, kwargs, 1, "lengths", UNKNOWN)
+            lengths = arg_value(args, kwargs, 1, "lengths", UNKNOWN)
             if isinstance(lengths, Tensor) and lengths.hole is not None and lengths.shape is None:
                 # one length per sequence of the batch (a 1-d tensor, on the CPU)
                 it.bind_hole(lengths, Shape((it.batch_symbol(),)), (BATCH,), "int")
@@ -61,10 +61,10 @@ def call(it: Core, qual: str, args: list[Value], kwargs: dict[str, Value],
             return it.record("pack", e, [], Packed(Tensor(None, "float"), None),
                              label="PackedSequence")
         if name == "pad_packed_sequence":
-            bf = _flag(_arg(args, kwargs, 1, "batch_first", Const(False)))
+            bf = flag_of(arg_value(args, kwargs, 1, "batch_first", Const(False)))
             p = args[0] if args else UNKNOWN
             out = ops.pad_packed(p, bf)
-            total = _arg(args, kwargs, 3, "total_length", Const(None))
+            total = arg_value(args, kwargs, 3, "total_length", Const(None))
             out = _padded_length(it, out, bf, total)
             return it.record("unpack", e, [p], out, label="pad_packed_sequence")
         if name == "pad_sequence":
@@ -81,7 +81,7 @@ def call(it: Core, qual: str, args: list[Value], kwargs: dict[str, Value],
         return Tensor(None)
     if name in ("cat", "concat", "concatenate", "stack") and args:
         seq = args[0]
-        dim = int_of(_arg(args, kwargs, 1, "dim", Int(const(0))))
+        dim = int_of(arg_value(args, kwargs, 1, "dim", Int(const(0))))
         if isinstance(seq, Seq) and seq.repeated is not None and seq.length is not None \
                 and not seq.head and id(e) in it.unconditional_joins \
                 and seq.length.as_int() is None:
@@ -159,7 +159,7 @@ def call(it: Core, qual: str, args: list[Value], kwargs: dict[str, Value],
             _per_step_beside_per_sequence(it, items, rec)
         return rec
     if name in FACTORIES:
-        if any(k not in _COMMON and k not in ("size", "fill_value", "low", "high", "mean", "std")
+        if any(k not in COMMON_KWARGS and k not in ("size", "fill_value", "low", "high", "mean", "std")
                for k in kwargs):
             return Tensor(None)
         sizes = args
@@ -174,7 +174,7 @@ def call(it: Core, qual: str, args: list[Value], kwargs: dict[str, Value],
         elif name == "normal":
             return Tensor(None)
         else:
-            t = ops.factory(sizes, _dtype(kwargs, "float"))
+            t = ops.factory(sizes, dtype_kwarg(kwargs, "float"))
         return it.record("factory", e, [], t, label=f"torch.{name}")
     if name in LIKE and args:
         x = args[0]
@@ -203,33 +203,33 @@ def call(it: Core, qual: str, args: list[Value], kwargs: dict[str, Value],
             "bool" if name == "BoolTensor" else "float")
         return it.record("factory", e, [], ops.factory(args, dt), label=f"torch.{name}")
     if name in _FROM_DATA and len(args) == 1 and isinstance(args[0], Seq) \
-            and (name in ("tensor", "as_tensor") and all(k in _COMMON for k in kwargs)
+            and (name in ("tensor", "as_tensor") and all(k in COMMON_KWARGS for k in kwargs)
                  or not kwargs and args[0].is_list):
         # (a legacy constructor reads a tuple, torch.Tensor(x.size()), as sizes: lists only)
         made = _from_numbers(args[0], name, kwargs)
         if made is not None:
             return it.record("factory", e, [], made, label=f"torch.{name}")
-    if name in ("tensor", "as_tensor") and len(args) == 1 and all(k in _COMMON for k in kwargs) \
+    if name in ("tensor", "as_tensor") and len(args) == 1 and all(k in COMMON_KWARGS for k in kwargs) \
             and (isinstance(args[0], Int) or isinstance(args[0], Const)
                  and type(args[0].value) in (bool, int, float)):
         # torch.tensor(1.0), torch.tensor(forget_bias, dtype=...): one number, a 0-d tensor
         v = args[0]
         kind = "int" if isinstance(v, Int) else {bool: "bool", int: "int", float: "float"}[
             type(v.value)]
-        return it.record("factory", e, [], Tensor(Shape(()), _dtype(kwargs, kind)),
+        return it.record("factory", e, [], Tensor(Shape(()), dtype_kwarg(kwargs, kind)),
                          label=f"torch.{name}")
     if name in ("tensor", "as_tensor") and len(args) == 1 and isinstance(args[0], Tensor) \
-            and all(k in _COMMON for k in kwargs):
+            and all(k in COMMON_KWARGS for k in kwargs):
         # a tensor made from a tensor: the same shape (a copy for torch.tensor)
         x = args[0]
-        return x.with_(dtype=_dtype(kwargs, x.dtype or "float") if "dtype" in kwargs else x.dtype,
+        return x.with_(dtype=dtype_kwarg(kwargs, x.dtype or "float") if "dtype" in kwargs else x.dtype,
                        hole=None) if x.hole is None else x
     if name == "eye":
-        n_v = _arg(args, kwargs, 0, "n")
-        m_v = _arg(args, kwargs, 1, "m", Const(None))
+        n_v = arg_value(args, kwargs, 0, "n")
+        m_v = arg_value(args, kwargs, 1, "m", Const(None))
         rows = int_of(n_v)
         cols = rows if isinstance(m_v, Const) and m_v.value is None else int_of(m_v)
-        return it.record("factory", e, [], Tensor(Shape((rows, cols)), _dtype(kwargs, "float")),
+        return it.record("factory", e, [], Tensor(Shape((rows, cols)), dtype_kwarg(kwargs, "float")),
                          label="torch.eye")
     if name in ("tensor", "as_tensor", "from_numpy", "LongTensor", "FloatTensor", "Tensor",
                 "DoubleTensor", "ByteTensor", "BoolTensor", "IntTensor"):
@@ -303,7 +303,7 @@ def _from_numbers(seq: Seq, name: str, kwargs: dict[str, Value]) -> Tensor | Non
         dtype = "float" if "float" in kinds else ("bool" if kinds == {"bool"} else "int")
         if not elems:
             dtype = "float"  # torch.tensor([]) is float32
-        dtype = _dtype(kwargs, dtype)
+        dtype = dtype_kwarg(kwargs, dtype)
     else:
         dtype = "int" if name in ("LongTensor", "IntTensor") else "float"
     return Tensor(Shape((length,)), dtype)

@@ -27,7 +27,7 @@ FORMAT_FIELDS = frozenset({
     "trailing_comma", "trailing_whitespace"})
 
 
-def _fields(t: type) -> tuple[str, ...]:
+def field_names(t: type) -> tuple[str, ...]:
     names = _FIELDS.get(t)
     if names is None:
         names = _FIELDS[t] = tuple(
@@ -54,7 +54,7 @@ def descendants(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
     while stack:
         n = stack.pop()
         yield n
-        for name in _fields(type(n)):
+        for name in field_names(type(n)):
             v = getattr(n, name)
             t = type(v)
             if t is tuple or t is list:
@@ -73,7 +73,7 @@ def descendants_outside(root: cst.CSTNode, skip: frozenset[type]) -> Iterator[cs
         if type(n) in skip:
             continue
         yield n
-        for name in _fields(type(n)):
+        for name in field_names(type(n)):
             v = getattr(n, name)
             t = type(v)
             if t is tuple or t is list:

@@ -217,8 +217,8 @@ def _same_layer_elsewhere(finding: Finding, evidence: list[Any]) -> tuple[str, s
                 or _named_sizes(finding, ev, _SIZES) != (int(got.group(1)), int(got.group(2))):
             continue  # not the sizes the finding names (another input of the layer)
         if spans is None:
-            spans = _class_spans(finding.fm)
-        if _class_around(spans, err.line) != _class_around(spans, finding.line):
+            spans = class_spans(finding.fm)
+        if class_around(spans, err.line) != class_around(spans, finding.line):
             continue  # another class's layer of the same name (its own bug, not this one)
         if re.search(re.escape(m.group(1)) + r"\s*\(", lines[err.line - 1]):
             return ("confirmed", f"PyTorch raised {err.type} at line {err.line}, where "
@@ -226,7 +226,7 @@ def _same_layer_elsewhere(finding: Finding, evidence: list[Any]) -> tuple[str, s
     return None
 
 
-def _class_spans(fm: Any) -> list[tuple[int, int]]:
+def class_spans(fm: Any) -> list[tuple[int, int]]:
     """The first and last line of each class in the file: those the analysis extracted (at
     its top level, or under a top-level ``if``, ``try`` or ``with``) and the classes inside
     them (a class nested in a class: its lines are its own, not the outer class's)."""
@@ -248,7 +248,7 @@ def _class_spans(fm: Any) -> list[tuple[int, int]]:
     return out
 
 
-def _class_around(spans: list[tuple[int, int]], line: int) -> int | None:
+def class_around(spans: list[tuple[int, int]], line: int) -> int | None:
     """The first line of the innermost class a line lies in (None: outside any)."""
     around = [start for start, end in spans if start <= line <= end]
     return max(around) if around else None

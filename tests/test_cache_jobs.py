@@ -135,7 +135,7 @@ def test_a_run_keeps_no_analysis_alive(tmp_path):
     assert _graphs_alive() <= before
     from lstm_lint import node_memo
 
-    assert all(len(m) == 0 for m in node_memo._ALL)  # per-file memos are emptied
+    assert all(len(m) == 0 for m in node_memo.ALL_MEMOS)  # per-file memos are emptied
     kept = lint_paths(files[:3], Options(), jobs=1, keep_analysis=True)
     assert all(r.analysis is not None for r in kept)
 
@@ -150,4 +150,4 @@ def test_check_file_leaves_no_memo_behind():
         fm = load(str(path))
         if fm is not None and not isinstance(fm, Finding):
             check_file(fm, None, Options())
-            assert all(len(m) == 0 for m in node_memo._ALL)
+            assert all(len(m) == 0 for m in node_memo.ALL_MEMOS)

@@ -40,12 +40,12 @@ def test_help_lists_every_subcommand_with_one_line(capsys: pytest.CaptureFixture
 
 
 def _parsers() -> dict[str, argparse.ArgumentParser]:
-    from lstm_lint.cli import _check_parser, _rule_parser, _shapes_parser
+    from lstm_lint.cli import check_parser, rule_parser, shapes_parser
     from lstm_lint.render import graph_parser
-    from lstm_lint.server import _server_parser
+    from lstm_lint.server import server_parser
 
-    return {"check": _check_parser(), "shapes": _shapes_parser(), "rule": _rule_parser(),
-            "graph": graph_parser(), "server": _server_parser()}
+    return {"check": check_parser(), "shapes": shapes_parser(), "rule": rule_parser(),
+            "graph": graph_parser(), "server": server_parser()}
 
 
 @pytest.mark.parametrize("cmd", COMMANDS)

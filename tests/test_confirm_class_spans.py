@@ -79,7 +79,7 @@ def test_a_nested_class_s_lines_are_its_own_not_the_outer_class_s(tmp_path):
     confirm Outer's own finding at its ``self.nn`` (line 24)."""
     torch = pytest.importorskip("torch")
     from lstm_lint.lint import load
-    from lstm_lint.rules.lst101_feature_size_mismatch import _class_around, _class_spans
+    from lstm_lint.rules.lst101_feature_size_mismatch import class_around, class_spans
 
     ns: dict = {}
     exec(compile(NESTED, "nested.py", "exec"), ns)
@@ -90,6 +90,6 @@ def test_a_nested_class_s_lines_are_its_own_not_the_outer_class_s(tmp_path):
     assert lines[-1] == 13 and "Expected 17, got 16" in str(err.value)
     path = tmp_path / "nested.py"
     path.write_text(NESTED)
-    spans = _class_spans(load(str(path), prefilter=False))
-    assert _class_around(spans, 13) == 6  # class Inner
-    assert _class_around(spans, 24) == 5  # class Outer
+    spans = class_spans(load(str(path), prefilter=False))
+    assert class_around(spans, 13) == 6  # class Inner
+    assert class_around(spans, 24) == 5  # class Outer

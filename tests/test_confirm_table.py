@@ -237,19 +237,19 @@ def test_a_crash_on_given_inputs_or_free_sizes_is_no_lst900():
     analysis never saw; a crash on either stays a reason, never a finding."""
     from types import SimpleNamespace
 
-    from lstm_lint.confirm_evidence import _evidence
+    from lstm_lint.confirm_evidence import read_evidence
 
     crash = {"class": "Net", "key": "Net", "ops": [], "method": "eager", "env": {},
              "error": {"type": "RuntimeError", "message": "size mismatch", "line": 9,
                        "stage": "forward", "frames": [9]}}
     plan = SimpleNamespace(invented=False, given_inputs=None, inputs=[], why_no_inputs="",
                            missing={}, calls=[], source="defaults", engine_values=False, witnesses=[])
-    [ev], _f, _w = _evidence({"classes": [crash]}, {"Net": plan})  # type: ignore[dict-item]
+    [ev], _f, _w = read_evidence({"classes": [crash]}, {"Net": plan})  # type: ignore[dict-item]
     assert not ev.invented
     plan.given_inputs = ["x float32[2,5,3]"]
-    [ev], _f, _w = _evidence({"classes": [crash]}, {"Net": plan})  # type: ignore[dict-item]
+    [ev], _f, _w = read_evidence({"classes": [crash]}, {"Net": plan})  # type: ignore[dict-item]
     assert ev.invented
     plan.given_inputs = None
-    [ev], _f, _w = _evidence({"classes": [dict(crash, env={"L": 13})]},
-                             {"Net": plan})  # type: ignore[dict-item]
+    [ev], _f, _w = read_evidence({"classes": [dict(crash, env={"L": 13})]},
+                                 {"Net": plan})  # type: ignore[dict-item]
     assert ev.invented

@@ -9,7 +9,7 @@ from lstm_lint.cli import main
 from lstm_lint.confirm import confirm_file
 from lstm_lint.confirm_evidence import Evidence
 from lstm_lint.confirm_sizes import solve
-from lstm_lint.confirm_verdicts import _unexplained_crashes
+from lstm_lint.confirm_verdicts import unexplained_crashes
 from lstm_lint.evidence import ObservedOp, RunError
 from lstm_lint.findings import Finding, Related
 from lstm_lint.lint import Options, check_file, load
@@ -96,17 +96,17 @@ def test_a_crash_under_invented_values_is_never_a_finding():
 
     fm = load(str(VALUES / "no_values.py"))
     assert fm is not None and not isinstance(fm, Finding)
-    assert _unexplained_crashes(fm, [], [ev(True)]) == []
-    [f] = _unexplained_crashes(fm, [], [ev(False)])
+    assert unexplained_crashes(fm, [], [ev(True)]) == []
+    [f] = unexplained_crashes(fm, [], [ev(False)])
     assert f.code == "LST900" and f.line == 9
     # a RuntimeError that is no shape error is no LST900 either
     rpc = RunError("RuntimeError", "RPC has not been initialized. Call "
                    "torch.distributed.rpc.init_rpc first.", line=9, stage="construct")
-    assert _unexplained_crashes(fm, [], [ev(False, rpc)]) == []
+    assert unexplained_crashes(fm, [], [ev(False, rpc)]) == []
     # nor is Python's own unpacking ("expected 2" of a value that is no tensor)
     unpack = RunError("ValueError", "not enough values to unpack (expected 2, got 0)", line=9,
                       stage="construct")
-    assert _unexplained_crashes(fm, [], [ev(False, unpack)]) == []
+    assert unexplained_crashes(fm, [], [ev(False, unpack)]) == []
 
 
 def _forced(name: str, code: str, needle: str, constraints: list[str] | None,

@@ -337,7 +337,7 @@ def test_forward_in_the_context_of_the_class_s_sampling_method(tmp_path):
         _run(bad, "Generator", 20, 8, 16).sample(5, 4)
     # forward alone: its inputs and output as before, no conflict in what shapes shows
     from lstm_lint import method_contexts as analyze
-    from lstm_lint.shapes import _conflicts
+    from lstm_lint.shapes import located_conflicts
 
     path = tmp_path / "bad.py"
     fm = load(str(path), prefilter=False)
@@ -351,7 +351,7 @@ def test_forward_in_the_context_of_the_class_s_sampling_method(tmp_path):
     assert [str(v) for v in with_methods.inputs] == [str(v) for v in alone.inputs]
     assert str(with_methods.output) == str(alone.output)
     assert with_methods.constraints == alone.constraints
-    assert _conflicts(with_methods) == _conflicts(alone) == []
+    assert located_conflicts(with_methods) == located_conflicts(alone) == []
 
 
 def test_a_method_past_its_own_budget_leaves_forward_whole(tmp_path, monkeypatch):

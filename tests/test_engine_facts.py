@@ -2619,13 +2619,13 @@ class Net(nn.Module):
 
 
 def test_symbol_names_for_parts_of_an_input():
-    from lstm_lint.interp.core import _symbol_base
+    from lstm_lint.interp.core import symbol_base
 
-    assert _symbol_base("x") == "x"
-    assert _symbol_base("x_in[0]") == "x_in_0"
-    assert _symbol_base("batch['src']") == "batch_src"
-    assert _symbol_base("h[0][1]") == "h_0_1"
-    assert _symbol_base("x[?]") is None
+    assert symbol_base("x") == "x"
+    assert symbol_base("x_in[0]") == "x_in_0"
+    assert symbol_base("batch['src']") == "batch_src"
+    assert symbol_base("h[0][1]") == "h_0_1"
+    assert symbol_base("x[?]") is None
 
 
 def test_a_legacy_constructor_given_a_torch_size_is_that_shape(tmp_path):
@@ -2857,7 +2857,7 @@ def test_dropout_with_a_layer_count_the_caller_picks_is_a_constraint(tmp_path):
 
     import torch
 
-    from lstm_lint.confirm_sizes import _holds_apart, solve
+    from lstm_lint.confirm_sizes import holds_apart, solve
 
     src = '''
 class Net(nn.Module):
@@ -2883,7 +2883,7 @@ class Net(nn.Module):
     assert solve({"n_layer"}, ms.constraints, lambda n: 5 if n == "n_layer" else None)[1] == []
     assert solve({"n_layer"}, ms.constraints, lambda n: 1 if n == "n_layer" else None)[1] \
         == ms.constraints
-    assert not _holds_apart(ms.constraints[0], {})  # not bound: not shown to hold
+    assert not holds_apart(ms.constraints[0], {})  # not bound: not shown to hold
     # the run's needed sizes are its inputs' (n_layer is not one): the bound's size is still
     # looked up, so the check reads its value
     given = {"n_layer": 2, "n_in": 3}.get

@@ -1,5 +1,5 @@
 """The text test that skips files which cannot hold a swapped ``(h, c)`` pair
-(:func:`lstm_lint.state_pairs._may_hold_pair`): it may answer yes for a file without one,
+(:func:`lstm_lint.state_pairs.may_hold_pair`): it may answer yes for a file without one,
 never no for a file with one."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import textwrap
 
 import libcst as cst
 
-from lstm_lint.state_pairs import _may_hold_pair, swapped_pairs
+from lstm_lint.state_pairs import may_hold_pair, swapped_pairs
 
 PAIR = textwrap.dedent("""
     import torch
@@ -27,15 +27,15 @@ def _pairs(text: str) -> int:
 
 
 def test_a_swapped_pair_passes_the_text_test_and_is_found() -> None:
-    assert _may_hold_pair(PAIR)
+    assert may_hold_pair(PAIR)
     assert _pairs(PAIR) == 1
 
 
 def test_a_pair_written_with_comments_strings_and_nested_calls_passes() -> None:
     text = PAIR.replace("torch.zeros(bsz,", "torch.zeros(  # (\n  x.size(0)[bsz],") \
         .replace("self.hidden))", 'self.hidden, device="cuda)"))')
-    assert _may_hold_pair(text)
-    assert _may_hold_pair(PAIR.replace("torch.zeros(bsz", "torch.zeros \\\n(bsz"))
+    assert may_hold_pair(text)
+    assert may_hold_pair(PAIR.replace("torch.zeros(bsz", "torch.zeros \\\n(bsz"))
 
 
 def test_factory_calls_without_a_layer_count_in_their_arguments_are_skipped() -> None:
@@ -46,7 +46,7 @@ def test_factory_calls_without_a_layer_count_in_their_arguments_are_skipped() ->
         b = torch.ones(4, 3, 5)
         c = torch.zeros(n_layers)
     """)
-    assert not _may_hold_pair(text)
+    assert not may_hold_pair(text)
     # a name that only ends like a factory is no call of one
-    assert not _may_hold_pair("renew(n_layers, x)\nx.brand_new(y, num_layers)\nzeros(1)\n")
-    assert _may_hold_pair("renew(n_layers, x)\nx.new(y, num_layers)\nzeros(n_layers)\n")
+    assert not may_hold_pair("renew(n_layers, x)\nx.brand_new(y, num_layers)\nzeros(1)\n")
+    assert may_hold_pair("renew(n_layers, x)\nx.new(y, num_layers)\nzeros(n_layers)\n")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import libcst as cst
 
-from lstm_lint.walk import FORMAT_FIELDS, _fields, contains, descendants, mentions
+from lstm_lint.walk import FORMAT_FIELDS, contains, descendants, field_names, mentions
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,7 +37,7 @@ def test_skipped_fields_hold_layout_only() -> None:
         if not (inspect.isclass(c) and issubclass(c, cst.CSTNode) and dataclasses.is_dataclass(c)):
             continue
         hints = typing.get_type_hints(c)
-        kept = set(_fields(c))
+        kept = set(field_names(c))
         for f in dataclasses.fields(c):
             types = [t for t in _leaves(hints[f.name])
                      if inspect.isclass(t) and issubclass(t, cst.CSTNode)]

@@ -59,14 +59,14 @@ def test_a_dying_worker_costs_its_file_only(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     files = _project(tmp_path, 8)
     boom = files[2]
-    real = lint._check_one
+    real = lint.check_one
 
     def dies_on_boom(path: str, *a: object, **k: object) -> lint.FileResult:
         if path == boom:
             os._exit(7)
         return real(path, *a, **k)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(lint, "_check_one", dies_on_boom)
+    monkeypatch.setattr(lint, "check_one", dies_on_boom)
     res = {r.path: r.findings for r in lint_paths(files, Options(), jobs=2)}
     assert set(res) == set(files)
     assert [f.code for f in res[boom]] == ["LST000"]

@@ -142,7 +142,7 @@ class Calls(Core):
             finally:
                 self.context, self.graph.via = saved_ctx, saved_via
         if isinstance(func, Ref):
-            local = self._resolve_ref(func.qual)
+            local = self.resolve_ref(func.qual)
             if local is not None:
                 return self.call(local, args, kwargs, e, env)
             remote = rpc_call(self, canonical(func.qual), args, kwargs, e, env)
@@ -178,7 +178,7 @@ class Calls(Core):
             return self.call_builtin(func.name, args, kwargs, e, env)
         return UNKNOWN
 
-    def _resolve_ref(self, qual: str) -> Value | None:
+    def resolve_ref(self, qual: str) -> Value | None:
         """A module class or a factory function of another project file, if it is one.
 
         The project index decides from its cheap summaries: only a class that may be a module

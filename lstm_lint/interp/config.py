@@ -39,7 +39,7 @@ class Configuration(Core):
                           kwargs: dict[str, Value]) -> Value:
         """A configuration class: ``Config()`` (class attributes), a dataclass or NamedTuple
         (fields bound to the arguments), or a class whose ``__init__`` sets attributes."""
-        fields = _record_fields(cls)
+        fields = record_fields(cls)
         if fields is not None and "__init__" not in cls.methods:
             obj = Obj(cls, fm, {}, "config")
             rest = list(args)
@@ -202,7 +202,7 @@ def namespace_record(args: list[Value], kwargs: dict[str, Value]) -> Value:
     return rec
 
 
-def _record_fields(c: ClassInfo) -> list[tuple[str, cst.BaseExpression | None]] | None:
+def record_fields(c: ClassInfo) -> list[tuple[str, cst.BaseExpression | None]] | None:
     """The fields of a dataclass or NamedTuple, in order, with their default expressions."""
     deco = [dotted(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator)
             for d in c.node.decorators]

@@ -297,7 +297,7 @@ class Core:
         then solves ``z``).  None when the axis is not a plain one of a plain argument."""
         if t.hole is None or t.shape is not None or t.hole[1] or k < 0 or k > 8:
             return None
-        base = _symbol_base(t.hole[0])
+        base = symbol_base(t.hole[0])
         if base is None:
             return None
         name = f"{base}_dim{k}"
@@ -505,7 +505,7 @@ def with_node(v: Value, nid: int) -> Value:
     return v
 
 
-def _symbol_base(hole: str) -> str | None:
+def symbol_base(hole: str) -> str | None:
     """The name sizes read off an input are called after: the argument's own (``x``), or for
     a part of one (``x_in[0]``, ``batch['src']``) the path as one identifier (``x_in_0``,
     ``batch_src``); None for anything else."""

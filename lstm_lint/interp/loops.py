@@ -49,7 +49,7 @@ def _tests_index(stmt: cst.For) -> bool:
 class Loops(Core):
     """Runs ``for`` and ``while`` loops (the statements inside them: :class:`Statements`)."""
 
-    def _restore(self, attrs: list[dict[str, Value]]) -> None:
+    def restore_attrs(self, attrs: list[dict[str, Value]]) -> None:
         for o, a in zip(self.selves, attrs, strict=False):
             o.attrs = dict(a)
 
@@ -175,7 +175,7 @@ class Loops(Core):
             if work.broke and work.dead:
                 break  # this pass breaks, on every path
             if work.broke or work.dead:
-                self._restore(attrs)  # it may break or not: the count is not known
+                self.restore_attrs(attrs)  # it may break or not: the count is not known
                 self.stored_items = stored
                 self.path_facts = entry  # (nor what the trial passes learned)
                 return False

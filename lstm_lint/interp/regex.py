@@ -47,7 +47,7 @@ def re_call(qual: str, args: list[Value], kwargs: dict[str, Value]) -> Value | N
     if kwargs or len(args) != 2:
         return UNKNOWN  # (flags, or a pattern object: not followed)
     pattern, text = (a.value if isinstance(a, Const) else None for a in args)
-    if not isinstance(pattern, str) or not isinstance(text, str) or not _safe(pattern, text):
+    if not isinstance(pattern, str) or not isinstance(text, str) or not safe_to_match(pattern, text):
         return UNKNOWN
     try:
         compiled = re.compile(pattern)
@@ -61,7 +61,7 @@ def re_call(qual: str, args: list[Value], kwargs: dict[str, Value]) -> Value | N
     return Match(groups, named)
 
 
-def _safe(pattern: str, text: str) -> bool:
+def safe_to_match(pattern: str, text: str) -> bool:
     """Short text, and a pattern whose repeats cannot backtrack badly: at most two, none
     holding another repeat, a group or an alternative, and nothing but plain groups
     (counted on the pattern as Python parses it, so an escaped ``\\\\*`` counts too)."""

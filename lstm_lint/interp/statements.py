@@ -412,14 +412,14 @@ class Statements(Loops):
         if narrowed is not None:
             t_env.vars[narrowed[0]] = narrowed[1]
             f_env.vars[narrowed[0]] = narrowed[2]
-        self._restore(t_attrs)
+        self.restore_attrs(t_attrs)
         self.path_facts = before + t_new
         with _deciding(flag, True):
             self.exec_block(stmt.body, t_env)
         t_facts = self.path_facts
         t_after = [dict(o.attrs) for o in self.selves]
         t_stored, self.stored_items = self.stored_items, stored_before
-        self._restore(f_attrs)
+        self.restore_attrs(f_attrs)
         self.path_facts = before + f_new
         with _deciding(flag, False):
             self._exec_else(orelse, f_env)
@@ -456,11 +456,11 @@ class Statements(Loops):
             return
         if a.dead:
             env.vars = b.vars
-            self._restore(b_attrs)
+            self.restore_attrs(b_attrs)
             return
         if b.dead:
             env.vars = a.vars
-            self._restore(a_attrs)
+            self.restore_attrs(a_attrs)
             return
         env.vars = join_dicts(a.vars, b.vars, flag)
         for o, x, y in zip(self.selves, a_attrs, b_attrs, strict=False):
