@@ -118,10 +118,14 @@ _HEADS = {"MultiheadAttention": ("embed_dim", "num_heads"), "Transformer": ("d_m
           "TransformerDecoderLayer": ("d_model", "nhead")}
 
 
-def head_multiples(ms: ModuleShapes | None) -> dict[str, int]:
-    """Symbols given plain as an attention layer's width whose number of heads is a known
-    ``k > 1`` (``nn.MultiheadAttention(d, 4)``): torch builds the layer only when ``k``
-    divides the width, so a size chosen for it must be a multiple of ``k``."""
+def head_multiples(ms: ModuleShapes | None, known: dict[str, int] | None = None
+                   ) -> dict[str, int]:
+    """Symbols an attention layer's width is made of (``d``, ``2 * d``) whose number of heads
+    is a known ``k > 1`` (``nn.MultiheadAttention(d, 4)``; ``n_heads=4``, a default in
+    ``known``): torch builds the layer only when ``k`` divides the width, so a size chosen
+    for ``d`` must be a multiple of ``k / gcd(k, c)`` for a width ``c * d``."""
+    from .confirm_sizes import evaluate
+
     out: dict[str, int] = {}
     if ms is None:
         return out
@@ -130,13 +134,25 @@ def head_multiples(ms: ModuleShapes | None) -> dict[str, int]:
         if not isinstance(layer, Layer) or layer.kind not in _HEADS:
             continue
         width, heads = (layer.params.get(k) for k in _HEADS[layer.kind])
-        k = heads.expr.as_int() if isinstance(heads, Int) and heads.expr is not None else None
-        if not isinstance(width, Int) or width.expr is None or k is None or k <= 1:
+        if not isinstance(width, Int) or width.expr is None or not isinstance(heads, Int) \
+                or heads.expr is None:
             continue
         names = _sym_names(width.expr)
-        if len(names) == 1 and width.expr == sym(next(iter(names))):
+        try:
+            k = evaluate(str(heads.expr), dict(known or {}))
+            if len(names) != 1:
+                continue
             name = next(iter(names))
-            out[name] = math.lcm(out.get(name, 1), k)
+            c = evaluate(str(width.expr), {name: 1})
+            linear = isinstance(c, int) and evaluate(str(width.expr), {name: 2}) == 2 * c
+        except Exception:  # heads or a width the run cannot tell
+            continue
+        if not isinstance(k, int) or isinstance(k, bool) or k <= 1 or not linear \
+                or not isinstance(c, int) or isinstance(c, bool) or c <= 0:
+            continue
+        step = k // math.gcd(k, c)
+        if step > 1:
+            out[name] = math.lcm(out.get(name, 1), step)
     return out
 
 

@@ -148,7 +148,9 @@ def plan_class(fm: FileModel, cls: ClassInfo, project: Any, user_args: Any,
     symbolic = symbolic_run(fm, cls, project)
     sizes = size_symbols(symbolic)
     exponents = exponent_symbols(symbolic)
-    heads = head_multiples(symbolic)
+    heads = head_multiples(symbolic, {
+        p.name.value: d for p in params if p.default is not None
+        and isinstance(d := literal_default(p), int) and not isinstance(d, bool)})
     indices = index_symbols(symbolic) - sizes
     env: dict[str, Any] = {}
     calls: list[dict[str, Any]] = []

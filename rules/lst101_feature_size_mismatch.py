@@ -177,8 +177,10 @@ def _crash_of_these_widths(finding: Finding, evidence: list[Any]) -> tuple[str, 
             continue
         widths = _sizes_in_run(finding, ev)
         said = found[1].split(": ", 1)[-1]  # (the error's message, not its line)
-        if widths is None or all(re.search(rf"(?<![\d.]){n}(?![\d.])", said)
-                                 for n in widths):
+        if widths is None or not re.search(r"\d", said) \
+                or all(re.search(rf"(?<![\d.]){n}(?![\d.])", said) for n in widths):
+            # (a message that names no size, nn.Transformer's "the feature number of src and
+            # tgt must be equal to d_model": the crash at the line decides)
             return found
     return None
 

@@ -270,3 +270,67 @@ def test_lst101_is_confirmed_by_a_crash_that_names_its_two_widths(message, verdi
                 "(B, T, 2*h)", "m.py", None, None, 9, 1, 9, 10)
     found = rule_by_code("LST101").confirm(f, [ev])
     assert (found[0] if found else None) == verdict, found
+
+
+# ---- review rv16 -------------------------------------------------------------------------------
+
+HEADS_BY_DEFAULT = """
+class Net(nn.Module):
+    def __init__(self, emb, d, n_heads=4):
+        super().__init__()
+        self.lstm = nn.LSTM(emb, d, batch_first=True, bidirectional=True)
+        self.att = nn.MultiheadAttention(d, n_heads, batch_first=True)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.att(out, out, out)[0]
+"""
+
+WIDTH_EXPRESSION = """
+class Net(nn.Module):
+    def __init__(self, emb, d):
+        super().__init__()
+        self.lstm = nn.LSTM(emb, d, batch_first=True, bidirectional=True)
+        self.att = nn.MultiheadAttention(2 * d, 4, batch_first=True)
+        self.fc = nn.Linear(d, 3)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        out = self.att(out, out, out)[0]
+        return self.fc(out)
+"""
+
+WHOLE_BIDIRECTIONAL = """
+class Net(nn.Module):
+    def __init__(self, emb, d):
+        super().__init__()
+        self.lstm = nn.LSTM(emb, d, batch_first=True, bidirectional=True)
+        self.tr = nn.Transformer(d, 1, 1, 1, 16, batch_first=True)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.tr(out, out)
+"""
+
+
+@pytest.mark.parametrize("src, said", [
+    # heads from a default (before: d a prime, 'embed_dim must be divisible by num_heads')
+    (HEADS_BY_DEFAULT, "was expecting embedding dimension of 44, but got 88"),
+    # a width 2 * d: d a multiple of 4 / gcd(4, 2) = 2
+    (WIDTH_EXPRESSION, "mat1 and mat2 shapes cannot be multiplied (21x44 and 22x3)"),
+    # nn.Transformer's check names no size: the crash at the line decides
+    (WHOLE_BIDIRECTIONAL, "the feature number of src and tgt must be equal to d_model"),
+])
+def test_attention_findings_are_confirmed_with_sizes_the_heads_divide(tmp_path, capsys, src,
+                                                                       said):
+    path = tmp_path / "model.py"
+    path.write_text(HEADER + textwrap.dedent(src))
+    (tmp_path / ".git").mkdir()
+    capsys.readouterr()
+    assert main(["--no-cache", "--confirm", "--format", "json", str(path)]) == 1
+    import json
+
+    [f] = json.loads(capsys.readouterr().out)
+    c = f["confirmation"]
+    assert f["code"] == "LST101" and c["verdict"] == "confirmed", c
+    assert said in c["evidence"]
