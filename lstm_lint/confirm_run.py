@@ -233,7 +233,11 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
             CudaOnCpu() as cuda:
         warnings.simplefilter("always")
         try:
-            model = cls(*args, **kwargs)
+            # built without autograd: an initialiser written for an older torch
+            # (``rnn.bias_hh_l0.chunk(4)[1].fill_(1)``, an in-place write into one of several
+            # views of a parameter) raises in grad mode today, and says nothing of shapes
+            with torch.no_grad():
+                model = cls(*args, **kwargs)
         except Exception as exc:
             out["warnings"] = [str(w.message) for w in caught]
             out["ops"] = rec.builds
