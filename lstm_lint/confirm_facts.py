@@ -12,6 +12,7 @@ from typing import Any
 
 from .analyze import FileAnalysis, ModuleShapes
 from .layers import Layer
+from .layers_attention import WIDTH_AND_HEADS
 from .symbolic import Expr, Sym, sym
 from .values import Const, Int, RnnInfo, Seq, Tensor, Value
 
@@ -112,12 +113,6 @@ def index_symbols(ms: ModuleShapes | None) -> set[str]:
     return out
 
 
-#: attention layers: the width the heads must divide, and the number of heads
-_HEADS = {"MultiheadAttention": ("embed_dim", "num_heads"), "Transformer": ("d_model", "nhead"),
-          "TransformerEncoderLayer": ("d_model", "nhead"),
-          "TransformerDecoderLayer": ("d_model", "nhead")}
-
-
 def head_multiples(ms: ModuleShapes | None, known: dict[str, int] | None = None
                    ) -> dict[str, int]:
     """Symbols an attention layer's width is made of (``d``, ``2 * d``) whose number of heads
@@ -131,9 +126,9 @@ def head_multiples(ms: ModuleShapes | None, known: dict[str, int] | None = None
         return out
     for _nid, data in ms.graph.g.nodes(data=True):
         layer = data.get("layer")
-        if not isinstance(layer, Layer) or layer.kind not in _HEADS:
+        if not isinstance(layer, Layer) or layer.kind not in WIDTH_AND_HEADS:
             continue
-        width, heads = (layer.params.get(k) for k in _HEADS[layer.kind])
+        width, heads = (layer.params.get(k) for k in WIDTH_AND_HEADS[layer.kind])
         if not isinstance(width, Int) or width.expr is None or not isinstance(heads, Int) \
                 or heads.expr is None:
             continue

@@ -16,6 +16,10 @@ ENCODER_LAYERS = frozenset({"TransformerEncoderLayer", "TransformerDecoderLayer"
 STACKS = {"TransformerEncoder": ("encoder_layer", "TransformerEncoderLayer"),
           "TransformerDecoder": ("decoder_layer", "TransformerDecoderLayer")}
 TRANSFORMERS = ENCODER_LAYERS | set(STACKS) | {"Transformer"}
+#: each attention layer's width and its number of heads, which must divide it (torch refuses
+#: to build ``nn.MultiheadAttention(10, 4)``)
+WIDTH_AND_HEADS = {"MultiheadAttention": ("embed_dim", "num_heads"),
+                   **dict.fromkeys(("Transformer", *ENCODER_LAYERS), ("d_model", "nhead"))}
 
 
 def _bind_query(site: Site, q: Value, E: Expr | None, bf: bool | str | None) -> None:

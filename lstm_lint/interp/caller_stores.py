@@ -103,7 +103,7 @@ def stored_key(stored: dict[str, Value], hole: str, key: str) -> Value | None:
 
 def batch_method(stored: dict[str, Value], hole: str, name: str, args: Sequence[Value],
                  kwargs: dict[str, Value]) -> Value:
-    """Dict method ``name`` (one of DICT_STORES) of forward input ``hole`` read as a dict
+    """Dict method ``name`` (one of BATCH_STORES) of forward input ``hole`` read as a dict
     batch: ``batch.update(x=v)`` stores ``v`` into key ``x``; any other change (keys not
     known, ``pop``, ``clear``) leaves no key of the batch known."""
     if name == "update" and not args and SPLAT not in kwargs:
