@@ -79,11 +79,12 @@ def apply_transformer(site: Site, layer: Layer, args: Sequence[Value]) -> Value:
     E = inner.size("d_model")
     bf = inner.flag("batch_first")
     main = 1 if kind == "Transformer" else 0
-    if kind != "Transformer" and args:
-        _bind_query(site, args[0], E, bf)
     # the inputs that carry features: an encoder's src (its second positional input is a
-    # mask, (T, T)), a decoder's tgt and memory, nn.Transformer's src and tgt
+    # mask, (T, T)), a decoder's tgt and memory, nn.Transformer's src and tgt; each an input
+    # of the caller's not solved yet is solved here, with a length of its own
     carried = args[:1] if inner.kind == "TransformerEncoderLayer" else args[:2]
+    for x in carried:
+        _bind_query(site, x, E, bf)
     for x in carried:
         if isinstance(x, Tensor) and x.shape is not None:
             check_features(site, layer, x, E, what="d_model")

@@ -334,3 +334,45 @@ def test_attention_findings_are_confirmed_with_sizes_the_heads_divide(tmp_path, 
     c = f["confirmation"]
     assert f["code"] == "LST101" and c["verdict"] == "confirmed", c
     assert said in c["evidence"]
+
+
+SOLVED = """
+class Net(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.tr = nn.Transformer(d, 2, 1, 1, 16, batch_first=True)
+        self.lstm = nn.LSTM(d, 7, batch_first=True)
+
+    def forward(self, src, tgt):
+        out, _ = self.lstm(self.tr(src, tgt))
+        return out[:, -1]
+
+
+class Dec(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.dec = nn.TransformerDecoder(nn.TransformerDecoderLayer(d, 2, 16), 2)
+
+    def forward(self, tgt, memory):
+        return self.dec(tgt, memory)
+"""
+
+
+@pytest.mark.parametrize("cls, inputs, output, specs, real", [
+    ("Net", ["(B, T, d)", "(B, T_tgt, d)"], "(B, 7)", ["float32[3,5,8]", "float32[3,9,8]"],
+     (3, 7)),
+    ("Dec", ["(T, B, d)", "(T_memory, B, d)"], "(T, B, d)", ["float32[5,3,8]", "float32[9,3,8]"],
+     (5, 3, 8)),
+])
+def test_the_inputs_a_transformer_reads_first_are_solved_each_with_its_length(
+        tmp_path, cls, inputs, output, specs, real):
+    """nn.Transformer's src and tgt, a decoder's memory: before, only the first input of an
+    encoder or decoder was solved, and nn.Transformer's inputs stayed unknown."""
+    path = tmp_path / "model.py"
+    path.write_text(HEADER + textwrap.dedent(SOLVED))
+    fm = load(str(path), prefilter=False)
+    ms = analyze_module(fm, fm.classes[cls], Project([str(path)]))
+    assert [v.shape.render() for v in ms.inputs] == inputs
+    assert ms.output.shape.render() == output
+    static, torch_out = run_both(tmp_path, SOLVED, {"d": 8}, specs, cls=cls)
+    assert static == torch_out == real
