@@ -1,15 +1,17 @@
 """How long --confirm takes: one torch start per run (the worker) against one per file (before).
 
 Usage: python benchmarks/confirm_bench.py [--device cpu|cuda] [--json OUT] [--old REV]
-                                          [--realcode] [PATH ...]
+                                          [--old-tree DIR] [--realcode] [PATH ...]
 
 Default targets: examples/, the script-style corpus and the buggy rule corpus.  ``--realcode``
 adds the original files of the real-code benchmark (benchmarks/realcode/work, when rebuilt).
 
 * whole run: the wall time of ``lstm-lint --confirm --format json TARGETS`` with this checkout,
   and with the package as it was at ``--old`` (default 86c69be, one child process per file,
-  each importing torch), exported to a temporary folder.  Both produce verdicts; the summary
-  counts them.
+  each importing torch), exported to a temporary folder (``--old-tree DIR``: a folder that
+  already holds that export, ``DIR/lstm_lint`` with its rules inside, for a machine without
+  this repository's history, such as a GPU machine that receives only the working tree).
+  Both produce verdicts; the summary counts them.
 * per model: this checkout's worker (torch imported once) runs each file's class jobs, each
   in a forked process; a model's cost is its job's wall time (fork, the file's definitions,
   construction, trace).  Before, a model cost a child process: torch's import, the file's
@@ -191,13 +193,15 @@ def main() -> int:
     ap.add_argument("--device")
     ap.add_argument("--json")
     ap.add_argument("--old", default="86c69be")
+    ap.add_argument("--old-tree", help="an export of --old made elsewhere (see export())")
     ap.add_argument("--realcode", action="store_true")
     ap.add_argument("--timeout", type=int, default=60)
     ns = ap.parse_args()
     files = targets(ns)
     with tempfile.TemporaryDirectory(prefix="confirm-bench-old-") as old_dir:
-        old = Path(old_dir)
-        export(ns.old, old)
+        old = Path(ns.old_tree).resolve() if ns.old_tree else Path(old_dir)
+        if not ns.old_tree:
+            export(ns.old, old)
         whole_new = whole_run(ROOT, files, ns.device, ns.timeout)
         print("whole run, one torch start:", json.dumps(
             {k: v for k, v in whole_new.items() if k != "unconfirmed"}), flush=True)

@@ -102,13 +102,28 @@ def _stub_class(name: str) -> type:
     return _StubMeta(name, (Stub,), {})
 
 
+def _lightning_module() -> type:
+    """A stubbed Lightning's ``LightningModule``: a torch module (as the drivers' preludes make
+    it), so that a model deriving from it is a module whose call runs its ``forward``."""
+    import torch
+
+    class LightningModule(torch.nn.Module):
+        def save_hyperparameters(self, *a: Any, **k: Any) -> None:
+            pass
+
+        def log(self, *a: Any, **k: Any) -> None:
+            pass
+
+    return LightningModule
+
+
 class _StubModule(types.ModuleType):
     def __getattr__(self, name: str) -> Any:
         if name == "__version__":
             return STUB_VERSION
         if name.startswith("__"):
             raise AttributeError(name)
-        v = _stub_class(name)
+        v = _lightning_module() if name == "LightningModule" else _stub_class(name)
         setattr(self, name, v)
         return v
 
