@@ -46,6 +46,7 @@ from .confirm_verdicts import (
     constraints_of,
     crashes_for_any_batch_and_length,
     home_plan,
+    own_run_verdict,
     script_verdict,
     silent_reason,
     unexplained_crashes,
@@ -181,6 +182,18 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
             verdict = ("unconfirmed", f"{clean[0].cls} was built ({clean[0].built_from}) "
                        f"without building the layer at line {f.line}: with these values its "
                        "code does not reach it")
+        shown_by = own_run_verdict(f, evidence, spans, by_key, fm.path) \
+            if verdict is None or verdict[0] == "unconfirmed" else None
+        if shown_by is not None:
+            # the context's run never came to the line; the class's own run shows the bug
+            there = silent_reason(f, runs, why.get(home, "")) or "it did not come to the line"
+            own_plan = by_key[shown_by[2]]
+            verdict = (shown_by[0], f"{shown_by[1]} (in the run of {shown_by[2]} built from "
+                       f"{own_plan.source}; the run in the context it was reported in says "
+                       f"nothing of it: {there})")
+            runs = [e for e in evidence if e.key == shown_by[2]]
+            run_method = ", ".join(sorted({e.method for e in runs if e.method}))
+            home = shown_by[2]
         if verdict is None:
             verdict = ("unconfirmed", silent_reason(f, runs, why.get(home, ""))
                        or "; ".join(sorted(set(why.values())))
@@ -198,7 +211,9 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
         built = sorted({e.built_from for e in runs if e.built_from})
         if built and run_method != "script":
             f.confirmation["built"] = "; ".join(built)
-        if home in by_key and by_key[home].context is not None:
+        if shown_by is not None:
+            pass  # judged outside its context: the evidence says by which run
+        elif home in by_key and by_key[home].context is not None:
             f.confirmation["context"] = by_key[home].source
         elif f.via and f.owner:
             f.confirmation["context"] = f"{f.owner}, which calls {' -> '.join(f.via)}"

@@ -185,6 +185,36 @@ def verdict_of(f: Finding, evidence: list[Evidence], spans: dict[str, tuple[int,
     return verdict
 
 
+def own_run_verdict(f: Finding, evidence: list[Evidence], spans: dict[str, tuple[int, int]],
+                    plans: dict[str, ClassPlan], main: str) -> tuple[str, str, str] | None:
+    """A finding reported in a context (a configuration, or a parent that calls the class)
+    whose run in that context never came to the finding's line (it crashed before it, was
+    not built or not run, took another branch): confirmed by the run of the class around the
+    line on its own values, when that run shows the bug as the rule predicts (the layer at
+    that line refusing the shapes, say).  Never refuted that way: the bug may hold in the
+    context alone.  Returns the verdict and the plan that showed it."""
+    import copy
+
+    home = home_plan(f, spans)
+    own = _class_of(f, spans)
+    if not own or own == home or own not in plans or plans[own].context is not None \
+            or os.path.realpath(f.path) != os.path.realpath(main):
+        return None
+
+    def went_through(e: Evidence) -> bool:
+        return any(op.line == f.line and op.op != "build" for op in e.ops) \
+            or f.line in e.built_lines or e.error is not None and e.error.line == f.line
+
+    if any(went_through(e) for e in evidence if e.key == home):
+        return None  # the context's run went through the line: its answer stands
+    plain = copy.copy(f)
+    plain.configuration, plain.via, plain.owner = None, (), None
+    verdict = verdict_of(plain, [e for e in evidence if e.key == own], spans, plans, main)
+    if verdict is None or verdict[0] != "confirmed":
+        return None
+    return verdict[0], verdict[1], own
+
+
 def _judged_by_crash_on_given(verdict: tuple[str, str], f: Finding, runs: list[Evidence]
                               ) -> tuple[str, str]:
     """A run on the inputs the user gave, whose axes the engine's shapes of them do not all
