@@ -30,12 +30,15 @@ module runs the step for one file (:func:`confirm_file`); ``shapes --confirm`` i
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import importlib.util
 import os
 from typing import Any
 
 from .analyze import FileAnalysis
 from .catalogue import rule_by_code
+from .confirm_branches import branch_flags
 from .confirm_evidence import Evidence, read_evidence, standin_notes
 from .confirm_facts import instantiations_of, raw_instantiations
 from .confirm_plan import loss_functions, plan_class
@@ -153,6 +156,10 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
             for f in judged:
                 if verdicts[id(f)] is None:
                     verdicts[id(f)] = verdict_of(f, evidence, spans, by_key, fm.path)
+    # a finding in a branch the run did not take: the run again, built with the constructor
+    # values the branch's conditions ask for (kept apart from the evidence LST900 reads)
+    branched = {} if failed else branch_runs(fm, judged, verdicts, evidence, spans, by_key,
+                                             (timeout, device, memory_mb, also))
     dev = evidence[0].device if evidence else None
     for f in judged:
         verdict = verdicts[id(f)]
@@ -168,6 +175,10 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
             continue
         home = home_plan(f, spans)
         runs = [e for e in evidence if e.key == home]
+        flag_note = ""
+        if id(f) in branched:
+            # judged by the run in the branch's configuration
+            verdict, runs, flag_note = branched[id(f)]
         run_method = ", ".join(sorted({e.method for e in (runs or evidence) if e.method}))
         if s_verdict == "confirmed" and (verdict is None or verdict[0] != "confirmed"):
             verdict = ("confirmed", s_said)
@@ -206,6 +217,7 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
                 note += f"; forward input {', '.join(shown)} from {SOURCE}"
             verdict = (verdict[0], verdict[1] + standin_notes(runs)
                        + (note if note[2:] not in verdict[1] else ""))
+        verdict = (verdict[0], verdict[1] + flag_note)
         f.confirmation = {"verdict": verdict[0], "evidence": verdict[1], "method": run_method,
                           "device": dev or (script or {}).get("device")}
         built = sorted({e.built_from for e in runs if e.built_from})
@@ -224,6 +236,55 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
         extra = crashes_for_any_batch_and_length(fm.path, extra, evidence, by_key, timeout,
                                                  device, memory_mb)
     return evidence, extra
+
+
+def branch_runs(fm: Any, judged: list[Finding], verdicts: dict[int, tuple[str, str] | None],
+                evidence: list[Evidence], spans: dict[str, tuple[int, int]],
+                by_key: dict[str, Any], run: tuple[float, str | None, int, list[str]]
+                ) -> dict[int, tuple[tuple[str, str] | None, list[Evidence], str]]:
+    """Findings without a verdict whose class ran cleanly without coming to their line, where
+    the ``if`` statements around it ask for constructor values the run did not have
+    (``if self.recurrent:`` with ``recurrent=False``): each judged by a second run built with
+    those values (one more job per configuration, in the same worker).  Returns, per
+    finding, the verdict (None: still none), the runs that judged it and a note saying how
+    the model was built."""
+    timeout, device, memory_mb, also = run
+    wanted: dict[int, tuple[Finding, Any, dict[str, Any]]] = {}
+    for f in judged:
+        home = home_plan(f, spans)
+        plan = by_key.get(home)
+        if verdicts.get(id(f)) is not None or plan is None \
+                or os.path.realpath(f.path) != os.path.realpath(fm.path):
+            continue
+        runs = [e for e in evidence if e.key == home]
+        clean = [e for e in runs if e.error is None and e.method in ("fx", "eager")]
+        if not clean or len(clean) != len(runs) \
+                or any(op.line == f.line for e in clean for op in e.ops):
+            continue
+        flags = {k: v for k, v in branch_flags(fm.text, plan.cls.name, f.line).items()
+                 if clean[0].constructor.get(k, object()) != v}
+        if not flags:
+            continue
+        variant = copy.copy(plan)
+        variant.flags = {**plan.flags, **flags}
+        wanted[id(f)] = (f, variant, flags)
+    if not wanted:
+        return {}
+    plans = {v.key: v for _f, v, _fl in wanted.values()}
+    result = run_child(fm.path, list(plans.values()), timeout, device, memory_mb, also=also)
+    more, failed, _why = read_evidence(result, plans)
+    out: dict[int, tuple[tuple[str, str] | None, list[Evidence], str]] = {}
+    for key_f, (f, variant, flags) in wanted.items():
+        home = home_plan(f, spans)
+        runs = [dataclasses.replace(e, key=home) for e in more if e.key == variant.key]
+        if failed or not runs:
+            continue
+        said = ", ".join(f"{k}={v!r}" for k, v in sorted(flags.items()))
+        note = (f"; built with {said}, as the conditions around line {f.line} ask (the run "
+                "with the planned values did not come to it)")
+        out[key_f] = (verdict_of(f, runs, spans, {**by_key, home: variant}, fm.path), runs,
+                      note)
+    return out
 
 
 def given_for(fm: Any, cls: Any, project: Any, values: ConfirmValues | None) -> Given | None:

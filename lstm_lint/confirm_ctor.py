@@ -34,6 +34,19 @@ def bound_params(cls: Any, args: list[Any], kwargs: dict[str, Any]) -> dict[str,
     return out
 
 
+def with_flags(cls: Any, args: list[Any], kwargs: dict[str, Any], flags: dict[str, Any]
+               ) -> tuple[list[Any], dict[str, Any]]:
+    """The call's arguments with the flags that lead into a finding's branch in place of
+    what they gave those parameters."""
+    try:
+        bound = inspect.signature(cls).bind_partial(*args, **kwargs)
+    except (TypeError, ValueError):
+        return list(args), {**kwargs, **flags}
+    for k, v in flags.items():
+        bound.arguments[k] = v
+    return list(bound.args), dict(bound.kwargs)
+
+
 def planned_value(v: Any) -> Any:
     """A planned constructor value: a placeholder where the plan has none."""
     if isinstance(v, dict) and "lstm_lint_no_value" in v:

@@ -87,13 +87,18 @@ class ClassPlan:
     #: shapes of those inputs do not name every axis (then a verdict read off the sizes
     #: would read lstm-lint's names, not the code's)
     given_env: dict[str, int] | None = None
+    #: constructor values that lead the run into the branch holding a finding
+    #: (:mod:`~lstm_lint.confirm_branches`): they replace the planned ones
+    flags: dict[str, Any] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
-        """The class and its context: one job each."""
-        if self.context is None:
-            return self.cls.name
-        return context_key({**self.context, "class": self.cls.name})
+        """The class and its context (and the flags it is built with): one job each."""
+        key = self.cls.name if self.context is None \
+            else context_key({**self.context, "class": self.cls.name})
+        if self.flags:
+            key += "|" + ",".join(f"{k}={v!r}" for k, v in sorted(self.flags.items()))
+        return key
 
     def request(self) -> dict[str, Any]:
         req: dict[str, Any] = {"class": self.cls.name, "args": self.args, "kwargs": self.kwargs,
@@ -107,6 +112,8 @@ class ClassPlan:
             req["calls"] = self.calls
         if self.from_table:
             req["from_table"] = self.from_table
+        if self.flags:
+            req["flags"] = self.flags
         if self.source.endswith(SOURCE) or self.source == "--args":
             # the user's values: tables, objects to build, tensors and expressions
             where = "--args" if self.source == "--args" else SOURCE

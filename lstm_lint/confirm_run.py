@@ -25,6 +25,7 @@ from .confirm_ctor import (
     eval_parts,
     planned_value,
     user_value,
+    with_flags,
 )
 from .confirm_inputs import bind_specs, make_inputs, tensor_specs
 from .confirm_lines import error_record, place_entry, user_line
@@ -222,6 +223,8 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
             return out
         if not found and tried:
             out["ctor_note"] = tried[0]
+    if req.get("flags"):
+        args, kwargs = with_flags(cls, args, kwargs, req["flags"])
     params = bound_params(cls, args, kwargs)
     out["constructor"] = {k: v for k, v in params.items()
                           if v is None or isinstance(v, bool | int | float | str)}

@@ -1,0 +1,106 @@
+"""--confirm runs a finding that lies in a branch the planned values do not take again, built
+with the constructor values the branch's conditions ask for (real torch for the run)."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+from lstm_lint.cli import main
+from lstm_lint.confirm_branches import branch_flags
+
+FLAGGED = '''\
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self, hidden=16, pooled=False, mode="last"):
+        super().__init__()
+        self.pooled = pooled
+        self.mode = mode
+        self.rnn = nn.LSTM(8, hidden, batch_first=True, bidirectional=True)
+        self.head = nn.Linear(hidden, 3)
+
+    def forward(self, x):
+        y, _ = self.rnn(x)
+        if self.pooled:
+            return self.head(y.mean(1))
+        if self.mode == "all":
+            return y
+        return y[:, -1]
+'''
+
+
+def test_a_finding_under_a_false_flag_is_run_with_the_flag_set(tmp_path: Path, capsys):
+    path = tmp_path / "flagged.py"
+    path.write_text(FLAGGED)
+    assert main(["--no-cache", "--confirm", "--format", "json", str(path)]) == 1
+    found = {f["line"]: f for f in json.loads(capsys.readouterr().out)}
+    c = found[15]["confirmation"]
+    assert found[15]["code"] == "LST101"
+    # before: "the run of Net finished without reaching line 15" (pooled=False by default)
+    assert c["verdict"] == "confirmed", c
+    assert c["evidence"] == ("PyTorch raised RuntimeError at line 15: mat1 and mat2 shapes "
+                             "cannot be multiplied (3x32 and 16x3); built with pooled=True, as "
+                             "the conditions around line 15 ask (the run with the planned "
+                             "values did not come to it)")
+    # a finding the planned run reaches is judged by it, as before
+    assert found[18]["confirmation"]["verdict"] == "confirmed"
+    assert "built with" not in found[18]["confirmation"]["evidence"]
+
+
+def _flags(body: str, line_text: str, init: str = "def __init__(self, a=False, b=True, "
+           "mode='x', size=None):") -> dict:
+    text = textwrap.dedent(f"""\
+        class Net:
+            {init}
+                self.a = a
+                self.b = b
+                self.mode = mode
+                self.size = size
+
+            def forward(self, x):
+        """) + textwrap.indent(textwrap.dedent(body), " " * 8)
+    line = next(i for i, ln in enumerate(text.splitlines(), 1) if line_text in ln)
+    return branch_flags(text, "Net", line)
+
+
+def test_the_conditions_around_a_line_name_the_constructor_values():
+    assert _flags("if self.a:\n    y = 1\n", "y = 1") == {"a": True}
+    assert _flags("if not self.b:\n    y = 1\n", "y = 1") == {"b": False}
+    assert _flags("if self.a and not self.b:\n    y = 1\n", "y = 1") == {"a": True, "b": False}
+    assert _flags("if self.a or self.b:\n    pass\nelse:\n    y = 1\n", "y = 1") \
+        == {"a": False, "b": False}
+    assert _flags("if self.mode == 'lstm':\n    y = 1\n", "y = 1") == {"mode": "lstm"}
+    assert _flags("if self.a:\n    pass\nelif self.mode != 'gru':\n    pass\nelse:\n"
+                  "    y = 1\n", "y = 1") == {"a": False, "mode": "gru"}
+    assert _flags("for i in x:\n    if self.b:\n        y = 1\n", "y = 1") == {"b": True}
+    assert _flags("if self.size is None:\n    y = 1\n", "y = 1") == {"size": None}
+
+
+def test_what_the_code_does_not_state_is_left_alone():
+    # either of two flags would do: no single configuration
+    assert _flags("if self.a or self.b:\n    y = 1\n", "y = 1") == {}
+    # the truth of a value that is no flag (None by default): nothing to choose
+    assert _flags("if self.size:\n    y = 1\n", "y = 1") == {}
+    # another mode than one: nothing to choose
+    assert _flags("if self.mode != 'x':\n    y = 1\n", "y = 1") == {}
+    # a local name, not the constructor's
+    assert _flags("if x.ndim == 3:\n    y = 1\n", "y = 1") == {}
+    # conditions that contradict each other
+    assert _flags("if self.a:\n    if not self.a:\n        y = 1\n", "y = 1") == {}
+    # an attribute __init__ sets twice, or under a condition, is no parameter's own
+    text = textwrap.dedent("""\
+        class Net:
+            def __init__(self, a=False, b=True):
+                self.a = a
+                if b:
+                    self.a = not a
+
+            def forward(self, x):
+                if self.a:
+                    y = 1
+        """)
+    assert branch_flags(text, "Net", 9) == {}
+    assert branch_flags(text.replace("self.a = not a", "pass"), "Net", 9) == {"a": True}
