@@ -66,13 +66,18 @@ def targets(ns: argparse.Namespace) -> list[Path]:
     return out
 
 
+def _path_first(pkg_dir: Path) -> str:
+    """PYTHONPATH with ``pkg_dir`` first (what the machine adds, its libcst say, kept)."""
+    return os.pathsep.join([str(pkg_dir), *filter(None, [os.environ.get("PYTHONPATH")])])
+
+
 def whole_run(pkg_dir: Path, files: list[Path], device: str | None,
               timeout: int) -> dict[str, Any]:
     argv = [sys.executable, "-m", "lstm_lint", "--confirm", "--format", "json", "--timeout",
             str(timeout), *map(str, files)]
     if device:
         argv += ["--device", device]
-    env = dict(os.environ, PYTHONPATH=str(pkg_dir), LSTM_LINT_NO_CACHE="1")
+    env = dict(os.environ, PYTHONPATH=_path_first(pkg_dir), LSTM_LINT_NO_CACHE="1")
     t0 = time.perf_counter()
     proc = subprocess.run(argv, cwd=pkg_dir, capture_output=True, text=True, env=env,
                           check=False)
@@ -137,7 +142,7 @@ def old_per_model(pkg_dir: Path, files: list[Path], device: str | None) -> list[
              "t1 = time.perf_counter(); from lstm_lint import confirm_child as c; "
              "c.main(sys.argv[1:]); print(t1 - t0)")
     rows: list[dict[str, Any]] = []
-    env = dict(os.environ, PYTHONPATH=str(pkg_dir))
+    env = dict(os.environ, PYTHONPATH=_path_first(pkg_dir))
     for p in files:
         with tempfile.TemporaryDirectory() as tmp:
             rq, rs = os.path.join(tmp, "rq.json"), os.path.join(tmp, "rs.json")

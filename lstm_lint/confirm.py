@@ -219,7 +219,8 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
                        + (note if note[2:] not in verdict[1] else ""))
         verdict = (verdict[0], verdict[1] + flag_note)
         f.confirmation = {"verdict": verdict[0], "evidence": verdict[1], "method": run_method,
-                          "device": dev or (script or {}).get("device")}
+                          "device": (runs[0].device if runs and run_method != "script"
+                                     else dev) or (script or {}).get("device")}
         built = sorted({e.built_from for e in runs if e.built_from})
         if built and run_method != "script":
             f.confirmation["built"] = "; ".join(built)

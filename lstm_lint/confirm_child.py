@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -144,7 +145,7 @@ def run_request(req: dict[str, Any], res_path: str) -> dict[str, Any]:
     result: dict[str, Any] = {"path": path, "device": device, "classes": [], "error": None,
                               "script": None, "skipped_lines": None}
     for i, creq in enumerate(req.get("classes", [])):
-        def job(creq: dict[str, Any] = creq) -> dict[str, Any]:
+        def job(creq: dict[str, Any] = creq, on: str = device) -> dict[str, Any]:
             import torch
 
             torch.manual_seed(0)
@@ -152,12 +153,22 @@ def run_request(req: dict[str, Any], res_path: str) -> dict[str, Any]:
             mod, err, skipped = load_definitions(path)
             if err is not None:
                 return {"class": creq["class"], "defs_error": err, "skipped_lines": skipped}
-            r = run_class(mod, creq, path, device)
+            r = run_class(mod, creq, path, on)
             r["skipped_lines"] = skipped
             return r
 
         t0 = time.perf_counter()
         r = _forked(job, path, f"{res_path}.{i}", timeout, memory_mb)
+        said = device_failure(r) if device.startswith("cuda") else None
+        if said is not None:
+            # a failure of the device, not of shapes: a tensor the model makes on the CPU
+            # meeting the model on CUDA, or a kernel's assert whose message names no cause
+            # (an index out of range); the job again, on the CPU, says what the code does
+            r = _forked(lambda creq=creq: job(creq, "cpu"), path, f"{res_path}.{i}.cpu",
+                        timeout, memory_mb)
+            r["device"] = "cpu"
+            r["device_note"] = (f"on {device} the run raised {said}, a failure of the "
+                                "device, not of shapes; it was repeated on the CPU")
         r.setdefault("class", creq["class"])
         r["key"] = creq.get("key") or creq["class"]
         r["wall_s"] = round(time.perf_counter() - t0, 4)
@@ -184,6 +195,23 @@ def run_request(req: dict[str, Any], res_path: str) -> dict[str, Any]:
         result["script"] = _forked(script, path, f"{res_path}.script", timeout, memory_mb)
         result["script"]["wall_s"] = round(time.perf_counter() - t0, 4)
     return result
+
+
+#: the messages of a run on CUDA that speak of the device, not of the model's shapes
+DEVICE_FAILURE = re.compile(
+    r"device-side assert|(on|to) the same device|at least two devices|"
+    r"should be a 1D CPU int64 tensor|not at the same device|Expected .* on device|"
+    r"CUDA error|cuda:\d+ and cpu|cpu and cuda")
+
+
+def device_failure(r: dict[str, Any]) -> str | None:
+    """The class job's error in words, when it is one of the device (DEVICE_FAILURE)."""
+    err = r.get("error") or {}
+    msg = str(err.get("message") or r.get("failed") or "")
+    if not DEVICE_FAILURE.search(msg):
+        return None
+    first = msg.strip().splitlines()[0][:160] if msg.strip() else ""
+    return f"{err.get('type') or 'an error'} ({first})"
 
 
 def _default_device() -> str:

@@ -49,6 +49,8 @@ class Evidence:
     standins: list[str] = field(default_factory=list)
     #: the analysed file's lines that called torch while the model was built
     built_lines: list[int] = field(default_factory=list)
+    #: why the run is the CPU's, on a machine whose device is CUDA (a failure of the device)
+    device_note: str = ""
 
     def __post_init__(self) -> None:
         self.key = self.key or self.cls
@@ -119,14 +121,15 @@ def read_evidence(result: dict[str, Any], plans: dict[str, ClassPlan]
                                     and (err is None or err.stage != "construct"))
         evidence.append(Evidence(name, [ObservedOp.from_child(o) for o in c.get("ops", [])],
                                  err, c.get("warnings", []),
-                                 c.get("method"), dev, c.get("output"),
+                                 c.get("method"), c.get("device") or dev, c.get("output"),
                                  {"B": BATCH_SIZE, "T": TIME_SIZE, **(c.get("env") or {})},
                                  c.get("fx_error", ""), why.get(key, ""), invented,
                                  list(c.get("constraints_broken") or []),
                                  dict(c.get("constructor") or {}), c.get("wall_s"), key,
                                  list(c.get("no_value") or []), int(c.get("cuda_on_cpu") or 0),
                                  _built_from(c, plan), list(c.get("standins") or []),
-                                 list(c.get("built_lines") or [])))
+                                 list(c.get("built_lines") or []),
+                                 str(c.get("device_note") or "")))
     return evidence, failed, why
 
 
@@ -207,7 +210,8 @@ def standin_notes(runs: list[Evidence]) -> str:
                      + " (a configuration object: only the attributes the analysis uses as "
                      "sizes hold values, distinct primes; any other use of it stops the run)")
     if any(e.cuda_on_cpu for e in runs):
-        notes.append("the model's .cuda() calls ran on the CPU (no CUDA device here)")
+        notes.append("the model's .cuda() calls ran on the CPU, the run's device")
+    notes += sorted({e.device_note for e in runs if e.device_note})
     return "".join(f"; {n}" for n in notes)
 
 

@@ -233,7 +233,7 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
     out["standins"] = sorted(k for k, v in params.items() if isinstance(v, LstmLintConfig))
     device = torch.device(device_name)
     with warnings.catch_warnings(record=True) as caught, _BuildRecorder(path) as rec, \
-            CudaOnCpu() as cuda:
+            CudaOnCpu(device.type != "cuda") as cuda:
         warnings.simplefilter("always")
         try:
             # built without autograd: an initialiser written for an older torch
@@ -295,7 +295,7 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
         return out
     t0 = time.perf_counter()
     saved = _attributes(model)
-    with torch.no_grad(), CudaOnCpu() as cuda_fwd:
+    with torch.no_grad(), CudaOnCpu(device.type != "cuda") as cuda_fwd:
         try:
             if any(i is None or (isinstance(i, tuple | list) and any(j is None for j in i))
                    for i in inputs):

@@ -107,17 +107,18 @@ def placeholder_error(exc: BaseException) -> str | None:
 
 
 class CudaOnCpu:
-    """``Tensor.cuda``/``Module.cuda`` as no-ops while a model without a CUDA device is built
-    and run (models that call ``.cuda()`` unconditionally); counts the calls."""
+    """``Tensor.cuda``/``Module.cuda`` as no-ops while a model runs on the CPU (no CUDA device,
+    or ``--device cpu``: models that call ``.cuda()`` unconditionally); counts the calls."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_cpu: bool = True) -> None:
         self.calls = 0
+        self.on_cpu = on_cpu
         self._saved: list[tuple[Any, str, Any]] = []
 
     def __enter__(self) -> CudaOnCpu:
         import torch
 
-        if torch.cuda.is_available():
+        if not self.on_cpu and torch.cuda.is_available():
             return self
         me = self
 

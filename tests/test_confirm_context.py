@@ -77,7 +77,9 @@ def test_a_finding_as_built_by_a_script_beside_it_is_judged_as_that_script_build
                           "there (a size gets a prime, anything else a placeholder)")
 
 
-def test_cuda_calls_run_on_the_cpu_without_a_cuda_device(tmp_path, capsys):
+def test_cuda_calls_run_on_the_cpu_when_the_run_is_on_the_cpu(tmp_path, capsys):
+    """No CUDA device, or ``--device cpu`` on a machine that has one (before, there the
+    model's ``.cuda()`` moved its state to the GPU while the model ran on the CPU)."""
     src = tmp_path / "cuda_model.py"
     src.write_text(
         "import torch\n"
@@ -92,13 +94,13 @@ def test_cuda_calls_run_on_the_cpu_without_a_cuda_device(tmp_path, capsys):
         "        h0 = torch.zeros(1, x.size(0), self.hidden).cuda()\n"
         "        out, _ = self.lstm(x, (h0, h0))\n"
         "        return self.fc(out[-1])\n")
-    assert main(["--format", "json", "--confirm", str(src)]) == 1
+    assert main(["--format", "json", "--confirm", "--device", "cpu", str(src)]) == 1
     [f] = json.loads(capsys.readouterr().out)
     assert f["code"] == "LST201"
     c = f["confirmation"]
     assert c["verdict"] == "confirmed", c
-    assert c["evidence"].endswith("; the model's .cuda() calls ran on the CPU (no CUDA device "
-                                  "here)")
+    assert c["evidence"].endswith("; the model's .cuda() calls ran on the CPU, the run's "
+                                  "device")
 
 
 def test_a_finding_in_another_files_child_is_judged_at_that_files_lines(capsys):
