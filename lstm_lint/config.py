@@ -56,7 +56,10 @@ def find_pyproject(paths: Sequence[str]) -> str | None:
                 try:
                     data = tomllib.loads(raw.decode("utf-8", "replace"))
                 except tomllib.TOMLDecodeError:
-                    data = {}
+                    # it names lstm-lint's table but is no TOML: the user's settings, which
+                    # load_config refuses with the parser's reason (before: skipped in
+                    # silence, and the run went on without them)
+                    return cand
                 if "lstm-lint" in data.get("tool", {}):
                     return cand
         parent = os.path.dirname(d)

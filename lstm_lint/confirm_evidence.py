@@ -51,6 +51,8 @@ class Evidence:
     built_lines: list[int] = field(default_factory=list)
     #: why the run is the CPU's, on a machine whose device is CUDA (a failure of the device)
     device_note: str = ""
+    #: the module call the run's exception came out of: its line, class and input shapes
+    raised_in: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self.key = self.key or self.cls
@@ -129,7 +131,7 @@ def read_evidence(result: dict[str, Any], plans: dict[str, ClassPlan]
                                  list(c.get("no_value") or []), int(c.get("cuda_on_cpu") or 0),
                                  _built_from(c, plan), list(c.get("standins") or []),
                                  list(c.get("built_lines") or []),
-                                 str(c.get("device_note") or "")))
+                                 str(c.get("device_note") or ""), c.get("raised_in")))
     return evidence, failed, why
 
 

@@ -314,10 +314,15 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
             # fx ran forward on proxies: ``self.hidden = ...`` there left a proxy behind
             _restore(saved)
             ops: list[dict[str, Any]] = []
+            calling: list[dict[str, Any]] = []
             try:
-                ops, result = trace_eager(model, inputs, path, ops)
+                ops, result = trace_eager(model, inputs, path, ops, calling)
                 out["output"] = shape_of(result)
             except Exception as exc:
+                inner = [c for c in calling if c["line"] is not None]
+                if inner:
+                    # the innermost call of the file's code the exception came out of
+                    out["raised_in"] = inner[-1]
                 used = placeholder_error(exc)
                 if used is not None:
                     out["no_value_used"] = {"name": used, "stage": "forward",

@@ -127,9 +127,14 @@ def _meta_shape(meta: Any) -> Any:
 
 
 def trace_eager(model: Any, inputs: list[Any], path: str,
-                ops: list[dict[str, Any]] | None = None) -> tuple[list[dict[str, Any]], Any]:
+                ops: list[dict[str, Any]] | None = None,
+                calling: list[dict[str, Any]] | None = None
+                ) -> tuple[list[dict[str, Any]], Any]:
     """Run the model eagerly, recording its operations into ``ops`` (the caller's list keeps
-    what ran before an exception: the operations a crashed run went through happened)."""
+    what ran before an exception: the operations a crashed run went through happened).
+    ``calling``: the submodule calls under way, outermost first, each with the line of the
+    analysed file that made it and its input shapes; after an exception it holds the calls
+    the exception came out of (a layer refusing its input or state: what it was given)."""
     import torch
     from torch.overrides import TorchFunctionMode
 
@@ -167,8 +172,15 @@ def trace_eager(model: Any, inputs: list[Any], path: str,
             return out
 
     hooks = []
+    under_way: list[dict[str, Any]] = [] if calling is None else calling
+
+    def enter(mod: Any, inp: Any, kw: Any) -> None:
+        under_way.append({"line": user_line(path), "name": type(mod).__name__,
+                          "args": [shape_of(i) for i in [*inp, *(kw or {}).values()]]})
 
     def hook(mod: Any, inp: Any, out: Any) -> None:
+        if under_way:
+            under_way.pop()
         line = user_line(path)
         if line is not None:
             seen.append(place_entry({"line": line, "op": "call_module", "name": type(mod).__name__,
@@ -177,6 +189,7 @@ def trace_eager(model: Any, inputs: list[Any], path: str,
 
     for m in model.modules():
         if m is not model:
+            hooks.append(m.register_forward_pre_hook(enter, with_kwargs=True))
             hooks.append(m.register_forward_hook(hook))
     try:
         with Recorder():

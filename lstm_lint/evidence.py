@@ -7,6 +7,7 @@ and output shapes) and the sizes it ran with.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,8 +103,6 @@ def crash_lines(f: Finding, ev: Any, err: RunError) -> set[int]:
 def error_near(f: Finding, evidence: list[Any]) -> tuple[str, str] | None:
     """A run that crashed at (or next to) one of the finding's lines with the error its rule
     predicts (``Rule.confirm_error``, when the rule names one): confirmed."""
-    import re
-
     from .catalogue import rule_by_code
 
     rule = rule_by_code(f.code)
@@ -215,3 +214,58 @@ def ran_clean_at(f: Finding, evidence: list[Any]) -> tuple[str, str] | None:
 
 
 # ---- fix builders ------------------------------------------------------------------------------
+
+
+_STATE_BATCH = re.compile(r"Expected hidden(?:\[0\])? size \((\d+), (\d+), (\d+)\), "
+                          r"got \[(\d+), (\d+), (\d+)\]")
+
+
+def state_refused_by_layer(f: Finding, evidence: list[Any]) -> tuple[str, str] | None:
+    """A recurrent layer the finding names (``self.encoder``) refusing, at a call of it, the
+    initial state the code built for its batch, with the batch and time of the run the
+    other way round (``Expected hidden[0] size (1, 7, 16), got [1, 3, 16]`` with B=3, T=7):
+    the layer reads the code's time axis as its batch.  That is the layer's own answer on
+    the layouts, wherever the finding's line is."""
+    layers = set(re.findall(r"\bself(?:\.\w+)+", f.message))
+    text = f.fm.text.splitlines() if f.fm is not None and getattr(f.fm, "text", None) else []
+    for ev in evidence:
+        err = ev.error
+        m = _STATE_BATCH.search(err.message or "") if err is not None else None
+        if err is None or m is None or err.line is None or not 1 <= err.line <= len(text):
+            continue
+        want, got = [int(x) for x in m.groups()[:3]], [int(x) for x in m.groups()[3:]]
+        called = [name for name in sorted(layers)
+                  if re.search(re.escape(name) + r"\s*\(", text[err.line - 1])
+                  and (err.line == f.line or _one_input(name, text, f.line))]
+        if want[0] != got[0] or want[2] != got[2] or want[1] == got[1] or not called:
+            continue
+        said = (f"PyTorch raised {err.type} at line {err.line}, where {called[0]} is called: "
+                f"{err.message} (the layer took {want[1]} for the batch, the state the code "
+                f"built carries {got[1]}")
+        call = ev.raised_in or {}
+        x = (call.get("args") or [None])[0]
+        if call.get("line") == err.line and call.get("name") in _RECURRENT \
+                and isinstance(x, list) and len(x) == 3 and {want[1], got[1]} == {x[0], x[1]}:
+            # the layer's own input: its two leading axes are those sizes, whatever the
+            # analysis named them
+            return ("confirmed", f"{said}: the two leading axes of its input {x}, so the layer "
+                    f"and the code take batch and time from each other's axis, {LAYER_AXES})")
+        b, t = ev.env.get("B"), ev.env.get("T")
+        if b != t and {want[1], got[1]} == {b, t}:
+            return ("confirmed", f"{said}: with B={b} and T={t}, the layer and the code read "
+                    "batch and time the other way round)")
+    return None
+
+
+def _one_input(name: str, text: list[str], line: int) -> bool:
+    """Whether a crash at a call of layer ``name`` speaks for the finding at ``line``: the
+    line does not call the layer itself (the finding is about what the call made, or what
+    reached it), and every call of the layer in the file passes the same first argument
+    (``self.nn(obs)`` and ``self.nn(obs, state)``): a call given another tensor (``x`` at
+    one line, ``x.transpose(0, 1)`` at another) says nothing of the others."""
+    if re.search(re.escape(name) + r"\s*\(", text[line - 1] if 1 <= line <= len(text) else ""):
+        return False
+    firsts = {re.sub(r"\s+", "", a) for a in
+              re.findall(re.escape(name) + r"\s*\(\s*([^,()]*(?:\([^()]*\))?[^,()]*)",
+                         "\n".join(text))}
+    return len(firsts) == 1

@@ -262,6 +262,7 @@ from .evidence import (  # noqa: E402
     lines_of,
     ran_clean_at,
     rnn_output_axes,
+    state_refused_by_layer,
 )
 from .fixes import move_index, replace_index  # noqa: E402
 from .walk import contains  # noqa: E402  (reads the tree without libcst's copying .children)
@@ -270,5 +271,5 @@ __all__ = [
     "CODE_RE", "LAYER_AXES", "NAME_RE", "SHAPE_ERROR", "Finding", "Related", "Rule", "RuleContext",
     "all_rules", "axis_name", "catalogue_markdown", "contains", "error_near", "flows_into_head",
     "getitems_at", "int_index", "keyword_arg", "last_step", "lines_of", "lower_bound", "move_index",
-    "ran_clean_at", "replace_index", "rnn_output_axes", "rule_by_code",
+    "ran_clean_at", "replace_index", "rnn_output_axes", "rule_by_code", "state_refused_by_layer",
 ]

@@ -17,6 +17,7 @@ from lstm_lint.rule import (
     int_index,
     move_index,
     rnn_output_axes,
+    state_refused_by_layer,
 )
 from lstm_lint.values import BATCH, STATE, TIME
 
@@ -180,7 +181,9 @@ class Net(nn.Module):
                             + (f"; {by_layer}" if by_layer else ""))
                 if size == ev.env.get("T") and not by_layer:
                     return ("refuted", f"{where}: that axis is time (T={size})")
-        return layer_said
+        # a crash before the line: the layer refusing, at its call, the state the code built
+        # for its batch shows it reads batch and time the other way round from the code
+        return layer_said or state_refused_by_layer(finding, evidence)
 
 
 def _indexed(sub: object) -> str | None:

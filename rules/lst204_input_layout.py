@@ -13,7 +13,15 @@ from lstm_lint.dataflow import NEW_VALUE_OPS
 from lstm_lint.extract import int_literal
 from lstm_lint.findings import Related
 from lstm_lint.layout_joins import batch_time_joins, cross_rnn_joins, qualified_label
-from lstm_lint.rule import SHAPE_ERROR, Finding, Rule, RuleContext, contains, error_near
+from lstm_lint.rule import (
+    SHAPE_ERROR,
+    Finding,
+    Rule,
+    RuleContext,
+    contains,
+    error_near,
+    state_refused_by_layer,
+)
 from lstm_lint.values import BATCH, TIME, Tensor
 
 #: forward parameters that carry per-sequence lengths (not ``seq_len``/``max_len``: sizes)
@@ -433,8 +441,9 @@ class Net(nn.Module):
                         and "Expected hidden" in (err.message or ""):
                     return ("confirmed", f"PyTorch raised {err.type} at line {err.line}: "
                             f"{err.message}")
-            return None
-        hit = error_near(finding, evidence)
+            # or at another call of the layer, with batch and time the other way round
+            return state_refused_by_layer(finding, evidence)
+        hit = error_near(finding, evidence) or state_refused_by_layer(finding, evidence)
         if hit is not None:
             return hit
         for ev in evidence:

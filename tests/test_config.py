@@ -65,3 +65,15 @@ def test_explicit_config_file(tmp_path, capsys, monkeypatch):
     other.write_text('[tool.lstm-lint]\nselect = ["LST501"]\n')
     monkeypatch.chdir(root)
     assert _codes(capsys, "--config", str(other), "src") == (1, ["LST501"])
+
+
+def test_a_pyproject_naming_lstm_lint_that_is_no_toml_is_exit_2(tmp_path, capsys, monkeypatch):
+    """Before, the file was skipped in silence and the run went on without the user's
+    settings (an inline table split over two lines, which TOML 1.0 forbids)."""
+    _project(tmp_path, '[tool.lstm-lint]\nignore = ["LST201"]\n'
+             '[tool.lstm-lint.confirm.Net]\ninputs = [{dict = {a = "float32[2]",\n'
+             '  b = "float32[2]"}}]\n')
+    monkeypatch.chdir(tmp_path)
+    assert main(["--no-cache", "src"]) == 2
+    err = capsys.readouterr().err
+    assert "pyproject.toml: invalid TOML" in err and "line 4" in err

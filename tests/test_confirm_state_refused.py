@@ -1,0 +1,110 @@
+"""A recurrent layer refusing, at its call, the state the code built for the batch, with the
+two leading axes of its input the other way round: the layer's own answer on layouts,
+wherever the finding's line is (LST201, LST204).  Before, a crash before the finding's line
+left it unconfirmed ("the run stopped there without having gone through line 17")."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+from types import SimpleNamespace
+
+from lstm_lint.cli import main
+from lstm_lint.evidence import RunError, state_refused_by_layer
+
+RECURRENT = '''\
+import torch.nn as nn
+
+
+class Recurrent(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.nn = nn.LSTM(n_in, hidden, num_layers=2)
+        self.fc = nn.Linear(hidden, 2)
+
+    def forward(self, obs, state):
+        # the stored state is (batch, layers, hidden)
+        obs, (h, c) = self.nn(
+            obs,
+            (state["hidden"].transpose(0, 1).contiguous(),
+             state["cell"].transpose(0, 1).contiguous()),
+        )
+        return self.fc(obs[:, -1])
+'''
+
+
+def test_the_layer_refusing_the_state_confirms_a_finding_after_it(tmp_path: Path, capsys,
+                                                                   monkeypatch):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "rec.py").write_text(RECURRENT)
+    (tmp_path / ".git").mkdir()
+    # the user's batch and length (5, 9), not the confirmer's: the verdict reads the layer's
+    # own input, not lstm-lint's names for its axes
+    (tmp_path / "pyproject.toml").write_text(textwrap.dedent("""
+        [tool.lstm-lint.confirm.Recurrent]
+        args = {n_in = 4, hidden = 16}
+        [[tool.lstm-lint.confirm.Recurrent.inputs]]
+        spec = "float32[5,9,4]"
+        [[tool.lstm-lint.confirm.Recurrent.inputs]]
+        dict = {hidden = "float32[5,2,16]", cell = "float32[5,2,16]"}
+        """))
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["--no-cache", "--confirm", "--format", "json", "pkg"]) == 1
+    [f] = json.loads(capsys.readouterr().out)
+    assert f["code"] == "LST201" and f["line"] == 17
+    c = f["confirmation"]
+    assert c["verdict"] == "confirmed", c
+    assert c["evidence"].startswith(
+        "PyTorch raised RuntimeError at line 12, where self.nn is called: Expected hidden[0] "
+        "size (2, 9, 16), got [2, 5, 16] (the layer took 9 for the batch, the state the code "
+        "built carries 5: the two leading axes of its input [5, 9, 4], so the layer and the "
+        "code take batch and time from each other's axis, as the layer itself ran it)")
+
+
+def _finding(text: str, message: str, line: int) -> SimpleNamespace:
+    return SimpleNamespace(message=message, fm=SimpleNamespace(text=text), line=line)
+
+
+def _run(line: int, message: str, x: list[int], env: dict[str, int] | None = None
+         ) -> SimpleNamespace:
+    return SimpleNamespace(error=RunError("RuntimeError", message, line),
+                           raised_in={"line": line, "name": "LSTM", "args": [x, None]},
+                           env=env or {"B": 3, "T": 7})
+
+
+SWAPPED = "Expected hidden[0] size (1, 7, 16), got [1, 3, 16]"
+
+
+def _refused(text: str, at: int, message: str = SWAPPED, x: list[int] | None = None,
+             line: int = 4) -> bool:
+    f = _finding(text, "LST204 self.rnn is built with batch_first=False ...", line)
+    run = _run(at, message, x or [3, 7, 8])
+    return state_refused_by_layer(f, [run]) is not None  # type: ignore[arg-type]
+
+
+def test_only_a_layout_disagreement_of_a_layer_the_finding_names_counts():
+    text = "x\nout, h = self.rnn(x, h0)\ny = self.other(x, h0)\nz = out[:, -1]\n"
+    assert _refused(text, 2)
+    # a state built for a fixed batch (LST305's bug): not the input's other leading axis
+    assert not _refused(text, 2, "Expected hidden[0] size (1, 3, 16), got [1, 32, 16]",
+                        [7, 3, 8])
+    # another layer's call
+    assert not _refused(text, 3)
+    # layers and hidden sizes must agree: only the batch differs
+    assert not _refused(text, 2, "Expected hidden[0] size (2, 7, 16), got [1, 3, 16]")
+
+
+def test_a_crash_at_another_call_speaks_only_for_the_same_input():
+    # the finding's own line calls the layer: only a crash there counts (the other call
+    # may be given another tensor)
+    text = "x\nif t:\n    y = self.rnn(x, h)\nelse:\n    y = self.rnn(x * 1.0, h)\n"
+    assert not _refused(text, 5, line=3)
+    assert _refused(text, 3, line=3)
+    # two calls given different tensors: a crash at one says nothing of what the other made
+    text = "a, h = self.rnn(x, h0)\nb, h = self.rnn(x.transpose(0, 1), h0)\nz = b\nw = b\n"
+    assert not _refused(text, 1)
+    # the same tensor at both calls
+    text = "a, h = self.rnn(x)\nb, h = self.rnn(\n    x, h0)\nz = b\nw = b[:, -1]\n"
+    assert _refused(text, 2)
