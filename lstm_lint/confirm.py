@@ -38,7 +38,7 @@ from typing import Any
 
 from .analyze import FileAnalysis
 from .catalogue import rule_by_code
-from .confirm_branches import branch_flags
+from .confirm_branches import branch_flags, state_method_call
 from .confirm_evidence import Evidence, read_evidence, standin_notes
 from .confirm_facts import instantiations_of, raw_instantiations
 from .confirm_plan import loss_functions, plan_class
@@ -264,10 +264,17 @@ def branch_runs(fm: Any, judged: list[Finding], verdicts: dict[int, tuple[str, s
             continue
         flags = {k: v for k, v in branch_flags(fm.text, plan.cls.name, f.line).items()
                  if clean[0].constructor.get(k, object()) != v}
-        if not flags:
+        state = state_method_call(fm.text, plan.cls.name, f.line)
+        if state is not None and plan.given_inputs is not None \
+                and "B" not in (plan.given_env or {}):
+            state = None  # the user's batch is not known by name: no batch to give it
+        if not flags and state is None:
             continue
         variant = copy.copy(plan)
         variant.flags = {**plan.flags, **flags}
+        if state is not None:
+            variant.state_call = {"method": state[0], "param": state[1],
+                                  "B": (plan.given_env or {}).get("B")}
         wanted[id(f)] = (f, variant, flags)
     if not wanted:
         return {}
@@ -282,7 +289,12 @@ def branch_runs(fm: Any, judged: list[Finding], verdicts: dict[int, tuple[str, s
             continue
         said = ", ".join(f"{k}={v!r}" for k, v in sorted(flags.items()))
         note = (f"; built with {said}, as the conditions around line {f.line} ask (the run "
-                "with the planned values did not come to it)")
+                "with the planned values did not come to it)") if flags else ""
+        if variant.state_call:
+            b = variant.state_call["B"] or runs[0].env.get("B")
+            note += (f"; {variant.state_call['method']}({variant.state_call['param']}={b}) "
+                     "was called before forward, as a training loop calls it (forward never "
+                     "does)")
         out[key_f] = (verdict_of(f, runs, spans, {**by_key, home: variant}, fm.path), runs,
                       note)
     return out

@@ -1,4 +1,7 @@
-"""``--confirm``: the constructor flags that lead a run into the branch holding a finding.
+"""``--confirm``: how a run comes to a finding's line that the planned run does not reach.
+
+The constructor flags that lead a run into the branch holding a finding, and the state
+method a training loop calls before ``forward`` (``init_hidden(bsz)``).
 
 A finding inside ``if self.recurrent:`` (``self.recurrent = recurrent``, a constructor flag)
 is one the analysis reported for the configurations that take that branch; a run built with
@@ -13,6 +16,8 @@ from __future__ import annotations
 
 import ast
 from typing import Any
+
+from .state_consumers import BATCH_PARAM, is_state_method
 
 #: a value that no literal takes: a condition asks for something this module cannot give
 _UNKNOWN = object()
@@ -53,6 +58,33 @@ def branch_flags(text: str, cls_name: str, line: int) -> dict[str, Any]:
                 return {}  # the conditions contradict each other: no configuration
             out[param] = value
     return out
+
+
+def state_method_call(text: str, cls_name: str, line: int) -> tuple[str, str] | None:
+    """``(method, batch parameter)`` when ``line`` lies in a method of class ``cls_name`` that
+    builds a recurrent state for the batch size it is given (``def init_hidden(self, bsz)``:
+    its one parameter without a default is the batch), which ``forward`` may never call (the
+    training loop calls it first): the run calls it with the run's batch."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    cls = next((n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)
+                and n.name == cls_name and n.lineno <= line <= (n.end_lineno or n.lineno)),
+               None)
+    if cls is None:
+        return None
+    for m in cls.body:
+        if not isinstance(m, ast.FunctionDef) or not m.lineno <= line <= (m.end_lineno or 0):
+            continue
+        if not is_state_method(m.name) or m.args.vararg or m.args.kwonlyargs:
+            return None
+        positional = [a.arg for a in [*m.args.posonlyargs, *m.args.args]][1:]
+        required = positional[:len(positional) - len(m.args.defaults)]
+        if len(required) == 1 and BATCH_PARAM.match(required[0]):
+            return m.name, required[0]
+        return None
+    return None
 
 
 def _guards(body: list[ast.stmt], line: int) -> list[tuple[ast.expr, bool]]:

@@ -90,6 +90,9 @@ class ClassPlan:
     #: constructor values that lead the run into the branch holding a finding
     #: (:mod:`~lstm_lint.confirm_branches`): they replace the planned ones
     flags: dict[str, Any] = field(default_factory=dict)
+    #: a state method to call before ``forward`` (``{"method": "init_hidden", "param":
+    #: "bsz", "B": the batch the user's inputs fix, or None: the run's}``)
+    state_call: dict[str, Any] | None = None
 
     @property
     def key(self) -> str:
@@ -98,6 +101,8 @@ class ClassPlan:
             else context_key({**self.context, "class": self.cls.name})
         if self.flags:
             key += "|" + ",".join(f"{k}={v!r}" for k, v in sorted(self.flags.items()))
+        if self.state_call:
+            key += f"|{self.state_call['method']}()"
         return key
 
     def request(self) -> dict[str, Any]:
@@ -114,6 +119,8 @@ class ClassPlan:
             req["from_table"] = self.from_table
         if self.flags:
             req["flags"] = self.flags
+        if self.state_call:
+            req["state_call"] = self.state_call
         if self.source.endswith(SOURCE) or self.source == "--args":
             # the user's values: tables, objects to build, tensors and expressions
             where = "--args" if self.source == "--args" else SOURCE

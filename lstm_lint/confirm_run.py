@@ -29,7 +29,7 @@ from .confirm_ctor import (
 )
 from .confirm_inputs import bind_specs, make_inputs, tensor_specs
 from .confirm_lines import error_record, place_entry, user_line
-from .confirm_sizes import solve, symbols
+from .confirm_sizes import DEFAULTS, solve, symbols
 from .confirm_standins import (
     CudaOnCpu,
     LstmLintConfig,
@@ -38,7 +38,7 @@ from .confirm_standins import (
     placeholder_error,
     standin_attr,
 )
-from .confirm_trace import shape_of, trace_eager, trace_fx
+from .confirm_trace import record_call, shape_of, trace_eager, trace_fx
 
 
 class _NoneInput(Exception):
@@ -294,6 +294,22 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
         out["not_run"] = f"its forward inputs could not be made ({type(exc).__name__}: {msg})"
         return out
     t0 = time.perf_counter()
+    call = req.get("state_call")
+    if call:
+        # the state method the training loop calls before forward (init_hidden(bsz)), with
+        # the run's batch
+        batch = call.get("B") or out["env"].get("B") or DEFAULTS["B"]
+        state_ops: list[dict[str, Any]] = []
+        try:
+            with torch.no_grad(), CudaOnCpu(device.type != "cuda"):
+                record_call(lambda: getattr(model, call["method"])(**{call["param"]: batch}),
+                            path, state_ops)
+        except Exception as exc:
+            out["ops"] = builds + state_ops
+            out["method"] = "eager"
+            out["error"] = error_record(exc, path, "forward")
+            return out
+        builds = builds + state_ops
     saved = _attributes(model)
     with torch.no_grad(), CudaOnCpu(device.type != "cuda") as cuda_fwd:
         try:

@@ -126,19 +126,11 @@ def _meta_shape(meta: Any) -> Any:
     return None
 
 
-def trace_eager(model: Any, inputs: list[Any], path: str,
-                ops: list[dict[str, Any]] | None = None,
-                calling: list[dict[str, Any]] | None = None
-                ) -> tuple[list[dict[str, Any]], Any]:
-    """Run the model eagerly, recording its operations into ``ops`` (the caller's list keeps
-    what ran before an exception: the operations a crashed run went through happened).
-    ``calling``: the submodule calls under way, outermost first, each with the line of the
-    analysed file that made it and its input shapes; after an exception it holds the calls
-    the exception came out of (a layer refusing its input or state: what it was given)."""
+def function_recorder(seen: list[dict[str, Any]], path: str) -> Any:
+    """A torch function mode that records each torch call made from the analysed file's
+    lines into ``seen`` (its line, name, argument and output shapes)."""
     import torch
     from torch.overrides import TorchFunctionMode
-
-    seen: list[dict[str, Any]] = [] if ops is None else ops
 
     class Recorder(TorchFunctionMode):
         def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
@@ -171,6 +163,25 @@ def trace_eager(model: Any, inputs: list[Any], path: str,
                 seen.append(place_entry(entry, 1))
             return out
 
+    return Recorder()
+
+
+def record_call(fn: Any, path: str, ops: list[dict[str, Any]]) -> Any:
+    """``fn()`` with its torch calls recorded into ``ops`` (kept when it raises)."""
+    with function_recorder(ops, path):
+        return fn()
+
+
+def trace_eager(model: Any, inputs: list[Any], path: str,
+                ops: list[dict[str, Any]] | None = None,
+                calling: list[dict[str, Any]] | None = None
+                ) -> tuple[list[dict[str, Any]], Any]:
+    """Run the model eagerly, recording its operations into ``ops`` (the caller's list keeps
+    what ran before an exception: the operations a crashed run went through happened).
+    ``calling``: the submodule calls under way, outermost first, each with the line of the
+    analysed file that made it and its input shapes; after an exception it holds the calls
+    the exception came out of (a layer refusing its input or state: what it was given)."""
+    seen: list[dict[str, Any]] = [] if ops is None else ops
     hooks = []
     under_way: list[dict[str, Any]] = [] if calling is None else calling
 
@@ -192,7 +203,7 @@ def trace_eager(model: Any, inputs: list[Any], path: str,
             hooks.append(m.register_forward_pre_hook(enter, with_kwargs=True))
             hooks.append(m.register_forward_hook(hook))
     try:
-        with Recorder():
+        with function_recorder(seen, path):
             result = model(*inputs)
     finally:
         for h in hooks:

@@ -10,12 +10,24 @@ is wrong, and the finding names it as related so that ``--confirm`` can read tha
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from .walk import descendants
 
 #: the related message of a receiver found here (read from the source, not the dataflow)
 RECEIVES_STATE = "the state is passed here"
+
+#: what a method that builds a recurrent state is named after (``init_hidden``, ``init_state``)
+STATE_METHOD_WORDS = ("hidden", "state", "init_h", "zero_h")
+#: a parameter that is the batch size (``init_hidden(self, bsz)``)
+BATCH_PARAM = re.compile(r"^(?:b|bs|bsz|nbatch|n_batch|batch|batch_?size|batch_sz|batchsize|"
+                         r"num_batch|batch_len)$")
+
+
+def is_state_method(name: str) -> bool:
+    return name != "forward" and any(w in name.lower() for w in STATE_METHOD_WORDS)
 
 
 def _self_attr(e: cst.BaseExpression) -> str | None:

@@ -11,7 +11,12 @@ import libcst as cst
 from lstm_lint.dataflow import NEW_VALUE_OPS, Constraint, Dataflow, NodeView
 from lstm_lint.extract import FileModel
 from lstm_lint.rule import Finding, Rule, RuleContext, contains, error_near
-from lstm_lint.state_consumers import RECEIVES_STATE, state_receiver
+from lstm_lint.state_consumers import (
+    BATCH_PARAM,
+    RECEIVES_STATE,
+    is_state_method,
+    state_receiver,
+)
 from lstm_lint.state_pairs import swapped_pairs
 from lstm_lint.symbolic import Expr
 from lstm_lint.values import Tensor
@@ -292,10 +297,10 @@ class Captioner(nn.Module):
         for cls in ctx.analysis.fm.module_classes():
             methods = []
             for name, fn in cls.methods.items():
-                if name == "forward" or not any(w in name.lower() for w in _STATE_METHODS):
+                if not is_state_method(name):
                     continue
                 batch = [p.name.value for p in fn.params.params[1:]
-                         if _BATCH_PARAM.match(p.name.value)]
+                         if BATCH_PARAM.match(p.name.value)]
                 if batch:
                     methods.append((name, fn, batch))
             # the class's code is generated (costly) only when it has such a method; a layer
@@ -480,9 +485,6 @@ def _enclosing_function(ctx: RuleContext, node: Any) -> cst.FunctionDef | None:
     return None
 
 
-_STATE_METHODS = ("hidden", "state", "init_h", "zero_h")
-_BATCH_PARAM = re.compile(r"^(?:b|bs|bsz|nbatch|n_batch|batch|batch_?size|batch_sz|batchsize|"
-                          r"num_batch|batch_len)$")
 _FACTORIES = frozenset({"zeros", "ones", "randn", "rand", "empty", "new", "new_zeros",
                         "new_ones", "new_empty", "FloatTensor", "Tensor"})
 

@@ -8,7 +8,7 @@ import textwrap
 from pathlib import Path
 
 from lstm_lint.cli import main
-from lstm_lint.confirm_branches import branch_flags
+from lstm_lint.confirm_branches import branch_flags, state_method_call
 
 FLAGGED = '''\
 import torch.nn as nn
@@ -104,3 +104,47 @@ def test_what_the_code_does_not_state_is_left_alone():
         """)
     assert branch_flags(text, "Net", 9) == {}
     assert branch_flags(text.replace("self.a = not a", "pass"), "Net", 9) == {"a": True}
+
+
+INIT_HIDDEN = Path(__file__).resolve().parent / "corpus" / "confirm" / "init_hidden_fixed_batch.py"
+
+
+def test_a_state_method_forward_never_calls_is_called_before_it(tmp_path: Path, capsys):
+    """``init_hidden(bsz)``, which the training loop calls (the word-language-model pattern):
+    before, "the run of Stored finished without reaching line 15"."""
+    assert main(["--no-cache", "--confirm", "--format", "json", str(INIT_HIDDEN)]) == 1
+    found = {f["line"]: f["confirmation"] for f in json.loads(capsys.readouterr().out)}
+    assert sorted(found) == [15, 16, 33, 34]
+    assert all(c["verdict"] == "confirmed" for c in found.values()), found
+    # the state kept on self: forward's RNN refuses it
+    assert found[15]["evidence"] == (
+        "PyTorch raised RuntimeError at line 19: Expected hidden[0] size (2, 3, 16), got "
+        "[2, 32, 16]; init_hidden(bsz=3) was called before forward, as a training loop calls "
+        "it (forward never does)")
+    # the state returned: what the method built, for the run's batch
+    assert found[33]["evidence"].startswith(
+        "new_zeros built the state [2, 32, 16] for a batch of 32 while the input's batch was "
+        "B=3")
+    assert found[33]["evidence"].endswith("; init_hidden(bsz=3) was called before forward, as "
+                                          "a training loop calls it (forward never does)")
+
+
+def test_which_methods_are_called_for_the_batch():
+    text = textwrap.dedent("""\
+        class Net:
+            def init_hidden(self, bsz, device=None):
+                return 1
+
+            def init_state(self, batch_size, layers):
+                return 1
+
+            def reset_hidden(self, x):
+                return 1
+
+            def helper(self, bs):
+                return 1
+        """)
+    assert state_method_call(text, "Net", 3) == ("init_hidden", "bsz")
+    assert state_method_call(text, "Net", 6) is None  # two values it needs
+    assert state_method_call(text, "Net", 9) is None  # no batch size
+    assert state_method_call(text, "Net", 12) is None  # no state method
