@@ -24,6 +24,8 @@ def _toml() -> Any:
 #: a pyproject.toml that may configure lstm-lint ([tool.lstm-lint], [tool."lstm-lint"], or
 #: dotted keys): only such a file is parsed
 _OURS = re.compile(rb'tool\s*\.\s*["\']?lstm-lint')
+#: a line that opens one of lstm-lint's tables
+_OPENS = re.compile(rb'(?m)^[ \t]*\[\[?[ \t]*tool[ \t]*\.[ \t]*["\']?lstm-lint')
 
 KEYS = {"select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude",
         "confirm"}
@@ -56,10 +58,13 @@ def find_pyproject(paths: Sequence[str]) -> str | None:
                 try:
                     data = tomllib.loads(raw.decode("utf-8", "replace"))
                 except tomllib.TOMLDecodeError:
-                    # it names lstm-lint's table but is no TOML: the user's settings, which
-                    # load_config refuses with the parser's reason (before: skipped in
-                    # silence, and the run went on without them)
-                    return cand
+                    # a line opens lstm-lint's table but the file is no TOML: the user's
+                    # settings, which load_config refuses with the parser's reason (before:
+                    # skipped in silence, and the run went on without them); a mention
+                    # elsewhere (a comment) is not the user's settings
+                    if _OPENS.search(raw):
+                        return cand
+                    data = {}
                 if "lstm-lint" in data.get("tool", {}):
                     return cand
         parent = os.path.dirname(d)

@@ -42,6 +42,10 @@ def branch_flags(text: str, cls_name: str, line: int) -> dict[str, Any]:
     if init is None or method is None or method is init:
         return {}
     sources = _attribute_sources(init)
+    for m in methods:  # an attribute another method sets (forward resets it) is no flag's
+        if m is not init:
+            for attr in _assigned(m):
+                sources.pop(attr, None)
     out: dict[str, Any] = {}
     for test, taken in _guards(method.body, line):
         for attr, value in _wanted(test, taken):
@@ -52,8 +56,8 @@ def branch_flags(text: str, cls_name: str, line: int) -> dict[str, Any]:
             if value is True or value is False:
                 if not isinstance(default, bool):
                     continue  # truth of a value that is no flag: nothing to choose
-            elif value is _UNKNOWN:
-                continue
+            elif value is _UNKNOWN or not isinstance(value, int | float | str | type(None)):
+                continue  # (a bytes or complex literal: no value the run is told)
             if param in out and out[param] != value:
                 return {}  # the conditions contradict each other: no configuration
             out[param] = value
@@ -160,17 +164,26 @@ def _attribute_sources(init: ast.FunctionDef | ast.AsyncFunctionDef
     params = {a.arg for a in [*positional, *args.kwonlyargs]} - {"self"}
     seen: dict[str, int] = {}
     out: dict[str, tuple[str, Any]] = {}
-    for node in ast.walk(init):
-        if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for t in targets:
-                attr = _self_attr(t)
-                if attr is not None:
-                    seen[attr] = seen.get(attr, 0) + 1
+    for name in _assigned(init):
+        seen[name] = seen.get(name, 0) + 1
     for stmt in init.body:  # top-level statements only: set whatever branch runs
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
             attr = _self_attr(stmt.targets[0])
             if attr is not None and seen.get(attr) == 1 and isinstance(stmt.value, ast.Name) \
                     and stmt.value.id in params:
                 out[attr] = (stmt.value.id, defaults.get(stmt.value.id))
+    return out
+
+
+def _assigned(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    """The attributes of ``self`` that ``fn`` assigns, once per assignment."""
+    out = []
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                for e in ast.walk(t):  # (self.a, self.b = ... too)
+                    attr = _self_attr(e) if isinstance(e, ast.expr) else None
+                    if attr is not None:
+                        out.append(attr)
     return out

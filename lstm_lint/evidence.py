@@ -234,26 +234,44 @@ def state_refused_by_layer(f: Finding, evidence: list[Any]) -> tuple[str, str] |
         if err is None or m is None or err.line is None or not 1 <= err.line <= len(text):
             continue
         want, got = [int(x) for x in m.groups()[:3]], [int(x) for x in m.groups()[3:]]
+        cls = _class_lines(f.fm.text, f.line)
         called = [name for name in sorted(layers)
                   if re.search(re.escape(name) + r"\s*\(", text[err.line - 1])
                   and (err.line == f.line or _one_input(name, text, f.line))]
-        if want[0] != got[0] or want[2] != got[2] or want[1] == got[1] or not called:
-            continue
-        said = (f"PyTorch raised {err.type} at line {err.line}, where {called[0]} is called: "
-                f"{err.message} (the layer took {want[1]} for the batch, the state the code "
-                f"built carries {got[1]}")
+        if want[0] != got[0] or want[2] != got[2] or want[1] == got[1] or not called \
+                or cls is None or not cls[0] <= err.line <= cls[1]:
+            continue  # (a layer of the same name in another class is another layer)
         call = ev.raised_in or {}
         x = (call.get("args") or [None])[0]
-        if call.get("line") == err.line and call.get("name") in _RECURRENT \
-                and isinstance(x, list) and len(x) == 3 and {want[1], got[1]} == {x[0], x[1]}:
-            # the layer's own input: its two leading axes are those sizes, whatever the
-            # analysis named them
-            return ("confirmed", f"{said}: the two leading axes of its input {x}, so the layer "
-                    f"and the code take batch and time from each other's axis, {LAYER_AXES})")
-        b, t = ev.env.get("B"), ev.env.get("T")
-        if b != t and {want[1], got[1]} == {b, t}:
-            return ("confirmed", f"{said}: with B={b} and T={t}, the layer and the code read "
-                    "batch and time the other way round)")
+        if not (call.get("line") == err.line and call.get("name") in _RECURRENT
+                and isinstance(x, list) and len(x) == 3 and x[0] != x[1]
+                and {want[1], got[1]} == {x[0], x[1]}):
+            continue
+        if re.search(rf"(?<![\w.]){got[1]}(?![\w.])", "\n".join(text[cls[0] - 1:cls[1]])):
+            # the state's batch may be a constant of the class's (batch_size=32) that equals
+            # the input's other axis by chance: the state is then fixed, not swapped
+            continue
+        # the layer's own input: its two leading axes are those sizes, whatever the
+        # analysis named them
+        return ("confirmed", f"PyTorch raised {err.type} at line {err.line}, where {called[0]} "
+                f"is called: {err.message} (the layer took {want[1]} for the batch, the state "
+                f"the code built carries {got[1]}: the two leading axes of its input {x}, so "
+                f"the layer and the code take batch and time from each other's axis, "
+                f"{LAYER_AXES})")
+    return None
+
+
+def _class_lines(text: str, line: int) -> tuple[int, int] | None:
+    """The first and last lines of the class whose body holds ``line``."""
+    import ast
+
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    for n in ast.walk(tree):
+        if isinstance(n, ast.ClassDef) and n.lineno <= line <= (n.end_lineno or n.lineno):
+            return n.lineno, n.end_lineno or n.lineno
     return None
 
 

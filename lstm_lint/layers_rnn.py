@@ -316,14 +316,32 @@ def _check_layout(site: Site, layer: Layer, x: Value, given: Sequence[Value],
     if not isinstance(x, Tensor) or not isinstance(bf, bool):
         return False
     swapped = _state_on_time_axis(x, given, bf)
-    named = _named_against_layer(site, x, bf) if swapped is None else None
+    # the code's own use of an axis outweighs its name for it: a state sized from the axis
+    # the layer reads as the batch (``batch_size, seq_len = tokens.shape`` over time-major
+    # tokens, then ``zeros(1, seq_len, H)``) is the code agreeing with the layer, whatever
+    # it calls the axes
+    agrees = _state_on_batch_axis(x, given, bf)
+    named = _named_against_layer(site, x, bf) if swapped is None and not agrees else None
     if swapped or named:
         site.conflict(layout_conflict(layer, x, bf, swapped, named))
         return True
-    if x.shape is not None:
+    if x.shape is not None and not agrees:
         # names given later (``batch_size, steps, _ = out.shape`` on the output) count too
         site.recheck_later(lambda: _late_named(site, layer, x, bf))
     return False
+
+
+def _state_on_batch_axis(x: Value, given: Sequence[Value], bf: object) -> bool:
+    """Whether an initial state is sized from the (symbolic) size the layer reads as the
+    batch, a size other than the one it reads as time."""
+    if not isinstance(bf, bool) or not isinstance(x, Tensor) or x.shape is None \
+            or x.shape.star or len(x.shape.dims) != 3:
+        return False
+    b_dim, t_dim = x.shape.dims[0 if bf else 1], x.shape.dims[1 if bf else 0]
+    if b_dim is None or b_dim.as_int() is not None or b_dim == t_dim:
+        return False
+    return any(isinstance(g, Tensor) and g.shape is not None and not g.shape.star
+               and len(g.shape.dims) == 3 and g.shape.dims[1] == b_dim for g in given)
 
 
 def layout_conflict(layer: Layer, x: Tensor, bf: bool,

@@ -77,3 +77,14 @@ def test_a_pyproject_naming_lstm_lint_that_is_no_toml_is_exit_2(tmp_path, capsys
     assert main(["--no-cache", "src"]) == 2
     err = capsys.readouterr().err
     assert "pyproject.toml: invalid TOML" in err and "line 4" in err
+
+
+def test_a_mention_of_lstm_lint_in_a_comment_of_a_broken_pyproject_is_not_its_table(
+        tmp_path, capsys, monkeypatch):
+    """Review rv17: the file is another tool's business (a table declared twice); lstm-lint
+    runs with its defaults, as before."""
+    _project(tmp_path, '# lint with [tool.lstm-lint] some day\n[tool.black]\nline-length = 99\n'
+             '[tool.black]\nline-length = 100\n')
+    monkeypatch.chdir(tmp_path)
+    assert main(["--no-cache", "src"]) == 1
+    assert "invalid TOML" not in capsys.readouterr().err

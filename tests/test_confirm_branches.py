@@ -104,6 +104,12 @@ def test_what_the_code_does_not_state_is_left_alone():
         """)
     assert branch_flags(text, "Net", 9) == {}
     assert branch_flags(text.replace("self.a = not a", "pass"), "Net", 9) == {"a": True}
+    # a flag another method sets (forward resets it): the constructor does not decide it
+    reset = text.replace("self.a = not a", "pass").replace(
+        "    def forward(self, x):\n", "    def forward(self, x):\n        self.a = x > 0\n")
+    assert branch_flags(reset, "Net", 10) == {}
+    # a literal the run cannot be told (bytes): nothing (before: a crash serialising it)
+    assert _flags("if self.mode == b'x':\n    y = 1\n", "y = 1") == {}
 
 
 INIT_HIDDEN = Path(__file__).resolve().parent / "corpus" / "confirm" / "init_hidden_fixed_batch.py"

@@ -77,10 +77,14 @@ def _run(line: int, message: str, x: list[int], env: dict[str, int] | None = Non
 SWAPPED = "Expected hidden[0] size (1, 7, 16), got [1, 3, 16]"
 
 
-def _refused(text: str, at: int, message: str = SWAPPED, x: list[int] | None = None,
-             line: int = 4) -> bool:
-    f = _finding(text, "LST204 self.rnn is built with batch_first=False ...", line)
-    run = _run(at, message, x or [3, 7, 8])
+def _refused(body: str, at: int, message: str = SWAPPED, x: list[int] | None = None,
+             line: int = 4, after: str = "") -> bool:
+    """``body``'s lines as a method of class Net (line numbers as in ``body``); ``after``:
+    code after the class."""
+    text = "class Net:\n  def forward(self, x, h, h0, t):\n" \
+        + "".join(f"    {ln}\n" for ln in body.splitlines()) + after
+    f = _finding(text, "LST204 self.rnn is built with batch_first=False ...", line + 2)
+    run = _run(at + 2, message, x or [3, 7, 8])
     return state_refused_by_layer(f, [run]) is not None  # type: ignore[arg-type]
 
 
@@ -99,12 +103,28 @@ def test_only_a_layout_disagreement_of_a_layer_the_finding_names_counts():
 def test_a_crash_at_another_call_speaks_only_for_the_same_input():
     # the finding's own line calls the layer: only a crash there counts (the other call
     # may be given another tensor)
-    text = "x\nif t:\n    y = self.rnn(x, h)\nelse:\n    y = self.rnn(x * 1.0, h)\n"
+    text = "x\nif t:\n  y = self.rnn(x, h)\nelse:\n  y = self.rnn(x * 1.0, h)\n"
     assert not _refused(text, 5, line=3)
     assert _refused(text, 3, line=3)
     # two calls given different tensors: a crash at one says nothing of what the other made
     text = "a, h = self.rnn(x, h0)\nb, h = self.rnn(x.transpose(0, 1), h0)\nz = b\nw = b\n"
     assert not _refused(text, 1)
     # the same tensor at both calls
-    text = "a, h = self.rnn(x)\nb, h = self.rnn(\n    x, h0)\nz = b\nw = b[:, -1]\n"
+    text = "a, h = self.rnn(x)\nb, h = self.rnn(\n  x, h0)\nz = b\nw = b[:, -1]\n"
     assert _refused(text, 2)
+
+
+def test_the_run_speaks_only_for_a_layer_of_the_findings_class_and_a_state_never_fixed():
+    text = "x\nout, h = self.rnn(x, h0)\ny = 1\nz = out[:, -1]\n"
+    # the crash at a layer of the same name in another class: another layer
+    other = "class Other:\n  def forward(self, x, h0):\n    return self.rnn(x, h0)\n"
+    assert _refused(text, 2, after=other)  # (its own call: yes)
+    assert not _refused(text, 7, after=other)
+    # the state's batch a constant of the class (batch_size=7) equal to the input's other
+    # axis by chance: a fixed state, not a swap
+    assert not _refused("x\nout, h = self.rnn(x, zeros(1, 7, 16))\ny = 1\nz = out[:, -1]\n",
+                        2, "Expected hidden[0] size (1, 3, 16), got [1, 7, 16]")
+    # only the layer's own input decides, never lstm-lint's names for the run's sizes: a step
+    # input [3, 1, 8] refusing a state for 7 is a fixed batch, whatever B and T were
+    assert not _refused(text, 2, "Expected hidden[0] size (1, 3, 16), got [1, 7, 16]",
+                        [3, 1, 8])

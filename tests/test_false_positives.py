@@ -882,3 +882,32 @@ def test_an_rnn_packed_at_one_call_is_checked_at_its_unpacked_call(tmp_path):
             a = model(xa, ln)[0]
             b = model(xb.view(2, 3, 4, 6), ln)[0]
         assert (not torch.allclose(a, b)) == changes
+
+
+MISNAMED_AXES_USED_RIGHT = '''
+class Tagger(nn.Module):
+    """Review rv17: the code calls the axes the wrong names (tokens are (seq_len, batch) for a
+    time-major LSTM) but sizes the state from the axis the LSTM reads as the batch: its own
+    use agrees with the layer, whatever the names say."""
+
+    def __init__(self, vocab=50, hidden=16):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, 8)
+        self.rnn = nn.LSTM(8, hidden)
+        self.hidden = hidden
+
+    def forward(self, tokens):
+        batch_size, seq_len = tokens.shape
+        x = self.embed(tokens)
+        h0 = torch.zeros(1, seq_len, self.hidden)
+        out, _ = self.rnn(x, (h0, h0))
+        return out[-1]
+'''
+
+
+def test_misnamed_axes_with_a_state_sized_from_the_layers_batch(tmp_path):
+    # 9 steps of 4 sequences: one summary per sequence (before: LST204 "the code names that
+    # axis `batch_size`")
+    assert tuple(_run(MISNAMED_AXES_USED_RIGHT, "Tagger()",
+                      "torch.randint(0, 50, (9, 4))").shape) == (4, 16)
+    _clean(tmp_path, MISNAMED_AXES_USED_RIGHT)
