@@ -1,0 +1,82 @@
+"""``--confirm``: the runs that come to a finding's line the planned run does not reach.
+
+A finding inside ``if self.recurrent:`` whose class was built with ``recurrent=False``, or in
+``init_hidden(self, bsz)``, which ``forward`` never calls, is judged by one more run of its
+class: built with the values the conditions around the line ask for, or with that state
+method called with the run's batch before ``forward``
+(:mod:`~lstm_lint.confirm_branches` reads both off the source).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import os
+from typing import Any
+
+from .confirm_branches import branch_flags, state_method_call
+from .confirm_evidence import Evidence, read_evidence
+from .confirm_verdicts import home_plan, verdict_of
+from .confirm_worker import run_child
+from .rule import Finding
+
+
+def branch_runs(fm: Any, judged: list[Finding], verdicts: dict[int, tuple[str, str] | None],
+                evidence: list[Evidence], spans: dict[str, tuple[int, int]],
+                by_key: dict[str, Any], run: tuple[float, str | None, int, list[str]]
+                ) -> dict[int, tuple[tuple[str, str] | None, list[Evidence], str]]:
+    """Findings without a verdict whose class ran cleanly without coming to their line, where
+    the ``if`` statements around it ask for constructor values the run did not have
+    (``if self.recurrent:`` with ``recurrent=False``): each judged by a second run built with
+    those values (one more job per configuration, in the same worker).  Returns, per
+    finding, the verdict (None: still none), the runs that judged it and a note saying how
+    the model was built."""
+    timeout, device, memory_mb, also = run
+    wanted: dict[int, tuple[Finding, Any, dict[str, Any]]] = {}
+    for f in judged:
+        home = home_plan(f, spans)
+        plan = by_key.get(home)
+        if verdicts.get(id(f)) is not None or plan is None \
+                or os.path.realpath(f.path) != os.path.realpath(fm.path):
+            continue
+        runs = [e for e in evidence if e.key == home]
+        clean = [e for e in runs if e.error is None and e.method in ("fx", "eager")]
+        if not clean or len(clean) != len(runs) \
+                or any(op.line == f.line for e in clean for op in e.ops):
+            continue
+        flags = {k: v for k, v in branch_flags(fm.text, plan.cls.name, f.line).items()
+                 if clean[0].constructor.get(k, object()) != v}
+        state = state_method_call(fm.text, plan.cls.name, f.line)
+        if state is not None and plan.given_inputs is not None \
+                and "B" not in (plan.given_env or {}):
+            state = None  # the user's batch is not known by name: no batch to give it
+        if not flags and state is None:
+            continue
+        variant = copy.copy(plan)
+        variant.flags = {**plan.flags, **flags}
+        if state is not None:
+            variant.state_call = {"method": state[0], "param": state[1],
+                                  "B": (plan.given_env or {}).get("B")}
+        wanted[id(f)] = (f, variant, flags)
+    if not wanted:
+        return {}
+    plans = {v.key: v for _f, v, _fl in wanted.values()}
+    result = run_child(fm.path, list(plans.values()), timeout, device, memory_mb, also=also)
+    more, failed, _why = read_evidence(result, plans)
+    out: dict[int, tuple[tuple[str, str] | None, list[Evidence], str]] = {}
+    for key_f, (f, variant, flags) in wanted.items():
+        home = home_plan(f, spans)
+        runs = [dataclasses.replace(e, key=home) for e in more if e.key == variant.key]
+        if failed or not runs:
+            continue
+        said = ", ".join(f"{k}={v!r}" for k, v in sorted(flags.items()))
+        note = (f"; built with {said}, as the conditions around line {f.line} ask (the run "
+                "with the planned values did not come to it)") if flags else ""
+        if variant.state_call:
+            b = variant.state_call["B"] or runs[0].env.get("B")
+            note += (f"; {variant.state_call['method']}({variant.state_call['param']}={b}) "
+                     "was called before forward, as a training loop calls it (forward never "
+                     "does)")
+        out[key_f] = (verdict_of(f, runs, spans, {**by_key, home: variant}, fm.path), runs,
+                      note)
+    return out
