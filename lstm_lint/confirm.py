@@ -23,7 +23,9 @@ through with the kind of error the rule predicts, and is otherwise shown as evid
 The step, in the order its data flows: :mod:`lstm_lint.confirm_plan` plans each class (from
 what :mod:`lstm_lint.confirm_facts` reads off the analysis), :mod:`lstm_lint.confirm_worker`
 hands the plans to the worker, :mod:`lstm_lint.confirm_evidence` reads its answer as evidence
-per run, and :mod:`lstm_lint.confirm_verdicts` judges each finding from that evidence.  This
+per run, and :mod:`lstm_lint.confirm_verdicts` judges each finding from that evidence
+(:mod:`lstm_lint.confirm_reach` runs the class once more for a finding the planned run does
+not reach).  This
 module runs the step for one file (:func:`confirm_file`); ``shapes --confirm`` is
 :mod:`lstm_lint.confirm_shapes`.
 """
