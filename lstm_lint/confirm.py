@@ -38,7 +38,7 @@ from typing import Any
 
 from .analyze import FileAnalysis
 from .catalogue import rule_by_code
-from .confirm_evidence import Evidence, read_evidence, standin_notes
+from .confirm_evidence import Evidence, name_sizes, read_evidence, standin_notes
 from .confirm_facts import instantiations_of, raw_instantiations
 from .confirm_plan import loss_functions, plan_class
 from .confirm_reach import branch_runs
@@ -55,7 +55,7 @@ from .confirm_verdicts import (
     unexplained_crashes,
     verdict_of,
 )
-from .confirm_witness import witness_env, witness_note
+from .confirm_witness import witness_note
 from .confirm_worker import run_child, worker
 from .evidence import lines_of
 from .given_values import SOURCE
@@ -127,13 +127,7 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
                    if os.path.realpath(f.path) != os.path.realpath(fm.path)})
     result = run_child(fm.path, plans, timeout, device, memory_mb, also=also)
     evidence, failed, why = read_evidence(result, by_key)
-    for e in evidence:
-        fixed = by_key[e.key].given_env if e.key in by_key else None
-        if fixed is not None:
-            # the sizes the user's inputs fix, not the confirmer's batch and length
-            e.env = {**{k: v for k, v in e.env.items() if k not in ("B", "T")}, **fixed}
-        if e.key in by_key and by_key[e.key].witnesses:
-            e.env.update(witness_env(by_key[e.key].witnesses, e.env))
+    name_sizes(evidence, by_key)
     verdicts: dict[int, tuple[str, str] | None] = {}
     for f in judged:
         verdicts[id(f)] = None if failed else verdict_of(f, evidence, spans, by_key, fm.path)
@@ -176,9 +170,10 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
         home = home_plan(f, spans)
         runs = [e for e in evidence if e.key == home]
         flag_note = ""
+        plan_of = by_key.get(home)
         if id(f) in branched:
             # judged by the run in the branch's configuration
-            verdict, runs, flag_note = branched[id(f)]
+            verdict, runs, flag_note, plan_of = branched[id(f)]
         run_method = ", ".join(sorted({e.method for e in (runs or evidence) if e.method}))
         if s_verdict == "confirmed" and (verdict is None or verdict[0] != "confirmed"):
             verdict = ("confirmed", s_said)
@@ -210,9 +205,9 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
                        or "; ".join(sorted(set(why.values())))
                        or "the run shows nothing at this line")
         elif run_method != "script":
-            note = witness_note(by_key[home].witnesses if home in by_key
+            note = witness_note(plan_of.witnesses if plan_of is not None
                                 and not (rule is not None and rule.confirm_at_build) else [])
-            shown = by_key[home].given_inputs if home in by_key else None
+            shown = plan_of.given_inputs if plan_of is not None else None
             if shown and not (rule is not None and rule.confirm_at_build):
                 note += f"; forward input {', '.join(shown)} from {SOURCE}"
             verdict = (verdict[0], verdict[1] + standin_notes(runs)

@@ -13,6 +13,7 @@ from typing import Any
 
 from .confirm_plan import BATCH_SIZE, TIME_SIZE, ClassPlan
 from .confirm_sizes import FREE
+from .confirm_witness import witness_env
 from .evidence import ObservedOp, RunError
 from .given_values import SOURCE
 
@@ -215,6 +216,17 @@ def standin_notes(runs: list[Evidence]) -> str:
         notes.append("the model's .cuda() calls ran on the CPU, the run's device")
     notes += sorted({e.device_note for e in runs if e.device_note})
     return "".join(f"; {n}" for n in notes)
+
+
+def name_sizes(evidence: list[Evidence], plans: dict[str, Any]) -> None:
+    """Each run's sizes by the analysis's names: those the user's inputs fix (not the
+    confirmer's batch and length), and those a witness input chose."""
+    for e in evidence:
+        fixed = plans[e.key].given_env if e.key in plans else None
+        if fixed is not None:
+            e.env = {**{k: v for k, v in e.env.items() if k not in ("B", "T")}, **fixed}
+        if e.key in plans and plans[e.key].witnesses:
+            e.env.update(witness_env(plans[e.key].witnesses, e.env))
 
 
 def in_file(e: Evidence, path: str) -> Evidence:

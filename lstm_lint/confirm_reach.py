@@ -15,22 +15,23 @@ import os
 from typing import Any
 
 from .confirm_branches import branch_flags, state_method_call
-from .confirm_evidence import Evidence, read_evidence
+from .confirm_evidence import Evidence, name_sizes, read_evidence
 from .confirm_verdicts import home_plan, verdict_of
 from .confirm_worker import run_child
 from .rule import Finding
+from .values import STATE, Seq, Tensor
 
 
 def branch_runs(fm: Any, judged: list[Finding], verdicts: dict[int, tuple[str, str] | None],
                 evidence: list[Evidence], spans: dict[str, tuple[int, int]],
                 by_key: dict[str, Any], run: tuple[float, str | None, int, list[str]]
-                ) -> dict[int, tuple[tuple[str, str] | None, list[Evidence], str]]:
+                ) -> dict[int, tuple[tuple[str, str] | None, list[Evidence], str, Any]]:
     """Findings without a verdict whose class ran cleanly without coming to their line, where
     the ``if`` statements around it ask for constructor values the run did not have
     (``if self.recurrent:`` with ``recurrent=False``): each judged by a second run built with
     those values (one more job per configuration, in the same worker).  Returns, per
-    finding, the verdict (None: still none), the runs that judged it and a note saying how
-    the model was built."""
+    finding, the verdict (None: still none), the runs that judged it, a note saying how the
+    model was built, and the plan of that run."""
     timeout, device, memory_mb, also = run
     wanted: dict[int, tuple[Finding, Any, dict[str, Any]]] = {}
     for f in judged:
@@ -55,15 +56,23 @@ def branch_runs(fm: Any, judged: list[Finding], verdicts: dict[int, tuple[str, s
         variant = copy.copy(plan)
         variant.flags = {**plan.flags, **flags}
         if state is not None:
+            at = state_input(plan)
             variant.state_call = {"method": state[0], "param": state[1],
-                                  "B": (plan.given_env or {}).get("B")}
+                                  "B": (plan.given_env or {}).get("B"), "input": at}
+            fwd = plan.cls.methods.get("forward")
+            params = [p.name.value for p in fwd.params.params[1:]] if fwd is not None else []
+            if at is not None and at < len(params):
+                # that input is the method's state now, not the one the plan chose for it
+                variant.state_call["input_name"] = params[at]
+                variant.witnesses = [w for w in plan.witnesses if w.name != params[at]]
         wanted[id(f)] = (f, variant, flags)
     if not wanted:
         return {}
     plans = {v.key: v for _f, v, _fl in wanted.values()}
     result = run_child(fm.path, list(plans.values()), timeout, device, memory_mb, also=also)
     more, failed, _why = read_evidence(result, plans)
-    out: dict[int, tuple[tuple[str, str] | None, list[Evidence], str]] = {}
+    name_sizes(more, plans)  # (the batch the user's inputs fix, not the confirmer's)
+    out: dict[int, tuple[tuple[str, str] | None, list[Evidence], str, Any]] = {}
     for key_f, (f, variant, flags) in wanted.items():
         home = home_plan(f, spans)
         runs = [dataclasses.replace(e, key=home) for e in more if e.key == variant.key]
@@ -72,11 +81,33 @@ def branch_runs(fm: Any, judged: list[Finding], verdicts: dict[int, tuple[str, s
         said = ", ".join(f"{k}={v!r}" for k, v in sorted(flags.items()))
         note = (f"; built with {said}, as the conditions around line {f.line} ask (the run "
                 "with the planned values did not come to it)") if flags else ""
-        if variant.state_call:
-            b = variant.state_call["B"] or runs[0].env.get("B")
-            note += (f"; {variant.state_call['method']}({variant.state_call['param']}={b}) "
-                     "was called before forward, as a training loop calls it (forward never "
-                     "does)")
-        out[key_f] = (verdict_of(f, runs, spans, {**by_key, home: variant}, fm.path), runs,
-                      note)
+        call = variant.state_call
+        if call:
+            b = call["B"] or runs[0].env.get("B")
+            note += (f"; {call['method']}({call['param']}={b}) was called before forward, as a "
+                     "training loop calls it (forward never does)")
+            if call.get("input_name"):
+                note += f", and what it returned given to forward as {call['input_name']}"
+        verdict = verdict_of(f, runs, spans, {**by_key, home: variant}, fm.path)
+        err = runs[0].error
+        if call and err is not None and err.line is not None \
+                and err.message not in (verdict or ("", ""))[1]:
+            note += f" (forward raised {err.type} at line {err.line}: {err.message})"
+        if variant.state_call and verdict is not None and verdict[0] == "confirmed" \
+                and all(e.error is None for e in runs):
+            # forward then ran without error on the state the method built (it rebuilds a
+            # state of another batch, say): what the method built shows no bug the run met
+            verdict = None
+            note += ", and forward then ran on the state it built without error"
+        out[key_f] = (verdict, runs, note, variant)
     return out
+
+
+def state_input(plan: Any) -> int | None:
+    """The forward input that takes the state (``forward(self, x, hidden)``, typed by the
+    recurrent layer it reaches): the state method's return value goes there."""
+    for i, v in enumerate(getattr(plan.static, "inputs", None) or []):
+        items = v.items if isinstance(v, Seq) else (v,)
+        if items and all(isinstance(t, Tensor) and t.role(0) == STATE for t in items):
+            return i
+    return None

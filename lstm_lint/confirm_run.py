@@ -302,8 +302,12 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
         state_ops: list[dict[str, Any]] = []
         try:
             with torch.no_grad(), CudaOnCpu(device.type != "cuda"):
-                record_call(lambda: getattr(model, call["method"])(**{call["param"]: batch}),
-                            path, state_ops)
+                state = record_call(
+                    lambda: getattr(model, call["method"])(**{call["param"]: batch}),
+                    path, state_ops)
+            at = call.get("input")
+            if isinstance(at, int) and 0 <= at < len(inputs) and _tensors(state):
+                inputs[at] = state  # the training loop hands it to forward
         except Exception as exc:
             out["ops"] = builds + state_ops
             out["method"] = "eager"
@@ -351,6 +355,15 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
     if device.type == "cuda":
         out["device_name"] = torch.cuda.get_device_name(device)
     return out
+
+
+def _tensors(v: Any) -> bool:
+    """A tensor, or a tuple or list of them (an LSTM's (h, c))."""
+    import torch
+
+    if isinstance(v, tuple | list):
+        return bool(v) and all(isinstance(t, torch.Tensor) for t in v)
+    return isinstance(v, torch.Tensor)
 
 
 def _attributes(model: Any) -> list[tuple[Any, dict[str, Any]]]:

@@ -247,9 +247,10 @@ def state_refused_by_layer(f: Finding, evidence: list[Any]) -> tuple[str, str] |
                 and isinstance(x, list) and len(x) == 3 and x[0] != x[1]
                 and {want[1], got[1]} == {x[0], x[1]}):
             continue
-        if re.search(rf"(?<![\w.]){got[1]}(?![\w.])", "\n".join(text[cls[0] - 1:cls[1]])):
-            # the state's batch may be a constant of the class's (batch_size=32) that equals
-            # the input's other axis by chance: the state is then fixed, not swapped
+        if got[1] in _constants(text, cls):
+            # the state's batch may be a constant of the code's (batch_size=32, N_ENVS = 9)
+            # that equals the input's other axis by chance: the state is then fixed, not
+            # swapped
             continue
         # the layer's own input: its two leading axes are those sizes, whatever the
         # analysis named them
@@ -287,3 +288,25 @@ def _one_input(name: str, text: list[str], line: int) -> bool:
               re.findall(re.escape(name) + r"\s*\(\s*([^,()]*(?:\([^()]*\))?[^,()]*)",
                          "\n".join(text))}
     return len(firsts) == 1
+
+
+def _constants(text: list[str], cls: tuple[int, int]) -> set[int]:
+    """The integer literals of the class's code and of the module's own top-level
+    statements (comments and strings left out)."""
+    import io
+    import tokenize
+
+    out: set[int] = set()
+    try:
+        toks = list(tokenize.generate_tokens(io.StringIO("\n".join(text) + "\n").readline))
+    except (tokenize.TokenError, SyntaxError):
+        return out
+    for t in toks:
+        row = t.start[0]
+        top = row <= len(text) and text[row - 1][:1] not in (" ", "\t", "")
+        if t.type == tokenize.NUMBER and (cls[0] <= row <= cls[1] or top):
+            try:
+                out.add(int(t.string, 0))
+            except ValueError:
+                continue
+    return out

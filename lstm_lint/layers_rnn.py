@@ -332,8 +332,10 @@ def _check_layout(site: Site, layer: Layer, x: Value, given: Sequence[Value],
 
 
 def _state_on_batch_axis(x: Value, given: Sequence[Value], bf: object) -> bool:
-    """Whether an initial state is sized from the (symbolic) size the layer reads as the
-    batch, a size other than the one it reads as time."""
+    """Whether an initial state the code builds itself is sized from the (symbolic) size the
+    layer reads as the batch, a size other than the one it reads as time.  A state a
+    recurrent layer typed (a forward input solved from this layer's own expectation, an
+    ``h_n`` handed over) says nothing of the code's layout: its axis 0 holds the state role."""
     if not isinstance(bf, bool) or not isinstance(x, Tensor) or x.shape is None \
             or x.shape.star or len(x.shape.dims) != 3:
         return False
@@ -341,7 +343,8 @@ def _state_on_batch_axis(x: Value, given: Sequence[Value], bf: object) -> bool:
     if b_dim is None or b_dim.as_int() is not None or b_dim == t_dim:
         return False
     return any(isinstance(g, Tensor) and g.shape is not None and not g.shape.star
-               and len(g.shape.dims) == 3 and g.shape.dims[1] == b_dim for g in given)
+               and len(g.shape.dims) == 3 and g.shape.dims[1] == b_dim
+               and g.role(0) != STATE for g in given)
 
 
 def layout_conflict(layer: Layer, x: Tensor, bf: bool,

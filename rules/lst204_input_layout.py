@@ -435,13 +435,9 @@ class Net(nn.Module):
             # the code that reads the name) or the shapes a run happens to use cannot show
             # which axis the code means; only the layer itself refusing the state the code
             # built for its layout, at the call, does
-            for ev in evidence:
-                err = ev.error
-                if err is not None and err.line == finding.line \
-                        and "Expected hidden" in (err.message or ""):
-                    return ("confirmed", f"PyTorch raised {err.type} at line {err.line}: "
-                            f"{err.message}")
-            # or at another call of the layer, with batch and time the other way round
+            # (at the finding's line or another call of the layer, with batch and time the
+            # other way round in the layer's own input: a state of a fixed size refused
+            # there says nothing of the layout)
             return state_refused_by_layer(finding, evidence)
         hit = error_near(finding, evidence) or state_refused_by_layer(finding, evidence)
         if hit is not None:

@@ -127,12 +127,13 @@ def test_a_state_method_forward_never_calls_is_called_before_it(tmp_path: Path, 
         "PyTorch raised RuntimeError at line 19: Expected hidden[0] size (2, 3, 16), got "
         "[2, 32, 16]; init_hidden(bsz=3) was called before forward, as a training loop calls "
         "it (forward never does)")
-    # the state returned: what the method built, for the run's batch
-    assert found[33]["evidence"].startswith(
+    # the state returned: what the method built, for the run's batch, handed to forward as
+    # its state input (the training loop's hidden = model.init_hidden(bsz))
+    assert found[33]["evidence"] == (
         "new_zeros built the state [2, 32, 16] for a batch of 32 while the input's batch was "
-        "B=3")
-    assert found[33]["evidence"].endswith("; init_hidden(bsz=3) was called before forward, as "
-                                          "a training loop calls it (forward never does)")
+        "B=3; init_hidden(bsz=3) was called before forward, as a training loop calls it "
+        "(forward never does), and what it returned given to forward as hidden (forward "
+        "raised RuntimeError at line 37: Expected hidden[0] size (2, 3, 16), got [2, 32, 16])")
 
 
 def test_which_methods_are_called_for_the_batch():
