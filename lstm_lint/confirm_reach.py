@@ -28,8 +28,10 @@ def branch_runs(fm: Any, judged: list[Finding], verdicts: dict[int, tuple[str, s
                 ) -> dict[int, tuple[tuple[str, str] | None, list[Evidence], str, Any]]:
     """Findings without a verdict whose class ran cleanly without coming to their line, where
     the ``if`` statements around it ask for constructor values the run did not have
-    (``if self.recurrent:`` with ``recurrent=False``): each judged by a second run built with
-    those values (one more job per configuration, in the same worker).  Returns, per
+    (``if self.recurrent:`` with ``recurrent=False``), or the line is in a state method
+    forward never calls (``init_hidden(bsz)``): each judged by a second run built with those
+    values, or with the method called first and its state handed to forward's state input
+    (one more job per configuration, in the same worker).  Returns, per
     finding, the verdict (None: still none), the runs that judged it, a note saying how the
     model was built, and the plan of that run."""
     timeout, device, memory_mb, also = run
