@@ -221,11 +221,14 @@ _STATE_BATCH = re.compile(r"Expected hidden(?:\[0\])? size \((\d+), (\d+), (\d+)
 
 
 def state_refused_by_layer(f: Finding, evidence: list[Any]) -> tuple[str, str] | None:
-    """A recurrent layer the finding names (``self.encoder``) refusing, at a call of it, the
-    initial state the code built for its batch, with the batch and time of the run the
-    other way round (``Expected hidden[0] size (1, 7, 16), got [1, 3, 16]`` with B=3, T=7):
-    the layer reads the code's time axis as its batch.  That is the layer's own answer on
-    the layouts, wherever the finding's line is."""
+    """A recurrent layer the finding names (``self.encoder``) refusing, at a call of it in the
+    finding's class, the initial state the code built for its batch, where the two batches
+    are the two leading axes of the layer's own input (``Expected hidden[0] size (1, 7, 16),
+    got [1, 3, 16]`` for an input ``[3, 7, 16]``): the layer and the code take batch and time
+    from each other's axis.  That is the layer's own answer on the layouts, wherever the
+    finding's line is, when that line does not call the layer itself and every call of the
+    layer passes the same input; never when the state's batch is a constant of the code
+    (a fixed state equal to the other axis by chance)."""
     layers = set(re.findall(r"\bself(?:\.\w+)+", f.message))
     text = f.fm.text.splitlines() if f.fm is not None and getattr(f.fm, "text", None) else []
     for ev in evidence:
