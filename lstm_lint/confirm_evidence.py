@@ -54,6 +54,12 @@ class Evidence:
     device_note: str = ""
     #: the module call the run's exception came out of: its line, class and input shapes
     raised_in: dict[str, Any] | None = None
+    #: the forward inputs are the user's ([tool.lstm-lint.confirm], --input): sizes the user
+    #: chose to fit the model's own constants, so a size they share with one is no evidence
+    given_inputs: bool = False
+    #: a state method run first (``init_hidden(bsz)``): ``returned`` (it returned the state)
+    #: and ``given`` (the forward input the state was handed to, when it fitted one)
+    state_call: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self.key = self.key or self.cls
@@ -132,7 +138,9 @@ def read_evidence(result: dict[str, Any], plans: dict[str, ClassPlan]
                                  list(c.get("no_value") or []), int(c.get("cuda_on_cpu") or 0),
                                  _built_from(c, plan), list(c.get("standins") or []),
                                  list(c.get("built_lines") or []),
-                                 str(c.get("device_note") or ""), c.get("raised_in")))
+                                 str(c.get("device_note") or ""), c.get("raised_in"),
+                                 bool(plan and plan.given_inputs is not None),
+                                 c.get("state_call")))
     return evidence, failed, why
 
 

@@ -12,7 +12,10 @@ from __future__ import annotations
 import copy
 import dataclasses
 import os
+import re
 from typing import Any
+
+import libcst as cst
 
 from .confirm_branches import branch_flags, state_method_call
 from .confirm_evidence import Evidence, name_sizes, read_evidence
@@ -58,9 +61,12 @@ def branch_runs(fm: Any, judged: list[Finding], verdicts: dict[int, tuple[str, s
         variant = copy.copy(plan)
         variant.flags = {**plan.flags, **flags}
         if state is not None:
-            at = state_input(plan)
+            where = state_input(plan)
+            at = where[0] if where else None
             variant.state_call = {"method": state[0], "param": state[1],
-                                  "B": (plan.given_env or {}).get("B"), "input": at}
+                                  "B": (plan.given_env or {}).get("B"), "input": at,
+                                  "for_none": bool(where and where[1]),
+                                  "shapes": where[2] if where else None}
             fwd = plan.cls.methods.get("forward")
             params = [p.name.value for p in fwd.params.params[1:]] if fwd is not None else []
             if at is not None and at < len(params):
@@ -88,28 +94,59 @@ def branch_runs(fm: Any, judged: list[Finding], verdicts: dict[int, tuple[str, s
             b = call["B"] or runs[0].env.get("B")
             note += (f"; {call['method']}({call['param']}={b}) was called before forward, as a "
                      "training loop calls it (forward never does)")
-            if call.get("input_name"):
-                note += f", and what it returned given to forward as {call['input_name']}"
+            done = runs[0].state_call or {}
+            if done.get("given") is not None:
+                note += f", and what it returned given to forward as {done['given']}"
         verdict = verdict_of(f, runs, spans, {**by_key, home: variant}, fm.path)
         err = runs[0].error
         if call and err is not None and err.line is not None \
                 and err.message not in (verdict or ("", ""))[1]:
             note += f" (forward raised {err.type} at line {err.line}: {err.message})"
-        if variant.state_call and verdict is not None and verdict[0] == "confirmed" \
+        done = (runs[0].state_call or {}) if call else {}
+        if call and done.get("returned") and done.get("given") is None:
+            # what it returned fits no input of forward's (forward(x, h0, c0) for an (h, c)
+            # pair, a state of another layer): it never met the RNN, so nothing the run did
+            # shows the bug (the shape the method built is only the finding's own claim)
+            if verdict is not None and verdict[0] == "confirmed":
+                verdict = None
+            note += (", but what it returned fits no input of forward's, so it never met "
+                     "the RNN")
+        elif call and verdict is not None and verdict[0] == "confirmed" \
                 and all(e.error is None for e in runs):
-            # forward then ran without error on the state the method built (it rebuilds a
-            # state of another batch, say): what the method built shows no bug the run met
+            # forward then ran without error on the state the method built (kept on self, or
+            # handed to it: it rebuilds a state of another batch, say): what the method built
+            # shows no bug the run met
             verdict = None
             note += ", and forward then ran on the state it built without error"
         out[key_f] = (verdict, runs, note, variant)
     return out
 
 
-def state_input(plan: Any) -> int | None:
-    """The forward input that takes the state (``forward(self, x, hidden)``, typed by the
-    recurrent layer it reaches): the state method's return value goes there."""
+#: a forward parameter that takes a recurrent state (``hidden=None``)
+_STATE_PARAM = re.compile(r"^(?:h|hx|h0|hc|h_c|hidden|hiddens|hidden_state|state|states|"
+                          r"init_state|initial_state|prev_state|rnn_state)$")
+
+
+def _dims(t: Tensor) -> list[int | None]:
+    """A state's sizes where the analysis knows them as numbers (None elsewhere)."""
+    if t.shape is None or t.shape.star:
+        return []
+    return [d.as_int() if d is not None else None for d in t.shape.dims]
+
+
+def state_input(plan: Any) -> tuple[int, bool, list[list[int | None]] | None] | None:
+    """The forward input that takes the state, whether it is found by its name alone, and the
+    analysis's sizes of its parts: one the recurrent layer it reaches typed (``forward(self,
+    x, hidden)``), else a parameter named for a state whose default is None
+    (``hidden=None``).  The state method's return value goes there, when it fits (the child
+    checks its structure and sizes)."""
     for i, v in enumerate(getattr(plan.static, "inputs", None) or []):
         items = v.items if isinstance(v, Seq) else (v,)
         if items and all(isinstance(t, Tensor) and t.role(0) == STATE for t in items):
-            return i
+            return i, False, [_dims(t) for t in items if isinstance(t, Tensor)]
+    fwd = plan.cls.methods.get("forward")
+    for i, p in enumerate(list(fwd.params.params)[1:] if fwd is not None else []):
+        if _STATE_PARAM.match(p.name.value) and isinstance(p.default, cst.Name) \
+                and p.default.value == "None":
+            return i, True, None
     return None

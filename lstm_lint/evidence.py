@@ -233,6 +233,10 @@ def state_refused_by_layer(f: Finding, evidence: list[Any]) -> tuple[str, str] |
     text = f.fm.text.splitlines() if f.fm is not None and getattr(f.fm, "text", None) else []
     for ev in evidence:
         err = ev.error
+        if getattr(ev, "given_inputs", False):
+            # the user's inputs are sized to fit the model's constants (N_ENVS = 9 with a
+            # batch of 9): a state of a fixed size equal to one of their axes proves nothing
+            continue
         m = _STATE_BATCH.search(err.message or "") if err is not None else None
         if err is None or m is None or err.line is None or not 1 <= err.line <= len(text):
             continue
@@ -294,22 +298,26 @@ def _one_input(name: str, text: list[str], line: int) -> bool:
 
 
 def _constants(text: list[str], cls: tuple[int, int]) -> set[int]:
-    """The integer literals of the class's code and of the module's own top-level
-    statements (comments and strings left out)."""
+    """The integer literals of the class's code (comments and strings left out) and of the
+    values the module's top-level assignments give (``N_ENVS = 9``, ``CFG = dict(n=9)``)."""
+    import ast
     import io
     import tokenize
 
     out: set[int] = set()
     try:
         toks = list(tokenize.generate_tokens(io.StringIO("\n".join(text) + "\n").readline))
-    except (tokenize.TokenError, SyntaxError):
+        tree = ast.parse("\n".join(text))
+    except (tokenize.TokenError, SyntaxError, ValueError):
         return out
     for t in toks:
-        row = t.start[0]
-        top = row <= len(text) and text[row - 1][:1] not in (" ", "\t", "")
-        if t.type == tokenize.NUMBER and (cls[0] <= row <= cls[1] or top):
+        if t.type == tokenize.NUMBER and cls[0] <= t.start[0] <= cls[1]:
             try:
                 out.add(int(t.string, 0))
             except ValueError:
                 continue
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None:
+            out |= {n.value for n in ast.walk(stmt.value) if isinstance(n, ast.Constant)
+                    and isinstance(n.value, int) and not isinstance(n.value, bool)}
     return out

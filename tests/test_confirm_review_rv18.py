@@ -80,3 +80,53 @@ def test_a_module_constant_state_batch_is_a_constant_too(tmp_path: Path, capsys,
     by_code = {f["code"]: f["confirmation"] for f in _findings(capsys, "--confirm", "rec.py")}
     assert by_code["LST305"]["verdict"] == "confirmed"
     assert by_code["LST201"]["verdict"] == "unconfirmed", by_code["LST201"]
+
+
+# ---- review rv19 ------------------------------------------------------------------------------
+
+def _one(capsys, name: str) -> list[dict]:
+    return [f["confirmation"] for f in _findings(capsys, "--confirm", str(REVIEW / name))]
+
+
+def test_a_returned_state_goes_to_the_state_parameter_forward_defaults_to_none(capsys):
+    """``forward(self, tokens, hidden=None)``: the training loop's ``model(x,
+    model.init_hidden(bsz))`` (before rv19's fix: never handed over, and 'forward then ran on
+    the state it built without error', though it never had it)."""
+    for c in _one(capsys, "state_returned_hidden_none.py"):
+        assert c["verdict"] == "confirmed", c
+        assert "what it returned given to forward as hidden (forward raised RuntimeError" \
+            in c["evidence"]
+
+
+def test_a_returned_state_that_fits_no_input_is_no_evidence(capsys):
+    """``forward(self, tokens, h0, c0)`` slicing a state kept for the largest batch: the (h, c)
+    pair fits neither input, so it never meets the RNN (before: handed whole to h0, and the
+    confirmer's own TypeError 'confirmed' it)."""
+    for c in _one(capsys, "state_sliced_from_max_batch.py"):
+        assert c["verdict"] == "unconfirmed", c
+        assert c["evidence"].endswith("but what it returned fits no input of forward's, so it "
+                                      "never met the RNN")
+        assert "TypeError" not in c["evidence"]
+
+
+def test_a_state_is_never_handed_to_another_layers_state_input(tmp_path: Path, capsys,
+                                                               monkeypatch):
+    """A context GRU's state ``ctx_h`` (1, B, 8) is no place for the LM's (2, B, 16) (before:
+    the substitution crashed the context GRU and 'confirmed' the LST305)."""
+    shutil.copy(REVIEW / "state_and_context_state.py", tmp_path / "m.py")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text(textwrap.dedent("""
+        [tool.lstm-lint.confirm.Stateful]
+        inputs = ["int64[7,64]", "float32[1,64,8]"]
+        """))
+    monkeypatch.chdir(tmp_path)
+    [f] = _findings(capsys, "--confirm", "m.py")
+    assert f["confirmation"]["verdict"] == "unconfirmed", f["confirmation"]
+    assert "given to forward" not in f["confirmation"]["evidence"]
+
+
+def test_the_note_says_a_state_was_handed_over_only_when_it_was(capsys):
+    """init_hidden keeps the state on self and returns None: nothing is handed to forward."""
+    [c] = _one(capsys, "state_stored_returns_none.py")
+    assert c["verdict"] == "confirmed", c
+    assert "given to forward" not in c["evidence"]
