@@ -103,21 +103,17 @@ def branch_runs(fm: Any, judged: list[Finding], verdicts: dict[int, tuple[str, s
                 and err.message not in (verdict or ("", ""))[1]:
             note += f" (forward raised {err.type} at line {err.line}: {err.message})"
         done = (runs[0].state_call or {}) if call else {}
-        if call and done.get("returned") and done.get("given") is None:
-            # what it returned fits no input of forward's (forward(x, h0, c0) for an (h, c)
-            # pair, a state of another layer): it never met the RNN, so nothing the run did
-            # shows the bug (the shape the method built is only the finding's own claim)
-            if verdict is not None and verdict[0] == "confirmed":
-                verdict = None
-            note += (", but what it returned fits no input of forward's, so it never met "
-                     "the RNN")
-        elif call and verdict is not None and verdict[0] == "confirmed" \
-                and all(e.error is None for e in runs):
-            # forward then ran without error on the state the method built (kept on self, or
-            # handed to it: it rebuilds a state of another batch, say): what the method built
-            # shows no bug the run met
+        refused = [e for e in runs if e.error is not None
+                   and "hidden" in (e.error.message or "").lower()]
+        if call and verdict is not None and verdict[0] == "confirmed" and not refused:
+            # only the RNN refusing a state shows the bug the run met: a state kept on self
+            # or handed to forward that forward ran on without error (it rebuilds a state of
+            # another batch, say), or one returned that fits no input of forward's (it never
+            # met the RNN), is only the finding's own claim about what the method built
             verdict = None
-            note += ", and forward then ran on the state it built without error"
+            note += (", but what it returned fits no input of forward's, so it never met "
+                     "the RNN") if done.get("returned") and done.get("given") is None \
+                else ", and forward then ran on the state it built without error"
         out[key_f] = (verdict, runs, note, variant)
     return out
 
