@@ -85,8 +85,6 @@ def crash_lines(f: Finding, ev: Any, err: RunError) -> set[int]:
     self.init_hidden()`` in ``__init__``) and the crash is the RNN's check of a state: a
     branch not taken builds its state otherwise, and the call raises for many reasons of its
     own."""
-    import re
-
     from .state_consumers import RECEIVES_STATE
 
     lines = {f.line}
