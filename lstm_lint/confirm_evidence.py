@@ -57,8 +57,8 @@ class Evidence:
     #: the forward inputs are the user's ([tool.lstm-lint.confirm], --input): sizes the user
     #: chose to fit the model's own constants, so a size they share with one is no evidence
     given_inputs: bool = False
-    #: a state method run first (``init_hidden(bsz)``): ``returned`` (it returned the state)
-    #: and ``given`` (the forward input the state was handed to, when it fitted one)
+    #: a state method run first (``init_hidden(bsz)``): ``returned`` (whether it returned a
+    #: state rather than keeping it on self)
     state_call: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:

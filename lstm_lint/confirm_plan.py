@@ -91,9 +91,8 @@ class ClassPlan:
     #: (:mod:`~lstm_lint.confirm_branches`): they replace the planned ones
     flags: dict[str, Any] = field(default_factory=dict)
     #: a state method to call before ``forward`` (``{"method": "init_hidden", "param":
-    #: "bsz", "B": the batch the user's inputs fix, or None: the run's, "input": the forward
-    #: input its state may go to, "shapes": that input's sizes as the analysis knows them,
-    #: "for_none": found by its name alone}``: :mod:`~lstm_lint.confirm_reach`)
+    #: "bsz", "B": the batch the user's inputs fix, or None: the run's}``:
+    #: :mod:`~lstm_lint.confirm_reach`)
     state_call: dict[str, Any] | None = None
 
     @property

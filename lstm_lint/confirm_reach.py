@@ -15,14 +15,12 @@ import os
 import re
 from typing import Any
 
-import libcst as cst
-
 from .confirm_branches import branch_flags, state_method_call
 from .confirm_evidence import Evidence, name_sizes, read_evidence
 from .confirm_verdicts import home_plan, verdict_of
 from .confirm_worker import run_child
+from .evidence import STATE_CHECK
 from .rule import Finding
-from .values import STATE, Seq, Tensor
 
 
 def branch_runs(fm: Any, judged: list[Finding], verdicts: dict[int, tuple[str, str] | None],
@@ -33,8 +31,8 @@ def branch_runs(fm: Any, judged: list[Finding], verdicts: dict[int, tuple[str, s
     the ``if`` statements around it ask for constructor values the run did not have
     (``if self.recurrent:`` with ``recurrent=False``), or the line is in a state method
     forward never calls (``init_hidden(bsz)``): each judged by a second run built with those
-    values, or with the method called first and its state handed to forward's state input
-    (one more job per configuration, in the same worker).  Returns, per
+    values, or with the method called first (one more job per configuration, in the same
+    worker).  Returns, per
     finding, the verdict (None: still none), the runs that judged it, a note saying how the
     model was built, and the plan of that run."""
     timeout, device, memory_mb, also = run
@@ -61,18 +59,8 @@ def branch_runs(fm: Any, judged: list[Finding], verdicts: dict[int, tuple[str, s
         variant = copy.copy(plan)
         variant.flags = {**plan.flags, **flags}
         if state is not None:
-            where = state_input(plan)
-            at = where[0] if where else None
             variant.state_call = {"method": state[0], "param": state[1],
-                                  "B": (plan.given_env or {}).get("B"), "input": at,
-                                  "for_none": bool(where and where[1]),
-                                  "shapes": where[2] if where else None}
-            fwd = plan.cls.methods.get("forward")
-            params = [p.name.value for p in fwd.params.params[1:]] if fwd is not None else []
-            if at is not None and at < len(params):
-                # that input is the method's state now, not the one the plan chose for it
-                variant.state_call["input_name"] = params[at]
-                variant.witnesses = [w for w in plan.witnesses if w.name != params[at]]
+                                  "B": (plan.given_env or {}).get("B")}
         wanted[id(f)] = (f, variant, flags)
     if not wanted:
         return {}
@@ -94,9 +82,6 @@ def branch_runs(fm: Any, judged: list[Finding], verdicts: dict[int, tuple[str, s
             b = call["B"] or runs[0].env.get("B")
             note += (f"; {call['method']}({call['param']}={b}) was called before forward, as a "
                      "training loop calls it (forward never does)")
-            done = runs[0].state_call or {}
-            if done.get("given") is not None:
-                note += f", and what it returned given to forward as {done['given']}"
         verdict = verdict_of(f, runs, spans, {**by_key, home: variant}, fm.path)
         err = runs[0].error
         if call and err is not None and err.line is not None \
@@ -104,45 +89,20 @@ def branch_runs(fm: Any, judged: list[Finding], verdicts: dict[int, tuple[str, s
             note += f" (forward raised {err.type} at line {err.line}: {err.message})"
         done = (runs[0].state_call or {}) if call else {}
         refused = [e for e in runs if e.error is not None
-                   and "hidden" in (e.error.message or "").lower()]
+                   and re.search(STATE_CHECK, e.error.message or "")]
         if call and verdict is not None and verdict[0] == "confirmed" and not refused:
             # only the RNN refusing a state shows the bug the run met: a state kept on self
-            # or handed to forward that forward ran on without error (it rebuilds a state of
-            # another batch, say), or one returned that fits no input of forward's (it never
-            # met the RNN), is only the finding's own claim about what the method built
+            # that forward ran on without error (it rebuilds a state of another batch, say),
+            # or one returned (which forward input takes it, if any, the code does not say:
+            # handing it over by a guess made other layers refuse it), is only the finding's
+            # own claim about what the method built
             verdict = None
-            note += (", but what it returned fits no input of forward's, so it never met "
-                     "the RNN") if done.get("returned") and done.get("given") is None \
-                else ", and forward then ran on the state it built without error"
+            if done.get("returned"):
+                note += (", but no RNN refused a state it built (what it returned is handed to "
+                         "no input of forward's: which one takes it, the code does not say)")
+            elif err is not None:
+                note += ", and no RNN refused the state it built"
+            else:
+                note += ", and forward then ran on the state it built without error"
         out[key_f] = (verdict, runs, note, variant)
     return out
-
-
-#: a forward parameter that takes a recurrent state (``hidden=None``)
-_STATE_PARAM = re.compile(r"^(?:h|hx|h0|hc|h_c|hidden|hiddens|hidden_state|state|states|"
-                          r"init_state|initial_state|prev_state|rnn_state)$")
-
-
-def _dims(t: Tensor) -> list[int | None]:
-    """A state's sizes where the analysis knows them as numbers (None elsewhere)."""
-    if t.shape is None or t.shape.star:
-        return []
-    return [d.as_int() if d is not None else None for d in t.shape.dims]
-
-
-def state_input(plan: Any) -> tuple[int, bool, list[list[int | None]] | None] | None:
-    """The forward input that takes the state, whether it is found by its name alone, and the
-    analysis's sizes of its parts: one the recurrent layer it reaches typed (``forward(self,
-    x, hidden)``), else a parameter named for a state whose default is None
-    (``hidden=None``).  The state method's return value goes there, when it fits (the child
-    checks its structure and sizes)."""
-    for i, v in enumerate(getattr(plan.static, "inputs", None) or []):
-        items = v.items if isinstance(v, Seq) else (v,)
-        if items and all(isinstance(t, Tensor) and t.role(0) == STATE for t in items):
-            return i, False, [_dims(t) for t in items if isinstance(t, Tensor)]
-    fwd = plan.cls.methods.get("forward")
-    for i, p in enumerate(list(fwd.params.params)[1:] if fwd is not None else []):
-        if _STATE_PARAM.match(p.name.value) and isinstance(p.default, cst.Name) \
-                and p.default.value == "None":
-            return i, True, None
-    return None

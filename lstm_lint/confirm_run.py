@@ -305,13 +305,7 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
                 state = record_call(
                     lambda: getattr(model, call["method"])(**{call["param"]: batch}),
                     path, state_ops)
-            at = call.get("input")
-            out["state_call"] = {"returned": _tensors(state), "given": None}
-            if isinstance(at, int) and 0 <= at < len(inputs) \
-                    and (_fits(state, inputs[at]) if inputs[at] is not None
-                         else _fits_sizes(state, call.get("shapes"), call.get("for_none"))):
-                inputs[at] = state  # the training loop hands it to forward
-                out["state_call"]["given"] = call.get("input_name") or at
+            out["state_call"] = {"returned": _tensors(state)}
         except Exception as exc:
             out["ops"] = builds + state_ops
             out["method"] = "eager"
@@ -359,42 +353,6 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
     if device.type == "cuda":
         out["device_name"] = torch.cuda.get_device_name(device)
     return out
-
-
-def _fits(state: Any, planned: Any) -> bool:
-    """Whether what a state method returned can stand for the forward input planned for the
-    state: tensors of the same structure (one, or an (h, c) pair) and the same shapes but
-    for the batch (axis 1): a state of another layer does not."""
-    import torch
-
-    if not _tensors(state):
-        return False
-    a = list(state) if isinstance(state, tuple | list) else [state]
-    b = list(planned) if isinstance(planned, tuple | list) else [planned]
-    if len(a) != len(b) or not all(isinstance(t, torch.Tensor) for t in b):
-        return False
-    return all(x.dim() == y.dim() == 3 and x.shape[0] == y.shape[0] and x.shape[2] == y.shape[2]
-               for x, y in zip(a, b, strict=True))
-
-
-def _fits_sizes(state: Any, shapes: Any, by_name: Any) -> bool:
-    """Whether what a state method returned can stand for a state input the run passes as
-    None: as many parts as the analysis's state, each 3-d, with its layers and width where
-    the analysis knows them as numbers; a parameter found by its name alone (``hidden=None``)
-    takes any state."""
-    if not _tensors(state):
-        return False
-    if shapes is None:
-        return bool(by_name)
-    parts = list(state) if isinstance(state, tuple | list) else [state]
-    if len(parts) != len(shapes):
-        return False
-    for t, dims in zip(parts, shapes, strict=True):
-        if t.dim() != 3 or len(dims) != 3:
-            return False
-        if any(d is not None and int(t.shape[i]) != d for i, d in ((0, dims[0]), (2, dims[2]))):
-            return False
-    return True
 
 
 def _tensors(v: Any) -> bool:

@@ -74,7 +74,8 @@ def lines_of(f: Finding) -> set[int]:
 
 
 #: the RNN's own check of an initial state (``Expected hidden[0] size (1, 3, 16), got ...``)
-_STATE_CHECK = r"Expected hidden(\[\d\])? size"
+#: the message of an RNN refusing an initial state
+STATE_CHECK = r"Expected hidden(\[\d\])? size"
 
 
 def crash_lines(f: Finding, ev: Any, err: RunError) -> set[int]:
@@ -93,7 +94,7 @@ def crash_lines(f: Finding, ev: Any, err: RunError) -> set[int]:
         if r.span is not None:
             (receivers if r.message == RECEIVES_STATE else lines).add(r.span.line)
     ran = bool(ev.ops_at(f.line)) or f.line in (getattr(ev, "built_lines", None) or ())
-    if receivers and ran and re.search(_STATE_CHECK, err.message or ""):
+    if receivers and ran and re.search(STATE_CHECK, err.message or ""):
         lines |= receivers
     return lines
 

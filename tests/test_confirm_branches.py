@@ -121,19 +121,21 @@ def test_a_state_method_forward_never_calls_is_called_before_it(tmp_path: Path, 
     assert main(["--no-cache", "--confirm", "--format", "json", str(INIT_HIDDEN)]) == 1
     found = {f["line"]: f["confirmation"] for f in json.loads(capsys.readouterr().out)}
     assert sorted(found) == [15, 16, 33, 34]
-    assert all(c["verdict"] == "confirmed" for c in found.values()), found
     # the state kept on self: forward's RNN refuses it
+    for line in (15, 16):
+        assert found[line]["verdict"] == "confirmed", found[line]
     assert found[15]["evidence"] == (
         "PyTorch raised RuntimeError at line 19: Expected hidden[0] size (2, 3, 16), got "
         "[2, 32, 16]; init_hidden(bsz=3) was called before forward, as a training loop calls "
         "it (forward never does)")
-    # the state returned: what the method built, for the run's batch, handed to forward as
-    # its state input (the training loop's hidden = model.init_hidden(bsz))
-    assert found[33]["evidence"] == (
-        "new_zeros built the state [2, 32, 16] for a batch of 32 while the input's batch was "
-        "B=3; init_hidden(bsz=3) was called before forward, as a training loop calls it "
-        "(forward never does), and what it returned given to forward as hidden (forward "
-        "raised RuntimeError at line 37: Expected hidden[0] size (2, 3, 16), got [2, 32, 16])")
+    # the state returned: which forward input takes it the code does not say (review rv20:
+    # handing it over by a guess made another layer refuse it), so it never meets the RNN and
+    # the shape the method built is only the finding's own claim
+    for line in (33, 34):
+        assert found[line]["verdict"] == "unconfirmed", found[line]
+        assert found[line]["evidence"].endswith(
+            "but no RNN refused a state it built (what it returned is handed to no input of "
+            "forward's: which one takes it, the code does not say)")
 
 
 def test_which_methods_are_called_for_the_batch():
