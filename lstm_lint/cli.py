@@ -218,8 +218,19 @@ def run_check(argv: Sequence[str]) -> int:
         for i, r in enumerate(todo, 1):
             assert r.analysis is not None
             _progress(i - 1, len(todo), r.path)
-            _ev, extra = confirm_file(r.analysis, r.findings, project, ns.timeout, ns.device,
-                                      ns.memory_mb, values=cfg.confirm)
+            try:
+                _ev, extra = confirm_file(r.analysis, r.findings, project, ns.timeout,
+                                          ns.device, ns.memory_mb, values=cfg.confirm)
+            except UsageError:
+                raise
+            except Exception as exc:  # lstm-lint's own failure on this file: the run goes on
+                said = (f"lstm-lint could not plan the run of {r.path} ({type(exc).__name__}: "
+                        f"{str(exc).splitlines()[0][:160] if str(exc) else ''})")
+                sys.stderr.write(f"{said}\n")
+                for f in r.findings:
+                    if f.code not in ("LST000", "LST001"):
+                        f.confirmation = {"verdict": "unconfirmed", "evidence": said}
+                extra = []
             r.findings.extend(extra)
         _progress(len(todo), len(todo), "")
 
