@@ -18,6 +18,7 @@ import ast
 from typing import Any
 
 from .state_consumers import BATCH_PARAM, is_state_method
+from .summaries import parse_ast
 
 #: a value that no literal takes: a condition asks for something this module cannot give
 _UNKNOWN = object()
@@ -26,13 +27,7 @@ _UNKNOWN = object()
 def branch_flags(text: str, cls_name: str, line: int) -> dict[str, Any]:
     """The constructor parameters, and their values, that the ``if`` statements around
     ``line`` in class ``cls_name`` ask for (empty when none can be read off the code)."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
-        return {}
-    cls = next((n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)
-                and n.name == cls_name and n.lineno <= line <= (n.end_lineno or n.lineno)),
-               None)
+    cls = _class_at(text, cls_name, line)
     if cls is None:
         return {}
     methods = [n for n in cls.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
@@ -69,13 +64,7 @@ def state_method_call(text: str, cls_name: str, line: int) -> tuple[str, str] | 
     builds a recurrent state for the batch size it is given (``def init_hidden(self, bsz)``:
     its one parameter without a default is the batch), which ``forward`` may never call (the
     training loop calls it first): the run calls it with the run's batch."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
-        return None
-    cls = next((n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)
-                and n.name == cls_name and n.lineno <= line <= (n.end_lineno or n.lineno)),
-               None)
+    cls = _class_at(text, cls_name, line)
     if cls is None:
         return None
     for m in cls.body:
@@ -89,6 +78,14 @@ def state_method_call(text: str, cls_name: str, line: int) -> tuple[str, str] | 
             return m.name, required[0]
         return None
     return None
+
+
+def _class_at(text: str, cls_name: str, line: int) -> ast.ClassDef | None:
+    """Class ``cls_name`` whose body holds ``line`` (the file parsed once: summaries.parse_ast)."""
+    tree = parse_ast(text)
+    return next((n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)
+                 and n.name == cls_name and n.lineno <= line <= (n.end_lineno or n.lineno)),
+                None) if tree is not None else None
 
 
 def _guards(body: list[ast.stmt], line: int) -> list[tuple[ast.expr, bool]]:

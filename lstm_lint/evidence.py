@@ -253,7 +253,7 @@ def state_refused_by_layer(f: Finding, evidence: list[Any]) -> tuple[str, str] |
                 and isinstance(x, list) and len(x) == 3 and x[0] != x[1]
                 and {want[1], got[1]} == {x[0], x[1]}):
             continue
-        if got[1] in _constants(text, cls):
+        if got[1] in _constants(f.fm.text, cls):
             # the state's batch may be a constant of the code's (batch_size=32, N_ENVS = 9)
             # that equals the input's other axis by chance: the state is then fixed, not
             # swapped
@@ -272,9 +272,10 @@ def _class_lines(text: str, line: int) -> tuple[int, int] | None:
     """The first and last lines of the class whose body holds ``line``."""
     import ast
 
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    from .summaries import parse_ast
+
+    tree = parse_ast(text)
+    if tree is None:
         return None
     for n in ast.walk(tree):
         if isinstance(n, ast.ClassDef) and n.lineno <= line <= (n.end_lineno or n.lineno):
@@ -296,18 +297,22 @@ def _one_input(name: str, text: list[str], line: int) -> bool:
     return len(firsts) == 1
 
 
-def _constants(text: list[str], cls: tuple[int, int]) -> set[int]:
+def _constants(source: str, cls: tuple[int, int]) -> set[int]:
     """The integer literals of the class's code (comments and strings left out) and of the
     values the module's top-level assignments give (``N_ENVS = 9``, ``CFG = dict(n=9)``)."""
     import ast
     import io
     import tokenize
 
+    from .summaries import parse_ast
+
     out: set[int] = set()
+    tree = parse_ast(source)
     try:
-        toks = list(tokenize.generate_tokens(io.StringIO("\n".join(text) + "\n").readline))
-        tree = ast.parse("\n".join(text))
-    except (tokenize.TokenError, SyntaxError, ValueError):
+        toks = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return out
+    if tree is None:
         return out
     for t in toks:
         if t.type == tokenize.NUMBER and cls[0] <= t.start[0] <= cls[1]:
