@@ -42,6 +42,7 @@ from .confirm_evidence import Evidence, name_sizes, read_evidence, standin_notes
 from .confirm_facts import instantiations_of, raw_instantiations
 from .confirm_plan import loss_functions, plan_class
 from .confirm_reach import branch_runs
+from .confirm_resize import resized_runs
 from .confirm_shapes import observe_shapes, shape_str
 from .confirm_values import ConfirmValues, Given
 from .confirm_verdicts import (
@@ -154,6 +155,11 @@ def confirm_file(fa: FileAnalysis, findings: list[Finding], project: Any, timeou
     # values the branch's conditions ask for (kept apart from the evidence LST900 reads)
     branched = {} if failed else branch_runs(fm, judged, verdicts, evidence, spans, by_key,
                                              (timeout, device, memory_mb, also))
+    # a layer refusing, on the user's inputs, the state the code built: the run again with the
+    # state's batch cut (a state that follows it is no constant the inputs were sized to)
+    branched.update({} if failed else resized_runs(
+        fm, judged, {**verdicts, **{k: v[0] for k, v in branched.items()}}, evidence, spans,
+        by_key, (timeout, device, memory_mb, also)))
     dev = evidence[0].device if evidence else None
     for f in judged:
         verdict = verdicts[id(f)]

@@ -60,6 +60,9 @@ class Evidence:
     #: a state method run first (``init_hidden(bsz)``): ``returned`` (whether it returned a
     #: state rather than keeping it on self)
     state_call: dict[str, Any] | None = None
+    #: a run repeated with every axis of one size in the user's inputs cut to another
+    #: (``{"from": 3, "to": 2}``: :mod:`~lstm_lint.confirm_resize`)
+    resized: dict[str, int] | None = None
 
     def __post_init__(self) -> None:
         self.key = self.key or self.cls
@@ -140,7 +143,7 @@ def read_evidence(result: dict[str, Any], plans: dict[str, ClassPlan]
                                  list(c.get("built_lines") or []),
                                  str(c.get("device_note") or ""), c.get("raised_in"),
                                  bool(plan and plan.given_inputs is not None),
-                                 c.get("state_call")))
+                                 c.get("state_call"), c.get("resized")))
     return evidence, failed, why
 
 

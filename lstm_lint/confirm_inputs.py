@@ -72,6 +72,45 @@ def make_inputs(specs: list[Any], device: Any, user: Callable[[Any], Any] | None
     return out
 
 
+def resized(inputs: list[Any], size: int, avoid: set[int]) -> tuple[list[Any], int]:
+    """The inputs with every tensor axis of ``size`` cut to a size no axis of theirs has and
+    none of ``avoid`` (the first rows kept, so token ids and descending lengths stay what
+    they were), or, where no smaller one is free, grown by repeating its rows; and that
+    size."""
+    import torch
+
+    sizes: set[int] = set()
+
+    def shapes(v: Any) -> None:
+        if isinstance(v, torch.Tensor):
+            sizes.update(int(d) for d in v.shape)
+        elif isinstance(v, tuple | list):
+            for i in v:
+                shapes(i)
+        elif isinstance(v, dict):
+            for i in v.values():
+                shapes(i)
+
+    shapes(inputs)
+    new = next(n for n in [*range(size - 1, 1, -1), *range(size + 1, size + 2 + len(sizes)
+                                                            + len(avoid))]
+               if n not in sizes and n not in avoid)
+
+    def cut(v: Any) -> Any:
+        if isinstance(v, torch.Tensor):
+            for axis, d in enumerate(v.shape):
+                if d == size:
+                    v = v.index_select(axis, torch.arange(new, device=v.device) % size)
+            return v
+        if isinstance(v, tuple | list):
+            return type(v)(cut(i) for i in v)
+        if isinstance(v, dict):
+            return {k: cut(i) for k, i in v.items()}
+        return v
+
+    return [cut(v) for v in inputs], new
+
+
 def _items(s: Any) -> list[Any]:
     """The specs inside a tuple, list or dict spec (else none)."""
     if isinstance(s, dict) and "tuple" in s:

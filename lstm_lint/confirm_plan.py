@@ -94,6 +94,10 @@ class ClassPlan:
     #: "bsz", "B": the batch the user's inputs fix, or None: the run's}``:
     #: :mod:`~lstm_lint.confirm_reach`)
     state_call: dict[str, Any] | None = None
+    #: the user's inputs again, every axis of one size cut to another (``{"from": 3,
+    #: "avoid": [7]}``: the state's batch, and the layer's, which the new size is not:
+    #: :mod:`~lstm_lint.confirm_resize`)
+    resize: dict[str, Any] | None = None
 
     @property
     def key(self) -> str:
@@ -104,6 +108,8 @@ class ClassPlan:
             key += "|" + ",".join(f"{k}={v!r}" for k, v in sorted(self.flags.items()))
         if self.state_call:
             key += f"|{self.state_call['method']}()"
+        if self.resize:
+            key += f"|resize={self.resize['from']}"
         return key
 
     def request(self) -> dict[str, Any]:
@@ -122,6 +128,8 @@ class ClassPlan:
             req["flags"] = self.flags
         if self.state_call:
             req["state_call"] = self.state_call
+        if self.resize:
+            req["resize"] = self.resize
         if self.source.endswith(SOURCE) or self.source == "--args":
             # the user's values: tables, objects to build, tensors and expressions
             where = "--args" if self.source == "--args" else SOURCE

@@ -27,7 +27,7 @@ from .confirm_ctor import (
     user_value,
     with_flags,
 )
-from .confirm_inputs import bind_specs, make_inputs, tensor_specs
+from .confirm_inputs import bind_specs, make_inputs, resized, tensor_specs
 from .confirm_lines import error_record, place_entry, user_line
 from .confirm_sizes import DEFAULTS, solve, symbols
 from .confirm_standins import (
@@ -293,6 +293,12 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
         msg = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
         out["not_run"] = f"its forward inputs could not be made ({type(exc).__name__}: {msg})"
         return out
+    if req.get("resize"):
+        # the user's inputs again, the state's batch axis cut to another size: a state that
+        # follows it is no constant of the code's
+        inputs, size = resized(inputs, int(req["resize"]["from"]),
+                               {int(n) for n in req["resize"].get("avoid", [])})
+        out["resized"] = {"from": int(req["resize"]["from"]), "to": size}
     t0 = time.perf_counter()
     call = req.get("state_call")
     if call:

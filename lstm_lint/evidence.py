@@ -144,6 +144,8 @@ def int_index(op: ObservedOp) -> list[tuple[int, int]]:
 #: holds the batch): the layer's own answer, not the confirmer's naming of an input's axes
 #: (``confirm_verdicts`` and ``confirm_witness`` let such a verdict stand on any input)
 LAYER_AXES = "as the layer itself ran it"
+#: how a verdict of two runs, the second on the user's inputs cut, names the second
+CUT_AGAIN = "run again with every axis of"
 
 #: in a verdict from a layer's own check of its input, raised with the sizes the finding
 #: names at another call of that same layer (LST101): the layer's answer too
@@ -227,45 +229,86 @@ def state_refused_by_layer(f: Finding, evidence: list[Any]) -> tuple[str, str] |
     from each other's axis.  That is the layer's own answer on the layouts, wherever the
     finding's line is, when that line does not call the layer itself and every call of the
     layer passes the same input; never when the state's batch is a constant of the code
-    (a fixed state equal to the other axis by chance)."""
-    layers = set(re.findall(r"\bself(?:\.\w+)+", f.message))
-    text = f.fm.text.splitlines() if f.fm is not None and getattr(f.fm, "text", None) else []
+    (a fixed state equal to the other axis by chance).  On the user's own inputs (sized to
+    fit the code's constants) only with a second run, the axis of the state's batch cut to
+    another size (:mod:`~lstm_lint.confirm_resize`), in which the state followed it."""
     for ev in evidence:
-        err = ev.error
+        refused = _refusal(f, ev)
+        if refused is None or getattr(ev, "resized", None):
+            continue  # (a resized run speaks only beside the run it repeats)
+        err, want, got, x, called = refused
+        said = (f"PyTorch raised {err.type} at line {err.line}, where {called} is called: "
+                f"{err.message}")
         if getattr(ev, "given_inputs", False):
             # the user's inputs are sized to fit the model's constants (N_ENVS = 9 with a
             # batch of 9): a state of a fixed size equal to one of their axes proves nothing
+            # unless it follows the axis when the inputs change
+            if (ev.raised_in or {}).get("state_of_inputs") is not False:
+                continue  # a state the user gave, not one the code built from the input
+            again = [(e, r) for e in evidence if (e.resized or {}).get("from") == got
+                     and e.cls == ev.cls and (r := _refusal(f, e)) is not None]
+            for e, (err2, want2, got2, x2, _c) in again:
+                if err2.line == err.line and want2 == want and got2 == e.resized.get("to"):
+                    return ("confirmed", f"{said} (the layer took {want} for the batch, the "
+                            f"state the code built carries {got}: the two leading axes of its "
+                            f"input {x}); {CUT_AGAIN} {got} in the given "
+                            f"inputs cut to {got2}, it raised {err2.message} for the input "
+                            f"{x2}: the state follows the axis the code takes for the batch "
+                            f"and the layer takes its batch from the other ({LAYER_AXES})")
             continue
-        m = _STATE_BATCH.search(err.message or "") if err is not None else None
-        if err is None or m is None or err.line is None or not 1 <= err.line <= len(text):
-            continue
-        want, got = [int(x) for x in m.groups()[:3]], [int(x) for x in m.groups()[3:]]
-        cls = _class_lines(f.fm.text, f.line)
-        called = [name for name in sorted(layers)
-                  if re.search(re.escape(name) + r"\s*\(", text[err.line - 1])
-                  and (err.line == f.line or _one_input(name, text, f.line))]
-        if want[0] != got[0] or want[2] != got[2] or want[1] == got[1] or not called \
-                or cls is None or not cls[0] <= err.line <= cls[1]:
-            continue  # (a layer of the same name in another class is another layer)
-        call = ev.raised_in or {}
-        x = (call.get("args") or [None])[0]
-        if not (call.get("line") == err.line and call.get("name") in _RECURRENT
-                and isinstance(x, list) and len(x) == 3 and x[0] != x[1]
-                and {want[1], got[1]} == {x[0], x[1]}):
-            continue
-        if got[1] in _constants(f.fm.text, cls):
+        if got in _constants(f.fm.text, _class_lines(f.fm.text, f.line) or (0, 0)):
             # the state's batch may be a constant of the code's (batch_size=32, N_ENVS = 9)
             # that equals the input's other axis by chance: the state is then fixed, not
             # swapped
             continue
         # the layer's own input: its two leading axes are those sizes, whatever the
         # analysis named them
-        return ("confirmed", f"PyTorch raised {err.type} at line {err.line}, where {called[0]} "
-                f"is called: {err.message} (the layer took {want[1]} for the batch, the state "
-                f"the code built carries {got[1]}: the two leading axes of its input {x}, so "
+        return ("confirmed", f"{said} (the layer took {want} for the batch, the state "
+                f"the code built carries {got}: the two leading axes of its input {x}, so "
                 f"the layer and the code take batch and time from each other's axis, "
                 f"{LAYER_AXES})")
     return None
+
+
+def refused_batch(f: Finding, evidence: list[Any]) -> tuple[int, int] | None:
+    """The state's batch and the layer's of a run on the user's inputs in which a layer the
+    finding names refused the state the code built (:func:`state_refused_by_layer`), to be
+    repeated with that axis of the inputs cut to another size."""
+    for ev in evidence:
+        refused = _refusal(f, ev)
+        if refused is not None and getattr(ev, "given_inputs", False) \
+                and not getattr(ev, "resized", None) \
+                and (ev.raised_in or {}).get("state_of_inputs") is False:
+            return refused[2], refused[1]
+    return None
+
+
+def _refusal(f: Finding, ev: Any) -> tuple[Any, int, int, list[int], str] | None:
+    """The run's crash, when it is a layer the finding names refusing, at a call of it in the
+    finding's class, a state whose batch is one of the two leading axes of the layer's own
+    input and the layer's the other: the error, the layer's batch, the state's, the input's
+    shape and the layer's name."""
+    layers = set(re.findall(r"\bself(?:\.\w+)+", f.message))
+    text = f.fm.text.splitlines() if f.fm is not None and getattr(f.fm, "text", None) else []
+    err = ev.error
+    m = _STATE_BATCH.search(err.message or "") if err is not None else None
+    if err is None or m is None or err.line is None or not 1 <= err.line <= len(text):
+        return None
+    want, got = [int(x) for x in m.groups()[:3]], [int(x) for x in m.groups()[3:]]
+    cls = _class_lines(f.fm.text, f.line)
+    called = [name for name in sorted(layers)
+              if re.search(re.escape(name) + r"\s*\(", text[err.line - 1])
+              and (err.line == f.line or _one_input(name, text, f.line))]
+    if want[0] != got[0] or want[2] != got[2] or want[1] == got[1] or not called \
+            or cls is None or not cls[0] <= err.line <= cls[1]:
+        return None  # (a layer of the same name in another class is another layer)
+    call = ev.raised_in or {}
+    x = (call.get("args") or [None])[0]
+    if not (call.get("line") == err.line and call.get("name") in _RECURRENT
+            and isinstance(x, list) and len(x) == 3 and x[0] != x[1]
+            and {want[1], got[1]} == {x[0], x[1]}):
+        return None
+    return err, want[1], got[1], x, called[0]
 
 
 def _class_lines(text: str, line: int) -> tuple[int, int] | None:

@@ -1,0 +1,130 @@
+"""On the user's own inputs, an RNN refusing the state the code built cannot tell a state
+built from the input's axis the code takes for the batch from one of a fixed size the user's
+batch equals; the run again with that axis cut to another size tells them apart
+(lstm_lint.confirm_resize).  Before, every such refusal on given inputs stayed unconfirmed
+(bottom-up-attention-vqa's QuestionEmbedding, joeynmt's RecurrentDecoder, darts' TFT)."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from lstm_lint.cli import main
+
+torch = pytest.importorskip("torch")
+
+ENCODER = '''\
+import torch.nn as nn
+
+
+class Encoder(nn.Module):
+    def __init__(self, n_in, hidden{extra}):
+        super().__init__()
+        self.hidden = hidden{keep}
+        self.rnn = nn.GRU(n_in, hidden)
+        self.fc = nn.Linear(hidden, 2)
+
+    def init_hidden(self, batch):
+        weight = next(self.parameters()).data
+        return weight.new(1, {batch}, self.hidden).zero_()
+
+    def forward(self, x):
+        batch = x.size(0)
+        out, h = self.rnn(x, self.init_hidden(batch))
+        return self.fc(h[-1])
+'''
+
+
+def _confirm(tmp_path: Path, monkeypatch, capsys, source: str, args: str) -> list[dict]:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "enc.py").write_text(source)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text(textwrap.dedent(f"""
+        [tool.lstm-lint.confirm.Encoder]
+        args = {{{args}}}
+        [[tool.lstm-lint.confirm.Encoder.inputs]]
+        spec = "float32[5,9,4]"
+        """))
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["--no-cache", "--confirm", "--format", "json", "pkg"]) == 1
+    return json.loads(capsys.readouterr().out)
+
+
+def test_a_state_that_follows_the_cut_batch_confirms(tmp_path: Path, monkeypatch, capsys):
+    """The state init_hidden builds from ``x.size(0)`` carries the user's 5 and, with the
+    inputs cut to a batch of 3, carries 3, while the time-first GRU takes 9 both times."""
+    found = _confirm(tmp_path, monkeypatch, capsys,
+                     ENCODER.format(extra="", keep="", batch="batch"), "n_in = 4, hidden = 16")
+    [f] = [f for f in found if f["code"] == "LST204"]
+    c = f["confirmation"]
+    assert c["verdict"] == "confirmed", c
+    assert "Expected hidden size (1, 9, 16), got [1, 5, 16]" in c["evidence"]
+    assert "cut to 3, it raised Expected hidden size (1, 9, 16), got [1, 3, 16] for the " \
+        "input [3, 9, 4]" in c["evidence"]
+
+
+def test_a_fixed_state_the_users_batch_equals_stays_unconfirmed(tmp_path: Path, monkeypatch,
+                                                                  capsys):
+    """A state of the constructor's batch_size=5, the user's batch: it stays 5 when the
+    inputs are cut, so the refusal says nothing of the layout."""
+    found = _confirm(tmp_path, monkeypatch, capsys,
+                     ENCODER.format(extra=", batch_size", keep="\n        self.batch_size = "
+                                    "batch_size", batch="self.batch_size"),
+                     "n_in = 4, hidden = 16, batch_size = 5")
+    [f] = [f for f in found if f["code"] == "LST204"]
+    assert f["confirmation"]["verdict"] == "unconfirmed", f["confirmation"]
+
+
+def test_a_state_the_user_gave_is_not_cut_into_evidence(tmp_path: Path, monkeypatch, capsys):
+    """The state is the user's own input (batch first, transposed by the code): cut with the
+    inputs, it follows the batch whatever the code's layout, so no second run is made."""
+    source = textwrap.dedent('''\
+        import torch.nn as nn
+
+
+        class Encoder(nn.Module):
+            def __init__(self, n_in, hidden):
+                super().__init__()
+                self.rnn = nn.GRU(n_in, hidden)
+                self.fc = nn.Linear(hidden, 2)
+
+            def forward(self, x, state):
+                batch = x.size(0)
+                out, h = self.rnn(x, state.transpose(0, 1).contiguous())
+                return self.fc(out.reshape(batch, -1)[:, :2])
+        ''')
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "enc.py").write_text(source)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text(textwrap.dedent("""
+        [tool.lstm-lint.confirm.Encoder]
+        args = {n_in = 4, hidden = 16}
+        [[tool.lstm-lint.confirm.Encoder.inputs]]
+        spec = "float32[5,9,4]"
+        [[tool.lstm-lint.confirm.Encoder.inputs]]
+        spec = "float32[5,1,16]"
+        """))
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    main(["--no-cache", "--confirm", "--format", "json", "pkg"])
+    for f in json.loads(capsys.readouterr().out):
+        assert "cut to" not in f["confirmation"]["evidence"], f
+
+
+def test_resized_cuts_every_axis_of_the_size_keeping_the_first_rows():
+    from lstm_lint.confirm_inputs import resized
+
+    x = torch.randn(5, 9, 5)
+    lengths = torch.tensor([9, 8, 7, 6, 5])
+    tokens = torch.randint(0, 11, (5, 9))
+    (x2, (l2, t2), d2), new = resized([x, (lengths, tokens), {"n": 5}], 5, {4})
+    assert new == 3  # 4 is avoided; the first free size below 5
+    assert x2.shape == (3, 9, 3) and torch.equal(x2, x[:3, :, :3])
+    assert l2.tolist() == [9, 8, 7] and torch.equal(t2, tokens[:3])
+    assert d2 == {"n": 5}  # a plain value is the user's, left as it is
+    (y,), grown = resized([torch.arange(6).reshape(2, 3)], 2, set())
+    assert grown == 4 and y.tolist() == [[0, 1, 2], [3, 4, 5], [0, 1, 2], [3, 4, 5]]
