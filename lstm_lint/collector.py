@@ -34,8 +34,11 @@ def settle() -> None:
 
 
 def collect() -> None:
-    """A full collection now (cycles a failed file left: freed, never frozen)."""
-    gc.collect()
+    """The young generations collected now (the cycles a file that failed to parse left, its
+    exception and traceback: freed, never frozen).  Not a full collection: before the run
+    has frozen anything, that would rescan the host's whole heap (flake8's, an editor
+    server's, a test session's with torch loaded) at every such file."""
+    gc.collect(1)
 
 
 def restore(thresholds: tuple[int, int, int]) -> None:
