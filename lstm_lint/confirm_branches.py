@@ -1,7 +1,8 @@
 """``--confirm``: how a run comes to a finding's line that the planned run does not reach.
 
-The constructor flags that lead a run into the branch holding a finding, and the state
-method a training loop calls before ``forward`` (``init_hidden(bsz)``).
+The constructor flags that lead a run into the branch holding a finding (or the training
+mode, for ``if self.training:``), and the state method a training loop calls before
+``forward`` (``init_hidden(bsz)``).
 
 A finding inside ``if self.recurrent:`` (``self.recurrent = recurrent``, a constructor flag)
 is one the analysis reported for the configurations that take that branch; a run built with
@@ -57,6 +58,22 @@ def branch_flags(text: str, cls_name: str, line: int) -> dict[str, Any]:
                 return {}  # the conditions contradict each other: no configuration
             out[param] = value
     return out
+
+
+def wants_training(text: str, cls_name: str, line: int) -> bool:
+    """Whether the ``if`` statements around ``line`` ask for the module's training mode
+    (``if self.training:``, teacher forcing in a decoder; the planned run is in eval mode),
+    and none asks for eval mode."""
+    cls = _class_at(text, cls_name, line)
+    if cls is None:
+        return False
+    method = next((m for m in cls.body if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef)
+                   and m.lineno <= line <= (m.end_lineno or m.lineno)), None)
+    if method is None or "training" in _assigned(method):
+        return False
+    asked = {value for test, taken in _guards(method.body, line)
+             for attr, value in _wanted(test, taken) if attr == "training"}
+    return asked == {True}
 
 
 def state_method_call(text: str, cls_name: str, line: int) -> tuple[str, str] | None:

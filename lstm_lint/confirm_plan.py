@@ -98,6 +98,8 @@ class ClassPlan:
     #: "avoid": [7]}``: the state's batch, and the layer's, which the new size is not:
     #: :mod:`~lstm_lint.confirm_resize`)
     resize: dict[str, Any] | None = None
+    #: run in training mode (the branch holding a finding is ``if self.training:``), not eval
+    train: bool = False
 
     @property
     def key(self) -> str:
@@ -110,6 +112,8 @@ class ClassPlan:
             key += f"|{self.state_call['method']}()"
         if self.resize:
             key += f"|resize={self.resize['from']}"
+        if self.train:
+            key += "|train"
         return key
 
     def request(self) -> dict[str, Any]:
@@ -130,6 +134,8 @@ class ClassPlan:
             req["state_call"] = self.state_call
         if self.resize:
             req["resize"] = self.resize
+        if self.train:
+            req["train"] = True
         if self.source.endswith(SOURCE) or self.source == "--args":
             # the user's values: tables, objects to build, tensors and expressions
             where = "--args" if self.source == "--args" else SOURCE

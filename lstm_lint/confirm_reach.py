@@ -1,10 +1,11 @@
 """``--confirm``: the runs that come to a finding's line the planned run does not reach.
 
-A finding inside ``if self.recurrent:`` whose class was built with ``recurrent=False``, or in
-``init_hidden(self, bsz)``, which ``forward`` never calls, is judged by one more run of its
-class: built with the values the conditions around the line ask for, or with that state
-method called with the run's batch before ``forward``
-(:mod:`~lstm_lint.confirm_branches` reads both off the source).
+A finding inside ``if self.recurrent:`` whose class was built with ``recurrent=False``, inside
+``if self.training:`` (the planned run is in eval mode), or in ``init_hidden(self, bsz)``,
+which ``forward`` never calls, is judged by one more run of its class: built with the values
+the conditions around the line ask for, in training mode, or with that state method called
+with the run's batch before ``forward`` (:mod:`~lstm_lint.confirm_branches` reads them off
+the source).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import os
 import re
 from typing import Any
 
-from .confirm_branches import branch_flags, state_method_call
+from .confirm_branches import branch_flags, state_method_call, wants_training
 from .confirm_evidence import Evidence, name_sizes, read_evidence
 from .confirm_verdicts import home_plan, verdict_of
 from .confirm_worker import run_child
@@ -27,14 +28,16 @@ def branch_runs(fm: Any, judged: list[Finding], verdicts: dict[int, tuple[str, s
                 evidence: list[Evidence], spans: dict[str, tuple[int, int]],
                 by_key: dict[str, Any], run: tuple[float, str | None, int, list[str]]
                 ) -> dict[int, tuple[tuple[str, str] | None, list[Evidence], str, Any]]:
-    """Findings without a verdict whose class ran cleanly without coming to their line, where
-    the ``if`` statements around it ask for constructor values the run did not have
-    (``if self.recurrent:`` with ``recurrent=False``), or the line is in a state method
-    forward never calls (``init_hidden(bsz)``): each judged by a second run built with those
-    values, or with the method called first (one more job per configuration, in the same
-    worker).  Returns, per
-    finding, the verdict (None: still none), the runs that judged it, a note saying how the
-    model was built, and the plan of that run."""
+    """Findings without a verdict whose class ran without coming to their line, where the
+    ``if`` statements around it ask for constructor values the run did not have (``if
+    self.recurrent:`` with ``recurrent=False``) or for training mode (``if self.training:``),
+    or the line is in a state method forward never calls (``init_hidden(bsz)``): each judged
+    by a second run built with those values, in training mode, or with the method called
+    first (one more job per configuration, in the same worker).  A constructor value or a
+    state method only after a run that went through without error; training mode also after
+    one that crashed in the eval branch.  Returns, per finding, the verdict (None: still
+    none), the runs that judged it, a note saying how the model was built, and the plan of
+    that run."""
     timeout, device, memory_mb, also = run
     wanted: dict[int, tuple[Finding, Any, dict[str, Any]]] = {}
     for f in judged:
@@ -44,20 +47,25 @@ def branch_runs(fm: Any, judged: list[Finding], verdicts: dict[int, tuple[str, s
                 or os.path.realpath(f.path) != os.path.realpath(fm.path):
             continue
         runs = [e for e in evidence if e.key == home]
-        clean = [e for e in runs if e.error is None and e.method in ("fx", "eager")]
-        if not clean or len(clean) != len(runs) \
-                or any(op.line == f.line for e in clean for op in e.ops):
+        if not runs or any(e.method not in ("fx", "eager") for e in runs) \
+                or any(op.line == f.line for e in runs for op in e.ops) \
+                or any(e.error is not None and e.error.line == f.line for e in runs):
             continue
+        # (in eval mode the run may have crashed in the other branch of ``if self.training``;
+        # a flag or a state method is tried only after a run that went through cleanly)
+        clean = all(e.error is None for e in runs)
         flags = {k: v for k, v in branch_flags(fm.text, plan.cls.name, f.line).items()
-                 if clean[0].constructor.get(k, object()) != v}
-        state = state_method_call(fm.text, plan.cls.name, f.line)
+                 if runs[0].constructor.get(k, object()) != v} if clean else {}
+        state = state_method_call(fm.text, plan.cls.name, f.line) if clean else None
         if state is not None and plan.given_inputs is not None \
                 and "B" not in (plan.given_env or {}):
             state = None  # the user's batch is not known by name: no batch to give it
-        if not flags and state is None:
+        train = wants_training(fm.text, plan.cls.name, f.line)
+        if not flags and state is None and not train:
             continue
         variant = copy.copy(plan)
         variant.flags = {**plan.flags, **flags}
+        variant.train = train
         if state is not None:
             variant.state_call = {"method": state[0], "param": state[1],
                                   "B": (plan.given_env or {}).get("B")}
@@ -77,6 +85,9 @@ def branch_runs(fm: Any, judged: list[Finding], verdicts: dict[int, tuple[str, s
         said = ", ".join(f"{k}={v!r}" for k, v in sorted(flags.items()))
         note = (f"; built with {said}, as the conditions around line {f.line} ask (the run "
                 "with the planned values did not come to it)") if flags else ""
+        if variant.train:
+            note += (f"; run in training mode, as the conditions around line {f.line} ask "
+                     "(the planned run, in eval mode, did not come to it)")
         call = variant.state_call
         if call:
             b = call["B"] or runs[0].env.get("B")

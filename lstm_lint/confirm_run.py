@@ -286,7 +286,9 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
     except NoValueUsed as exc:
         out["no_value_used"] = {"name": str(exc.args[0]), "stage": "inputs", "line": None}
         return out
-    model = model.to(device).eval()
+    model = model.to(device)
+    # eval mode, unless the finding sits in ``if self.training:`` (confirm_reach)
+    model = model.train() if req.get("train") else model.eval()
     try:
         inputs = make_inputs(bound, device, lambda v: user_value(v, mod.__dict__))
     except Exception as exc:  # the inputs' fault, never the model's

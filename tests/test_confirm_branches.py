@@ -8,7 +8,7 @@ import textwrap
 from pathlib import Path
 
 from lstm_lint.cli import main
-from lstm_lint.confirm_branches import branch_flags, state_method_call
+from lstm_lint.confirm_branches import branch_flags, state_method_call, wants_training
 
 FLAGGED = '''\
 import torch.nn as nn
@@ -157,3 +157,59 @@ def test_which_methods_are_called_for_the_batch():
     assert state_method_call(text, "Net", 6) is None  # two values it needs
     assert state_method_call(text, "Net", 9) is None  # no batch size
     assert state_method_call(text, "Net", 12) is None  # no state method
+
+
+TEACHER_FORCED = '''\
+import torch
+import torch.nn as nn
+
+
+class Decoder(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.rnn = nn.LSTM(n_in, hidden)
+        self.out = nn.Linear(hidden, n_in)
+
+    def forward(self, x):
+        batch, steps, _ = x.shape
+        state = (torch.zeros(1, batch, self.rnn.hidden_size),
+                 torch.zeros(1, batch, self.rnn.hidden_size))
+        outputs = []
+        step = x[:, 0]
+        for i in range(steps):
+            if self.training:
+                y, state = self.rnn(x[:, i].unsqueeze(1), state)
+            else:
+                y, state = self.rnn(step.unsqueeze(1), state)
+            step = self.out(y[:, -1])
+            outputs.append(step)
+        return torch.stack(outputs, 1)
+'''
+
+
+def test_a_finding_under_if_self_training_is_run_in_training_mode(tmp_path: Path, capsys):
+    """The teacher-forced call (line 19) only runs in training mode; the planned run, in eval
+    mode, crashed at the other call (line 21) first (DeepADoTS' LSTMEDModule)."""
+    path = tmp_path / "dec.py"
+    path.write_text(TEACHER_FORCED)
+    assert main(["--no-cache", "--confirm", "--format", "json", str(path)]) == 1
+    found = {f["line"]: f["confirmation"] for f in json.loads(capsys.readouterr().out)}
+    assert found[19]["verdict"] == "confirmed", found[19]
+    assert "raised RuntimeError at line 19: Expected hidden[0] size" in found[19]["evidence"]
+    assert "run in training mode, as the conditions around line 19 ask" \
+        in found[19]["evidence"]
+    assert found[21]["verdict"] == "confirmed"
+    assert "training mode" not in found[21]["evidence"]
+
+
+def test_which_lines_ask_for_training_mode():
+    assert wants_training(TEACHER_FORCED, "Decoder", 19)
+    assert not wants_training(TEACHER_FORCED, "Decoder", 21)  # the eval branch
+    assert not wants_training(TEACHER_FORCED, "Decoder", 22)  # under no condition
+    negated = TEACHER_FORCED.replace("if self.training:", "if not self.training:")
+    assert not wants_training(negated, "Decoder", 19)
+    assert wants_training(negated, "Decoder", 21)
+    # a method that sets the mode itself: what it asks of it is its own
+    reset = TEACHER_FORCED.replace("        outputs = []\n", "        self.training = False\n"
+                                   "        outputs = []\n")
+    assert not wants_training(reset, "Decoder", 20)

@@ -126,17 +126,24 @@ def test_a_layer_s_own_input_check_at_another_call_stands_on_the_user_s_inputs(
 
 def test_a_finding_the_run_never_went_through_says_why_torch_is_silent():
     """Eval mode takes the ``else`` branch: its call raises the state check (the finding
-    there confirmed); the ``self.training`` call's finding is said to be unreached, not
-    judged by that crash.  A clean run that never reaches a line says so too."""
+    there confirmed); the ``self.training`` call's finding is not judged by that crash but by
+    a run in training mode, which says so.  A clean run that never reaches a line, in a
+    branch no constructor value or mode leads to, says so too."""
     by_line = {f.line: f.confirmation for f in _confirmed("training_branch_after_crash.py")[0]}
     assert by_line[19] is not None and by_line[19]["verdict"] == "confirmed"
+    assert "training mode" not in by_line[19]["evidence"]
     c = by_line[17]
-    assert c is not None and c["verdict"] == "unconfirmed", c
+    assert c is not None and c["verdict"] == "confirmed", c
     assert c["evidence"] == (
-        "running Decoder raised RuntimeError at line 19: Expected hidden[0] size (1, 3, 16), "
-        "got [1, 7, 16] (the run stopped there without having gone through line 17: PyTorch "
-        "has nothing to say of that line)")
+        "PyTorch raised RuntimeError at line 17: Expected hidden[0] size (1, 3, 16), got "
+        "[1, 7, 16]; run in training mode, as the conditions around line 17 ask (the planned "
+        "run, in eval mode, did not come to it)")
     [f] = _confirmed("training_branch_clean.py")[0]
+    assert f.confirmation is not None and f.confirmation["verdict"] == "confirmed"
+    assert f.confirmation["evidence"].endswith(
+        "; run in training mode, as the conditions around line 14 ask (the planned run, in "
+        "eval mode, did not come to it)")
+    [f] = _confirmed("data_branch_clean.py")[0]
     assert f.confirmation is not None and f.confirmation["verdict"] == "unconfirmed"
     assert f.confirmation["evidence"] == (
         "the run of Tagger finished without reaching line 14 (a branch these values and "
