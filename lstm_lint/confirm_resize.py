@@ -8,7 +8,7 @@ fixed size that the user's batch equals (``N_ENVS = 9`` with a batch of 9).  The
 every axis of that size in the inputs cut to another (the first rows kept), tells them
 apart: a state that follows the cut is built from the inputs, and the layer that still takes
 its batch from the other axis reads batch and time the other way round from the code
-(:func:`~lstm_lint.evidence.state_refused_by_layer` judges the two runs).
+(:func:`~lstm_lint.evidence_state.state_refused_by_layer` judges the two runs).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 from .confirm_evidence import Evidence, name_sizes, read_evidence
 from .confirm_verdicts import home_plan, verdict_of
 from .confirm_worker import run_child
-from .evidence import CUT_AGAIN, refused_batch
+from .evidence_state import CUT_AGAIN, refused_batch
 from .rule import Finding
 
 

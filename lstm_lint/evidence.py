@@ -144,14 +144,12 @@ def int_index(op: ObservedOp) -> list[tuple[int, int]]:
 #: holds the batch): the layer's own answer, not the confirmer's naming of an input's axes
 #: (``confirm_verdicts`` and ``confirm_witness`` let such a verdict stand on any input)
 LAYER_AXES = "as the layer itself ran it"
-#: how a verdict of two runs, the second on the user's inputs cut, names the second
-CUT_AGAIN = "run again with every axis of"
 
 #: in a verdict from a layer's own check of its input, raised with the sizes the finding
 #: names at another call of that same layer (LST101): the layer's answer too
 CALLED_TOO = "is called too"
 
-_RECURRENT = ("LSTM", "GRU", "RNN")
+RECURRENT_LAYERS = ("LSTM", "GRU", "RNN")
 
 
 def layer_answered(text: str) -> bool:
@@ -169,7 +167,7 @@ def rnn_output_axes(ev: Any, shape: Any) -> tuple[int, int, ObservedOp, list[int
         return None
     found: dict[tuple[int, int], tuple[ObservedOp, list[int]]] = {}
     for op in ev.ops:
-        if op.op != "call_module" or (op.module or op.name) not in _RECURRENT:
+        if op.op != "call_module" or (op.module or op.name) not in RECURRENT_LAYERS:
             continue
         out = op.out
         if not (isinstance(out, list) and len(out) == 2 and out[0] == shape):
@@ -213,158 +211,3 @@ def ran_clean_at(f: Finding, evidence: list[Any]) -> tuple[str, str] | None:
                         f"({ops[0].name} gave {ops[0].out})")
     return None
 
-
-# ---- fix builders ------------------------------------------------------------------------------
-
-
-_STATE_BATCH = re.compile(r"Expected hidden(?:\[0\])? size \((\d+), (\d+), (\d+)\), "
-                          r"got \[(\d+), (\d+), (\d+)\]")
-
-
-def state_refused_by_layer(f: Finding, evidence: list[Any]) -> tuple[str, str] | None:
-    """A recurrent layer the finding names (``self.encoder``) refusing, at a call of it in the
-    finding's class, the initial state the code built for its batch, where the two batches
-    are the two leading axes of the layer's own input (``Expected hidden[0] size (1, 7, 16),
-    got [1, 3, 16]`` for an input ``[3, 7, 16]``): the layer and the code take batch and time
-    from each other's axis.  That is the layer's own answer on the layouts, wherever the
-    finding's line is, when that line does not call the layer itself and every call of the
-    layer passes the same input; never when the state's batch is a constant of the code
-    (a fixed state equal to the other axis by chance).  On the user's own inputs (sized to
-    fit the code's constants) only with a second run, the axis of the state's batch cut to
-    another size (:mod:`~lstm_lint.confirm_resize`), in which the state followed it."""
-    for ev in evidence:
-        refused = _refusal(f, ev)
-        if refused is None or getattr(ev, "resized", None):
-            continue  # (a resized run speaks only beside the run it repeats)
-        err, want, got, x, called = refused
-        said = (f"PyTorch raised {err.type} at line {err.line}, where {called} is called: "
-                f"{err.message}")
-        if getattr(ev, "given_inputs", False):
-            # the user's inputs are sized to fit the model's constants (N_ENVS = 9 with a
-            # batch of 9): a state of a fixed size equal to one of their axes proves nothing
-            # unless it follows the axis when the inputs change
-            if (ev.raised_in or {}).get("state_of_inputs") is not False:
-                continue  # a state the user gave, not one the code built from the input
-            again = [(e, r) for e in evidence if (e.resized or {}).get("from") == got
-                     and e.cls == ev.cls and (r := _refusal(f, e)) is not None]
-            for e, (err2, want2, got2, x2, _c) in again:
-                if err2.line == err.line and want2 == want and got2 == e.resized.get("to"):
-                    return ("confirmed", f"{said} (the layer took {want} for the batch, the "
-                            f"state the code built carries {got}: the two leading axes of its "
-                            f"input {x}); {CUT_AGAIN} {got} in the given "
-                            f"inputs cut to {got2}, it raised {err2.message} for the input "
-                            f"{x2}: the state follows the axis the code takes for the batch "
-                            f"and the layer takes its batch from the other ({LAYER_AXES})")
-            continue
-        if got in _constants(f.fm.text, _class_lines(f.fm.text, f.line) or (0, 0)):
-            # the state's batch may be a constant of the code's (batch_size=32, N_ENVS = 9)
-            # that equals the input's other axis by chance: the state is then fixed, not
-            # swapped
-            continue
-        # the layer's own input: its two leading axes are those sizes, whatever the
-        # analysis named them
-        return ("confirmed", f"{said} (the layer took {want} for the batch, the state "
-                f"the code built carries {got}: the two leading axes of its input {x}, so "
-                f"the layer and the code take batch and time from each other's axis, "
-                f"{LAYER_AXES})")
-    return None
-
-
-def refused_batch(f: Finding, evidence: list[Any]) -> tuple[int, int] | None:
-    """The state's batch and the layer's of a run on the user's inputs in which a layer the
-    finding names refused the state the code built (:func:`state_refused_by_layer`), to be
-    repeated with that axis of the inputs cut to another size."""
-    for ev in evidence:
-        refused = _refusal(f, ev)
-        if refused is not None and getattr(ev, "given_inputs", False) \
-                and not getattr(ev, "resized", None) \
-                and (ev.raised_in or {}).get("state_of_inputs") is False:
-            return refused[2], refused[1]
-    return None
-
-
-def _refusal(f: Finding, ev: Any) -> tuple[Any, int, int, list[int], str] | None:
-    """The run's crash, when it is a layer the finding names refusing, at a call of it in the
-    finding's class, a state whose batch is one of the two leading axes of the layer's own
-    input and the layer's the other: the error, the layer's batch, the state's, the input's
-    shape and the layer's name."""
-    layers = set(re.findall(r"\bself(?:\.\w+)+", f.message))
-    text = f.fm.text.splitlines() if f.fm is not None and getattr(f.fm, "text", None) else []
-    err = ev.error
-    m = _STATE_BATCH.search(err.message or "") if err is not None else None
-    if err is None or m is None or err.line is None or not 1 <= err.line <= len(text):
-        return None
-    want, got = [int(x) for x in m.groups()[:3]], [int(x) for x in m.groups()[3:]]
-    cls = _class_lines(f.fm.text, f.line)
-    called = [name for name in sorted(layers)
-              if re.search(re.escape(name) + r"\s*\(", text[err.line - 1])
-              and (err.line == f.line or _one_input(name, text, f.line))]
-    if want[0] != got[0] or want[2] != got[2] or want[1] == got[1] or not called \
-            or cls is None or not cls[0] <= err.line <= cls[1]:
-        return None  # (a layer of the same name in another class is another layer)
-    call = ev.raised_in or {}
-    x = (call.get("args") or [None])[0]
-    if not (call.get("line") == err.line and call.get("name") in _RECURRENT
-            and isinstance(x, list) and len(x) == 3 and x[0] != x[1]
-            and {want[1], got[1]} == {x[0], x[1]}):
-        return None
-    return err, want[1], got[1], x, called[0]
-
-
-def _class_lines(text: str, line: int) -> tuple[int, int] | None:
-    """The first and last lines of the class whose body holds ``line``."""
-    import ast
-
-    from .summaries import parse_ast
-
-    tree = parse_ast(text)
-    if tree is None:
-        return None
-    for n in ast.walk(tree):
-        if isinstance(n, ast.ClassDef) and n.lineno <= line <= (n.end_lineno or n.lineno):
-            return n.lineno, n.end_lineno or n.lineno
-    return None
-
-
-def _one_input(name: str, text: list[str], line: int) -> bool:
-    """Whether a crash at a call of layer ``name`` speaks for the finding at ``line``: the
-    line does not call the layer itself (the finding is about what the call made, or what
-    reached it), and every call of the layer in the file passes the same first argument
-    (``self.nn(obs)`` and ``self.nn(obs, state)``): a call given another tensor (``x`` at
-    one line, ``x.transpose(0, 1)`` at another) says nothing of the others."""
-    if re.search(re.escape(name) + r"\s*\(", text[line - 1] if 1 <= line <= len(text) else ""):
-        return False
-    firsts = {re.sub(r"\s+", "", a) for a in
-              re.findall(re.escape(name) + r"\s*\(\s*([^,()]*(?:\([^()]*\))?[^,()]*)",
-                         "\n".join(text))}
-    return len(firsts) == 1
-
-
-def _constants(source: str, cls: tuple[int, int]) -> set[int]:
-    """The integer literals of the class's code (comments and strings left out) and of the
-    values the module's top-level assignments give (``N_ENVS = 9``, ``CFG = dict(n=9)``)."""
-    import ast
-    import io
-    import tokenize
-
-    from .summaries import parse_ast
-
-    out: set[int] = set()
-    tree = parse_ast(source)
-    try:
-        toks = list(tokenize.generate_tokens(io.StringIO(source).readline))
-    except (tokenize.TokenError, SyntaxError):
-        return out
-    if tree is None:
-        return out
-    for t in toks:
-        if t.type == tokenize.NUMBER and cls[0] <= t.start[0] <= cls[1]:
-            try:
-                out.add(int(t.string, 0))
-            except ValueError:
-                continue
-    for stmt in tree.body:
-        if isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None:
-            out |= {n.value for n in ast.walk(stmt.value) if isinstance(n, ast.Constant)
-                    and isinstance(n.value, int) and not isinstance(n.value, bool)}
-    return out

@@ -262,8 +262,8 @@ from .evidence import (  # noqa: E402
     lines_of,
     ran_clean_at,
     rnn_output_axes,
-    state_refused_by_layer,
 )
+from .evidence_state import state_refused_by_layer  # noqa: E402
 from .fixes import move_index, replace_index  # noqa: E402
 from .walk import contains  # noqa: E402  (reads the tree without libcst's copying .children)
 

@@ -11,7 +11,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from lstm_lint.cli import main
-from lstm_lint.evidence import RunError, state_refused_by_layer
+from lstm_lint.evidence import RunError
+from lstm_lint.evidence_state import state_refused_by_layer
 
 RECURRENT = '''\
 import torch.nn as nn
@@ -72,7 +73,7 @@ def _run(line: int, message: str, x: list[int], env: dict[str, int] | None = Non
          ) -> SimpleNamespace:
     return SimpleNamespace(error=RunError("RuntimeError", message, line),
                            raised_in={"line": line, "name": "LSTM", "args": [x, None]},
-                           env=env or {"B": 3, "T": 7})
+                           env=env or {"B": 3, "T": 7}, ops=[])
 
 
 SWAPPED = "Expected hidden[0] size (1, 7, 16), got [1, 3, 16]"
@@ -129,3 +130,77 @@ def test_the_run_speaks_only_for_a_layer_of_the_findings_class_and_a_state_never
     # input [3, 1, 8] refusing a state for 7 is a fixed batch, whatever B and T were
     assert not _refused(text, 2, "Expected hidden[0] size (1, 3, 16), got [1, 7, 16]",
                         [3, 1, 8])
+
+
+S2VT = '''\
+import torch
+import torch.nn as nn
+
+
+class S2VT(nn.Module):
+    def __init__(self, dim_vid, hidden, steps):
+        super().__init__()
+        self.rnn1 = nn.{cell}(dim_vid, hidden)
+        self.out = nn.Linear(hidden, 5)
+        self.steps = steps
+        self.dim_vid = dim_vid
+
+    def forward(self, vid_feats):
+        batch_size, n_frames, _ = vid_feats.shape
+        padding = vid_feats.new_zeros(batch_size, 1, self.dim_vid)
+        output1, state1 = self.rnn1(vid_feats)
+        outs = []
+        for i in range(self.steps):
+            output1, state1 = self.rnn1(padding, state1)
+            outs.append(self.out(output1.squeeze(1)))
+        return torch.stack(outs, 1)
+'''
+
+
+def test_a_layer_refusing_the_state_its_own_earlier_call_made(tmp_path: Path, capsys):
+    """xiadingZ's S2VTModel with a time-major GRU: the frames (named batch first) run, then
+    a padding step built ``(batch_size, 1, dim)`` is refused the state the first call made
+    for axis 1's 3 sequences; both inputs agree on axis 0, where the code keeps the batch.
+    Both calls' findings are confirmed (before: unconfirmed, the crash was at another call
+    given another tensor)."""
+    for cell, state in (("GRU", "hidden"), ("LSTM", "hidden[0]")):
+        path = tmp_path / f"s2vt_{cell}.py"
+        path.write_text(S2VT.replace("{cell}", cell))
+        assert main(["--no-cache", "--confirm", "--format", "json", str(path)]) == 1
+        found = {f["line"]: f["confirmation"] for f in json.loads(capsys.readouterr().out)
+                 if f["code"] == "LST204"}
+        assert set(found) == {16, 19}, found
+        for c in found.values():
+            assert c["verdict"] == "confirmed", c
+            assert c["evidence"].startswith(
+                f"PyTorch raised RuntimeError at line 19, where self.rnn1 is called: Expected "
+                f"{state} size (1, 1, 11), got [1, 3, 11] (the layer took its batch from axis 1 "
+                "of both its inputs, [7, 3, 5] at line 16 and [7, 1, 5] here: the state its "
+                "call at line 16 made for 3 sequences cannot go on with 1, while the two "
+                "inputs agree on axis 0 (7), where the code keeps the batch"), c
+
+
+def _cross_call(x1: list[int], h_n: list[int], x2: list[int],
+                message: str = "Expected hidden size (1, 1, 11), got [1, 3, 11]",
+                finding_line: int = 16, name: str = "self.rnn1") -> bool:
+    text = S2VT.replace("{cell}", "GRU")
+    f = _finding(text, f"LST204 {name} is built with batch_first=False and reads ...",
+                 finding_line)
+    run = SimpleNamespace(error=RunError("RuntimeError", message, 19),
+                          raised_in={"line": 19, "name": "GRU", "args": [x2, [1, 3, 11]]},
+                          env={"B": 3, "T": 7}, given_inputs=False, resized=None,
+                          ops=[SimpleNamespace(op="call_module", line=16, name="GRU",
+                                               module="GRU", args=[x1],
+                                               out=[[*x1[:2], 11], h_n])])
+    return state_refused_by_layer(f, [run]) is not None  # type: ignore[arg-type]
+
+
+def test_only_the_layers_own_state_between_inputs_sharing_the_other_axis_counts():
+    assert _cross_call([7, 3, 5], [1, 3, 11], [7, 1, 5])
+    # the inputs share no axis: no axis the code keeps the batch on
+    assert not _cross_call([7, 3, 5], [1, 3, 11], [6, 1, 5])
+    # the state is not the one the earlier call made (its batch is another)
+    assert not _cross_call([7, 3, 5], [1, 2, 11], [7, 1, 5])
+    # the finding is at neither call, or names another layer
+    assert not _cross_call([7, 3, 5], [1, 3, 11], [7, 1, 5], finding_line=20)
+    assert not _cross_call([7, 3, 5], [1, 3, 11], [7, 1, 5], name="self.rnn2")
