@@ -111,6 +111,22 @@ def resized(inputs: list[Any], size: int, avoid: set[int]) -> tuple[list[Any], i
     return [cut(v) for v in inputs], new
 
 
+def int_vectors(fn: Any, inputs: list[Any]) -> dict[str, list[int]]:
+    """``forward``'s parameters given a 1-D integer tensor (lengths, most often), with its
+    values: what a verdict on padding reads (the user's lengths, or the confirmer's)."""
+    import inspect
+
+    import torch
+
+    try:
+        bound = inspect.signature(fn).bind_partial(*inputs).arguments
+    except (TypeError, ValueError):
+        return {}
+    return {k: [int(i) for i in v.tolist()] for k, v in bound.items()
+            if isinstance(v, torch.Tensor) and v.dim() == 1 and not v.is_floating_point()
+            and not v.is_complex() and v.dtype != torch.bool and 0 < v.numel() <= 512}
+
+
 def _items(s: Any) -> list[Any]:
     """The specs inside a tuple, list or dict spec (else none)."""
     if isinstance(s, dict) and "tuple" in s:

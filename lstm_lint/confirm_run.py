@@ -27,7 +27,7 @@ from .confirm_ctor import (
     user_value,
     with_flags,
 )
-from .confirm_inputs import bind_specs, make_inputs, resized, tensor_specs
+from .confirm_inputs import bind_specs, int_vectors, make_inputs, resized, tensor_specs
 from .confirm_lines import error_record, place_entry, user_line
 from .confirm_sizes import DEFAULTS, solve, symbols
 from .confirm_standins import (
@@ -301,6 +301,7 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
         inputs, size = resized(inputs, int(req["resize"]["from"]),
                                {int(n) for n in req["resize"].get("avoid", [])})
         out["resized"] = {"from": int(req["resize"]["from"]), "to": size}
+    out["int_inputs"] = int_vectors(model.forward, inputs)
     t0 = time.perf_counter()
     call = req.get("state_call")
     if call:
