@@ -98,17 +98,47 @@ def resized(inputs: list[Any], size: int, avoid: set[int]) -> tuple[list[Any], i
 
     def cut(v: Any) -> Any:
         if isinstance(v, torch.Tensor):
+            if v.layout != torch.strided or v.is_nested:
+                raise ValueError(f"a {v.layout} tensor is not cut")
             for axis, d in enumerate(v.shape):
                 if d == size:
                     v = v.index_select(axis, torch.arange(new, device=v.device) % size)
             return v
-        if isinstance(v, tuple | list):
+        if type(v) in (tuple, list):
             return type(v)(cut(i) for i in v)
+        if isinstance(v, tuple) and hasattr(type(v), "_make") \
+                and not isinstance(v, torch.nn.utils.rnn.PackedSequence):
+            named: Any = type(v)  # a namedtuple
+            return named._make(cut(i) for i in v)
+        if isinstance(v, tuple | list):  # a PackedSequence (its data's sizes are its own)
+            raise ValueError(f"a {type(v).__name__} is not cut")
         if isinstance(v, dict):
             return {k: cut(i) for k, i in v.items()}
         return v
 
     return [cut(v) for v in inputs], new
+
+
+def tracked(inputs: list[Any]) -> list[Any]:
+    """The inputs with every float tensor carrying gradients (a copy of it, so that the
+    model's in-place writes into an input still run): whatever the run computes from their
+    values carries them too (the model's parameters carry none)."""
+    import torch
+
+    def track(v: Any) -> Any:
+        if isinstance(v, torch.Tensor) and v.is_floating_point() and v.layout == torch.strided:
+            return v.detach().requires_grad_(True).clone()
+        if type(v) in (tuple, list):
+            return type(v)(track(i) for i in v)
+        if isinstance(v, tuple) and hasattr(type(v), "_make") \
+                and not isinstance(v, torch.nn.utils.rnn.PackedSequence):
+            named: Any = type(v)
+            return named._make(track(i) for i in v)
+        if isinstance(v, dict):
+            return {k: track(i) for k, i in v.items()}
+        return v
+
+    return [track(v) for v in inputs]
 
 
 def int_vectors(fn: Any, inputs: list[Any]) -> dict[str, list[int]]:

@@ -172,38 +172,6 @@ def record_call(fn: Any, path: str, ops: list[dict[str, Any]]) -> Any:
         return fn()
 
 
-def _holds_values_of(state: Any, inputs: list[Any]) -> bool:
-    """Whether the state given to a recurrent layer holds a value of the forward inputs' float
-    tensors (one the user passed, transposed or reshaped, not one the code built: zeros or
-    a draw of its own); True when that cannot be told."""
-    import torch
-
-    h = state[0] if isinstance(state, tuple | list) and state else state
-    pool: list[Any] = []
-
-    def floats(v: Any) -> None:
-        if isinstance(v, torch.Tensor) and v.is_floating_point():
-            pool.append(v.detach().flatten())
-        elif isinstance(v, tuple | list):
-            for i in v:
-                floats(i)
-        elif isinstance(v, dict):
-            for i in v.values():
-                floats(i)
-
-    floats(inputs)
-    if not isinstance(h, torch.Tensor) or not h.is_floating_point() \
-            or sum(p.numel() for p in pool) + h.numel() > 4_000_000:
-        return True
-    if not pool:
-        return False
-    try:
-        every = torch.cat([p.to(h.device, h.dtype) for p in pool])
-        return bool(torch.isin(h.detach().flatten(), every).any())
-    except Exception:  # a dtype or device isin does not take: cannot be told
-        return True
-
-
 def trace_eager(model: Any, inputs: list[Any], path: str,
                 ops: list[dict[str, Any]] | None = None,
                 calling: list[dict[str, Any]] | None = None
@@ -221,8 +189,15 @@ def trace_eager(model: Any, inputs: list[Any], path: str,
         args = [*inp, *(kw or {}).values()]
         call = {"line": user_line(path), "name": type(mod).__name__,
                 "args": [shape_of(i) for i in args]}
-        if call["name"] in ("LSTM", "GRU", "RNN") and len(args) > 1 and args[1] is not None:
-            call["state_of_inputs"] = _holds_values_of(args[1], inputs)
+        state: Any = args[1] if call["name"] in ("LSTM", "GRU", "RNN") and len(args) > 1 \
+            else None
+        if isinstance(state, tuple | list) and state:
+            state = state[0]  # an LSTM's (h_0, c_0)
+        if isinstance(getattr(state, "requires_grad", None), bool):
+            # in a run whose float inputs alone carry gradients (confirm_run's resized run):
+            # whether the state was computed from their values (a state the user passed in,
+            # scaled or not), not built from their sizes alone
+            call["state_grad"] = bool(state.requires_grad)
         under_way.append(call)
 
     def hook(mod: Any, inp: Any, out: Any) -> None:

@@ -41,10 +41,12 @@ def state_refused_by_layer(f: Finding, evidence: list[Any]) -> tuple[str, str] |
             # the user's inputs are sized to fit the model's constants (N_ENVS = 9 with a
             # batch of 9): a state of a fixed size equal to one of their axes proves nothing
             # unless it follows the axis when the inputs change
-            if (ev.raised_in or {}).get("state_of_inputs") is not False:
-                continue  # a state the user gave, not one the code built from the input
+            # (in the resized run the float inputs carry gradients: a state that carries
+            # them too was computed from their values, as one the user passed in is, scaled
+            # or not; only a state built from their sizes speaks for the code)
             again = [(e, r) for e in evidence if (e.resized or {}).get("from") == got
-                     and e.cls == ev.cls and (r := _refusal(f, e)) is not None]
+                     and e.cls == ev.cls and (e.raised_in or {}).get("state_grad") is False
+                     and (r := _refusal(f, e)) is not None]
             for e, (err2, want2, got2, x2, _c) in again:
                 if err2.line == err.line and want2 == want and got2 == e.resized.get("to"):
                     return ("confirmed", f"{said} (the layer took {want} for the batch, the "
@@ -128,8 +130,7 @@ def refused_batch(f: Finding, evidence: list[Any]) -> tuple[int, int] | None:
     for ev in evidence:
         refused = _refusal(f, ev)
         if refused is not None and getattr(ev, "given_inputs", False) \
-                and not getattr(ev, "resized", None) \
-                and (ev.raised_in or {}).get("state_of_inputs") is False:
+                and not getattr(ev, "resized", None):
             return refused[2], refused[1]
     return None
 

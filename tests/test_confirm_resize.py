@@ -38,7 +38,8 @@ class Encoder(nn.Module):
 '''
 
 
-def _confirm(tmp_path: Path, monkeypatch, capsys, source: str, args: str) -> list[dict]:
+def _confirm(tmp_path: Path, monkeypatch, capsys, source: str, args: str,
+             more: str = "") -> list[dict]:
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "enc.py").write_text(source)
     (tmp_path / ".git").mkdir()
@@ -47,7 +48,7 @@ def _confirm(tmp_path: Path, monkeypatch, capsys, source: str, args: str) -> lis
         args = {{{args}}}
         [[tool.lstm-lint.confirm.Encoder.inputs]]
         spec = "float32[5,9,4]"
-        """))
+        """) + textwrap.dedent(more))
     monkeypatch.chdir(tmp_path)
     capsys.readouterr()
     assert main(["--no-cache", "--confirm", "--format", "json", "pkg"]) == 1
@@ -79,10 +80,17 @@ def test_a_fixed_state_the_users_batch_equals_stays_unconfirmed(tmp_path: Path, 
     assert f["confirmation"]["verdict"] == "unconfirmed", f["confirmation"]
 
 
-def test_a_state_the_user_gave_is_not_cut_into_evidence(tmp_path: Path, monkeypatch, capsys):
-    """The state is the user's own input (batch first, transposed by the code): cut with the
-    inputs, it follows the batch whatever the code's layout, so no second run is made."""
+@pytest.mark.parametrize("state", ["state.transpose(0, 1).contiguous()",
+                                   "state.transpose(0, 1) * 0.5",
+                                   "torch.tanh(state.transpose(0, 1))"])
+def test_a_state_the_user_gave_is_not_cut_into_evidence(tmp_path: Path, monkeypatch, capsys,
+                                                        state: str):
+    """The state is the user's own input (batch first, transposed by the code, scaled or
+    not): cut with the inputs, it follows the batch whatever the code's layout.  In the cut
+    run the float inputs carry gradients, and so does a state computed from their values
+    (review rv21: a check for the inputs' exact values let a scaled state through)."""
     source = textwrap.dedent('''\
+        import torch
         import torch.nn as nn
 
 
@@ -94,9 +102,9 @@ def test_a_state_the_user_gave_is_not_cut_into_evidence(tmp_path: Path, monkeypa
 
             def forward(self, x, state):
                 batch = x.size(0)
-                out, h = self.rnn(x, state.transpose(0, 1).contiguous())
+                out, h = self.rnn(x, STATE)
                 return self.fc(out.reshape(batch, -1)[:, :2])
-        ''')
+        ''').replace("STATE", state)
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "enc.py").write_text(source)
     (tmp_path / ".git").mkdir()
@@ -128,3 +136,68 @@ def test_resized_cuts_every_axis_of_the_size_keeping_the_first_rows():
     assert d2 == {"n": 5}  # a plain value is the user's, left as it is
     (y,), grown = resized([torch.arange(6).reshape(2, 3)], 2, set())
     assert grown == 4 and y.tolist() == [[0, 1, 2], [3, 4, 5], [0, 1, 2], [3, 4, 5]]
+
+
+@pytest.mark.parametrize("second", [
+    # a mask of zeros beside a state of zeros (review rv21: an exact-value check took the
+    # code's zero_() state for the user's)
+    (", pad_mask", "* pad_mask.mean()", 'spec = "float32[5,9]"\nfill = 0'),
+    # a namedtuple input (review rv21: cutting it failed the job)
+    (", aux", "* aux.scale", 'value = {expr = "Aux(torch.ones(5, 9), 2.0)"}'),
+])
+def test_other_inputs_beside_the_state_do_not_stop_the_cut(tmp_path: Path, monkeypatch, capsys,
+                                                            second):
+    param, use, spec = second
+    source = "import torch\nfrom collections import namedtuple\n" \
+        "Aux = namedtuple('Aux', 'mask scale')\n" + ENCODER.format(
+            extra="", keep="", batch="batch").replace("def forward(self, x):",
+                                                      f"def forward(self, x{param}):").replace(
+            "return self.fc(h[-1])", f"return self.fc(h[-1]) {use}")
+    found = _confirm(tmp_path, monkeypatch, capsys, source, "n_in = 4, hidden = 16",
+                     "[[tool.lstm-lint.confirm.Encoder.inputs]]\n" + spec + "\n")
+    [f] = [f for f in found if f["code"] == "LST204"]
+    assert f["confirmation"]["verdict"] == "confirmed", f["confirmation"]
+    assert "cut to" in f["confirmation"]["evidence"]
+
+
+def test_a_sparse_input_beside_the_recurrent_state_is_no_evidence(tmp_path: Path, monkeypatch,
+                                                                   capsys):
+    """Review rv21: the hook that looked at a state's values flattened every float input; a
+    sparse one raised 'reshape is not implemented for sparse tensors' inside the model's
+    run, which then confirmed LST204 as a shape error.  The model runs cleanly."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "graph.py").write_text(textwrap.dedent('''\
+        import torch
+        import torch.nn as nn
+
+
+        class GraphRNN(nn.Module):
+            def __init__(self, n_in, hidden):
+                super().__init__()
+                self.hidden = hidden
+                self.rnn = nn.GRU(n_in, hidden)
+                self.fc = nn.Linear(hidden, 2)
+
+            def forward(self, x, adj):
+                bsz = x.size(0)
+                h0 = torch.zeros(1, bsz, self.hidden)
+                if bsz == 0:
+                    return None
+                out, h = self.rnn(x, h0)
+                return torch.sparse.mm(adj, self.fc(h[-1]))
+        '''))
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text(textwrap.dedent("""
+        [tool.lstm-lint.confirm.GraphRNN]
+        args = {n_in = 8, hidden = 16}
+        [[tool.lstm-lint.confirm.GraphRNN.inputs]]
+        spec = "float32[4,4,8]"
+        [[tool.lstm-lint.confirm.GraphRNN.inputs]]
+        value = {expr = "torch.eye(4).to_sparse()"}
+        """))
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    main(["--no-cache", "--confirm", "--format", "json", "pkg"])
+    for f in json.loads(capsys.readouterr().out):
+        assert f["confirmation"]["verdict"] != "confirmed", f
+        assert "sparse" not in f["confirmation"]["evidence"]
