@@ -24,6 +24,18 @@ from .evidence import STATE_CHECK
 from .rule import Finding
 
 
+def variant_runs(path: str, variants: list[Any], run: tuple[float, str | None, int, list[str]]
+                 ) -> list[Evidence]:
+    """The runs of the variant plans of a file's classes (one more job each, in the same
+    worker; none when the file itself failed), their sizes named as the plans'."""
+    timeout, device, memory_mb, also = run
+    plans = {v.key: v for v in variants}
+    result = run_child(path, list(plans.values()), timeout, device, memory_mb, also=also)
+    more, failed, _why = read_evidence(result, plans)
+    name_sizes(more, plans)  # (the batch the user's inputs fix, not the confirmer's)
+    return [] if failed else more
+
+
 def branch_runs(fm: Any, judged: list[Finding], verdicts: dict[int, tuple[str, str] | None],
                 evidence: list[Evidence], spans: dict[str, tuple[int, int]],
                 by_key: dict[str, Any], run: tuple[float, str | None, int, list[str]]
@@ -38,7 +50,6 @@ def branch_runs(fm: Any, judged: list[Finding], verdicts: dict[int, tuple[str, s
     one that crashed in the eval branch.  Returns, per finding, the verdict (None: still
     none), the runs that judged it, a note saying how the model was built, and the plan of
     that run."""
-    timeout, device, memory_mb, also = run
     wanted: dict[int, tuple[Finding, Any, dict[str, Any]]] = {}
     for f in judged:
         home = home_plan(f, spans)
@@ -72,15 +83,12 @@ def branch_runs(fm: Any, judged: list[Finding], verdicts: dict[int, tuple[str, s
         wanted[id(f)] = (f, variant, flags)
     if not wanted:
         return {}
-    plans = {v.key: v for _f, v, _fl in wanted.values()}
-    result = run_child(fm.path, list(plans.values()), timeout, device, memory_mb, also=also)
-    more, failed, _why = read_evidence(result, plans)
-    name_sizes(more, plans)  # (the batch the user's inputs fix, not the confirmer's)
+    more = variant_runs(fm.path, [v for _f, v, _fl in wanted.values()], run)
     out: dict[int, tuple[tuple[str, str] | None, list[Evidence], str, Any]] = {}
     for key_f, (f, variant, flags) in wanted.items():
         home = home_plan(f, spans)
         runs = [dataclasses.replace(e, key=home) for e in more if e.key == variant.key]
-        if failed or not runs:
+        if not runs:
             continue
         said = ", ".join(f"{k}={v!r}" for k, v in sorted(flags.items()))
         note = (f"; built with {said}, as the conditions around line {f.line} ask (the run "

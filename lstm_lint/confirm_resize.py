@@ -18,9 +18,9 @@ import dataclasses
 import os
 from typing import Any
 
-from .confirm_evidence import Evidence, name_sizes, read_evidence
+from .confirm_evidence import Evidence
+from .confirm_reach import variant_runs
 from .confirm_verdicts import home_plan, verdict_of
-from .confirm_worker import run_child
 from .evidence_state import CUT_AGAIN, refused_batch
 from .rule import Finding
 
@@ -33,7 +33,6 @@ def resized_runs(fm: Any, judged: list[Finding], verdicts: dict[int, tuple[str, 
     the state the code built: each judged by that run and one more, the inputs' axes of the
     state's batch cut to another size (one more job per plan and size, in the same worker).
     Returns, per finding confirmed so, the verdict, the two runs, no note and the plan."""
-    timeout, device, memory_mb, also = run
     wanted: dict[int, tuple[Finding, Any, str]] = {}
     for f in judged:
         home = home_plan(f, spans)
@@ -49,14 +48,11 @@ def resized_runs(fm: Any, judged: list[Finding], verdicts: dict[int, tuple[str, 
         wanted[id(f)] = (f, variant, home)
     if not wanted:
         return {}
-    plans = {v.key: v for _f, v, _h in wanted.values()}
-    result = run_child(fm.path, list(plans.values()), timeout, device, memory_mb, also=also)
-    more, failed, _why = read_evidence(result, plans)
-    name_sizes(more, plans)
+    more = variant_runs(fm.path, [v for _f, v, _h in wanted.values()], run)
     out: dict[int, tuple[tuple[str, str], list[Evidence], str, Any]] = {}
     for key_f, (f, variant, home) in wanted.items():
         again = [dataclasses.replace(e, key=home) for e in more if e.key == variant.key]
-        if failed or not again:
+        if not again:
             continue
         runs = [e for e in evidence if e.key == home] + again
         verdict = verdict_of(f, runs, spans, by_key, fm.path)
