@@ -34,6 +34,21 @@ from .confirm_load import load_definitions, package_of, run_script
 from .confirm_run import run_class
 
 
+def seed_everything() -> None:
+    """The job's random draws are the same every run: torch's, Python's ``random`` (teacher
+    forcing, ``if self.training and random.random() < ratio``) and numpy's when it is loaded:
+    a verdict never depends on the run."""
+    import random
+
+    import torch
+
+    torch.manual_seed(0)
+    random.seed(0)
+    np = sys.modules.get("numpy")
+    if np is not None:
+        np.random.seed(0)
+
+
 def _forked(fn: Any, path: str, out_path: str, timeout: float, memory_mb: int) -> dict[str, Any]:
     """Run ``fn()`` in a forked process (own session, memory limit, timeout); its result."""
     err_path = out_path + ".err"
@@ -146,11 +161,11 @@ def run_request(req: dict[str, Any], res_path: str) -> dict[str, Any]:
                               "script": None, "skipped_lines": None}
     for i, creq in enumerate(req.get("classes", [])):
         def job(creq: dict[str, Any] = creq, on: str = device) -> dict[str, Any]:
-            import torch
 
-            torch.manual_seed(0)
+            seed_everything()
             ALSO.update(real_path(p) for p in req.get("also") or [])
             mod, err, skipped = load_definitions(path)
+            seed_everything()  # (numpy's, if the file imported it only now)
             if err is not None:
                 return {"class": creq["class"], "defs_error": err, "skipped_lines": skipped}
             r = run_class(mod, creq, path, on)
@@ -186,9 +201,8 @@ def run_request(req: dict[str, Any], res_path: str) -> dict[str, Any]:
         calls = list(req.get("calls", []))
 
         def script() -> dict[str, Any]:
-            import torch
 
-            torch.manual_seed(0)
+            seed_everything()
             return run_script(path, calls)
 
         t0 = time.perf_counter()

@@ -63,8 +63,6 @@ class Evidence:
     #: a run repeated with every axis of one size in the user's inputs cut to another
     #: (``{"from": 3, "to": 2}``: :mod:`~lstm_lint.confirm_resize`)
     resized: dict[str, int] | None = None
-    #: forward's parameters given a 1-D integer tensor, with its values (lengths)
-    int_inputs: dict[str, list[int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.key = self.key or self.cls
@@ -145,8 +143,7 @@ def read_evidence(result: dict[str, Any], plans: dict[str, ClassPlan]
                                  list(c.get("built_lines") or []),
                                  str(c.get("device_note") or ""), c.get("raised_in"),
                                  bool(plan and plan.given_inputs is not None),
-                                 c.get("state_call"), c.get("resized"),
-                                 dict(c.get("int_inputs") or {})))
+                                 c.get("state_call"), c.get("resized")))
     return evidence, failed, why
 
 

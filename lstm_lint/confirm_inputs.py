@@ -98,8 +98,12 @@ def resized(inputs: list[Any], size: int, avoid: set[int]) -> tuple[list[Any], i
 
     def cut(v: Any) -> Any:
         if isinstance(v, torch.Tensor):
-            if v.layout != torch.strided or v.is_nested:
-                raise ValueError(f"a {v.layout} tensor is not cut")
+            if v.is_nested:
+                raise ValueError("a nested tensor is not cut")
+            if v.layout != torch.strided:
+                if size in v.shape:
+                    raise ValueError(f"a {v.layout} tensor is not cut")
+                return v  # (none of its axes is the one cut)
             for axis, d in enumerate(v.shape):
                 if d == size:
                     v = v.index_select(axis, torch.arange(new, device=v.device) % size)
@@ -119,42 +123,27 @@ def resized(inputs: list[Any], size: int, avoid: set[int]) -> tuple[list[Any], i
     return [cut(v) for v in inputs], new
 
 
-def tracked(inputs: list[Any]) -> list[Any]:
-    """The inputs with every float tensor carrying gradients (a copy of it, so that the
-    model's in-place writes into an input still run): whatever the run computes from their
-    values carries them too (the model's parameters carry none)."""
+def shifted(inputs: list[Any]) -> list[Any]:
+    """The inputs with every float tensor's values moved (``x * 1.5 + 0.25``), sizes kept: a
+    state the run computes from their values (one the user passes in, detached, scaled or
+    not) moves with them; one built from their sizes alone (zeros, the code's own draw) does
+    not."""
     import torch
 
-    def track(v: Any) -> Any:
+    def shift(v: Any) -> Any:
         if isinstance(v, torch.Tensor) and v.is_floating_point() and v.layout == torch.strided:
-            return v.detach().requires_grad_(True).clone()
+            return v * 1.5 + 0.25
         if type(v) in (tuple, list):
-            return type(v)(track(i) for i in v)
+            return type(v)(shift(i) for i in v)
         if isinstance(v, tuple) and hasattr(type(v), "_make") \
                 and not isinstance(v, torch.nn.utils.rnn.PackedSequence):
             named: Any = type(v)
-            return named._make(track(i) for i in v)
+            return named._make(shift(i) for i in v)
         if isinstance(v, dict):
-            return {k: track(i) for k, i in v.items()}
+            return {k: shift(i) for k, i in v.items()}
         return v
 
-    return [track(v) for v in inputs]
-
-
-def int_vectors(fn: Any, inputs: list[Any]) -> dict[str, list[int]]:
-    """``forward``'s parameters given a 1-D integer tensor (lengths, most often), with its
-    values: what a verdict on padding reads (the user's lengths, or the confirmer's)."""
-    import inspect
-
-    import torch
-
-    try:
-        bound = inspect.signature(fn).bind_partial(*inputs).arguments
-    except (TypeError, ValueError):
-        return {}
-    return {k: [int(i) for i in v.tolist()] for k, v in bound.items()
-            if isinstance(v, torch.Tensor) and v.dim() == 1 and not v.is_floating_point()
-            and not v.is_complex() and v.dtype != torch.bool and 0 < v.numel() <= 512}
+    return [shift(v) for v in inputs]
 
 
 def _items(s: Any) -> list[Any]:

@@ -95,8 +95,8 @@ class ClassPlan:
     #: :mod:`~lstm_lint.confirm_reach`)
     state_call: dict[str, Any] | None = None
     #: the user's inputs again, every axis of one size cut to another (``{"from": 3,
-    #: "avoid": [7]}``: the state's batch, and the layer's, which the new size is not:
-    #: :mod:`~lstm_lint.confirm_resize`)
+    #: "avoid": [7]}``: the state's batch, and the layer's, which the new size is not;
+    #: ``"shift": True``: their float values moved too: :mod:`~lstm_lint.confirm_resize`)
     resize: dict[str, Any] | None = None
     #: run in training mode (the branch holding a finding is ``if self.training:``), not eval
     train: bool = False
@@ -111,7 +111,8 @@ class ClassPlan:
         if self.state_call:
             key += f"|{self.state_call['method']}()"
         if self.resize:
-            key += f"|resize={self.resize['from']}"
+            key += f"|resize={self.resize['from']}" + ("|shift" if self.resize.get("shift")
+                                                        else "")
         if self.train:
             key += "|train"
         return key

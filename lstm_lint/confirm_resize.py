@@ -33,7 +33,7 @@ def resized_runs(fm: Any, judged: list[Finding], verdicts: dict[int, tuple[str, 
     the state the code built: each judged by that run and one more, the inputs' axes of the
     state's batch cut to another size (one more job per plan and size, in the same worker).
     Returns, per finding confirmed so, the verdict, the two runs, no note and the plan."""
-    wanted: dict[int, tuple[Finding, Any, str]] = {}
+    wanted: dict[int, tuple[Finding, tuple[Any, Any], str]] = {}
     for f in judged:
         home = home_plan(f, spans)
         plan = by_key.get(home)
@@ -43,16 +43,18 @@ def resized_runs(fm: Any, judged: list[Finding], verdicts: dict[int, tuple[str, 
         refused = refused_batch(f, [e for e in evidence if e.key == home])
         if refused is None:
             continue
-        variant = copy.copy(plan)
-        variant.resize = {"from": refused[0], "avoid": [refused[1]]}
-        wanted[id(f)] = (f, variant, home)
+        cut, moved = copy.copy(plan), copy.copy(plan)
+        cut.resize = {"from": refused[0], "avoid": [refused[1]]}
+        moved.resize = {**cut.resize, "shift": True}
+        wanted[id(f)] = (f, (cut, moved), home)
     if not wanted:
         return {}
-    more = variant_runs(fm.path, [v for _f, v, _h in wanted.values()], run)
+    more = variant_runs(fm.path, [v for _f, vs, _h in wanted.values() for v in vs], run)
     out: dict[int, tuple[tuple[str, str], list[Evidence], str, Any]] = {}
-    for key_f, (f, variant, home) in wanted.items():
-        again = [dataclasses.replace(e, key=home) for e in more if e.key == variant.key]
-        if not again:
+    for key_f, (f, variants, home) in wanted.items():
+        keys = {v.key for v in variants}
+        again = [dataclasses.replace(e, key=home) for e in more if e.key in keys]
+        if len(again) != 2:
             continue
         runs = [e for e in evidence if e.key == home] + again
         verdict = verdict_of(f, runs, spans, by_key, fm.path)

@@ -29,11 +29,10 @@ from .confirm_ctor import (
 )
 from .confirm_inputs import (
     bind_specs,
-    int_vectors,
     make_inputs,
     resized,
+    shifted,
     tensor_specs,
-    tracked,
 )
 from .confirm_lines import error_record, place_entry, user_line
 from .confirm_sizes import DEFAULTS, solve, symbols
@@ -304,20 +303,19 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
         return out
     if req.get("resize"):
         # the user's inputs again, the state's batch axis cut to another size: a state that
-        # follows it is no constant of the code's; their float values carry gradients (the
-        # model's parameters none): a state computed from them (one the user passed in,
-        # scaled or not) is told from one built from their sizes alone
+        # follows it is no constant of the code's; the same with their float values moved
+        # ("shift"): a state computed from them (one the user passed in, detached, scaled or
+        # not) is told from one built from their sizes alone
         try:
             inputs, size = resized(inputs, int(req["resize"]["from"]),
                                    {int(n) for n in req["resize"].get("avoid", [])})
         except ValueError as exc:
             out["not_run"] = f"its inputs could not be cut to another batch ({exc})"
             return out
-        out["resized"] = {"from": int(req["resize"]["from"]), "to": size}
-        for p in model.parameters():
-            p.requires_grad_(False)
-        inputs = tracked(inputs)
-    out["int_inputs"] = int_vectors(model.forward, inputs)
+        shift = bool(req["resize"].get("shift"))
+        out["resized"] = {"from": int(req["resize"]["from"]), "to": size, "shift": shift}
+        if shift:
+            inputs = shifted(inputs)
     t0 = time.perf_counter()
     call = req.get("state_call")
     if call:
@@ -338,8 +336,7 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
             return out
         builds = builds + state_ops
     saved = _attributes(model)
-    grad = torch.enable_grad() if req.get("resize") else torch.no_grad()
-    with grad, CudaOnCpu(device.type != "cuda") as cuda_fwd:
+    with torch.no_grad(), CudaOnCpu(device.type != "cuda") as cuda_fwd:
         try:
             if any(i is None or (isinstance(i, tuple | list) and any(j is None for j in i))
                    for i in inputs):

@@ -41,20 +41,28 @@ def state_refused_by_layer(f: Finding, evidence: list[Any]) -> tuple[str, str] |
             # the user's inputs are sized to fit the model's constants (N_ENVS = 9 with a
             # batch of 9): a state of a fixed size equal to one of their axes proves nothing
             # unless it follows the axis when the inputs change
-            # (in the resized run the float inputs carry gradients: a state that carries
-            # them too was computed from their values, as one the user passed in is, scaled
-            # or not; only a state built from their sizes speaks for the code)
+            # (the resized runs: the inputs cut, and cut with their float values moved; a
+            # state whose values moved with them was computed from them, as one the user
+            # passed in is, detached, scaled or not: only a state built from their sizes
+            # speaks for the code)
             again = [(e, r) for e in evidence if (e.resized or {}).get("from") == got
-                     and e.cls == ev.cls and (e.raised_in or {}).get("state_grad") is False
-                     and (r := _refusal(f, e)) is not None]
-            for e, (err2, want2, got2, x2, _c) in again:
-                if err2.line == err.line and want2 == want and got2 == e.resized.get("to"):
-                    return ("confirmed", f"{said} (the layer took {want} for the batch, the "
-                            f"state the code built carries {got}: the two leading axes of its "
-                            f"input {x}); {CUT_AGAIN} {got} in the given "
-                            f"inputs cut to {got2}, it raised {err2.message} for the input "
-                            f"{x2}: the state follows the axis the code takes for the batch "
-                            f"and the layer takes its batch from the other ({LAYER_AXES})")
+                     and e.cls == ev.cls and (r := _refusal(f, e)) is not None
+                     and r[0].line == err.line and r[1] == want
+                     and r[2] == (e.resized or {}).get("to")]
+            cut = [(e, r) for e, r in again if not e.resized.get("shift")]
+            moved = [e for e, _r in again if e.resized.get("shift")]
+            for e, (err2, _want2, got2, x2, _c) in cut[:1]:
+                same = (e.raised_in or {}).get("state_sum")
+                if not moved or same is None or any((m.raised_in or {}).get("state_sum")
+                                                    != same for m in moved):
+                    continue
+                return ("confirmed", f"{said} (the layer took {want} for the batch, the "
+                        f"state the code built carries {got}: the two leading axes of its "
+                        f"input {x}); {CUT_AGAIN} {got} in the given inputs cut to {got2}, "
+                        f"it raised {err2.message} for the input {x2}, and the same with "
+                        "their values moved: the state follows the axis the code takes for "
+                        "the batch, built from the inputs' sizes, not their values, and the "
+                        f"layer takes its batch from the other ({LAYER_AXES})")
             continue
         if got in _constants(f.fm.text, _class_lines(f.fm.text, f.line) or (0, 0)):
             # the state's batch may be a constant of the code's (batch_size=32, N_ENVS = 9)

@@ -12,7 +12,6 @@ from lstm_lint.layers import RECURRENT
 from lstm_lint.node_memo import NodeMemo
 from lstm_lint.returned_state import state_returned
 from lstm_lint.rule import (
-    LAYER_AXES,
     Finding,
     Rule,
     RuleContext,
@@ -301,50 +300,9 @@ class Encoder(nn.Module):
                     return ("confirmed", f"the model read h_n[-1] of {shape}, the state after "
                             f"all T={T} steps, though it was given shorter lengths and never "
                             "packed its input")
-        ran = _ran_every_step(finding, evidence)
-        if ran is not None:
-            return ran
         if "backward direction starts in the padding" in finding.message:
             return _backward_in_padding(finding, evidence)
         return None
-
-
-def _ran_every_step(finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
-    """The RNN at the finding's line ran every step of an unpacked input over each of its
-    sequences (its time axis the one its final state does not hold), while the lengths
-    ``forward`` was given, by the user or the confirmer, are shorter for some: the layer's
-    own axes and the run's own lengths, whatever the analysis named the input's axes."""
-    m = re.search(r"forward receives (\w+)", finding.message)
-    if m is None:
-        return None
-    for ev in evidence:
-        lens = (getattr(ev, "int_inputs", None) or {}).get(m.group(1))
-        if not lens or any("pack_padded" in o.name for o in ev.ops):
-            continue
-        for op in ev.ops_at(finding.line):
-            if (op.module or op.name) not in ("LSTM", "GRU", "RNN") or not op.args:
-                continue
-            x, out = op.args[0], op.out
-            h_n = out[1] if isinstance(out, list) and len(out) == 2 else None
-            if isinstance(h_n, list) and h_n and isinstance(h_n[0], list):
-                h_n = h_n[0]  # an LSTM's (h_n, c_n)
-            if not (isinstance(x, list) and len(x) == 3 and isinstance(h_n, list)
-                    and len(h_n) == 3 and all(isinstance(n, int) for n in [*x, *h_n])
-                    and x[0] != x[1] and h_n[1] in x[:2]):
-                continue
-            steps = x[1] if h_n[1] == x[0] else x[0]
-            if len(lens) != h_n[1] or max(lens) != steps or not 1 <= min(lens) < steps:
-                continue
-            short = sum(1 for n in lens if n < steps)
-            what = ("its backward direction started at step "
-                    f"{steps - 1}, in the padding," if "backward direction" in finding.message
-                    else "its final state is the one after the padding" if "h_n" in
-                    finding.message else "it read the padding")
-            return ("confirmed", f"{op.name} ran all {steps} steps of the padded {x} (not "
-                    f"packed) over each of its {h_n[1]} sequences (its final state {h_n} holds "
-                    f"{h_n[1]}, {LAYER_AXES}), though forward was given {m.group(1)}={lens}: "
-                    f"{what} for the {short} shorter one{'s' if short > 1 else ''}")
-    return None
 
 
 def _backward_in_padding(finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:

@@ -82,13 +82,17 @@ def test_a_fixed_state_the_users_batch_equals_stays_unconfirmed(tmp_path: Path, 
 
 @pytest.mark.parametrize("state", ["state.transpose(0, 1).contiguous()",
                                    "state.transpose(0, 1) * 0.5",
-                                   "torch.tanh(state.transpose(0, 1))"])
+                                   "torch.tanh(state.transpose(0, 1))",
+                                   # review rv22: gradients do not survive these
+                                   "state.transpose(0, 1).detach()",
+                                   "state.data.transpose(0, 1)"])
 def test_a_state_the_user_gave_is_not_cut_into_evidence(tmp_path: Path, monkeypatch, capsys,
                                                         state: str):
     """The state is the user's own input (batch first, transposed by the code, scaled or
-    not): cut with the inputs, it follows the batch whatever the code's layout.  In the cut
-    run the float inputs carry gradients, and so does a state computed from their values
-    (review rv21: a check for the inputs' exact values let a scaled state through)."""
+    not, detached or not): cut with the inputs, it follows the batch whatever the code's
+    layout.  The cut run is repeated with the inputs' float values moved, and such a state
+    moves with them (review rv21: a check for the inputs' exact values let a scaled state
+    through; rv22: a check by gradients let a detached one through)."""
     source = textwrap.dedent('''\
         import torch
         import torch.nn as nn
