@@ -490,6 +490,7 @@ def _reason_kind(why: str) -> str:
     for cue, kind in (("finished without reaching line", "ran, never reaching the line"),
                       ("without error, and what it shows there",
                        "ran through the line without error (a silent bug)"),
+                      ("the bug is silent", "ran through the line without error (a silent bug)"),
                       ("would have said", "given inputs whose sizes name no B, T"),
                       ("folded tensors built from constants", "fx folded the line")):
         if cue in why:

@@ -35,9 +35,11 @@ from .confirm_run import run_class
 
 
 def seed_everything() -> None:
-    """The job's random draws are the same every run: torch's, Python's ``random`` (teacher
-    forcing, ``if self.training and random.random() < ratio``) and numpy's when it is loaded:
-    a verdict never depends on the run."""
+    """The job's draws from the global generators are the same every run: torch's, Python's
+    ``random`` (teacher forcing, ``if self.training and random.random() < ratio``) and
+    numpy's (torch loads it); a generator the code makes itself without a seed
+    (``np.random.default_rng()``) still draws anew each run.  (The file's module-level
+    calls, a seed among them, are not run: only its definitions.)"""
     import random
 
     import torch
@@ -165,7 +167,6 @@ def run_request(req: dict[str, Any], res_path: str) -> dict[str, Any]:
             seed_everything()
             ALSO.update(real_path(p) for p in req.get("also") or [])
             mod, err, skipped = load_definitions(path)
-            seed_everything()  # (numpy's, if the file imported it only now)
             if err is not None:
                 return {"class": creq["class"], "defs_error": err, "skipped_lines": skipped}
             r = run_class(mod, creq, path, on)

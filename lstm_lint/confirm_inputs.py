@@ -127,12 +127,18 @@ def shifted(inputs: list[Any]) -> list[Any]:
     """The inputs with every float tensor's values moved (``x * 1.5 + 0.25``), sizes kept: a
     state the run computes from their values (one the user passes in, detached, scaled or
     not) moves with them; one built from their sizes alone (zeros, the code's own draw) does
-    not."""
+    not.  A mask (only 0s and 1s) is left as it is, as is a tensor whose dtype cannot be
+    moved."""
     import torch
 
     def shift(v: Any) -> Any:
         if isinstance(v, torch.Tensor) and v.is_floating_point() and v.layout == torch.strided:
-            return v * 1.5 + 0.25
+            try:
+                if bool(((v == 0) | (v == 1)).all()):
+                    return v  # a mask: what the model checks of it stays true
+                return v * 1.5 + 0.25
+            except (RuntimeError, NotImplementedError, TypeError):
+                return v  # (a dtype without these ops: float8)
         if type(v) in (tuple, list):
             return type(v)(shift(i) for i in v)
         if isinstance(v, tuple) and hasattr(type(v), "_make") \
@@ -144,6 +150,19 @@ def shifted(inputs: list[Any]) -> list[Any]:
         return v
 
     return [shift(v) for v in inputs]
+
+
+def tensor_shapes(inputs: Any) -> list[list[int]]:
+    """The shape of every tensor among the inputs (inside tuples, lists and dicts too)."""
+    import torch
+
+    if isinstance(inputs, torch.Tensor):
+        return [[int(d) for d in inputs.shape]]
+    if isinstance(inputs, tuple | list):
+        return [s for v in inputs for s in tensor_shapes(v)]
+    if isinstance(inputs, dict):
+        return [s for v in inputs.values() for s in tensor_shapes(v)]
+    return []
 
 
 def _items(s: Any) -> list[Any]:

@@ -32,6 +32,7 @@ from .confirm_inputs import (
     make_inputs,
     resized,
     shifted,
+    tensor_shapes,
     tensor_specs,
 )
 from .confirm_lines import error_record, place_entry, user_line
@@ -313,7 +314,8 @@ def run_class(mod: Any, req: dict[str, Any], path: str, device_name: str) -> dic
             out["not_run"] = f"its inputs could not be cut to another batch ({exc})"
             return out
         shift = bool(req["resize"].get("shift"))
-        out["resized"] = {"from": int(req["resize"]["from"]), "to": size, "shift": shift}
+        out["resized"] = {"from": int(req["resize"]["from"]), "to": size, "shift": shift,
+                          "shapes": tensor_shapes(inputs)}
         if shift:
             inputs = shifted(inputs)
     t0 = time.perf_counter()

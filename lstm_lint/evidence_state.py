@@ -56,6 +56,10 @@ def state_refused_by_layer(f: Finding, evidence: list[Any]) -> tuple[str, str] |
                 if not moved or same is None or any((m.raised_in or {}).get("state_sum")
                                                     != same for m in moved):
                     continue
+                hidden = _STATE_BATCH.search(err2.message or "")
+                if hidden is None or _state_sized_input(e.resized.get("shapes"),
+                                                        int(hidden.group(3)), x2):
+                    continue
                 return ("confirmed", f"{said} (the layer took {want} for the batch, the "
                         f"state the code built carries {got}: the two leading axes of its "
                         f"input {x}); {CUT_AGAIN} {got} in the given inputs cut to {got2}, "
@@ -129,6 +133,17 @@ def _refused_its_own_state(f: Finding, evidence: list[Any]) -> tuple[str, str] |
                 f"{want[1]}, while the two inputs agree on axis {1 - axis} "
                 f"({x2[1 - axis]}), where the code keeps the batch; {LAYER_AXES})")
     return None
+
+
+def _state_sized_input(shapes: Any, hidden: int, x: list[int]) -> bool:
+    """Whether an input the user gave (cut) has the state's hidden size on an axis, other
+    than one laid out as the layer's own input (its features last): it may be a state the
+    user passes in, whatever the code then does with its values (``state * 0``); unknown
+    shapes count as such an input."""
+    if not isinstance(shapes, list):
+        return True
+    return any(isinstance(s, list) and len(s) >= 2 and hidden in s and s[-1] != x[2]
+               for s in shapes)
 
 
 def refused_batch(f: Finding, evidence: list[Any]) -> tuple[int, int] | None:

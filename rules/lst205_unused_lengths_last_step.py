@@ -283,8 +283,12 @@ class Encoder(nn.Module):
                                   "the read that sees padding")
 
     def confirm(self, finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
-        """The child passes lengths shorter than T: reading step T-1 (or the state after it)
-        of an input that was never packed reads past every shorter sequence's end."""
+        """Refuted when the model packed its input.  Otherwise what the run shows (step T-1,
+        or the state after it, read for every sequence of an input never packed; a backward
+        direction that started at step T-1) is said, but the finding stays unconfirmed: it
+        holds only if the batches are padded, which the run's own inputs cannot show (their
+        lengths are the confirmer's, or the user's, and nothing says they are the lengths of
+        this input: review rv22, clips of exactly 7 frames with their captions' lengths)."""
         for ev, op in [hit for ln in sorted(lines_of(finding))
                        for hit in getitems_at(evidence, ln)]:
             if any("pack_padded" in o.name for o in ev.ops):
@@ -293,22 +297,26 @@ class Encoder(nn.Module):
             T = ev.env.get("T")
             for axis, idx in int_index(op):
                 if axis < len(shape) and shape[axis] == T and idx in (-1, T - 1):
-                    return ("confirmed", f"the model read step {T - 1} (the last of T={T}) of "
-                            f"{shape} for every sequence, though it was given shorter lengths "
-                            "and never packed its input")
+                    return ("unconfirmed", f"the model read step {T - 1} (the last of T={T}) "
+                            f"of {shape} for every sequence and never packed its input; "
+                            f"{_PREMISE}")
                 if axis == 0 and idx == -1 and len(shape) == 3 and shape[1] == ev.env.get("B"):
-                    return ("confirmed", f"the model read h_n[-1] of {shape}, the state after "
-                            f"all T={T} steps, though it was given shorter lengths and never "
-                            "packed its input")
+                    return ("unconfirmed", f"the model read h_n[-1] of {shape}, the state "
+                            f"after all T={T} steps, and never packed its input; {_PREMISE}")
         if "backward direction starts in the padding" in finding.message:
             return _backward_in_padding(finding, evidence)
         return None
 
 
+#: why a run over the whole padded batch confirms nothing by itself
+_PREMISE = ("whether the batches are padded (sequences shorter than the steps run), a run "
+            "on inputs lstm-lint or you chose cannot show: the bug is silent")
+
+
 def _backward_in_padding(finding: Finding, evidence: list[Any]) -> tuple[str, str] | None:
-    """A bidirectional RNN that ran at the finding's line on a padded tensor of all T steps
-    (no PackedSequence), in a run given shorter lengths that never packed: its backward
-    direction started at step T-1, in the padding of every shorter sequence."""
+    """A bidirectional RNN that ran at the finding's line on a tensor of all T steps (no
+    PackedSequence), in a run that never packed: its backward direction started at step T-1,
+    in the padding of any shorter sequence (said, not confirmed: see ``confirm``)."""
     for ev in evidence:
         if any("pack_padded" in o.name for o in ev.ops):
             continue  # it packs something: whether this input is packed is not shown here
@@ -319,9 +327,9 @@ def _backward_in_padding(finding: Finding, evidence: list[Any]) -> tuple[str, st
             shape = op.args[0]
             if isinstance(shape, list) and len(shape) == 3 and T in shape[:2] \
                     and all(isinstance(n, int) for n in shape):
-                return ("confirmed", f"{op.name} ran over the padded {shape} (all T={T} steps, "
-                        "not packed), though the model was given shorter lengths: its "
-                        "backward direction started in the padding of every shorter sequence")
+                return ("unconfirmed", f"{op.name} ran over all T={T} steps of {shape} (not "
+                        "packed): its backward direction started at step "
+                        f"{T - 1}, in the padding of any shorter sequence; {_PREMISE}")
     return None
 
 

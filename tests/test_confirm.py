@@ -51,6 +51,7 @@ def _bug_params() -> list[object]:
 
 @pytest.mark.parametrize("path", _bug_params())
 def test_every_bug_kind_is_confirmed(capsys, path):
+    """(LST205 but said: see below.)"""
     want = MARK.search(path.read_text())
     assert want is not None
     text = path.read_text().splitlines()
@@ -59,7 +60,13 @@ def test_every_bug_kind_is_confirmed(capsys, path):
     hits = [f for f in findings if f["code"] == want.group(1) and abs(f["line"] - marked) <= 1]
     assert hits, findings
     verdicts = {f["confirmation"]["verdict"] for f in hits}
-    assert verdicts == {"confirmed"}, [f["confirmation"] for f in hits]
+    if want.group(1) == "LST205":
+        # silent unless the batches are padded, which no run on chosen inputs shows: what
+        # the run saw is said, unconfirmed (review rv22, rv23)
+        assert verdicts == {"unconfirmed"}, [f["confirmation"] for f in hits]
+        assert all("the bug is silent" in f["confirmation"]["evidence"] for f in hits), hits
+    else:
+        assert verdicts == {"confirmed"}, [f["confirmation"] for f in hits]
     assert not [f for f in findings if f["confirmation"]["verdict"] == "refuted"]
 
 

@@ -85,7 +85,10 @@ def test_a_fixed_state_the_users_batch_equals_stays_unconfirmed(tmp_path: Path, 
                                    "torch.tanh(state.transpose(0, 1))",
                                    # review rv22: gradients do not survive these
                                    "state.transpose(0, 1).detach()",
-                                   "state.data.transpose(0, 1)"])
+                                   "state.data.transpose(0, 1)",
+                                   # review rv23: values the move cannot see move
+                                   "state.transpose(0, 1) * 0",
+                                   "(state.transpose(0, 1) > -1e9).float()"])
 def test_a_state_the_user_gave_is_not_cut_into_evidence(tmp_path: Path, monkeypatch, capsys,
                                                         state: str):
     """The state is the user's own input (batch first, transposed by the code, scaled or
@@ -148,15 +151,22 @@ def test_resized_cuts_every_axis_of_the_size_keeping_the_first_rows():
     (", pad_mask", "* pad_mask.mean()", 'spec = "float32[5,9]"\nfill = 0'),
     # a namedtuple input (review rv21: cutting it failed the job)
     (", aux", "* aux.scale", 'value = {expr = "Aux(torch.ones(5, 9), 2.0)"}'),
+    # a mask whose values forward checks (review rv23: moved, it failed the check), and one
+    # of a dtype that cannot be moved
+    (", mask", "* mask.sum()", 'value = {expr = "torch.ones(5, 9)"}',
+     "assert ((mask == 0) | (mask == 1)).all()"),
+    (", mask", "* mask.float().sum()", 'value = {expr = "torch.ones(5, 9).to(torch.float8_e4m3fn)"}'),
 ])
 def test_other_inputs_beside_the_state_do_not_stop_the_cut(tmp_path: Path, monkeypatch, capsys,
                                                             second):
-    param, use, spec = second
+    param, use, spec, *pre = second
     source = "import torch\nfrom collections import namedtuple\n" \
         "Aux = namedtuple('Aux', 'mask scale')\n" + ENCODER.format(
             extra="", keep="", batch="batch").replace("def forward(self, x):",
                                                       f"def forward(self, x{param}):").replace(
-            "return self.fc(h[-1])", f"return self.fc(h[-1]) {use}")
+            "return self.fc(h[-1])", f"return self.fc(h[-1]) {use}").replace(
+            "        batch = x.size(0)", "".join(f"        {p}\n" for p in pre)
+            + "        batch = x.size(0)")
     found = _confirm(tmp_path, monkeypatch, capsys, source, "n_in = 4, hidden = 16",
                      "[[tool.lstm-lint.confirm.Encoder.inputs]]\n" + spec + "\n")
     [f] = [f for f in found if f["code"] == "LST204"]
