@@ -57,7 +57,7 @@ def state_refused_by_layer(f: Finding, evidence: list[Any]) -> tuple[str, str] |
                                                     != same for m in moved):
                     continue
                 hidden = _STATE_BATCH.search(err2.message or "")
-                if hidden is None or _state_sized_input(e.resized.get("shapes"),
+                if hidden is None or _state_sized_input(e.resized.get("shapes"), got2,
                                                         int(hidden.group(3)), x2):
                     continue
                 return ("confirmed", f"{said} (the layer took {want} for the batch, the "
@@ -135,15 +135,24 @@ def _refused_its_own_state(f: Finding, evidence: list[Any]) -> tuple[str, str] |
     return None
 
 
-def _state_sized_input(shapes: Any, hidden: int, x: list[int]) -> bool:
-    """Whether an input the user gave (cut) has the state's hidden size on an axis, other
-    than one laid out as the layer's own input (its features last): it may be a state the
-    user passes in, whatever the code then does with its values (``state * 0``); unknown
-    shapes count as such an input."""
+def _state_sized_input(shapes: Any, batch: int, hidden: int, x: list[int]) -> bool:
+    """Whether a tensor the user gave (cut to ``batch``) could hold a state the user passes
+    in, whatever the code then does with its values or its shape (``state * 0``, a flat
+    ``[B, layers * hidden]`` viewed back, zeros): its elements a multiple of ``batch *
+    hidden``.  Only one shaped exactly as the layer's own input is left out (its input,
+    given as such); unknown shapes count as such a tensor.  A guess from sizes, so a wide
+    one: an encoder's memory as wide as the state blocks the verdict too (silence)."""
     if not isinstance(shapes, list):
         return True
-    return any(isinstance(s, list) and len(s) >= 2 and hidden in s and s[-1] != x[2]
-               for s in shapes)
+    for s in shapes:
+        if not isinstance(s, list) or s == x:
+            continue
+        n = 1
+        for d in s:
+            n *= int(d)
+        if n and n % (batch * hidden) == 0:
+            return True
+    return False
 
 
 def refused_batch(f: Finding, evidence: list[Any]) -> tuple[int, int] | None:

@@ -215,3 +215,56 @@ def test_a_sparse_input_beside_the_recurrent_state_is_no_evidence(tmp_path: Path
     for f in json.loads(capsys.readouterr().out):
         assert f["confirmation"]["verdict"] != "confirmed", f
         assert "sparse" not in f["confirmation"]["evidence"]
+
+
+@pytest.mark.parametrize("case", [
+    # hidden == n_in, a zero state (left as it is when the values move, as a mask is)
+    ("nn.GRU(n_in, hidden)", "state.transpose(0, 1)", "n_in = 16, hidden = 16",
+     "float32[5,9,16]", "float32[5,1,16]"),
+    # the state given flat, [B, layers * hidden], viewed back by the code
+    ("nn.GRU(n_in, hidden, num_layers=2)",
+     "state.view(-1, 2, 16).transpose(0, 1).contiguous()", "n_in = 4, hidden = 16",
+     "float32[5,9,4]", "float32[5,32]"),
+])
+def test_a_zero_state_the_user_gave_is_no_evidence_whatever_its_shape(tmp_path: Path,
+                                                                      monkeypatch, capsys,
+                                                                      case):
+    """Review rv24: a gate on the state's hidden size on some axis missed a user's zero state
+    when hidden == n_in, and one given flat; any tensor the user gives that could hold a
+    state (its elements a multiple of batch * hidden) now blocks the verdict."""
+    layer, state, args, x, given = case
+    source = textwrap.dedent(f'''\
+        import torch
+        import torch.nn as nn
+
+
+        class Encoder(nn.Module):
+            def __init__(self, n_in, hidden):
+                super().__init__()
+                self.rnn = {layer}
+                self.fc = nn.Linear(hidden, 2)
+
+            def forward(self, x, state):
+                batch = x.size(0)
+                out, h = self.rnn(x, {state})
+                return self.fc(out.reshape(batch, -1)[:, :2])
+        ''')
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "enc.py").write_text(source)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text(textwrap.dedent(f"""
+        [tool.lstm-lint.confirm.Encoder]
+        args = {{{args}}}
+        [[tool.lstm-lint.confirm.Encoder.inputs]]
+        spec = "{x}"
+        [[tool.lstm-lint.confirm.Encoder.inputs]]
+        spec = "{given}"
+        fill = 0
+        """))
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    main(["--no-cache", "--confirm", "--format", "json", "pkg"])
+    found = json.loads(capsys.readouterr().out)
+    assert any(f["code"] == "LST204" for f in found), found
+    for f in found:
+        assert f["confirmation"]["verdict"] != "confirmed", f
