@@ -72,55 +72,49 @@ def make_inputs(specs: list[Any], device: Any, user: Callable[[Any], Any] | None
     return out
 
 
+def _each_tensor(v: Any, fn: Callable[[Any], Any]) -> Any:
+    """``v`` with ``fn`` applied to every tensor in it, inside tuples, lists, namedtuples and
+    dicts; a PackedSequence (its data's sizes are its own) is ``fn``'s to take or refuse."""
+    import torch
+
+    if isinstance(v, torch.Tensor) or isinstance(v, torch.nn.utils.rnn.PackedSequence):
+        return fn(v)
+    if type(v) in (tuple, list):
+        return type(v)(_each_tensor(i, fn) for i in v)
+    if isinstance(v, tuple) and hasattr(type(v), "_make"):
+        named: Any = type(v)  # a namedtuple
+        return named._make(_each_tensor(i, fn) for i in v)
+    if isinstance(v, dict):
+        return {k: _each_tensor(i, fn) for k, i in v.items()}
+    return v
+
+
 def resized(inputs: list[Any], size: int, avoid: set[int]) -> tuple[list[Any], int]:
     """The inputs with every tensor axis of ``size`` cut to a size no axis of theirs has and
     none of ``avoid`` (the first rows kept, so token ids and descending lengths stay what
     they were), or, where no smaller one is free, grown by repeating its rows; and that
-    size."""
+    size.  ValueError: an input that cannot be cut (a PackedSequence, a nested tensor, a
+    sparse one with an axis of that size)."""
     import torch
 
-    sizes: set[int] = set()
-
-    def shapes(v: Any) -> None:
-        if isinstance(v, torch.Tensor):
-            sizes.update(int(d) for d in v.shape)
-        elif isinstance(v, tuple | list):
-            for i in v:
-                shapes(i)
-        elif isinstance(v, dict):
-            for i in v.values():
-                shapes(i)
-
-    shapes(inputs)
+    sizes = {d for s in tensor_shapes(inputs) for d in s}
     new = next(n for n in [*range(size - 1, 1, -1), *range(size + 1, size + 2 + len(sizes)
                                                             + len(avoid))]
                if n not in sizes and n not in avoid)
 
     def cut(v: Any) -> Any:
-        if isinstance(v, torch.Tensor):
-            if v.is_nested:
-                raise ValueError("a nested tensor is not cut")
-            if v.layout != torch.strided:
-                if size in v.shape:
-                    raise ValueError(f"a {v.layout} tensor is not cut")
-                return v  # (none of its axes is the one cut)
-            for axis, d in enumerate(v.shape):
-                if d == size:
-                    v = v.index_select(axis, torch.arange(new, device=v.device) % size)
-            return v
-        if type(v) in (tuple, list):
-            return type(v)(cut(i) for i in v)
-        if isinstance(v, tuple) and hasattr(type(v), "_make") \
-                and not isinstance(v, torch.nn.utils.rnn.PackedSequence):
-            named: Any = type(v)  # a namedtuple
-            return named._make(cut(i) for i in v)
-        if isinstance(v, tuple | list):  # a PackedSequence (its data's sizes are its own)
+        if not isinstance(v, torch.Tensor) or v.is_nested:
             raise ValueError(f"a {type(v).__name__} is not cut")
-        if isinstance(v, dict):
-            return {k: cut(i) for k, i in v.items()}
+        if v.layout != torch.strided:
+            if size in v.shape:
+                raise ValueError(f"a {v.layout} tensor is not cut")
+            return v  # (none of its axes is the one cut)
+        for axis, d in enumerate(v.shape):
+            if d == size:
+                v = v.index_select(axis, torch.arange(new, device=v.device) % size)
         return v
 
-    return [cut(v) for v in inputs], new
+    return [_each_tensor(v, cut) for v in inputs], new
 
 
 def shifted(inputs: list[Any]) -> list[Any]:
@@ -132,37 +126,32 @@ def shifted(inputs: list[Any]) -> list[Any]:
     import torch
 
     def shift(v: Any) -> Any:
-        if isinstance(v, torch.Tensor) and v.is_floating_point() and v.layout == torch.strided:
-            try:
-                if bool(((v == 0) | (v == 1)).all()):
-                    return v  # a mask: what the model checks of it stays true
-                return v * 1.5 + 0.25
-            except (RuntimeError, NotImplementedError, TypeError):
-                return v  # (a dtype without these ops: float8)
-        if type(v) in (tuple, list):
-            return type(v)(shift(i) for i in v)
-        if isinstance(v, tuple) and hasattr(type(v), "_make") \
-                and not isinstance(v, torch.nn.utils.rnn.PackedSequence):
-            named: Any = type(v)
-            return named._make(shift(i) for i in v)
-        if isinstance(v, dict):
-            return {k: shift(i) for k, i in v.items()}
-        return v
+        if not isinstance(v, torch.Tensor) or not v.is_floating_point() \
+                or v.layout != torch.strided:
+            return v
+        try:
+            if bool(((v == 0) | (v == 1)).all()):
+                return v  # a mask: what the model checks of it stays true
+            return v * 1.5 + 0.25
+        except (RuntimeError, NotImplementedError, TypeError):
+            return v  # (a dtype without these ops: float8)
 
-    return [shift(v) for v in inputs]
+    return [_each_tensor(v, shift) for v in inputs]
 
 
 def tensor_shapes(inputs: Any) -> list[list[int]]:
     """The shape of every tensor among the inputs (inside tuples, lists and dicts too)."""
     import torch
 
-    if isinstance(inputs, torch.Tensor):
-        return [[int(d) for d in inputs.shape]]
-    if isinstance(inputs, tuple | list):
-        return [s for v in inputs for s in tensor_shapes(v)]
-    if isinstance(inputs, dict):
-        return [s for v in inputs.values() for s in tensor_shapes(v)]
-    return []
+    out: list[list[int]] = []
+
+    def shape(v: Any) -> Any:
+        if isinstance(v, torch.Tensor):
+            out.append([int(d) for d in v.shape])
+        return v
+
+    _each_tensor(inputs, shape)
+    return out
 
 
 def _items(s: Any) -> list[Any]:

@@ -4,11 +4,12 @@ size.
 On the inputs ``[tool.lstm-lint.confirm]`` gives, an RNN refusing the state the code built
 (``Expected hidden[0] size (1, 14, 1024), got [1, 3, 1024]`` for an input ``[3, 14, 300]``)
 cannot tell a state built from the input's axis the code takes for the batch from one of a
-fixed size that the user's batch equals (``N_ENVS = 9`` with a batch of 9).  The run again,
-every axis of that size in the inputs cut to another (the first rows kept), tells them
-apart: a state that follows the cut is built from the inputs, and the layer that still takes
-its batch from the other axis reads batch and time the other way round from the code
-(:func:`~lstm_lint.evidence_state.state_refused_by_layer` judges the two runs).
+fixed size that the user's batch equals (``N_ENVS = 9`` with a batch of 9), or from one the
+user passes in.  Two more runs, every axis of that size in the inputs cut to another (the
+first rows kept), then the same with their float values moved, tell them apart: a state
+that follows the cut, and whose values did not move, is built from the inputs' sizes, and the
+layer that still takes its batch from the other axis reads batch and time the other way round
+from the code (:func:`~lstm_lint.evidence_state.state_refused_by_layer` judges the runs).
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ def resized_runs(fm: Any, judged: list[Finding], verdicts: dict[int, tuple[str, 
                  by_key: dict[str, Any], run: tuple[float, str | None, int, list[str]]
                  ) -> dict[int, tuple[tuple[str, str], list[Evidence], str, Any]]:
     """Findings without a verdict whose run on the user's inputs crashed on a layer refusing
-    the state the code built: each judged by that run and one more, the inputs' axes of the
-    state's batch cut to another size (one more job per plan and size, in the same worker).
-    Returns, per finding confirmed so, the verdict, the two runs, no note and the plan."""
+    the state the code built: each judged by that run and two more, the inputs' axes of the
+    state's batch cut to another size, and the same with their values moved (two more jobs
+    per plan and size, in the same worker).  Returns, per finding confirmed so, the verdict,
+    the three runs, no note and the plan."""
     wanted: dict[int, tuple[Finding, tuple[Any, Any], str]] = {}
     for f in judged:
         home = home_plan(f, spans)
@@ -58,8 +60,8 @@ def resized_runs(fm: Any, judged: list[Finding], verdicts: dict[int, tuple[str, 
             continue
         runs = [e for e in evidence if e.key == home] + again
         verdict = verdict_of(f, runs, spans, by_key, fm.path)
-        # only the two runs' joint answer counts: the cut inputs are the confirmer's, and
-        # whatever else the second run shows is no evidence of the user's values
+        # only the runs' joint answer counts: the cut inputs are the confirmer's, and whatever
+        # else the extra runs show is no evidence of the user's values
         if verdict is not None and verdict[0] == "confirmed" and CUT_AGAIN in verdict[1]:
             out[key_f] = (verdict, runs, "", by_key[home])
     return out
