@@ -39,7 +39,7 @@ class Encoder(nn.Module):
 
 
 def _confirm(tmp_path: Path, monkeypatch, capsys, source: str, args: str,
-             more: str = "") -> list[dict]:
+             more: str = "", x: str = "float32[5,9,4]") -> list[dict]:
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "enc.py").write_text(source)
     (tmp_path / ".git").mkdir()
@@ -47,7 +47,7 @@ def _confirm(tmp_path: Path, monkeypatch, capsys, source: str, args: str,
         [tool.lstm-lint.confirm.Encoder]
         args = {{{args}}}
         [[tool.lstm-lint.confirm.Encoder.inputs]]
-        spec = "float32[5,9,4]"
+        spec = "{x}"
         """) + textwrap.dedent(more))
     monkeypatch.chdir(tmp_path)
     capsys.readouterr()
@@ -249,22 +249,8 @@ def test_a_zero_state_the_user_gave_is_no_evidence_whatever_its_shape(tmp_path: 
                 out, h = self.rnn(x, {state})
                 return self.fc(out.reshape(batch, -1)[:, :2])
         ''')
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "enc.py").write_text(source)
-    (tmp_path / ".git").mkdir()
-    (tmp_path / "pyproject.toml").write_text(textwrap.dedent(f"""
-        [tool.lstm-lint.confirm.Encoder]
-        args = {{{args}}}
-        [[tool.lstm-lint.confirm.Encoder.inputs]]
-        spec = "{x}"
-        [[tool.lstm-lint.confirm.Encoder.inputs]]
-        spec = "{given}"
-        fill = 0
-        """))
-    monkeypatch.chdir(tmp_path)
-    capsys.readouterr()
-    main(["--no-cache", "--confirm", "--format", "json", "pkg"])
-    found = json.loads(capsys.readouterr().out)
+    found = _confirm(tmp_path, monkeypatch, capsys, source, args,
+                     f'[[tool.lstm-lint.confirm.Encoder.inputs]]\nspec = "{given}"\nfill = 0\n', x)
     assert any(f["code"] == "LST204" for f in found), found
     for f in found:
         assert f["confirmation"]["verdict"] != "confirmed", f
