@@ -252,6 +252,9 @@ def _passed_none_defaults(fm: FileModel, cls: ClassInfo, project: Any, fwd: cst.
     interp.opened_inputs = set(done.opened_inputs)
     interp.carried_free = done.free_names | done.carried_free
     interp.unconditional_joins = done.unconditional_joins
+    # a state the code builds when the argument is None still says which axis it takes for
+    # the batch when the caller passes one
+    interp.state_batches = set(done.state_batches)
     try:
         obj = build_instance(interp, cls, fm, None, None, opened)
         params = list(fwd.params.params)[1:]

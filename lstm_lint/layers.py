@@ -264,6 +264,17 @@ class Conflict:
     named: tuple[str, int, Any] | None = None
 
 
+def named_batch(c: Conflict) -> Expr | None:
+    """The size an RNN reads as the batch, in a layout conflict that rests on the code's name
+    for an axis alone (a state built on the layer's time axis is no name: it stays)."""
+    x = c.tensor
+    if c.kind != "layout" or c.reader != "rnn" or c.named is None or c.target is not None \
+            or not isinstance(c.batch_first, bool) or x is None or x.shape is None \
+            or x.shape.star or len(x.shape.dims) != 3:
+        return None
+    return x.shape.dims[0 if c.batch_first else 1]
+
+
 class Site(Protocol):
     """Where a shape function reports to (implemented by the interpreter)."""
 
@@ -291,6 +302,10 @@ class Site(Protocol):
     def named_size(self, e: Expr | None) -> tuple[str, str, Any] | None: ...
 
     def recheck_later(self, check: Callable[[], Conflict | None]) -> None: ...
+
+    def layout_named(self, c: Conflict, batch: Expr) -> None: ...
+
+    def state_batch(self, e: Expr) -> None: ...
 
     @property
     def node(self) -> int | None: ...

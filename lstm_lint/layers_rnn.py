@@ -17,6 +17,7 @@ from .layers import (
     Site,
     check_features,
     differs,
+    named_batch,
     named_mismatch,
     role_mismatch,
 )
@@ -321,30 +322,48 @@ def _check_layout(site: Site, layer: Layer, x: Value, given: Sequence[Value],
     # tokens, then ``zeros(1, seq_len, H)``) is the code agreeing with the layer, whatever
     # it calls the axes
     agrees = _state_on_batch_axis(x, given, bf)
-    named = _named_against_layer(site, x, bf) if swapped is None and not agrees else None
-    if swapped or named:
+    if agrees is not None:
+        # and so for every layer reading that size at the same place (see run_rechecks)
+        site.state_batch(agrees)
+    named = _named_against_layer(site, x, bf) if swapped is None and agrees is None else None
+    if swapped:
         site.conflict(layout_conflict(layer, x, bf, swapped, named))
         return True
-    if x.shape is not None and not agrees:
+    if named:
+        c = layout_conflict(layer, x, bf, None, named)
+        batch = named_batch(c)
+        if batch is not None:
+            site.layout_named(c, batch)
+        else:
+            site.conflict(c)
+        return True
+    if x.shape is not None and agrees is None:
         # names given later (``batch_size, steps, _ = out.shape`` on the output) count too
         site.recheck_later(lambda: _late_named(site, layer, x, bf))
     return False
 
 
-def _state_on_batch_axis(x: Value, given: Sequence[Value], bf: object) -> bool:
-    """Whether an initial state the code builds itself is sized from the (symbolic) size the
-    layer reads as the batch, a size other than the one it reads as time.  A state a
-    recurrent layer typed (a forward input solved from this layer's own expectation, an
-    ``h_n`` handed over) says nothing of the code's layout: its axis 0 holds the state role."""
+def _state_on_batch_axis(x: Value, given: Sequence[Value], bf: object) -> Expr | None:
+    """The (symbolic) size the layer reads as the batch, a size other than the one it reads
+    as time, when an initial state the code builds itself is sized from it; None otherwise.
+    A state a recurrent layer typed (a forward input solved from this layer's own
+    expectation, an ``h_n`` handed over) says nothing of the code's layout: its axis 0 holds
+    the state role. A state that is the caller's or the code's by a branch (``if h0 is
+    None: h0 = zeros(1, seq_len, H)``) counts by the branch the code built."""
     if not isinstance(bf, bool) or not isinstance(x, Tensor) or x.shape is None \
             or x.shape.star or len(x.shape.dims) != 3:
-        return False
+        return None
     b_dim, t_dim = x.shape.dims[0 if bf else 1], x.shape.dims[1 if bf else 0]
     if b_dim is None or b_dim.as_int() is not None or b_dim == t_dim:
-        return False
-    return any(isinstance(g, Tensor) and g.shape is not None and not g.shape.star
-               and len(g.shape.dims) == 3 and g.shape.dims[1] == b_dim
-               and g.role(0) != STATE for g in given)
+        return None
+    for g in given:
+        if not isinstance(g, Tensor):
+            continue
+        for t in (g, *g.alts):
+            if t.shape is not None and not t.shape.star and len(t.shape.dims) == 3 \
+                    and t.shape.dims[1] == b_dim and t.role(0) != STATE:
+                return b_dim
+    return None
 
 
 def layout_conflict(layer: Layer, x: Tensor, bf: bool,

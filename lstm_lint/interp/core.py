@@ -89,6 +89,12 @@ class Core:
         #: checks that later facts may decide (a size named after the layer ran), each with
         #: the node it belongs to
         self.rechecks: list[tuple[int, Any]] = []
+        #: layout conflicts resting on the code's name for an axis (node, conflict, the size
+        #: the layer reads as the batch), and the sizes a state the code builds itself gives
+        #: some recurrent layer as its batch: a name the code's own state contradicts is
+        #: withdrawn once the pass has run (see run_rechecks)
+        self.named_layouts: list[tuple[int, L.Conflict, Expr]] = []
+        self.state_batches: set[Expr] = set()
         #: the graph nodes of forward's required tensor arguments: what the caller passes, so
         #: ``x is None`` is the caller's to decide (the code tests it because it may be)
         self.caller_tensors: set[int] = set()
@@ -259,13 +265,35 @@ class Core:
         if self.current is not None:
             self.rechecks.append((self.current, check))
 
+    def layout_named(self, c: L.Conflict, batch: Expr) -> None:
+        if self.current is not None:
+            self.graph.add_conflict(self.current, c)
+            self.named_layouts.append((self.current, c, batch))
+
+    def state_batch(self, e: Expr) -> None:
+        self.state_batches.add(e)
+
     def run_rechecks(self) -> None:
-        """Once the code has run: the checks that names given after a layer may decide."""
+        """Once the code has run: the checks that names given after a layer may decide, and
+        the names the code's own states contradict (``batch_size, seq_len = tokens.shape``,
+        then ``zeros(1, seq_len, H)`` for a time-major layer reading the same axes: the
+        code uses ``seq_len`` as the batch, whatever it calls it)."""
         for node, check in self.rechecks:
             c = check()
             if c is not None:
-                self.graph.add_conflict(node, c)
+                self.layout_named_at(node, c)
         self.rechecks = []
+        for node, c, batch in self.named_layouts:
+            if batch in self.state_batches and node in self.graph.g:
+                lst = self.graph.g.nodes[node]["conflicts"]
+                lst[:] = [x for x in lst if x is not c]
+        self.named_layouts = []
+
+    def layout_named_at(self, node: int, c: L.Conflict) -> None:
+        self.graph.add_conflict(node, c)
+        batch = L.named_batch(c)
+        if batch is not None:
+            self.named_layouts.append((node, c, batch))
 
     def bind_unpacked(self) -> None:
         """Inputs the code unpacks by rank (``a, b, c = x.shape`` runs only on a 3-d ``x``)
