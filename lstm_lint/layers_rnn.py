@@ -323,8 +323,9 @@ def _check_layout(site: Site, layer: Layer, x: Value, given: Sequence[Value],
     # it calls the axes
     agrees = _state_on_batch_axis(x, given, bf)
     if agrees is not None:
-        # and so for every layer reading that size at the same place (see run_rechecks)
-        site.state_batch(agrees)
+        # and so in the pass where the caller passes the state, and for another layer if
+        # the state is sized by the very name the code gave that axis (see run_rechecks)
+        site.state_batch(*agrees)
     named = _named_against_layer(site, x, bf) if swapped is None and agrees is None else None
     if swapped:
         site.conflict(layout_conflict(layer, x, bf, swapped, named))
@@ -343,9 +344,10 @@ def _check_layout(site: Site, layer: Layer, x: Value, given: Sequence[Value],
     return False
 
 
-def _state_on_batch_axis(x: Value, given: Sequence[Value], bf: object) -> Expr | None:
+def _state_on_batch_axis(x: Value, given: Sequence[Value],
+                         bf: object) -> tuple[Expr, Tensor] | None:
     """The (symbolic) size the layer reads as the batch, a size other than the one it reads
-    as time, when an initial state the code builds itself is sized from it; None otherwise.
+    as time, and the initial state the code builds itself from it; None when there is none.
     A state a recurrent layer typed (a forward input solved from this layer's own
     expectation, an ``h_n`` handed over) says nothing of the code's layout: its axis 0 holds
     the state role. A state that is the caller's or the code's by a branch (``if h0 is
@@ -362,7 +364,7 @@ def _state_on_batch_axis(x: Value, given: Sequence[Value], bf: object) -> Expr |
         for t in (g, *g.alts):
             if t.shape is not None and not t.shape.star and len(t.shape.dims) == 3 \
                     and t.shape.dims[1] == b_dim and t.role(0) != STATE:
-                return b_dim
+                return b_dim, t
     return None
 
 

@@ -1,9 +1,12 @@
 """LST204 by the code's names for the axes (``batch_size, seq_len = tokens.shape`` before a
 time-major RNN) yields to the code's own use of them: an initial state the code builds from
 the axis the layer reads as the batch says which axis the code takes for the batch, whatever
-it calls it.  That holds for the layer given the state, for another layer reading the same
-axes in the same forward, and when the state is built only when the caller passes none
-(``if h0 is None:``).  Each clean model runs in torch first."""
+it calls it.  That holds for the call given the state, also in the pass where the caller
+passes the state the code builds only when none is given (``if h0 is None:``), and for
+another layer when the state's batch is written as the very name the code gave that axis
+(``zeros(1, seq_len, H)``).  A state sized from another input, or from an encoder's h_n,
+says nothing of the named input (review rv25: every forward input shares one batch symbol,
+so the sizes alone cannot tell).  Each model runs in torch first."""
 
 from __future__ import annotations
 
@@ -63,7 +66,7 @@ class Tagger(nn.Module):
     def forward(self, tokens):
         batch_size, seq_len = tokens.shape
         y, _ = self.pre(self.embed(tokens))
-        h0 = y.new_zeros(1, seq_len, self.hidden)
+        h0 = y.new_zeros((1, seq_len, self.hidden))
         out, h = self.rnn(y, h0)
         return out[-1]
 '''
@@ -110,8 +113,89 @@ class Tagger(nn.Module):
 '''
 
 
+# the code names src's axis 0 the batch and self.enc reads it as time (the bug); the other
+# layer's state is built right, but from another input's batch, or from the encoder's h_n
+STATE_OF_ANOTHER_INPUT = '''
+class TwoStream(nn.Module):
+    def __init__(self, vocab=50, hidden=16):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, 8)
+        self.enc = nn.GRU(8, hidden)
+        self.dec = nn.GRU(8, hidden)
+        self.hidden = hidden
+
+    def init_hidden(self, bsz):
+        return torch.zeros(1, bsz, self.hidden)
+
+    def forward(self, src, tgt):
+        batch_size, src_len = src.shape
+        enc_out, _ = self.enc(self.embed(src))
+        dec_out, _ = self.dec(self.embed(tgt), self.init_hidden(tgt.size(1)))
+        return enc_out[-1], dec_out
+'''
+
+STATE_OF_A_STEP_INPUT = '''
+class Captioner(nn.Module):
+    def __init__(self, vocab=50, hidden=16, nfeat=10):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, 8)
+        self.ctx = nn.GRU(8, hidden)
+        self.cell = nn.GRU(8, hidden)
+        self.proj = nn.Linear(nfeat, 8)
+        self.hidden = hidden
+
+    def forward(self, feats, src):
+        batch_size, src_len = src.shape
+        ctx, _ = self.ctx(self.embed(src))
+        h = torch.zeros(1, feats.size(0), self.hidden)
+        o, h = self.cell(self.proj(feats).unsqueeze(0), h)
+        return ctx[-1], o
+'''
+
+STATE_FROM_H_N = '''
+class Seq2Seq(nn.Module):
+    def __init__(self, vocab=50, hidden=16):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, 8)
+        self.enc = nn.LSTM(8, hidden)
+        self.dec = nn.LSTM(8, hidden)
+        self.hidden = hidden
+
+    def forward(self, src, tgt):
+        batch_size, src_len = src.shape
+        _, (h, c) = self.enc(self.embed(src))
+        c0 = h.new_zeros(1, h.size(1), self.hidden)
+        out, _ = self.dec(self.embed(tgt), (h, c0))
+        return out
+'''
+
+
 @pytest.mark.parametrize("code", [NAMES_ONLY, FIXED_STATE])
 def test_the_names_still_count_when_no_state_of_the_code_contradicts_them(tmp_path, code):
     # a state the caller passes says nothing of the code's layout; nor does one of a fixed
     # size
+    assert _codes(tmp_path, code) == ["LST204"]
+
+
+@pytest.mark.parametrize("code, call, src_at", [
+    (STATE_OF_ANOTHER_INPUT, "m(src, torch.randint(0, 50, (6, 4)))", 0),
+    (STATE_OF_A_STEP_INPUT, "m(torch.randn(4, 10), src)", 0),
+    (STATE_FROM_H_N, "m(src, torch.randint(0, 50, (6, 5)))", None),
+])
+def test_a_state_sized_from_another_input_leaves_the_names_standing(tmp_path, code, call,
+                                                                     src_at):
+    torch = pytest.importorskip("torch")
+    ns: dict = {}
+    exec(HEADER + textwrap.dedent(code), ns)
+    torch.manual_seed(0)
+    m = ns[[k for k in ns if isinstance(ns[k], type)][-1]]()
+    # src laid out as its names say, (batch 4, length 5): the recurrence runs across samples
+    src = torch.randint(0, 50, (4, 5))
+    other = src.clone()
+    other[0] = (other[0] + 1) % 50
+    with torch.no_grad():
+        a = eval(call, {**ns, "m": m, "src": src})
+        b = eval(call, {**ns, "m": m, "src": other})
+    if src_at is not None:
+        assert not torch.equal(a[src_at][3], b[src_at][3])  # sample 3 reads sample 0
     assert _codes(tmp_path, code) == ["LST204"]

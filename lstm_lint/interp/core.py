@@ -90,11 +90,13 @@ class Core:
         #: the node it belongs to
         self.rechecks: list[tuple[int, Any]] = []
         #: layout conflicts resting on the code's name for an axis (node, conflict, the size
-        #: the layer reads as the batch), and the sizes a state the code builds itself gives
-        #: some recurrent layer as its batch: a name the code's own state contradicts is
-        #: withdrawn once the pass has run (see run_rechecks)
+        #: the layer reads as the batch), and the calls (their source node) at which a state
+        #: the code builds itself gives the layer that size as its batch: a name the code's
+        #: own state at the same call contradicts is withdrawn once the pass has run (see
+        #: run_rechecks), also in the pass where the caller passes the state the code builds
+        #: only when none is given (``if h0 is None: h0 = zeros(1, seq_len, H)``)
         self.named_layouts: list[tuple[int, L.Conflict, Expr]] = []
-        self.state_batches: set[Expr] = set()
+        self.state_batches: set[tuple[int, Expr]] = set()
         #: the graph nodes of forward's required tensor arguments: what the caller passes, so
         #: ``x is None`` is the caller's to decide (the code tests it because it may be)
         self.caller_tensors: set[int] = set()
@@ -270,21 +272,34 @@ class Core:
             self.graph.add_conflict(self.current, c)
             self.named_layouts.append((self.current, c, batch))
 
-    def state_batch(self, e: Expr) -> None:
-        self.state_batches.add(e)
+    def state_batch(self, e: Expr, state: Tensor) -> None:
+        """A state the code built at the current call gives its layer the size ``e`` as the
+        batch.  It contradicts a name for that axis at this call; at any call when the
+        state's batch is written as the very name the code gave that size for the other role
+        (``batch_size, seq_len = tokens.shape`` and ``zeros(1, seq_len, H)``)."""
+        call = self.graph.g.nodes[self.current].get("cst") if self.current is not None else None
+        if call is not None:
+            self.state_batches.add((id(call), e))
+        named = self.named_sizes.get(e)
+        if named is not None and named[0] == TIME and state.node is not None \
+                and state.node in self.graph.g \
+                and _batch_arg_name(self.graph.g.nodes[state.node].get("cst")) == named[1]:
+            self.state_batches.add((0, e))
 
     def run_rechecks(self) -> None:
         """Once the code has run: the checks that names given after a layer may decide, and
-        the names the code's own states contradict (``batch_size, seq_len = tokens.shape``,
-        then ``zeros(1, seq_len, H)`` for a time-major layer reading the same axes: the
-        code uses ``seq_len`` as the batch, whatever it calls it)."""
+        the names a state the code builds for the same call contradicts.  Only the same call
+        counts: every forward input shares one batch symbol, so a state built for another
+        layer, or from another input, says nothing of how the code lays out this one."""
         for node, check in self.rechecks:
             c = check()
             if c is not None:
                 self.layout_named_at(node, c)
         self.rechecks = []
         for node, c, batch in self.named_layouts:
-            if batch in self.state_batches and node in self.graph.g:
+            call = self.graph.g.nodes[node].get("cst") if node in self.graph.g else None
+            if call is not None and ((id(call), batch) in self.state_batches
+                                     or (0, batch) in self.state_batches):
                 lst = self.graph.g.nodes[node]["conflicts"]
                 lst[:] = [x for x in lst if x is not c]
         self.named_layouts = []
@@ -544,3 +559,16 @@ def symbol_base(hole: str) -> str | None:
         return None
     keys = re.findall(r"\[(?:(\d+)|'(\w+)'|\"(\w+)\")\]", m.group(2))
     return "_".join([m.group(1)] + ["".join(k) for k in keys])
+
+
+def _batch_arg_name(call: object) -> str | None:
+    """The plain name a factory call writes its axis 1 as: ``seq_len`` in
+    ``torch.zeros(1, seq_len, H)``, ``x.new_zeros((1, seq_len, H))``; None otherwise."""
+    if not isinstance(call, cst.Call):
+        return None
+    pos = [a.value for a in call.args if a.keyword is None and not a.star]
+    if len(pos) == 1 and isinstance(pos[0], cst.Tuple | cst.List):
+        pos = [e.value for e in pos[0].elements if not isinstance(e, cst.StarredElement)]
+    if len(pos) != 3 or not isinstance(pos[1], cst.Name):
+        return None
+    return pos[1].value
