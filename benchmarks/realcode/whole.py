@@ -30,11 +30,11 @@ def _git(gd: Path, *args: str) -> bytes:
 def extract(repo: str, commit: str, dest: Path, mirror: Path | None) -> int:
     """Write the repository's ``.py`` files at ``commit`` under ``dest``; how many."""
     gd = git_dir(repo, mirror)
-    names = _git(gd, "ls-tree", "-r", "--name-only", commit).decode().splitlines()
     n = 0
-    for p in names:
-        if not p.endswith(".py"):
-            continue
+    for line in _git(gd, "ls-tree", "-r", commit).decode().splitlines():
+        meta, p = line.split("\t", 1)
+        if not p.endswith(".py") or meta.split()[0] == "120000":
+            continue  # not Python, or a link (git stores its target as the blob)
         try:
             data = _git(gd, "show", f"{commit}:{p}")
         except subprocess.CalledProcessError:
