@@ -252,8 +252,8 @@ def _passed_none_defaults(fm: FileModel, cls: ClassInfo, project: Any, fwd: cst.
     interp.opened_inputs = set(done.opened_inputs)
     interp.carried_free = done.free_names | done.carried_free
     interp.unconditional_joins = done.unconditional_joins
-    # a state the code builds when the argument is None still says which axis it takes for
-    # the batch when the caller passes one
+    # a state the code builds by the named value when the argument is None still says which
+    # axis the code takes for the batch when the caller passes one
     interp.state_batches = set(done.state_batches)
     try:
         obj = build_instance(interp, cls, fm, None, None, opened)

@@ -85,6 +85,7 @@ class RuleContext:
         self.analysis = analysis
         self.rule = rule
         self._miswired: set[object] | None = None
+        self._named_sizes: list[object] | None = None
         self.path = analysis.fm.path
 
     def graphs(self) -> list[Dataflow]:
@@ -110,6 +111,21 @@ class RuleContext:
             return layer in self._miswired
         return id(getattr(layer, "cst", None)) in self._miswired \
             if getattr(layer, "cst", None) is not None else False
+
+    def named_against_layout(self, size: object) -> bool:
+        """Is ``size`` an input axis whose name LST204 sets against the layout a recurrent
+        layer reads (``batch_size, src_len = src.shape`` before a time-major encoder)?  The
+        engine's role for that size rests on the layout LST204 disputes: a state of another
+        layer sized from it (``zeros(1, batch_size, H)`` for a decoder) steps aside."""
+        if self._named_sizes is None:
+            self._named_sizes = []
+            for _g, _n, c in self.conflicts("layout"):
+                x = c.tensor
+                if c.reader == "rnn" and c.named is not None and x is not None \
+                        and x.shape is not None and not x.shape.star \
+                        and 0 <= c.named[1] < len(x.shape.dims):
+                    self._named_sizes.append(x.shape.dims[c.named[1]])
+        return size is not None and any(size == d for d in self._named_sizes)
 
     def index_events(self) -> Iterator[tuple[Dataflow, NodeView, Tensor, IndexEvent]]:
         """Integer indices applied to tensors (``out[:, -1]``), with the tensor indexed."""

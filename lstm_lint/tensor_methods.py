@@ -351,10 +351,11 @@ def _sized(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, 
                 for i, d in enumerate(dims)]
     op = "factory" if name.startswith("new_") else "reshape"
     roles = [getattr(v, "role", None) for v in sizes] if op == "factory" else []
+    extra = {"sizes": tuple(sizes)} if name != "repeat" else {}
     return it.record(op, e, [x], x.with_(shape=Shape(tuple(dims)),
                                          roles=tuple(roles) if any(roles) else None, hole=None,
                                          rnn=None, what=None, head=None, width_note=None),
-                     label=name)
+                     label=name, **extra)
 
 
 def _split_method(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],

@@ -29,7 +29,20 @@ from .torchargs import (
     keywords_ok,
     normalise_keywords,
 )
-from .values import BATCH, TIME, UNKNOWN, Const, Int, Packed, Seq, Shape, Tensor, Value, int_of
+from .values import (
+    BATCH,
+    TIME,
+    UNKNOWN,
+    Const,
+    Int,
+    Packed,
+    Seq,
+    Shape,
+    Tensor,
+    Value,
+    int_of,
+    size_args,
+)
 
 if TYPE_CHECKING:
     from .interp.core import Core
@@ -175,7 +188,9 @@ def call(it: Core, qual: str, args: list[Value], kwargs: dict[str, Value],
             return Tensor(None)
         else:
             t = ops.factory(sizes, dtype_kwarg(kwargs, "float"))
-        return it.record("factory", e, [], t, label=f"torch.{name}")
+        # the size values themselves: which of the code's variables sized an axis
+        given = size_args(sizes) if name != "randint" else None
+        return it.record("factory", e, [], t, label=f"torch.{name}", sizes=tuple(given or ()))
     if name in LIKE and args:
         x = args[0]
         if isinstance(x, Tensor):

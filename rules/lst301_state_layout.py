@@ -275,6 +275,10 @@ class Decoder(nn.Module):
                 continue  # another RNN's final state: LST306 names both RNNs
             if layer is not None and ctx.miswired(layer):
                 continue  # the layer reads the input in a layout the code contradicts: LST204
+            if isinstance(x, Tensor) and x.shape is not None and not x.shape.star \
+                    and c.axis is not None and c.axis < len(x.shape.dims) \
+                    and ctx.named_against_layout(x.shape.dims[c.axis]):
+                continue  # sized from an axis whose role LST204 disputes: the root cause
             label = layer.label() if layer else node.label
             sname = c.state
             why = self._diagnose(x, c.axis, layer)

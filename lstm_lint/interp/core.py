@@ -90,13 +90,17 @@ class Core:
         #: the node it belongs to
         self.rechecks: list[tuple[int, Any]] = []
         #: layout conflicts resting on the code's name for an axis (node, conflict, the size
-        #: the layer reads as the batch), and the calls (their source node) at which a state
-        #: the code builds itself gives the layer that size as its batch: a name the code's
-        #: own state at the same call contradicts is withdrawn once the pass has run (see
-        #: run_rechecks), also in the pass where the caller passes the state the code builds
-        #: only when none is given (``if h0 is None: h0 = zeros(1, seq_len, H)``)
+        #: the layer reads as the batch), and the sizes a state the code builds gives some
+        #: layer as its batch by the very value the code named for the other role: a name
+        #: the code's own use contradicts is withdrawn once the pass has run (see
+        #: run_rechecks)
         self.named_layouts: list[tuple[int, L.Conflict, Expr]] = []
-        self.state_batches: set[tuple[int, Expr]] = set()
+        self.state_batches: set[Expr] = set()
+        #: the value a size was first bound to under a name for time (``seq_len`` of
+        #: ``batch_size, seq_len = tokens.shape``): a state sized by that very value, not
+        #: another of the same symbol (every input's batch is ``B``), is the code's own use of
+        #: the name
+        self.named_values: dict[Expr, Int] = {}
         #: the graph nodes of forward's required tensor arguments: what the caller passes, so
         #: ``x is None`` is the caller's to decide (the code tests it because it may be)
         self.caller_tensors: set[int] = set()
@@ -172,6 +176,8 @@ class Core:
             self.named_sizes[v.expr] = ("?", name, target)  # named both ways: no claim
         elif prev is None:
             self.named_sizes[v.expr] = (role, name, target)
+            if role == TIME:  # the value itself, wherever the code passes it
+                self.named_values[v.expr] = v
 
     def constraint(self, a: Expr, b: Expr, why: str, op: str = "==") -> None:
         """A size equality the model needs (``T == seq_len``), or a value a size must not take
@@ -273,33 +279,45 @@ class Core:
             self.named_layouts.append((self.current, c, batch))
 
     def state_batch(self, e: Expr, state: Tensor) -> None:
-        """A state the code built at the current call gives its layer the size ``e`` as the
-        batch.  It contradicts a name for that axis at this call; at any call when the
-        state's batch is written as the very name the code gave that size for the other role
-        (``batch_size, seq_len = tokens.shape`` and ``zeros(1, seq_len, H)``)."""
-        call = self.graph.g.nodes[self.current].get("cst") if self.current is not None else None
-        if call is not None:
-            self.state_batches.add((id(call), e))
-        named = self.named_sizes.get(e)
-        if named is not None and named[0] == TIME and state.node is not None \
-                and state.node in self.graph.g \
-                and _batch_arg_name(self.graph.g.nodes[state.node].get("cst")) == named[1]:
-            self.state_batches.add((0, e))
+        """A state the code built gives a layer the size ``e`` as its batch (that call's own
+        name-based conflict is never raised).  When the state's batch is the very value the
+        code named for the other role (``batch_size, seq_len = tokens.shape`` and
+        ``zeros(1, seq_len, H)``, also through a helper given ``seq_len``), the names are
+        not the code's layout at any call reading ``e`` as the batch."""
+        value = self.named_values.get(e)
+        sizes = self._state_sizes(state) if value is not None else ()
+        if len(sizes) == 3 and sizes[1] is value:
+            self.state_batches.add(e)
+
+    def _state_sizes(self, state: Tensor) -> tuple[Value, ...]:
+        """The size values the state was built with (``zeros(1, seq_len, H)``,
+        ``h.expand(1, seq_len, H)``), through ops that keep its shape (``.contiguous()``,
+        ``.to(device)``, ``Variable(...)``)."""
+        nid, shape = state.node, state.shape
+        for _ in range(6):
+            if nid is None or nid not in self.graph.g:
+                return ()
+            data = self.graph.g.nodes[nid]
+            if "sizes" in data:
+                return tuple(data["sizes"])
+            ins = [d.get("value") for _u, _v, d in self.graph.g.in_edges(nid, data=True)]
+            if len(ins) != 1 or not isinstance(ins[0], Tensor) or ins[0].shape != shape:
+                return ()
+            nid = ins[0].node
+        return ()
 
     def run_rechecks(self) -> None:
         """Once the code has run: the checks that names given after a layer may decide, and
-        the names a state the code builds for the same call contradicts.  Only the same call
-        counts: every forward input shares one batch symbol, so a state built for another
-        layer, or from another input, says nothing of how the code lays out this one."""
+        the names the code's own use of the named value contradicts (see state_batch).  The
+        size alone is not enough: every forward input shares one batch symbol, so a state
+        sized from another input, or from an encoder's h_n, says nothing of this one."""
         for node, check in self.rechecks:
             c = check()
             if c is not None:
                 self.layout_named_at(node, c)
         self.rechecks = []
         for node, c, batch in self.named_layouts:
-            call = self.graph.g.nodes[node].get("cst") if node in self.graph.g else None
-            if call is not None and ((id(call), batch) in self.state_batches
-                                     or (0, batch) in self.state_batches):
+            if batch in self.state_batches and node in self.graph.g:
                 lst = self.graph.g.nodes[node]["conflicts"]
                 lst[:] = [x for x in lst if x is not c]
         self.named_layouts = []
@@ -560,15 +578,3 @@ def symbol_base(hole: str) -> str | None:
     keys = re.findall(r"\[(?:(\d+)|'(\w+)'|\"(\w+)\")\]", m.group(2))
     return "_".join([m.group(1)] + ["".join(k) for k in keys])
 
-
-def _batch_arg_name(call: object) -> str | None:
-    """The plain name a factory call writes its axis 1 as: ``seq_len`` in
-    ``torch.zeros(1, seq_len, H)``, ``x.new_zeros((1, seq_len, H))``; None otherwise."""
-    if not isinstance(call, cst.Call):
-        return None
-    pos = [a.value for a in call.args if a.keyword is None and not a.star]
-    if len(pos) == 1 and isinstance(pos[0], cst.Tuple | cst.List):
-        pos = [e.value for e in pos[0].elements if not isinstance(e, cst.StarredElement)]
-    if len(pos) != 3 or not isinstance(pos[1], cst.Name):
-        return None
-    return pos[1].value
