@@ -42,6 +42,12 @@ and so is a tensor built time-major from the code's own sizes (`x.new(n_frames, 
 W)`) that `torch.cat` joins with a batch-first output, or one that holds the batch on the axis
 where the parts it is joined with hold the time (`torch.zeros(batch_size, 1, 1)` beside a
 time-major step `(1, B, E)`).
+
+A state for a layer that LST204 reports as reading a layout the code contradicts, or sized
+from an input axis whose name LST204 sets against the layout a layer reads (`batch_size,
+src_len = src.shape` before a time-major encoder, then `zeros(1, batch_size, H)` for the
+decoder), is left to LST204: the layout is the root cause, and the state is right as the names
+say.
 """
     why_bad = """
 PyTorch raises `Expected hidden size (...)` at the RNN call, which does not say which of the
