@@ -157,6 +157,14 @@ def _like_other(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[
     return ops.unknown_like(x)
 
 
+def _type_as(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
+             e: cst.Call, functional: bool) -> Value | None:
+    """``x.type_as(other)``: ``x`` in ``other``'s dtype (and device); its shape stays ``x``'s
+    (review rv27: it had taken ``other``'s shape, as ``expand_as`` does)."""
+    other = args[0] if args else kwargs.get("other")
+    return x.with_(dtype=other.dtype) if isinstance(other, Tensor) else x
+
+
 def _permute(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
              e: cst.Call, functional: bool) -> Value | None:
     order = args[0].items if len(args) == 1 and isinstance(args[0], Seq) else args
@@ -244,7 +252,7 @@ def _float_dtype(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict
 
 _BINARY = frozenset({"masked_fill", "masked_fill_", "where", "maximum", "minimum", "lerp", "fmod",
                      "remainder", "pow", "mul", "add", "sub", "div", "mul_", "add_", "sub_",
-                     "div_", "type_as"})
+                     "div_"})
 
 
 def _elementwise(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
@@ -255,8 +263,8 @@ def _elementwise(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict
     operand = args[0] if args else kwargs.get("other")
     if binary and isinstance(operand, Tensor):
         out: Value = ops.broadcast(x, operand)
-        if name in ("masked_fill", "masked_fill_", "type_as"):
-            out = x if name != "type_as" else x.with_(dtype=operand.dtype)
+        if name in ("masked_fill", "masked_fill_"):
+            out = x
         elif name.endswith("_") and not functional:
             out = ops.inplace(x, out)  # x.add_(y) is x, updated: its shape stays x's
         return it.record("arith", e, [x, operand], out, label=name)
@@ -351,11 +359,13 @@ def _sized(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, 
                 for i, d in enumerate(dims)]
     op = "factory" if name.startswith("new_") else "reshape"
     roles = [getattr(v, "role", None) for v in sizes] if op == "factory" else []
-    extra = {"sizes": tuple(sizes)} if name != "repeat" else {}
-    return it.record(op, e, [x], x.with_(shape=Shape(tuple(dims)),
-                                         roles=tuple(roles) if any(roles) else None, hole=None,
-                                         rnn=None, what=None, head=None, width_note=None),
-                     label=name, **extra)
+    rec = it.record(op, e, [x], x.with_(shape=Shape(tuple(dims)),
+                                        roles=tuple(roles) if any(roles) else None, hole=None,
+                                        rnn=None, what=None, head=None, width_note=None),
+                    label=name)
+    if name != "repeat":  # the size values themselves: which variable sized an axis
+        it.note_sizes(rec, sizes)
+    return rec
 
 
 def _split_method(it: Core, x: Tensor, name: str, args: list[Value], kwargs: dict[str, Value],
@@ -520,7 +530,7 @@ METHODS: dict[str, MethodHandler] = {
     **dict.fromkeys(("item", "tolist"), _python_value),
     **dict.fromkeys(("view", "reshape"), _view),
     **dict.fromkeys(("view_as", "reshape_as", "expand_as"), _like_other),
-    "type_as": _first(_like_other, _elementwise),
+    "type_as": _type_as,
     "permute": _permute,
     **dict.fromkeys(("transpose", "swapaxes", "swapdims", "transpose_", "swapaxes_", "swapdims_"),
                     _transpose),

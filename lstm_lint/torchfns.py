@@ -188,9 +188,10 @@ def call(it: Core, qual: str, args: list[Value], kwargs: dict[str, Value],
             return Tensor(None)
         else:
             t = ops.factory(sizes, dtype_kwarg(kwargs, "float"))
+        rec = it.record("factory", e, [], t, label=f"torch.{name}")
         # the size values themselves: which of the code's variables sized an axis
-        given = size_args(sizes) if name != "randint" else None
-        return it.record("factory", e, [], t, label=f"torch.{name}", sizes=tuple(given or ()))
+        it.note_sizes(rec, size_args(sizes) if name != "randint" else None)
+        return rec
     if name in LIKE and args:
         x = args[0]
         if isinstance(x, Tensor):

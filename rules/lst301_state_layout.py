@@ -281,9 +281,7 @@ class Decoder(nn.Module):
                 continue  # another RNN's final state: LST306 names both RNNs
             if layer is not None and ctx.miswired(layer):
                 continue  # the layer reads the input in a layout the code contradicts: LST204
-            if isinstance(x, Tensor) and x.shape is not None and not x.shape.star \
-                    and c.axis is not None and c.axis < len(x.shape.dims) \
-                    and ctx.named_against_layout(x.shape.dims[c.axis]):
+            if _batch_named_against_layout(ctx, c):
                 continue  # sized from an axis whose role LST204 disputes: the root cause
             label = layer.label() if layer else node.label
             sname = c.state
@@ -487,6 +485,20 @@ class Decoder(nn.Module):
                     return ("refuted", f"the model ran through line {line} without error "
                             f"({ops[0].name} took the state {ops[0].args[1]})")
         return None
+
+
+def _batch_named_against_layout(ctx: RuleContext, c: Any) -> bool:
+    """The state differs from what the layer expects only on its batch axis, and there it
+    holds a size whose name LST204 sets against the layout a layer reads: right as the names
+    say (``zeros(1, batch_size, H)``), wrong only by the engine's reading of that axis."""
+    x, exp = c.tensor, c.shape
+    if not isinstance(x, Tensor) or x.shape is None or x.shape.star or exp is None \
+            or exp.star or len(x.shape.dims) != 3 or len(exp.dims) != 3 or c.axis != 1:
+        return False
+    got, want = x.shape.dims, exp.dims
+    if any(got[k] != want[k] for k in (0, 2)):
+        return False
+    return ctx.named_against_layout(got[1])
 
 
 def _slot_other(c: Any) -> Any:

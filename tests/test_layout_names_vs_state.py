@@ -312,3 +312,83 @@ def test_a_state_sized_from_an_axis_lst204_disputes_is_no_finding_of_its_own(tmp
     # the root cause), and the engine's role for batch_size follows the encoder's reading
     _runs(SEQ2SEQ_NAMED, "Seq2Seq()(torch.randint(0, 50, (4, 5)), torch.randint(0, 50, (6, 4)))")
     assert _codes(tmp_path, SEQ2SEQ_NAMED) == ["LST204"]
+
+
+# review rv27: LST301 steps aside only for the batch axis of a state right as the names say;
+# a factory a loop runs again with another size says nothing; one input's state says nothing
+# of another input's names
+STATE_BATCH_FIRST = SEQ2SEQ_NAMED.replace(
+    "self.decoder = nn.GRU(8, hidden)", "self.decoder = nn.GRU(8, hidden, batch_first=True)"
+).replace("torch.zeros(1, batch_size, self.hidden)", "torch.zeros(batch_size, 1, self.hidden)")
+
+STATES_OF_A_COMPREHENSION = '''
+class Seq2Seq(nn.Module):
+    def __init__(self, vocab=50, hidden=16):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, 8)
+        self.enc = nn.GRU(8, hidden)
+        self.dec = nn.GRU(8, hidden)
+        self.hidden = hidden
+
+    def forward(self, src, tgt):
+        batch_size, seq_len = src.shape
+        enc, _ = self.enc(self.embed(src))
+        states = [torch.zeros(1, n, self.hidden) for n in (tgt.size(1), seq_len)]
+        dec, _ = self.dec(self.embed(tgt), states[0])
+        return enc[-1], dec
+'''
+
+OWN_STATE_BESIDE_ANOTHER_INPUT = '''
+class TwoStream(nn.Module):
+    def __init__(self, vocab=50, hidden=16):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, 8)
+        self.enc = nn.GRU(8, hidden)
+        self.dec = nn.GRU(8, hidden)
+        self.hidden = hidden
+
+    def forward(self, src, tgt):
+        batch_size, seq_len = src.shape
+        h0 = torch.zeros(1, seq_len, self.hidden)
+        enc, _ = self.enc(self.embed(src), h0)
+        bsz, max_len = tgt.shape
+        dec, _ = self.dec(self.embed(tgt))
+        return enc[-1], dec
+'''
+
+
+@pytest.mark.parametrize("code, expected", [
+    (STATE_BATCH_FIRST, ["LST204", "LST301"]),
+    (STATES_OF_A_COMPREHENSION, ["LST204"]),
+    (OWN_STATE_BESIDE_ANOTHER_INPUT, ["LST204"]),
+])
+def test_what_the_names_withdrawal_leaves_standing(tmp_path, code, expected):
+    torch = pytest.importorskip("torch")
+    ns: dict = {}
+    exec(HEADER + textwrap.dedent(code), ns)
+    m = ns[[k for k in ns if isinstance(ns[k], type)][-1]]()
+    src, tgt = torch.randint(0, 50, (4, 5)), torch.randint(0, 50, (6, 4))  # as named
+    if "LST301" in expected:
+        with pytest.raises(RuntimeError, match="Expected hidden size"):
+            m(src, tgt.t())
+    assert sorted(_codes(tmp_path, code)) == expected
+
+
+TYPE_AS = '''
+class Tagger(nn.Module):
+    def __init__(self, hidden=16):
+        super().__init__()
+        self.rnn = nn.GRU(8, hidden)
+        self.hidden = hidden
+
+    def forward(self, x):
+        h0 = torch.zeros(1, x.size(1), self.hidden).type_as(x)
+        out, h = self.rnn(x, h0)
+        return out[-1]
+'''
+
+
+def test_type_as_keeps_its_own_shape(tmp_path):
+    # x.type_as(other) takes other's dtype, not its shape (it had been read as expand_as)
+    _runs(TYPE_AS, "Tagger()(torch.randn(5, 3, 8))")
+    assert _codes(tmp_path, TYPE_AS) == []

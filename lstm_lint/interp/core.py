@@ -95,12 +95,20 @@ class Core:
         #: the code's own use contradicts is withdrawn once the pass has run (see
         #: run_rechecks)
         self.named_layouts: list[tuple[int, L.Conflict, Expr]] = []
-        self.state_batches: set[Expr] = set()
-        #: the value a size was first bound to under a name for time (``seq_len`` of
-        #: ``batch_size, seq_len = tokens.shape``): a state sized by that very value, not
-        #: another of the same symbol (every input's batch is ``B``), is the code's own use of
-        #: the name
-        self.named_values: dict[Expr, Int] = {}
+        #: (size, the unpacking that named it) a state the code built by that very value
+        #: gives a layer as its batch
+        self.state_batches: set[tuple[Expr, int]] = set()
+        #: the value a size was first bound to under a name for time, and the name's target
+        #: (``seq_len`` of ``batch_size, seq_len = tokens.shape``): a state sized by that very
+        #: value, not another of the same symbol (every input's batch is ``B``), is the code's
+        #: own use of the name
+        self.named_values: dict[Expr, tuple[Int, Any]] = {}
+        #: the names one unpacking binds (``batch_size, seq_len = tokens.shape``): target
+        #: node id -> the unpacking's node id
+        self.unpacked_together: dict[int, int] = {}
+        #: the sizes each factory node was given, every time the code ran it (a loop runs it
+        #: again with other values)
+        self.factory_sizes: dict[int, list[tuple[Value, ...]]] = {}
         #: the graph nodes of forward's required tensor arguments: what the caller passes, so
         #: ``x is None`` is the caller's to decide (the code tests it because it may be)
         self.caller_tensors: set[int] = set()
@@ -177,7 +185,7 @@ class Core:
         elif prev is None:
             self.named_sizes[v.expr] = (role, name, target)
             if role == TIME:  # the value itself, wherever the code passes it
-                self.named_values[v.expr] = v
+                self.named_values[v.expr] = (v, target)
 
     def constraint(self, a: Expr, b: Expr, why: str, op: str = "==") -> None:
         """A size equality the model needs (``T == seq_len``), or a value a size must not take
@@ -282,29 +290,36 @@ class Core:
         """A state the code built gives a layer the size ``e`` as its batch (that call's own
         name-based conflict is never raised).  When the state's batch is the very value the
         code named for the other role (``batch_size, seq_len = tokens.shape`` and
-        ``zeros(1, seq_len, H)``, also through a helper given ``seq_len``), the names are
-        not the code's layout at any call reading ``e`` as the batch."""
-        value = self.named_values.get(e)
-        sizes = self._state_sizes(state) if value is not None else ()
-        if len(sizes) == 3 and sizes[1] is value:
-            self.state_batches.add(e)
+        ``zeros(1, seq_len, H)``, also through a helper given ``seq_len``), the names of
+        that unpacking are not the code's layout at any call reading ``e`` as the batch."""
+        named = self.named_values.get(e)
+        if named is None:
+            return
+        value, target = named
+        runs = self._state_sizes(state)
+        if runs and all(len(sizes) == 3 and sizes[1] is value for sizes in runs):
+            self.state_batches.add((e, self.unpacked_together.get(id(target), id(target))))
 
-    def _state_sizes(self, state: Tensor) -> tuple[Value, ...]:
-        """The size values the state was built with (``zeros(1, seq_len, H)``,
-        ``h.expand(1, seq_len, H)``), through ops that keep its shape (``.contiguous()``,
-        ``.to(device)``, ``Variable(...)``)."""
+    def note_sizes(self, v: Value, sizes: Sequence[Value] | None) -> None:
+        """The size values a factory was given at this run of it (see _state_sizes)."""
+        if isinstance(v, Tensor) and v.node is not None:
+            self.factory_sizes.setdefault(v.node, []).append(tuple(sizes or ()))
+
+    def _state_sizes(self, state: Tensor) -> list[tuple[Value, ...]]:
+        """The size values the state was built with, every time the code ran its factory
+        (``zeros(1, seq_len, H)``, ``h.expand(1, seq_len, H)``), through ops that keep its
+        shape (``.contiguous()``, ``.to(device)``, ``Variable(...)``)."""
         nid, shape = state.node, state.shape
         for _ in range(6):
             if nid is None or nid not in self.graph.g:
-                return ()
-            data = self.graph.g.nodes[nid]
-            if "sizes" in data:
-                return tuple(data["sizes"])
+                return []
+            if nid in self.factory_sizes:
+                return self.factory_sizes[nid]
             ins = [d.get("value") for _u, _v, d in self.graph.g.in_edges(nid, data=True)]
             if len(ins) != 1 or not isinstance(ins[0], Tensor) or ins[0].shape != shape:
-                return ()
+                return []
             nid = ins[0].node
-        return ()
+        return []
 
     def run_rechecks(self) -> None:
         """Once the code has run: the checks that names given after a layer may decide, and
@@ -317,7 +332,9 @@ class Core:
                 self.layout_named_at(node, c)
         self.rechecks = []
         for node, c, batch in self.named_layouts:
-            if batch in self.state_batches and node in self.graph.g:
+            target = c.named[2] if c.named is not None else None
+            group = self.unpacked_together.get(id(target), id(target))
+            if (batch, group) in self.state_batches and node in self.graph.g:
                 lst = self.graph.g.nodes[node]["conflicts"]
                 lst[:] = [x for x in lst if x is not c]
         self.named_layouts = []

@@ -232,6 +232,8 @@ class Statements(Loops):
             starred = [i for i, e in enumerate(target.elements) if type(e) is cst.StarredElement]
             if isinstance(v, Seq) and v.repeated is None and not starred \
                     and len(v.items) == len(elems):
+                for e in elems:  # the names one unpacking gives (``b, t = x.shape``)
+                    self.unpacked_together[id(e)] = id(target)
                 for e, item in zip(elems, v.items, strict=True):
                     self.assign(e, item, env)
             elif isinstance(v, Seq) and v.repeated is not None and not starred:
