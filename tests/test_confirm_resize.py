@@ -80,22 +80,25 @@ def test_a_fixed_state_the_users_batch_equals_stays_unconfirmed(tmp_path: Path, 
     assert f["confirmation"]["verdict"] == "unconfirmed", f["confirmation"]
 
 
-@pytest.mark.parametrize("state", ["state.transpose(0, 1).contiguous()",
-                                   "state.transpose(0, 1) * 0.5",
-                                   "torch.tanh(state.transpose(0, 1))",
-                                   # review rv22: gradients do not survive these
-                                   "state.transpose(0, 1).detach()",
-                                   "state.data.transpose(0, 1)",
-                                   # review rv23: values the move cannot see move
-                                   "state.transpose(0, 1) * 0",
-                                   "(state.transpose(0, 1) > -1e9).float()"])
-def test_a_state_the_user_gave_is_not_cut_into_evidence(tmp_path: Path, monkeypatch, capsys,
-                                                        state: str):
+#: states the user gives (batch first) that the code transposes, scales, detaches...
+USER_STATES = ["state.transpose(0, 1).contiguous()",
+               "state.transpose(0, 1) * 0.5",
+               "torch.tanh(state.transpose(0, 1))",
+               # review rv22: gradients do not survive these
+               "state.transpose(0, 1).detach()",
+               "state.data.transpose(0, 1)",
+               # review rv23: values the move cannot see move
+               "state.transpose(0, 1) * 0",
+               "(state.transpose(0, 1) > -1e9).float()"]
+
+
+def test_a_state_the_user_gave_is_not_cut_into_evidence(tmp_path: Path, monkeypatch, capsys):
     """The state is the user's own input (batch first, transposed by the code, scaled or
     not, detached or not): cut with the inputs, it follows the batch whatever the code's
     layout.  The cut run is repeated with the inputs' float values moved, and such a state
     moves with them (review rv21: a check for the inputs' exact values let a scaled state
-    through; rv22: a check by gradients let a detached one through)."""
+    through; rv22: a check by gradients let a detached one through).  One file per state,
+    confirmed in one run (one torch start)."""
     source = textwrap.dedent('''\
         import torch
         import torch.nn as nn
@@ -111,9 +114,10 @@ def test_a_state_the_user_gave_is_not_cut_into_evidence(tmp_path: Path, monkeypa
                 batch = x.size(0)
                 out, h = self.rnn(x, STATE)
                 return self.fc(out.reshape(batch, -1)[:, :2])
-        ''').replace("STATE", state)
+        ''')
     (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "enc.py").write_text(source)
+    for k, state in enumerate(USER_STATES):
+        (tmp_path / "pkg" / f"enc{k}.py").write_text(source.replace("STATE", state))
     (tmp_path / ".git").mkdir()
     (tmp_path / "pyproject.toml").write_text(textwrap.dedent("""
         [tool.lstm-lint.confirm.Encoder]
@@ -126,8 +130,12 @@ def test_a_state_the_user_gave_is_not_cut_into_evidence(tmp_path: Path, monkeypa
     monkeypatch.chdir(tmp_path)
     capsys.readouterr()
     main(["--no-cache", "--confirm", "--format", "json", "pkg"])
-    for f in json.loads(capsys.readouterr().out):
-        assert "cut to" not in f["confirmation"]["evidence"], f
+    found = json.loads(capsys.readouterr().out)
+    judged = {Path(f["path"]).name for f in found}
+    assert judged == {f"enc{k}.py" for k in range(len(USER_STATES))}, judged
+    cut = [USER_STATES[int(Path(f["path"]).stem[3:])] for f in found
+           if "cut to" in f["confirmation"]["evidence"]]
+    assert not cut, cut
 
 
 def test_resized_cuts_every_axis_of_the_size_keeping_the_first_rows():
