@@ -243,8 +243,14 @@ def warm_up() -> None:
     (torch.fx's symbolic shapes) and lstm-lint's own run and trace modules; a job forked
     from a warm worker starts with them (about 1 s a job on a CPU before).  Imports only:
     no tensor is made and no kernel runs here, since a thread pool a kernel starts in the
-    worker would hang the forked jobs; nor is CUDA initialised (each job does that)."""
+    worker would hang the forked jobs.  Not where CUDA is there (the NVML check, which does
+    not initialise it): a forked job cannot use CUDA once its worker has initialised it, and
+    that these imports never do is not yet checked on a GPU."""
     try:
+        import torch
+
+        if torch.cuda.is_available():
+            return
         import torch._dynamo  # noqa: F401
         import torch.fx  # noqa: F401
         import torch.fx.experimental.symbolic_shapes  # noqa: F401
