@@ -39,6 +39,20 @@ def _runs(code: str, *calls: str) -> None:
             eval(call, ns)
 
 
+def _encoder_decoder(forward: str, kind: str = "GRU", dec: str = "") -> str:
+    """A model of an embedding, an encoder ``self.enc`` and a decoder ``self.dec`` (``kind``,
+    the decoder built with ``dec`` besides), and the methods given."""
+    return textwrap.dedent(f'''
+        class Seq2Seq(nn.Module):
+            def __init__(self, vocab=50, hidden=16):
+                super().__init__()
+                self.embed = nn.Embedding(vocab, 8)
+                self.enc = nn.{kind}(8, hidden)
+                self.dec = nn.{kind}(8, hidden{dec})
+                self.hidden = hidden
+        ''') + textwrap.indent(textwrap.dedent(forward), "    ")
+
+
 OPTIONAL_STATE = '''
 class Tagger(nn.Module):
     def __init__(self, vocab=50, hidden=16):
@@ -131,15 +145,7 @@ class Tagger(nn.Module):
 
 # the code names src's axis 0 the batch and self.enc reads it as time (the bug); the other
 # layer's state is built right, but from another input's batch, or from the encoder's h_n
-STATE_OF_ANOTHER_INPUT = '''
-class TwoStream(nn.Module):
-    def __init__(self, vocab=50, hidden=16):
-        super().__init__()
-        self.embed = nn.Embedding(vocab, 8)
-        self.enc = nn.GRU(8, hidden)
-        self.dec = nn.GRU(8, hidden)
-        self.hidden = hidden
-
+STATE_OF_ANOTHER_INPUT = _encoder_decoder('''
     def init_hidden(self, bsz):
         return torch.zeros(1, bsz, self.hidden)
 
@@ -148,7 +154,7 @@ class TwoStream(nn.Module):
         enc_out, _ = self.enc(self.embed(src))
         dec_out, _ = self.dec(self.embed(tgt), self.init_hidden(tgt.size(1)))
         return enc_out[-1], dec_out
-'''
+''')
 
 STATE_OF_A_STEP_INPUT = '''
 class Captioner(nn.Module):
@@ -168,22 +174,14 @@ class Captioner(nn.Module):
         return ctx[-1], o
 '''
 
-STATE_FROM_H_N = '''
-class Seq2Seq(nn.Module):
-    def __init__(self, vocab=50, hidden=16):
-        super().__init__()
-        self.embed = nn.Embedding(vocab, 8)
-        self.enc = nn.LSTM(8, hidden)
-        self.dec = nn.LSTM(8, hidden)
-        self.hidden = hidden
-
+STATE_FROM_H_N = _encoder_decoder('''
     def forward(self, src, tgt):
         batch_size, src_len = src.shape
         _, (h, c) = self.enc(self.embed(src))
         c0 = h.new_zeros(1, h.size(1), self.hidden)
         out, _ = self.dec(self.embed(tgt), (h, c0))
         return out
-'''
+''', kind="LSTM")
 
 
 @pytest.mark.parametrize("code", [NAMES_ONLY, FIXED_STATE])
@@ -213,15 +211,7 @@ class TwoStream(nn.Module):
         return enc[-1], dec
 '''
 
-NAME_REBOUND = '''
-class Seq2Seq(nn.Module):
-    def __init__(self, vocab=50, hidden=16):
-        super().__init__()
-        self.embed = nn.Embedding(vocab, 8)
-        self.enc = nn.GRU(8, hidden)
-        self.dec = nn.GRU(8, hidden)
-        self.hidden = hidden
-
+NAME_REBOUND = _encoder_decoder('''
     def forward(self, src, tgt):
         batch_size, seq_len = src.shape
         enc, _ = self.enc(self.embed(src))
@@ -229,7 +219,7 @@ class Seq2Seq(nn.Module):
         h0 = torch.zeros(1, seq_len, self.hidden)
         dec, _ = self.dec(self.embed(tgt), h0)
         return enc[-1], dec
-'''
+''')
 
 OPTIONAL_STATE_OF_ANOTHER_INPUT = '''
 class Tagger(nn.Module):
@@ -288,22 +278,14 @@ def test_a_state_built_from_another_input_when_none_is_given_leaves_the_names(tm
     assert "LST204" in _codes(tmp_path, OPTIONAL_STATE_OF_ANOTHER_INPUT)
 
 
-SEQ2SEQ_NAMED = '''
-class Seq2Seq(nn.Module):
-    def __init__(self, vocab=50, hidden=16):
-        super().__init__()
-        self.embed = nn.Embedding(vocab, 8)
-        self.encoder = nn.GRU(8, hidden)
-        self.decoder = nn.GRU(8, hidden)
-        self.hidden = hidden
-
+SEQ2SEQ_NAMED = _encoder_decoder('''
     def forward(self, src, tgt):
         batch_size, src_len = src.shape
-        enc_out, h = self.encoder(self.embed(src))
+        enc_out, h = self.enc(self.embed(src))
         dec_h = torch.zeros(1, batch_size, self.hidden)
-        dec_out, _ = self.decoder(self.embed(tgt), dec_h)
+        dec_out, _ = self.dec(self.embed(tgt), dec_h)
         return enc_out, dec_out
-'''
+''')
 
 
 def test_a_state_sized_from_an_axis_lst204_disputes_is_no_finding_of_its_own(tmp_path):
@@ -318,35 +300,19 @@ def test_a_state_sized_from_an_axis_lst204_disputes_is_no_finding_of_its_own(tmp
 # a factory a loop runs again with another size says nothing; one input's state says nothing
 # of another input's names
 STATE_BATCH_FIRST = SEQ2SEQ_NAMED.replace(
-    "self.decoder = nn.GRU(8, hidden)", "self.decoder = nn.GRU(8, hidden, batch_first=True)"
+    "self.dec = nn.GRU(8, hidden)", "self.dec = nn.GRU(8, hidden, batch_first=True)"
 ).replace("torch.zeros(1, batch_size, self.hidden)", "torch.zeros(batch_size, 1, self.hidden)")
 
-STATES_OF_A_COMPREHENSION = '''
-class Seq2Seq(nn.Module):
-    def __init__(self, vocab=50, hidden=16):
-        super().__init__()
-        self.embed = nn.Embedding(vocab, 8)
-        self.enc = nn.GRU(8, hidden)
-        self.dec = nn.GRU(8, hidden)
-        self.hidden = hidden
-
+STATES_OF_A_COMPREHENSION = _encoder_decoder('''
     def forward(self, src, tgt):
         batch_size, seq_len = src.shape
         enc, _ = self.enc(self.embed(src))
         states = [torch.zeros(1, n, self.hidden) for n in (tgt.size(1), seq_len)]
         dec, _ = self.dec(self.embed(tgt), states[0])
         return enc[-1], dec
-'''
+''')
 
-OWN_STATE_BESIDE_ANOTHER_INPUT = '''
-class TwoStream(nn.Module):
-    def __init__(self, vocab=50, hidden=16):
-        super().__init__()
-        self.embed = nn.Embedding(vocab, 8)
-        self.enc = nn.GRU(8, hidden)
-        self.dec = nn.GRU(8, hidden)
-        self.hidden = hidden
-
+OWN_STATE_BESIDE_ANOTHER_INPUT = _encoder_decoder('''
     def forward(self, src, tgt):
         batch_size, seq_len = src.shape
         h0 = torch.zeros(1, seq_len, self.hidden)
@@ -354,7 +320,7 @@ class TwoStream(nn.Module):
         bsz, max_len = tgt.shape
         dec, _ = self.dec(self.embed(tgt))
         return enc[-1], dec
-'''
+''')
 
 
 @pytest.mark.parametrize("code, expected", [
