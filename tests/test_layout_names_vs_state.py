@@ -39,6 +39,18 @@ def _runs(code: str, *calls: str) -> None:
             eval(call, ns)
 
 
+def _tagger(methods: str) -> str:
+    """A model of an embedding and one time-major GRU ``self.rnn``, and the methods given."""
+    return textwrap.dedent('''
+        class Tagger(nn.Module):
+            def __init__(self, vocab=50, hidden=16):
+                super().__init__()
+                self.embed = nn.Embedding(vocab, 8)
+                self.rnn = nn.GRU(8, hidden)
+                self.hidden = hidden
+        ''') + textwrap.indent(textwrap.dedent(methods), "    ")
+
+
 def _encoder_decoder(forward: str, kind: str = "GRU", dec: str = "") -> str:
     """A model of an embedding, an encoder ``self.enc`` and a decoder ``self.dec`` (``kind``,
     the decoder built with ``dec`` besides), and the methods given."""
@@ -53,14 +65,7 @@ def _encoder_decoder(forward: str, kind: str = "GRU", dec: str = "") -> str:
         ''') + textwrap.indent(textwrap.dedent(forward), "    ")
 
 
-OPTIONAL_STATE = '''
-class Tagger(nn.Module):
-    def __init__(self, vocab=50, hidden=16):
-        super().__init__()
-        self.embed = nn.Embedding(vocab, 8)
-        self.rnn = nn.GRU(8, hidden)
-        self.hidden = hidden
-
+OPTIONAL_STATE = _tagger('''
     def forward(self, tokens, h0=None):
         batch_size, seq_len = tokens.shape
         x = self.embed(tokens)
@@ -68,7 +73,7 @@ class Tagger(nn.Module):
             h0 = torch.zeros(1, seq_len, self.hidden)
         out, h = self.rnn(x, h0)
         return out[-1], h
-'''
+''')
 
 STATE_OF_THE_NEXT_LAYER = '''
 class Tagger(nn.Module):
@@ -113,34 +118,21 @@ def test_a_state_the_code_builds_on_the_layers_batch_outweighs_the_names(tmp_pat
     assert _codes(tmp_path, code) == []
 
 
-NAMES_ONLY = '''
-class Tagger(nn.Module):
-    def __init__(self, vocab=50, hidden=16):
-        super().__init__()
-        self.embed = nn.Embedding(vocab, 8)
-        self.rnn = nn.GRU(8, hidden)
-
+NAMES_ONLY = _tagger('''
     def forward(self, tokens, h_prev, reset):
         batch_size, seq_len = tokens.shape
         h0 = torch.where(reset, torch.zeros_like(h_prev), h_prev)
         out, h = self.rnn(self.embed(tokens), h0)
         return out[-1], h
-'''
+''')
 
-FIXED_STATE = '''
-class Tagger(nn.Module):
-    def __init__(self, vocab=50, hidden=16):
-        super().__init__()
-        self.embed = nn.Embedding(vocab, 8)
-        self.rnn = nn.GRU(8, hidden)
-        self.hidden = hidden
-
+FIXED_STATE = _tagger('''
     def forward(self, tokens):
         batch_size, seq_len = tokens.shape
         h0 = torch.zeros(1, 3, self.hidden)
         out, h = self.rnn(self.embed(tokens), h0)
         return out[-1]
-'''
+''')
 
 
 # the code names src's axis 0 the batch and self.enc reads it as time (the bug); the other
@@ -221,14 +213,7 @@ NAME_REBOUND = _encoder_decoder('''
         return enc[-1], dec
 ''')
 
-OPTIONAL_STATE_OF_ANOTHER_INPUT = '''
-class Tagger(nn.Module):
-    def __init__(self, vocab=50, hidden=16):
-        super().__init__()
-        self.embed = nn.Embedding(vocab, 8)
-        self.rnn = nn.GRU(8, hidden)
-        self.hidden = hidden
-
+OPTIONAL_STATE_OF_ANOTHER_INPUT = _tagger('''
     def init_hidden(self, bsz):
         return torch.zeros(1, bsz, self.hidden)
 
@@ -238,7 +223,7 @@ class Tagger(nn.Module):
             h0 = self.init_hidden(lengths.size(0))
         out, h = self.rnn(self.embed(src), h0)
         return out, h
-'''
+''')
 
 
 @pytest.mark.parametrize("code, call, src_at", [
