@@ -514,6 +514,7 @@ def _summary(originals: list[dict[str, Any]], mutants: list[dict[str, Any]], tot
     models = [m["seconds"] for r in originals + caught for m in r.get("models", {}).values()]
     return {
         "torch_starts": w.starts, "torch_import_s": w.torch_import_s,
+        "worker_warm_up_s": w.warm_up_s,
         "whole_run_s": round(total, 1),
         "per_model_s": _stats(models),
         "per_file_confirm_s": _stats([r["confirm_s"] for r in originals + caught

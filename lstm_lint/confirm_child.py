@@ -91,6 +91,7 @@ def _forked(fn: Any, path: str, out_path: str, timeout: float, memory_mb: int) -
                 sys.path.append(folder)
             else:
                 sys.path.insert(0, folder)
+            _unshadow([root, folder] if pkg else [folder])
             res = fn()
             with open(out_path, "w") as fh:
                 json.dump(res, fh, default=repr)
@@ -237,20 +238,33 @@ def _default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+#: the modules warm_up loaded (beyond what ``import torch`` had): a job drops those its
+#: project shadows (see _unshadow)
+_WARMED: frozenset[str] = frozenset()
+
+
 def warm_up() -> None:
     """Import once, in the worker, what every job would otherwise import on its own:
-    ``torch._dynamo`` (the first ``torch.manual_seed`` and torch.fx's tracer load it), sympy
-    (torch.fx's symbolic shapes) and lstm-lint's own run and trace modules; a job forked
-    from a warm worker starts with them (about 1 s a job on a CPU before).  Imports only:
-    no tensor is made and no kernel runs here, since a thread pool a kernel starts in the
-    worker would hang the forked jobs.  Not where CUDA is there (the NVML check, which does
-    not initialise it): a forked job cannot use CUDA once its worker has initialised it, and
-    that these imports never do is not yet checked on a GPU."""
-    try:
-        import torch
+    ``torch._dynamo`` and sympy (torch.fx's tracer and symbolic shapes load them) and
+    lstm-lint's own run and trace modules; a job forked from a warm worker starts with them
+    (about 1 s a job on a CPU before).  Imports only, from the standard library and the
+    installed packages alone (a project on PYTHONPATH never runs here): no tensor is made
+    and no kernel runs, since a thread pool a kernel starts in the worker would hang the
+    forked jobs.  Not where CUDA is there (the NVML check, which does not initialise it): a
+    forked job cannot use CUDA once its worker has initialised it, and that these imports
+    never do is not yet checked on a GPU."""
+    global _WARMED
+    import torch
 
-        if torch.cuda.is_available():
-            return
+    if torch.cuda.is_available():
+        return
+    before = set(sys.modules)
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    installed = tuple(os.path.realpath(p) for p in {sys.prefix, sys.base_prefix, here})
+    saved = sys.path[:]
+    sys.path[:] = [p for p in saved if p and (os.path.realpath(p).startswith(installed)
+                                                or "-packages" in p)]
+    try:
         import torch._dynamo  # noqa: F401
         import torch.fx  # noqa: F401
         import torch.fx.experimental.symbolic_shapes  # noqa: F401
@@ -259,6 +273,28 @@ def warm_up() -> None:
         from . import confirm_run, confirm_trace  # noqa: F401
     except Exception:  # a warm-up that fails leaves the jobs to import what they need
         pass
+    finally:
+        sys.path[:] = saved
+    _WARMED = frozenset(set(sys.modules) - before)
+
+
+def _unshadow(folders: list[str]) -> None:
+    """In a job: forget the modules warm_up loaded that the project's own files shadow (a
+    ``statistics.py`` beside the model: the job imports the project's, as it would have
+    without the warm-up)."""
+    own: set[str] = set()
+    for folder in folders:
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for n in names:
+            if n.endswith(".py"):
+                own.add(n[:-3])
+            elif os.path.isfile(os.path.join(folder, n, "__init__.py")):
+                own.add(n)
+    for name in [m for m in _WARMED if m.split(".", 1)[0] in own]:
+        sys.modules.pop(name, None)
 
 
 def _serve_one(req_path: str, res_path: str) -> None:
@@ -288,9 +324,12 @@ def main(argv: list[str]) -> int:
     import torch  # noqa: F401  (once, for every file and job)
 
     torch_s = round(time.perf_counter() - t0, 4)
+    t0 = time.perf_counter()
     warm_up()
+    warm_s = round(time.perf_counter() - t0, 4)
     if argv and argv[0] == "--serve":
-        proto.write(json.dumps({"ready": True, "torch_import_s": torch_s}) + "\n")
+        proto.write(json.dumps({"ready": True, "torch_import_s": torch_s,
+                                "warm_up_s": warm_s}) + "\n")
         proto.flush()
         for line in sys.stdin:
             msg = json.loads(line)

@@ -27,6 +27,7 @@ class Worker:
         self.proc: subprocess.Popen[bytes] | None = None
         self.tmp = tempfile.mkdtemp(prefix="lstm-lint-confirm-")
         self.torch_import_s: float | None = None
+        self.warm_up_s: float | None = None  # the imports the jobs share (confirm_child)
         self.starts = 0
         self.served = 0
         self.log = os.path.join(self.tmp, "worker.log")
@@ -47,6 +48,7 @@ class Worker:
             self.close()
             return "the confirm worker did not start" + self._log_tail()
         self.torch_import_s = msg.get("torch_import_s")
+        self.warm_up_s = msg.get("warm_up_s")
         return None
 
     def _log_tail(self) -> str:

@@ -15,6 +15,8 @@ import re
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
+import networkx as nx
+
 from .analyze import FileAnalysis
 from .dataflow import Dataflow, NodeView
 from .findings import Finding, Related
@@ -85,7 +87,7 @@ class RuleContext:
         self.analysis = analysis
         self.rule = rule
         self._miswired: set[object] | None = None
-        self._named_sizes: list[object] | None = None
+        self._named_sizes: list[tuple[object, Dataflow, int]] | None = None
         self.path = analysis.fm.path
 
     def graphs(self) -> list[Dataflow]:
@@ -112,20 +114,31 @@ class RuleContext:
         return id(getattr(layer, "cst", None)) in self._miswired \
             if getattr(layer, "cst", None) is not None else False
 
-    def named_against_layout(self, size: object) -> bool:
+    def named_against_layout(self, size: object, g: Dataflow | None = None,
+                             call: int | None = None) -> bool:
         """Is ``size`` an input axis whose name LST204 sets against the layout a recurrent
         layer reads (``batch_size, src_len = src.shape`` before a time-major encoder)?  The
         engine's role for that size rests on the layout LST204 disputes: a state of another
-        layer sized from it (``zeros(1, batch_size, H)`` for a decoder) steps aside."""
+        layer sized from it (``zeros(1, batch_size, H)`` for a decoder) steps aside.  Given
+        the layer's ``call`` in ``g``: only a layer fed from other forward inputs than the
+        disputed one (a cell stepping over the disputed input itself reads its batch off
+        that input's other axis, and the names make its state wrong too)."""
         if self._named_sizes is None:
             self._named_sizes = []
-            for _g, _n, c in self.conflicts("layout"):
+            for dg, view, c in self.conflicts("layout"):
                 x = c.tensor
                 if c.reader == "rnn" and c.named is not None and x is not None \
                         and x.shape is not None and not x.shape.star \
                         and 0 <= c.named[1] < len(x.shape.dims):
-                    self._named_sizes.append(x.shape.dims[c.named[1]])
-        return size is not None and any(size == d for d in self._named_sizes)
+                    self._named_sizes.append((x.shape.dims[c.named[1]], dg, view.id))
+        for d, dg, disputed in self._named_sizes:
+            if size is None or size != d:
+                continue
+            if g is None or call is None or dg is not g:
+                return True
+            if not _forward_inputs(g, call) & _forward_inputs(g, disputed):
+                return True
+        return False
 
     def index_events(self) -> Iterator[tuple[Dataflow, NodeView, Tensor, IndexEvent]]:
         """Integer indices applied to tensors (``out[:, -1]``), with the tensor indexed."""
@@ -289,3 +302,10 @@ __all__ = [
     "getitems_at", "int_index", "keyword_arg", "last_step", "lines_of", "lower_bound", "move_index",
     "ran_clean_at", "replace_index", "rnn_output_axes", "rule_by_code", "state_refused_by_layer",
 ]
+
+
+def _forward_inputs(g: Dataflow, node: int) -> set[int]:
+    """The forward inputs (graph nodes) a node's value is made from."""
+    if node not in g.g:
+        return set()
+    return {n for n in nx.ancestors(g.g, node) if g.g.nodes[n].get("op") == "input"}

@@ -281,7 +281,7 @@ class Decoder(nn.Module):
                 continue  # another RNN's final state: LST306 names both RNNs
             if layer is not None and ctx.miswired(layer):
                 continue  # the layer reads the input in a layout the code contradicts: LST204
-            if _batch_named_against_layout(ctx, c):
+            if _batch_named_against_layout(ctx, c, g, node.id):
                 continue  # sized from an axis whose role LST204 disputes: the root cause
             label = layer.label() if layer else node.label
             sname = c.state
@@ -487,18 +487,22 @@ class Decoder(nn.Module):
         return None
 
 
-def _batch_named_against_layout(ctx: RuleContext, c: Any) -> bool:
+def _batch_named_against_layout(ctx: RuleContext, c: Any, g: Any, call: int) -> bool:
     """The state differs from what the layer expects only on its batch axis, and there it
     holds a size whose name LST204 sets against the layout a layer reads: right as the names
     say (``zeros(1, batch_size, H)``), wrong only by the engine's reading of that axis."""
     x, exp = c.tensor, c.shape
     if not isinstance(x, Tensor) or x.shape is None or x.shape.star or exp is None \
-            or exp.star or len(x.shape.dims) != 3 or len(exp.dims) != 3 or c.axis != 1:
+            or exp.star or len(x.shape.dims) != len(exp.dims):
+        return False
+    # (layers, batch, hidden) for an RNN, (batch, hidden) for a cell
+    batch_axis = {3: 1, 2: 0}.get(len(exp.dims))
+    if batch_axis is None or c.axis != batch_axis:
         return False
     got, want = x.shape.dims, exp.dims
-    if any(got[k] != want[k] for k in (0, 2)):
+    if any(got[k] != want[k] for k in range(len(got)) if k != batch_axis):
         return False
-    return ctx.named_against_layout(got[1])
+    return ctx.named_against_layout(got[batch_axis], g, call)
 
 
 def _slot_other(c: Any) -> Any:

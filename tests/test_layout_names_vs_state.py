@@ -93,6 +93,11 @@ class Tagger(nn.Module):
 '''
 
 
+# review rv28: the names given in separate statements are one statement of the layout
+NAMES_IN_SEPARATE_STATEMENTS = STATE_OF_THE_NEXT_LAYER.replace(
+    "batch_size, seq_len = tokens.shape",
+    "batch_size = tokens.size(0)\n        seq_len = tokens.size(1)")
+
 STATE_BY_A_HELPER = STATE_OF_THE_NEXT_LAYER.replace(
     "h0 = y.new_zeros((1, seq_len, self.hidden))", "h0 = self.init_hidden(seq_len)").replace(
     "    def forward", "    def init_hidden(self, bsz):\n"
@@ -111,6 +116,7 @@ STATE_EXPANDED = STATE_OF_THE_NEXT_LAYER.replace(
     (STATE_OF_THE_NEXT_LAYER, ("Tagger()(torch.randint(0, 50, (5, 3)))",)),
     (STATE_BY_A_HELPER, ("Tagger()(torch.randint(0, 50, (5, 3)))",)),
     (STATE_EXPANDED, ("Tagger()(torch.randint(0, 50, (5, 3)))",)),
+    (NAMES_IN_SEPARATE_STATEMENTS, ("Tagger()(torch.randint(0, 50, (5, 3)))",)),
 ])
 def test_a_state_the_code_builds_on_the_layers_batch_outweighs_the_names(tmp_path, code,
                                                                            calls):
@@ -343,3 +349,58 @@ def test_type_as_keeps_its_own_shape(tmp_path):
     # x.type_as(other) takes other's dtype, not its shape (it had been read as expand_as)
     _runs(TYPE_AS, "Tagger()(torch.randn(5, 3, 8))")
     assert _codes(tmp_path, TYPE_AS) == []
+
+
+# review rv28: a cell's state (batch_size, H) is right as the names say when the cell steps
+# over another input; stepping over the disputed input itself (x[t] along the axis named
+# batch_size) it is wrong by the names too
+CELL_OVER_ANOTHER_INPUT = '''
+class Seq2Seq(nn.Module):
+    def __init__(self, vocab=50, hidden=16):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, 8)
+        self.enc = nn.GRU(8, hidden)
+        self.cell = nn.GRUCell(8, hidden)
+        self.hidden = hidden
+
+    def forward(self, src, tgt):
+        batch_size, src_len = src.shape
+        enc_out, h = self.enc(self.embed(src))
+        hx = torch.zeros(batch_size, self.hidden)
+        outs = []
+        for t in range(tgt.size(1)):
+            hx = self.cell(self.embed(tgt[:, t]), hx)
+            outs.append(hx)
+        return enc_out, torch.stack(outs, 1)
+'''
+
+CELL_OVER_THE_DISPUTED_INPUT = '''
+class Tagger(nn.Module):
+    def __init__(self, hidden=16):
+        super().__init__()
+        self.rnn = nn.GRU(8, hidden)
+        self.cell = nn.GRUCell(8, hidden)
+        self.hidden = hidden
+
+    def forward(self, x):
+        batch_size, seq_len, _ = x.size()
+        out, _ = self.rnn(x)
+        h = torch.zeros(batch_size, self.hidden)
+        for t in range(x.size(0)):
+            h = self.cell(x[t], h)
+        return out[-1], h
+'''
+
+
+def test_a_cells_state_steps_aside_only_beside_another_input(tmp_path):
+    torch = pytest.importorskip("torch")
+    _runs(CELL_OVER_ANOTHER_INPUT,
+          "Seq2Seq()(torch.randint(0, 50, (4, 5)), torch.randint(0, 50, (4, 6)))")
+    assert _codes(tmp_path, CELL_OVER_ANOTHER_INPUT) == ["LST204"]
+    ns: dict = {}
+    exec(HEADER + textwrap.dedent(CELL_OVER_THE_DISPUTED_INPUT), ns)
+    for x in (torch.randn(4, 5, 8), torch.randn(5, 4, 8)):  # as named, and time-major
+        with pytest.raises(RuntimeError):
+            ns["Tagger"]()(x)
+    assert sorted(_codes(tmp_path, CELL_OVER_THE_DISPUTED_INPUT)) == ["LST204", "LST301"]
+

@@ -103,8 +103,9 @@ class Core:
         #: value, not another of the same symbol (every input's batch is ``B``), is the code's
         #: own use of the name
         self.named_values: dict[Expr, tuple[Int, Any]] = {}
-        #: the names one unpacking binds (``batch_size, seq_len = tokens.shape``): target
-        #: node id -> the unpacking's node id
+        #: the names one statement of the code's layout binds: target node id -> a key of
+        #: the tensor whose sizes they were read off (``batch_size, seq_len = tokens.shape``,
+        #: or ``b = tokens.size(0)`` and ``t = tokens.size(1)``), or of the unpacking
         self.unpacked_together: dict[int, int] = {}
         #: the sizes each factory node was given, every time the code ran it (a loop runs it
         #: again with other values)
