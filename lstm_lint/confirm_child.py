@@ -91,7 +91,7 @@ def _forked(fn: Any, path: str, out_path: str, timeout: float, memory_mb: int) -
                 sys.path.append(folder)
             else:
                 sys.path.insert(0, folder)
-            _unshadow([root, folder] if pkg else [folder])
+            _unshadow([root] if pkg else [folder])  # the folders put ahead of the stdlib
             res = fn()
             with open(out_path, "w") as fh:
                 json.dump(res, fh, default=repr)
@@ -259,11 +259,8 @@ def warm_up() -> None:
     if torch.cuda.is_available():
         return
     before = set(sys.modules)
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    installed = tuple(os.path.realpath(p) for p in {sys.prefix, sys.base_prefix, here})
     saved = sys.path[:]
-    sys.path[:] = [p for p in saved if p and (os.path.realpath(p).startswith(installed)
-                                                or "-packages" in p)]
+    sys.path[:] = [p for p in saved if _installed(p)]
     try:
         import torch._dynamo  # noqa: F401
         import torch.fx  # noqa: F401
@@ -278,10 +275,36 @@ def warm_up() -> None:
     _WARMED = frozenset(set(sys.modules) - before)
 
 
+def _installed(path: str) -> bool:
+    """Whether a ``sys.path`` entry is the standard library, an installed packages folder or
+    lstm-lint's own root (never a project's folder, wherever it lies)."""
+    import site
+    import sysconfig
+
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    roots = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    roots |= set(site.getsitepackages()) | {site.getusersitepackages()}
+    p = os.path.realpath(path) if path else ""
+    if not p:
+        return False
+    if p == os.path.realpath(here):
+        return True
+    if p.endswith(".zip") and os.path.dirname(p) in {
+            os.path.realpath(os.path.join(x, "lib")) for x in (sys.prefix, sys.base_prefix)}:
+        return True  # the zipped standard library (lib/python311.zip)
+    for r in roots:
+        r = os.path.realpath(r)
+        if p == r or p.startswith(r + os.sep):
+            return True
+    return False
+
+
 def _unshadow(folders: list[str]) -> None:
     """In a job: forget the modules warm_up loaded that the project's own files shadow (a
     ``statistics.py`` beside the model: the job imports the project's, as it would have
-    without the warm-up)."""
+    without the warm-up).  ``folders`` are those the job put ahead of the standard library;
+    only a module whose top-level package warm_up itself loaded is forgotten (a project's
+    ``torch.py`` shadows nothing torch's worker had loaded before)."""
     own: set[str] = set()
     for folder in folders:
         try:
@@ -293,7 +316,8 @@ def _unshadow(folders: list[str]) -> None:
                 own.add(n[:-3])
             elif os.path.isfile(os.path.join(folder, n, "__init__.py")):
                 own.add(n)
-    for name in [m for m in _WARMED if m.split(".", 1)[0] in own]:
+    tops = {m for m in own if m in _WARMED}
+    for name in [m for m in _WARMED if m.split(".", 1)[0] in tops]:
         sys.modules.pop(name, None)
 
 

@@ -15,8 +15,6 @@ import re
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-import networkx as nx
-
 from .analyze import FileAnalysis
 from .dataflow import Dataflow, NodeView
 from .findings import Finding, Related
@@ -305,7 +303,22 @@ __all__ = [
 
 
 def _forward_inputs(g: Dataflow, node: int) -> set[int]:
-    """The forward inputs (graph nodes) a node's value is made from."""
+    """The forward inputs (graph nodes) a node's value is made from; not through a factory
+    (``enc_out.new_zeros(L, B, H)`` takes its receiver's dtype and device, not its data)."""
     if node not in g.g:
         return set()
-    return {n for n in nx.ancestors(g.g, node) if g.g.nodes[n].get("op") == "input"}
+    found: set[int] = set()
+    seen = {node}
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        for p in g.g.predecessors(n):
+            if p in seen:
+                continue
+            seen.add(p)
+            op = g.g.nodes[p].get("op")
+            if op == "input":
+                found.add(p)
+            elif op != "factory":
+                todo.append(p)
+    return found

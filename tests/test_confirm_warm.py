@@ -70,3 +70,65 @@ def test_a_project_module_named_like_one_the_worker_loaded_is_the_projects(
     assert f["code"] == "LST201"
     assert f["confirmation"]["verdict"] == "confirmed", f["confirmation"]
 
+
+def test_a_packages_own_torch_module_shadows_nothing_the_worker_loaded(
+        tmp_path: Path, monkeypatch, capsys):
+    """A package holding a ``torch.py`` (d2l's ``d2l/torch.py``, darts' ``utils/torch.py``):
+    its name is torch's, whose modules the worker had loaded before the warm-up, so the job
+    keeps them (review rv29: every job there raised "Only a single TORCH_LIBRARY ...")."""
+    (tmp_path / ".git").mkdir()
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "torch.py").write_text("import torch\n")
+    (pkg / "model.py").write_text(textwrap.dedent("""\
+        import torch.nn as nn
+
+
+        class SeqClassifier(nn.Module):
+            def __init__(self, input_size=11, hidden_size=13, num_classes=5):
+                super().__init__()
+                self.lstm = nn.LSTM(input_size, hidden_size, batch_first=True)
+                self.fc = nn.Linear(hidden_size, num_classes)
+
+            def forward(self, x):
+                out, _ = self.lstm(x)
+                return self.fc(out[-1])
+        """))
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["--no-cache", "--confirm", "--format", "json", "pkg/model.py"]) == 1
+    [f] = json.loads(capsys.readouterr().out)
+    assert f["confirmation"]["verdict"] == "confirmed", f["confirmation"]
+
+
+def test_a_project_on_pythonpath_never_runs_in_the_worker(tmp_path: Path, monkeypatch,
+                                                          capsys):
+    """The warm-up imports from the standard library and the installed packages only: a
+    project's ``statistics.py`` on PYTHONPATH runs in the job that imports it, never in the
+    worker (no timeout or memory limit there)."""
+    (tmp_path / ".git").mkdir()
+    log = tmp_path / "ran.log"
+    (tmp_path / "statistics.py").write_text(
+        f"import sys\nwith open({str(log)!r}, 'a') as fh:\n    fh.write(repr(sys.argv) + '\\n')\n")
+    (tmp_path / "model.py").write_text(textwrap.dedent("""\
+        import statistics  # noqa: F401
+        import torch.nn as nn
+
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.lstm = nn.LSTM(4, 8, batch_first=True)
+
+            def forward(self, x):
+                out, _ = self.lstm(x)
+                return out[-1]
+        """))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    capsys.readouterr()
+    main(["--no-cache", "--confirm", "--format", "json", "model.py"])
+    runs = log.read_text().splitlines()
+    assert runs and all("--serve" not in r for r in runs), runs
+

@@ -146,6 +146,7 @@ class Statements(Loops):
         elif type(s) is cst.AnnAssign:
             if s.value is not None:
                 self.assign(s.target, self.eval(s.value, env), env)
+                self.note_size_source(s.target, s.value, env)
         elif type(s) is cst.AugAssign:
             cur = self.eval(s.target, env)
             rhs = self.eval(s.value, env)
@@ -199,8 +200,12 @@ class Statements(Loops):
         x = env.vars.get(src) if src is not None else None
         if not isinstance(x, Tensor):
             return
-        key = ("node", x.node) if x.node is not None else ("input", x.hole[0]) \
-            if x.hole is not None else None
+        # the same in every pass of the analysis (graph node ids are not): the input's name,
+        # or the source node that made the tensor
+        made = self.graph.g.nodes[x.node].get("cst") if x.node is not None \
+            and x.node in self.graph.g else None
+        key = ("input", x.hole[0]) if x.hole is not None else ("made", id(made)) \
+            if made is not None else None
         if key is None:
             return
         todo = [target]
