@@ -283,12 +283,17 @@ def _installed(path: str) -> bool:
 
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     roots = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
-    roots |= set(site.getsitepackages()) | {site.getusersitepackages()}
+    # (a legacy virtualenv's site module may lack these)
+    roots |= set(getattr(site, "getsitepackages", list)())
+    user = getattr(site, "getusersitepackages", None)
+    if user is not None:
+        roots.add(user())
     p = os.path.realpath(path) if path else ""
     if not p:
         return False
-    if p == os.path.realpath(here):
-        return True
+    if p == os.path.realpath(here) or os.path.basename(p).endswith(("site-packages",
+                                                                   "dist-packages")):
+        return True  # lstm-lint's root; a packages folder on PYTHONPATH (nix, bazel, ROS)
     if p.endswith(".zip") and os.path.dirname(p) in {
             os.path.realpath(os.path.join(x, "lib")) for x in (sys.prefix, sys.base_prefix)}:
         return True  # the zipped standard library (lib/python311.zip)

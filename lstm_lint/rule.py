@@ -118,9 +118,9 @@ class RuleContext:
         layer reads (``batch_size, src_len = src.shape`` before a time-major encoder)?  The
         engine's role for that size rests on the layout LST204 disputes: a state of another
         layer sized from it (``zeros(1, batch_size, H)`` for a decoder) steps aside.  Given
-        the layer's ``call`` in ``g``: only a layer fed from other forward inputs than the
-        disputed one (a cell stepping over the disputed input itself reads its batch off
-        that input's other axis, and the names make its state wrong too)."""
+        the layer's ``call`` in ``g``: only a layer known to be fed from other forward inputs
+        than the disputed one (a cell stepping over the disputed input itself reads its batch
+        off that input's other axis, and the names make its state wrong too)."""
         if self._named_sizes is None:
             self._named_sizes = []
             for dg, view, c in self.conflicts("layout"):
@@ -134,7 +134,11 @@ class RuleContext:
                 continue
             if g is None or call is None or dg is not g:
                 return True
-            if not _forward_inputs(g, call) & _forward_inputs(g, disputed):
+            # the layer's own inputs must be known to come from other forward inputs: one
+            # fed through a buffer (``x.new_zeros(x.shape)`` filled from ``x``) or a factory
+            # alone may read its batch off the disputed input (review rv30)
+            mine = _forward_inputs(g, call)
+            if mine and not mine & _forward_inputs(g, disputed):
                 return True
         return False
 
