@@ -291,9 +291,11 @@ def _installed(path: str) -> bool:
     p = os.path.realpath(path) if path else ""
     if not p:
         return False
-    if p == os.path.realpath(here) or os.path.basename(p).endswith(("site-packages",
-                                                                   "dist-packages")):
-        return True  # lstm-lint's root; a packages folder on PYTHONPATH (nix, bazel, ROS)
+    if p == os.path.realpath(here):
+        return True
+    # (a packages folder elsewhere on PYTHONPATH is left out: a ROS workspace's
+    # devel/lib/python3/dist-packages holds the project's own code (review rv31); where
+    # torch lives there, the warm-up fails quietly and each job imports what it needs)
     if p.endswith(".zip") and os.path.dirname(p) in {
             os.path.realpath(os.path.join(x, "lib")) for x in (sys.prefix, sys.base_prefix)}:
         return True  # the zipped standard library (lib/python311.zip)

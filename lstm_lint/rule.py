@@ -85,7 +85,7 @@ class RuleContext:
         self.analysis = analysis
         self.rule = rule
         self._miswired: set[object] | None = None
-        self._named_sizes: list[tuple[object, Dataflow, int]] | None = None
+        self._named_sizes: list[tuple[object, Dataflow, int, tuple[object, ...]]] | None = None
         self.path = analysis.fm.path
 
     def graphs(self) -> list[Dataflow]:
@@ -113,14 +113,17 @@ class RuleContext:
             if getattr(layer, "cst", None) is not None else False
 
     def named_against_layout(self, size: object, g: Dataflow | None = None,
-                             call: int | None = None) -> bool:
+                             call: int | None = None, batch: object = None) -> bool:
         """Is ``size`` an input axis whose name LST204 sets against the layout a recurrent
         layer reads (``batch_size, src_len = src.shape`` before a time-major encoder)?  The
         engine's role for that size rests on the layout LST204 disputes: a state of another
         layer sized from it (``zeros(1, batch_size, H)`` for a decoder) steps aside.  Given
-        the layer's ``call`` in ``g``: only a layer known to be fed from other forward inputs
-        than the disputed one (a cell stepping over the disputed input itself reads its batch
-        off that input's other axis, and the names make its state wrong too)."""
+        the layer's ``call`` in ``g`` and the ``batch`` it expects: only a layer fed from
+        other forward inputs than the disputed one (a cell stepping over the disputed input
+        itself reads its batch off that input's other axis, and the names make its state
+        wrong too); one fed by factories alone (a start token) only when the batch it expects
+        is none of the disputed input's sizes (``x.new_zeros(x.shape)`` filled from ``x``
+        is ``x``'s batch; ``torch.zeros(tgt.size(0), E)`` is not)."""
         if self._named_sizes is None:
             self._named_sizes = []
             for dg, view, c in self.conflicts("layout"):
@@ -128,17 +131,18 @@ class RuleContext:
                 if c.reader == "rnn" and c.named is not None and x is not None \
                         and x.shape is not None and not x.shape.star \
                         and 0 <= c.named[1] < len(x.shape.dims):
-                    self._named_sizes.append((x.shape.dims[c.named[1]], dg, view.id))
-        for d, dg, disputed in self._named_sizes:
+                    self._named_sizes.append((x.shape.dims[c.named[1]], dg, view.id,
+                                              tuple(x.shape.dims)))
+        for d, dg, disputed, dims in self._named_sizes:
             if size is None or size != d:
                 continue
             if g is None or call is None or dg is not g:
                 return True
-            # the layer's own inputs must be known to come from other forward inputs: one
-            # fed through a buffer (``x.new_zeros(x.shape)`` filled from ``x``) or a factory
-            # alone may read its batch off the disputed input (review rv30)
             mine = _forward_inputs(g, call)
             if mine and not mine & _forward_inputs(g, disputed):
+                return True
+            # fed by factories alone (reviews rv30, rv31)
+            if not mine and batch is not None and batch not in dims:
                 return True
         return False
 

@@ -502,7 +502,7 @@ def _batch_named_against_layout(ctx: RuleContext, c: Any, g: Any, call: int) -> 
     got, want = x.shape.dims, exp.dims
     if any(got[k] != want[k] for k in range(len(got)) if k != batch_axis):
         return False
-    return ctx.named_against_layout(got[batch_axis], g, call)
+    return ctx.named_against_layout(got[batch_axis], g, call, want[batch_axis])
 
 
 def _slot_other(c: Any) -> Any:

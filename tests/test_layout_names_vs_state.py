@@ -434,3 +434,34 @@ def test_a_cells_state_steps_aside_only_beside_another_input(tmp_path):
                 ns["Tagger"]()(x)
         assert sorted(_codes(tmp_path, code)) == ["LST204", "LST301"]
 
+
+# review rv31: a decoder cell fed by a start token alone, sized by the other input
+CELL_FROM_A_START_TOKEN = '''
+class Seq2Seq(nn.Module):
+    def __init__(self, vocab=50, E=8, H=16):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, E)
+        self.enc = nn.GRU(E, H)
+        self.cell = nn.GRUCell(E, H)
+        self.proj = nn.Linear(H, E)
+        self.H, self.E = H, E
+
+    def forward(self, src, tgt):
+        batch_size, src_len = src.shape
+        enc_out, _ = self.enc(self.embed(src))
+        inp = tgt.new_zeros(tgt.size(0), self.E, dtype=torch.float)
+        hx = torch.zeros(batch_size, self.H)
+        outs = []
+        for t in range(tgt.size(1)):
+            hx = self.cell(inp, hx)
+            inp = self.proj(hx)
+            outs.append(hx)
+        return enc_out, torch.stack(outs, 1)
+'''
+
+
+def test_a_cell_fed_by_a_start_token_of_another_input_steps_aside(tmp_path):
+    _runs(CELL_FROM_A_START_TOKEN,
+          "Seq2Seq()(torch.randint(0, 50, (4, 5)), torch.randint(0, 50, (4, 6)))")
+    assert _codes(tmp_path, CELL_FROM_A_START_TOKEN) == ["LST204"]
+
