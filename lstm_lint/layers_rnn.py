@@ -17,7 +17,6 @@ from .layers import (
     Site,
     check_features,
     differs,
-    named_batch,
     named_mismatch,
     role_mismatch,
 )
@@ -331,12 +330,8 @@ def _check_layout(site: Site, layer: Layer, x: Value, given: Sequence[Value],
         site.conflict(layout_conflict(layer, x, bf, swapped, named))
         return True
     if named:
-        c = layout_conflict(layer, x, bf, None, named)
-        batch = named_batch(c)
-        if batch is not None:
-            site.layout_named(c, batch)
-        else:
-            site.conflict(c)
+        # withdrawn once the pass has run if the code's own state says otherwise
+        site.layout_named(layout_conflict(layer, x, bf, None, named))
         return True
     if x.shape is not None and agrees is None:
         # names given later (``batch_size, steps, _ = out.shape`` on the output) count too

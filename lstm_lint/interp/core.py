@@ -34,6 +34,7 @@ from ..values import (
 )
 from .hole_binding import bind_hole
 from .layout_guess import guessed_layout, swept_both_ways
+from .layout_names import LayoutNames
 from .objects import ArgParser, Env, Instantiation, Obj
 
 MAX_DEPTH = 8
@@ -44,7 +45,7 @@ class Budget(Exception):
     """Raised when an analysis runs past its step budget (huge or pathological code)."""
 
 
-class Core:
+class Core(LayoutNames):
     """State of one analysis (a module class, or a file's script code) and the graph it fills."""
 
     def __init__(self, fm: FileModel, graph: Dataflow, project: Any = None):
@@ -281,70 +282,6 @@ class Core:
     def recheck_later(self, check: Any) -> None:
         if self.current is not None:
             self.rechecks.append((self.current, check))
-
-    def layout_named(self, c: L.Conflict, batch: Expr) -> None:
-        if self.current is not None:
-            self.graph.add_conflict(self.current, c)
-            self.named_layouts.append((self.current, c, batch))
-
-    def state_batch(self, e: Expr, state: Tensor) -> None:
-        """A state the code built gives a layer the size ``e`` as its batch (that call's own
-        name-based conflict is never raised).  When the state's batch is the very value the
-        code named for the other role (``batch_size, seq_len = tokens.shape`` and
-        ``zeros(1, seq_len, H)``, also through a helper given ``seq_len``), the names of
-        that unpacking are not the code's layout at any call reading ``e`` as the batch."""
-        named = self.named_values.get(e)
-        if named is None:
-            return
-        value, target = named
-        runs = self._state_sizes(state)
-        if runs and all(len(sizes) == 3 and sizes[1] is value for sizes in runs):
-            self.state_batches.add((e, self.unpacked_together.get(id(target), id(target))))
-
-    def note_sizes(self, v: Value, sizes: Sequence[Value] | None) -> None:
-        """The size values a factory was given at this run of it (see _state_sizes)."""
-        if isinstance(v, Tensor) and v.node is not None:
-            self.factory_sizes.setdefault(v.node, []).append(tuple(sizes or ()))
-
-    def _state_sizes(self, state: Tensor) -> list[tuple[Value, ...]]:
-        """The size values the state was built with, every time the code ran its factory
-        (``zeros(1, seq_len, H)``, ``h.expand(1, seq_len, H)``), through ops that keep its
-        shape (``.contiguous()``, ``.to(device)``, ``Variable(...)``)."""
-        nid, shape = state.node, state.shape
-        for _ in range(6):
-            if nid is None or nid not in self.graph.g:
-                return []
-            if nid in self.factory_sizes:
-                return self.factory_sizes[nid]
-            ins = [d.get("value") for _u, _v, d in self.graph.g.in_edges(nid, data=True)]
-            if len(ins) != 1 or not isinstance(ins[0], Tensor) or ins[0].shape != shape:
-                return []
-            nid = ins[0].node
-        return []
-
-    def run_rechecks(self) -> None:
-        """Once the code has run: the checks that names given after a layer may decide, and
-        the names the code's own use of the named value contradicts (see state_batch).  The
-        size alone is not enough: every forward input shares one batch symbol, so a state
-        sized from another input, or from an encoder's h_n, says nothing of this one."""
-        for node, check in self.rechecks:
-            c = check()
-            if c is not None:
-                self.layout_named_at(node, c)
-        self.rechecks = []
-        for node, c, batch in self.named_layouts:
-            target = c.named[2] if c.named is not None else None
-            group = self.unpacked_together.get(id(target), id(target))
-            if (batch, group) in self.state_batches and node in self.graph.g:
-                lst = self.graph.g.nodes[node]["conflicts"]
-                lst[:] = [x for x in lst if x is not c]
-        self.named_layouts = []
-
-    def layout_named_at(self, node: int, c: L.Conflict) -> None:
-        self.graph.add_conflict(node, c)
-        batch = L.named_batch(c)
-        if batch is not None:
-            self.named_layouts.append((node, c, batch))
 
     def bind_unpacked(self) -> None:
         """Inputs the code unpacks by rank (``a, b, c = x.shape`` runs only on a 3-d ``x``)

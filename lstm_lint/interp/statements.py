@@ -190,33 +190,6 @@ class Statements(Loops):
             for local, qual in imported_names(self.fm, s).items():
                 env.vars[local] = Ref(qual)
 
-    def note_size_source(self, target: cst.BaseExpression, value: cst.BaseExpression,
-                         env: Env) -> None:
-        """The names a statement reads off one tensor's sizes (``b, t = x.shape``,
-        ``t = x.size(1)``, ``b = x.shape[0]``) are grouped by that tensor, so that names
-        given in separate statements are one statement of the code's layout (see
-        Core.state_batch)."""
-        src = _sized_tensor(value)
-        x = env.vars.get(src) if src is not None else None
-        if not isinstance(x, Tensor):
-            return
-        # the same in every pass of the analysis (graph node ids are not): the input's name,
-        # or the source node that made the tensor
-        made = self.graph.g.nodes[x.node].get("cst") if x.node is not None \
-            and x.node in self.graph.g else None
-        key = ("input", x.hole[0]) if x.hole is not None else ("made", id(made)) \
-            if made is not None else None
-        if key is None:
-            return
-        todo = [target]
-        while todo:
-            t = todo.pop()
-            if type(t) is cst.Name:
-                self.unpacked_together[id(t)] = hash(key)
-            elif type(t) in (cst.Tuple, cst.List):
-                todo.extend(e.value for e in t.elements  # type: ignore[attr-defined]
-                            if type(e) is not cst.StarredElement)
-
     def note_unpacked(self, target: cst.BaseExpression, value: cst.BaseExpression,
                       env: Env) -> None:
         """``batch_size, seq_len, _ = x.shape`` (or ``x.size()``) on a forward input nothing
@@ -580,18 +553,3 @@ def _deciding(flag: Flag | None, taken: bool) -> AbstractContextManager[None]:
         return nullcontext()
     return ops.assuming(flag.name, taken != flag.negated)
 
-
-def _sized_tensor(e: cst.BaseExpression) -> str | None:
-    """The variable whose sizes ``e`` reads: ``x`` in ``x.shape``, ``x.size()``,
-    ``x.size(1)``, ``x.shape[0]``, ``x.shape[:2]``, ``x.data.shape``; None otherwise."""
-    if isinstance(e, cst.Subscript):
-        e = e.value
-    base: cst.BaseExpression | None = None
-    if isinstance(e, cst.Attribute) and e.attr.value == "shape":
-        base = e.value
-    elif isinstance(e, cst.Call) and isinstance(e.func, cst.Attribute) \
-            and e.func.attr.value == "size":
-        base = e.func.value
-    if isinstance(base, cst.Attribute) and base.attr.value == "data":
-        base = base.value
-    return base.value if isinstance(base, cst.Name) else None
