@@ -323,11 +323,11 @@ def _check_layout(site: Site, layer: Layer, x: Value, given: Sequence[Value],
     agrees = _state_on_batch_axis(x, given, bf)
     if agrees is not None:
         # and so in the pass where the caller passes the state, and for another layer if
-        # the state is sized by the very name the code gave that axis (see run_rechecks)
+        # its batch is the very value the code named for time (interp.layout_names)
         site.state_batch(*agrees)
     named = _named_against_layer(site, x, bf) if swapped is None and agrees is None else None
     if swapped:
-        site.conflict(layout_conflict(layer, x, bf, swapped, named))
+        site.conflict(layout_conflict(layer, x, bf, swapped, None))
         return True
     if named:
         # withdrawn once the pass has run if the code's own state says otherwise
